@@ -1,0 +1,79 @@
+/*
+ * log.c - levels, stderr and optional syslog.
+ *
+ * Each line is "ident: level: text" on stderr.  Text that came from a peer is
+ * sanitised by the callers (strutil.h) before it is logged; here we only
+ * replace control characters so one log call is always one line.
+ */
+#include "common/log.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+
+static char log_ident[64] = "responder";
+static enum log_level log_level = LOG_LVL_INFO;
+static int log_syslog;
+
+static const char *const level_names[] = { "error", "warn", "info", "debug" };
+
+void
+log_init(const char *ident, enum log_level level, int use_syslog)
+{
+	snprintf(log_ident, sizeof(log_ident), "%s", ident ? ident : "responder");
+	log_level = level;
+	if (log_syslog && !use_syslog)
+		closelog();
+	if (use_syslog && !log_syslog)
+		openlog(log_ident, LOG_PID, LOG_MAIL);
+	log_syslog = use_syslog;
+}
+
+void
+log_set_level(enum log_level level)
+{
+	log_level = level;
+}
+
+enum log_level
+log_get_level(void)
+{
+	return log_level;
+}
+
+int
+log_level_parse(const char *name)
+{
+	for (size_t i = 0; i < sizeof(level_names) / sizeof(level_names[0]); i++)
+		if (strcasecmp(name, level_names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+void
+log_vmsg(enum log_level level, const char *fmt, va_list ap)
+{
+	char line[2048];
+	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
+
+	if (level > log_level)
+		return;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	for (char *p = line; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 && *p != '\t')
+			*p = ' ';
+	fprintf(stderr, "%s: %s: %s\n", log_ident, level_names[level], line);
+	if (log_syslog)
+		syslog(prio[level], "%s", line);
+}
+
+void
+log_msg(enum log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vmsg(level, fmt, ap);
+	va_end(ap);
+}

@@ -1,0 +1,35 @@
+/*
+ * strutil.h - small string helpers: bounded copies, case, trimming,
+ * address checks, sanitising text that came from a peer.
+ */
+#ifndef COMMON_STRUTIL_H
+#define COMMON_STRUTIL_H
+
+#include <stddef.h>
+
+/* Copies at most size-1 bytes and always terminates.  Returns strlen(src);
+ * a result >= size means the copy was truncated. */
+size_t str_copy(char *dst, const char *src, size_t size);
+/* ASCII lower-casing in place; returns s. */
+char *str_lower(char *s);
+/* Strips ASCII white space at both ends in place; returns s (moved). */
+char *str_trim(char *s);
+int str_starts_with(const char *s, const char *prefix);
+int str_starts_with_nocase(const char *s, const char *prefix);
+int str_ends_with_nocase(const char *s, const char *suffix);
+/* Replaces CR, LF and other control characters (but TAB) by a space, in
+ * place, so peer text can go into one log line or one header. */
+char *str_sanitize_line(char *s);
+
+/* 1 when `addr` is a plain mailbox we may put in an SMTP envelope or a
+ * header: local@domain, exactly one '@', no white space, quotes, angle
+ * brackets, control characters or CR/LF, local part <= 64 and whole <= 254
+ * bytes, domain made of dot-separated labels.  0 otherwise. */
+int addr_valid(const char *addr);
+/* Lower-cased copy of an address with surrounding white space and one pair
+ * of angle brackets removed.  Caller frees.  NULL if nothing is left. */
+char *addr_normalize(const char *addr);
+/* Pointer to the domain part (after the last '@'), or NULL. */
+const char *addr_domain(const char *addr);
+
+#endif

@@ -1,0 +1,107 @@
+/*
+ * config.h - the settings table: every key of responder.conf, typed, with
+ * its default and its check.
+ *
+ * Loading parses the INI file with inih, sets each known key, and collects
+ * an error "file:line: why" for every unknown section or key and every bad
+ * value; nothing is half-applied: a config with any error is refused whole
+ * (and on SIGHUP the old one stays).  Secrets are never stored here, only
+ * the paths or commands that produce them (secret.h reads them).
+ */
+#ifndef RESPONDER_CONFIG_H
+#define RESPONDER_CONFIG_H
+
+#include <stddef.h>
+
+enum tls_mode { TLS_REQUIRED = 0, TLS_NONE = 1 };
+enum imap_auth { IMAP_AUTH_PASSWORD = 0, IMAP_AUTH_XOAUTH2 = 1 };
+enum account_from { ACCOUNT_FROM_SASL = 0, ACCOUNT_FROM_SENDER_DOMAIN = 1 };
+
+struct settings {
+	char *file;			/* the file these came from; "(defaults)" */
+
+	/* [responder] */
+	char *address;			/* our support address */
+	char *name;			/* display name of replies */
+	char *hostname;			/* Message-ID/EHLO domain; default: address's domain */
+	int log_level;			/* enum log_level */
+	int syslog;
+	int answer_unauthorized;	/* send the "unauthorized" template */
+
+	/* [store] */
+	char *store_path;
+	int retention_days;		/* 0 = keep forever */
+
+	/* [templates] */
+	char *templates_dir;		/* NULL: installed, else source templates */
+
+	/* [imap] */
+	char *imap_url;
+	int imap_tls;			/* enum tls_mode */
+	char *imap_ca_file;
+	int imap_tls_verify;
+	char *imap_username;
+	int imap_auth;			/* enum imap_auth */
+	char *imap_password_file;
+	char *imap_token_file;
+	char *imap_token_command;
+	char *imap_folder;
+	char *imap_processed_folder;	/* "" = keep in place, keyword $Responded */
+	char *imap_quarantine_folder;
+	int imap_poll_interval;
+	int imap_timeout;		/* seconds for each network wait */
+
+	/* [smtp] */
+	char *smtp_url;
+	int smtp_tls;
+	char *smtp_ca_file;
+	int smtp_tls_verify;
+	char *smtp_username;
+	char *smtp_password_file;
+	int smtp_auth;			/* password | xoauth2 */
+	char *smtp_token_file;
+	char *smtp_token_command;
+	char *smtp_envelope_from;	/* "<>" or an address */
+	int smtp_timeout;
+
+	/* [policy] */
+	char *trusted_authserv_id;	/* "" = not checked */
+	int max_replies_per_hour;	/* per requester */
+	int match_window_days;
+
+	/* [limits] */
+	long max_message_size;		/* bytes of a complaint */
+	int parse_cpu_seconds;
+	int parse_memory_mb;
+	int parse_timeout;		/* wall-clock seconds of the parser child */
+
+	/* [import] */
+	int import_account_from;	/* enum account_from */
+	char *import_account_map;	/* file: "sasl_user_or_domain account" lines */
+	char *import_follow;		/* log file the daemon follows; "" = none */
+};
+
+/* One configuration error. */
+struct config_errors {
+	char **v;
+	size_t n;
+};
+
+/* Loads `path` over the defaults into *s (which it initialises).
+ * 0 on success; -1 with every problem in *errs (each "file:line: why").
+ * A missing or unreadable file is one error. */
+int config_load(const char *path, struct settings *s, struct config_errors *errs);
+/* The defaults alone, for tools that run without a file. */
+void config_defaults(struct settings *s);
+void config_free(struct settings *s);
+void config_errors_free(struct config_errors *e);
+
+/* Prints "[section]\nkey = value" for every key; secrets (the contents of
+ * secret files) are never known here, and paths/commands to them print as
+ * they are.  Values that carry credentials inside a URL are masked. */
+void config_print(const struct settings *s, void *fp);
+
+/* The templates directory in effect (configured, installed or source). */
+const char *config_templates_dir(const struct settings *s);
+
+#endif

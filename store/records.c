@@ -1,0 +1,462 @@
+/*
+ * records.c - writing accounts, messages, recipients and attempts.
+ *
+ * Every write is idempotent: importing the same records twice changes
+ * nothing, and a later, richer record for the same queue ID fills in what
+ * an earlier one left empty without overwriting anything.
+ */
+#include "store/store_int.h"
+#include "common/strutil.h"
+#include "common/subject.h"
+#include "common/xalloc.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static int
+account_get_or_create(struct store *st, const char *name, int64_t *id_r, int *added_r)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (name == NULL || *name == '\0')
+		return store_fail(st, STORE_EINVAL, "empty account name");
+	if (store_account_id(st, name, id_r) == STORE_OK)
+		return STORE_OK;
+	s = store_stmt(st, SLOT_ACCOUNT_INSERT,
+		       "INSERT INTO accounts(name) VALUES (?1)");
+	if (s == NULL)
+		return STORE_EDB;
+	store_bind_text(s, 1, name);
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_DONE)
+		return store_fail_db(st, "adding account");
+	*id_r = sqlite3_last_insert_rowid(st->db);
+	if (added_r)
+		(*added_r)++;
+	return STORE_OK;
+}
+
+int
+store_account_id(struct store *st, const char *name, int64_t *id_r)
+{
+	sqlite3_stmt *s = store_stmt(st, SLOT_ACCOUNT_ID,
+				     "SELECT id FROM accounts WHERE name = ?1");
+	int rc;
+
+	if (s == NULL)
+		return STORE_EDB;
+	store_bind_text(s, 1, name);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*id_r = sqlite3_column_int64(s, 0);
+		return STORE_OK;
+	}
+	return rc == SQLITE_DONE ? STORE_ENOTFOUND : store_fail_db(st, "finding account");
+}
+
+/* An account address is "local@domain" or "@domain". */
+static int
+account_address_valid(const char *a)
+{
+	char tmp[300];
+
+	if (a[0] == '@') {
+		snprintf(tmp, sizeof(tmp), "x%s", a);
+		return strlen(a) < 256 && addr_valid(tmp);
+	}
+	return addr_valid(a);
+}
+
+int
+store_put_account(struct store *st, const char *name,
+		  const char *const *addresses, size_t n,
+		  int *new_account_r, int *new_addresses_r)
+{
+	int64_t id;
+	int r, result = STORE_OK, added = 0, new_account = 0;
+
+	if ((r = account_get_or_create(st, name, &id, &new_account)) < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		char *a = addr_normalize(addresses[i]);
+		sqlite3_stmt *s;
+		int64_t owner;
+
+		if (a == NULL || !account_address_valid(a)) {
+			result = store_fail(st, STORE_EINVAL,
+			    "invalid account address '%s' (want a@b.example or @b.example)",
+			    addresses[i]);
+			free(a);
+			continue;
+		}
+		s = store_stmt(st, SLOT_ADDR_OWNER,
+			       "SELECT account_id FROM account_addresses WHERE address = ?1");
+		if (s == NULL) {
+			free(a);
+			return STORE_EDB;
+		}
+		store_bind_text(s, 1, a);
+		r = sqlite3_step(s);
+		if (r == SQLITE_ROW) {
+			owner = sqlite3_column_int64(s, 0);
+			if (owner != id)
+				result = store_fail(st, STORE_EINVAL,
+				    "address %s already belongs to another account", a);
+			free(a);
+			continue;
+		}
+		if (r != SQLITE_DONE) {
+			free(a);
+			return store_fail_db(st, "reading account addresses");
+		}
+		s = store_stmt(st, SLOT_ADDR_INSERT,
+			       "INSERT INTO account_addresses(address, account_id) VALUES (?1, ?2)");
+		if (s == NULL) {
+			free(a);
+			return STORE_EDB;
+		}
+		store_bind_text(s, 1, a);
+		sqlite3_bind_int64(s, 2, id);
+		r = sqlite3_step(s);
+		free(a);
+		if (r != SQLITE_DONE)
+			return store_fail_db(st, "adding account address");
+		added++;
+	}
+	if (new_account_r)
+		*new_account_r = new_account;
+	if (new_addresses_r)
+		*new_addresses_r = added;
+	if (result == STORE_OK && added + new_account > 0)
+		result = STORE_ADDED;
+	return result;
+}
+
+static int
+address_owner(struct store *st, const char *key, int64_t *id_r, char **name_r)
+{
+	sqlite3_stmt *s = store_stmt(st, SLOT_ADDR_LOOKUP,
+	    "SELECT a.id, a.name FROM account_addresses x JOIN accounts a ON a.id = x.account_id"
+	    " WHERE x.address = ?1");
+	int rc;
+
+	if (s == NULL)
+		return STORE_EDB;
+	store_bind_text(s, 1, key);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*id_r = sqlite3_column_int64(s, 0);
+		if (name_r)
+			*name_r = store_col_dup(s, 1);
+		return STORE_OK;
+	}
+	return rc == SQLITE_DONE ? STORE_ENOTFOUND : store_fail_db(st, "finding account");
+}
+
+int
+store_account_of_address(struct store *st, const char *addr, int64_t *id_r, char **name_r)
+{
+	char *a = addr_normalize(addr), *key;
+	const char *dom;
+	int r;
+
+	if (a == NULL || !addr_valid(a)) {
+		free(a);
+		return STORE_ENOTFOUND;
+	}
+	r = address_owner(st, a, id_r, name_r);
+	if (r == STORE_ENOTFOUND && (dom = addr_domain(a)) != NULL) {
+		key = xmalloc(strlen(dom) + 2);
+		key[0] = '@';
+		memcpy(key + 1, dom, strlen(dom) + 1);
+		r = address_owner(st, key, id_r, name_r);
+		free(key);
+	}
+	free(a);
+	return r;
+}
+
+static int
+message_id_by_queue_id(struct store *st, const char *qid, int64_t *id_r,
+		       int64_t *account_r, int64_t *submitted_r)
+{
+	sqlite3_stmt *s = store_stmt(st, SLOT_MSG_ID_BY_QID,
+	    "SELECT id, account_id, submitted_at FROM messages WHERE queue_id = ?1");
+	int rc;
+
+	if (s == NULL)
+		return STORE_EDB;
+	store_bind_text(s, 1, qid);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*id_r = sqlite3_column_int64(s, 0);
+		*account_r = sqlite3_column_int64(s, 1);
+		*submitted_r = sqlite3_column_int64(s, 2);
+		return STORE_OK;
+	}
+	return rc == SQLITE_DONE ? STORE_ENOTFOUND : store_fail_db(st, "finding message");
+}
+
+/* Adds a recipient row if new; *rid_r gets its id.  Returns STORE_ADDED
+ * or STORE_OK. */
+static int
+recipient_put(struct store *st, int64_t msg, int64_t account, int64_t submitted,
+	      const char *addr, int64_t *rid_r)
+{
+	sqlite3_stmt *s;
+	char *a = addr_normalize(addr);
+	int rc, result = STORE_OK;
+
+	if (a == NULL || !addr_valid(a)) {
+		free(a);
+		return store_fail(st, STORE_EINVAL, "invalid recipient address '%s'", addr);
+	}
+	s = store_stmt(st, SLOT_RCPT_INSERT,
+	    "INSERT OR IGNORE INTO recipients(message_id, address, account_id, submitted_at)"
+	    " VALUES (?1, ?2, ?3, ?4)");
+	if (s == NULL)
+		goto db;
+	sqlite3_bind_int64(s, 1, msg);
+	store_bind_text(s, 2, a);
+	sqlite3_bind_int64(s, 3, account);
+	sqlite3_bind_int64(s, 4, submitted);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		goto db;
+	if (sqlite3_changes(st->db) > 0) {
+		result = STORE_ADDED;
+		if (rid_r)
+			*rid_r = sqlite3_last_insert_rowid(st->db);
+		free(a);
+		return result;
+	}
+	if (rid_r) {
+		s = store_stmt(st, SLOT_RCPT_ID,
+		    "SELECT id FROM recipients WHERE message_id = ?1 AND address = ?2");
+		if (s == NULL)
+			goto db;
+		sqlite3_bind_int64(s, 1, msg);
+		store_bind_text(s, 2, a);
+		rc = sqlite3_step(s);
+		if (rc != SQLITE_ROW)
+			goto db;
+		*rid_r = sqlite3_column_int64(s, 0);
+	}
+	free(a);
+	return result;
+db:
+	free(a);
+	return store_fail_db(st, "adding recipient");
+}
+
+char *
+store_message_id_canonical(const char *mid)
+{
+	char *t, *out;
+	size_t n;
+
+	if (mid == NULL)
+		return NULL;
+	t = str_trim(xstrdup(mid));
+	n = strlen(t);
+	if (n == 0) {
+		out = NULL;
+	} else if (t[0] == '<' && t[n - 1] == '>') {
+		out = xstrdup(t);
+	} else {
+		out = xmalloc(n + 3);
+		out[0] = '<';
+		memcpy(out + 1, t, n);
+		out[n + 1] = '>';
+		out[n + 2] = '\0';
+	}
+	free(t);
+	return out;
+}
+
+int
+store_put_message(struct store *st, const struct store_message_in *m)
+{
+	int64_t account, msg, owner, submitted;
+	sqlite3_stmt *s;
+	char *mid = NULL, *norm = NULL;
+	int r, result = STORE_OK;
+
+	if (m->queue_id == NULL || *m->queue_id == '\0')
+		return store_fail(st, STORE_EINVAL, "missing queue_id");
+	for (size_t i = 0; i < m->n_recipients; i++)
+		if (!addr_valid(m->recipients[i]))
+			return store_fail(st, STORE_EINVAL, "invalid recipient address '%s'",
+					  m->recipients[i]);
+	if ((r = account_get_or_create(st, m->account, &account, NULL)) < 0)
+		return r;
+	mid = store_message_id_canonical(m->message_id);
+	norm = m->subject ? subject_normalize(m->subject) : NULL;
+
+	r = message_id_by_queue_id(st, m->queue_id, &msg, &owner, &submitted);
+	if (r == STORE_ENOTFOUND) {
+		s = store_stmt(st, SLOT_MSG_INSERT,
+		    "INSERT INTO messages(queue_id, message_id, account_id, sender, subject,"
+		    " subject_norm, submitted_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+		if (s == NULL)
+			goto db;
+		store_bind_text(s, 1, m->queue_id);
+		store_bind_text(s, 2, mid);
+		sqlite3_bind_int64(s, 3, account);
+		store_bind_text(s, 4, m->from);
+		store_bind_text(s, 5, m->subject);
+		store_bind_text(s, 6, norm);
+		sqlite3_bind_int64(s, 7, m->submitted_at);
+		if (sqlite3_step(s) != SQLITE_DONE)
+			goto db;
+		msg = sqlite3_last_insert_rowid(st->db);
+		submitted = m->submitted_at;
+		result = STORE_ADDED;
+	} else if (r == STORE_OK) {
+		if (owner != account) {
+			r = store_fail(st, STORE_EINVAL,
+			    "queue_id %s already belongs to another account", m->queue_id);
+			goto out;
+		}
+		/* Fill what is still empty; never overwrite. */
+		s = store_stmt(st, SLOT_MSG_FILL,
+		    "UPDATE messages SET message_id = coalesce(message_id, ?2),"
+		    " sender = coalesce(sender, ?3), subject = coalesce(subject, ?4),"
+		    " subject_norm = coalesce(subject_norm, ?5),"
+		    " submitted_at = CASE submitted_at WHEN 0 THEN ?6 ELSE submitted_at END"
+		    " WHERE id = ?1 AND (message_id IS NULL AND ?2 IS NOT NULL"
+		    "  OR sender IS NULL AND ?3 IS NOT NULL OR subject IS NULL AND ?4 IS NOT NULL"
+		    "  OR submitted_at = 0 AND ?6 <> 0)");
+		if (s == NULL)
+			goto db;
+		sqlite3_bind_int64(s, 1, msg);
+		store_bind_text(s, 2, mid);
+		store_bind_text(s, 3, m->from);
+		store_bind_text(s, 4, m->subject);
+		store_bind_text(s, 5, norm);
+		sqlite3_bind_int64(s, 6, m->submitted_at);
+		if (sqlite3_step(s) != SQLITE_DONE)
+			goto db;
+		if (sqlite3_changes(st->db) > 0) {
+			result = STORE_ADDED;
+			if (submitted == 0 && m->submitted_at != 0) {
+				submitted = m->submitted_at;
+				s = store_stmt(st, SLOT_RCPT_SUBMITTED,
+				    "UPDATE recipients SET submitted_at = ?2 WHERE message_id = ?1");
+				if (s == NULL)
+					goto db;
+				sqlite3_bind_int64(s, 1, msg);
+				sqlite3_bind_int64(s, 2, submitted);
+				if (sqlite3_step(s) != SQLITE_DONE)
+					goto db;
+			}
+		}
+	} else {
+		goto out;
+	}
+	for (size_t i = 0; i < m->n_recipients; i++) {
+		r = recipient_put(st, msg, account, submitted, m->recipients[i], NULL);
+		if (r < 0)
+			goto out;
+		if (r == STORE_ADDED)
+			result = STORE_ADDED;
+	}
+	r = result;
+	goto out;
+db:
+	r = store_fail_db(st, "adding message");
+out:
+	free(mid);
+	free(norm);
+	return r;
+}
+
+/* FNV-1a 64 over the fields that make an attempt distinct. */
+static uint64_t
+fnv_add(uint64_t h, const char *s)
+{
+	if (s != NULL)
+		for (; *s; s++) {
+			h ^= (unsigned char)*s;
+			h *= 0x100000001b3ULL;
+		}
+	h ^= 0xff;	/* field separator, so "ab","c" differs from "a","bc" */
+	h *= 0x100000001b3ULL;
+	return h;
+}
+
+static int64_t
+attempt_fingerprint(const struct store_attempt_in *a)
+{
+	char num[64];
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	snprintf(num, sizeof(num), "%lld/%d", (long long)a->at, a->smtp_code);
+	h = fnv_add(h, num);
+	h = fnv_add(h, a->status);
+	h = fnv_add(h, a->mx_ip);
+	h = fnv_add(h, a->response);
+	return (int64_t)(h & 0x7fffffffffffffffULL);
+}
+
+int
+store_put_attempt(struct store *st, const struct store_attempt_in *a)
+{
+	int64_t msg, account, submitted, rid;
+	sqlite3_stmt *s;
+	int r;
+
+	if (a->queue_id == NULL || *a->queue_id == '\0')
+		return store_fail(st, STORE_EINVAL, "missing queue_id");
+	if (a->status == NULL || (strcmp(a->status, "delivered") != 0 &&
+	    strcmp(a->status, "deferred") != 0 && strcmp(a->status, "bounced") != 0))
+		return store_fail(st, STORE_EINVAL,
+		    "status '%s' is not delivered, deferred or bounced",
+		    a->status ? a->status : "");
+	if (a->at <= 0)
+		return store_fail(st, STORE_EINVAL, "missing attempt time");
+	if (a->transcript_kind && strcmp(a->transcript_kind, "full") != 0 &&
+	    strcmp(a->transcript_kind, "summary") != 0)
+		return store_fail(st, STORE_EINVAL, "transcript kind must be full or summary");
+	r = message_id_by_queue_id(st, a->queue_id, &msg, &account, &submitted);
+	if (r == STORE_ENOTFOUND)
+		return store_fail(st, STORE_EINVAL,
+		    "unknown queue_id %s (its message line must come first)", a->queue_id);
+	if (r < 0)
+		return r;
+	if ((r = recipient_put(st, msg, account, submitted, a->recipient, &rid)) < 0)
+		return r;
+	s = store_stmt(st, SLOT_ATT_INSERT,
+	    "INSERT OR IGNORE INTO attempts(recipient_id, fingerprint, at, status, mx_host,"
+	    " mx_ip, smtp_code, enhanced_status, response, transcript, transcript_kind)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, coalesce(?11, 'full'))");
+	if (s == NULL)
+		return STORE_EDB;
+	sqlite3_bind_int64(s, 1, rid);
+	sqlite3_bind_int64(s, 2, attempt_fingerprint(a));
+	sqlite3_bind_int64(s, 3, a->at);
+	store_bind_text(s, 4, a->status);
+	store_bind_text(s, 5, a->mx_host);
+	store_bind_text(s, 6, a->mx_ip);
+	if (a->smtp_code > 0)
+		sqlite3_bind_int(s, 7, a->smtp_code);
+	store_bind_text(s, 8, a->enhanced_status);
+	store_bind_text(s, 9, a->response);
+	store_bind_text(s, 10, a->transcript);
+	store_bind_text(s, 11, a->transcript_kind);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		return store_fail_db(st, "adding attempt");
+	if (sqlite3_changes(st->db) == 0)
+		return STORE_OK;
+	s = store_stmt(st, SLOT_RCPT_STATUS,
+	    "UPDATE recipients SET status = ?2, last_attempt_at = ?3"
+	    " WHERE id = ?1 AND last_attempt_at <= ?3");
+	if (s == NULL)
+		return STORE_EDB;
+	sqlite3_bind_int64(s, 1, rid);
+	store_bind_text(s, 2, a->status);
+	sqlite3_bind_int64(s, 3, a->at);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		return store_fail_db(st, "updating recipient status");
+	return STORE_ADDED;
+}

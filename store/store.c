@@ -1,0 +1,213 @@
+/*
+ * store.c - opening the store, transactions, errors, statement cache.
+ */
+#include "store/store_int.h"
+#include "common/strutil.h"
+#include "common/xalloc.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+int
+store_fail_db(struct store *st, const char *what)
+{
+	snprintf(st->err, sizeof(st->err), "%s: %s", what, sqlite3_errmsg(st->db));
+	return STORE_EDB;
+}
+
+int
+store_fail(struct store *st, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(st->err, sizeof(st->err), fmt, ap);
+	va_end(ap);
+	str_sanitize_line(st->err);
+	return code;
+}
+
+const char *
+store_errmsg(const struct store *st)
+{
+	return st->err;
+}
+
+int
+store_exec(struct store *st, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(st->err, sizeof(st->err), "%s", msg ? msg : sqlite3_errmsg(st->db));
+		sqlite3_free(msg);
+		return STORE_EDB;
+	}
+	return STORE_OK;
+}
+
+sqlite3_stmt *
+store_stmt(struct store *st, int slot, const char *sql)
+{
+	sqlite3_stmt *s = st->stmts[slot];
+
+	if (s == NULL) {
+		if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+				       &s, NULL) != SQLITE_OK) {
+			store_fail_db(st, "preparing a statement");
+			return NULL;
+		}
+		st->stmts[slot] = s;
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return s;
+}
+
+int
+store_bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v == NULL)
+		return sqlite3_bind_null(s, i);
+	return sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+}
+
+char *
+store_col_dup(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+
+	return t ? xstrndup((const char *)t, (size_t)sqlite3_column_bytes(s, i)) : NULL;
+}
+
+static struct store *
+store_open_flags(const char *path, int readonly, char *err, size_t errlen)
+{
+	struct store *st = xcalloc(1, sizeof(*st));
+	int flags = readonly ? SQLITE_OPEN_READONLY
+			     : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+
+	str_copy(st->path, path, sizeof(st->path));
+	if (sqlite3_open_v2(path, &st->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "cannot open store %s: %s", path,
+			 st->db ? sqlite3_errmsg(st->db) : "out of memory");
+		goto fail;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	sqlite3_busy_timeout(st->db, 10000);
+	/* WAL lets the daemon, an importer and admin commands work at once;
+	 * synchronous=NORMAL in WAL mode is durable across process crashes
+	 * (only an OS crash can lose the last transactions). */
+	if (!readonly && store_exec(st, "PRAGMA journal_mode=WAL;"
+				    "PRAGMA synchronous=NORMAL;") < 0)
+		goto fail_msg;
+	if (store_exec(st, "PRAGMA foreign_keys=ON;") < 0)
+		goto fail_msg;
+	if (store_migrate(st, readonly) < 0)
+		goto fail_msg;
+	return st;
+fail_msg:
+	snprintf(err, errlen, "store %s: %s", path, st->err);
+fail:
+	store_close(&st);
+	return NULL;
+}
+
+struct store *
+store_open(const char *path, char *err, size_t errlen)
+{
+	return store_open_flags(path, 0, err, errlen);
+}
+
+struct store *
+store_open_readonly(const char *path, char *err, size_t errlen)
+{
+	return store_open_flags(path, 1, err, errlen);
+}
+
+void
+store_close(struct store **stp)
+{
+	struct store *st = *stp;
+
+	if (st == NULL)
+		return;
+	for (int i = 0; i < STORE_MAX_STMTS; i++)
+		sqlite3_finalize(st->stmts[i]);
+	if (st->db != NULL)
+		sqlite3_close(st->db);
+	free(st);
+	*stp = NULL;
+}
+
+int
+store_schema_version(struct store *st)
+{
+	sqlite3_stmt *s;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT max(version) FROM schema_version",
+			       -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+int
+store_begin(struct store *st)
+{
+	if (st->in_tx)
+		return store_fail(st, STORE_EDB, "transaction already open");
+	if (store_exec(st, "BEGIN IMMEDIATE") < 0)
+		return STORE_EDB;
+	st->in_tx = 1;
+	return STORE_OK;
+}
+
+int
+store_commit(struct store *st)
+{
+	if (!st->in_tx)
+		return STORE_OK;
+	if (store_exec(st, "COMMIT") < 0)
+		return STORE_EDB;
+	st->in_tx = 0;
+	return STORE_OK;
+}
+
+int
+store_rollback(struct store *st)
+{
+	if (!st->in_tx)
+		return STORE_OK;
+	st->in_tx = 0;
+	return store_exec(st, "ROLLBACK");
+}
+
+int
+store_count(struct store *st, const char *what, int64_t *n_r)
+{
+	static const char *const tables[] = {
+		"accounts", "account_addresses", "messages", "recipients",
+		"attempts", "requests", "outbox",
+	};
+	char sql[96];
+	sqlite3_stmt *s;
+	int rc;
+
+	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		if (strcmp(what, tables[i]) != 0)
+			continue;
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", tables[i]);
+		if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+			return store_fail_db(st, "counting");
+		rc = sqlite3_step(s);
+		*n_r = sqlite3_column_int64(s, 0);
+		sqlite3_finalize(s);
+		return rc == SQLITE_ROW ? STORE_OK : store_fail_db(st, "counting");
+	}
+	return store_fail(st, STORE_EINVAL, "cannot count '%s'", what);
+}

@@ -1,0 +1,175 @@
+/*
+ * store.h - the delivery-record store: the only place that speaks SQL.
+ *
+ * One SQLite database (WAL mode, foreign keys on, busy timeout) holds:
+ *   accounts and their addresses (exact "a@b" or "@domain"),
+ *   messages (one per relay queue ID) with their recipients,
+ *   delivery attempts per recipient (status, MX, reply, transcript),
+ *   and the tables the daemon uses: request log, outbox, IMAP state,
+ *   import positions (see schema.c for the full schema and its reasons).
+ *
+ * Errors travel as values: functions return a negative STORE_E* code and
+ * leave a one-line description in store_errmsg().  Everything a lookup
+ * returns is owned by the result list and freed with its _free function.
+ */
+#ifndef STORE_STORE_H
+#define STORE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct store;
+
+enum {
+	STORE_ADDED = 1,	/* a new row was written */
+	STORE_OK = 0,		/* nothing to do / already there */
+	STORE_EDB = -1,		/* database failure (disk, lock, corruption) */
+	STORE_EINVAL = -2,	/* the data was refused; errmsg says why */
+	STORE_ENOTFOUND = -3,
+};
+
+#define STORE_SCHEMA_VERSION 1
+
+/* Opens (creating if needed) and migrates the store at `path`.  On failure
+ * returns NULL and writes a one-line reason into err[errlen]. */
+struct store *store_open(const char *path, char *err, size_t errlen);
+/* Read-only open; never creates or migrates (a store that needs upgrading is
+ * refused).  For tools that only look. */
+struct store *store_open_readonly(const char *path, char *err, size_t errlen);
+void store_close(struct store **st);
+const char *store_errmsg(const struct store *st);
+int store_schema_version(struct store *st);
+
+/* Explicit transactions for batching (importers).  Nested begin is an error. */
+int store_begin(struct store *st);
+int store_commit(struct store *st);
+int store_rollback(struct store *st);
+
+/* ---- accounts ---------------------------------------------------------- */
+
+/* Creates the account if new; adds each address (exact or "@domain",
+ * lower-cased).  An invalid address, or one already owned by another
+ * account, is refused with STORE_EINVAL, and the others are still added.
+ * *new_account_r (0/1) and *new_addresses_r count what was written; either
+ * may be NULL. */
+int store_put_account(struct store *st, const char *name,
+		      const char *const *addresses, size_t n,
+		      int *new_account_r, int *new_addresses_r);
+/* Finds the account owning `addr`: the exact address first, then
+ * "@domain".  Returns STORE_OK with *id_r (and *name_r, caller frees, may
+ * be NULL), or STORE_ENOTFOUND. */
+int store_account_of_address(struct store *st, const char *addr,
+			     int64_t *id_r, char **name_r);
+/* Account id by name, or STORE_ENOTFOUND. */
+int store_account_id(struct store *st, const char *name, int64_t *id_r);
+
+/* ---- delivery records -------------------------------------------------- */
+
+struct store_message_in {
+	const char *account;		/* required; created if unknown */
+	const char *queue_id;		/* required, unique per relay */
+	const char *message_id;		/* may be NULL; stored with <> */
+	const char *from;
+	const char *subject;		/* UTF-8, as sent */
+	int64_t submitted_at;		/* 0 when unknown */
+	const char *const *recipients;
+	size_t n_recipients;
+};
+
+/* Adds a message, or completes an existing one with the same queue_id
+ * (empty fields filled, new recipients added; nothing overwritten).
+ * Returns STORE_ADDED, STORE_OK or an error. */
+int store_put_message(struct store *st, const struct store_message_in *m);
+
+struct store_attempt_in {
+	const char *queue_id;		/* required; the message must exist */
+	const char *recipient;		/* required; added to the message if new */
+	int64_t at;			/* required */
+	const char *status;		/* delivered | deferred | bounced */
+	const char *mx_host, *mx_ip;	/* may be NULL */
+	int smtp_code;			/* 0 when unknown */
+	const char *enhanced_status;
+	const char *response;
+	const char *transcript;
+	const char *transcript_kind;	/* "full" (default) or "summary" */
+};
+
+/* Adds an attempt unless the same one (recipient, time, status, MX IP, code,
+ * reply) is already stored.  Updates the recipient's current status when
+ * this attempt is its latest.  STORE_EINVAL when the queue ID is unknown or
+ * the status is not one of the three. */
+int store_put_attempt(struct store *st, const struct store_attempt_in *a);
+
+/* ---- lookups ----------------------------------------------------------- */
+
+struct store_attempt {
+	int64_t at;
+	char *status;
+	char *mx_host, *mx_ip;		/* may be NULL */
+	int smtp_code;			/* 0 when unknown */
+	char *enhanced_status;		/* may be NULL */
+	char *response;			/* may be NULL */
+	char *transcript;		/* NULL unless STORE_WITH_TRANSCRIPTS */
+	char *transcript_kind;		/* "full" or "summary" */
+};
+
+struct store_recipient {
+	char *address;
+	char *status;			/* of the latest attempt, or "pending" */
+	int64_t last_attempt_at;	/* 0 when no attempt yet */
+	struct store_attempt *attempts;	/* oldest first */
+	size_t n_attempts;
+};
+
+struct store_message {
+	int64_t id;
+	int64_t account_id;
+	char *account;
+	char *queue_id;
+	char *message_id;		/* may be NULL */
+	char *from;			/* may be NULL */
+	char *subject;			/* may be NULL */
+	int64_t submitted_at;
+	struct store_recipient *rcpts;
+	size_t n_rcpts;
+};
+
+struct store_message_list {
+	struct store_message *v;
+	size_t n;
+};
+
+enum {
+	STORE_WITH_ATTEMPTS = 1 << 0,
+	STORE_WITH_TRANSCRIPTS = 1 << 1,	/* implies attempts */
+};
+
+/* account_id 0 = any account (admin tools); the responder always passes the
+ * requester's account, so another account's messages are never returned.
+ * Results are newest first, at most `limit` (0 = 100). */
+int store_find_by_message_id(struct store *st, const char *message_id,
+			     int64_t account_id, int flags, size_t limit,
+			     struct store_message_list *out);
+int store_find_by_queue_id(struct store *st, const char *queue_id,
+			   int64_t account_id, int flags,
+			   struct store_message_list *out);
+/* Messages to `recipient` submitted in [since, until] (0 = open end). */
+int store_find_by_recipient(struct store *st, const char *recipient,
+			    int64_t account_id, int64_t since, int64_t until,
+			    int flags, size_t limit, struct store_message_list *out);
+/* Messages whose normalised subject contains every word of `subject`
+ * (normalised here), in [since, until]. */
+int store_find_by_subject(struct store *st, const char *subject,
+			  int64_t account_id, int64_t since, int64_t until,
+			  int flags, size_t limit, struct store_message_list *out);
+void store_message_list_free(struct store_message_list *l);
+
+/* "<id@host>" for "id@host" or "<id@host>" (white space trimmed); NULL for
+ * NULL or empty.  Message-IDs are stored and compared in this form.
+ * Caller frees. */
+char *store_message_id_canonical(const char *mid);
+
+/* Counts for summaries and tests. */
+int store_count(struct store *st, const char *what, int64_t *n_r);
+
+#endif

@@ -1,0 +1,53 @@
+/*
+ * store_int.h - what the store's own files share: the handle, a cache of
+ * prepared statements, and error helpers.  Not for use outside store/.
+ */
+#ifndef STORE_STORE_INT_H
+#define STORE_STORE_INT_H
+
+#include <sqlite3.h>
+
+#include "store/store.h"
+
+#define STORE_MAX_STMTS 64
+
+struct store {
+	sqlite3 *db;
+	char path[1024];
+	char err[512];
+	int in_tx;
+	sqlite3_stmt *stmts[STORE_MAX_STMTS];	/* prepared on first use */
+};
+
+/* Records a database error ("what: sqlite message") and returns STORE_EDB. */
+int store_fail_db(struct store *st, const char *what);
+/* Records a refusal and returns STORE_EINVAL. */
+int store_fail(struct store *st, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* The cached statement `slot` for `sql`, reset and with bindings cleared.
+ * NULL (and errmsg set) when it does not prepare. */
+sqlite3_stmt *store_stmt(struct store *st, int slot, const char *sql);
+/* Runs SQL with no result rows; STORE_OK or STORE_EDB. */
+int store_exec(struct store *st, const char *sql);
+
+/* Binds a C string or NULL. */
+int store_bind_text(sqlite3_stmt *s, int i, const char *v);
+/* malloc'd copy of a text column, NULL for SQL NULL. */
+char *store_col_dup(sqlite3_stmt *s, int i);
+
+/* Migrations (schema.c): brings the database to STORE_SCHEMA_VERSION inside
+ * one transaction; refuses a newer schema. */
+int store_migrate(struct store *st, int readonly);
+
+/* Statement slots, one per distinct SQL text. */
+enum store_slot {
+	SLOT_ACCOUNT_INSERT, SLOT_ACCOUNT_ID, SLOT_ADDR_INSERT, SLOT_ADDR_OWNER,
+	SLOT_ADDR_LOOKUP,
+	SLOT_MSG_INSERT, SLOT_MSG_FILL, SLOT_MSG_ID_BY_QID, SLOT_RCPT_INSERT,
+	SLOT_RCPT_ID, SLOT_ATT_INSERT, SLOT_RCPT_STATUS, SLOT_RCPT_SUBMITTED,
+	SLOT_FIND_MID, SLOT_FIND_QID, SLOT_FIND_RCPT, SLOT_FIND_SUBJ,
+	SLOT_LOAD_MSG, SLOT_LOAD_RCPTS, SLOT_LOAD_ATTS,
+	SLOT_STORE_FIRST_FREE	/* later modules start here */
+};
+
+#endif

@@ -1,0 +1,26 @@
+/*
+ * testutil.h - what the unit tests share: temp dirs, files, conformance
+ * data location.  Include after the cmocka prerequisites.
+ */
+#ifndef TESTS_TESTUTIL_H
+#define TESTS_TESTUTIL_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+/* A fresh directory under $TMPDIR, removed by tu_rmtree().  Caller frees. */
+char *tu_tempdir(void);
+void tu_rmtree(const char *dir);
+/* Writes `data` to dir/name with `mode`; returns the malloc'd path. */
+char *tu_write_file(const char *dir, const char *name, const char *data, int mode);
+/* Reads a whole file (NUL-terminated) or NULL; *len_r may be NULL. */
+char *tu_read_file(const char *path, size_t *len_r);
+/* $RESPONDER_CONFORMANCE/sub if it exists, else NULL (caller frees). */
+char *tu_conformance(const char *sub);
+/* $RESPONDER_FIXTURES/name (caller frees). */
+char *tu_fixture(const char *name);
+
+#endif

@@ -9,7 +9,7 @@
 
 #include "store/store.h"
 
-#define STORE_MAX_STMTS 64
+#define STORE_MAX_STMTS 128
 
 struct store {
 	sqlite3 *db;
@@ -47,7 +47,14 @@ enum store_slot {
 	SLOT_RCPT_ID, SLOT_ATT_INSERT, SLOT_RCPT_STATUS, SLOT_RCPT_SUBMITTED,
 	SLOT_FIND_MID, SLOT_FIND_QID, SLOT_FIND_RCPT, SLOT_FIND_SUBJ,
 	SLOT_LOAD_MSG, SLOT_LOAD_RCPTS, SLOT_LOAD_ATTS,
-	SLOT_STORE_FIRST_FREE	/* later modules start here */
+	SLOT_STORE_FIRST_FREE,
+
+	/* Each further module of store/ owns a range of slots, so modules can
+	 * be added without touching each other's numbers. */
+	SLOT_REQUESTS_BASE = 32,	/* requests.c: 32..47 */
+	SLOT_OUTBOX_BASE = 48,		/* outbox.c, daemon_state.c: 48..71 */
+	SLOT_POSTFIX_BASE = 72,		/* import_postfix.c, follow: 72..95 */
+	SLOT_ADMIN_BASE = 96,		/* log/stats/purge queries: 96..127 */
 };
 
 #endif

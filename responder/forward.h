@@ -1,0 +1,62 @@
+/*
+ * forward.h - finding forwarded originals inside a complaint's text body.
+ *
+ * Mail clients forward a message inline by writing a header block
+ * ("---------- Forwarded message ---------", "From: ... Sent: ... To: ...
+ * Subject: ...", "Von:/Gesendet:/An:/Betreff:", "De :/Envoyé :/À :/Objet :",
+ * "On <date>, <name> <addr> wrote:", ...) in the user's language.  This
+ * module recognises those blocks for the common clients (Gmail, Outlook
+ * desktop/web/2013/2019/365/New Outlook, Apple Mail, Thunderbird, Yahoo,
+ * IONOS, Missive, HubSpot, MailMate, a generic form) in the 23 languages of
+ * shared/conformance/forwards, and returns the original's fields.
+ *
+ * SECURITY: the text is the complaint's, i.e. anyone's.  Work is linear in
+ * the input, every field is capped, and nothing here allocates without a
+ * bound.
+ */
+#ifndef RESPONDER_FORWARD_H
+#define RESPONDER_FORWARD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct fwd_address {
+	char *name;		/* display name or NULL (bare address) */
+	char *address;		/* lower-cased addr-spec, or NULL when none */
+};
+
+struct fwd_original {
+	char *message;		/* text the forwarder wrote above the block, or NULL */
+	struct fwd_address from;
+	struct fwd_address *to;
+	size_t n_to;
+	struct fwd_address *cc;
+	size_t n_cc;
+	char *subject;		/* NULL when the block has none */
+	char *date_text;	/* the date as written, or NULL */
+	int64_t date;		/* parsed (UTC epoch), 0 when it could not be */
+	char *body;		/* the original's text below the block */
+	size_t block_start;	/* byte offsets of the header block in the input */
+	size_t block_end;
+};
+
+/* Finds the first (outermost) forward block in the UTF-8 text `body`.
+ * `subject` is the forwarding mail's subject or NULL (some clients are
+ * recognised only with it).  Returns 1 and fills *out when a forward was
+ * found, 0 when none (out zeroed).  Free with forward_free(). */
+int forward_parse(const char *body, const char *subject, struct fwd_original *out);
+
+/* Every forward block, outermost first, up to `max`: the body of each is
+ * searched again.  Returns how many were filled into out[]. */
+size_t forward_parse_all(const char *body, const char *subject,
+			 struct fwd_original *out, size_t max);
+
+void forward_free(struct fwd_original *f);
+
+/* Parses a date as mail clients write it in forward headers, in any of the
+ * supported languages ("Thu, Nov 20, 2026 at 9:14 AM", "Donnerstag, 20.
+ * November 2026 09:14", "20 нояб. 2026 г., в 9:14", "2026年11月20日 9:14" ...).
+ * Times without a zone are taken as UTC.  0 on success, -1 otherwise. */
+int forward_parse_date(const char *text, int64_t *t_r);
+
+#endif

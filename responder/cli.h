@@ -38,9 +38,20 @@ int cli_usage(const char *cmd, const char *fmt, ...)
 void cli_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* The commands (one file each, cmd_*.c). */
+/* The commands (one file each, cmd_*.c).  main.c's table names each one
+ * once its file exists. */
+int cmd_run(struct cli *cli, int argc, char **argv);
+int cmd_once(struct cli *cli, int argc, char **argv);
+int cmd_process(struct cli *cli, int argc, char **argv);
 int cmd_import(struct cli *cli, int argc, char **argv);
 int cmd_lookup(struct cli *cli, int argc, char **argv);
+int cmd_log(struct cli *cli, int argc, char **argv);
+int cmd_stats(struct cli *cli, int argc, char **argv);
+int cmd_report(struct cli *cli, int argc, char **argv);
+int cmd_resend(struct cli *cli, int argc, char **argv);
+int cmd_requeue(struct cli *cli, int argc, char **argv);
+int cmd_purge(struct cli *cli, int argc, char **argv);
 int cmd_check_config(struct cli *cli, int argc, char **argv);
+int cmd_classify(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <cmocka.h>
 
 /* A fresh directory under $TMPDIR, removed by tu_rmtree().  Caller frees. */

@@ -1,0 +1,297 @@
+# mailstack.sh - a throwaway mail stack on loopback for tests, the demo and
+# the benchmark: Dovecot (IMAP + STARTTLS, IMAPS with a self-signed
+# certificate for CN=localhost, users in a passwd-file), Postfix's smtp-sink
+# (one file per message in a dump directory) and, on request, a throwaway
+# Postfix (STARTTLS + SASL AUTH through Dovecot's auth socket) delivering
+# into the Maildir of the Dovecot user "outbox".
+#
+# Source it, then:
+#   ms_init            pick FREE loopback ports, make $MS_DIR (mktemp), cert
+#   ms_start           Dovecot + smtp-sink        ms_start_postfix   Postfix
+#   ms_stop            everything, by pid         (ms_init sets no trap: the
+#                                                  caller does `trap ms_stop EXIT`)
+#   ms_stop_dovecot / ms_start_dovecot, ms_stop_sink / ms_start_sink [FLAGS]
+#   ms_deliver USER FILE...     drop files into USER's INBOX (Maildir/new)
+#   ms_sink_count               messages the sink holds
+#   ms_doveadm ARGS...          doveadm against this instance
+# Variables after ms_init: MS_DIR, MS_IMAP_PORT, MS_IMAPS_PORT, MS_SINK_PORT,
+# MS_PF_PORT (submission, STARTTLS + AUTH), MS_CERT (CA file for clients),
+# MS_USER/MS_PASS (complaints mailbox: testuser/testpass), MS_SINK_DIR.
+#
+# Works as root (daemons drop to nobody) or as a normal user (Postfix then
+# refuses to start).  Nothing in /etc is used or changed; every process is
+# stopped by its pid.  Written from ../shared/notes/mail-stack.md.
+
+_ms_free_port() {  # a loopback TCP port nothing listens on (and not yet taken by us)
+	local p
+	for _ in $(seq 200); do
+		p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
+		case " ${_MS_TAKEN:-} " in *" $p "*) continue ;; esac
+		if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then
+			_MS_TAKEN="${_MS_TAKEN:-} $p"
+			echo "$p"
+			return 0
+		fi
+	done
+	echo "mailstack: no free port found" >&2
+	return 1
+}
+
+_ms_wait_port() {  # PORT up|down, at most ~10 s
+	for _ in $(seq 200); do
+		if (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null; then
+			[ "$2" = up ] && return 0
+		else
+			[ "$2" = down ] && return 0
+		fi
+		sleep 0.05
+	done
+	echo "mailstack: port $1 did not go $2" >&2
+	return 1
+}
+
+_ms_readpid() { tr -dc '0-9' < "$1" 2>/dev/null; }
+
+_ms_alive() {  # a zombie still answers kill -0
+	[ -n "$1" ] && kill -0 "$1" 2>/dev/null && [ "$(ps -o stat= -p "$1" | cut -c1)" != Z ]
+}
+
+_ms_stop_pidfile() {  # NAME PIDFILE [children]
+	local pid kids=""
+	[ -s "$2" ] || return 0
+	pid=$(_ms_readpid "$2")
+	if _ms_alive "$pid"; then
+		[ -n "${3:-}" ] && kids=$(ps -o pid= --ppid "$pid" | tr '\n' ' ')
+		kill -TERM "$pid" 2>/dev/null || true
+		# shellcheck disable=SC2086
+		[ -n "$kids" ] && kill -TERM $kids 2>/dev/null || true
+		for _ in $(seq 200); do _ms_alive "$pid" || break; sleep 0.05; done
+		_ms_alive "$pid" && kill -KILL "$pid" 2>/dev/null
+	fi
+	rm -f "$2"
+}
+
+ms_init() {
+	MS_DIR=$(mktemp -d "${TMPDIR:-/tmp}/mailstack.XXXXXX")
+	chmod 755 "$MS_DIR"
+	if [ "$(id -u)" = 0 ]; then MS_RUNUSER=${MAILSTACK_USER:-nobody}; else MS_RUNUSER=$(id -un); fi
+	MS_RUNUID=$(id -u "$MS_RUNUSER"); MS_RUNGID=$(id -g "$MS_RUNUSER")
+	MS_RUNGROUP=$(id -gn "$MS_RUNUSER")
+	_MS_AS=()
+	[ "$(id -u)" = 0 ] && _MS_AS=(setpriv --reuid="$MS_RUNUID" --regid="$MS_RUNGID" --init-groups)
+	MS_IMAP_PORT=$(_ms_free_port); MS_IMAPS_PORT=$(_ms_free_port)
+	MS_SINK_PORT=$(_ms_free_port); MS_PF_PORT=$(_ms_free_port)
+	MS_USER=testuser; MS_PASS=testpass
+	MS_SINK_DIR=$MS_DIR/sink
+	MS_CERT=$MS_DIR/tls/cert.pem
+	mkdir -p "$MS_DIR"/{dovecot,run,log,mail,sink,tls}
+	openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=localhost" \
+		-addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+		-keyout "$MS_DIR/tls/key.pem" -out "$MS_CERT" 2>/dev/null
+	cat > "$MS_DIR/dovecot/users" <<EOF
+$MS_USER:{PLAIN}$MS_PASS:$MS_RUNUID:$MS_RUNGID::$MS_DIR/mail/$MS_USER::
+outbox:{PLAIN}outboxpass:$MS_RUNUID:$MS_RUNGID::$MS_DIR/mail/outbox::
+EOF
+	cat > "$MS_DIR/dovecot/dovecot.conf" <<EOF
+# Throwaway Dovecot: every process runs as $MS_RUNUSER.
+protocols = imap
+listen = 127.0.0.1
+base_dir = $MS_DIR/run/dovecot
+state_dir = $MS_DIR/run/dovecot-state
+instance_name = ms$MS_IMAP_PORT
+log_path = $MS_DIR/log/dovecot.log
+info_log_path = $MS_DIR/log/dovecot.log
+default_internal_user = $MS_RUNUSER
+default_internal_group = $MS_RUNGROUP
+default_login_user = $MS_RUNUSER
+ssl = yes
+ssl_cert = <$MS_DIR/tls/cert.pem
+ssl_key = <$MS_DIR/tls/key.pem
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+mail_location = maildir:~/Maildir
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%n $MS_DIR/dovecot/users
+}
+userdb {
+  driver = passwd-file
+  args = username_format=%n $MS_DIR/dovecot/users
+}
+service imap-login {
+  chroot =
+  inet_listener imap {
+    address = 127.0.0.1
+    port = $MS_IMAP_PORT
+  }
+  inet_listener imaps {
+    address = 127.0.0.1
+    port = $MS_IMAPS_PORT
+    ssl = yes
+  }
+}
+service auth {
+  unix_listener sasl-auth {
+    mode = 0666
+  }
+}
+service anvil {
+  chroot =
+}
+${DOVECOT_EXTRA:-}
+EOF
+	for u in "$MS_USER" outbox; do
+		mkdir -p "$MS_DIR/mail/$u/Maildir"/{cur,new,tmp}
+	done
+	[ "$(id -u)" = 0 ] && chown -R "$MS_RUNUID:$MS_RUNGID" "$MS_DIR"/{dovecot,run,log,mail,sink,tls}
+	export MS_DIR MS_IMAP_PORT MS_IMAPS_PORT MS_SINK_PORT MS_PF_PORT MS_CERT MS_USER MS_PASS MS_SINK_DIR
+}
+
+ms_start_dovecot() {
+	"${_MS_AS[@]}" dovecot -c "$MS_DIR/dovecot/dovecot.conf" || return 1
+	_ms_wait_port "$MS_IMAP_PORT" up && _ms_wait_port "$MS_IMAPS_PORT" up
+}
+
+ms_stop_dovecot() {
+	_ms_stop_pidfile dovecot "$MS_DIR/run/dovecot/master.pid" children
+	_ms_wait_port "$MS_IMAP_PORT" down
+}
+
+ms_start_sink() {  # extra smtp-sink flags, e.g. -r RCPT (soft-reject every RCPT)
+	local u=()
+	[ "$(id -u)" = 0 ] && u=(-u "$MS_RUNUSER")
+	smtp-sink "${u[@]}" "$@" -d "$MS_SINK_DIR/msg." 127.0.0.1:"$MS_SINK_PORT" 256 \
+		> "$MS_DIR/log/smtp-sink.log" 2>&1 < /dev/null &
+	echo $! > "$MS_DIR/run/smtp-sink.pid"
+	_ms_wait_port "$MS_SINK_PORT" up
+}
+
+ms_stop_sink() {
+	_ms_stop_pidfile smtp-sink "$MS_DIR/run/smtp-sink.pid"
+	_ms_wait_port "$MS_SINK_PORT" down
+}
+
+ms_start() { ms_start_dovecot && ms_start_sink; }
+
+ms_start_postfix() {
+	[ "$(id -u)" = 0 ] || { echo "mailstack: Postfix needs root" >&2; return 1; }
+	local etc=$MS_DIR/postfix/etc
+	mkdir -p "$etc" "$MS_DIR/postfix/spool" "$MS_DIR/postfix/data"
+	chown postfix "$MS_DIR/postfix/data"
+	cat > "$etc/main.cf" <<EOF
+compatibility_level = 3.6
+config_directory = $etc
+queue_directory = $MS_DIR/postfix/spool
+data_directory = $MS_DIR/postfix/data
+mail_owner = postfix
+setgid_group = postdrop
+maillog_file_prefixes = $MS_DIR/log
+maillog_file = $MS_DIR/log/postfix.log
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+myhostname = mailstack.test
+mydomain = mailstack.test
+myorigin = \$myhostname
+mydestination =
+mynetworks = 127.0.0.0/8
+relayhost =
+biff = no
+alias_maps =
+alias_database =
+smtputf8_enable = no
+disable_dns_lookups = yes
+smtp_dns_support_level = disabled
+virtual_mailbox_domains = static:all
+virtual_mailbox_base = $MS_DIR/mail
+virtual_mailbox_maps = static:outbox/Maildir/
+virtual_uid_maps = static:$MS_RUNUID
+virtual_gid_maps = static:$MS_RUNGID
+virtual_minimum_uid = 1
+smtpd_recipient_restrictions = permit_sasl_authenticated, reject
+smtpd_relay_restrictions = permit_sasl_authenticated, reject
+smtpd_tls_cert_file = $MS_DIR/tls/cert.pem
+smtpd_tls_key_file = $MS_DIR/tls/key.pem
+smtpd_tls_security_level = may
+smtpd_tls_auth_only = yes
+smtpd_sasl_auth_enable = yes
+smtpd_sasl_type = dovecot
+smtpd_sasl_path = $MS_DIR/run/dovecot/sasl-auth
+EOF
+	{
+		echo "127.0.0.1:$MS_PF_PORT inet n - n - - smtpd"
+		grep -v '^#' /usr/share/postfix/master.cf.dist | grep -v '^[[:space:]]*$' |
+			sed -n '/^pickup/,/^postlog/p' |
+			sed -E 's/^([a-z-]+ +(unix|unix-dgram|inet|fifo|pass) +[-ny] +[-ny] +)y /\1n /'
+	} > "$etc/master.cf"
+	postfix -c "$etc" check > /dev/null 2>&1 || { tail -5 "$MS_DIR/log/postfix.log" >&2; return 1; }
+	postfix -c "$etc" start > /dev/null 2>&1 || { tail -5 "$MS_DIR/log/postfix.log" >&2; return 1; }
+	_ms_wait_port "$MS_PF_PORT" up
+}
+
+ms_stop() {
+	[ -n "${MS_DIR:-}" ] && [ -d "$MS_DIR" ] || return 0
+	if [ -s "$MS_DIR/postfix/spool/pid/master.pid" ]; then
+		_ms_stop_pidfile postfix "$MS_DIR/postfix/spool/pid/master.pid"
+	fi
+	ms_stop_dovecot 2>/dev/null || true
+	ms_stop_sink 2>/dev/null || true
+	if [ -z "${MS_KEEP:-}" ]; then rm -rf "$MS_DIR"; fi
+}
+
+# ms_deliver USER FILE...: into USER's INBOX the way a local delivery agent
+# does (tmp/ then rename into new/); Dovecot sees them at its next sync.
+ms_deliver() {
+	local user=$1 md f n base
+	shift
+	md=$MS_DIR/mail/$user/Maildir
+	n=0
+	for f in "$@"; do
+		n=$((n + 1))
+		base="$(date +%s).M$$P$n.$RANDOM$RANDOM.mailstack"
+		cp "$f" "$md/tmp/$base"
+		[ "$(id -u)" = 0 ] && chown "$MS_RUNUID:$MS_RUNGID" "$md/tmp/$base"
+		mv "$md/tmp/$base" "$md/new/$base"
+	done
+}
+
+ms_sink_count() { find "$MS_SINK_DIR" -type f -name 'msg.*' | wc -l; }
+
+ms_doveadm() { doveadm -c "$MS_DIR/dovecot/dovecot.conf" "$@"; }
+
+# A responder config for this stack: ms_responder_conf FILE [imap|imaps|starttls]
+# writes FILE (password file next to it) with the store under $MS_DIR.
+ms_responder_conf() {
+	local conf=$1 mode=${2:-imaps} url tls=required
+	case $mode in
+	imaps) url="imaps://localhost:$MS_IMAPS_PORT" ;;
+	starttls) url="imap://localhost:$MS_IMAP_PORT" ;;
+	imap) url="imap://127.0.0.1:$MS_IMAP_PORT"; tls=none ;;
+	esac
+	printf '%s\n' "$MS_PASS" > "$conf.imap.secret"
+	chmod 600 "$conf.imap.secret"
+	cat > "$conf" <<EOF
+[responder]
+address = support@relay.example
+name = Relay Support
+[store]
+path = $MS_DIR/store.db
+[imap]
+url = $url
+tls = $tls
+ca_file = $MS_CERT
+username = $MS_USER
+password_file = $conf.imap.secret
+folder = INBOX
+processed_folder = Processed
+quarantine_folder = Quarantine
+poll_interval = 1
+timeout = 20
+[smtp]
+url = smtp://127.0.0.1:$MS_SINK_PORT
+tls = none
+envelope_from = <>
+timeout = 20
+[policy]
+max_replies_per_requester_per_hour = 100000
+EOF
+}

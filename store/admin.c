@@ -1,0 +1,610 @@
+/*
+ * admin.c - the admin's queries over the request log and the outbox,
+ * retention deletes, and the resend repair (see admin.h for the contract).
+ *
+ * Filters that may be absent are written as "(?N IS NULL OR col = ?N)" so
+ * each query is one cached statement whatever the combination.  The JSON
+ * columns are read with SQLite's JSON functions, guarded by json_valid(),
+ * so a malformed row is skipped by a count instead of failing it.
+ *
+ * SECURITY: the text columns hold what complaints and remote servers said;
+ * this module hands them on unchanged and the commands sanitise or escape
+ * them for the terminal, JSON or HTML.  Every value is a bound parameter.
+ */
+#include "store/admin.h"
+#include "store/store_int.h"
+#include "common/strutil.h"
+#include "common/xalloc.h"
+
+#include <stdio.h>
+#include <string.h>
+
+enum {
+	SLOT_A_LIST = SLOT_ADMIN_BASE,
+	SLOT_A_GET,
+	SLOT_A_OUTBOX,
+	SLOT_A_TOTAL,
+	SLOT_A_OUTCOMES,
+	SLOT_A_REASONS,
+	SLOT_A_REPLIES,
+	SLOT_A_MEDIAN_N,
+	SLOT_A_MEDIAN,
+	SLOT_A_DAYS,
+	SLOT_A_REQ_EXISTS,
+	SLOT_A_RESEND,
+	SLOT_A_RESEND_NOTE,
+	SLOT_A_PURGE_ATT,
+	SLOT_A_PURGE_MSG,
+	SLOT_A_PURGE_REQ,
+	SLOT_A_PUT_REQ,
+	SLOT_A_PUT_OUTBOX,
+	SLOT_A_END,
+};
+_Static_assert(SLOT_A_END <= SLOT_ADMIN_BASE + 32, "admin owns 32 statement slots");
+
+/* The columns of struct admin_request, in this order, for list and get. */
+#define REQ_COLUMNS \
+	"r.id, r.received_at, r.decided_at, coalesce(r.requeue_of, 0)," \
+	" r.complaint_message_id, r.source, r.requester, r.account, r.outcome," \
+	" r.why, r.subject, r.matched_queue_id, m.subject," \
+	" coalesce((SELECT CASE WHEN sum(o.state = 'sent') > 0 THEN 'sent'" \
+	"   WHEN sum(o.state = 'queued') > 0 THEN 'queued'" \
+	"   WHEN sum(o.state = 'failed') > 0 THEN 'failed' END" \
+	"   FROM outbox o WHERE o.request_id = r.id), 'none')"
+#define REQ_FROM \
+	" FROM requests r LEFT JOIN messages m ON m.queue_id = r.matched_queue_id"
+
+static void
+read_request(sqlite3_stmt *s, struct admin_request *r)
+{
+	const unsigned char *state;
+
+	memset(r, 0, sizeof(*r));
+	r->id = sqlite3_column_int64(s, 0);
+	r->received_at = sqlite3_column_int64(s, 1);
+	r->decided_at = sqlite3_column_int64(s, 2);
+	r->requeue_of = sqlite3_column_int64(s, 3);
+	r->complaint_message_id = store_col_dup(s, 4);
+	r->source = store_col_dup(s, 5);
+	r->requester = store_col_dup(s, 6);
+	r->account = store_col_dup(s, 7);
+	r->outcome = store_col_dup(s, 8);
+	r->why = store_col_dup(s, 9);
+	r->subject = store_col_dup(s, 10);
+	r->matched_queue_id = store_col_dup(s, 11);
+	r->matched_subject = store_col_dup(s, 12);
+	state = sqlite3_column_text(s, 13);
+	str_copy(r->reply_state, state ? (const char *)state : "none", sizeof(r->reply_state));
+}
+
+int
+admin_requests(struct store *st, const struct admin_filter *f,
+	       struct admin_request_list *out)
+{
+	sqlite3_stmt *s;
+	char *requester = NULL;
+	size_t cap = 0;
+	int rc;
+
+	out->v = NULL;
+	out->n = 0;
+	s = store_stmt(st, SLOT_A_LIST, "SELECT " REQ_COLUMNS REQ_FROM
+	    " WHERE r.received_at >= ?1"
+	    " AND (?2 IS NULL OR r.outcome = ?2)"
+	    " AND (?3 IS NULL OR lower(r.requester) = ?3)"
+	    " AND (?4 IS NULL OR r.account = ?4)"
+	    " ORDER BY r.received_at DESC, r.id DESC LIMIT ?5");
+	if (s == NULL)
+		return STORE_EDB;
+	if (f->requester != NULL)
+		requester = str_lower(xstrdup(f->requester));
+	sqlite3_bind_int64(s, 1, f->since);
+	store_bind_text(s, 2, f->outcome);
+	store_bind_text(s, 3, requester);
+	store_bind_text(s, 4, f->account);
+	sqlite3_bind_int64(s, 5, f->limit ? (sqlite3_int64)f->limit : 100);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (out->n == cap) {
+			cap = cap ? cap * 2 : 16;
+			out->v = xreallocarray(out->v, cap, sizeof(*out->v));
+		}
+		read_request(s, &out->v[out->n++]);
+	}
+	free(requester);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		admin_request_list_free(out);
+		return store_fail_db(st, "listing requests");
+	}
+	return STORE_OK;
+}
+
+void
+admin_request_free(struct admin_request *r)
+{
+	free(r->complaint_message_id);
+	free(r->source);
+	free(r->requester);
+	free(r->account);
+	free(r->outcome);
+	free(r->why);
+	free(r->subject);
+	free(r->matched_queue_id);
+	free(r->matched_subject);
+	free(r->extracted);
+	free(r->matches);
+	free(r->detail);
+	memset(r, 0, sizeof(*r));
+}
+
+void
+admin_request_list_free(struct admin_request_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		admin_request_free(&l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+void
+admin_outbox_list_free(struct admin_outbox_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		struct admin_outbox *o = &l->v[i];
+		free(o->state);
+		free(o->envelope_from);
+		free(o->rcpt);
+		free(o->last_error);
+		free(o->smtp_reply);
+		free(o->message);
+	}
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+static int
+load_outbox(struct store *st, int64_t id, struct admin_outbox_list *ob)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	s = store_stmt(st, SLOT_A_OUTBOX, "SELECT id, created_at, next_try_at,"
+	    " coalesce(sent_at, 0), state, envelope_from, rcpt, last_error,"
+	    " smtp_reply, tries, message FROM outbox WHERE request_id = ?1 ORDER BY id");
+	if (s == NULL)
+		return STORE_EDB;
+	sqlite3_bind_int64(s, 1, id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct admin_outbox *o;
+		const void *blob = sqlite3_column_blob(s, 10);
+		size_t len = (size_t)sqlite3_column_bytes(s, 10);
+
+		ob->v = xreallocarray(ob->v, ob->n + 1, sizeof(*ob->v));
+		o = &ob->v[ob->n++];
+		o->id = sqlite3_column_int64(s, 0);
+		o->created_at = sqlite3_column_int64(s, 1);
+		o->next_try_at = sqlite3_column_int64(s, 2);
+		o->sent_at = sqlite3_column_int64(s, 3);
+		o->state = store_col_dup(s, 4);
+		o->envelope_from = store_col_dup(s, 5);
+		o->rcpt = store_col_dup(s, 6);
+		o->last_error = store_col_dup(s, 7);
+		o->smtp_reply = store_col_dup(s, 8);
+		o->tries = sqlite3_column_int(s, 9);
+		o->message = xmalloc(len + 1);
+		if (len)
+			memcpy(o->message, blob, len);
+		o->message[len] = '\0';
+		o->message_len = len;
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? STORE_OK : store_fail_db(st, "reading the outbox");
+}
+
+int
+admin_request_get(struct store *st, int64_t id, struct admin_request *r,
+		  struct admin_outbox_list *ob)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	if (ob != NULL) {
+		ob->v = NULL;
+		ob->n = 0;
+	}
+	s = store_stmt(st, SLOT_A_GET, "SELECT " REQ_COLUMNS ", r.extracted,"
+	    " r.matches, r.detail" REQ_FROM " WHERE r.id = ?1");
+	if (s == NULL)
+		return STORE_EDB;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE) {
+		sqlite3_reset(s);
+		return store_fail(st, STORE_ENOTFOUND, "no request with id %lld", (long long)id);
+	}
+	if (rc != SQLITE_ROW)
+		return store_fail_db(st, "reading a request");
+	read_request(s, r);
+	r->extracted = store_col_dup(s, 14);
+	r->matches = store_col_dup(s, 15);
+	r->detail = store_col_dup(s, 16);
+	sqlite3_reset(s);
+	if (ob != NULL && (rc = load_outbox(st, id, ob)) < 0) {
+		admin_request_free(r);
+		admin_outbox_list_free(ob);
+		return rc;
+	}
+	return STORE_OK;
+}
+
+/* ---- figures ------------------------------------------------------------ */
+
+/* Runs `s` (bound) and collects (name, count) rows. */
+static int
+collect_counts(struct store *st, sqlite3_stmt *s, struct admin_count **v_r, size_t *n_r)
+{
+	int rc;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		char *name = store_col_dup(s, 0);
+
+		*v_r = xreallocarray(*v_r, *n_r + 1, sizeof(**v_r));
+		(*v_r)[*n_r].name = name ? name : xstrdup("(none)");
+		(*v_r)[*n_r].n = sqlite3_column_int64(s, 1);
+		(*n_r)++;
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? STORE_OK : store_fail_db(st, "counting");
+}
+
+/* One int64 from a statement bound with `since` as ?1. */
+static int
+scalar(struct store *st, int slot, const char *sql, int64_t since, int64_t *v_r)
+{
+	sqlite3_stmt *s = store_stmt(st, slot, sql);
+	int rc;
+
+	if (s == NULL)
+		return STORE_EDB;
+	sqlite3_bind_int64(s, 1, since);
+	rc = sqlite3_step(s);
+	*v_r = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? STORE_OK : store_fail_db(st, "counting");
+}
+
+#define SENT_ROWS \
+	" FROM outbox o JOIN requests r ON r.id = o.request_id" \
+	" WHERE r.received_at >= ?1 AND o.state = 'sent' AND o.sent_at IS NOT NULL"
+
+static int
+median_reply(struct store *st, int64_t since, int64_t *median_r)
+{
+	sqlite3_stmt *s;
+	int64_t n, v[2];
+	int k = 0, rc;
+
+	*median_r = -1;
+	if ((rc = scalar(st, SLOT_A_MEDIAN_N, "SELECT count(*)" SENT_ROWS, since, &n)) < 0)
+		return rc;
+	if (n == 0)
+		return STORE_OK;
+	s = store_stmt(st, SLOT_A_MEDIAN, "SELECT max(o.sent_at - r.received_at, 0) AS d"
+	    SENT_ROWS " ORDER BY d LIMIT ?3 OFFSET ?2");
+	if (s == NULL)
+		return STORE_EDB;
+	sqlite3_bind_int64(s, 1, since);
+	sqlite3_bind_int64(s, 2, (n - 1) / 2);
+	sqlite3_bind_int64(s, 3, n % 2 ? 1 : 2);
+	while (k < 2 && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		v[k++] = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (k == 0)
+		return store_fail_db(st, "computing the median");
+	*median_r = k == 2 ? (v[0] + v[1]) / 2 : v[0];
+	return STORE_OK;
+}
+
+static int
+day_counts(struct store *st, int64_t since, struct admin_stats *out)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	s = store_stmt(st, SLOT_A_DAYS, "SELECT date(received_at, 'unixepoch'), outcome,"
+	    " count(*) FROM requests WHERE received_at >= ?1 GROUP BY 1, 2 ORDER BY 1, 2");
+	if (s == NULL)
+		return STORE_EDB;
+	sqlite3_bind_int64(s, 1, since);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct admin_day_count *d;
+		const unsigned char *day = sqlite3_column_text(s, 0);
+
+		out->days = xreallocarray(out->days, out->n_days + 1, sizeof(*out->days));
+		d = &out->days[out->n_days++];
+		str_copy(d->day, day ? (const char *)day : "?", sizeof(d->day));
+		d->outcome = store_col_dup(s, 1);
+		d->n = sqlite3_column_int64(s, 2);
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? STORE_OK : store_fail_db(st, "counting per day");
+}
+
+int
+admin_stats(struct store *st, int64_t since, struct admin_stats *out)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->since = since;
+	out->median_reply_secs = -1;
+	if ((rc = scalar(st, SLOT_A_TOTAL, "SELECT count(*) FROM requests"
+			 " WHERE received_at >= ?1", since, &out->requests)) < 0)
+		goto fail;
+	s = store_stmt(st, SLOT_A_OUTCOMES, "SELECT outcome, count(*) FROM requests"
+	    " WHERE received_at >= ?1 GROUP BY outcome ORDER BY 2 DESC, 1");
+	if (s == NULL)
+		goto fail_db;
+	sqlite3_bind_int64(s, 1, since);
+	if ((rc = collect_counts(st, s, &out->outcomes, &out->n_outcomes)) < 0)
+		goto fail;
+	/* Reasons of the recipients reported in answered ("found") complaints;
+	 * each guard keeps a malformed row from failing the whole query. */
+	s = store_stmt(st, SLOT_A_REASONS, "SELECT json_extract(rc.value, '$.reason') AS reason,"
+	    " count(*) FROM requests r,"
+	    " json_each(CASE WHEN json_valid(r.matches) THEN r.matches ELSE '[]' END) mt,"
+	    " json_each(CASE WHEN mt.type = 'object' THEN mt.value ELSE '{}' END,"
+	    "   '$.recipients') rc"
+	    " WHERE r.received_at >= ?1 AND r.outcome = 'found' AND rc.type = 'object'"
+	    " AND json_type(rc.value, '$.reason') = 'text'"
+	    " GROUP BY reason ORDER BY 2 DESC, 1");
+	if (s == NULL)
+		goto fail_db;
+	sqlite3_bind_int64(s, 1, since);
+	if ((rc = collect_counts(st, s, &out->reasons, &out->n_reasons)) < 0)
+		goto fail;
+	s = store_stmt(st, SLOT_A_REPLIES, "SELECT o.state, count(*) FROM outbox o"
+	    " JOIN requests r ON r.id = o.request_id WHERE r.received_at >= ?1"
+	    " GROUP BY o.state");
+	if (s == NULL)
+		goto fail_db;
+	sqlite3_bind_int64(s, 1, since);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *state = (const char *)sqlite3_column_text(s, 0);
+		int64_t n = sqlite3_column_int64(s, 1);
+
+		if (state && strcmp(state, "sent") == 0)
+			out->replies_sent = n;
+		else if (state && strcmp(state, "failed") == 0)
+			out->replies_failed = n;
+		else if (state && strcmp(state, "queued") == 0)
+			out->replies_queued = n;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		goto fail_db;
+	if ((rc = median_reply(st, since, &out->median_reply_secs)) < 0 ||
+	    (rc = day_counts(st, since, out)) < 0)
+		goto fail;
+	return STORE_OK;
+fail_db:
+	rc = store_fail_db(st, "computing stats");
+fail:
+	admin_stats_free(out);
+	return rc;
+}
+
+void
+admin_stats_free(struct admin_stats *s)
+{
+	for (size_t i = 0; i < s->n_outcomes; i++)
+		free(s->outcomes[i].name);
+	for (size_t i = 0; i < s->n_reasons; i++)
+		free(s->reasons[i].name);
+	for (size_t i = 0; i < s->n_days; i++)
+		free(s->days[i].outcome);
+	free(s->outcomes);
+	free(s->reasons);
+	free(s->days);
+	memset(s, 0, sizeof(*s));
+}
+
+/* ---- repairs ------------------------------------------------------------ */
+
+int
+admin_resend(struct store *st, int64_t request_id, int64_t now, int64_t *n_r)
+{
+	sqlite3_stmt *s;
+	int64_t n;
+	int rc;
+
+	*n_r = 0;
+	if ((rc = store_begin(st)) < 0)
+		return rc;
+	s = store_stmt(st, SLOT_A_REQ_EXISTS, "SELECT 1 FROM requests WHERE id = ?1");
+	if (s == NULL)
+		goto fail_db;
+	sqlite3_bind_int64(s, 1, request_id);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc == SQLITE_DONE) {
+		store_rollback(st);
+		return store_fail(st, STORE_ENOTFOUND, "no request with id %lld",
+				  (long long)request_id);
+	}
+	if (rc != SQLITE_ROW)
+		goto fail_db;
+	s = store_stmt(st, SLOT_A_RESEND, "UPDATE outbox SET state = 'queued', tries = 0,"
+	    " next_try_at = ?2 WHERE request_id = ?1 AND state = 'failed'");
+	if (s == NULL)
+		goto fail_db;
+	sqlite3_bind_int64(s, 1, request_id);
+	sqlite3_bind_int64(s, 2, now);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		goto fail_db;
+	n = sqlite3_changes64(st->db);
+	sqlite3_reset(s);
+	if (n == 0) {
+		store_rollback(st);
+		return store_fail(st, STORE_EINVAL, "request %lld has no failed reply to resend",
+				  (long long)request_id);
+	}
+	/* The note goes into the request's own detail, so `log show` tells
+	 * the story: detail.admin is an array of what admins did. */
+	s = store_stmt(st, SLOT_A_RESEND_NOTE, "UPDATE requests SET detail = json_set(d, '$.admin',"
+	    " json(json_insert(CASE WHEN json_type(d, '$.admin') = 'array'"
+	    "   THEN json_extract(d, '$.admin') ELSE '[]' END, '$[#]',"
+	    "   json_object('action', 'resend', 'at', ?2, 'rows', ?3))))"
+	    " FROM (SELECT CASE WHEN json_valid(detail) AND json_type(detail) = 'object'"
+	    "   THEN detail ELSE '{}' END AS d FROM requests WHERE id = ?1)"
+	    " WHERE id = ?1");
+	if (s == NULL)
+		goto fail_db;
+	sqlite3_bind_int64(s, 1, request_id);
+	sqlite3_bind_int64(s, 2, now);
+	sqlite3_bind_int64(s, 3, n);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		goto fail_db;
+	sqlite3_reset(s);
+	if ((rc = store_commit(st)) < 0)
+		goto fail;
+	*n_r = n;
+	return STORE_OK;
+fail_db:
+	rc = store_fail_db(st, "resending");
+fail:
+	store_rollback(st);
+	return rc;
+}
+
+/* ---- retention ---------------------------------------------------------- */
+
+/* One DELETE of at most `batch` rows; autocommit makes it its own short
+ * transaction.  *n_r gets the rows deleted (cascades not counted). */
+static int
+purge_one(struct store *st, int slot, const char *sql, int64_t cutoff, int batch,
+	  int64_t *n_r)
+{
+	sqlite3_stmt *s = store_stmt(st, slot, sql);
+	int rc;
+
+	if (s == NULL)
+		return STORE_EDB;
+	sqlite3_bind_int64(s, 1, cutoff);
+	sqlite3_bind_int(s, 2, batch);
+	rc = sqlite3_step(s);
+	*n_r = sqlite3_changes64(st->db);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? STORE_OK : store_fail_db(st, "purging");
+}
+
+int
+admin_purge_step(struct store *st, int64_t cutoff, int batch, struct admin_purge_counts *c)
+{
+	int64_t a, m, r;
+	int rc;
+
+	if (batch < 1)
+		batch = 500;
+	if ((rc = purge_one(st, SLOT_A_PURGE_ATT, "DELETE FROM attempts WHERE id IN"
+	    " (SELECT id FROM attempts WHERE at < ?1 LIMIT ?2)", cutoff, batch, &a)) < 0)
+		return rc;
+	/* A message goes once no attempt is left; its recipients follow by
+	 * cascade and the FTS row by trigger.  Messages with no known
+	 * submission time are kept (an import may still bring attempts). */
+	if ((rc = purge_one(st, SLOT_A_PURGE_MSG, "DELETE FROM messages WHERE id IN"
+	    " (SELECT m.id FROM messages m WHERE m.submitted_at > 0 AND m.submitted_at < ?1"
+	    "  AND NOT EXISTS (SELECT 1 FROM recipients rc JOIN attempts at"
+	    "   ON at.recipient_id = rc.id WHERE rc.message_id = m.id) LIMIT ?2)",
+	    cutoff, batch, &m)) < 0)
+		return rc;
+	if ((rc = purge_one(st, SLOT_A_PURGE_REQ, "DELETE FROM requests WHERE id IN"
+	    " (SELECT r.id FROM requests r WHERE r.received_at < ?1 AND NOT EXISTS"
+	    "  (SELECT 1 FROM outbox o WHERE o.request_id = r.id AND o.state = 'queued')"
+	    "  LIMIT ?2)", cutoff, batch, &r)) < 0)
+		return rc;
+	c->attempts += a;
+	c->messages += m;
+	c->requests += r;
+	return a == batch || m == batch || r == batch;
+}
+
+/* ---- direct writes ------------------------------------------------------ */
+
+int
+admin_put_request(struct store *st, const struct admin_request_in *in, int64_t *id_r)
+{
+	sqlite3_stmt *s;
+
+	if (in->complaint_key == NULL || in->outcome == NULL || in->why == NULL)
+		return store_fail(st, STORE_EINVAL, "a request needs a key, an outcome and why");
+	s = store_stmt(st, SLOT_A_PUT_REQ, "INSERT INTO requests(complaint_key,"
+	    " complaint_message_id, source, received_at, decided_at, requester,"
+	    " account_id, account, outcome, why, subject, matched_queue_id, extracted,"
+	    " matches, detail, requeue_of) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
+	    " (SELECT id FROM accounts WHERE name = ?7), ?7, ?8, ?9, ?10, ?11, ?12,"
+	    " ?13, ?14, NULLIF(?15, 0))");
+	if (s == NULL)
+		return STORE_EDB;
+	store_bind_text(s, 1, in->complaint_key);
+	store_bind_text(s, 2, in->complaint_message_id);
+	store_bind_text(s, 3, in->source);
+	sqlite3_bind_int64(s, 4, in->received_at);
+	sqlite3_bind_int64(s, 5, in->decided_at ? in->decided_at : in->received_at);
+	store_bind_text(s, 6, in->requester);
+	store_bind_text(s, 7, in->account);
+	store_bind_text(s, 8, in->outcome);
+	store_bind_text(s, 9, in->why);
+	store_bind_text(s, 10, in->subject);
+	store_bind_text(s, 11, in->matched_queue_id);
+	store_bind_text(s, 12, in->extracted);
+	store_bind_text(s, 13, in->matches);
+	store_bind_text(s, 14, in->detail);
+	sqlite3_bind_int64(s, 15, in->requeue_of);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		int rc = store_fail_db(st, "adding a request");
+		sqlite3_reset(s);
+		return rc;
+	}
+	sqlite3_reset(s);
+	if (id_r != NULL)
+		*id_r = sqlite3_last_insert_rowid(st->db);
+	return STORE_ADDED;
+}
+
+int
+admin_put_outbox(struct store *st, const struct admin_outbox_in *in, int64_t *id_r)
+{
+	sqlite3_stmt *s;
+
+	s = store_stmt(st, SLOT_A_PUT_OUTBOX, "INSERT INTO outbox(request_id, created_at,"
+	    " envelope_from, rcpt, message, state, tries, next_try_at, last_error,"
+	    " smtp_reply, sent_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8, ?9,"
+	    " NULLIF(?10, 0))");
+	if (s == NULL)
+		return STORE_EDB;
+	sqlite3_bind_int64(s, 1, in->request_id);
+	sqlite3_bind_int64(s, 2, in->created_at);
+	store_bind_text(s, 3, in->envelope_from ? in->envelope_from : "");
+	store_bind_text(s, 4, in->rcpt ? in->rcpt : "");
+	sqlite3_bind_blob(s, 5, in->message ? in->message : "",
+			  (int)strlen(in->message ? in->message : ""), SQLITE_TRANSIENT);
+	store_bind_text(s, 6, in->state ? in->state : "queued");
+	sqlite3_bind_int(s, 7, in->tries);
+	store_bind_text(s, 8, in->last_error);
+	store_bind_text(s, 9, in->smtp_reply);
+	sqlite3_bind_int64(s, 10, in->sent_at);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		int rc = store_fail_db(st, "adding an outbox row");
+		sqlite3_reset(s);
+		return rc;
+	}
+	sqlite3_reset(s);
+	if (id_r != NULL)
+		*id_r = sqlite3_last_insert_rowid(st->db);
+	return STORE_ADDED;
+}

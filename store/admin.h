@@ -1,0 +1,184 @@
+/*
+ * admin.h - what the admin commands read from the store: the request log
+ * (log, log show), the figures (stats, report), retention (purge) and the
+ * two repairs (resend a failed reply).
+ *
+ * The request log and the outbox are written by the pipeline
+ * (store/requests.c) and the sender (store/outbox.c); this module only
+ * reads them, except for:
+ *   - admin_resend(), which moves a request's failed outbox rows back to
+ *     queued and notes it in the request's detail JSON;
+ *   - admin_purge_step(), the retention deletes;
+ *   - admin_put_request() / admin_put_outbox(), which write rows directly.
+ *     They exist for tests and fixtures (and for importing an old log);
+ *     the daemon never calls them.
+ *
+ * JSON columns (the shapes this module relies on):
+ *   requests.matches   an array as in `process --json` "matches": objects
+ *                      with "queue_id", optional "score", and "recipients"
+ *                      [{"address","status","reason","response"}, ...].
+ *                      Per-reason counts are taken from
+ *                      matches[*].recipients[*].reason.  Rows whose matches
+ *                      is NULL or not valid JSON are skipped by that count.
+ *   requests.detail    an object; admin_resend() appends
+ *                      {"action":"resend","at":T,"rows":N} to its "admin"
+ *                      array (created if missing).
+ *
+ * Errors: negative STORE_E* codes, message in store_errmsg().  Every string
+ * in a returned struct is owned by it and freed by its _free function.
+ */
+#ifndef STORE_ADMIN_H
+#define STORE_ADMIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/store.h"
+
+/* ---- the request log ---------------------------------------------------- */
+
+struct admin_filter {
+	int64_t since;			/* received_at >= since; 0 = all */
+	const char *outcome;		/* NULL = any */
+	const char *requester;		/* NULL = any; compared lower-cased */
+	const char *account;		/* NULL = any; account name */
+	size_t limit;			/* 0 = 100 */
+};
+
+struct admin_request {
+	int64_t id;
+	int64_t received_at, decided_at;
+	int64_t requeue_of;		/* 0 when none */
+	char *complaint_message_id;	/* may be NULL */
+	char *source;			/* may be NULL */
+	char *requester;		/* may be NULL (unparseable From) */
+	char *account;			/* may be NULL */
+	char *outcome;
+	char *why;
+	char *subject;			/* of the complaint; may be NULL */
+	char *matched_queue_id;		/* may be NULL */
+	char *matched_subject;		/* subject of that message, if stored */
+	char reply_state[8];		/* sent | queued | failed | none */
+	/* Filled by admin_request_get() only (NULL in lists): */
+	char *extracted, *matches, *detail;	/* JSON text, may be NULL */
+};
+
+struct admin_request_list {
+	struct admin_request *v;
+	size_t n;
+};
+
+/* Requests matching `f`, newest first (received_at, then id). */
+int admin_requests(struct store *st, const struct admin_filter *f,
+		   struct admin_request_list *out);
+void admin_request_list_free(struct admin_request_list *l);
+
+struct admin_outbox {
+	int64_t id;
+	int64_t created_at, next_try_at, sent_at;	/* 0 when not */
+	char *state;			/* queued | sent | failed */
+	char *envelope_from;		/* "" = null sender */
+	char *rcpt;
+	char *last_error, *smtp_reply;	/* may be NULL; remote text */
+	int tries;
+	char *message;			/* the reply as queued, NUL-terminated */
+	size_t message_len;
+};
+
+struct admin_outbox_list {
+	struct admin_outbox *v;
+	size_t n;
+};
+
+/* One request in full, and its outbox rows (oldest first) when `ob` is not
+ * NULL.  STORE_ENOTFOUND when there is no such id. */
+int admin_request_get(struct store *st, int64_t id, struct admin_request *r,
+		      struct admin_outbox_list *ob);
+void admin_request_free(struct admin_request *r);
+void admin_outbox_list_free(struct admin_outbox_list *l);
+
+/* ---- figures ------------------------------------------------------------ */
+
+struct admin_count {
+	char *name;
+	int64_t n;
+};
+
+struct admin_day_count {
+	char day[11];			/* "2026-11-20" (UTC) */
+	char *outcome;
+	int64_t n;
+};
+
+struct admin_stats {
+	int64_t since;			/* as asked; 0 = all */
+	int64_t requests;		/* complaints in the window */
+	struct admin_count *outcomes;	/* most frequent first */
+	size_t n_outcomes;
+	struct admin_count *reasons;	/* per recipient, from matches JSON */
+	size_t n_reasons;
+	int64_t replies_sent, replies_failed, replies_queued;	/* outbox rows */
+	int64_t median_reply_secs;	/* received_at -> sent_at; -1 = no reply sent */
+	struct admin_day_count *days;	/* oldest day first */
+	size_t n_days;
+};
+
+/* Everything about requests received at or after `since` (0 = all). */
+int admin_stats(struct store *st, int64_t since, struct admin_stats *out);
+void admin_stats_free(struct admin_stats *s);
+
+/* ---- repairs ------------------------------------------------------------ */
+
+/* Moves every failed outbox row of request `request_id` back to queued,
+ * due now (tries reset), and notes it in the request's detail.  *n_r gets
+ * the number of rows moved.  STORE_ENOTFOUND when the request does not
+ * exist; STORE_EINVAL (errmsg says why) when it has no failed reply. */
+int admin_resend(struct store *st, int64_t request_id, int64_t now, int64_t *n_r);
+
+/* ---- retention ---------------------------------------------------------- */
+
+struct admin_purge_counts {
+	int64_t attempts;		/* delivery attempts (with transcripts) */
+	int64_t messages;		/* messages left with no attempt */
+	int64_t requests;		/* request-log rows (their outbox rows go too) */
+};
+
+/* Deletes at most `batch` rows of each kind older than `cutoff` (seconds
+ * since the epoch), each kind in its own short transaction so that the
+ * daemon is never blocked for long, and adds what it deleted to *c.
+ * Returns 1 while there may be more to delete (call again), 0 when done.
+ * Requests with a reply still queued are kept. */
+int admin_purge_step(struct store *st, int64_t cutoff, int batch,
+		     struct admin_purge_counts *c);
+
+/* ---- direct writes (tests, fixtures) ------------------------------------ */
+
+struct admin_request_in {
+	const char *complaint_key;	/* required */
+	const char *complaint_message_id, *source;
+	int64_t received_at, decided_at;
+	const char *requester, *account;	/* account is looked up by name */
+	const char *outcome, *why;	/* required */
+	const char *subject, *matched_queue_id;
+	const char *extracted, *matches, *detail;	/* JSON text or NULL */
+	int64_t requeue_of;		/* 0 = none */
+};
+
+/* Inserts a request row; *id_r gets its id. */
+int admin_put_request(struct store *st, const struct admin_request_in *r,
+		      int64_t *id_r);
+
+struct admin_outbox_in {
+	int64_t request_id;
+	int64_t created_at;
+	const char *envelope_from, *rcpt, *message;
+	const char *state;		/* queued | sent | failed */
+	int tries;
+	const char *last_error, *smtp_reply;
+	int64_t sent_at;		/* 0 = NULL */
+};
+
+int admin_put_outbox(struct store *st, const struct admin_outbox_in *o,
+		     int64_t *id_r);
+
+#endif

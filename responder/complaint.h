@@ -1,0 +1,112 @@
+/*
+ * complaint.h - a parsed complaint as a plain struct: the headers policy and
+ * extraction need, the decoded text (UTF-8), and the attached originals.
+ *
+ * complaint_parse() runs libetpan and must only be called inside the
+ * sandbox child (sandbox.h) or a fuzzer; the parent gets the struct back
+ * through complaint_to_json()/complaint_from_json().
+ *
+ * Ownership: every string and array in struct complaint is malloc'd and
+ * owned by it; complaint_free() releases all of it.
+ *
+ * SECURITY: the input is anyone's mail.  Every string is capped
+ * (CPL_MAX_FIELD, CPL_MAX_TEXT), lists are capped (CPL_MAX_LIST,
+ * CPL_MAX_ORIGINALS), recursion is capped (CPL_MAX_DEPTH), strings are
+ * valid UTF-8 without NUL, and header values have no CR/LF.
+ */
+#ifndef RESPONDER_COMPLAINT_H
+#define RESPONDER_COMPLAINT_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CPL_MAX_FIELD 4096		/* bytes of one header value we keep */
+#define CPL_MAX_TEXT (1024 * 1024)	/* bytes of decoded body text */
+#define CPL_MAX_LIST 64			/* addresses / ids per header */
+#define CPL_MAX_ORIGINALS 16
+#define CPL_MAX_DEPTH 32		/* MIME nesting our walk follows */
+
+struct cpl_address {
+	char *name;		/* decoded display name or NULL */
+	char *address;		/* lower-cased addr-spec (may be invalid: check) */
+};
+
+struct cpl_addresses {
+	struct cpl_address *v;
+	size_t n;
+};
+
+struct cpl_strings {
+	char **v;
+	size_t n;
+};
+
+/* An attached message/rfc822 (or base64-encoded one). */
+struct cpl_original {
+	int depth;			/* 1: attached to the complaint; 2: inside one */
+	char *message_id;		/* "<...>" or NULL */
+	struct cpl_address from;	/* first From mailbox; fields NULL if none */
+	struct cpl_addresses to, cc;
+	char *subject;			/* decoded, or NULL */
+	int64_t date;			/* epoch UTC; valid when has_date */
+	int has_date;
+};
+
+struct complaint {
+	/* RFC 5322 headers of the complaint itself */
+	struct cpl_address from;	/* first From mailbox */
+	size_t n_from;			/* how many From mailboxes there were */
+	struct cpl_address reply_to, sender;
+	struct cpl_addresses to, cc;
+	char *subject;			/* RFC 2047 decoded */
+	int64_t date;
+	int has_date;
+	char *message_id;		/* "<...>" or NULL */
+	struct cpl_strings in_reply_to;	/* "<...>" each */
+	struct cpl_strings references;	/* "<...>" each, as written (oldest first) */
+	char *return_path;		/* raw value ("<>" for null), or NULL when absent */
+	char *auto_submitted;		/* raw values or NULL */
+	char *precedence;
+	char *x_auto_response_suppress;
+	struct cpl_strings x_loop;
+	struct cpl_strings list_headers;	/* names of List-* fields present */
+	struct cpl_strings auth_results;	/* Authentication-Results values */
+	char *content_type;		/* "type/subtype", lower case */
+	int is_report;			/* multipart/report at the top (or below it) */
+
+	/* the complaint's own text, outside attached messages: text/plain parts,
+	 * or the HTML parts turned to text when there is no plain text */
+	char *text;
+	int text_from_html;
+
+	struct cpl_original *originals;	/* outermost first */
+	size_t n_originals;
+
+	struct cpl_strings notes;	/* what was odd ("unknown charset x-foo,
+					 * read as windows-1252") for the log */
+};
+
+/* Parses raw RFC 5322 bytes (may contain NUL; LF or CRLF).  Never fails on
+ * bad input: what cannot be read is left empty and noted.  Returns 0, or
+ * -1 with err filled only when libetpan cannot build even an empty tree
+ * (out of memory). */
+int complaint_parse(const char *raw, size_t len, struct complaint *out,
+		    char *err, size_t errlen);
+void complaint_free(struct complaint *c);
+
+/* Serialised form for the sandbox pipe.  complaint_to_json returns a new
+ * reference; complaint_from_json fills *out (validated again: lengths,
+ * UTF-8) and returns 0, or -1 when the JSON is not a complaint. */
+json_t *complaint_to_json(const struct complaint *c);
+int complaint_from_json(const json_t *j, struct complaint *out);
+
+/* Decodes an RFC 2047 phrase into capped, sanitised UTF-8 (caller frees). */
+char *complaint_decode_header(const char *value, size_t len);
+
+/* HTML (any charset already converted to UTF-8) to plain text, keeping
+ * line breaks at br/div/p/tr/li/h1-6 and decoding entities.  Output capped
+ * at CPL_MAX_TEXT.  Caller frees.  (html_text.c) */
+char *html_to_text(const char *html, size_t len);
+
+#endif

@@ -1,0 +1,189 @@
+/*
+ * requests.c - the request log and the outbox rows written with it.
+ *
+ * Every value is bound, never pasted into SQL.  The request row and its
+ * outbox row share one transaction: a reply is durable exactly when the
+ * decision that produced it is.
+ */
+#include "store/requests.h"
+#include "store/store_int.h"
+
+#include <string.h>
+
+enum {
+	SLOT_REQ_INSERT = SLOT_REQUESTS_BASE,
+	SLOT_OUTBOX_INSERT,
+	SLOT_REQ_ANSWERED_KEY,
+	SLOT_REQ_ANSWERED_MID,
+	SLOT_REQ_BY_KEY,
+	SLOT_REQ_COUNT_REPLIES,
+};
+
+static int
+insert_request(struct store *st, const struct request_in *r, int64_t *id_r)
+{
+	sqlite3_stmt *s = store_stmt(st, SLOT_REQ_INSERT,
+	    "INSERT INTO requests (complaint_key, complaint_message_id, source, received_at,"
+	    " decided_at, requester, account_id, account, outcome, why, subject,"
+	    " matched_queue_id, extracted, matches, detail, requeue_of)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)");
+
+	if (s == NULL)
+		return STORE_EDB;
+	store_bind_text(s, 1, r->complaint_key);
+	store_bind_text(s, 2, r->complaint_message_id);
+	store_bind_text(s, 3, r->source);
+	sqlite3_bind_int64(s, 4, r->received_at);
+	sqlite3_bind_int64(s, 5, r->decided_at);
+	store_bind_text(s, 6, r->requester);
+	if (r->account_id > 0)
+		sqlite3_bind_int64(s, 7, r->account_id);
+	else
+		sqlite3_bind_null(s, 7);
+	store_bind_text(s, 8, r->account);
+	store_bind_text(s, 9, r->outcome);
+	store_bind_text(s, 10, r->why);
+	store_bind_text(s, 11, r->subject);
+	store_bind_text(s, 12, r->matched_queue_id);
+	store_bind_text(s, 13, r->extracted);
+	store_bind_text(s, 14, r->matches);
+	store_bind_text(s, 15, r->detail);
+	if (r->requeue_of > 0)
+		sqlite3_bind_int64(s, 16, r->requeue_of);
+	else
+		sqlite3_bind_null(s, 16);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		return store_fail_db(st, "recording the request");
+	*id_r = sqlite3_last_insert_rowid(st->db);
+	return STORE_OK;
+}
+
+static int
+insert_outbox(struct store *st, int64_t request_id, const struct outbox_in *o, int64_t *id_r)
+{
+	sqlite3_stmt *s = store_stmt(st, SLOT_OUTBOX_INSERT,
+	    "INSERT INTO outbox (request_id, created_at, envelope_from, rcpt, message,"
+	    " state, next_try_at) VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6)");
+
+	if (s == NULL)
+		return STORE_EDB;
+	sqlite3_bind_int64(s, 1, request_id);
+	sqlite3_bind_int64(s, 2, o->created_at);
+	store_bind_text(s, 3, o->envelope_from ? o->envelope_from : "");
+	store_bind_text(s, 4, o->rcpt);
+	sqlite3_bind_blob64(s, 5, o->message, o->len, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 6, o->next_try_at);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		return store_fail_db(st, "queueing the reply");
+	*id_r = sqlite3_last_insert_rowid(st->db);
+	return STORE_OK;
+}
+
+int
+store_record_request(struct store *st, const struct request_in *r, const struct outbox_in *o,
+		     int64_t *request_id_r, int64_t *outbox_id_r)
+{
+	int64_t rid = 0, oid = 0;
+	int own_tx = !st->in_tx, rc;
+
+	if (!r->complaint_key || !r->outcome || !r->why)
+		return store_fail(st, STORE_EINVAL, "request without key, outcome or why");
+	if (o && (!o->rcpt || !o->message))
+		return store_fail(st, STORE_EINVAL, "reply without recipient or message");
+	if (own_tx && (rc = store_begin(st)) < 0)
+		return rc;
+	rc = insert_request(st, r, &rid);
+	if (rc == STORE_OK && o)
+		rc = insert_outbox(st, rid, o, &oid);
+	if (rc != STORE_OK) {
+		if (own_tx)
+			store_rollback(st);
+		return rc;
+	}
+	if (own_tx && (rc = store_commit(st)) < 0) {
+		store_rollback(st);
+		return rc;
+	}
+	if (request_id_r)
+		*request_id_r = rid;
+	if (outbox_id_r)
+		*outbox_id_r = oid;
+	return STORE_ADDED;
+}
+
+static int
+one_id(struct store *st, sqlite3_stmt *s, int64_t *id_r, const char *what)
+{
+	int rc = sqlite3_step(s);
+
+	if (rc == SQLITE_ROW) {
+		if (id_r)
+			*id_r = sqlite3_column_int64(s, 0);
+		sqlite3_reset(s);
+		return STORE_OK;
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? STORE_ENOTFOUND : store_fail_db(st, what);
+}
+
+int
+store_request_answered(struct store *st, const char *key, const char *mid, int64_t *id_r)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (key) {
+		s = store_stmt(st, SLOT_REQ_ANSWERED_KEY,
+		    "SELECT r.id FROM requests r JOIN outbox o ON o.request_id = r.id"
+		    " WHERE r.complaint_key = ?1 ORDER BY r.id DESC LIMIT 1");
+		if (s == NULL)
+			return STORE_EDB;
+		store_bind_text(s, 1, key);
+		rc = one_id(st, s, id_r, "finding an answered request");
+		if (rc != STORE_ENOTFOUND)
+			return rc;
+	}
+	if (!mid)
+		return STORE_ENOTFOUND;
+	s = store_stmt(st, SLOT_REQ_ANSWERED_MID,
+	    "SELECT r.id FROM requests r JOIN outbox o ON o.request_id = r.id"
+	    " WHERE r.complaint_message_id = ?1 ORDER BY r.id DESC LIMIT 1");
+	if (s == NULL)
+		return STORE_EDB;
+	store_bind_text(s, 1, mid);
+	return one_id(st, s, id_r, "finding an answered request");
+}
+
+int
+store_request_by_key(struct store *st, const char *key, int64_t *id_r)
+{
+	sqlite3_stmt *s = store_stmt(st, SLOT_REQ_BY_KEY,
+	    "SELECT id FROM requests WHERE complaint_key = ?1 ORDER BY id DESC LIMIT 1");
+
+	if (s == NULL)
+		return STORE_EDB;
+	store_bind_text(s, 1, key);
+	return one_id(st, s, id_r, "finding a request");
+}
+
+int
+store_count_replies_since(struct store *st, const char *requester, int64_t since, int64_t *n_r)
+{
+	sqlite3_stmt *s = store_stmt(st, SLOT_REQ_COUNT_REPLIES,
+	    "SELECT count(*) FROM outbox o JOIN requests r ON r.id = o.request_id"
+	    " WHERE r.requester = ?1 AND o.created_at >= ?2");
+	int rc;
+
+	if (s == NULL)
+		return STORE_EDB;
+	store_bind_text(s, 1, requester);
+	sqlite3_bind_int64(s, 2, since);
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(s);
+		return store_fail_db(st, "counting replies");
+	}
+	*n_r = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return STORE_OK;
+}

@@ -25,12 +25,12 @@ static const struct command commands[] = {
 	{ "lookup", cmd_lookup, "lookup --message-id ID | --queue-id ID | --recipient ADDR [--since DATE] [--account NAME] [--transcripts] [--json]" },
 	{ "log", cmd_log, "log [--since DURATION] [--outcome O] [--requester ADDR] [--json] | log show ID" },
 	{ "stats", cmd_stats, "stats [--since DURATION] [--json]    counts per outcome and reason" },
-	{ "report", NULL, "report --html FILE [--since DURATION]  one self-contained HTML page" },
+	{ "report", cmd_report, "report --html FILE [--since DURATION]  one self-contained HTML page" },
 	{ "resend", cmd_resend, "resend ID                            retry a failed reply" },
 	{ "requeue", NULL, "requeue ID                           handle a complaint again" },
 	{ "purge", cmd_purge, "purge                                delete what retention allows" },
 	{ "check-config", cmd_check_config, "check-config                         validate config, print effective settings" },
-	{ "classify", NULL, "classify [--json] [--mx HOST] TEXT|-  reason, provider, remote queue ID of an SMTP reply" },
+	{ "classify", cmd_classify, "classify [--json] [--mx HOST] TEXT|-  reason, provider, remote queue ID of an SMTP reply" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

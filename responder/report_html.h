@@ -1,0 +1,39 @@
+/*
+ * report_html.h - the admin's one-page HTML report: the stats, a chart of
+ * complaints per day by outcome (inline SVG), the table of recent requests
+ * and, under it, each request's details behind an anchor (#req-ID).
+ *
+ * The page is self-contained: no script, no external asset (a
+ * Content-Security-Policy meta tag forbids loading any), so it can be
+ * mailed or opened from disk.
+ *
+ * SECURITY: every stored string (peer text) is HTML-escaped and made valid
+ * UTF-8 before it is written; numbers are the only unescaped values.
+ */
+#ifndef RESPONDER_REPORT_HTML_H
+#define RESPONDER_REPORT_HTML_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "store/admin.h"
+
+struct report_input {
+	const struct admin_stats *stats;
+	/* Recent requests, newest first, each loaded in full
+	 * (admin_request_get) with its outbox rows. */
+	const struct admin_request *requests;
+	const struct admin_outbox_list *outbox;	/* parallel to requests */
+	size_t n_requests;
+	int64_t generated_at;
+	const char *title;		/* e.g. the support address; may be NULL */
+};
+
+/* Writes the page to fp.  0, or -1 when writing failed (errno set). */
+int report_html_write(FILE *fp, const struct report_input *in);
+
+/* Writes s HTML-escaped (& < > " ') with invalid UTF-8 and control
+ * characters replaced; NULL writes "-".  Exposed for tests. */
+void report_html_escape(FILE *fp, const char *s);
+
+#endif

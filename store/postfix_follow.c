@@ -1,0 +1,387 @@
+/*
+ * postfix_follow.c - following a growing Postfix log (see import.h).
+ *
+ * The file is read with read(2) and only complete lines are imported: a
+ * line the writer is still writing waits for its newline.  After each step
+ * the records, the position (inode, byte offset, hash of the first line)
+ * and the in-flight queue IDs are committed in one transaction, so after a
+ * crash or restart the next step starts exactly after the last line that
+ * is in the store.
+ *
+ * Rotation, checked whenever the data is used up:
+ *   - the path names another inode (rename + new file): the old file was
+ *     read to its end; switch to the new one from offset 0;
+ *   - the same inode is shorter than the offset, or its first line
+ *     changed (copytruncate, then written again): read from the start;
+ *   - the path is gone: keep waiting for it.
+ * On open, a stored position whose inode is no longer at the path is
+ * looked for at "<path>.1" (the usual first rotation name) and that file
+ * is finished first.
+ *
+ * SECURITY: the log is appended to by a daemon that copies remote text;
+ * line length is capped (longer lines are skipped whole) and the parser
+ * bounds every field (postfix_parse.c).
+ */
+#include "store/postfix_int.h"
+#include "store/store_int.h"
+#include "common/strutil.h"
+#include "common/xalloc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define FOLLOW_CHUNK 65536
+#define HEAD_BYTES 256
+
+struct pf_follow {
+	struct pf_import *imp;
+	char *path;
+	char *reading;			/* path of the open file (path or path.1) */
+	int fd;
+	ino_t ino;
+	uint64_t offset;		/* bytes imported from the open file */
+	long lineno;
+	char head[24];			/* hash of the first line, "" if not known yet */
+	char *buf;			/* unconsumed bytes: buf[0..blen) */
+	size_t blen;
+	int skipping;			/* inside an over-long line */
+};
+
+static void
+head_hash(const char *data, size_t n, char *out, size_t outlen)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)data[i];
+		h *= 0x100000001b3ULL;
+	}
+	snprintf(out, outlen, "%016llx", (unsigned long long)h);
+}
+
+/* The hash of the first line of fd (up to HEAD_BYTES), "" when the file
+ * has no complete first line yet. */
+static void
+file_head(int fd, char *out, size_t outlen)
+{
+	char b[HEAD_BYTES];
+	ssize_t n = pread(fd, b, sizeof(b), 0);
+	char *nl;
+
+	out[0] = '\0';
+	if (n <= 0)
+		return;
+	nl = memchr(b, '\n', (size_t)n);
+	if (nl == NULL && (size_t)n < sizeof(b))
+		return;
+	head_hash(b, nl ? (size_t)(nl - b) : (size_t)n, out, outlen);
+}
+
+static void
+close_file(struct pf_follow *f)
+{
+	if (f->fd >= 0)
+		close(f->fd);
+	f->fd = -1;
+	f->blen = 0;
+	f->skipping = 0;
+	free(f->reading);
+	f->reading = NULL;
+}
+
+/* Opens `file` at `offset`; 0, or -1 when it cannot be opened. */
+static int
+open_file(struct pf_follow *f, const char *file, uint64_t offset, long lineno)
+{
+	struct stat sb;
+	int fd = open(file, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &sb) < 0 || (uint64_t)sb.st_size < offset ||
+	    lseek(fd, (off_t)offset, SEEK_SET) < 0) {
+		close(fd);
+		return -1;
+	}
+	close_file(f);
+	f->fd = fd;
+	f->ino = sb.st_ino;
+	f->offset = offset;
+	f->lineno = lineno;
+	f->reading = xstrdup(file);
+	file_head(fd, f->head, sizeof(f->head));
+	pf_import_set_ref(f->imp, (int64_t)time(NULL));
+	return 0;
+}
+
+static int
+save_position(struct pf_follow *f)
+{
+	struct store *st = pf_import_store(f->imp);
+	sqlite3_stmt *s;
+	char *state, *json;
+	size_t n;
+	int rc;
+
+	s = store_stmt(st, SLOT_POSTFIX_BASE + 0,
+	    "INSERT INTO import_positions(path, inode, offset, head, state, updated_at)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, unixepoch())"
+	    " ON CONFLICT(path) DO UPDATE SET inode = ?2, offset = ?3, head = ?4,"
+	    " state = ?5, updated_at = unixepoch()");
+	if (s == NULL)
+		return STORE_EDB;
+	state = pf_import_state_save(f->imp);
+	/* the line number and which file travel with the in-flight state */
+	n = strlen(state) + strlen(f->reading ? f->reading : "") * 2 + 96;
+	json = xmalloc(n);
+	snprintf(json, n, "{\"line\":%ld,\"rotated\":%d,\"importer\":%s}", f->lineno,
+		 f->reading != NULL && strcmp(f->reading, f->path) != 0, state);
+	free(state);
+	store_bind_text(s, 1, f->path);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)f->ino);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)f->offset);
+	store_bind_text(s, 4, f->head);
+	store_bind_text(s, 5, json);
+	rc = sqlite3_step(s);
+	free(json);
+	return rc == SQLITE_DONE ? STORE_OK : store_fail_db(st, "saving the import position");
+}
+
+/* Loads the stored position and opens the right file at it. */
+static int
+restore(struct pf_follow *f, char *err, size_t errlen)
+{
+	struct store *st = pf_import_store(f->imp);
+	sqlite3_stmt *s;
+	char *state = NULL, *head = NULL, rotated[1100];
+	int64_t ino = 0, offset = 0;
+	long line = 0;
+	struct stat sb;
+	int rc;
+
+	s = store_stmt(st, SLOT_POSTFIX_BASE + 1,
+	    "SELECT inode, offset, head, state FROM import_positions WHERE path = ?1");
+	if (s == NULL)
+		goto db;
+	store_bind_text(s, 1, f->path);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		ino = sqlite3_column_int64(s, 0);
+		offset = sqlite3_column_int64(s, 1);
+		head = store_col_dup(s, 2);
+		state = store_col_dup(s, 3);
+	} else if (rc != SQLITE_DONE) {
+		goto db;
+	}
+	sqlite3_reset(s);
+	if (state != NULL) {
+		json_t *o = json_loads(state, 0, NULL);
+
+		if (o != NULL) {
+			json_t *imp = json_object_get(o, "importer");
+			char *is = imp ? json_dumps(imp, JSON_COMPACT) : NULL;
+
+			line = (long)json_integer_value(json_object_get(o, "line"));
+			pf_import_state_load(f->imp, is);
+			free(is);
+			json_decref(o);
+		}
+	}
+	snprintf(rotated, sizeof(rotated), "%s.1", f->path);
+	if (ino != 0 && stat(f->path, &sb) == 0 && (int64_t)sb.st_ino == ino) {
+		char now[24];
+
+		if (open_file(f, f->path, 0, 0) == 0) {
+			file_head(f->fd, now, sizeof(now));
+			if ((uint64_t)sb.st_size >= (uint64_t)offset &&
+			    (head == NULL || head[0] == '\0' || strcmp(head, now) == 0)) {
+				lseek(f->fd, (off_t)offset, SEEK_SET);
+				f->offset = (uint64_t)offset;
+				f->lineno = line;
+			}
+		}
+	} else if (ino != 0 && stat(rotated, &sb) == 0 && (int64_t)sb.st_ino == ino) {
+		open_file(f, rotated, (uint64_t)offset, line);
+	} else {
+		open_file(f, f->path, 0, 0);	/* may not exist yet */
+	}
+	free(state);
+	free(head);
+	(void)err;
+	(void)errlen;
+	return 0;
+db:
+	snprintf(err, errlen, "store: %s", store_errmsg(st));
+	free(state);
+	free(head);
+	return -1;
+}
+
+struct pf_follow *
+pf_follow_open(struct store *st, const char *path, const struct pf_options *o,
+	       char *err, size_t errlen)
+{
+	struct pf_follow *f = xcalloc(1, sizeof(*f));
+
+	f->fd = -1;
+	f->path = xstrdup(path);
+	f->buf = xmalloc(FOLLOW_CHUNK + PF_MAX_LINE + 2);
+	f->imp = pf_import_new(st, o, err, errlen);
+	if (f->imp == NULL || restore(f, err, errlen) < 0) {
+		pf_follow_close(&f);
+		return NULL;
+	}
+	return f;
+}
+
+/* Reads complete lines from the open file; returns lines read, or -1 on a
+ * read error, -2 on a store error. */
+static long
+read_lines(struct pf_follow *f, long max, struct import_stats *stats,
+	   import_report_fn *report, void *ctx)
+{
+	long n = 0;
+	const char *name = f->reading;
+
+	while (n < max) {
+		char *nl;
+		ssize_t got;
+
+		nl = f->blen ? memchr(f->buf, '\n', f->blen) : NULL;
+		if (nl == NULL) {
+			if (f->blen >= PF_MAX_LINE) {
+				/* an over-long line: drop what we have, skip to its end */
+				f->offset += f->blen;
+				f->blen = 0;
+				if (!f->skipping) {
+					f->skipping = 1;
+					f->lineno++;
+					stats->lines++;
+					stats->garbage++;
+					if (report)
+						report(ctx, name, f->lineno, "line too long, skipped");
+				}
+			}
+			got = read(f->fd, f->buf + f->blen, FOLLOW_CHUNK);
+			if (got < 0) {
+				if (errno == EINTR)
+					continue;
+				return -1;
+			}
+			if (got == 0)
+				break;
+			f->blen += (size_t)got;
+			continue;
+		}
+		{
+			size_t len = (size_t)(nl - f->buf);
+
+			f->offset += len + 1;
+			if (f->skipping) {
+				f->skipping = 0;
+			} else {
+				if (len > 0 && f->buf[len - 1] == '\r')
+					len--;
+				f->lineno++;
+				if (f->lineno == 1 && f->head[0] == '\0')
+					head_hash(f->buf, len < HEAD_BYTES ? len : HEAD_BYTES,
+						  f->head, sizeof(f->head));
+				if (pf_import_line(f->imp, f->buf, len, name, f->lineno, stats,
+						   report, ctx) == STORE_EDB)
+					return -2;
+				n++;
+			}
+			memmove(f->buf, nl + 1, f->blen - (size_t)(nl + 1 - f->buf));
+			f->blen -= (size_t)(nl + 1 - f->buf);
+		}
+	}
+	return n;
+}
+
+/* After the data is used up: has the file been rotated or truncated?
+ * Switches files and returns 1 when it did. */
+static int
+check_rotation(struct pf_follow *f)
+{
+	struct stat sb;
+	char now[24];
+
+	if (stat(f->path, &sb) < 0)
+		return 0;			/* renamed, new file not there yet */
+	if (f->fd < 0 || sb.st_ino != f->ino || strcmp(f->reading, f->path) != 0)
+		return open_file(f, f->path, 0, 0) == 0;
+	if ((uint64_t)sb.st_size < f->offset + f->blen)
+		return open_file(f, f->path, 0, 0) == 0;	/* copytruncate */
+	file_head(f->fd, now, sizeof(now));
+	if (f->head[0] != '\0' && now[0] != '\0' && strcmp(now, f->head) != 0)
+		return open_file(f, f->path, 0, 0) == 0;	/* truncated and rewritten */
+	return 0;
+}
+
+long
+pf_follow_step(struct pf_follow *f, long max_lines, struct import_stats *stats,
+	       import_report_fn *report, void *ctx, char *err, size_t errlen)
+{
+	struct store *st = pf_import_store(f->imp);
+	long total = 0, n;
+
+	if (max_lines <= 0)
+		max_lines = 100000;
+	if (pf_import_begin(f->imp) < 0)
+		goto db;
+	for (;;) {
+		if (f->fd < 0 && !check_rotation(f))
+			break;
+		n = read_lines(f, max_lines - total, stats, report, ctx);
+		if (n == -2)
+			goto db;
+		if (n == -1) {
+			snprintf(err, errlen, "%s: %s", f->reading, strerror(errno));
+			close_file(f);
+			if (pf_import_commit(f->imp, stats) < 0)
+				goto db;
+			return IMPORT_ENOFILE;
+		}
+		total += n;
+		if (total >= max_lines)
+			break;
+		/* at the end of the data */
+		if (!check_rotation(f))
+			break;
+	}
+	if (pf_import_begin(f->imp) < 0 || save_position(f) < 0 ||
+	    pf_import_commit(f->imp, stats) < 0)
+		goto db;
+	return total;
+db:
+	snprintf(err, errlen, "%s: store: %s", f->path, store_errmsg(st));
+	store_rollback(st);
+	return IMPORT_EDB;
+}
+
+uint64_t
+pf_follow_offset(const struct pf_follow *f)
+{
+	return f->offset;
+}
+
+void
+pf_follow_close(struct pf_follow **fp)
+{
+	struct pf_follow *f = *fp;
+
+	if (f == NULL)
+		return;
+	close_file(f);
+	pf_import_free(&f->imp);
+	free(f->path);
+	free(f->buf);
+	free(f);
+	*fp = NULL;
+}

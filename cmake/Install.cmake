@@ -32,9 +32,9 @@ set(CPACK_PACKAGE_NAME "transcript-responder")
 set(CPACK_PACKAGE_VERSION "${PROJECT_VERSION}")
 set(CPACK_PACKAGE_CONTACT "Transcript Responder maintainers <support@relay.example>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
-    "answers \"I never got your email\" complaints with the delivery record")
-set(CPACK_PACKAGE_DESCRIPTION
-    "Watches a support mailbox over IMAP, matches each forwarded complaint to the\n relay's delivery records and replies with each recipient's status, the\n remote server's answer and the SMTP transcript.")
+    "answers lost-mail complaints with the relay's delivery record")
+set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
+    "Watches a support mailbox over IMAP, matches each forwarded complaint to the relay's delivery records and replies with each recipient's status, the remote server's answer and the SMTP transcript.")
 set(CPACK_PACKAGING_INSTALL_PREFIX "/usr")
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION "mail")

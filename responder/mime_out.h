@@ -1,0 +1,74 @@
+/*
+ * mime_out.h - the pieces of an outgoing RFC 5322 / MIME message: folded
+ * and RFC 2047-encoded headers, quoted-printable and base64 bodies, the
+ * Date format, and sanitising of text that came from a peer.
+ *
+ * Everything written here uses CRLF line ends and keeps header lines at
+ * most 78 characters where there is white space (or an encoded word
+ * boundary) to fold at.
+ *
+ * SECURITY: mime_clean_text() is the one place that turns peer text into
+ * something safe to print: valid UTF-8 only, no control characters (no
+ * CR/LF at all in single-line mode), no bidirectional overrides.  The
+ * header writers additionally never emit a bare CR or LF from a value.
+ */
+#ifndef RESPONDER_MIME_OUT_H
+#define RESPONDER_MIME_OUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/buf.h"
+
+#define MIME_LINE_MAX 78
+
+/* A cleaned copy of n bytes of `s` (NULL gives ""): invalid UTF-8 becomes
+ * U+FFFD, C0/C1 controls and DEL are dropped, bidi embedding/override/
+ * isolate controls are dropped.  multiline: LF, CRLF and lone CR become
+ * "\n", TAB is kept; else every CR, LF and TAB becomes one space and the
+ * result is trimmed.  Caller frees; never NULL. */
+char *mime_clean_text(const char *s, size_t n, int multiline);
+/* Same for a NUL-terminated string (NULL gives ""). */
+char *mime_clean(const char *s, int multiline);
+
+/* Cuts a UTF-8 string in place to at most `max` bytes, on a character
+ * boundary.  Returns 1 when it cut. */
+int mime_utf8_truncate(char *s, size_t max);
+
+/* "Name: value" with value already in header syntax (ASCII), folded at
+ * spaces to MIME_LINE_MAX, CRLF-terminated.  CR and LF in value become
+ * spaces. */
+int mime_put_header(struct buf *b, const char *name, const char *value);
+/* An unstructured header (Subject): printable ASCII goes out as it is,
+ * folded; anything else as RFC 2047 "Q" encoded words of UTF-8. */
+int mime_put_header_text(struct buf *b, const char *name, const char *utf8);
+/* An address header with one mailbox: `"Display" <addr>`, the display name
+ * quoted or RFC 2047-encoded as needed (NULL or "" display: just addr).
+ * `addr` must already have passed addr_valid(). */
+int mime_put_header_mailbox(struct buf *b, const char *name,
+			    const char *display, const char *addr);
+
+/* 1 when text (with LF or CRLF line ends) can go out as 7bit: ASCII
+ * without controls but TAB and without '=' (so a "=_" boundary can never
+ * occur in it), lines <= 76, no trailing white space, no line
+ * starting with "From " or ".". */
+int mime_is_7bit_safe(const char *s, size_t n);
+/* Text with LF or CRLF line ends -> quoted-printable with CRLF hard
+ * breaks, soft breaks so no line passes 76; "From " and "." at a line
+ * start are encoded so the text survives mbox and SMTP layers unchanged. */
+int mime_put_qp(struct buf *b, const char *s, size_t n);
+/* Text -> the same text with CRLF line ends (for 7bit parts). */
+int mime_put_crlf(struct buf *b, const char *s, size_t n);
+/* Bytes -> base64, 76 characters a line, CRLF. */
+int mime_put_base64(struct buf *b, const void *data, size_t n);
+
+/* RFC 5322 date of `t` in UTC: "Sun, 29 Nov 2026 15:04:54 +0000". */
+void mime_date(int64_t t, char *out, size_t size);
+/* "2026-11-20 09:14:03 UTC" (what people read). */
+void mime_human_time(int64_t t, char *out, size_t size);
+
+/* A message-id is kept only when it is "<...>" of printable ASCII without
+ * white space, '<', '>' or '"' inside, at most 250 bytes.  1 when valid. */
+int mime_msgid_valid(const char *id);
+
+#endif

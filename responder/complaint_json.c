@@ -55,7 +55,8 @@ cpl_clean(const char *s, size_t n, size_t cap, int keep_newlines)
 
 	if (!s)
 		n = 0;
-	out = xmalloc((n < cap ? n : cap) + 4);
+	/* an invalid byte becomes 3 bytes (U+FFFD) */
+	out = xmalloc((n > cap / 3 ? cap : n * 3) + 4);
 	while (i < n) {
 		size_t k = utf8_seq(p + i, n - i);
 

@@ -137,8 +137,8 @@ decode_output(struct buf *b, struct complaint *out, char *why, size_t whylen)
 }
 
 enum sandbox_status
-sandbox_parse(const char *raw, size_t len, const struct parse_limits *lim, int in_process,
-	      struct complaint *out, char *why, size_t whylen)
+sandbox_run_parser(const char *raw, size_t len, const struct parse_limits *lim,
+		   struct complaint *out, char *why, size_t whylen)
 {
 	int fds[2], status = 0, killed = 0, too_big = 0;
 	int64_t deadline;
@@ -147,13 +147,6 @@ sandbox_parse(const char *raw, size_t len, const struct parse_limits *lim, int i
 	enum sandbox_status st;
 
 	memset(out, 0, sizeof(*out));
-	if (prescan(raw, len, lim->max_message_size, why, whylen) != 0)
-		return SANDBOX_REJECTED;
-	if (in_process) {
-		if (complaint_parse(raw, len, out, why, whylen) != 0)
-			return SANDBOX_ERROR;
-		return SANDBOX_OK;
-	}
 	if (pipe(fds) != 0) {
 		snprintf(why, whylen, "pipe: %s", strerror(errno));
 		return SANDBOX_ERROR;
@@ -232,4 +225,21 @@ sandbox_parse(const char *raw, size_t len, const struct parse_limits *lim, int i
 	if (st != SANDBOX_OK)
 		log_warn("complaint parser: %s", why);
 	return st;
+}
+
+enum sandbox_status
+sandbox_parse(const char *raw, size_t len, const struct parse_limits *lim, int in_process,
+	      struct complaint *out, char *why, size_t whylen)
+{
+	memset(out, 0, sizeof(*out));
+	if (prescan(raw, len, lim->max_message_size, why, whylen) != 0) {
+		log_info("complaint refused before parsing: %s", why);
+		return SANDBOX_REJECTED;
+	}
+	if (in_process) {
+		if (complaint_parse(raw, len, out, why, whylen) != 0)
+			return SANDBOX_ERROR;
+		return SANDBOX_OK;
+	}
+	return sandbox_run_parser(raw, len, lim, out, why, whylen);
 }

@@ -56,4 +56,10 @@ enum sandbox_status sandbox_parse(const char *raw, size_t len, const struct pars
 				  int in_process, struct complaint *out,
 				  char *why, size_t whylen);
 
+/* The forked, limited parse alone, without the pre-scan (tests use it to
+ * show that a parser crash, loop or blow-up never reaches the caller). */
+enum sandbox_status sandbox_run_parser(const char *raw, size_t len,
+				       const struct parse_limits *lim, struct complaint *out,
+				       char *why, size_t whylen);
+
 #endif

@@ -88,7 +88,8 @@ cmd_classify(struct cli *cli, int argc, char **argv)
 	int opt, json = 0;
 
 	(void)cli;	/* classify needs no config */
-	while ((opt = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+	opterr = 0;	/* one line of our own instead of getopt's */
+	while ((opt = getopt_long(argc, argv, "+:", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
 			json = 1;
@@ -107,8 +108,10 @@ cmd_classify(struct cli *cli, int argc, char **argv)
 			printf("usage: responder classify [--json] [--mx HOST] "
 			       "[--status delivered|deferred|bounced] TEXT|-\n");
 			return 0;
+		case ':':
+			return cli_usage("classify", "%s needs a value", argv[optind - 1]);
 		default:
-			return cli_usage("classify", "unknown option");
+			return cli_usage("classify", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (argc - optind != 1)

@@ -56,6 +56,11 @@ struct admin_request;
 struct admin_stats;
 /* The `log --json` object of one request (cmd_log.c).  New reference. */
 json_t *admin_request_json(const struct admin_request *r);
+struct store;
+/* admin_stats() with the reasons filled in: each recipient of each found
+ * request's matched message, its latest attempt classified (reason.h).
+ * STORE_OK, or an error (nothing to free). */
+int ao_stats(struct store *st, int64_t since, struct admin_stats *s);
 /* The `stats --json` object (cmd_stats.c).  New reference. */
 json_t *admin_stats_json(const struct admin_stats *s);
 /* `log show ID [--json]` (cmd_log_show.c); argv[0] is "show". */

@@ -4,8 +4,9 @@
  * Everything the request row and its outbox rows hold: when and where the
  * complaint came from, its headers, the identifiers extracted and where
  * each came from, the candidates with their scores and recipients, the
- * policy decision and reason, timings of each stage, what admins did, and
- * the reply as queued with the SMTP server's answer.
+ * policy decision and reason, timings (arrival, decision, reply sent; and
+ * per stage when the pipeline records "timings"), what admins did, and the
+ * reply as queued with the SMTP server's answer.
  *
  * The JSON columns (extracted, matches, detail) are rendered from their
  * known shapes (DESIGN.md `process --json`); keys this file does not know
@@ -141,6 +142,34 @@ print_extracted(json_t *x)
 	}
 }
 
+/* The scalar members of a candidate not printed above (sub-scores, via,
+ * submitted_at), on one line. */
+static void
+print_other_keys(json_t *c)
+{
+	static const char *const shown[] = {
+		"queue_id", "message_id", "subject", "score", "recipients", NULL,
+	};
+	const char *key;
+	json_t *v;
+	int any = 0;
+
+	json_object_foreach(c, key, v) {
+		int skip = json_is_object(v) || json_is_array(v);
+		for (size_t i = 0; shown[i] && !skip; i++)
+			skip = strcmp(key, shown[i]) == 0;
+		if (skip)
+			continue;
+		printf(any ? "  " : "     ");
+		put_clean(key);
+		putchar(' ');
+		put_scalar(v);
+		any = 1;
+	}
+	if (any)
+		putchar('\n');
+}
+
 static void
 print_candidates(json_t *m)
 {
@@ -171,6 +200,7 @@ print_candidates(json_t *m)
 		printf("\n     subject: ");
 		put_clean(sget(c, "subject"));
 		putchar('\n');
+		print_other_keys(c);
 		json_array_foreach(json_object_get(c, "recipients"), k, rc) {
 			printf("     ");
 			ao_put_cell(stdout, sget(rc, "address"), 32, 60);
@@ -185,33 +215,67 @@ print_candidates(json_t *m)
 	}
 }
 
+/* The detail object's keys, grouped under headings; keys of no group are
+ * printed last, so nothing recorded is hidden. */
+static const struct {
+	const char *heading;
+	const char *keys[8];
+} groups[] = {
+	{ "Complaint", { "from", "reply_to", "subject", "date", "content_type",
+			 "text_from_html", "headers", NULL } },
+	{ "Parsing", { "parse", "notes", NULL } },
+	{ "Policy decision", { "policy", NULL } },
+	{ "Matching", { "match", "searched", NULL } },
+	{ "Timings", { "timings", NULL } },
+	{ "Admin actions", { "admin", NULL } },
+};
+#define NGROUPS (sizeof(groups) / sizeof(groups[0]))
+
+static int
+grouped(const char *key)
+{
+	for (size_t g = 0; g < NGROUPS; g++)
+		for (size_t k = 0; groups[g].keys[k]; k++)
+			if (strcmp(key, groups[g].keys[k]) == 0)
+				return 1;
+	return 0;
+}
+
 static void
 print_detail(json_t *d)
 {
-	static const char *const order[] = { "headers", "policy", "timings", NULL };
 	const char *key;
 	json_t *v;
+	int other = 0;
 
 	if (!json_is_object(d)) {
 		printf("\nDetail:\n");
 		render(d, 2, 0);
 		return;
 	}
-	for (size_t i = 0; order[i]; i++)
-		if ((v = json_object_get(d, order[i])) != NULL) {
-			printf("\n%c%s:\n", order[i][0] - 'a' + 'A', order[i] + 1);
-			render(v, 2, 0);
+	for (size_t g = 0; g < NGROUPS; g++) {
+		json_t *part = json_object();
+
+		for (size_t k = 0; groups[g].keys[k]; k++)
+			if ((v = json_object_get(d, groups[g].keys[k])) != NULL)
+				json_object_set(part, groups[g].keys[k], v);
+		if (json_object_size(part) > 0) {
+			printf("\n%s:\n", groups[g].heading);
+			render(part, 2, 0);
 		}
+		json_decref(part);
+	}
 	json_object_foreach(d, key, v) {
-		int known = 0;
-		for (size_t i = 0; order[i]; i++)
-			known |= strcmp(key, order[i]) == 0;
-		if (known)
+		json_t *one;
+
+		if (grouped(key))
 			continue;
-		printf("\n");
-		put_clean(strcmp(key, "admin") == 0 ? "Admin actions" : key);
-		printf(":\n");
-		render(v, 2, 0);
+		if (!other)
+			printf("\nOther detail:\n");
+		other = 1;
+		one = json_pack("{s:O}", key, v);
+		render(one, 2, 0);
+		json_decref(one);
 	}
 }
 
@@ -234,8 +298,10 @@ print_reply(const struct admin_request *r, const struct admin_outbox_list *ob)
 		if (o->sent_at)
 			printf(", sent %s (%s after the complaint arrived)", ao_time(o->sent_at, t),
 			       ao_duration(o->sent_at - r->received_at, d, sizeof(d)));
-		else if (strcmp(o->state, "queued") == 0)
+		else if (strcmp(o->state, "queued") == 0 && o->next_try_at > o->created_at)
 			printf(", next try %s", ao_time(o->next_try_at, t));
+		else if (strcmp(o->state, "queued") == 0)
+			printf(", due now");
 		printf("\n  server answer: ");
 		put_clean(o->smtp_reply ? o->smtp_reply : "-");
 		putchar('\n');

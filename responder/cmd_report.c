@@ -108,7 +108,7 @@ cmd_report(struct cli *cli, int argc, char **argv)
 		return cli_usage("report", "--html FILE is required (the page to write; '-' = stdout)");
 
 	st = cli_store(cli, 1);
-	if (admin_stats(st, f.since, &s) < 0) {
+	if (ao_stats(st, f.since, &s) < 0) {
 		cli_error("report", "%s", store_errmsg(st));
 		store_close(&st);
 		return EX_SOFTWARE;

@@ -82,7 +82,7 @@ print_text(const struct admin_stats *s)
 	}
 	if (s->n_outcomes == 0)
 		printf("  (none)\n");
-	printf("\nBy reason (recipients reported in found replies):\n");
+	printf("\nBy reason (recipients of the messages found; latest attempt):\n");
 	for (size_t i = 0; i < s->n_reasons; i++) {
 		printf("  ");
 		ao_put_cell(stdout, s->reasons[i].name, 18, 30);
@@ -144,7 +144,7 @@ cmd_stats(struct cli *cli, int argc, char **argv)
 	if (optind < argc)
 		return cli_usage("stats", "unexpected argument '%s'", argv[optind]);
 	st = cli_store(cli, 1);
-	if (admin_stats(st, since, &s) < 0) {
+	if (ao_stats(st, since, &s) < 0) {
 		cli_error("stats", "%s", store_errmsg(st));
 		store_close(&st);
 		return EX_SOFTWARE;

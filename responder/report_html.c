@@ -136,8 +136,8 @@ write_stats(FILE *fp, const struct admin_stats *s)
 		esc(fp, s->outcomes[i].name);
 		fprintf(fp, "</td><td class=\"n\">%lld</td></tr>\n", (long long)s->outcomes[i].n);
 	}
-	fputs("</table>\n<h2>By reason</h2>\n<p>Recipients reported in answered (found) "
-	      "complaints.</p>\n<table id=\"reasons\"><tr><th>reason</th><th>recipients</th></tr>\n", fp);
+	fputs("</table>\n<h2>By reason</h2>\n<p>Each recipient of the messages found, by "
+	      "the reason of its latest delivery attempt.</p>\n<table id=\"reasons\"><tr><th>reason</th><th>recipients</th></tr>\n", fp);
 	for (size_t i = 0; i < s->n_reasons; i++) {
 		fputs("<tr><td>", fp);
 		esc(fp, s->reasons[i].name);

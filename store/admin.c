@@ -352,21 +352,6 @@ admin_stats(struct store *st, int64_t since, struct admin_stats *out)
 	sqlite3_bind_int64(s, 1, since);
 	if ((rc = collect_counts(st, s, &out->outcomes, &out->n_outcomes)) < 0)
 		goto fail;
-	/* Reasons of the recipients reported in answered ("found") complaints;
-	 * each guard keeps a malformed row from failing the whole query. */
-	s = store_stmt(st, SLOT_A_REASONS, "SELECT json_extract(rc.value, '$.reason') AS reason,"
-	    " count(*) FROM requests r,"
-	    " json_each(CASE WHEN json_valid(r.matches) THEN r.matches ELSE '[]' END) mt,"
-	    " json_each(CASE WHEN mt.type = 'object' THEN mt.value ELSE '{}' END,"
-	    "   '$.recipients') rc"
-	    " WHERE r.received_at >= ?1 AND r.outcome = 'found' AND rc.type = 'object'"
-	    " AND json_type(rc.value, '$.reason') = 'text'"
-	    " GROUP BY reason ORDER BY 2 DESC, 1");
-	if (s == NULL)
-		goto fail_db;
-	sqlite3_bind_int64(s, 1, since);
-	if ((rc = collect_counts(st, s, &out->reasons, &out->n_reasons)) < 0)
-		goto fail;
 	s = store_stmt(st, SLOT_A_REPLIES, "SELECT o.state, count(*) FROM outbox o"
 	    " JOIN requests r ON r.id = o.request_id WHERE r.received_at >= ?1"
 	    " GROUP BY o.state");
@@ -396,6 +381,57 @@ fail_db:
 fail:
 	admin_stats_free(out);
 	return rc;
+}
+
+int
+admin_found_attempts(struct store *st, int64_t since, admin_attempt_fn fn, void *arg)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	/* The latest attempt of every recipient of each found request's
+	 * matched message. */
+	s = store_stmt(st, SLOT_A_REASONS, "SELECT a.status, coalesce(a.smtp_code, 0),"
+	    " a.enhanced_status, a.response, a.mx_host FROM requests r"
+	    " JOIN messages m ON m.queue_id = r.matched_queue_id"
+	    " JOIN recipients rc ON rc.message_id = m.id"
+	    " JOIN attempts a ON a.id = (SELECT id FROM attempts WHERE recipient_id = rc.id"
+	    "   ORDER BY at DESC, id DESC LIMIT 1)"
+	    " WHERE r.received_at >= ?1 AND r.outcome = 'found'");
+	if (s == NULL)
+		return STORE_EDB;
+	sqlite3_bind_int64(s, 1, since);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		fn(arg, (const char *)sqlite3_column_text(s, 0), sqlite3_column_int(s, 1),
+		   (const char *)sqlite3_column_text(s, 2), (const char *)sqlite3_column_text(s, 3),
+		   (const char *)sqlite3_column_text(s, 4));
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? STORE_OK : store_fail_db(st, "reading attempts");
+}
+
+void
+admin_stats_add_count(struct admin_stats *s, const char *name, int64_t n)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_reasons; i++)
+		if (strcmp(s->reasons[i].name, name) == 0)
+			break;
+	if (i == s->n_reasons) {
+		s->reasons = xreallocarray(s->reasons, s->n_reasons + 1, sizeof(*s->reasons));
+		s->reasons[s->n_reasons].name = xstrdup(name);
+		s->reasons[s->n_reasons++].n = 0;
+	}
+	s->reasons[i].n += n;
+	/* keep most frequent first (then by name): one insertion step */
+	while (i > 0 && (s->reasons[i - 1].n < s->reasons[i].n ||
+			 (s->reasons[i - 1].n == s->reasons[i].n &&
+			  strcmp(s->reasons[i - 1].name, s->reasons[i].name) > 0))) {
+		struct admin_count t = s->reasons[i - 1];
+		s->reasons[i - 1] = s->reasons[i];
+		s->reasons[i] = t;
+		i--;
+	}
 }
 
 void

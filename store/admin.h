@@ -14,12 +14,8 @@
  *     the daemon never calls them.
  *
  * JSON columns (the shapes this module relies on):
- *   requests.matches   an array as in `process --json` "matches": objects
- *                      with "queue_id", optional "score", and "recipients"
- *                      [{"address","status","reason","response"}, ...].
- *                      Per-reason counts are taken from
- *                      matches[*].recipients[*].reason.  Rows whose matches
- *                      is NULL or not valid JSON are skipped by that count.
+ *   requests.matches   the candidates the pipeline scored (match.c), shown
+ *                      by `log show`; not read by any query here.
  *   requests.detail    an object; admin_resend() appends
  *                      {"action":"resend","at":T,"rows":N} to its "admin"
  *                      array (created if missing).
@@ -115,7 +111,8 @@ struct admin_stats {
 	int64_t requests;		/* complaints in the window */
 	struct admin_count *outcomes;	/* most frequent first */
 	size_t n_outcomes;
-	struct admin_count *reasons;	/* per recipient, from matches JSON */
+	struct admin_count *reasons;	/* per recipient; empty after admin_stats:
+					 * the caller classifies (see below) */
 	size_t n_reasons;
 	int64_t replies_sent, replies_failed, replies_queued;	/* outbox rows */
 	int64_t median_reply_secs;	/* received_at -> sent_at; -1 = no reply sent */
@@ -126,6 +123,18 @@ struct admin_stats {
 /* Everything about requests received at or after `since` (0 = all). */
 int admin_stats(struct store *st, int64_t since, struct admin_stats *out);
 void admin_stats_free(struct admin_stats *s);
+
+/* Reasons need the classifier (responder/reason.h), which the store does
+ * not know: this calls fn with the latest attempt of every recipient of
+ * the matched message of each "found" request received at or after
+ * `since` (so the reason is as of now, not as of the reply), and the
+ * caller counts with admin_stats_add_count(). */
+typedef void (*admin_attempt_fn)(void *arg, const char *status, int smtp_code,
+				 const char *enhanced_status, const char *response,
+				 const char *mx_host);
+int admin_found_attempts(struct store *st, int64_t since, admin_attempt_fn fn, void *arg);
+/* Adds n to the reason `name` in s->reasons (kept most frequent first). */
+void admin_stats_add_count(struct admin_stats *s, const char *name, int64_t n);
 
 /* ---- repairs ------------------------------------------------------------ */
 

@@ -115,6 +115,18 @@ setup(void **state)
 	a.response = "250 ok";
 	a.transcript = "EHLO x";
 	assert_true(store_put_attempt(f->st, &a) >= 0);
+	a.recipient = "eve@northwind.example";
+	a.status = "bounced";
+	a.smtp_code = 550;
+	a.enhanced_status = "5.1.1";
+	a.response = "550 5.1.1 user unknown";
+	assert_true(store_put_attempt(f->st, &a) >= 0);
+	a.at += 60;	/* eve's latest attempt is this one */
+	a.status = "deferred";
+	a.smtp_code = 451;
+	a.enhanced_status = "4.7.1";
+	a.response = "451 4.7.1 greylisted";
+	assert_true(store_put_attempt(f->st, &a) >= 0);
 
 	put_req(f, 1, "2026-11-20T10:00:00Z", "Billing@Acme.example", "acme", "found",
 		matches_found, "Q1");
@@ -254,11 +266,7 @@ test_stats(void **state)
 	assert_int_equal(s.outcomes[0].n, 3);
 	assert_int_equal(count_of(s.outcomes, s.n_outcomes, "not_found"), 1);
 	assert_int_equal(count_of(s.outcomes, s.n_outcomes, "ignored"), 1);
-	/* Request 1 gives delivered + user_unknown, request 5 one delivered
-	 * (the non-object entries are skipped), request 4 is not JSON. */
-	assert_int_equal(s.n_reasons, 2);
-	assert_int_equal(count_of(s.reasons, s.n_reasons, "delivered"), 2);
-	assert_int_equal(count_of(s.reasons, s.n_reasons, "user_unknown"), 1);
+	assert_int_equal(s.n_reasons, 0);	/* the caller classifies */
 	assert_int_equal(s.replies_sent, 2);
 	assert_int_equal(s.replies_failed, 1);
 	assert_int_equal(s.replies_queued, 1);
@@ -280,6 +288,59 @@ test_stats(void **state)
 	assert_int_equal(s.requests, 0);
 	assert_int_equal(s.n_outcomes, 0);
 	assert_int_equal(s.median_reply_secs, -1);
+	admin_stats_free(&s);
+}
+
+struct seen {
+	int delivered, deferred, other;
+	char last_response[64];
+};
+
+static void
+on_attempt(void *arg, const char *status, int code, const char *enhanced,
+	   const char *response, const char *mx_host)
+{
+	struct seen *sn = arg;
+
+	(void)enhanced;
+	(void)mx_host;
+	if (strcmp(status, "delivered") == 0 && code == 0)
+		sn->delivered++;
+	else if (strcmp(status, "deferred") == 0 && code == 451)
+		sn->deferred++;
+	else
+		sn->other++;
+	snprintf(sn->last_response, sizeof(sn->last_response), "%s", response);
+}
+
+static void
+test_found_attempts_and_reason_counts(void **state)
+{
+	struct fx *f = *state;
+	struct seen sn = { 0, 0, 0, "" };
+	struct admin_stats s;
+
+	/* Found requests 1, 4 and 5 all matched Q1: bob's only attempt and
+	 * eve's latest (deferred, not the older bounce) for each. */
+	assert_int_equal(admin_found_attempts(f->st, 0, on_attempt, &sn), STORE_OK);
+	assert_int_equal(sn.delivered, 3);
+	assert_int_equal(sn.deferred, 3);
+	assert_int_equal(sn.other, 0);
+	memset(&sn, 0, sizeof(sn));
+	assert_int_equal(admin_found_attempts(f->st, T("2026-11-22T08:30:00Z"), on_attempt, &sn),
+			 STORE_OK);
+	assert_int_equal(sn.delivered + sn.deferred, 2);
+
+	memset(&s, 0, sizeof(s));
+	admin_stats_add_count(&s, "greylisted", 1);
+	admin_stats_add_count(&s, "delivered", 1);
+	admin_stats_add_count(&s, "delivered", 2);
+	admin_stats_add_count(&s, "blocklisted", 1);
+	assert_int_equal(s.n_reasons, 3);
+	assert_string_equal(s.reasons[0].name, "delivered");
+	assert_int_equal(s.reasons[0].n, 3);
+	assert_string_equal(s.reasons[1].name, "blocklisted");	/* ties by name */
+	assert_string_equal(s.reasons[2].name, "greylisted");
 	admin_stats_free(&s);
 }
 
@@ -332,7 +393,7 @@ test_purge_in_batches(void **state)
 		rounds++;
 	assert_int_equal(r, 0);
 	assert_true(rounds >= 2);
-	assert_int_equal(c.attempts, 1);
+	assert_int_equal(c.attempts, 3);
 	assert_int_equal(c.messages, 1);
 	assert_int_equal(c.requests, 3);
 	assert_int_equal(store_count(f->st, "requests", &n), STORE_OK);
@@ -367,6 +428,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_list_filters, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_get_in_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stats, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_found_attempts_and_reason_counts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resend, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_purge_in_batches, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_put_request_refuses_missing_fields, setup, teardown),

@@ -225,8 +225,16 @@ separator(const char *v, size_t n, const char **rest_r, size_t *restn_r)
 		while (r < n && (v[r] == '-' || v[r] == ' '))
 			r++;
 		if (r < n && p1 < n) {
-			*rest_r = v + r;
-			*restn_r = n - r;
+			/* "Preposlaná správa --- Forwarded Message ---": a second
+			 * phrase, not Yahoo's fields */
+			size_t e = r;
+
+			while (e < n && !(v[e] == '-' && e + 1 < n && v[e + 1] == '-'))
+				e++;
+			if (e == n || !fwd_separator_phrase(v + r, e - r, 0)) {
+				*rest_r = v + r;
+				*restn_r = n - r;
+			}
 		}
 		if (m > p0 && fwd_separator_phrase(v + p0, m - p0, 0))
 			return SEP_STRONG;

@@ -346,7 +346,7 @@ static const char *const separators[] = {
 	/* et */
 	"Edastatud kiri", "Edastatud sõnum", "Algne kiri", "Algne sõnum",
 	/* fi */
-	"Välitetty viesti", "Edelleenlähetetty viesti", "Alkuperäinen viesti",
+	"Välitetty viesti alkaa", "Välitetty viesti", "Edelleenlähetetty viesti", "Alkuperäinen viesti",
 	/* fr */
 	"Message transféré", "Début du message réexpédié",
 	"Début du message transféré", "Message transmis", "Message d'origine",

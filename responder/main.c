@@ -20,7 +20,7 @@ struct command {
 static const struct command commands[] = {
 	{ "run", NULL, "run                                  daemon: IDLE (or poll) the mailbox until SIGTERM; SIGHUP reloads" },
 	{ "once", NULL, "once                                 one pass over the mailbox, send what is due, exit" },
-	{ "process", NULL, "process [--dry-run] [--json] FILE... handle complaint files ('-' = stdin) as the daemon would" },
+	{ "process", cmd_process, "process [--dry-run] [--json] FILE... handle complaint files ('-' = stdin) as the daemon would" },
 	{ "import", cmd_import, "import [--format jsonl|postfix] FILE...   load delivery records ('-' = stdin)" },
 	{ "lookup", cmd_lookup, "lookup --message-id ID | --queue-id ID | --recipient ADDR [--since DATE] [--account NAME] [--transcripts] [--json]" },
 	{ "log", cmd_log, "log [--since DURATION] [--outcome O] [--requester ADDR] [--json] | log show ID" },

@@ -100,6 +100,7 @@ static int
 open_file(struct pf_follow *f, const char *file, uint64_t offset, long lineno)
 {
 	struct stat sb;
+	char *name;
 	int fd = open(file, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
@@ -109,12 +110,13 @@ open_file(struct pf_follow *f, const char *file, uint64_t offset, long lineno)
 		close(fd);
 		return -1;
 	}
+	name = xstrdup(file);	/* `file` may be f->reading */
 	close_file(f);
 	f->fd = fd;
 	f->ino = sb.st_ino;
 	f->offset = offset;
 	f->lineno = lineno;
-	f->reading = xstrdup(file);
+	f->reading = name;
 	file_head(fd, f->head, sizeof(f->head));
 	pf_import_set_ref(f->imp, (int64_t)time(NULL));
 	return 0;
@@ -304,24 +306,36 @@ read_lines(struct pf_follow *f, long max, struct import_stats *stats,
 	return n;
 }
 
+/* Was the open file truncated (copytruncate), possibly written again
+ * since?  Then it is read again from the start; returns 1. */
+static int
+check_truncation(struct pf_follow *f)
+{
+	struct stat sb;
+	char now[24];
+
+	if (f->fd < 0 || fstat(f->fd, &sb) < 0)
+		return 0;
+	if ((uint64_t)sb.st_size < f->offset + f->blen)
+		return open_file(f, f->reading, 0, 0) == 0;
+	file_head(f->fd, now, sizeof(now));
+	if (f->head[0] != '\0' && now[0] != '\0' && strcmp(now, f->head) != 0)
+		return open_file(f, f->reading, 0, 0) == 0;
+	return 0;
+}
+
 /* After the data is used up: has the file been rotated or truncated?
  * Switches files and returns 1 when it did. */
 static int
 check_rotation(struct pf_follow *f)
 {
 	struct stat sb;
-	char now[24];
 
 	if (stat(f->path, &sb) < 0)
 		return 0;			/* renamed, new file not there yet */
 	if (f->fd < 0 || sb.st_ino != f->ino || strcmp(f->reading, f->path) != 0)
 		return open_file(f, f->path, 0, 0) == 0;
-	if ((uint64_t)sb.st_size < f->offset + f->blen)
-		return open_file(f, f->path, 0, 0) == 0;	/* copytruncate */
-	file_head(f->fd, now, sizeof(now));
-	if (f->head[0] != '\0' && now[0] != '\0' && strcmp(now, f->head) != 0)
-		return open_file(f, f->path, 0, 0) == 0;	/* truncated and rewritten */
-	return 0;
+	return check_truncation(f);
 }
 
 long
@@ -335,6 +349,7 @@ pf_follow_step(struct pf_follow *f, long max_lines, struct import_stats *stats,
 		max_lines = 100000;
 	if (pf_import_begin(f->imp) < 0)
 		goto db;
+	check_truncation(f);
 	for (;;) {
 		if (f->fd < 0 && !check_rotation(f))
 			break;

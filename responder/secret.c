@@ -121,10 +121,13 @@ secret_from_command(const char *command, int seconds, char **secret_r,
 		return -1;
 	}
 	if (pid == 0) {
+		/* Its own process group, so a timeout kills what it started too. */
+		setpgid(0, 0);
 		dup2(pfd[1], STDOUT_FILENO);
 		execl("/bin/sh", "sh", "-c", command, (char *)NULL);
 		_exit(127);
 	}
+	setpgid(pid, pid);	/* also here: whichever runs first wins the race */
 	close(pfd[1]);
 	for (;;) {
 		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
@@ -132,6 +135,7 @@ secret_from_command(const char *command, int seconds, char **secret_r,
 		ssize_t k;
 
 		if (left <= 0 || poll(&p, 1, left * 1000) <= 0) {
+			kill(-pid, SIGKILL);
 			kill(pid, SIGKILL);
 			break;
 		}

@@ -14,6 +14,7 @@
 #   ms_deliver USER FILE...     drop files into USER's INBOX (Maildir/new)
 #   ms_sink_count               messages the sink holds
 #   ms_doveadm ARGS...          doveadm against this instance
+# MAILSTACK_CERT_NAME=NAME before ms_init: the certificate names only NAME.
 # Variables after ms_init: MS_DIR, MS_IMAP_PORT, MS_IMAPS_PORT, MS_SINK_PORT,
 # MS_PF_PORT (submission, STARTTLS + AUTH), MS_CERT (CA file for clients),
 # MS_USER/MS_PASS (complaints mailbox: testuser/testpass), MS_SINK_DIR.
@@ -85,8 +86,12 @@ ms_init() {
 	MS_SINK_DIR=$MS_DIR/sink
 	MS_CERT=$MS_DIR/tls/cert.pem
 	mkdir -p "$MS_DIR"/{dovecot,run,log,mail,sink,tls}
-	openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=localhost" \
-		-addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+	# MAILSTACK_CERT_NAME: the certificate's only name (TLS refusal tests);
+	# default CN=localhost with SAN localhost + 127.0.0.1.
+	local san="DNS:localhost,IP:127.0.0.1" cn=localhost
+	if [ -n "${MAILSTACK_CERT_NAME:-}" ]; then cn=$MAILSTACK_CERT_NAME; san="DNS:$cn"; fi
+	openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=$cn" \
+		-addext "subjectAltName=$san" \
 		-keyout "$MS_DIR/tls/key.pem" -out "$MS_CERT" 2>/dev/null
 	cat > "$MS_DIR/dovecot/users" <<EOF
 $MS_USER:{PLAIN}$MS_PASS:$MS_RUNUID:$MS_RUNGID::$MS_DIR/mail/$MS_USER::

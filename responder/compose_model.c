@@ -76,7 +76,7 @@ put_time(json_t *o, const char *key, int64_t t)
 void
 compose_attachment_name(const char *recipient, const char *queue_id, char *out, size_t size)
 {
-	char r[41], q[21];
+	char r[29], q[17];	/* 11 + 28 + 1 + 16 + 4 = 60 characters at most */
 	const char *srcs[2] = { recipient ? recipient : "unknown", queue_id ? queue_id : "unknown" };
 	char *dsts[2] = { r, q };
 	size_t caps[2] = { sizeof(r), sizeof(q) };

@@ -53,6 +53,34 @@ id_span(const char *p)
 	return n;
 }
 
+/* "Message-ID" (or "Message ID") written shortly before p on its line. */
+static int
+labelled(const char *text, const char *p)
+{
+	const char *q = p;
+
+	while (q > text && p - q < 40 && q[-1] != '\n')
+		q--;
+	for (; q + 10 <= p; q++)
+		if (strncasecmp(q, "message-id", 10) == 0 || strncasecmp(q, "message id", 10) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+looks_generated(const char *p)
+{
+	const char *at = strchr(p, '@');
+	size_t n = at ? (size_t)(at - p) : 0;
+
+	if (n >= 16)
+		return 1;
+	for (size_t i = 0; i < n; i++)
+		if (isdigit((unsigned char)p[i]))
+			return 1;
+	return 0;
+}
+
 static char *
 wrap(const char *p, size_t n)
 {
@@ -78,11 +106,10 @@ extract_ids_in_text(const char *text, char **ids, size_t *offs, size_t max)
 
 		if (*p == '<') {
 			n = id_span(p + 1);
-			/* "<bob@x.example>" is an address, not an id, unless it is
-			 * labelled; ids have a left part that looks generated, so
-			 * take both and let matching decide: only ids found in the
-			 * store count. */
-			if (n && p[1 + n] == '>') {
+			/* "<bob@x.example>" is usually an address: unless the line
+			 * labels it as a Message-ID, only take ids whose left part
+			 * looks generated (a digit, or long). */
+			if (n && p[1 + n] == '>' && (labelled(text, p) || looks_generated(p + 1))) {
 				ids[count] = wrap(p + 1, n);
 				if (offs)
 					offs[count] = (size_t)(p - text);
@@ -199,12 +226,54 @@ push_addr(char ***v, size_t *n, const char *addr)
 static void
 original_recipients(struct extracted *x, const struct ext_original *o, ext_own_fn own, void *ctx)
 {
+	int to_us = 0;
+
 	for (size_t i = 0; i < o->n_to; i++)
 		add_recipient(x, o->to[i], own, ctx);
 	for (size_t i = 0; i < o->n_cc; i++)
 		add_recipient(x, o->cc[i], own, ctx);
-	if (o->from && own && !own(o->from, ctx))
+	for (size_t i = 0; own && i < o->n_to; i++)
+		to_us |= own(o->to[i], ctx);
+	for (size_t i = 0; own && i < o->n_cc; i++)
+		to_us |= own(o->cc[i], ctx);
+	if (o->from && to_us && !own(o->from, ctx))
 		add_recipient(x, o->from, own, ctx);
+}
+
+static int
+same_addr(const char *id, const char *addr)
+{
+	size_t n = addr ? strlen(addr) : 0;
+
+	return n && strlen(id) == n + 2 && strncasecmp(id + 1, addr, n) == 0;
+}
+
+/* 1 when the "<...>" found in text is an address the complaint or one of
+ * its originals names (a forward block's "To: Bob <bob@x>"). */
+static int
+known_address(const struct extracted *x, const struct complaint *c, const char *id)
+{
+	if (same_addr(id, c->from.address))
+		return 1;
+	for (size_t i = 0; i < c->to.n; i++)
+		if (same_addr(id, c->to.v[i].address))
+			return 1;
+	for (size_t i = 0; i < c->cc.n; i++)
+		if (same_addr(id, c->cc.v[i].address))
+			return 1;
+	for (size_t i = 0; i < x->n_originals; i++) {
+		const struct ext_original *o = &x->originals[i];
+
+		if (same_addr(id, o->from))
+			return 1;
+		for (size_t k = 0; k < o->n_to; k++)
+			if (same_addr(id, o->to[k]))
+				return 1;
+		for (size_t k = 0; k < o->n_cc; k++)
+			if (same_addr(id, o->cc[k]))
+				return 1;
+	}
+	return 0;
 }
 
 void
@@ -251,7 +320,12 @@ extract_identifiers(const struct complaint *c, const struct fwd_original *fwds, 
 	 * to the forwarded original ("inline"), above it to the complaint */
 	n = extract_ids_in_text(c->text, found, offs, EXT_MAX_IDS);
 	for (size_t i = 0; i < n; i++)
-		if (offs[i] >= first_block && first_block != (size_t)-1)
+		if (known_address(x, c, found[i])) {
+			free(found[i]);
+			found[i] = NULL;
+		}
+	for (size_t i = 0; i < n; i++)
+		if (found[i] && offs[i] >= first_block && first_block != (size_t)-1)
 			add_id(x, found[i], EXT_INLINE);
 	for (size_t i = 0; i < c->in_reply_to.n; i++)
 		add_id(x, c->in_reply_to.v[i], EXT_REFERENCES);
@@ -267,7 +341,7 @@ extract_identifiers(const struct complaint *c, const struct fwd_original *fwds, 
 		}
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (!(offs[i] >= first_block && first_block != (size_t)-1))
+		if (found[i] && !(offs[i] >= first_block && first_block != (size_t)-1))
 			add_id(x, found[i], EXT_BODY);
 		free(found[i]);
 	}

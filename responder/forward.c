@@ -281,11 +281,34 @@ try_wrote(const struct fwd_text *t, size_t i, struct block *b)
 	return 1;
 }
 
+/* Cheap test before try_wrote(): an '@' and a colon at the end of this
+ * line or of a short next line ("...<a@x>\nwrote:"). */
+static int
+wrote_candidate(const struct fwd_text *t, size_t i, const char *v, size_t n)
+{
+	const char *v2;
+	size_t n2;
+	int d2;
+
+	if (memchr(v, '@', n) == NULL)
+		return 0;
+	if (v[n - 1] == ':')
+		return 1;
+	if (i + 1 >= t->nlines)
+		return 0;
+	fwd_view(t, i + 1, &v2, &n2, &d2);
+	return n2 > 0 && n2 <= 40 && v2[n2 - 1] == ':';
+}
+
 /* The first acceptable block; 1 when found. */
 static int
 find_block(const struct fwd_text *t, enum fwd_subject_kind sk, struct block *b)
 {
 	size_t limit = t->nlines < FWD_SCAN_LINES ? t->nlines : FWD_SCAN_LINES;
+	/* The costly candidates (a one-line block searched for labels at every
+	 * byte, a "wrote:" line searched for verbs) get a few tries each, so
+	 * text made of near-misses stays linear. */
+	int inline_tries = FWD_MAX_TRIES, wrote_tries = FWD_MAX_TRIES;
 
 	for (size_t i = 0; i < limit; i++) {
 		const char *v, *rest, *val, *lang;
@@ -298,6 +321,8 @@ find_block(const struct fwd_text *t, enum fwd_subject_kind sk, struct block *b)
 			continue;
 		sp = separator(v, n, &rest, &restn);
 		if (sp == SEP_STRONG && restn > 0) {
+			if (inline_tries-- <= 0)
+				continue;
 			parse_inline(rest, restn, b);
 			if (block_ok(b, 2)) {
 				b->kind = BK_STRONG;
@@ -331,8 +356,11 @@ find_block(const struct fwd_text *t, enum fwd_subject_kind sk, struct block *b)
 				i = run_end - 1;	/* no block starts inside a failed run */
 			continue;
 		}
-		if (sk == FWD_SUBJ_FORWARD && try_wrote(t, i, b))
-			return 1;
+		if (sk == FWD_SUBJ_FORWARD && wrote_tries > 0 && wrote_candidate(t, i, v, n)) {
+			wrote_tries--;
+			if (try_wrote(t, i, b))
+				return 1;
+		}
 		block_clear(b);
 	}
 	return 0;

@@ -428,6 +428,10 @@ int
 fwd_has_wrote_verb(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
+		/* verbs start a word */
+		if (i > 0 && s[i - 1] != ' ' && s[i - 1] != '\t' && s[i - 1] != ',' &&
+		    (unsigned char)s[i] < 0x80)
+			continue;
 		for (size_t v = 0; v < sizeof(wrote_verbs) / sizeof(wrote_verbs[0]); v++) {
 			if (fwd_prefix_fold(s + i, n - i, wrote_verbs[v]) != 0)
 				return 1;

@@ -293,26 +293,43 @@ unique_hex(const char *seed, const char *salt, char *out, size_t size)
 	snprintf(out, size, "%016llx%016llx", (unsigned long long)v[0], (unsigned long long)v[1]);
 }
 
+/* A message-id in "<...>" form (brackets added when they are missing) in
+ * out; 1 when the result is well-formed, else 0. */
+static int
+msgid_form(const char *id, char *out, size_t size)
+{
+	if (!id)
+		return 0;
+	while (*id == ' ' || *id == '\t')
+		id++;
+	size_t n = strlen(id);
+	while (n > 0 && (id[n - 1] == ' ' || id[n - 1] == '\t'))
+		n--;
+	if (n > 0 && id[0] == '<')
+		snprintf(out, size, "%.*s", (int)n, id);
+	else
+		snprintf(out, size, "<%.*s>", (int)n, id);
+	return n + 2 < size && mime_msgid_valid(out);
+}
+
 static int
 put_references(struct buf *b, const struct reply_input *in)
 {
-	const char *ids[MAX_REFERENCES + 1];
+	char ids[MAX_REFERENCES + 1][256], mid[256];
 	size_t n = 0, valid = 0;
 	for (size_t i = 0; i < in->n_references; i++)
-		if (mime_msgid_valid(in->complaint_references[i]))
-			valid++;
+		valid += (size_t)msgid_form(in->complaint_references[i], mid, sizeof(mid));
 	/* Too many: keep the first (the thread's root) and the latest ones. */
 	size_t skip = valid > MAX_REFERENCES ? valid - MAX_REFERENCES : 0, seen = 0;
 	for (size_t i = 0; i < in->n_references; i++) {
-		const char *r = in->complaint_references[i];
-		if (!mime_msgid_valid(r))
+		if (!msgid_form(in->complaint_references[i], mid, sizeof(mid)))
 			continue;
 		if (seen++ == 0 || seen > skip + 1)
-			ids[n++] = r;
+			memcpy(ids[n++], mid, sizeof(mid));
 	}
-	const char *mid = in->complaint_message_id;
-	if (mime_msgid_valid(mid) && (n == 0 || strcmp(ids[n - 1], mid) != 0))
-		ids[n++] = mid;
+	if (msgid_form(in->complaint_message_id, mid, sizeof(mid)) &&
+	    (n == 0 || strcmp(ids[n - 1], mid) != 0))
+		memcpy(ids[n++], mid, sizeof(mid));
 	if (n == 0)
 		return 0;
 	struct buf v;
@@ -420,8 +437,9 @@ compose_reply(const struct templates *t, const struct reply_input *in,
 	free(subj);
 	bad |= mime_put_header(&b, "Date", date);
 	bad |= mime_put_header(&b, "Message-ID", mid);
-	if (mime_msgid_valid(in->complaint_message_id))
-		bad |= mime_put_header(&b, "In-Reply-To", in->complaint_message_id);
+	char irt[256];
+	if (msgid_form(in->complaint_message_id, irt, sizeof(irt)))
+		bad |= mime_put_header(&b, "In-Reply-To", irt);
 	bad |= put_references(&b, in);
 	bad |= mime_put_header(&b, "Auto-Submitted", "auto-replied");
 	bad |= mime_put_header(&b, "X-Auto-Response-Suppress", "All");

@@ -630,9 +630,10 @@ test_injection(void **state)
 	in.requester_name = "Evil\r\nBcc: victim@example.com \"quoted\" Ünïcödé";
 	in.complaint_subject = "Grüße\r\nBcc: victim@example.com\r\n\r\n<html>";
 	in.complaint_message_id = "<c@x>\r\nBcc: victim@example.com";
-	const char *const bad_refs[] = { "<ok@x>", "no-brackets@x", "<sp ace@x>", "<a@b>\nX: y" };
+	const char *const bad_refs[] = { "<ok@x>", "no-brackets@x", "<sp ace@x>", "<a@b>\nX: y",
+					 "<a@b>\r\nBcc: v@x", "a@b> <c" };
 	in.complaint_references = bad_refs;
-	in.n_references = 4;
+	in.n_references = 6;
 	size_t len;
 	char *msg = compose_ok(f, &in, &len), *text, *html;
 	const char *const att[] = { "zoë@evil.example" };
@@ -653,7 +654,7 @@ test_injection(void **state)
 		if (!ok)
 			fail_msg("unexpected header line: %.60s", line);
 	}
-	assert_non_null(strstr(msg, "References: <ok@x>\r\n"));
+	assert_non_null(strstr(msg, "References: <ok@x> <no-brackets@x>\r\n"));
 	/* Nothing in the text and HTML parts carries a control character. */
 	for (const char *p = text; *p; p++)
 		assert_true((unsigned char)*p >= 0x20 || *p == '\r' || *p == '\n' || *p == '\t');
@@ -684,6 +685,25 @@ test_random_ids(void **state)
 	assert_true(strncmp(ma, mb, 40) != 0);
 	free(a);
 	free(b);
+	/* A long thread: the root and the latest 19 references are kept. */
+	char refbuf[30][32];
+	const char *many[30];
+	for (int i = 0; i < 30; i++) {
+		snprintf(refbuf[i], sizeof(refbuf[i]), "<r%d@t.example>", i);
+		many[i] = refbuf[i];
+	}
+	in.seed = "refs";
+	in.complaint_references = many;
+	in.n_references = 30;
+	a = compose_ok(f, &in, &l1);
+	const char *hend = strstr(a, "\r\n\r\n");
+	const char *rs = strstr(a, "References: <r0@t.example> <r11@t.example>");
+	assert_true(rs && rs < hend);
+	assert_null(strstr(a, "<r10@t.example>"));
+	const char *last = strstr(a, "<r29@t.example>");
+	assert_true(last && last < hend);
+	assert_non_null(strstr(last, " <c-2@acme.example>\r\n"));
+	free(a);
 	/* A requester that is not a plain address is refused. */
 	char *msg = NULL, err[256];
 	in.requester = "a@b.example\r\nBcc: c@d.example";

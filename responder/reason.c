@@ -67,6 +67,58 @@ normalise(const char *text, char *out, size_t outsize)
 	return n;
 }
 
+/* Is this token (no spaces) a host name, an address or a URL?  Host names
+ * have two or more dots between letters or digits ("antispam.example.net",
+ * "mx.spf.example.org[192.0.2.1]:25"); a single dot is too often a missing
+ * space after a full stop. */
+static int
+is_name_token(const char *t, size_t n)
+{
+	int dots = 0;
+
+	if (memchr(t, '@', n) || memmem(t, n, "://", 3))
+		return 1;
+	for (size_t i = 1; i + 1 < n; i++)
+		if (t[i] == '.' && isalnum((unsigned char)t[i - 1]) &&
+		    isalpha((unsigned char)t[i + 1]))
+			dots++;
+	return dots >= 2;
+}
+
+static int
+is_name_char(int c)
+{
+	return isalnum(c) || (c && strchr(".-_@:/%?=&+~#", c) != NULL);
+}
+
+/* The normalised text with host names, addresses and URLs cut out (the
+ * spaces and brackets around them stay), so that a server called
+ * "antispam.example.net" or "spf1.example.org" does not look like a spam or
+ * SPF verdict.  Returns the length. */
+static size_t
+words_only(const char *norm, size_t len, char *out)
+{
+	size_t n = 0, i = 0;
+
+	while (i < len) {
+		size_t j = i;
+
+		if (!is_name_char((unsigned char)norm[i])) {
+			out[n++] = norm[i++];
+			continue;
+		}
+		while (j < len && is_name_char((unsigned char)norm[j]))
+			j++;
+		if (!is_name_token(norm + i, j - i)) {
+			memcpy(out + n, norm + i, j - i);
+			n += j - i;
+		}
+		i = j;
+	}
+	out[n] = '\0';
+	return n;
+}
+
 /* Does `pat` ('*' = gap of at most REASON_GAP_MAX) occur in text[0..len)? */
 static int
 pattern_match(const char *text, size_t len, const char *pat)
@@ -306,17 +358,21 @@ vote_smtp(struct votes *v, int code)
 	}
 }
 
+/* norm: the whole normalised text; words: the same without names (most
+ * rules look there; REASON_F_NAMES rules look at the whole text). */
 static void
-vote_text(struct votes *v, const char *norm, size_t len, const char *enhanced)
+vote_text(struct votes *v, const char *norm, size_t len, const char *words,
+	  size_t wlen, const char *enhanced)
 {
 	for (size_t i = 0; i < reason_n_text_rules; i++) {
 		const struct reason_text_rule *r = &reason_text_rules[i];
+		int names = (r->flags & REASON_F_NAMES) != 0;
 
 		if (r->weight <= v->weight[r->reason])
 			continue;	/* cannot change anything */
 		if (r->code && !(enhanced[0] && strncmp(enhanced, r->code, strlen(r->code)) == 0))
 			continue;
-		if (pattern_match(norm, len, r->pattern))
+		if (pattern_match(names ? norm : words, names ? len : wlen, r->pattern))
 			cast(v, r->reason, r->weight);
 	}
 }
@@ -373,11 +429,11 @@ void
 reason_classify(const char *status, int smtp_code, const char *enhanced,
 		const char *text, const char *mx_host, struct classification *out)
 {
-	char norm[REASON_TEXT_MAX + 1], enh[16], text_enh[16];
+	char norm[REASON_TEXT_MAX + 1], words[REASON_TEXT_MAX + 1], enh[16], text_enh[16];
 	struct votes votes;
 	enum family fam = FAM_UNKNOWN;
 	int text_code = 0, code, klass;
-	size_t len = 0;
+	size_t len = 0, wlen;
 
 	memset(out, 0, sizeof(*out));
 	memset(&votes, 0, sizeof(votes));
@@ -404,7 +460,8 @@ reason_classify(const char *status, int smtp_code, const char *enhanced,
 			vote_smtp(&votes, code);
 		if (text) {
 			len = normalise(text, norm, sizeof(norm));
-			vote_text(&votes, norm, len, enh);
+			wlen = words_only(norm, len, words);
+			vote_text(&votes, norm, len, words, wlen, enh);
 		}
 	}
 	out->reason = decide(fam, &votes, klass == 4);

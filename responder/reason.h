@@ -101,13 +101,18 @@ struct reason_code_rule {
 };
 
 /* pattern: lower case; '*' stands for a gap of at most REASON_GAP_MAX
- * characters.  code: NULL, or an enhanced-code prefix the reply must carry
- * for the rule to apply ("5.4.1"). */
+ * characters.  Patterns are matched against the text with host names,
+ * addresses and URLs taken out (so "antispam.example.net said: 550 5.1.1
+ * User unknown" is not spam), unless flags has REASON_F_NAMES (DNSBL names,
+ * Exchange's "RESOLVER.ADR.RecipNotFound").  code: NULL, or an
+ * enhanced-code prefix the reply must carry for the rule to apply. */
+#define REASON_F_NAMES 1u
 struct reason_text_rule {
 	const char *pattern;
 	enum reason reason;
 	int weight;
 	const char *code;
+	unsigned flags;
 };
 
 /* Basic SMTP reply codes, used with weight REASON_W_BASIC. */

@@ -123,8 +123,10 @@ const struct reason_smtp_rule reason_smtp_rules[] = {
 };
 const size_t reason_n_smtp_rules = sizeof(reason_smtp_rules) / sizeof(reason_smtp_rules[0]);
 
-#define T(pat, r, w) { pat, REASON_##r, w, NULL }
-#define TC(pat, r, w, code) { pat, REASON_##r, w, code }
+#define T(pat, r, w) { pat, REASON_##r, w, NULL, 0 }
+#define TC(pat, r, w, code) { pat, REASON_##r, w, code, 0 }
+/* may match inside host names, addresses and URLs */
+#define TN(pat, r, w) { pat, REASON_##r, w, NULL, REASON_F_NAMES }
 
 const struct reason_text_rule reason_text_rules[] = {
 	/* --- greylisting: postgrey, sqlgrey, milter-greylist, Exim, ... --- */
@@ -134,7 +136,7 @@ const struct reason_text_rule reason_text_rules[] = {
 	T("gray-list", GREYLISTED, S),
 	T("grey list", GREYLISTED, S),
 	T("gray list", GREYLISTED, S),
-	T("postgrey", GREYLISTED, S),
+	TN("postgrey", GREYLISTED, S),
 	T("please come back in", GREYLISTED, S),
 
 	/* --- the envelope sender, not the recipient, was refused --- */
@@ -153,6 +155,12 @@ const struct reason_text_rule reason_text_rules[] = {
 	T("permission to post", POLICY_REJECTED, S),	/* Google Groups */
 	T("blocked by the recipient", POLICY_REJECTED, S),
 	T("recipient preferences", POLICY_REJECTED, S),
+
+	/* --- our own sending limits at the receiver (before "quota exceeded") --- */
+	T("sending quota", RATE_LIMITED, S),
+	T("sending limit", RATE_LIMITED, S),
+	T("relay quota", RATE_LIMITED, S),
+	T("sent to too many recipients", RATE_LIMITED, S),
 
 	/* --- an explicit spam verdict, whatever else the text says --- */
 	T("spam classification", SPAM_DETECTED, S),
@@ -178,7 +186,7 @@ const struct reason_text_rule reason_text_rules[] = {
 	T("not allowed to send from", AUTH_FAILURE, S),
 	T("not authorized to send", AUTH_FAILURE, S),
 	T("authentication required", AUTH_FAILURE, S),
-	T("authrequired", AUTH_FAILURE, S),
+	TN("authrequired", AUTH_FAILURE, S),
 	T("unauthenticated senders", AUTH_FAILURE, S),
 	T("smtp authentication", AUTH_FAILURE, S),
 	T("authentication failure", AUTH_FAILURE, S),
@@ -214,19 +222,19 @@ const struct reason_text_rule reason_text_rules[] = {
 
 	/* --- URI block lists list content, not the sending IP --- */
 	T("blacklisted url", SPAM_DETECTED, S),
-	T("uribl", SPAM_DETECTED, S),
-	T("surbl", SPAM_DETECTED, S),
+	TN("uribl", SPAM_DETECTED, S),
+	TN("surbl", SPAM_DETECTED, S),
 
 	/* --- the sending IP is listed or has a bad reputation --- */
-	T("spamhaus", BLOCKLISTED, S),
-	T("spamcop", BLOCKLISTED, S),
-	T("sorbs.net", BLOCKLISTED, S),
-	T("barracudacentral", BLOCKLISTED, S),
+	TN("spamhaus", BLOCKLISTED, S),
+	TN("spamcop", BLOCKLISTED, S),
+	TN("sorbs.net", BLOCKLISTED, S),
+	TN("barracudacentral", BLOCKLISTED, S),
 	T("barracuda reputation", BLOCKLISTED, S),
-	T("mailspike", BLOCKLISTED, S),
-	T("senderscore", BLOCKLISTED, S),
+	TN("mailspike", BLOCKLISTED, S),
+	TN("senderscore", BLOCKLISTED, S),
 	T("sender score", BLOCKLISTED, S),
-	T("dnsbl", BLOCKLISTED, S),
+	TN("dnsbl", BLOCKLISTED, S),
 	T("rbl", BLOCKLISTED, S),
 	T("blocked using", BLOCKLISTED, S),
 	T("blacklist", BLOCKLISTED, S),
@@ -237,9 +245,9 @@ const struct reason_text_rule reason_text_rules[] = {
 	T("reputation", BLOCKLISTED, S),
 	T("banned sending ip", BLOCKLISTED, S),
 	T("user complaints", BLOCKLISTED, S),	/* Yahoo [TSS04] */
-	T("[ts01]", BLOCKLISTED, S),
-	T("[ts02]", BLOCKLISTED, S),
-	T("[ts03]", BLOCKLISTED, S),
+	T("[ts0", BLOCKLISTED, S),		/* Yahoo [TS01]..[TS03], [TSS04].. */
+	T("[tss0", BLOCKLISTED, S),
+	T("originating from your ip", BLOCKLISTED, S),	/* Gmail */
 	T("open relay", BLOCKLISTED, S),
 	T("smtp server of your isp", BLOCKLISTED, S),
 	T("dynamic ip", BLOCKLISTED, S),
@@ -316,7 +324,7 @@ const struct reason_text_rule reason_text_rules[] = {
 	T("over quota", MAILBOX_FULL, S),
 	T("overquota", MAILBOX_FULL, S),
 	T("quota exceeded", MAILBOX_FULL, S),
-	T("quotaexceeded", MAILBOX_FULL, S),
+	TN("quotaexceeded", MAILBOX_FULL, S),
 	T("exceeded * quota", MAILBOX_FULL, S),
 	T("exceeds allowed size", MAILBOX_FULL, S),
 	T("mailbox exceeds", MAILBOX_FULL, S),
@@ -338,7 +346,7 @@ const struct reason_text_rule reason_text_rules[] = {
 	T("message length exceeds", MESSAGE_TOO_LARGE, S),
 	T("maximum message size", MESSAGE_TOO_LARGE, S),
 	T("size limit exceeded", MESSAGE_TOO_LARGE, S),
-	T("recipsizelimit", MESSAGE_TOO_LARGE, S),
+	TN("recipsizelimit", MESSAGE_TOO_LARGE, S),
 	T("header size exceeds", MESSAGE_TOO_LARGE, S),
 	T("too large for", MESSAGE_TOO_LARGE, S),
 
@@ -378,8 +386,8 @@ const struct reason_text_rule reason_text_rules[] = {
 	T("mailbox does not exist", USER_UNKNOWN, S),
 	T("mailbox doesn't exist", USER_UNKNOWN, S),
 	T("recipient not found", USER_UNKNOWN, S),
-	T("recipientnotfound", USER_UNKNOWN, S),
-	T("recipnotfound", USER_UNKNOWN, S),	/* Exchange RESOLVER.ADR.RecipNotFound */
+	TN("recipientnotfound", USER_UNKNOWN, S),
+	TN("recipnotfound", USER_UNKNOWN, S),	/* Exchange RESOLVER.ADR.RecipNotFound */
 	T("unknown recipient", USER_UNKNOWN, S),
 	T("recipient unknown", USER_UNKNOWN, S),
 	T("invalid recipient", USER_UNKNOWN, S),
@@ -419,6 +427,7 @@ const struct reason_text_rule reason_text_rules[] = {
 	T("we do not relay", RELAY_DENIED, S),
 	T("no relaying", RELAY_DENIED, S),
 	T("insecure mail relay", RELAY_DENIED, S),
+	T("allowed rcpthosts", RELAY_DENIED, S),	/* qmail */
 
 	/* --- too much, too fast --- */
 	T("too many connections", RATE_LIMITED, S),
@@ -437,9 +446,6 @@ const struct reason_text_rule reason_text_rules[] = {
 	T("try again slower", RATE_LIMITED, S),
 	T("slow down", RATE_LIMITED, S),
 	T("throttl", RATE_LIMITED, S),
-	T("relay quota", RATE_LIMITED, S),
-	T("sending limit", RATE_LIMITED, S),
-	T("sending quota", RATE_LIMITED, S),
 
 	/* --- given up: the queue lifetime ran out --- */
 	T("message expired", EXPIRED, S),
@@ -495,6 +501,8 @@ const struct reason_text_rule reason_text_rules[] = {
 	T("your ip", BLOCKLISTED, G),
 	T("ip address * blocked", BLOCKLISTED, G),
 	T("invalid ip for sending", BLOCKLISTED, G),
+	T("envelope blocked", POLICY_REJECTED, G),	/* Mimecast: recipient's policy */
+	T("content filter", SPAM_DETECTED, G),
 	T("blocked", BLOCKLISTED, G),
 	T("listed at", BLOCKLISTED, G),
 	T("listed in", BLOCKLISTED, G),
@@ -504,6 +512,8 @@ const struct reason_text_rule reason_text_rules[] = {
 	T("policy reasons", POLICY_REJECTED, G),
 	T("denied by policy", POLICY_REJECTED, G),
 	T("local policy", POLICY_REJECTED, G),
+	T("policy restriction", POLICY_REJECTED, G),
+	T("policy rejection", POLICY_REJECTED, G),
 	T("administrative prohibition", POLICY_REJECTED, G),	/* Exim */
 	T("message not allowed", POLICY_REJECTED, G),
 	T("not allowed", POLICY_REJECTED, G),

@@ -298,6 +298,30 @@ test_server_texts(void **state)
 		  R(SPAM_DETECTED) },
 		{ "bounced", 0, NULL, "554 5.7.0 Reject, id=12345-02 - INFECTED: Eicar-Test",
 		  R(SPAM_DETECTED) },
+		{ "bounced", 0, NULL, "553 sorry, that domain isn't in my list of allowed "
+		  "rcpthosts (#5.7.1)", R(RELAY_DENIED) },
+		/* more providers */
+		{ "bounced", 0, NULL, "550-5.4.5 Daily user sending quota exceeded.",
+		  R(RATE_LIMITED) },
+		{ "deferred", 0, NULL, "421-4.7.0 [192.0.2.1] Our system has detected an unusual "
+		  "rate of unsolicited mail originating from your IP address. To protect our users "
+		  "from spam, mail sent from your IP address has been temporarily rate limited.",
+		  R(BLOCKLISTED) },
+		{ "bounced", 0, NULL, "553 5.7.2 [TSS09] All messages from 192.0.2.1 will be "
+		  "permanently deferred; Retrying will NOT succeed.", R(BLOCKLISTED) },
+		{ "bounced", 0, NULL, "554-Transaction failed 554-Reject due to policy restrictions.",
+		  R(POLICY_REJECTED) },
+		{ "bounced", 0, NULL, "553 Envelope blocked - User Entry", R(POLICY_REJECTED) },
+		{ "bounced", 0, NULL, "550 Invalid Recipient - https://community.mimecast.com/docs/"
+		  "DOC-1369#550", R(USER_UNKNOWN) },
+		{ "bounced", 0, NULL, "554 5.7.1 [2] Message rejected under suspicion of SPAM",
+		  R(SPAM_DETECTED) },
+		/* a host name is not a verdict: "antispam", "spf" in names */
+		{ "bounced", 0, NULL, "host antispam.example.net[192.0.2.1] said: 550 5.1.1 "
+		  "<bob@example.org>: Recipient address rejected: User unknown", R(USER_UNKNOWN) },
+		{ "bounced", 0, NULL, "host spf1.mx.example.org[192.0.2.1] said: 552 5.2.2 "
+		  "Mailbox full", R(MAILBOX_FULL) },
+		{ "bounced", 0, NULL, "550 unknown user<bob@spam.example.co.jp>", R(USER_UNKNOWN) },
 		/* deferred specifics */
 		{ "deferred", 0, NULL, "421 4.7.0 Too many concurrent SMTP connections",
 		  R(RATE_LIMITED) },

@@ -386,6 +386,7 @@ const struct reason_text_rule reason_text_rules[] = {
 	T("mailbox does not exist", USER_UNKNOWN, S),
 	T("mailbox doesn't exist", USER_UNKNOWN, S),
 	T("recipient not found", USER_UNKNOWN, S),
+	T("recipient * not found", USER_UNKNOWN, S),
 	TN("recipientnotfound", USER_UNKNOWN, S),
 	TN("recipnotfound", USER_UNKNOWN, S),	/* Exchange RESOLVER.ADR.RecipNotFound */
 	T("unknown recipient", USER_UNKNOWN, S),

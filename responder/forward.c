@@ -135,6 +135,21 @@ parse_fields(const struct fwd_text *t, size_t i, struct block *b, size_t *run_en
 		}
 		if (b->nfields == 0)
 			b->depth = depth;
+		if (vn == 0 && f != FF_SUBJECT && j + 1 < t->nlines) {
+			/* "From:" with the value on the next line, as HTML
+			 * tables come out of the text conversion */
+			const char *v2, *l2, *val2;
+			size_t n2, vn2;
+			int d2;
+
+			fwd_view(t, j + 1, &v2, &n2, &d2);
+			if (n2 > 0 && fwd_field_line(v2, n2, &l2, &val2, &vn2) == FF_NONE) {
+				val = v2;
+				vn = n2;
+				j++;
+				lines++;
+			}
+		}
 		if (b->val[f] == NULL)
 			block_set(b, f, val, vn, lang);
 		prev = f;

@@ -271,6 +271,90 @@ test_reply_is_not_forward(void **state)
 	forward_free(&f);
 }
 
+/* --- hand-written fixtures (tests/fixtures/forward) ----------------------- */
+
+static const struct {
+	const char *file;
+	const char *subject;
+	int forwarded;
+	const char *from_name, *from_addr, *to0, *subj, *date, *message, *body1;
+} fixtures[] = {
+	{ "outlook_desktop_de.txt", "WG: Rechnung 1042", 1, "Rechnung",
+	  "rechnung@acme.example", "bob@northwind.example", "Rechnung 1042",
+	  "2026-11-20T09:14:00Z", "Hallo Support,\nbitte prüfen.", "Sehr geehrter Herr Berg," },
+	/* "-----Ursprüngliche Nachricht-----" is a forward whatever the subject */
+	{ "outlook_desktop_de.txt", "AW: Rechnung 1042", 1, "Rechnung",
+	  "rechnung@acme.example", "bob@northwind.example", "Rechnung 1042",
+	  "2026-11-20T09:14:00Z", NULL, NULL },
+	{ "outlook_desktop_en.txt", "FW: Invoice 1042", 1, "Billing", "billing@acme.example",
+	  "bob@northwind.example", "Invoice 1042", "2026-11-20T09:14:00Z",
+	  "Hi, the customer says this never arrived.\n\nRegards,\nAnn", "Dear Bob," },
+	{ "outlook_desktop_en.txt", "RE: Invoice 1042", 0, NULL, NULL, NULL, NULL, NULL,
+	  NULL, NULL },
+	{ "apple_mail_ja.txt", NULL, 1, "請求", "billing@acme.example", "yamada@example.jp",
+	  "請求書 1042", "2026-11-20T09:14:02Z", "確認をお願いします。",
+	  "いつもお世話になっております。" },
+	{ "gmail_ja.txt", NULL, 1, "Billing", "billing@acme.example", "bob@northwind.example",
+	  "Invoice 1042", "2026-11-20T09:14:00Z", NULL, "Dear Bob," },
+	{ "outlook_fr_from_html.txt", "TR: Facture 1042", 1, "Facturation",
+	  "billing@acme.example", "bob@northwind.example", "Facture 1042",
+	  "2026-11-20T09:14:00Z", "Voir ci-dessous.", "Bonjour Bob," },
+	{ "outlook_2019_ru_reply.txt", "FW: Счёт 1042", 1, "Billing", "billing@acme.example",
+	  NULL, "Счёт 1042", "2026-11-20T09:14:00Z", "Спасибо!", "Добрый день." },
+	{ "outlook_2019_ru_reply.txt", "Re: Счёт 1042", 0, NULL, NULL, NULL, NULL, NULL,
+	  NULL, NULL },
+};
+
+static void
+check_opt(const char *what, const char *want, const char *got, const char *file)
+{
+	if (want == NULL)
+		return;
+	if (got == NULL || strcmp(want, got) != 0) {
+		fprintf(stderr, "%s: %s: want \"%s\", got \"%s\"\n", file, what, want,
+			got ? got : "(null)");
+		fail();
+	}
+}
+
+static void
+test_fixtures(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(fixtures) / sizeof(fixtures[0]); i++) {
+		char name[128], *path, *text, *body1 = NULL;
+		char when[TIME_RFC3339_LEN];
+		struct fwd_original f;
+
+		snprintf(name, sizeof(name), "forward/%s", fixtures[i].file);
+		path = tu_fixture(name);
+		text = tu_read_file(path, NULL);
+		if (text == NULL) {
+			fprintf(stderr, "cannot read %s\n", path);
+			free(path);
+			fail();
+		}
+		assert_int_equal(forward_parse(text, fixtures[i].subject, &f),
+				 fixtures[i].forwarded);
+		if (fixtures[i].forwarded) {
+			check_opt("from name", fixtures[i].from_name, f.from.name, path);
+			check_opt("from address", fixtures[i].from_addr, f.from.address, path);
+			check_opt("to[0]", fixtures[i].to0, f.n_to ? f.to[0].address : NULL, path);
+			check_opt("subject", fixtures[i].subj, f.subject, path);
+			check_opt("date", fixtures[i].date,
+				  f.date ? time_format_rfc3339(f.date, when) : NULL, path);
+			check_opt("message", fixtures[i].message, f.message, path);
+			if (f.body != NULL)
+				body1 = xstrndup(f.body, strcspn(f.body, "\n"));
+			check_opt("body", fixtures[i].body1, body1, path);
+		}
+		free(body1);
+		forward_free(&f);
+		free(text);
+		free(path);
+	}
+}
+
 /* --- garbage ------------------------------------------------------------ */
 
 static void
@@ -313,6 +397,15 @@ test_garbage(void **state)
 	buf_reset(&b);
 	for (int i = 0; i < 100000; i++)
 		buf_puts(&b, i % 2 ? "From: a@b.example\n" : "> ---------- Forwarded message ---------\n");
+	expect_none(buf_cstr(&b), "Fwd: x");
+	/* near misses of the costly candidates: one-line blocks, wrote-lines */
+	buf_reset(&b);
+	for (int i = 0; i < 10000; i++)
+		buf_puts(&b, "----- Forwarded Message ----- A:A:A:A:A:A:A:A:A:A:A:A:A:A:A:A\n");
+	expect_none(buf_cstr(&b), "Fwd: x");
+	buf_reset(&b);
+	for (int i = 0; i < 10000; i++)
+		buf_puts(&b, "On Mon a@b.example x x x x x x x x x x x x x x x x x x x:\n");
 	expect_none(buf_cstr(&b), "Fwd: x");
 	/* NUL-free binary noise */
 	for (size_t i = 0; i < big; i++) {
@@ -577,6 +670,7 @@ main(void)
 		cmocka_unit_test(test_addresses),
 		cmocka_unit_test(test_nested),
 		cmocka_unit_test(test_reply_is_not_forward),
+		cmocka_unit_test(test_fixtures),
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_truncated),
 	};

@@ -20,7 +20,7 @@
 #   pfr_stop                all of them, by pid (callers `trap pfr_stop EXIT`)
 #   pfr_wait_status N [S]   wait (<= S s, default 60) for N "status=" lines
 # Variables: PFR_DIR, PFR_LOG (the Postfix log), PFR_SUBMIT_PORT, PFR_USER,
-# PFR_PASS, PFR_OK_PORT, PFR_DEFER_PORT, PFR_REJECT_PORT, PFR_DEBUG_PORT.
+# PFR_PASS (and a second SASL user PFR_USER2, PFR_PASS2), PFR_OK_PORT, PFR_DEFER_PORT, PFR_REJECT_PORT, PFR_DEBUG_PORT.
 # Nothing under /etc is read or changed (Postfix gets -c, Dovecot -c).
 # Written from ../shared/notes/mail-stack.md.
 
@@ -83,9 +83,11 @@ pfr_init() {
 	PFR_IMAP_PORT=$(_pfr_free_port 127.0.0.1)
 	PFR_USER=pfr_user
 	PFR_PASS=pfr_pass
+	PFR_USER2=pfr_other
+	PFR_PASS2=pfr_other_pass
 	PFR_PIDS=()
 	export PFR_DIR PFR_LOG PFR_SUBMIT_PORT PFR_OK_PORT PFR_DEFER_PORT \
-	       PFR_REJECT_PORT PFR_DEBUG_PORT PFR_USER PFR_PASS
+	       PFR_REJECT_PORT PFR_DEBUG_PORT PFR_USER PFR_PASS PFR_USER2 PFR_PASS2
 	_pfr_write_dovecot
 	_pfr_write_postfix
 }
@@ -95,6 +97,7 @@ _pfr_write_dovecot() {
 	mkdir -p "$d"/dovecot "$d"/run "$d"/log
 	cat > "$d/dovecot/users" <<EOF
 $PFR_USER:{PLAIN}$PFR_PASS:65534:65534::$d/home::
+$PFR_USER2:{PLAIN}$PFR_PASS2:65534:65534::$d/home::
 EOF
 	# Auth is all we need; an IMAP listener on a free port keeps Dovecot's
 	# usual shape (the recipe in mail-stack.md).

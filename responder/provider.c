@@ -345,18 +345,19 @@ qid_sendmail(const char *text, char *out, size_t outlen)
 static int
 qid_ok_token(const char *text, char *out, size_t outlen)
 {
-	const char *p = find_nocase(text, "ok");
+	for (const char *p = find_nocase(text, "ok"); p; p = find_nocase(p + 2, "ok")) {
+		const char *q;
 
-	if (p == NULL || (p > text && isalnum((unsigned char)p[-1])))
-		return 0;
-	p = skip_spaces(p + 2);
-	if (*p == ':' || *p == ',')
-		p = skip_spaces(p + 1);
-	if (take_id(p, out, outlen) < 10 || !has_digit(out)) {
+		if ((p > text && isalnum((unsigned char)p[-1])) || isalnum((unsigned char)p[2]))
+			continue;	/* "looks", "okay" */
+		q = skip_spaces(p + 2);
+		if (*q == ':' || *q == ',')
+			q = skip_spaces(q + 1);
+		if (take_id(q, out, outlen) >= 10 && has_digit(out))
+			return 1;
 		out[0] = '\0';
-		return 0;
 	}
-	return 1;
+	return 0;
 }
 
 static int (*const qid_extractors[])(const char *, char *, size_t) = {

@@ -59,6 +59,12 @@ run "$B" classify "$(printf '250 Ok: queued as AB\033[2JCD')"
 expect_out "remote queue id: AB"
 if grep -q "$(printf '\033')" "$OUT"; then fail "escape character echoed"; fi
 
+# stdin over the 4 MiB cap: bad input data
+head -c 5000000 /dev/zero | tr '\0' a > "$T/big.txt"
+run "$B" classify - < "$T/big.txt"
+expect_status 65 "stdin over the cap"
+expect_err "more than"
+
 # usage errors: one line on stderr, exit 64
 run "$B" classify
 expect_status 64 "no text"

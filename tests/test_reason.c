@@ -539,6 +539,7 @@ test_remote_queue_id(void **state)
 		{ "amazon ses", "250 Ok 0100018c1f2a3b4c-5d6e7f80-1234-5678-9abc-def012345678-000000",
 		  "0100018c1f2a3b4c-5d6e7f80-1234-5678-9abc-def012345678-000000" },
 		{ "generic", "250 Message queued as <ABC123@mx.example>", "ABC123@mx.example" },
+		{ "ok later", "250 2.0.0 Looks ok 0123456789ab", "0123456789ab" },
 		{ "yahoo", "250 ok dirdel", "" },
 		{ "yahoo 2", "250 ok dirdel 1/0", "" },
 		{ "bare", "250 2.0.0 Ok", "" },

@@ -181,6 +181,8 @@ write_chart(FILE *fp, const struct admin_stats *s)
 		if (sum > ymax)
 			ymax = sum;
 	}
+	if (ymax % 2)		/* the middle grid line then falls on a whole number */
+		ymax++;
 	slot = pw / (double)nd;
 	bw = slot > 3 ? slot * 0.8 : slot;
 	fprintf(fp, "<svg id=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" "

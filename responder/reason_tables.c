@@ -55,7 +55,7 @@ const struct reason_code_rule reason_code_rules[] = {
 	{ "x.2.3", REASON_MESSAGE_TOO_LARGE, CS },
 	{ "x.2.4", REASON_OTHER, CW },		/* mailing list expansion problem */
 	/* mail system status */
-	{ "x.3.1", REASON_MAILBOX_FULL, CW },	/* mail system full */
+	{ "x.3.1", REASON_OTHER, CW },		/* mail system full: the server's, not the mailbox */
 	{ "x.3.4", REASON_MESSAGE_TOO_LARGE, CS },
 	{ "x.3.5", REASON_OTHER, CW },		/* system incorrectly configured */
 	/* network and routing status */
@@ -111,7 +111,6 @@ const size_t reason_n_code_rules = sizeof(reason_code_rules) / sizeof(reason_cod
 
 /* RFC 5321 / RFC 7504 reply codes that say something on their own. */
 const struct reason_smtp_rule reason_smtp_rules[] = {
-	{ 452, REASON_MAILBOX_FULL },		/* insufficient system storage */
 	{ 521, REASON_HOST_UNKNOWN },		/* host does not accept mail */
 	{ 530, REASON_AUTH_FAILURE },
 	{ 535, REASON_AUTH_FAILURE },
@@ -141,6 +140,8 @@ const struct reason_text_rule reason_text_rules[] = {
 
 	/* --- the envelope sender, not the recipient, was refused --- */
 	T("sender address rejected", POLICY_REJECTED, S),
+	T("helo command rejected", POLICY_REJECTED, S),	/* our HELO name, not theirs */
+	T("ehlo command rejected", POLICY_REJECTED, S),
 	T("sender rejected", POLICY_REJECTED, S),
 	T("sender was rejected", POLICY_REJECTED, S),
 	T("domain of sender address", POLICY_REJECTED, S),

@@ -322,6 +322,9 @@ test_server_texts(void **state)
 		{ "bounced", 0, NULL, "host spf1.mx.example.org[192.0.2.1] said: 552 5.2.2 "
 		  "Mailbox full", R(MAILBOX_FULL) },
 		{ "bounced", 0, NULL, "550 unknown user<bob@spam.example.co.jp>", R(USER_UNKNOWN) },
+		{ "deferred", 0, NULL, "450 4.7.1 <relay.example>: Helo command rejected: Host not "
+		  "found", R(POLICY_REJECTED) },
+		{ "deferred", 0, NULL, "452 4.3.1 Insufficient system resources", R(DEFERRED) },
 		/* deferred specifics */
 		{ "deferred", 0, NULL, "421 4.7.0 Too many concurrent SMTP connections",
 		  R(RATE_LIMITED) },

@@ -18,8 +18,8 @@ struct command {
 
 /* Commands whose file has not landed yet have fn == NULL and say so. */
 static const struct command commands[] = {
-	{ "run", NULL, "run                                  daemon: IDLE (or poll) the mailbox until SIGTERM; SIGHUP reloads" },
-	{ "once", NULL, "once                                 one pass over the mailbox, send what is due, exit" },
+	{ "run", cmd_run, "run                                  daemon: IDLE (or poll) the mailbox until SIGTERM; SIGHUP reloads" },
+	{ "once", cmd_once, "once                                 one pass over the mailbox, send what is due, exit" },
 	{ "process", cmd_process, "process [--dry-run] [--json] FILE... handle complaint files ('-' = stdin) as the daemon would" },
 	{ "import", cmd_import, "import [--format jsonl|postfix] FILE...   load delivery records ('-' = stdin)" },
 	{ "lookup", cmd_lookup, "lookup --message-id ID | --queue-id ID | --recipient ADDR [--since DATE] [--account NAME] [--transcripts] [--json]" },

@@ -298,5 +298,89 @@ envelope_from = <>
 timeout = 20
 [policy]
 max_replies_per_requester_per_hour = 100000
+match_window_days = 3650
 EOF
+}
+
+# ---- helpers for tests/it_daemon_*.sh ------------------------------------
+
+# ms_it_setup [imaps|starttls|imap]: skip (77) without the servers; start the
+# stack; write $CONF; import the sample records.  Sets R (the responder
+# command) and CONF; installs the EXIT trap (daemon, then the stack).
+ms_it_setup() {
+	local t
+	for t in dovecot smtp-sink openssl sqlite3 curl; do
+		command -v "$t" > /dev/null || { echo "SKIP: $t not installed (run scripts/deps)"; exit 77; }
+	done
+	[ -x "${RESPONDER_BIN:-}" ] || { echo "RESPONDER_BIN not set or not executable" >&2; exit 1; }
+	ms_init
+	RPID=""
+	trap 'ms_kill_daemon; ms_stop' EXIT
+	ms_start || { echo "mail stack did not start" >&2; exit 1; }
+	CONF=$MS_DIR/responder.conf
+	ms_responder_conf "$CONF" "${1:-imaps}"
+	R=("$RESPONDER_BIN" -c "$CONF")
+	"${R[@]}" import "$RESPONDER_SRC/store/samples/records.jsonl" > /dev/null
+}
+
+# ms_run_daemon: `responder run` in the background, log appended to
+# $MS_DIR/log/responder.log; its pid in RPID.
+ms_run_daemon() {
+	"${R[@]}" run >> "$MS_DIR/log/responder.log" 2>&1 &
+	RPID=$!
+}
+
+ms_kill_daemon() {  # [SIGNAL]: stop the daemon started by ms_run_daemon
+	if [ -n "${RPID:-}" ]; then
+		kill "-${1:-TERM}" "$RPID" 2>/dev/null || true
+		wait "$RPID" 2>/dev/null || true
+		RPID=""
+	fi
+}
+
+# ms_wait_until SECONDS CMD...: polls CMD every 0.1 s; 1 when it never held.
+# (A deadline so a broken test fails instead of hanging; not a timing check.)
+ms_wait_until() {
+	local end=$(( $(date +%s) + $1 ))
+	shift
+	while ! "$@"; do
+		[ "$(date +%s)" -ge "$end" ] && return 1
+		sleep 0.1
+	done
+	return 0
+}
+
+ms_sink_has() { [ "$(ms_sink_count)" -ge "$1" ]; }
+
+# ms_append FILE [FOLDER]: IMAP APPEND as the complaints user (what IDLE sees).
+ms_append() {
+	curl -s -u "$MS_USER:$MS_PASS" -T "$1" "imap://127.0.0.1:$MS_IMAP_PORT/${2:-INBOX}"
+}
+
+# ms_complaint N [FROM]: a complaint about <inv-1042@acme.example> with
+# Message-ID <cN@acme.example>, written to $MS_DIR/cN.eml (path printed).
+ms_complaint() {
+	local f=$MS_DIR/c$1.eml
+	printf 'From: Acme Billing <%s>\r\nTo: support@relay.example\r\nSubject: Fwd: Invoice 1042 (%s)\r\nDate: Sun, 29 Nov 2026 09:00:00 +0000\r\nMessage-ID: <c%s@acme.example>\r\nContent-Type: text/plain\r\n\r\nBob never got <inv-1042@acme.example>, complaint %s.\r\n' \
+		"${2:-billing@acme.example}" "$1" "$1" "$1" > "$f"
+	echo "$f"
+}
+
+# ms_fail MESSAGE: print it with the logs' tails, exit 1.
+ms_fail() {
+	local l
+	echo "FAIL: $*" >&2
+	for l in "$MS_DIR"/log/responder.log "$MS_DIR"/log/dovecot.log; do
+		[ -s "$l" ] && { echo "--- $l" >&2; tail -20 "$l" >&2; }
+	done
+	exit 1
+}
+
+# ms_sql SQL: a query on the responder's store.
+ms_sql() { sqlite3 "$MS_DIR/store.db" "$1"; }
+
+# ms_sink_in_reply_to: the In-Reply-To of every reply in the sink, one a line.
+ms_sink_in_reply_to() {
+	find "$MS_SINK_DIR" -type f -name 'msg.*' -exec grep -h -m1 -i '^In-Reply-To:' {} + |
+		sed 's/^[^:]*: *//' | tr -d '\r'
 }

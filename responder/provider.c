@@ -158,9 +158,20 @@ find_nocase(const char *text, const char *needle)
 {
 	size_t m = strlen(needle);
 
+	int first = tolower((unsigned char)needle[0]);
+
 	for (const char *p = text; *p && p - text < REASON_TEXT_MAX; p++)
-		if (strncasecmp(p, needle, m) == 0)
+		if (tolower((unsigned char)*p) == first && strncasecmp(p, needle, m) == 0)
 			return p;
+	return NULL;
+}
+
+const char *
+reason_provider_of_lowered(const char *lower, size_t len)
+{
+	for (size_t i = 0; i < NELEM(text_markers); i++)
+		if (memmem(lower, len, text_markers[i].marker, strlen(text_markers[i].marker)))
+			return text_markers[i].key;
 	return NULL;
 }
 

@@ -16,6 +16,7 @@
 #include "responder/reason.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <string.h>
 
 static const char *const reason_names[REASON_COUNT] = {
@@ -117,6 +118,38 @@ words_only(const char *norm, size_t len, char *out)
 	}
 	out[n] = '\0';
 	return n;
+}
+
+/* Which byte pairs occur in the text: a rule whose pattern has a pair the
+ * text lacks cannot match, and most rules are ruled out this way without
+ * searching (a classification costs a few microseconds, not a hundred). */
+struct bigrams {
+	uint64_t bits[65536 / 64];
+};
+
+static void
+bigrams_add(struct bigrams *bg, const char *t, size_t len)
+{
+	for (size_t i = 0; i + 1 < len; i++) {
+		unsigned k = (unsigned)(unsigned char)t[i] << 8 | (unsigned char)t[i + 1];
+
+		bg->bits[k >> 6] |= (uint64_t)1 << (k & 63);
+	}
+}
+
+static int
+bigrams_may_match(const struct bigrams *bg, const char *pat)
+{
+	for (size_t i = 0; pat[i] && pat[i + 1]; i++) {
+		unsigned k;
+
+		if (pat[i] == '*' || pat[i + 1] == '*')
+			continue;
+		k = (unsigned)(unsigned char)pat[i] << 8 | (unsigned char)pat[i + 1];
+		if (!(bg->bits[k >> 6] & ((uint64_t)1 << (k & 63))))
+			return 0;
+	}
+	return 1;
 }
 
 /* Does `pat` ('*' = gap of at most REASON_GAP_MAX) occur in text[0..len)? */
@@ -364,12 +397,20 @@ static void
 vote_text(struct votes *v, const char *norm, size_t len, const char *words,
 	  size_t wlen, const char *enhanced)
 {
+	struct bigrams bg;	/* 8 KiB, like the text buffers: reentrant */
+
+	/* both texts: a superset of the pairs of either, so never a false "no" */
+	memset(&bg, 0, sizeof(bg));
+	bigrams_add(&bg, norm, len);
+	bigrams_add(&bg, words, wlen);
 	for (size_t i = 0; i < reason_n_text_rules; i++) {
 		const struct reason_text_rule *r = &reason_text_rules[i];
 		int names = (r->flags & REASON_F_NAMES) != 0;
 
 		if (r->weight <= v->weight[r->reason])
 			continue;	/* cannot change anything */
+		if (!bigrams_may_match(&bg, r->pattern))
+			continue;
 		if (r->code && !(enhanced[0] && strncmp(enhanced, r->code, strlen(r->code)) == 0))
 			continue;
 		if (pattern_match(names ? norm : words, names ? len : wlen, r->pattern))
@@ -453,13 +494,14 @@ reason_classify(const char *status, int smtp_code, const char *enhanced,
 	else
 		fam = family_of_class(klass);
 
+	if (text)
+		len = normalise(text, norm, sizeof(norm));
 	if (fam != FAM_DELIVERED) {
 		if (enh[0])
 			vote_code(&votes, enh);
 		if (code)
 			vote_smtp(&votes, code);
 		if (text) {
-			len = normalise(text, norm, sizeof(norm));
 			wlen = words_only(norm, len, words);
 			vote_text(&votes, norm, len, words, wlen, enh);
 		}
@@ -468,7 +510,7 @@ reason_classify(const char *status, int smtp_code, const char *enhanced,
 
 	out->provider = reason_provider_of_mx(mx_host);
 	if (out->provider == NULL && text)
-		out->provider = reason_provider_of_text(text);
+		out->provider = reason_provider_of_lowered(norm, len);
 	out->provider_name = reason_provider_name(out->provider);
 	if (out->reason == REASON_DELIVERED && text)
 		reason_remote_queue_id(text, out->remote_queue_id, sizeof(out->remote_queue_id));

@@ -61,6 +61,9 @@ const char *reason_provider_of_mx(const char *mx_host);
 /* Provider key from markers in a reply text ("gsmtp",
  * "protection.outlook.com", ...), or NULL. */
 const char *reason_provider_of_text(const char *text);
+/* The same for a text already lower-cased (len bytes), as reason_classify()
+ * has it. */
+const char *reason_provider_of_lowered(const char *lower, size_t len);
 /* Display name of a provider key, or NULL for an unknown key. */
 const char *reason_provider_name(const char *key);
 

@@ -500,6 +500,8 @@ test_provider_of_text(void **state)
 			    "microsoft");
 	assert_string_equal(reason_provider_of_text("see https://postmaster.yahooinc.com/"),
 			    "yahoo");
+	assert_string_equal(reason_provider_of_lowered("250 ok 1 abc - gsmtp", 20), "google");
+	assert_null(reason_provider_of_lowered("250 ok 1 abc - gsmtp", 15));	/* len counts */
 	/* a DNSBL named in the text is not the receiving provider */
 	assert_null(reason_provider_of_text("blocked using b.barracudacentral.org"));
 	/* the MX host wins over the text */

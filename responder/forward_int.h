@@ -24,7 +24,7 @@
 #define FWD_MAX_ADDRS 100	/* entries of one To/Cc list */
 #define FWD_MAX_NAME 512	/* bytes of one display name or address */
 #define FWD_MAX_DATE 256	/* bytes of a date text */
-#define FWD_MAX_TRIES 16	/* one-line blocks and "wrote:" lines tried */
+#define FWD_MAX_TRIES 8	/* one-line blocks and "wrote:" lines tried */
 
 enum fwd_field {
 	FF_NONE = 0,

@@ -271,12 +271,26 @@ static const struct label labels[] = {
 
 #define N_LABELS (sizeof(labels) / sizeof(labels[0]))
 
+/* Cheap first-byte test before the folding comparison: an ASCII first
+ * letter must match without case; a non-ASCII one is left to the fold. */
+static int
+first_may_match(const char *label, char c)
+{
+	unsigned char a = (unsigned char)label[0], b = (unsigned char)c;
+
+	if (a >= 0x80 || b >= 0x80)
+		return a >= 0x80 && b >= 0x80;
+	return (a | 0x20) == (b | 0x20);
+}
+
 enum fwd_field
 fwd_label_lookup(const char *s, size_t n, const char **lang_r)
 {
 	*lang_r = NULL;
+	if (n == 0)
+		return FF_NONE;
 	for (size_t i = 0; i < N_LABELS; i++) {
-		if (fwd_eq_fold(s, n, labels[i].text)) {
+		if (first_may_match(labels[i].text, s[0]) && fwd_eq_fold(s, n, labels[i].text)) {
 			*lang_r = labels[i].lang;
 			return labels[i].field;
 		}
@@ -296,8 +310,11 @@ fwd_label_inline(const char *s, size_t n, enum fwd_field *field_r,
 	if (n == 0 || ((unsigned char)s[0] < 0x80 && !(s[0] >= 'A' && s[0] <= 'Z')))
 		return 0;
 	for (size_t i = 0; i < N_LABELS; i++) {
-		size_t k = fwd_prefix_fold(s, n, labels[i].text), j, sp;
+		size_t k, j, sp;
 
+		if (!first_may_match(labels[i].text, s[0]))
+			continue;
+		k = fwd_prefix_fold(s, n, labels[i].text);
 		if (k == 0 || k <= best_len)
 			continue;
 		j = k;

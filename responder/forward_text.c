@@ -156,12 +156,15 @@ put_line(struct buf *out, const char *p, size_t n)
 			break;
 		n -= found;
 	}
-	for (size_t i = 0; i < n; i++) {
-		if (i + 3 <= n && memcmp(p + i, "\xEF\xBB\xBF", 3) == 0) {
-			i += 2;
-			continue;
-		}
-		buf_putc(out, p[i]);
+	while (n > 0) {
+		const char *bom = memmem(p, n, "\xEF\xBB\xBF", 3);
+		size_t run = bom ? (size_t)(bom - p) : n;
+
+		buf_append(out, p, run);
+		if (bom == NULL)
+			break;
+		p += run + 3;
+		n -= run + 3;
 	}
 }
 

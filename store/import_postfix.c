@@ -46,6 +46,7 @@ struct pf_msg {
 	int64_t first_at;		/* submission (smtpd/pickup line); 0 unknown */
 	char *sasl, *from, *mid, *subject, *account;
 	unsigned have_from : 1, dirty : 1, written : 1, looked_up : 1, orphan : 1;
+	unsigned checked : 1, reused : 1;	/* queue ID reuse check done / found */
 	struct pf_msg *hnext;
 	struct pf_msg *lprev, *lnext;	/* LRU: head = least recently seen */
 };
@@ -308,6 +309,44 @@ found:
 	return m->account;
 }
 
+/* Short queue IDs repeat after a while.  A message whose submission we
+ * saw, stored under the same queue ID with another submission time, is a
+ * different message: it is refused (reported) rather than merged. */
+static int
+check_reuse(struct pf_import *imp, struct pf_msg *m)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (m->checked || m->written || m->first_at == 0)
+		return STORE_OK;
+	m->checked = 1;
+	s = store_stmt(imp->st, SLOT_POSTFIX_BASE + 2,
+		       "SELECT submitted_at FROM messages WHERE queue_id = ?1");
+	if (s == NULL)
+		return STORE_EDB;
+	store_bind_text(s, 1, m->qid);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		int64_t t = sqlite3_column_int64(s, 0);
+
+		sqlite3_reset(s);
+		if (t != 0 && t != m->first_at) {
+			char why[300];
+
+			m->reused = 1;
+			snprintf(why, sizeof(why), "queue ID %s is already stored for a message "
+				 "submitted %lld s earlier: a reused short queue ID (set "
+				 "enable_long_queue_ids = yes); this message is skipped",
+				 m->qid, (long long)(m->first_at - t));
+			reject(imp, why);
+		}
+		return STORE_OK;
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? STORE_OK : store_fail_db(imp->st, "checking a queue ID");
+}
+
 /* Writes what is known of `m` if it changed (or, with `need`, makes sure
  * the message is in the store).  STORE_OK, STORE_ENOTFOUND (no account:
  * skipped) or STORE_EDB. */
@@ -320,6 +359,10 @@ msg_flush(struct pf_import *imp, struct pf_msg *m, int need)
 
 	if (!m->dirty && (m->written || !need))
 		return m->written ? STORE_OK : STORE_ENOTFOUND;
+	if ((r = check_reuse(imp, m)) != STORE_OK || m->reused) {
+		m->dirty = 0;
+		return r == STORE_EDB ? r : STORE_ENOTFOUND;
+	}
 	if ((acct = msg_account(imp, m)) == NULL) {
 		m->orphan = 1;
 		m->dirty = 0;
@@ -803,7 +846,7 @@ pf_import_state_save(struct pf_import *imp)
 	for (struct pf_msg *m = imp->lru_head; m != NULL; m = m->lnext) {
 		json_t *e;
 
-		if (m->written)
+		if (m->written || m->reused)
 			continue;
 		e = json_object();
 		json_object_set_new(e, "q", json_string(m->qid));

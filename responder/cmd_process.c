@@ -188,7 +188,7 @@ cmd_process(struct cli *cli, int argc, char **argv)
 			free(line);
 			json_decref(o);
 		} else {
-			print_human(file, &r, dry_run);
+			print_human(strcmp(file, "-") ? file : "stdin", &r, dry_run);
 		}
 		fflush(stdout);
 		if (r.outcome == OUTCOME_ERROR && status == 0)

@@ -67,7 +67,7 @@ block_clear(struct block *b)
 static void
 block_set(struct block *b, enum fwd_field f, const char *v, size_t n, const char *lang)
 {
-	if (f == FF_NONE || b->val[f] != NULL)
+	if (f == FF_NONE || f == FF_OTHER || b->val[f] != NULL)
 		return;
 	fwd_trim(&v, &n);
 	if (n > FWD_MAX_FIELD)
@@ -133,9 +133,9 @@ parse_fields(const struct fwd_text *t, size_t i, struct block *b, size_t *run_en
 			}
 			break;
 		}
-		if (b->nfields == 0)
+		if (b->nfields == 0 && f != FF_OTHER)
 			b->depth = depth;
-		if (vn == 0 && f != FF_SUBJECT && j + 1 < t->nlines) {
+		if (vn == 0 && f != FF_SUBJECT && f != FF_OTHER && j + 1 < t->nlines) {
 			/* "From:" with the value on the next line, as HTML
 			 * tables come out of the text conversion */
 			const char *v2, *l2, *val2;

@@ -35,6 +35,7 @@ enum fwd_field {
 	FF_SUBJECT,
 	FF_DATE,
 	FF_REPLYTO,
+	FF_OTHER,	/* known but unused: Importance, Attachments ... */
 	FF_COUNT
 };
 

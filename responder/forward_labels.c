@@ -267,6 +267,21 @@ static const struct label labels[] = {
 	{ "Répondre à", FF_REPLYTO, "fr", 0 }, { "Responder a", FF_REPLYTO, NULL, 0 },
 	{ "Rispondi a", FF_REPLYTO, "it", 0 }, { "Svar til", FF_REPLYTO, NULL, 0 },
 	{ "Antwoord aan", FF_REPLYTO, "nl", 0 }, { "Odpowiedź do", FF_REPLYTO, "pl", 0 },
+	/* lines Outlook and others add to the block; skipped */
+	{ "Importance", FF_OTHER, NULL, 0 }, { "Priority", FF_OTHER, "en", 0 },
+	{ "Attachments", FF_OTHER, "en", 0 }, { "Attachment", FF_OTHER, "en", 0 },
+	{ "Wichtigkeit", FF_OTHER, "de", 0 }, { "Priorität", FF_OTHER, "de", 0 },
+	{ "Anlagen", FF_OTHER, "de", 0 }, { "Anhang", FF_OTHER, "de", 0 },
+	{ "Priorité", FF_OTHER, "fr", 0 }, { "Pièces jointes", FF_OTHER, "fr", 0 },
+	{ "Importancia", FF_OTHER, "es", 0 }, { "Datos adjuntos", FF_OTHER, "es", 0 },
+	{ "Priorità", FF_OTHER, "it", 0 }, { "Allegati", FF_OTHER, "it", 0 },
+	{ "Urgentie", FF_OTHER, "nl", 0 }, { "Bijlagen", FF_OTHER, "nl", 0 },
+	{ "Prioridade", FF_OTHER, "pt", 0 }, { "Anexos", FF_OTHER, NULL, 0 },
+	{ "Priorytet", FF_OTHER, "pl", 0 }, { "Załączniki", FF_OTHER, "pl", 0 },
+	{ "Důležitost", FF_OTHER, "cs", 0 }, { "Přílohy", FF_OTHER, "cs", 0 },
+	{ "Важность", FF_OTHER, "ru", 0 }, { "Вложения", FF_OTHER, "ru", 0 },
+	{ "Message-ID", FF_OTHER, NULL, 0 }, { "Mailed-by", FF_OTHER, "en", 0 },
+	{ "Signed-by", FF_OTHER, "en", 0 }, { "Organization", FF_OTHER, "en", 0 },
 };
 
 #define N_LABELS (sizeof(labels) / sizeof(labels[0]))

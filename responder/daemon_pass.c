@@ -220,9 +220,9 @@ daemon_send_due(struct daemon *d)
 	char err[1024], reply[SMTP_REPLY_MAX];
 	int64_t now = time(NULL);
 
-	d->smtp_unavailable = 0;
 	if (d->smtp_retry_at > now)
-		return 0;
+		return d->smtp_unavailable ? -1 : 0;	/* still backing off */
+	d->smtp_unavailable = 0;
 	for (;;) {
 		if (store_outbox_due(d->st, now, SEND_BATCH, &rows, &n) < 0) {
 			log_error("store: %s", store_errmsg(d->st));

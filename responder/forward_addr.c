@@ -25,6 +25,8 @@ quote_len(const char *s, size_t n)
 {
 	static const char *const q[] = { "\"", "'", "«", "»", "„", "“", "”", "‘", "’" };
 
+	if (n == 0 || (s[0] != '"' && s[0] != '\'' && s[0] != '\xC2' && s[0] != '\xE2'))
+		return 0;
 	for (size_t i = 0; i < sizeof(q) / sizeof(q[0]); i++) {
 		size_t k = strlen(q[i]);
 

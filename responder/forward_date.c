@@ -186,6 +186,8 @@ static const struct month months[] = {
 static int
 month_match(const struct month *m, const char *w, size_t n)
 {
+	if (!fwd_first_may_match(m->name, w[0]))
+		return 0;
 	if (m->stem)
 		return fwd_prefix_fold(w, n, m->name) != 0;
 	return fwd_eq_fold(w, n, m->name);
@@ -197,7 +199,7 @@ month_lookup(const char *w, size_t n, const char *lang)
 {
 	if (lang != NULL) {
 		for (size_t i = 0; i < N_MONTHS; i++) {
-			if (strcmp(months[i].lang, lang) == 0 && month_match(&months[i], w, n))
+			if (month_match(&months[i], w, n) && strcmp(months[i].lang, lang) == 0)
 				return months[i].mon;
 		}
 	}

@@ -58,6 +58,20 @@ int fwd_is_space_at(const char *s, size_t n, size_t *len_r);
 /* Trims fwd_is_space_at() characters at both ends of a span. */
 void fwd_trim(const char **s, size_t *n);
 
+/* Cheap test before a folded comparison of table string t with text
+ * starting with byte c: ASCII first letters must match without case; two
+ * non-ASCII first bytes are left to the fold (İ is the one non-ASCII
+ * letter folding to ASCII, and no table string starts with it). */
+static inline int
+fwd_first_may_match(const char *t, char c)
+{
+	unsigned char a = (unsigned char)t[0], b = (unsigned char)c;
+
+	if (a >= 0x80 || b >= 0x80)
+		return a >= 0x80 && b >= 0x80;
+	return (a | 0x20) == (b | 0x20);
+}
+
 /* --- tables (forward_labels.c) ---------------------------------------- */
 
 /* The field a header label names ("Von", "De", "Betreff", "送信者" ...),

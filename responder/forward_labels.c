@@ -89,13 +89,28 @@ fwd_fold(uint32_t c)
 size_t
 fwd_prefix_fold(const char *s, size_t n, const char *t)
 {
-	const char *p = s, *end = s + n;
-	const char *q = t, *qend = t + strlen(t);
+	const char *p = s, *end = s + n, *q = t;
 
-	while (q < qend) {
+	while (*q != '\0') {
+		unsigned char a, b;
+
 		if (p >= end)
 			return 0;
-		if (fwd_fold(fwd_u8_next(&p, end)) != fwd_fold(fwd_u8_next(&q, qend)))
+		a = (unsigned char)*p;
+		b = (unsigned char)*q;
+		if (a < 0x80 && b < 0x80) {
+			/* ASCII fast path */
+			if (a >= 'A' && a <= 'Z')
+				a = (unsigned char)(a + 32);
+			if (b >= 'A' && b <= 'Z')
+				b = (unsigned char)(b + 32);
+			if (a != b)
+				return 0;
+			p++;
+			q++;
+			continue;
+		}
+		if (fwd_fold(fwd_u8_next(&p, end)) != fwd_fold(fwd_u8_next(&q, q + strnlen(q, 4))))
 			return 0;
 	}
 	return (size_t)(p - s);
@@ -286,18 +301,6 @@ static const struct label labels[] = {
 
 #define N_LABELS (sizeof(labels) / sizeof(labels[0]))
 
-/* Cheap first-byte test before the folding comparison: an ASCII first
- * letter must match without case; a non-ASCII one is left to the fold. */
-static int
-first_may_match(const char *label, char c)
-{
-	unsigned char a = (unsigned char)label[0], b = (unsigned char)c;
-
-	if (a >= 0x80 || b >= 0x80)
-		return a >= 0x80 && b >= 0x80;
-	return (a | 0x20) == (b | 0x20);
-}
-
 enum fwd_field
 fwd_label_lookup(const char *s, size_t n, const char **lang_r)
 {
@@ -305,7 +308,7 @@ fwd_label_lookup(const char *s, size_t n, const char **lang_r)
 	if (n == 0)
 		return FF_NONE;
 	for (size_t i = 0; i < N_LABELS; i++) {
-		if (first_may_match(labels[i].text, s[0]) && fwd_eq_fold(s, n, labels[i].text)) {
+		if (fwd_first_may_match(labels[i].text, s[0]) && fwd_eq_fold(s, n, labels[i].text)) {
 			*lang_r = labels[i].lang;
 			return labels[i].field;
 		}
@@ -327,7 +330,7 @@ fwd_label_inline(const char *s, size_t n, enum fwd_field *field_r,
 	for (size_t i = 0; i < N_LABELS; i++) {
 		size_t k, j, sp;
 
-		if (!first_may_match(labels[i].text, s[0]))
+		if (!fwd_first_may_match(labels[i].text, s[0]))
 			continue;
 		k = fwd_prefix_fold(s, n, labels[i].text);
 		if (k == 0 || k <= best_len)
@@ -431,9 +434,14 @@ int
 fwd_separator_phrase(const char *s, size_t n, int exact)
 {
 	fwd_trim(&s, &n);
+	if (n == 0)
+		return 0;
 	for (size_t i = 0; i < sizeof(separators) / sizeof(separators[0]); i++) {
-		size_t k = fwd_prefix_fold(s, n, separators[i]);
+		size_t k;
 
+		if (!fwd_first_may_match(separators[i], s[0]))
+			continue;
+		k = fwd_prefix_fold(s, n, separators[i]);
 		if (k == 0)
 			continue;
 		if (k == n)
@@ -465,7 +473,8 @@ fwd_has_wrote_verb(const char *s, size_t n)
 		    (unsigned char)s[i] < 0x80)
 			continue;
 		for (size_t v = 0; v < sizeof(wrote_verbs) / sizeof(wrote_verbs[0]); v++) {
-			if (fwd_prefix_fold(s + i, n - i, wrote_verbs[v]) != 0)
+			if (fwd_first_may_match(wrote_verbs[v], s[i]) &&
+			    fwd_prefix_fold(s + i, n - i, wrote_verbs[v]) != 0)
 				return 1;
 		}
 	}

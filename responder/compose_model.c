@@ -277,8 +277,11 @@ model_recipient(const struct reply_input *in, const struct store_message *m,
 		if (strcmp(status, "delivered") == 0 && cls.remote_queue_id[0])
 			put_clean(o, "remote_queue_id", cls.remote_queue_id, 0);
 		if (last->transcript && last->transcript[0]) {
-			char *t = mime_clean(last->transcript, 1);
-			if (mime_utf8_truncate(t, COMPOSE_INLINE_TRANSCRIPT_MAX))
+			/* Only the part that is shown is cleaned. */
+			size_t raw = strlen(last->transcript);
+			size_t take = raw > COMPOSE_INLINE_TRANSCRIPT_MAX ? COMPOSE_INLINE_TRANSCRIPT_MAX : raw;
+			char *t = mime_clean_text(last->transcript, take, 1);
+			if (mime_utf8_truncate(t, COMPOSE_INLINE_TRANSCRIPT_MAX) || take < raw)
 				json_object_set_new(o, "transcript_truncated", json_true());
 			size_t tl = strlen(t);
 			while (tl > 0 && t[tl - 1] == '\n')

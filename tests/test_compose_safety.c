@@ -70,6 +70,41 @@ test_injection(void **state)
 	store_message_list_free(&l);
 }
 
+/* A transcript longer than the inline cap: cut in the body, whole in the
+ * attachment. */
+static void
+test_big_transcript(void **state)
+{
+	struct fixture *f = *state;
+	size_t big = 100 * 1024;
+	char *tr = xmalloc(big + 1);
+	for (size_t i = 0; i < big; i++)
+		tr[i] = (i % 64 == 63) ? '\n' : (char)('a' + (char)(i % 26));
+	tr[big] = '\0';
+	struct att_spec a[] = { { "2026-11-20T09:14:03Z", "bounced", "mx.big.example", NULL, 552,
+				  "5.3.4", "552 5.3.4 Message too big", tr } };
+	const struct rcpt_spec r[] = { { "big@big.example", a, 1 } };
+	struct store_message_list l = { xcalloc(1, sizeof(struct store_message)), 1 };
+	build_msg(&l.v[0], "QBIG", "<big@acme.example>", "billing@acme.example", "Big one",
+		  "2026-11-20T09:14:02Z", r, 1);
+	struct reply_input in = base_input(f, OUTCOME_FOUND);
+	in.matches = l.v;
+	in.n_matches = 1;
+	size_t len;
+	char *msg = compose_ok(f, &in, &len), *text = NULL, *html = NULL;
+	const char *const att[] = { "big@big.example" };
+	struct expect e = { "Re: Fwd: Invoice 1042 never arrived", "billing@acme.example",
+			    "c-2@acme.example", 1, &l.v[0], att };
+	check_reply(msg, len, &e, &text, &html);
+	assert_non_null(strstr(text, "(Shortened here; the attachment holds the complete transcript.)"));
+	assert_true(strlen(text) < big);
+	free(text);
+	free(html);
+	free(msg);
+	store_message_list_free(&l);
+	free(tr);
+}
+
 /* A random reply (no seed) has its own Message-ID every time. */
 static void
 test_random_ids(void **state)
@@ -164,6 +199,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_injection),
+		cmocka_unit_test(test_big_transcript),
 		cmocka_unit_test(test_random_ids),
 		cmocka_unit_test(test_template_errors),
 	};

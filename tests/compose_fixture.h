@@ -125,6 +125,12 @@ static const struct att_spec dave_atts[] = {
 	  "<<< 451 4.7.1 Greylisted (second try)\r\n" },
 };
 
+static const struct att_spec frank_atts[] = {
+	{ "2026-11-20T09:14:06Z", "deferred", "mx.slow.example", "203.0.113.77", 421, "4.3.2",
+	  "421 4.3.2 Service not available, closing transmission channel",
+	  "<<< 421 4.3.2 Service not available, closing transmission channel\r\n" },
+};
+
 struct fixture {
 	struct settings settings;
 	struct store_message_list msgs;
@@ -153,13 +159,14 @@ setup(void **state)
 		{ "carol@contoso.example", carol_atts, 1 },
 		{ "dave@fabrikam.example", dave_atts, 2 },
 		{ "erin@pending.example", NULL, 0 },
+		{ "frank@slow.example", frank_atts, 1 },
 	};
 	f->msgs.v = xcalloc(4, sizeof(*f->msgs.v));
 	f->msgs.n = 4;
 	build_msg(&f->msgs.v[0], "4XbQ1m0vG7z1aa", "<inv-1042@acme.example>", "billing@acme.example",
 		  "Invoice 1042", "2026-11-20T09:14:02Z", r1, 1);
 	build_msg(&f->msgs.v[1], "4XbQ2p7Hk3z9bb", "<news-77@acme.example>", "billing@acme.example",
-		  "November newsletter", "2026-11-20T09:14:02Z", r2, 4);
+		  "November newsletter", "2026-11-20T09:14:02Z", r2, 5);
 	build_msg(&f->msgs.v[2], "4XbQ3c1Lm5z2cc", "<inv-1043@acme.example>", "billing@acme.example",
 		  "Invoice 1043", "2026-11-21T10:00:00Z", r1, 1);
 	build_msg(&f->msgs.v[3], "4XbQ4d2Nn6z3dd", NULL, "billing@acme.example",

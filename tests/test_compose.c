@@ -78,9 +78,9 @@ test_found_mixed(void **state)
 	size_t len;
 	char *msg = compose_ok(f, &in, &len), *text = NULL, *html = NULL;
 	const char *const att[] = { "bob@northwind.example", "carol@contoso.example",
-				    "dave@fabrikam.example" };
+				    "dave@fabrikam.example", "frank@slow.example" };
 	struct expect e = { "Re: Fwd: Invoice 1042 never arrived", "billing@acme.example",
-			    "c-2@acme.example", 3, &f->msgs.v[1], att };
+			    "c-2@acme.example", 4, &f->msgs.v[1], att };
 	check_reply(msg, len, &e, &text, &html);
 	/* Each recipient has its own section with its own guidance. */
 	assert_non_null(strstr(text, "bob@northwind.example: delivered"));
@@ -90,6 +90,8 @@ test_found_mixed(void **state)
 	assert_non_null(strstr(text, "greylisting"));
 	assert_non_null(strstr(text, "erin@pending.example: pending"));
 	assert_non_null(strstr(text, "No delivery attempt has been made yet"));
+	assert_non_null(strstr(text, "frank@slow.example: deferred"));
+	assert_non_null(strstr(text, "Delivery is delayed; we are still trying."));
 	assert_true(strstr(text, "carol@contoso.example: bounced") > strstr(text, "Report not spam"));
 	golden("found_mixed", msg, len);
 	free(text);

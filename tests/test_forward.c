@@ -426,6 +426,44 @@ test_garbage(void **state)
 	free(s);
 }
 
+/* Every prefix of a forward (the input cut at each byte, also inside a
+ * UTF-8 sequence): no crash, and once the From line is complete it is
+ * found. */
+static void
+test_every_prefix(void **state)
+{
+	static const char *const samples[] = {
+		"Hi\r\n\r\n---------- Forwarded message ---------\r\n"
+		"Von: Jöhn Döe <john.doe@acme.example>\r\nDate: Mi., 27. Okt. 2021 um 09:31 Uhr\r\n"
+		"Subject: Ünïcode\r\nTo: <bessie@acme.example>\r\n\r\nBody\r\n",
+		"   ----- Пересылаемое сообщение ----- От: Джон <john.doe@acme.example>Кому: "
+		"\"b@acme.example\" <b@acme.example>Отправлено: вторник, 2 ноября 2021 г., "
+		"09:26:50 GMT+1Тема: Тест\n Текст",
+		"\xEF\xBB\xBFLe 28/10/2021 12:46, « Jöhn » <john.doe@acme.example> a écrit :\n\n    Corps\n",
+	};
+	/* from this text on, the block is complete enough to be found */
+	static const char *const enough[] = { "Uhr\r\n", "Кому:", "écrit :" };
+
+	(void)state;
+	for (size_t k = 0; k < sizeof(samples) / sizeof(samples[0]); k++) {
+		size_t n = strlen(samples[k]);
+		size_t need = (size_t)(strstr(samples[k], enough[k]) - samples[k]) + strlen(enough[k]);
+
+		for (size_t cut = 0; cut <= n; cut++) {
+			char *s = xstrndup(samples[k], cut);
+			struct fwd_original f;
+			int r = forward_parse(s, "TR: x", &f);
+
+			if (cut >= need) {
+				assert_int_equal(r, 1);
+				assert_string_equal(f.from.address, "john.doe@acme.example");
+			}
+			forward_free(&f);
+			free(s);
+		}
+	}
+}
+
 /* A forward block cut off at the end of the text still gives its fields. */
 static void
 test_truncated(void **state)
@@ -673,6 +711,7 @@ main(void)
 		cmocka_unit_test(test_fixtures),
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_truncated),
+		cmocka_unit_test(test_every_prefix),
 	};
 	char *dir;
 	int rc;

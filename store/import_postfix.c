@@ -658,6 +658,19 @@ pf_import_begin(struct pf_import *imp)
 	return store_begin(imp->st);
 }
 
+static int
+commit(struct pf_import *imp)
+{
+	imp->in_batch = 0;
+	/* A cached statement left on a row keeps a read snapshot open, and
+	 * then no checkpoint can reset the WAL: it grows without bound over a
+	 * long import.  Reset them all before committing. */
+	for (int i = 0; i < STORE_MAX_STMTS; i++)
+		if (imp->st->stmts[i] != NULL)
+			sqlite3_reset(imp->st->stmts[i]);
+	return store_commit(imp->st);
+}
+
 int
 pf_import_commit(struct pf_import *imp, struct import_stats *stats)
 {
@@ -665,9 +678,8 @@ pf_import_commit(struct pf_import *imp, struct import_stats *stats)
 		imp->stats = stats;
 	if (flush_all(imp) == STORE_EDB)
 		return STORE_EDB;
-	imp->in_batch = 0;
 	imp->stats = &imp->nullstats;
-	return store_commit(imp->st);
+	return commit(imp);
 }
 
 int
@@ -702,8 +714,11 @@ pf_import_line(struct pf_import *imp, const char *line, size_t len, const char *
 		return r;
 	if ((r = import_parsed(imp, &pl)) == STORE_EDB)
 		return r;
+	/* Batches commit what is written; messages still being assembled
+	 * wait for their delivery, "removed" or the end of the input, so a
+	 * message is usually written once, whole. */
 	if (++imp->in_batch >= IMPORT_BATCH_LINES) {
-		if (pf_import_commit(imp, stats) < 0 || store_begin(imp->st) < 0)
+		if (commit(imp) < 0 || store_begin(imp->st) < 0)
 			return STORE_EDB;
 	}
 	return STORE_OK;

@@ -37,6 +37,7 @@ struct conv {
 	size_t head_len;		/* session part before the first MAIL FROM */
 	int fresh;			/* conversation lines since the last delivery */
 	int truncated;
+	int starttls;			/* the last command was STARTTLS */
 	char *last;			/* transcript handed out last (same transaction) */
 	struct buf notes;		/* connect errors, TLS lines (summary) */
 };
@@ -144,7 +145,11 @@ pf_convs_line(struct pf_convs *c, long pid, int64_t at, const char *text)
 		    memchr(ep, '[', eplen) == NULL)
 			return 0;
 		v = conv_find(c, pid, 1);
-		if (strlen(v->endpoint) != eplen || memcmp(v->endpoint, ep, eplen) != 0) {
+		/* A greeting that does not answer STARTTLS opens a new session,
+		 * even to the same host and port. */
+		if (strlen(v->endpoint) != eplen || memcmp(v->endpoint, ep, eplen) != 0 ||
+		    (text[0] == '<' && strncmp(colon + 2, "220", 3) == 0 && !v->starttls &&
+		     v->text.len > 0)) {
 			/* a new session of this process */
 			long keep = v->pid;
 			struct buf notes = v->notes;
@@ -167,6 +172,8 @@ pf_convs_line(struct pf_convs *c, long pid, int64_t at, const char *text)
 		if (text[0] == '>' && v->head_len == 0 &&
 		    strncmp(colon + 2, "MAIL FROM:", 10) == 0)
 			v->head_len = v->text.len;
+		if (text[0] == '>')
+			v->starttls = strncmp(colon + 2, "STARTTLS", 8) == 0;
 		conv_add(v, text[0] == '>' ? "> " : "< ", colon + 2);
 		v->fresh = 1;
 		return 1;

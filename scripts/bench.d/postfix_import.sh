@@ -11,8 +11,9 @@
 # debug_peer_list adds; ~40 messages in flight at any time, interleaved.
 #
 # Prints lines/s, attempts/s, peak RSS, pflogsumm's time and the ratio.
-# BENCH_POSTFIX_LINES overrides the size.  Figures are goals, never
-# assertions.
+# BENCH_POSTFIX_LINES overrides the size; BENCH_POSTFIX_KEEP=FILE keeps the
+# generated log there and reuses it when it exists.  Figures are goals,
+# never assertions.
 set -euo pipefail
 SRC=${RESPONDER_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 BIN=${RESPONDER_BIN:-$SRC/build-bench/bin/responder}
@@ -20,6 +21,12 @@ LINES=${BENCH_POSTFIX_LINES:-5000000}
 D=$(mktemp -d "${TMPDIR:-/tmp}/bench-postfix.XXXXXX")
 trap 'rm -rf "$D"' EXIT
 
+KEEP=${BENCH_POSTFIX_KEEP:-}
+if [ -n "$KEEP" ] && [ -s "$KEEP" ]; then
+	echo "== postfix_import: reusing $KEEP"
+	ln -s "$(realpath "$KEEP")" "$D/mail.log"
+	LINES=$(wc -l < "$KEEP")
+else
 echo "== postfix_import: generating a $LINES-line Postfix log"
 python3 - "$LINES" > "$D/mail.log" <<'PY'
 import random, sys
@@ -131,7 +138,9 @@ while written < want:
     else:
         active[i][1] = k + 1
 PY
-bytes=$(stat -c %s "$D/mail.log")
+[ -n "$KEEP" ] && cp "$D/mail.log" "$KEEP"
+fi
+bytes=$(stat -L -c %s "$D/mail.log")
 echo "   $(wc -l < "$D/mail.log") lines, $((bytes / 1048576)) MiB"
 
 cat > "$D/responder.conf" <<EOF

@@ -335,19 +335,21 @@ find_block(const struct fwd_text *t, enum fwd_subject_kind sk, struct block *b)
 		if (n == 0)
 			continue;
 		sp = separator(v, n, &rest, &restn);
-		if (sp == SEP_STRONG && restn > 0) {
-			if (inline_tries-- <= 0)
-				continue;
+		if (sp == SEP_STRONG && restn > 0 && inline_tries-- > 0) {
+			/* Yahoo: the fields follow on the separator's line (some
+			 * of them may still come on the next lines) */
 			parse_inline(rest, restn, b);
+			b->depth = depth;
+			b->body = i + 1;
+			if (!block_ok(b, 2) && b->nfields > 0)
+				parse_fields(t, i + 1, b, &run_end);
 			if (block_ok(b, 2)) {
 				b->kind = BK_STRONG;
 				b->start = i;
-				b->body = i + 1;
-				b->depth = depth;
 				return 1;
 			}
 			block_clear(b);
-			continue;
+			/* else: text after the separator, fields on the next lines */
 		}
 		if (sp != SEP_NONE) {
 			parse_fields(t, i + 1, b, &run_end);

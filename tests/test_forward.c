@@ -355,6 +355,34 @@ test_fixtures(void **state)
 	}
 }
 
+/* A separator with more text on its line: Yahoo's one-line block, fields
+ * split between the line and the next ones, or words that are no fields. */
+static void
+test_separator_line_rest(void **state)
+{
+	static const char split[] =
+		"----- Forwarded Message ----- From: Ann <ann@x.example>\n"
+		"To: bob@y.example\nSubject: Hi\n\nText\n";
+	static const char words[] =
+		"---------- Forwarded message --------- (see below)\n"
+		"From: Ann <ann@x.example>\nTo: bob@y.example\nSubject: Hi\n\nText\n";
+	struct fwd_original f;
+
+	(void)state;
+	assert_int_equal(forward_parse(split, NULL, &f), 1);
+	assert_string_equal(f.from.address, "ann@x.example");
+	assert_int_equal(f.n_to, 1);
+	assert_string_equal(f.subject, "Hi");
+	assert_string_equal(f.body, "Text");
+	forward_free(&f);
+	assert_int_equal(forward_parse(words, NULL, &f), 1);
+	assert_string_equal(f.from.address, "ann@x.example");
+	assert_string_equal(f.subject, "Hi");
+	assert_string_equal(f.body, "Text");
+	assert_int_equal(f.block_start, 0);
+	forward_free(&f);
+}
+
 /* --- garbage ------------------------------------------------------------ */
 
 static void
@@ -709,6 +737,7 @@ main(void)
 		cmocka_unit_test(test_nested),
 		cmocka_unit_test(test_reply_is_not_forward),
 		cmocka_unit_test(test_fixtures),
+		cmocka_unit_test(test_separator_line_rest),
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_every_prefix),

@@ -134,7 +134,15 @@ load_dir(struct templates *t, char *err, size_t errlen)
 		char *data;
 		size_t len;
 		rc = read_template(path, &data, &len, err, errlen);
-		if (rc == 0) {
+		size_t bad = 0;
+		if (rc == 0 && !mime_utf8_valid(data, len, &bad)) {
+			int line = 1;
+			for (size_t i = 0; i < bad; i++)
+				line += data[i] == '\n';
+			snprintf(err, errlen, "%s:%d: not valid UTF-8", path, line);
+			free(data);
+			rc = -1;
+		} else if (rc == 0) {
 			rc = mustache_set_add(t->set, name, path, data, len, err, errlen);
 			free(data);
 		}

@@ -109,6 +109,23 @@ mime_clean(const char *s, int multiline)
 }
 
 int
+mime_utf8_valid(const char *s, size_t n, size_t *bad_r)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	for (size_t i = 0; i < n;) {
+		unsigned cp;
+		size_t len = utf8_decode(p + i, n - i, &cp);
+		if (len == 0) {
+			if (bad_r)
+				*bad_r = i;
+			return 0;
+		}
+		i += len;
+	}
+	return 1;
+}
+
+int
 mime_utf8_truncate(char *s, size_t max)
 {
 	size_t n = strlen(s);

@@ -31,6 +31,10 @@ char *mime_clean_text(const char *s, size_t n, int multiline);
 /* Same for a NUL-terminated string (NULL gives ""). */
 char *mime_clean(const char *s, int multiline);
 
+/* 1 when s[0..n) is valid UTF-8 (shortest forms, no surrogates); else 0
+ * with *bad_r (may be NULL) the offset of the first bad byte. */
+int mime_utf8_valid(const char *s, size_t n, size_t *bad_r);
+
 /* Cuts a UTF-8 string in place to at most `max` bytes, on a character
  * boundary.  Returns 1 when it cut. */
 int mime_utf8_truncate(char *s, size_t max);

@@ -36,6 +36,12 @@ set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
     "Watches a support mailbox over IMAP, matches each forwarded complaint to the relay's delivery records and replies with each recipient's status, the remote server's answer and the SMTP transcript.")
 set(CPACK_PACKAGING_INSTALL_PREFIX "/usr")
+# The binary finds its templates under CMAKE_INSTALL_PREFIX (compiled in):
+# a package must be configured with -DCMAKE_INSTALL_PREFIX=/usr.
+if(NOT CMAKE_INSTALL_PREFIX STREQUAL "/usr")
+  message(STATUS "cpack: configure with -DCMAKE_INSTALL_PREFIX=/usr before building "
+                 "a .deb (this tree's binary looks in ${CMAKE_INSTALL_PREFIX}/share/responder)")
+endif()
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION "mail")
 set(CPACK_DEBIAN_PACKAGE_PRIORITY "optional")

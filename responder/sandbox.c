@@ -16,6 +16,8 @@
 #include "common/log.h"
 
 #include <errno.h>
+#include <iconv.h>
+#include <libxml/parser.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -44,6 +46,25 @@ parse_limits_from_settings(const struct settings *s, struct parse_limits *l)
 	l->cpu_seconds = s->parse_cpu_seconds;
 	l->memory_mb = s->parse_memory_mb;
 	l->timeout = s->parse_timeout;
+}
+
+/* Loads, once in the parent, what every child would otherwise load again
+ * (gconv modules of the charsets libetpan uses by default, libxml2's
+ * tables): the children inherit them through fork. */
+static iconv_t warm_cd[3];
+
+static void
+warm_up(void)
+{
+	static int done;
+
+	if (done)
+		return;
+	done = 1;
+	warm_cd[0] = iconv_open("UTF-8", "ISO-8859-1");
+	warm_cd[1] = iconv_open("UTF-8", "WINDOWS-1252");
+	warm_cd[2] = iconv_open("UTF-8", "UTF-8");
+	xmlInitParser();
 }
 
 static int64_t
@@ -147,6 +168,7 @@ sandbox_run_parser(const char *raw, size_t len, const struct parse_limits *lim,
 	enum sandbox_status st;
 
 	memset(out, 0, sizeof(*out));
+	warm_up();
 	if (pipe(fds) != 0) {
 		snprintf(why, whylen, "pipe: %s", strerror(errno));
 		return SANDBOX_ERROR;

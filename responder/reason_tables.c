@@ -77,7 +77,8 @@ const struct reason_code_rule reason_code_rules[] = {
 	/* message content status */
 	{ "x.6.*", REASON_POLICY_REJECTED, CW },
 	/* security or policy status */
-	{ "x.7.0", REASON_POLICY_REJECTED, CW },
+	{ "4.7.0", REASON_DEFERRED, CW },	/* Gmail, Outlook.com: "try again later" */
+	{ "5.7.0", REASON_POLICY_REJECTED, CW },
 	{ "4.7.1", REASON_GREYLISTED, CW },	/* Postfix policy servers, milter-greylist */
 	{ "5.7.1", REASON_POLICY_REJECTED, CW },/* delivery not authorized */
 	{ "x.7.2", REASON_POLICY_REJECTED, CW },/* list expansion prohibited */
@@ -527,6 +528,8 @@ const struct reason_text_rule reason_text_rules[] = {
 	T("relaying", RELAY_DENIED, G),
 	T("message filtered", POLICY_REJECTED, G),
 	T("not accepting network messages", HOST_UNKNOWN, G),
+	T("has been delayed", DEFERRED, G),
+	T("will be retried", DEFERRED, G),
 	T("mailbox unavailable", USER_UNKNOWN, G),
 	T("does not exist", USER_UNKNOWN, G),
 	T("no longer", USER_UNKNOWN, G),
@@ -548,18 +551,18 @@ const struct reason_text_rule reason_text_rules[] = {
 	T("procmail", OTHER, G),
 	T("pipe to |", OTHER, G),
 
-	/* --- hints: only say "temporary" --- */
+	/* --- hints.  A deferral that says it is temporary is "deferred"; one
+	 * that only says "try again later" is what greylisting servers say. --- */
+	T("temporar", DEFERRED, H),
+	T("service unavailable", DEFERRED, H),
+	T("service not available", DEFERRED, H),
+	T("server busy", DEFERRED, H),
+	T("system problem", DEFERRED, H),
 	T("try again later", GREYLISTED, H),
 	T("please try later", GREYLISTED, H),
 	T("retry later", GREYLISTED, H),
 	T("come back later", GREYLISTED, H),
-	T("temporar", DEFERRED, H),
 	T("try later", DEFERRED, H),
-	T("has been delayed", DEFERRED, G),
-	T("will be retried", DEFERRED, G),
-	T("service unavailable", DEFERRED, H),
-	T("service not available", DEFERRED, H),
-	T("server busy", DEFERRED, H),
 	T("address rejected", USER_UNKNOWN, H),
 	T("rejected", POLICY_REJECTED, H),
 	T("refused", POLICY_REJECTED, H),

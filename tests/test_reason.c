@@ -332,6 +332,12 @@ test_server_texts(void **state)
 		  R(TLS_FAILURE) },
 		{ "deferred", 0, NULL, "451 4.3.0 Temporary server error", R(DEFERRED) },
 		{ "deferred", 0, NULL, "421 Service not available", R(DEFERRED) },
+		{ "deferred", 0, NULL, "421-4.7.0 Try again later, closing connection. (EHLO) "
+		  "a1si123 - gsmtp", R(DEFERRED) },
+		{ "deferred", 0, NULL, "421-4.3.0 Temporary System Problem.  Try again later (10).",
+		  R(DEFERRED) },
+		{ "deferred", 0, NULL, "451 4.7.0 Temporary server error. Please try again later. "
+		  "PRX4", R(DEFERRED) },
 		{ "deferred", 0, NULL, "Message expired", R(DEFERRED) },
 		/* status decides the family */
 		{ "delivered", 550, "5.1.1", "550 5.1.1 User unknown", R(DELIVERED) },

@@ -179,7 +179,8 @@ templates_load(const char *dir, struct templates **t_r, char *err, size_t errlen
 		    require(t, "unauthorized.html", err, errlen) < 0)
 			goto fail;
 	}
-	if (mustache_set_check_partials(t->set, err, errlen) < 0)
+	if (mustache_set_check_partials(t->set, err, errlen) < 0 ||
+	    mustache_set_check_names(t->set, compose_model_knows, NULL, err, errlen) < 0)
 		goto fail;
 	*t_r = t;
 	return 0;

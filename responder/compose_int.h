@@ -45,6 +45,10 @@ struct compose_atts {
 json_t *compose_model(const struct reply_input *in, struct compose_atts *atts);
 void compose_atts_free(struct compose_atts *atts);
 
+/* 1 when `name` is a field of the data model (at any level), else 0; for
+ * mustache_set_check_names(). */
+int compose_model_knows(const char *name, void *arg);
+
 /* "transcript-<recipient>-<queue_id>.txt" made of [A-Za-z0-9._@+-] only,
  * at most 60 characters.  out needs 64 bytes. */
 void compose_attachment_name(const char *recipient, const char *queue_id,

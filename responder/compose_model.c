@@ -50,6 +50,36 @@ static const char *const reason_text[REASON_COUNT] = {
 	[REASON_OTHER] = "the receiving server refused the message (see its reply)",
 };
 
+/* Every name the model below can hold (templates/README.md), so that a
+ * template naming anything else is refused at load time.  Keep in step
+ * with the json_object_set_new() calls of this file. */
+static const char *const model_names[] = {
+	/* root */
+	"outcome", "is_found", "is_ambiguous", "is_not_found", "is_unauthorized",
+	"requester", "requester_name", "complaint_subject", "reply_subject", "support",
+	"now", "account", "complaint_message_id", "messages", "n_messages",
+	"candidates", "n_candidates", "searched", "has_searched",
+	/* message */
+	"n", "queue_id", "message_id", "from", "subject", "submitted_at", "recipients",
+	"n_recipients", "recipients_text",
+	/* recipient, attempt */
+	"address", "status", "is_delivered", "is_deferred", "is_bounced", "is_pending",
+	"reason", "is_greylisted", "reason_text", "provider", "provider_name", "at",
+	"mx_host", "mx_ip", "smtp_code", "enhanced_status", "response", "acknowledgement",
+	"remote_queue_id", "attempts", "n_attempts", "has_attempts", "transcript",
+	"transcript_truncated", "attachment", "guidance", "provider_steps",
+};
+
+int
+compose_model_knows(const char *name, void *arg)
+{
+	(void)arg;
+	for (size_t i = 0; i < sizeof(model_names) / sizeof(model_names[0]); i++)
+		if (strcmp(model_names[i], name) == 0)
+			return 1;
+	return 0;
+}
+
 /* ---- small helpers ------------------------------------------------------ */
 
 static void

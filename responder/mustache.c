@@ -410,3 +410,32 @@ mustache_set_check_partials(const struct mustache_set *set, char *err, size_t er
 	return 0;
 }
 
+static const struct node *
+unknown_name(const struct node *nd, int (*known)(const char *, void *), void *arg)
+{
+	if ((nd->type == N_VAR || nd->type == N_RAW || nd->type == N_SECTION ||
+	     nd->type == N_INVERTED) && nd->parts && !known(nd->parts[0], arg))
+		return nd;
+	for (size_t i = 0; i < nd->n_kids; i++) {
+		const struct node *m = unknown_name(&nd->kids[i], known, arg);
+		if (m)
+			return m;
+	}
+	return NULL;
+}
+
+int
+mustache_set_check_names(const struct mustache_set *set,
+			 int (*known)(const char *name, void *arg), void *arg,
+			 char *err, size_t errlen)
+{
+	for (size_t i = 0; i < set->n; i++) {
+		const struct node *m = unknown_name(&set->v[i].root, known, arg);
+		if (m) {
+			snprintf(err, errlen, "%s:%d: unknown name '%s'",
+				 set->v[i].file, m->line, m->text);
+			return -1;
+		}
+	}
+	return 0;
+}

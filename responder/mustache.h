@@ -65,6 +65,14 @@ int mustache_set_has(const struct mustache_set *set, const char *name);
 int mustache_set_check_partials(const struct mustache_set *set,
 				char *err, size_t errlen);
 
+/* Checks the first part of every variable and section name ("a" of
+ * "a.b"; "." is always fine) with known(); 0 when all are known; -1 with
+ * "file:line: unknown name 'x'" for the first one that is not, so a typo
+ * in a template is found at load time instead of printing nothing. */
+int mustache_set_check_names(const struct mustache_set *set,
+			     int (*known)(const char *name, void *arg), void *arg,
+			     char *err, size_t errlen);
+
 /* Renders template `name` with the context stack ctx[0..n-1] (ctx[n-1] is
  * the innermost; names are looked up from it outwards) and appends the
  * output to `out`.  A partial missing from the set renders as nothing

@@ -170,6 +170,7 @@ test_template_errors(void **state)
 		{ "reason_mailbox_full.txt.mustache", "a\n{{#x}}\n{{/y}}\n", "/reason_mailbox_full.txt.mustache:3: closing tag does not match section 'x' opened on line 2: 'y'" },
 		{ "subject.mustache", "Re: {{reply_subject\n", "/subject.mustache:1: unclosed tag, missing '}}'" },
 		{ "signature.txt.mustache", "ok\nLatin-1 \xe9t\xe9\n", "/signature.txt.mustache:2: not valid UTF-8" },
+		{ "reason_delivered.txt.mustache", "Queue ID:\n{{remote_queueid}}\n", "/reason_delivered.txt.mustache:2: unknown name 'remote_queueid'" },
 		{ "unauthorized.html.mustache", NULL, "/unauthorized.html.mustache: required template is missing" },
 		{ "reason_expired.html.mustache", NULL, "/reason_expired.html.mustache: required template is missing" },
 	};

@@ -143,6 +143,34 @@ test_unknown_partial(void **state)
 	mustache_set_free(&set);
 }
 
+static int
+known_ab(const char *name, void *arg)
+{
+	(void)arg;
+	return strcmp(name, "a") == 0 || strcmp(name, "b") == 0;
+}
+
+static void
+test_check_names(void **state)
+{
+	(void)state;
+	struct mustache_set *set = mustache_set_new();
+	char err[256] = "";
+	const char *ok = "{{a}}{{#b}}{{.}}{{c}}{{/b}}{{a.zz}}{{! x }}{{> p}}";
+	assert_int_equal(mustache_set_add(set, "ok", "ok.m", ok, strlen(ok), err, sizeof(err)), 0);
+	/* "c" inside the section is unknown too: names are checked everywhere. */
+	assert_int_equal(mustache_set_check_names(set, known_ab, NULL, err, sizeof(err)), -1);
+	assert_string_equal(err, "ok.m:1: unknown name 'c'");
+	const char *fine = "{{a}}\n{{#b}}{{.}}{{/b}}\n{{^a.q}}{{/a.q}}";
+	assert_int_equal(mustache_set_add(set, "ok", "ok.m", fine, strlen(fine), err, sizeof(err)), 0);
+	assert_int_equal(mustache_set_check_names(set, known_ab, NULL, err, sizeof(err)), 0);
+	const char *bad = "{{a}}\n\n{{^typo}}x{{/typo}}";
+	assert_int_equal(mustache_set_add(set, "bad", "bad.m", bad, strlen(bad), err, sizeof(err)), 0);
+	assert_int_equal(mustache_set_check_names(set, known_ab, NULL, err, sizeof(err)), -1);
+	assert_string_equal(err, "bad.m:3: unknown name 'typo'");
+	mustache_set_free(&set);
+}
+
 static char *
 render1(const char *tmpl, const char *json, enum mustache_escape esc)
 {
@@ -244,6 +272,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_unknown_partial),
+		cmocka_unit_test(test_check_names),
 		cmocka_unit_test(test_escaping_modes),
 		cmocka_unit_test(test_caps),
 		cmocka_unit_test(test_nested_indent),

@@ -160,7 +160,8 @@ static int
 focused(const struct reply_input *in, const char *addr)
 {
 	for (size_t i = 0; i < in->n_focus; i++)
-		if (in->focus_recipients[i] && strcasecmp(in->focus_recipients[i], addr) == 0)
+		if (addr && in->focus_recipients[i] &&
+		    strcasecmp(in->focus_recipients[i], addr) == 0)
 			return 1;
 	return 0;
 }

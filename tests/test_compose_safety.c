@@ -6,6 +6,7 @@
  * by templates_load.
  */
 #include "tests/compose_fixture.h"
+#include "responder/compose_int.h"
 
 /* ---- hostile input ------------------------------------------------------ */
 
@@ -105,6 +106,49 @@ test_big_transcript(void **state)
 	free(tr);
 }
 
+/* Every key the model holds is one templates may name (and so is in the
+ * list templates_load checks names against). */
+static void
+walk_keys(json_t *v)
+{
+	const char *key;
+	json_t *val;
+	size_t i;
+	if (json_is_object(v)) {
+		json_object_foreach(v, key, val) {
+			if (!compose_model_knows(key, NULL) &&
+			    strcmp(key, "name") != 0 && strcmp(key, "address") != 0)
+				fail_msg("model key '%s' is not in compose_model_knows()", key);
+			walk_keys(val);
+		}
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, val)
+			walk_keys(val);
+	}
+}
+
+static void
+test_model_names(void **state)
+{
+	struct fixture *f = *state;
+	const enum outcome outs[] = { OUTCOME_FOUND, OUTCOME_AMBIGUOUS, OUTCOME_NOT_FOUND,
+				      OUTCOME_UNAUTHORIZED };
+	const char *const searched[] = { "Message-ID <x@y>" };
+	for (size_t k = 0; k < 4; k++) {
+		struct reply_input in = base_input(f, outs[k]);
+		in.matches = f->msgs.v;
+		in.n_matches = f->msgs.n;
+		in.searched = searched;
+		in.n_searched = 1;
+		struct compose_atts atts = { 0 };
+		json_t *m = compose_model(&in, outs[k] == OUTCOME_FOUND ? &atts : NULL);
+		walk_keys(m);
+		assert_true(outs[k] != OUTCOME_FOUND || atts.n > 0);
+		json_decref(m);
+		compose_atts_free(&atts);
+	}
+}
+
 /* A random reply (no seed) has its own Message-ID every time. */
 static void
 test_random_ids(void **state)
@@ -202,6 +246,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_injection),
 		cmocka_unit_test(test_big_transcript),
+		cmocka_unit_test(test_model_names),
 		cmocka_unit_test(test_random_ids),
 		cmocka_unit_test(test_template_errors),
 	};

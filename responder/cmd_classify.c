@@ -58,9 +58,9 @@ print_json(const struct classification *c)
 	json_object_set_new(o, "reason", json_string(reason_name(c->reason)));
 	json_object_set_new(o, "provider", c->provider ? json_string(c->provider) : json_null());
 	json_object_set_new(o, "provider_name",
-			    c->provider_name ? json_string(c->provider_name) : json_null());
+	                    c->provider_name ? json_string(c->provider_name) : json_null());
 	json_object_set_new(o, "remote_queue_id",
-			    c->remote_queue_id[0] ? json_string(c->remote_queue_id) : json_null());
+	                    c->remote_queue_id[0] ? json_string(c->remote_queue_id) : json_null());
 	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	if (s == NULL) {
@@ -76,19 +76,19 @@ int
 cmd_classify(struct cli *cli, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "mx", required_argument, NULL, 'm' },
-		{ "status", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"json", no_argument, NULL, 'j'},
+	    {"mx", required_argument, NULL, 'm'},
+	    {"status", required_argument, NULL, 's'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *mx = NULL, *status = NULL;
 	struct classification c;
 	char *text;
 	int opt, json = 0;
 
-	(void)cli;	/* classify needs no config */
-	opterr = 0;	/* one line of our own instead of getopt's */
+	(void)cli;  /* classify needs no config */
+	opterr = 0; /* one line of our own instead of getopt's */
 	while ((opt = getopt_long(argc, argv, "+:", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
@@ -101,8 +101,10 @@ cmd_classify(struct cli *cli, int argc, char **argv)
 			status = optarg;
 			if (strcmp(status, "delivered") != 0 && strcmp(status, "deferred") != 0 &&
 			    strcmp(status, "bounced") != 0)
-				return cli_usage("classify", "--status must be delivered, deferred "
-					         "or bounced, not '%s'", status);
+				return cli_usage("classify",
+				                 "--status must be delivered, deferred "
+				                 "or bounced, not '%s'",
+				                 status);
 			break;
 		case 'h':
 			printf("usage: responder classify [--json] [--mx HOST] "

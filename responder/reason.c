@@ -20,10 +20,10 @@
 #include <string.h>
 
 static const char *const reason_names[REASON_COUNT] = {
-	"delivered", "deferred", "greylisted", "user_unknown", "host_unknown",
-	"mailbox_full", "message_too_large", "blocklisted", "spam_detected",
-	"auth_failure", "policy_rejected", "rate_limited", "suspended",
-	"relay_denied", "network_error", "tls_failure", "expired", "other",
+    "delivered",       "deferred",          "greylisted",  "user_unknown",  "host_unknown",
+    "mailbox_full",    "message_too_large", "blocklisted", "spam_detected", "auth_failure",
+    "policy_rejected", "rate_limited",      "suspended",   "relay_denied",  "network_error",
+    "tls_failure",     "expired",           "other",
 };
 
 const char *
@@ -226,7 +226,7 @@ enhanced_at(const char *text, const char *p)
 			return 0;
 	}
 	if (p[i] == '.' && isdigit((unsigned char)p[i + 1]))
-		return 0;	/* a version or an IP address */
+		return 0; /* a version or an IP address */
 	if (isalpha((unsigned char)p[i]))
 		return 0;
 	return i;
@@ -251,8 +251,7 @@ smtp_code_at(const char *text, const char *p)
 }
 
 void
-reason_parse_codes(const char *text, int *smtp_code_r, char *enhanced_r,
-		   size_t enhanced_len)
+reason_parse_codes(const char *text, int *smtp_code_r, char *enhanced_r, size_t enhanced_len)
 {
 	const char *first_enh = NULL, *match_enh = NULL, *p;
 	size_t first_len = 0, match_len = 0;
@@ -316,8 +315,10 @@ clean_enhanced(const char *in, char *out, size_t outsize)
 	while (*in == ' ')
 		in++;
 	n = enhanced_at(in, in);
-	if (n > 0 && n < outsize && (in[n] == '\0' || in[n] == ' '))
-		memcpy(out, in, n), out[n] = '\0';
+	if (n > 0 && n < outsize && (in[n] == '\0' || in[n] == ' ')) {
+		memcpy(out, in, n);
+		out[n] = '\0';
+	}
 }
 
 /* "x.1.1" / "5.7.6*" / "5.7.26" against a code like "5.7.26".  A final
@@ -394,10 +395,10 @@ vote_smtp(struct votes *v, int code)
 /* norm: the whole normalised text; words: the same without names (most
  * rules look there; REASON_F_NAMES rules look at the whole text). */
 static void
-vote_text(struct votes *v, const char *norm, size_t len, const char *words,
-	  size_t wlen, const char *enhanced)
+vote_text(struct votes *v, const char *norm, size_t len, const char *words, size_t wlen,
+          const char *enhanced)
 {
-	struct bigrams bg;	/* 8 KiB, like the text buffers: reentrant */
+	struct bigrams bg; /* 8 KiB, like the text buffers: reentrant */
 
 	/* both texts: a superset of the pairs of either, so never a false "no" */
 	memset(&bg, 0, sizeof(bg));
@@ -408,7 +409,7 @@ vote_text(struct votes *v, const char *norm, size_t len, const char *words,
 		int names = (r->flags & REASON_F_NAMES) != 0;
 
 		if (r->weight <= v->weight[r->reason])
-			continue;	/* cannot change anything */
+			continue; /* cannot change anything */
 		if (!bigrams_may_match(&bg, r->pattern))
 			continue;
 		if (r->code && !(enhanced[0] && strncmp(enhanced, r->code, strlen(r->code)) == 0))
@@ -423,8 +424,7 @@ enum family { FAM_UNKNOWN, FAM_DELIVERED, FAM_DEFERRED, FAM_BOUNCED };
 static enum family
 family_of_class(int c)
 {
-	return c == 2 ? FAM_DELIVERED : c == 4 ? FAM_DEFERRED : c == 5 ? FAM_BOUNCED
-							: FAM_UNKNOWN;
+	return c == 2 ? FAM_DELIVERED : c == 4 ? FAM_DEFERRED : c == 5 ? FAM_BOUNCED : FAM_UNKNOWN;
 }
 
 #define BIT(r) (1u << (r))
@@ -446,8 +446,10 @@ decide(enum family fam, const struct votes *v, int temp_code)
 		if (r == REASON_EXPIRED) {
 			/* "expired ... connection timed out" while still queued:
 			 * the cause is what the recipient's side can act on. */
-			r = winner(v, ALL_REASONS & ~(BIT(REASON_DELIVERED) | BIT(REASON_OTHER) |
-				   BIT(REASON_EXPIRED) | BIT(REASON_DEFERRED)), REASON_W_GENERAL);
+			r = winner(v,
+			           ALL_REASONS & ~(BIT(REASON_DELIVERED) | BIT(REASON_OTHER) |
+			                           BIT(REASON_EXPIRED) | BIT(REASON_DEFERRED)),
+			           REASON_W_GENERAL);
 			return r < 0 ? REASON_DEFERRED : (enum reason)r;
 		}
 		return (enum reason)r;
@@ -467,8 +469,8 @@ decide(enum family fam, const struct votes *v, int temp_code)
 }
 
 void
-reason_classify(const char *status, int smtp_code, const char *enhanced,
-		const char *text, const char *mx_host, struct classification *out)
+reason_classify(const char *status, int smtp_code, const char *enhanced, const char *text,
+                const char *mx_host, struct classification *out)
 {
 	char norm[REASON_TEXT_MAX + 1], words[REASON_TEXT_MAX + 1], enh[16], text_enh[16];
 	struct votes votes;

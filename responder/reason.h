@@ -16,23 +16,35 @@
 #include <stddef.h>
 
 enum reason {
-	REASON_DELIVERED, REASON_DEFERRED, REASON_GREYLISTED, REASON_USER_UNKNOWN,
-	REASON_HOST_UNKNOWN, REASON_MAILBOX_FULL, REASON_MESSAGE_TOO_LARGE,
-	REASON_BLOCKLISTED, REASON_SPAM_DETECTED, REASON_AUTH_FAILURE,
-	REASON_POLICY_REJECTED, REASON_RATE_LIMITED, REASON_SUSPENDED,
-	REASON_RELAY_DENIED, REASON_NETWORK_ERROR, REASON_TLS_FAILURE,
-	REASON_EXPIRED, REASON_OTHER,
+	REASON_DELIVERED,
+	REASON_DEFERRED,
+	REASON_GREYLISTED,
+	REASON_USER_UNKNOWN,
+	REASON_HOST_UNKNOWN,
+	REASON_MAILBOX_FULL,
+	REASON_MESSAGE_TOO_LARGE,
+	REASON_BLOCKLISTED,
+	REASON_SPAM_DETECTED,
+	REASON_AUTH_FAILURE,
+	REASON_POLICY_REJECTED,
+	REASON_RATE_LIMITED,
+	REASON_SUSPENDED,
+	REASON_RELAY_DENIED,
+	REASON_NETWORK_ERROR,
+	REASON_TLS_FAILURE,
+	REASON_EXPIRED,
+	REASON_OTHER,
 	REASON_COUNT
 };
 
 struct classification {
 	enum reason reason;
-	const char *provider;		/* static key ("google", "microsoft", "yahoo",
-					 * "apple", "zoho", "proton", "gmx", "yandex",
-					 * "mimecast", "proofpoint", "barracuda") or NULL */
-	const char *provider_name;	/* static display name ("Google Workspace /
-					 * Gmail", ...) or NULL */
-	char remote_queue_id[128];	/* "" when none was found */
+	const char *provider;      /* static key ("google", "microsoft", "yahoo",
+	                            * "apple", "zoho", "proton", "gmx", "yandex",
+	                            * "mimecast", "proofpoint", "barracuda") or NULL */
+	const char *provider_name; /* static display name ("Google Workspace /
+	                            * Gmail", ...) or NULL */
+	char remote_queue_id[128]; /* "" when none was found */
 };
 
 /* Only this many bytes of a reply text are looked at (a reply is a few
@@ -53,8 +65,8 @@ int reason_from_name(const char *name);
  * when one is clear, else REASON_DEFERRED (never expired or other).
  * bounced -> the specific reason, expired, or REASON_OTHER.
  * The remote queue ID is filled for delivered attempts only. */
-void reason_classify(const char *status, int smtp_code, const char *enhanced,
-		     const char *text, const char *mx_host, struct classification *out);
+void reason_classify(const char *status, int smtp_code, const char *enhanced, const char *text,
+                     const char *mx_host, struct classification *out);
 
 /* Provider key from an MX host name, or NULL. */
 const char *reason_provider_of_mx(const char *mx_host);
@@ -70,14 +82,14 @@ const char *reason_provider_name(const char *key);
 /* Remote queue ID of a 2xx reply text ("queued as ABC", "id=...",
  * "[InternalId=...]", Google's "... <id> - gsmtp", ...), copied into out
  * (NUL-terminated, only [A-Za-z0-9._:@+=/-] characters - and the single
- * spaces of qmail's "1763630045 qp 12345" -, truncated to outlen-1).  Returns 1 when one was found, else 0 with out = "". */
+ * spaces of qmail's "1763630045 qp 12345" -, truncated to outlen-1).  Returns 1 when one was found,
+ * else 0 with out = "". */
 int reason_remote_queue_id(const char *text, char *out, size_t outlen);
 
 /* The SMTP reply code (0 when none) and the enhanced status code ("" when
  * none; needs enhanced_len >= 12) written in a reply text.  When both are
  * there, the enhanced code of the same class as the reply code is taken. */
-void reason_parse_codes(const char *text, int *smtp_code_r, char *enhanced_r,
-			size_t enhanced_len);
+void reason_parse_codes(const char *text, int *smtp_code_r, char *enhanced_r, size_t enhanced_len);
 
 /*
  * The tables (reason_tables.c).  Every matching rule casts a vote with its
@@ -88,12 +100,12 @@ void reason_parse_codes(const char *text, int *smtp_code_r, char *enhanced_r,
  * hint ("try again later").
  */
 enum reason_weight {
-	REASON_W_HINT = 5,		/* text that only hints ("temporarily") */
-	REASON_W_BASIC = 8,		/* a basic SMTP reply code (552, 521, ...) */
-	REASON_W_CODE_WEAK = 10,	/* an enhanced code servers use loosely (x.7.1) */
-	REASON_W_GENERAL = 20,		/* a general phrase ("access denied") */
-	REASON_W_CODE_STRONG = 30,	/* an enhanced code with one meaning (x.2.2) */
-	REASON_W_SPECIFIC = 40,		/* a phrase with one meaning ("over quota") */
+	REASON_W_HINT = 5,         /* text that only hints ("temporarily") */
+	REASON_W_BASIC = 8,        /* a basic SMTP reply code (552, 521, ...) */
+	REASON_W_CODE_WEAK = 10,   /* an enhanced code servers use loosely (x.7.1) */
+	REASON_W_GENERAL = 20,     /* a general phrase ("access denied") */
+	REASON_W_CODE_STRONG = 30, /* an enhanced code with one meaning (x.2.2) */
+	REASON_W_SPECIFIC = 40,    /* a phrase with one meaning ("over quota") */
 };
 
 /* code: "5.7.26" (exact), "x.1.1" (class 4 or 5), "4.7.*" (any detail). */

@@ -213,6 +213,8 @@ const struct reason_text_rule reason_text_rules[] = {
     T("ssl handshake", TLS_FAILURE, S),
     T("tls negotiation", TLS_FAILURE, S),
     T("certificate verif", TLS_FAILURE, S),
+    T("server certificate", TLS_FAILURE, S), /* Postfix: "not trusted", "verification failed" */
+    T("certificate not trusted", TLS_FAILURE, S),
 
     /* --- content: malformed or against the receiver's content rules --- */
     T("duplicate header", POLICY_REJECTED, S),
@@ -296,6 +298,11 @@ const struct reason_text_rule reason_text_rules[] = {
     T("unverifyable sending ip", POLICY_REJECTED, S),
     T("unverifiable sending ip", POLICY_REJECTED, S),
 
+    /* --- a DNS lookup that failed for now, not a domain that does not exist --- */
+    T("host not found, try again", NETWORK_ERROR, S), /* Postfix: DNS TRY_AGAIN */
+    T("unable to look up host", NETWORK_ERROR, S),
+    T("temporary failure in name resolution", NETWORK_ERROR, S),
+
     /* --- the recipient's domain --- */
     T("null mx", HOST_UNKNOWN, S),
     T("doesn't receive email", HOST_UNKNOWN, S),
@@ -353,6 +360,8 @@ const struct reason_text_rule reason_text_rules[] = {
     T("message is too big", MESSAGE_TOO_LARGE, S),
     T("message size exceeds", MESSAGE_TOO_LARGE, S),
     T("message length exceeds", MESSAGE_TOO_LARGE, S),
+    T("exceeds size limit", MESSAGE_TOO_LARGE,
+      S), /* Postfix: "message size N exceeds size limit" */
     T("maximum message size", MESSAGE_TOO_LARGE, S),
     T("size limit exceeded", MESSAGE_TOO_LARGE, S),
     TN("recipsizelimit", MESSAGE_TOO_LARGE, S),
@@ -461,6 +470,7 @@ const struct reason_text_rule reason_text_rules[] = {
     T("message expired", EXPIRED, S),
     T("delivery time expired", EXPIRED, S),
     T("envelope expired", EXPIRED, S),
+    T("expired in the queue", EXPIRED, S), /* Postfix importer: status=expired */
     T("expired in queue", EXPIRED, S),
     T("in the queue too long", EXPIRED, S), /* qmail */
     T("in queue too long", EXPIRED, S),

@@ -373,6 +373,30 @@ test_server_texts(void **state)
 	     "found",
 	     R(POLICY_REJECTED)},
 	    {"deferred", 0, NULL, "452 4.3.1 Insufficient system resources", R(DEFERRED)},
+	    /* Postfix log texts, as the Postfix importer stores them */
+	    {"deferred", 0, NULL,
+	     "Name service error for name=example.org type=MX: Host not found, try again",
+	     R(NETWORK_ERROR)},
+	    {"deferred", 0, NULL,
+	     "unable to look up host mx.example.org: No address associated with hostname",
+	     R(NETWORK_ERROR)},
+	    {"bounced", 0, NULL,
+	     "message size 20480000 exceeds size limit 10240000 of server "
+	     "mx.example.org[192.0.2.1]",
+	     R(MESSAGE_TOO_LARGE)},
+	    {"deferred", 0, NULL, "Server certificate not trusted", R(TLS_FAILURE)},
+	    {"bounced", 450, "4.4.1",
+	     "expired in the queue, returned to sender; last reply: connect to "
+	     "mx.example.org[192.0.2.1]:25: Connection timed out",
+	     R(EXPIRED)},
+	    {"bounced", 452, "4.2.2",
+	     "expired in the queue, returned to sender; last reply: host mx.example.org[192.0.2.1] "
+	     "said: 452 4.2.2 Mailbox full (in reply to RCPT TO command)",
+	     R(MAILBOX_FULL)},
+	    {"bounced", 451, "4.7.1",
+	     "expired in the queue, returned to sender; last reply: host mx.example.org[192.0.2.1] "
+	     "said: 451 4.7.1 Greylisted, see https://example.org/greylist",
+	     R(EXPIRED)},
 	    /* deferred specifics */
 	    {"deferred", 0, NULL, "421 4.7.0 Too many concurrent SMTP connections",
 	     R(RATE_LIMITED)},

@@ -3,7 +3,8 @@
  *
  * Prints the reason, the provider and the remote queue ID of one SMTP reply
  * text ('-' reads it from stdin), as the responder would see them.  For
- * admins checking a reply, and for tests.  Needs no config file.
+ * admins checking a reply, and for tests.  Needs no config file.  A text
+ * that starts with '-' goes after "--".
  *
  * SECURITY: the text is whatever a remote server wrote.  stdin is read into
  * a capped buffer; NUL bytes become spaces; the ID printed is restricted to
@@ -84,7 +85,8 @@ cmd_classify(struct cli *cli, int argc, char **argv)
 	};
 	const char *mx = NULL, *status = NULL;
 	struct classification c;
-	char *text;
+	const char *text;
+	char *stdin_text = NULL;
 	int opt, json = 0;
 
 	(void)cli;  /* classify needs no config */
@@ -119,16 +121,15 @@ cmd_classify(struct cli *cli, int argc, char **argv)
 	if (argc - optind != 1)
 		return cli_usage("classify", "expects one reply TEXT, or - for stdin");
 	if (strcmp(argv[optind], "-") == 0) {
-		if ((text = read_stdin()) == NULL)
+		if ((stdin_text = read_stdin()) == NULL)
 			return EX_DATAERR;
+		text = stdin_text;
 	} else {
-		text = strdup(argv[optind]);
-		if (text == NULL)
-			return EX_OSERR;
+		text = argv[optind];
 	}
 
 	reason_classify(status, 0, NULL, text, mx, &c);
-	free(text);
+	free(stdin_text);
 	if (json)
 		return print_json(&c);
 	printf("reason: %s\n", reason_name(c.reason));

@@ -65,6 +65,11 @@ run "$B" classify - < "$T/big.txt"
 expect_status 65 "stdin over the cap"
 expect_err "more than"
 
+# a text that starts with '-' goes after "--"
+run "$B" classify -- "-ERR 550 5.1.1 user unknown"
+expect_status 0 "text after --"
+expect_out "reason: user_unknown"
+
 # usage errors: one line on stderr, exit 64
 run "$B" classify
 expect_status 64 "no text"

@@ -526,6 +526,10 @@ const struct reason_text_rule reason_text_rules[] = {
     T("blocked", BLOCKLISTED, G),
     T("listed at", BLOCKLISTED, G),
     T("listed in", BLOCKLISTED, G),
+    T("address is not verified", RELAY_DENIED, G), /* Amazon SES identities */
+    T("to relay", RELAY_DENIED, G),                /* "not allowed to relay" */
+    T("relay ", RELAY_DENIED, G),
+    T("relaying", RELAY_DENIED, G),
     T("client host rejected", POLICY_REJECTED, G),
     T("policy violation", POLICY_REJECTED, G),
     T("protocol violation", POLICY_REJECTED, G),
@@ -540,9 +544,6 @@ const struct reason_text_rule reason_text_rules[] = {
     T("not permitted", POLICY_REJECTED, G),
     T("access denied", POLICY_REJECTED, G),
     T("not authorized", POLICY_REJECTED, G),
-    T("address is not verified", RELAY_DENIED, G), /* Amazon SES identities */
-    T("relay ", RELAY_DENIED, G),
-    T("relaying", RELAY_DENIED, G),
     T("message filtered", POLICY_REJECTED, G),
     T("not accepting network messages", HOST_UNKNOWN, G),
     T("has been delayed", DEFERRED, G),

@@ -334,6 +334,7 @@ test_server_texts(void **state)
 	     R(SPAM_DETECTED)},
 	    {"bounced", 0, NULL, "554 5.7.0 Reject, id=12345-02 - INFECTED: Eicar-Test",
 	     R(SPAM_DETECTED)},
+	    {"bounced", 0, NULL, "550 5.7.1 You are not allowed to relay", R(RELAY_DENIED)},
 	    {"bounced", 0, NULL,
 	     "553 sorry, that domain isn't in my list of allowed "
 	     "rcpthosts (#5.7.1)",

@@ -157,7 +157,6 @@ static const char *
 find_nocase(const char *text, const char *needle)
 {
 	size_t m = strlen(needle);
-
 	int first = tolower((unsigned char)needle[0]);
 
 	for (const char *p = text; *p && p - text < REASON_TEXT_MAX; p++)

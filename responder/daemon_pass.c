@@ -53,19 +53,22 @@ record_error(struct daemon *d, const char *key, const char *source, int64_t rece
 	return store_record_request(d->st, &r, NULL, &rid, NULL);
 }
 
+/* The complaint is recorded: it is no longer "in progress" (a crash from
+ * here on is covered by its key in the request log), then move it. */
 static int
 finish(struct daemon *d, uint32_t uid, const char *key, const char *folder)
 {
 	char err[512];
-	int r = imap_mark_done(d->imap, uid, folder, err, sizeof(err));
+	int r;
 
+	if (key != NULL && store_in_progress_end(d->st, key) < 0)
+		log_error("store: %s", store_errmsg(d->st));
+	r = imap_mark_done(d->imap, uid, folder, err, sizeof(err));
 	if (r != IMAP_OK) {
 		/* Recorded already: next pass finds its key and only moves it. */
 		log_warn("imap: UID %u recorded but not moved: %s", uid, err);
 		return -1;
 	}
-	if (key != NULL && store_in_progress_end(d->st, key) < 0)
-		log_error("store: %s", store_errmsg(d->st));
 	return 0;
 }
 
@@ -152,6 +155,32 @@ handle_one(struct daemon *d, const struct imap_msg *m)
 	return rc;
 }
 
+/* Messages marked $Responded but still here (a crash between the keyword
+ * and the move): move them now.  Only with a processed folder. */
+static int
+move_leftovers(struct daemon *d)
+{
+	uint32_t *uids = NULL;
+	size_t n = 0;
+	char err[1024];
+	int r;
+
+	if (!*d->s->imap_processed_folder)
+		return 0;
+	r = imap_search_marked(d->imap, &uids, &n, err, sizeof(err));
+	if (r != IMAP_OK) {
+		log_warn("%s", err);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		log_info("imap: UID %u was handled but not moved: moving it", uids[i]);
+		if (finish(d, uids[i], NULL, d->s->imap_processed_folder) < 0)
+			break;
+	}
+	free(uids);
+	return 0;
+}
+
 int
 daemon_fetch_and_handle(struct daemon *d)
 {
@@ -174,6 +203,8 @@ daemon_fetch_and_handle(struct daemon *d)
 	}
 	/* The first search of a session takes every unhandled message, so one
 	 * left behind by a failed move is not skipped by the UID range. */
+	if (d->full_scan && move_leftovers(d) < 0)
+		return -1;
 	r = imap_search_new(d->imap, d->full_scan ? 0 : last, &uids, &n, err, sizeof(err));
 	if (r != IMAP_OK) {
 		log_warn("%s", err);
@@ -201,10 +232,11 @@ daemon_fetch_and_handle(struct daemon *d)
 				if (store_imap_state_set(d->st, s->imap_folder, d->uidvalidity, last) < 0)
 					log_error("store: %s", store_errmsg(d->st));
 			}
+			/* Each reply goes out as soon as its complaint is
+			 * recorded, not after the whole scan. */
+			daemon_send_due(d);
 		}
 		imap_msgs_free(msgs, nm);
-		/* Replies go out as complaints come in, not after the whole scan. */
-		daemon_send_due(d);
 		if (ret < 0)
 			break;
 	}

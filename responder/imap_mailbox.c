@@ -33,11 +33,12 @@ key_deleted(void)
 	    NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL);
 }
 
-int
-imap_search_new(struct imap_source *src, uint32_t after_uid, uint32_t **uids_r,
-		size_t *n_r, char *err, size_t errlen)
+/* UID SEARCH [UID after+1:*] [NOT] KEYWORD $Responded NOT DELETED. */
+static int
+search(struct imap_source *src, uint32_t after_uid, int marked, uint32_t **uids_r,
+       size_t *n_r, char *err, size_t errlen)
 {
-	struct mailimap_search_key *key;
+	struct mailimap_search_key *key, *kw;
 	clist *res = NULL;
 	uint32_t *uids = NULL;
 	size_t n = 0, cap = 0;
@@ -51,8 +52,8 @@ imap_search_new(struct imap_source *src, uint32_t after_uid, uint32_t **uids_r,
 	if (after_uid > 0)
 		mailimap_search_key_multiple_add(key, mailimap_search_key_new_uid(
 		    mailimap_set_new_interval(after_uid + 1, 0)));
-	mailimap_search_key_multiple_add(key, mailimap_search_key_new_not(
-	    mailimap_search_key_new_keyword(xstrdup(IMAP_KEYWORD_RESPONDED))));
+	kw = mailimap_search_key_new_keyword(xstrdup(IMAP_KEYWORD_RESPONDED));
+	mailimap_search_key_multiple_add(key, marked ? kw : mailimap_search_key_new_not(kw));
 	/* Without MOVE/UIDPLUS a handled message may stay behind, \Deleted. */
 	mailimap_search_key_multiple_add(key, mailimap_search_key_new_not(key_deleted()));
 	imap_wd_arm(src);
@@ -83,6 +84,20 @@ imap_search_new(struct imap_source *src, uint32_t after_uid, uint32_t **uids_r,
 	*uids_r = uids;
 	*n_r = n;
 	return IMAP_OK;
+}
+
+int
+imap_search_new(struct imap_source *src, uint32_t after_uid, uint32_t **uids_r,
+		size_t *n_r, char *err, size_t errlen)
+{
+	return search(src, after_uid, 0, uids_r, n_r, err, errlen);
+}
+
+int
+imap_search_marked(struct imap_source *src, uint32_t **uids_r, size_t *n_r,
+		   char *err, size_t errlen)
+{
+	return search(src, 0, 1, uids_r, n_r, err, errlen);
 }
 
 static int64_t

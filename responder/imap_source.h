@@ -67,6 +67,12 @@ int imap_has_idle(const struct imap_source *src);
 int imap_search_new(struct imap_source *src, uint32_t after_uid,
 		    uint32_t **uids_r, size_t *n_r, char *err, size_t errlen);
 
+/* UIDs already marked $Responded (and not \Deleted): handled, but left in
+ * the folder by a crash between the keyword and the move.  Same contract
+ * as imap_search_new. */
+int imap_search_marked(struct imap_source *src, uint32_t **uids_r, size_t *n_r,
+		       char *err, size_t errlen);
+
 struct imap_msg {
 	uint32_t uid;
 	uint32_t size;		/* RFC822.SIZE */

@@ -73,8 +73,9 @@ int store_imap_state_set(struct store *st, const char *folder, uint32_t uidvalid
  * is quarantined instead of handled again. */
 #define IN_PROGRESS_MAX_RESTARTS 5
 
-/* At daemon start: every complaint still in progress was in hand when the
- * previous process died; count one restart against each.  *n_r (may be
+/* At daemon start: forgets rows of complaints already in the request log;
+ * every other complaint still in progress was in hand when the previous
+ * process died: count one restart against each.  *n_r (may be
  * NULL) gets how many. */
 int store_in_progress_startup(struct store *st, int64_t *n_r);
 /* Marks `key` in progress (kept if already there) and returns its

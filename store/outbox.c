@@ -18,7 +18,7 @@
 enum {
 	S_DUE = SLOT_OUTBOX_BASE, S_NEXT_DUE, S_SENT, S_RETRY, S_FAILED, S_NOTE,
 	S_COUNT, S_TRIES, S_IMAP_GET, S_IMAP_SET, S_IP_STARTUP, S_IP_INSERT,
-	S_IP_GET, S_IP_PARSE, S_IP_END,
+	S_IP_GET, S_IP_PARSE, S_IP_END, S_IP_FORGET,
 	S_OUTBOX_LAST
 };
 _Static_assert(S_OUTBOX_LAST <= SLOT_OUTBOX_BASE + 24, "outbox.c owns 24 slots");
@@ -267,10 +267,14 @@ store_imap_state_set(struct store *st, const char *folder, uint32_t uidvalidity,
 int
 store_in_progress_startup(struct store *st, int64_t *n_r)
 {
-	sqlite3_stmt *s = store_stmt(st, S_IP_STARTUP,
-	    "UPDATE in_progress SET restarts = restarts + 1");
+	sqlite3_stmt *s = store_stmt(st, S_IP_FORGET,
+	    "DELETE FROM in_progress WHERE complaint_key IN (SELECT complaint_key FROM requests)");
 	int r;
 
+	/* Recorded complaints are not in progress, whatever a crash left. */
+	if (s == NULL || step_done(st, s, "clearing in_progress") < 0)
+		return STORE_EDB;
+	s = store_stmt(st, S_IP_STARTUP, "UPDATE in_progress SET restarts = restarts + 1");
 	if (s == NULL)
 		return STORE_EDB;
 	r = step_done(st, s, "counting restarts");

@@ -207,6 +207,22 @@ plain_ascii(const char *s)
 	return strstr(s, "=?") == NULL;
 }
 
+/* Plain ASCII that folds at its spaces into lines of at most 78: no word
+ * longer than a line can hold after a header name. */
+static int
+plain_foldable(const char *s, size_t max_word)
+{
+	if (!plain_ascii(s))
+		return 0;
+	size_t run = 0;
+	for (; *s; s++) {
+		run = *s == ' ' ? 0 : run + 1;
+		if (run > max_word)
+			return 0;
+	}
+	return 1;
+}
+
 /* RFC 2047 "Q" encoded words, each at most 66 characters so that even the
  * first one fits after a header name, split between UTF-8 characters. */
 #define EW_MAX 66
@@ -265,7 +281,7 @@ mime_put_header_text(struct buf *b, const char *name, const char *utf8)
 	char *clean = mime_clean(utf8, 0);
 	struct folder f;
 	fold_start(&f, b, name);
-	if (plain_ascii(clean))
+	if (plain_foldable(clean, EW_MAX))
 		fold_words(&f, clean);
 	else
 		fold_encoded(&f, clean);
@@ -278,9 +294,11 @@ mime_put_header_mailbox(struct buf *b, const char *name, const char *display,
 			const char *addr)
 {
 	char *clean = mime_clean(display, 0);
+	mime_utf8_truncate(clean, 200);
 	struct folder f;
 	fold_start(&f, b, name);
-	if (clean[0] && plain_ascii(clean)) {
+	/* A quoted string is one token: only short ones go out quoted. */
+	if (clean[0] && plain_ascii(clean) && strlen(clean) <= EW_MAX - 2) {
 		struct buf q;
 		buf_init(&q, 0);
 		buf_putc(&q, '"');

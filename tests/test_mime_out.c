@@ -106,6 +106,7 @@ test_header_text(void **state)
 		"\xe6\x9c\xac\xe8\xaa\x9e\xe3\x81\xae\xe4\xbb\xb6\xe5\x90\x8d\xe6\x97\xa5\xe6\x9c\xac"
 		"\xe8\xaa\x9e\xe3\x81\xae\xe4\xbb\xb6\xe5\x90\x8d\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e",
 		"under_score and ? question = equals",
+		"a-single-word-that-is-much-longer-than-any-header-line-can-hold-without-folding-it-x",
 	};
 	for (size_t i = 0; i < sizeof(subjects) / sizeof(subjects[0]); i++) {
 		struct buf b;
@@ -146,6 +147,13 @@ test_header_mailbox(void **state)
 		assert_string_equal(b.data, cases[i].want);
 		buf_free(&b);
 	}
+	/* A long ASCII name is encoded so that it can fold. */
+	struct buf lb;
+	buf_init(&lb, 0);
+	const char *longname = "Acme Corporation Billing Department of the Northern Region Accounts Payable";
+	assert_int_equal(mime_put_header_mailbox(&lb, "To", longname, "ap@acme.example"), 0);
+	check_lines(lb.data, lb.len, 78);
+	buf_free(&lb);
 	/* Parsed back, the address and the display name come out whole. */
 	struct buf b;
 	buf_init(&b, 0);

@@ -218,6 +218,7 @@ smtpd_tls_cert_file = $MS_DIR/tls/cert.pem
 smtpd_tls_key_file = $MS_DIR/tls/key.pem
 smtpd_tls_security_level = may
 smtpd_tls_auth_only = yes
+smtpd_tls_received_header = yes
 smtpd_sasl_auth_enable = yes
 smtpd_sasl_type = dovecot
 smtpd_sasl_path = $MS_DIR/run/dovecot/sasl-auth

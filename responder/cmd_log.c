@@ -1,7 +1,7 @@
 /*
  * cmd_log.c - responder log [--since DURATION|DATE] [--outcome O]
  *             [--requester ADDR] [--account A] [--limit N] [--json]
- *             | log show ID [--json]
+ *             | log show ID [--json] [--full]
  *
  * The request log, newest first: one line per complaint with its time,
  * requester, account, outcome, reply state and the matched message.  An
@@ -143,7 +143,7 @@ usage_ok(void)
 {
 	printf("usage: responder log [--since DURATION|DATE] [--outcome O] [--requester ADDR]\n"
 	       "                     [--account A] [--limit N] [--json]\n"
-	       "       responder log show ID [--json]\n"
+	       "       responder log show ID [--json] [--full]\n"
 	       "outcomes: found ambiguous not_found unauthorized ignored error\n");
 	return 0;
 }

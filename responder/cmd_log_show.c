@@ -1,5 +1,6 @@
 /*
- * cmd_log_show.c - responder log show ID [--json]: one request in full.
+ * cmd_log_show.c - responder log show ID [--json] [--full]: one request in
+ * full (--full: the whole reply body, not only its first lines).
  *
  * Everything the request row and its outbox rows hold: when and where the
  * complaint came from, its headers, the identifiers extracted and where
@@ -279,8 +280,12 @@ print_detail(json_t *d)
 	}
 }
 
+/* Lines of a reply's body shown unless --full (headers are always shown
+ * whole); the rest is mostly the attached transcript, encoded. */
+#define BODY_LINES 60
+
 static void
-print_reply(const struct admin_request *r, const struct admin_outbox_list *ob)
+print_reply(const struct admin_request *r, const struct admin_outbox_list *ob, int full)
 {
 	char t[TIME_RFC3339_LEN], d[32];
 
@@ -312,11 +317,26 @@ print_reply(const struct admin_request *r, const struct admin_outbox_list *ob)
 		}
 		printf("  ---- the reply as queued (%zu bytes) ----\n", o->message_len);
 		text = ao_clean_text(o->message, o->message_len);
-		for (const char *p = text; *p;) {
-			const char *nl = strchr(p, '\n');
-			int len = nl ? (int)(nl - p) : (int)strlen(p);
-			printf("  | %.*s\n", len, p);
-			p += len + (nl != NULL);
+		{
+			int in_body = 0, body = 0, hidden = 0;
+
+			for (const char *p = text; *p;) {
+				const char *nl = strchr(p, '\n');
+				int len = nl ? (int)(nl - p) : (int)strlen(p);
+
+				if (!in_body || full || body < BODY_LINES)
+					printf("  | %.*s\n", len, p);
+				else
+					hidden++;
+				if (in_body)
+					body++;
+				else if (len == 0)
+					in_body = 1;
+				p += len + (nl != NULL);
+			}
+			if (hidden)
+				printf("  | ... %d more lines ('responder log show %lld --full')\n",
+				       hidden, (long long)r->id);
 		}
 		free(text);
 		printf("  ---- end of reply ----\n");
@@ -366,7 +386,7 @@ print_json(const struct admin_request *r, const struct admin_outbox_list *ob)
 }
 
 static void
-print_text(const struct admin_request *r, const struct admin_outbox_list *ob)
+print_text(const struct admin_request *r, const struct admin_outbox_list *ob, int full)
 {
 	char t[TIME_RFC3339_LEN], d[32];
 	json_t *j;
@@ -401,7 +421,7 @@ print_text(const struct admin_request *r, const struct admin_outbox_list *ob)
 		print_detail(j);
 		json_decref(j);
 	}
-	print_reply(r, ob);
+	print_reply(r, ob, full);
 }
 
 int
@@ -409,6 +429,7 @@ admin_log_show(struct cli *cli, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "full", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -416,17 +437,20 @@ admin_log_show(struct cli *cli, int argc, char **argv)
 	struct admin_outbox_list ob;
 	struct store *st;
 	int64_t id;
-	int c, json = 0, rc;
+	int c, json = 0, full = 0, rc;
 
 	opterr = 0;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, ":jh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":jfh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			json = 1;
 			break;
+		case 'f':
+			full = 1;
+			break;
 		case 'h':
-			printf("usage: responder log show ID [--json]\n");
+			printf("usage: responder log show ID [--json] [--full]\n");
 			return 0;
 		default:
 			return ao_bad_option("log show", c, argv);
@@ -453,7 +477,7 @@ admin_log_show(struct cli *cli, int argc, char **argv)
 	if (json)
 		print_json(&r, &ob);
 	else
-		print_text(&r, &ob);
+		print_text(&r, &ob, full);
 	admin_request_free(&r);
 	admin_outbox_list_free(&ob);
 	store_close(&st);

@@ -141,6 +141,9 @@ expect_out "policy: requester billing@acme.example of account acme"
 expect_out "sent 2026-11-20T10:00:04Z (4s after the complaint arrived)"
 expect_out "server answer: 250 2.0.0 Ok: queued as 4Xc9"
 expect_out "| Subject: Re: Fwd: Invoice 1042"
+run "${R[@]}" log show 1 --full
+expect_status 0 "log show --full"
+expect_out "| Delivered to bob."
 run "${R[@]}" log show 3
 expect_status 0 "log show of a row with peer control characters"
 CHECK_COUNT=$((CHECK_COUNT + 1))

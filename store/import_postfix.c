@@ -372,7 +372,7 @@ msg_flush(struct pf_import *imp, struct pf_msg *m, int need)
 	in.account = acct;
 	in.queue_id = m->qid;
 	in.message_id = m->mid;
-	in.from = m->have_from ? m->from : NULL;
+	in.from = m->have_from && m->from != NULL && m->from[0] != '\0' ? m->from : NULL;
 	in.subject = m->subject;
 	in.submitted_at = m->first_at;
 	r = store_put_message(imp->st, &in);

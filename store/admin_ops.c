@@ -1,0 +1,223 @@
+/*
+ * admin_ops.c - what the admin commands change: resend (failed replies
+ * back to the queue, noted in the request's detail), retention deletes in
+ * small batches, and direct writes of request and outbox rows for tests
+ * (see admin.h).
+ *
+ * SECURITY: every value is a bound parameter; the JSON note is built by
+ * SQLite's json functions from numbers only.
+ */
+#include "store/admin.h"
+#include "store/store_int.h"
+
+#include <string.h>
+
+/* Slots SLOT_ADMIN_BASE+16..+31 (admin.c has the first 16). */
+enum {
+	SLOT_A_REQ_EXISTS = SLOT_ADMIN_BASE + 16,
+	SLOT_A_RESEND,
+	SLOT_A_RESEND_NOTE,
+	SLOT_A_PURGE_ATT,
+	SLOT_A_PURGE_MSG,
+	SLOT_A_PURGE_REQ,
+	SLOT_A_PUT_REQ,
+	SLOT_A_PUT_OUTBOX,
+	SLOT_A_OPS_END,
+};
+_Static_assert(SLOT_A_OPS_END <= SLOT_ADMIN_BASE + 32, "admin owns 32 statement slots");
+
+/* ---- repairs ------------------------------------------------------------ */
+
+int
+admin_resend(struct store *st, int64_t request_id, int64_t now, int64_t *n_r)
+{
+	sqlite3_stmt *s;
+	int64_t n;
+	int rc;
+
+	*n_r = 0;
+	if ((rc = store_begin(st)) < 0)
+		return rc;
+	s = store_stmt(st, SLOT_A_REQ_EXISTS, "SELECT 1 FROM requests WHERE id = ?1");
+	if (s == NULL)
+		goto fail_db;
+	sqlite3_bind_int64(s, 1, request_id);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc == SQLITE_DONE) {
+		store_rollback(st);
+		return store_fail(st, STORE_ENOTFOUND, "no request with id %lld",
+				  (long long)request_id);
+	}
+	if (rc != SQLITE_ROW)
+		goto fail_db;
+	s = store_stmt(st, SLOT_A_RESEND, "UPDATE outbox SET state = 'queued', tries = 0,"
+	    " next_try_at = ?2 WHERE request_id = ?1 AND state = 'failed'");
+	if (s == NULL)
+		goto fail_db;
+	sqlite3_bind_int64(s, 1, request_id);
+	sqlite3_bind_int64(s, 2, now);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		goto fail_db;
+	n = sqlite3_changes64(st->db);
+	sqlite3_reset(s);
+	if (n == 0) {
+		store_rollback(st);
+		return store_fail(st, STORE_EINVAL, "request %lld has no failed reply to resend",
+				  (long long)request_id);
+	}
+	/* The note goes into the request's own detail, so `log show` tells
+	 * the story: detail.admin is an array of what admins did. */
+	s = store_stmt(st, SLOT_A_RESEND_NOTE, "UPDATE requests SET detail = json_set(d, '$.admin',"
+	    " json(json_insert(CASE WHEN json_type(d, '$.admin') = 'array'"
+	    "   THEN json_extract(d, '$.admin') ELSE '[]' END, '$[#]',"
+	    "   json_object('action', 'resend', 'at', ?2, 'rows', ?3))))"
+	    " FROM (SELECT CASE WHEN json_valid(detail) AND json_type(detail) = 'object'"
+	    "   THEN detail ELSE '{}' END AS d FROM requests WHERE id = ?1)"
+	    " WHERE id = ?1");
+	if (s == NULL)
+		goto fail_db;
+	sqlite3_bind_int64(s, 1, request_id);
+	sqlite3_bind_int64(s, 2, now);
+	sqlite3_bind_int64(s, 3, n);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		goto fail_db;
+	sqlite3_reset(s);
+	if ((rc = store_commit(st)) < 0)
+		goto fail;
+	*n_r = n;
+	return STORE_OK;
+fail_db:
+	rc = store_fail_db(st, "resending");
+fail:
+	store_rollback(st);
+	return rc;
+}
+
+/* ---- retention ---------------------------------------------------------- */
+
+/* One DELETE of at most `batch` rows; autocommit makes it its own short
+ * transaction.  *n_r gets the rows deleted (cascades not counted). */
+static int
+purge_one(struct store *st, int slot, const char *sql, int64_t cutoff, int batch,
+	  int64_t *n_r)
+{
+	sqlite3_stmt *s = store_stmt(st, slot, sql);
+	int rc;
+
+	if (s == NULL)
+		return STORE_EDB;
+	sqlite3_bind_int64(s, 1, cutoff);
+	sqlite3_bind_int(s, 2, batch);
+	rc = sqlite3_step(s);
+	*n_r = sqlite3_changes64(st->db);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? STORE_OK : store_fail_db(st, "purging");
+}
+
+int
+admin_purge_step(struct store *st, int64_t cutoff, int batch, struct admin_purge_counts *c)
+{
+	int64_t a, m, r;
+	int rc;
+
+	if (batch < 1)
+		batch = 500;
+	if ((rc = purge_one(st, SLOT_A_PURGE_ATT, "DELETE FROM attempts WHERE id IN"
+	    " (SELECT id FROM attempts WHERE at < ?1 LIMIT ?2)", cutoff, batch, &a)) < 0)
+		return rc;
+	/* A message goes once no attempt is left; its recipients follow by
+	 * cascade and the FTS row by trigger.  Messages with no known
+	 * submission time are kept (an import may still bring attempts). */
+	if ((rc = purge_one(st, SLOT_A_PURGE_MSG, "DELETE FROM messages WHERE id IN"
+	    " (SELECT m.id FROM messages m WHERE m.submitted_at > 0 AND m.submitted_at < ?1"
+	    "  AND NOT EXISTS (SELECT 1 FROM recipients rc JOIN attempts at"
+	    "   ON at.recipient_id = rc.id WHERE rc.message_id = m.id) LIMIT ?2)",
+	    cutoff, batch, &m)) < 0)
+		return rc;
+	if ((rc = purge_one(st, SLOT_A_PURGE_REQ, "DELETE FROM requests WHERE id IN"
+	    " (SELECT r.id FROM requests r WHERE r.received_at < ?1 AND NOT EXISTS"
+	    "  (SELECT 1 FROM outbox o WHERE o.request_id = r.id AND o.state = 'queued')"
+	    "  LIMIT ?2)", cutoff, batch, &r)) < 0)
+		return rc;
+	c->attempts += a;
+	c->messages += m;
+	c->requests += r;
+	return a == batch || m == batch || r == batch;
+}
+
+/* ---- direct writes ------------------------------------------------------ */
+
+int
+admin_put_request(struct store *st, const struct admin_request_in *in, int64_t *id_r)
+{
+	sqlite3_stmt *s;
+
+	if (in->complaint_key == NULL || in->outcome == NULL || in->why == NULL)
+		return store_fail(st, STORE_EINVAL, "a request needs a key, an outcome and why");
+	s = store_stmt(st, SLOT_A_PUT_REQ, "INSERT INTO requests(complaint_key,"
+	    " complaint_message_id, source, received_at, decided_at, requester,"
+	    " account_id, account, outcome, why, subject, matched_queue_id, extracted,"
+	    " matches, detail, requeue_of) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
+	    " (SELECT id FROM accounts WHERE name = ?7), ?7, ?8, ?9, ?10, ?11, ?12,"
+	    " ?13, ?14, NULLIF(?15, 0))");
+	if (s == NULL)
+		return STORE_EDB;
+	store_bind_text(s, 1, in->complaint_key);
+	store_bind_text(s, 2, in->complaint_message_id);
+	store_bind_text(s, 3, in->source);
+	sqlite3_bind_int64(s, 4, in->received_at);
+	sqlite3_bind_int64(s, 5, in->decided_at ? in->decided_at : in->received_at);
+	store_bind_text(s, 6, in->requester);
+	store_bind_text(s, 7, in->account);
+	store_bind_text(s, 8, in->outcome);
+	store_bind_text(s, 9, in->why);
+	store_bind_text(s, 10, in->subject);
+	store_bind_text(s, 11, in->matched_queue_id);
+	store_bind_text(s, 12, in->extracted);
+	store_bind_text(s, 13, in->matches);
+	store_bind_text(s, 14, in->detail);
+	sqlite3_bind_int64(s, 15, in->requeue_of);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		int rc = store_fail_db(st, "adding a request");
+		sqlite3_reset(s);
+		return rc;
+	}
+	sqlite3_reset(s);
+	if (id_r != NULL)
+		*id_r = sqlite3_last_insert_rowid(st->db);
+	return STORE_ADDED;
+}
+
+int
+admin_put_outbox(struct store *st, const struct admin_outbox_in *in, int64_t *id_r)
+{
+	sqlite3_stmt *s;
+
+	s = store_stmt(st, SLOT_A_PUT_OUTBOX, "INSERT INTO outbox(request_id, created_at,"
+	    " envelope_from, rcpt, message, state, tries, next_try_at, last_error,"
+	    " smtp_reply, sent_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8, ?9,"
+	    " NULLIF(?10, 0))");
+	if (s == NULL)
+		return STORE_EDB;
+	sqlite3_bind_int64(s, 1, in->request_id);
+	sqlite3_bind_int64(s, 2, in->created_at);
+	store_bind_text(s, 3, in->envelope_from ? in->envelope_from : "");
+	store_bind_text(s, 4, in->rcpt ? in->rcpt : "");
+	sqlite3_bind_blob(s, 5, in->message ? in->message : "",
+			  (int)strlen(in->message ? in->message : ""), SQLITE_TRANSIENT);
+	store_bind_text(s, 6, in->state ? in->state : "queued");
+	sqlite3_bind_int(s, 7, in->tries);
+	store_bind_text(s, 8, in->last_error);
+	store_bind_text(s, 9, in->smtp_reply);
+	sqlite3_bind_int64(s, 10, in->sent_at);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		int rc = store_fail_db(st, "adding an outbox row");
+		sqlite3_reset(s);
+		return rc;
+	}
+	sqlite3_reset(s);
+	if (id_r != NULL)
+		*id_r = sqlite3_last_insert_rowid(st->db);
+	return STORE_ADDED;
+}

@@ -310,7 +310,7 @@ EOF
 # command) and CONF; installs the EXIT trap (daemon, then the stack).
 ms_it_setup() {
 	local t
-	for t in dovecot smtp-sink openssl sqlite3 curl; do
+	for t in dovecot smtp-sink openssl sqlite3; do
 		command -v "$t" > /dev/null || { echo "SKIP: $t not installed (run scripts/deps)"; exit 77; }
 	done
 	[ -x "${RESPONDER_BIN:-}" ] || { echo "RESPONDER_BIN not set or not executable" >&2; exit 1; }
@@ -353,9 +353,12 @@ ms_wait_until() {
 
 ms_sink_has() { [ "$(ms_sink_count)" -ge "$1" ]; }
 
-# ms_append FILE [FOLDER]: IMAP APPEND as the complaints user (what IDLE sees).
+# ms_append FILE...: IMAP APPEND into INBOX as the complaints user, over
+# one connection (what IDLE sees).  Uses tests/ittool_append from
+# $RESPONDER_TESTBIN (or $MS_APPEND_TOOL).
 ms_append() {
-	curl -s -u "$MS_USER:$MS_PASS" -T "$1" "imap://127.0.0.1:$MS_IMAP_PORT/${2:-INBOX}"
+	"${MS_APPEND_TOOL:-$RESPONDER_TESTBIN/ittool_append}" 127.0.0.1 "$MS_IMAP_PORT" \
+		"$MS_USER" "$MS_PASS" INBOX "$@"
 }
 
 # ms_complaint N [FROM]: a complaint about <inv-1042@acme.example> with

@@ -10,7 +10,9 @@
  *
  * Rotation, checked whenever the data is used up:
  *   - the path names another inode (rename + new file): the old file was
- *     read to its end; switch to the new one from offset 0;
+ *     read to its end; switch to the new one from offset 0, and go on
+ *     reading the old one for OLD_GRACE seconds (a syslog daemon writes
+ *     to it until its HUP);
  *   - the same inode is shorter than the offset, or its first line
  *     changed (copytruncate, then written again): read from the start;
  *   - the path is gone: keep waiting for it.
@@ -38,19 +40,32 @@
 
 #define FOLLOW_CHUNK 65536
 #define HEAD_BYTES 256
+#define OLD_GRACE 10			/* seconds an old file is still read */
+#define RD_BUFSIZE (FOLLOW_CHUNK + PF_MAX_LINE + 2)
+
+/* One open file. */
+struct rd {
+	char *reading;			/* its path (path or path.1) */
+	int fd;
+	ino_t ino;
+	uint64_t offset;		/* bytes imported from it */
+	long lineno;
+	char *buf;			/* unconsumed bytes: buf[0..blen) */
+	size_t blen;
+	int skipping;			/* inside an over-long line */
+};
 
 struct pf_follow {
 	struct pf_import *imp;
 	char *path;
-	char *reading;			/* path of the open file (path or path.1) */
-	int fd;
-	ino_t ino;
-	uint64_t offset;		/* bytes imported from the open file */
-	long lineno;
-	char head[24];			/* hash of the first line, "" if not known yet */
-	char *buf;			/* unconsumed bytes: buf[0..blen) */
-	size_t blen;
-	int skipping;			/* inside an over-long line */
+	struct rd cur;			/* the file followed */
+	char head[24];			/* hash of its first line, "" if not known yet */
+	/* After a rename, the writer may go on writing to the old file until
+	 * it reopens its log (syslog's HUP): the old file is read for
+	 * OLD_GRACE seconds more. */
+	struct rd old;
+	time_t old_until;
+	int draining;			/* reading `old` (swapped into cur) */
 };
 
 static void
@@ -84,15 +99,48 @@ file_head(int fd, char *out, size_t outlen)
 }
 
 static void
+rd_close(struct rd *r)
+{
+	if (r->fd >= 0)
+		close(r->fd);
+	r->fd = -1;
+	r->blen = 0;
+	r->skipping = 0;
+	free(r->reading);
+	r->reading = NULL;
+}
+
+static void
 close_file(struct pf_follow *f)
 {
-	if (f->fd >= 0)
-		close(f->fd);
-	f->fd = -1;
-	f->blen = 0;
-	f->skipping = 0;
-	free(f->reading);
-	f->reading = NULL;
+	rd_close(&f->cur);
+}
+
+/* The followed file was renamed away: keep reading it for a while. */
+static void
+keep_as_old(struct pf_follow *f)
+{
+	char *spare;
+
+	if (f->cur.fd < 0)
+		return;
+	spare = f->old.buf != NULL ? f->old.buf : xmalloc(RD_BUFSIZE);
+	rd_close(&f->old);
+	f->old = f->cur;
+	memset(&f->cur, 0, sizeof(f->cur));
+	f->cur.fd = -1;
+	f->cur.buf = spare;
+	f->old_until = time(NULL) + OLD_GRACE;
+}
+
+static void
+swap_old(struct pf_follow *f)
+{
+	struct rd t = f->cur;
+
+	f->cur = f->old;
+	f->old = t;
+	f->draining = !f->draining;
 }
 
 /* Opens `file` at `offset`; 0, or -1 when it cannot be opened. */
@@ -110,13 +158,13 @@ open_file(struct pf_follow *f, const char *file, uint64_t offset, long lineno)
 		close(fd);
 		return -1;
 	}
-	name = xstrdup(file);	/* `file` may be f->reading */
+	name = xstrdup(file);	/* `file` may be f->cur.reading */
 	close_file(f);
-	f->fd = fd;
-	f->ino = sb.st_ino;
-	f->offset = offset;
-	f->lineno = lineno;
-	f->reading = name;
+	f->cur.fd = fd;
+	f->cur.ino = sb.st_ino;
+	f->cur.offset = offset;
+	f->cur.lineno = lineno;
+	f->cur.reading = name;
 	file_head(fd, f->head, sizeof(f->head));
 	pf_import_set_ref(f->imp, (int64_t)time(NULL));
 	return 0;
@@ -140,14 +188,14 @@ save_position(struct pf_follow *f)
 		return STORE_EDB;
 	state = pf_import_state_save(f->imp);
 	/* the line number and which file travel with the in-flight state */
-	n = strlen(state) + strlen(f->reading ? f->reading : "") * 2 + 96;
+	n = strlen(state) + strlen(f->cur.reading ? f->cur.reading : "") * 2 + 96;
 	json = xmalloc(n);
-	snprintf(json, n, "{\"line\":%ld,\"rotated\":%d,\"importer\":%s}", f->lineno,
-		 f->reading != NULL && strcmp(f->reading, f->path) != 0, state);
+	snprintf(json, n, "{\"line\":%ld,\"rotated\":%d,\"importer\":%s}", f->cur.lineno,
+		 f->cur.reading != NULL && strcmp(f->cur.reading, f->path) != 0, state);
 	free(state);
 	store_bind_text(s, 1, f->path);
-	sqlite3_bind_int64(s, 2, (sqlite3_int64)f->ino);
-	sqlite3_bind_int64(s, 3, (sqlite3_int64)f->offset);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)f->cur.ino);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)f->cur.offset);
 	store_bind_text(s, 4, f->head);
 	store_bind_text(s, 5, json);
 	rc = sqlite3_step(s);
@@ -200,12 +248,12 @@ restore(struct pf_follow *f, char *err, size_t errlen)
 		char now[24];
 
 		if (open_file(f, f->path, 0, 0) == 0) {
-			file_head(f->fd, now, sizeof(now));
+			file_head(f->cur.fd, now, sizeof(now));
 			if ((uint64_t)sb.st_size >= (uint64_t)offset &&
 			    (head == NULL || head[0] == '\0' || strcmp(head, now) == 0)) {
-				lseek(f->fd, (off_t)offset, SEEK_SET);
-				f->offset = (uint64_t)offset;
-				f->lineno = line;
+				lseek(f->cur.fd, (off_t)offset, SEEK_SET);
+				f->cur.offset = (uint64_t)offset;
+				f->cur.lineno = line;
 			}
 		}
 	} else if (ino != 0 && stat(rotated, &sb) == 0 && (int64_t)sb.st_ino == ino) {
@@ -231,9 +279,10 @@ pf_follow_open(struct store *st, const char *path, const struct pf_options *o,
 {
 	struct pf_follow *f = xcalloc(1, sizeof(*f));
 
-	f->fd = -1;
+	f->cur.fd = -1;
 	f->path = xstrdup(path);
-	f->buf = xmalloc(FOLLOW_CHUNK + PF_MAX_LINE + 2);
+	f->cur.buf = xmalloc(RD_BUFSIZE);
+	f->old.fd = -1;
 	f->imp = pf_import_new(st, o, err, errlen);
 	if (f->imp == NULL || restore(f, err, errlen) < 0) {
 		pf_follow_close(&f);
@@ -249,28 +298,28 @@ read_lines(struct pf_follow *f, long max, struct import_stats *stats,
 	   import_report_fn *report, void *ctx)
 {
 	long n = 0;
-	const char *name = f->reading;
+	const char *name = f->cur.reading;
 
 	while (n < max) {
 		char *nl;
 		ssize_t got;
 
-		nl = f->blen ? memchr(f->buf, '\n', f->blen) : NULL;
+		nl = f->cur.blen ? memchr(f->cur.buf, '\n', f->cur.blen) : NULL;
 		if (nl == NULL) {
-			if (f->blen >= PF_MAX_LINE) {
+			if (f->cur.blen >= PF_MAX_LINE) {
 				/* an over-long line: drop what we have, skip to its end */
-				f->offset += f->blen;
-				f->blen = 0;
-				if (!f->skipping) {
-					f->skipping = 1;
-					f->lineno++;
+				f->cur.offset += f->cur.blen;
+				f->cur.blen = 0;
+				if (!f->cur.skipping) {
+					f->cur.skipping = 1;
+					f->cur.lineno++;
 					stats->lines++;
 					stats->garbage++;
 					if (report)
-						report(ctx, name, f->lineno, "line too long, skipped");
+						report(ctx, name, f->cur.lineno, "line too long, skipped");
 				}
 			}
-			got = read(f->fd, f->buf + f->blen, FOLLOW_CHUNK);
+			got = read(f->cur.fd, f->cur.buf + f->cur.blen, FOLLOW_CHUNK);
 			if (got < 0) {
 				if (errno == EINTR)
 					continue;
@@ -278,29 +327,29 @@ read_lines(struct pf_follow *f, long max, struct import_stats *stats,
 			}
 			if (got == 0)
 				break;
-			f->blen += (size_t)got;
+			f->cur.blen += (size_t)got;
 			continue;
 		}
 		{
-			size_t len = (size_t)(nl - f->buf);
+			size_t len = (size_t)(nl - f->cur.buf);
 
-			f->offset += len + 1;
-			if (f->skipping) {
-				f->skipping = 0;
+			f->cur.offset += len + 1;
+			if (f->cur.skipping) {
+				f->cur.skipping = 0;
 			} else {
-				if (len > 0 && f->buf[len - 1] == '\r')
+				if (len > 0 && f->cur.buf[len - 1] == '\r')
 					len--;
-				f->lineno++;
-				if (f->lineno == 1 && f->head[0] == '\0')
-					head_hash(f->buf, len < HEAD_BYTES ? len : HEAD_BYTES,
+				f->cur.lineno++;
+				if (f->cur.lineno == 1 && f->head[0] == '\0' && !f->draining)
+					head_hash(f->cur.buf, len < HEAD_BYTES ? len : HEAD_BYTES,
 						  f->head, sizeof(f->head));
-				if (pf_import_line(f->imp, f->buf, len, name, f->lineno, stats,
+				if (pf_import_line(f->imp, f->cur.buf, len, name, f->cur.lineno, stats,
 						   report, ctx) == STORE_EDB)
 					return -2;
 				n++;
 			}
-			memmove(f->buf, nl + 1, f->blen - (size_t)(nl + 1 - f->buf));
-			f->blen -= (size_t)(nl + 1 - f->buf);
+			memmove(f->cur.buf, nl + 1, f->cur.blen - (size_t)(nl + 1 - f->cur.buf));
+			f->cur.blen -= (size_t)(nl + 1 - f->cur.buf);
 		}
 	}
 	return n;
@@ -314,13 +363,13 @@ check_truncation(struct pf_follow *f)
 	struct stat sb;
 	char now[24];
 
-	if (f->fd < 0 || fstat(f->fd, &sb) < 0)
+	if (f->cur.fd < 0 || fstat(f->cur.fd, &sb) < 0)
 		return 0;
-	if ((uint64_t)sb.st_size < f->offset + f->blen)
-		return open_file(f, f->reading, 0, 0) == 0;
-	file_head(f->fd, now, sizeof(now));
+	if ((uint64_t)sb.st_size < f->cur.offset + f->cur.blen)
+		return open_file(f, f->cur.reading, 0, 0) == 0;
+	file_head(f->cur.fd, now, sizeof(now));
 	if (f->head[0] != '\0' && now[0] != '\0' && strcmp(now, f->head) != 0)
-		return open_file(f, f->reading, 0, 0) == 0;
+		return open_file(f, f->cur.reading, 0, 0) == 0;
 	return 0;
 }
 
@@ -333,7 +382,9 @@ check_rotation(struct pf_follow *f)
 
 	if (stat(f->path, &sb) < 0)
 		return 0;			/* renamed, new file not there yet */
-	if (f->fd < 0 || sb.st_ino != f->ino || strcmp(f->reading, f->path) != 0)
+	if (f->cur.fd >= 0 && sb.st_ino != f->cur.ino && strcmp(f->cur.reading, f->path) == 0)
+		keep_as_old(f);			/* rotated by rename */
+	if (f->cur.fd < 0 || sb.st_ino != f->cur.ino || strcmp(f->cur.reading, f->path) != 0)
 		return open_file(f, f->path, 0, 0) == 0;
 	return check_truncation(f);
 }
@@ -349,15 +400,27 @@ pf_follow_step(struct pf_follow *f, long max_lines, struct import_stats *stats,
 		max_lines = 100000;
 	if (pf_import_begin(f->imp) < 0)
 		goto db;
+	if (f->old.fd >= 0) {
+		/* what the writer still put into the renamed file */
+		swap_old(f);
+		n = read_lines(f, max_lines, stats, report, ctx);
+		swap_old(f);
+		if (n == -2)
+			goto db;
+		if (n > 0)
+			total += n;
+		if (n < 0 || time(NULL) >= f->old_until)
+			rd_close(&f->old);
+	}
 	check_truncation(f);
 	for (;;) {
-		if (f->fd < 0 && !check_rotation(f))
+		if (f->cur.fd < 0 && !check_rotation(f))
 			break;
 		n = read_lines(f, max_lines - total, stats, report, ctx);
 		if (n == -2)
 			goto db;
 		if (n == -1) {
-			snprintf(err, errlen, "%s: %s", f->reading, strerror(errno));
+			snprintf(err, errlen, "%s: %s", f->cur.reading, strerror(errno));
 			close_file(f);
 			if (pf_import_commit(f->imp, stats) < 0)
 				goto db;
@@ -383,7 +446,7 @@ db:
 uint64_t
 pf_follow_offset(const struct pf_follow *f)
 {
-	return f->offset;
+	return f->cur.offset;
 }
 
 void
@@ -394,9 +457,11 @@ pf_follow_close(struct pf_follow **fp)
 	if (f == NULL)
 		return;
 	close_file(f);
+	rd_close(&f->old);
 	pf_import_free(&f->imp);
 	free(f->path);
-	free(f->buf);
+	free(f->cur.buf);
+	free(f->old.buf);
 	free(f);
 	*fp = NULL;
 }

@@ -355,7 +355,9 @@ on_number(struct dstate *d, long a, int nda, const char **p, const char *end)
 			const char *s2 = r + 1;
 
 			c = read_num(&s2, end, &ndc);
-			if (ndc == 2 && a <= 23 && b <= 59 && c <= 60) {
+			/* "14.25.08" is a time, but "20.11.26 09:14" a date */
+			if (ndc == 2 && a <= 23 && b <= 59 && c <= 60 &&
+			    (*q == ':' || memchr(s2, ':', (size_t)(end - s2)) == NULL)) {
 				d->hour = (int)a;
 				d->min = (int)b;
 				d->sec = (int)c;

@@ -38,199 +38,23 @@
 #include <time.h>
 
 #define PF_DEFAULT_MAX_OPEN 100000
-#define PF_MAX_FIELD 998
 #define PF_MAX_REPORTS 20		/* garbage lines reported per file */
 
-struct pf_msg {
-	char qid[PF_MAX_QID];
-	int64_t first_at;		/* submission (smtpd/pickup line); 0 unknown */
-	char *sasl, *from, *mid, *subject, *account;
-	unsigned have_from : 1, dirty : 1, written : 1, looked_up : 1, orphan : 1;
-	unsigned checked : 1, reused : 1;	/* queue ID reuse check done / found */
-	struct pf_msg *hnext;
-	struct pf_msg *lprev, *lnext;	/* LRU: head = least recently seen */
-};
-
-struct map_entry {
-	char *key, *account;
-};
-
-struct pf_import {
-	struct store *st;
-	int account_from;
-	struct map_entry *map;
-	size_t nmap;
-	int have_map;
-	struct pf_msg **buckets;
-	size_t nbuckets, nmsgs, max_open;
-	struct pf_msg *lru_head, *lru_tail;
-	struct pf_convs *convs;
-	struct pf_year year;
-	long in_batch;
-	long garbage_reported;
-	char line[PF_MAX_LINE + 1];
-	/* the line being imported, for reports */
-	const char *name;
-	long lineno;
-	struct import_stats *stats;	/* never NULL: nullstats between calls */
-	struct import_stats nullstats;
-	import_report_fn *report;
-	void *ctx;
-};
-
-/* ---- account map ----------------------------------------------------- */
-
-static int
-map_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct map_entry *)a)->key, ((const struct map_entry *)b)->key);
-}
-
-static int
-map_load(struct pf_import *imp, const char *path, char *err, size_t errlen)
-{
-	FILE *fp = fopen(path, "r");
-	char line[1024];
-	long n = 0;
-
-	if (fp == NULL) {
-		snprintf(err, errlen, "account map %s: %s", path, strerror(errno));
-		return -1;
-	}
-	imp->have_map = 1;
-	while (fgets(line, sizeof(line), fp) != NULL) {
-		char *k, *a, *rest;
-
-		n++;
-		if (strchr(line, '\n') == NULL && !feof(fp)) {
-			snprintf(err, errlen, "%s:%ld: line too long", path, n);
-			fclose(fp);
-			return -1;
-		}
-		if ((k = strchr(line, '#')) != NULL)
-			*k = '\0';
-		k = line + strspn(line, " \t\r\n");
-		if (*k == '\0')
-			continue;
-		a = k + strcspn(k, " \t\r\n");
-		if (*a != '\0')
-			*a++ = '\0';
-		a += strspn(a, " \t\r\n");
-		rest = a + strcspn(a, " \t\r\n");
-		if (*rest != '\0')
-			*rest++ = '\0';
-		rest += strspn(rest, " \t\r\n");
-		if (*a == '\0' || *rest != '\0') {
-			snprintf(err, errlen, "%s:%ld: want \"sasl_user_or_domain account\"", path, n);
-			fclose(fp);
-			return -1;
-		}
-		imp->map = xreallocarray(imp->map, imp->nmap + 1, sizeof(*imp->map));
-		imp->map[imp->nmap].key = str_lower(xstrdup(k));
-		imp->map[imp->nmap].account = xstrdup(a);
-		imp->nmap++;
-	}
-	fclose(fp);
-	if (imp->nmap > 0)
-		qsort(imp->map, imp->nmap, sizeof(*imp->map), map_cmp);
-	return 0;
-}
-
-static const char *
-map_lookup(const struct pf_import *imp, const char *key)
-{
-	struct map_entry k, *e;
-	char lk[512];
-
-	if (imp->nmap == 0)
-		return NULL;
-	str_copy(lk, key, sizeof(lk));
-	k.key = str_lower(lk);
-	e = bsearch(&k, imp->map, imp->nmap, sizeof(*imp->map), map_cmp);
-	return e ? e->account : NULL;
-}
-
-/* ---- queue ID table ---------------------------------------------------- */
-
-static size_t
-qid_hash(const char *s)
-{
-	size_t h = 5381;
-
-	while (*s)
-		h = h * 33 ^ (unsigned char)*s++;
-	return h;
-}
-
-static void
-lru_unlink(struct pf_import *imp, struct pf_msg *m)
-{
-	if (m->lprev)
-		m->lprev->lnext = m->lnext;
-	else
-		imp->lru_head = m->lnext;
-	if (m->lnext)
-		m->lnext->lprev = m->lprev;
-	else
-		imp->lru_tail = m->lprev;
-	m->lprev = m->lnext = NULL;
-}
-
-static void
-lru_append(struct pf_import *imp, struct pf_msg *m)
-{
-	m->lprev = imp->lru_tail;
-	m->lnext = NULL;
-	if (imp->lru_tail)
-		imp->lru_tail->lnext = m;
-	else
-		imp->lru_head = m;
-	imp->lru_tail = m;
-}
-
-static struct pf_msg *
-msg_find(struct pf_import *imp, const char *qid)
-{
-	struct pf_msg *m = imp->buckets[qid_hash(qid) % imp->nbuckets];
-
-	for (; m != NULL; m = m->hnext)
-		if (strcmp(m->qid, qid) == 0)
-			return m;
-	return NULL;
-}
-
-static void
-msg_free(struct pf_import *imp, struct pf_msg *m)
-{
-	struct pf_msg **pp = &imp->buckets[qid_hash(m->qid) % imp->nbuckets];
-
-	while (*pp != m)
-		pp = &(*pp)->hnext;
-	*pp = m->hnext;
-	lru_unlink(imp, m);
-	free(m->sasl);
-	free(m->from);
-	free(m->mid);
-	free(m->subject);
-	free(m->account);
-	free(m);
-	imp->nmsgs--;
-}
 
 static int msg_flush(struct pf_import *imp, struct pf_msg *m, int need);
 static void msg_drop(struct pf_import *imp, struct pf_msg *m);
 
 /* The state of `qid`, created if new (evicting the least recently seen
  * when full).  NULL only on a store failure while evicting. */
-static struct pf_msg *
-msg_get(struct pf_import *imp, const char *qid)
+struct pf_msg *
+pf_msg_get(struct pf_import *imp, const char *qid)
 {
-	struct pf_msg *m = msg_find(imp, qid);
+	struct pf_msg *m = pf_msg_find(imp, qid);
 	size_t b;
 
 	if (m != NULL) {
-		lru_unlink(imp, m);
-		lru_append(imp, m);
+		pf_lru_unlink(imp, m);
+		pf_lru_append(imp, m);
 		return m;
 	}
 	while (imp->nmsgs >= imp->max_open && imp->lru_head != NULL) {
@@ -240,22 +64,14 @@ msg_get(struct pf_import *imp, const char *qid)
 	}
 	m = xcalloc(1, sizeof(*m));
 	str_copy(m->qid, qid, sizeof(m->qid));
-	b = qid_hash(qid) % imp->nbuckets;
+	b = pf_qid_hash(qid) % imp->nbuckets;
 	m->hnext = imp->buckets[b];
 	imp->buckets[b] = m;
-	lru_append(imp, m);
+	pf_lru_append(imp, m);
 	imp->nmsgs++;
 	return m;
 }
 
-static void
-set_str(char **dst, const char *v)
-{
-	if (*dst != NULL || v == NULL)
-		return;
-	*dst = xstrndup(v, strnlen(v, PF_MAX_FIELD));
-	str_sanitize_line(*dst);
-}
 
 /* ---- writing ---------------------------------------------------------- */
 
@@ -282,14 +98,14 @@ msg_account(struct pf_import *imp, struct pf_msg *m)
 		return m->account;
 	if (imp->account_from == PF_ACCOUNT_FROM_SASL) {
 		key = m->sasl;
-		if (key != NULL && (acct = map_lookup(imp, key)) == NULL && strchr(key, '@'))
-			if ((acct = map_lookup(imp, strchr(key, '@') + 1)) != NULL)
+		if (key != NULL && (acct = pf_map_lookup(imp, key)) == NULL && strchr(key, '@'))
+			if ((acct = pf_map_lookup(imp, strchr(key, '@') + 1)) != NULL)
 				goto found;
 	} else if (m->from != NULL && m->from[0] != '\0') {
 		key = addr_domain(m->from);
 	}
 	if (key != NULL && *key != '\0') {
-		acct = map_lookup(imp, key);
+		acct = pf_map_lookup(imp, key);
 		if (acct == NULL && !imp->have_map)
 			acct = key;
 		if (acct != NULL)
@@ -396,7 +212,7 @@ msg_drop(struct pf_import *imp, struct pf_msg *m)
 {
 	if (m->orphan && !m->written)
 		imp->stats->unowned++;
-	msg_free(imp, m);
+	pf_msg_free(imp, m);
 }
 
 static int
@@ -433,7 +249,7 @@ do_delivery(struct pf_import *imp, const struct pf_line *pl)
 		imp->stats->skipped++;
 		return STORE_OK;
 	}
-	if ((m = msg_get(imp, pl->qid)) == NULL)
+	if ((m = pf_msg_get(imp, pl->qid)) == NULL)
 		return STORE_EDB;
 	if ((r = msg_flush(imp, m, 1)) == STORE_EDB)
 		return r;
@@ -553,7 +369,7 @@ do_cleanup(struct pf_msg *m, const char *text)
 			char *mid = xmalloc(strlen(val) + 3);
 
 			snprintf(mid, strlen(val) + 3, "<%s>", val);
-			set_str(&m->mid, mid);
+			pf_set_str(&m->mid, mid);
 			free(mid);
 			m->dirty = 1;
 		}
@@ -606,13 +422,13 @@ import_parsed(struct pf_import *imp, struct pf_line *pl)
 		imp->stats->skipped++;
 		return STORE_OK;
 	}
-	if ((m = msg_get(imp, pl->qid)) == NULL)
+	if ((m = pf_msg_get(imp, pl->qid)) == NULL)
 		return STORE_EDB;
 	if (strcmp(sv, "smtpd") == 0 && strncmp(t, "client=", 7) == 0) {
 		if (m->first_at == 0)
 			m->first_at = pl->at;
 		if (pf_field(t, "sasl_username", val, sizeof(val)) && m->sasl == NULL)
-			set_str(&m->sasl, val);
+			pf_set_str(&m->sasl, val);
 		m->dirty = 1;
 		return STORE_OK;
 	}
@@ -635,7 +451,7 @@ import_parsed(struct pf_import *imp, struct pf_line *pl)
 			pf_field(t, "from", val, sizeof(val));
 			if (!m->have_from) {
 				m->have_from = 1;
-				set_str(&m->from, val);
+				pf_set_str(&m->from, val);
 				m->dirty = 1;
 			}
 			if (strstr(t, ", status=expired") != NULL)
@@ -753,7 +569,7 @@ pf_import_new(struct store *st, const struct pf_options *o, char *err, size_t er
 	imp->buckets = xcalloc(imp->nbuckets, sizeof(*imp->buckets));
 	imp->convs = pf_convs_new(1024);
 	if (o->account_map != NULL && *o->account_map != '\0' &&
-	    map_load(imp, o->account_map, err, errlen) < 0) {
+	    pf_map_load(imp, o->account_map, err, errlen) < 0) {
 		pf_import_free(&imp);
 		return NULL;
 	}
@@ -768,7 +584,7 @@ pf_import_free(struct pf_import **ip)
 	if (imp == NULL)
 		return;
 	while (imp->lru_head != NULL)
-		msg_free(imp, imp->lru_head);
+		pf_msg_free(imp, imp->lru_head);
 	free(imp->buckets);
 	for (size_t i = 0; i < imp->nmap; i++) {
 		free(imp->map[i].key);
@@ -847,82 +663,3 @@ pf_import_finish(struct pf_import *imp, struct import_stats *stats, char *err, s
 	return IMPORT_OK;
 }
 
-/* ---- carry-over state for followers ------------------------------------ */
-
-/* The queue IDs whose records are not in the store yet (their account is
- * not known so far), as JSON; everything else is in the store already.
- * Caller frees. */
-char *
-pf_import_state_save(struct pf_import *imp)
-{
-	json_t *o = json_object(), *a = json_array();
-	char *s;
-
-	for (struct pf_msg *m = imp->lru_head; m != NULL; m = m->lnext) {
-		json_t *e;
-
-		if (m->written || m->reused)
-			continue;
-		e = json_object();
-		json_object_set_new(e, "q", json_string(m->qid));
-		json_object_set_new(e, "t", json_integer(m->first_at));
-		if (m->sasl)
-			json_object_set_new(e, "s", json_string(m->sasl));
-		if (m->have_from)
-			json_object_set_new(e, "f", json_string(m->from ? m->from : ""));
-		if (m->mid)
-			json_object_set_new(e, "m", json_string(m->mid));
-		if (m->subject)
-			json_object_set_new(e, "j", json_string(m->subject));
-		json_array_append_new(a, e);
-	}
-	json_object_set_new(o, "v", json_integer(1));
-	json_object_set_new(o, "open", a);
-	s = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	return s ? s : xstrdup("{}");
-}
-
-static const char *
-jstr(json_t *o, const char *k)
-{
-	json_t *v = json_object_get(o, k);
-
-	return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
-/* Restores what pf_import_state_save wrote; bad state is ignored (0) or
- * reported as -1. */
-int
-pf_import_state_load(struct pf_import *imp, const char *state)
-{
-	json_t *o, *a, *e;
-	size_t i;
-
-	if (state == NULL || *state == '\0')
-		return 0;
-	o = json_loads(state, 0, NULL);
-	if (o == NULL)
-		return -1;
-	a = json_object_get(o, "open");
-	json_array_foreach(a, i, e) {
-		const char *q = jstr(e, "q");
-		struct pf_msg *m;
-
-		if (q == NULL || !pf_is_queue_id(q, strlen(q)))
-			continue;
-		if ((m = msg_get(imp, q)) == NULL)
-			break;
-		m->first_at = json_integer_value(json_object_get(e, "t"));
-		set_str(&m->sasl, jstr(e, "s"));
-		if (jstr(e, "f") != NULL) {
-			m->have_from = 1;
-			set_str(&m->from, jstr(e, "f"));
-		}
-		set_str(&m->mid, jstr(e, "m"));
-		set_str(&m->subject, jstr(e, "j"));
-		m->dirty = 1;
-	}
-	json_decref(o);
-	return 0;
-}

@@ -80,6 +80,66 @@ int pf_valid_dsn(const char *s);
  * not UTF-8 are read as Latin-1.  Caller frees; never NULL. */
 char *pf_decode_header(const char *s, size_t maxlen);
 
+/* ---- the importer's state (import_postfix.c, postfix_state.c) --------- */
+
+#define PF_MAX_FIELD 998		/* sender, Message-ID, SASL name ... */
+
+struct pf_msg {
+	char qid[PF_MAX_QID];
+	int64_t first_at;		/* submission (smtpd/pickup line); 0 unknown */
+	char *sasl, *from, *mid, *subject, *account;
+	unsigned have_from : 1, dirty : 1, written : 1, looked_up : 1, orphan : 1;
+	unsigned checked : 1, reused : 1;	/* queue ID reuse check done / found */
+	struct pf_msg *hnext;
+	struct pf_msg *lprev, *lnext;	/* LRU: head = least recently seen */
+};
+
+struct map_entry {
+	char *key, *account;
+};
+
+struct pf_import {
+	struct store *st;
+	int account_from;
+	struct map_entry *map;
+	size_t nmap;
+	int have_map;
+	struct pf_msg **buckets;
+	size_t nbuckets, nmsgs, max_open;
+	struct pf_msg *lru_head, *lru_tail;
+	struct pf_convs *convs;
+	struct pf_year year;
+	long in_batch;
+	long garbage_reported;
+	char line[PF_MAX_LINE + 1];
+	/* the line being imported, for reports */
+	const char *name;
+	long lineno;
+	struct import_stats *stats;	/* never NULL: nullstats between calls */
+	struct import_stats nullstats;
+	import_report_fn *report;
+	void *ctx;
+};
+
+/* Account map ("key account" lines), sorted for bsearch. */
+int pf_map_load(struct pf_import *imp, const char *path, char *err, size_t errlen);
+/* The account of a key (case-insensitive), or NULL. */
+const char *pf_map_lookup(const struct pf_import *imp, const char *key);
+
+/* The queue-ID table. */
+size_t pf_qid_hash(const char *s);
+void pf_lru_unlink(struct pf_import *imp, struct pf_msg *m);
+void pf_lru_append(struct pf_import *imp, struct pf_msg *m);
+struct pf_msg *pf_msg_find(struct pf_import *imp, const char *qid);
+/* Unlinks and frees one entry. */
+void pf_msg_free(struct pf_import *imp, struct pf_msg *m);
+/* The entry of `qid`, created if new; when the table is full the least
+ * recently seen entry is written and dropped first (import_postfix.c).
+ * NULL only on a store failure. */
+struct pf_msg *pf_msg_get(struct pf_import *imp, const char *qid);
+/* Sets *dst to a bounded, sanitised copy of v unless *dst is set. */
+void pf_set_str(char **dst, const char *v);
+
 /* ---- the importer's line interface (import_postfix.c) ------------------ */
 
 /* One log line into the store (a transaction is opened if none is, and

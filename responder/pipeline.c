@@ -58,6 +58,7 @@ pipeline_free(struct pipeline **pp)
 	if (!pp || !*pp)
 		return;
 	templates_free(&(*pp)->tpl);
+	sandbox_shutdown();
 	free(*pp);
 	*pp = NULL;
 }

@@ -1,9 +1,11 @@
 /*
  * sandbox.h - parsing a complaint without trusting libetpan: a cheap
  * pre-scan (prescan.c) that refuses what is known to break the parser, then
- * the parse itself in a forked child under setrlimit (CPU seconds, address
- * space, stack) and a wall-clock timeout, its result coming back as capped
- * JSON over a pipe (sandbox.c).
+ * the parse itself in a forked worker process under setrlimit (CPU seconds
+ * per complaint, address space, stack) and a wall-clock timeout per
+ * complaint, its result coming back as capped JSON over a pipe (sandbox.c).
+ * The worker is kept for the next complaints and replaced after any
+ * failure.  One worker per process: not for concurrent use by threads.
  *
  * SECURITY: the child may crash, loop or exhaust memory; the parent only
  * ever reads at most SANDBOX_MAX_OUTPUT bytes from it, validates what it
@@ -55,6 +57,10 @@ int prescan_nested(const char *raw, size_t len);
 enum sandbox_status sandbox_parse(const char *raw, size_t len, const struct parse_limits *lim,
 				  int in_process, struct complaint *out,
 				  char *why, size_t whylen);
+
+/* Stops the parser worker (it is started on first use and kept for the
+ * next complaints); pipeline_free() calls it.  Safe to call any time. */
+void sandbox_shutdown(void);
 
 /* The forked, limited parse alone, without the pre-scan (tests use it to
  * show that a parser crash, loop or blow-up never reaches the caller). */

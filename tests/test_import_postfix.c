@@ -1,10 +1,10 @@
 /*
- * test_import_postfix.c - the Postfix log importer: line parsing (both
- * timestamp forms, year rollover, prefixes, queue IDs), delivery lines,
- * replies, RFC 2047 subjects, correlation into the store (fixtures in
- * tests/fixtures/postfix/), interleaving with a small state cap, garbage,
- * .gz input, idempotence, and follow mode across growth, rotation,
- * copytruncate and restart.
+ * test_import_postfix.c - the Postfix log importer into the store:
+ * correlation by queue ID (fixtures in tests/fixtures/postfix/), accounts,
+ * transcripts, expiry, logs that start mid-flight, reused queue IDs,
+ * interleaving through a small state cap, garbage, cut and mangled lines,
+ * .gz input, idempotence.  Parsing alone: test_postfix_parse.c; follow
+ * mode: test_postfix_follow.c.
  */
 #include "tests/testutil.h"
 #include "store/import.h"
@@ -141,177 +141,11 @@ count(struct fx *f, const char *what)
 	return n;
 }
 
-/* ---- pure parsing ------------------------------------------------------ */
 
-static void
-test_syslog_traditional(void **state)
-{
-	struct pf_year y = { .ref = utc("2026-11-30T00:00:00Z") };
-	struct pf_line pl;
-	char l1[] = "Nov 20 09:14:02 relay postfix/smtp[1400]: 3F2A1B0C9D: to=<a@b.example>, status=sent (ok)";
-	char l2[] = "Nov  5 01:02:03.123456 relay postfix-out/submission/smtpd[77]: connect from x[1.2.3.4]";
-	char l3[] = "Nov 20 09:14:02 relay postfix/qmgr[9]: 3F2A1B0C9D: removed";
-	char l4[] = "Nov 20 09:14:02 relay dovecot: imap-login: Login";
-	char l5[] = "Nov 20 25:14:02 relay postfix/smtp[1]: x";
-	char l6[] = "hello world";
-	char l7[] = "";
-	char l8[] = "Nov 20 09:14:02 relay postfix/smtpd[1201]: NOQUEUE: reject: RCPT from x";
 
-	(void)state;
-	assert_int_equal(pf_parse_syslog(l1, &y, &pl), PF_PARSE_OK);
-	assert_int_equal(pl.at, utc("2026-11-20T09:14:02Z"));
-	assert_string_equal(pl.service, "smtp");
-	assert_int_equal(pl.pid, 1400);
-	assert_string_equal(pl.qid, "3F2A1B0C9D");
-	assert_string_equal(pl.text, "to=<a@b.example>, status=sent (ok)");
 
-	assert_int_equal(pf_parse_syslog(l2, &y, &pl), PF_PARSE_OK);
-	assert_int_equal(pl.at, utc("2026-11-05T01:02:03Z"));
-	assert_string_equal(pl.service, "smtpd");
-	assert_null(pl.qid);
-	assert_string_equal(pl.text, "connect from x[1.2.3.4]");
 
-	assert_int_equal(pf_parse_syslog(l3, &y, &pl), PF_PARSE_OK);
-	assert_string_equal(pl.text, "removed");
-	assert_int_equal(pf_parse_syslog(l4, &y, &pl), PF_PARSE_OTHER);
-	assert_int_equal(pf_parse_syslog(l5, &y, &pl), PF_PARSE_GARBAGE);
-	assert_int_equal(pf_parse_syslog(l6, &y, &pl), PF_PARSE_GARBAGE);
-	assert_int_equal(pf_parse_syslog(l7, &y, &pl), PF_PARSE_GARBAGE);
-	assert_int_equal(pf_parse_syslog(l8, &y, &pl), PF_PARSE_OK);
-	assert_null(pl.qid);
-}
 
-static void
-test_syslog_iso(void **state)
-{
-	struct pf_year y = { 0 };
-	struct pf_line pl;
-	char l1[] = "2026-11-20T09:14:02.123456+00:00 relay postfix/qmgr[9]: 4XbQ1m0vG7z1aa: removed";
-	char l2[] = "2026-11-20T10:14:02+0100 relay postfix/qmgr[9]: 4XbQ1m0vG7z1aa: removed";
-	char l3[] = "2026-11-20T09:14:02Z relay postfix/qmgr: 4XbQ1m0vG7z1aa: removed";
-	char l4[] = "2026-11-20T09:14:02 relay postfix/qmgr[9]: 4XbQ1m0vG7z1aa: removed";
-	char l5[] = "2026-11-20T08:14:02.5-01:00 relay postfix/qmgr[9]: 4XbQ1m0vG7z1aa: removed";
-
-	(void)state;
-	assert_int_equal(pf_parse_syslog(l1, &y, &pl), PF_PARSE_OK);
-	assert_int_equal(pl.at, utc("2026-11-20T09:14:02Z"));
-	assert_string_equal(pl.qid, "4XbQ1m0vG7z1aa");
-	assert_int_equal(pf_parse_syslog(l2, &y, &pl), PF_PARSE_OK);
-	assert_int_equal(pl.at, utc("2026-11-20T09:14:02Z"));
-	assert_int_equal(pf_parse_syslog(l3, &y, &pl), PF_PARSE_OK);
-	assert_int_equal(pl.pid, -1);
-	assert_int_equal(pl.at, utc("2026-11-20T09:14:02Z"));
-	/* no zone: refused rather than guessed */
-	assert_int_equal(pf_parse_syslog(l4, &y, &pl), PF_PARSE_GARBAGE);
-	assert_int_equal(pf_parse_syslog(l5, &y, &pl), PF_PARSE_OK);
-	assert_int_equal(pl.at, utc("2026-11-20T09:14:02Z"));
-}
-
-static void
-test_year_rollover(void **state)
-{
-	struct pf_year y = { .ref = utc("2027-01-05T12:00:00Z") };
-	struct pf_year y2 = { .ref = utc("2026-06-01T12:00:00Z") };
-	struct pf_line pl;
-	char l1[] = "Dec 31 23:59:59 h postfix/qmgr[1]: ABCDEF12345: removed";
-	char l2[] = "Jan  1 00:00:01 h postfix/qmgr[1]: ABCDEF12345: removed";
-	char l3[] = "Jan  2 00:00:01 h postfix/qmgr[1]: ABCDEF12345: removed";
-	char l4[] = "May 30 10:00:00 h postfix/qmgr[1]: ABCDEF12345: removed";
-
-	(void)state;
-	/* the file changed in January 2027, the log starts in December */
-	assert_int_equal(pf_parse_syslog(l1, &y, &pl), PF_PARSE_OK);
-	assert_int_equal(pl.at, utc("2026-12-31T23:59:59Z"));
-	assert_int_equal(pf_parse_syslog(l2, &y, &pl), PF_PARSE_OK);
-	assert_int_equal(pl.at, utc("2027-01-01T00:00:01Z"));
-	assert_int_equal(pf_parse_syslog(l3, &y, &pl), PF_PARSE_OK);
-	assert_int_equal(pl.at, utc("2027-01-02T00:00:01Z"));
-	/* a month not after the reference's stays in its year */
-	assert_int_equal(pf_parse_syslog(l4, &y2, &pl), PF_PARSE_OK);
-	assert_int_equal(pl.at, utc("2026-05-30T10:00:00Z"));
-}
-
-static void
-test_queue_ids(void **state)
-{
-	(void)state;
-	assert_true(pf_is_queue_id("3F2A1B0C9D", 10));
-	assert_true(pf_is_queue_id("4XbQ1m0vG7z1aa", 14));
-	assert_true(pf_is_queue_id("4jcr9s5cghz1bXyB", 16));
-	assert_false(pf_is_queue_id("NOQUEUE", 7));
-	assert_false(pf_is_queue_id("warning", 7));
-	assert_false(pf_is_queue_id("statistics", 10));
-	assert_false(pf_is_queue_id("ABC", 3));
-	assert_false(pf_is_queue_id("4XbQ1m0vG7-1aa", 14));
-}
-
-static void
-test_delivery_line(void **state)
-{
-	struct pf_delivery d;
-	char reply[256];
-
-	(void)state;
-	assert_int_equal(pf_parse_delivery("to=<bob@n.example>, orig_to=<b@n.example>, "
-	    "relay=mx.n.example[192.0.2.1]:25, conn_use=2, delay=1.2, delays=0.1/0/0.6/0.5, "
-	    "dsn=4.7.1, status=deferred (host mx.n.example[192.0.2.1] said: 451 4.7.1 "
-	    "Greylisted (see (x)) (in reply to RCPT TO command))", &d), 0);
-	assert_string_equal(d.to, "bob@n.example");
-	assert_string_equal(d.orig_to, "b@n.example");
-	assert_string_equal(d.relay, "mx.n.example[192.0.2.1]:25");
-	assert_string_equal(d.mx_host, "mx.n.example");
-	assert_string_equal(d.mx_ip, "192.0.2.1");
-	assert_string_equal(d.delay, "1.2");
-	assert_string_equal(d.delays, "0.1/0/0.6/0.5");
-	assert_string_equal(d.dsn, "4.7.1");
-	assert_string_equal(d.status, "deferred");
-	pf_reply_text(d.detail, d.detail_len, reply, sizeof(reply));
-	assert_string_equal(reply, "451 4.7.1 Greylisted (see (x))");
-	assert_int_equal(pf_reply_code(reply), 451);
-
-	assert_int_equal(pf_parse_delivery("to=<a@b.example>, relay=none, delay=0, "
-	    "delays=0/0/0/0, dsn=5.4.4, status=bounced (Host or domain name not found. "
-	    "Name service error for name=b.example type=A: Host not found)", &d), 0);
-	assert_string_equal(d.mx_host, "");
-	assert_string_equal(d.mx_ip, "");
-	pf_reply_text(d.detail, d.detail_len, reply, sizeof(reply));
-	assert_string_equal(reply, "Host or domain name not found. Name service error for "
-			    "name=b.example type=A: Host not found");
-	assert_int_equal(pf_reply_code(reply), 0);
-
-	assert_int_equal(pf_parse_delivery("to=<a@b.example>, relay=local, delay=0, dsn=2.0.0, "
-	    "status=sent (delivered to mailbox)", &d), 0);
-	assert_string_equal(d.mx_host, "local");
-	assert_int_equal(pf_parse_delivery("from=<a@b.example>, size=1", &d), -1);
-	assert_int_equal(pf_parse_delivery("to=<a@b.example>, relay=local", &d), -1);
-	assert_true(pf_valid_dsn("5.1.10"));
-	assert_false(pf_valid_dsn("5.1"));
-	assert_false(pf_valid_dsn("x"));
-}
-
-static void
-test_subject_decoding(void **state)
-{
-	static const struct { const char *in, *out; } cases[] = {
-		{ "=?UTF-8?Q?Invoice_1042_=E2=80=93_November?=", "Invoice 1042 \xe2\x80\x93 November" },
-		{ "=?ISO-8859-1?B?UmU6IEFuZnJhZ2Ugw7xiZXI=?= =?ISO-8859-1?Q?_Lieferung?=",
-		  "Re: Anfrage \xc3\x83\xc2\xbc" "ber Lieferung" },
-		{ "=?utf-8?b?w7xiZXI=?=", "\xc3\xbc" "ber" },
-		{ "plain text", "plain text" },
-		{ "=?x-unknown?Q?abc?=", "=?x-unknown?Q?abc?=" },
-		{ "=?UTF-8?Q?broken", "=?UTF-8?Q?broken" },
-		{ "caf\xe9", "caf\xc3\xa9" },
-		{ "a\tb\x01" "c", "a\tb c" },
-	};
-
-	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char *d = pf_decode_header(cases[i].in, 4096);
-
-		assert_string_equal(d, cases[i].out);
-		free(d);
-	}
-}
 
 /* ---- import into the store ----------------------------------------------- */
 
@@ -817,139 +651,14 @@ test_import_cut_and_mangled_lines(void **state)
 	assert_true(s.lines > 5000);
 }
 
-/* ---- follow ---------------------------------------------------------------- */
 
-static void
-append(const char *path, const char *text)
-{
-	FILE *fp = fopen(path, "a");
 
-	assert_non_null(fp);
-	fputs(text, fp);
-	fclose(fp);
-}
 
-static const char *
-fline(char *buf, size_t n, const char *qid, int k)
-{
-	snprintf(buf, n,
-	    "Nov 25 10:00:%02d relay postfix/smtpd[1]: %s: client=c[192.0.2.1], sasl_method=PLAIN, sasl_username=acme-billing\n"
-	    "Nov 25 10:00:%02d relay postfix/qmgr[2]: %s: from=<billing@acme.example>, size=1, nrcpt=1 (queue active)\n"
-	    "Nov 25 10:00:%02d relay postfix/smtp[3]: %s: to=<r%d@n.example>, relay=mx[192.0.2.9]:25, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 ok)\n",
-	    k, qid, k, qid, k, qid, k);
-	return buf;
-}
-
-static long
-step(struct pf_follow *fo, struct import_stats *s)
-{
-	char err[512];
-	long n = pf_follow_step(fo, 0, s, silent, NULL, err, sizeof(err));
-
-	assert_true(n >= 0);
-	return n;
-}
-
-static void
-test_follow_rotation_restart(void **state)
-{
-	struct fx *f = *state;
-	struct pf_options o = map_options();
-	char path[600], rotated[620], b[1200], err[512];
-	struct import_stats s;
-	struct pf_follow *fo;
-
-	snprintf(path, sizeof(path), "%s/mail.log", f->dir);
-	snprintf(rotated, sizeof(rotated), "%s.1", path);
-	memset(&s, 0, sizeof(s));
-	/* the file does not exist yet: waited for */
-	fo = pf_follow_open(f->st, path, &o, err, sizeof(err));
-	assert_non_null(fo);
-	assert_int_equal(step(fo, &s), 0);
-
-	append(path, fline(b, sizeof(b), "AA00000001", 1));
-	assert_int_equal(step(fo, &s), 3);
-	assert_int_equal(count(f, "attempts"), 1);
-	/* a half-written line waits for its end */
-	append(path, "Nov 25 10:00:02 relay postfix/smtpd[1]: AA00000002: client=c[192.0.2.1], sasl_");
-	assert_int_equal(step(fo, &s), 0);
-	append(path, "method=PLAIN, sasl_username=acme-billing\n");
-	assert_int_equal(step(fo, &s), 1);
-	/* restart in the middle of a message: its start is carried over */
-	pf_follow_close(&fo);
-	fo = pf_follow_open(f->st, path, &o, err, sizeof(err));
-	assert_non_null(fo);
-	assert_int_equal(step(fo, &s), 0);
-	append(path, "Nov 25 10:00:02 relay postfix/qmgr[2]: AA00000002: from=<billing@acme.example>, size=1, nrcpt=1 (queue active)\n"
-	       "Nov 25 10:00:02 relay postfix/smtp[3]: AA00000002: to=<r2@n.example>, relay=mx[192.0.2.9]:25, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 ok)\n");
-	assert_int_equal(step(fo, &s), 2);
-	assert_int_equal(count(f, "attempts"), 2);
-
-	/* rename + new file: the rest of the old file first, then the new one */
-	append(path, fline(b, sizeof(b), "AA00000003", 3));
-	assert_int_equal(rename(path, rotated), 0);
-	append(path, fline(b, sizeof(b), "AA00000004", 4));
-	assert_int_equal(step(fo, &s), 6);
-	assert_int_equal(count(f, "attempts"), 4);
-	/* the writer has not reopened its log yet: a late line in the old file */
-	append(rotated, "Nov 25 10:00:04 relay postfix/smtp[3]: AA00000003: to=<late@n.example>, relay=mx[192.0.2.9]:25, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 ok)\n");
-	assert_int_equal(step(fo, &s), 1);
-	assert_int_equal(count(f, "attempts"), 5);
-
-	/* copytruncate: the file shrinks under us */
-	{
-		FILE *fp = fopen(path, "w");
-
-		assert_non_null(fp);
-		fclose(fp);
-	}
-	append(path, fline(b, sizeof(b), "AA00000005", 5));
-	assert_int_equal(step(fo, &s), 3);
-	assert_int_equal(count(f, "attempts"), 6);
-
-	/* truncated and grown past the old offset between two steps */
-	{
-		FILE *fp = fopen(path, "w");
-
-		assert_non_null(fp);
-		fputs(fline(b, sizeof(b), "AA00000006", 6), fp);
-		fputs(fline(b, sizeof(b), "AA00000007", 7), fp);
-		fclose(fp);
-	}
-	assert_int_equal(step(fo, &s), 6);
-	assert_int_equal(count(f, "attempts"), 8);
-	pf_follow_close(&fo);
-
-	/* rotated while nobody followed: <path>.1 is finished first */
-	append(path, fline(b, sizeof(b), "AA00000008", 8));
-	assert_int_equal(rename(path, rotated), 0);
-	append(path, fline(b, sizeof(b), "AA00000009", 9));
-	fo = pf_follow_open(f->st, path, &o, err, sizeof(err));
-	assert_non_null(fo);
-	assert_int_equal(step(fo, &s), 6);
-	assert_int_equal(count(f, "attempts"), 10);
-	/* a restart at the end reads nothing again */
-	pf_follow_close(&fo);
-	fo = pf_follow_open(f->st, path, &o, err, sizeof(err));
-	assert_non_null(fo);
-	assert_int_equal(step(fo, &s), 0);
-	pf_follow_close(&fo);
-	assert_int_equal(count(f, "attempts"), 10);
-	assert_int_equal(count(f, "messages"), 9);
-	assert_int_equal(s.rejected, 0);
-	assert_int_equal(s.unchanged, 0);	/* no line was imported twice */
-}
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_syslog_traditional),
-		cmocka_unit_test(test_syslog_iso),
-		cmocka_unit_test(test_year_rollover),
-		cmocka_unit_test(test_queue_ids),
-		cmocka_unit_test(test_delivery_line),
-		cmocka_unit_test(test_subject_decoding),
 		cmocka_unit_test_setup_teardown(test_import_basic, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_import_idempotent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_import_iso_long_ids, setup, teardown),
@@ -962,7 +671,6 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_import_interleaved_capped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_import_gz_and_garbage, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_import_cut_and_mangled_lines, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_follow_rotation_restart, setup, teardown),
 	};
 
 	/* traditional stamps are local time: pin it */

@@ -38,11 +38,11 @@ tu_rmtree(const char *dir)
 char *
 tu_write_file(const char *dir, const char *name, const char *data, int mode)
 {
-	char *path = xmalloc(strlen(dir) + strlen(name) + 2);
+	size_t plen = strlen(dir) + strlen(name) + 2, n = strlen(data);
+	char *path = xmalloc(plen);
 	int fd;
-	size_t n = strlen(data);
 
-	sprintf(path, "%s/%s", dir, name);	/* sized above */
+	snprintf(path, plen, "%s/%s", dir, name);
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
 	if (fd < 0 || write(fd, data, n) != (ssize_t)n)
 		abort();

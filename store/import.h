@@ -103,8 +103,9 @@ struct pf_follow;
 struct pf_follow *pf_follow_open(struct store *st, const char *path,
 				 const struct pf_options *o, char *err, size_t errlen);
 /* Reads what is there.  Returns the number of lines read (0: nothing new),
- * or IMPORT_ENOFILE / IMPORT_EDB with err set (the follower stays usable
- * after IMPORT_ENOFILE). */
+ * or IMPORT_ENOFILE / IMPORT_EDB with err set.  The follower stays usable
+ * after either: after IMPORT_EDB the step's records were rolled back and
+ * the next step starts again from the last committed position. */
 long pf_follow_step(struct pf_follow *f, long max_lines, struct import_stats *stats,
 		    import_report_fn *report, void *ctx, char *err, size_t errlen);
 /* Byte offset in the current file (for tests and status lines). */

@@ -66,6 +66,12 @@ struct pf_follow {
 	struct rd old;
 	time_t old_until;
 	int draining;			/* reading `old` (swapped into cur) */
+	/* After a store failure the records of the step were rolled back:
+	 * the next step starts again from the stored position with a fresh
+	 * importer (kept options: account_from, map path). */
+	int need_restore;
+	struct pf_options opts;
+	char *map;
 };
 
 static void
@@ -283,6 +289,9 @@ pf_follow_open(struct store *st, const char *path, const struct pf_options *o,
 	f->path = xstrdup(path);
 	f->cur.buf = xmalloc(RD_BUFSIZE);
 	f->old.fd = -1;
+	f->opts = *o;
+	f->map = o->account_map ? xstrdup(o->account_map) : NULL;
+	f->opts.account_map = f->map;
 	f->imp = pf_import_new(st, o, err, errlen);
 	if (f->imp == NULL || restore(f, err, errlen) < 0) {
 		pf_follow_close(&f);
@@ -398,6 +407,17 @@ pf_follow_step(struct pf_follow *f, long max_lines, struct import_stats *stats,
 
 	if (max_lines <= 0)
 		max_lines = 100000;
+	if (f->need_restore) {
+		struct pf_import *imp = pf_import_new(st, &f->opts, err, errlen);
+
+		if (imp == NULL)
+			return IMPORT_ENOFILE;	/* the map file went away */
+		pf_import_free(&f->imp);
+		f->imp = imp;
+		if (restore(f, err, errlen) < 0)
+			return IMPORT_EDB;
+		f->need_restore = 0;
+	}
 	if (pf_import_begin(f->imp) < 0)
 		goto db;
 	if (f->old.fd >= 0) {
@@ -439,7 +459,14 @@ pf_follow_step(struct pf_follow *f, long max_lines, struct import_stats *stats,
 	return total;
 db:
 	snprintf(err, errlen, "%s: store: %s", f->path, store_errmsg(st));
+	/* a statement left mid-way would keep the transaction from ending */
+	for (int i = 0; i < STORE_MAX_STMTS; i++)
+		if (st->stmts[i] != NULL)
+			sqlite3_reset(st->stmts[i]);
 	store_rollback(st);
+	close_file(f);
+	rd_close(&f->old);
+	f->need_restore = 1;
 	return IMPORT_EDB;
 }
 
@@ -462,6 +489,7 @@ pf_follow_close(struct pf_follow **fp)
 	free(f->path);
 	free(f->cur.buf);
 	free(f->old.buf);
+	free(f->map);
 	free(f);
 	*fp = NULL;
 }

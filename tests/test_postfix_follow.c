@@ -9,6 +9,7 @@
 #include "store/import.h"
 #include "common/xalloc.h"
 
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,7 +105,8 @@ step(struct pf_follow *fo, struct import_stats *s)
 	char err[512];
 	long n = pf_follow_step(fo, 0, s, silent, NULL, err, sizeof(err));
 
-	assert_true(n >= 0);
+	if (n < 0)
+		fail_msg("step: %ld %s", n, err);
 	return n;
 }
 
@@ -198,11 +200,57 @@ test_follow_rotation_restart(void **state)
 	assert_int_equal(s.unchanged, 0);	/* no line was imported twice */
 }
 
+static void
+db_exec(struct fx *f, const char *sql)
+{
+	char path[600];
+	sqlite3 *db;
+
+	snprintf(path, sizeof(path), "%s/store.db", f->dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+/* A store failure in a step rolls its records back; the next step starts
+ * again from the last committed position: nothing lost, nothing twice. */
+static void
+test_follow_store_failure(void **state)
+{
+	struct fx *f = *state;
+	struct pf_options o = map_options();
+	char path[600], b[1200], err[512];
+	struct import_stats s;
+	struct pf_follow *fo;
+
+	snprintf(path, sizeof(path), "%s/mail.log", f->dir);
+	memset(&s, 0, sizeof(s));
+	append(path, fline(b, sizeof(b), "AB00000001", 1));
+	fo = pf_follow_open(f->st, path, &o, err, sizeof(err));
+	assert_non_null(fo);
+	assert_int_equal(step(fo, &s), 3);
+	append(path, fline(b, sizeof(b), "AB00000002", 2));
+	db_exec(f, "CREATE TRIGGER fail_pos BEFORE UPDATE ON import_positions"
+		" BEGIN SELECT RAISE(ABORT, 'disk on fire'); END;");
+	assert_int_equal(pf_follow_step(fo, 0, &s, silent, NULL, err, sizeof(err)), IMPORT_EDB);
+	assert_non_null(strstr(err, "disk on fire"));
+	assert_int_equal(count(f, "attempts"), 1);
+	db_exec(f, "DROP TRIGGER fail_pos");
+	assert_int_equal(step(fo, &s), 3);
+	assert_int_equal(count(f, "attempts"), 2);
+	assert_int_equal(step(fo, &s), 0);
+	pf_follow_close(&fo);
+	assert_int_equal(count(f, "attempts"), 2);
+	assert_int_equal(count(f, "messages"), 2);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_follow_rotation_restart, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_follow_store_failure, setup, teardown),
 	};
 
 	setenv("TZ", "UTC", 1);

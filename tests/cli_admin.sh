@@ -92,6 +92,19 @@ lines = open(sys.argv[1]).read().splitlines()
 cols = {re.search(r' (OUTCOME|found|not_found|ignored|unauthorized) ', l).start() for l in lines}
 sys.exit(0 if len(cols) == 1 and len(lines) == 5 else 1)" "$OUT" || fail "log: OUTCOME column not aligned"
 
+# On a terminal (script(1) gives it one) the outcome is coloured, unless
+# NO_COLOR is set; peer text stays cleaned either way.
+if command -v script >/dev/null; then
+  run script -qc "$(printf '%q ' "${R[@]}") log" /dev/null
+  CHECK_COUNT=$((CHECK_COUNT + 1))
+  grep -q $'\x1b\[32mfound\x1b\[0m' "$OUT" || fail "log on a tty: no colour"
+  CHECK_COUNT=$((CHECK_COUNT + 1))
+  ! grep -qF 'example'$'\x1b' "$OUT" || fail "log on a tty: the requester's escape sequence passed"
+  run env NO_COLOR=1 script -qc "$(printf '%q ' "${R[@]}") log" /dev/null
+  CHECK_COUNT=$((CHECK_COUNT + 1))
+  ! grep -q $'\x1b' "$OUT" || fail "log on a tty with NO_COLOR: escape sequences"
+fi
+
 run "${R[@]}" log --json
 expect_status 0 "log --json"
 pycheck '[o["id"] for o in L] == [4, 3, 2, 1]' "log --json: ids newest first"

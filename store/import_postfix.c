@@ -210,7 +210,7 @@ msg_flush(struct pf_import *imp, struct pf_msg *m, int need)
 static void
 msg_drop(struct pf_import *imp, struct pf_msg *m)
 {
-	if (m->orphan && !m->written)
+	if (m->orphan && !m->written && !m->notice)
 		imp->stats->unowned++;
 	pf_msg_free(imp, m);
 }
@@ -459,7 +459,17 @@ import_parsed(struct pf_import *imp, struct pf_line *pl)
 			return STORE_OK;
 		}
 	}
-	imp->stats->skipped++;	/* bounce notices, warnings, ... */
+	if (strcmp(sv, "bounce") == 0 && (t = strstr(t, " notification: ")) != NULL) {
+		/* "sender non-delivery notification: NEWQID": the notice is the
+		 * relay's own mail, not a customer's without an account */
+		struct pf_msg *n;
+
+		t += 15;
+		if (pf_is_queue_id(t, strlen(t)) && (n = pf_msg_get(imp, t)) != NULL)
+			n->notice = 1;
+		return STORE_OK;
+	}
+	imp->stats->skipped++;	/* warnings, ... */
 	return STORE_OK;
 }
 

@@ -90,6 +90,7 @@ struct pf_msg {
 	char *sasl, *from, *mid, *subject, *account;
 	unsigned have_from : 1, dirty : 1, written : 1, looked_up : 1, orphan : 1;
 	unsigned checked : 1, reused : 1;	/* queue ID reuse check done / found */
+	unsigned notice : 1;		/* a bounce/DSN notice of the relay itself */
 	struct pf_msg *hnext;
 	struct pf_msg *lprev, *lnext;	/* LRU: head = least recently seen */
 };

@@ -181,9 +181,12 @@ reload(struct daemon *d, const char *config_path, struct settings *s, struct pf_
 			log_error("reload: %s", errs.v[i]);
 		log_error("reload: %s has errors; keeping the configuration in effect", config_path);
 		config_errors_free(&errs);
+		config_free(&ns);	/* config_load initialised it even on error */
 		sdnotify_ready();
 		return;
 	}
+	/* A trial pipeline proves the templates load; it borrows `ns`, which
+	 * lives on this stack, so it is freed before the swap. */
 	pl = pipeline_new(&ns, d->st, err, sizeof(err));
 	if (pl == NULL) {
 		log_error("reload: templates: %s; keeping the configuration in effect", err);
@@ -191,15 +194,26 @@ reload(struct daemon *d, const char *config_path, struct settings *s, struct pf_
 		sdnotify_ready();
 		return;
 	}
+	pipeline_free(&pl);
 	if (strcmp(ns.store_path, s->store_path) != 0)
 		log_warn("reload: [store] path changed; it takes effect at the next start");
-	/* The sessions borrow the old settings: close them first. */
+	/* The sessions and the pipeline borrow the old settings: close them
+	 * first, then take the new settings in place (same address). */
 	imap_close(&d->imap);
 	smtp_sender_free(&d->smtp);
 	pipeline_free(&d->pl);
 	config_free(s);
 	*s = ns;
 	d->s = s;
+	pl = pipeline_new(s, d->st, err, sizeof(err));
+	if (pl == NULL) {
+		/* The templates changed between the trial and now: nothing to
+		 * answer with.  Stop rather than run without a pipeline. */
+		log_error("reload: templates: %s; stopping", err);
+		stop_flag = 1;
+		sdnotify_ready();
+		return;
+	}
 	d->pl = pl;
 	d->full_scan = 1;
 	d->smtp_retry_at = 0;

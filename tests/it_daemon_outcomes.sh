@@ -49,6 +49,29 @@ ms_deliver "$MS_USER" "$big"
 ms_doveadm mailbox status -u "$MS_USER" messages Quarantine | grep -q 'messages=1' || ms_fail "oversized not quarantined"
 [ "$(ms_sink_count)" = 4 ] || ms_fail "oversized complaint answered"
 
+# Poison: a boundary that crashes libetpan's MIME parser is refused before
+# parsing (or the sandboxed child dies): outcome error, quarantined.
+poison=$MS_DIR/poison.eml
+printf 'From: billing@acme.example\r\nTo: support@relay.example\r\nSubject: x\r\nMessage-ID: <poison@acme.example>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="\\""\r\n\r\n--\\"\r\nbody\r\n' > "$poison"
+ms_deliver "$MS_USER" "$poison"
+"${R[@]}" once 2>> "$MS_DIR/log/responder.log" || ms_fail "once (poison) exited $?"
+[ "$(ms_sql "SELECT outcome FROM requests WHERE complaint_message_id = '<poison@acme.example>'")" = error ] ||
+	ms_fail "poison message not recorded as error"
+ms_doveadm mailbox status -u "$MS_USER" messages Quarantine | grep -q 'messages=2' || ms_fail "poison message not quarantined"
+
+# Crash loop: a complaint that was in hand at 4 earlier deaths; this start
+# is the 5th, so it is quarantined instead of handed to the pipeline again.
+loop=$(ms_complaint 902)
+key="<c902@acme.example> $(sha256sum < "$loop" | cut -d' ' -f1)"
+ms_sql "INSERT INTO in_progress(complaint_key, source, started_at, restarts) VALUES ('$key', 'test', 0, 4)"
+ms_deliver "$MS_USER" "$loop"
+"${R[@]}" once 2>> "$MS_DIR/log/responder.log" || ms_fail "once (crash loop) exited $?"
+[ "$(ms_sql "SELECT outcome || ' ' || substr(why, 1, 11) FROM requests WHERE complaint_key = '$key'")" = "error quarantined" ] ||
+	ms_fail "crash-looping complaint not quarantined: $(ms_sql "SELECT outcome, why FROM requests WHERE complaint_key = '$key'")"
+ms_doveadm mailbox status -u "$MS_USER" messages Quarantine | grep -q 'messages=3' || ms_fail "crash-looping complaint not moved to Quarantine"
+[ "$(ms_sql 'SELECT count(*) FROM in_progress')" = 0 ] || ms_fail "in_progress not cleared"
+[ "$(ms_sink_count)" = 4 ] || ms_fail "poison or crash-looping complaint answered"
+
 # Keyword mode: processed_folder empty -> stays in INBOX with $Responded.
 sed -i 's/^processed_folder = .*/processed_folder =/; s/^max_message_size = .*/max_message_size = 1000000/' "$CONF"
 ms_deliver "$MS_USER" "$(ms_complaint 901)"

@@ -42,6 +42,7 @@ main(int argc, char **argv)
 		for (size_t i = 0; i < errs.n; i++)
 			fprintf(stderr, "%s\n", errs.v[i]);
 		config_errors_free(&errs);
+		config_free(&s);
 		return 78;
 	}
 	r = imap_connect(&s, &src, err, sizeof(err));

@@ -205,7 +205,7 @@ compose(struct pipeline *p, const struct complaint *c, const struct policy_decis
 
 static int
 record(struct pipeline *p, const struct complaint *c, const struct policy_decision *d,
-       const struct match_result *m, const char *source, int64_t received_at,
+       const struct match_result *m, const char *source, int64_t received_at, int flags,
        json_t *detail, struct pipeline_result *out, char *err, size_t errlen)
 {
 	struct request_in r;
@@ -234,6 +234,9 @@ record(struct pipeline *p, const struct complaint *c, const struct policy_decisi
 	r.extracted = extracted;
 	r.matches = matches;
 	r.detail = det;
+	if ((flags & PIPELINE_REQUEUE) &&
+	    store_request_by_key(p->st, out->complaint_key, &r.requeue_of) != STORE_OK)
+		r.requeue_of = 0;
 	memset(&o, 0, sizeof(o));
 	if (out->reply) {
 		const char *ef = p->s->smtp_envelope_from;
@@ -304,7 +307,8 @@ pipeline_handle(struct pipeline *p, const char *raw, size_t len, const char *sou
 		out->json = pipeline_json(out, NULL, NULL, &x);
 		json_object_set_new(detail, "parse", json_string(why));
 		if (!(flags & PIPELINE_DRY_RUN))
-			rc = record(p, NULL, NULL, NULL, source, received_at, detail, out, err, errlen);
+			rc = record(p, NULL, NULL, NULL, source, received_at, flags, detail, out,
+				    err, errlen);
 		json_decref(detail);
 		return rc;
 	}
@@ -312,7 +316,8 @@ pipeline_handle(struct pipeline *p, const char *raw, size_t len, const char *sou
 	if (c.text)
 		n_fwds = forward_parse_all(c.text, c.subject, fwds, MAX_FORWARDS);
 
-	if (policy_check(&c, out->complaint_key, p->s, p->st, now_of(p), &d, err, errlen) != 0) {
+	if (policy_check(&c, out->complaint_key, p->s, p->st, now_of(p),
+			 (flags & PIPELINE_REQUEUE) ? POLICY_SKIP_ANSWERED : 0, &d, err, errlen) != 0) {
 		rc = -1;
 		goto done;
 	}
@@ -346,8 +351,8 @@ pipeline_handle(struct pipeline *p, const char *raw, size_t len, const char *sou
 	compose(p, &c, &d, have_match ? &m : NULL, out);
 	out->json = pipeline_json(out, &c, have_match ? &m : NULL, &x);
 	if (!(flags & PIPELINE_DRY_RUN))
-		rc = record(p, &c, &d, have_match ? &m : NULL, source, received_at, detail, out,
-			    err, errlen);
+		rc = record(p, &c, &d, have_match ? &m : NULL, source, received_at, flags, detail,
+			    out, err, errlen);
 done:
 	json_decref(detail);
 	for (size_t i = 0; i < n_fwds; i++)

@@ -251,7 +251,8 @@ stop(struct policy_decision *d, enum outcome o)
 
 int
 policy_check(const struct complaint *c, const char *complaint_key, const struct settings *s,
-	     struct store *st, int64_t now, struct policy_decision *d, char *err, size_t errlen)
+	     struct store *st, int64_t now, unsigned opts, struct policy_decision *d, char *err,
+	     size_t errlen)
 {
 	int64_t id = 0, n = 0;
 	int rc;
@@ -294,7 +295,8 @@ policy_check(const struct complaint *c, const char *complaint_key, const struct 
 		stop(d, OUTCOME_UNAUTHORIZED);
 		return 0;
 	}
-	rc = store_request_answered(st, complaint_key, c->message_id, &id);
+	rc = (opts & POLICY_SKIP_ANSWERED) ? STORE_ENOTFOUND :
+	     store_request_answered(st, complaint_key, c->message_id, &id);
 	if (rc == STORE_OK) {
 		snprintf(d->why, sizeof(d->why), "complaint %.200s was already answered (request %lld)",
 			 c->message_id ? c->message_id : "(same bytes)", (long long)id);

@@ -49,11 +49,15 @@ int policy_robot(const struct complaint *c, const struct settings *s, char *why,
 int policy_authenticated(const struct complaint *c, const char *authserv_id,
 			 const char *from_domain, char *why, size_t whylen);
 
+enum {
+	POLICY_SKIP_ANSWERED = 1 << 0,	/* an admin's requeue: answer again */
+};
+
 /* Runs every check in the order above.  `st` is read only (dry runs check
- * the log too).  Returns 0 with *d filled (policy_decision_free it), or -1
- * with err filled on a store failure. */
+ * the log too).  `opts`: POLICY_* flags.  Returns 0 with *d filled
+ * (policy_decision_free it), or -1 with err filled on a store failure. */
 int policy_check(const struct complaint *c, const char *complaint_key,
-		 const struct settings *s, struct store *st, int64_t now,
+		 const struct settings *s, struct store *st, int64_t now, unsigned opts,
 		 struct policy_decision *d, char *err, size_t errlen);
 void policy_decision_free(struct policy_decision *d);
 

@@ -18,6 +18,7 @@ struct fx {
 	char *dir;
 	struct store *st;
 	struct settings s;
+	unsigned opts;		/* POLICY_* for check() */
 };
 
 static int
@@ -126,7 +127,7 @@ check(struct fx *f, const char *fixture, enum outcome want, const char *why_part
 	char err[256];
 
 	parse_fixture(fixture, &c);
-	assert_int_equal(policy_check(&c, "key", &f->s, f->st, 1795600800, &d, err, sizeof(err)), 0);
+	assert_int_equal(policy_check(&c, "key", &f->s, f->st, 1795600800, f->opts, &d, err, sizeof(err)), 0);
 	if (want == OUTCOME_FOUND) {
 		if (!d.proceed)
 			fail_msg("%s: stopped: %s", fixture, d.why);
@@ -169,7 +170,7 @@ test_several_from(void **state)
 	char err[128];
 
 	assert_int_equal(complaint_parse(msg, sizeof(msg) - 1, &c, err, sizeof(err)), 0);
-	assert_int_equal(policy_check(&c, "k", &f->s, f->st, 0, &d, err, sizeof(err)), 0);
+	assert_int_equal(policy_check(&c, "k", &f->s, f->st, 0, 0, &d, err, sizeof(err)), 0);
 	assert_false(d.proceed);
 	assert_int_equal(d.outcome, OUTCOME_UNAUTHORIZED);
 	policy_decision_free(&d);
@@ -240,6 +241,11 @@ test_already_answered(void **state)
 	/* same key */
 	record(f, "key", NULL, "billing@acme.example", 1795600000, 1);
 	check(f, "complaints/references.eml", OUTCOME_IGNORED, "already answered", NULL);
+	/* an admin's requeue answers again */
+	f->opts = POLICY_SKIP_ANSWERED;
+	check(f, "complaints/references.eml", OUTCOME_FOUND, NULL, NULL);
+	check(f, "complaints/attached.eml", OUTCOME_FOUND, NULL, NULL);
+	f->opts = 0;
 }
 
 static void

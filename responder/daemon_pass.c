@@ -150,6 +150,8 @@ handle_one(struct daemon *d, const struct imap_msg *m)
 		dest = s->imap_quarantine_folder;
 	}
 	pipeline_result_free(&res);
+	/* Logs (debug) any statement the pipeline left on a row. */
+	store_release_snapshots(d->st);
 	rc = finish(d, m->uid, key, dest);
 	free(key);
 	return rc;

@@ -87,4 +87,12 @@ int store_in_progress_parse_failed(struct store *st, const char *key, int *n_r);
 /* The complaint was recorded (or quarantined): forget it. */
 int store_in_progress_end(struct store *st, const char *key);
 
+/* ---- long-running use ----------------------------------------------------- */
+
+/* Resets every cached statement still stepping (one left on a row holds a
+ * read snapshot that stops WAL checkpoints, so the WAL would grow without
+ * bound in a daemon).  Call between complaints, outside a transaction.
+ * Returns how many were left busy. */
+int store_release_snapshots(struct store *st);
+
 #endif

@@ -9,6 +9,7 @@
  */
 #include "store/daemon.h"
 #include "store/store_int.h"
+#include "common/log.h"
 #include "common/strutil.h"
 #include "common/xalloc.h"
 
@@ -342,4 +343,22 @@ store_in_progress_end(struct store *st, const char *key)
 		return STORE_EDB;
 	store_bind_text(s, 1, key);
 	return step_done(st, s, "clearing in_progress");
+}
+
+int
+store_release_snapshots(struct store *st)
+{
+	int busy = 0;
+
+	/* A cached statement left on a row keeps a read snapshot open; while
+	 * one is open no checkpoint can reset the WAL, which then grows for as
+	 * long as the daemon runs. */
+	for (int i = 0; i < STORE_MAX_STMTS; i++)
+		if (st->stmts[i] != NULL && sqlite3_stmt_busy(st->stmts[i])) {
+			log_debug("store: statement %d left stepping: %.120s", i,
+				  sqlite3_sql(st->stmts[i]));
+			busy++;
+			sqlite3_reset(st->stmts[i]);
+		}
+	return busy;
 }

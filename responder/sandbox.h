@@ -6,6 +6,8 @@
  * complaint, its result coming back as capped JSON over a pipe (sandbox.c).
  * The worker is kept for the next complaints and replaced after any
  * failure.  One worker per process: not for concurrent use by threads.
+ * The caller ignores SIGPIPE (main.c does): a worker that dies while its
+ * input is written shows up as EPIPE.
  *
  * SECURITY: the child may crash, loop or exhaust memory; the parent only
  * ever reads at most SANDBOX_MAX_OUTPUT bytes from it, validates what it

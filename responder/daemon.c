@@ -347,6 +347,7 @@ daemon_main(const char *config_path, struct settings *s, struct store *st, enum 
 	imap_close(&d.imap);
 	smtp_sender_free(&d.smtp);
 	pipeline_free(&d.pl);
+	daemon_pass_free(&d);
 	teardown_signals();
 	return ret;
 }

@@ -24,6 +24,10 @@ struct daemon {
 	uint32_t uidvalidity;
 	int full_scan;			/* next search ignores the UID range */
 	long handled, sent;		/* counters for the log */
+	/* Recorded complaints waiting for their keyword + move, batched per
+	 * chunk: [0] to processed_folder, [1] to quarantine_folder. */
+	uint32_t *done_uids[2];
+	size_t done_n[2], done_cap[2];
 	int smtp_unavailable;		/* the last send attempt could not connect */
 	int smtp_backoff;		/* seconds */
 	time_t smtp_retry_at;
@@ -37,5 +41,10 @@ int daemon_fetch_and_handle(struct daemon *d);
 /* Sends the due outbox rows.  0, or -1 (d->smtp_unavailable tells when
  * the server could not be reached). */
 int daemon_send_due(struct daemon *d);
+/* Marks and moves the recorded complaints still pending (see done_uids).
+ * 0, or -1 when IMAP failed (they are recorded: the next pass moves them). */
+int daemon_flush_done(struct daemon *d);
+/* Frees what daemon_pass.c keeps in *d. */
+void daemon_pass_free(struct daemon *d);
 
 #endif

@@ -54,22 +54,56 @@ record_error(struct daemon *d, const char *key, const char *source, int64_t rece
 }
 
 /* The complaint is recorded: it is no longer "in progress" (a crash from
- * here on is covered by its key in the request log), then move it. */
+ * here on is covered by its key in the request log); queue its keyword and
+ * move for the end of the chunk (one STORE and one MOVE per chunk). */
 static int
-finish(struct daemon *d, uint32_t uid, const char *key, const char *folder)
+finish(struct daemon *d, uint32_t uid, const char *key, int quarantine)
 {
-	char err[512];
-	int r;
+	int q = quarantine ? 1 : 0;
 
 	if (key != NULL && store_in_progress_end(d->st, key) < 0)
 		log_error("store: %s", store_errmsg(d->st));
-	r = imap_mark_done(d->imap, uid, folder, err, sizeof(err));
-	if (r != IMAP_OK) {
-		/* Recorded already: next pass finds its key and only moves it. */
-		log_warn("imap: UID %u recorded but not moved: %s", uid, err);
-		return -1;
+	if (d->done_n[q] == d->done_cap[q]) {
+		d->done_cap[q] = d->done_cap[q] ? d->done_cap[q] * 2 : 64;
+		d->done_uids[q] = xreallocarray(d->done_uids[q], d->done_cap[q], sizeof(uint32_t));
 	}
+	d->done_uids[q][d->done_n[q]++] = uid;
 	return 0;
+}
+
+int
+daemon_flush_done(struct daemon *d)
+{
+	char err[512];
+	int ret = 0;
+
+	for (int q = 0; q < 2; q++) {
+		const char *folder = q ? d->s->imap_quarantine_folder : d->s->imap_processed_folder;
+		int r;
+
+		if (d->done_n[q] == 0)
+			continue;
+		r = imap_mark_done_many(d->imap, d->done_uids[q], d->done_n[q], folder,
+					err, sizeof(err));
+		if (r != IMAP_OK) {
+			/* Recorded already: the next pass finds their keys and
+			 * only moves them. */
+			log_warn("imap: %zu recorded complaint(s) not moved: %s", d->done_n[q], err);
+			ret = -1;
+		}
+		d->done_n[q] = 0;
+	}
+	return ret;
+}
+
+void
+daemon_pass_free(struct daemon *d)
+{
+	for (int q = 0; q < 2; q++) {
+		free(d->done_uids[q]);
+		d->done_uids[q] = NULL;
+		d->done_n[q] = d->done_cap[q] = 0;
+	}
 }
 
 /* Handles one fetched message.  0: done, go on; -1: stop this pass (store
@@ -82,8 +116,7 @@ handle_one(struct daemon *d, const struct imap_msg *m)
 	struct pipeline_result res;
 	char *key;
 	int64_t rid;
-	int restarts = 0, pf = 0, rc;
-	const char *dest;
+	int restarts = 0, pf = 0, rc, quarantine;
 
 	snprintf(source, sizeof(source), "imap:%s:%u:%u", s->imap_folder, d->uidvalidity, m->uid);
 	if (m->data == NULL) {
@@ -99,7 +132,7 @@ handle_one(struct daemon *d, const struct imap_msg *m)
 		}
 		log_info("complaint %s: error: %s", source, why);
 		d->handled++;
-		rc = finish(d, m->uid, NULL, s->imap_quarantine_folder);
+		rc = finish(d, m->uid, NULL, 1);
 		free(key);
 		return rc;
 	}
@@ -107,7 +140,7 @@ handle_one(struct daemon *d, const struct imap_msg *m)
 	if (store_request_by_key(d->st, key, &rid) == STORE_OK) {
 		log_info("complaint %s already recorded (request %lld): moving it", source,
 			 (long long)rid);
-		rc = finish(d, m->uid, key, s->imap_processed_folder);
+		rc = finish(d, m->uid, key, 0);
 		free(key);
 		return rc;
 	}
@@ -126,7 +159,7 @@ handle_one(struct daemon *d, const struct imap_msg *m)
 		}
 		log_warn("complaint %s: %s", source, why);
 		d->handled++;
-		rc = finish(d, m->uid, key, s->imap_quarantine_folder);
+		rc = finish(d, m->uid, key, 1);
 		free(key);
 		return rc;
 	}
@@ -141,18 +174,18 @@ handle_one(struct daemon *d, const struct imap_msg *m)
 	d->handled++;
 	log_info("complaint %s: %s: %s%s", source, outcome_name(res.outcome),
 		 res.why ? res.why : "", res.reply_queued ? " (reply queued)" : "");
-	dest = s->imap_processed_folder;
+	quarantine = 0;
 	if (res.parse_failure != PARSE_FAIL_NONE) {
 		/* Recorded with outcome error; keep the message apart for the
 		 * admin (a poison message never stalls the folder). */
 		if (res.parse_failure != PARSE_FAIL_REJECTED)
 			store_in_progress_parse_failed(d->st, key, NULL);
-		dest = s->imap_quarantine_folder;
+		quarantine = 1;
 	}
 	pipeline_result_free(&res);
 	/* Logs (debug) any statement the pipeline left on a row. */
 	store_release_snapshots(d->st);
-	rc = finish(d, m->uid, key, dest);
+	rc = finish(d, m->uid, key, quarantine);
 	free(key);
 	return rc;
 }
@@ -174,13 +207,15 @@ move_leftovers(struct daemon *d)
 		log_warn("%s", err);
 		return -1;
 	}
-	for (size_t i = 0; i < n; i++) {
-		log_info("imap: UID %u was handled but not moved: moving it", uids[i]);
-		if (finish(d, uids[i], NULL, d->s->imap_processed_folder) < 0)
-			break;
+	if (n > 0) {
+		log_info("imap: %zu message(s) handled but not moved: moving them", n);
+		r = imap_mark_done_many(d->imap, uids, n, d->s->imap_processed_folder,
+					err, sizeof(err));
+		if (r != IMAP_OK)
+			log_warn("%s", err);
 	}
 	free(uids);
-	return 0;
+	return r == IMAP_OK ? 0 : -1;
 }
 
 int
@@ -239,6 +274,8 @@ daemon_fetch_and_handle(struct daemon *d)
 			daemon_send_due(d);
 		}
 		imap_msgs_free(msgs, nm);
+		if (daemon_flush_done(d) < 0)
+			ret = -1;
 		if (ret < 0)
 			break;
 	}

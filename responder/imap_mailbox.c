@@ -317,16 +317,27 @@ int
 imap_mark_done(struct imap_source *src, uint32_t uid, const char *folder,
 	       char *err, size_t errlen)
 {
+	return imap_mark_done_many(src, &uid, 1, folder, err, errlen);
+}
+
+int
+imap_mark_done_many(struct imap_source *src, const uint32_t *uids, size_t n,
+		    const char *folder, char *err, size_t errlen)
+{
 	struct mailimap_set *set;
 	int r, have_folder = folder != NULL && *folder != '\0';
 
 	if (src->broken)
 		return IMAP_EUNAVAIL;
+	if (n == 0)
+		return IMAP_OK;
 	if (have_folder && !imap_safe_string(folder, 1)) {
 		snprintf(err, errlen, "folder name '%s' must be printable ASCII", folder);
 		return IMAP_ECONFIG;
 	}
-	set = mailimap_set_new_single(uid);
+	set = mailimap_set_new_empty();
+	for (size_t i = 0; i < n; i++)
+		mailimap_set_add_single(set, uids[i]);
 	r = store_flag(src, set, mailimap_flag_new_flag_keyword(xstrdup(IMAP_KEYWORD_RESPONDED)),
 		       "UID STORE $Responded", err, errlen);
 	/* A server that refuses keywords still lets us move the message. */

@@ -97,6 +97,9 @@ void imap_msgs_free(struct imap_msg *msgs, size_t n);
  * only. */
 int imap_mark_done(struct imap_source *src, uint32_t uid, const char *folder,
 		   char *err, size_t errlen);
+/* The same for `n` UIDs at once (one STORE, one MOVE). */
+int imap_mark_done_many(struct imap_source *src, const uint32_t *uids, size_t n,
+			const char *folder, char *err, size_t errlen);
 
 enum imap_wait_result {
 	IMAP_WAIT_NEW = 1,	/* the server said something: search again */

@@ -285,6 +285,7 @@ import_jsonl(struct store *st, const char *path, struct import_stats *stats,
 	lr = lines_open(path, MAX_TEXT * 2, err, errlen);
 	if (lr == NULL)
 		return IMPORT_ENOFILE;
+	store_set_cache_mb(st, 64);
 	if (store_begin(st) < 0)
 		goto db;
 	for (;;) {

@@ -48,10 +48,13 @@ store_account_id(struct store *st, const char *name, int64_t *id_r)
 		return STORE_EDB;
 	store_bind_text(s, 1, name);
 	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	if (rc == SQLITE_ROW)
 		*id_r = sqlite3_column_int64(s, 0);
+	/* A statement left on a row holds a read snapshot open, and the WAL
+	 * cannot be checkpointed past it: every reader resets when done. */
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW)
 		return STORE_OK;
-	}
 	return rc == SQLITE_DONE ? STORE_ENOTFOUND : store_fail_db(st, "finding account");
 }
 
@@ -98,8 +101,9 @@ store_put_account(struct store *st, const char *name,
 		}
 		store_bind_text(s, 1, a);
 		r = sqlite3_step(s);
+		owner = r == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+		sqlite3_reset(s);
 		if (r == SQLITE_ROW) {
-			owner = sqlite3_column_int64(s, 0);
 			if (owner != id)
 				result = store_fail(st, STORE_EINVAL,
 				    "address %s already belongs to another account", a);
@@ -149,6 +153,7 @@ address_owner(struct store *st, const char *key, int64_t *id_r, char **name_r)
 		*id_r = sqlite3_column_int64(s, 0);
 		if (name_r)
 			*name_r = store_col_dup(s, 1);
+		sqlite3_reset(s);
 		return STORE_OK;
 	}
 	return rc == SQLITE_DONE ? STORE_ENOTFOUND : store_fail_db(st, "finding account");
@@ -193,6 +198,7 @@ message_id_by_queue_id(struct store *st, const char *qid, int64_t *id_r,
 		*id_r = sqlite3_column_int64(s, 0);
 		*account_r = sqlite3_column_int64(s, 1);
 		*submitted_r = sqlite3_column_int64(s, 2);
+		sqlite3_reset(s);
 		return STORE_OK;
 	}
 	return rc == SQLITE_DONE ? STORE_ENOTFOUND : store_fail_db(st, "finding message");
@@ -241,6 +247,7 @@ recipient_put(struct store *st, int64_t msg, int64_t account, int64_t submitted,
 		if (rc != SQLITE_ROW)
 			goto db;
 		*rid_r = sqlite3_column_int64(s, 0);
+		sqlite3_reset(s);
 	}
 	free(a);
 	return result;

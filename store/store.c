@@ -102,9 +102,7 @@ store_open_flags(const char *path, int readonly, char *err, size_t errlen)
 	if (!readonly && store_exec(st, "PRAGMA journal_mode=WAL;"
 				    "PRAGMA synchronous=NORMAL;") < 0)
 		goto fail_msg;
-	/* A 64 MiB page cache (allocated only as used) keeps index pages of a
-	 * big import in memory instead of spilling them to the WAL. */
-	if (store_exec(st, "PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536;"
+	if (store_exec(st, "PRAGMA foreign_keys=ON; PRAGMA cache_size=-8192;"
 			   "PRAGMA temp_store=MEMORY;") < 0)
 		goto fail_msg;
 	if (store_migrate(st, readonly) < 0)
@@ -159,6 +157,14 @@ store_schema_version(struct store *st)
 	return v;
 }
 
+void
+store_reset_statements(struct store *st)
+{
+	for (int i = 0; i < STORE_MAX_STMTS; i++)
+		if (st->stmts[i] != NULL)
+			sqlite3_reset(st->stmts[i]);
+}
+
 int
 store_begin(struct store *st)
 {
@@ -175,6 +181,7 @@ store_commit(struct store *st)
 {
 	if (!st->in_tx)
 		return STORE_OK;
+	store_reset_statements(st);
 	if (store_exec(st, "COMMIT") < 0)
 		return STORE_EDB;
 	st->in_tx = 0;
@@ -187,7 +194,18 @@ store_rollback(struct store *st)
 	if (!st->in_tx)
 		return STORE_OK;
 	st->in_tx = 0;
+	/* A statement that failed mid-way still holds its locks until reset. */
+	store_reset_statements(st);
 	return store_exec(st, "ROLLBACK");
+}
+
+int
+store_set_cache_mb(struct store *st, int mb)
+{
+	char sql[64];
+
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size=%d", -1024 * mb);
+	return store_exec(st, sql);
 }
 
 int

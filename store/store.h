@@ -40,6 +40,14 @@ void store_close(struct store **st);
 const char *store_errmsg(const struct store *st);
 int store_schema_version(struct store *st);
 
+/* Resets every cached statement, releasing any read snapshot one left open
+ * (commit and rollback do it too).  Long-running users call it between units
+ * of work so the WAL can be checkpointed. */
+void store_reset_statements(struct store *st);
+/* The page cache: 8 MiB by default; importers raise it (64) so index pages
+ * of a big import stay in memory instead of spilling to the WAL. */
+int store_set_cache_mb(struct store *st, int mb);
+
 /* Explicit transactions for batching (importers).  Nested begin is an error. */
 int store_begin(struct store *st);
 int store_commit(struct store *st);

@@ -380,6 +380,41 @@ test_lookups_and_isolation(void **state)
 	assert_int_equal(l.n, 0);
 }
 
+/* A lookup that found a row must not keep a read snapshot open: the WAL of
+ * a long-running daemon could then never be checkpointed (it grew to GBs). */
+static void
+test_lookups_release_snapshot(void **state)
+{
+	struct fx *f = *state;
+	const char *a1[] = { "@acme.example" };
+	int64_t id;
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	struct store_message_list l;
+
+	store_put_account(f->st, "acme", a1, 1, NULL, NULL);
+	put_msg(f->st, "acme", "A1", "<m@acme.example>", "Invoice", 1000, "bob@n.example", NULL);
+	assert_int_equal(put_att(f->st, "A1", "bob@n.example", 1100, "delivered", 250, "250 ok"),
+			 STORE_ADDED);
+	/* Readers that stop on a row, through every public lookup. */
+	assert_int_equal(store_account_id(f->st, "acme", &id), STORE_OK);
+	assert_int_equal(store_account_of_address(f->st, "x@acme.example", &id, NULL), STORE_OK);
+	assert_int_equal(store_find_by_queue_id(f->st, "A1", 0, STORE_WITH_TRANSCRIPTS, &l), STORE_OK);
+	store_message_list_free(&l);
+	assert_int_equal(put_att(f->st, "A1", "bob@n.example", 1100, "delivered", 250, "250 ok"),
+			 STORE_OK);	/* the fingerprint lookup of a duplicate */
+
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE scratch(x); INSERT INTO scratch VALUES (1)",
+				      NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA wal_checkpoint(TRUNCATE)", -1, &s, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(s, 0), 0);	/* 0: not blocked by a reader */
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+}
+
 int
 main(void)
 {
@@ -391,6 +426,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_messages_and_attempts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_message_completion, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lookups_and_isolation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lookups_release_snapshot, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

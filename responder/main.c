@@ -27,7 +27,7 @@ static const struct command commands[] = {
 	{ "stats", cmd_stats, "stats [--since DURATION] [--json]    counts per outcome and reason" },
 	{ "report", cmd_report, "report --html FILE [--since DURATION]  one self-contained HTML page" },
 	{ "resend", cmd_resend, "resend ID                            retry a failed reply" },
-	{ "requeue", NULL, "requeue ID                           handle a complaint again" },
+	{ "requeue", cmd_requeue, "requeue ID                           handle a complaint again" },
 	{ "purge", cmd_purge, "purge                                delete what retention allows" },
 	{ "check-config", cmd_check_config, "check-config                         validate config, print effective settings" },
 	{ "classify", cmd_classify, "classify [--json] [--mx HOST] TEXT|-  reason, provider, remote queue ID of an SMTP reply" },

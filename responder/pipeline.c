@@ -35,6 +35,8 @@ struct pipeline {
 	struct templates *tpl;
 	struct parse_limits lim;
 	int64_t now;
+	const char *raw;		/* the complaint in hand, kept with its request */
+	size_t raw_len;
 };
 
 struct pipeline *
@@ -237,6 +239,8 @@ record(struct pipeline *p, const struct complaint *c, const struct policy_decisi
 	if ((flags & PIPELINE_REQUEUE) &&
 	    store_request_by_key(p->st, out->complaint_key, &r.requeue_of) != STORE_OK)
 		r.requeue_of = 0;
+	r.raw = p->raw;
+	r.raw_len = p->raw_len;
 	memset(&o, 0, sizeof(o));
 	if (out->reply) {
 		const char *ef = p->s->smtp_envelope_from;
@@ -285,6 +289,8 @@ pipeline_handle(struct pipeline *p, const char *raw, size_t len, const char *sou
 	if (!received_at)
 		received_at = now_of(p);
 	out->complaint_key = pipeline_complaint_key(raw, len);
+	p->raw = raw;
+	p->raw_len = len;
 	detail = json_object();
 
 	ss = sandbox_parse(raw, len, &p->lim, (flags & PIPELINE_IN_PROCESS) != 0, &c, why,

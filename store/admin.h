@@ -150,6 +150,7 @@ struct admin_purge_counts {
 	int64_t attempts;		/* delivery attempts (with transcripts) */
 	int64_t messages;		/* messages left with no attempt */
 	int64_t requests;		/* request-log rows (their outbox rows go too) */
+	int64_t complaints;		/* kept complaint bytes (for requeue) */
 };
 
 /* Deletes at most `batch` rows of each kind older than `cutoff` (seconds

@@ -20,6 +20,7 @@ enum {
 	SLOT_A_PURGE_ATT,
 	SLOT_A_PURGE_MSG,
 	SLOT_A_PURGE_REQ,
+	SLOT_A_PURGE_RAW,
 	SLOT_A_PUT_REQ,
 	SLOT_A_PUT_OUTBOX,
 	SLOT_A_OPS_END,
@@ -118,7 +119,7 @@ purge_one(struct store *st, int slot, const char *sql, int64_t cutoff, int batch
 int
 admin_purge_step(struct store *st, int64_t cutoff, int batch, struct admin_purge_counts *c)
 {
-	int64_t a, m, r;
+	int64_t a, m, r, k;
 	int rc;
 
 	if (batch < 1)
@@ -140,10 +141,17 @@ admin_purge_step(struct store *st, int64_t cutoff, int batch, struct admin_purge
 	    "  (SELECT 1 FROM outbox o WHERE o.request_id = r.id AND o.state = 'queued')"
 	    "  LIMIT ?2)", cutoff, batch, &r)) < 0)
 		return rc;
+	/* The kept bytes of complaints go with their request rows. */
+	if ((rc = purge_one(st, SLOT_A_PURGE_RAW, "DELETE FROM complaints WHERE complaint_key IN"
+	    " (SELECT c.complaint_key FROM complaints c WHERE c.received_at < ?1 AND NOT EXISTS"
+	    "  (SELECT 1 FROM requests r WHERE r.complaint_key = c.complaint_key) LIMIT ?2)",
+	    cutoff, batch, &k)) < 0)
+		return rc;
 	c->attempts += a;
 	c->messages += m;
 	c->requests += r;
-	return a == batch || m == batch || r == batch;
+	c->complaints += k;
+	return a == batch || m == batch || r == batch || k == batch;
 }
 
 /* ---- direct writes ------------------------------------------------------ */

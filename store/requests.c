@@ -6,6 +6,7 @@
  * decision that produced it is.
  */
 #include "store/requests.h"
+#include "common/xalloc.h"
 #include "store/store_int.h"
 
 #include <string.h>
@@ -17,6 +18,9 @@ enum {
 	SLOT_REQ_ANSWERED_MID,
 	SLOT_REQ_BY_KEY,
 	SLOT_REQ_COUNT_REPLIES,
+	SLOT_REQ_KEY_OF = SLOT_REQUESTS_BASE + 13,
+	SLOT_REQ_RAW_PUT = SLOT_REQUESTS_BASE + 14,
+	SLOT_REQ_RAW_GET = SLOT_REQUESTS_BASE + 15,
 };
 
 static int
@@ -79,6 +83,25 @@ insert_outbox(struct store *st, int64_t request_id, const struct outbox_in *o, i
 	return STORE_OK;
 }
 
+/* The complaint's bytes, once per key (a requeue does not store them again). */
+static int
+insert_raw(struct store *st, const struct request_in *r)
+{
+	sqlite3_stmt *s = store_stmt(st, SLOT_REQ_RAW_PUT,
+	    "INSERT OR IGNORE INTO complaints(complaint_key, received_at, raw)"
+	    " VALUES (?1, ?2, ?3)");
+	int rc;
+
+	if (s == NULL)
+		return STORE_EDB;
+	store_bind_text(s, 1, r->complaint_key);
+	sqlite3_bind_int64(s, 2, r->received_at);
+	sqlite3_bind_blob64(s, 3, r->raw, r->raw_len, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? STORE_OK : store_fail_db(st, "keeping the complaint");
+}
+
 int
 store_record_request(struct store *st, const struct request_in *r, const struct outbox_in *o,
 		     int64_t *request_id_r, int64_t *outbox_id_r)
@@ -93,6 +116,8 @@ store_record_request(struct store *st, const struct request_in *r, const struct 
 	if (own_tx && (rc = store_begin(st)) < 0)
 		return rc;
 	rc = insert_request(st, r, &rid);
+	if (rc == STORE_OK && r->raw)
+		rc = insert_raw(st, r);
 	if (rc == STORE_OK && o)
 		rc = insert_outbox(st, rid, o, &oid);
 	if (rc != STORE_OK) {
@@ -109,6 +134,53 @@ store_record_request(struct store *st, const struct request_in *r, const struct 
 	if (outbox_id_r)
 		*outbox_id_r = oid;
 	return STORE_ADDED;
+}
+
+int
+store_request_key(struct store *st, int64_t id, char **key_r)
+{
+	sqlite3_stmt *s = store_stmt(st, SLOT_REQ_KEY_OF,
+	    "SELECT complaint_key FROM requests WHERE id = ?1");
+	int rc;
+
+	*key_r = NULL;
+	if (s == NULL)
+		return STORE_EDB;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*key_r = store_col_dup(s, 0);
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW)
+		return STORE_OK;
+	return rc == SQLITE_DONE ? STORE_ENOTFOUND : store_fail_db(st, "reading a request");
+}
+
+int
+store_complaint_raw(struct store *st, const char *key, char **raw_r, size_t *len_r)
+{
+	sqlite3_stmt *s = store_stmt(st, SLOT_REQ_RAW_GET,
+	    "SELECT raw FROM complaints WHERE complaint_key = ?1");
+	int rc;
+
+	*raw_r = NULL;
+	*len_r = 0;
+	if (s == NULL)
+		return STORE_EDB;
+	store_bind_text(s, 1, key);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		size_t n = (size_t)sqlite3_column_bytes(s, 0);
+		*raw_r = xmalloc(n + 1);
+		if (n)
+			memcpy(*raw_r, sqlite3_column_blob(s, 0), n);
+		(*raw_r)[n] = '\0';
+		*len_r = n;
+	}
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW)
+		return STORE_OK;
+	return rc == SQLITE_DONE ? STORE_ENOTFOUND : store_fail_db(st, "reading a complaint");
 }
 
 static int

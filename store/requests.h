@@ -33,6 +33,9 @@ struct request_in {
 	const char *matches;		/* JSON text or NULL */
 	const char *detail;		/* JSON text or NULL */
 	int64_t requeue_of;		/* 0 = none */
+	const char *raw;		/* the complaint's bytes, kept once per key
+					 * for requeue; NULL = not kept */
+	size_t raw_len;
 };
 
 struct outbox_in {
@@ -62,6 +65,15 @@ int store_request_answered(struct store *st, const char *complaint_key,
  * STORE_ENOTFOUND. */
 int store_request_by_key(struct store *st, const char *complaint_key,
 			 int64_t *request_id_r);
+
+/* The complaint key of request `id`: STORE_OK with *key_r (caller frees),
+ * or STORE_ENOTFOUND. */
+int store_request_key(struct store *st, int64_t id, char **key_r);
+
+/* The kept bytes of a complaint (see request_in.raw): STORE_OK with
+ * *raw_r (malloc'd, caller frees) and *len_r, or STORE_ENOTFOUND. */
+int store_complaint_raw(struct store *st, const char *complaint_key, char **raw_r,
+			size_t *len_r);
 
 /* Replies (outbox rows, any state) to requests of `requester` created at or
  * after `since`.  STORE_OK with *n_r. */

@@ -157,9 +157,23 @@ static const char *const migration_1[] = {
 	NULL,
 };
 
+/* Migration 2: the bytes of each complaint, once per complaint key, so
+ * that `responder requeue` can handle it again (e.g. after a template fix)
+ * even when the IMAP copy was moved or expunged.  Purged with retention. */
+static const char *const migration_2[] = {
+	"CREATE TABLE complaints ("
+	"  complaint_key TEXT PRIMARY KEY,"
+	"  received_at INTEGER NOT NULL,"
+	"  raw BLOB NOT NULL"
+	") WITHOUT ROWID;",
+	"CREATE INDEX complaints_time ON complaints(received_at);",
+	NULL,
+};
+
 /* Each migration is a NULL-terminated list of statements; append only. */
 static const char *const *const migrations[] = {
 	migration_1,
+	migration_2,
 };
 
 static int

@@ -28,7 +28,7 @@ enum {
 	STORE_ENOTFOUND = -3,
 };
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 /* Opens (creating if needed) and migrates the store at `path`.  On failure
  * returns NULL and writes a one-line reason into err[errlen]. */

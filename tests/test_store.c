@@ -83,7 +83,25 @@ test_newer_schema_refused(void **state)
 	assert_non_null(strstr(err, "schema version 99, newer than this responder's"));
 	st = store_open_readonly(f->path, err, sizeof(err));
 	assert_null(st);
-	exec_sql(f->path, "UPDATE schema_version SET version = 1");
+	exec_sql(f->path, "UPDATE schema_version SET version = 2");
+	f->st = store_open(f->path, err, sizeof(err));
+	assert_non_null(f->st);
+}
+
+/* A version-1 store (before the complaints table) is upgraded to 2. */
+static void
+test_upgrade_1_to_2(void **state)
+{
+	struct fx *f = *state;
+	char err[512];
+
+	store_close(&f->st);
+	exec_sql(f->path, "DROP TABLE complaints; UPDATE schema_version SET version = 1");
+	f->st = store_open(f->path, err, sizeof(err));
+	assert_non_null(f->st);
+	assert_int_equal(store_schema_version(f->st), 2);
+	store_close(&f->st);
+	exec_sql(f->path, "INSERT INTO complaints VALUES ('k', 1, x'00')");
 	f->st = store_open(f->path, err, sizeof(err));
 	assert_non_null(f->st);
 }
@@ -104,10 +122,10 @@ test_older_schema_upgraded(void **state)
 		       "CREATE TABLE unrelated(x);");
 	st = store_open_readonly(path, err, sizeof(err));
 	assert_null(st);
-	assert_non_null(strstr(err, "needs upgrading to 1"));
+	assert_non_null(strstr(err, "needs upgrading to 2"));
 	st = store_open(path, err, sizeof(err));
 	assert_non_null(st);
-	assert_int_equal(store_schema_version(st), 1);
+	assert_int_equal(store_schema_version(st), STORE_SCHEMA_VERSION);
 	store_close(&st);
 	/* A failing migration leaves nothing behind: a table in the way. */
 	snprintf(path, sizeof(path), "%s/blocked.db", f->dir);
@@ -422,6 +440,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_open_creates_schema, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_older_schema_upgraded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_upgrade_1_to_2, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_accounts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_messages_and_attempts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_message_completion, setup, teardown),

@@ -16,21 +16,21 @@ struct command {
 	const char *usage;
 };
 
-/* Commands whose file has not landed yet have fn == NULL and say so. */
+/* Every command of DESIGN.md; fn == NULL would say "not implemented". */
 static const struct command commands[] = {
 	{ "run", cmd_run, "run                                  daemon: IDLE (or poll) the mailbox until SIGTERM; SIGHUP reloads" },
 	{ "once", cmd_once, "once                                 one pass over the mailbox, send what is due, exit" },
 	{ "process", cmd_process, "process [--dry-run] [--json] FILE... handle complaint files ('-' = stdin) as the daemon would" },
-	{ "import", cmd_import, "import [--format jsonl|postfix] FILE...   load delivery records ('-' = stdin)" },
-	{ "lookup", cmd_lookup, "lookup --message-id ID | --queue-id ID | --recipient ADDR [--since DATE] [--account NAME] [--transcripts] [--json]" },
-	{ "log", cmd_log, "log [--since DURATION] [--outcome O] [--requester ADDR] [--json] | log show ID" },
+	{ "import", cmd_import, "import [--format jsonl|postfix] [--follow] [--account-from M] [--account-map F] FILE...  load delivery records ('-' = stdin)" },
+	{ "lookup", cmd_lookup, "lookup --message-id ID | --queue-id ID | --recipient ADDR [--since DATE] [--account NAME] [--transcripts] [--json] [--limit N]" },
+	{ "log", cmd_log, "log [--since DURATION|DATE] [--outcome O] [--requester ADDR] [--account A] [--limit N] [--json] | log show ID [--json]" },
 	{ "stats", cmd_stats, "stats [--since DURATION] [--json]    counts per outcome and reason" },
 	{ "report", cmd_report, "report --html FILE [--since DURATION]  one self-contained HTML page" },
 	{ "resend", cmd_resend, "resend ID                            retry a failed reply" },
 	{ "requeue", cmd_requeue, "requeue ID                           handle a complaint again" },
 	{ "purge", cmd_purge, "purge                                delete what retention allows" },
-	{ "check-config", cmd_check_config, "check-config                         validate config, print effective settings" },
-	{ "classify", cmd_classify, "classify [--json] [--mx HOST] TEXT|-  reason, provider, remote queue ID of an SMTP reply" },
+	{ "check-config", cmd_check_config, "check-config [--connect] [--quiet]   validate config, templates, store, secrets; print effective settings" },
+	{ "classify", cmd_classify, "classify [--json] [--mx HOST] [--status S] TEXT|-  reason, provider, remote queue ID of an SMTP reply" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -12,6 +12,7 @@
 #include "responder/imap_source.h"
 #include "responder/pipeline.h"
 #include "responder/sdnotify.h"
+#include "store/admin.h"
 #include "responder/smtp_send.h"
 #include "store/daemon.h"
 #include "store/import.h"
@@ -259,6 +260,50 @@ wait_budget(struct daemon *d, const struct pf_follow *f)
 	return w;
 }
 
+/* Retention, once a day in `run`: purge in bounded steps, each a few short
+ * transactions, so complaints never wait long behind it. */
+#define PURGE_STEPS_PER_PASS 20
+#define PURGE_BATCH 500
+
+static void
+purge_if_due(struct daemon *d)
+{
+	struct admin_purge_counts c;
+	time_t now = time(NULL);
+	int more = 0;
+
+	if (d->s->retention_days <= 0 || now < d->next_purge_at)
+		return;
+	memset(&c, 0, sizeof(c));
+	for (int i = 0; i < PURGE_STEPS_PER_PASS; i++) {
+		more = admin_purge_step(d->st, (int64_t)now - (int64_t)d->s->retention_days * 86400,
+					PURGE_BATCH, &c);
+		if (more <= 0)
+			break;
+		sdnotify_watchdog();
+	}
+	if (more < 0)
+		log_error("purge: %s", store_errmsg(d->st));
+	if (c.attempts + c.messages + c.requests + c.complaints > 0)
+		log_info("purge: deleted %lld attempts, %lld messages, %lld requests, %lld "
+			 "complaints older than %d days", (long long)c.attempts,
+			 (long long)c.messages, (long long)c.requests, (long long)c.complaints,
+			 d->s->retention_days);
+	/* More left: again on the next pass; done: tomorrow. */
+	d->next_purge_at = more > 0 ? now : now + 86400;
+}
+
+/* The wait, capped so that systemd's watchdog hears from us in time. */
+static int
+cap_to_watchdog(int seconds)
+{
+	uint64_t usec = sdnotify_watchdog_interval_usec();
+
+	if (usec > 0 && (uint64_t)seconds * 1000000 > usec)
+		seconds = usec >= 2000000 ? (int)(usec / 1000000) : 1;
+	return seconds;
+}
+
 int
 daemon_main(const char *config_path, struct settings *s, struct store *st, enum daemon_mode mode)
 {
@@ -292,10 +337,16 @@ daemon_main(const char *config_path, struct settings *s, struct store *st, enum 
 			 (long long)restarted);
 	open_follow(&d, &follow);
 
+	/* The first purge a minute after start, then daily. */
+	d.next_purge_at = time(NULL) + 60;
+
 	while (!stop_flag) {
+		sdnotify_watchdog();
 		if (hup_flag)
 			reload(&d, config_path, s, &follow);
 		step_follow(follow);
+		if (mode == DAEMON_RUN)
+			purge_if_due(&d);
 		if (d.imap == NULL || imap_broken(d.imap)) {
 			imap_close(&d.imap);
 			if (connect_imap(&d, &fatal) < 0) {
@@ -312,7 +363,7 @@ daemon_main(const char *config_path, struct settings *s, struct store *st, enum 
 				if (backoff > RECONNECT_MAX_SECONDS)
 					backoff = RECONNECT_MAX_SECONDS;
 				log_info("imap: reconnecting in about %d s", backoff);
-				sleep_wakeable(with_jitter(backoff));
+				sleep_wakeable(cap_to_watchdog(with_jitter(backoff)));
 				continue;
 			}
 			backoff = 0;
@@ -332,7 +383,8 @@ daemon_main(const char *config_path, struct settings *s, struct store *st, enum 
 			break;
 		if (hup_flag || imap_broken(d.imap))
 			continue;
-		int w = imap_wait(d.imap, wake_pipe[0], wait_budget(&d, follow), err, sizeof(err));
+		int w = imap_wait(d.imap, wake_pipe[0], cap_to_watchdog(wait_budget(&d, follow)),
+				  err, sizeof(err));
 		if (w < 0)
 			log_warn("%s", err);
 		drain_wake_pipe();

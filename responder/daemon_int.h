@@ -31,6 +31,7 @@ struct daemon {
 	int smtp_unavailable;		/* the last send attempt could not connect */
 	int smtp_backoff;		/* seconds */
 	time_t smtp_retry_at;
+	time_t next_purge_at;		/* retention: the next daily purge */
 };
 
 /* 1 once SIGTERM/SIGINT arrived. */

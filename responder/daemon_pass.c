@@ -20,6 +20,7 @@
  * here interprets them.  Server text is sanitised by the modules below.
  */
 #include "responder/daemon_int.h"
+#include "responder/sdnotify.h"
 #include "responder/imap_source.h"
 #include "responder/pipeline.h"
 #include "responder/smtp_send.h"
@@ -272,6 +273,8 @@ daemon_fetch_and_handle(struct daemon *d)
 			/* Each reply goes out as soon as its complaint is
 			 * recorded, not after the whole scan. */
 			daemon_send_due(d);
+			/* A long scan must not look like a hung daemon. */
+			sdnotify_watchdog();
 		}
 		imap_msgs_free(msgs, nm);
 		if (daemon_flush_done(d) < 0)

@@ -159,7 +159,8 @@ static const char *const migration_1[] = {
 
 /* Migration 2: the bytes of each complaint, once per complaint key, so
  * that `responder requeue` can handle it again (e.g. after a template fix)
- * even when the IMAP copy was moved or expunged.  Purged with retention. */
+ * even when the IMAP copy was moved or expunged; purged with retention,
+ * and the indexes retention needs. */
 static const char *const migration_2[] = {
 	"CREATE TABLE complaints ("
 	"  complaint_key TEXT PRIMARY KEY,"
@@ -167,6 +168,10 @@ static const char *const migration_2[] = {
 	"  raw BLOB NOT NULL"
 	") WITHOUT ROWID;",
 	"CREATE INDEX complaints_time ON complaints(received_at);",
+	/* Retention deletes by age; without these a daily purge would scan
+	 * every attempt and message of a 10-million-attempt store. */
+	"CREATE INDEX attempts_at ON attempts(at);",
+	"CREATE INDEX messages_time ON messages(submitted_at);",
 	NULL,
 };
 

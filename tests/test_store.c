@@ -96,7 +96,8 @@ test_upgrade_1_to_2(void **state)
 	char err[512];
 
 	store_close(&f->st);
-	exec_sql(f->path, "DROP TABLE complaints; UPDATE schema_version SET version = 1");
+	exec_sql(f->path, "DROP TABLE complaints; DROP INDEX attempts_at; DROP INDEX messages_time;"
+			 "UPDATE schema_version SET version = 1");
 	f->st = store_open(f->path, err, sizeof(err));
 	assert_non_null(f->st);
 	assert_int_equal(store_schema_version(f->st), 2);

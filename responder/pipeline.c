@@ -295,6 +295,20 @@ pipeline_handle(struct pipeline *p, const char *raw, size_t len, const char *sou
 
 	ss = sandbox_parse(raw, len, &p->lim, (flags & PIPELINE_IN_PROCESS) != 0, &c, why,
 			   sizeof(why));
+	if (ss != SANDBOX_OK && ss != SANDBOX_REJECTED && !(flags & PIPELINE_IN_PROCESS)) {
+		/* A crash, timeout or limit may be the machine's passing trouble
+		 * (memory pressure, a stalled CPU): the complaint is given a
+		 * second parse in a fresh worker before it is judged poisoned
+		 * (DESIGN.md: quarantined after the parser failed twice). */
+		log_warn("parser failed on %s (%s); trying once more", source ? source : "complaint",
+			 why);
+		ss = sandbox_parse(raw, len, &p->lim, 0, &c, why, sizeof(why));
+		if (ss != SANDBOX_OK && ss != SANDBOX_REJECTED) {
+			char twice[sizeof(why) + 16];
+			snprintf(twice, sizeof(twice), "failed twice: %s", why);
+			str_copy(why, twice, sizeof(why));
+		}
+	}
 	if (ss != SANDBOX_OK) {
 		static const enum parse_failure kinds[] = {
 			PARSE_FAIL_NONE, PARSE_FAIL_REJECTED, PARSE_FAIL_CRASH, PARSE_FAIL_TIMEOUT,

@@ -39,6 +39,26 @@ struct pipeline {
 	size_t raw_len;
 };
 
+/* Milliseconds on the monotonic clock, for the per-stage timings (recorded
+ * in microseconds) that `responder log show` prints. */
+static double
+ms_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static void
+timing(json_t *t, const char *stage, double *mark)
+{
+	double now = ms_now();
+
+	json_object_set_new(t, stage, json_integer((json_int_t)((now - *mark) * 1000)));
+	*mark = now;
+}
+
 struct pipeline *
 pipeline_new(const struct settings *s, struct store *st, char *err, size_t errlen)
 {
@@ -279,7 +299,8 @@ pipeline_handle(struct pipeline *p, const char *raw, size_t len, const char *sou
 	struct own_ctx own;
 	char why[1024];
 	enum sandbox_status ss;
-	json_t *detail;
+	json_t *detail, *timings;
+	double t0, mark;
 	int have_match = 0, rc = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -292,6 +313,8 @@ pipeline_handle(struct pipeline *p, const char *raw, size_t len, const char *sou
 	p->raw = raw;
 	p->raw_len = len;
 	detail = json_object();
+	timings = json_object();
+	t0 = mark = ms_now();
 
 	ss = sandbox_parse(raw, len, &p->lim, (flags & PIPELINE_IN_PROCESS) != 0, &c, why,
 			   sizeof(why));
@@ -326,6 +349,8 @@ pipeline_handle(struct pipeline *p, const char *raw, size_t len, const char *sou
 		buf_free(&w);
 		out->json = pipeline_json(out, NULL, NULL, &x);
 		json_object_set_new(detail, "parse", json_string(why));
+		timing(timings, "parse_us", &mark);
+		json_object_set_new(detail, "timings", timings);
 		if (!(flags & PIPELINE_DRY_RUN))
 			rc = record(p, NULL, NULL, NULL, source, received_at, flags, detail, out,
 				    err, errlen);
@@ -333,8 +358,10 @@ pipeline_handle(struct pipeline *p, const char *raw, size_t len, const char *sou
 		return rc;
 	}
 	out->complaint_message_id = xstrdup_or_null(c.message_id);
+	timing(timings, "parse_us", &mark);
 	if (c.text)
 		n_fwds = forward_parse_all(c.text, c.subject, fwds, MAX_FORWARDS);
+	timing(timings, "forwards_us", &mark);
 
 	if (policy_check(&c, out->complaint_key, p->s, p->st, now_of(p),
 			 (flags & PIPELINE_REQUEUE) ? POLICY_SKIP_ANSWERED : 0, &d, err, errlen) != 0) {
@@ -347,6 +374,7 @@ pipeline_handle(struct pipeline *p, const char *raw, size_t len, const char *sou
 	own.requester = d.requester;
 	own.account_id = d.account_id;
 	extract_identifiers(&c, fwds, n_fwds, is_own, &own, &x);
+	timing(timings, "policy_extract_us", &mark);
 	json_object_set_new(detail, "policy", json_string(d.why));
 	if (!d.proceed) {
 		out->outcome = d.outcome;
@@ -367,13 +395,19 @@ pipeline_handle(struct pipeline *p, const char *raw, size_t len, const char *sou
 		out->outcome = m.outcome;
 		set_why(out, m.why);
 	}
+	timing(timings, "match_us", &mark);
 	pipeline_detail(detail, &c, &m, have_match);
 	compose(p, &c, &d, have_match ? &m : NULL, out);
+	timing(timings, "compose_us", &mark);
 	out->json = pipeline_json(out, &c, have_match ? &m : NULL, &x);
+	json_object_set_new(timings, "total_before_recording_us",
+			    json_integer((json_int_t)((ms_now() - t0) * 1000)));
+	json_object_set(detail, "timings", timings);
 	if (!(flags & PIPELINE_DRY_RUN))
 		rc = record(p, &c, &d, have_match ? &m : NULL, source, received_at, flags, detail,
 			    out, err, errlen);
 done:
+	json_decref(timings);
 	json_decref(detail);
 	for (size_t i = 0; i < n_fwds; i++)
 		forward_free(&fwds[i]);

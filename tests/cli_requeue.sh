@@ -22,6 +22,16 @@ CHECK_COUNT=$((CHECK_COUNT + 2))
 [ "$(q "SELECT length(raw) FROM complaints")" = "$(stat -c %s "$F/attached.eml")" ] \
   || fail "kept byte for byte"
 
+# Each stage's time is recorded with the request (log show "Timings").
+run "${R[@]}" log show 1 --json
+CHECK_COUNT=$((CHECK_COUNT + 1))
+python3 -c '
+import json, sys
+t = json.load(open(sys.argv[1]))["detail"]["timings"]
+assert all(isinstance(t[k], int) and t[k] >= 0 for k in
+           ("parse_us", "forwards_us", "policy_extract_us", "match_us", "compose_us",
+            "total_before_recording_us")), t' "$OUT" || fail "stage timings in the request detail"
+
 run "${R[@]}" requeue 1
 expect_status 0 "requeue 1"
 expect_out "request 1 handled again as request 2: found"

@@ -94,9 +94,11 @@ cmd_purge(struct cli *cli, int argc, char **argv)
 	printf("purged everything older than %s in %d batch%s of up to %ld:\n"
 	       "  %lld delivery attempts (with transcripts)\n"
 	       "  %lld messages left without attempts\n"
-	       "  %lld request-log rows (and their outbox rows)\n",
+	       "  %lld request-log rows (and their outbox rows)\n"
+	       "  %lld kept complaints (the bytes requeue uses)\n",
 	       time_format_rfc3339(cutoff, t), rounds + 1, rounds ? "es" : "", batch,
-	       (long long)cnt.attempts, (long long)cnt.messages, (long long)cnt.requests);
+	       (long long)cnt.attempts, (long long)cnt.messages, (long long)cnt.requests,
+	       (long long)cnt.complaints);
 	store_close(&st);
 	return 0;
 }

@@ -71,6 +71,27 @@ str_sanitize_line(char *s)
 	return s;
 }
 
+int
+enhanced_status_valid(const char *s)
+{
+	int parts = 0, digits = 0;
+
+	if (s[0] != '2' && s[0] != '4' && s[0] != '5')
+		return 0;
+	for (; *s; s++) {
+		if (isdigit((unsigned char)*s)) {
+			if (++digits > 3)
+				return 0;
+		} else if (*s == '.' && digits > 0) {
+			parts++;
+			digits = 0;
+		} else {
+			return 0;
+		}
+	}
+	return parts == 2 && digits > 0;
+}
+
 static int
 domain_valid(const char *d)
 {

@@ -21,6 +21,10 @@ int str_ends_with_nocase(const char *s, const char *suffix);
  * place, so peer text can go into one log line or one header. */
 char *str_sanitize_line(char *s);
 
+/* 1 when `s` is an RFC 3463 enhanced status code: class 2, 4 or 5, then
+ * subject and detail of 1 to 3 digits each ("5.1.1", "4.7.509"). */
+int enhanced_status_valid(const char *s);
+
 /* 1 when `addr` is a plain mailbox we may put in an SMTP envelope or a
  * header: local@domain, exactly one '@', no white space, quotes, angle
  * brackets, control characters or CR/LF, local part <= 64 and whole <= 254

@@ -169,28 +169,6 @@ do_message(struct store *st, struct line_ctx *lc, json_t *o)
 }
 
 static int
-valid_enhanced(const char *s)
-{
-	/* class.subject.detail: [245].d{1,3}.d{1,3} */
-	int parts = 0, digits = 0;
-
-	if (s[0] != '2' && s[0] != '4' && s[0] != '5')
-		return 0;
-	for (; *s; s++) {
-		if (isdigit((unsigned char)*s)) {
-			if (++digits > 3)
-				return 0;
-		} else if (*s == '.' && digits > 0) {
-			parts++;
-			digits = 0;
-		} else {
-			return 0;
-		}
-	}
-	return parts == 2 && digits > 0;
-}
-
-static int
 do_attempt(struct store *st, struct line_ctx *lc, json_t *o)
 {
 	struct store_attempt_in a;
@@ -216,7 +194,7 @@ do_attempt(struct store *st, struct line_ctx *lc, json_t *o)
 			return bad(lc, "\"smtp_code\" must be an integer from 200 to 599");
 		a.smtp_code = (int)json_integer_value(code);
 	}
-	if (a.enhanced_status && *a.enhanced_status && !valid_enhanced(a.enhanced_status))
+	if (a.enhanced_status && *a.enhanced_status && !enhanced_status_valid(a.enhanced_status))
 		return bad(lc, "\"enhanced_status\" \"%s\" is not of the form 5.1.1",
 			   a.enhanced_status);
 	if (!addr_valid(a.recipient))

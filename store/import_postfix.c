@@ -278,7 +278,7 @@ do_delivery(struct pf_import *imp, const struct pf_line *pl)
 	a.mx_host = d.mx_host[0] ? d.mx_host : NULL;
 	a.mx_ip = d.mx_ip[0] ? d.mx_ip : NULL;
 	a.smtp_code = pf_reply_code(reply);
-	a.enhanced_status = pf_valid_dsn(d.dsn) ? d.dsn : NULL;
+	a.enhanced_status = enhanced_status_valid(d.dsn) ? d.dsn : NULL;
 	a.response = reply[0] ? reply : NULL;
 	a.transcript = transcript;
 	a.transcript_kind = full ? "full" : "summary";

@@ -72,8 +72,6 @@ int pf_parse_delivery(const char *text, struct pf_delivery *d);
 void pf_reply_text(const char *detail, size_t len, char *out, size_t outlen);
 /* The SMTP code at the start of a reply ("550 ..." -> 550), or 0. */
 int pf_reply_code(const char *reply);
-/* 1 for "2.0.0"-shaped enhanced status codes. */
-int pf_valid_dsn(const char *s);
 
 /* Decodes RFC 2047 encoded words in a header value into UTF-8 (charsets
  * through iconv); undecodable words stay as they are, and bytes that are

@@ -360,27 +360,6 @@ pf_reply_code(const char *r)
 	return 0;
 }
 
-int
-pf_valid_dsn(const char *s)
-{
-	int parts = 0, digits = 0;
-
-	if (s[0] != '2' && s[0] != '4' && s[0] != '5')
-		return 0;
-	for (; *s; s++) {
-		if (isdigit((unsigned char)*s)) {
-			if (++digits > 3)
-				return 0;
-		} else if (*s == '.' && digits > 0) {
-			parts++;
-			digits = 0;
-		} else {
-			return 0;
-		}
-	}
-	return parts == 2 && digits > 0;
-}
-
 /* ---- RFC 2047 ------------------------------------------------------------ */
 
 static int

@@ -5,6 +5,7 @@
  */
 #include "tests/testutil.h"
 #include "store/postfix_int.h"
+#include "common/strutil.h"
 #include "common/timeutil.h"
 
 #include <stdlib.h>
@@ -161,9 +162,9 @@ test_delivery_line(void **state)
 	assert_string_equal(d.mx_host, "local");
 	assert_int_equal(pf_parse_delivery("from=<a@b.example>, size=1", &d), -1);
 	assert_int_equal(pf_parse_delivery("to=<a@b.example>, relay=local", &d), -1);
-	assert_true(pf_valid_dsn("5.1.10"));
-	assert_false(pf_valid_dsn("5.1"));
-	assert_false(pf_valid_dsn("x"));
+	assert_true(enhanced_status_valid("5.1.10"));
+	assert_false(enhanced_status_valid("5.1"));
+	assert_false(enhanced_status_valid("x"));
 }
 
 static void

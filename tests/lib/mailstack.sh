@@ -23,51 +23,23 @@
 # refuses to start).  Nothing in /etc is used or changed; every process is
 # stopped by its pid.  Written from ../shared/notes/mail-stack.md.
 
-_ms_free_port() {  # a loopback TCP port nothing listens on (and not yet taken by us)
-	local p
-	for _ in $(seq 200); do
-		p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
-		case " ${_MS_TAKEN:-} " in *" $p "*) continue ;; esac
-		if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then
-			_MS_TAKEN="${_MS_TAKEN:-} $p"
-			echo "$p"
-			return 0
-		fi
-	done
-	echo "mailstack: no free port found" >&2
-	return 1
-}
 
-_ms_wait_port() {  # PORT up|down, at most ~10 s
-	for _ in $(seq 200); do
-		if (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null; then
-			[ "$2" = up ] && return 0
-		else
-			[ "$2" = down ] && return 0
-		fi
-		sleep 0.05
-	done
-	echo "mailstack: port $1 did not go $2" >&2
-	return 1
-}
 
-_ms_readpid() { tr -dc '0-9' < "$1" 2>/dev/null; }
 
-_ms_alive() {  # a zombie still answers kill -0
-	[ -n "$1" ] && kill -0 "$1" 2>/dev/null && [ "$(ps -o stat= -p "$1" | cut -c1)" != Z ]
-}
+
+. "$(dirname "${BASH_SOURCE[0]}")/proc.sh"
 
 _ms_stop_pidfile() {  # NAME PIDFILE [children]
 	local pid kids=""
 	[ -s "$2" ] || return 0
-	pid=$(_ms_readpid "$2")
-	if _ms_alive "$pid"; then
+	pid=$(proc_readpid "$2")
+	if proc_alive "$pid"; then
 		[ -n "${3:-}" ] && kids=$(ps -o pid= --ppid "$pid" | tr '\n' ' ')
 		kill -TERM "$pid" 2>/dev/null || true
 		# shellcheck disable=SC2086
 		[ -n "$kids" ] && kill -TERM $kids 2>/dev/null || true
-		for _ in $(seq 200); do _ms_alive "$pid" || break; sleep 0.05; done
-		_ms_alive "$pid" && kill -KILL "$pid" 2>/dev/null
+		for _ in $(seq 200); do proc_alive "$pid" || break; sleep 0.05; done
+		proc_alive "$pid" && kill -KILL "$pid" 2>/dev/null
 	fi
 	rm -f "$2"
 }
@@ -80,8 +52,8 @@ ms_init() {
 	MS_RUNGROUP=$(id -gn "$MS_RUNUSER")
 	_MS_AS=()
 	[ "$(id -u)" = 0 ] && _MS_AS=(setpriv --reuid="$MS_RUNUID" --regid="$MS_RUNGID" --init-groups)
-	MS_IMAP_PORT=$(_ms_free_port); MS_IMAPS_PORT=$(_ms_free_port)
-	MS_SINK_PORT=$(_ms_free_port); MS_PF_PORT=$(_ms_free_port)
+	MS_IMAP_PORT=$(proc_free_port 127.0.0.1); MS_IMAPS_PORT=$(proc_free_port 127.0.0.1)
+	MS_SINK_PORT=$(proc_free_port 127.0.0.1); MS_PF_PORT=$(proc_free_port 127.0.0.1)
 	MS_USER=testuser; MS_PASS=testpass
 	MS_SINK_DIR=$MS_DIR/sink
 	MS_CERT=$MS_DIR/tls/cert.pem
@@ -154,12 +126,12 @@ EOF
 
 ms_start_dovecot() {
 	"${_MS_AS[@]}" dovecot -c "$MS_DIR/dovecot/dovecot.conf" || return 1
-	_ms_wait_port "$MS_IMAP_PORT" up && _ms_wait_port "$MS_IMAPS_PORT" up
+	proc_wait_port 127.0.0.1 "$MS_IMAP_PORT" up && proc_wait_port 127.0.0.1 "$MS_IMAPS_PORT" up
 }
 
 ms_stop_dovecot() {
 	_ms_stop_pidfile dovecot "$MS_DIR/run/dovecot/master.pid" children
-	_ms_wait_port "$MS_IMAP_PORT" down
+	proc_wait_port 127.0.0.1 "$MS_IMAP_PORT" down
 }
 
 ms_start_sink() {  # extra smtp-sink flags, e.g. -r RCPT (soft-reject every RCPT)
@@ -168,12 +140,12 @@ ms_start_sink() {  # extra smtp-sink flags, e.g. -r RCPT (soft-reject every RCPT
 	smtp-sink "${u[@]}" "$@" -d "$MS_SINK_DIR/msg." 127.0.0.1:"$MS_SINK_PORT" 256 \
 		> "$MS_DIR/log/smtp-sink.log" 2>&1 < /dev/null &
 	echo $! > "$MS_DIR/run/smtp-sink.pid"
-	_ms_wait_port "$MS_SINK_PORT" up
+	proc_wait_port 127.0.0.1 "$MS_SINK_PORT" up
 }
 
 ms_stop_sink() {
 	_ms_stop_pidfile smtp-sink "$MS_DIR/run/smtp-sink.pid"
-	_ms_wait_port "$MS_SINK_PORT" down
+	proc_wait_port 127.0.0.1 "$MS_SINK_PORT" down
 }
 
 ms_start() { ms_start_dovecot && ms_start_sink; }
@@ -231,7 +203,7 @@ EOF
 	} > "$etc/master.cf"
 	postfix -c "$etc" check > /dev/null 2>&1 || { tail -5 "$MS_DIR/log/postfix.log" >&2; return 1; }
 	postfix -c "$etc" start > /dev/null 2>&1 || { tail -5 "$MS_DIR/log/postfix.log" >&2; return 1; }
-	_ms_wait_port "$MS_PF_PORT" up
+	proc_wait_port 127.0.0.1 "$MS_PF_PORT" up
 }
 
 ms_stop() {
@@ -381,7 +353,7 @@ ms_fail() {
 }
 
 # ms_sql SQL: a query on the responder's store.
-ms_sql() { sqlite3 "$MS_DIR/store.db" "$1"; }
+ms_sql() { sqlite3 -cmd ".timeout 10000" "$MS_DIR/store.db" "$1"; }
 
 # ms_sink_in_reply_to: the In-Reply-To of every reply in the sink, one a line.
 ms_sink_in_reply_to() {

@@ -24,48 +24,20 @@
 # Nothing under /etc is read or changed (Postfix gets -c, Dovecot -c).
 # Written from ../shared/notes/mail-stack.md.
 
-_pfr_free_port() {  # HOST: a port nothing listens on there (and not taken by us)
-	local p
-	for _ in $(seq 200); do
-		p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
-		case " ${_PFR_TAKEN:-} " in *" $p "*) continue ;; esac
-		if ! (exec 3<>"/dev/tcp/$1/$p") 2>/dev/null; then
-			_PFR_TAKEN="${_PFR_TAKEN:-} $p"
-			echo "$p"
-			return 0
-		fi
-	done
-	echo "postfix_relay: no free port" >&2
-	return 1
-}
 
-_pfr_wait_port() {  # HOST PORT up|down, at most ~10 s
-	for _ in $(seq 200); do
-		if (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; then
-			[ "$3" = up ] && return 0
-		else
-			[ "$3" = down ] && return 0
-		fi
-		sleep 0.05
-	done
-	echo "postfix_relay: $1:$2 did not go $3" >&2
-	return 1
-}
 
-_pfr_readpid() { tr -dc '0-9' < "$1" 2>/dev/null; }
 
-_pfr_alive() {  # a zombie still answers kill -0
-	[ -n "$1" ] && kill -0 "$1" 2>/dev/null && [ "$(ps -o stat= -p "$1" | cut -c1)" != Z ]
-}
+
+. "$(dirname "${BASH_SOURCE[0]}")/proc.sh"
 
 _pfr_stop_pid() {  # NAME PID [children]
 	local pid=$2 kids=""
-	_pfr_alive "$pid" || return 0
+	proc_alive "$pid" || return 0
 	[ -n "${3:-}" ] && kids=$(ps -o pid= --ppid "$pid" | tr '\n' ' ')
 	kill -TERM "$pid" 2>/dev/null || true
 	# shellcheck disable=SC2086
 	[ -n "$kids" ] && kill -TERM $kids 2>/dev/null || true
-	for _ in $(seq 200); do _pfr_alive "$pid" || return 0; sleep 0.05; done
+	for _ in $(seq 200); do proc_alive "$pid" || return 0; sleep 0.05; done
 	echo "postfix_relay: $1 ($pid) ignored TERM, sending KILL" >&2
 	kill -KILL "$pid" 2>/dev/null || true
 }
@@ -75,12 +47,12 @@ pfr_init() {
 	PFR_DIR=$(mktemp -d "${TMPDIR:-/tmp}/pfrelay.XXXXXX")
 	chmod 755 "$PFR_DIR"
 	PFR_LOG=$PFR_DIR/log/postfix.log
-	PFR_SUBMIT_PORT=$(_pfr_free_port 127.0.0.1)
-	PFR_OK_PORT=$(_pfr_free_port 127.0.0.1)
-	PFR_DEFER_PORT=$(_pfr_free_port 127.0.0.1)
-	PFR_REJECT_PORT=$(_pfr_free_port 127.0.0.1)
-	PFR_DEBUG_PORT=$(_pfr_free_port 127.0.0.2)
-	PFR_IMAP_PORT=$(_pfr_free_port 127.0.0.1)
+	PFR_SUBMIT_PORT=$(proc_free_port 127.0.0.1)
+	PFR_OK_PORT=$(proc_free_port 127.0.0.1)
+	PFR_DEFER_PORT=$(proc_free_port 127.0.0.1)
+	PFR_REJECT_PORT=$(proc_free_port 127.0.0.1)
+	PFR_DEBUG_PORT=$(proc_free_port 127.0.0.2)
+	PFR_IMAP_PORT=$(proc_free_port 127.0.0.1)
 	PFR_USER=pfr_user
 	PFR_PASS=pfr_pass
 	PFR_USER2=pfr_other
@@ -229,10 +201,10 @@ pfr_start() {
 	_pfr_sink "127.0.0.1:$PFR_DEFER_PORT" defer -r RCPT
 	_pfr_sink "127.0.0.1:$PFR_REJECT_PORT" reject -f RCPT -B '550 5.1.1 no such user here'
 	_pfr_sink "127.0.0.2:$PFR_DEBUG_PORT" debug
-	_pfr_wait_port 127.0.0.1 "$PFR_OK_PORT" up || return 1
-	_pfr_wait_port 127.0.0.1 "$PFR_DEFER_PORT" up || return 1
-	_pfr_wait_port 127.0.0.1 "$PFR_REJECT_PORT" up || return 1
-	_pfr_wait_port 127.0.0.2 "$PFR_DEBUG_PORT" up || return 1
+	proc_wait_port 127.0.0.1 "$PFR_OK_PORT" up || return 1
+	proc_wait_port 127.0.0.1 "$PFR_DEFER_PORT" up || return 1
+	proc_wait_port 127.0.0.1 "$PFR_REJECT_PORT" up || return 1
+	proc_wait_port 127.0.0.2 "$PFR_DEBUG_PORT" up || return 1
 	for _ in $(seq 100); do
 		[ -S "$PFR_DIR/run/dovecot/sasl-auth" ] && break
 		sleep 0.05
@@ -244,15 +216,15 @@ pfr_start() {
 		tail -5 "$PFR_LOG" >&2 2>/dev/null
 		return 1
 	fi
-	_pfr_wait_port 127.0.0.1 "$PFR_SUBMIT_PORT" up
+	proc_wait_port 127.0.0.1 "$PFR_SUBMIT_PORT" up
 }
 
 pfr_stop() {
 	local pid
 	[ -n "${PFR_DIR:-}" ] || return 0
-	pid=$(_pfr_readpid "$PFR_DIR/postfix/spool/pid/master.pid")
+	pid=$(proc_readpid "$PFR_DIR/postfix/spool/pid/master.pid")
 	_pfr_stop_pid postfix "$pid"
-	pid=$(_pfr_readpid "$PFR_DIR/run/dovecot/master.pid")
+	pid=$(proc_readpid "$PFR_DIR/run/dovecot/master.pid")
 	_pfr_stop_pid dovecot "$pid" children
 	for pid in "${PFR_PIDS[@]}"; do _pfr_stop_pid smtp-sink "$pid"; done
 	PFR_PIDS=()

@@ -1,0 +1,41 @@
+# Process and port helpers shared by the throwaway-server scripts
+# (mailstack.sh, postfix_relay.sh).
+#   proc_free_port HOST            a TCP port nothing listens on at HOST
+#   proc_wait_port HOST PORT up|down   wait (<= ~10 s) until it is so
+#   proc_readpid FILE              the pid in a pid file (Postfix pads it)
+#   proc_alive PID                 running and not a zombie
+
+proc_free_port() {
+	local p
+	for _ in $(seq 200); do
+		p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
+		case " ${_PROC_TAKEN:-} " in *" $p "*) continue ;; esac
+		if ! (exec 3<>"/dev/tcp/$1/$p") 2>/dev/null; then
+			_PROC_TAKEN="${_PROC_TAKEN:-} $p"
+			echo "$p"
+			return 0
+		fi
+	done
+	echo "no free port found on $1" >&2
+	return 1
+}
+
+proc_wait_port() {
+	for _ in $(seq 200); do
+		if (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; then
+			[ "$3" = up ] && return 0
+		else
+			[ "$3" = down ] && return 0
+		fi
+		sleep 0.05
+	done
+	echo "$1:$2 did not go $3" >&2
+	return 1
+}
+
+proc_readpid() { tr -dc '0-9' < "$1" 2>/dev/null; }
+
+# A zombie still answers kill -0; PID 1 here may reap orphans late.
+proc_alive() {
+	[ -n "$1" ] && kill -0 "$1" 2>/dev/null && [ "$(ps -o stat= -p "$1" | cut -c1)" != Z ]
+}

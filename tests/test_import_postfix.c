@@ -23,36 +23,6 @@
 #include <unistd.h>
 #include <zlib.h>
 
-struct fx {
-	char *dir;
-	struct store *st;
-};
-
-static int
-setup(void **state)
-{
-	struct fx *f = xcalloc(1, sizeof(*f));
-	char err[512], path[600];
-
-	f->dir = tu_tempdir();
-	snprintf(path, sizeof(path), "%s/store.db", f->dir);
-	f->st = store_open(path, err, sizeof(err));
-	assert_non_null(f->st);
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fx *f = *state;
-
-	store_close(&f->st);
-	tu_rmtree(f->dir);
-	free(f->dir);
-	free(f);
-	return 0;
-}
 
 static int64_t
 utc(const char *s)
@@ -66,7 +36,7 @@ utc(const char *s)
 /* A copy of fixture `name` in the test dir with mtime `mtime` (the year
  * reference of stamps without a year).  Caller frees. */
 static char *
-fixture_copy(struct fx *f, const char *name, const char *mtime)
+fixture_copy(struct tu_store *f, const char *name, const char *mtime)
 {
 	char *src = tu_fixture(name), *data = tu_read_file(src, NULL), *dst;
 	struct timeval tv[2];
@@ -94,7 +64,7 @@ silent(void *ctx, const char *file, long line, const char *why)
 }
 
 static void
-import_files(struct fx *f, const struct pf_options *o, const char *const *files,
+import_files(struct tu_store *f, const struct pf_options *o, const char *const *files,
 	     struct import_stats *stats)
 {
 	char err[512];
@@ -133,7 +103,7 @@ rcpt(const struct store_message *m, const char *addr)
 }
 
 static int64_t
-count(struct fx *f, const char *what)
+count(struct tu_store *f, const char *what)
 {
 	int64_t n = -1;
 
@@ -152,7 +122,7 @@ count(struct fx *f, const char *what)
 static void
 test_import_basic(void **state)
 {
-	struct fx *f = *state;
+	struct tu_store *f = *state;
 	struct pf_options o = map_options();
 	char *path = fixture_copy(f, "postfix/basic.log", "2026-11-30T00:00:00Z");
 	const char *files[] = { path, NULL };
@@ -214,7 +184,7 @@ test_import_basic(void **state)
 static void
 test_import_idempotent(void **state)
 {
-	struct fx *f = *state;
+	struct tu_store *f = *state;
 	struct pf_options o = map_options();
 	char *p1 = fixture_copy(f, "postfix/basic.log", "2026-11-30T00:00:00Z");
 	char *p2 = fixture_copy(f, "postfix/debug.log", "2026-11-30T00:00:00Z");
@@ -243,7 +213,7 @@ test_import_idempotent(void **state)
 static void
 test_import_iso_long_ids(void **state)
 {
-	struct fx *f = *state;
+	struct tu_store *f = *state;
 	struct pf_options o = map_options();
 	char *path = tu_fixture("postfix/iso.log");
 	const char *files[] = { path, NULL };
@@ -276,7 +246,7 @@ test_import_iso_long_ids(void **state)
 static void
 test_import_rollover(void **state)
 {
-	struct fx *f = *state;
+	struct tu_store *f = *state;
 	struct pf_options o = map_options();
 	char *path = fixture_copy(f, "postfix/rollover.log", "2027-01-01T00:05:00Z");
 	const char *files[] = { path, NULL };
@@ -297,7 +267,7 @@ test_import_rollover(void **state)
 static void
 test_import_full_transcript(void **state)
 {
-	struct fx *f = *state;
+	struct tu_store *f = *state;
 	struct pf_options o = map_options();
 	char *path = fixture_copy(f, "postfix/debug.log", "2026-11-30T00:00:00Z");
 	const char *files[] = { path, NULL };
@@ -360,7 +330,7 @@ test_import_full_transcript(void **state)
 static void
 test_import_midflight(void **state)
 {
-	struct fx *f = *state;
+	struct tu_store *f = *state;
 	struct pf_options o = map_options();
 	char *p1 = fixture_copy(f, "postfix/basic.log", "2026-11-30T00:00:00Z");
 	char *p2 = fixture_copy(f, "postfix/midflight.log", "2026-11-30T00:00:00Z");
@@ -392,7 +362,7 @@ test_import_midflight(void **state)
 static void
 test_import_expired(void **state)
 {
-	struct fx *f = *state;
+	struct tu_store *f = *state;
 	struct pf_options o = map_options();
 	char *path = fixture_copy(f, "postfix/expired.log", "2026-11-30T00:00:00Z");
 	const char *files[] = { path, NULL };
@@ -418,7 +388,7 @@ test_import_expired(void **state)
 static void
 test_import_reused_queue_id(void **state)
 {
-	struct fx *f = *state;
+	struct tu_store *f = *state;
 	struct pf_options o = map_options();
 	char *p1 = fixture_copy(f, "postfix/basic.log", "2026-11-30T00:00:00Z");
 	char *p2 = fixture_copy(f, "postfix/reuse.log", "2026-12-30T00:00:00Z");
@@ -450,7 +420,7 @@ test_import_reused_queue_id(void **state)
 static void
 test_import_sender_domain(void **state)
 {
-	struct fx *f = *state;
+	struct tu_store *f = *state;
 	struct pf_options o;
 	char *path = fixture_copy(f, "postfix/basic.log", "2026-11-30T00:00:00Z");
 	const char *files[] = { path, NULL };
@@ -513,7 +483,7 @@ interleaved_step(struct buf *b, int step, const char *q)
 /* Many queue IDs in flight at once, each line of each message interleaved
  * with the others', through a state cap far below the number in flight. */
 static char *
-interleaved_log(struct fx *f, int n)
+interleaved_log(struct tu_store *f, int n)
 {
 	struct buf b;
 	char *path, *data;
@@ -538,7 +508,7 @@ interleaved_log(struct fx *f, int n)
 static void
 test_import_interleaved_capped(void **state)
 {
-	struct fx *f = *state;
+	struct tu_store *f = *state;
 	struct pf_options o = map_options();
 	char *path = interleaved_log(f, 300);
 	const char *files[] = { path, NULL };
@@ -575,7 +545,7 @@ test_import_interleaved_capped(void **state)
 static void
 test_import_gz_and_garbage(void **state)
 {
-	struct fx *f = *state;
+	struct tu_store *f = *state;
 	struct pf_options o = map_options();
 	char *src = tu_fixture("postfix/iso.log"), *data = tu_read_file(src, NULL);
 	char gzpath[600];
@@ -608,7 +578,7 @@ test_import_gz_and_garbage(void **state)
 static void
 test_import_cut_and_mangled_lines(void **state)
 {
-	struct fx *f = *state;
+	struct tu_store *f = *state;
 	struct pf_options o = map_options();
 	static const char *const names[] = {
 		"postfix/basic.log", "postfix/iso.log", "postfix/debug.log", "postfix/expired.log",
@@ -659,18 +629,18 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_import_basic, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_import_idempotent, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_import_iso_long_ids, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_import_rollover, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_import_full_transcript, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_import_midflight, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_import_expired, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_import_reused_queue_id, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_import_sender_domain, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_import_interleaved_capped, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_import_gz_and_garbage, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_import_cut_and_mangled_lines, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_import_basic, tu_store_setup, tu_store_teardown),
+		cmocka_unit_test_setup_teardown(test_import_idempotent, tu_store_setup, tu_store_teardown),
+		cmocka_unit_test_setup_teardown(test_import_iso_long_ids, tu_store_setup, tu_store_teardown),
+		cmocka_unit_test_setup_teardown(test_import_rollover, tu_store_setup, tu_store_teardown),
+		cmocka_unit_test_setup_teardown(test_import_full_transcript, tu_store_setup, tu_store_teardown),
+		cmocka_unit_test_setup_teardown(test_import_midflight, tu_store_setup, tu_store_teardown),
+		cmocka_unit_test_setup_teardown(test_import_expired, tu_store_setup, tu_store_teardown),
+		cmocka_unit_test_setup_teardown(test_import_reused_queue_id, tu_store_setup, tu_store_teardown),
+		cmocka_unit_test_setup_teardown(test_import_sender_domain, tu_store_setup, tu_store_teardown),
+		cmocka_unit_test_setup_teardown(test_import_interleaved_capped, tu_store_setup, tu_store_teardown),
+		cmocka_unit_test_setup_teardown(test_import_gz_and_garbage, tu_store_setup, tu_store_teardown),
+		cmocka_unit_test_setup_teardown(test_import_cut_and_mangled_lines, tu_store_setup, tu_store_teardown),
 	};
 
 	/* traditional stamps are local time: pin it */

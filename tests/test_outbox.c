@@ -10,36 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct fx {
-	char *dir;
-	struct store *st;
-};
-
-static int
-setup(void **state)
-{
-	struct fx *f = calloc(1, sizeof(*f));
-	char err[512], path[1024];
-
-	f->dir = tu_tempdir();
-	snprintf(path, sizeof(path), "%s/store.db", f->dir);
-	f->st = store_open(path, err, sizeof(err));
-	assert_non_null(f->st);
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fx *f = *state;
-
-	store_close(&f->st);
-	tu_rmtree(f->dir);
-	free(f->dir);
-	free(f);
-	return 0;
-}
 
 static int64_t
 queue_reply(struct store *st, const char *key, const char *rcpt, int64_t next_try_at)
@@ -63,7 +33,7 @@ queue_reply(struct store *st, const char *key, const char *rcpt, int64_t next_tr
 static void
 test_due_and_sent(void **state)
 {
-	struct fx *f = *state;
+	struct tu_store *f = *state;
 	struct outbox_row *rows;
 	size_t n;
 	int64_t a, b, at, cnt;
@@ -100,7 +70,7 @@ test_due_and_sent(void **state)
 static void
 test_retry_then_failed(void **state)
 {
-	struct fx *f = *state;
+	struct tu_store *f = *state;
 	struct outbox_row *rows;
 	size_t n;
 	int64_t id = queue_reply(f->st, "<c@x> 00", "c@x.example", 0), at, cnt;
@@ -149,7 +119,7 @@ test_backoff(void **state)
 static void
 test_imap_state(void **state)
 {
-	struct fx *f = *state;
+	struct tu_store *f = *state;
 	uint32_t v = 0, u = 0;
 
 	assert_int_equal(store_imap_state_get(f->st, "INBOX", &v, &u), STORE_ENOTFOUND);
@@ -167,7 +137,7 @@ test_imap_state(void **state)
 static void
 test_in_progress(void **state)
 {
-	struct fx *f = *state;
+	struct tu_store *f = *state;
 	int restarts = -1, pf = -1, n = 0;
 	int64_t count = -1;
 
@@ -200,11 +170,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_due_and_sent, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_retry_then_failed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_due_and_sent, tu_store_setup, tu_store_teardown),
+		cmocka_unit_test_setup_teardown(test_retry_then_failed, tu_store_setup, tu_store_teardown),
 		cmocka_unit_test(test_backoff),
-		cmocka_unit_test_setup_teardown(test_imap_state, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_in_progress, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_imap_state, tu_store_setup, tu_store_teardown),
+		cmocka_unit_test_setup_teardown(test_in_progress, tu_store_setup, tu_store_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,36 +15,6 @@
 #include <string.h>
 #include <time.h>
 
-struct fx {
-	char *dir;
-	struct store *st;
-};
-
-static int
-setup(void **state)
-{
-	struct fx *f = xcalloc(1, sizeof(*f));
-	char err[512], path[600];
-
-	f->dir = tu_tempdir();
-	snprintf(path, sizeof(path), "%s/store.db", f->dir);
-	f->st = store_open(path, err, sizeof(err));
-	assert_non_null(f->st);
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fx *f = *state;
-
-	store_close(&f->st);
-	tu_rmtree(f->dir);
-	free(f->dir);
-	free(f);
-	return 0;
-}
 
 static void
 silent(void *ctx, const char *file, long line, const char *why)
@@ -56,7 +26,7 @@ silent(void *ctx, const char *file, long line, const char *why)
 }
 
 static int64_t
-count(struct fx *f, const char *what)
+count(struct tu_store *f, const char *what)
 {
 	int64_t n = -1;
 
@@ -113,7 +83,7 @@ step(struct pf_follow *fo, struct import_stats *s)
 static void
 test_follow_rotation_restart(void **state)
 {
-	struct fx *f = *state;
+	struct tu_store *f = *state;
 	struct pf_options o = map_options();
 	char path[600], rotated[620], b[1200], err[512];
 	struct import_stats s;
@@ -201,7 +171,7 @@ test_follow_rotation_restart(void **state)
 }
 
 static void
-db_exec(struct fx *f, const char *sql)
+db_exec(struct tu_store *f, const char *sql)
 {
 	char path[600];
 	sqlite3 *db;
@@ -218,7 +188,7 @@ db_exec(struct fx *f, const char *sql)
 static void
 test_follow_store_failure(void **state)
 {
-	struct fx *f = *state;
+	struct tu_store *f = *state;
 	struct pf_options o = map_options();
 	char path[600], b[1200], err[512];
 	struct import_stats s;
@@ -249,8 +219,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_follow_rotation_restart, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_follow_store_failure, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_follow_rotation_restart, tu_store_setup, tu_store_teardown),
+		cmocka_unit_test_setup_teardown(test_follow_store_failure, tu_store_setup, tu_store_teardown),
 	};
 
 	setenv("TZ", "UTC", 1);

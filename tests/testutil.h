@@ -12,6 +12,17 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
+#include "store/store.h"
+
+/* A store in a fresh temp dir, as a cmocka setup/teardown pair: *state
+ * becomes a struct tu_store (teardown closes it and removes the dir). */
+struct tu_store {
+	char *dir;
+	struct store *st;
+};
+int tu_store_setup(void **state);
+int tu_store_teardown(void **state);
+
 /* A fresh directory under $TMPDIR, removed by tu_rmtree().  Caller frees. */
 char *tu_tempdir(void);
 void tu_rmtree(const char *dir);

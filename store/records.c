@@ -42,20 +42,11 @@ store_account_id(struct store *st, const char *name, int64_t *id_r)
 {
 	sqlite3_stmt *s = store_stmt(st, SLOT_ACCOUNT_ID,
 				     "SELECT id FROM accounts WHERE name = ?1");
-	int rc;
 
 	if (s == NULL)
 		return STORE_EDB;
 	store_bind_text(s, 1, name);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		*id_r = sqlite3_column_int64(s, 0);
-	/* A statement left on a row holds a read snapshot open, and the WAL
-	 * cannot be checkpointed past it: every reader resets when done. */
-	sqlite3_reset(s);
-	if (rc == SQLITE_ROW)
-		return STORE_OK;
-	return rc == SQLITE_DONE ? STORE_ENOTFOUND : store_fail_db(st, "finding account");
+	return store_step_int64(st, s, id_r, "finding account");
 }
 
 /* An account address is "local@domain" or "@domain". */

@@ -183,21 +183,6 @@ store_complaint_raw(struct store *st, const char *key, char **raw_r, size_t *len
 	return rc == SQLITE_DONE ? STORE_ENOTFOUND : store_fail_db(st, "reading a complaint");
 }
 
-static int
-one_id(struct store *st, sqlite3_stmt *s, int64_t *id_r, const char *what)
-{
-	int rc = sqlite3_step(s);
-
-	if (rc == SQLITE_ROW) {
-		if (id_r)
-			*id_r = sqlite3_column_int64(s, 0);
-		sqlite3_reset(s);
-		return STORE_OK;
-	}
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? STORE_ENOTFOUND : store_fail_db(st, what);
-}
-
 int
 store_request_answered(struct store *st, const char *key, const char *mid, int64_t *id_r)
 {
@@ -211,7 +196,7 @@ store_request_answered(struct store *st, const char *key, const char *mid, int64
 		if (s == NULL)
 			return STORE_EDB;
 		store_bind_text(s, 1, key);
-		rc = one_id(st, s, id_r, "finding an answered request");
+		rc = store_step_int64(st, s, id_r, "finding an answered request");
 		if (rc != STORE_ENOTFOUND)
 			return rc;
 	}
@@ -223,7 +208,7 @@ store_request_answered(struct store *st, const char *key, const char *mid, int64
 	if (s == NULL)
 		return STORE_EDB;
 	store_bind_text(s, 1, mid);
-	return one_id(st, s, id_r, "finding an answered request");
+	return store_step_int64(st, s, id_r, "finding an answered request");
 }
 
 int
@@ -235,7 +220,7 @@ store_request_by_key(struct store *st, const char *key, int64_t *id_r)
 	if (s == NULL)
 		return STORE_EDB;
 	store_bind_text(s, 1, key);
-	return one_id(st, s, id_r, "finding a request");
+	return store_step_int64(st, s, id_r, "finding a request");
 }
 
 int

@@ -66,6 +66,21 @@ store_stmt(struct store *st, int slot, const char *sql)
 }
 
 int
+store_step_int64(struct store *st, sqlite3_stmt *s, int64_t *v_r, const char *what)
+{
+	int rc = sqlite3_step(s);
+
+	if (rc == SQLITE_ROW && v_r != NULL)
+		*v_r = sqlite3_column_int64(s, 0);
+	/* A statement left on a row holds a read snapshot open, and the WAL
+	 * cannot be checkpointed past it: every reader resets when done. */
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW)
+		return STORE_OK;
+	return rc == SQLITE_DONE ? STORE_ENOTFOUND : store_fail_db(st, what);
+}
+
+int
 store_bind_text(sqlite3_stmt *s, int i, const char *v)
 {
 	if (v == NULL)

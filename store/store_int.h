@@ -30,6 +30,11 @@ sqlite3_stmt *store_stmt(struct store *st, int slot, const char *sql);
 /* Runs SQL with no result rows; STORE_OK or STORE_EDB. */
 int store_exec(struct store *st, const char *sql);
 
+/* Steps a bound single-row query: STORE_OK with column 0 in *v_r (may be
+ * NULL), STORE_ENOTFOUND when no row, STORE_EDB ("what: ...") on error.
+ * The statement is reset either way, so it holds no read snapshot. */
+int store_step_int64(struct store *st, sqlite3_stmt *s, int64_t *v_r, const char *what);
+
 /* Binds a C string or NULL. */
 int store_bind_text(sqlite3_stmt *s, int i, const char *v);
 /* malloc'd copy of a text column, NULL for SQL NULL. */

@@ -150,3 +150,12 @@ time_parse_since(const char *s, int64_t now, int64_t *t_r)
 	}
 	return -1;
 }
+
+int64_t
+time_mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}

@@ -20,6 +20,8 @@ char *time_format_rfc3339(int64_t t, char *buf);
 int time_parse_duration(const char *s, int64_t *secs_r);
 /* A --since argument: a duration before `now`, or an RFC 3339 time/date. */
 int time_parse_since(const char *s, int64_t now, int64_t *t_r);
+/* Microseconds on the monotonic clock (deadlines, stage timings). */
+int64_t time_mono_us(void);
 /* timegm() for broken-down UTC fields, without touching TZ. */
 int64_t time_from_utc(int year, int mon, int day, int hour, int min, int sec);
 

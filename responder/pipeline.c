@@ -17,6 +17,7 @@
 #include "responder/sandbox.h"
 #include "common/buf.h"
 #include "common/log.h"
+#include "common/timeutil.h"
 #include "common/strutil.h"
 #include "common/xalloc.h"
 #include "store/requests.h"
@@ -39,23 +40,13 @@ struct pipeline {
 	size_t raw_len;
 };
 
-/* Milliseconds on the monotonic clock, for the per-stage timings (recorded
- * in microseconds) that `responder log show` prints. */
-static double
-ms_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
+/* Adds the microseconds since *mark as `stage` (shown by `log show`). */
 static void
-timing(json_t *t, const char *stage, double *mark)
+timing(json_t *t, const char *stage, int64_t *mark)
 {
-	double now = ms_now();
+	int64_t now = time_mono_us();
 
-	json_object_set_new(t, stage, json_integer((json_int_t)((now - *mark) * 1000)));
+	json_object_set_new(t, stage, json_integer((json_int_t)(now - *mark)));
 	*mark = now;
 }
 
@@ -300,7 +291,7 @@ pipeline_handle(struct pipeline *p, const char *raw, size_t len, const char *sou
 	char why[1024];
 	enum sandbox_status ss;
 	json_t *detail, *timings;
-	double t0, mark;
+	int64_t t0, mark;
 	int have_match = 0, rc = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -314,7 +305,7 @@ pipeline_handle(struct pipeline *p, const char *raw, size_t len, const char *sou
 	p->raw_len = len;
 	detail = json_object();
 	timings = json_object();
-	t0 = mark = ms_now();
+	t0 = mark = time_mono_us();
 
 	ss = sandbox_parse(raw, len, &p->lim, (flags & PIPELINE_IN_PROCESS) != 0, &c, why,
 			   sizeof(why));
@@ -401,7 +392,7 @@ pipeline_handle(struct pipeline *p, const char *raw, size_t len, const char *sou
 	timing(timings, "compose_us", &mark);
 	out->json = pipeline_json(out, &c, have_match ? &m : NULL, &x);
 	json_object_set_new(timings, "total_before_recording_us",
-			    json_integer((json_int_t)((ms_now() - t0) * 1000)));
+			    json_integer((json_int_t)(time_mono_us() - t0)));
 	json_object_set(detail, "timings", timings);
 	if (!(flags & PIPELINE_DRY_RUN))
 		rc = record(p, &c, &d, have_match ? &m : NULL, source, received_at, flags, detail,

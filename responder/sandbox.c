@@ -21,6 +21,7 @@
  * are close-on-exec; the worker exits when the parent goes away (EOF).
  */
 #include "responder/sandbox.h"
+#include "common/timeutil.h"
 #include "common/buf.h"
 #include "common/log.h"
 #include "common/xalloc.h"
@@ -88,15 +89,6 @@ warm_up(void)
 	warm_cd[1] = iconv_open("UTF-8", "WINDOWS-1252");
 	warm_cd[2] = iconv_open("UTF-8", "UTF-8");
 	xmlInitParser();
-}
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* ---- the worker ---------------------------------------------------------- */
@@ -306,7 +298,7 @@ send_all(const char *p, size_t n, int64_t deadline, int *timed_out)
 {
 	while (n > 0) {
 		struct pollfd pfd = { w.to, POLLOUT, 0 };
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - time_mono_us() / 1000;
 		ssize_t r;
 
 		if (left <= 0) {
@@ -339,7 +331,7 @@ recv_answer(struct buf *b, int64_t deadline, int *timed_out, int *too_big)
 
 	for (;;) {
 		struct pollfd pfd = { w.from, POLLIN, 0 };
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - time_mono_us() / 1000;
 		char chunk[65536];
 		ssize_t r;
 
@@ -442,7 +434,7 @@ sandbox_run_parser(const char *raw, size_t len, const struct parse_limits *lim,
 	if (!w.pid && worker_start(lim, why, whylen) != 0)
 		return SANDBOX_ERROR;
 	w.jobs++;
-	deadline = now_ms() + (int64_t)timeout * 1000;
+	deadline = time_mono_us() / 1000 + (int64_t)timeout * 1000;
 	n = snprintf(head, sizeof(head), "%zu\n", len);
 	buf_init(&b, SANDBOX_MAX_OUTPUT + 32);
 	if (send_all(head, (size_t)n, deadline, &timed_out) != 0 ||

@@ -7,6 +7,7 @@
  * latest attempt) and the attempts.  Human-readable by default; one JSON
  * object per message with --json.
  */
+#include "responder/admin_out.h"
 #include "responder/cli.h"
 #include "responder/record_json.h"
 #include "common/strutil.h"
@@ -104,9 +105,8 @@ cmd_lookup(struct cli *cli, int argc, char **argv)
 		case 't': transcripts = 1; break;
 		case 'j': json = 1; break;
 		case 's':
-			if (time_parse_since(optarg, (int64_t)time(NULL), &since) < 0)
-				return cli_usage("lookup", "--since wants a date (2026-11-20, "
-						 "RFC 3339) or a duration (7d, 24h), not '%s'", optarg);
+			if ((r = ao_parse_since("lookup", optarg, &since)) != 0)
+				return r;
 			break;
 		case 'n': {
 			char *end;

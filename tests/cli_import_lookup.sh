@@ -71,7 +71,7 @@ run "${R[@]}" lookup --queue-id x --message-id y
 expect_status 64 "two kinds"
 run "${R[@]}" lookup --recipient a@b.example --since tomorrowish
 expect_status 64 "bad since"
-expect_err "--since wants a date"
+expect_err "--since wants a duration (7d, 24h, 30m) or a date (2026-11-20, RFC 3339), not 'tomorrowish'"
 
 # config errors: exit 78 with file:line
 printf '[store]\npath = %s/store.db\nbogus = 1\n' "$T" > "$T/bad.conf"

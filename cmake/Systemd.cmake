@@ -1,4 +1,4 @@
-# Optional libsystemd for sd_notify (responder/sdnotify.c).  Without it the
+# Optional libsystemd for sd_notify (responder/daemon/sdnotify.c).  Without it the
 # daemon speaks the notify protocol itself, so Type=notify works either way.
 #   -DRESPONDER_SYSTEMD=OFF   never link libsystemd
 option(RESPONDER_SYSTEMD "Use libsystemd for sd_notify when it is found" ON)

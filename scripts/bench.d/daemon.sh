@@ -4,7 +4,7 @@
 #   1. end to end: N complaints (BENCH_N, default 2000) APPENDed to the
 #      mailbox, `responder once` until the sink holds N replies: complaints/s;
 #   2. the floor: one UID FETCH of the same N messages plus N sends of a
-#      fixed reply over one reused SMTP connection (tests/ittool_floor.c),
+#      fixed reply over one reused SMTP connection (tests/tools/ittool_floor.c),
 #      and the ratio end-to-end time / floor time;
 #   3. reply latency with IDLE: `responder run`, APPEND one complaint,
 #      time until its reply is in the sink; p50/p95 over BENCH_LAT (100);
@@ -28,8 +28,8 @@ export RESPONDER_SRC=$SRC RESPONDER_BIN
 
 # The two small drivers are built here: scripts/bench builds without tests.
 TOOLS=$(mktemp -d)
-cc -O2 -o "$TOOLS/ittool_append" tests/ittool_append.c $(pkg-config --cflags libetpan) -letpan
-cc -O2 -o "$TOOLS/ittool_floor" tests/ittool_floor.c $(pkg-config --cflags libetpan libcurl) -letpan -lcurl
+cc -O2 -o "$TOOLS/ittool_append" tests/tools/ittool_append.c $(pkg-config --cflags libetpan) -letpan
+cc -O2 -o "$TOOLS/ittool_floor" tests/tools/ittool_floor.c $(pkg-config --cflags libetpan libcurl) -letpan -lcurl
 export MS_APPEND_TOOL=$TOOLS/ittool_append
 
 . tests/lib/mailstack.sh

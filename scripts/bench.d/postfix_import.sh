@@ -4,7 +4,7 @@
 # over the same file (the report a Postfix admin already runs).
 #
 # The log is shaped like the one the real relay writes in
-# tests/it_postfix_import.sh: smtpd connect/client (SASL)/disconnect,
+# tests/integration/it_postfix_import.sh: smtpd connect/client (SASL)/disconnect,
 # cleanup header Subject (INFO) and message-id, qmgr from/removed, smtp
 # deliveries (1-3 recipients; ~85% sent, ~10% deferred, ~5% bounced),
 # bounce notices, and for 1 message in 10 the SMTP conversation that

@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "responder/complaint.h"
-#include "responder/extract.h"
-#include "responder/sandbox.h"
+#include "responder/parse/complaint.h"
+#include "responder/decide/extract.h"
+#include "responder/parse/sandbox.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

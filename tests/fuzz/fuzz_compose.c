@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "common/xalloc.h"
-#include "responder/compose.h"
+#include "responder/reply/compose.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

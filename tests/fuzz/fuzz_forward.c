@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "common/xalloc.h"
-#include "responder/forward.h"
+#include "responder/forward/forward.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "common/xalloc.h"
-#include "store/postfix_int.h"
+#include "store/import/postfix_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "common/xalloc.h"
-#include "responder/reason.h"
+#include "responder/reason/reason.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -326,7 +326,7 @@ ms_wait_until() {
 ms_sink_has() { [ "$(ms_sink_count)" -ge "$1" ]; }
 
 # ms_append FILE...: IMAP APPEND into INBOX as the complaints user, over
-# one connection (what IDLE sees).  Uses tests/ittool_append from
+# one connection (what IDLE sees).  Uses tests/tools/ittool_append from
 # $RESPONDER_TESTBIN (or $MS_APPEND_TOOL).
 ms_append() {
 	"${MS_APPEND_TOOL:-$RESPONDER_TESTBIN/ittool_append}" 127.0.0.1 "$MS_IMAP_PORT" \

@@ -1,0 +1,197 @@
+/*
+ * cmd_check_config.c - responder check-config [--connect] [--quiet]
+ *
+ * Validates what the daemon needs before it runs:
+ *   - the config file (every error as file:line; exit 78),
+ *   - secret files: regular, non-empty, readable by the owner only
+ *     (their contents are never printed),
+ *   - every template in the templates directory (syntax, partials),
+ *   - the store: opens read-only and shows its schema version (a store
+ *     that does not exist yet is fine: the first writer creates it),
+ *   - with --connect: logs into IMAP and SMTP and reports success or the
+ *     exact failure (exit 69 when a server refuses or cannot be reached).
+ * Then prints the effective settings (secrets are never part of them:
+ * only the paths of the files that hold them).  --quiet prints problems
+ * only (for ExecStartPre).
+ */
+#include "responder/cli/cli.h"
+#include "responder/reply/compose.h"
+#include "responder/imap/imap_source.h"
+#include "responder/config/secret.h"
+#include "responder/smtp/smtp_send.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct check {
+	int quiet;
+	int bad_config;		/* -> 78 */
+	int unavailable;	/* -> 69 */
+};
+
+static void ok(struct check *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+ok(struct check *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->quiet)
+		return;
+	printf("# ok: ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+static void
+check_secrets(struct check *c, const struct settings *s)
+{
+	const struct { const char *key, *path; } secrets[] = {
+		{ "[imap] password_file", s->imap_password_file },
+		{ "[imap] token_file", s->imap_token_file },
+		{ "[smtp] password_file", s->smtp_password_file },
+		{ "[smtp] token_file", s->smtp_token_file },
+	};
+	char err[512];
+
+	for (size_t i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++) {
+		if (secrets[i].path == NULL || *secrets[i].path == '\0')
+			continue;
+		if (secret_check_file(secrets[i].path, err, sizeof(err)) < 0) {
+			fprintf(stderr, "responder: %s: %s: %s\n", s->file, secrets[i].key, err);
+			c->bad_config = 1;
+		} else {
+			ok(c, "%s %s is readable by its owner only", secrets[i].key, secrets[i].path);
+		}
+	}
+}
+
+static void
+check_templates(struct check *c, const struct settings *s)
+{
+	const char *dir = config_templates_dir(s);
+	struct templates *t = NULL;
+	char err[1024];
+
+	if (templates_load(dir, &t, err, sizeof(err)) < 0) {
+		fprintf(stderr, "responder: templates: %s\n", err);
+		c->bad_config = 1;
+		return;
+	}
+	templates_free(&t);
+	ok(c, "templates in %s load (syntax and partials)", dir);
+}
+
+static void
+check_store(struct check *c, const struct settings *s)
+{
+	char err[1024], dirbuf[1024];
+	struct store *st;
+	struct stat sb;
+
+	if (stat(s->store_path, &sb) < 0 && errno == ENOENT) {
+		snprintf(dirbuf, sizeof(dirbuf), "%s", s->store_path);
+		if (access(dirname(dirbuf), W_OK) < 0) {
+			snprintf(dirbuf, sizeof(dirbuf), "%s", s->store_path);
+			fprintf(stderr, "responder: %s: [store] path %s does not exist and its "
+				"directory %s is not writable: %s\n", s->file, s->store_path,
+				dirname(dirbuf), strerror(errno));
+			c->bad_config = 1;
+			return;
+		}
+		ok(c, "store %s does not exist yet (the first run creates it)", s->store_path);
+		return;
+	}
+	st = store_open_readonly(s->store_path, err, sizeof(err));
+	if (st == NULL) {
+		fprintf(stderr, "responder: %s: [store] %s\n", s->file, err);
+		c->bad_config = 1;
+		return;
+	}
+	ok(c, "store %s opens, schema version %d", s->store_path, store_schema_version(st));
+	store_close(&st);
+}
+
+static void
+check_servers(struct check *c, const struct settings *s)
+{
+	char err[1024];
+	int r;
+
+	if ((r = imap_check(s, err, sizeof(err))) != 0) {
+		fprintf(stderr, "responder: IMAP %s: %s\n", s->imap_url, err);
+		if (r == IMAP_ECONFIG)
+			c->bad_config = 1;
+		else
+			c->unavailable = 1;
+	} else {
+		ok(c, "IMAP %s: logged in as %s, folder selected", s->imap_url, s->imap_username);
+	}
+	if (smtp_check(s, err, sizeof(err)) != 0) {
+		fprintf(stderr, "responder: SMTP %s: %s\n", s->smtp_url, err);
+		c->unavailable = 1;
+	} else {
+		ok(c, "SMTP %s: connected%s", s->smtp_url,
+		   *s->smtp_username ? ", authenticated" : " (no AUTH configured)");
+	}
+}
+
+int
+cmd_check_config(struct cli *cli, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "connect", no_argument, NULL, 'C' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct check c;
+	const struct settings *s;
+	int connect = 0, o;
+
+	memset(&c, 0, sizeof(c));
+	opterr = 0;
+	while ((o = getopt_long(argc, argv, ":Cqh", longopts, NULL)) != -1) {
+		switch (o) {
+		case 'C':
+			connect = 1;
+			break;
+		case 'q':
+			c.quiet = 1;
+			break;
+		case 'h':
+			printf("usage: responder check-config [--connect] [--quiet]\n");
+			return 0;
+		default:
+			return cli_usage("check-config", "unknown option '%s'",
+					 optind > 0 ? argv[optind - 1] : "?");
+		}
+	}
+	if (optind < argc)
+		return cli_usage("check-config", "unexpected argument '%s'", argv[optind]);
+	s = cli_settings(cli);		/* exits 78 with file:line errors */
+	if (!c.quiet)
+		config_print(s, stdout);
+	if (!c.quiet)
+		printf("\n");
+	check_secrets(&c, s);
+	check_templates(&c, s);
+	check_store(&c, s);
+	if (connect && !c.bad_config)
+		check_servers(&c, s);
+	if (c.bad_config)
+		return EX_CONFIG;
+	if (c.unavailable)
+		return EX_UNAVAILABLE;
+	if (!c.quiet)
+		printf("# config OK%s\n", connect ? ", servers reachable" : "");
+	return 0;
+}

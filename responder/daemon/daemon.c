@@ -1,0 +1,405 @@
+/*
+ * daemon.c - the service loop (see daemon.h): signals, connect with
+ * backoff, passes, waiting (IDLE or poll), SIGHUP reloads, the Postfix
+ * log follower.  One pass is daemon_pass.c.
+ *
+ * Signals only set flags and write a byte to a self-pipe; the wait polls
+ * that pipe next to the IMAP socket, so SIGTERM ends an IDLE at once while
+ * a complaint in hand is always finished first.
+ */
+#include "responder/daemon/daemon.h"
+#include "responder/daemon/daemon_int.h"
+#include "responder/imap/imap_source.h"
+#include "responder/decide/pipeline.h"
+#include "responder/daemon/sdnotify.h"
+#include "store/admin.h"
+#include "responder/smtp/smtp_send.h"
+#include "store/daemon.h"
+#include "store/import/import.h"
+#include "common/log.h"
+#include "common/strutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#define IDLE_REISSUE_SECONDS (25 * 60)
+#define RECONNECT_MAX_SECONDS 300
+#define FOLLOW_INTERVAL_SECONDS 2
+
+static volatile sig_atomic_t stop_flag, hup_flag;
+static int wake_pipe[2] = { -1, -1 };
+
+int
+daemon_stop_requested(void)
+{
+	return stop_flag != 0;
+}
+
+static void
+on_signal(int sig)
+{
+	int saved = errno;
+	char c = 1;
+
+	if (sig == SIGHUP)
+		hup_flag = 1;
+	else
+		stop_flag = 1;
+	if (wake_pipe[1] >= 0 && write(wake_pipe[1], &c, 1) < 0) {
+		/* full pipe: a wake-up is pending anyway */
+	}
+	errno = saved;
+}
+
+static void
+drain_wake_pipe(void)
+{
+	char buf[64];
+
+	while (wake_pipe[0] >= 0 && read(wake_pipe[0], buf, sizeof(buf)) > 0)
+		;
+}
+
+static int
+setup_signals(void)
+{
+	struct sigaction sa;
+
+	if (pipe2(wake_pipe, O_NONBLOCK | O_CLOEXEC) < 0)
+		return -1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	return 0;
+}
+
+static void
+teardown_signals(void)
+{
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	for (int i = 0; i < 2; i++)
+		if (wake_pipe[i] >= 0) {
+			close(wake_pipe[i]);
+			wake_pipe[i] = -1;
+		}
+}
+
+/* libetpan select()s on its socket: with more than 1024 descriptors open
+ * a session could abort the process, so never allow that many. */
+static void
+limit_fds(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1024)) {
+		rl.rlim_cur = 1024;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+/* Sleeps up to `seconds`, woken early by a signal. */
+static void
+sleep_wakeable(int seconds)
+{
+	struct pollfd p = { .fd = wake_pipe[0], .events = POLLIN };
+
+	if (seconds > 0 && !stop_flag && !hup_flag)
+		poll(&p, 1, seconds * 1000);
+	drain_wake_pipe();
+}
+
+static int
+with_jitter(int seconds)
+{
+	return seconds + (int)((unsigned)random() % (unsigned)(seconds / 4 + 1));
+}
+
+static int
+open_follow(struct daemon *d, struct pf_follow **f)
+{
+	struct pf_options o = { 0 };
+	char err[1024];
+
+	if (*f != NULL)
+		pf_follow_close(f);
+	if (d->s->import_follow == NULL || !*d->s->import_follow)
+		return 0;
+	o.account_from = d->s->import_account_from;
+	o.account_map = d->s->import_account_map;
+	*f = pf_follow_open(d->st, d->s->import_follow, &o, err, sizeof(err));
+	if (*f == NULL) {
+		log_error("import follow %s: %s", d->s->import_follow, err);
+		return -1;
+	}
+	log_info("following %s", d->s->import_follow);
+	return 0;
+}
+
+static void
+step_follow(struct pf_follow *f)
+{
+	struct import_stats stats;
+	char err[1024];
+	long n;
+
+	if (f == NULL)
+		return;
+	do {
+		memset(&stats, 0, sizeof(stats));
+		n = pf_follow_step(f, 5000, &stats, NULL, NULL, err, sizeof(err));
+		if (n < 0 && n != IMPORT_ENOFILE)
+			log_error("import follow: %s", err);
+	} while (n >= 5000 && !stop_flag);
+}
+
+/* SIGHUP: a new config and templates, or the old ones kept. */
+static void
+reload(struct daemon *d, const char *config_path, struct settings *s, struct pf_follow **f)
+{
+	struct settings ns;
+	struct config_errors errs;
+	struct pipeline *pl;
+	char err[1024];
+
+	hup_flag = 0;
+	sdnotify_reloading();
+	if (config_load(config_path, &ns, &errs) < 0) {
+		for (size_t i = 0; i < errs.n; i++)
+			log_error("reload: %s", errs.v[i]);
+		log_error("reload: %s has errors; keeping the configuration in effect", config_path);
+		config_errors_free(&errs);
+		config_free(&ns);	/* config_load initialised it even on error */
+		sdnotify_ready();
+		return;
+	}
+	/* A trial pipeline proves the templates load; it borrows `ns`, which
+	 * lives on this stack, so it is freed before the swap. */
+	pl = pipeline_new(&ns, d->st, err, sizeof(err));
+	if (pl == NULL) {
+		log_error("reload: templates: %s; keeping the configuration in effect", err);
+		config_free(&ns);
+		sdnotify_ready();
+		return;
+	}
+	pipeline_free(&pl);
+	if (strcmp(ns.store_path, s->store_path) != 0)
+		log_warn("reload: [store] path changed; it takes effect at the next start");
+	/* The sessions and the pipeline borrow the old settings: close them
+	 * first, then take the new settings in place (same address). */
+	imap_close(&d->imap);
+	smtp_sender_free(&d->smtp);
+	pipeline_free(&d->pl);
+	config_free(s);
+	*s = ns;
+	d->s = s;
+	pl = pipeline_new(s, d->st, err, sizeof(err));
+	if (pl == NULL) {
+		/* The templates changed between the trial and now: nothing to
+		 * answer with.  Stop rather than run without a pipeline. */
+		log_error("reload: templates: %s; stopping", err);
+		stop_flag = 1;
+		sdnotify_ready();
+		return;
+	}
+	d->pl = pl;
+	d->full_scan = 1;
+	d->smtp_retry_at = 0;
+	log_set_level((enum log_level)s->log_level);
+	open_follow(d, f);
+	log_info("reloaded %s", config_path);
+	sdnotify_ready();
+}
+
+static int
+connect_imap(struct daemon *d, int *fatal_r)
+{
+	char err[1024];
+	int r = imap_connect(d->s, &d->imap, err, sizeof(err));
+
+	*fatal_r = 0;
+	if (r == IMAP_OK) {
+		d->full_scan = 1;
+		return 0;
+	}
+	log_error("%s", err);
+	if (r == IMAP_ECONFIG)
+		*fatal_r = 1;
+	return -1;
+}
+
+/* Seconds the run loop may wait before something is due. */
+static int
+wait_budget(struct daemon *d, const struct pf_follow *f)
+{
+	int64_t now = time(NULL), at;
+	int w = d->imap != NULL && imap_has_idle(d->imap) ? IDLE_REISSUE_SECONDS
+							  : d->s->imap_poll_interval;
+
+	if (store_outbox_next_due(d->st, &at) == STORE_OK) {
+		if (d->smtp_retry_at > at)
+			at = d->smtp_retry_at;
+		if (at - now < w)
+			w = at - now < 1 ? 1 : (int)(at - now);
+	}
+	if (f != NULL && w > FOLLOW_INTERVAL_SECONDS)
+		w = FOLLOW_INTERVAL_SECONDS;
+	return w;
+}
+
+/* Retention, once a day in `run`: purge in bounded steps, each a few short
+ * transactions, so complaints never wait long behind it. */
+#define PURGE_STEPS_PER_PASS 20
+#define PURGE_BATCH 500
+
+static void
+purge_if_due(struct daemon *d)
+{
+	struct admin_purge_counts c;
+	time_t now = time(NULL);
+	int more = 0;
+
+	if (d->s->retention_days <= 0 || now < d->next_purge_at)
+		return;
+	memset(&c, 0, sizeof(c));
+	for (int i = 0; i < PURGE_STEPS_PER_PASS; i++) {
+		more = admin_purge_step(d->st, (int64_t)now - (int64_t)d->s->retention_days * 86400,
+					PURGE_BATCH, &c);
+		if (more <= 0)
+			break;
+		sdnotify_watchdog();
+	}
+	if (more < 0)
+		log_error("purge: %s", store_errmsg(d->st));
+	if (c.attempts + c.messages + c.requests + c.complaints > 0)
+		log_info("purge: deleted %lld attempts, %lld messages, %lld requests, %lld "
+			 "complaints older than %d days", (long long)c.attempts,
+			 (long long)c.messages, (long long)c.requests, (long long)c.complaints,
+			 d->s->retention_days);
+	/* More left: again on the next pass; done: tomorrow. */
+	d->next_purge_at = more > 0 ? now : now + 86400;
+}
+
+/* The wait, capped so that systemd's watchdog hears from us in time. */
+static int
+cap_to_watchdog(int seconds)
+{
+	uint64_t usec = sdnotify_watchdog_interval_usec();
+
+	if (usec > 0 && (uint64_t)seconds * 1000000 > usec)
+		seconds = usec >= 2000000 ? (int)(usec / 1000000) : 1;
+	return seconds;
+}
+
+int
+daemon_main(const char *config_path, struct settings *s, struct store *st, enum daemon_mode mode)
+{
+	struct daemon d;
+	struct pf_follow *follow = NULL;
+	char err[1024];
+	int64_t restarted = 0;
+	int backoff = 0, fatal = 0, ret = 0, ready = 0;
+
+	memset(&d, 0, sizeof(d));
+	d.s = s;
+	d.st = st;
+	stop_flag = hup_flag = 0;
+	limit_fds();
+	srandom((unsigned)time(NULL) ^ (unsigned)getpid());
+	d.pl = pipeline_new(s, st, err, sizeof(err));
+	if (d.pl == NULL) {
+		log_error("templates: %s", err);
+		return EX_CONFIG;
+	}
+	if (setup_signals() < 0) {
+		log_error("cannot set up signal handling: %s", strerror(errno));
+		pipeline_free(&d.pl);
+		return EX_OSERR;
+	}
+	/* Complaints still in progress were in hand when the last process died. */
+	if (store_in_progress_startup(st, &restarted) < 0)
+		log_error("store: %s", store_errmsg(st));
+	else if (restarted > 0)
+		log_warn("%lld complaint(s) were in progress when the last run ended",
+			 (long long)restarted);
+	open_follow(&d, &follow);
+
+	/* The first purge a minute after start, then daily. */
+	d.next_purge_at = time(NULL) + 60;
+
+	while (!stop_flag) {
+		sdnotify_watchdog();
+		if (hup_flag)
+			reload(&d, config_path, s, &follow);
+		step_follow(follow);
+		if (mode == DAEMON_RUN)
+			purge_if_due(&d);
+		if (d.imap == NULL || imap_broken(d.imap)) {
+			imap_close(&d.imap);
+			if (connect_imap(&d, &fatal) < 0) {
+				if (fatal) {
+					ret = EX_CONFIG;
+					break;
+				}
+				daemon_send_due(&d);	/* the outbox does not need IMAP */
+				if (mode == DAEMON_ONCE) {
+					ret = EX_UNAVAILABLE;
+					break;
+				}
+				backoff = backoff ? backoff * 2 : 1;
+				if (backoff > RECONNECT_MAX_SECONDS)
+					backoff = RECONNECT_MAX_SECONDS;
+				log_info("imap: reconnecting in about %d s", backoff);
+				sleep_wakeable(cap_to_watchdog(with_jitter(backoff)));
+				continue;
+			}
+			backoff = 0;
+			if (!ready) {
+				sdnotify_ready();
+				ready = 1;
+			}
+		}
+		daemon_fetch_and_handle(&d);
+		daemon_send_due(&d);
+		if (mode == DAEMON_ONCE) {
+			if (imap_broken(d.imap) || d.smtp_unavailable)
+				ret = EX_UNAVAILABLE;
+			break;
+		}
+		if (stop_flag)
+			break;
+		if (hup_flag || imap_broken(d.imap))
+			continue;
+		int w = imap_wait(d.imap, wake_pipe[0], cap_to_watchdog(wait_budget(&d, follow)),
+				  err, sizeof(err));
+		if (w < 0)
+			log_warn("%s", err);
+		drain_wake_pipe();
+	}
+	if (stop_flag) {
+		sdnotify_stopping();
+		log_info("stopping on signal (%ld complaints handled, %ld replies sent)",
+			 d.handled, d.sent);
+	}
+	if (follow != NULL)
+		pf_follow_close(&follow);
+	imap_close(&d.imap);
+	smtp_sender_free(&d.smtp);
+	pipeline_free(&d.pl);
+	daemon_pass_free(&d);
+	teardown_signals();
+	return ret;
+}

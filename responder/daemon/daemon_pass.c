@@ -1,0 +1,365 @@
+/*
+ * daemon_pass.c - one pass of the daemon (see daemon.h): the complaints
+ * found in the mailbox, in UID order, each recorded before it is moved;
+ * then the outbox.
+ *
+ * Exactly once, step by step:
+ *   1. the request row and its outbox row are one SQLite transaction
+ *      (pipeline_handle);
+ *   2. only after that commit is the message marked $Responded and moved:
+ *      a crash before 1 leaves it in the folder and it is handled again; a
+ *      crash between 1 and 2 leaves it there too, but its complaint key is
+ *      in the request log, so it is only moved;
+ *   3. an outbox row is sent until the server accepts it and then marked
+ *      sent.  A crash after the server accepted (250) and before the mark
+ *      sends it again: the one window that cannot be closed without the
+ *      SMTP server's help; it is a few milliseconds of SQLite commit.
+ *
+ * SECURITY: message bytes go only to pipeline_handle (which parses them in
+ * a sandboxed child) and pipeline_complaint_key (a bounded scan); nothing
+ * here interprets them.  Server text is sanitised by the modules below.
+ */
+#include "responder/daemon/daemon_int.h"
+#include "responder/daemon/sdnotify.h"
+#include "responder/imap/imap_source.h"
+#include "responder/decide/pipeline.h"
+#include "responder/smtp/smtp_send.h"
+#include "store/daemon.h"
+#include "store/requests.h"
+#include "common/log.h"
+#include "common/strutil.h"
+#include "common/xalloc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define FETCH_CHUNK 100
+#define SEND_BATCH 100
+
+/* Records outcome error for a complaint the pipeline is not given (too
+ * large, crash loop).  STORE_ADDED or an error. */
+static int
+record_error(struct daemon *d, const char *key, const char *source, int64_t received_at,
+	     const char *why)
+{
+	int64_t now = time(NULL), rid = 0;
+	struct request_in r = {
+		.complaint_key = key, .source = source,
+		.received_at = received_at ? received_at : now, .decided_at = now,
+		.outcome = "error", .why = why,
+	};
+
+	return store_record_request(d->st, &r, NULL, &rid, NULL);
+}
+
+/* The complaint is recorded: it is no longer "in progress" (a crash from
+ * here on is covered by its key in the request log); queue its keyword and
+ * move for the end of the chunk (one STORE and one MOVE per chunk). */
+static int
+finish(struct daemon *d, uint32_t uid, const char *key, int quarantine)
+{
+	int q = quarantine ? 1 : 0;
+
+	if (key != NULL && store_in_progress_end(d->st, key) < 0)
+		log_error("store: %s", store_errmsg(d->st));
+	if (d->done_n[q] == d->done_cap[q]) {
+		d->done_cap[q] = d->done_cap[q] ? d->done_cap[q] * 2 : 64;
+		d->done_uids[q] = xreallocarray(d->done_uids[q], d->done_cap[q], sizeof(uint32_t));
+	}
+	d->done_uids[q][d->done_n[q]++] = uid;
+	return 0;
+}
+
+int
+daemon_flush_done(struct daemon *d)
+{
+	char err[512];
+	int ret = 0;
+
+	for (int q = 0; q < 2; q++) {
+		const char *folder = q ? d->s->imap_quarantine_folder : d->s->imap_processed_folder;
+		int r;
+
+		if (d->done_n[q] == 0)
+			continue;
+		r = imap_mark_done_many(d->imap, d->done_uids[q], d->done_n[q], folder,
+					err, sizeof(err));
+		if (r != IMAP_OK) {
+			/* Recorded already: the next pass finds their keys and
+			 * only moves them. */
+			log_warn("imap: %zu recorded complaint(s) not moved: %s", d->done_n[q], err);
+			ret = -1;
+		}
+		d->done_n[q] = 0;
+	}
+	return ret;
+}
+
+void
+daemon_pass_free(struct daemon *d)
+{
+	for (int q = 0; q < 2; q++) {
+		free(d->done_uids[q]);
+		d->done_uids[q] = NULL;
+		d->done_n[q] = d->done_cap[q] = 0;
+	}
+}
+
+/* Handles one fetched message.  0: done, go on; -1: stop this pass (store
+ * failure or a lost connection; the message stays for the next one). */
+static int
+handle_one(struct daemon *d, const struct imap_msg *m)
+{
+	const struct settings *s = d->s;
+	char source[512], why[512], err[1024];
+	struct pipeline_result res;
+	char *key;
+	int64_t rid;
+	int restarts = 0, pf = 0, rc, quarantine;
+
+	snprintf(source, sizeof(source), "imap:%s:%u:%u", s->imap_folder, d->uidvalidity, m->uid);
+	if (m->data == NULL) {
+		/* Over [limits] max_message_size: never fetched whole. */
+		snprintf(why, sizeof(why), "too large: %u bytes, over [limits] max_message_size %ld",
+			 m->size, s->max_message_size);
+		key = xstrdup(source);
+		if (store_request_by_key(d->st, key, &rid) == STORE_ENOTFOUND &&
+		    record_error(d, key, source, m->internal_date, why) < 0) {
+			log_error("store: %s", store_errmsg(d->st));
+			free(key);
+			return -1;
+		}
+		log_info("complaint %s: error: %s", source, why);
+		d->handled++;
+		rc = finish(d, m->uid, NULL, 1);
+		free(key);
+		return rc;
+	}
+	key = pipeline_complaint_key(m->data, m->len);
+	if (store_request_by_key(d->st, key, &rid) == STORE_OK) {
+		log_info("complaint %s already recorded (request %lld): moving it", source,
+			 (long long)rid);
+		rc = finish(d, m->uid, key, 0);
+		free(key);
+		return rc;
+	}
+	if (store_in_progress_begin(d->st, key, source, time(NULL), &restarts, &pf) < 0) {
+		log_error("store: %s", store_errmsg(d->st));
+		free(key);
+		return -1;
+	}
+	if (restarts >= IN_PROGRESS_MAX_RESTARTS) {
+		snprintf(why, sizeof(why), "quarantined: the daemon died %d times while "
+			 "handling this complaint", restarts);
+		if (record_error(d, key, source, m->internal_date, why) < 0) {
+			log_error("store: %s", store_errmsg(d->st));
+			free(key);
+			return -1;
+		}
+		log_warn("complaint %s: %s", source, why);
+		d->handled++;
+		rc = finish(d, m->uid, key, 1);
+		free(key);
+		return rc;
+	}
+	if (pipeline_handle(d->pl, m->data, m->len, source, m->internal_date, 0, &res,
+			    err, sizeof(err)) < 0) {
+		/* Nothing recorded: handled again on the next pass. */
+		log_error("complaint %s not recorded: %s", source, err);
+		pipeline_result_free(&res);
+		free(key);
+		return -1;
+	}
+	d->handled++;
+	log_info("complaint %s: %s: %s%s", source, outcome_name(res.outcome),
+		 res.why ? res.why : "", res.reply_queued ? " (reply queued)" : "");
+	quarantine = 0;
+	if (res.parse_failure != PARSE_FAIL_NONE) {
+		/* Recorded with outcome error; keep the message apart for the
+		 * admin (a poison message never stalls the folder). */
+		if (res.parse_failure != PARSE_FAIL_REJECTED)
+			store_in_progress_parse_failed(d->st, key, NULL);
+		quarantine = 1;
+	}
+	pipeline_result_free(&res);
+	/* Logs (debug) any statement the pipeline left on a row. */
+	store_release_snapshots(d->st);
+	rc = finish(d, m->uid, key, quarantine);
+	free(key);
+	return rc;
+}
+
+/* Messages marked $Responded but still here (a crash between the keyword
+ * and the move): move them now.  Only with a processed folder. */
+static int
+move_leftovers(struct daemon *d)
+{
+	uint32_t *uids = NULL;
+	size_t n = 0;
+	char err[1024];
+	int r;
+
+	if (!*d->s->imap_processed_folder)
+		return 0;
+	r = imap_search_marked(d->imap, &uids, &n, err, sizeof(err));
+	if (r != IMAP_OK) {
+		log_warn("%s", err);
+		return -1;
+	}
+	if (n > 0) {
+		log_info("imap: %zu message(s) handled but not moved: moving them", n);
+		r = imap_mark_done_many(d->imap, uids, n, d->s->imap_processed_folder,
+					err, sizeof(err));
+		if (r != IMAP_OK)
+			log_warn("%s", err);
+	}
+	free(uids);
+	return r == IMAP_OK ? 0 : -1;
+}
+
+int
+daemon_fetch_and_handle(struct daemon *d)
+{
+	const struct settings *s = d->s;
+	uint32_t *uids = NULL, stored_v = 0, last = 0;
+	size_t n = 0;
+	char err[1024];
+	int r, ret = 0;
+
+	d->uidvalidity = imap_uidvalidity(d->imap);
+	r = store_imap_state_get(d->st, s->imap_folder, &stored_v, &last);
+	if (r == STORE_OK && stored_v != d->uidvalidity) {
+		log_warn("imap: UIDVALIDITY of %s changed (%u -> %u): rescanning; complaints "
+			 "already recorded are recognised by their key", s->imap_folder,
+			 stored_v, d->uidvalidity);
+		last = 0;
+	} else if (r < 0 && r != STORE_ENOTFOUND) {
+		log_error("store: %s", store_errmsg(d->st));
+		return -1;
+	}
+	/* The first search of a session takes every unhandled message, so one
+	 * left behind by a failed move is not skipped by the UID range. */
+	if (d->full_scan && move_leftovers(d) < 0)
+		return -1;
+	r = imap_search_new(d->imap, d->full_scan ? 0 : last, &uids, &n, err, sizeof(err));
+	if (r != IMAP_OK) {
+		log_warn("%s", err);
+		return -1;
+	}
+	d->full_scan = 0;
+	for (size_t i = 0; i < n && !daemon_stop_requested(); i += FETCH_CHUNK) {
+		struct imap_msg *msgs = NULL;
+		size_t nm = 0, k = n - i < FETCH_CHUNK ? n - i : FETCH_CHUNK;
+
+		r = imap_fetch(d->imap, uids + i, k, s->max_message_size, &msgs, &nm,
+			       err, sizeof(err));
+		if (r != IMAP_OK) {
+			log_warn("%s", err);
+			ret = -1;
+			break;
+		}
+		for (size_t j = 0; j < nm; j++) {
+			if (daemon_stop_requested() || handle_one(d, &msgs[j]) < 0) {
+				ret = -1;
+				break;
+			}
+			if (msgs[j].uid > last) {
+				last = msgs[j].uid;
+				if (store_imap_state_set(d->st, s->imap_folder, d->uidvalidity, last) < 0)
+					log_error("store: %s", store_errmsg(d->st));
+			}
+			/* Each reply goes out as soon as its complaint is
+			 * recorded, not after the whole scan. */
+			daemon_send_due(d);
+			/* A long scan must not look like a hung daemon. */
+			sdnotify_watchdog();
+		}
+		imap_msgs_free(msgs, nm);
+		if (daemon_flush_done(d) < 0)
+			ret = -1;
+		if (ret < 0)
+			break;
+	}
+	free(uids);
+	return ret;
+}
+
+int
+daemon_send_due(struct daemon *d)
+{
+	struct outbox_row *rows = NULL;
+	size_t n = 0;
+	char err[1024], reply[SMTP_REPLY_MAX];
+	int64_t now = time(NULL);
+
+	if (d->smtp_retry_at > now)
+		return d->smtp_unavailable ? -1 : 0;	/* still backing off */
+	d->smtp_unavailable = 0;
+	for (;;) {
+		if (store_outbox_due(d->st, now, SEND_BATCH, &rows, &n) < 0) {
+			log_error("store: %s", store_errmsg(d->st));
+			return -1;
+		}
+		if (n == 0)
+			break;
+		if (d->smtp == NULL && smtp_sender_new(d->s, &d->smtp, err, sizeof(err)) < 0) {
+			log_error("smtp: %s", err);
+			d->smtp_unavailable = 1;
+			store_outbox_rows_free(rows, n);
+			return -1;
+		}
+		for (size_t i = 0; i < n; i++) {
+			enum smtp_result sr = smtp_send(d->smtp, rows[i].envelope_from, rows[i].rcpt,
+							rows[i].message, rows[i].len, reply,
+							err, sizeof(err));
+			int failed = 0, r = 0;
+
+			now = time(NULL);
+			switch (sr) {
+			case SMTP_SENT:
+				r = store_outbox_mark_sent(d->st, rows[i].id, reply, now);
+				d->sent++;
+				log_info("reply %lld to %s sent: %s", (long long)rows[i].id,
+					 rows[i].rcpt, reply);
+				break;
+			case SMTP_TEMPFAIL:
+				r = store_outbox_mark_retry(d->st, rows[i].id, err, now, &failed);
+				log_warn("reply %lld to %s %s: %s", (long long)rows[i].id, rows[i].rcpt,
+					 failed ? "failed after too many tries" : "deferred", err);
+				break;
+			case SMTP_PERMFAIL:
+				r = store_outbox_mark_failed(d->st, rows[i].id, err);
+				log_warn("reply %lld to %s failed: %s", (long long)rows[i].id,
+					 rows[i].rcpt, err);
+				break;
+			case SMTP_UNAVAIL:
+				store_outbox_note_error(d->st, rows[i].id, err);
+				log_warn("smtp unavailable, replies stay queued: %s", err);
+				smtp_sender_free(&d->smtp);
+				d->smtp_unavailable = 1;
+				d->smtp_backoff = d->smtp_backoff ? d->smtp_backoff * 2 : 1;
+				if (d->smtp_backoff > 300)
+					d->smtp_backoff = 300;
+				d->smtp_retry_at = now + d->smtp_backoff;
+				store_outbox_rows_free(rows, n);
+				return -1;
+			}
+			if (r < 0) {
+				/* Never loop re-sending a row we cannot mark. */
+				log_error("store: %s", store_errmsg(d->st));
+				store_outbox_rows_free(rows, n);
+				return -1;
+			}
+		}
+		d->smtp_backoff = 0;
+		d->smtp_retry_at = 0;
+		store_outbox_rows_free(rows, n);
+		rows = NULL;
+		if (n < SEND_BATCH)
+			break;
+	}
+	store_outbox_rows_free(rows, 0);
+	return 0;
+}

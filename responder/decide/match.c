@@ -1,0 +1,401 @@
+/*
+ * match.c - from extracted identifiers to the requester's relayed
+ * message(s): exact Message-ID first, then ranked candidates by recipient
+ * and subject (see match.h).
+ *
+ * SECURITY: the account id is required and passed to every store call
+ * (account 0 would mean "any account" there, so it is refused here); why
+ * and searched[] only ever name what the complaint itself contained or
+ * what belongs to the requester's account.
+ */
+#include "responder/decide/match.h"
+#include "common/buf.h"
+#include "common/strutil.h"
+#include "common/subject.h"
+#include "common/timeutil.h"
+#include "common/xalloc.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define W_SUBJECT 0.5
+#define W_DATE 0.3
+#define W_RECIPIENT 0.2
+#define FOUND_MIN 0.5		/* a winner needs at least this score */
+#define FOUND_MARGIN 0.15	/* and this lead over the second */
+#define SLACK 3600		/* clock skew allowed after the complaint's Date */
+
+struct subjects {
+	char *v[EXT_MAX_IDS + 1];
+	size_t n;
+};
+
+static void
+subjects_of(const struct match_query *q, struct subjects *s)
+{
+	s->n = 0;
+	for (size_t i = 0; i < q->x->n_originals && s->n < EXT_MAX_IDS; i++) {
+		char *n = q->x->originals[i].subject ? subject_normalize(q->x->originals[i].subject) :
+						       NULL;
+		if (n && *n)
+			s->v[s->n++] = n;
+		else
+			free(n);
+	}
+	if (q->complaint_subject) {
+		char *n = subject_normalize(q->complaint_subject);
+
+		if (n && *n)
+			s->v[s->n++] = n;
+		else
+			free(n);
+	}
+}
+
+static void
+subjects_free(struct subjects *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i]);
+	s->n = 0;
+}
+
+static int
+has_recipient(const struct store_message *m, const struct extracted *x)
+{
+	for (size_t i = 0; i < m->n_rcpts; i++)
+		for (size_t k = 0; k < x->n_recipients; k++)
+			if (m->rcpts[i].address && !strcmp(m->rcpts[i].address, x->recipients[k]))
+				return 1;
+	return 0;
+}
+
+static void
+score_with(const struct store_message *m, const struct match_query *q,
+	   const struct subjects *subj, struct match_scored *out)
+{
+	double wsum = 0, total = 0;
+	int64_t best = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (subj->n) {
+		char *mn = subject_normalize(m->subject ? m->subject : "");
+
+		for (size_t i = 0; i < subj->n; i++) {
+			double s = subject_similarity(mn, subj->v[i]);
+
+			if (s > out->subject)
+				out->subject = s;
+		}
+		free(mn);
+		wsum += W_SUBJECT;
+		total += W_SUBJECT * out->subject;
+	}
+	for (size_t i = 0; i < q->x->n_originals; i++) {
+		int64_t d;
+
+		if (!q->x->originals[i].has_date)
+			continue;
+		d = llabs(m->submitted_at - q->x->originals[i].date);
+		if (best < 0 || d < best)
+			best = d;
+	}
+	if (best >= 0) {
+		out->date = best <= 3600 ? 1.0 : 1.0 / (1.0 + (double)(best - 3600) / 86400.0);
+		wsum += W_DATE;
+		total += W_DATE * out->date;
+	}
+	if (q->x->n_recipients) {
+		out->recipient = has_recipient(m, q->x) ? 1.0 : 0.0;
+		wsum += W_RECIPIENT;
+		total += W_RECIPIENT * out->recipient;
+	}
+	out->score = wsum > 0 ? total / wsum : 0.0;
+}
+
+void
+match_score(const struct store_message *m, const struct match_query *q, struct match_scored *out)
+{
+	struct subjects s;
+
+	subjects_of(q, &s);
+	score_with(m, q, &s, out);
+	subjects_free(&s);
+}
+
+__attribute__((format(printf, 2, 3))) static void
+add_searched(struct match_result *r, const char *fmt, ...)
+{
+	struct buf line;
+	va_list ap;
+
+	if (r->n_searched >= 16)
+		return;
+	buf_init(&line, 512);
+	va_start(ap, fmt);
+	buf_vprintf(&line, fmt, ap);
+	va_end(ap);
+	r->searched = xreallocarray(r->searched, r->n_searched + 1, sizeof(char *));
+	r->searched[r->n_searched++] = buf_steal(&line, NULL);
+}
+
+/* Moves the messages of `from` not yet in r->msgs into it. */
+static void
+merge(struct match_result *r, struct store_message_list *from, const char *via)
+{
+	for (size_t i = 0; i < from->n && r->msgs.n < MATCH_MAX_CANDIDATES; i++) {
+		size_t k;
+
+		for (k = 0; k < r->msgs.n; k++)
+			if (r->msgs.v[k].id == from->v[i].id)
+				break;
+		if (k < r->msgs.n)
+			continue;
+		r->msgs.v = xreallocarray(r->msgs.v, r->msgs.n + 1, sizeof(*r->msgs.v));
+		r->scores = xreallocarray(r->scores, r->msgs.n + 1, sizeof(*r->scores));
+		r->msgs.v[r->msgs.n] = from->v[i];
+		memset(&r->scores[r->msgs.n], 0, sizeof(*r->scores));
+		r->scores[r->msgs.n].via = via;
+		r->msgs.n++;
+		memset(&from->v[i], 0, sizeof(from->v[i]));
+	}
+	store_message_list_free(from);
+}
+
+static void
+set_focus(struct match_result *r, const struct extracted *x)
+{
+	for (size_t i = 0; i < x->n_recipients; i++)
+		for (size_t m = 0; m < r->msgs.n; m++)
+			if (has_recipient(&r->msgs.v[m], &(struct extracted){ .recipients =
+							 &x->recipients[i], .n_recipients = 1 })) {
+				r->focus = xreallocarray(r->focus, r->n_focus + 1, sizeof(char *));
+				r->focus[r->n_focus++] = xstrdup(x->recipients[i]);
+				break;
+			}
+}
+
+/* Drops msgs[keep..] (and their scores). */
+static void
+truncate_to(struct match_result *r, size_t keep)
+{
+	struct store_message_list rest = { r->msgs.v + keep, r->msgs.n - keep };
+
+	if (keep >= r->msgs.n)
+		return;
+	for (size_t i = 0; i < rest.n; i++) {
+		struct store_message_list one = { xmalloc(sizeof(struct store_message)), 1 };
+
+		one.v[0] = rest.v[i];
+		store_message_list_free(&one);
+	}
+	r->msgs.n = keep;
+}
+
+static int
+by_score(const void *a, const void *b, void *arg)
+{
+	const struct match_result *r = arg;
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+
+	if (r->scores[i].score != r->scores[j].score)
+		return r->scores[i].score < r->scores[j].score ? 1 : -1;
+	if (r->msgs.v[i].submitted_at != r->msgs.v[j].submitted_at)
+		return r->msgs.v[i].submitted_at < r->msgs.v[j].submitted_at ? 1 : -1;
+	return i < j ? -1 : (i > j);
+}
+
+static void
+sort_candidates(struct match_result *r)
+{
+	size_t n = r->msgs.n, *idx = xcalloc(n ? n : 1, sizeof(size_t));
+	struct store_message *mv = xcalloc(n ? n : 1, sizeof(*mv));
+	struct match_scored *sv = xcalloc(n ? n : 1, sizeof(*sv));
+
+	for (size_t i = 0; i < n; i++)
+		idx[i] = i;
+	qsort_r(idx, n, sizeof(size_t), by_score, r);
+	for (size_t i = 0; i < n; i++) {
+		mv[i] = r->msgs.v[idx[i]];
+		sv[i] = r->scores[idx[i]];
+	}
+	free(r->msgs.v);
+	free(r->scores);
+	r->msgs.v = mv;
+	r->scores = sv;
+	free(idx);
+}
+
+/* Three decimals, for readable logs. */
+static double
+r3(double v)
+{
+	return (double)(long long)(v * 1000.0 + 0.5) / 1000.0;
+}
+
+static json_t *
+candidates_json(const struct match_result *r)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < r->msgs.n; i++) {
+		const struct store_message *m = &r->msgs.v[i];
+		const struct match_scored *s = &r->scores[i];
+		char t[TIME_RFC3339_LEN];
+
+		json_array_append_new(a, json_pack("{s:s?,s:s?,s:s?,s:s,s:f,s:f,s:f,s:f,s:s}",
+			"queue_id", m->queue_id, "message_id", m->message_id, "subject", m->subject,
+			"submitted_at", time_format_rfc3339(m->submitted_at, t),
+			"score", r3(s->score), "subject_score",
+			r3(s->subject), "date_score", r3(s->date),
+			"recipient_score", s->recipient, "via", s->via));
+	}
+	return a;
+}
+
+static int
+exact(struct store *st, const struct match_query *q, struct match_result *r, char *err,
+      size_t errlen)
+{
+	for (size_t i = 0; i < q->x->n_ids; i++) {
+		const struct ext_id *id = &q->x->ids[i];
+		struct store_message_list l = { NULL, 0 };
+
+		add_searched(r, "Message-ID %s (%s)", id->id, ext_source_name(id->source));
+		if (store_find_by_message_id(st, id->id, q->account_id, q->store_flags, 10, &l) < 0) {
+			snprintf(err, errlen, "lookup: %s", store_errmsg(st));
+			return -1;
+		}
+		if (l.n) {
+			merge(r, &l, "message-id");
+			for (size_t k = 0; k < r->msgs.n; k++)
+				r->scores[k].score = 1.0;
+			r->outcome = OUTCOME_FOUND;
+			snprintf(r->why, sizeof(r->why), "matched Message-ID %.300s (%s)", id->id,
+				 ext_source_name(id->source));
+			return 1;
+		}
+		store_message_list_free(&l);
+	}
+	return 0;
+}
+
+int
+match_find(struct store *st, const struct match_query *q, struct match_result *r, char *err,
+	   size_t errlen)
+{
+	int64_t until, since;
+	char tsince[TIME_RFC3339_LEN];
+	struct subjects subj;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	r->outcome = OUTCOME_NOT_FOUND;
+	if (q->account_id <= 0) {
+		snprintf(err, errlen, "match without an account");
+		return -1;
+	}
+	rc = exact(st, q, r, err, errlen);
+	if (rc < 0)
+		return -1;
+	if (rc == 1) {
+		set_focus(r, q->x);
+		r->candidates = candidates_json(r);
+		return 0;
+	}
+	until = (q->complaint_date ? q->complaint_date : q->now) + SLACK;
+	since = until - (int64_t)q->window_days * 86400 - SLACK;
+	time_format_rfc3339(since, tsince);
+	for (size_t i = 0; i < q->x->n_recipients; i++) {
+		struct store_message_list l = { NULL, 0 };
+
+		add_searched(r, "recipient %s since %s", q->x->recipients[i], tsince);
+		if (store_find_by_recipient(st, q->x->recipients[i], q->account_id, since, until,
+					    q->store_flags, 50, &l) < 0) {
+			snprintf(err, errlen, "lookup: %s", store_errmsg(st));
+			return -1;
+		}
+		merge(r, &l, "recipient");
+	}
+	subjects_of(q, &subj);
+	for (size_t i = 0; i < q->x->n_originals; i++) {
+		const char *s = q->x->originals[i].subject;
+		struct store_message_list l = { NULL, 0 };
+
+		if (!s || !*subject_strip_prefixes(s))
+			continue;
+		add_searched(r, "subject \"%s\" since %s", subject_strip_prefixes(s), tsince);
+		if (store_find_by_subject(st, subject_strip_prefixes(s), q->account_id, since, until,
+					  q->store_flags, 50, &l) < 0) {
+			snprintf(err, errlen, "lookup: %s", store_errmsg(st));
+			subjects_free(&subj);
+			return -1;
+		}
+		merge(r, &l, "subject");
+	}
+	if (q->complaint_subject && *subject_strip_prefixes(q->complaint_subject)) {
+		struct store_message_list l = { NULL, 0 };
+		const char *s = subject_strip_prefixes(q->complaint_subject);
+
+		add_searched(r, "subject \"%s\" since %s", s, tsince);
+		if (store_find_by_subject(st, s, q->account_id, since, until, q->store_flags, 50,
+					  &l) < 0) {
+			snprintf(err, errlen, "lookup: %s", store_errmsg(st));
+			subjects_free(&subj);
+			return -1;
+		}
+		merge(r, &l, "subject");
+	}
+	for (size_t i = 0; i < r->msgs.n; i++) {
+		const char *via = r->scores[i].via;
+
+		score_with(&r->msgs.v[i], q, &subj, &r->scores[i]);
+		r->scores[i].via = via;
+	}
+	subjects_free(&subj);
+	sort_candidates(r);
+	r->candidates = candidates_json(r);
+	if (r->msgs.n == 0) {
+		snprintf(r->why, sizeof(r->why), "no message of the account matches: %zu Message-ID(s),"
+			 " %zu recipient(s), subjects searched since %s", q->x->n_ids,
+			 q->x->n_recipients, tsince);
+		return 0;
+	}
+	if (r->scores[0].score >= FOUND_MIN &&
+	    (r->msgs.n == 1 || r->scores[0].score - r->scores[1].score >= FOUND_MARGIN)) {
+		r->outcome = OUTCOME_FOUND;
+		snprintf(r->why, sizeof(r->why), "best of %zu candidate(s) by %s: %.200s, score %.2f"
+			 " (subject %.2f, date %.2f, recipient %.0f)%s", r->msgs.n, r->scores[0].via,
+			 r->msgs.v[0].queue_id, r->scores[0].score, r->scores[0].subject,
+			 r->scores[0].date, r->scores[0].recipient,
+			 r->msgs.n > 1 ? ", clearly ahead of the next" : "");
+		truncate_to(r, 1);
+	} else {
+		r->outcome = OUTCOME_AMBIGUOUS;
+		snprintf(r->why, sizeof(r->why), "%zu candidate(s), none clearly best (top score %.2f%s)",
+			 r->msgs.n, r->scores[0].score,
+			 r->msgs.n > 1 ? ", next within the margin" : ", too low");
+		truncate_to(r, r->msgs.n < MATCH_MAX_AMBIGUOUS ? r->msgs.n : MATCH_MAX_AMBIGUOUS);
+	}
+	set_focus(r, q->x);
+	return 0;
+}
+
+void
+match_result_free(struct match_result *r)
+{
+	if (!r)
+		return;
+	store_message_list_free(&r->msgs);
+	free(r->scores);
+	for (size_t i = 0; i < r->n_searched; i++)
+		free(r->searched[i]);
+	free(r->searched);
+	for (size_t i = 0; i < r->n_focus; i++)
+		free(r->focus[i]);
+	free(r->focus);
+	json_decref(r->candidates);
+	memset(r, 0, sizeof(*r));
+}

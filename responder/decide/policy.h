@@ -1,0 +1,64 @@
+/*
+ * policy.h - may this complaint be answered, and for whom?  One module, one
+ * place for every such decision (STYLE.md "validate, then act"); each
+ * check returns a reason string for the request log.
+ *
+ * Order of policy_check(): robot signs (RFC 3834, lists, bounces, reports,
+ * loops, our own mail) -> ignored; the requester (the From address only,
+ * never Reply-To, Sender or the body) and its account -> unauthorized when
+ * none; Authentication-Results from policy.trusted_authserv_id when set ->
+ * unauthorized when missing/failing; already answered (complaint key or
+ * Message-ID) -> ignored; per-requester hourly rate -> ignored.
+ *
+ * SECURITY: every header looked at is the sender's claim; only the From
+ * address (after addr_valid) and, when configured, our own MTA's
+ * Authentication-Results are trusted, and only as far as stated above.
+ */
+#ifndef RESPONDER_POLICY_H
+#define RESPONDER_POLICY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "responder/parse/complaint.h"
+#include "responder/config/config.h"
+#include "responder/decide/outcome.h"
+#include "store/store.h"
+
+#define POLICY_WHY_MAX 512
+
+struct policy_decision {
+	int proceed;			/* 1: go on to matching */
+	enum outcome outcome;		/* when !proceed: ignored or unauthorized */
+	char why[POLICY_WHY_MAX];	/* the reason (also when proceeding:
+					 * "requester x of account y") */
+	char *requester;		/* checked From address or NULL (owned) */
+	char *requester_name;		/* decoded display name or NULL (owned) */
+	int64_t account_id;		/* 0 when none */
+	char *account;			/* owned, or NULL */
+};
+
+/* 1 with why filled when the complaint is automatic mail or our own (a
+ * loop); 0 otherwise.  Pure: headers and settings only. */
+int policy_robot(const struct complaint *c, const struct settings *s, char *why, size_t whylen);
+
+/* 1 when some Authentication-Results field of `authserv_id` says
+ * dmarc=pass, or dkim=pass/spf=pass with a domain aligned with
+ * `from_domain` (same domain or one a subdomain of the other); 0 with why
+ * filled otherwise.  Pure. */
+int policy_authenticated(const struct complaint *c, const char *authserv_id,
+			 const char *from_domain, char *why, size_t whylen);
+
+enum {
+	POLICY_SKIP_ANSWERED = 1 << 0,	/* an admin's requeue: answer again */
+};
+
+/* Runs every check in the order above.  `st` is read only (dry runs check
+ * the log too).  `opts`: POLICY_* flags.  Returns 0 with *d filled
+ * (policy_decision_free it), or -1 with err filled on a store failure. */
+int policy_check(const struct complaint *c, const char *complaint_key,
+		 const struct settings *s, struct store *st, int64_t now, unsigned opts,
+		 struct policy_decision *d, char *err, size_t errlen);
+void policy_decision_free(struct policy_decision *d);
+
+#endif

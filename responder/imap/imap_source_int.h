@@ -1,0 +1,40 @@
+/*
+ * imap_source_int.h - what imap_source.c (connect, watchdog, errors) and
+ * imap_mailbox.c (search, fetch, mark, wait) share.  Not for other files.
+ */
+#ifndef RESPONDER_IMAP_SOURCE_INT_H
+#define RESPONDER_IMAP_SOURCE_INT_H
+
+#include <libetpan/libetpan.h>
+#include <pthread.h>
+#include <time.h>
+
+#include "responder/config/config.h"
+
+struct imap_source {
+	const struct settings *s;	/* borrowed */
+	mailimap *imap;			/* owned */
+	char host[256];
+	uint32_t uidvalidity;
+	int has_idle, has_move, has_uidplus;
+	int broken;			/* the connection must not be used again */
+
+	/* Watchdog: cancels the stream when a call outlives wd_deadline. */
+	pthread_t wd_thread;
+	int wd_started;
+	pthread_mutex_t wd_mu;
+	pthread_cond_t wd_cv;
+	time_t wd_deadline;		/* 0: disarmed */
+	int wd_fired, wd_quit;
+};
+
+/* Arms the watchdog for one libetpan call (2 x [imap] timeout + 5 s). */
+void imap_wd_arm(struct imap_source *src);
+/* Disarms; 1 (and the session marked broken) when it fired. */
+int imap_wd_disarm(struct imap_source *src);
+/* libetpan result -> IMAP_EUNAVAIL (session broken) or IMAP_ESERVER. */
+int imap_fail(struct imap_source *src, int r, const char *what, char *err, size_t errlen);
+/* 1 when v holds no CR/LF/controls (and, with ascii_only, no 8-bit). */
+int imap_safe_string(const char *v, int ascii_only);
+
+#endif

@@ -1,0 +1,481 @@
+/*
+ * sandbox.c - runs complaint_parse() in a forked worker process under
+ * resource limits and reads each result back as capped JSON over a pipe.
+ *
+ * The worker is forked once and parses complaints one after another
+ * (forking per complaint cost ~40x the parse itself): the parent writes
+ * "<length>\n<bytes>", the worker answers "<length>\n<json>".  Before each
+ * job the worker moves its RLIMIT_CPU soft limit to "CPU used so far +
+ * parse_cpu_seconds"; RLIMIT_AS, RLIMIT_STACK and RLIMIT_CORE=0 are set
+ * once (RLIMIT_AS not under AddressSanitizer, which reserves terabytes of
+ * address space).  The parent enforces the wall-clock deadline per job and
+ * SIGKILLs a worker that misses it.  A worker that crashed, hit a limit,
+ * timed out or answered garbage is reaped and replaced by a fresh one for
+ * the next complaint; a worker is also replaced after WORKER_MAX_JOBS jobs
+ * and when the limits change (config reload).
+ *
+ * One worker per process; not for concurrent use from several threads.
+ *
+ * SECURITY: the worker's output is untrusted too: capped at
+ * SANDBOX_MAX_OUTPUT and validated by complaint_from_json().  The pipes
+ * are close-on-exec; the worker exits when the parent goes away (EOF).
+ */
+#include "responder/parse/sandbox.h"
+#include "common/timeutil.h"
+#include "common/buf.h"
+#include "common/log.h"
+#include "common/xalloc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <iconv.h>
+#include <libxml/parser.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+#ifndef UNDER_ASAN
+#define UNDER_ASAN 0
+#endif
+
+#define WORKER_MAX_JOBS 1000
+#define WORKER_MAX_INPUT ((size_t)1100 * 1024 * 1024)	/* above max_message_size's maximum */
+
+struct worker {
+	pid_t pid;			/* 0: none */
+	int to, from;			/* our ends of the pipes */
+	unsigned jobs;
+	struct parse_limits lim;	/* what it was started with */
+};
+
+static struct worker w;
+
+void
+parse_limits_from_settings(const struct settings *s, struct parse_limits *l)
+{
+	l->max_message_size = s->max_message_size;
+	l->cpu_seconds = s->parse_cpu_seconds;
+	l->memory_mb = s->parse_memory_mb;
+	l->timeout = s->parse_timeout;
+}
+
+static iconv_t warm_cd[3];
+
+/* Loads, once in the parent, what the worker would otherwise load for
+ * itself (gconv modules of the charsets libetpan uses by default, libxml2's
+ * tables): it inherits them through fork. */
+static void
+warm_up(void)
+{
+	static int done;
+
+	if (done)
+		return;
+	done = 1;
+	warm_cd[0] = iconv_open("UTF-8", "ISO-8859-1");
+	warm_cd[1] = iconv_open("UTF-8", "WINDOWS-1252");
+	warm_cd[2] = iconv_open("UTF-8", "UTF-8");
+	xmlInitParser();
+}
+
+/* ---- the worker ---------------------------------------------------------- */
+
+static int
+w_write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t r = write(fd, p, n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+static int
+w_read_all(int fd, char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t r = read(fd, p, n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+/* "<digits>\n" from fd; -1 at EOF or on anything else. */
+static int
+w_read_len(int fd, size_t *n_r)
+{
+	char head[24];
+	size_t i = 0;
+
+	while (i < sizeof(head) - 1) {
+		if (w_read_all(fd, head + i, 1) != 0)
+			return -1;
+		if (head[i] == '\n')
+			break;
+		if (head[i] < '0' || head[i] > '9')
+			return -1;
+		i++;
+	}
+	if (i == 0 || head[i] != '\n')
+		return -1;
+	head[i] = '\0';
+	*n_r = (size_t)strtoull(head, NULL, 10);
+	return 0;
+}
+
+static void
+set_limit(int resource, rlim_t v)
+{
+	struct rlimit rl = { v, v };
+
+	setrlimit(resource, &rl);
+}
+
+/* Allows `secs` more CPU seconds from now (soft limit; SIGXCPU at it). */
+static void
+cpu_budget(int secs)
+{
+	struct rusage ru;
+	struct rlimit rl;
+	rlim_t want;
+
+	if (secs <= 0 || getrusage(RUSAGE_SELF, &ru) != 0 || getrlimit(RLIMIT_CPU, &rl) != 0)
+		return;
+	want = (rlim_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + 1 + secs);
+	if (rl.rlim_max != RLIM_INFINITY && want > rl.rlim_max)
+		want = rl.rlim_max;
+	rl.rlim_cur = want;
+	setrlimit(RLIMIT_CPU, &rl);
+}
+
+__attribute__((noreturn)) static void
+worker_main(int in, int out, const struct parse_limits *lim)
+{
+	set_limit(RLIMIT_CORE, 0);
+	if (!UNDER_ASAN && lim->memory_mb > 0)
+		set_limit(RLIMIT_AS, (rlim_t)lim->memory_mb * 1024 * 1024);
+	set_limit(RLIMIT_STACK, (rlim_t)8 * 1024 * 1024);
+	for (;;) {
+		struct complaint c;
+		char err[256], head[32];
+		size_t len;
+		char *raw, *s;
+		json_t *j;
+		int n;
+
+		if (w_read_len(in, &len) != 0 || len > WORKER_MAX_INPUT)
+			_exit(0);
+		raw = malloc(len + 1);
+		if (!raw || w_read_all(in, raw, len) != 0)
+			_exit(3);
+		raw[len] = '\0';
+		cpu_budget(lim->cpu_seconds);
+		if (complaint_parse(raw, len, &c, err, sizeof(err)) != 0)
+			_exit(4);
+		free(raw);
+		j = complaint_to_json(&c);
+		complaint_free(&c);
+		s = json_dumps(j, JSON_COMPACT);
+		json_decref(j);
+		if (!s)
+			_exit(5);
+		n = snprintf(head, sizeof(head), "%zu\n", strlen(s));
+		if (w_write_all(out, head, (size_t)n) != 0 || w_write_all(out, s, strlen(s)) != 0)
+			_exit(6);
+		free(s);
+	}
+}
+
+/* ---- the parent's side ------------------------------------------------------ */
+
+static void
+worker_close_fds(void)
+{
+	if (w.to >= 0)
+		close(w.to);
+	if (w.from >= 0)
+		close(w.from);
+	w.to = w.from = -1;
+}
+
+/* Kills (when `kill_it`) and reaps the worker; returns its wait status. */
+static int
+worker_reap(int kill_it)
+{
+	int status = 0;
+
+	if (!w.pid)
+		return 0;
+	worker_close_fds();
+	if (kill_it)
+		kill(w.pid, SIGKILL);
+	while (waitpid(w.pid, &status, 0) < 0 && errno == EINTR)
+		;
+	w.pid = 0;
+	return status;
+}
+
+static int
+worker_start(const struct parse_limits *lim, char *why, size_t whylen)
+{
+	int in[2], out[2];
+	pid_t pid;
+
+	if (pipe2(in, O_CLOEXEC) != 0) {
+		snprintf(why, whylen, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	if (pipe2(out, O_CLOEXEC) != 0) {
+		snprintf(why, whylen, "pipe: %s", strerror(errno));
+		close(in[0]);
+		close(in[1]);
+		return -1;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		snprintf(why, whylen, "fork: %s", strerror(errno));
+		close(in[0]);
+		close(in[1]);
+		close(out[0]);
+		close(out[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(in[1]);
+		close(out[0]);
+		worker_main(in[0], out[1], lim);
+	}
+	close(in[0]);
+	close(out[1]);
+	w.pid = pid;
+	w.to = in[1];
+	w.from = out[0];
+	w.jobs = 0;
+	w.lim = *lim;
+	fcntl(w.to, F_SETFL, fcntl(w.to, F_GETFL) | O_NONBLOCK);
+	return 0;
+}
+
+void
+sandbox_shutdown(void)
+{
+	if (!w.pid)
+		return;
+	worker_close_fds();	/* EOF: the worker exits by itself */
+	worker_reap(0);
+}
+
+/* Writes all of p within the deadline; -1 on timeout (*timed_out) or a dead
+ * worker. */
+static int
+send_all(const char *p, size_t n, int64_t deadline, int *timed_out)
+{
+	while (n > 0) {
+		struct pollfd pfd = { w.to, POLLOUT, 0 };
+		int64_t left = deadline - time_mono_us() / 1000;
+		ssize_t r;
+
+		if (left <= 0) {
+			*timed_out = 1;
+			return -1;
+		}
+		r = poll(&pfd, 1, (int)(left > 1000 ? 1000 : left));
+		if (r < 0 && errno != EINTR)
+			return -1;
+		if (r <= 0)
+			continue;
+		r = write(w.to, p, n);
+		if (r < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (r <= 0)
+			return -1;
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+/* Reads one "<len>\n<json>" answer into b within the deadline.
+ * 0 complete; -1 EOF/error; sets *timed_out or *too_big. */
+static int
+recv_answer(struct buf *b, int64_t deadline, int *timed_out, int *too_big)
+{
+	size_t want = 0;
+	char *nl;
+
+	for (;;) {
+		struct pollfd pfd = { w.from, POLLIN, 0 };
+		int64_t left = deadline - time_mono_us() / 1000;
+		char chunk[65536];
+		ssize_t r;
+
+		if (b->len && !want && (nl = memchr(b->data, '\n', b->len)) != NULL) {
+			char *end;
+			unsigned long long n = strtoull(b->data, &end, 10);
+
+			if (end != nl || n > SANDBOX_MAX_OUTPUT) {
+				*too_big = n > SANDBOX_MAX_OUTPUT;
+				return -1;
+			}
+			want = (size_t)(nl + 1 - b->data) + (size_t)n;
+		}
+		if (want && b->len >= want)
+			return b->len == want ? 0 : -1;
+		if (left <= 0) {
+			*timed_out = 1;
+			return -1;
+		}
+		r = poll(&pfd, 1, (int)(left > 1000 ? 1000 : left));
+		if (r < 0 && errno != EINTR)
+			return -1;
+		if (r <= 0)
+			continue;
+		r = read(w.from, chunk, sizeof(chunk));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		if (buf_append(b, chunk, (size_t)r) != 0) {
+			*too_big = 1;
+			return -1;
+		}
+	}
+}
+
+static enum sandbox_status
+decode_output(struct buf *b, struct complaint *out, char *why, size_t whylen)
+{
+	char *nl = memchr(b->data, '\n', b->len);
+	json_error_t jerr;
+	json_t *j;
+
+	j = json_loadb(nl + 1, b->len - (size_t)(nl + 1 - b->data), 0, &jerr);
+	if (!j || complaint_from_json(j, out) != 0) {
+		json_decref(j);
+		complaint_free(out);
+		snprintf(why, whylen, "parser result not valid");
+		return SANDBOX_ERROR;
+	}
+	json_decref(j);
+	return SANDBOX_OK;
+}
+
+/* Why the worker ended, from its wait status. */
+static enum sandbox_status
+classify(int status, const struct parse_limits *lim, char *why, size_t whylen)
+{
+	if (WIFSIGNALED(status)) {
+		int sig = WTERMSIG(status);
+
+		if (sig == SIGXCPU) {
+			snprintf(why, whylen, "parser exceeded its CPU limit of %d s", lim->cpu_seconds);
+			return SANDBOX_LIMIT;
+		}
+		snprintf(why, whylen, "parser crashed (signal %d, %s) on malformed MIME", sig,
+			 strsignal(sig));
+		return SANDBOX_CRASH;
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 4) {
+		snprintf(why, whylen, "parser ran out of memory (limit %d MB)", lim->memory_mb);
+		return SANDBOX_LIMIT;
+	}
+	snprintf(why, whylen, "parser failed (exit %d)", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	return SANDBOX_CRASH;
+}
+
+static int
+same_limits(const struct parse_limits *a, const struct parse_limits *b)
+{
+	return a->max_message_size == b->max_message_size && a->cpu_seconds == b->cpu_seconds &&
+	       a->memory_mb == b->memory_mb && a->timeout == b->timeout;
+}
+
+enum sandbox_status
+sandbox_run_parser(const char *raw, size_t len, const struct parse_limits *lim,
+		   struct complaint *out, char *why, size_t whylen)
+{
+	int timed_out = 0, too_big = 0, timeout = lim->timeout > 0 ? lim->timeout : 10;
+	char head[32];
+	int64_t deadline;
+	struct buf b;
+	enum sandbox_status st;
+	int n;
+
+	memset(out, 0, sizeof(*out));
+	warm_up();
+	if (w.pid && (w.jobs >= WORKER_MAX_JOBS || !same_limits(&w.lim, lim)))
+		sandbox_shutdown();
+	if (!w.pid && worker_start(lim, why, whylen) != 0)
+		return SANDBOX_ERROR;
+	w.jobs++;
+	deadline = time_mono_us() / 1000 + (int64_t)timeout * 1000;
+	n = snprintf(head, sizeof(head), "%zu\n", len);
+	buf_init(&b, SANDBOX_MAX_OUTPUT + 32);
+	if (send_all(head, (size_t)n, deadline, &timed_out) != 0 ||
+	    send_all(raw, len, deadline, &timed_out) != 0 ||
+	    recv_answer(&b, deadline, &timed_out, &too_big) != 0) {
+		if (timed_out) {
+			worker_reap(1);
+			snprintf(why, whylen, "parser timed out after %d s and was killed", timeout);
+			st = SANDBOX_TIMEOUT;
+		} else if (too_big) {
+			worker_reap(1);
+			snprintf(why, whylen, "parser result larger than %zu bytes", SANDBOX_MAX_OUTPUT);
+			st = SANDBOX_LIMIT;
+		} else {
+			/* EOF or a broken pipe: the worker died; its status says how */
+			st = classify(worker_reap(0), lim, why, whylen);
+		}
+	} else {
+		st = decode_output(&b, out, why, whylen);
+		if (st != SANDBOX_OK)
+			worker_reap(1);
+	}
+	buf_free(&b);
+	if (st != SANDBOX_OK)
+		log_warn("complaint parser: %s", why);
+	return st;
+}
+
+enum sandbox_status
+sandbox_parse(const char *raw, size_t len, const struct parse_limits *lim, int in_process,
+	      struct complaint *out, char *why, size_t whylen)
+{
+	memset(out, 0, sizeof(*out));
+	if (prescan(raw, len, lim->max_message_size, why, whylen) != 0) {
+		log_info("complaint refused before parsing: %s", why);
+		return SANDBOX_REJECTED;
+	}
+	if (in_process) {
+		if (complaint_parse(raw, len, out, why, whylen) != 0)
+			return SANDBOX_ERROR;
+		return SANDBOX_OK;
+	}
+	return sandbox_run_parser(raw, len, lim, out, why, whylen);
+}

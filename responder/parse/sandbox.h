@@ -1,0 +1,73 @@
+/*
+ * sandbox.h - parsing a complaint without trusting libetpan: a cheap
+ * pre-scan (prescan.c) that refuses what is known to break the parser, then
+ * the parse itself in a forked worker process under setrlimit (CPU seconds
+ * per complaint, address space, stack) and a wall-clock timeout per
+ * complaint, its result coming back as capped JSON over a pipe (sandbox.c).
+ * The worker is kept for the next complaints and replaced after any
+ * failure.  One worker per process: not for concurrent use by threads.
+ * The caller ignores SIGPIPE (main.c does): a worker that dies while its
+ * input is written shows up as EPIPE.
+ *
+ * SECURITY: the child may crash, loop or exhaust memory; the parent only
+ * ever reads at most SANDBOX_MAX_OUTPUT bytes from it, validates what it
+ * reads (complaint_from_json) and kills it at the deadline.
+ */
+#ifndef RESPONDER_SANDBOX_H
+#define RESPONDER_SANDBOX_H
+
+#include <stddef.h>
+
+#include "responder/parse/complaint.h"
+#include "responder/config/config.h"
+
+#define SANDBOX_MAX_OUTPUT ((size_t)16 * 1024 * 1024)
+#define PRESCAN_MAX_CONTENT_TYPES 1000	/* Content-Type fields in the message */
+#define PRESCAN_MAX_COMPOSITES 100	/* multipart/message Content-Types (nesting bound) */
+#define PRESCAN_MAX_HEADER_LINE 65536	/* bytes of one line of the top header block */
+
+struct parse_limits {
+	long max_message_size;		/* bytes; [limits] max_message_size */
+	int cpu_seconds;		/* RLIMIT_CPU of the child */
+	int memory_mb;			/* RLIMIT_AS of the child (not under ASan) */
+	int timeout;			/* wall-clock seconds before SIGKILL */
+};
+
+void parse_limits_from_settings(const struct settings *s, struct parse_limits *l);
+
+enum sandbox_status {
+	SANDBOX_OK = 0,
+	SANDBOX_REJECTED,	/* the pre-scan refused it (why says what) */
+	SANDBOX_CRASH,		/* the child died from a signal or exited badly */
+	SANDBOX_TIMEOUT,	/* killed at the wall-clock deadline */
+	SANDBOX_LIMIT,		/* CPU limit (SIGXCPU) or out of memory */
+	SANDBOX_ERROR,		/* fork/pipe failed, or the output was not valid */
+};
+
+/* The pre-scan: 0 when the message may go to libetpan; -1 with a one-line
+ * `why` when it may not (size, header line length, Content-Type count,
+ * nesting bound, unsafe boundary incl. its RFC 2047 form).  Linear. */
+int prescan(const char *raw, size_t len, long max_size, char *why, size_t whylen);
+/* The same checks with the defaults, for message/rfc822 parts that were
+ * transfer-encoded (complaint.c parses those itself). */
+int prescan_nested(const char *raw, size_t len);
+
+/* Pre-scan, then parse.  With in_process != 0 the parse runs in this
+ * process (fuzzing and benchmarks only; never for real mail).  On
+ * SANDBOX_OK *out is filled (complaint_free it); otherwise *out is empty
+ * and `why` says what happened. */
+enum sandbox_status sandbox_parse(const char *raw, size_t len, const struct parse_limits *lim,
+				  int in_process, struct complaint *out,
+				  char *why, size_t whylen);
+
+/* Stops the parser worker (it is started on first use and kept for the
+ * next complaints); pipeline_free() calls it.  Safe to call any time. */
+void sandbox_shutdown(void);
+
+/* The forked, limited parse alone, without the pre-scan (tests use it to
+ * show that a parser crash, loop or blow-up never reaches the caller). */
+enum sandbox_status sandbox_run_parser(const char *raw, size_t len,
+				       const struct parse_limits *lim, struct complaint *out,
+				       char *why, size_t whylen);
+
+#endif

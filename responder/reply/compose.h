@@ -1,0 +1,69 @@
+/*
+ * compose.h - the reply: templates rendered into an RFC 5322 / MIME message.
+ *
+ * The reply is multipart/mixed { multipart/alternative { text/plain,
+ * text/html }, one text/plain transcript attachment per matched recipient
+ * }, UTF-8, quoted-printable where needed, CRLF line ends, headers folded
+ * and RFC 2047-encoded where needed; everything that came from a remote
+ * server or the complaint is sanitised (no CR/LF or controls in headers,
+ * HTML-escaped in the HTML part).  Dot-stuffing is the SMTP layer's.
+ *
+ * SECURITY: every string in reply_input except settings may come from a
+ * complaint or a remote server.
+ */
+#ifndef RESPONDER_COMPOSE_H
+#define RESPONDER_COMPOSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "responder/config/config.h"
+#include "responder/decide/outcome.h"
+#include "store/store.h"
+
+struct reply_input {
+	enum outcome outcome;		/* found, ambiguous, not_found, or
+					 * unauthorized (only if configured) */
+	const char *requester;		/* checked address: the reply's To */
+	const char *requester_name;	/* display name or NULL */
+	const char *account;		/* the requester's account or NULL */
+
+	const char *complaint_subject;	/* decoded UTF-8, or NULL */
+	const char *complaint_message_id;	/* "<...>" or NULL */
+	const char *const *complaint_references;	/* "<...>", oldest first */
+	size_t n_references;
+
+	/* found: the matched message(s); ambiguous: candidates best first
+	 * (at most 5).  Loaded with STORE_WITH_TRANSCRIPTS. */
+	const struct store_message *matches;
+	size_t n_matches;
+	/* found: only these recipients of the match are reported (the ones the
+	 * complaint is about); NULL/0 = all recipients. */
+	const char *const *focus_recipients;
+	size_t n_focus;
+
+	/* not_found: what was searched, one short line each
+	 * ("Message-ID <x@y>", "recipient bob@x.example since 2026-10-30"). */
+	const char *const *searched;
+	size_t n_searched;
+
+	const struct settings *settings;	/* address, name, hostname */
+	int64_t now;			/* the reply's Date */
+	const char *seed;		/* NULL: random Message-ID and boundaries;
+					 * else derived from it (golden tests) */
+};
+
+struct templates;
+
+/* Loads and checks every template in `dir` (syntax, partials).  Errors are
+ * "file:line: why".  0 on success; -1 with err filled. */
+int templates_load(const char *dir, struct templates **t_r, char *err, size_t errlen);
+void templates_free(struct templates **t);
+
+/* Builds the whole reply.  0 with *msg_r (malloc'd, caller frees) and
+ * *len_r; -1 with err filled (never for bad input data: that is
+ * sanitised, not refused). */
+int compose_reply(const struct templates *t, const struct reply_input *in,
+		  char **msg_r, size_t *len_r, char *err, size_t errlen);
+
+#endif

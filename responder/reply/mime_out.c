@@ -1,0 +1,490 @@
+/*
+ * mime_out.c - writing headers and bodies of outgoing mail (see mime_out.h).
+ *
+ * SECURITY: every value that reaches a header here is either checked
+ * (addresses, message-ids) by the caller or goes through
+ * mime_clean_text() and then RFC 2047 encoding, so no CR/LF from a
+ * complaint or a remote server can start a new header line.
+ */
+#include "responder/reply/mime_out.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/xalloc.h"
+
+/* ---- cleaning ----------------------------------------------------------- */
+
+/* Decodes one UTF-8 character at s[0..n); returns its length and sets *cp,
+ * or 0 when the bytes are not a valid (shortest, non-surrogate) sequence. */
+static size_t
+utf8_decode(const unsigned char *s, size_t n, unsigned *cp)
+{
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	size_t len;
+	unsigned c, min;
+	if ((s[0] & 0xe0) == 0xc0) {
+		len = 2, c = s[0] & 0x1fu, min = 0x80;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		len = 3, c = s[0] & 0x0fu, min = 0x800;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		len = 4, c = s[0] & 0x07u, min = 0x10000;
+	} else {
+		return 0;
+	}
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3fu);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+static int
+is_dropped(unsigned cp)
+{
+	return cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) ||
+	       (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
+	       cp == 0x200e || cp == 0x200f || cp == 0xfeff;
+}
+
+char *
+mime_clean_text(const char *s, size_t n, int multiline)
+{
+	struct buf b;
+	buf_init(&b, n * 3 + 16);	/* U+FFFD is 3 bytes for 1 bad byte */
+	buf_puts(&b, "");
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	if (!s)
+		n = 0;
+	for (size_t i = 0; i < n;) {
+		unsigned cp;
+		size_t len = utf8_decode(p + i, n - i, &cp);
+		if (len == 0) {
+			buf_puts(&b, "\xef\xbf\xbd");
+			i++;
+			continue;
+		}
+		if (cp == '\r' || cp == '\n' || cp == '\t' || cp == 0x2028 || cp == 0x2029) {
+			if (!multiline)
+				buf_putc(&b, ' ');
+			else if (cp == '\t')
+				buf_putc(&b, '\t');
+			else if (cp == '\r' && i + 1 < n && p[i + 1] == '\n')
+				;	/* the LF that follows writes the line end */
+			else
+				buf_putc(&b, '\n');
+		} else if (cp >= 0x20 && !is_dropped(cp)) {
+			buf_append(&b, p + i, len);
+		}
+		i += len;
+	}
+	char *out = buf_steal(&b, NULL);
+	if (!multiline) {
+		char *t = out;
+		while (*t == ' ')
+			t++;
+		size_t l = strlen(t);
+		while (l > 0 && t[l - 1] == ' ')
+			l--;
+		memmove(out, t, l);
+		out[l] = '\0';
+	}
+	return out;
+}
+
+char *
+mime_clean(const char *s, int multiline)
+{
+	return mime_clean_text(s, s ? strlen(s) : 0, multiline);
+}
+
+int
+mime_utf8_valid(const char *s, size_t n, size_t *bad_r)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	for (size_t i = 0; i < n;) {
+		unsigned cp;
+		size_t len = utf8_decode(p + i, n - i, &cp);
+		if (len == 0) {
+			if (bad_r)
+				*bad_r = i;
+			return 0;
+		}
+		i += len;
+	}
+	return 1;
+}
+
+int
+mime_utf8_truncate(char *s, size_t max)
+{
+	size_t n = strlen(s);
+	if (n <= max)
+		return 0;
+	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
+		max--;
+	s[max] = '\0';
+	return 1;
+}
+
+/* ---- headers ------------------------------------------------------------ */
+
+/* Writes tokens separated by single spaces after "Name:", starting a new
+ * folded line before a token that would pass MIME_LINE_MAX. */
+struct folder {
+	struct buf *b;
+	size_t col;
+	int rc;
+};
+
+static void
+fold_start(struct folder *f, struct buf *b, const char *name)
+{
+	f->b = b;
+	f->rc = buf_printf(b, "%s:", name);
+	f->col = strlen(name) + 1;
+}
+
+static void
+fold_token(struct folder *f, const char *tok, size_t n)
+{
+	if (f->col > 1 && f->col + 1 + n > MIME_LINE_MAX) {
+		f->rc |= buf_puts(f->b, "\r\n");
+		f->col = 0;
+	}
+	f->rc |= buf_putc(f->b, ' ');
+	f->rc |= buf_append(f->b, tok, n);
+	f->col += 1 + n;
+}
+
+static int
+fold_end(struct folder *f)
+{
+	f->rc |= buf_puts(f->b, "\r\n");
+	return f->rc ? -1 : 0;
+}
+
+/* Splits an ASCII value on spaces (runs collapse) into folded tokens. */
+static void
+fold_words(struct folder *f, const char *v)
+{
+	while (*v) {
+		while (*v == ' ' || *v == '\t' || *v == '\r' || *v == '\n')
+			v++;
+		const char *w = v;
+		while (*v && *v != ' ' && *v != '\t' && *v != '\r' && *v != '\n')
+			v++;
+		if (v > w)
+			fold_token(f, w, (size_t)(v - w));
+	}
+}
+
+int
+mime_put_header(struct buf *b, const char *name, const char *value)
+{
+	struct folder f;
+	fold_start(&f, b, name);
+	fold_words(&f, value);
+	return fold_end(&f);
+}
+
+static int
+plain_ascii(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x20 || *p > 0x7e)
+			return 0;
+	return strstr(s, "=?") == NULL;
+}
+
+/* Plain ASCII that folds at its spaces into lines of at most 78: no word
+ * longer than a line can hold after a header name. */
+static int
+plain_foldable(const char *s, size_t max_word)
+{
+	if (!plain_ascii(s))
+		return 0;
+	size_t run = 0;
+	for (; *s; s++) {
+		run = *s == ' ' ? 0 : run + 1;
+		if (run > max_word)
+			return 0;
+	}
+	return 1;
+}
+
+/* RFC 2047 "Q" encoded words, each at most 66 characters so that even the
+ * first one fits after a header name, split between UTF-8 characters. */
+#define EW_MAX 66
+static void
+fold_encoded(struct folder *f, const char *utf8)
+{
+	static const char pre[] = "=?UTF-8?Q?", hex[] = "0123456789ABCDEF";
+	char word[EW_MAX + 8];
+	size_t wl = 0;
+	const unsigned char *p = (const unsigned char *)utf8;
+
+	while (*p) {
+		unsigned cp;
+		size_t clen = utf8_decode(p, strlen((const char *)p), &cp);
+		if (clen == 0)
+			clen = 1;
+		char enc[16];
+		size_t el = 0;
+		for (size_t i = 0; i < clen; i++) {
+			unsigned char c = p[i];
+			if (c == ' ')
+				enc[el++] = '_';
+			else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+				 (c >= '0' && c <= '9') || strchr("!*+-/", c))
+				enc[el++] = (char)c;
+			else {
+				enc[el++] = '=';
+				enc[el++] = hex[c >> 4];
+				enc[el++] = hex[c & 15];
+			}
+		}
+		if (wl > 0 && wl + el + 2 > EW_MAX) {
+			word[wl++] = '?';
+			word[wl++] = '=';
+			fold_token(f, word, wl);
+			wl = 0;
+		}
+		if (wl == 0) {
+			memcpy(word, pre, sizeof(pre) - 1);
+			wl = sizeof(pre) - 1;
+		}
+		memcpy(word + wl, enc, el);
+		wl += el;
+		p += clen;
+	}
+	if (wl > 0) {
+		word[wl++] = '?';
+		word[wl++] = '=';
+		fold_token(f, word, wl);
+	}
+}
+
+int
+mime_put_header_text(struct buf *b, const char *name, const char *utf8)
+{
+	char *clean = mime_clean(utf8, 0);
+	struct folder f;
+	fold_start(&f, b, name);
+	if (plain_foldable(clean, EW_MAX))
+		fold_words(&f, clean);
+	else
+		fold_encoded(&f, clean);
+	free(clean);
+	return fold_end(&f);
+}
+
+int
+mime_put_header_mailbox(struct buf *b, const char *name, const char *display,
+			const char *addr)
+{
+	char *clean = mime_clean(display, 0);
+	mime_utf8_truncate(clean, 200);
+	struct folder f;
+	fold_start(&f, b, name);
+	/* A quoted string is one token: only short ones go out quoted. */
+	if (clean[0] && plain_ascii(clean) && strlen(clean) <= EW_MAX - 2) {
+		struct buf q;
+		buf_init(&q, 0);
+		buf_putc(&q, '"');
+		for (const char *p = clean; *p; p++) {
+			if (*p == '"' || *p == '\\')
+				buf_putc(&q, '\\');
+			buf_putc(&q, *p);
+		}
+		buf_putc(&q, '"');
+		fold_token(&f, q.data, q.len);
+		buf_free(&q);
+	} else if (clean[0]) {
+		fold_encoded(&f, clean);
+	}
+	free(clean);
+	char *a = xmalloc(strlen(addr) + 3);
+	size_t al = strlen(addr);
+	a[0] = '<';
+	memcpy(a + 1, addr, al);
+	a[al + 1] = '>';
+	a[al + 2] = '\0';
+	fold_token(&f, a, al + 2);
+	free(a);
+	return fold_end(&f);
+}
+
+/* ---- bodies ------------------------------------------------------------- */
+
+int
+mime_is_7bit_safe(const char *s, size_t n)
+{
+	size_t col = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '\r' && i + 1 < n && s[i + 1] == '\n')
+			continue;
+		if (c == '\n') {
+			if (col > 0 && (s[i - 1] == ' ' || s[i - 1] == '\t' ||
+					(s[i - 1] == '\r' && i >= 2 &&
+					 (s[i - 2] == ' ' || s[i - 2] == '\t'))))
+				return 0;
+			col = 0;
+			continue;
+		}
+		if ((c < 0x20 && c != '\t') || c > 0x7e || c == '=')
+			return 0;
+		if (col == 0 && (c == '.' || (n - i >= 5 && memcmp(s + i, "From ", 5) == 0)))
+			return 0;
+		if (++col > 76)
+			return 0;
+	}
+	return !(n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'));
+}
+
+int
+mime_put_qp(struct buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	int rc = 0;
+	size_t col = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '\r' && i + 1 < n && s[i + 1] == '\n')
+			continue;
+		if (c == '\n') {
+			rc |= buf_puts(b, "\r\n");
+			col = 0;
+			continue;
+		}
+		int at_eol = i + 1 == n || s[i + 1] == '\n' ||
+			     (s[i + 1] == '\r' && i + 2 < n && s[i + 2] == '\n');
+		int encode = c == '=' || c > 0x7e || (c < 0x20 && c != '\t') ||
+			     ((c == ' ' || c == '\t') && at_eol) ||
+			     (col == 0 && (c == '.' ||
+					   (n - i >= 5 && memcmp(s + i, "From ", 5) == 0)));
+		size_t w = encode ? 3 : 1;
+		/* A soft break leaves room for the '=' (76 in all).  Bytes of one
+		 * UTF-8 character stay on one line. */
+		size_t need = w;
+		if (c >= 0xc0) {
+			size_t k = 1;
+			while (i + k < n && ((unsigned char)s[i + k] & 0xc0) == 0x80 && k < 4)
+				k++;
+			need = 3 * k;
+		}
+		if (col + need > 75) {
+			rc |= buf_puts(b, "=\r\n");
+			col = 0;
+			if (c == '.' || (n - i >= 5 && memcmp(s + i, "From ", 5) == 0)) {
+				encode = 1;
+				w = 3;
+			}
+		}
+		if (encode) {
+			char e[3] = { '=', hex[c >> 4], hex[c & 15] };
+			rc |= buf_append(b, e, 3);
+		} else {
+			rc |= buf_putc(b, (char)c);
+		}
+		col += w;
+	}
+	return rc ? -1 : 0;
+}
+
+int
+mime_put_crlf(struct buf *b, const char *s, size_t n)
+{
+	int rc = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\r' && i + 1 < n && s[i + 1] == '\n')
+			continue;
+		rc |= s[i] == '\n' ? buf_puts(b, "\r\n") : buf_putc(b, s[i]);
+	}
+	return rc ? -1 : 0;
+}
+
+int
+mime_put_base64(struct buf *b, const void *data, size_t n)
+{
+	static const char tab[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const unsigned char *p = data;
+	int rc = 0;
+	size_t col = 0;
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned v = (unsigned)p[i] << 16;
+		if (i + 1 < n)
+			v |= (unsigned)p[i + 1] << 8;
+		if (i + 2 < n)
+			v |= p[i + 2];
+		char q[4] = { tab[(v >> 18) & 63], tab[(v >> 12) & 63],
+			      i + 1 < n ? tab[(v >> 6) & 63] : '=', i + 2 < n ? tab[v & 63] : '=' };
+		rc |= buf_append(b, q, 4);
+		col += 4;
+		if (col == 76) {
+			rc |= buf_puts(b, "\r\n");
+			col = 0;
+		}
+	}
+	if (col > 0)
+		rc |= buf_puts(b, "\r\n");
+	return rc ? -1 : 0;
+}
+
+/* ---- dates and ids ------------------------------------------------------ */
+
+void
+mime_date(int64_t t, char *out, size_t size)
+{
+	static const char *const days[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+					      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	time_t tt = (time_t)t;
+	struct tm tm;
+	if (!gmtime_r(&tt, &tm)) {
+		snprintf(out, size, "Thu, 1 Jan 1970 00:00:00 +0000");
+		return;
+	}
+	snprintf(out, size, "%s, %d %s %04d %02d:%02d:%02d +0000", days[tm.tm_wday],
+		 tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+		 tm.tm_sec);
+}
+
+void
+mime_human_time(int64_t t, char *out, size_t size)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	if (t <= 0 || !gmtime_r(&tt, &tm)) {
+		snprintf(out, size, "unknown time");
+		return;
+	}
+	snprintf(out, size, "%04d-%02d-%02d %02d:%02d:%02d UTC", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+int
+mime_msgid_valid(const char *id)
+{
+	size_t n = id ? strlen(id) : 0;
+	if (n < 3 || n > 250 || id[0] != '<' || id[n - 1] != '>')
+		return 0;
+	for (size_t i = 1; i + 1 < n; i++) {
+		unsigned char c = (unsigned char)id[i];
+		if (c <= 0x20 || c > 0x7e || c == '<' || c == '>' || c == '"')
+			return 0;
+	}
+	return 1;
+}

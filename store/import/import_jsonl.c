@@ -1,0 +1,321 @@
+/*
+ * import_jsonl.c - delivery records in JSON Lines (DESIGN.md contract).
+ *
+ *   {"type":"account","account":"acme","addresses":["billing@acme.example","@acme.example"]}
+ *   {"type":"message","account":"acme","queue_id":"...","message_id":"<...>",
+ *    "from":"...","subject":"...","submitted_at":"RFC 3339","recipients":["..."]}
+ *   {"type":"attempt","queue_id":"...","recipient":"...","at":"RFC 3339",
+ *    "status":"delivered|deferred|bounced","mx_host":"...","mx_ip":"...",
+ *    "smtp_code":250,"enhanced_status":"2.0.0","response":"...","transcript":"..."}
+ *
+ * Unknown keys are ignored (the contract may be extended); an unknown
+ * "type" is a bad line.  Each line runs in its own savepoint, so a line that
+ * fails half-way leaves nothing behind; lines are committed in batches.
+ *
+ * SECURITY: the file may come from anywhere.  jansson validates UTF-8 and
+ * nesting; every string is checked for type and length before use; lines
+ * over the reader's cap are skipped unread.
+ */
+#include "store/import/import.h"
+#include "store/import/lines.h"
+#include "store/store_int.h"
+#include "common/buf.h"
+#include "common/strutil.h"
+#include "common/timeutil.h"
+#include "common/xalloc.h"
+
+#include <ctype.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+#define MAX_RECIPIENTS 10000
+#define MAX_FIELD 1024			/* ids, addresses, hosts */
+#define MAX_TEXT ((size_t)8 * 1024 * 1024)	/* subjects, replies, transcripts */
+
+struct line_ctx {
+	char why[512];
+	int keep_partial;	/* a refused line whose good part stays stored */
+};
+
+static int
+bad(struct line_ctx *lc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int
+bad(struct line_ctx *lc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(lc->why, sizeof(lc->why), fmt, ap);
+	va_end(ap);
+	str_sanitize_line(lc->why);
+	return STORE_EINVAL;
+}
+
+/* A string field: required or optional (NULL allowed), capped. */
+static int
+get_str(struct line_ctx *lc, json_t *o, const char *key, int required, size_t max,
+	const char **v_r)
+{
+	json_t *v = json_object_get(o, key);
+
+	*v_r = NULL;
+	if (v == NULL || json_is_null(v)) {
+		if (required)
+			return bad(lc, "missing \"%s\"", key);
+		return STORE_OK;
+	}
+	if (!json_is_string(v))
+		return bad(lc, "\"%s\" must be a string", key);
+	if (json_string_length(v) > max)
+		return bad(lc, "\"%s\" is longer than %zu bytes", key, max);
+	if (strlen(json_string_value(v)) != json_string_length(v))
+		return bad(lc, "\"%s\" contains a NUL character", key);
+	if (required && json_string_length(v) == 0)
+		return bad(lc, "\"%s\" is empty", key);
+	*v_r = json_string_value(v);
+	return STORE_OK;
+}
+
+static int
+get_time(struct line_ctx *lc, json_t *o, const char *key, int required, int64_t *t_r)
+{
+	const char *s;
+	int r;
+
+	*t_r = 0;
+	if ((r = get_str(lc, o, key, required, 64, &s)) < 0 || s == NULL)
+		return r;
+	if (time_parse_rfc3339(s, t_r) < 0)
+		return bad(lc, "\"%s\" is not an RFC 3339 time: \"%s\"", key, s);
+	return STORE_OK;
+}
+
+static int
+get_str_array(struct line_ctx *lc, json_t *o, const char *key, const char ***v_r,
+	      size_t *n_r)
+{
+	json_t *a = json_object_get(o, key), *e;
+	size_t i;
+
+	*v_r = NULL;
+	*n_r = 0;
+	if (a == NULL || json_is_null(a))
+		return bad(lc, "missing \"%s\"", key);
+	if (!json_is_array(a))
+		return bad(lc, "\"%s\" must be an array of strings", key);
+	if (json_array_size(a) > MAX_RECIPIENTS)
+		return bad(lc, "\"%s\" has more than %d entries", key, MAX_RECIPIENTS);
+	*v_r = xcalloc(json_array_size(a) + 1, sizeof(char *));
+	json_array_foreach(a, i, e) {
+		if (!json_is_string(e) || json_string_length(e) > MAX_FIELD) {
+			free(*v_r);
+			*v_r = NULL;
+			return bad(lc, "\"%s\"[%zu] must be a string", key, i);
+		}
+		(*v_r)[(*n_r)++] = json_string_value(e);
+	}
+	return STORE_OK;
+}
+
+static int
+do_account(struct store *st, struct line_ctx *lc, json_t *o, struct import_stats *stats)
+{
+	const char *name, **addrs;
+	size_t n;
+	int r, new_account = 0, new_addresses = 0;
+
+	if ((r = get_str(lc, o, "account", 1, MAX_FIELD, &name)) < 0 ||
+	    (r = get_str_array(lc, o, "addresses", &addrs, &n)) < 0)
+		return r;
+	r = store_put_account(st, name, addrs, n, &new_account, &new_addresses);
+	free(addrs);
+	if (r == STORE_EINVAL) {
+		/* The account and the addresses that were fine are kept. */
+		bad(lc, "%s", store_errmsg(st));
+		lc->keep_partial = 1;
+	}
+	if (r != STORE_EDB) {
+		stats->accounts += new_account;
+		stats->addresses += new_addresses;
+	}
+	return r;
+}
+
+static int
+do_message(struct store *st, struct line_ctx *lc, json_t *o)
+{
+	struct store_message_in m;
+	const char **rcpts;
+	int r;
+
+	memset(&m, 0, sizeof(m));
+	if ((r = get_str(lc, o, "account", 1, MAX_FIELD, &m.account)) < 0 ||
+	    (r = get_str(lc, o, "queue_id", 1, MAX_FIELD, &m.queue_id)) < 0 ||
+	    (r = get_str(lc, o, "message_id", 0, MAX_FIELD, &m.message_id)) < 0 ||
+	    (r = get_str(lc, o, "from", 0, MAX_FIELD, &m.from)) < 0 ||
+	    (r = get_str(lc, o, "subject", 0, MAX_TEXT, &m.subject)) < 0 ||
+	    (r = get_time(lc, o, "submitted_at", 0, &m.submitted_at)) < 0)
+		return r;
+	if ((r = get_str_array(lc, o, "recipients", &rcpts, &m.n_recipients)) < 0)
+		return r;
+	m.recipients = rcpts;
+	r = store_put_message(st, &m);
+	free(rcpts);
+	if (r == STORE_EINVAL)
+		bad(lc, "%s", store_errmsg(st));
+	return r;
+}
+
+static int
+do_attempt(struct store *st, struct line_ctx *lc, json_t *o)
+{
+	struct store_attempt_in a;
+	json_t *code;
+	int r;
+
+	memset(&a, 0, sizeof(a));
+	if ((r = get_str(lc, o, "queue_id", 1, MAX_FIELD, &a.queue_id)) < 0 ||
+	    (r = get_str(lc, o, "recipient", 1, MAX_FIELD, &a.recipient)) < 0 ||
+	    (r = get_time(lc, o, "at", 1, &a.at)) < 0 ||
+	    (r = get_str(lc, o, "status", 1, 32, &a.status)) < 0 ||
+	    (r = get_str(lc, o, "mx_host", 0, MAX_FIELD, &a.mx_host)) < 0 ||
+	    (r = get_str(lc, o, "mx_ip", 0, MAX_FIELD, &a.mx_ip)) < 0 ||
+	    (r = get_str(lc, o, "enhanced_status", 0, 16, &a.enhanced_status)) < 0 ||
+	    (r = get_str(lc, o, "response", 0, MAX_TEXT, &a.response)) < 0 ||
+	    (r = get_str(lc, o, "transcript", 0, MAX_TEXT, &a.transcript)) < 0 ||
+	    (r = get_str(lc, o, "transcript_kind", 0, 16, &a.transcript_kind)) < 0)
+		return r;
+	code = json_object_get(o, "smtp_code");
+	if (code != NULL && !json_is_null(code)) {
+		if (!json_is_integer(code) || json_integer_value(code) < 200 ||
+		    json_integer_value(code) > 599)
+			return bad(lc, "\"smtp_code\" must be an integer from 200 to 599");
+		a.smtp_code = (int)json_integer_value(code);
+	}
+	if (a.enhanced_status && *a.enhanced_status && !enhanced_status_valid(a.enhanced_status))
+		return bad(lc, "\"enhanced_status\" \"%s\" is not of the form 5.1.1",
+			   a.enhanced_status);
+	if (!addr_valid(a.recipient))
+		return bad(lc, "invalid recipient address '%s'", a.recipient);
+	r = store_put_attempt(st, &a);
+	if (r == STORE_EINVAL)
+		bad(lc, "%s", store_errmsg(st));
+	return r;
+}
+
+static int
+import_line(struct store *st, const char *line, size_t len, struct line_ctx *lc,
+	    struct import_stats *stats)
+{
+	json_error_t jerr;
+	json_t *o;
+	json_t *type;
+	const char *t;
+	int r;
+
+	o = json_loadb(line, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
+	if (o == NULL)
+		return bad(lc, "invalid JSON at column %d: %s", jerr.column, jerr.text);
+	if (!json_is_object(o)) {
+		json_decref(o);
+		return bad(lc, "not a JSON object");
+	}
+	type = json_object_get(o, "type");
+	t = json_is_string(type) ? json_string_value(type) : NULL;
+	if (t == NULL)
+		r = bad(lc, "missing \"type\" (account, message or attempt)");
+	else if (strcmp(t, "account") == 0)
+		r = do_account(st, lc, o, stats);
+	else if (strcmp(t, "message") == 0) {
+		if ((r = do_message(st, lc, o)) == STORE_ADDED)
+			stats->messages++;
+	} else if (strcmp(t, "attempt") == 0) {
+		if ((r = do_attempt(st, lc, o)) == STORE_ADDED)
+			stats->attempts++;
+	} else
+		r = bad(lc, "unknown \"type\" \"%.40s\" (account, message or attempt)", t);
+	json_decref(o);
+	return r;
+}
+
+static int
+blank(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!isspace((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+int
+import_jsonl(struct store *st, const char *path, struct import_stats *stats,
+	     import_report_fn *report, void *ctx, char *err, size_t errlen)
+{
+	struct lines *lr;
+	struct line_ctx lc;
+	const char *line, *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+	size_t len;
+	long in_batch = 0;
+	int r, result = IMPORT_OK;
+
+	lr = lines_open(path, MAX_TEXT * 2, err, errlen);
+	if (lr == NULL)
+		return IMPORT_ENOFILE;
+	store_set_cache_mb(st, 64);
+	if (store_begin(st) < 0)
+		goto db;
+	for (;;) {
+		r = lines_next(lr, &line, &len);
+		if (r == LINES_EOF)
+			break;
+		if (r == LINES_EREAD) {
+			snprintf(err, errlen, "%s:%ld: %s", name, lines_number(lr) + 1,
+				 lines_error(lr));
+			result = IMPORT_ENOFILE;
+			break;
+		}
+		stats->lines++;
+		if (r == LINES_ETOOLONG) {
+			stats->rejected++;
+			report(ctx, name, lines_number(lr), "line longer than the 16 MiB limit");
+			continue;
+		}
+		if (blank(line, len))
+			continue;
+		if (store_exec(st, "SAVEPOINT line") < 0)
+			goto db;
+		lc.why[0] = '\0';
+		lc.keep_partial = 0;
+		r = import_line(st, line, len, &lc, stats);
+		if (r == STORE_EDB)
+			goto db;
+		if (r == STORE_EINVAL) {
+			stats->rejected++;
+			report(ctx, name, lines_number(lr), lc.why);
+			if (store_exec(st, lc.keep_partial ? "RELEASE line"
+					: "ROLLBACK TO line; RELEASE line") < 0)
+				goto db;
+		} else {
+			if (r == STORE_OK)
+				stats->unchanged++;
+			if (store_exec(st, "RELEASE line") < 0)
+				goto db;
+		}
+		if (++in_batch >= IMPORT_BATCH_LINES) {
+			if (store_commit(st) < 0 || store_begin(st) < 0)
+				goto db;
+			in_batch = 0;
+		}
+	}
+	if (store_commit(st) < 0)
+		goto db;
+	lines_close(&lr);
+	return result;
+db:
+	snprintf(err, errlen, "%s:%ld: store: %s", name, lines_number(lr), store_errmsg(st));
+	store_rollback(st);
+	lines_close(&lr);
+	return IMPORT_EDB;
+}

@@ -1,0 +1,179 @@
+/*
+ * postfix_int.h - what the Postfix log importer's files share: the parsed
+ * form of one log line and the pure parsing helpers (postfix_parse.c), the
+ * per-line importer (import_postfix.c) and its conversation buffers
+ * (postfix_conv.c).  Not for use outside store/.
+ */
+#ifndef STORE_POSTFIX_INT_H
+#define STORE_POSTFIX_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/import/import.h"
+
+#define PF_MAX_LINE 8192		/* longer log lines are cut (Postfix caps at ~2 KB) */
+#define PF_MAX_QID 32
+
+/* Year inference for "Nov 20 09:14:02" stamps, which carry no year. */
+struct pf_year {
+	int64_t ref;			/* a time no line is after (file mtime, now) */
+	int year;			/* 0 until the first stamp */
+	int last_mon;			/* 1..12 */
+	/* local-time cache: epoch of the minute last converted */
+	int c_year, c_mon, c_day, c_hour, c_min;
+	int64_t c_epoch;
+};
+
+/* One syslog line, split in place.  Every pointer points into the line. */
+struct pf_line {
+	int64_t at;			/* seconds since the epoch */
+	const char *service;		/* last part of the program: "smtp", "qmgr" */
+	long pid;			/* -1 when the program had no [pid] */
+	const char *qid;		/* "4XbQ1m0vG7z1aa" or "3F2A1B0C9D"; NULL if none */
+	const char *text;		/* after "QID: " (or after "prog[pid]: ") */
+};
+
+enum {
+	PF_PARSE_OK = 0,
+	PF_PARSE_GARBAGE = -1,		/* not a syslog line at all */
+	PF_PARSE_OTHER = -2,		/* a syslog line of some other program */
+};
+
+/* Splits a syslog line (modified in place: NULs are written) in either
+ * timestamp form.  Returns PF_PARSE_*. */
+int pf_parse_syslog(char *line, struct pf_year *y, struct pf_line *out);
+
+/* 1 if s[0..n) is a short (hex) or long Postfix queue ID. */
+int pf_is_queue_id(const char *s, size_t n);
+
+/* Finds "key=" at the start of `text` or after ", " / " " and copies its
+ * value (up to ", " or the end; "<...>" values without the brackets) into
+ * out[outlen].  1 when found, 0 when not. */
+int pf_field(const char *text, const char *key, char *out, size_t outlen);
+
+/* A delivery line ("to=<...>, relay=..., status=sent (...)"), split. */
+struct pf_delivery {
+	char to[512], orig_to[512];
+	char relay[300];		/* as logged: host[ip]:port, none, local... */
+	char mx_host[256], mx_ip[64];	/* "" when the relay has none */
+	char delay[32], delays[64], dsn[16];
+	char status[16];		/* sent deferred bounced expired ... */
+	const char *detail;		/* the text in (...) after status: into the line */
+	size_t detail_len;
+};
+
+/* 0 on success, -1 when the line is not a delivery line. */
+int pf_parse_delivery(const char *text, struct pf_delivery *d);
+
+/* The remote reply inside a Postfix status text: "host X said: 450 4.2.1
+ * Try later (in reply to RCPT TO command)" -> "450 4.2.1 Try later".  Other
+ * texts are returned whole.  Writes into out[outlen]. */
+void pf_reply_text(const char *detail, size_t len, char *out, size_t outlen);
+/* The SMTP code at the start of a reply ("550 ..." -> 550), or 0. */
+int pf_reply_code(const char *reply);
+
+/* Decodes RFC 2047 encoded words in a header value into UTF-8 (charsets
+ * through iconv); undecodable words stay as they are, and bytes that are
+ * not UTF-8 are read as Latin-1.  Caller frees; never NULL. */
+char *pf_decode_header(const char *s, size_t maxlen);
+
+/* ---- the importer's state (import_postfix.c, postfix_state.c) --------- */
+
+#define PF_MAX_FIELD 998		/* sender, Message-ID, SASL name ... */
+
+struct pf_msg {
+	char qid[PF_MAX_QID];
+	int64_t first_at;		/* submission (smtpd/pickup line); 0 unknown */
+	char *sasl, *from, *mid, *subject, *account;
+	unsigned have_from : 1, dirty : 1, written : 1, looked_up : 1, orphan : 1;
+	unsigned checked : 1, reused : 1;	/* queue ID reuse check done / found */
+	unsigned notice : 1;		/* a bounce/DSN notice of the relay itself */
+	struct pf_msg *hnext;
+	struct pf_msg *lprev, *lnext;	/* LRU: head = least recently seen */
+};
+
+struct map_entry {
+	char *key, *account;
+};
+
+struct pf_import {
+	struct store *st;
+	int account_from;
+	struct map_entry *map;
+	size_t nmap;
+	int have_map;
+	struct pf_msg **buckets;
+	size_t nbuckets, nmsgs, max_open;
+	struct pf_msg *lru_head, *lru_tail;
+	struct pf_convs *convs;
+	struct pf_year year;
+	long in_batch;
+	long garbage_reported;
+	char line[PF_MAX_LINE + 1];
+	/* the line being imported, for reports */
+	const char *name;
+	long lineno;
+	struct import_stats *stats;	/* never NULL: nullstats between calls */
+	struct import_stats nullstats;
+	import_report_fn *report;
+	void *ctx;
+};
+
+/* Account map ("key account" lines), sorted for bsearch. */
+int pf_map_load(struct pf_import *imp, const char *path, char *err, size_t errlen);
+/* The account of a key (case-insensitive), or NULL. */
+const char *pf_map_lookup(const struct pf_import *imp, const char *key);
+
+/* The queue-ID table. */
+size_t pf_qid_hash(const char *s);
+void pf_lru_unlink(struct pf_import *imp, struct pf_msg *m);
+void pf_lru_append(struct pf_import *imp, struct pf_msg *m);
+struct pf_msg *pf_msg_find(struct pf_import *imp, const char *qid);
+/* Unlinks and frees one entry. */
+void pf_msg_free(struct pf_import *imp, struct pf_msg *m);
+/* The entry of `qid`, created if new; when the table is full the least
+ * recently seen entry is written and dropped first (import_postfix.c).
+ * NULL only on a store failure. */
+struct pf_msg *pf_msg_get(struct pf_import *imp, const char *qid);
+/* Sets *dst to a bounded, sanitised copy of v unless *dst is set. */
+void pf_set_str(char **dst, const char *v);
+
+/* ---- the importer's line interface (import_postfix.c) ------------------ */
+
+/* One log line into the store (a transaction is opened if none is, and
+ * committed every IMPORT_BATCH_LINES lines).  STORE_OK or STORE_EDB. */
+int pf_import_line(struct pf_import *imp, const char *line, size_t len, const char *name,
+		   long lineno, struct import_stats *stats, import_report_fn *report, void *ctx);
+/* Opens the importer's transaction if none is open. */
+int pf_import_begin(struct pf_import *imp);
+/* Writes every changed message and commits (counting into stats). */
+int pf_import_commit(struct pf_import *imp, struct import_stats *stats);
+/* A new file: "no line is later than ref" for year inference. */
+void pf_import_set_ref(struct pf_import *imp, int64_t ref);
+struct store *pf_import_store(struct pf_import *imp);
+/* In-flight state for import_positions.state (caller frees) and back. */
+char *pf_import_state_save(struct pf_import *imp);
+int pf_import_state_load(struct pf_import *imp, const char *state);
+
+/* ---- conversation buffers (postfix_conv.c) ----------------------------- */
+
+/* The SMTP client's per-process lines that carry no queue ID: with
+ * debug_peer_list, "> host[ip]:port: CMD" and "< host[ip]:port: REPLY";
+ * always "connect to ...", "... TLS connection established to ...".  They
+ * are kept per pid (bounded) until the delivery line of the same pid. */
+struct pf_convs;
+
+struct pf_convs *pf_convs_new(size_t max_pids);
+void pf_convs_free(struct pf_convs **c);
+/* Feeds one queue-ID-less line of an smtp/lmtp process; returns 1 when the
+ * line was a conversation/connection line that was kept. */
+int pf_convs_line(struct pf_convs *c, long pid, int64_t at, const char *text);
+/* The transcript for a delivery by `pid` to `relay` (host[ip]:port):
+ * a malloc'd text (caller frees) and *full_r = 1 when it holds the SMTP
+ * conversation, 0 when it is a summary built from what the log says.
+ * `d` and `line_at` describe the delivery line. */
+char *pf_convs_transcript(struct pf_convs *c, long pid, const struct pf_delivery *d,
+			  int64_t line_at, int *full_r);
+
+#endif

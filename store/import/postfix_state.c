@@ -1,0 +1,248 @@
+/*
+ * postfix_state.c - what the Postfix importer remembers between lines:
+ * the account map, the table of open queue IDs (hash + least recently
+ * seen list) and, for followers, its carry-over state as JSON.
+ *
+ * SECURITY: the map file is the admin's; the queue-ID table is filled from
+ * the log, which is why it has a cap (max_open, enforced by pf_msg_get in
+ * import_postfix.c) and every string put into it is bounded
+ * (pf_set_str).  State JSON read back from the store is checked field by
+ * field; anything malformed is ignored.
+ */
+#include "store/import/postfix_int.h"
+#include "common/strutil.h"
+#include "common/xalloc.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- account map ----------------------------------------------------- */
+
+static int
+map_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct map_entry *)a)->key, ((const struct map_entry *)b)->key);
+}
+
+int
+pf_map_load(struct pf_import *imp, const char *path, char *err, size_t errlen)
+{
+	FILE *fp = fopen(path, "r");
+	char line[1024];
+	long n = 0;
+
+	if (fp == NULL) {
+		snprintf(err, errlen, "account map %s: %s", path, strerror(errno));
+		return -1;
+	}
+	imp->have_map = 1;
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		char *k, *a, *rest;
+
+		n++;
+		if (strchr(line, '\n') == NULL && !feof(fp)) {
+			snprintf(err, errlen, "%s:%ld: line too long", path, n);
+			fclose(fp);
+			return -1;
+		}
+		if ((k = strchr(line, '#')) != NULL)
+			*k = '\0';
+		k = line + strspn(line, " \t\r\n");
+		if (*k == '\0')
+			continue;
+		a = k + strcspn(k, " \t\r\n");
+		if (*a != '\0')
+			*a++ = '\0';
+		a += strspn(a, " \t\r\n");
+		rest = a + strcspn(a, " \t\r\n");
+		if (*rest != '\0')
+			*rest++ = '\0';
+		rest += strspn(rest, " \t\r\n");
+		if (*a == '\0' || *rest != '\0') {
+			snprintf(err, errlen, "%s:%ld: want \"sasl_user_or_domain account\"", path, n);
+			fclose(fp);
+			return -1;
+		}
+		imp->map = xreallocarray(imp->map, imp->nmap + 1, sizeof(*imp->map));
+		imp->map[imp->nmap].key = str_lower(xstrdup(k));
+		imp->map[imp->nmap].account = xstrdup(a);
+		imp->nmap++;
+	}
+	fclose(fp);
+	if (imp->nmap > 0)
+		qsort(imp->map, imp->nmap, sizeof(*imp->map), map_cmp);
+	return 0;
+}
+
+const char *
+pf_map_lookup(const struct pf_import *imp, const char *key)
+{
+	struct map_entry k, *e;
+	char lk[512];
+
+	if (imp->nmap == 0)
+		return NULL;
+	str_copy(lk, key, sizeof(lk));
+	k.key = str_lower(lk);
+	e = bsearch(&k, imp->map, imp->nmap, sizeof(*imp->map), map_cmp);
+	return e ? e->account : NULL;
+}
+
+/* ---- queue ID table ---------------------------------------------------- */
+
+size_t
+pf_qid_hash(const char *s)
+{
+	size_t h = 5381;
+
+	while (*s)
+		h = h * 33 ^ (unsigned char)*s++;
+	return h;
+}
+
+void
+pf_lru_unlink(struct pf_import *imp, struct pf_msg *m)
+{
+	if (m->lprev)
+		m->lprev->lnext = m->lnext;
+	else
+		imp->lru_head = m->lnext;
+	if (m->lnext)
+		m->lnext->lprev = m->lprev;
+	else
+		imp->lru_tail = m->lprev;
+	m->lprev = m->lnext = NULL;
+}
+
+void
+pf_lru_append(struct pf_import *imp, struct pf_msg *m)
+{
+	m->lprev = imp->lru_tail;
+	m->lnext = NULL;
+	if (imp->lru_tail)
+		imp->lru_tail->lnext = m;
+	else
+		imp->lru_head = m;
+	imp->lru_tail = m;
+}
+
+struct pf_msg *
+pf_msg_find(struct pf_import *imp, const char *qid)
+{
+	struct pf_msg *m = imp->buckets[pf_qid_hash(qid) % imp->nbuckets];
+
+	for (; m != NULL; m = m->hnext)
+		if (strcmp(m->qid, qid) == 0)
+			return m;
+	return NULL;
+}
+
+void
+pf_msg_free(struct pf_import *imp, struct pf_msg *m)
+{
+	struct pf_msg **pp = &imp->buckets[pf_qid_hash(m->qid) % imp->nbuckets];
+
+	while (*pp != m)
+		pp = &(*pp)->hnext;
+	*pp = m->hnext;
+	pf_lru_unlink(imp, m);
+	free(m->sasl);
+	free(m->from);
+	free(m->mid);
+	free(m->subject);
+	free(m->account);
+	free(m);
+	imp->nmsgs--;
+}
+
+void
+pf_set_str(char **dst, const char *v)
+{
+	if (*dst != NULL || v == NULL)
+		return;
+	*dst = xstrndup(v, strnlen(v, PF_MAX_FIELD));
+	str_sanitize_line(*dst);
+}
+
+/* ---- carry-over state for followers ------------------------------------ */
+
+/* The queue IDs whose records are not in the store yet (their account is
+ * not known so far), as JSON; everything else is in the store already.
+ * Caller frees. */
+char *
+pf_import_state_save(struct pf_import *imp)
+{
+	json_t *o = json_object(), *a = json_array();
+	char *s;
+
+	for (struct pf_msg *m = imp->lru_head; m != NULL; m = m->lnext) {
+		json_t *e;
+
+		if (m->written || m->reused)
+			continue;
+		e = json_object();
+		json_object_set_new(e, "q", json_string(m->qid));
+		json_object_set_new(e, "t", json_integer(m->first_at));
+		if (m->sasl)
+			json_object_set_new(e, "s", json_string(m->sasl));
+		if (m->have_from)
+			json_object_set_new(e, "f", json_string(m->from ? m->from : ""));
+		if (m->mid)
+			json_object_set_new(e, "m", json_string(m->mid));
+		if (m->subject)
+			json_object_set_new(e, "j", json_string(m->subject));
+		json_array_append_new(a, e);
+	}
+	json_object_set_new(o, "v", json_integer(1));
+	json_object_set_new(o, "open", a);
+	s = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	return s ? s : xstrdup("{}");
+}
+
+static const char *
+jstr(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* Restores what pf_import_state_save wrote; bad state is ignored (0) or
+ * reported as -1. */
+int
+pf_import_state_load(struct pf_import *imp, const char *state)
+{
+	json_t *o, *a, *e;
+	size_t i;
+
+	if (state == NULL || *state == '\0')
+		return 0;
+	o = json_loads(state, 0, NULL);
+	if (o == NULL)
+		return -1;
+	a = json_object_get(o, "open");
+	json_array_foreach(a, i, e) {
+		const char *q = jstr(e, "q");
+		struct pf_msg *m;
+
+		if (q == NULL || !pf_is_queue_id(q, strlen(q)))
+			continue;
+		if ((m = pf_msg_get(imp, q)) == NULL)
+			break;
+		m->first_at = json_integer_value(json_object_get(e, "t"));
+		pf_set_str(&m->sasl, jstr(e, "s"));
+		if (jstr(e, "f") != NULL) {
+			m->have_from = 1;
+			pf_set_str(&m->from, jstr(e, "f"));
+		}
+		pf_set_str(&m->mid, jstr(e, "m"));
+		pf_set_str(&m->subject, jstr(e, "j"));
+		m->dirty = 1;
+	}
+	json_decref(o);
+	return 0;
+}

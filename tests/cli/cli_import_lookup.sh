@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# The real binary: import (jsonl) and lookup, exit codes, errors, JSON output.
+set -u
+. "$(dirname "$0")/../lib/check.sh"
+
+T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+printf '[store]\npath = %s/store.db\n' "$T" > "$T/r.conf"
+R=("$RESPONDER_BIN" -c "$T/r.conf")
+S="$RESPONDER_SRC/store/samples/records.jsonl"
+
+run "${R[@]}" import "$S"
+expect_status 0 "import of the samples"
+expect_out "added 2 accounts, 3 addresses, 5 messages, 6 attempts; 0 unchanged, 0 rejected"
+
+run "${R[@]}" import "$S"
+expect_status 0 "second import"
+expect_out "added 0 accounts, 0 addresses, 0 messages, 0 attempts; 13 unchanged, 0 rejected"
+
+# stdin, and a bad line among good ones: exit 65, file:line on stderr.
+printf '%s\n' '{"type":"account","account":"initech","addresses":["@initech.example"]}' \
+  '{"type":"attempt","queue_id":"nope"}' > "$T/bad.jsonl"
+run "${R[@]}" import "$T/bad.jsonl"
+expect_status 65 "a rejected line"
+expect_err "$T/bad.jsonl:2: missing \"recipient\""
+expect_out "added 1 accounts, 1 addresses"
+
+run "${R[@]}" import - < "$S"
+expect_status 0 "import from stdin"
+expect_out "<stdin>: 13 lines"
+
+run "${R[@]}" import "$T/missing.jsonl"
+expect_status 66 "missing file"
+expect_err "missing.jsonl: No such file"
+
+run "${R[@]}" import
+expect_status 64 "no file"
+run "${R[@]}" import --format xml "$S"
+expect_status 64 "bad format"
+expect_err "unknown format 'xml'"
+
+# lookup: human and JSON
+run "${R[@]}" lookup --queue-id 4XbR2n1wH8a2bb
+expect_status 0 "lookup by queue id"
+expect_out "carol@fabrikam.example                   bounced"
+expect_out "550 5.1.10 RESOLVER.ADR.RecipientNotFound"
+
+run "${R[@]}" lookup --message-id inv-1042@acme.example --json --transcripts
+expect_status 0 "lookup json"
+python3 - "$OUT" <<'PY' || fail "lookup --json is not the expected JSON"
+import json, sys
+lines = [l for l in open(sys.argv[1]) if l.strip()]
+assert len(lines) == 1, lines
+o = json.loads(lines[0])
+assert o["queue_id"] == "4XbQ1m0vG7z1aa" and o["account"] == "acme"
+r = o["recipients"][0]
+assert r["address"] == "bob@northwind.example" and r["status"] == "delivered"
+a = r["attempts"][0]
+assert a["smtp_code"] == 250 and a["mx_host"] == "aspmx.l.google.com"
+assert a["transcript"].startswith("Connected to aspmx.l.google.com")
+PY
+
+run "${R[@]}" lookup --recipient bob@northwind.example --since 2026-11-21 --json
+expect_status 0 "lookup by recipient since"
+[ "$(grep -c . "$OUT")" = 2 ] || fail "want 2 messages since 2026-11-21, got: $(cat "$OUT")"
+
+run "${R[@]}" lookup --recipient bob@northwind.example --account globex
+expect_status 0 "other account"
+expect_err "no matching message"
+
+run "${R[@]}" lookup --queue-id x --message-id y
+expect_status 64 "two kinds"
+run "${R[@]}" lookup --recipient a@b.example --since tomorrowish
+expect_status 64 "bad since"
+expect_err "--since wants a duration (7d, 24h, 30m) or a date (2026-11-20, RFC 3339), not 'tomorrowish'"
+
+# config errors: exit 78 with file:line
+printf '[store]\npath = %s/store.db\nbogus = 1\n' "$T" > "$T/bad.conf"
+run "$RESPONDER_BIN" -c "$T/bad.conf" lookup --queue-id x
+expect_status 78 "bad config"
+expect_err "$T/bad.conf:3: unknown key 'bogus' in [store]"
+run "$RESPONDER_BIN" -c "$T/none.conf" lookup --queue-id x
+expect_status 78 "missing config"
+
+run "$RESPONDER_BIN" --version
+expect_status 0 "--version"
+expect_out "responder "
+run "$RESPONDER_BIN" --help
+expect_status 0 "--help"
+expect_out "usage: responder"
+run "$RESPONDER_BIN" frobnicate
+expect_status 64 "unknown command"
+run "$RESPONDER_BIN"
+expect_status 64 "no command"
+
+# A newer store is refused with exit 78.
+sqlite3 "$T/store.db" "UPDATE schema_version SET version = 99" 2>/dev/null && {
+  run "${R[@]}" lookup --queue-id x
+  expect_status 78 "newer schema"
+  expect_err "newer than this responder"
+}
+finish

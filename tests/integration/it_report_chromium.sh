@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# The HTML report in a real browser: headless Chromium (Debian `chromium`)
+# loads the page from disk, dumps the DOM it built and takes a screenshot.
+# Checks: the chart (svg#chart with one bar per outcome and day) and the
+# table (#requests, one row per request, links to #req-ID anchors that
+# exist) are in the DOM; the screenshot shows the chart's colours; the page
+# asked for nothing from the network.  Installs chromium with apt when it
+# is missing; skips (77) only when that is not possible.
+set -u
+. "$(dirname "$0")/../lib/check.sh"
+
+CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
+if [ -z "$CHROMIUM" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "installing chromium (apt-get)" >&2
+    for _ in $(seq 60); do
+      fuser /var/lib/dpkg/lock-frontend >/dev/null 2>&1 && sleep 5 || break
+    done
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium \
+      >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 &&
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium \
+      >/dev/null 2>&1; }
+  fi
+  CHROMIUM=$(command -v chromium || true)
+  [ -n "$CHROMIUM" ] || { echo "chromium is not installed and cannot be installed: skipped"; exit 77; }
+fi
+command -v sqlite3 >/dev/null || { echo "sqlite3 missing (scripts/deps)"; exit 77; }
+
+T=$(mktemp -d)
+trap 'if [ -n "${KEEP:-}" ]; then echo "kept $T"; else rm -rf "$T"; fi' EXIT
+DB=$T/store.db
+printf '[responder]\naddress = support@relay.example\n[store]\npath = %s\n' "$DB" > "$T/r.conf"
+R=("$RESPONDER_BIN" -c "$T/r.conf")
+run "${R[@]}" import "$RESPONDER_SRC/store/samples/records.jsonl"
+expect_status 0 "import"
+
+# 12 requests over 5 days (one day without any), every outcome at least once.
+python3 - "$T/rows.sql" <<'PY'
+import sys
+rows = [("2026-11-20 08:00", "found"), ("2026-11-20 09:00", "found"), ("2026-11-20 10:00", "not_found"),
+        ("2026-11-21 08:00", "unauthorized"), ("2026-11-21 09:00", "found"), ("2026-11-21 11:00", "ignored"),
+        ("2026-11-23 08:00", "ambiguous"), ("2026-11-23 09:00", "error"), ("2026-11-23 10:00", "found"),
+        ("2026-11-24 07:00", "found"), ("2026-11-24 08:00", "not_found"), ("2026-11-24 09:00", "found")]
+with open(sys.argv[1], "w") as f:
+    for i, (t, o) in enumerate(rows, 1):
+        q = "'4XbQ1m0vG7z1aa'" if o == "found" else "NULL"
+        f.write(f"INSERT INTO requests(id, complaint_key, complaint_message_id, received_at, decided_at,"
+                f" requester, account, outcome, why, subject, matched_queue_id) VALUES ({i}, 'k{i}',"
+                f" '<c{i}@acme.example>', strftime('%s','{t}'), strftime('%s','{t}') + 1,"
+                f" 'billing@acme.example', 'acme', '{o}', 'why {i} & <more>', 'Fwd: Invoice {i}', {q});\n")
+        if o in ("found", "not_found"):
+            state = "sent" if i % 3 else "failed"
+            f.write(f"INSERT INTO outbox(request_id, created_at, envelope_from, rcpt, message, state,"
+                    f" tries, smtp_reply, sent_at) VALUES ({i}, strftime('%s','{t}') + 1, '',"
+                    f" 'billing@acme.example', 'Subject: Re: {i}', '{state}', 1, '250 2.0.0 Ok',"
+                    f" {'strftime(%s,%s) + 9' % (chr(39)+'%s'+chr(39), chr(39)+t+chr(39)) if state == 'sent' else 'NULL'});\n")
+PY
+sqlite3 "$DB" < "$T/rows.sql" || fail "inserting the rows"
+
+run "${R[@]}" report --html "$T/report.html"
+expect_status 0 "report"
+
+# Chromium, headless, with its own profile and nothing but the file.
+CHROME=("$CHROMIUM" --headless=new --no-sandbox --disable-gpu --no-first-run
+        --disable-extensions --disable-sync --user-data-dir="$T/profile"
+        --window-size=1200,1100 --hide-scrollbars)
+export HOME=$T
+run timeout 120 "${CHROME[@]}" --dump-dom "file://$T/report.html"
+expect_status 0 "chromium --dump-dom"
+cp "$OUT" "$T/dom.html"
+run timeout 120 "${CHROME[@]}" --screenshot="$T/shot.png" "file://$T/report.html"
+expect_status 0 "chromium --screenshot"
+CHECK_COUNT=$((CHECK_COUNT + 1))
+[ -s "$T/shot.png" ] || fail "no screenshot written"
+
+# The DOM Chromium built: chart bars and table rows.
+CHECK_COUNT=$((CHECK_COUNT + 1))
+python3 - "$T/dom.html" <<'PY' || fail "chart or table missing from the DOM (see above)"
+import html.parser, sys
+class P(html.parser.HTMLParser):
+    def __init__(s):
+        super().__init__(); s.in_svg = s.in_table = False; s.bars = []; s.rows = 0
+        s.links = set(); s.anchors = set(); s.titles = []; s.in_title = False
+    def handle_starttag(s, t, a):
+        a = dict(a)
+        if t == "svg" and a.get("id") == "chart": s.in_svg = True
+        if t == "table" and a.get("id") == "requests": s.in_table = True
+        if s.in_svg and t == "rect" and a.get("class") == "bar": s.bars.append(a)
+        if s.in_svg and t == "title": s.in_title = True
+        if s.in_table and t == "tr": s.rows += 1
+        if s.in_table and t == "a": s.links.add(a.get("href"))
+        if "id" in a and a["id"].startswith("req-"): s.anchors.add("#" + a["id"])
+    def handle_endtag(s, t):
+        if t == "svg": s.in_svg = False
+        if t == "table": s.in_table = False
+        if t == "title": s.in_title = False
+    def handle_data(s, d):
+        if s.in_title: s.titles.append(d)
+p = P(); p.feed(open(sys.argv[1]).read())
+want_bars = 10   # distinct (day, outcome) pairs in the rows
+ok = True
+if len(p.bars) != want_bars: print("bars:", len(p.bars), "want", want_bars); ok = False
+if "2026-11-20 found: 2" not in p.titles: print("bar titles:", p.titles); ok = False
+if p.rows != 13: print("table rows:", p.rows, "want 12 + header"); ok = False
+if len(p.links) != 12 or not p.links <= p.anchors: print("links/anchors:", p.links, p.anchors); ok = False
+sys.exit(0 if ok else 1)
+PY
+
+# The screenshot: decode the PNG (zlib + filters, no imaging library) and
+# count pixels of the chart's colours.
+CHECK_COUNT=$((CHECK_COUNT + 1))
+python3 - "$T/shot.png" <<'PY' || fail "the screenshot does not show the chart's colours"
+import struct, sys, zlib
+data = open(sys.argv[1], "rb").read()
+assert data[:8] == b"\x89PNG\r\n\x1a\n"
+pos, idat, w = 8, b"", 0
+while pos < len(data):
+    n, kind = struct.unpack(">I4s", data[pos:pos + 8]); body = data[pos + 8:pos + 8 + n]
+    if kind == b"IHDR": w, h, depth, ctype = struct.unpack(">IIBB", body[:10])
+    if kind == b"IDAT": idat += body
+    pos += 12 + n
+bpp = {2: 3, 6: 4}[ctype]; assert depth == 8
+raw = zlib.decompress(idat); stride = w * bpp; prev = bytearray(stride); px = []
+for y in range(h):
+    f = raw[y * (stride + 1)]; line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+    for i in range(stride):
+        a = line[i - bpp] if i >= bpp else 0; b = prev[i]; c = prev[i - bpp] if i >= bpp else 0
+        if f == 1: line[i] = (line[i] + a) & 255
+        elif f == 2: line[i] = (line[i] + b) & 255
+        elif f == 3: line[i] = (line[i] + (a + b) // 2) & 255
+        elif f == 4:
+            p = a + b - c; pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+            line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+    px.append(line); prev = line
+def count(rgb):
+    n = 0
+    for line in px:
+        for x in range(0, stride, bpp):
+            if all(abs(line[x + k] - rgb[k]) <= 4 for k in range(3)): n += 1
+    return n
+green, red = count((0x2e, 0x7d, 0x32)), count((0xc6, 0x28, 0x28))
+print("found-green pixels:", green, "unauthorized-red pixels:", red)
+sys.exit(0 if green > 2000 and red > 300 else 1)
+PY
+
+finish

@@ -1,0 +1,438 @@
+/*
+ * test_admin.c - store/admin.c: the request-log list and its filters, one
+ * request in full, stats (outcomes, reasons, replies, median, days),
+ * resend, and retention purge in batches.
+ *
+ * The request and outbox rows are written with admin_put_request() and
+ * admin_put_outbox(), the same columns the pipeline fills.
+ */
+#include "tests/unit/testutil.h"
+#include "store/admin.h"
+#include "common/timeutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct fx {
+	char *dir;
+	struct store *st;
+	int64_t id[6];			/* request ids, 1-based as inserted */
+};
+
+static int64_t
+T(const char *s)
+{
+	int64_t t;
+
+	assert_int_equal(time_parse_rfc3339(s, &t), 0);
+	return t;
+}
+
+static const char *const matches_found =
+	"[{\"queue_id\":\"Q1\",\"score\":100,\"recipients\":["
+	"{\"address\":\"bob@northwind.example\",\"status\":\"delivered\",\"reason\":\"delivered\"},"
+	"{\"address\":\"eve@northwind.example\",\"status\":\"bounced\",\"reason\":\"user_unknown\"}]}]";
+
+static void
+put_req(struct fx *f, int k, const char *when, const char *requester, const char *account,
+	const char *outcome, const char *matches, const char *qid)
+{
+	struct admin_request_in in;
+	char key[32];
+
+	memset(&in, 0, sizeof(in));
+	snprintf(key, sizeof(key), "key-%d", k);
+	in.complaint_key = key;
+	in.complaint_message_id = "<c@acme.example>";
+	in.source = "file:test";
+	in.received_at = T(when);
+	in.requester = requester;
+	in.account = account;
+	in.outcome = outcome;
+	in.why = "because";
+	in.subject = "Fwd: Invoice 1042";
+	in.matched_queue_id = qid;
+	in.extracted = "{\"message_ids\":[{\"id\":\"<inv-1042@acme.example>\",\"source\":\"attached\"}]}";
+	in.matches = matches;
+	in.detail = "{\"headers\":{\"From\":\"billing@acme.example\"}}";
+	assert_int_equal(admin_put_request(f->st, &in, &f->id[k]), STORE_ADDED);
+}
+
+static void
+put_out(struct fx *f, int k, const char *state, int64_t sent_after)
+{
+	struct admin_outbox_in o;
+
+	memset(&o, 0, sizeof(o));
+	o.request_id = f->id[k];
+	o.created_at = 1;
+	o.rcpt = "billing@acme.example";
+	o.message = "Subject: Re: Invoice 1042\r\n\r\nbody\r\n";
+	o.state = state;
+	if (strcmp(state, "sent") == 0) {
+		struct admin_request r;
+		assert_int_equal(admin_request_get(f->st, f->id[k], &r, NULL), STORE_OK);
+		o.sent_at = r.received_at + sent_after;
+		o.smtp_reply = "250 2.0.0 Ok: queued as ABC";
+		admin_request_free(&r);
+	}
+	if (strcmp(state, "failed") == 0)
+		o.last_error = "550 5.7.1 relay denied";
+	assert_int_equal(admin_put_outbox(f->st, &o, NULL), STORE_ADDED);
+}
+
+static int
+setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	char path[1024], err[256];
+	const char *addrs[] = { "@acme.example" };
+	const char *rcpts[] = { "bob@northwind.example", "eve@northwind.example" };
+	struct store_message_in m;
+	struct store_attempt_in a;
+
+	f->dir = tu_tempdir();
+	snprintf(path, sizeof(path), "%s/store.db", f->dir);
+	f->st = store_open(path, err, sizeof(err));
+	assert_non_null(f->st);
+	assert_true(store_put_account(f->st, "acme", addrs, 1, NULL, NULL) >= 0);
+	memset(&m, 0, sizeof(m));
+	m.account = "acme";
+	m.queue_id = "Q1";
+	m.message_id = "<inv-1042@acme.example>";
+	m.from = "billing@acme.example";
+	m.subject = "Invoice 1042";
+	m.submitted_at = T("2026-11-20T09:14:02Z");
+	m.recipients = rcpts;
+	m.n_recipients = 2;
+	assert_true(store_put_message(f->st, &m) >= 0);
+	memset(&a, 0, sizeof(a));
+	a.queue_id = "Q1";
+	a.recipient = "bob@northwind.example";
+	a.at = T("2026-11-20T09:14:03Z");
+	a.status = "delivered";
+	a.response = "250 ok";
+	a.transcript = "EHLO x";
+	assert_true(store_put_attempt(f->st, &a) >= 0);
+	a.recipient = "eve@northwind.example";
+	a.status = "bounced";
+	a.smtp_code = 550;
+	a.enhanced_status = "5.1.1";
+	a.response = "550 5.1.1 user unknown";
+	assert_true(store_put_attempt(f->st, &a) >= 0);
+	a.at += 60;	/* eve's latest attempt is this one */
+	a.status = "deferred";
+	a.smtp_code = 451;
+	a.enhanced_status = "4.7.1";
+	a.response = "451 4.7.1 greylisted";
+	assert_true(store_put_attempt(f->st, &a) >= 0);
+
+	put_req(f, 1, "2026-11-20T10:00:00Z", "Billing@Acme.example", "acme", "found",
+		matches_found, "Q1");
+	put_req(f, 2, "2026-11-21T10:00:00Z", "billing@acme.example", "acme", "not_found",
+		"[]", NULL);
+	put_req(f, 3, "2026-11-21T12:00:00Z", "noreply@list.example", NULL, "ignored",
+		NULL, NULL);
+	put_req(f, 4, "2026-11-22T08:00:00Z", "ops@acme.example", "acme", "found",
+		"not json at all", "Q1");
+	put_req(f, 5, "2026-11-22T09:00:00Z", "ops@acme.example", "acme", "found",
+		"[{\"queue_id\":\"Q1\",\"recipients\":[{\"reason\":\"delivered\"}, 7]}, \"x\"]",
+		"Q1");
+	put_out(f, 1, "sent", 30);
+	put_out(f, 2, "failed", 0);
+	put_out(f, 4, "queued", 0);
+	put_out(f, 5, "sent", 90);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+
+	store_close(&f->st);
+	tu_rmtree(f->dir);
+	free(f->dir);
+	free(f);
+	return 0;
+}
+
+static void
+test_list_newest_first_with_reply_state(void **state)
+{
+	struct fx *f = *state;
+	struct admin_filter flt = { 0 };
+	struct admin_request_list l;
+	static const char *const want_state[] = { "sent", "queued", "none", "failed", "sent" };
+
+	assert_int_equal(admin_requests(f->st, &flt, &l), STORE_OK);
+	assert_int_equal(l.n, 5);
+	for (size_t i = 0; i < 5; i++) {
+		assert_int_equal(l.v[i].id, f->id[5 - i]);
+		assert_string_equal(l.v[i].reply_state, want_state[i]);
+		assert_null(l.v[i].detail);
+	}
+	assert_string_equal(l.v[4].matched_subject, "Invoice 1042");
+	assert_null(l.v[3].matched_subject);
+	assert_string_equal(l.v[4].complaint_message_id, "<c@acme.example>");
+	admin_request_list_free(&l);
+}
+
+static void
+test_list_filters(void **state)
+{
+	struct fx *f = *state;
+	struct admin_filter flt = { 0 };
+	struct admin_request_list l;
+
+	flt.outcome = "found";
+	assert_int_equal(admin_requests(f->st, &flt, &l), STORE_OK);
+	assert_int_equal(l.n, 3);
+	admin_request_list_free(&l);
+
+	memset(&flt, 0, sizeof(flt));
+	flt.requester = "BILLING@acme.example";	/* compared lower-cased */
+	assert_int_equal(admin_requests(f->st, &flt, &l), STORE_OK);
+	assert_int_equal(l.n, 2);
+	admin_request_list_free(&l);
+
+	memset(&flt, 0, sizeof(flt));
+	flt.account = "acme";
+	flt.since = T("2026-11-21T00:00:00Z");
+	assert_int_equal(admin_requests(f->st, &flt, &l), STORE_OK);
+	assert_int_equal(l.n, 3);		/* 2, 4, 5; 3 has no account */
+	admin_request_list_free(&l);
+
+	memset(&flt, 0, sizeof(flt));
+	flt.limit = 2;
+	assert_int_equal(admin_requests(f->st, &flt, &l), STORE_OK);
+	assert_int_equal(l.n, 2);
+	assert_int_equal(l.v[0].id, f->id[5]);
+	admin_request_list_free(&l);
+
+	memset(&flt, 0, sizeof(flt));
+	flt.outcome = "error";
+	assert_int_equal(admin_requests(f->st, &flt, &l), STORE_OK);
+	assert_int_equal(l.n, 0);
+	admin_request_list_free(&l);
+}
+
+static void
+test_get_in_full(void **state)
+{
+	struct fx *f = *state;
+	struct admin_request r;
+	struct admin_outbox_list ob;
+
+	assert_int_equal(admin_request_get(f->st, f->id[1], &r, &ob), STORE_OK);
+	assert_string_equal(r.outcome, "found");
+	assert_string_equal(r.requester, "Billing@Acme.example");
+	assert_non_null(strstr(r.extracted, "inv-1042"));
+	assert_non_null(strstr(r.matches, "user_unknown"));
+	assert_non_null(strstr(r.detail, "headers"));
+	assert_int_equal(ob.n, 1);
+	assert_string_equal(ob.v[0].state, "sent");
+	assert_int_equal(ob.v[0].sent_at - r.received_at, 30);
+	assert_non_null(strstr(ob.v[0].message, "Re: Invoice 1042"));
+	assert_int_equal(ob.v[0].message_len, strlen(ob.v[0].message));
+	admin_outbox_list_free(&ob);
+	admin_request_free(&r);
+
+	assert_int_equal(admin_request_get(f->st, 999999, &r, &ob), STORE_ENOTFOUND);
+	assert_non_null(strstr(store_errmsg(f->st), "999999"));
+}
+
+static int64_t
+count_of(const struct admin_count *v, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i].name, name) == 0)
+			return v[i].n;
+	return 0;
+}
+
+static void
+test_stats(void **state)
+{
+	struct fx *f = *state;
+	struct admin_stats s;
+
+	assert_int_equal(admin_stats(f->st, 0, &s), STORE_OK);
+	assert_int_equal(s.requests, 5);
+	assert_int_equal(s.n_outcomes, 3);
+	assert_string_equal(s.outcomes[0].name, "found");	/* most frequent first */
+	assert_int_equal(s.outcomes[0].n, 3);
+	assert_int_equal(count_of(s.outcomes, s.n_outcomes, "not_found"), 1);
+	assert_int_equal(count_of(s.outcomes, s.n_outcomes, "ignored"), 1);
+	assert_int_equal(s.n_reasons, 0);	/* the caller classifies */
+	assert_int_equal(s.replies_sent, 2);
+	assert_int_equal(s.replies_failed, 1);
+	assert_int_equal(s.replies_queued, 1);
+	assert_int_equal(s.median_reply_secs, 60);	/* (30 + 90) / 2 */
+	assert_int_equal(s.n_days, 4);
+	assert_string_equal(s.days[0].day, "2026-11-20");
+	assert_string_equal(s.days[0].outcome, "found");
+	assert_string_equal(s.days[3].day, "2026-11-22");
+	assert_int_equal(s.days[3].n, 2);
+	admin_stats_free(&s);
+
+	assert_int_equal(admin_stats(f->st, T("2026-11-22T08:30:00Z"), &s), STORE_OK);
+	assert_int_equal(s.requests, 1);
+	assert_int_equal(s.replies_sent, 1);
+	assert_int_equal(s.median_reply_secs, 90);
+	admin_stats_free(&s);
+
+	assert_int_equal(admin_stats(f->st, T("2030-01-01"), &s), STORE_OK);
+	assert_int_equal(s.requests, 0);
+	assert_int_equal(s.n_outcomes, 0);
+	assert_int_equal(s.median_reply_secs, -1);
+	admin_stats_free(&s);
+}
+
+struct seen {
+	int delivered, deferred, other;
+	char last_response[64];
+};
+
+static void
+on_attempt(void *arg, const char *status, int code, const char *enhanced,
+	   const char *response, const char *mx_host)
+{
+	struct seen *sn = arg;
+
+	(void)enhanced;
+	(void)mx_host;
+	if (strcmp(status, "delivered") == 0 && code == 0)
+		sn->delivered++;
+	else if (strcmp(status, "deferred") == 0 && code == 451)
+		sn->deferred++;
+	else
+		sn->other++;
+	snprintf(sn->last_response, sizeof(sn->last_response), "%s", response);
+}
+
+static void
+test_found_attempts_and_reason_counts(void **state)
+{
+	struct fx *f = *state;
+	struct seen sn = { 0, 0, 0, "" };
+	struct admin_stats s;
+
+	/* Found requests 1, 4 and 5 all matched Q1: bob's only attempt and
+	 * eve's latest (deferred, not the older bounce) for each. */
+	assert_int_equal(admin_found_attempts(f->st, 0, on_attempt, &sn), STORE_OK);
+	assert_int_equal(sn.delivered, 3);
+	assert_int_equal(sn.deferred, 3);
+	assert_int_equal(sn.other, 0);
+	memset(&sn, 0, sizeof(sn));
+	assert_int_equal(admin_found_attempts(f->st, T("2026-11-22T08:30:00Z"), on_attempt, &sn),
+			 STORE_OK);
+	assert_int_equal(sn.delivered + sn.deferred, 2);
+
+	memset(&s, 0, sizeof(s));
+	admin_stats_add_count(&s, "greylisted", 1);
+	admin_stats_add_count(&s, "delivered", 1);
+	admin_stats_add_count(&s, "delivered", 2);
+	admin_stats_add_count(&s, "blocklisted", 1);
+	assert_int_equal(s.n_reasons, 3);
+	assert_string_equal(s.reasons[0].name, "delivered");
+	assert_int_equal(s.reasons[0].n, 3);
+	assert_string_equal(s.reasons[1].name, "blocklisted");	/* ties by name */
+	assert_string_equal(s.reasons[2].name, "greylisted");
+	admin_stats_free(&s);
+}
+
+static void
+test_resend(void **state)
+{
+	struct fx *f = *state;
+	struct admin_request r;
+	struct admin_outbox_list ob;
+	int64_t n;
+
+	assert_int_equal(admin_resend(f->st, f->id[2], 1000, &n), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(admin_request_get(f->st, f->id[2], &r, &ob), STORE_OK);
+	assert_string_equal(r.reply_state, "queued");
+	assert_string_equal(ob.v[0].state, "queued");
+	assert_int_equal(ob.v[0].tries, 0);
+	assert_int_equal(ob.v[0].next_try_at, 1000);
+	/* the old detail is kept and the action appended */
+	assert_non_null(strstr(r.detail, "\"headers\""));
+	assert_non_null(strstr(r.detail, "\"admin\":[{\"action\":\"resend\",\"at\":1000,\"rows\":1}]"));
+	admin_outbox_list_free(&ob);
+	admin_request_free(&r);
+
+	/* nothing failed any more, and request 3 never had a reply */
+	assert_int_equal(admin_resend(f->st, f->id[2], 1001, &n), STORE_EINVAL);
+	assert_int_equal(admin_resend(f->st, f->id[3], 1001, &n), STORE_EINVAL);
+	assert_non_null(strstr(store_errmsg(f->st), "no failed reply"));
+	assert_int_equal(admin_resend(f->st, 424242, 1001, &n), STORE_ENOTFOUND);
+	/* no transaction is left open by the refusals */
+	assert_int_equal(store_begin(f->st), STORE_OK);
+	assert_int_equal(store_commit(f->st), STORE_OK);
+}
+
+static void
+test_purge_in_batches(void **state)
+{
+	struct fx *f = *state;
+	struct admin_purge_counts c = { 0 };
+	int64_t n;
+	int rounds = 0, r;
+
+	/* Before everything: nothing to do. */
+	assert_int_equal(admin_purge_step(f->st, T("2026-01-01"), 1, &c), 0);
+	assert_int_equal(c.attempts + c.messages + c.requests, 0);
+
+	/* Cut off after request 4: requests 1-3 go, 4 stays (its reply is
+	 * still queued), 5 is newer.  Batch size 1: several rounds. */
+	while ((r = admin_purge_step(f->st, T("2026-11-22T08:30:00Z"), 1, &c)) == 1)
+		rounds++;
+	assert_int_equal(r, 0);
+	assert_true(rounds >= 2);
+	assert_int_equal(c.attempts, 3);
+	assert_int_equal(c.messages, 1);
+	assert_int_equal(c.requests, 3);
+	assert_int_equal(store_count(f->st, "requests", &n), STORE_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(store_count(f->st, "outbox", &n), STORE_OK);
+	assert_int_equal(n, 2);		/* rows of 4 and 5; 1's and 2's cascaded */
+	assert_int_equal(store_count(f->st, "recipients", &n), STORE_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_count(f->st, "attempts", &n), STORE_OK);
+	assert_int_equal(n, 0);
+}
+
+static void
+test_put_request_refuses_missing_fields(void **state)
+{
+	struct fx *f = *state;
+	struct admin_request_in in;
+
+	memset(&in, 0, sizeof(in));
+	in.complaint_key = "k";
+	assert_int_equal(admin_put_request(f->st, &in, NULL), STORE_EINVAL);
+	in.outcome = "bogus";
+	in.why = "x";
+	assert_int_equal(admin_put_request(f->st, &in, NULL), STORE_EDB);	/* CHECK */
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_list_newest_first_with_reply_state, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list_filters, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_get_in_full, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stats, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_found_attempts_and_reason_counts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resend, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_purge_in_batches, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_put_request_refuses_missing_fields, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

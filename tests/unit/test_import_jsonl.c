@@ -1,0 +1,271 @@
+/*
+ * test_import_jsonl.c - the JSONL importer: valid, duplicate, every kind of
+ * bad line (reported with its line number, good lines kept), huge lines,
+ * invalid UTF-8, gzip input.
+ */
+#include "tests/unit/testutil.h"
+#include "store/import/import.h"
+#include "common/buf.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <zlib.h>
+
+struct fx {
+	char *dir;
+	struct store *st;
+	struct buf reports;	/* "line: why\n" per bad line */
+};
+
+static int
+setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	char path[600], err[256];
+
+	f->dir = tu_tempdir();
+	snprintf(path, sizeof(path), "%s/s.db", f->dir);
+	f->st = store_open(path, err, sizeof(err));
+	assert_non_null(f->st);
+	buf_init(&f->reports, 0);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+
+	store_close(&f->st);
+	buf_free(&f->reports);
+	tu_rmtree(f->dir);
+	free(f->dir);
+	free(f);
+	return 0;
+}
+
+static void
+report(void *ctx, const char *file, long line, const char *why)
+{
+	struct fx *f = ctx;
+
+	assert_non_null(file);
+	buf_printf(&f->reports, "%ld: %s\n", line, why);
+}
+
+static int
+run_import(struct fx *f, const char *name, const char *data, struct import_stats *s)
+{
+	char *path = tu_write_file(f->dir, name, data, 0644), err[512];
+	int r;
+
+	memset(s, 0, sizeof(*s));
+	buf_reset(&f->reports);
+	r = import_jsonl(f->st, path, s, report, f, err, sizeof(err));
+	free(path);
+	return r;
+}
+
+static int64_t
+count(struct fx *f, const char *what)
+{
+	int64_t n = -1;
+
+	assert_int_equal(store_count(f->st, what, &n), STORE_OK);
+	return n;
+}
+
+#define ACCOUNT "{\"type\":\"account\",\"account\":\"acme\",\"addresses\":[\"billing@acme.example\",\"@acme.example\"]}\n"
+#define MESSAGE "{\"type\":\"message\",\"account\":\"acme\",\"queue_id\":\"4XbQ1m0vG7z1aa\",\"message_id\":\"<inv-1042@acme.example>\",\"from\":\"billing@acme.example\",\"subject\":\"Invoice 1042\",\"submitted_at\":\"2026-11-20T09:14:02Z\",\"recipients\":[\"bob@northwind.example\"]}\n"
+#define ATTEMPT "{\"type\":\"attempt\",\"queue_id\":\"4XbQ1m0vG7z1aa\",\"recipient\":\"bob@northwind.example\",\"at\":\"2026-11-20T09:14:03Z\",\"status\":\"delivered\",\"mx_host\":\"aspmx.l.google.com\",\"mx_ip\":\"142.250.27.26\",\"smtp_code\":250,\"enhanced_status\":\"2.0.0\",\"response\":\"250 2.0.0 OK 1763630045 - gsmtp\",\"transcript\":\"< 220 mx.google.com\\n> EHLO relay\\n\"}\n"
+
+static void
+test_valid_and_idempotent(void **state)
+{
+	struct fx *f = *state;
+	struct import_stats s;
+	struct store_message_list l;
+
+	assert_int_equal(run_import(f, "a.jsonl", ACCOUNT MESSAGE ATTEMPT "\n   \n", &s), IMPORT_OK);
+	assert_int_equal(s.lines, 5);
+	assert_int_equal(s.accounts, 1);
+	assert_int_equal(s.addresses, 2);
+	assert_int_equal(s.messages, 1);
+	assert_int_equal(s.attempts, 1);
+	assert_int_equal(s.rejected, 0);
+	assert_int_equal(f->reports.len, 0);
+
+	/* Importing the same file again changes nothing. */
+	assert_int_equal(run_import(f, "a.jsonl", ACCOUNT MESSAGE ATTEMPT, &s), IMPORT_OK);
+	assert_int_equal(s.accounts + s.addresses + s.messages + s.attempts, 0);
+	assert_int_equal(s.unchanged, 3);
+	assert_int_equal(count(f, "messages"), 1);
+	assert_int_equal(count(f, "attempts"), 1);
+	assert_int_equal(count(f, "account_addresses"), 2);
+
+	assert_int_equal(store_find_by_message_id(f->st, "<inv-1042@acme.example>", 0,
+						  STORE_WITH_TRANSCRIPTS, 0, &l), STORE_OK);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.v[0].rcpts[0].status, "delivered");
+	assert_int_equal(l.v[0].rcpts[0].attempts[0].smtp_code, 250);
+	assert_string_equal(l.v[0].rcpts[0].attempts[0].mx_ip, "142.250.27.26");
+	assert_string_equal(l.v[0].rcpts[0].attempts[0].transcript, "< 220 mx.google.com\n> EHLO relay\n");
+	store_message_list_free(&l);
+}
+
+/* Every kind of bad line is reported with its number; the good ones stay. */
+static void
+test_bad_lines(void **state)
+{
+	static const struct { const char *line; const char *why; } bad[] = {
+		{ "{not json", "invalid JSON" },
+		{ "[1,2,3]", "not a JSON object" },
+		{ "{\"account\":\"acme\"}", "missing \"type\"" },
+		{ "{\"type\":\"recipe\"}", "unknown \"type\" \"recipe\"" },
+		{ "{\"type\":\"account\",\"addresses\":[\"a@b.example\"]}", "missing \"account\"" },
+		{ "{\"type\":\"account\",\"account\":\"x\"}", "missing \"addresses\"" },
+		{ "{\"type\":\"account\",\"account\":\"x\",\"addresses\":\"a@b.example\"}", "must be an array" },
+		{ "{\"type\":\"account\",\"account\":\"x\",\"addresses\":[42]}", "\"addresses\"[0] must be a string" },
+		{ "{\"type\":\"account\",\"account\":\"y\",\"addresses\":[\"y@y.example\",\"not valid\"]}", "invalid account address 'not valid'" },
+		{ "{\"type\":\"account\",\"account\":\"z\",\"addresses\":[\"billing@acme.example\"]}", "already belongs to another account" },
+		{ "{\"type\":\"message\",\"account\":\"acme\",\"recipients\":[\"a@b.example\"]}", "missing \"queue_id\"" },
+		{ "{\"type\":\"message\",\"account\":\"acme\",\"queue_id\":\"\",\"recipients\":[]}", "\"queue_id\" is empty" },
+		{ "{\"type\":\"message\",\"account\":\"acme\",\"queue_id\":7,\"recipients\":[]}", "\"queue_id\" must be a string" },
+		{ "{\"type\":\"message\",\"account\":\"acme\",\"queue_id\":\"Q\",\"submitted_at\":\"yesterday\",\"recipients\":[]}", "not an RFC 3339 time" },
+		{ "{\"type\":\"message\",\"account\":\"acme\",\"queue_id\":\"Q\",\"recipients\":[\"bob\"]}", "invalid recipient address 'bob'" },
+		{ "{\"type\":\"message\",\"account\":\"acme\",\"queue_id\":\"Q\"}", "missing \"recipients\"" },
+		{ "{\"type\":\"attempt\",\"queue_id\":\"NOPE\",\"recipient\":\"a@b.example\",\"at\":\"2026-11-20T09:14:03Z\",\"status\":\"delivered\"}", "unknown queue_id NOPE" },
+		{ "{\"type\":\"attempt\",\"queue_id\":\"4XbQ1m0vG7z1aa\",\"recipient\":\"a@b.example\",\"at\":\"2026-11-20T09:14:03Z\",\"status\":\"lost\"}", "status 'lost' is not delivered, deferred or bounced" },
+		{ "{\"type\":\"attempt\",\"queue_id\":\"4XbQ1m0vG7z1aa\",\"recipient\":\"a@b.example\",\"status\":\"delivered\"}", "missing \"at\"" },
+		{ "{\"type\":\"attempt\",\"queue_id\":\"4XbQ1m0vG7z1aa\",\"recipient\":\"a@b.example\",\"at\":\"2026-11-20T09:14:03Z\",\"status\":\"delivered\",\"smtp_code\":\"250\"}", "\"smtp_code\" must be an integer" },
+		{ "{\"type\":\"attempt\",\"queue_id\":\"4XbQ1m0vG7z1aa\",\"recipient\":\"a@b.example\",\"at\":\"2026-11-20T09:14:03Z\",\"status\":\"delivered\",\"smtp_code\":999}", "\"smtp_code\" must be an integer from 200 to 599" },
+		{ "{\"type\":\"attempt\",\"queue_id\":\"4XbQ1m0vG7z1aa\",\"recipient\":\"a@b.example\",\"at\":\"2026-11-20T09:14:03Z\",\"status\":\"delivered\",\"enhanced_status\":\"2.0\"}", "\"enhanced_status\" \"2.0\" is not of the form" },
+		{ "{\"type\":\"attempt\",\"queue_id\":\"4XbQ1m0vG7z1aa\",\"recipient\":\"a\\r\\nb@c\",\"at\":\"2026-11-20T09:14:03Z\",\"status\":\"delivered\"}", "invalid recipient address" },
+		{ "{\"type\":\"message\",\"account\":\"acme\",\"queue_id\":\"Q\",\"type\":\"x\",\"recipients\":[]}", "invalid JSON" },	/* duplicate key */
+		{ "{\"type\":\"message\",\"account\":\"acme\",\"queue_id\":\"Q\\u0000x\",\"recipients\":[]}", "contains a NUL" },
+		{ "{\"type\":\"message\",\"account\":\"acme\",\"queue_id\":\"Q\xff\xfe\",\"recipients\":[]}", "invalid JSON" },	/* invalid UTF-8 */
+	};
+	struct fx *f = *state;
+	struct buf in;
+	struct import_stats s;
+	const char *rep;
+
+	buf_init(&in, 0);
+	buf_puts(&in, ACCOUNT MESSAGE);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		buf_puts(&in, bad[i].line);
+		buf_puts(&in, "\n");
+	}
+	buf_puts(&in, ATTEMPT);	/* a good line after the bad ones */
+	assert_int_equal(run_import(f, "bad.jsonl", buf_cstr(&in), &s), IMPORT_OK);
+	buf_free(&in);
+	assert_int_equal(s.rejected, (long)(sizeof(bad) / sizeof(bad[0])));
+	assert_int_equal(s.attempts, 1);
+	assert_int_equal(s.messages, 1);
+	buf_init(&in, 0);
+	buf_printf(&in, "\n%s", buf_cstr(&f->reports));	/* each report starts "\nN: " */
+	rep = buf_cstr(&in);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char want[256];
+		snprintf(want, sizeof(want), "\n%zu: ", i + 3);
+		const char *p = strstr(rep, want);
+		if (p == NULL || strstr(p, bad[i].why) == NULL ||
+		    strchr(p + 1, '\n') < strstr(p, bad[i].why))
+			fail_msg("line %zu: want \"%s\", reports:\n%s", i + 3, bad[i].why, rep);
+	}
+	buf_free(&in);
+	/* The account line with one bad address kept its good one. */
+	{
+		int64_t id;
+		assert_int_equal(store_account_of_address(f->st, "y@y.example", &id, NULL), STORE_OK);
+	}
+	/* Nothing of the refused message lines was stored. */
+	assert_int_equal(count(f, "messages"), 1);
+}
+
+static void
+test_huge_line_and_crlf(void **state)
+{
+	struct fx *f = *state;
+	size_t huge = (size_t)17 * 1024 * 1024;
+	char *data = malloc(huge + 4096), *p = data;
+	struct import_stats s;
+
+	memcpy(p, ACCOUNT, strlen(ACCOUNT));
+	p += strlen(ACCOUNT);
+	memset(p, 'x', huge);
+	p += huge;
+	*p++ = '\n';
+	/* CRLF line ends and no final newline. */
+	{
+		static const char crlf[] =
+		    "{\"type\":\"account\",\"account\":\"b\",\"addresses\":[\"@b.example\"]}\r\n";
+		memcpy(p, crlf, sizeof(crlf) - 1);
+		p += sizeof(crlf) - 1;
+	}
+	strcpy(p, "{\"type\":\"account\",\"account\":\"c\",\"addresses\":[\"@c.example\"]}");
+	assert_int_equal(run_import(f, "huge.jsonl", data, &s), IMPORT_OK);
+	free(data);
+	assert_int_equal(s.lines, 4);
+	assert_int_equal(s.rejected, 1);
+	assert_int_equal(s.accounts, 3);
+	assert_non_null(strstr(buf_cstr(&f->reports), "2: line longer than"));
+}
+
+static void
+test_gzip_and_missing(void **state)
+{
+	struct fx *f = *state;
+	char path[600], err[512];
+	struct import_stats s;
+	gzFile gz;
+
+	snprintf(path, sizeof(path), "%s/records.jsonl.gz", f->dir);
+	gz = gzopen(path, "wb");
+	assert_non_null(gz);
+	gzputs(gz, ACCOUNT MESSAGE ATTEMPT);
+	gzclose(gz);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(import_jsonl(f->st, path, &s, report, f, err, sizeof(err)), IMPORT_OK);
+	assert_int_equal(s.attempts, 1);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(import_jsonl(f->st, "/nonexistent.jsonl", &s, report, f, err, sizeof(err)),
+			 IMPORT_ENOFILE);
+	assert_non_null(strstr(err, "/nonexistent.jsonl: No such file"));
+}
+
+/* More lines than one batch: every batch is committed. */
+static void
+test_batches(void **state)
+{
+	struct fx *f = *state;
+	struct buf in;
+	struct import_stats s;
+	int n = IMPORT_BATCH_LINES * 2 + 17;
+
+	buf_init(&in, 0);
+	buf_puts(&in, ACCOUNT);
+	for (int i = 0; i < n; i++)
+		buf_printf(&in, "{\"type\":\"message\",\"account\":\"acme\",\"queue_id\":\"Q%d\","
+			   "\"subject\":\"S %d\",\"submitted_at\":\"2026-11-20T09:14:02Z\","
+			   "\"recipients\":[\"r%d@x.example\"]}\n", i, i, i % 50);
+	assert_int_equal(run_import(f, "many.jsonl", buf_cstr(&in), &s), IMPORT_OK);
+	buf_free(&in);
+	assert_int_equal(s.messages, n);
+	assert_int_equal(count(f, "messages"), n);
+	assert_int_equal(count(f, "recipients"), n);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_valid_and_idempotent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_lines, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_huge_line_and_crlf, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gzip_and_missing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_batches, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

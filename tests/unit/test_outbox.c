@@ -1,0 +1,180 @@
+/*
+ * test_outbox.c - the daemon's side of the store (store/daemon.h): due
+ * rows, sent / retry with backoff / failed, imap_state, in_progress.
+ */
+#include "tests/unit/testutil.h"
+#include "store/daemon.h"
+#include "store/requests.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+
+static int64_t
+queue_reply(struct store *st, const char *key, const char *rcpt, int64_t next_try_at)
+{
+	struct request_in r = {
+		.complaint_key = key, .received_at = 1000, .decided_at = 1000,
+		.requester = rcpt, .outcome = "found", .why = "test",
+	};
+	struct outbox_in o = {
+		.created_at = 1000, .envelope_from = "", .rcpt = rcpt,
+		.message = "Subject: x\r\n\r\nhello\0world\r\n", .len = 27,
+		.next_try_at = next_try_at,
+	};
+	int64_t req = 0, ob = 0;
+
+	assert_int_equal(store_record_request(st, &r, &o, &req, &ob), STORE_ADDED);
+	assert_true(ob > 0);
+	return ob;
+}
+
+static void
+test_due_and_sent(void **state)
+{
+	struct tu_store *f = *state;
+	struct outbox_row *rows;
+	size_t n;
+	int64_t a, b, at, cnt;
+
+	a = queue_reply(f->st, "<a@x> 00", "a@x.example", 0);
+	b = queue_reply(f->st, "<b@x> 00", "b@x.example", 5000);
+	assert_int_equal(store_outbox_due(f->st, 2000, 10, &rows, &n), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(rows[0].id, a);
+	assert_string_equal(rows[0].rcpt, "a@x.example");
+	assert_string_equal(rows[0].envelope_from, "");
+	assert_int_equal(rows[0].len, 27);
+	assert_memory_equal(rows[0].message, "Subject: x\r\n\r\nhello\0world\r\n", 27);
+	store_outbox_rows_free(rows, n);
+
+	assert_int_equal(store_outbox_next_due(f->st, &at), STORE_OK);
+	assert_int_equal(at, 0);
+	assert_int_equal(store_outbox_mark_sent(f->st, a, "250 2.0.0 Ok: queued as ABC", 2001), STORE_OK);
+	assert_int_equal(store_outbox_next_due(f->st, &at), STORE_OK);
+	assert_int_equal(at, 5000);
+	assert_int_equal(store_outbox_due(f->st, 2000, 10, &rows, &n), STORE_OK);
+	assert_int_equal(n, 0);
+	store_outbox_rows_free(rows, n);
+	assert_int_equal(store_outbox_due(f->st, 6000, 10, &rows, &n), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(rows[0].id, b);
+	store_outbox_rows_free(rows, n);
+	assert_int_equal(store_outbox_count(f->st, "sent", &cnt), STORE_OK);
+	assert_int_equal(cnt, 1);
+	assert_int_equal(store_outbox_count(f->st, "queued", &cnt), STORE_OK);
+	assert_int_equal(cnt, 1);
+}
+
+static void
+test_retry_then_failed(void **state)
+{
+	struct tu_store *f = *state;
+	struct outbox_row *rows;
+	size_t n;
+	int64_t id = queue_reply(f->st, "<c@x> 00", "c@x.example", 0), at, cnt;
+	int failed = -1;
+
+	assert_int_equal(store_outbox_mark_retry(f->st, id, "451 try later", 1000, &failed), STORE_OK);
+	assert_int_equal(failed, 0);
+	assert_int_equal(store_outbox_next_due(f->st, &at), STORE_OK);
+	assert_true(at >= 1060 && at <= 1075);
+	assert_int_equal(store_outbox_due(f->st, 1059, 10, &rows, &n), STORE_OK);
+	assert_int_equal(n, 0);
+	store_outbox_rows_free(rows, n);
+	for (int i = 1; i < OUTBOX_MAX_TRIES - 1; i++) {
+		assert_int_equal(store_outbox_mark_retry(f->st, id, "451", 1000, &failed), STORE_OK);
+		assert_int_equal(failed, 0);
+	}
+	assert_int_equal(store_outbox_mark_retry(f->st, id, "451 last", 1000, &failed), STORE_OK);
+	assert_int_equal(failed, 1);
+	assert_int_equal(store_outbox_count(f->st, "failed", &cnt), STORE_OK);
+	assert_int_equal(cnt, 1);
+	assert_int_equal(store_outbox_next_due(f->st, &at), STORE_ENOTFOUND);
+
+	id = queue_reply(f->st, "<d@x> 00", "d@x.example", 0);
+	assert_int_equal(store_outbox_note_error(f->st, id, "connection refused"), STORE_OK);
+	assert_int_equal(store_outbox_count(f->st, "queued", &cnt), STORE_OK);
+	assert_int_equal(cnt, 1);
+	assert_int_equal(store_outbox_mark_failed(f->st, id, "550 no"), STORE_OK);
+	assert_int_equal(store_outbox_count(f->st, "failed", &cnt), STORE_OK);
+	assert_int_equal(cnt, 2);
+}
+
+static void
+test_backoff(void **state)
+{
+	(void)state;
+	assert_int_equal(outbox_backoff(1, 0), 60);
+	assert_int_equal(outbox_backoff(2, 0), 120);
+	assert_int_equal(outbox_backoff(3, 0), 240);
+	assert_int_equal(outbox_backoff(40, 0), 6 * 3600);
+	/* Jitter stays within a quarter of the base. */
+	assert_int_equal(outbox_backoff(1, 15), 75);
+	assert_int_equal(outbox_backoff(1, 16), 60);
+	assert_true(outbox_backoff(40, 0xffffffffu) <= 6 * 3600 + 6 * 900);
+}
+
+static void
+test_imap_state(void **state)
+{
+	struct tu_store *f = *state;
+	uint32_t v = 0, u = 0;
+
+	assert_int_equal(store_imap_state_get(f->st, "INBOX", &v, &u), STORE_ENOTFOUND);
+	assert_int_equal(store_imap_state_set(f->st, "INBOX", 77, 5), STORE_OK);
+	assert_int_equal(store_imap_state_set(f->st, "INBOX", 77, 9), STORE_OK);
+	assert_int_equal(store_imap_state_get(f->st, "INBOX", &v, &u), STORE_OK);
+	assert_int_equal(v, 77);
+	assert_int_equal(u, 9);
+	assert_int_equal(store_imap_state_set(f->st, "INBOX", 4000000000u, 4000000001u), STORE_OK);
+	assert_int_equal(store_imap_state_get(f->st, "INBOX", &v, &u), STORE_OK);
+	assert_int_equal(v, 4000000000u);
+	assert_int_equal(u, 4000000001u);
+}
+
+static void
+test_in_progress(void **state)
+{
+	struct tu_store *f = *state;
+	int restarts = -1, pf = -1, n = 0;
+	int64_t count = -1;
+
+	assert_int_equal(store_in_progress_startup(f->st, &count), STORE_OK);
+	assert_int_equal(count, 0);
+	assert_int_equal(store_in_progress_begin(f->st, "<k@x> 11", "imap:INBOX:1:1", 10,
+						 &restarts, &pf), STORE_OK);
+	assert_int_equal(restarts, 0);
+	assert_int_equal(pf, 0);
+	/* The process dies here; each start counts one restart. */
+	for (int i = 1; i <= IN_PROGRESS_MAX_RESTARTS; i++) {
+		assert_int_equal(store_in_progress_startup(f->st, &count), STORE_OK);
+		assert_int_equal(count, 1);
+		assert_int_equal(store_in_progress_begin(f->st, "<k@x> 11", NULL, 20, &restarts, &pf),
+				 STORE_OK);
+		assert_int_equal(restarts, i);
+	}
+	assert_int_equal(store_in_progress_parse_failed(f->st, "<k@x> 11", &n), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_in_progress_parse_failed(f->st, "<k@x> 11", &n), STORE_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(store_in_progress_end(f->st, "<k@x> 11"), STORE_OK);
+	assert_int_equal(store_in_progress_begin(f->st, "<k@x> 11", NULL, 30, &restarts, &pf),
+			 STORE_OK);
+	assert_int_equal(restarts, 0);
+	assert_int_equal(pf, 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_due_and_sent, tu_store_setup, tu_store_teardown),
+		cmocka_unit_test_setup_teardown(test_retry_then_failed, tu_store_setup, tu_store_teardown),
+		cmocka_unit_test(test_backoff),
+		cmocka_unit_test_setup_teardown(test_imap_state, tu_store_setup, tu_store_teardown),
+		cmocka_unit_test_setup_teardown(test_in_progress, tu_store_setup, tu_store_teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,308 @@
+/*
+ * test_policy.c - every robot sign, the requester rules (From only; no
+ * account -> unauthorized), Authentication-Results with a trusted
+ * authserv-id, already-answered complaints and the hourly rate limit
+ * (over a real store with the sample records and the request log API).
+ */
+#include "tests/unit/testutil.h"
+#include "responder/decide/policy.h"
+#include "common/xalloc.h"
+#include "store/import/import.h"
+#include "store/requests.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct fx {
+	char *dir;
+	struct store *st;
+	struct settings s;
+	unsigned opts;		/* POLICY_* for check() */
+};
+
+static int
+setup(void **state)
+{
+	struct fx *f = xcalloc(1, sizeof(*f));
+	struct import_stats stats;
+	char err[512], *db, *samples;
+	const char *src = getenv("RESPONDER_SRC");
+
+	f->dir = tu_tempdir();
+	db = xmalloc(strlen(f->dir) + 16);
+	snprintf(db, strlen(f->dir) + 16, "%s/s.db", f->dir);
+	f->st = store_open(db, err, sizeof(err));
+	assert_non_null(f->st);
+	samples = xmalloc(4096);
+	snprintf(samples, 4096, "%s/store/samples/records.jsonl", src ? src : ".");
+	memset(&stats, 0, sizeof(stats));
+	assert_int_equal(import_jsonl(f->st, samples, &stats, NULL, NULL, err, sizeof(err)), 0);
+	config_defaults(&f->s);
+	free(f->s.address);
+	f->s.address = xstrdup("support@relay.example");
+	free(f->s.hostname);
+	f->s.hostname = xstrdup("relay.example");
+	free(db);
+	free(samples);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+
+	store_close(&f->st);
+	config_free(&f->s);
+	tu_rmtree(f->dir);
+	free(f->dir);
+	free(f);
+	return 0;
+}
+
+static void
+parse_fixture(const char *name, struct complaint *c)
+{
+	char *path = tu_fixture(name), *raw, err[128];
+	size_t len;
+
+	raw = tu_read_file(path, &len);
+	assert_non_null(raw);
+	assert_int_equal(complaint_parse(raw, len, c, err, sizeof(err)), 0);
+	free(raw);
+	free(path);
+}
+
+static const struct {
+	const char *fixture;
+	const char *why;	/* substring of the reason; NULL = not a robot */
+} robots[] = {
+	{ "complaints/robot_auto_submitted.eml", "Auto-Submitted: auto-replied" },
+	{ "complaints/robot_auto_submitted_no.eml", NULL },
+	{ "complaints/robot_precedence.eml", "Precedence: bulk" },
+	{ "complaints/robot_list_id.eml", "List-Id" },
+	{ "complaints/robot_list_unsubscribe.eml", "List-Unsubscribe" },
+	{ "complaints/robot_null_return_path.eml", "Return-Path <>" },
+	{ "complaints/robot_postmaster_return_path.eml", "Return-Path <postmaster@" },
+	{ "complaints/robot_mailer_daemon.eml", "From mailer-daemon@" },
+	{ "complaints/robot_report.eml", "multipart/report" },
+	{ "complaints/robot_x_auto_response_suppress.eml", "X-Auto-Response-Suppress" },
+	{ "complaints/robot_x_loop.eml", "X-Loop" },
+	{ "complaints/robot_own_address.eml", "our own support address" },
+	{ "complaints/robot_own_message_id.eml", "made by us" },
+	{ "complaints/attached.eml", NULL },
+	{ "complaints/reply_to.eml", NULL },
+};
+
+static void
+test_robot_signs(void **state)
+{
+	struct fx *f = *state;
+
+	for (size_t i = 0; i < sizeof(robots) / sizeof(robots[0]); i++) {
+		struct complaint c;
+		char why[POLICY_WHY_MAX] = "";
+		int r;
+
+		parse_fixture(robots[i].fixture, &c);
+		r = policy_robot(&c, &f->s, why, sizeof(why));
+		if (robots[i].why) {
+			if (r != 1 || !strstr(why, robots[i].why))
+				fail_msg("%s: %d \"%s\"", robots[i].fixture, r, why);
+		} else if (r != 0) {
+			fail_msg("%s: taken as a robot: %s", robots[i].fixture, why);
+		}
+		complaint_free(&c);
+	}
+}
+
+static void
+check(struct fx *f, const char *fixture, enum outcome want, const char *why_part,
+      const char *requester)
+{
+	struct complaint c;
+	struct policy_decision d;
+	char err[256];
+
+	parse_fixture(fixture, &c);
+	assert_int_equal(policy_check(&c, "key", &f->s, f->st, 1795600800, f->opts, &d, err, sizeof(err)), 0);
+	if (want == OUTCOME_FOUND) {
+		if (!d.proceed)
+			fail_msg("%s: stopped: %s", fixture, d.why);
+	} else if (d.proceed || d.outcome != want) {
+		fail_msg("%s: proceed %d outcome %s: %s", fixture, d.proceed, outcome_name(d.outcome),
+			 d.why);
+	}
+	if (why_part && !strstr(d.why, why_part))
+		fail_msg("%s: why \"%s\" lacks \"%s\"", fixture, d.why, why_part);
+	if (requester)
+		assert_string_equal(d.requester, requester);
+	policy_decision_free(&d);
+	complaint_free(&c);
+}
+
+static void
+test_requester(void **state)
+{
+	struct fx *f = *state;
+
+	check(f, "complaints/attached.eml", OUTCOME_FOUND, "of account acme", "billing@acme.example");
+	/* an address of the domain account (@acme.example) */
+	check(f, "complaints/references.eml", OUTCOME_FOUND, "account acme", "sales@acme.example");
+	check(f, "complaints/unauthorized.eml", OUTCOME_UNAUTHORIZED, "owns no account", NULL);
+	/* Reply-To and Sender are acme's, From is not: unauthorized */
+	check(f, "complaints/reply_to.eml", OUTCOME_UNAUTHORIZED, "mallory@nowhere.example", NULL);
+	/* globex may ask (it just won't see acme's message: test_match) */
+	check(f, "complaints/other_account.eml", OUTCOME_FOUND, "account globex", "ops@globex.example");
+	check(f, "complaints/robot_precedence.eml", OUTCOME_IGNORED, "Precedence", NULL);
+}
+
+static void
+test_several_from(void **state)
+{
+	struct fx *f = *state;
+	static const char msg[] = "From: billing@acme.example, mallory@nowhere.example\n"
+				  "Subject: x\n\nbody\n";
+	struct complaint c;
+	struct policy_decision d;
+	char err[128];
+
+	assert_int_equal(complaint_parse(msg, sizeof(msg) - 1, &c, err, sizeof(err)), 0);
+	assert_int_equal(policy_check(&c, "k", &f->s, f->st, 0, 0, &d, err, sizeof(err)), 0);
+	assert_false(d.proceed);
+	assert_int_equal(d.outcome, OUTCOME_UNAUTHORIZED);
+	policy_decision_free(&d);
+	complaint_free(&c);
+}
+
+static void
+test_authserv(void **state)
+{
+	struct fx *f = *state;
+	struct complaint c;
+	char why[POLICY_WHY_MAX];
+
+	free(f->s.trusted_authserv_id);
+	f->s.trusted_authserv_id = xstrdup("mx.relay.example");
+	check(f, "complaints/authres_pass.eml", OUTCOME_FOUND, NULL, "billing@acme.example");
+	/* dkim of another domain, softfail spf, dmarc fail; the dmarc=pass
+	 * comes from an authserv-id we do not trust */
+	check(f, "complaints/authres_fail.eml", OUTCOME_UNAUTHORIZED, "not authenticated", NULL);
+	check(f, "complaints/attached.eml", OUTCOME_UNAUTHORIZED, "no Authentication-Results", NULL);
+	free(f->s.trusted_authserv_id);
+	f->s.trusted_authserv_id = xstrdup("");
+
+	/* the pure function, table by table */
+	parse_fixture("complaints/authres_pass.eml", &c);
+	assert_int_equal(policy_authenticated(&c, "mx.relay.example", "acme.example", why,
+					      sizeof(why)), 1);
+	assert_int_equal(policy_authenticated(&c, "mx.relay.example", "sub.acme.example", why,
+					      sizeof(why)), 1);
+	assert_int_equal(policy_authenticated(&c, "mx.relay.example", "notacme.example", why,
+					      sizeof(why)), 0);
+	assert_int_equal(policy_authenticated(&c, "evil.example", "acme.example", why,
+					      sizeof(why)), 1);
+	assert_int_equal(policy_authenticated(&c, "other.example", "acme.example", why,
+					      sizeof(why)), 0);
+	complaint_free(&c);
+}
+
+static void
+record(struct fx *f, const char *key, const char *mid, const char *requester, int64_t at,
+       int with_reply)
+{
+	struct request_in r = {
+		.complaint_key = key, .complaint_message_id = mid, .received_at = at,
+		.decided_at = at, .requester = requester, .outcome = "found", .why = "test",
+	};
+	struct outbox_in o = { .created_at = at, .envelope_from = "", .rcpt = requester,
+			       .message = "Subject: x\r\n\r\nx\r\n", .len = 16 };
+	int64_t rid = 0, oid = 0;
+
+	assert_int_equal(store_record_request(f->st, &r, with_reply ? &o : NULL, &rid, &oid),
+			 STORE_ADDED);
+	assert_true(rid > 0);
+	assert_true(with_reply ? oid > 0 : oid == 0);
+}
+
+static void
+test_already_answered(void **state)
+{
+	struct fx *f = *state;
+
+	/* recorded without a reply: not "answered" */
+	record(f, "other-key", "<c-attached@acme.example>", "billing@acme.example", 1795600000, 0);
+	check(f, "complaints/attached.eml", OUTCOME_FOUND, NULL, NULL);
+	/* same Message-ID answered before (different bytes, other key) */
+	record(f, "other-key-2", "<c-attached@acme.example>", "billing@acme.example", 1795600000, 1);
+	check(f, "complaints/attached.eml", OUTCOME_IGNORED, "already answered", NULL);
+	/* same key */
+	record(f, "key", NULL, "billing@acme.example", 1795600000, 1);
+	check(f, "complaints/references.eml", OUTCOME_IGNORED, "already answered", NULL);
+	/* an admin's requeue answers again */
+	f->opts = POLICY_SKIP_ANSWERED;
+	check(f, "complaints/references.eml", OUTCOME_FOUND, NULL, NULL);
+	check(f, "complaints/attached.eml", OUTCOME_FOUND, NULL, NULL);
+	f->opts = 0;
+}
+
+static void
+test_rate_limit(void **state)
+{
+	struct fx *f = *state;
+	int64_t now = 1795600800, n = 0;
+
+	f->s.max_replies_per_hour = 2;
+	record(f, "r1", "<r1@x>", "billing@acme.example", now - 4000, 1);	/* outside the hour */
+	record(f, "r2", "<r2@x>", "billing@acme.example", now - 100, 1);
+	check(f, "complaints/attached.eml", OUTCOME_FOUND, NULL, NULL);
+	record(f, "r3", "<r3@x>", "billing@acme.example", now - 50, 1);
+	assert_int_equal(store_count_replies_since(f->st, "billing@acme.example", now - 3600, &n), 0);
+	assert_int_equal(n, 2);
+	check(f, "complaints/attached.eml", OUTCOME_IGNORED, "rate limit", NULL);
+	/* another requester is not limited */
+	check(f, "complaints/references.eml", OUTCOME_FOUND, NULL, NULL);
+	f->s.max_replies_per_hour = 0;	/* 0: no limit */
+	check(f, "complaints/attached.eml", OUTCOME_FOUND, NULL, NULL);
+}
+
+static void
+test_request_log_api(void **state)
+{
+	struct fx *f = *state;
+	struct request_in bad = { .complaint_key = "k" };
+	int64_t id = 0, count = 0;
+
+	assert_int_equal(store_record_request(f->st, &bad, NULL, NULL, NULL), STORE_EINVAL);
+	record(f, "kk", "<kk@x>", "a@b.example", 100, 0);
+	assert_int_equal(store_request_by_key(f->st, "kk", &id), STORE_OK);
+	assert_true(id > 0);
+	assert_int_equal(store_request_by_key(f->st, "nope", &id), STORE_ENOTFOUND);
+	assert_int_equal(store_request_answered(f->st, "kk", "<kk@x>", &id), STORE_ENOTFOUND);
+	assert_int_equal(store_count(f->st, "outbox", &count), 0);
+	/* inside a caller's transaction, rolled back: nothing stays */
+	assert_int_equal(store_begin(f->st), 0);
+	record(f, "tx", "<tx@x>", "a@b.example", 100, 1);
+	assert_int_equal(store_rollback(f->st), 0);
+	assert_int_equal(store_request_by_key(f->st, "tx", &id), STORE_ENOTFOUND);
+	assert_int_equal(store_count(f->st, "outbox", &id), 0);
+	assert_int_equal(id, count);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_robot_signs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_requester, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_several_from, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_authserv, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_already_answered, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rate_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_request_log_api, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

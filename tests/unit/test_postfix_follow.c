@@ -1,0 +1,229 @@
+/*
+ * test_postfix_follow.c - following a growing Postfix log: missing file,
+ * growth, a half-written line, restart in the middle of a message, rename
+ * + new file (and a late line in the renamed file), copytruncate, truncate
+ * and regrow, rotation while nobody followed; nothing skipped, nothing
+ * read twice.
+ */
+#include "tests/unit/testutil.h"
+#include "store/import/import.h"
+#include "common/xalloc.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+
+static void
+silent(void *ctx, const char *file, long line, const char *why)
+{
+	(void)ctx;
+	(void)file;
+	(void)line;
+	(void)why;
+}
+
+static int64_t
+count(struct tu_store *f, const char *what)
+{
+	int64_t n = -1;
+
+	assert_int_equal(store_count(f->st, what, &n), STORE_OK);
+	return n;
+}
+
+static struct pf_options
+map_options(void)
+{
+	static char *map;
+	struct pf_options o;
+
+	if (map == NULL)
+		map = tu_fixture("postfix/account.map");
+	memset(&o, 0, sizeof(o));
+	o.account_from = PF_ACCOUNT_FROM_SASL;
+	o.account_map = map;
+	return o;
+}
+
+static void
+append(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "a");
+
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+}
+
+static const char *
+fline(char *buf, size_t n, const char *qid, int k)
+{
+	snprintf(buf, n,
+	    "Nov 25 10:00:%02d relay postfix/smtpd[1]: %s: client=c[192.0.2.1], sasl_method=PLAIN, sasl_username=acme-billing\n"
+	    "Nov 25 10:00:%02d relay postfix/qmgr[2]: %s: from=<billing@acme.example>, size=1, nrcpt=1 (queue active)\n"
+	    "Nov 25 10:00:%02d relay postfix/smtp[3]: %s: to=<r%d@n.example>, relay=mx[192.0.2.9]:25, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 ok)\n",
+	    k, qid, k, qid, k, qid, k);
+	return buf;
+}
+
+static long
+step(struct pf_follow *fo, struct import_stats *s)
+{
+	char err[512];
+	long n = pf_follow_step(fo, 0, s, silent, NULL, err, sizeof(err));
+
+	if (n < 0)
+		fail_msg("step: %ld %s", n, err);
+	return n;
+}
+
+static void
+test_follow_rotation_restart(void **state)
+{
+	struct tu_store *f = *state;
+	struct pf_options o = map_options();
+	char path[600], rotated[620], b[1200], err[512];
+	struct import_stats s;
+	struct pf_follow *fo;
+
+	snprintf(path, sizeof(path), "%s/mail.log", f->dir);
+	snprintf(rotated, sizeof(rotated), "%s.1", path);
+	memset(&s, 0, sizeof(s));
+	/* the file does not exist yet: waited for */
+	fo = pf_follow_open(f->st, path, &o, err, sizeof(err));
+	assert_non_null(fo);
+	assert_int_equal(step(fo, &s), 0);
+
+	append(path, fline(b, sizeof(b), "AA00000001", 1));
+	assert_int_equal(step(fo, &s), 3);
+	assert_int_equal(count(f, "attempts"), 1);
+	/* a half-written line waits for its end */
+	append(path, "Nov 25 10:00:02 relay postfix/smtpd[1]: AA00000002: client=c[192.0.2.1], sasl_");
+	assert_int_equal(step(fo, &s), 0);
+	append(path, "method=PLAIN, sasl_username=acme-billing\n");
+	assert_int_equal(step(fo, &s), 1);
+	/* restart in the middle of a message: its start is carried over */
+	pf_follow_close(&fo);
+	fo = pf_follow_open(f->st, path, &o, err, sizeof(err));
+	assert_non_null(fo);
+	assert_int_equal(step(fo, &s), 0);
+	append(path, "Nov 25 10:00:02 relay postfix/qmgr[2]: AA00000002: from=<billing@acme.example>, size=1, nrcpt=1 (queue active)\n"
+	       "Nov 25 10:00:02 relay postfix/smtp[3]: AA00000002: to=<r2@n.example>, relay=mx[192.0.2.9]:25, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 ok)\n");
+	assert_int_equal(step(fo, &s), 2);
+	assert_int_equal(count(f, "attempts"), 2);
+
+	/* rename + new file: the rest of the old file first, then the new one */
+	append(path, fline(b, sizeof(b), "AA00000003", 3));
+	assert_int_equal(rename(path, rotated), 0);
+	append(path, fline(b, sizeof(b), "AA00000004", 4));
+	assert_int_equal(step(fo, &s), 6);
+	assert_int_equal(count(f, "attempts"), 4);
+	/* the writer has not reopened its log yet: a late line in the old file */
+	append(rotated, "Nov 25 10:00:04 relay postfix/smtp[3]: AA00000003: to=<late@n.example>, relay=mx[192.0.2.9]:25, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 ok)\n");
+	assert_int_equal(step(fo, &s), 1);
+	assert_int_equal(count(f, "attempts"), 5);
+
+	/* copytruncate: the file shrinks under us */
+	{
+		FILE *fp = fopen(path, "w");
+
+		assert_non_null(fp);
+		fclose(fp);
+	}
+	append(path, fline(b, sizeof(b), "AA00000005", 5));
+	assert_int_equal(step(fo, &s), 3);
+	assert_int_equal(count(f, "attempts"), 6);
+
+	/* truncated and grown past the old offset between two steps */
+	{
+		FILE *fp = fopen(path, "w");
+
+		assert_non_null(fp);
+		fputs(fline(b, sizeof(b), "AA00000006", 6), fp);
+		fputs(fline(b, sizeof(b), "AA00000007", 7), fp);
+		fclose(fp);
+	}
+	assert_int_equal(step(fo, &s), 6);
+	assert_int_equal(count(f, "attempts"), 8);
+	pf_follow_close(&fo);
+
+	/* rotated while nobody followed: <path>.1 is finished first */
+	append(path, fline(b, sizeof(b), "AA00000008", 8));
+	assert_int_equal(rename(path, rotated), 0);
+	append(path, fline(b, sizeof(b), "AA00000009", 9));
+	fo = pf_follow_open(f->st, path, &o, err, sizeof(err));
+	assert_non_null(fo);
+	assert_int_equal(step(fo, &s), 6);
+	assert_int_equal(count(f, "attempts"), 10);
+	/* a restart at the end reads nothing again */
+	pf_follow_close(&fo);
+	fo = pf_follow_open(f->st, path, &o, err, sizeof(err));
+	assert_non_null(fo);
+	assert_int_equal(step(fo, &s), 0);
+	pf_follow_close(&fo);
+	assert_int_equal(count(f, "attempts"), 10);
+	assert_int_equal(count(f, "messages"), 9);
+	assert_int_equal(s.rejected, 0);
+	assert_int_equal(s.unchanged, 0);	/* no line was imported twice */
+}
+
+static void
+db_exec(struct tu_store *f, const char *sql)
+{
+	char path[600];
+	sqlite3 *db;
+
+	snprintf(path, sizeof(path), "%s/store.db", f->dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+/* A store failure in a step rolls its records back; the next step starts
+ * again from the last committed position: nothing lost, nothing twice. */
+static void
+test_follow_store_failure(void **state)
+{
+	struct tu_store *f = *state;
+	struct pf_options o = map_options();
+	char path[600], b[1200], err[512];
+	struct import_stats s;
+	struct pf_follow *fo;
+
+	snprintf(path, sizeof(path), "%s/mail.log", f->dir);
+	memset(&s, 0, sizeof(s));
+	append(path, fline(b, sizeof(b), "AB00000001", 1));
+	fo = pf_follow_open(f->st, path, &o, err, sizeof(err));
+	assert_non_null(fo);
+	assert_int_equal(step(fo, &s), 3);
+	append(path, fline(b, sizeof(b), "AB00000002", 2));
+	db_exec(f, "CREATE TRIGGER fail_pos BEFORE UPDATE ON import_positions"
+		" BEGIN SELECT RAISE(ABORT, 'disk on fire'); END;");
+	assert_int_equal(pf_follow_step(fo, 0, &s, silent, NULL, err, sizeof(err)), IMPORT_EDB);
+	assert_non_null(strstr(err, "disk on fire"));
+	assert_int_equal(count(f, "attempts"), 1);
+	db_exec(f, "DROP TRIGGER fail_pos");
+	assert_int_equal(step(fo, &s), 3);
+	assert_int_equal(count(f, "attempts"), 2);
+	assert_int_equal(step(fo, &s), 0);
+	pf_follow_close(&fo);
+	assert_int_equal(count(f, "attempts"), 2);
+	assert_int_equal(count(f, "messages"), 2);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_follow_rotation_restart, tu_store_setup, tu_store_teardown),
+		cmocka_unit_test_setup_teardown(test_follow_store_failure, tu_store_setup, tu_store_teardown),
+	};
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,452 @@
+/*
+ * test_store.c - the store: open/migrate, accounts, records, lookups.
+ */
+#include "tests/unit/testutil.h"
+#include "store/store.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+
+struct fx {
+	char *dir;
+	char *path;
+	struct store *st;
+};
+
+static int
+setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	char err[512];
+
+	f->dir = tu_tempdir();
+	f->path = malloc(strlen(f->dir) + 16);
+	snprintf(f->path, strlen(f->dir) + 16, "%s/store.db", f->dir);
+	f->st = store_open(f->path, err, sizeof(err));
+	assert_non_null(f->st);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+
+	store_close(&f->st);
+	tu_rmtree(f->dir);
+	free(f->dir);
+	free(f->path);
+	free(f);
+	return 0;
+}
+
+static void
+exec_sql(const char *path, const char *sql)
+{
+	sqlite3 *db;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static void
+test_open_creates_schema(void **state)
+{
+	struct fx *f = *state;
+	int64_t n = -1;
+
+	assert_int_equal(store_schema_version(f->st), STORE_SCHEMA_VERSION);
+	assert_int_equal(store_count(f->st, "messages", &n), STORE_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_count(f->st, "requests", &n), STORE_OK);
+	assert_int_equal(store_count(f->st, "no_such_table", &n), STORE_EINVAL);
+	/* Opening again is a no-op migration. */
+	store_close(&f->st);
+	f->st = store_open(f->path, NULL, 0);
+	assert_non_null(f->st);
+}
+
+static void
+test_newer_schema_refused(void **state)
+{
+	struct fx *f = *state;
+	char err[512];
+	struct store *st;
+
+	store_close(&f->st);
+	exec_sql(f->path, "UPDATE schema_version SET version = 99");
+	st = store_open(f->path, err, sizeof(err));
+	assert_null(st);
+	assert_non_null(strstr(err, "schema version 99, newer than this responder's"));
+	st = store_open_readonly(f->path, err, sizeof(err));
+	assert_null(st);
+	exec_sql(f->path, "UPDATE schema_version SET version = 2");
+	f->st = store_open(f->path, err, sizeof(err));
+	assert_non_null(f->st);
+}
+
+/* A version-1 store (before the complaints table) is upgraded to 2. */
+static void
+test_upgrade_1_to_2(void **state)
+{
+	struct fx *f = *state;
+	char err[512];
+
+	store_close(&f->st);
+	exec_sql(f->path, "DROP TABLE complaints; DROP INDEX attempts_at; DROP INDEX messages_time;"
+			 "UPDATE schema_version SET version = 1");
+	f->st = store_open(f->path, err, sizeof(err));
+	assert_non_null(f->st);
+	assert_int_equal(store_schema_version(f->st), 2);
+	store_close(&f->st);
+	exec_sql(f->path, "INSERT INTO complaints VALUES ('k', 1, x'00')");
+	f->st = store_open(f->path, err, sizeof(err));
+	assert_non_null(f->st);
+}
+
+/* An older store (here: version 0, an empty database someone created) is
+ * upgraded in one transaction on a writing open; a read-only open refuses it. */
+static void
+test_older_schema_upgraded(void **state)
+{
+	struct fx *f = *state;
+	char path[600], err[512];
+	struct store *st;
+
+	(void)f;
+	snprintf(path, sizeof(path), "%s/old.db", f->dir);
+	exec_sql(path, "CREATE TABLE schema_version(version INTEGER NOT NULL);"
+		       "INSERT INTO schema_version VALUES (0);"
+		       "CREATE TABLE unrelated(x);");
+	st = store_open_readonly(path, err, sizeof(err));
+	assert_null(st);
+	assert_non_null(strstr(err, "needs upgrading to 2"));
+	st = store_open(path, err, sizeof(err));
+	assert_non_null(st);
+	assert_int_equal(store_schema_version(st), STORE_SCHEMA_VERSION);
+	store_close(&st);
+	/* A failing migration leaves nothing behind: a table in the way. */
+	snprintf(path, sizeof(path), "%s/blocked.db", f->dir);
+	exec_sql(path, "CREATE TABLE messages(x);");
+	st = store_open(path, err, sizeof(err));
+	assert_null(st);
+	assert_non_null(strstr(err, "already exists"));
+	exec_sql(path, "DROP TABLE messages;");
+	st = store_open(path, err, sizeof(err));
+	assert_non_null(st);
+	store_close(&st);
+	/* Not a database at all. */
+	snprintf(path, sizeof(path), "%s/garbage.db", f->dir);
+	free(tu_write_file(f->dir, "garbage.db", "this is not sqlite, not at all........"
+			   "................................................", 0644));
+	st = store_open(path, err, sizeof(err));
+	assert_null(st);
+	assert_non_null(strstr(err, "not a database"));
+}
+
+static void
+test_accounts(void **state)
+{
+	struct fx *f = *state;
+	const char *acme[] = { "Billing@Acme.Example", "@acme.example" };
+	const char *globex[] = { "ops@globex.example", "billing@acme.example", "bad address", "@" };
+	int64_t id, acme_id, globex_id;
+	char *name = NULL;
+	int na = 0, nad = 0;
+
+	assert_int_equal(store_put_account(f->st, "acme", acme, 2, &na, &nad), STORE_ADDED);
+	assert_int_equal(na, 1);
+	assert_int_equal(nad, 2);
+	assert_int_equal(store_put_account(f->st, "acme", acme, 2, &na, &nad), STORE_OK);
+	assert_int_equal(na + nad, 0);
+	/* One good address kept, the taken and the invalid refused. */
+	assert_int_equal(store_put_account(f->st, "globex", globex, 4, &na, &nad), STORE_EINVAL);
+	assert_int_equal(na, 1);
+	assert_int_equal(nad, 1);
+	assert_int_equal(store_account_id(f->st, "acme", &acme_id), STORE_OK);
+	assert_int_equal(store_account_id(f->st, "globex", &globex_id), STORE_OK);
+	assert_int_equal(store_account_id(f->st, "nobody", &id), STORE_ENOTFOUND);
+
+	assert_int_equal(store_account_of_address(f->st, "billing@acme.example", &id, &name), STORE_OK);
+	assert_int_equal(id, acme_id);
+	assert_string_equal(name, "acme");
+	free(name);
+	/* Domain entry: any address of the domain, any case, with brackets. */
+	assert_int_equal(store_account_of_address(f->st, " <Someone@ACME.example>", &id, NULL), STORE_OK);
+	assert_int_equal(id, acme_id);
+	assert_int_equal(store_account_of_address(f->st, "ops@globex.example", &id, NULL), STORE_OK);
+	assert_int_equal(id, globex_id);
+	/* Not a subdomain, not a look-alike, not garbage. */
+	assert_int_equal(store_account_of_address(f->st, "x@sub.acme.example", &id, NULL), STORE_ENOTFOUND);
+	assert_int_equal(store_account_of_address(f->st, "x@acme.example.evil", &id, NULL), STORE_ENOTFOUND);
+	assert_int_equal(store_account_of_address(f->st, "other@globex.example", &id, NULL), STORE_ENOTFOUND);
+	assert_int_equal(store_account_of_address(f->st, "@acme.example", &id, NULL), STORE_ENOTFOUND);
+	assert_int_equal(store_account_of_address(f->st, "", &id, NULL), STORE_ENOTFOUND);
+}
+
+static void
+put_msg(struct store *st, const char *account, const char *qid, const char *mid,
+	const char *subject, int64_t at, const char *r1, const char *r2)
+{
+	const char *rc[2] = { r1, r2 };
+	struct store_message_in m = {
+		.account = account, .queue_id = qid, .message_id = mid, .from = "billing@acme.example",
+		.subject = subject, .submitted_at = at, .recipients = rc, .n_recipients = r2 ? 2 : 1,
+	};
+	int r = store_put_message(st, &m);
+
+	if (r < 0)
+		fail_msg("put_message %s: %s", qid, store_errmsg(st));
+}
+
+static int
+put_att(struct store *st, const char *qid, const char *rcpt, int64_t at, const char *status,
+	int code, const char *resp)
+{
+	struct store_attempt_in a = {
+		.queue_id = qid, .recipient = rcpt, .at = at, .status = status,
+		.mx_host = "mx.example", .mx_ip = "192.0.2.1", .smtp_code = code,
+		.enhanced_status = code == 250 ? "2.0.0" : "4.2.0", .response = resp,
+		.transcript = "< 220 hi\n> EHLO x\n",
+	};
+
+	return store_put_attempt(st, &a);
+}
+
+static void
+test_messages_and_attempts(void **state)
+{
+	struct fx *f = *state;
+	struct store_message_list l;
+	struct store_message_in m;
+	const char *rc[1] = { "bob@northwind.example" };
+	int64_t n;
+
+	put_msg(f->st, "acme", "Q1", "inv-1@acme.example", "Invoice 1", 1000, "bob@northwind.example",
+		"Carol@Fabrikam.example");
+	/* Same queue ID again: nothing changes. */
+	memset(&m, 0, sizeof(m));
+	m.account = "acme";
+	m.queue_id = "Q1";
+	m.message_id = "<inv-1@acme.example>";
+	m.recipients = rc;
+	m.n_recipients = 1;
+	assert_int_equal(store_put_message(f->st, &m), STORE_OK);
+	/* The queue ID of another account is refused. */
+	m.account = "globex";
+	assert_int_equal(store_put_message(f->st, &m), STORE_EINVAL);
+	assert_non_null(strstr(store_errmsg(f->st), "another account"));
+	/* A message with a bad recipient is refused whole. */
+	rc[0] = "not an address";
+	m.account = "acme";
+	m.queue_id = "Q9";
+	assert_int_equal(store_put_message(f->st, &m), STORE_EINVAL);
+	assert_int_equal(store_count(f->st, "messages", &n), STORE_OK);
+	assert_int_equal(n, 1);
+
+	assert_int_equal(put_att(f->st, "Q1", "bob@northwind.example", 1100, "deferred", 450,
+				 "450 4.2.0 Greylisted"), STORE_ADDED);
+	assert_int_equal(put_att(f->st, "Q1", "bob@northwind.example", 1100, "deferred", 450,
+				 "450 4.2.0 Greylisted"), STORE_OK);	/* duplicate */
+	assert_int_equal(put_att(f->st, "Q1", "bob@northwind.example", 1500, "delivered", 250,
+				 "250 2.0.0 OK"), STORE_ADDED);
+	/* An older attempt arriving late does not change the current status. */
+	assert_int_equal(put_att(f->st, "Q1", "bob@northwind.example", 1050, "deferred", 421,
+				 "421 4.7.0 try later"), STORE_ADDED);
+	/* A recipient that only the attempt names is added. */
+	assert_int_equal(put_att(f->st, "Q1", "dave@contoso.example", 1200, "bounced", 550,
+				 "550 5.1.1 no such user"), STORE_ADDED);
+	assert_int_equal(put_att(f->st, "NOPE", "bob@northwind.example", 1, "delivered", 250, "x"),
+			 STORE_EINVAL);
+	assert_non_null(strstr(store_errmsg(f->st), "unknown queue_id NOPE"));
+	assert_int_equal(put_att(f->st, "Q1", "bob@northwind.example", 1, "lost", 250, "x"),
+			 STORE_EINVAL);
+	assert_int_equal(put_att(f->st, "Q1", "bob@northwind.example", 0, "delivered", 250, "x"),
+			 STORE_EINVAL);
+
+	assert_int_equal(store_find_by_queue_id(f->st, "Q1", 0, STORE_WITH_TRANSCRIPTS, &l), STORE_OK);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.v[0].message_id, "<inv-1@acme.example>");
+	assert_string_equal(l.v[0].account, "acme");
+	assert_int_equal(l.v[0].n_rcpts, 3);
+	assert_string_equal(l.v[0].rcpts[0].address, "bob@northwind.example");
+	assert_string_equal(l.v[0].rcpts[0].status, "delivered");
+	assert_int_equal(l.v[0].rcpts[0].last_attempt_at, 1500);
+	assert_int_equal(l.v[0].rcpts[0].n_attempts, 3);
+	assert_int_equal(l.v[0].rcpts[0].attempts[0].at, 1050);	/* oldest first */
+	assert_string_equal(l.v[0].rcpts[0].attempts[2].response, "250 2.0.0 OK");
+	assert_string_equal(l.v[0].rcpts[0].attempts[2].transcript, "< 220 hi\n> EHLO x\n");
+	assert_string_equal(l.v[0].rcpts[0].attempts[2].transcript_kind, "full");
+	assert_string_equal(l.v[0].rcpts[1].address, "carol@fabrikam.example");
+	assert_string_equal(l.v[0].rcpts[1].status, "pending");
+	assert_int_equal(l.v[0].rcpts[1].n_attempts, 0);
+	assert_string_equal(l.v[0].rcpts[2].status, "bounced");
+	store_message_list_free(&l);
+
+	/* Without the flag no transcript is loaded. */
+	assert_int_equal(store_find_by_queue_id(f->st, "Q1", 0, STORE_WITH_ATTEMPTS, &l), STORE_OK);
+	assert_null(l.v[0].rcpts[0].attempts[0].transcript);
+	store_message_list_free(&l);
+}
+
+/* A later, richer record completes an earlier one without overwriting. */
+static void
+test_message_completion(void **state)
+{
+	struct fx *f = *state;
+	const char *rc[1] = { "bob@northwind.example" };
+	struct store_message_in m = { .account = "acme", .queue_id = "Q2", .recipients = rc,
+				      .n_recipients = 1 };
+	struct store_message_list l;
+
+	assert_int_equal(store_put_message(f->st, &m), STORE_ADDED);
+	m.message_id = "x@acme.example";
+	m.subject = "Late subject";
+	m.submitted_at = 5000;
+	assert_int_equal(store_put_message(f->st, &m), STORE_ADDED);
+	m.subject = "Other subject";
+	assert_int_equal(store_put_message(f->st, &m), STORE_OK);
+	assert_int_equal(store_find_by_recipient(f->st, "bob@northwind.example", 0, 4000, 6000, 0,
+						 10, &l), STORE_OK);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.v[0].subject, "Late subject");
+	assert_int_equal(l.v[0].submitted_at, 5000);
+	store_message_list_free(&l);
+}
+
+static void
+test_lookups_and_isolation(void **state)
+{
+	struct fx *f = *state;
+	const char *a1[] = { "@acme.example" }, *a2[] = { "@globex.example" };
+	struct store_message_list l;
+	int64_t acme, globex;
+
+	store_put_account(f->st, "acme", a1, 1, NULL, NULL);
+	store_put_account(f->st, "globex", a2, 1, NULL, NULL);
+	store_account_id(f->st, "acme", &acme);
+	store_account_id(f->st, "globex", &globex);
+	put_msg(f->st, "acme", "A1", "<inv-1042@acme.example>", "Invoice 1042", 100000, "bob@n.example", NULL);
+	put_msg(f->st, "acme", "A2", "<inv-1043@acme.example>", "Re: Invoice 1043 (reminder)", 200000, "bob@n.example", NULL);
+	put_msg(f->st, "acme", "A3", "<same@x>", "Quote", 300000, "carol@f.example", NULL);
+	put_msg(f->st, "globex", "G1", "<same@x>", "Invoice 1042", 150000, "bob@n.example", NULL);
+
+	/* Message-ID with or without brackets; per account. */
+	assert_int_equal(store_find_by_message_id(f->st, "inv-1042@acme.example", 0, 0, 0, &l), STORE_OK);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.v[0].queue_id, "A1");
+	store_message_list_free(&l);
+	assert_int_equal(store_find_by_message_id(f->st, "<same@x>", 0, 0, 0, &l), STORE_OK);
+	assert_int_equal(l.n, 2);
+	assert_string_equal(l.v[0].queue_id, "A3");	/* newest first */
+	store_message_list_free(&l);
+	assert_int_equal(store_find_by_message_id(f->st, "<same@x>", globex, 0, 0, &l), STORE_OK);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.v[0].queue_id, "G1");
+	store_message_list_free(&l);
+	assert_int_equal(store_find_by_message_id(f->st, "<inv-1042@acme.example>", globex, 0, 0, &l),
+			 STORE_OK);
+	assert_int_equal(l.n, 0);	/* another account's message is never returned */
+	assert_int_equal(store_find_by_queue_id(f->st, "A1", globex, 0, &l), STORE_OK);
+	assert_int_equal(l.n, 0);
+	assert_int_equal(store_find_by_message_id(f->st, "", 0, 0, 0, &l), STORE_OK);
+	assert_int_equal(l.n, 0);
+
+	/* Recipient within a window, account-restricted. */
+	assert_int_equal(store_find_by_recipient(f->st, "BOB@n.example", acme, 0, 0, 0, 0, &l), STORE_OK);
+	assert_int_equal(l.n, 2);
+	store_message_list_free(&l);
+	assert_int_equal(store_find_by_recipient(f->st, "bob@n.example", acme, 150000, 250000, 0, 0, &l),
+			 STORE_OK);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.v[0].queue_id, "A2");
+	store_message_list_free(&l);
+	assert_int_equal(store_find_by_recipient(f->st, "bob@n.example", 0, 0, 0, 0, 0, &l), STORE_OK);
+	assert_int_equal(l.n, 3);
+	store_message_list_free(&l);
+	assert_int_equal(store_find_by_recipient(f->st, "bob@n.example", 0, 0, 0, 0, 1, &l), STORE_OK);
+	assert_int_equal(l.n, 1);	/* limit */
+	store_message_list_free(&l);
+
+	/* Subject words, whatever the prefixes, case and punctuation. */
+	assert_int_equal(store_find_by_subject(f->st, "FW: RE: invoice #1042", acme, 0, 0, 0, 0, &l),
+			 STORE_OK);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.v[0].queue_id, "A1");
+	store_message_list_free(&l);
+	assert_int_equal(store_find_by_subject(f->st, "WG: Invoice", acme, 0, 0, 0, 0, &l), STORE_OK);
+	assert_int_equal(l.n, 2);
+	store_message_list_free(&l);
+	assert_int_equal(store_find_by_subject(f->st, "invoice 1043 reminder", acme, 0, 0, 0, 0, &l),
+			 STORE_OK);
+	assert_int_equal(l.n, 1);
+	store_message_list_free(&l);
+	assert_int_equal(store_find_by_subject(f->st, "Invoice 1042", acme, 0, 120000, 0, 0, &l), STORE_OK);
+	assert_int_equal(l.n, 1);
+	store_message_list_free(&l);
+	assert_int_equal(store_find_by_subject(f->st, "Invoice 1042", globex, 0, 0, 0, 0, &l), STORE_OK);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.v[0].queue_id, "G1");
+	store_message_list_free(&l);
+	/* FTS syntax in a subject is just words. */
+	assert_int_equal(store_find_by_subject(f->st, "\"invoice\" OR NEAR(* \"", acme, 0, 0, 0, 0, &l),
+			 STORE_OK);
+	assert_int_equal(l.n, 0);
+	assert_int_equal(store_find_by_subject(f->st, "Re: !!!", acme, 0, 0, 0, 0, &l), STORE_OK);
+	assert_int_equal(l.n, 0);
+}
+
+/* A lookup that found a row must not keep a read snapshot open: the WAL of
+ * a long-running daemon could then never be checkpointed (it grew to GBs). */
+static void
+test_lookups_release_snapshot(void **state)
+{
+	struct fx *f = *state;
+	const char *a1[] = { "@acme.example" };
+	int64_t id;
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	struct store_message_list l;
+
+	store_put_account(f->st, "acme", a1, 1, NULL, NULL);
+	put_msg(f->st, "acme", "A1", "<m@acme.example>", "Invoice", 1000, "bob@n.example", NULL);
+	assert_int_equal(put_att(f->st, "A1", "bob@n.example", 1100, "delivered", 250, "250 ok"),
+			 STORE_ADDED);
+	/* Readers that stop on a row, through every public lookup. */
+	assert_int_equal(store_account_id(f->st, "acme", &id), STORE_OK);
+	assert_int_equal(store_account_of_address(f->st, "x@acme.example", &id, NULL), STORE_OK);
+	assert_int_equal(store_find_by_queue_id(f->st, "A1", 0, STORE_WITH_TRANSCRIPTS, &l), STORE_OK);
+	store_message_list_free(&l);
+	assert_int_equal(put_att(f->st, "A1", "bob@n.example", 1100, "delivered", 250, "250 ok"),
+			 STORE_OK);	/* the fingerprint lookup of a duplicate */
+
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE scratch(x); INSERT INTO scratch VALUES (1)",
+				      NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA wal_checkpoint(TRUNCATE)", -1, &s, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(s, 0), 0);	/* 0: not blocked by a reader */
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_open_creates_schema, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_older_schema_upgraded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_upgrade_1_to_2, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_accounts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_messages_and_attempts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_message_completion, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lookups_and_isolation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lookups_release_snapshot, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

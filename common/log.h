@@ -3,8 +3,16 @@
  *
  * Messages go to stderr (journald picks them up under systemd) and, when
  * enabled, to syslog.  Every call is printf-checked.  Secrets never reach
- * this module: settings hold them in struct secret (config.h), which has no
- * printing helper, and check-config masks them.
+ * this module: settings hold only the paths or commands that produce them
+ * (config/config.h), config/secret.c reads them, and check-config masks
+ * them.
+ *
+ * Two words for the two kinds of failure that end the process (Postfix's
+ * msg_fatal / msg_panic, Dovecot's i_fatal / i_panic):
+ *   fatal()  the environment is wrong (config, disk, a missing file): one
+ *            line, then exit with a sysexits.h status.  Never for peer input.
+ *   panic()  a bug: an invariant does not hold.  One line, then abort() so
+ *            that a core dump or the sanitizer shows where.
  */
 #ifndef COMMON_LOG_H
 #define COMMON_LOG_H
@@ -30,6 +38,13 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
+
+/* One line at error level, then exit(status) (a sysexits.h value). */
+void fatal(int status, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3), noreturn));
+/* One line ("panic: ...") at error level, then abort(). */
+void panic(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2), noreturn));
 
 #define log_error(...) log_msg(LOG_LVL_ERROR, __VA_ARGS__)
 #define log_warn(...)  log_msg(LOG_LVL_WARN, __VA_ARGS__)

@@ -2,6 +2,7 @@
  * xalloc.c - allocation that aborts on out-of-memory.
  */
 #include "common/xalloc.h"
+#include "common/log.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -10,8 +11,7 @@
 static void
 oom(size_t n)
 {
-	fprintf(stderr, "responder: fatal: out of memory allocating %zu bytes\n", n);
-	abort();
+	panic("out of memory allocating %zu bytes", n);
 }
 
 void *

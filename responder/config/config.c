@@ -218,9 +218,7 @@ config_defaults(struct settings *s)
 	for (size_t i = 0; i < NKEYS; i++) {
 		const char *bad = set_value(s, &keys[i], keys[i].def, why, sizeof(why));
 		if (bad != NULL) {
-			fprintf(stderr, "responder: panic: default of %s.%s %s\n",
-				keys[i].section, keys[i].name, bad);
-			abort();
+			panic("default of %s.%s %s", keys[i].section, keys[i].name, bad);
 		}
 	}
 }

@@ -21,7 +21,7 @@
 #include <stdint.h>
 
 #include "responder/decide/extract.h"
-#include "responder/decide/outcome.h"
+#include "responder/reply/outcome.h"
 #include "store/store.h"
 
 #define MATCH_MAX_AMBIGUOUS 5

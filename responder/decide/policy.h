@@ -22,7 +22,7 @@
 
 #include "responder/parse/complaint.h"
 #include "responder/config/config.h"
-#include "responder/decide/outcome.h"
+#include "responder/reply/outcome.h"
 #include "store/store.h"
 
 #define POLICY_WHY_MAX 512

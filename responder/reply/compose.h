@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #include "responder/config/config.h"
-#include "responder/decide/outcome.h"
+#include "responder/reply/outcome.h"
 #include "store/store.h"
 
 struct reply_input {

@@ -1,5 +1,8 @@
 /*
  * outcome.h - the outcome of one complaint (DESIGN.md contract names).
+ *
+ * Lives in reply/ because reply/ is the lowest folder that needs it (one
+ * template per outcome); decide/ produces outcomes and includes reply/.
  */
 #ifndef RESPONDER_OUTCOME_H
 #define RESPONDER_OUTCOME_H
@@ -17,10 +20,22 @@ enum outcome {
 static inline const char *
 outcome_name(enum outcome o)
 {
-	static const char *const names[] = {
-		"found", "ambiguous", "not_found", "unauthorized", "ignored", "error",
-	};
-	return (unsigned)o < OUTCOME_COUNT ? names[o] : "error";
+	switch (o) {
+	case OUTCOME_FOUND:
+		return "found";
+	case OUTCOME_AMBIGUOUS:
+		return "ambiguous";
+	case OUTCOME_NOT_FOUND:
+		return "not_found";
+	case OUTCOME_UNAUTHORIZED:
+		return "unauthorized";
+	case OUTCOME_IGNORED:
+		return "ignored";
+	case OUTCOME_ERROR:
+	case OUTCOME_COUNT:
+		break;
+	}
+	return "error";
 }
 
 #endif

@@ -97,30 +97,3 @@ tu_fixture(const char *name)
 	snprintf(path, sizeof(path), "%s/%s", base ? base : "tests/fixtures", name);
 	return xstrdup(path);
 }
-
-int
-tu_store_setup(void **state)
-{
-	struct tu_store *f = xcalloc(1, sizeof(*f));
-	char err[512], path[1024];
-
-	f->dir = tu_tempdir();
-	snprintf(path, sizeof(path), "%s/store.db", f->dir);
-	f->st = store_open(path, err, sizeof(err));
-	if (f->st == NULL)
-		fail_msg("store_open: %s", err);
-	*state = f;
-	return 0;
-}
-
-int
-tu_store_teardown(void **state)
-{
-	struct tu_store *f = *state;
-
-	store_close(&f->st);
-	tu_rmtree(f->dir);
-	free(f->dir);
-	free(f);
-	return 0;
-}

@@ -12,10 +12,11 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
-#include "store/store.h"
+struct store;
 
 /* A store in a fresh temp dir, as a cmocka setup/teardown pair: *state
- * becomes a struct tu_store (teardown closes it and removes the dir). */
+ * becomes a struct tu_store (teardown closes it and removes the dir).
+ * Defined in tu_store.c (library testutil_store). */
 struct tu_store {
 	char *dir;
 	struct store *st;

@@ -17,7 +17,18 @@ static char log_ident[64] = "responder";
 static enum log_level log_level = LOG_LVL_INFO;
 static int log_syslog;
 
-static const char *const level_names[] = { "error", "warn", "info", "debug" };
+/* Each level with its name and syslog priority, keyed by the level. */
+static const struct {
+	enum log_level level;
+	const char *name;
+	int prio;
+} levels[] = {
+	{ LOG_LVL_ERROR, "error", LOG_ERR },
+	{ LOG_LVL_WARN, "warn", LOG_WARNING },
+	{ LOG_LVL_INFO, "info", LOG_INFO },
+	{ LOG_LVL_DEBUG, "debug", LOG_DEBUG },
+};
+#define NLEVELS (sizeof(levels) / sizeof(levels[0]))
 
 void
 log_init(const char *ident, enum log_level level, int use_syslog)
@@ -46,9 +57,9 @@ log_get_level(void)
 int
 log_level_parse(const char *name)
 {
-	for (size_t i = 0; i < sizeof(level_names) / sizeof(level_names[0]); i++)
-		if (strcasecmp(name, level_names[i]) == 0)
-			return (int)i;
+	for (size_t i = 0; i < NLEVELS; i++)
+		if (strcasecmp(name, levels[i].name) == 0)
+			return (int)levels[i].level;
 	return -1;
 }
 
@@ -56,17 +67,23 @@ void
 log_vmsg(enum log_level level, const char *fmt, va_list ap)
 {
 	char line[2048];
-	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
+	const char *name = "error";
+	int prio = LOG_ERR;
 
 	if (level > log_level)
 		return;
+	for (size_t i = 0; i < NLEVELS; i++)
+		if (levels[i].level == level) {
+			name = levels[i].name;
+			prio = levels[i].prio;
+		}
 	vsnprintf(line, sizeof(line), fmt, ap);
 	for (char *p = line; *p != '\0'; p++)
 		if ((unsigned char)*p < 0x20 && *p != '\t')
 			*p = ' ';
-	fprintf(stderr, "%s: %s: %s\n", log_ident, level_names[level], line);
+	fprintf(stderr, "%s: %s: %s\n", log_ident, name, line);
 	if (log_syslog)
-		syslog(prio[level], "%s", line);
+		syslog(prio, "%s", line);
 }
 
 void

@@ -1,6 +1,7 @@
 /*
  * store_int.h - what the store's own files share: the handle, a cache of
- * prepared statements, and error helpers.  Not for use outside store/.
+ * prepared statements, and error helpers (db.c).  Not for use outside
+ * store/.
  */
 #ifndef STORE_STORE_INT_H
 #define STORE_STORE_INT_H
@@ -27,6 +28,8 @@ int store_fail(struct store *st, int code, const char *fmt, ...)
 /* The cached statement `slot` for `sql`, reset and with bindings cleared.
  * NULL (and errmsg set) when it does not prepare. */
 sqlite3_stmt *store_stmt(struct store *st, int slot, const char *sql);
+/* Finalizes every cached statement (store_close, before sqlite3_close). */
+void store_finalize_statements(struct store *st);
 /* Runs SQL with no result rows; STORE_OK or STORE_EDB. */
 int store_exec(struct store *st, const char *sql);
 

@@ -4,9 +4,8 @@
  * in_progress bookkeeping that tells a crash loop from a one-off restart.
  *
  * The writing side of the outbox (a reply committed with its request row)
- * is requests.h.  Tables from schema.c; statement slots
- * SLOT_OUTBOX_BASE..+23.  Errors as in store.h: negative STORE_E* and
- * store_errmsg().
+ * is requests.h.  Tables from schema.c.  Errors as in store.h: negative
+ * STORE_E* and store_errmsg().
  */
 #ifndef STORE_DAEMON_H
 #define STORE_DAEMON_H

@@ -5,11 +5,14 @@
  * store, so store.c -> schema.c -> db.c and every other file -> db.c.
  */
 #include "store/store_int.h"
+#include "common/log.h"
 #include "common/strutil.h"
 #include "common/xalloc.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int
@@ -50,39 +53,119 @@ store_exec(struct store *st, const char *sql)
 	return STORE_OK;
 }
 
-sqlite3_stmt *
-store_stmt(struct store *st, int slot, const char *sql)
-{
-	sqlite3_stmt *s = st->stmts[slot];
+/* The statement cache is an open-addressed table (linear probing) keyed by
+ * the address of the SQL text: every caller passes a string literal, so
+ * one address is one text for the life of the process.  It starts at
+ * STMT_CACHE_FIRST entries and doubles when three quarters full; past
+ * STMT_CACHE_MAX distinct texts something is passing SQL that is not a
+ * literal, and that is a bug. */
+#define STMT_CACHE_FIRST 128
+#define STMT_CACHE_MAX 4096
 
-	if (s == NULL) {
+static size_t
+stmt_hash(const char *sql, size_t mask)
+{
+	uint64_t h = (uint64_t)(uintptr_t)sql * 0x9e3779b97f4a7c15ULL;
+
+	return (size_t)(h >> 32) & mask;
+}
+
+/* The entry of `sql`, or the free entry where it would go. */
+static struct store_stmt_entry *
+stmt_find(struct store_stmt_entry *v, size_t cap, const char *sql)
+{
+	size_t i = stmt_hash(sql, cap - 1);
+
+	while (v[i].sql != NULL && v[i].sql != sql)
+		i = (i + 1) & (cap - 1);
+	return &v[i];
+}
+
+static void
+stmt_grow(struct store *st)
+{
+	size_t cap = st->stmts_cap ? st->stmts_cap * 2 : STMT_CACHE_FIRST;
+	struct store_stmt_entry *v;
+
+	if (cap > STMT_CACHE_MAX)
+		panic("store: more than %d distinct SQL texts in the statement cache: "
+		      "a caller passes SQL that is not a string literal", STMT_CACHE_MAX / 4 * 3);
+	v = xcalloc(cap, sizeof(*v));
+	for (size_t i = 0; i < st->stmts_cap; i++)
+		if (st->stmts[i].sql != NULL)
+			*stmt_find(v, cap, st->stmts[i].sql) = st->stmts[i];
+	free(st->stmts);
+	st->stmts = v;
+	st->stmts_cap = cap;
+}
+
+sqlite3_stmt *
+store_stmt(struct store *st, const char *sql)
+{
+	struct store_stmt_entry *e = NULL;
+	sqlite3_stmt *s;
+	const char *text;
+
+	if (st->stmts_cap > 0)
+		e = stmt_find(st->stmts, st->stmts_cap, sql);
+	if (e != NULL && e->sql != NULL) {
+		s = e->stmt;
+		/* The key is the address: a buffer reused for another text
+		 * would silently run the old statement. */
+		text = sqlite3_sql(s);
+		if (strncmp(text, sql, strlen(text)) != 0)
+			panic("store: the SQL at %p changed since it was prepared: "
+			      "store_stmt needs a string literal", (const void *)sql);
+	} else {
 		if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
 				       &s, NULL) != SQLITE_OK) {
 			store_fail_db(st, "preparing a statement");
 			return NULL;
 		}
-		st->stmts[slot] = s;
+		if ((st->nstmts + 1) * 4 > st->stmts_cap * 3)
+			stmt_grow(st);
+		e = stmt_find(st->stmts, st->stmts_cap, sql);
+		e->sql = sql;
+		e->stmt = s;
+		st->nstmts++;
 	}
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
 	return s;
 }
 
-void
+int
 store_reset_statements(struct store *st)
 {
-	for (int i = 0; i < STORE_MAX_STMTS; i++)
-		if (st->stmts[i] != NULL)
-			sqlite3_reset(st->stmts[i]);
+	int busy = 0;
+
+	/* A cached statement left on a row keeps a read snapshot open; while
+	 * one is open no checkpoint can reset the WAL, which then grows for as
+	 * long as the process writes.  Resetting one that is not busy is
+	 * harmless. */
+	for (size_t i = 0; i < st->stmts_cap; i++) {
+		sqlite3_stmt *s = st->stmts[i].stmt;
+
+		if (s == NULL)
+			continue;
+		if (sqlite3_stmt_busy(s)) {
+			log_debug("store: statement left stepping: %.120s", sqlite3_sql(s));
+			busy++;
+		}
+		sqlite3_reset(s);
+	}
+	return busy;
 }
 
 void
 store_finalize_statements(struct store *st)
 {
-	for (int i = 0; i < STORE_MAX_STMTS; i++) {
-		sqlite3_finalize(st->stmts[i]);
-		st->stmts[i] = NULL;
-	}
+	for (size_t i = 0; i < st->stmts_cap; i++)
+		sqlite3_finalize(st->stmts[i].stmt);
+	free(st->stmts);
+	st->stmts = NULL;
+	st->stmts_cap = 0;
+	st->nstmts = 0;
 }
 
 int

@@ -42,8 +42,9 @@ int store_schema_version(struct store *st);
 
 /* Resets every cached statement, releasing any read snapshot one left open
  * (commit and rollback do it too).  Long-running users call it between units
- * of work so the WAL can be checkpointed. */
-void store_reset_statements(struct store *st);
+ * of work, outside a transaction, so the WAL can be checkpointed.  Returns
+ * how many were still stepping (each is logged at debug level). */
+int store_reset_statements(struct store *st);
 /* The page cache: 8 MiB by default; importers raise it (64) so index pages
  * of a big import stay in memory instead of spilling to the WAL. */
 int store_set_cache_mb(struct store *st, int mb);

@@ -137,7 +137,7 @@ check_reuse(struct pf_import *imp, struct pf_msg *m)
 	if (m->checked || m->written || m->first_at == 0)
 		return STORE_OK;
 	m->checked = 1;
-	s = store_stmt(imp->st, SLOT_POSTFIX_BASE + 2,
+	s = store_stmt(imp->st,
 		       "SELECT submitted_at FROM messages WHERE queue_id = ?1");
 	if (s == NULL)
 		return STORE_EDB;
@@ -488,12 +488,9 @@ static int
 commit(struct pf_import *imp)
 {
 	imp->in_batch = 0;
-	/* A cached statement left on a row keeps a read snapshot open, and
-	 * then no checkpoint can reset the WAL: it grows without bound over a
-	 * long import.  Reset them all before committing. */
-	for (int i = 0; i < STORE_MAX_STMTS; i++)
-		if (imp->st->stmts[i] != NULL)
-			sqlite3_reset(imp->st->stmts[i]);
+	/* store_commit resets every cached statement first: one left on a row
+	 * would keep a read snapshot open, and then no checkpoint could reset
+	 * the WAL, which would grow without bound over a long import. */
 	return store_commit(imp->st);
 }
 

@@ -185,7 +185,7 @@ save_position(struct pf_follow *f)
 	size_t n;
 	int rc;
 
-	s = store_stmt(st, SLOT_POSTFIX_BASE + 0,
+	s = store_stmt(st,
 	    "INSERT INTO import_positions(path, inode, offset, head, state, updated_at)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, unixepoch())"
 	    " ON CONFLICT(path) DO UPDATE SET inode = ?2, offset = ?3, head = ?4,"
@@ -221,7 +221,7 @@ restore(struct pf_follow *f, char *err, size_t errlen)
 	struct stat sb;
 	int rc;
 
-	s = store_stmt(st, SLOT_POSTFIX_BASE + 1,
+	s = store_stmt(st,
 	    "SELECT inode, offset, head, state FROM import_positions WHERE path = ?1");
 	if (s == NULL)
 		goto db;
@@ -460,9 +460,7 @@ pf_follow_step(struct pf_follow *f, long max_lines, struct import_stats *stats,
 db:
 	snprintf(err, errlen, "%s: store: %s", f->path, store_errmsg(st));
 	/* a statement left mid-way would keep the transaction from ending */
-	for (int i = 0; i < STORE_MAX_STMTS; i++)
-		if (st->stmts[i] != NULL)
-			sqlite3_reset(st->stmts[i]);
+	store_reset_statements(st);
 	store_rollback(st);
 	close_file(f);
 	rd_close(&f->old);

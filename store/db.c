@@ -169,6 +169,15 @@ store_finalize_statements(struct store *st)
 }
 
 int
+store_step_done(struct store *st, sqlite3_stmt *s, const char *what)
+{
+	int rc = sqlite3_step(s);
+
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? STORE_OK : store_fail_db(st, what);
+}
+
+int
 store_step_int64(struct store *st, sqlite3_stmt *s, int64_t *v_r, const char *what)
 {
 	int rc = sqlite3_step(s);

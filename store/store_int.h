@@ -43,6 +43,9 @@ void store_finalize_statements(struct store *st);
 /* Runs SQL with no result rows; STORE_OK or STORE_EDB. */
 int store_exec(struct store *st, const char *sql);
 
+/* Steps a statement that returns no rows and resets it: STORE_OK, or
+ * STORE_EDB ("what: ...") unless it ran to completion. */
+int store_step_done(struct store *st, sqlite3_stmt *s, const char *what);
 /* Steps a bound single-row query: STORE_OK with column 0 in *v_r (may be
  * NULL), STORE_ENOTFOUND when no row, STORE_EDB ("what: ...") on error.
  * The statement is reset either way, so it holds no read snapshot. */

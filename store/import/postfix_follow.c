@@ -20,9 +20,14 @@
  * looked for at "<path>.1" (the usual first rotation name) and that file
  * is finished first.
  *
+ * The importer's in-flight queue IDs (those not in the store yet) travel
+ * with the position as JSON, so a message whose lines straddle two steps
+ * keeps what its first lines said.
+ *
  * SECURITY: the log is appended to by a daemon that copies remote text;
  * line length is capped (longer lines are skipped whole) and the parser
- * bounds every field (postfix_parse.c).
+ * bounds every field (postfix_parse.c).  State JSON read back from the
+ * store is checked field by field; anything malformed is ignored.
  */
 #include "store/import/postfix_int.h"
 #include "store/store_int.h"
@@ -176,6 +181,88 @@ open_file(struct pf_follow *f, const char *file, uint64_t offset, long lineno)
 	return 0;
 }
 
+/* ---- the importer's carry-over state ------------------------------------ */
+
+/* The queue IDs whose records are not in the store yet (their account is
+ * not known so far), as JSON; everything else is in the store already.
+ * Caller frees. */
+static char *
+state_save(struct pf_import *imp)
+{
+	json_t *o = json_object(), *a = json_array();
+	char *s;
+
+	for (struct pf_msg *m = imp->lru_head; m != NULL; m = m->lnext) {
+		json_t *e;
+
+		if (m->written || m->reused)
+			continue;
+		e = json_object();
+		json_object_set_new(e, "q", json_string(m->qid));
+		json_object_set_new(e, "t", json_integer(m->first_at));
+		if (m->sasl)
+			json_object_set_new(e, "s", json_string(m->sasl));
+		if (m->have_from)
+			json_object_set_new(e, "f", json_string(m->from ? m->from : ""));
+		if (m->mid)
+			json_object_set_new(e, "m", json_string(m->mid));
+		if (m->subject)
+			json_object_set_new(e, "j", json_string(m->subject));
+		json_array_append_new(a, e);
+	}
+	json_object_set_new(o, "v", json_integer(1));
+	json_object_set_new(o, "open", a);
+	s = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	return s ? s : xstrdup("{}");
+}
+
+static const char *
+jstr(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* Restores what state_save wrote; bad state is ignored (0) or
+ * reported as -1. */
+static int
+state_load(struct pf_import *imp, const char *state)
+{
+	json_t *o, *a, *e;
+	size_t i;
+
+	if (state == NULL || *state == '\0')
+		return 0;
+	o = json_loads(state, 0, NULL);
+	if (o == NULL)
+		return -1;
+	a = json_object_get(o, "open");
+	json_array_foreach(a, i, e) {
+		const char *q = jstr(e, "q");
+		struct pf_msg *m;
+
+		if (q == NULL || !pf_is_queue_id(q, strlen(q)))
+			continue;
+		if ((m = pf_msg_get(imp, q)) == NULL)
+			break;
+		m->first_at = json_integer_value(json_object_get(e, "t"));
+		pf_set_str(&m->sasl, jstr(e, "s"));
+		if (jstr(e, "f") != NULL) {
+			m->have_from = 1;
+			pf_set_str(&m->from, jstr(e, "f"));
+		}
+		pf_set_str(&m->mid, jstr(e, "m"));
+		pf_set_str(&m->subject, jstr(e, "j"));
+		m->dirty = 1;
+	}
+	json_decref(o);
+	return 0;
+}
+
+/* ---- the stored position ------------------------------------------------- */
+
 static int
 save_position(struct pf_follow *f)
 {
@@ -192,7 +279,7 @@ save_position(struct pf_follow *f)
 	    " state = ?5, updated_at = unixepoch()");
 	if (s == NULL)
 		return STORE_EDB;
-	state = pf_import_state_save(f->imp);
+	state = state_save(f->imp);
 	/* the line number and which file travel with the in-flight state */
 	n = strlen(state) + strlen(f->cur.reading ? f->cur.reading : "") * 2 + 96;
 	json = xmalloc(n);
@@ -244,7 +331,7 @@ restore(struct pf_follow *f, char *err, size_t errlen)
 			char *is = imp ? json_dumps(imp, JSON_COMPACT) : NULL;
 
 			line = (long)json_integer_value(json_object_get(o, "line"));
-			pf_import_state_load(f->imp, is);
+			state_load(f->imp, is);
 			free(is);
 			json_decref(o);
 		}

@@ -78,7 +78,7 @@ int pf_reply_code(const char *reply);
  * not UTF-8 are read as Latin-1.  Caller frees; never NULL. */
 char *pf_decode_header(const char *s, size_t maxlen);
 
-/* ---- the importer's state (import_postfix.c, postfix_state.c) --------- */
+/* ---- the importer's state (postfix_state.c) --------------------------- */
 
 #define PF_MAX_FIELD 998		/* sender, Message-ID, SASL name ... */
 
@@ -130,12 +130,8 @@ size_t pf_qid_hash(const char *s);
 void pf_lru_unlink(struct pf_import *imp, struct pf_msg *m);
 void pf_lru_append(struct pf_import *imp, struct pf_msg *m);
 struct pf_msg *pf_msg_find(struct pf_import *imp, const char *qid);
-/* Unlinks and frees one entry. */
+/* Unlinks and frees one entry (panics if it is not in the table). */
 void pf_msg_free(struct pf_import *imp, struct pf_msg *m);
-/* The entry of `qid`, created if new; when the table is full the least
- * recently seen entry is written and dropped first (import_postfix.c).
- * NULL only on a store failure. */
-struct pf_msg *pf_msg_get(struct pf_import *imp, const char *qid);
 /* Sets *dst to a bounded, sanitised copy of v unless *dst is set. */
 void pf_set_str(char **dst, const char *v);
 
@@ -152,9 +148,10 @@ int pf_import_commit(struct pf_import *imp, struct import_stats *stats);
 /* A new file: "no line is later than ref" for year inference. */
 void pf_import_set_ref(struct pf_import *imp, int64_t ref);
 struct store *pf_import_store(struct pf_import *imp);
-/* In-flight state for import_positions.state (caller frees) and back. */
-char *pf_import_state_save(struct pf_import *imp);
-int pf_import_state_load(struct pf_import *imp, const char *state);
+/* The entry of `qid`, created if new; when the table is full the least
+ * recently seen entry is written and dropped first.  NULL only on a store
+ * failure. */
+struct pf_msg *pf_msg_get(struct pf_import *imp, const char *qid);
 
 /* ---- conversation buffers (postfix_conv.c) ----------------------------- */
 

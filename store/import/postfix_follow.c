@@ -230,6 +230,11 @@ jstr(json_t *o, const char *k)
 static int
 state_load(struct pf_import *imp, const char *state)
 {
+	/* an entry evicted to make room (max_open smaller than when the state
+	 * was saved) is written, but there is no line to report it at and no
+	 * caller's stats to count it into */
+	struct import_stats uncounted = { 0 };
+	const struct pf_line_ctx lc = { &uncounted, NULL, NULL, NULL, 0 };
 	json_t *o, *a, *e;
 	size_t i;
 
@@ -245,7 +250,7 @@ state_load(struct pf_import *imp, const char *state)
 
 		if (q == NULL || !pf_is_queue_id(q, strlen(q)))
 			continue;
-		if ((m = pf_msg_get(imp, q)) == NULL)
+		if ((m = pf_msg_get(imp, &lc, q)) == NULL)
 			break;
 		m->first_at = json_integer_value(json_object_get(e, "t"));
 		pf_set_str(&m->sasl, jstr(e, "s"));
@@ -469,6 +474,20 @@ check_truncation(struct pf_follow *f)
 	return 0;
 }
 
+/* The context of a commit at the end of a step: a rejection found while
+ * writing is reported at the follower's position (the reading file is
+ * freed when the follower switches files, so it is read here, now). */
+static struct pf_line_ctx
+commit_ctx(const struct pf_follow *f, struct import_stats *stats, import_report_fn *report,
+	   void *ctx)
+{
+	struct pf_line_ctx lc = { stats, report, ctx, f->path, f->cur.lineno };
+
+	if (f->cur.reading != NULL)
+		lc.name = f->cur.reading;
+	return lc;
+}
+
 /* After the data is used up: has the file been rotated or truncated?
  * Switches files and returns 1 when it did. */
 static int
@@ -490,6 +509,7 @@ pf_follow_step(struct pf_follow *f, long max_lines, struct import_stats *stats,
 	       import_report_fn *report, void *ctx, char *err, size_t errlen)
 {
 	struct store *st = pf_import_store(f->imp);
+	struct pf_line_ctx lc;
 	long total = 0, n;
 
 	if (max_lines <= 0)
@@ -528,9 +548,10 @@ pf_follow_step(struct pf_follow *f, long max_lines, struct import_stats *stats,
 			goto db;
 		if (n == -1) {
 			snprintf(err, errlen, "%s: %s", f->cur.reading, strerror(errno));
-			close_file(f);
-			if (pf_import_commit(f->imp, stats) < 0)
+			lc = commit_ctx(f, stats, report, ctx);
+			if (pf_import_commit(f->imp, &lc) < 0)
 				goto db;
+			close_file(f);
 			return IMPORT_ENOFILE;
 		}
 		total += n;
@@ -540,8 +561,9 @@ pf_follow_step(struct pf_follow *f, long max_lines, struct import_stats *stats,
 		if (!check_rotation(f))
 			break;
 	}
+	lc = commit_ctx(f, stats, report, ctx);
 	if (pf_import_begin(f->imp) < 0 || save_position(f) < 0 ||
-	    pf_import_commit(f->imp, stats) < 0)
+	    pf_import_commit(f->imp, &lc) < 0)
 		goto db;
 	return total;
 db:

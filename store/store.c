@@ -9,12 +9,14 @@
 #include <stdio.h>
 #include <string.h>
 
-static struct store *
-store_open_flags(const char *path, int readonly, char *err, size_t errlen)
+struct store *
+store_open_flags(const char *path, int oflags, int *reason_r, char *err, size_t errlen)
 {
 	struct store *st = xcalloc(1, sizeof(*st));
+	int readonly = (oflags & STORE_OPEN_READONLY) != 0;
 	int flags = readonly ? SQLITE_OPEN_READONLY
 			     : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	int reason = STORE_EDB;
 
 	str_copy(st->path, path, sizeof(st->path));
 	if (sqlite3_open_v2(path, &st->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
@@ -33,12 +35,14 @@ store_open_flags(const char *path, int readonly, char *err, size_t errlen)
 	if (store_exec(st, "PRAGMA foreign_keys=ON; PRAGMA cache_size=-8192;"
 			   "PRAGMA temp_store=MEMORY;") < 0)
 		goto fail_msg;
-	if (store_migrate(st, readonly) < 0)
+	if ((reason = store_migrate(st, readonly)) < 0)
 		goto fail_msg;
 	return st;
 fail_msg:
 	snprintf(err, errlen, "store %s: %s", path, st->err);
 fail:
+	if (reason_r != NULL)
+		*reason_r = reason;
 	store_close(&st);
 	return NULL;
 }
@@ -46,13 +50,13 @@ fail:
 struct store *
 store_open(const char *path, char *err, size_t errlen)
 {
-	return store_open_flags(path, 0, err, errlen);
+	return store_open_flags(path, 0, NULL, err, errlen);
 }
 
 struct store *
 store_open_readonly(const char *path, char *err, size_t errlen)
 {
-	return store_open_flags(path, 1, err, errlen);
+	return store_open_flags(path, STORE_OPEN_READONLY, NULL, err, errlen);
 }
 
 void

@@ -26,6 +26,7 @@ enum {
 	STORE_EDB = -1,		/* database failure (disk, lock, corruption) */
 	STORE_EINVAL = -2,	/* the data was refused; errmsg says why */
 	STORE_ENOTFOUND = -3,
+	STORE_ENEWER = -4,	/* written by a newer responder (store_open_flags) */
 };
 
 #define STORE_SCHEMA_VERSION 2
@@ -36,6 +37,16 @@ struct store *store_open(const char *path, char *err, size_t errlen);
 /* Read-only open; never creates or migrates (a store that needs upgrading is
  * refused).  For tools that only look. */
 struct store *store_open_readonly(const char *path, char *err, size_t errlen);
+
+enum { STORE_OPEN_READONLY = 1 << 0 };
+/* store_open, or with STORE_OPEN_READONLY store_open_readonly, that also
+ * says why it failed as a value: on NULL, *reason_r (may be NULL) is
+ * STORE_ENEWER when the store's schema is newer than this responder's
+ * (upgrade the responder), STORE_EINVAL when a read-only open finds a store
+ * that needs upgrading, and STORE_EDB otherwise (cannot open, disk, lock,
+ * corruption).  Unchanged on success.  err[errlen] as for store_open. */
+struct store *store_open_flags(const char *path, int flags, int *reason_r,
+			       char *err, size_t errlen);
 void store_close(struct store **st);
 const char *store_errmsg(const struct store *st);
 int store_schema_version(struct store *st);

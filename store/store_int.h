@@ -57,7 +57,8 @@ int store_bind_text(sqlite3_stmt *s, int i, const char *v);
 char *store_col_dup(sqlite3_stmt *s, int i);
 
 /* Migrations (schema.c): brings the database to STORE_SCHEMA_VERSION inside
- * one transaction; refuses a newer schema. */
+ * one transaction.  STORE_OK; STORE_ENEWER for a newer schema, STORE_EINVAL
+ * when a read-only store needs upgrading, STORE_EDB. */
 int store_migrate(struct store *st, int readonly);
 
 #endif

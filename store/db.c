@@ -56,9 +56,10 @@ store_exec(struct store *st, const char *sql)
 /* The statement cache is an open-addressed table (linear probing) keyed by
  * the address of the SQL text: every caller passes a string literal, so
  * one address is one text for the life of the process.  It starts at
- * STMT_CACHE_FIRST entries and doubles when three quarters full; past
- * STMT_CACHE_MAX distinct texts something is passing SQL that is not a
- * literal, and that is a bug. */
+ * STMT_CACHE_FIRST entries and doubles when three quarters full.  The store
+ * has well under a hundred texts: a table that would grow past
+ * STMT_CACHE_MAX entries means a caller passes SQL that is not a literal,
+ * and that bug is a panic rather than a cache that grows without end. */
 #define STMT_CACHE_FIRST 128
 #define STMT_CACHE_MAX 4096
 
@@ -120,6 +121,10 @@ store_stmt(struct store *st, const char *sql)
 		if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
 				       &s, NULL) != SQLITE_OK) {
 			store_fail_db(st, "preparing a statement");
+			return NULL;
+		}
+		if (s == NULL) {	/* only white space or a comment */
+			store_fail(st, STORE_EDB, "preparing a statement: no SQL in it");
 			return NULL;
 		}
 		if ((st->nstmts + 1) * 4 > st->stmts_cap * 3)

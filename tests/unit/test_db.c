@@ -62,6 +62,10 @@ test_bad_sql_is_an_error(void **state)
 	assert_null(store_stmt(f->st, "SELECT FROM nowhere WHERE"));
 	assert_non_null(strstr(store_errmsg(f->st), "preparing a statement"));
 	assert_int_equal(f->st->nstmts, n0);	/* nothing cached */
+	/* SQL with no statement in it prepares to nothing: refused, twice */
+	assert_null(store_stmt(f->st, " -- nothing "));
+	assert_null(store_stmt(f->st, " -- nothing "));
+	assert_int_equal(f->st->nstmts, n0);
 }
 
 /* Far more texts than the first table size: it grows, and every one is

@@ -20,25 +20,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Slots SLOT_ADMIN_BASE..+15 are this file's, +16..+31 admin_ops.c's. */
-enum {
-	SLOT_A_LIST = SLOT_ADMIN_BASE,
-	SLOT_A_GET,
-	SLOT_A_OUTBOX,
-	SLOT_A_TOTAL,
-	SLOT_A_OUTCOMES,
-	SLOT_A_REASONS,
-	SLOT_A_REPLIES,
-	SLOT_A_MEDIAN_N,
-	SLOT_A_MEDIAN,
-	SLOT_A_DAYS,
-	SLOT_A_REPLIES_ALL,
-	SLOT_A_MEDIAN_N_ALL,
-	SLOT_A_MEDIAN_ALL,
-	SLOT_A_END,
-};
-_Static_assert(SLOT_A_END <= SLOT_ADMIN_BASE + 16, "admin.c owns 16 statement slots");
-
 /* The columns of struct admin_request, in this order, for list and get. */
 #define REQ_COLUMNS \
 	"r.id, r.received_at, r.decided_at, coalesce(r.requeue_of, 0)," \
@@ -85,7 +66,7 @@ admin_requests(struct store *st, const struct admin_filter *f,
 
 	out->v = NULL;
 	out->n = 0;
-	s = store_stmt(st, SLOT_A_LIST, "SELECT " REQ_COLUMNS REQ_FROM
+	s = store_stmt(st, "SELECT " REQ_COLUMNS REQ_FROM
 	    " WHERE r.received_at >= ?1"
 	    " AND (?2 IS NULL OR r.outcome = ?2)"
 	    " AND (?3 IS NULL OR lower(r.requester) = ?3)"
@@ -167,7 +148,7 @@ load_outbox(struct store *st, int64_t id, struct admin_outbox_list *ob)
 	sqlite3_stmt *s;
 	int rc;
 
-	s = store_stmt(st, SLOT_A_OUTBOX, "SELECT id, created_at, next_try_at,"
+	s = store_stmt(st, "SELECT id, created_at, next_try_at,"
 	    " coalesce(sent_at, 0), state, envelope_from, rcpt, last_error,"
 	    " smtp_reply, tries, message FROM outbox WHERE request_id = ?1 ORDER BY id");
 	if (s == NULL)
@@ -212,7 +193,7 @@ admin_request_get(struct store *st, int64_t id, struct admin_request *r,
 		ob->v = NULL;
 		ob->n = 0;
 	}
-	s = store_stmt(st, SLOT_A_GET, "SELECT " REQ_COLUMNS ", r.extracted,"
+	s = store_stmt(st, "SELECT " REQ_COLUMNS ", r.extracted,"
 	    " r.matches, r.detail" REQ_FROM " WHERE r.id = ?1");
 	if (s == NULL)
 		return STORE_EDB;
@@ -259,9 +240,9 @@ collect_counts(struct store *st, sqlite3_stmt *s, struct admin_count **v_r, size
 
 /* One int64 from a statement bound with `since` as ?1. */
 static int
-scalar(struct store *st, int slot, const char *sql, int64_t since, int64_t *v_r)
+scalar(struct store *st, const char *sql, int64_t since, int64_t *v_r)
 {
-	sqlite3_stmt *s = store_stmt(st, slot, sql);
+	sqlite3_stmt *s = store_stmt(st, sql);
 	int rc;
 
 	if (s == NULL)
@@ -292,15 +273,15 @@ median_reply(struct store *st, int64_t since, int64_t *median_r)
 	int k = 0, rc;
 
 	*median_r = -1;
-	rc = since ? scalar(st, SLOT_A_MEDIAN_N, "SELECT count(*)" OUTBOX_SINCE SENT, since, &n)
-		   : scalar(st, SLOT_A_MEDIAN_N_ALL, "SELECT count(*)" OUTBOX_ALL SENT, since, &n);
+	rc = since ? scalar(st, "SELECT count(*)" OUTBOX_SINCE SENT, since, &n)
+		   : scalar(st, "SELECT count(*)" OUTBOX_ALL SENT, since, &n);
 	if (rc < 0)
 		return rc;
 	if (n == 0)
 		return STORE_OK;
-	s = since ? store_stmt(st, SLOT_A_MEDIAN, "SELECT max(o.sent_at - r.received_at, 0)"
+	s = since ? store_stmt(st, "SELECT max(o.sent_at - r.received_at, 0)"
 			       " AS d" OUTBOX_SINCE SENT " ORDER BY d LIMIT ?3 OFFSET ?2")
-		  : store_stmt(st, SLOT_A_MEDIAN_ALL, "SELECT max(o.sent_at - r.received_at, 0)"
+		  : store_stmt(st, "SELECT max(o.sent_at - r.received_at, 0)"
 			       " AS d" OUTBOX_ALL SENT " ORDER BY d LIMIT ?3 OFFSET ?2");
 	if (s == NULL)
 		return STORE_EDB;
@@ -322,7 +303,7 @@ day_counts(struct store *st, int64_t since, struct admin_stats *out)
 	sqlite3_stmt *s;
 	int rc;
 
-	s = store_stmt(st, SLOT_A_DAYS, "SELECT date(received_at, 'unixepoch'), outcome,"
+	s = store_stmt(st, "SELECT date(received_at, 'unixepoch'), outcome,"
 	    " count(*) FROM requests WHERE received_at >= ?1 GROUP BY 1, 2 ORDER BY 1, 2");
 	if (s == NULL)
 		return STORE_EDB;
@@ -350,19 +331,19 @@ admin_stats(struct store *st, int64_t since, struct admin_stats *out)
 	memset(out, 0, sizeof(*out));
 	out->since = since;
 	out->median_reply_secs = -1;
-	if ((rc = scalar(st, SLOT_A_TOTAL, "SELECT count(*) FROM requests"
+	if ((rc = scalar(st, "SELECT count(*) FROM requests"
 			 " WHERE received_at >= ?1", since, &out->requests)) < 0)
 		goto fail;
-	s = store_stmt(st, SLOT_A_OUTCOMES, "SELECT outcome, count(*) FROM requests"
+	s = store_stmt(st, "SELECT outcome, count(*) FROM requests"
 	    " WHERE received_at >= ?1 GROUP BY outcome ORDER BY 2 DESC, 1");
 	if (s == NULL)
 		goto fail_db;
 	sqlite3_bind_int64(s, 1, since);
 	if ((rc = collect_counts(st, s, &out->outcomes, &out->n_outcomes)) < 0)
 		goto fail;
-	s = since ? store_stmt(st, SLOT_A_REPLIES, "SELECT o.state, count(*)" OUTBOX_SINCE
+	s = since ? store_stmt(st, "SELECT o.state, count(*)" OUTBOX_SINCE
 			       " GROUP BY o.state")
-		  : store_stmt(st, SLOT_A_REPLIES_ALL, "SELECT o.state, count(*)" OUTBOX_ALL
+		  : store_stmt(st, "SELECT o.state, count(*)" OUTBOX_ALL
 			       " GROUP BY o.state");
 	if (s == NULL)
 		goto fail_db;
@@ -400,7 +381,7 @@ admin_found_attempts(struct store *st, int64_t since, admin_attempt_fn fn, void 
 
 	/* The latest attempt of every recipient of each found request's
 	 * matched message. */
-	s = store_stmt(st, SLOT_A_REASONS, "SELECT a.status, coalesce(a.smtp_code, 0),"
+	s = store_stmt(st, "SELECT a.status, coalesce(a.smtp_code, 0),"
 	    " a.enhanced_status, a.response, a.mx_host FROM requests r"
 	    " JOIN messages m ON m.queue_id = r.matched_queue_id"
 	    " JOIN recipients rc ON rc.message_id = m.id"

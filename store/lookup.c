@@ -19,7 +19,7 @@
 static int
 load_attempts(struct store *st, int64_t rid, int flags, struct store_recipient *r)
 {
-	sqlite3_stmt *s = store_stmt(st, SLOT_LOAD_ATTS,
+	sqlite3_stmt *s = store_stmt(st,
 	    "SELECT at, status, mx_host, mx_ip, smtp_code, enhanced_status, response,"
 	    " CASE WHEN ?2 THEN transcript END, transcript_kind"
 	    " FROM attempts WHERE recipient_id = ?1 ORDER BY at, id");
@@ -55,7 +55,7 @@ load_attempts(struct store *st, int64_t rid, int flags, struct store_recipient *
 static int
 load_recipients(struct store *st, struct store_message *m, int flags)
 {
-	sqlite3_stmt *s = store_stmt(st, SLOT_LOAD_RCPTS,
+	sqlite3_stmt *s = store_stmt(st,
 	    "SELECT id, address, status, last_attempt_at FROM recipients"
 	    " WHERE message_id = ?1 ORDER BY id");
 	int64_t *ids = NULL;
@@ -93,7 +93,7 @@ load_recipients(struct store *st, struct store_message *m, int flags)
 static int
 load_message(struct store *st, int64_t id, int flags, struct store_message *m)
 {
-	sqlite3_stmt *s = store_stmt(st, SLOT_LOAD_MSG,
+	sqlite3_stmt *s = store_stmt(st,
 	    "SELECT m.id, m.account_id, a.name, m.queue_id, m.message_id, m.sender,"
 	    " m.subject, m.submitted_at FROM messages m JOIN accounts a ON a.id = m.account_id"
 	    " WHERE m.id = ?1");
@@ -169,7 +169,7 @@ store_find_by_message_id(struct store *st, const char *message_id, int64_t accou
 	out->n = 0;
 	if (mid == NULL)
 		return STORE_OK;
-	s = store_stmt(st, SLOT_FIND_MID,
+	s = store_stmt(st,
 	    "SELECT id FROM messages WHERE message_id = ?1 AND (?2 = 0 OR account_id = ?2)"
 	    " ORDER BY submitted_at DESC, id DESC LIMIT ?3");
 	if (s == NULL) {
@@ -188,7 +188,7 @@ int
 store_find_by_queue_id(struct store *st, const char *queue_id, int64_t account_id,
 		       int flags, struct store_message_list *out)
 {
-	sqlite3_stmt *s = store_stmt(st, SLOT_FIND_QID,
+	sqlite3_stmt *s = store_stmt(st,
 	    "SELECT id FROM messages WHERE queue_id = ?1 AND (?2 = 0 OR account_id = ?2)");
 
 	out->v = NULL;
@@ -215,7 +215,7 @@ store_find_by_recipient(struct store *st, const char *recipient, int64_t account
 		return STORE_OK;
 	/* Two forms so that the index (address, account_id, submitted_at) is
 	 * used as a range in both. */
-	s = store_stmt(st, SLOT_FIND_RCPT,
+	s = store_stmt(st,
 	    "SELECT message_id FROM recipients WHERE address = ?1"
 	    " AND (?2 = 0 OR account_id = ?2)"
 	    " AND submitted_at >= ?3 AND (?4 = 0 OR submitted_at <= ?4)"
@@ -261,7 +261,7 @@ store_find_by_subject(struct store *st, const char *subject, int64_t account_id,
 		buf_free(&q);
 		return STORE_OK;
 	}
-	s = store_stmt(st, SLOT_FIND_SUBJ,
+	s = store_stmt(st,
 	    "SELECT m.id FROM messages_fts f JOIN messages m ON m.id = f.rowid"
 	    " WHERE messages_fts MATCH ?1 AND (?2 = 0 OR m.account_id = ?2)"
 	    " AND m.submitted_at >= ?3 AND (?4 = 0 OR m.submitted_at <= ?4)"

@@ -1,43 +1,24 @@
 /*
- * outbox.c - the daemon's side of the store (daemon.h): sending from the
- * outbox, the IMAP position per folder, in_progress accounting.
+ * outbox.c - sending from the outbox (outbox.h): the rows due, and the
+ * state each one takes once the SMTP server has answered.
  *
  * The outbox is the exactly-once boundary: a row is written with its
  * request (requests.c) and changes state only here, once the SMTP server
  * has answered.  Backoff is exponential with jitter so that many replies
  * deferred by one outage do not all come back in the same second.
  */
-#include "store/daemon.h"
+#include "store/outbox.h"
 #include "store/store_int.h"
-#include "common/log.h"
-#include "common/strutil.h"
 #include "common/xalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-enum {
-	S_DUE = SLOT_OUTBOX_BASE, S_NEXT_DUE, S_SENT, S_RETRY, S_FAILED, S_NOTE,
-	S_COUNT, S_TRIES, S_IMAP_GET, S_IMAP_SET, S_IP_STARTUP, S_IP_INSERT,
-	S_IP_GET, S_IP_PARSE, S_IP_END, S_IP_FORGET,
-	S_OUTBOX_LAST
-};
-_Static_assert(S_OUTBOX_LAST <= SLOT_OUTBOX_BASE + 24, "outbox.c owns 24 slots");
-
-static int
-step_done(struct store *st, sqlite3_stmt *s, const char *what)
-{
-	int rc = sqlite3_step(s);
-
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? STORE_OK : store_fail_db(st, what);
-}
-
 int
 store_outbox_due(struct store *st, int64_t now, size_t limit, struct outbox_row **rows_r,
 		 size_t *n_r)
 {
-	sqlite3_stmt *s = store_stmt(st, S_DUE,
+	sqlite3_stmt *s = store_stmt(st,
 	    "SELECT id, request_id, envelope_from, rcpt, message, tries FROM outbox"
 	    " WHERE state = 'queued' AND next_try_at <= ?1 ORDER BY next_try_at, id LIMIT ?2");
 	struct outbox_row *rows = NULL;
@@ -100,7 +81,7 @@ store_outbox_rows_free(struct outbox_row *rows, size_t n)
 int
 store_outbox_next_due(struct store *st, int64_t *at_r)
 {
-	sqlite3_stmt *s = store_stmt(st, S_NEXT_DUE,
+	sqlite3_stmt *s = store_stmt(st,
 	    "SELECT min(next_try_at) FROM outbox WHERE state = 'queued'");
 	int rc, ret;
 
@@ -120,7 +101,7 @@ store_outbox_next_due(struct store *st, int64_t *at_r)
 int
 store_outbox_mark_sent(struct store *st, int64_t id, const char *smtp_reply, int64_t now)
 {
-	sqlite3_stmt *s = store_stmt(st, S_SENT,
+	sqlite3_stmt *s = store_stmt(st,
 	    "UPDATE outbox SET state = 'sent', smtp_reply = ?2, sent_at = ?3,"
 	    " tries = tries + 1, last_error = NULL WHERE id = ?1");
 
@@ -129,7 +110,7 @@ store_outbox_mark_sent(struct store *st, int64_t id, const char *smtp_reply, int
 	sqlite3_bind_int64(s, 1, id);
 	store_bind_text(s, 2, smtp_reply);
 	sqlite3_bind_int64(s, 3, now);
-	return step_done(st, s, "marking a reply sent");
+	return store_step_done(st, s, "marking a reply sent");
 }
 
 int64_t
@@ -150,7 +131,7 @@ int
 store_outbox_mark_retry(struct store *st, int64_t id, const char *error, int64_t now,
 			int *failed_r)
 {
-	sqlite3_stmt *s = store_stmt(st, S_TRIES, "SELECT tries FROM outbox WHERE id = ?1");
+	sqlite3_stmt *s = store_stmt(st, "SELECT tries FROM outbox WHERE id = ?1");
 	int tries, rc;
 
 	if (failed_r != NULL)
@@ -171,7 +152,7 @@ store_outbox_mark_retry(struct store *st, int64_t id, const char *error, int64_t
 			*failed_r = 1;
 		return store_outbox_mark_failed(st, id, error);
 	}
-	s = store_stmt(st, S_RETRY,
+	s = store_stmt(st,
 	    "UPDATE outbox SET tries = ?2, next_try_at = ?3, last_error = ?4 WHERE id = ?1");
 	if (s == NULL)
 		return STORE_EDB;
@@ -179,38 +160,38 @@ store_outbox_mark_retry(struct store *st, int64_t id, const char *error, int64_t
 	sqlite3_bind_int(s, 2, tries);
 	sqlite3_bind_int64(s, 3, now + outbox_backoff(tries, (uint32_t)random()));
 	store_bind_text(s, 4, error);
-	return step_done(st, s, "scheduling a retry");
+	return store_step_done(st, s, "scheduling a retry");
 }
 
 int
 store_outbox_mark_failed(struct store *st, int64_t id, const char *error)
 {
-	sqlite3_stmt *s = store_stmt(st, S_FAILED,
+	sqlite3_stmt *s = store_stmt(st,
 	    "UPDATE outbox SET state = 'failed', tries = tries + 1, last_error = ?2 WHERE id = ?1");
 
 	if (s == NULL)
 		return STORE_EDB;
 	sqlite3_bind_int64(s, 1, id);
 	store_bind_text(s, 2, error);
-	return step_done(st, s, "marking a reply failed");
+	return store_step_done(st, s, "marking a reply failed");
 }
 
 int
 store_outbox_note_error(struct store *st, int64_t id, const char *error)
 {
-	sqlite3_stmt *s = store_stmt(st, S_NOTE, "UPDATE outbox SET last_error = ?2 WHERE id = ?1");
+	sqlite3_stmt *s = store_stmt(st, "UPDATE outbox SET last_error = ?2 WHERE id = ?1");
 
 	if (s == NULL)
 		return STORE_EDB;
 	sqlite3_bind_int64(s, 1, id);
 	store_bind_text(s, 2, error);
-	return step_done(st, s, "noting an outbox error");
+	return store_step_done(st, s, "noting an outbox error");
 }
 
 int
 store_outbox_count(struct store *st, const char *state, int64_t *n_r)
 {
-	sqlite3_stmt *s = store_stmt(st, S_COUNT, "SELECT count(*) FROM outbox WHERE state = ?1");
+	sqlite3_stmt *s = store_stmt(st, "SELECT count(*) FROM outbox WHERE state = ?1");
 	int rc;
 
 	if (s == NULL)
@@ -220,145 +201,4 @@ store_outbox_count(struct store *st, const char *state, int64_t *n_r)
 	*n_r = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
 	sqlite3_reset(s);
 	return rc == SQLITE_ROW ? STORE_OK : store_fail_db(st, "counting the outbox");
-}
-
-/* ---- IMAP position ------------------------------------------------------ */
-
-int
-store_imap_state_get(struct store *st, const char *folder, uint32_t *uidvalidity_r,
-		     uint32_t *last_uid_r)
-{
-	sqlite3_stmt *s = store_stmt(st, S_IMAP_GET,
-	    "SELECT uidvalidity, last_uid FROM imap_state WHERE folder = ?1");
-	int rc, ret;
-
-	if (s == NULL)
-		return STORE_EDB;
-	store_bind_text(s, 1, folder);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		*uidvalidity_r = (uint32_t)sqlite3_column_int64(s, 0);
-		*last_uid_r = (uint32_t)sqlite3_column_int64(s, 1);
-		ret = STORE_OK;
-	} else {
-		ret = rc == SQLITE_DONE ? STORE_ENOTFOUND : store_fail_db(st, "reading imap_state");
-	}
-	sqlite3_reset(s);
-	return ret;
-}
-
-int
-store_imap_state_set(struct store *st, const char *folder, uint32_t uidvalidity,
-		     uint32_t last_uid)
-{
-	sqlite3_stmt *s = store_stmt(st, S_IMAP_SET,
-	    "INSERT INTO imap_state(folder, uidvalidity, last_uid) VALUES (?1, ?2, ?3)"
-	    " ON CONFLICT(folder) DO UPDATE SET uidvalidity = ?2, last_uid = ?3");
-
-	if (s == NULL)
-		return STORE_EDB;
-	store_bind_text(s, 1, folder);
-	sqlite3_bind_int64(s, 2, uidvalidity);
-	sqlite3_bind_int64(s, 3, last_uid);
-	return step_done(st, s, "writing imap_state");
-}
-
-/* ---- in_progress ---------------------------------------------------------- */
-
-int
-store_in_progress_startup(struct store *st, int64_t *n_r)
-{
-	sqlite3_stmt *s = store_stmt(st, S_IP_FORGET,
-	    "DELETE FROM in_progress WHERE complaint_key IN (SELECT complaint_key FROM requests)");
-	int r;
-
-	/* Recorded complaints are not in progress, whatever a crash left. */
-	if (s == NULL || step_done(st, s, "clearing in_progress") < 0)
-		return STORE_EDB;
-	s = store_stmt(st, S_IP_STARTUP, "UPDATE in_progress SET restarts = restarts + 1");
-	if (s == NULL)
-		return STORE_EDB;
-	r = step_done(st, s, "counting restarts");
-	if (n_r != NULL)
-		*n_r = r == STORE_OK ? sqlite3_changes(st->db) : 0;
-	return r;
-}
-
-int
-store_in_progress_begin(struct store *st, const char *key, const char *source, int64_t now,
-			int *restarts_r, int *parse_failures_r)
-{
-	sqlite3_stmt *s = store_stmt(st, S_IP_INSERT,
-	    "INSERT OR IGNORE INTO in_progress(complaint_key, source, started_at)"
-	    " VALUES (?1, ?2, ?3)");
-	int r, rc;
-
-	if (s == NULL)
-		return STORE_EDB;
-	store_bind_text(s, 1, key);
-	store_bind_text(s, 2, source);
-	sqlite3_bind_int64(s, 3, now);
-	if ((r = step_done(st, s, "marking a complaint in progress")) < 0)
-		return r;
-	s = store_stmt(st, S_IP_GET,
-	    "SELECT restarts, parse_failures FROM in_progress WHERE complaint_key = ?1");
-	if (s == NULL)
-		return STORE_EDB;
-	store_bind_text(s, 1, key);
-	rc = sqlite3_step(s);
-	if (restarts_r != NULL)
-		*restarts_r = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
-	if (parse_failures_r != NULL)
-		*parse_failures_r = rc == SQLITE_ROW ? sqlite3_column_int(s, 1) : 0;
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW ? STORE_OK : store_fail_db(st, "reading in_progress");
-}
-
-int
-store_in_progress_parse_failed(struct store *st, const char *key, int *n_r)
-{
-	sqlite3_stmt *s = store_stmt(st, S_IP_PARSE,
-	    "UPDATE in_progress SET parse_failures = parse_failures + 1 WHERE complaint_key = ?1"
-	    " RETURNING parse_failures");
-	int rc;
-
-	if (s == NULL)
-		return STORE_EDB;
-	store_bind_text(s, 1, key);
-	rc = sqlite3_step(s);
-	if (n_r != NULL)
-		*n_r = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
-	while (rc == SQLITE_ROW)
-		rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? STORE_OK : store_fail_db(st, "counting a parser failure");
-}
-
-int
-store_in_progress_end(struct store *st, const char *key)
-{
-	sqlite3_stmt *s = store_stmt(st, S_IP_END, "DELETE FROM in_progress WHERE complaint_key = ?1");
-
-	if (s == NULL)
-		return STORE_EDB;
-	store_bind_text(s, 1, key);
-	return step_done(st, s, "clearing in_progress");
-}
-
-int
-store_release_snapshots(struct store *st)
-{
-	int busy = 0;
-
-	/* A cached statement left on a row keeps a read snapshot open; while
-	 * one is open no checkpoint can reset the WAL, which then grows for as
-	 * long as the daemon runs. */
-	for (int i = 0; i < STORE_MAX_STMTS; i++)
-		if (st->stmts[i] != NULL && sqlite3_stmt_busy(st->stmts[i])) {
-			log_debug("store: statement %d left stepping: %.120s", i,
-				  sqlite3_sql(st->stmts[i]));
-			busy++;
-			sqlite3_reset(st->stmts[i]);
-		}
-	return busy;
 }

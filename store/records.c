@@ -23,7 +23,7 @@ account_get_or_create(struct store *st, const char *name, int64_t *id_r, int *ad
 		return store_fail(st, STORE_EINVAL, "empty account name");
 	if (store_account_id(st, name, id_r) == STORE_OK)
 		return STORE_OK;
-	s = store_stmt(st, SLOT_ACCOUNT_INSERT,
+	s = store_stmt(st,
 		       "INSERT INTO accounts(name) VALUES (?1)");
 	if (s == NULL)
 		return STORE_EDB;
@@ -40,7 +40,7 @@ account_get_or_create(struct store *st, const char *name, int64_t *id_r, int *ad
 int
 store_account_id(struct store *st, const char *name, int64_t *id_r)
 {
-	sqlite3_stmt *s = store_stmt(st, SLOT_ACCOUNT_ID,
+	sqlite3_stmt *s = store_stmt(st,
 				     "SELECT id FROM accounts WHERE name = ?1");
 
 	if (s == NULL)
@@ -84,7 +84,7 @@ store_put_account(struct store *st, const char *name,
 			free(a);
 			continue;
 		}
-		s = store_stmt(st, SLOT_ADDR_OWNER,
+		s = store_stmt(st,
 			       "SELECT account_id FROM account_addresses WHERE address = ?1");
 		if (s == NULL) {
 			free(a);
@@ -105,7 +105,7 @@ store_put_account(struct store *st, const char *name,
 			free(a);
 			return store_fail_db(st, "reading account addresses");
 		}
-		s = store_stmt(st, SLOT_ADDR_INSERT,
+		s = store_stmt(st,
 			       "INSERT INTO account_addresses(address, account_id) VALUES (?1, ?2)");
 		if (s == NULL) {
 			free(a);
@@ -131,7 +131,7 @@ store_put_account(struct store *st, const char *name,
 static int
 address_owner(struct store *st, const char *key, int64_t *id_r, char **name_r)
 {
-	sqlite3_stmt *s = store_stmt(st, SLOT_ADDR_LOOKUP,
+	sqlite3_stmt *s = store_stmt(st,
 	    "SELECT a.id, a.name FROM account_addresses x JOIN accounts a ON a.id = x.account_id"
 	    " WHERE x.address = ?1");
 	int rc;
@@ -177,7 +177,7 @@ static int
 message_id_by_queue_id(struct store *st, const char *qid, int64_t *id_r,
 		       int64_t *account_r, int64_t *submitted_r)
 {
-	sqlite3_stmt *s = store_stmt(st, SLOT_MSG_ID_BY_QID,
+	sqlite3_stmt *s = store_stmt(st,
 	    "SELECT id, account_id, submitted_at FROM messages WHERE queue_id = ?1");
 	int rc;
 
@@ -209,7 +209,7 @@ recipient_put(struct store *st, int64_t msg, int64_t account, int64_t submitted,
 		free(a);
 		return store_fail(st, STORE_EINVAL, "invalid recipient address '%s'", addr);
 	}
-	s = store_stmt(st, SLOT_RCPT_INSERT,
+	s = store_stmt(st,
 	    "INSERT OR IGNORE INTO recipients(message_id, address, account_id, submitted_at)"
 	    " VALUES (?1, ?2, ?3, ?4)");
 	if (s == NULL)
@@ -228,7 +228,7 @@ recipient_put(struct store *st, int64_t msg, int64_t account, int64_t submitted,
 		return result;
 	}
 	if (rid_r) {
-		s = store_stmt(st, SLOT_RCPT_ID,
+		s = store_stmt(st,
 		    "SELECT id FROM recipients WHERE message_id = ?1 AND address = ?2");
 		if (s == NULL)
 			goto db;
@@ -293,7 +293,7 @@ store_put_message(struct store *st, const struct store_message_in *m)
 
 	r = message_id_by_queue_id(st, m->queue_id, &msg, &owner, &submitted);
 	if (r == STORE_ENOTFOUND) {
-		s = store_stmt(st, SLOT_MSG_INSERT,
+		s = store_stmt(st,
 		    "INSERT INTO messages(queue_id, message_id, account_id, sender, subject,"
 		    " subject_norm, submitted_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
 		if (s == NULL)
@@ -317,7 +317,7 @@ store_put_message(struct store *st, const struct store_message_in *m)
 			goto out;
 		}
 		/* Fill what is still empty; never overwrite. */
-		s = store_stmt(st, SLOT_MSG_FILL,
+		s = store_stmt(st,
 		    "UPDATE messages SET message_id = coalesce(message_id, ?2),"
 		    " sender = coalesce(sender, ?3), subject = coalesce(subject, ?4),"
 		    " subject_norm = coalesce(subject_norm, ?5),"
@@ -339,7 +339,7 @@ store_put_message(struct store *st, const struct store_message_in *m)
 			result = STORE_ADDED;
 			if (submitted == 0 && m->submitted_at != 0) {
 				submitted = m->submitted_at;
-				s = store_stmt(st, SLOT_RCPT_SUBMITTED,
+				s = store_stmt(st,
 				    "UPDATE recipients SET submitted_at = ?2 WHERE message_id = ?1");
 				if (s == NULL)
 					goto db;
@@ -424,7 +424,7 @@ store_put_attempt(struct store *st, const struct store_attempt_in *a)
 		return r;
 	if ((r = recipient_put(st, msg, account, submitted, a->recipient, &rid)) < 0)
 		return r;
-	s = store_stmt(st, SLOT_ATT_INSERT,
+	s = store_stmt(st,
 	    "INSERT OR IGNORE INTO attempts(recipient_id, fingerprint, at, status, mx_host,"
 	    " mx_ip, smtp_code, enhanced_status, response, transcript, transcript_kind)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, coalesce(?11, 'full'))");
@@ -446,7 +446,7 @@ store_put_attempt(struct store *st, const struct store_attempt_in *a)
 		return store_fail_db(st, "adding attempt");
 	if (sqlite3_changes(st->db) == 0)
 		return STORE_OK;
-	s = store_stmt(st, SLOT_RCPT_STATUS,
+	s = store_stmt(st,
 	    "UPDATE recipients SET status = ?2, last_attempt_at = ?3"
 	    " WHERE id = ?1 AND last_attempt_at <= ?3");
 	if (s == NULL)

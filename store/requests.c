@@ -11,22 +11,10 @@
 
 #include <string.h>
 
-enum {
-	SLOT_REQ_INSERT = SLOT_REQUESTS_BASE,
-	SLOT_OUTBOX_INSERT,
-	SLOT_REQ_ANSWERED_KEY,
-	SLOT_REQ_ANSWERED_MID,
-	SLOT_REQ_BY_KEY,
-	SLOT_REQ_COUNT_REPLIES,
-	SLOT_REQ_KEY_OF = SLOT_REQUESTS_BASE + 13,
-	SLOT_REQ_RAW_PUT = SLOT_REQUESTS_BASE + 14,
-	SLOT_REQ_RAW_GET = SLOT_REQUESTS_BASE + 15,
-};
-
 static int
 insert_request(struct store *st, const struct request_in *r, int64_t *id_r)
 {
-	sqlite3_stmt *s = store_stmt(st, SLOT_REQ_INSERT,
+	sqlite3_stmt *s = store_stmt(st,
 	    "INSERT INTO requests (complaint_key, complaint_message_id, source, received_at,"
 	    " decided_at, requester, account_id, account, outcome, why, subject,"
 	    " matched_queue_id, extracted, matches, detail, requeue_of)"
@@ -65,7 +53,7 @@ insert_request(struct store *st, const struct request_in *r, int64_t *id_r)
 static int
 insert_outbox(struct store *st, int64_t request_id, const struct outbox_in *o, int64_t *id_r)
 {
-	sqlite3_stmt *s = store_stmt(st, SLOT_OUTBOX_INSERT,
+	sqlite3_stmt *s = store_stmt(st,
 	    "INSERT INTO outbox (request_id, created_at, envelope_from, rcpt, message,"
 	    " state, next_try_at) VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6)");
 
@@ -87,7 +75,7 @@ insert_outbox(struct store *st, int64_t request_id, const struct outbox_in *o, i
 static int
 insert_raw(struct store *st, const struct request_in *r)
 {
-	sqlite3_stmt *s = store_stmt(st, SLOT_REQ_RAW_PUT,
+	sqlite3_stmt *s = store_stmt(st,
 	    "INSERT OR IGNORE INTO complaints(complaint_key, received_at, raw)"
 	    " VALUES (?1, ?2, ?3)");
 	int rc;
@@ -139,7 +127,7 @@ store_record_request(struct store *st, const struct request_in *r, const struct 
 int
 store_request_key(struct store *st, int64_t id, char **key_r)
 {
-	sqlite3_stmt *s = store_stmt(st, SLOT_REQ_KEY_OF,
+	sqlite3_stmt *s = store_stmt(st,
 	    "SELECT complaint_key FROM requests WHERE id = ?1");
 	int rc;
 
@@ -159,7 +147,7 @@ store_request_key(struct store *st, int64_t id, char **key_r)
 int
 store_complaint_raw(struct store *st, const char *key, char **raw_r, size_t *len_r)
 {
-	sqlite3_stmt *s = store_stmt(st, SLOT_REQ_RAW_GET,
+	sqlite3_stmt *s = store_stmt(st,
 	    "SELECT raw FROM complaints WHERE complaint_key = ?1");
 	int rc;
 
@@ -190,7 +178,7 @@ store_request_answered(struct store *st, const char *key, const char *mid, int64
 	int rc;
 
 	if (key) {
-		s = store_stmt(st, SLOT_REQ_ANSWERED_KEY,
+		s = store_stmt(st,
 		    "SELECT r.id FROM requests r JOIN outbox o ON o.request_id = r.id"
 		    " WHERE r.complaint_key = ?1 ORDER BY r.id DESC LIMIT 1");
 		if (s == NULL)
@@ -202,7 +190,7 @@ store_request_answered(struct store *st, const char *key, const char *mid, int64
 	}
 	if (!mid)
 		return STORE_ENOTFOUND;
-	s = store_stmt(st, SLOT_REQ_ANSWERED_MID,
+	s = store_stmt(st,
 	    "SELECT r.id FROM requests r JOIN outbox o ON o.request_id = r.id"
 	    " WHERE r.complaint_message_id = ?1 ORDER BY r.id DESC LIMIT 1");
 	if (s == NULL)
@@ -214,7 +202,7 @@ store_request_answered(struct store *st, const char *key, const char *mid, int64
 int
 store_request_by_key(struct store *st, const char *key, int64_t *id_r)
 {
-	sqlite3_stmt *s = store_stmt(st, SLOT_REQ_BY_KEY,
+	sqlite3_stmt *s = store_stmt(st,
 	    "SELECT id FROM requests WHERE complaint_key = ?1 ORDER BY id DESC LIMIT 1");
 
 	if (s == NULL)
@@ -226,7 +214,7 @@ store_request_by_key(struct store *st, const char *key, int64_t *id_r)
 int
 store_count_replies_since(struct store *st, const char *requester, int64_t since, int64_t *n_r)
 {
-	sqlite3_stmt *s = store_stmt(st, SLOT_REQ_COUNT_REPLIES,
+	sqlite3_stmt *s = store_stmt(st,
 	    "SELECT count(*) FROM outbox o JOIN requests r ON r.id = o.request_id"
 	    " WHERE r.requester = ?1 AND o.created_at >= ?2");
 	int rc;

@@ -4,9 +4,8 @@
  * the same transaction, so a crash either loses both (the complaint is
  * handled again) or keeps both (it is never answered twice).
  *
- * Uses the `requests` and `outbox` tables of schema.c; statement slots
- * SLOT_REQUESTS_BASE..+15.  Errors as in store.h (negative STORE_E*,
- * store_errmsg()).
+ * Uses the `requests` and `outbox` tables of schema.c.  Errors as in
+ * store.h (negative STORE_E*, store_errmsg()).
  */
 #ifndef STORE_REQUESTS_H
 #define STORE_REQUESTS_H

@@ -219,7 +219,7 @@ store_migrate(struct store *st, int readonly)
 	if ((r = read_version(st, &have)) < 0)
 		return r;
 	if (have > latest)
-		return store_fail(st, STORE_EINVAL,
+		return store_fail(st, STORE_ENEWER,
 		    "%s has schema version %d, newer than this responder's %d: "
 		    "upgrade the responder", st->path, have, latest);
 	if (have == latest)

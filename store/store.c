@@ -1,107 +1,22 @@
 /*
- * store.c - opening the store, transactions, errors, statement cache.
+ * store.c - opening (and migrating, schema.c) the store, closing it,
+ * transactions and counts.  The SQLite helpers are db.c's.
  */
 #include "store/store_int.h"
 #include "common/strutil.h"
 #include "common/xalloc.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-int
-store_fail_db(struct store *st, const char *what)
-{
-	snprintf(st->err, sizeof(st->err), "%s: %s", what, sqlite3_errmsg(st->db));
-	return STORE_EDB;
-}
-
-int
-store_fail(struct store *st, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(st->err, sizeof(st->err), fmt, ap);
-	va_end(ap);
-	str_sanitize_line(st->err);
-	return code;
-}
-
-const char *
-store_errmsg(const struct store *st)
-{
-	return st->err;
-}
-
-int
-store_exec(struct store *st, const char *sql)
-{
-	char *msg = NULL;
-
-	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		snprintf(st->err, sizeof(st->err), "%s", msg ? msg : sqlite3_errmsg(st->db));
-		sqlite3_free(msg);
-		return STORE_EDB;
-	}
-	return STORE_OK;
-}
-
-sqlite3_stmt *
-store_stmt(struct store *st, int slot, const char *sql)
-{
-	sqlite3_stmt *s = st->stmts[slot];
-
-	if (s == NULL) {
-		if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
-				       &s, NULL) != SQLITE_OK) {
-			store_fail_db(st, "preparing a statement");
-			return NULL;
-		}
-		st->stmts[slot] = s;
-	}
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	return s;
-}
-
-int
-store_step_int64(struct store *st, sqlite3_stmt *s, int64_t *v_r, const char *what)
-{
-	int rc = sqlite3_step(s);
-
-	if (rc == SQLITE_ROW && v_r != NULL)
-		*v_r = sqlite3_column_int64(s, 0);
-	/* A statement left on a row holds a read snapshot open, and the WAL
-	 * cannot be checkpointed past it: every reader resets when done. */
-	sqlite3_reset(s);
-	if (rc == SQLITE_ROW)
-		return STORE_OK;
-	return rc == SQLITE_DONE ? STORE_ENOTFOUND : store_fail_db(st, what);
-}
-
-int
-store_bind_text(sqlite3_stmt *s, int i, const char *v)
-{
-	if (v == NULL)
-		return sqlite3_bind_null(s, i);
-	return sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
-}
-
-char *
-store_col_dup(sqlite3_stmt *s, int i)
-{
-	const unsigned char *t = sqlite3_column_text(s, i);
-
-	return t ? xstrndup((const char *)t, (size_t)sqlite3_column_bytes(s, i)) : NULL;
-}
-
-static struct store *
-store_open_flags(const char *path, int readonly, char *err, size_t errlen)
+struct store *
+store_open_flags(const char *path, int oflags, int *reason_r, char *err, size_t errlen)
 {
 	struct store *st = xcalloc(1, sizeof(*st));
+	int readonly = (oflags & STORE_OPEN_READONLY) != 0;
 	int flags = readonly ? SQLITE_OPEN_READONLY
 			     : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	int reason = STORE_EDB;
 
 	str_copy(st->path, path, sizeof(st->path));
 	if (sqlite3_open_v2(path, &st->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
@@ -120,12 +35,14 @@ store_open_flags(const char *path, int readonly, char *err, size_t errlen)
 	if (store_exec(st, "PRAGMA foreign_keys=ON; PRAGMA cache_size=-8192;"
 			   "PRAGMA temp_store=MEMORY;") < 0)
 		goto fail_msg;
-	if (store_migrate(st, readonly) < 0)
+	if ((reason = store_migrate(st, readonly)) < 0)
 		goto fail_msg;
 	return st;
 fail_msg:
 	snprintf(err, errlen, "store %s: %s", path, st->err);
 fail:
+	if (reason_r != NULL)
+		*reason_r = reason;
 	store_close(&st);
 	return NULL;
 }
@@ -133,13 +50,13 @@ fail:
 struct store *
 store_open(const char *path, char *err, size_t errlen)
 {
-	return store_open_flags(path, 0, err, errlen);
+	return store_open_flags(path, 0, NULL, err, errlen);
 }
 
 struct store *
 store_open_readonly(const char *path, char *err, size_t errlen)
 {
-	return store_open_flags(path, 1, err, errlen);
+	return store_open_flags(path, STORE_OPEN_READONLY, NULL, err, errlen);
 }
 
 void
@@ -149,8 +66,7 @@ store_close(struct store **stp)
 
 	if (st == NULL)
 		return;
-	for (int i = 0; i < STORE_MAX_STMTS; i++)
-		sqlite3_finalize(st->stmts[i]);
+	store_finalize_statements(st);
 	if (st->db != NULL)
 		sqlite3_close(st->db);
 	free(st);
@@ -170,14 +86,6 @@ store_schema_version(struct store *st)
 		v = sqlite3_column_int(s, 0);
 	sqlite3_finalize(s);
 	return v;
-}
-
-void
-store_reset_statements(struct store *st)
-{
-	for (int i = 0; i < STORE_MAX_STMTS; i++)
-		if (st->stmts[i] != NULL)
-			sqlite3_reset(st->stmts[i]);
 }
 
 int

@@ -26,6 +26,7 @@ enum {
 	STORE_EDB = -1,		/* database failure (disk, lock, corruption) */
 	STORE_EINVAL = -2,	/* the data was refused; errmsg says why */
 	STORE_ENOTFOUND = -3,
+	STORE_ENEWER = -4,	/* written by a newer responder (store_open_flags) */
 };
 
 #define STORE_SCHEMA_VERSION 2
@@ -36,14 +37,25 @@ struct store *store_open(const char *path, char *err, size_t errlen);
 /* Read-only open; never creates or migrates (a store that needs upgrading is
  * refused).  For tools that only look. */
 struct store *store_open_readonly(const char *path, char *err, size_t errlen);
+
+enum { STORE_OPEN_READONLY = 1 << 0 };
+/* store_open, or with STORE_OPEN_READONLY store_open_readonly, that also
+ * says why it failed as a value: on NULL, *reason_r (may be NULL) is
+ * STORE_ENEWER when the store's schema is newer than this responder's
+ * (upgrade the responder), STORE_EINVAL when a read-only open finds a store
+ * that needs upgrading, and STORE_EDB otherwise (cannot open, disk, lock,
+ * corruption).  Unchanged on success.  err[errlen] as for store_open. */
+struct store *store_open_flags(const char *path, int flags, int *reason_r,
+			       char *err, size_t errlen);
 void store_close(struct store **st);
 const char *store_errmsg(const struct store *st);
 int store_schema_version(struct store *st);
 
 /* Resets every cached statement, releasing any read snapshot one left open
  * (commit and rollback do it too).  Long-running users call it between units
- * of work so the WAL can be checkpointed. */
-void store_reset_statements(struct store *st);
+ * of work, outside a transaction, so the WAL can be checkpointed.  Returns
+ * how many were still stepping (each is logged at debug level). */
+int store_reset_statements(struct store *st);
 /* The page cache: 8 MiB by default; importers raise it (64) so index pages
  * of a big import stay in memory instead of spilling to the WAL. */
 int store_set_cache_mb(struct store *st, int mb);

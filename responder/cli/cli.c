@@ -37,12 +37,13 @@ cli_store(struct cli *cli, int readonly)
 	const struct settings *s = cli_settings(cli);
 	char err[1024];
 	struct store *st;
+	int reason;
 
-	st = readonly ? store_open_readonly(s->store_path, err, sizeof(err))
-		      : store_open(s->store_path, err, sizeof(err));
+	st = store_open_flags(s->store_path, readonly ? STORE_OPEN_READONLY : 0, &reason,
+			      err, sizeof(err));
 	if (st == NULL) {
 		fprintf(stderr, "responder: %s\n", err);
-		exit(strstr(err, "newer than") ? EX_CONFIG :
+		exit(reason == STORE_ENEWER ? EX_CONFIG :
 		     readonly ? EX_NOINPUT : EX_CANTCREAT);
 	}
 	return st;

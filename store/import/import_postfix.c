@@ -31,7 +31,6 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -41,13 +40,14 @@
 #define PF_MAX_REPORTS 20		/* garbage lines reported per file */
 
 
-static int msg_flush(struct pf_import *imp, struct pf_msg *m, int need);
-static void msg_drop(struct pf_import *imp, struct pf_msg *m);
+static int msg_flush(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_msg *m,
+		     int need);
+static void msg_drop(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_msg *m);
 
 /* The state of `qid`, created if new (evicting the least recently seen
  * when full).  NULL only on a store failure while evicting. */
 struct pf_msg *
-pf_msg_get(struct pf_import *imp, const char *qid)
+pf_msg_get(struct pf_import *imp, const struct pf_line_ctx *lc, const char *qid)
 {
 	struct pf_msg *m = pf_msg_find(imp, qid);
 	size_t b;
@@ -58,9 +58,9 @@ pf_msg_get(struct pf_import *imp, const char *qid)
 		return m;
 	}
 	while (imp->nmsgs >= imp->max_open && imp->lru_head != NULL) {
-		if (msg_flush(imp, imp->lru_head, 0) == STORE_EDB)
+		if (msg_flush(imp, lc, imp->lru_head, 0) == STORE_EDB)
 			return NULL;
-		msg_drop(imp, imp->lru_head);
+		msg_drop(imp, lc, imp->lru_head);
 	}
 	m = xcalloc(1, sizeof(*m));
 	str_copy(m->qid, qid, sizeof(m->qid));
@@ -76,15 +76,15 @@ pf_msg_get(struct pf_import *imp, const char *qid)
 /* ---- writing ---------------------------------------------------------- */
 
 static void
-reject(struct pf_import *imp, const char *why)
+reject(const struct pf_line_ctx *lc, const char *why)
 {
 	char w[600];
 
-	imp->stats->rejected++;
+	lc->stats->rejected++;
 	str_copy(w, why, sizeof(w));
 	str_sanitize_line(w);
-	if (imp->report)
-		imp->report(imp->ctx, imp->name, imp->lineno, w);
+	if (lc->report)
+		lc->report(lc->ctx, lc->name, lc->lineno, w);
 }
 
 /* Finds the message's account: by the configured rule, else from the store
@@ -129,7 +129,7 @@ found:
  * saw, stored under the same queue ID with another submission time, is a
  * different message: it is refused (reported) rather than merged. */
 static int
-check_reuse(struct pf_import *imp, struct pf_msg *m)
+check_reuse(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_msg *m)
 {
 	sqlite3_stmt *s;
 	int rc;
@@ -137,7 +137,7 @@ check_reuse(struct pf_import *imp, struct pf_msg *m)
 	if (m->checked || m->written || m->first_at == 0)
 		return STORE_OK;
 	m->checked = 1;
-	s = store_stmt(imp->st, SLOT_POSTFIX_BASE + 2,
+	s = store_stmt(imp->st,
 		       "SELECT submitted_at FROM messages WHERE queue_id = ?1");
 	if (s == NULL)
 		return STORE_EDB;
@@ -155,7 +155,7 @@ check_reuse(struct pf_import *imp, struct pf_msg *m)
 				 "submitted %lld s earlier: a reused short queue ID (set "
 				 "enable_long_queue_ids = yes); this message is skipped",
 				 m->qid, (long long)(m->first_at - t));
-			reject(imp, why);
+			reject(lc, why);
 		}
 		return STORE_OK;
 	}
@@ -167,7 +167,7 @@ check_reuse(struct pf_import *imp, struct pf_msg *m)
  * the message is in the store).  STORE_OK, STORE_ENOTFOUND (no account:
  * skipped) or STORE_EDB. */
 static int
-msg_flush(struct pf_import *imp, struct pf_msg *m, int need)
+msg_flush(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_msg *m, int need)
 {
 	struct store_message_in in;
 	const char *acct;
@@ -175,7 +175,7 @@ msg_flush(struct pf_import *imp, struct pf_msg *m, int need)
 
 	if (!m->dirty && (m->written || !need))
 		return m->written ? STORE_OK : STORE_ENOTFOUND;
-	if ((r = check_reuse(imp, m)) != STORE_OK || m->reused) {
+	if ((r = check_reuse(imp, lc, m)) != STORE_OK || m->reused) {
 		m->dirty = 0;
 		return r == STORE_EDB ? r : STORE_ENOTFOUND;
 	}
@@ -197,29 +197,29 @@ msg_flush(struct pf_import *imp, struct pf_msg *m, int need)
 	m->dirty = 0;
 	if (r == STORE_EINVAL) {
 		m->orphan = 1;
-		reject(imp, store_errmsg(imp->st));
+		reject(lc, store_errmsg(imp->st));
 		return STORE_ENOTFOUND;
 	}
 	if (r == STORE_ADDED)
-		imp->stats->messages++;
+		lc->stats->messages++;
 	m->written = 1;
 	return STORE_OK;
 }
 
 /* Drops the state of `m`, counting it when it never found an owner. */
 static void
-msg_drop(struct pf_import *imp, struct pf_msg *m)
+msg_drop(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_msg *m)
 {
 	if (m->orphan && !m->written && !m->notice)
-		imp->stats->unowned++;
+		lc->stats->unowned++;
 	pf_msg_free(imp, m);
 }
 
 static int
-flush_all(struct pf_import *imp)
+flush_all(struct pf_import *imp, const struct pf_line_ctx *lc)
 {
 	for (struct pf_msg *m = imp->lru_head; m != NULL; m = m->lnext)
-		if (m->dirty && msg_flush(imp, m, 0) == STORE_EDB)
+		if (m->dirty && msg_flush(imp, lc, m, 0) == STORE_EDB)
 			return STORE_EDB;
 	return STORE_OK;
 }
@@ -237,7 +237,7 @@ attempt_status(const char *s)
 }
 
 static int
-do_delivery(struct pf_import *imp, const struct pf_line *pl)
+do_delivery(struct pf_import *imp, const struct pf_line_ctx *lc, const struct pf_line *pl)
 {
 	struct pf_delivery d;
 	struct store_attempt_in a;
@@ -246,15 +246,15 @@ do_delivery(struct pf_import *imp, const struct pf_line *pl)
 	int full, r;
 
 	if (pf_parse_delivery(pl->text, &d) < 0 || (a.status = attempt_status(d.status)) == NULL) {
-		imp->stats->skipped++;
+		lc->stats->skipped++;
 		return STORE_OK;
 	}
-	if ((m = pf_msg_get(imp, pl->qid)) == NULL)
+	if ((m = pf_msg_get(imp, lc, pl->qid)) == NULL)
 		return STORE_EDB;
-	if ((r = msg_flush(imp, m, 1)) == STORE_EDB)
+	if ((r = msg_flush(imp, lc, m, 1)) == STORE_EDB)
 		return r;
 	if (!m->written) {
-		imp->stats->skipped++;	/* no account: counted when dropped */
+		lc->stats->skipped++;	/* no account: counted when dropped */
 		/* keep the per-pid conversation in step all the same */
 		free(pf_convs_transcript(imp->convs, pl->pid, &d, pl->at, &full));
 		return STORE_OK;
@@ -265,7 +265,7 @@ do_delivery(struct pf_import *imp, const struct pf_line *pl)
 
 		snprintf(why, sizeof(why), "%s: recipient <%.500s> is not a valid address",
 			 pl->qid, d.to);
-		reject(imp, why);
+		reject(lc, why);
 		free(rcpt);
 		free(pf_convs_transcript(imp->convs, pl->pid, &d, pl->at, &full));
 		return STORE_OK;
@@ -286,23 +286,23 @@ do_delivery(struct pf_import *imp, const struct pf_line *pl)
 	free(transcript);
 	free(rcpt);
 	if (r == STORE_ADDED)
-		imp->stats->attempts++;
+		lc->stats->attempts++;
 	else if (r == STORE_OK)
-		imp->stats->unchanged++;
+		lc->stats->unchanged++;
 	else if (r == STORE_EINVAL)
-		reject(imp, store_errmsg(imp->st));
+		reject(lc, store_errmsg(imp->st));
 	return r == STORE_EDB ? r : STORE_OK;
 }
 
 /* qmgr "from=<s>, status=expired, returned to sender": every recipient
  * still deferred is bounced now, with the last reply it got. */
 static int
-do_expired(struct pf_import *imp, struct pf_msg *m, int64_t at)
+do_expired(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_msg *m, int64_t at)
 {
 	struct store_message_list l = { NULL, 0 };
 	int r;
 
-	if ((r = msg_flush(imp, m, 1)) == STORE_EDB)
+	if ((r = msg_flush(imp, lc, m, 1)) == STORE_EDB)
 		return r;
 	if (!m->written)
 		return STORE_OK;
@@ -335,7 +335,7 @@ do_expired(struct pf_import *imp, struct pf_msg *m, int64_t at)
 			a.transcript_kind = "summary";
 			r = store_put_attempt(imp->st, &a);
 			if (r == STORE_ADDED)
-				imp->stats->attempts++;
+				lc->stats->attempts++;
 			if (r == STORE_EDB)
 				goto out;
 		}
@@ -400,8 +400,22 @@ do_cleanup(struct pf_msg *m, const char *text)
 	return 0;
 }
 
+/* The delivery agents: their "to=<...>" lines are attempts. */
+static const char *const delivery_services[] = {
+	"smtp", "lmtp", "local", "virtual", "error", "retry", "pipe", "discard",
+};
+
 static int
-import_parsed(struct pf_import *imp, struct pf_line *pl)
+is_delivery_service(const char *sv)
+{
+	for (size_t i = 0; i < sizeof(delivery_services) / sizeof(delivery_services[0]); i++)
+		if (strcmp(sv, delivery_services[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+import_parsed(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_line *pl)
 {
 	const char *sv = pl->service, *t = pl->text;
 	char val[PF_MAX_FIELD + 1];
@@ -411,18 +425,16 @@ import_parsed(struct pf_import *imp, struct pf_line *pl)
 		if ((strcmp(sv, "smtp") == 0 || strcmp(sv, "lmtp") == 0) && pl->pid > 0 &&
 		    pf_convs_line(imp->convs, pl->pid, pl->at, t))
 			return STORE_OK;
-		imp->stats->skipped++;
+		lc->stats->skipped++;
 		return STORE_OK;
 	}
-	if (strcmp(sv, "smtp") == 0 || strcmp(sv, "lmtp") == 0 || strcmp(sv, "local") == 0 ||
-	    strcmp(sv, "virtual") == 0 || strcmp(sv, "error") == 0 || strcmp(sv, "retry") == 0 ||
-	    strcmp(sv, "pipe") == 0 || strcmp(sv, "discard") == 0) {
+	if (is_delivery_service(sv)) {
 		if (strncmp(t, "to=<", 4) == 0)
-			return do_delivery(imp, pl);
-		imp->stats->skipped++;
+			return do_delivery(imp, lc, pl);
+		lc->stats->skipped++;
 		return STORE_OK;
 	}
-	if ((m = pf_msg_get(imp, pl->qid)) == NULL)
+	if ((m = pf_msg_get(imp, lc, pl->qid)) == NULL)
 		return STORE_EDB;
 	if (strcmp(sv, "smtpd") == 0 && strncmp(t, "client=", 7) == 0) {
 		if (m->first_at == 0)
@@ -442,9 +454,9 @@ import_parsed(struct pf_import *imp, struct pf_line *pl)
 		return STORE_OK;
 	if (strcmp(sv, "qmgr") == 0) {
 		if (strcmp(t, "removed") == 0) {
-			if (msg_flush(imp, m, 0) == STORE_EDB)
+			if (msg_flush(imp, lc, m, 0) == STORE_EDB)
 				return STORE_EDB;
-			msg_drop(imp, m);
+			msg_drop(imp, lc, m);
 			return STORE_OK;
 		}
 		if (strncmp(t, "from=<", 6) == 0) {
@@ -455,7 +467,7 @@ import_parsed(struct pf_import *imp, struct pf_line *pl)
 				m->dirty = 1;
 			}
 			if (strstr(t, ", status=expired") != NULL)
-				return do_expired(imp, m, pl->at);
+				return do_expired(imp, lc, m, pl->at);
 			return STORE_OK;
 		}
 	}
@@ -465,11 +477,11 @@ import_parsed(struct pf_import *imp, struct pf_line *pl)
 		struct pf_msg *n;
 
 		t += 15;
-		if (pf_is_queue_id(t, strlen(t)) && (n = pf_msg_get(imp, t)) != NULL)
+		if (pf_is_queue_id(t, strlen(t)) && (n = pf_msg_get(imp, lc, t)) != NULL)
 			n->notice = 1;
 		return STORE_OK;
 	}
-	imp->stats->skipped++;	/* warnings, ... */
+	lc->stats->skipped++;	/* warnings, ... */
 	return STORE_OK;
 }
 
@@ -488,23 +500,17 @@ static int
 commit(struct pf_import *imp)
 {
 	imp->in_batch = 0;
-	/* A cached statement left on a row keeps a read snapshot open, and
-	 * then no checkpoint can reset the WAL: it grows without bound over a
-	 * long import.  Reset them all before committing. */
-	for (int i = 0; i < STORE_MAX_STMTS; i++)
-		if (imp->st->stmts[i] != NULL)
-			sqlite3_reset(imp->st->stmts[i]);
+	/* store_commit resets every cached statement first: one left on a row
+	 * would keep a read snapshot open, and then no checkpoint could reset
+	 * the WAL, which would grow without bound over a long import. */
 	return store_commit(imp->st);
 }
 
 int
-pf_import_commit(struct pf_import *imp, struct import_stats *stats)
+pf_import_commit(struct pf_import *imp, const struct pf_line_ctx *lc)
 {
-	if (stats != NULL)
-		imp->stats = stats;
-	if (flush_all(imp) == STORE_EDB)
+	if (flush_all(imp, lc) == STORE_EDB)
 		return STORE_EDB;
-	imp->stats = &imp->nullstats;
 	return commit(imp);
 }
 
@@ -512,14 +518,10 @@ int
 pf_import_line(struct pf_import *imp, const char *line, size_t len, const char *name,
 	       long lineno, struct import_stats *stats, import_report_fn *report, void *ctx)
 {
+	const struct pf_line_ctx lc = { stats, report, ctx, name, lineno };
 	struct pf_line pl;
 	int r;
 
-	imp->name = name;
-	imp->lineno = lineno;
-	imp->stats = stats;
-	imp->report = report;
-	imp->ctx = ctx;
 	stats->lines++;
 	if (len > PF_MAX_LINE)
 		len = PF_MAX_LINE;
@@ -538,7 +540,7 @@ pf_import_line(struct pf_import *imp, const char *line, size_t len, const char *
 	}
 	if ((r = pf_import_begin(imp)) < 0)
 		return r;
-	if ((r = import_parsed(imp, &pl)) == STORE_EDB)
+	if ((r = import_parsed(imp, &lc, &pl)) == STORE_EDB)
 		return r;
 	/* Batches commit what is written; messages still being assembled
 	 * wait for their delivery, "removed" or the end of the input, so a
@@ -570,7 +572,6 @@ pf_import_new(struct store *st, const struct pf_options *o, char *err, size_t er
 	struct pf_import *imp = xcalloc(1, sizeof(*imp));
 
 	imp->st = st;
-	imp->stats = &imp->nullstats;
 	imp->account_from = o->account_from;
 	imp->max_open = o->max_open ? o->max_open : PF_DEFAULT_MAX_OPEN;
 	imp->nbuckets = 1;
@@ -611,6 +612,9 @@ pf_import_file(struct pf_import *imp, const char *path, struct import_stats *sta
 	       import_report_fn *report, void *ctx, char *err, size_t errlen)
 {
 	const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+	/* lineno: the last line handed to the importer, which a rejection
+	 * found while committing at the end is reported at */
+	struct pf_line_ctx lc = { stats, report, ctx, name, 0 };
 	struct lines *lr;
 	struct stat sb;
 	const char *line;
@@ -640,13 +644,13 @@ pf_import_file(struct pf_import *imp, const char *path, struct import_stats *sta
 				report(ctx, name, lines_number(lr), "line too long, skipped");
 			continue;
 		}
-		if (pf_import_line(imp, line, len, name, lines_number(lr), stats, report,
+		lc.lineno = lines_number(lr);
+		if (pf_import_line(imp, line, len, name, lc.lineno, stats, report,
 				   ctx) == STORE_EDB)
 			goto db;
 	}
-	if (imp->st->in_tx && pf_import_commit(imp, stats) < 0)
+	if (imp->st->in_tx && pf_import_commit(imp, &lc) < 0)
 		goto db;
-	imp->stats = &imp->nullstats;
 	lines_close(&lr);
 	return result;
 db:
@@ -660,16 +664,16 @@ db:
 int
 pf_import_finish(struct pf_import *imp, struct import_stats *stats, char *err, size_t errlen)
 {
-	imp->report = NULL;
-	if (pf_import_begin(imp) < 0 || pf_import_commit(imp, stats) < 0) {
+	/* after the last file: counted, not reported */
+	const struct pf_line_ctx lc = { stats, NULL, NULL, NULL, 0 };
+
+	if (pf_import_begin(imp) < 0 || pf_import_commit(imp, &lc) < 0) {
 		snprintf(err, errlen, "store: %s", store_errmsg(imp->st));
 		store_rollback(imp->st);
 		return IMPORT_EDB;
 	}
-	imp->stats = stats;
 	while (imp->lru_head != NULL)
-		msg_drop(imp, imp->lru_head);
-	imp->stats = &imp->nullstats;
+		msg_drop(imp, &lc, imp->lru_head);
 	return IMPORT_OK;
 }
 

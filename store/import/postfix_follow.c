@@ -20,9 +20,14 @@
  * looked for at "<path>.1" (the usual first rotation name) and that file
  * is finished first.
  *
+ * The importer's in-flight queue IDs (those not in the store yet) travel
+ * with the position as JSON, so a message whose lines straddle two steps
+ * keeps what its first lines said.
+ *
  * SECURITY: the log is appended to by a daemon that copies remote text;
  * line length is capped (longer lines are skipped whole) and the parser
- * bounds every field (postfix_parse.c).
+ * bounds every field (postfix_parse.c).  State JSON read back from the
+ * store is checked field by field; anything malformed is ignored.
  */
 #include "store/import/postfix_int.h"
 #include "store/store_int.h"
@@ -176,6 +181,93 @@ open_file(struct pf_follow *f, const char *file, uint64_t offset, long lineno)
 	return 0;
 }
 
+/* ---- the importer's carry-over state ------------------------------------ */
+
+/* The queue IDs whose records are not in the store yet (their account is
+ * not known so far), as JSON; everything else is in the store already.
+ * Caller frees. */
+static char *
+state_save(struct pf_import *imp)
+{
+	json_t *o = json_object(), *a = json_array();
+	char *s;
+
+	for (struct pf_msg *m = imp->lru_head; m != NULL; m = m->lnext) {
+		json_t *e;
+
+		if (m->written || m->reused)
+			continue;
+		e = json_object();
+		json_object_set_new(e, "q", json_string(m->qid));
+		json_object_set_new(e, "t", json_integer(m->first_at));
+		if (m->sasl)
+			json_object_set_new(e, "s", json_string(m->sasl));
+		if (m->have_from)
+			json_object_set_new(e, "f", json_string(m->from ? m->from : ""));
+		if (m->mid)
+			json_object_set_new(e, "m", json_string(m->mid));
+		if (m->subject)
+			json_object_set_new(e, "j", json_string(m->subject));
+		json_array_append_new(a, e);
+	}
+	json_object_set_new(o, "v", json_integer(1));
+	json_object_set_new(o, "open", a);
+	s = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	return s ? s : xstrdup("{}");
+}
+
+static const char *
+jstr(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* Restores what state_save wrote; bad state is ignored (0) or
+ * reported as -1. */
+static int
+state_load(struct pf_import *imp, const char *state)
+{
+	/* an entry evicted to make room (max_open smaller than when the state
+	 * was saved) is written, but there is no line to report it at and no
+	 * caller's stats to count it into */
+	struct import_stats uncounted = { 0 };
+	const struct pf_line_ctx lc = { &uncounted, NULL, NULL, NULL, 0 };
+	json_t *o, *a, *e;
+	size_t i;
+
+	if (state == NULL || *state == '\0')
+		return 0;
+	o = json_loads(state, 0, NULL);
+	if (o == NULL)
+		return -1;
+	a = json_object_get(o, "open");
+	json_array_foreach(a, i, e) {
+		const char *q = jstr(e, "q");
+		struct pf_msg *m;
+
+		if (q == NULL || !pf_is_queue_id(q, strlen(q)))
+			continue;
+		if ((m = pf_msg_get(imp, &lc, q)) == NULL)
+			break;
+		m->first_at = json_integer_value(json_object_get(e, "t"));
+		pf_set_str(&m->sasl, jstr(e, "s"));
+		if (jstr(e, "f") != NULL) {
+			m->have_from = 1;
+			pf_set_str(&m->from, jstr(e, "f"));
+		}
+		pf_set_str(&m->mid, jstr(e, "m"));
+		pf_set_str(&m->subject, jstr(e, "j"));
+		m->dirty = 1;
+	}
+	json_decref(o);
+	return 0;
+}
+
+/* ---- the stored position ------------------------------------------------- */
+
 static int
 save_position(struct pf_follow *f)
 {
@@ -185,14 +277,14 @@ save_position(struct pf_follow *f)
 	size_t n;
 	int rc;
 
-	s = store_stmt(st, SLOT_POSTFIX_BASE + 0,
+	s = store_stmt(st,
 	    "INSERT INTO import_positions(path, inode, offset, head, state, updated_at)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, unixepoch())"
 	    " ON CONFLICT(path) DO UPDATE SET inode = ?2, offset = ?3, head = ?4,"
 	    " state = ?5, updated_at = unixepoch()");
 	if (s == NULL)
 		return STORE_EDB;
-	state = pf_import_state_save(f->imp);
+	state = state_save(f->imp);
 	/* the line number and which file travel with the in-flight state */
 	n = strlen(state) + strlen(f->cur.reading ? f->cur.reading : "") * 2 + 96;
 	json = xmalloc(n);
@@ -221,7 +313,7 @@ restore(struct pf_follow *f, char *err, size_t errlen)
 	struct stat sb;
 	int rc;
 
-	s = store_stmt(st, SLOT_POSTFIX_BASE + 1,
+	s = store_stmt(st,
 	    "SELECT inode, offset, head, state FROM import_positions WHERE path = ?1");
 	if (s == NULL)
 		goto db;
@@ -244,7 +336,7 @@ restore(struct pf_follow *f, char *err, size_t errlen)
 			char *is = imp ? json_dumps(imp, JSON_COMPACT) : NULL;
 
 			line = (long)json_integer_value(json_object_get(o, "line"));
-			pf_import_state_load(f->imp, is);
+			state_load(f->imp, is);
 			free(is);
 			json_decref(o);
 		}
@@ -382,6 +474,20 @@ check_truncation(struct pf_follow *f)
 	return 0;
 }
 
+/* The context of a commit at the end of a step: a rejection found while
+ * writing is reported at the follower's position (the reading file is
+ * freed when the follower switches files, so it is read here, now). */
+static struct pf_line_ctx
+commit_ctx(const struct pf_follow *f, struct import_stats *stats, import_report_fn *report,
+	   void *ctx)
+{
+	struct pf_line_ctx lc = { stats, report, ctx, f->path, f->cur.lineno };
+
+	if (f->cur.reading != NULL)
+		lc.name = f->cur.reading;
+	return lc;
+}
+
 /* After the data is used up: has the file been rotated or truncated?
  * Switches files and returns 1 when it did. */
 static int
@@ -403,6 +509,7 @@ pf_follow_step(struct pf_follow *f, long max_lines, struct import_stats *stats,
 	       import_report_fn *report, void *ctx, char *err, size_t errlen)
 {
 	struct store *st = pf_import_store(f->imp);
+	struct pf_line_ctx lc;
 	long total = 0, n;
 
 	if (max_lines <= 0)
@@ -441,9 +548,10 @@ pf_follow_step(struct pf_follow *f, long max_lines, struct import_stats *stats,
 			goto db;
 		if (n == -1) {
 			snprintf(err, errlen, "%s: %s", f->cur.reading, strerror(errno));
-			close_file(f);
-			if (pf_import_commit(f->imp, stats) < 0)
+			lc = commit_ctx(f, stats, report, ctx);
+			if (pf_import_commit(f->imp, &lc) < 0)
 				goto db;
+			close_file(f);
 			return IMPORT_ENOFILE;
 		}
 		total += n;
@@ -453,16 +561,15 @@ pf_follow_step(struct pf_follow *f, long max_lines, struct import_stats *stats,
 		if (!check_rotation(f))
 			break;
 	}
+	lc = commit_ctx(f, stats, report, ctx);
 	if (pf_import_begin(f->imp) < 0 || save_position(f) < 0 ||
-	    pf_import_commit(f->imp, stats) < 0)
+	    pf_import_commit(f->imp, &lc) < 0)
 		goto db;
 	return total;
 db:
 	snprintf(err, errlen, "%s: store: %s", f->path, store_errmsg(st));
 	/* a statement left mid-way would keep the transaction from ending */
-	for (int i = 0; i < STORE_MAX_STMTS; i++)
-		if (st->stmts[i] != NULL)
-			sqlite3_reset(st->stmts[i]);
+	store_reset_statements(st);
 	store_rollback(st);
 	close_file(f);
 	rd_close(&f->old);

@@ -78,7 +78,7 @@ int pf_reply_code(const char *reply);
  * not UTF-8 are read as Latin-1.  Caller frees; never NULL. */
 char *pf_decode_header(const char *s, size_t maxlen);
 
-/* ---- the importer's state (import_postfix.c, postfix_state.c) --------- */
+/* ---- the importer's state (postfix_state.c) --------------------------- */
 
 #define PF_MAX_FIELD 998		/* sender, Message-ID, SASL name ... */
 
@@ -110,14 +110,17 @@ struct pf_import {
 	struct pf_year year;
 	long in_batch;
 	long garbage_reported;
-	char line[PF_MAX_LINE + 1];
-	/* the line being imported, for reports */
-	const char *name;
-	long lineno;
-	struct import_stats *stats;	/* never NULL: nullstats between calls */
-	struct import_stats nullstats;
-	import_report_fn *report;
-	void *ctx;
+	char line[PF_MAX_LINE + 1];	/* scratch: the line being split */
+};
+
+/* What one call into the importer counts into and reports to: the
+ * caller's, passed down for the call and never kept in struct pf_import. */
+struct pf_line_ctx {
+	struct import_stats *stats;	/* counted into; never NULL (borrowed) */
+	import_report_fn *report;	/* bad lines go here; NULL: only counted */
+	void *ctx;			/* report's first argument (borrowed) */
+	const char *name;		/* the file a report names (borrowed) */
+	long lineno;			/* and the line */
 };
 
 /* Account map ("key account" lines), sorted for bsearch. */
@@ -130,31 +133,31 @@ size_t pf_qid_hash(const char *s);
 void pf_lru_unlink(struct pf_import *imp, struct pf_msg *m);
 void pf_lru_append(struct pf_import *imp, struct pf_msg *m);
 struct pf_msg *pf_msg_find(struct pf_import *imp, const char *qid);
-/* Unlinks and frees one entry. */
+/* Unlinks and frees one entry (panics if it is not in the table). */
 void pf_msg_free(struct pf_import *imp, struct pf_msg *m);
-/* The entry of `qid`, created if new; when the table is full the least
- * recently seen entry is written and dropped first (import_postfix.c).
- * NULL only on a store failure. */
-struct pf_msg *pf_msg_get(struct pf_import *imp, const char *qid);
 /* Sets *dst to a bounded, sanitised copy of v unless *dst is set. */
 void pf_set_str(char **dst, const char *v);
 
 /* ---- the importer's line interface (import_postfix.c) ------------------ */
 
 /* One log line into the store (a transaction is opened if none is, and
- * committed every IMPORT_BATCH_LINES lines).  STORE_OK or STORE_EDB. */
+ * committed every IMPORT_BATCH_LINES lines), counted into *stats and
+ * reported as name:lineno.  STORE_OK or STORE_EDB. */
 int pf_import_line(struct pf_import *imp, const char *line, size_t len, const char *name,
 		   long lineno, struct import_stats *stats, import_report_fn *report, void *ctx);
 /* Opens the importer's transaction if none is open. */
 int pf_import_begin(struct pf_import *imp);
-/* Writes every changed message and commits (counting into stats). */
-int pf_import_commit(struct pf_import *imp, struct import_stats *stats);
+/* Writes every changed message and commits; what that writes is counted
+ * and reported through `lc` (whose name and lineno are the last line read). */
+int pf_import_commit(struct pf_import *imp, const struct pf_line_ctx *lc);
 /* A new file: "no line is later than ref" for year inference. */
 void pf_import_set_ref(struct pf_import *imp, int64_t ref);
 struct store *pf_import_store(struct pf_import *imp);
-/* In-flight state for import_positions.state (caller frees) and back. */
-char *pf_import_state_save(struct pf_import *imp);
-int pf_import_state_load(struct pf_import *imp, const char *state);
+/* The entry of `qid`, created if new; when the table is full the least
+ * recently seen entry is written (counted and reported through `lc`) and
+ * dropped first.  NULL only on a store failure. */
+struct pf_msg *pf_msg_get(struct pf_import *imp, const struct pf_line_ctx *lc,
+			  const char *qid);
 
 /* ---- conversation buffers (postfix_conv.c) ----------------------------- */
 

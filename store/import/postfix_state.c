@@ -1,20 +1,20 @@
 /*
  * postfix_state.c - what the Postfix importer remembers between lines:
- * the account map, the table of open queue IDs (hash + least recently
- * seen list) and, for followers, its carry-over state as JSON.
+ * the account map and the table of open queue IDs (hash + least recently
+ * seen list).  A plain data structure: it neither reads nor writes the
+ * store (import_postfix.c does, and decides when an entry goes).
  *
  * SECURITY: the map file is the admin's; the queue-ID table is filled from
  * the log, which is why it has a cap (max_open, enforced by pf_msg_get in
  * import_postfix.c) and every string put into it is bounded
- * (pf_set_str).  State JSON read back from the store is checked field by
- * field; anything malformed is ignored.
+ * (pf_set_str).
  */
 #include "store/import/postfix_int.h"
+#include "common/log.h"
 #include "common/strutil.h"
 #include "common/xalloc.h"
 
 #include <errno.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,8 +145,11 @@ pf_msg_free(struct pf_import *imp, struct pf_msg *m)
 {
 	struct pf_msg **pp = &imp->buckets[pf_qid_hash(m->qid) % imp->nbuckets];
 
-	while (*pp != m)
+	while (*pp != m) {
+		if (*pp == NULL)
+			panic("postfix importer: queue ID %s is not in its hash bucket", m->qid);
 		pp = &(*pp)->hnext;
+	}
 	*pp = m->hnext;
 	pf_lru_unlink(imp, m);
 	free(m->sasl);
@@ -165,84 +168,4 @@ pf_set_str(char **dst, const char *v)
 		return;
 	*dst = xstrndup(v, strnlen(v, PF_MAX_FIELD));
 	str_sanitize_line(*dst);
-}
-
-/* ---- carry-over state for followers ------------------------------------ */
-
-/* The queue IDs whose records are not in the store yet (their account is
- * not known so far), as JSON; everything else is in the store already.
- * Caller frees. */
-char *
-pf_import_state_save(struct pf_import *imp)
-{
-	json_t *o = json_object(), *a = json_array();
-	char *s;
-
-	for (struct pf_msg *m = imp->lru_head; m != NULL; m = m->lnext) {
-		json_t *e;
-
-		if (m->written || m->reused)
-			continue;
-		e = json_object();
-		json_object_set_new(e, "q", json_string(m->qid));
-		json_object_set_new(e, "t", json_integer(m->first_at));
-		if (m->sasl)
-			json_object_set_new(e, "s", json_string(m->sasl));
-		if (m->have_from)
-			json_object_set_new(e, "f", json_string(m->from ? m->from : ""));
-		if (m->mid)
-			json_object_set_new(e, "m", json_string(m->mid));
-		if (m->subject)
-			json_object_set_new(e, "j", json_string(m->subject));
-		json_array_append_new(a, e);
-	}
-	json_object_set_new(o, "v", json_integer(1));
-	json_object_set_new(o, "open", a);
-	s = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	return s ? s : xstrdup("{}");
-}
-
-static const char *
-jstr(json_t *o, const char *k)
-{
-	json_t *v = json_object_get(o, k);
-
-	return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
-/* Restores what pf_import_state_save wrote; bad state is ignored (0) or
- * reported as -1. */
-int
-pf_import_state_load(struct pf_import *imp, const char *state)
-{
-	json_t *o, *a, *e;
-	size_t i;
-
-	if (state == NULL || *state == '\0')
-		return 0;
-	o = json_loads(state, 0, NULL);
-	if (o == NULL)
-		return -1;
-	a = json_object_get(o, "open");
-	json_array_foreach(a, i, e) {
-		const char *q = jstr(e, "q");
-		struct pf_msg *m;
-
-		if (q == NULL || !pf_is_queue_id(q, strlen(q)))
-			continue;
-		if ((m = pf_msg_get(imp, q)) == NULL)
-			break;
-		m->first_at = json_integer_value(json_object_get(e, "t"));
-		pf_set_str(&m->sasl, jstr(e, "s"));
-		if (jstr(e, "f") != NULL) {
-			m->have_from = 1;
-			pf_set_str(&m->from, jstr(e, "f"));
-		}
-		pf_set_str(&m->mid, jstr(e, "m"));
-		pf_set_str(&m->subject, jstr(e, "j"));
-		m->dirty = 1;
-	}
-	json_decref(o);
-	return 0;
 }

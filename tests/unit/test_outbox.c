@@ -3,7 +3,8 @@
  * rows, sent / retry with backoff / failed, imap_state, in_progress.
  */
 #include "tests/unit/testutil.h"
-#include "store/daemon.h"
+#include "store/daemon_state.h"
+#include "store/outbox.h"
 #include "store/requests.h"
 
 #include <stdio.h>

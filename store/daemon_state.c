@@ -1,0 +1,138 @@
+/*
+ * daemon_state.c - the daemon's state in the store apart from the outbox
+ * (daemon_state.h): the IMAP position per folder and the in_progress rows
+ * that count restarts and parser failures per complaint, so a complaint
+ * that crashes the daemon every time is quarantined instead of looping.
+ */
+#include "store/daemon_state.h"
+#include "store/store_int.h"
+
+/* ---- IMAP position ------------------------------------------------------ */
+
+int
+store_imap_state_get(struct store *st, const char *folder, uint32_t *uidvalidity_r,
+		     uint32_t *last_uid_r)
+{
+	sqlite3_stmt *s = store_stmt(st,
+	    "SELECT uidvalidity, last_uid FROM imap_state WHERE folder = ?1");
+	int rc, ret;
+
+	if (s == NULL)
+		return STORE_EDB;
+	store_bind_text(s, 1, folder);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*uidvalidity_r = (uint32_t)sqlite3_column_int64(s, 0);
+		*last_uid_r = (uint32_t)sqlite3_column_int64(s, 1);
+		ret = STORE_OK;
+	} else {
+		ret = rc == SQLITE_DONE ? STORE_ENOTFOUND : store_fail_db(st, "reading imap_state");
+	}
+	sqlite3_reset(s);
+	return ret;
+}
+
+int
+store_imap_state_set(struct store *st, const char *folder, uint32_t uidvalidity,
+		     uint32_t last_uid)
+{
+	sqlite3_stmt *s = store_stmt(st,
+	    "INSERT INTO imap_state(folder, uidvalidity, last_uid) VALUES (?1, ?2, ?3)"
+	    " ON CONFLICT(folder) DO UPDATE SET uidvalidity = ?2, last_uid = ?3");
+
+	if (s == NULL)
+		return STORE_EDB;
+	store_bind_text(s, 1, folder);
+	sqlite3_bind_int64(s, 2, uidvalidity);
+	sqlite3_bind_int64(s, 3, last_uid);
+	return store_step_done(st, s, "writing imap_state");
+}
+
+/* ---- in_progress ---------------------------------------------------------- */
+
+int
+store_in_progress_startup(struct store *st, int64_t *n_r)
+{
+	sqlite3_stmt *s = store_stmt(st,
+	    "DELETE FROM in_progress WHERE complaint_key IN (SELECT complaint_key FROM requests)");
+	int r;
+
+	/* Recorded complaints are not in progress, whatever a crash left. */
+	if (s == NULL || store_step_done(st, s, "clearing in_progress") < 0)
+		return STORE_EDB;
+	s = store_stmt(st, "UPDATE in_progress SET restarts = restarts + 1");
+	if (s == NULL)
+		return STORE_EDB;
+	r = store_step_done(st, s, "counting restarts");
+	if (n_r != NULL)
+		*n_r = r == STORE_OK ? sqlite3_changes(st->db) : 0;
+	return r;
+}
+
+int
+store_in_progress_begin(struct store *st, const char *key, const char *source, int64_t now,
+			int *restarts_r, int *parse_failures_r)
+{
+	sqlite3_stmt *s = store_stmt(st,
+	    "INSERT OR IGNORE INTO in_progress(complaint_key, source, started_at)"
+	    " VALUES (?1, ?2, ?3)");
+	int r, rc;
+
+	if (s == NULL)
+		return STORE_EDB;
+	store_bind_text(s, 1, key);
+	store_bind_text(s, 2, source);
+	sqlite3_bind_int64(s, 3, now);
+	if ((r = store_step_done(st, s, "marking a complaint in progress")) < 0)
+		return r;
+	s = store_stmt(st,
+	    "SELECT restarts, parse_failures FROM in_progress WHERE complaint_key = ?1");
+	if (s == NULL)
+		return STORE_EDB;
+	store_bind_text(s, 1, key);
+	rc = sqlite3_step(s);
+	if (restarts_r != NULL)
+		*restarts_r = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+	if (parse_failures_r != NULL)
+		*parse_failures_r = rc == SQLITE_ROW ? sqlite3_column_int(s, 1) : 0;
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? STORE_OK : store_fail_db(st, "reading in_progress");
+}
+
+int
+store_in_progress_parse_failed(struct store *st, const char *key, int *n_r)
+{
+	sqlite3_stmt *s = store_stmt(st,
+	    "UPDATE in_progress SET parse_failures = parse_failures + 1 WHERE complaint_key = ?1"
+	    " RETURNING parse_failures");
+	int rc;
+
+	if (s == NULL)
+		return STORE_EDB;
+	store_bind_text(s, 1, key);
+	rc = sqlite3_step(s);
+	if (n_r != NULL)
+		*n_r = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+	while (rc == SQLITE_ROW)
+		rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? STORE_OK : store_fail_db(st, "counting a parser failure");
+}
+
+int
+store_in_progress_end(struct store *st, const char *key)
+{
+	sqlite3_stmt *s = store_stmt(st, "DELETE FROM in_progress WHERE complaint_key = ?1");
+
+	if (s == NULL)
+		return STORE_EDB;
+	store_bind_text(s, 1, key);
+	return store_step_done(st, s, "clearing in_progress");
+}
+
+int
+store_release_snapshots(struct store *st)
+{
+	/* The one reset of every cached statement is db.c's. */
+	return store_reset_statements(st);
+}

@@ -1,0 +1,53 @@
+/*
+ * daemon_state.h - what the daemon keeps in the store between complaints
+ * apart from the outbox (outbox.h): the IMAP position per folder, and the
+ * in_progress bookkeeping that tells a crash loop from a one-off restart.
+ *
+ * Tables from schema.c.  Errors as in store.h: negative STORE_E* and
+ * store_errmsg().
+ */
+#ifndef STORE_DAEMON_STATE_H
+#define STORE_DAEMON_STATE_H
+
+#include <stdint.h>
+
+#include "store/store.h"
+
+/* ---- IMAP position ------------------------------------------------------ */
+
+/* STORE_OK with the stored pair, or STORE_ENOTFOUND. */
+int store_imap_state_get(struct store *st, const char *folder, uint32_t *uidvalidity_r,
+			 uint32_t *last_uid_r);
+int store_imap_state_set(struct store *st, const char *folder, uint32_t uidvalidity,
+			 uint32_t last_uid);
+
+/* ---- crash-loop accounting ---------------------------------------------- */
+
+/* After this many daemon restarts with the same complaint in progress, it
+ * is quarantined instead of handled again. */
+#define IN_PROGRESS_MAX_RESTARTS 5
+
+/* At daemon start: forgets rows of complaints already in the request log;
+ * every other complaint still in progress was in hand when the previous
+ * process died: count one restart against each.  *n_r (may be
+ * NULL) gets how many. */
+int store_in_progress_startup(struct store *st, int64_t *n_r);
+/* Marks `key` in progress (kept if already there) and returns its
+ * counters (either pointer may be NULL). */
+int store_in_progress_begin(struct store *st, const char *key, const char *source,
+			    int64_t now, int *restarts_r, int *parse_failures_r);
+/* One more parser failure (crash, timeout, limit); *n_r gets the total. */
+int store_in_progress_parse_failed(struct store *st, const char *key, int *n_r);
+/* The complaint was recorded (or quarantined): forget it. */
+int store_in_progress_end(struct store *st, const char *key);
+
+/* ---- long-running use ----------------------------------------------------- */
+
+/* store_reset_statements (store.h) under the daemon's name: resets every
+ * cached statement (one left on a row holds a read snapshot that stops WAL
+ * checkpoints, so the WAL would grow without bound in a daemon).  Call
+ * between complaints, outside a transaction.  Returns how many were left
+ * busy. */
+int store_release_snapshots(struct store *st);
+
+#endif

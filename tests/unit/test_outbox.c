@@ -1,5 +1,6 @@
 /*
- * test_outbox.c - the daemon's side of the store (store/daemon.h): due
+ * test_outbox.c - the daemon's side of the store (store/outbox.h,
+ * store/daemon_state.h): due
  * rows, sent / retry with backoff / failed, imap_state, in_progress.
  */
 #include "tests/unit/testutil.h"

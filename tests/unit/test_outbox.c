@@ -1,7 +1,7 @@
 /*
  * test_outbox.c - the daemon's side of the store (store/outbox.h,
- * store/daemon_state.h): due
- * rows, sent / retry with backoff / failed, imap_state, in_progress.
+ * store/daemon_state.h): due rows, sent / retry with backoff / failed,
+ * imap_state, in_progress.
  */
 #include "tests/unit/testutil.h"
 #include "store/daemon_state.h"

@@ -19,7 +19,7 @@
 #include "responder/cli/cli.h"
 #include "responder/decide/pipeline.h"
 #include "common/buf.h"
-#include "common/strutil.h"
+#include "common/utf8.h"
 #include "common/xalloc.h"
 
 #include <errno.h>
@@ -48,9 +48,8 @@ read_capped(FILE *fp, size_t max, struct buf *b)
 static void
 print_line(const char *label, const char *s)
 {
-	char *c = xstrdup(s ? s : "-");
+	char *c = utf8_clean_terminal(s ? s : "-", strlen(s ? s : "-"), 0);
 
-	str_sanitize_line(c);
 	printf("%s%.300s\n", label, c);
 	free(c);
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/base64.h"
 #include "common/utf8.h"
 #include "common/xalloc.h"
 
@@ -334,28 +335,13 @@ mime_put_crlf(struct buf *b, const char *s, size_t n)
 int
 mime_put_base64(struct buf *b, const void *data, size_t n)
 {
-	static const char tab[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	const unsigned char *p = data;
 	int rc = 0;
-	size_t col = 0;
-	for (size_t i = 0; i < n; i += 3) {
-		unsigned v = (unsigned)p[i] << 16;
-		if (i + 1 < n)
-			v |= (unsigned)p[i + 1] << 8;
-		if (i + 2 < n)
-			v |= p[i + 2];
-		char q[4] = { tab[(v >> 18) & 63], tab[(v >> 12) & 63],
-			      i + 1 < n ? tab[(v >> 6) & 63] : '=', i + 2 < n ? tab[v & 63] : '=' };
-		rc |= buf_append(b, q, 4);
-		col += 4;
-		if (col == 76) {
-			rc |= buf_puts(b, "\r\n");
-			col = 0;
-		}
-	}
-	if (col > 0)
+	/* 57 bytes are 76 characters: one line */
+	for (size_t i = 0; i < n; i += 57) {
+		rc |= base64_encode(b, p + i, n - i < 57 ? n - i : 57);
 		rc |= buf_puts(b, "\r\n");
+	}
 	return rc ? -1 : 0;
 }
 

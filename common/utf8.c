@@ -126,6 +126,10 @@ put_bad(struct out *o, unsigned flags)
 static char *
 out_finish(struct out *o, size_t *len_r)
 {
+	/* the room was sized for the worst case (3 bytes a byte): give the
+	 * rest back when it is worth it */
+	if (o->room - o->len > 4096)
+		o->data = xrealloc(o->data, o->len + 1);
 	o->data[o->len] = '\0';
 	if (len_r != NULL)
 		*len_r = o->len;

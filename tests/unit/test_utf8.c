@@ -238,7 +238,8 @@ test_clean(void **state)
 static void
 test_wrappers(void **state)
 {
-	char *c;
+	char *c, *big;
+	size_t len;
 
 	(void)state;
 	c = utf8_clean_line("a\nb", 3, 0, UTF8_LINES);	/* LINES is ignored */
@@ -262,6 +263,17 @@ test_wrappers(void **state)
 	c = utf8_make_valid("\xed\xa0\x80", 3, 0, NULL);
 	assert_string_equal(c, R R R);
 	free(c);
+	/* a long input: room for the worst case, the rest given back */
+	big = malloc(100000);
+	assert_non_null(big);
+	memset(big, 'a', 100000);
+	big[50000] = '\xff';
+	c = utf8_clean(big, 100000, 0, 0, &len);
+	assert_int_equal(len, 100002);
+	assert_memory_equal(c + 50000, R "a", 4);
+	assert_int_equal(c[len], '\0');
+	free(c);
+	free(big);
 }
 
 /* Nothing the terminal may act on survives, whatever the bytes. */

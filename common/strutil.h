@@ -17,8 +17,10 @@ char *str_trim(char *s);
 int str_starts_with(const char *s, const char *prefix);
 int str_starts_with_nocase(const char *s, const char *prefix);
 int str_ends_with_nocase(const char *s, const char *suffix);
-/* Replaces CR, LF and other control characters (but TAB) by a space, in
- * place, so peer text can go into one log line or one header. */
+/* Replaces CR, LF and other ASCII control characters (but TAB) and DEL by
+ * a space, in place, so peer text can go into one log line or one header.
+ * Bytes >= 0x80 are left alone (invalid UTF-8 and C1 controls pass): not
+ * for a terminal, which wants utf8_clean_terminal() (common/utf8.h). */
 char *str_sanitize_line(char *s);
 
 /* 1 when `s` is an RFC 3463 enhanced status code: class 2, 4 or 5, then

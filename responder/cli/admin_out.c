@@ -9,6 +9,7 @@
 #include "responder/reason/reason.h"
 #include "store/admin.h"
 #include "common/timeutil.h"
+#include "common/utf8.h"
 #include "common/xalloc.h"
 
 #include <errno.h>
@@ -18,87 +19,18 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Length of the valid UTF-8 sequence at p (1..4), or 0 when invalid. */
-static size_t
-utf8_seq(const unsigned char *p, size_t left)
-{
-	size_t n;
-	unsigned min;
-	unsigned cp;
-
-	if (p[0] < 0x80)
-		return 1;
-	if ((p[0] & 0xe0) == 0xc0)
-		n = 2, cp = p[0] & 0x1fu, min = 0x80;
-	else if ((p[0] & 0xf0) == 0xe0)
-		n = 3, cp = p[0] & 0x0fu, min = 0x800;
-	else if ((p[0] & 0xf8) == 0xf0)
-		n = 4, cp = p[0] & 0x07u, min = 0x10000;
-	else
-		return 0;
-	if (n > left)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3fu);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
-/* Copies len bytes of s, fixing UTF-8 and replacing controls; keeps LF and
- * TAB when `multiline`. */
-static char *
-clean(const char *s, size_t len, int multiline)
-{
-	char *out = xmalloc(len + 1), *o = out;
-	const unsigned char *p = (const unsigned char *)s, *end = p + len;
-
-	while (p < end) {
-		size_t n = utf8_seq(p, (size_t)(end - p));
-
-		if (n == 0) {
-			*o++ = '?';
-			p++;
-		} else if (n > 1) {
-			/* C1 controls (U+0080..U+009F) act as escapes on some
-			 * terminals. */
-			if (n == 2 && p[0] == 0xc2 && p[1] < 0xa0) {
-				*o++ = ' ';
-			} else {
-				memcpy(o, p, n);
-				o += n;
-			}
-			p += n;
-		} else if (*p == '\r' && multiline) {
-			p++;
-		} else if ((*p == '\n' || *p == '\t') && multiline) {
-			*o++ = (char)*p++;
-		} else if (*p < 0x20 || *p == 0x7f) {
-			*o++ = ' ';
-			p++;
-		} else {
-			*o++ = (char)*p++;
-		}
-	}
-	*o = '\0';
-	return out;
-}
-
 char *
 ao_clean(const char *s)
 {
 	if (s == NULL)
 		s = "-";
-	return clean(s, strlen(s), 0);
+	return utf8_clean_terminal(s, strlen(s), 0);
 }
 
 char *
 ao_clean_text(const char *s, size_t len)
 {
-	return clean(s ? s : "", s ? len : 0, 1);
+	return utf8_clean_terminal(s, s ? len : 0, 1);
 }
 
 size_t
@@ -144,26 +76,11 @@ ao_json_str(const char *s)
 {
 	char *c;
 	json_t *j;
-	const unsigned char *p;
-	size_t len;
 
 	if (s == NULL)
 		return json_null();
 	/* Fix only the UTF-8; JSON escapes control characters itself. */
-	len = strlen(s);
-	c = xmalloc(len + 1);
-	p = (const unsigned char *)s;
-	for (size_t i = 0, o = 0; i <= len;) {
-		size_t n = i < len ? utf8_seq(p + i, len - i) : 1;
-		if (n == 0) {
-			c[o++] = '?';
-			i++;
-		} else {
-			memcpy(c + o, p + i, n);
-			o += n;
-			i += n;
-		}
-	}
+	c = utf8_make_valid(s, strlen(s), UTF8_QMARK, NULL);
 	j = json_string(c);
 	free(c);
 	return j ? j : json_null();

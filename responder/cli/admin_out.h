@@ -4,9 +4,10 @@
  * JSON strings from stored text, and the --since / ID arguments.
  *
  * SECURITY: stored text came from complaints and remote servers.  Before it
- * reaches a terminal it goes through ao_clean() (control characters and
- * escape sequences replaced, invalid UTF-8 replaced); before it reaches
- * JSON through ao_json_str() (always valid UTF-8).
+ * reaches a terminal it goes through ao_clean() / ao_clean_text(), which are
+ * utf8_clean_terminal() (common/utf8.h: escape sequences removed, control
+ * characters replaced, invalid UTF-8 replaced); before it reaches JSON
+ * through ao_json_str() (always valid UTF-8).
  */
 #ifndef RESPONDER_ADMIN_OUT_H
 #define RESPONDER_ADMIN_OUT_H
@@ -16,12 +17,13 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/* A malloc'd copy of s (NULL -> "-") made safe for one terminal line:
- * control characters (ESC, CR, LF, ...) become spaces, invalid UTF-8
- * bytes '?'.  Caller frees. */
+/* A malloc'd copy of s (NULL -> "-") made safe for one terminal line
+ * (utf8_clean_terminal): escape sequences (ESC, CSI, OSC, ...) and bidi
+ * controls are removed, other control characters (CR, LF, C1, ...) become
+ * spaces, invalid UTF-8 bytes '?'.  Caller frees. */
 char *ao_clean(const char *s);
 /* Like ao_clean but keeps LF (and TAB), for multi-line text such as a
- * message; CR is dropped.  Caller frees. */
+ * message; CR is dropped.  s may be NULL (""). Caller frees. */
 char *ao_clean_text(const char *s, size_t len);
 /* Characters (UTF-8 code points) in s. */
 size_t ao_width(const char *s);

@@ -6,12 +6,18 @@
  * Shows each matching message with every recipient's current status (its
  * latest attempt) and the attempts.  Human-readable by default; one JSON
  * object per message with --json.
+ *
+ * SECURITY: everything shown was stored from peers (JSONL import keeps
+ * control characters: "\u001b" is valid JSON).  Every stored string that
+ * reaches the terminal, transcripts included, goes through the terminal
+ * cleaner (utf8_clean_terminal, as ao_clean in the other commands); --json
+ * output is JSON-escaped ASCII.
  */
 #include "responder/cli/admin_out.h"
 #include "responder/cli/cli.h"
 #include "responder/decide/record_json.h"
-#include "common/strutil.h"
 #include "common/timeutil.h"
+#include "common/utf8.h"
 #include "common/xalloc.h"
 
 #include <getopt.h>
@@ -19,20 +25,45 @@
 #include <string.h>
 #include <time.h>
 
-static const char *
-nz(const char *s)
+/* Stored text (NULL: "-") made safe for one terminal line.  Caller frees. */
+static char *
+term(const char *s)
 {
-	return s ? s : "-";
+	if (s == NULL)
+		s = "-";
+	return utf8_clean_terminal(s, strlen(s), 0);
 }
 
-/* Prints peer text on one line, control characters replaced. */
+/* Prints peer text on one line, cleaned for the terminal, cut to `max`
+ * bytes on a character boundary ("..." marks a cut). */
 static void
-print_clean(const char *label, const char *s, int max)
+print_clean(const char *label, const char *s, size_t max)
 {
-	char *c = xstrdup(s ? s : "-");
+	char *c = term(s);
+	size_t n = strlen(c), cut = n;
 
-	str_sanitize_line(c);
-	printf("%s%.*s%s\n", label, max, c, (int)strlen(c) > max ? "..." : "");
+	if (cut > max) {
+		cut = max;
+		while (cut > 0 && ((unsigned char)c[cut] & 0xc0) == 0x80)
+			cut--;
+	}
+	printf("%s%.*s%s\n", label, (int)cut, c, n > max ? "..." : "");
+	free(c);
+}
+
+/* A stored text of several lines, each indented, cleaned for the
+ * terminal. */
+static void
+print_transcript(const char *text)
+{
+	char *c = utf8_clean_terminal(text, strlen(text), 1);
+
+	for (const char *p = c; *p;) {
+		const char *nl = strchr(p, '\n');
+		int len = nl ? (int)(nl - p) : (int)strlen(p);
+		printf("        %.*s\n", len, p);
+		p += len + (nl != NULL);
+	}
 	free(c);
 }
 
@@ -40,35 +71,45 @@ static void
 print_message(const struct store_message *m, int transcripts)
 {
 	char t[TIME_RFC3339_LEN];
+	char *mid = term(m->message_id), *qid = term(m->queue_id),
+	     *acct = term(m->account);
 
-	printf("Message %s  queue %s  account %s\n", nz(m->message_id), m->queue_id,
-	       nz(m->account));
+	printf("Message %s  queue %s  account %s\n", mid, qid, acct);
+	free(mid);
+	free(qid);
+	free(acct);
 	print_clean("  From:      ", m->from, 200);
 	print_clean("  Subject:   ", m->subject, 200);
 	printf("  Submitted: %s\n", m->submitted_at ? time_format_rfc3339(m->submitted_at, t) : "-");
 	for (size_t i = 0; i < m->n_rcpts; i++) {
 		const struct store_recipient *r = &m->rcpts[i];
+		char *addr = term(r->address), *status = term(r->status);
 
-		printf("  %-40s %-9s %s\n", r->address, r->status,
+		printf("  %-40s %-9s %s\n", addr, status,
 		       r->last_attempt_at ? time_format_rfc3339(r->last_attempt_at, t) : "");
+		free(addr);
+		free(status);
 		for (size_t k = 0; k < r->n_attempts; k++) {
 			const struct store_attempt *a = &r->attempts[k];
 			char code[16] = "";
+			char *ast = term(a->status), *host = term(a->mx_host),
+			     *ip = term(a->mx_ip), *enh = term(a->enhanced_status);
 
 			if (a->smtp_code)
 				snprintf(code, sizeof(code), "%d", a->smtp_code);
 			printf("    %s  %-9s %s [%s] %s %s\n", time_format_rfc3339(a->at, t),
-			       a->status, nz(a->mx_host), nz(a->mx_ip), code,
-			       nz(a->enhanced_status));
+			       ast, host, ip, code, enh);
+			free(ast);
+			free(host);
+			free(ip);
+			free(enh);
 			print_clean("      reply: ", a->response, 300);
 			if (transcripts && a->transcript) {
-				printf("      transcript (%s):\n", nz(a->transcript_kind));
-				for (const char *p = a->transcript; *p;) {
-					const char *nl = strchr(p, '\n');
-					int len = nl ? (int)(nl - p) : (int)strlen(p);
-					printf("        %.*s\n", len, p);
-					p += len + (nl != NULL);
-				}
+				char *kind = term(a->transcript_kind);
+
+				printf("      transcript (%s):\n", kind);
+				free(kind);
+				print_transcript(a->transcript);
 			}
 		}
 	}

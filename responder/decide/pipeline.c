@@ -19,6 +19,7 @@
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "common/strutil.h"
+#include "common/utf8.h"
 #include "common/xalloc.h"
 #include "store/requests.h"
 
@@ -173,7 +174,7 @@ static void
 set_why(struct pipeline_result *out, const char *why)
 {
 	free(out->why);
-	out->why = cpl_clean(why, strlen(why), 1000, 0);
+	out->why = utf8_clean_line(why, strlen(why), 1000, CPL_CLEAN_LINE);
 }
 
 /* Builds the reply when the outcome calls for one. */

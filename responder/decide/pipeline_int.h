@@ -8,7 +8,6 @@
 #include <stddef.h>
 
 #include "responder/parse/complaint.h"
-#include "responder/parse/complaint_int.h"
 #include "responder/decide/extract.h"
 #include "responder/decide/match.h"
 #include "responder/decide/pipeline.h"

@@ -253,7 +253,7 @@ static int
 word_char(const char *p, const char *end, size_t *len_r)
 {
 	const char *q = p;
-	uint32_t c = fwd_u8_next(&q, end);
+	uint32_t c = utf8_next(&q, end);
 
 	*len_r = (size_t)(q - p);
 	if (c < 0x80)
@@ -523,7 +523,7 @@ fwd_parse_date_lang(const char *text, size_t n, const char *lang, int64_t *t_r)
 				p += k;
 			on_word(&d, w, (size_t)(p - w), &p, end, lang);
 		} else {
-			fwd_u8_next(&p, end);
+			utf8_next(&p, end);
 		}
 	}
 	return finish(&d, t_r);

@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/utf8.h"
+
 /* Caps (SECURITY: the input is anyone's text). */
 #define FWD_MAX_INPUT ((size_t)16 * 1024 * 1024)	/* bytes looked at */
 #define FWD_MAX_LINES 400000	/* lines kept; the body is cut after them */
@@ -41,9 +43,8 @@ enum fwd_field {
 
 /* --- UTF-8 ------------------------------------------------------------ */
 
-/* Decodes the character at *p (p < end) and moves *p past it.  A malformed
+/* Characters are decoded with utf8_next() (common/utf8.h): a malformed
  * byte decodes as U+FFFD and moves by one. */
-uint32_t fwd_u8_next(const char **p, const char *end);
 /* Simple case folding for Latin, Latin-1/Extended-A, Romanian and
  * Cyrillic letters (enough for the labels, months and zones we know). */
 uint32_t fwd_fold(uint32_t c);

@@ -10,51 +10,12 @@
  *
  * SECURITY: the compared text is the complaint's.  Every function works on
  * (pointer, length) spans and never reads past them; malformed UTF-8
+ * (overlong forms and surrogates included: common/utf8.h's decoder)
  * decodes as U+FFFD.
  */
 #include "responder/forward/forward_int.h"
 
 #include <string.h>
-
-uint32_t
-fwd_u8_next(const char **pp, const char *end)
-{
-	const unsigned char *p = (const unsigned char *)*pp;
-	size_t avail = (size_t)(end - *pp);
-	uint32_t c;
-	size_t n;
-
-	if (p[0] < 0x80) {
-		*pp += 1;
-		return p[0];
-	}
-	if ((p[0] & 0xE0) == 0xC0) {
-		c = p[0] & 0x1Fu;
-		n = 2;
-	} else if ((p[0] & 0xF0) == 0xE0) {
-		c = p[0] & 0x0Fu;
-		n = 3;
-	} else if ((p[0] & 0xF8) == 0xF0) {
-		c = p[0] & 0x07u;
-		n = 4;
-	} else {
-		*pp += 1;
-		return 0xFFFD;
-	}
-	if (avail < n) {
-		*pp += 1;
-		return 0xFFFD;
-	}
-	for (size_t i = 1; i < n; i++) {
-		if ((p[i] & 0xC0) != 0x80) {
-			*pp += 1;
-			return 0xFFFD;
-		}
-		c = (c << 6) | (p[i] & 0x3Fu);
-	}
-	*pp += n;
-	return c;
-}
 
 uint32_t
 fwd_fold(uint32_t c)
@@ -110,7 +71,7 @@ fwd_prefix_fold(const char *s, size_t n, const char *t)
 			q++;
 			continue;
 		}
-		if (fwd_fold(fwd_u8_next(&p, end)) != fwd_fold(fwd_u8_next(&q, q + strnlen(q, 4))))
+		if (fwd_fold(utf8_next(&p, end)) != fwd_fold(utf8_next(&q, q + strnlen(q, 4))))
 			return 0;
 	}
 	return (size_t)(p - s);

@@ -21,11 +21,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/utf8.h"
+
 #define CPL_MAX_FIELD 4096		/* bytes of one header value we keep */
 #define CPL_MAX_TEXT (1024 * 1024)	/* bytes of decoded body text */
 #define CPL_MAX_LIST 64			/* addresses / ids per header */
 #define CPL_MAX_ORIGINALS 16
 #define CPL_MAX_DEPTH 32		/* MIME nesting our walk follows */
+
+/* How a complaint's strings are cleaned (common/utf8.h flags, applied by
+ * cpl_clean): invalid UTF-8 and C1 controls become U+FFFD byte by byte,
+ * other controls a space, TAB is kept.  CPL_CLEAN_LINE for one line (CR
+ * and LF become spaces), CPL_CLEAN_TEXT for several (LF kept, CR
+ * dropped).  Code that cleans text the complaint's way uses these. */
+#define CPL_CLEAN_LINE (UTF8_C1_INVALID | UTF8_KEEP_TAB)
+#define CPL_CLEAN_TEXT (UTF8_C1_INVALID | UTF8_LINES)
 
 struct cpl_address {
 	char *name;		/* decoded display name or NULL */

@@ -1,7 +1,8 @@
 /*
  * complaint_json.c - struct complaint to and from JSON (the sandbox pipe),
  * and cpl_clean(), the one function every string from a complaint passes
- * through.
+ * through (common/utf8.h's cleaner with the complaint's policy,
+ * CPL_CLEAN_LINE / CPL_CLEAN_TEXT).
  *
  * SECURITY: complaint_from_json() reads what a possibly compromised child
  * wrote: every string is cleaned and capped again, every list capped.
@@ -9,83 +10,17 @@
 #include "responder/parse/complaint.h"
 #include "responder/parse/complaint_int.h"
 #include "common/buf.h"
+#include "common/utf8.h"
 #include "common/xalloc.h"
 
 #include <string.h>
 
-/* Length of a valid UTF-8 sequence at s (n bytes left), or 0. */
-static size_t
-utf8_seq(const unsigned char *s, size_t n)
-{
-	size_t need;
-	unsigned cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		need = 2, cp = s[0] & 0x1fu;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		need = 3, cp = s[0] & 0x0fu;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		need = 4, cp = s[0] & 0x07u;
-	else
-		return 0;
-	if (n < need)
-		return 0;
-	for (size_t i = 1; i < need; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3fu);
-	}
-	if ((need == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (need == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	/* C1 controls (U+0080..U+009F) are dropped like C0 ones */
-	if (need == 2 && cp < 0xa0)
-		return 0;
-	return need;
-}
-
 char *
 cpl_clean(const char *s, size_t n, size_t cap, int keep_newlines)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, o = 0;
-	char *out;
-
-	if (!s)
-		n = 0;
-	/* an invalid byte becomes 3 bytes (U+FFFD) */
-	out = xmalloc((n > cap / 3 ? cap : n * 3) + 4);
-	while (i < n) {
-		size_t k = utf8_seq(p + i, n - i);
-
-		if (k == 0) {	/* U+FFFD */
-			if (o + 3 > cap)
-				break;
-			memcpy(out + o, "\xef\xbf\xbd", 3);
-			o += 3;
-			i++;
-			continue;
-		}
-		if (o + k > cap)
-			break;
-		if (k == 1 && (p[i] < 0x20 || p[i] == 0x7f)) {
-			if (keep_newlines && p[i] == '\r') {
-				i++;
-				continue;
-			}
-			out[o++] = (keep_newlines && (p[i] == '\n' || p[i] == '\t')) ? (char)p[i] :
-				   (p[i] == '\t' ? '\t' : ' ');
-			i++;
-			continue;
-		}
-		memcpy(out + o, p + i, k);
-		o += k;
-		i += k;
-	}
-	out[o] = '\0';
-	return out;
+	if (cap == 0)
+		return xstrdup("");
+	return utf8_clean(s, n, cap, keep_newlines ? CPL_CLEAN_TEXT : CPL_CLEAN_LINE, NULL);
 }
 
 /* ---- to JSON ------------------------------------------------------------ */

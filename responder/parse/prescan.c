@@ -11,6 +11,8 @@
  * one capped field buffer.
  */
 #include "responder/parse/sandbox.h"
+#include "common/base64.h"
+#include "common/rfc2047.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -18,33 +20,6 @@
 #include <strings.h>
 
 #define CT_VALUE_MAX 8192
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-static int
-b64val(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
 
 /* Decodes RFC 2047 words (Q and B; the charset is irrelevant for the ASCII
  * bytes we look for) of in[0..n) into out; returns the output length. */
@@ -60,34 +35,14 @@ decode_words(const char *in, size_t n, char *out, size_t outmax)
 		    (q1 = memchr(in + i + 2, '?', n - i - 2)) && q1 + 2 < in + n && q1[2] == '?' &&
 		    (end = strstr(q1 + 3, "?=")) && end < in + n) {
 			char enc = (char)toupper((unsigned char)q1[1]);
-			unsigned acc = 0;
-			int bits = 0;
 
 			q2 = q1 + 3;
-			for (const char *p = q2; p < end && o + 1 < outmax; p++) {
-				if (enc == 'Q') {
-					if (*p == '_') {
-						out[o++] = ' ';
-					} else if (*p == '=' && p + 2 < end && hexval(p[1]) >= 0 &&
-						   hexval(p[2]) >= 0) {
-						out[o++] = (char)(hexval(p[1]) * 16 + hexval(p[2]));
-						p += 2;
-					} else {
-						out[o++] = *p;
-					}
-				} else {
-					int v = b64val((unsigned char)*p);
-
-					if (v < 0)
-						continue;
-					acc = (acc << 6) | (unsigned)v;
-					bits += 6;
-					if (bits >= 8) {
-						bits -= 8;
-						out[o++] = (char)((acc >> bits) & 0xff);
-					}
-				}
-			}
+			if (enc == 'Q')
+				o += rfc2047_q_decode(q2, (size_t)(end - q2), out + o, outmax - 1 - o);
+			else	/* B, or anything: as lenient as a MIME parser may
+				 * be, '=' and garbage skipped */
+				o += base64_decode(q2, (size_t)(end - q2), out + o, outmax - 1 - o,
+						   BASE64_PAD_SKIPPED);
 			i = (size_t)(end - in) + 2;
 			continue;
 		}

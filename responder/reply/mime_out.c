@@ -12,94 +12,22 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/base64.h"
+#include "common/utf8.h"
 #include "common/xalloc.h"
 
 /* ---- cleaning ----------------------------------------------------------- */
 
-/* Decodes one UTF-8 character at s[0..n); returns its length and sets *cp,
- * or 0 when the bytes are not a valid (shortest, non-surrogate) sequence. */
-static size_t
-utf8_decode(const unsigned char *s, size_t n, unsigned *cp)
-{
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	size_t len;
-	unsigned c, min;
-	if ((s[0] & 0xe0) == 0xc0) {
-		len = 2, c = s[0] & 0x1fu, min = 0x80;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		len = 3, c = s[0] & 0x0fu, min = 0x800;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		len = 4, c = s[0] & 0x07u, min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3fu);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return len;
-}
-
-static int
-is_dropped(unsigned cp)
-{
-	return cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) ||
-	       (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
-	       cp == 0x200e || cp == 0x200f || cp == 0xfeff;
-}
+/* The MIME writer's policy: controls and bidi formatting removed, U+2028
+ * and U+2029 end a line like CR and LF; one line is trimmed. */
+#define MIME_CLEAN_FLAGS (UTF8_DROP_CONTROLS | UTF8_DROP_BIDI | UTF8_LS_PS_ENDS_LINE)
 
 char *
 mime_clean_text(const char *s, size_t n, int multiline)
 {
-	struct buf b;
-	buf_init(&b, n * 3 + 16);	/* U+FFFD is 3 bytes for 1 bad byte */
-	buf_puts(&b, "");
-	const unsigned char *p = (const unsigned char *)(s ? s : "");
-	if (!s)
-		n = 0;
-	for (size_t i = 0; i < n;) {
-		unsigned cp;
-		size_t len = utf8_decode(p + i, n - i, &cp);
-		if (len == 0) {
-			buf_puts(&b, "\xef\xbf\xbd");
-			i++;
-			continue;
-		}
-		if (cp == '\r' || cp == '\n' || cp == '\t' || cp == 0x2028 || cp == 0x2029) {
-			if (!multiline)
-				buf_putc(&b, ' ');
-			else if (cp == '\t')
-				buf_putc(&b, '\t');
-			else if (cp == '\r' && i + 1 < n && p[i + 1] == '\n')
-				;	/* the LF that follows writes the line end */
-			else
-				buf_putc(&b, '\n');
-		} else if (cp >= 0x20 && !is_dropped(cp)) {
-			buf_append(&b, p + i, len);
-		}
-		i += len;
-	}
-	char *out = buf_steal(&b, NULL);
-	if (!multiline) {
-		char *t = out;
-		while (*t == ' ')
-			t++;
-		size_t l = strlen(t);
-		while (l > 0 && t[l - 1] == ' ')
-			l--;
-		memmove(out, t, l);
-		out[l] = '\0';
-	}
-	return out;
+	if (multiline)
+		return utf8_clean_lines(s, n, 0, MIME_CLEAN_FLAGS | UTF8_CR_ENDS_LINE);
+	return utf8_clean_line(s, n, 0, MIME_CLEAN_FLAGS | UTF8_TRIM);
 }
 
 char *
@@ -111,18 +39,7 @@ mime_clean(const char *s, int multiline)
 int
 mime_utf8_valid(const char *s, size_t n, size_t *bad_r)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	for (size_t i = 0; i < n;) {
-		unsigned cp;
-		size_t len = utf8_decode(p + i, n - i, &cp);
-		if (len == 0) {
-			if (bad_r)
-				*bad_r = i;
-			return 0;
-		}
-		i += len;
-	}
-	return 1;
+	return utf8_valid(s, n, bad_r);
 }
 
 int
@@ -235,8 +152,8 @@ fold_encoded(struct folder *f, const char *utf8)
 	const unsigned char *p = (const unsigned char *)utf8;
 
 	while (*p) {
-		unsigned cp;
-		size_t clen = utf8_decode(p, strlen((const char *)p), &cp);
+		uint32_t cp;
+		size_t clen = utf8_decode((const char *)p, strlen((const char *)p), &cp);
 		if (clen == 0)
 			clen = 1;
 		char enc[16];
@@ -418,28 +335,13 @@ mime_put_crlf(struct buf *b, const char *s, size_t n)
 int
 mime_put_base64(struct buf *b, const void *data, size_t n)
 {
-	static const char tab[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	const unsigned char *p = data;
 	int rc = 0;
-	size_t col = 0;
-	for (size_t i = 0; i < n; i += 3) {
-		unsigned v = (unsigned)p[i] << 16;
-		if (i + 1 < n)
-			v |= (unsigned)p[i + 1] << 8;
-		if (i + 2 < n)
-			v |= p[i + 2];
-		char q[4] = { tab[(v >> 18) & 63], tab[(v >> 12) & 63],
-			      i + 1 < n ? tab[(v >> 6) & 63] : '=', i + 2 < n ? tab[v & 63] : '=' };
-		rc |= buf_append(b, q, 4);
-		col += 4;
-		if (col == 76) {
-			rc |= buf_puts(b, "\r\n");
-			col = 0;
-		}
-	}
-	if (col > 0)
+	/* 57 bytes are 76 characters: one line */
+	for (size_t i = 0; i < n; i += 57) {
+		rc |= base64_encode(b, p + i, n - i < 57 ? n - i : 57);
 		rc |= buf_puts(b, "\r\n");
+	}
 	return rc ? -1 : 0;
 }
 

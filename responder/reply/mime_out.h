@@ -7,10 +7,11 @@
  * most 78 characters where there is white space (or an encoded word
  * boundary) to fold at.
  *
- * SECURITY: mime_clean_text() is the one place that turns peer text into
- * something safe to print: valid UTF-8 only, no control characters (no
- * CR/LF at all in single-line mode), no bidirectional overrides.  The
- * header writers additionally never emit a bare CR or LF from a value.
+ * SECURITY: mime_clean_text() is where peer text becomes something safe to
+ * put in mail: common/utf8.h's cleaner with the MIME writer's policy (valid
+ * UTF-8 only, no control characters, no CR/LF at all in single-line mode,
+ * no bidirectional overrides).  The header writers additionally never
+ * emit a bare CR or LF from a value.
  */
 #ifndef RESPONDER_MIME_OUT_H
 #define RESPONDER_MIME_OUT_H
@@ -31,8 +32,9 @@ char *mime_clean_text(const char *s, size_t n, int multiline);
 /* Same for a NUL-terminated string (NULL gives ""). */
 char *mime_clean(const char *s, int multiline);
 
-/* 1 when s[0..n) is valid UTF-8 (shortest forms, no surrogates); else 0
- * with *bad_r (may be NULL) the offset of the first bad byte. */
+/* 1 when s[0..n) is valid UTF-8 (utf8_valid: shortest forms, no
+ * surrogates, at most U+10FFFF); else 0 with *bad_r (may be NULL) the
+ * offset of the first bad byte. */
 int mime_utf8_valid(const char *s, size_t n, size_t *bad_r);
 
 /* Cuts a UTF-8 string in place to at most `max` bytes, on a character

@@ -73,9 +73,10 @@ void pf_reply_text(const char *detail, size_t len, char *out, size_t outlen);
 /* The SMTP code at the start of a reply ("550 ..." -> 550), or 0. */
 int pf_reply_code(const char *reply);
 
-/* Decodes RFC 2047 encoded words in a header value into UTF-8 (charsets
- * through iconv); undecodable words stay as they are, and bytes that are
- * not UTF-8 are read as Latin-1.  Caller frees; never NULL. */
+/* rfc2047_decode() (common/rfc2047.h: encoded words to UTF-8 through
+ * iconv, undecodable words kept as they are, a value that is not UTF-8
+ * read as Latin-1), then str_sanitize_line().  At most maxlen bytes.
+ * Caller frees; never NULL. */
 char *pf_decode_header(const char *s, size_t maxlen);
 
 /* ---- the importer's state (postfix_state.c) --------------------------- */

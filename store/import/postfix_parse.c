@@ -1,7 +1,8 @@
 /*
  * postfix_parse.c - pure parsing of Postfix log lines: the syslog frame
  * (both timestamp forms, any syslog_name prefix), queue IDs, "key=value"
- * fields, delivery lines, remote replies and RFC 2047 subjects.
+ * fields, delivery lines, remote replies and subjects (their RFC 2047 words
+ * decoded by common/rfc2047).
  *
  * Traditional stamps ("Nov 20 09:14:02") have no year and are local time:
  * the year is the reference time's (file mtime or now), one less when the
@@ -12,16 +13,14 @@
  * SECURITY: log lines carry text from remote servers and senders (replies,
  * subjects, addresses).  Every copy here is bounded by the destination
  * size; nothing is trusted to be well-formed, and text is only split, never
- * interpreted.  Subjects are decoded with bounded output.
+ * interpreted.  Subjects are decoded with bounded output, then cleaned.
  */
 #include "store/import/postfix_int.h"
-#include "common/buf.h"
+#include "common/rfc2047.h"
 #include "common/strutil.h"
 #include "common/timeutil.h"
-#include "common/xalloc.h"
 
 #include <ctype.h>
-#include <iconv.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -362,180 +361,8 @@ pf_reply_code(const char *r)
 
 /* ---- RFC 2047 ------------------------------------------------------------ */
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = toupper(c);
-	return c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
-static size_t
-b64_decode(const char *in, size_t n, char *out)
-{
-	static const char tbl[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	unsigned v = 0;
-	int bits = 0;
-	size_t o = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		const char *c = in[i] ? strchr(tbl, in[i]) : NULL;
-
-		if (in[i] == '=')
-			break;
-		if (c == NULL)
-			continue;
-		v = (v << 6) | (unsigned)(c - tbl);
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[o++] = (char)((v >> bits) & 0xff);
-		}
-	}
-	return o;
-}
-
-static size_t
-q_decode(const char *in, size_t n, char *out)
-{
-	size_t o = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		if (in[i] == '_') {
-			out[o++] = ' ';
-		} else if (in[i] == '=' && i + 2 < n && hexval(in[i + 1]) >= 0 &&
-			   hexval(in[i + 2]) >= 0) {
-			out[o++] = (char)(hexval(in[i + 1]) * 16 + hexval(in[i + 2]));
-			i += 2;
-		} else {
-			out[o++] = in[i];
-		}
-	}
-	return o;
-}
-
-/* Converts raw[n] from `charset` to UTF-8 into b; -1 if iconv refuses. */
-static int
-to_utf8(struct buf *b, const char *charset, char *raw, size_t n)
-{
-	char outb[1024], *in = raw, *o;
-	size_t inl = n, ol;
-	iconv_t cd;
-	char cs[64];
-	char *star;
-
-	str_copy(cs, charset, sizeof(cs));
-	if ((star = strchr(cs, '*')) != NULL)	/* RFC 2231 language tag */
-		*star = '\0';
-	cd = iconv_open("UTF-8", cs);
-	if (cd == (iconv_t)-1)
-		return -1;
-	while (inl > 0) {
-		o = outb;
-		ol = sizeof(outb);
-		if (iconv(cd, &in, &inl, &o, &ol) == (size_t)-1 && o == outb) {
-			iconv_close(cd);
-			return -1;
-		}
-		if (buf_append(b, outb, (size_t)(o - outb)) < 0)
-			break;
-	}
-	iconv_close(cd);
-	return 0;
-}
-
-static int
-utf8_valid(const unsigned char *s, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n) {
-		unsigned c = s[i];
-		size_t k;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		k = (c >> 5) == 6 ? 1 : (c >> 4) == 14 ? 2 : (c >> 3) == 30 ? 3 : 0;
-		if (k == 0 || i + k >= n)
-			return 0;
-		for (size_t j = 1; j <= k; j++)
-			if ((s[i + j] & 0xc0) != 0x80)
-				return 0;
-		i += k + 1;
-	}
-	return 1;
-}
-
 char *
 pf_decode_header(const char *s, size_t maxlen)
 {
-	struct buf b;
-	const char *p = s;
-	int last_was_word = 0;
-
-	buf_init(&b, maxlen);
-	while (*p) {
-		const char *q1, *q2, *q3, *end;
-
-		if (p[0] == '=' && p[1] == '?' && (q1 = strchr(p + 2, '?')) != NULL &&
-		    q1[1] != '\0' && q1[2] == '?' && (q2 = q1 + 2) != NULL &&
-		    (q3 = strstr(q2 + 1, "?=")) != NULL &&
-		    (toupper((unsigned char)q1[1]) == 'B' || toupper((unsigned char)q1[1]) == 'Q')) {
-			char charset[64], *raw;
-			size_t n, cl = (size_t)(q1 - (p + 2));
-
-			end = q3 + 2;
-			if (cl == 0 || cl >= sizeof(charset))
-				goto literal;
-			memcpy(charset, p + 2, cl);
-			charset[cl] = '\0';
-			raw = xmalloc((size_t)(q3 - q2) + 1);
-			n = toupper((unsigned char)q1[1]) == 'B'
-				? b64_decode(q2 + 1, (size_t)(q3 - q2 - 1), raw)
-				: q_decode(q2 + 1, (size_t)(q3 - q2 - 1), raw);
-			if (to_utf8(&b, charset, raw, n) < 0) {
-				free(raw);
-				goto literal;
-			}
-			free(raw);
-			p = end;
-			last_was_word = 1;
-			continue;
-		}
-		if (last_was_word && (*p == ' ' || *p == '\t')) {
-			/* white space between two encoded words is dropped */
-			const char *w = p + strspn(p, " \t");
-
-			if (w[0] == '=' && w[1] == '?') {
-				p = w;
-				continue;
-			}
-		}
-literal:
-		last_was_word = 0;
-		if (buf_putc(&b, *p) < 0)
-			break;
-		p++;
-	}
-	if (!utf8_valid((const unsigned char *)buf_cstr(&b), b.len)) {
-		/* A raw 8-bit subject: read it as Latin-1. */
-		struct buf l;
-		char *raw = buf_steal(&b, NULL);
-
-		buf_init(&l, maxlen);
-		if (to_utf8(&l, "ISO-8859-1", raw, strlen(raw)) < 0)
-			buf_puts(&l, "?");
-		free(raw);
-		b = l;
-	}
-	{
-		char *out = buf_steal(&b, NULL);
-
-		buf_free(&b);
-		return str_sanitize_line(out);
-	}
+	return str_sanitize_line(rfc2047_decode(s, maxlen));
 }

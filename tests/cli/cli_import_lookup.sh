@@ -92,6 +92,48 @@ expect_status 64 "unknown command"
 run "$RESPONDER_BIN"
 expect_status 64 "no command"
 
+# A stored transcript is peer text: JSON import keeps its control characters
+# (jansson accepts "\u001b"), so lookup must clean everything it prints
+# (OSC 52 clipboard write, clear screen, CR overprinting, C1 CSI, bidi).
+cat > "$T/evil.jsonl" <<'JSONL'
+{"type":"message","account":"acme","queue_id":"4XbEvil0000001","message_id":"<evil-1@acme.example>","from":"billing@acme.example","subject":"Evil \u001b[2J\u009b31m subject","submitted_at":"2026-11-23T09:00:00Z","recipients":["eve@northwind.example"]}
+{"type":"attempt","queue_id":"4XbEvil0000001","recipient":"eve@northwind.example","at":"2026-11-23T09:00:01Z","status":"bounced","mx_host":"mx.evil\u001b]0;t\u0007.example","mx_ip":"192.0.2.66","smtp_code":550,"enhanced_status":"5.1.1","response":"550 5.1.1 no\r\u001b[1Ause\u0085r","transcript":"readable-before \u001b]52;c;ZXZpbA==\u0007 \u001b[2J\u001b[H\r\nfake\rline\u009b2Jc1 \u202eedis\u0007 bell\n< 550 readable-after"}
+JSONL
+run "${R[@]}" import "$T/evil.jsonl"
+expect_status 0 "import of a transcript with escape sequences"
+no_terminal_controls() {
+  CHECK_COUNT=$((CHECK_COUNT + 1))
+  python3 - "$OUT" <<'PY' || fail "lookup $1: a terminal control reached stdout"
+import sys
+b = open(sys.argv[1], "rb").read()
+assert b"\x1b" not in b and b"\x07" not in b and b"\r" not in b, b
+s = b.decode("utf-8")    # valid UTF-8, so no raw C1 byte either
+bad = [hex(ord(c)) for c in s if (ord(c) < 0x20 and c not in "\n\t") or 0x7f <= ord(c) <= 0x9f
+       or 0x202a <= ord(c) <= 0x202e]
+assert not bad, bad
+PY
+}
+run "${R[@]}" lookup --message-id '<evil-1@acme.example>' --transcripts
+expect_status 0 "lookup --transcripts of a hostile transcript"
+no_terminal_controls "--transcripts"
+expect_out "        readable-before"
+expect_out "        < 550 readable-after"
+expect_out "        fakelinec1 edis  bell"
+expect_out "  Subject:   Evil  subject"
+expect_out "mx.evil.example [192.0.2.66] 550 5.1.1"
+run "${R[@]}" lookup --queue-id 4XbEvil0000001
+expect_status 0 "lookup of a hostile reply"
+no_terminal_controls "(table)"
+expect_out "      reply: 550 5.1.1 no use r"
+run "${R[@]}" lookup --message-id '<evil-1@acme.example>' --transcripts --json
+expect_status 0 "lookup --json of a hostile transcript"
+CHECK_COUNT=$((CHECK_COUNT + 1))
+python3 - "$OUT" <<'PY' || fail "lookup --json: the transcript is not kept as data"
+import json, sys
+o = json.loads(open(sys.argv[1]).read())
+assert "\x1b]52;c;" in o["recipients"][0]["attempts"][0]["transcript"]
+PY
+
 # A newer store is refused with exit 78.
 sqlite3 "$T/store.db" "UPDATE schema_version SET version = 99" 2>/dev/null && {
   run "${R[@]}" lookup --queue-id x

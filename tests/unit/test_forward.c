@@ -19,6 +19,7 @@
  */
 #include "tests/unit/testutil.h"
 #include "responder/forward/forward.h"
+#include "responder/forward/forward_int.h"
 #include "common/buf.h"
 #include "common/timeutil.h"
 #include "common/xalloc.h"
@@ -673,6 +674,21 @@ test_conformance(void **state)
 	assert_true(pass * 100 >= total * 97);
 }
 
+/* Label comparison decodes with common/utf8.h: an overlong or surrogate
+ * form is U+FFFD, never the letter it spells (the old decoder read
+ * "\xc1\x81" as 'A' and "\xe0\x81\x81" as 'A' too). */
+static void
+test_fold_strict(void **state)
+{
+	(void)state;
+	assert_true(fwd_eq_fold("Von", 3, "von"));
+	assert_true(fwd_eq_fold("\xc3\x84", 2, "\xc3\xa4"));	/* Ä ä */
+	assert_false(fwd_eq_fold("\xc1\x81", 2, "a"));
+	assert_false(fwd_eq_fold("\xe0\x81\x81", 3, "a"));
+	assert_false(fwd_eq_fold("\xf0\x80\x81\x81", 4, "a"));
+	assert_int_equal(fwd_prefix_fold("\xc3\x84x", 3, "\xc3\xa4"), 2);
+}
+
 int
 main(void)
 {
@@ -688,6 +704,7 @@ main(void)
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_every_prefix),
+		cmocka_unit_test(test_fold_strict),
 	};
 	char *dir;
 	int rc;

@@ -180,6 +180,11 @@ test_subject_decoding(void **state)
 		{ "=?UTF-8?Q?broken", "=?UTF-8?Q?broken" },
 		{ "caf\xe9", "caf\xc3\xa9" },
 		{ "a\tb\x01" "c", "a\tb c" },
+		/* fixed: overlong forms and surrogates passed as UTF-8 */
+		{ "over\xc0\xaf", "over\xc3\x80\xc2\xaf" },
+		{ "surr\xed\xa0\x80", "surr\xc3\xad\xc2\xa0\xc2\x80" },
+		/* fixed: a word iconv refused half-way came out twice */
+		{ "=?utf-8?Q?caf=C3?=", "=?utf-8?Q?caf=C3?=" },
 	};
 
 	(void)state;

@@ -6,7 +6,9 @@
  * replace control characters so one log call is always one line.
  */
 #include "common/log.h"
+#include "common/utf8.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +31,28 @@ static const struct {
 	{ LOG_LVL_DEBUG, "debug", LOG_DEBUG },
 };
 #define NLEVELS (sizeof(levels) / sizeof(levels[0]))
+
+/* In place, so that logging needs no memory (panic() logs on out-of-
+ * memory): every control (C0 but TAB, DEL, C1) becomes a space and every
+ * byte that does not start valid UTF-8 a '?', so a peer's text in a log
+ * line can neither start an escape sequence nor break the line. */
+static void
+clean_line(char *line)
+{
+	size_t n = strlen(line), i = 0, k;
+	uint32_t cp;
+
+	while (i < n) {
+		k = utf8_decode(line + i, n - i, &cp);
+		if (k == 0) {
+			line[i++] = '?';
+			continue;
+		}
+		if ((cp < 0x20 && cp != '\t') || (cp >= 0x7f && cp < 0xa0))
+			memset(line + i, ' ', k);
+		i += k;
+	}
+}
 
 void
 log_init(const char *ident, enum log_level level, int use_syslog)
@@ -78,9 +102,7 @@ log_vmsg(enum log_level level, const char *fmt, va_list ap)
 			prio = levels[i].prio;
 		}
 	vsnprintf(line, sizeof(line), fmt, ap);
-	for (char *p = line; *p != '\0'; p++)
-		if ((unsigned char)*p < 0x20 && *p != '\t')
-			*p = ' ';
+	clean_line(line);
 	fprintf(stderr, "%s: %s: %s\n", log_ident, name, line);
 	if (log_syslog)
 		syslog(prio, "%s", line);

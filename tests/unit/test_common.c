@@ -3,12 +3,15 @@
  */
 #include "tests/unit/testutil.h"
 #include "common/buf.h"
+#include "common/log.h"
 #include "common/strutil.h"
 #include "common/subject.h"
 #include "common/timeutil.h"
 #include "common/xalloc.h"
 
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static void
 test_addr_valid(void **state)
@@ -236,6 +239,32 @@ test_buf_cap(void **state)
 	buf_free(&b);
 }
 
+/* A log line carries a peer's text to the admin's terminal: no escape
+ * sequence, C1 control, line break or invalid byte gets through. */
+static void
+test_log_line_clean(void **state)
+{
+	char *dir = tu_tempdir(), path[1024], *out;
+	int saved = dup(2);
+	FILE *f;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/log", dir);
+	f = freopen(path, "w", stderr);
+	assert_non_null(f);
+	log_init("t", LOG_LVL_INFO, 0);
+	log_info("a\x1b]52;c;eA==\x07" "b\r\nc\xc2\x9b" "2Jd\xff\x7f" "e\tf caf\xc3\xa9");
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	out = tu_read_file(path, NULL);
+	assert_non_null(out);
+	assert_string_equal(out, "t: info: a ]52;c;eA== b  c  2Jd? e\tf caf\xc3\xa9\n");
+	free(out);
+	tu_rmtree(dir);
+	free(dir);
+}
+
 int
 main(void)
 {
@@ -248,6 +277,7 @@ main(void)
 		cmocka_unit_test(test_subject_normalize),
 		cmocka_unit_test(test_subject_similarity),
 		cmocka_unit_test(test_buf_cap),
+		cmocka_unit_test(test_log_line_clean),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -43,16 +43,6 @@ teardown(void **state)
 }
 
 static void
-exec_sql(const char *path, const char *sql)
-{
-	sqlite3 *db;
-
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
-}
-
-static void
 test_open_creates_schema(void **state)
 {
 	struct fx *f = *state;
@@ -77,13 +67,13 @@ test_newer_schema_refused(void **state)
 	struct store *st;
 
 	store_close(&f->st);
-	exec_sql(f->path, "UPDATE schema_version SET version = 99");
+	tu_sql_exec(f->path, "UPDATE schema_version SET version = 99");
 	st = store_open(f->path, err, sizeof(err));
 	assert_null(st);
 	assert_non_null(strstr(err, "schema version 99, newer than this responder's"));
 	st = store_open_readonly(f->path, err, sizeof(err));
 	assert_null(st);
-	exec_sql(f->path, "UPDATE schema_version SET version = 2");
+	tu_sql_exec(f->path, "UPDATE schema_version SET version = 2");
 	f->st = store_open(f->path, err, sizeof(err));
 	assert_non_null(f->st);
 }
@@ -96,13 +86,13 @@ test_upgrade_1_to_2(void **state)
 	char err[512];
 
 	store_close(&f->st);
-	exec_sql(f->path, "DROP TABLE complaints; DROP INDEX attempts_at; DROP INDEX messages_time;"
+	tu_sql_exec(f->path, "DROP TABLE complaints; DROP INDEX attempts_at; DROP INDEX messages_time;"
 			 "UPDATE schema_version SET version = 1");
 	f->st = store_open(f->path, err, sizeof(err));
 	assert_non_null(f->st);
 	assert_int_equal(store_schema_version(f->st), 2);
 	store_close(&f->st);
-	exec_sql(f->path, "INSERT INTO complaints VALUES ('k', 1, x'00')");
+	tu_sql_exec(f->path, "INSERT INTO complaints VALUES ('k', 1, x'00')");
 	f->st = store_open(f->path, err, sizeof(err));
 	assert_non_null(f->st);
 }
@@ -118,7 +108,7 @@ test_older_schema_upgraded(void **state)
 
 	(void)f;
 	snprintf(path, sizeof(path), "%s/old.db", f->dir);
-	exec_sql(path, "CREATE TABLE schema_version(version INTEGER NOT NULL);"
+	tu_sql_exec(path, "CREATE TABLE schema_version(version INTEGER NOT NULL);"
 		       "INSERT INTO schema_version VALUES (0);"
 		       "CREATE TABLE unrelated(x);");
 	st = store_open_readonly(path, err, sizeof(err));
@@ -130,11 +120,11 @@ test_older_schema_upgraded(void **state)
 	store_close(&st);
 	/* A failing migration leaves nothing behind: a table in the way. */
 	snprintf(path, sizeof(path), "%s/blocked.db", f->dir);
-	exec_sql(path, "CREATE TABLE messages(x);");
+	tu_sql_exec(path, "CREATE TABLE messages(x);");
 	st = store_open(path, err, sizeof(err));
 	assert_null(st);
 	assert_non_null(strstr(err, "already exists"));
-	exec_sql(path, "DROP TABLE messages;");
+	tu_sql_exec(path, "DROP TABLE messages;");
 	st = store_open(path, err, sizeof(err));
 	assert_non_null(st);
 	store_close(&st);

@@ -11,16 +11,6 @@
 #include <string.h>
 
 static void
-exec_sql(const char *path, const char *sql)
-{
-	sqlite3 *db;
-
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
-}
-
-static void
 test_open_reasons(void **state)
 {
 	char *dir = tu_tempdir(), path[1024], err[512], err2[512], missing[1100];
@@ -39,7 +29,7 @@ test_open_reasons(void **state)
 
 	/* A newer schema: STORE_ENEWER, read-write or read-only, with the
 	 * same message as store_open. */
-	exec_sql(path, "UPDATE schema_version SET version = 99");
+	tu_sql_exec(path, "UPDATE schema_version SET version = 99");
 	assert_null(store_open_flags(path, 0, &reason, err, sizeof(err)));
 	assert_int_equal(reason, STORE_ENEWER);
 	assert_null(store_open(path, err2, sizeof(err2)));
@@ -52,7 +42,7 @@ test_open_reasons(void **state)
 	assert_string_equal(err, err2);
 
 	/* An older schema, read-only: it needs upgrading. */
-	exec_sql(path, "UPDATE schema_version SET version = 1");
+	tu_sql_exec(path, "UPDATE schema_version SET version = 1");
 	assert_null(store_open_flags(path, STORE_OPEN_READONLY, &reason, err, sizeof(err)));
 	assert_int_equal(reason, STORE_EINVAL);
 	assert_non_null(strstr(err, "needs upgrading"));

@@ -23,6 +23,10 @@ struct tu_store {
 };
 int tu_store_setup(void **state);
 int tu_store_teardown(void **state);
+/* Runs `sql` on the database file at `path` through its own connection
+ * (bypassing the store API, to set up what the store must cope with);
+ * fails the test on any error.  In tu_store.c. */
+void tu_sql_exec(const char *path, const char *sql);
 
 /* A fresh directory under $TMPDIR, removed by tu_rmtree().  Caller frees. */
 char *tu_tempdir(void);

@@ -7,6 +7,7 @@
 #include "common/xalloc.h"
 #include "store/store.h"
 
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -35,4 +36,14 @@ tu_store_teardown(void **state)
 	free(f->dir);
 	free(f);
 	return 0;
+}
+
+void
+tu_sql_exec(const char *path, const char *sql)
+{
+	sqlite3 *db;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
 }

@@ -51,19 +51,11 @@ int ao_bad_option(const char *cmd, int c, char **argv);
 /* 1 when stdout is a terminal and NO_COLOR is not set. */
 int ao_use_colour(void);
 
-struct cli;
-struct admin_request;
 struct admin_stats;
-/* The `log --json` object of one request (cmd_log.c).  New reference. */
-json_t *admin_request_json(const struct admin_request *r);
 struct store;
 /* admin_stats() with the reasons filled in: each recipient of each found
  * request's matched message, its latest attempt classified (reason.h).
  * STORE_OK, or an error (nothing to free). */
 int ao_stats(struct store *st, int64_t since, struct admin_stats *s);
-/* The `stats --json` object (cmd_stats.c).  New reference. */
-json_t *admin_stats_json(const struct admin_stats *s);
-/* `log show ID [--json]` (cmd_log_show.c); argv[0] is "show". */
-int admin_log_show(struct cli *cli, int argc, char **argv);
 
 #endif

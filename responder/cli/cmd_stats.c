@@ -25,8 +25,8 @@ static const char *const outcomes[] = {
 };
 #define NOUTCOMES (sizeof(outcomes) / sizeof(outcomes[0]))
 
-json_t *
-admin_stats_json(const struct admin_stats *s)
+static json_t *
+stats_json(const struct admin_stats *s)
 {
 	json_t *o = json_object(), *oc = json_object(), *rs = json_object();
 	json_t *rp = json_object(), *days = json_array(), *day = NULL;
@@ -150,7 +150,7 @@ cmd_stats(struct cli *cli, int argc, char **argv)
 		return EX_SOFTWARE;
 	}
 	if (json)
-		ao_print_json(admin_stats_json(&s));
+		ao_print_json(stats_json(&s));
 	else
 		print_text(&s);
 	admin_stats_free(&s);

@@ -12,9 +12,9 @@
  * log_json.c.
  *
  * SECURITY: every column is stored peer text; it is cleaned for the
- * terminal (admin_out.h) and made valid UTF-8 for JSON.
+ * terminal (cli_out.h) and made valid UTF-8 for JSON.
  */
-#include "responder/cli/admin_out.h"
+#include "responder/cli/cli_out.h"
 #include "responder/cli/cli.h"
 #include "responder/cli/log_json.h"
 #include "store/admin.h"

@@ -15,7 +15,7 @@
  *
  * SECURITY: all of it is peer text: cleaned before it reaches the terminal.
  */
-#include "responder/cli/admin_out.h"
+#include "responder/cli/cli_out.h"
 #include "responder/cli/cli.h"
 #include "responder/cli/log_json.h"
 #include "store/admin.h"

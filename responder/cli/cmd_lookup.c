@@ -7,7 +7,7 @@
  * latest attempt) and the attempts.  Human-readable by default; one JSON
  * object per message with --json.
  */
-#include "responder/cli/admin_out.h"
+#include "responder/cli/cli_out.h"
 #include "responder/cli/cli.h"
 #include "responder/decide/record_json.h"
 #include "common/strutil.h"

@@ -11,8 +11,9 @@
  *    "median_reply_seconds":N|null,
  *    "days":[{"day":"2026-11-20","found":N,...},...]}
  */
-#include "responder/cli/admin_out.h"
+#include "responder/cli/cli_out.h"
 #include "responder/cli/cli.h"
+#include "responder/cli/stats_collect.h"
 #include "store/admin.h"
 #include "common/timeutil.h"
 
@@ -144,7 +145,7 @@ cmd_stats(struct cli *cli, int argc, char **argv)
 	if (optind < argc)
 		return cli_usage("stats", "unexpected argument '%s'", argv[optind]);
 	st = cli_store(cli, 1);
-	if (ao_stats(st, since, &s) < 0) {
+	if (stats_collect(st, since, &s) < 0) {
 		cli_error("stats", "%s", store_errmsg(st));
 		store_close(&st);
 		return EX_SOFTWARE;

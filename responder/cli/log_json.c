@@ -6,7 +6,7 @@
  * ao_json_str() before it reaches JSON.
  */
 #include "responder/cli/log_json.h"
-#include "responder/cli/admin_out.h"
+#include "responder/cli/cli_out.h"
 #include "store/admin.h"
 #include "common/timeutil.h"
 

@@ -10,7 +10,7 @@
  * any fetch, so even a missed escape could not load or run anything.
  */
 #include "responder/cli/report_html.h"
-#include "responder/cli/admin_out.h"
+#include "responder/cli/cli_out.h"
 #include "common/timeutil.h"
 #include "common/xalloc.h"
 

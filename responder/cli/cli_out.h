@@ -1,15 +1,17 @@
 /*
- * admin_out.h - output helpers the admin commands (log, stats, report,
- * resend, purge) share: terminal-safe text, column padding by character,
- * JSON strings from stored text, and the --since / ID arguments.
+ * cli_out.h - output and argument helpers the admin commands (log, stats,
+ * report, resend, purge, ...) share: terminal-safe text, column padding by
+ * character, JSON strings from stored text, and the --since / ID / option
+ * arguments.  Nothing else: the views live with their commands
+ * (log_json.h, stats_collect.h).
  *
  * SECURITY: stored text came from complaints and remote servers.  Before it
  * reaches a terminal it goes through ao_clean() (control characters and
  * escape sequences replaced, invalid UTF-8 replaced); before it reaches
  * JSON through ao_json_str() (always valid UTF-8).
  */
-#ifndef RESPONDER_ADMIN_OUT_H
-#define RESPONDER_ADMIN_OUT_H
+#ifndef RESPONDER_CLI_OUT_H
+#define RESPONDER_CLI_OUT_H
 
 #include <jansson.h>
 #include <stddef.h>
@@ -50,12 +52,5 @@ int ao_bad_option(const char *cmd, int c, char **argv);
 
 /* 1 when stdout is a terminal and NO_COLOR is not set. */
 int ao_use_colour(void);
-
-struct admin_stats;
-struct store;
-/* admin_stats() with the reasons filled in: each recipient of each found
- * request's matched message, its latest attempt classified (reason.h).
- * STORE_OK, or an error (nothing to free). */
-int ao_stats(struct store *st, int64_t since, struct admin_stats *s);
 
 #endif

@@ -1,17 +1,15 @@
 /*
- * daemon.c - the service loop (see daemon.h): signals, connect with
- * backoff, passes, waiting (IDLE or poll), SIGHUP reloads, the Postfix
- * log follower.  One pass is daemon_pass.c.
- *
- * Signals only set flags and write a byte to a self-pipe; the wait polls
- * that pipe next to the IMAP socket, so SIGTERM ends an IDLE at once while
- * a complaint in hand is always finished first.
+ * daemon.c - the service loop (see daemon.h): connect with backoff,
+ * passes, waiting (IDLE or poll), SIGHUP reloads, the Postfix log
+ * follower.  One pass is daemon_pass.c; the signal flags and the self-pipe
+ * the wait polls are signals.c.
  */
 #include "responder/daemon/daemon.h"
 #include "responder/daemon/daemon_int.h"
 #include "responder/imap/imap_source.h"
 #include "responder/decide/pipeline.h"
 #include "responder/daemon/sdnotify.h"
+#include "responder/daemon/signals.h"
 #include "store/admin.h"
 #include "responder/smtp/smtp_send.h"
 #include "store/daemon.h"
@@ -20,9 +18,6 @@
 #include "common/strutil.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,70 +28,6 @@
 #define IDLE_REISSUE_SECONDS (25 * 60)
 #define RECONNECT_MAX_SECONDS 300
 #define FOLLOW_INTERVAL_SECONDS 2
-
-static volatile sig_atomic_t stop_flag, hup_flag;
-static int wake_pipe[2] = { -1, -1 };
-
-int
-daemon_stop_requested(void)
-{
-	return stop_flag != 0;
-}
-
-static void
-on_signal(int sig)
-{
-	int saved = errno;
-	char c = 1;
-
-	if (sig == SIGHUP)
-		hup_flag = 1;
-	else
-		stop_flag = 1;
-	if (wake_pipe[1] >= 0 && write(wake_pipe[1], &c, 1) < 0) {
-		/* full pipe: a wake-up is pending anyway */
-	}
-	errno = saved;
-}
-
-static void
-drain_wake_pipe(void)
-{
-	char buf[64];
-
-	while (wake_pipe[0] >= 0 && read(wake_pipe[0], buf, sizeof(buf)) > 0)
-		;
-}
-
-static int
-setup_signals(void)
-{
-	struct sigaction sa;
-
-	if (pipe2(wake_pipe, O_NONBLOCK | O_CLOEXEC) < 0)
-		return -1;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = SA_RESTART;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	return 0;
-}
-
-static void
-teardown_signals(void)
-{
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGINT, SIG_DFL);
-	signal(SIGHUP, SIG_DFL);
-	for (int i = 0; i < 2; i++)
-		if (wake_pipe[i] >= 0) {
-			close(wake_pipe[i]);
-			wake_pipe[i] = -1;
-		}
-}
 
 /* libetpan select()s on its socket: with more than 1024 descriptors open
  * a session could abort the process, so never allow that many. */
@@ -109,17 +40,6 @@ limit_fds(void)
 		rl.rlim_cur = 1024;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
-}
-
-/* Sleeps up to `seconds`, woken early by a signal. */
-static void
-sleep_wakeable(int seconds)
-{
-	struct pollfd p = { .fd = wake_pipe[0], .events = POLLIN };
-
-	if (seconds > 0 && !stop_flag && !hup_flag)
-		poll(&p, 1, seconds * 1000);
-	drain_wake_pipe();
 }
 
 static int
@@ -163,7 +83,7 @@ step_follow(struct pf_follow *f)
 		n = pf_follow_step(f, 5000, &stats, NULL, NULL, err, sizeof(err));
 		if (n < 0 && n != IMPORT_ENOFILE)
 			log_error("import follow: %s", err);
-	} while (n >= 5000 && !stop_flag);
+	} while (n >= 5000 && !daemon_stop_requested());
 }
 
 /* SIGHUP: a new config and templates, or the old ones kept. */
@@ -175,7 +95,7 @@ reload(struct daemon *d, const char *config_path, struct settings *s, struct pf_
 	struct pipeline *pl;
 	char err[1024];
 
-	hup_flag = 0;
+	daemon_reload_clear();
 	sdnotify_reloading();
 	if (config_load(config_path, &ns, &errs) < 0) {
 		for (size_t i = 0; i < errs.n; i++)
@@ -211,7 +131,7 @@ reload(struct daemon *d, const char *config_path, struct settings *s, struct pf_
 		/* The templates changed between the trial and now: nothing to
 		 * answer with.  Stop rather than run without a pipeline. */
 		log_error("reload: templates: %s; stopping", err);
-		stop_flag = 1;
+		daemon_request_stop();
 		sdnotify_ready();
 		return;
 	}
@@ -316,7 +236,6 @@ daemon_main(const char *config_path, struct settings *s, struct store *st, enum 
 	memset(&d, 0, sizeof(d));
 	d.s = s;
 	d.st = st;
-	stop_flag = hup_flag = 0;
 	limit_fds();
 	srandom((unsigned)time(NULL) ^ (unsigned)getpid());
 	d.pl = pipeline_new(s, st, err, sizeof(err));
@@ -324,7 +243,7 @@ daemon_main(const char *config_path, struct settings *s, struct store *st, enum 
 		log_error("templates: %s", err);
 		return EX_CONFIG;
 	}
-	if (setup_signals() < 0) {
+	if (signals_setup() < 0) {
 		log_error("cannot set up signal handling: %s", strerror(errno));
 		pipeline_free(&d.pl);
 		return EX_OSERR;
@@ -340,9 +259,9 @@ daemon_main(const char *config_path, struct settings *s, struct store *st, enum 
 	/* The first purge a minute after start, then daily. */
 	d.next_purge_at = time(NULL) + 60;
 
-	while (!stop_flag) {
+	while (!daemon_stop_requested()) {
 		sdnotify_watchdog();
-		if (hup_flag)
+		if (daemon_reload_requested())
 			reload(&d, config_path, s, &follow);
 		step_follow(follow);
 		if (mode == DAEMON_RUN)
@@ -363,7 +282,7 @@ daemon_main(const char *config_path, struct settings *s, struct store *st, enum 
 				if (backoff > RECONNECT_MAX_SECONDS)
 					backoff = RECONNECT_MAX_SECONDS;
 				log_info("imap: reconnecting in about %d s", backoff);
-				sleep_wakeable(cap_to_watchdog(with_jitter(backoff)));
+				signals_sleep(cap_to_watchdog(with_jitter(backoff)));
 				continue;
 			}
 			backoff = 0;
@@ -379,17 +298,17 @@ daemon_main(const char *config_path, struct settings *s, struct store *st, enum 
 				ret = EX_UNAVAILABLE;
 			break;
 		}
-		if (stop_flag)
+		if (daemon_stop_requested())
 			break;
-		if (hup_flag || imap_broken(d.imap))
+		if (daemon_reload_requested() || imap_broken(d.imap))
 			continue;
-		int w = imap_wait(d.imap, wake_pipe[0], cap_to_watchdog(wait_budget(&d, follow)),
+		int w = imap_wait(d.imap, signals_wake_fd(), cap_to_watchdog(wait_budget(&d, follow)),
 				  err, sizeof(err));
 		if (w < 0)
 			log_warn("%s", err);
-		drain_wake_pipe();
+		signals_drain();
 	}
-	if (stop_flag) {
+	if (daemon_stop_requested()) {
 		sdnotify_stopping();
 		log_info("stopping on signal (%ld complaints handled, %ld replies sent)",
 			 d.handled, d.sent);
@@ -400,6 +319,6 @@ daemon_main(const char *config_path, struct settings *s, struct store *st, enum 
 	smtp_sender_free(&d.smtp);
 	pipeline_free(&d.pl);
 	daemon_pass_free(&d);
-	teardown_signals();
+	signals_teardown();
 	return ret;
 }

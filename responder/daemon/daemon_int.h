@@ -1,6 +1,6 @@
 /*
- * daemon_int.h - what daemon.c (loop, signals, reload) and daemon_pass.c
- * (one pass: complaints, then the outbox) share.  Not for other files.
+ * daemon_int.h - what daemon.c (loop, reload) and daemon_pass.c (one pass:
+ * complaints, then the outbox) share.  Not for other files.
  */
 #ifndef RESPONDER_DAEMON_INT_H
 #define RESPONDER_DAEMON_INT_H
@@ -34,8 +34,6 @@ struct daemon {
 	time_t next_purge_at;		/* retention: the next daily purge */
 };
 
-/* 1 once SIGTERM/SIGINT arrived. */
-int daemon_stop_requested(void);
 /* Search, fetch and handle every new complaint.  0, or -1 when the pass
  * stopped early (connection lost, store failure, stop signal). */
 int daemon_fetch_and_handle(struct daemon *d);

@@ -21,6 +21,7 @@
  */
 #include "responder/daemon/daemon_int.h"
 #include "responder/daemon/sdnotify.h"
+#include "responder/daemon/signals.h"
 #include "responder/imap/imap_source.h"
 #include "responder/decide/pipeline.h"
 #include "responder/smtp/smtp_send.h"

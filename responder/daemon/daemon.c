@@ -11,7 +11,7 @@
 #include "responder/daemon/sdnotify.h"
 #include "responder/daemon/signals.h"
 #include "store/admin.h"
-#include "responder/smtp/smtp_send.h"
+#include "responder/smtp/outbox_send.h"
 #include "store/daemon.h"
 #include "store/import/import.h"
 #include "common/log.h"
@@ -26,7 +26,7 @@
 #include <unistd.h>
 
 #define IDLE_REISSUE_SECONDS (25 * 60)
-#define RECONNECT_MAX_SECONDS 300
+#define RECONNECT_MAX_SECONDS 300	/* the SMTP side's cap: SMTP_RETRY_MAX_SECONDS */
 #define FOLLOW_INTERVAL_SECONDS 2
 
 /* libetpan select()s on its socket: with more than 1024 descriptors open
@@ -121,11 +121,12 @@ reload(struct daemon *d, const char *config_path, struct settings *s, struct pf_
 	/* The sessions and the pipeline borrow the old settings: close them
 	 * first, then take the new settings in place (same address). */
 	imap_close(&d->imap);
-	smtp_sender_free(&d->smtp);
+	outbox_sender_close(&d->outbox);
 	pipeline_free(&d->pl);
 	config_free(s);
 	*s = ns;
 	d->s = s;
+	d->outbox.s = s;
 	pl = pipeline_new(s, d->st, err, sizeof(err));
 	if (pl == NULL) {
 		/* The templates changed between the trial and now: nothing to
@@ -137,7 +138,7 @@ reload(struct daemon *d, const char *config_path, struct settings *s, struct pf_
 	}
 	d->pl = pl;
 	d->full_scan = 1;
-	d->smtp_retry_at = 0;
+	d->outbox.retry_at = 0;
 	log_set_level((enum log_level)s->log_level);
 	open_follow(d, f);
 	log_info("reloaded %s", config_path);
@@ -170,8 +171,8 @@ wait_budget(struct daemon *d, const struct pf_follow *f)
 							  : d->s->imap_poll_interval;
 
 	if (store_outbox_next_due(d->st, &at) == STORE_OK) {
-		if (d->smtp_retry_at > at)
-			at = d->smtp_retry_at;
+		if (d->outbox.retry_at > at)
+			at = d->outbox.retry_at;
 		if (at - now < w)
 			w = at - now < 1 ? 1 : (int)(at - now);
 	}
@@ -236,6 +237,7 @@ daemon_main(const char *config_path, struct settings *s, struct store *st, enum 
 	memset(&d, 0, sizeof(d));
 	d.s = s;
 	d.st = st;
+	outbox_sender_init(&d.outbox, s, st);
 	limit_fds();
 	srandom((unsigned)time(NULL) ^ (unsigned)getpid());
 	d.pl = pipeline_new(s, st, err, sizeof(err));
@@ -273,7 +275,7 @@ daemon_main(const char *config_path, struct settings *s, struct store *st, enum 
 					ret = EX_CONFIG;
 					break;
 				}
-				daemon_send_due(&d);	/* the outbox does not need IMAP */
+				outbox_send_due(&d.outbox);	/* the outbox does not need IMAP */
 				if (mode == DAEMON_ONCE) {
 					ret = EX_UNAVAILABLE;
 					break;
@@ -292,9 +294,9 @@ daemon_main(const char *config_path, struct settings *s, struct store *st, enum 
 			}
 		}
 		daemon_fetch_and_handle(&d);
-		daemon_send_due(&d);
+		outbox_send_due(&d.outbox);
 		if (mode == DAEMON_ONCE) {
-			if (imap_broken(d.imap) || d.smtp_unavailable)
+			if (imap_broken(d.imap) || d.outbox.unavailable)
 				ret = EX_UNAVAILABLE;
 			break;
 		}
@@ -311,12 +313,12 @@ daemon_main(const char *config_path, struct settings *s, struct store *st, enum 
 	if (daemon_stop_requested()) {
 		sdnotify_stopping();
 		log_info("stopping on signal (%ld complaints handled, %ld replies sent)",
-			 d.handled, d.sent);
+			 d.handled, d.outbox.sent);
 	}
 	if (follow != NULL)
 		pf_follow_close(&follow);
 	imap_close(&d.imap);
-	smtp_sender_free(&d.smtp);
+	outbox_sender_close(&d.outbox);
 	pipeline_free(&d.pl);
 	daemon_pass_free(&d);
 	signals_teardown();

@@ -128,49 +128,46 @@ handle_one(struct daemon *d, const struct imap_msg *m)
 		if (store_request_by_key(d->st, key, &rid) == STORE_ENOTFOUND &&
 		    record_error(d, key, source, m->internal_date, why) < 0) {
 			log_error("store: %s", store_errmsg(d->st));
-			free(key);
-			return -1;
+			rc = -1;
+			goto out;
 		}
 		log_info("complaint %s: error: %s", source, why);
 		d->handled++;
 		rc = finish(d, m->uid, NULL, 1);
-		free(key);
-		return rc;
+		goto out;
 	}
 	key = pipeline_complaint_key(m->data, m->len);
 	if (store_request_by_key(d->st, key, &rid) == STORE_OK) {
 		log_info("complaint %s already recorded (request %lld): moving it", source,
 			 (long long)rid);
 		rc = finish(d, m->uid, key, 0);
-		free(key);
-		return rc;
+		goto out;
 	}
 	if (store_in_progress_begin(d->st, key, source, time(NULL), &restarts, &pf) < 0) {
 		log_error("store: %s", store_errmsg(d->st));
-		free(key);
-		return -1;
+		rc = -1;
+		goto out;
 	}
 	if (restarts >= IN_PROGRESS_MAX_RESTARTS) {
 		snprintf(why, sizeof(why), "quarantined: the daemon died %d times while "
 			 "handling this complaint", restarts);
 		if (record_error(d, key, source, m->internal_date, why) < 0) {
 			log_error("store: %s", store_errmsg(d->st));
-			free(key);
-			return -1;
+			rc = -1;
+			goto out;
 		}
 		log_warn("complaint %s: %s", source, why);
 		d->handled++;
 		rc = finish(d, m->uid, key, 1);
-		free(key);
-		return rc;
+		goto out;
 	}
 	if (pipeline_handle(d->pl, m->data, m->len, source, m->internal_date, 0, &res,
 			    err, sizeof(err)) < 0) {
 		/* Nothing recorded: handled again on the next pass. */
 		log_error("complaint %s not recorded: %s", source, err);
 		pipeline_result_free(&res);
-		free(key);
-		return -1;
+		rc = -1;
+		goto out;
 	}
 	d->handled++;
 	log_info("complaint %s: %s: %s%s", source, outcome_name(res.outcome),
@@ -187,6 +184,7 @@ handle_one(struct daemon *d, const struct imap_msg *m)
 	/* Logs (debug) any statement the pipeline left on a row. */
 	store_release_snapshots(d->st);
 	rc = finish(d, m->uid, key, quarantine);
+out:
 	free(key);
 	return rc;
 }

@@ -12,7 +12,7 @@
  */
 #include "responder/parse/complaint.h"
 #include "responder/parse/complaint_int.h"
-#include "responder/parse/sandbox.h"
+#include "responder/parse/prescan.h"
 #include "common/buf.h"
 #include "common/strutil.h"
 #include "common/timeutil.h"

@@ -21,6 +21,7 @@
  * are close-on-exec; the worker exits when the parent goes away (EOF).
  */
 #include "responder/parse/sandbox.h"
+#include "responder/parse/prescan.h"
 #include "common/timeutil.h"
 #include "common/buf.h"
 #include "common/log.h"

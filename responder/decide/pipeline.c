@@ -40,6 +40,17 @@ struct pipeline {
 	size_t raw_len;
 };
 
+/* The sandbox's limits from the [limits] section: parse/ knows nothing of
+ * the config. */
+static void
+parse_limits_from_settings(const struct settings *s, struct parse_limits *l)
+{
+	l->max_message_size = s->max_message_size;
+	l->cpu_seconds = s->parse_cpu_seconds;
+	l->memory_mb = s->parse_memory_mb;
+	l->timeout = s->parse_timeout;
+}
+
 /* Adds the microseconds since *mark as `stage` (shown by `log show`). */
 static void
 timing(json_t *t, const char *stage, int64_t *mark)

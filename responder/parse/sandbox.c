@@ -64,15 +64,6 @@ struct worker {
 
 static struct worker w;
 
-void
-parse_limits_from_settings(const struct settings *s, struct parse_limits *l)
-{
-	l->max_message_size = s->max_message_size;
-	l->cpu_seconds = s->parse_cpu_seconds;
-	l->memory_mb = s->parse_memory_mb;
-	l->timeout = s->parse_timeout;
-}
-
 static iconv_t warm_cd[3];
 
 /* Loads, once in the parent, what the worker would otherwise load for

@@ -19,18 +19,17 @@
 #include <stddef.h>
 
 #include "responder/parse/complaint.h"
-#include "responder/config/config.h"
 
 #define SANDBOX_MAX_OUTPUT ((size_t)16 * 1024 * 1024)
 
+/* The limits of one parse; the caller fills them (the pipeline from the
+ * [limits] section of the config). */
 struct parse_limits {
 	long max_message_size;		/* bytes; [limits] max_message_size */
 	int cpu_seconds;		/* RLIMIT_CPU of the child */
 	int memory_mb;			/* RLIMIT_AS of the child (not under ASan) */
 	int timeout;			/* wall-clock seconds before SIGKILL */
 };
-
-void parse_limits_from_settings(const struct settings *s, struct parse_limits *l);
 
 enum sandbox_status {
 	SANDBOX_OK = 0,

@@ -36,8 +36,6 @@ struct pipeline {
 	struct templates *tpl;
 	struct parse_limits lim;
 	int64_t now;
-	const char *raw;		/* the complaint in hand, kept with its request */
-	size_t raw_len;
 };
 
 /* The sandbox's limits from the [limits] section: parse/ knows nothing of
@@ -227,10 +225,14 @@ compose(struct pipeline *p, const struct complaint *c, const struct policy_decis
 	}
 }
 
+/* Records the decision: the request row (with `raw`, the complaint, kept
+ * with it) and, when a reply was composed, its outbox row, in one
+ * transaction.  c, d and m may be NULL (the parser produced nothing). */
 static int
-record(struct pipeline *p, const struct complaint *c, const struct policy_decision *d,
-       const struct match_result *m, const char *source, int64_t received_at, int flags,
-       json_t *detail, struct pipeline_result *out, char *err, size_t errlen)
+record(struct pipeline *p, const char *raw, size_t raw_len, const struct complaint *c,
+       const struct policy_decision *d, const struct match_result *m, const char *source,
+       int64_t received_at, int flags, json_t *detail, struct pipeline_result *out,
+       char *err, size_t errlen)
 {
 	struct request_in r;
 	struct outbox_in o;
@@ -261,8 +263,8 @@ record(struct pipeline *p, const struct complaint *c, const struct policy_decisi
 	if ((flags & PIPELINE_REQUEUE) &&
 	    store_request_by_key(p->st, out->complaint_key, &r.requeue_of) != STORE_OK)
 		r.requeue_of = 0;
-	r.raw = p->raw;
-	r.raw_len = p->raw_len;
+	r.raw = raw;
+	r.raw_len = raw_len;
 	memset(&o, 0, sizeof(o));
 	if (out->reply) {
 		const char *ef = p->s->smtp_envelope_from;
@@ -312,8 +314,6 @@ pipeline_handle(struct pipeline *p, const char *raw, size_t len, const char *sou
 	if (!received_at)
 		received_at = now_of(p);
 	out->complaint_key = pipeline_complaint_key(raw, len);
-	p->raw = raw;
-	p->raw_len = len;
 	detail = json_object();
 	timings = json_object();
 	t0 = mark = time_mono_us();
@@ -354,8 +354,8 @@ pipeline_handle(struct pipeline *p, const char *raw, size_t len, const char *sou
 		timing(timings, "parse_us", &mark);
 		json_object_set_new(detail, "timings", timings);
 		if (!(flags & PIPELINE_DRY_RUN))
-			rc = record(p, NULL, NULL, NULL, source, received_at, flags, detail, out,
-				    err, errlen);
+			rc = record(p, raw, len, NULL, NULL, NULL, source, received_at, flags,
+				    detail, out, err, errlen);
 		json_decref(detail);
 		return rc;
 	}
@@ -406,8 +406,8 @@ pipeline_handle(struct pipeline *p, const char *raw, size_t len, const char *sou
 			    json_integer((json_int_t)(time_mono_us() - t0)));
 	json_object_set(detail, "timings", timings);
 	if (!(flags & PIPELINE_DRY_RUN))
-		rc = record(p, &c, &d, have_match ? &m : NULL, source, received_at, flags, detail,
-			    out, err, errlen);
+		rc = record(p, raw, len, &c, &d, have_match ? &m : NULL, source, received_at,
+			    flags, detail, out, err, errlen);
 done:
 	json_decref(timings);
 	json_decref(detail);

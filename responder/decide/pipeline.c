@@ -49,6 +49,29 @@ parse_limits_from_settings(const struct settings *s, struct parse_limits *l)
 	l->timeout = s->parse_timeout;
 }
 
+/* Why the parser produced nothing, as the daemon counts it. */
+static enum parse_failure
+parse_failure_of(enum sandbox_status ss)
+{
+	switch (ss) {
+	case SANDBOX_OK:
+		return PARSE_FAIL_NONE;
+	case SANDBOX_REJECTED:
+		return PARSE_FAIL_REJECTED;
+	case SANDBOX_CRASH:
+		return PARSE_FAIL_CRASH;
+	case SANDBOX_TIMEOUT:
+		return PARSE_FAIL_TIMEOUT;
+	case SANDBOX_LIMIT:
+		return PARSE_FAIL_LIMIT;
+	case SANDBOX_ERROR:
+		/* fork/pipe failed or the output was not valid: counted with
+		 * the crashes (a worker that answers garbage is broken) */
+		return PARSE_FAIL_CRASH;
+	}
+	return PARSE_FAIL_CRASH;
+}
+
 /* Adds the microseconds since *mark as `stage` (shown by `log show`). */
 static void
 timing(json_t *t, const char *stage, int64_t *mark)
@@ -335,13 +358,9 @@ pipeline_handle(struct pipeline *p, const char *raw, size_t len, const char *sou
 		}
 	}
 	if (ss != SANDBOX_OK) {
-		static const enum parse_failure kinds[] = {
-			PARSE_FAIL_NONE, PARSE_FAIL_REJECTED, PARSE_FAIL_CRASH, PARSE_FAIL_TIMEOUT,
-			PARSE_FAIL_LIMIT, PARSE_FAIL_CRASH,
-		};
 		struct buf w;
 
-		out->parse_failure = kinds[ss];
+		out->parse_failure = parse_failure_of(ss);
 		out->outcome = OUTCOME_ERROR;
 		out->complaint_message_id = pipeline_scan_message_id(raw, len);
 		buf_init(&w, 1100);

@@ -326,7 +326,8 @@ pipeline_handle(struct pipeline *p, const char *raw, size_t len, const char *sou
 	struct own_ctx own;
 	char why[1024];
 	enum sandbox_status ss;
-	json_t *detail, *timings;
+	json_t *detail;
+	json_t *timings;	/* owned until json_object_set_new() hands it to detail */
 	int64_t t0, mark;
 	int have_match = 0, rc = 0;
 
@@ -372,11 +373,11 @@ pipeline_handle(struct pipeline *p, const char *raw, size_t len, const char *sou
 		json_object_set_new(detail, "parse", json_string(why));
 		timing(timings, "parse_us", &mark);
 		json_object_set_new(detail, "timings", timings);
+		timings = NULL;
 		if (!(flags & PIPELINE_DRY_RUN))
 			rc = record(p, raw, len, NULL, NULL, NULL, source, received_at, flags,
 				    detail, out, err, errlen);
-		json_decref(detail);
-		return rc;
+		goto done;
 	}
 	out->complaint_message_id = xstrdup_or_null(c.message_id);
 	timing(timings, "parse_us", &mark);
@@ -423,12 +424,13 @@ pipeline_handle(struct pipeline *p, const char *raw, size_t len, const char *sou
 	out->json = pipeline_json(out, &c, have_match ? &m : NULL, &x);
 	json_object_set_new(timings, "total_before_recording_us",
 			    json_integer((json_int_t)(time_mono_us() - t0)));
-	json_object_set(detail, "timings", timings);
+	json_object_set_new(detail, "timings", timings);
+	timings = NULL;
 	if (!(flags & PIPELINE_DRY_RUN))
 		rc = record(p, raw, len, &c, &d, have_match ? &m : NULL, source, received_at,
 			    flags, detail, out, err, errlen);
 done:
-	json_decref(timings);
+	json_decref(timings);	/* NULL once detail holds it */
 	json_decref(detail);
 	for (size_t i = 0; i < n_fwds; i++)
 		forward_free(&fwds[i]);

@@ -342,9 +342,8 @@ pipeline_handle(struct pipeline *p, const char *raw, size_t len, const char *sou
 	timings = json_object();
 	t0 = mark = time_mono_us();
 
-	ss = sandbox_parse(raw, len, &p->lim, (flags & PIPELINE_IN_PROCESS) != 0, &c, why,
-			   sizeof(why));
-	if (ss != SANDBOX_OK && ss != SANDBOX_REJECTED && !(flags & PIPELINE_IN_PROCESS)) {
+	ss = sandbox_parse(raw, len, &p->lim, 0, &c, why, sizeof(why));
+	if (ss != SANDBOX_OK && ss != SANDBOX_REJECTED) {
 		/* A crash, timeout or limit may be the machine's passing trouble
 		 * (memory pressure, a stalled CPU): the complaint is given a
 		 * second parse in a fresh worker before it is judged poisoned

@@ -48,6 +48,20 @@ with_jitter(int seconds)
 	return seconds + (int)((unsigned)random() % (unsigned)(seconds / 4 + 1));
 }
 
+/* The config's [import] account_from as the importer's PF_ACCOUNT_FROM_*
+ * (two layers, two enums: mapped here, never by value). */
+static int
+pf_account_from(int account_from)
+{
+	switch ((enum account_from)account_from) {
+	case ACCOUNT_FROM_SASL:
+		return PF_ACCOUNT_FROM_SASL;
+	case ACCOUNT_FROM_SENDER_DOMAIN:
+		return PF_ACCOUNT_FROM_SENDER_DOMAIN;
+	}
+	return PF_ACCOUNT_FROM_SASL;
+}
+
 static int
 open_follow(struct daemon *d, struct pf_follow **f)
 {
@@ -58,7 +72,7 @@ open_follow(struct daemon *d, struct pf_follow **f)
 		pf_follow_close(f);
 	if (d->s->import_follow == NULL || !*d->s->import_follow)
 		return 0;
-	o.account_from = d->s->import_account_from;
+	o.account_from = pf_account_from(d->s->import_account_from);
 	o.account_map = d->s->import_account_map;
 	*f = pf_follow_open(d->st, d->s->import_follow, &o, err, sizeof(err));
 	if (*f == NULL) {

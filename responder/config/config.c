@@ -372,6 +372,23 @@ config_errors_free(struct config_errors *e)
 	e->n = 0;
 }
 
+/* The config's name of a log level (what log_level_parse() reads). */
+static const char *
+level_name(int level)
+{
+	switch ((enum log_level)level) {
+	case LOG_LVL_ERROR:
+		return "error";
+	case LOG_LVL_WARN:
+		return "warn";
+	case LOG_LVL_INFO:
+		return "info";
+	case LOG_LVL_DEBUG:
+		return "debug";
+	}
+	return "info";
+}
+
 void
 config_print(const struct settings *s, void *fpv)
 {
@@ -402,11 +419,9 @@ config_print(const struct settings *s, void *fpv)
 		case K_ENUM:
 			fprintf(fp, "%s = %s\n", k->name, k->choices[*(const int *)(base + k->off)]);
 			break;
-		case K_LEVEL: {
-			static const char *const lv[] = { "error", "warn", "info", "debug" };
-			fprintf(fp, "%s = %s\n", k->name, lv[*(const int *)(base + k->off)]);
+		case K_LEVEL:
+			fprintf(fp, "%s = %s\n", k->name, level_name(*(const int *)(base + k->off)));
 			break;
-		}
 		}
 	}
 }

@@ -46,6 +46,8 @@ int cmd_process(struct cli *cli, int argc, char **argv);
 int cmd_import(struct cli *cli, int argc, char **argv);
 int cmd_lookup(struct cli *cli, int argc, char **argv);
 int cmd_log(struct cli *cli, int argc, char **argv);
+/* `log show ID [--json] [--full]`, dispatched by cmd_log (argv[0] is "show"). */
+int cmd_log_show(struct cli *cli, int argc, char **argv);
 int cmd_stats(struct cli *cli, int argc, char **argv);
 int cmd_report(struct cli *cli, int argc, char **argv);
 int cmd_resend(struct cli *cli, int argc, char **argv);

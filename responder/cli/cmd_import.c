@@ -187,6 +187,20 @@ follow_postfix(struct cli *cli, const struct pf_options *o, const char *path)
 	return status;
 }
 
+/* The config's [import] account_from as the importer's PF_ACCOUNT_FROM_*
+ * (two layers, two enums: mapped here, never by value). */
+static int
+pf_account_from(int account_from)
+{
+	switch ((enum account_from)account_from) {
+	case ACCOUNT_FROM_SASL:
+		return PF_ACCOUNT_FROM_SASL;
+	case ACCOUNT_FROM_SENDER_DOMAIN:
+		return PF_ACCOUNT_FROM_SENDER_DOMAIN;
+	}
+	return PF_ACCOUNT_FROM_SASL;
+}
+
 int
 cmd_import(struct cli *cli, int argc, char **argv)
 {
@@ -240,8 +254,7 @@ cmd_import(struct cli *cli, int argc, char **argv)
 	if (account_from == NULL) {
 		const struct settings *s = cli_settings(cli);
 
-		o.account_from = s->import_account_from == ACCOUNT_FROM_SENDER_DOMAIN
-				 ? PF_ACCOUNT_FROM_SENDER_DOMAIN : PF_ACCOUNT_FROM_SASL;
+		o.account_from = pf_account_from(s->import_account_from);
 	} else if (strcmp(account_from, "sasl_username") == 0) {
 		o.account_from = PF_ACCOUNT_FROM_SASL;
 	} else if (strcmp(account_from, "sender_domain") == 0) {

@@ -8,13 +8,15 @@
  * aligned table (coloured on a terminal unless NO_COLOR is set), or one
  * JSON object per line with --json (DESIGN.md contract: id, received_at,
  * requester, account, outcome, why, complaint_message_id, reply_state).
- * `log show` is in cmd_log_show.c.
+ * `log show` is in cmd_log_show.c; the JSON object of a request in
+ * log_json.c.
  *
  * SECURITY: every column is stored peer text; it is cleaned for the
- * terminal (admin_out.h) and made valid UTF-8 for JSON.
+ * terminal (cli_out.h) and made valid UTF-8 for JSON.
  */
-#include "responder/cli/admin_out.h"
+#include "responder/cli/cli_out.h"
 #include "responder/cli/cli.h"
+#include "responder/cli/log_json.h"
 #include "store/admin.h"
 #include "common/timeutil.h"
 #include "common/xalloc.h"
@@ -39,29 +41,6 @@ outcome_colour(const char *o)
 	if (strcmp(o, "ignored") == 0 || strcmp(o, "none") == 0)
 		return "\033[2m";
 	return "\033[33m";
-}
-
-json_t *
-admin_request_json(const struct admin_request *r)
-{
-	char t[TIME_RFC3339_LEN];
-	json_t *o = json_object();
-
-	json_object_set_new(o, "id", json_integer(r->id));
-	json_object_set_new(o, "received_at", json_string(time_format_rfc3339(r->received_at, t)));
-	json_object_set_new(o, "decided_at", json_string(time_format_rfc3339(r->decided_at, t)));
-	json_object_set_new(o, "requester", ao_json_str(r->requester));
-	json_object_set_new(o, "account", ao_json_str(r->account));
-	json_object_set_new(o, "outcome", ao_json_str(r->outcome));
-	json_object_set_new(o, "why", ao_json_str(r->why));
-	json_object_set_new(o, "complaint_message_id", ao_json_str(r->complaint_message_id));
-	json_object_set_new(o, "subject", ao_json_str(r->subject));
-	json_object_set_new(o, "matched_queue_id", ao_json_str(r->matched_queue_id));
-	json_object_set_new(o, "matched_subject", ao_json_str(r->matched_subject));
-	json_object_set_new(o, "reply_state", json_string(r->reply_state));
-	json_object_set_new(o, "source", ao_json_str(r->source));
-	json_object_set_new(o, "requeue_of", r->requeue_of ? json_integer(r->requeue_of) : json_null());
-	return o;
 }
 
 /* "Invoice 1042 [4XbQ1m0vG7z1aa]", or the why when nothing matched. */
@@ -167,7 +146,7 @@ cmd_log(struct cli *cli, int argc, char **argv)
 	int c, json = 0, r;
 
 	if (argc > 1 && strcmp(argv[1], "show") == 0)
-		return admin_log_show(cli, argc - 1, argv + 1);
+		return cmd_log_show(cli, argc - 1, argv + 1);
 	memset(&f, 0, sizeof(f));
 	f.limit = 100;
 	opterr = 0;
@@ -223,7 +202,7 @@ cmd_log(struct cli *cli, int argc, char **argv)
 	}
 	if (json) {
 		for (size_t i = 0; i < l.n; i++)
-			ao_print_json(admin_request_json(&l.v[i]));
+			ao_print_json(log_request_json(&l.v[i]));
 	} else if (l.n == 0) {
 		fprintf(stderr, "responder log: no requests%s\n",
 			f.since || f.outcome || f.requester || f.account ? " match" : " yet");

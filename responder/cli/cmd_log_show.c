@@ -15,8 +15,9 @@
  *
  * SECURITY: all of it is peer text: cleaned before it reaches the terminal.
  */
-#include "responder/cli/admin_out.h"
+#include "responder/cli/cli_out.h"
 #include "responder/cli/cli.h"
+#include "responder/cli/log_json.h"
 #include "store/admin.h"
 #include "common/timeutil.h"
 #include "common/xalloc.h"
@@ -358,7 +359,7 @@ column_json(const char *text)
 static void
 print_json(const struct admin_request *r, const struct admin_outbox_list *ob)
 {
-	json_t *o = admin_request_json(r), *arr = json_array();
+	json_t *o = log_request_json(r), *arr = json_array();
 
 	json_object_set_new(o, "extracted", column_json(r->extracted));
 	json_object_set_new(o, "matches", column_json(r->matches));
@@ -425,7 +426,7 @@ print_text(const struct admin_request *r, const struct admin_outbox_list *ob, in
 }
 
 int
-admin_log_show(struct cli *cli, int argc, char **argv)
+cmd_log_show(struct cli *cli, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },

@@ -13,7 +13,7 @@
  * cleaner (utf8_clean_terminal, as ao_clean in the other commands); --json
  * output is JSON-escaped ASCII.
  */
-#include "responder/cli/admin_out.h"
+#include "responder/cli/cli_out.h"
 #include "responder/cli/cli.h"
 #include "responder/decide/record_json.h"
 #include "common/timeutil.h"

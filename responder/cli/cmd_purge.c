@@ -9,7 +9,7 @@
  * daemon is never blocked for long.  The file does not shrink by itself:
  * see VACUUM in docs/admin.md.
  */
-#include "responder/cli/admin_out.h"
+#include "responder/cli/cli_out.h"
 #include "responder/cli/cli.h"
 #include "store/admin.h"
 #include "common/log.h"

@@ -7,9 +7,10 @@
  * default) with their details.  FILE is written through a temporary file
  * and renamed, so a reader never sees half a page; '-' writes to stdout.
  */
-#include "responder/cli/admin_out.h"
+#include "responder/cli/cli_out.h"
 #include "responder/cli/cli.h"
 #include "responder/cli/report_html.h"
+#include "responder/cli/stats_collect.h"
 #include "store/admin.h"
 #include "common/xalloc.h"
 
@@ -108,7 +109,7 @@ cmd_report(struct cli *cli, int argc, char **argv)
 		return cli_usage("report", "--html FILE is required (the page to write; '-' = stdout)");
 
 	st = cli_store(cli, 1);
-	if (ao_stats(st, f.since, &s) < 0) {
+	if (stats_collect(st, f.since, &s) < 0) {
 		cli_error("report", "%s", store_errmsg(st));
 		store_close(&st);
 		return EX_SOFTWARE;

@@ -9,7 +9,7 @@
  * its reply, if any, is queued in the outbox for the daemon (or `responder
  * once`) to send.  Both rows stay in the log.
  */
-#include "responder/cli/admin_out.h"
+#include "responder/cli/cli_out.h"
 #include "responder/cli/cli.h"
 #include "responder/decide/pipeline.h"
 #include "store/requests.h"

@@ -8,7 +8,7 @@
  * recorded in the request's detail ("admin" list, shown by `log show`) and
  * in the responder's own log.
  */
-#include "responder/cli/admin_out.h"
+#include "responder/cli/cli_out.h"
 #include "responder/cli/cli.h"
 #include "store/admin.h"
 #include "common/log.h"

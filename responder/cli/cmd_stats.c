@@ -11,8 +11,9 @@
  *    "median_reply_seconds":N|null,
  *    "days":[{"day":"2026-11-20","found":N,...},...]}
  */
-#include "responder/cli/admin_out.h"
+#include "responder/cli/cli_out.h"
 #include "responder/cli/cli.h"
+#include "responder/cli/stats_collect.h"
 #include "store/admin.h"
 #include "common/timeutil.h"
 
@@ -25,8 +26,8 @@ static const char *const outcomes[] = {
 };
 #define NOUTCOMES (sizeof(outcomes) / sizeof(outcomes[0]))
 
-json_t *
-admin_stats_json(const struct admin_stats *s)
+static json_t *
+stats_json(const struct admin_stats *s)
 {
 	json_t *o = json_object(), *oc = json_object(), *rs = json_object();
 	json_t *rp = json_object(), *days = json_array(), *day = NULL;
@@ -144,13 +145,13 @@ cmd_stats(struct cli *cli, int argc, char **argv)
 	if (optind < argc)
 		return cli_usage("stats", "unexpected argument '%s'", argv[optind]);
 	st = cli_store(cli, 1);
-	if (ao_stats(st, since, &s) < 0) {
+	if (stats_collect(st, since, &s) < 0) {
 		cli_error("stats", "%s", store_errmsg(st));
 		store_close(&st);
 		return EX_SOFTWARE;
 	}
 	if (json)
-		ao_print_json(admin_stats_json(&s));
+		ao_print_json(stats_json(&s));
 	else
 		print_text(&s);
 	admin_stats_free(&s);

@@ -5,12 +5,13 @@
  * here as SVG rects with a <title> each (the browser shows it on hover);
  * days without complaints are drawn as gaps so the time axis is true.
  *
- * SECURITY: all stored text goes through esc()/esc_text(): valid UTF-8, no
- * control characters, HTML-escaped.  The CSP meta tag forbids scripts and
- * any fetch, so even a missed escape could not load or run anything.
+ * SECURITY: all stored text goes through report_html_escape() or
+ * esc_text(): valid UTF-8, no control characters, HTML-escaped.  The CSP
+ * meta tag forbids scripts and any fetch, so even a missed escape could
+ * not load or run anything.
  */
 #include "responder/cli/report_html.h"
-#include "responder/cli/admin_out.h"
+#include "responder/cli/cli_out.h"
 #include "common/timeutil.h"
 #include "common/xalloc.h"
 
@@ -51,8 +52,6 @@ report_html_escape(FILE *fp, const char *s)
 	free(c);
 }
 
-#define esc report_html_escape
-
 /* Multi-line text (keeps LF and TAB) for <pre>. */
 static void
 esc_text(FILE *fp, const char *s, size_t len)
@@ -84,7 +83,7 @@ write_head(FILE *fp, const struct report_input *in)
 	      "<title>Transcript Responder report", fp);
 	if (in->title) {
 		fputs(" - ", fp);
-		esc(fp, in->title);
+		report_html_escape(fp, in->title);
 	}
 	fputs("</title>\n<style>\n"
 	      "body{font-family:system-ui,sans-serif;margin:1.5em;color:#222;max-width:1200px}\n"
@@ -102,7 +101,7 @@ write_head(FILE *fp, const struct report_input *in)
 	      "width:9em;clear:left}dd{margin-left:10em}\n"
 	      "</style>\n</head>\n<body>\n<h1>Transcript Responder report</h1>\n<p>", fp);
 	if (in->title) {
-		esc(fp, in->title);
+		report_html_escape(fp, in->title);
 		fputs(" &middot; ", fp);
 	}
 	fprintf(fp, "generated %s &middot; ", time_format_rfc3339(in->generated_at, t));
@@ -131,16 +130,16 @@ write_stats(FILE *fp, const struct admin_stats *s)
 	fputs("<h2>By outcome</h2>\n<table id=\"outcomes\"><tr><th>outcome</th><th>complaints</th></tr>\n", fp);
 	for (size_t i = 0; i < s->n_outcomes; i++) {
 		fputs("<tr><td class=\"o ", fp);
-		esc(fp, s->outcomes[i].name);
+		report_html_escape(fp, s->outcomes[i].name);
 		fputs("\">", fp);
-		esc(fp, s->outcomes[i].name);
+		report_html_escape(fp, s->outcomes[i].name);
 		fprintf(fp, "</td><td class=\"n\">%lld</td></tr>\n", (long long)s->outcomes[i].n);
 	}
 	fputs("</table>\n<h2>By reason</h2>\n<p>Each recipient of the messages found, by "
 	      "the reason of its latest delivery attempt.</p>\n<table id=\"reasons\"><tr><th>reason</th><th>recipients</th></tr>\n", fp);
 	for (size_t i = 0; i < s->n_reasons; i++) {
 		fputs("<tr><td>", fp);
-		esc(fp, s->reasons[i].name);
+		report_html_escape(fp, s->reasons[i].name);
 		fprintf(fp, "</td><td class=\"n\">%lld</td></tr>\n", (long long)s->reasons[i].n);
 	}
 	if (s->n_reasons == 0)
@@ -241,19 +240,19 @@ write_table(FILE *fp, const struct report_input *in)
 
 		fprintf(fp, "<tr><td><a href=\"#req-%lld\">%lld</a></td><td class=\"t\">%s</td><td>",
 			(long long)r->id, (long long)r->id, time_format_rfc3339(r->received_at, t));
-		esc(fp, r->requester);
+		report_html_escape(fp, r->requester);
 		fputs("</td><td>", fp);
-		esc(fp, r->account);
+		report_html_escape(fp, r->account);
 		fprintf(fp, "</td><td class=\"o %s\">", outcomes[outcome_index(r->outcome)]);
-		esc(fp, r->outcome);
+		report_html_escape(fp, r->outcome);
 		fprintf(fp, "</td><td class=\"%s\">%s</td><td>", r->reply_state, r->reply_state);
 		if (r->matched_queue_id) {
-			esc(fp, r->matched_subject);
+			report_html_escape(fp, r->matched_subject);
 			fputs(" [", fp);
-			esc(fp, r->matched_queue_id);
+			report_html_escape(fp, r->matched_queue_id);
 			fputs("]", fp);
 		} else {
-			esc(fp, r->why);
+			report_html_escape(fp, r->why);
 		}
 		fputs("</td></tr>\n", fp);
 	}
@@ -285,7 +284,7 @@ static void
 dl_item(FILE *fp, const char *term, const char *value)
 {
 	fprintf(fp, "<dt>%s</dt><dd>", term);
-	esc(fp, value);
+	report_html_escape(fp, value);
 	fputs("</dd>\n", fp);
 }
 
@@ -302,7 +301,7 @@ write_details(FILE *fp, const struct report_input *in)
 		fprintf(fp, "<section class=\"req\" id=\"req-%lld\">\n<h3>Request %lld: "
 			"<span class=\"o %s\">", (long long)r->id, (long long)r->id,
 			outcomes[outcome_index(r->outcome)]);
-		esc(fp, r->outcome);
+		report_html_escape(fp, r->outcome);
 		fputs("</span></h3>\n<dl>\n", fp);
 		dl_item(fp, "received", time_format_rfc3339(r->received_at, t));
 		dl_item(fp, "decided", time_format_rfc3339(r->decided_at, t));

@@ -33,7 +33,8 @@ struct report_input {
 int report_html_write(FILE *fp, const struct report_input *in);
 
 /* Writes s HTML-escaped (& < > " ') with invalid UTF-8 and control
- * characters replaced; NULL writes "-".  Exposed for tests. */
+ * characters replaced; NULL writes "-".  Every stored string on the page
+ * goes through it (multi-line text keeps its line ends, report_html.c). */
 void report_html_escape(FILE *fp, const char *s);
 
 #endif

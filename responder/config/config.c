@@ -22,6 +22,14 @@
 
 enum ktype { K_STR, K_INT, K_BOOL, K_ENUM, K_ADDR, K_URL, K_LEVEL };
 
+/* A K_ENUM word in the file and the enum value it stands for (named, so
+ * that neither list depends on the other's order); for K_URL a scheme
+ * (value unused). */
+struct choice {
+	const char *name;
+	int value;
+};
+
 struct key {
 	const char *section;
 	const char *name;
@@ -29,14 +37,21 @@ struct key {
 	size_t off;
 	const char *def;
 	long min, max;			/* K_INT */
-	const char *const *choices;	/* K_ENUM (NULL-terminated) or K_URL schemes */
+	const struct choice *choices;	/* K_ENUM or K_URL; { NULL } ends */
 };
 
-static const char *const tls_modes[] = { "required", "none", NULL };
-static const char *const auth_modes[] = { "password", "xoauth2", NULL };
-static const char *const account_from_modes[] = { "sasl_username", "sender_domain", NULL };
-static const char *const imap_schemes[] = { "imap", "imaps", NULL };
-static const char *const smtp_schemes[] = { "smtp", "smtps", NULL };
+static const struct choice tls_modes[] = {
+	{ "required", TLS_REQUIRED }, { "none", TLS_NONE }, { NULL, 0 },
+};
+static const struct choice auth_modes[] = {
+	{ "password", IMAP_AUTH_PASSWORD }, { "xoauth2", IMAP_AUTH_XOAUTH2 }, { NULL, 0 },
+};
+static const struct choice account_from_modes[] = {
+	{ "sasl_username", ACCOUNT_FROM_SASL }, { "sender_domain", ACCOUNT_FROM_SENDER_DOMAIN },
+	{ NULL, 0 },
+};
+static const struct choice imap_schemes[] = { { "imap", 0 }, { "imaps", 0 }, { NULL, 0 } };
+static const struct choice smtp_schemes[] = { { "smtp", 0 }, { "smtps", 0 }, { NULL, 0 } };
 
 #define OFF(m) offsetof(struct settings, m)
 
@@ -154,12 +169,13 @@ set_value(struct settings *s, const struct key *k, const char *v, char *why, siz
 		const char *sep = strstr(v, "://");
 		int ok = 0;
 		if (sep != NULL)
-			for (const char *const *c = k->choices; *c; c++)
-				if ((size_t)(sep - v) == strlen(*c) && strncasecmp(v, *c, strlen(*c)) == 0)
+			for (const struct choice *c = k->choices; c->name; c++)
+				if ((size_t)(sep - v) == strlen(c->name) &&
+				    strncasecmp(v, c->name, strlen(c->name)) == 0)
 					ok = 1;
 		if (!ok) {
 			snprintf(why, whylen, "must start with %s:// or %s://",
-				 k->choices[0], k->choices[1]);
+				 k->choices[0].name, k->choices[1].name);
 			return why;
 		}
 		if (sep[3] == '\0' || sep[3] == ':' || sep[3] == '/')
@@ -195,14 +211,14 @@ set_value(struct settings *s, const struct key *k, const char *v, char *why, siz
 		*(int *)(base + k->off) = b;
 		return NULL;
 	case K_ENUM:
-		for (int i = 0; k->choices[i]; i++)
-			if (strcasecmp(v, k->choices[i]) == 0) {
-				*(int *)(base + k->off) = i;
+		for (const struct choice *c = k->choices; c->name; c++)
+			if (strcasecmp(v, c->name) == 0) {
+				*(int *)(base + k->off) = c->value;
 				return NULL;
 			}
 		snprintf(why, whylen, "must be one of:");
-		for (int i = 0; k->choices[i]; i++)
-			snprintf(why + strlen(why), whylen - strlen(why), " %s", k->choices[i]);
+		for (const struct choice *c = k->choices; c->name; c++)
+			snprintf(why + strlen(why), whylen - strlen(why), " %s", c->name);
 		return why;
 	}
 	return "cannot be set";
@@ -372,6 +388,33 @@ config_errors_free(struct config_errors *e)
 	e->n = 0;
 }
 
+/* The word of a K_ENUM value ("?" for a value no word stands for). */
+static const char *
+enum_name(const struct choice *c, int value)
+{
+	for (; c->name; c++)
+		if (c->value == value)
+			return c->name;
+	return "?";
+}
+
+/* The config's name of a log level (what log_level_parse() reads). */
+static const char *
+level_name(int level)
+{
+	switch ((enum log_level)level) {
+	case LOG_LVL_ERROR:
+		return "error";
+	case LOG_LVL_WARN:
+		return "warn";
+	case LOG_LVL_INFO:
+		return "info";
+	case LOG_LVL_DEBUG:
+		return "debug";
+	}
+	return "info";
+}
+
 void
 config_print(const struct settings *s, void *fpv)
 {
@@ -400,13 +443,12 @@ config_print(const struct settings *s, void *fpv)
 			fprintf(fp, "%s = %s\n", k->name, *(const int *)(base + k->off) ? "yes" : "no");
 			break;
 		case K_ENUM:
-			fprintf(fp, "%s = %s\n", k->name, k->choices[*(const int *)(base + k->off)]);
+			fprintf(fp, "%s = %s\n", k->name,
+				enum_name(k->choices, *(const int *)(base + k->off)));
 			break;
-		case K_LEVEL: {
-			static const char *const lv[] = { "error", "warn", "info", "debug" };
-			fprintf(fp, "%s = %s\n", k->name, lv[*(const int *)(base + k->off)]);
+		case K_LEVEL:
+			fprintf(fp, "%s = %s\n", k->name, level_name(*(const int *)(base + k->off)));
 			break;
-		}
 		}
 	}
 }

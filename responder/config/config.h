@@ -15,6 +15,8 @@
 
 enum tls_mode { TLS_REQUIRED = 0, TLS_NONE = 1 };
 enum imap_auth { IMAP_AUTH_PASSWORD = 0, IMAP_AUTH_XOAUTH2 = 1 };
+/* [import] account_from.  The importer has its own PF_ACCOUNT_FROM_*
+ * (config/ may not include store/): its callers map with a switch. */
 enum account_from { ACCOUNT_FROM_SASL = 0, ACCOUNT_FROM_SENDER_DOMAIN = 1 };
 
 struct settings {

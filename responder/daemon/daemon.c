@@ -1,19 +1,17 @@
 /*
- * daemon.c - the service loop (see daemon.h): signals, connect with
- * backoff, passes, waiting (IDLE or poll), SIGHUP reloads, the Postfix
- * log follower.  One pass is daemon_pass.c.
- *
- * Signals only set flags and write a byte to a self-pipe; the wait polls
- * that pipe next to the IMAP socket, so SIGTERM ends an IDLE at once while
- * a complaint in hand is always finished first.
+ * daemon.c - the service loop (see daemon.h): connect with backoff,
+ * passes, waiting (IDLE or poll), SIGHUP reloads, the Postfix log
+ * follower.  One pass is daemon_pass.c; the signal flags and the self-pipe
+ * the wait polls are signals.c.
  */
 #include "responder/daemon/daemon.h"
 #include "responder/daemon/daemon_int.h"
 #include "responder/imap/imap_source.h"
 #include "responder/decide/pipeline.h"
 #include "responder/daemon/sdnotify.h"
+#include "responder/daemon/signals.h"
 #include "store/admin.h"
-#include "responder/smtp/smtp_send.h"
+#include "responder/smtp/outbox_send.h"
 #include "store/daemon_state.h"
 #include "store/outbox.h"
 #include "store/import/import.h"
@@ -21,9 +19,6 @@
 #include "common/strutil.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,72 +27,8 @@
 #include <unistd.h>
 
 #define IDLE_REISSUE_SECONDS (25 * 60)
-#define RECONNECT_MAX_SECONDS 300
+#define RECONNECT_MAX_SECONDS 300	/* the SMTP side's cap: SMTP_RETRY_MAX_SECONDS */
 #define FOLLOW_INTERVAL_SECONDS 2
-
-static volatile sig_atomic_t stop_flag, hup_flag;
-static int wake_pipe[2] = { -1, -1 };
-
-int
-daemon_stop_requested(void)
-{
-	return stop_flag != 0;
-}
-
-static void
-on_signal(int sig)
-{
-	int saved = errno;
-	char c = 1;
-
-	if (sig == SIGHUP)
-		hup_flag = 1;
-	else
-		stop_flag = 1;
-	if (wake_pipe[1] >= 0 && write(wake_pipe[1], &c, 1) < 0) {
-		/* full pipe: a wake-up is pending anyway */
-	}
-	errno = saved;
-}
-
-static void
-drain_wake_pipe(void)
-{
-	char buf[64];
-
-	while (wake_pipe[0] >= 0 && read(wake_pipe[0], buf, sizeof(buf)) > 0)
-		;
-}
-
-static int
-setup_signals(void)
-{
-	struct sigaction sa;
-
-	if (pipe2(wake_pipe, O_NONBLOCK | O_CLOEXEC) < 0)
-		return -1;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = SA_RESTART;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	return 0;
-}
-
-static void
-teardown_signals(void)
-{
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGINT, SIG_DFL);
-	signal(SIGHUP, SIG_DFL);
-	for (int i = 0; i < 2; i++)
-		if (wake_pipe[i] >= 0) {
-			close(wake_pipe[i]);
-			wake_pipe[i] = -1;
-		}
-}
 
 /* libetpan select()s on its socket: with more than 1024 descriptors open
  * a session could abort the process, so never allow that many. */
@@ -112,21 +43,24 @@ limit_fds(void)
 	}
 }
 
-/* Sleeps up to `seconds`, woken early by a signal. */
-static void
-sleep_wakeable(int seconds)
-{
-	struct pollfd p = { .fd = wake_pipe[0], .events = POLLIN };
-
-	if (seconds > 0 && !stop_flag && !hup_flag)
-		poll(&p, 1, seconds * 1000);
-	drain_wake_pipe();
-}
-
 static int
 with_jitter(int seconds)
 {
 	return seconds + (int)((unsigned)random() % (unsigned)(seconds / 4 + 1));
+}
+
+/* The config's [import] account_from as the importer's PF_ACCOUNT_FROM_*
+ * (two layers, two enums: mapped here, never by value). */
+static int
+pf_account_from(int account_from)
+{
+	switch ((enum account_from)account_from) {
+	case ACCOUNT_FROM_SASL:
+		return PF_ACCOUNT_FROM_SASL;
+	case ACCOUNT_FROM_SENDER_DOMAIN:
+		return PF_ACCOUNT_FROM_SENDER_DOMAIN;
+	}
+	return PF_ACCOUNT_FROM_SASL;
 }
 
 static int
@@ -139,7 +73,7 @@ open_follow(struct daemon *d, struct pf_follow **f)
 		pf_follow_close(f);
 	if (d->s->import_follow == NULL || !*d->s->import_follow)
 		return 0;
-	o.account_from = d->s->import_account_from;
+	o.account_from = pf_account_from(d->s->import_account_from);
 	o.account_map = d->s->import_account_map;
 	*f = pf_follow_open(d->st, d->s->import_follow, &o, err, sizeof(err));
 	if (*f == NULL) {
@@ -164,7 +98,7 @@ step_follow(struct pf_follow *f)
 		n = pf_follow_step(f, 5000, &stats, NULL, NULL, err, sizeof(err));
 		if (n < 0 && n != IMPORT_ENOFILE)
 			log_error("import follow: %s", err);
-	} while (n >= 5000 && !stop_flag);
+	} while (n >= 5000 && !daemon_stop_requested());
 }
 
 /* SIGHUP: a new config and templates, or the old ones kept. */
@@ -176,7 +110,7 @@ reload(struct daemon *d, const char *config_path, struct settings *s, struct pf_
 	struct pipeline *pl;
 	char err[1024];
 
-	hup_flag = 0;
+	daemon_reload_clear();
 	sdnotify_reloading();
 	if (config_load(config_path, &ns, &errs) < 0) {
 		for (size_t i = 0; i < errs.n; i++)
@@ -202,23 +136,24 @@ reload(struct daemon *d, const char *config_path, struct settings *s, struct pf_
 	/* The sessions and the pipeline borrow the old settings: close them
 	 * first, then take the new settings in place (same address). */
 	imap_close(&d->imap);
-	smtp_sender_free(&d->smtp);
+	outbox_sender_close(&d->outbox);
 	pipeline_free(&d->pl);
 	config_free(s);
 	*s = ns;
 	d->s = s;
+	d->outbox.s = s;
 	pl = pipeline_new(s, d->st, err, sizeof(err));
 	if (pl == NULL) {
 		/* The templates changed between the trial and now: nothing to
 		 * answer with.  Stop rather than run without a pipeline. */
 		log_error("reload: templates: %s; stopping", err);
-		stop_flag = 1;
+		daemon_request_stop();
 		sdnotify_ready();
 		return;
 	}
 	d->pl = pl;
 	d->full_scan = 1;
-	d->smtp_retry_at = 0;
+	d->outbox.retry_at = 0;
 	log_set_level((enum log_level)s->log_level);
 	open_follow(d, f);
 	log_info("reloaded %s", config_path);
@@ -251,8 +186,8 @@ wait_budget(struct daemon *d, const struct pf_follow *f)
 							  : d->s->imap_poll_interval;
 
 	if (store_outbox_next_due(d->st, &at) == STORE_OK) {
-		if (d->smtp_retry_at > at)
-			at = d->smtp_retry_at;
+		if (d->outbox.retry_at > at)
+			at = d->outbox.retry_at;
 		if (at - now < w)
 			w = at - now < 1 ? 1 : (int)(at - now);
 	}
@@ -317,7 +252,7 @@ daemon_main(const char *config_path, struct settings *s, struct store *st, enum 
 	memset(&d, 0, sizeof(d));
 	d.s = s;
 	d.st = st;
-	stop_flag = hup_flag = 0;
+	outbox_sender_init(&d.outbox, s, st);
 	limit_fds();
 	srandom((unsigned)time(NULL) ^ (unsigned)getpid());
 	d.pl = pipeline_new(s, st, err, sizeof(err));
@@ -325,7 +260,7 @@ daemon_main(const char *config_path, struct settings *s, struct store *st, enum 
 		log_error("templates: %s", err);
 		return EX_CONFIG;
 	}
-	if (setup_signals() < 0) {
+	if (signals_setup() < 0) {
 		log_error("cannot set up signal handling: %s", strerror(errno));
 		pipeline_free(&d.pl);
 		return EX_OSERR;
@@ -341,9 +276,9 @@ daemon_main(const char *config_path, struct settings *s, struct store *st, enum 
 	/* The first purge a minute after start, then daily. */
 	d.next_purge_at = time(NULL) + 60;
 
-	while (!stop_flag) {
+	while (!daemon_stop_requested()) {
 		sdnotify_watchdog();
-		if (hup_flag)
+		if (daemon_reload_requested())
 			reload(&d, config_path, s, &follow);
 		step_follow(follow);
 		if (mode == DAEMON_RUN)
@@ -355,7 +290,7 @@ daemon_main(const char *config_path, struct settings *s, struct store *st, enum 
 					ret = EX_CONFIG;
 					break;
 				}
-				daemon_send_due(&d);	/* the outbox does not need IMAP */
+				outbox_send_due(&d.outbox);	/* the outbox does not need IMAP */
 				if (mode == DAEMON_ONCE) {
 					ret = EX_UNAVAILABLE;
 					break;
@@ -364,7 +299,7 @@ daemon_main(const char *config_path, struct settings *s, struct store *st, enum 
 				if (backoff > RECONNECT_MAX_SECONDS)
 					backoff = RECONNECT_MAX_SECONDS;
 				log_info("imap: reconnecting in about %d s", backoff);
-				sleep_wakeable(cap_to_watchdog(with_jitter(backoff)));
+				signals_sleep(cap_to_watchdog(with_jitter(backoff)));
 				continue;
 			}
 			backoff = 0;
@@ -374,33 +309,33 @@ daemon_main(const char *config_path, struct settings *s, struct store *st, enum 
 			}
 		}
 		daemon_fetch_and_handle(&d);
-		daemon_send_due(&d);
+		outbox_send_due(&d.outbox);
 		if (mode == DAEMON_ONCE) {
-			if (imap_broken(d.imap) || d.smtp_unavailable)
+			if (imap_broken(d.imap) || d.outbox.unavailable)
 				ret = EX_UNAVAILABLE;
 			break;
 		}
-		if (stop_flag)
+		if (daemon_stop_requested())
 			break;
-		if (hup_flag || imap_broken(d.imap))
+		if (daemon_reload_requested() || imap_broken(d.imap))
 			continue;
-		int w = imap_wait(d.imap, wake_pipe[0], cap_to_watchdog(wait_budget(&d, follow)),
+		int w = imap_wait(d.imap, signals_wake_fd(), cap_to_watchdog(wait_budget(&d, follow)),
 				  err, sizeof(err));
 		if (w < 0)
 			log_warn("%s", err);
-		drain_wake_pipe();
+		signals_drain();
 	}
-	if (stop_flag) {
+	if (daemon_stop_requested()) {
 		sdnotify_stopping();
 		log_info("stopping on signal (%ld complaints handled, %ld replies sent)",
-			 d.handled, d.sent);
+			 d.handled, d.outbox.sent);
 	}
 	if (follow != NULL)
 		pf_follow_close(&follow);
 	imap_close(&d.imap);
-	smtp_sender_free(&d.smtp);
+	outbox_sender_close(&d.outbox);
 	pipeline_free(&d.pl);
 	daemon_pass_free(&d);
-	teardown_signals();
+	signals_teardown();
 	return ret;
 }

@@ -1,7 +1,7 @@
 /*
  * daemon_pass.c - one pass of the daemon (see daemon.h): the complaints
- * found in the mailbox, in UID order, each recorded before it is moved;
- * then the outbox.
+ * found in the mailbox, in UID order, each recorded before it is moved,
+ * each reply sent as soon as it is recorded (smtp/outbox_send.c).
  *
  * Exactly once, step by step:
  *   1. the request row and its outbox row are one SQLite transaction
@@ -21,11 +21,11 @@
  */
 #include "responder/daemon/daemon_int.h"
 #include "responder/daemon/sdnotify.h"
+#include "responder/daemon/signals.h"
 #include "responder/imap/imap_source.h"
 #include "responder/decide/pipeline.h"
-#include "responder/smtp/smtp_send.h"
+#include "responder/smtp/outbox_send.h"
 #include "store/daemon_state.h"
-#include "store/outbox.h"
 #include "store/requests.h"
 #include "common/log.h"
 #include "common/strutil.h"
@@ -37,7 +37,6 @@
 #include <time.h>
 
 #define FETCH_CHUNK 100
-#define SEND_BATCH 100
 
 /* Records outcome error for a complaint the pipeline is not given (too
  * large, crash loop).  STORE_ADDED or an error. */
@@ -129,49 +128,46 @@ handle_one(struct daemon *d, const struct imap_msg *m)
 		if (store_request_by_key(d->st, key, &rid) == STORE_ENOTFOUND &&
 		    record_error(d, key, source, m->internal_date, why) < 0) {
 			log_error("store: %s", store_errmsg(d->st));
-			free(key);
-			return -1;
+			rc = -1;
+			goto out;
 		}
 		log_info("complaint %s: error: %s", source, why);
 		d->handled++;
 		rc = finish(d, m->uid, NULL, 1);
-		free(key);
-		return rc;
+		goto out;
 	}
 	key = pipeline_complaint_key(m->data, m->len);
 	if (store_request_by_key(d->st, key, &rid) == STORE_OK) {
 		log_info("complaint %s already recorded (request %lld): moving it", source,
 			 (long long)rid);
 		rc = finish(d, m->uid, key, 0);
-		free(key);
-		return rc;
+		goto out;
 	}
 	if (store_in_progress_begin(d->st, key, source, time(NULL), &restarts, &pf) < 0) {
 		log_error("store: %s", store_errmsg(d->st));
-		free(key);
-		return -1;
+		rc = -1;
+		goto out;
 	}
 	if (restarts >= IN_PROGRESS_MAX_RESTARTS) {
 		snprintf(why, sizeof(why), "quarantined: the daemon died %d times while "
 			 "handling this complaint", restarts);
 		if (record_error(d, key, source, m->internal_date, why) < 0) {
 			log_error("store: %s", store_errmsg(d->st));
-			free(key);
-			return -1;
+			rc = -1;
+			goto out;
 		}
 		log_warn("complaint %s: %s", source, why);
 		d->handled++;
 		rc = finish(d, m->uid, key, 1);
-		free(key);
-		return rc;
+		goto out;
 	}
 	if (pipeline_handle(d->pl, m->data, m->len, source, m->internal_date, 0, &res,
 			    err, sizeof(err)) < 0) {
 		/* Nothing recorded: handled again on the next pass. */
 		log_error("complaint %s not recorded: %s", source, err);
 		pipeline_result_free(&res);
-		free(key);
-		return -1;
+		rc = -1;
+		goto out;
 	}
 	d->handled++;
 	log_info("complaint %s: %s: %s%s", source, outcome_name(res.outcome),
@@ -188,6 +184,7 @@ handle_one(struct daemon *d, const struct imap_msg *m)
 	/* Logs (debug) any statement the pipeline left on a row. */
 	store_release_snapshots(d->st);
 	rc = finish(d, m->uid, key, quarantine);
+out:
 	free(key);
 	return rc;
 }
@@ -273,7 +270,7 @@ daemon_fetch_and_handle(struct daemon *d)
 			}
 			/* Each reply goes out as soon as its complaint is
 			 * recorded, not after the whole scan. */
-			daemon_send_due(d);
+			outbox_send_due(&d->outbox);
 			/* A long scan must not look like a hung daemon. */
 			sdnotify_watchdog();
 		}
@@ -285,82 +282,4 @@ daemon_fetch_and_handle(struct daemon *d)
 	}
 	free(uids);
 	return ret;
-}
-
-int
-daemon_send_due(struct daemon *d)
-{
-	struct outbox_row *rows = NULL;
-	size_t n = 0;
-	char err[1024], reply[SMTP_REPLY_MAX];
-	int64_t now = time(NULL);
-
-	if (d->smtp_retry_at > now)
-		return d->smtp_unavailable ? -1 : 0;	/* still backing off */
-	d->smtp_unavailable = 0;
-	for (;;) {
-		if (store_outbox_due(d->st, now, SEND_BATCH, &rows, &n) < 0) {
-			log_error("store: %s", store_errmsg(d->st));
-			return -1;
-		}
-		if (n == 0)
-			break;
-		if (d->smtp == NULL && smtp_sender_new(d->s, &d->smtp, err, sizeof(err)) < 0) {
-			log_error("smtp: %s", err);
-			d->smtp_unavailable = 1;
-			store_outbox_rows_free(rows, n);
-			return -1;
-		}
-		for (size_t i = 0; i < n; i++) {
-			enum smtp_result sr = smtp_send(d->smtp, rows[i].envelope_from, rows[i].rcpt,
-							rows[i].message, rows[i].len, reply,
-							err, sizeof(err));
-			int failed = 0, r = 0;
-
-			now = time(NULL);
-			switch (sr) {
-			case SMTP_SENT:
-				r = store_outbox_mark_sent(d->st, rows[i].id, reply, now);
-				d->sent++;
-				log_info("reply %lld to %s sent: %s", (long long)rows[i].id,
-					 rows[i].rcpt, reply);
-				break;
-			case SMTP_TEMPFAIL:
-				r = store_outbox_mark_retry(d->st, rows[i].id, err, now, &failed);
-				log_warn("reply %lld to %s %s: %s", (long long)rows[i].id, rows[i].rcpt,
-					 failed ? "failed after too many tries" : "deferred", err);
-				break;
-			case SMTP_PERMFAIL:
-				r = store_outbox_mark_failed(d->st, rows[i].id, err);
-				log_warn("reply %lld to %s failed: %s", (long long)rows[i].id,
-					 rows[i].rcpt, err);
-				break;
-			case SMTP_UNAVAIL:
-				store_outbox_note_error(d->st, rows[i].id, err);
-				log_warn("smtp unavailable, replies stay queued: %s", err);
-				smtp_sender_free(&d->smtp);
-				d->smtp_unavailable = 1;
-				d->smtp_backoff = d->smtp_backoff ? d->smtp_backoff * 2 : 1;
-				if (d->smtp_backoff > 300)
-					d->smtp_backoff = 300;
-				d->smtp_retry_at = now + d->smtp_backoff;
-				store_outbox_rows_free(rows, n);
-				return -1;
-			}
-			if (r < 0) {
-				/* Never loop re-sending a row we cannot mark. */
-				log_error("store: %s", store_errmsg(d->st));
-				store_outbox_rows_free(rows, n);
-				return -1;
-			}
-		}
-		d->smtp_backoff = 0;
-		d->smtp_retry_at = 0;
-		store_outbox_rows_free(rows, n);
-		rows = NULL;
-		if (n < SEND_BATCH)
-			break;
-	}
-	store_outbox_rows_free(rows, 0);
-	return 0;
 }

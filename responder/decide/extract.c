@@ -24,9 +24,19 @@
 const char *
 ext_source_name(enum ext_source s)
 {
-	static const char *const names[] = { "attached", "inline", "references", "subject", "body" };
-
-	return (unsigned)s < 5 ? names[s] : "body";
+	switch (s) {
+	case EXT_ATTACHED:
+		return "attached";
+	case EXT_INLINE:
+		return "inline";
+	case EXT_REFERENCES:
+		return "references";
+	case EXT_SUBJECT:
+		return "subject";
+	case EXT_BODY:
+		return "body";
+	}
+	return "body";
 }
 
 static int

@@ -37,9 +37,41 @@ struct pipeline {
 	struct templates *tpl;
 	struct parse_limits lim;
 	int64_t now;
-	const char *raw;		/* the complaint in hand, kept with its request */
-	size_t raw_len;
 };
+
+/* The sandbox's limits from the [limits] section: parse/ knows nothing of
+ * the config. */
+static void
+parse_limits_from_settings(const struct settings *s, struct parse_limits *l)
+{
+	l->max_message_size = s->max_message_size;
+	l->cpu_seconds = s->parse_cpu_seconds;
+	l->memory_mb = s->parse_memory_mb;
+	l->timeout = s->parse_timeout;
+}
+
+/* Why the parser produced nothing, as the daemon counts it. */
+static enum parse_failure
+parse_failure_of(enum sandbox_status ss)
+{
+	switch (ss) {
+	case SANDBOX_OK:
+		return PARSE_FAIL_NONE;
+	case SANDBOX_REJECTED:
+		return PARSE_FAIL_REJECTED;
+	case SANDBOX_CRASH:
+		return PARSE_FAIL_CRASH;
+	case SANDBOX_TIMEOUT:
+		return PARSE_FAIL_TIMEOUT;
+	case SANDBOX_LIMIT:
+		return PARSE_FAIL_LIMIT;
+	case SANDBOX_ERROR:
+		/* fork/pipe failed or the output was not valid: counted with
+		 * the crashes (a worker that answers garbage is broken) */
+		return PARSE_FAIL_CRASH;
+	}
+	return PARSE_FAIL_CRASH;
+}
 
 /* Adds the microseconds since *mark as `stage` (shown by `log show`). */
 static void
@@ -217,10 +249,14 @@ compose(struct pipeline *p, const struct complaint *c, const struct policy_decis
 	}
 }
 
+/* Records the decision: the request row (with `raw`, the complaint, kept
+ * with it) and, when a reply was composed, its outbox row, in one
+ * transaction.  c, d and m may be NULL (the parser produced nothing). */
 static int
-record(struct pipeline *p, const struct complaint *c, const struct policy_decision *d,
-       const struct match_result *m, const char *source, int64_t received_at, int flags,
-       json_t *detail, struct pipeline_result *out, char *err, size_t errlen)
+record(struct pipeline *p, const char *raw, size_t raw_len, const struct complaint *c,
+       const struct policy_decision *d, const struct match_result *m, const char *source,
+       int64_t received_at, int flags, json_t *detail, struct pipeline_result *out,
+       char *err, size_t errlen)
 {
 	struct request_in r;
 	struct outbox_in o;
@@ -251,8 +287,8 @@ record(struct pipeline *p, const struct complaint *c, const struct policy_decisi
 	if ((flags & PIPELINE_REQUEUE) &&
 	    store_request_by_key(p->st, out->complaint_key, &r.requeue_of) != STORE_OK)
 		r.requeue_of = 0;
-	r.raw = p->raw;
-	r.raw_len = p->raw_len;
+	r.raw = raw;
+	r.raw_len = raw_len;
 	memset(&o, 0, sizeof(o));
 	if (out->reply) {
 		const char *ef = p->s->smtp_envelope_from;
@@ -291,7 +327,8 @@ pipeline_handle(struct pipeline *p, const char *raw, size_t len, const char *sou
 	struct own_ctx own;
 	char why[1024];
 	enum sandbox_status ss;
-	json_t *detail, *timings;
+	json_t *detail;
+	json_t *timings;	/* owned until json_object_set_new() hands it to detail */
 	int64_t t0, mark;
 	int have_match = 0, rc = 0;
 
@@ -302,15 +339,12 @@ pipeline_handle(struct pipeline *p, const char *raw, size_t len, const char *sou
 	if (!received_at)
 		received_at = now_of(p);
 	out->complaint_key = pipeline_complaint_key(raw, len);
-	p->raw = raw;
-	p->raw_len = len;
 	detail = json_object();
 	timings = json_object();
 	t0 = mark = time_mono_us();
 
-	ss = sandbox_parse(raw, len, &p->lim, (flags & PIPELINE_IN_PROCESS) != 0, &c, why,
-			   sizeof(why));
-	if (ss != SANDBOX_OK && ss != SANDBOX_REJECTED && !(flags & PIPELINE_IN_PROCESS)) {
+	ss = sandbox_parse(raw, len, &p->lim, 0, &c, why, sizeof(why));
+	if (ss != SANDBOX_OK && ss != SANDBOX_REJECTED) {
 		/* A crash, timeout or limit may be the machine's passing trouble
 		 * (memory pressure, a stalled CPU): the complaint is given a
 		 * second parse in a fresh worker before it is judged poisoned
@@ -325,13 +359,9 @@ pipeline_handle(struct pipeline *p, const char *raw, size_t len, const char *sou
 		}
 	}
 	if (ss != SANDBOX_OK) {
-		static const enum parse_failure kinds[] = {
-			PARSE_FAIL_NONE, PARSE_FAIL_REJECTED, PARSE_FAIL_CRASH, PARSE_FAIL_TIMEOUT,
-			PARSE_FAIL_LIMIT, PARSE_FAIL_CRASH,
-		};
 		struct buf w;
 
-		out->parse_failure = kinds[ss];
+		out->parse_failure = parse_failure_of(ss);
 		out->outcome = OUTCOME_ERROR;
 		out->complaint_message_id = pipeline_scan_message_id(raw, len);
 		buf_init(&w, 1100);
@@ -343,11 +373,11 @@ pipeline_handle(struct pipeline *p, const char *raw, size_t len, const char *sou
 		json_object_set_new(detail, "parse", json_string(why));
 		timing(timings, "parse_us", &mark);
 		json_object_set_new(detail, "timings", timings);
+		timings = NULL;
 		if (!(flags & PIPELINE_DRY_RUN))
-			rc = record(p, NULL, NULL, NULL, source, received_at, flags, detail, out,
-				    err, errlen);
-		json_decref(detail);
-		return rc;
+			rc = record(p, raw, len, NULL, NULL, NULL, source, received_at, flags,
+				    detail, out, err, errlen);
+		goto done;
 	}
 	out->complaint_message_id = xstrdup_or_null(c.message_id);
 	timing(timings, "parse_us", &mark);
@@ -394,12 +424,13 @@ pipeline_handle(struct pipeline *p, const char *raw, size_t len, const char *sou
 	out->json = pipeline_json(out, &c, have_match ? &m : NULL, &x);
 	json_object_set_new(timings, "total_before_recording_us",
 			    json_integer((json_int_t)(time_mono_us() - t0)));
-	json_object_set(detail, "timings", timings);
+	json_object_set_new(detail, "timings", timings);
+	timings = NULL;
 	if (!(flags & PIPELINE_DRY_RUN))
-		rc = record(p, &c, &d, have_match ? &m : NULL, source, received_at, flags, detail,
-			    out, err, errlen);
+		rc = record(p, raw, len, &c, &d, have_match ? &m : NULL, source, received_at,
+			    flags, detail, out, err, errlen);
 done:
-	json_decref(timings);
+	json_decref(timings);	/* NULL once detail holds it */
 	json_decref(detail);
 	for (size_t i = 0; i < n_fwds; i++)
 		forward_free(&fwds[i]);

@@ -26,8 +26,6 @@ struct pipeline;
 
 enum {
 	PIPELINE_DRY_RUN = 1 << 0,	/* decide everything, record and queue nothing */
-	PIPELINE_IN_PROCESS = 1 << 1,	/* parse without forking (fuzzing, benchmarks
-					 * of the parser itself); never for mail */
 	PIPELINE_REQUEUE = 1 << 2,	/* an admin's requeue: skip the "already
 					 * answered" check; the new request row's
 					 * requeue_of is the latest row with the

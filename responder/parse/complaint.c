@@ -12,7 +12,7 @@
  */
 #include "responder/parse/complaint.h"
 #include "responder/parse/complaint_int.h"
-#include "responder/parse/sandbox.h"
+#include "responder/parse/prescan.h"
 #include "common/buf.h"
 #include "common/strutil.h"
 #include "common/timeutil.h"
@@ -312,14 +312,30 @@ type_name(const struct mailmime_content *ct, char *out, size_t outlen)
 	if (ct && ct->ct_type) {
 		if (ct->ct_type->tp_type == MAILMIME_TYPE_DISCRETE_TYPE &&
 		    ct->ct_type->tp_data.tp_discrete_type) {
-			static const char *const names[] = { "", "text", "image", "audio",
-							      "video", "application", "x" };
 			int dt = ct->ct_type->tp_data.tp_discrete_type->dt_type;
 
-			if (dt == MAILMIME_DISCRETE_TYPE_EXTENSION)
+			switch (dt) {
+			case MAILMIME_DISCRETE_TYPE_TEXT:
+				t = "text";
+				break;
+			case MAILMIME_DISCRETE_TYPE_IMAGE:
+				t = "image";
+				break;
+			case MAILMIME_DISCRETE_TYPE_AUDIO:
+				t = "audio";
+				break;
+			case MAILMIME_DISCRETE_TYPE_VIDEO:
+				t = "video";
+				break;
+			case MAILMIME_DISCRETE_TYPE_APPLICATION:
+				t = "application";
+				break;
+			case MAILMIME_DISCRETE_TYPE_EXTENSION:
 				t = ct->ct_type->tp_data.tp_discrete_type->dt_extension;
-			else if (dt > 0 && dt < 6)
-				t = names[dt];
+				break;
+			default:
+				break;
+			}
 		} else if (ct->ct_type->tp_type == MAILMIME_TYPE_COMPOSITE_TYPE &&
 			   ct->ct_type->tp_data.tp_composite_type) {
 			int ctt = ct->ct_type->tp_data.tp_composite_type->ct_type;

@@ -10,7 +10,7 @@
  * sandbox child catches what it misses.  Nothing here allocates more than
  * one capped field buffer.
  */
-#include "responder/parse/sandbox.h"
+#include "responder/parse/prescan.h"
 #include "common/base64.h"
 #include "common/rfc2047.h"
 

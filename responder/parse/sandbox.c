@@ -21,6 +21,7 @@
  * are close-on-exec; the worker exits when the parent goes away (EOF).
  */
 #include "responder/parse/sandbox.h"
+#include "responder/parse/prescan.h"
 #include "common/timeutil.h"
 #include "common/buf.h"
 #include "common/log.h"
@@ -52,6 +53,18 @@
 #endif
 
 #define WORKER_MAX_JOBS 1000
+
+/* How a worker ends other than by a signal: its exit status, which the
+ * parent reads in classify(). */
+enum worker_exit {
+	WORKER_EXIT_DONE = 0,	/* the parent went away (EOF) or announced more
+				 * than WORKER_MAX_INPUT bytes */
+	WORKER_EXIT_INPUT = 3,	/* the complaint could not be read (or held) */
+	WORKER_EXIT_NOMEM = 4,	/* complaint_parse() failed, which it does only
+				 * when libetpan ran out of memory */
+	WORKER_EXIT_ENCODE = 5,	/* the result could not be encoded as JSON */
+	WORKER_EXIT_OUTPUT = 6,	/* the result could not be written back */
+};
 #define WORKER_MAX_INPUT ((size_t)1100 * 1024 * 1024)	/* above max_message_size's maximum */
 
 struct worker {
@@ -62,15 +75,6 @@ struct worker {
 };
 
 static struct worker w;
-
-void
-parse_limits_from_settings(const struct settings *s, struct parse_limits *l)
-{
-	l->max_message_size = s->max_message_size;
-	l->cpu_seconds = s->parse_cpu_seconds;
-	l->memory_mb = s->parse_memory_mb;
-	l->timeout = s->parse_timeout;
-}
 
 static iconv_t warm_cd[3];
 
@@ -189,24 +193,24 @@ worker_main(int in, int out, const struct parse_limits *lim)
 		int n;
 
 		if (w_read_len(in, &len) != 0 || len > WORKER_MAX_INPUT)
-			_exit(0);
+			_exit(WORKER_EXIT_DONE);
 		raw = malloc(len + 1);
 		if (!raw || w_read_all(in, raw, len) != 0)
-			_exit(3);
+			_exit(WORKER_EXIT_INPUT);
 		raw[len] = '\0';
 		cpu_budget(lim->cpu_seconds);
 		if (complaint_parse(raw, len, &c, err, sizeof(err)) != 0)
-			_exit(4);
+			_exit(WORKER_EXIT_NOMEM);
 		free(raw);
 		j = complaint_to_json(&c);
 		complaint_free(&c);
 		s = json_dumps(j, JSON_COMPACT);
 		json_decref(j);
 		if (!s)
-			_exit(5);
+			_exit(WORKER_EXIT_ENCODE);
 		n = snprintf(head, sizeof(head), "%zu\n", strlen(s));
 		if (w_write_all(out, head, (size_t)n) != 0 || w_write_all(out, s, strlen(s)) != 0)
-			_exit(6);
+			_exit(WORKER_EXIT_OUTPUT);
 		free(s);
 	}
 }
@@ -401,7 +405,7 @@ classify(int status, const struct parse_limits *lim, char *why, size_t whylen)
 			 strsignal(sig));
 		return SANDBOX_CRASH;
 	}
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 4) {
+	if (WIFEXITED(status) && WEXITSTATUS(status) == WORKER_EXIT_NOMEM) {
 		snprintf(why, whylen, "parser ran out of memory (limit %d MB)", lim->memory_mb);
 		return SANDBOX_LIMIT;
 	}

@@ -1,6 +1,6 @@
 /*
  * sandbox.h - parsing a complaint without trusting libetpan: a cheap
- * pre-scan (prescan.c) that refuses what is known to break the parser, then
+ * pre-scan (prescan.h) that refuses what is known to break the parser, then
  * the parse itself in a forked worker process under setrlimit (CPU seconds
  * per complaint, address space, stack) and a wall-clock timeout per
  * complaint, its result coming back as capped JSON over a pipe (sandbox.c).
@@ -19,21 +19,17 @@
 #include <stddef.h>
 
 #include "responder/parse/complaint.h"
-#include "responder/config/config.h"
 
 #define SANDBOX_MAX_OUTPUT ((size_t)16 * 1024 * 1024)
-#define PRESCAN_MAX_CONTENT_TYPES 1000	/* Content-Type fields in the message */
-#define PRESCAN_MAX_COMPOSITES 100	/* multipart/message Content-Types (nesting bound) */
-#define PRESCAN_MAX_HEADER_LINE 65536	/* bytes of one line of the top header block */
 
+/* The limits of one parse; the caller fills them (the pipeline from the
+ * [limits] section of the config). */
 struct parse_limits {
 	long max_message_size;		/* bytes; [limits] max_message_size */
 	int cpu_seconds;		/* RLIMIT_CPU of the child */
 	int memory_mb;			/* RLIMIT_AS of the child (not under ASan) */
 	int timeout;			/* wall-clock seconds before SIGKILL */
 };
-
-void parse_limits_from_settings(const struct settings *s, struct parse_limits *l);
 
 enum sandbox_status {
 	SANDBOX_OK = 0,
@@ -44,16 +40,9 @@ enum sandbox_status {
 	SANDBOX_ERROR,		/* fork/pipe failed, or the output was not valid */
 };
 
-/* The pre-scan: 0 when the message may go to libetpan; -1 with a one-line
- * `why` when it may not (size, header line length, Content-Type count,
- * nesting bound, unsafe boundary incl. its RFC 2047 form).  Linear. */
-int prescan(const char *raw, size_t len, long max_size, char *why, size_t whylen);
-/* The same checks with the defaults, for message/rfc822 parts that were
- * transfer-encoded (complaint.c parses those itself). */
-int prescan_nested(const char *raw, size_t len);
-
-/* Pre-scan, then parse.  With in_process != 0 the parse runs in this
- * process (fuzzing and benchmarks only; never for real mail).  On
+/* Pre-scan (prescan.h, capped at lim->max_message_size), then parse.
+ * With in_process != 0 the parse runs in this process (fuzzing and
+ * benchmarks only; never for real mail).  On
  * SANDBOX_OK *out is filled (complaint_free it); otherwise *out is empty
  * and `why` says what happened. */
 enum sandbox_status sandbox_parse(const char *raw, size_t len, const struct parse_limits *lim,

@@ -145,11 +145,11 @@ setup_handle(struct smtp_sender *sp)
 }
 
 int
-smtp_sender_new(const struct settings *s, struct smtp_sender **out, char *err, size_t errlen)
+smtp_sender_new(const struct settings *s, struct smtp_sender **sender_r, char *err, size_t errlen)
 {
 	struct smtp_sender *sp;
 
-	*out = NULL;
+	*sender_r = NULL;
 	sp = xcalloc(1, sizeof(*sp));
 	sp->s = s;
 	if (read_secret(s, &sp->secret, err, errlen) < 0) {
@@ -167,7 +167,7 @@ smtp_sender_new(const struct settings *s, struct smtp_sender **out, char *err, s
 	if (!s->smtp_tls_verify)
 		log_warn("smtp: tls_verify = no: the certificate of %s is NOT checked", s->smtp_url);
 	setup_handle(sp);
-	*out = sp;
+	*sender_r = sp;
 	return 0;
 }
 

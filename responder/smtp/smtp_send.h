@@ -34,9 +34,10 @@ enum smtp_result {
 #define SMTP_REPLY_MAX 512
 
 /* Reads the credentials (password_file / token) now; `s` is borrowed and
- * must outlive the sender.  0 with *out (free with smtp_sender_free); -1
- * with err filled (a secret that cannot be read). */
-int smtp_sender_new(const struct settings *s, struct smtp_sender **out,
+ * must outlive the sender.  0 with *sender_r set (free with
+ * smtp_sender_free); -1 with *sender_r NULL and err filled (a secret that
+ * cannot be read). */
+int smtp_sender_new(const struct settings *s, struct smtp_sender **sender_r,
 		    char *err, size_t errlen);
 /* Closes the connection (QUIT) and frees.  NULL is fine. */
 void smtp_sender_free(struct smtp_sender **sp);

@@ -57,7 +57,7 @@ int import_jsonl(struct store *st, const char *path, struct import_stats *stats,
  * State per open queue ID is bounded (max_open, least recently seen first
  * out) and dropped at "removed".
  */
-enum { PF_ACCOUNT_FROM_SASL = 0, PF_ACCOUNT_FROM_SENDER_DOMAIN = 1 };	/* = config.h */
+enum { PF_ACCOUNT_FROM_SASL = 0, PF_ACCOUNT_FROM_SENDER_DOMAIN = 1 };
 
 struct pf_options {
 	int account_from;		/* PF_ACCOUNT_FROM_* */

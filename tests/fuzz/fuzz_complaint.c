@@ -11,7 +11,7 @@
 
 #include "responder/parse/complaint.h"
 #include "responder/decide/extract.h"
-#include "responder/parse/sandbox.h"
+#include "responder/parse/prescan.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -8,6 +8,7 @@
  * shared/notes/libetpan-libcurl.md section 2.9.
  */
 #include "tests/unit/testutil.h"
+#include "responder/parse/prescan.h"
 #include "responder/parse/sandbox.h"
 #include "common/buf.h"
 

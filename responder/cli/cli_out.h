@@ -1,7 +1,9 @@
 /*
- * admin_out.h - output helpers the admin commands (log, stats, report,
- * resend, purge) share: terminal-safe text, column padding by character,
- * JSON strings from stored text, and the --since / ID arguments.
+ * cli_out.h - output and argument helpers the admin commands (log, stats,
+ * report, resend, purge, ...) share: terminal-safe text, column padding by
+ * character, JSON strings from stored text, and the --since / ID / option
+ * arguments.  Nothing else: the views live with their commands
+ * (log_json.h, stats_collect.h).
  *
  * SECURITY: stored text came from complaints and remote servers.  Before it
  * reaches a terminal it goes through ao_clean() / ao_clean_text(), which are
@@ -9,8 +11,8 @@
  * characters replaced, invalid UTF-8 replaced); before it reaches JSON
  * through ao_json_str() (always valid UTF-8).
  */
-#ifndef RESPONDER_ADMIN_OUT_H
-#define RESPONDER_ADMIN_OUT_H
+#ifndef RESPONDER_CLI_OUT_H
+#define RESPONDER_CLI_OUT_H
 
 #include <jansson.h>
 #include <stddef.h>
@@ -52,20 +54,5 @@ int ao_bad_option(const char *cmd, int c, char **argv);
 
 /* 1 when stdout is a terminal and NO_COLOR is not set. */
 int ao_use_colour(void);
-
-struct cli;
-struct admin_request;
-struct admin_stats;
-/* The `log --json` object of one request (cmd_log.c).  New reference. */
-json_t *admin_request_json(const struct admin_request *r);
-struct store;
-/* admin_stats() with the reasons filled in: each recipient of each found
- * request's matched message, its latest attempt classified (reason.h).
- * STORE_OK, or an error (nothing to free). */
-int ao_stats(struct store *st, int64_t since, struct admin_stats *s);
-/* The `stats --json` object (cmd_stats.c).  New reference. */
-json_t *admin_stats_json(const struct admin_stats *s);
-/* `log show ID [--json]` (cmd_log_show.c); argv[0] is "show". */
-int admin_log_show(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -1,13 +1,12 @@
 /*
- * admin_out.c - output helpers of the admin commands (see admin_out.h).
+ * cli_out.c - output and argument helpers of the admin commands (see
+ * cli_out.h).
  *
  * SECURITY: the text handled here is stored peer text; nothing of it
  * reaches the terminal with control characters or invalid UTF-8.
  */
-#include "responder/cli/admin_out.h"
+#include "responder/cli/cli_out.h"
 #include "responder/cli/cli.h"
-#include "responder/reason/reason.h"
-#include "store/admin.h"
 #include "common/timeutil.h"
 #include "common/utf8.h"
 #include "common/xalloc.h"
@@ -166,27 +165,4 @@ ao_use_colour(void)
 	const char *nc = getenv("NO_COLOR");
 
 	return isatty(STDOUT_FILENO) && (nc == NULL || *nc == '\0');
-}
-
-static void
-count_reason(void *arg, const char *status, int smtp_code, const char *enhanced,
-	     const char *response, const char *mx_host)
-{
-	struct classification cl;
-
-	memset(&cl, 0, sizeof(cl));
-	reason_classify(status, smtp_code, enhanced, response, mx_host, &cl);
-	admin_stats_add_count(arg, reason_name(cl.reason), 1);
-}
-
-int
-ao_stats(struct store *st, int64_t since, struct admin_stats *s)
-{
-	int rc;
-
-	if ((rc = admin_stats(st, since, s)) < 0)
-		return rc;
-	if ((rc = admin_found_attempts(st, since, count_reason, s)) < 0)
-		admin_stats_free(s);
-	return rc;
 }

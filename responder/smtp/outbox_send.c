@@ -1,0 +1,107 @@
+/*
+ * outbox_send.c - sends the due outbox rows (see outbox_send.h).
+ *
+ * SECURITY: row contents go to smtp_send() only, which checks the envelope
+ * addresses; the server's reply is sanitised there before it is logged or
+ * stored here.
+ */
+#include "responder/smtp/outbox_send.h"
+#include "responder/smtp/smtp_send.h"
+#include "store/outbox.h"
+#include "common/log.h"
+
+#include <string.h>
+
+#define SEND_BATCH 100
+
+void
+outbox_sender_init(struct outbox_sender *o, const struct settings *s, struct store *st)
+{
+	memset(o, 0, sizeof(*o));
+	o->s = s;
+	o->st = st;
+}
+
+void
+outbox_sender_close(struct outbox_sender *o)
+{
+	smtp_sender_free(&o->smtp);
+}
+
+int
+outbox_send_due(struct outbox_sender *o)
+{
+	struct outbox_row *rows = NULL;
+	size_t n = 0;
+	char err[1024], reply[SMTP_REPLY_MAX];
+	int64_t now = time(NULL);
+
+	if (o->retry_at > now)
+		return o->unavailable ? -1 : 0;	/* still backing off */
+	o->unavailable = 0;
+	for (;;) {
+		if (store_outbox_due(o->st, now, SEND_BATCH, &rows, &n) < 0) {
+			log_error("store: %s", store_errmsg(o->st));
+			return -1;
+		}
+		if (n == 0)
+			break;
+		if (o->smtp == NULL && smtp_sender_new(o->s, &o->smtp, err, sizeof(err)) < 0) {
+			log_error("smtp: %s", err);
+			o->unavailable = 1;
+			store_outbox_rows_free(rows, n);
+			return -1;
+		}
+		for (size_t i = 0; i < n; i++) {
+			enum smtp_result sr = smtp_send(o->smtp, rows[i].envelope_from, rows[i].rcpt,
+							rows[i].message, rows[i].len, reply,
+							err, sizeof(err));
+			int failed = 0, r = 0;
+
+			now = time(NULL);
+			switch (sr) {
+			case SMTP_SENT:
+				r = store_outbox_mark_sent(o->st, rows[i].id, reply, now);
+				o->sent++;
+				log_info("reply %lld to %s sent: %s", (long long)rows[i].id,
+					 rows[i].rcpt, reply);
+				break;
+			case SMTP_TEMPFAIL:
+				r = store_outbox_mark_retry(o->st, rows[i].id, err, now, &failed);
+				log_warn("reply %lld to %s %s: %s", (long long)rows[i].id, rows[i].rcpt,
+					 failed ? "failed after too many tries" : "deferred", err);
+				break;
+			case SMTP_PERMFAIL:
+				r = store_outbox_mark_failed(o->st, rows[i].id, err);
+				log_warn("reply %lld to %s failed: %s", (long long)rows[i].id,
+					 rows[i].rcpt, err);
+				break;
+			case SMTP_UNAVAIL:
+				store_outbox_note_error(o->st, rows[i].id, err);
+				log_warn("smtp unavailable, replies stay queued: %s", err);
+				smtp_sender_free(&o->smtp);
+				o->unavailable = 1;
+				o->backoff = o->backoff ? o->backoff * 2 : 1;
+				if (o->backoff > SMTP_RETRY_MAX_SECONDS)
+					o->backoff = SMTP_RETRY_MAX_SECONDS;
+				o->retry_at = now + o->backoff;
+				store_outbox_rows_free(rows, n);
+				return -1;
+			}
+			if (r < 0) {
+				/* Never loop re-sending a row we cannot mark. */
+				log_error("store: %s", store_errmsg(o->st));
+				store_outbox_rows_free(rows, n);
+				return -1;
+			}
+		}
+		o->backoff = 0;
+		o->retry_at = 0;
+		store_outbox_rows_free(rows, n);
+		rows = NULL;
+		if (n < SEND_BATCH)
+			break;
+	}
+	store_outbox_rows_free(rows, 0);
+	return 0;
+}

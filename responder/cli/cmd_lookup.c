@@ -10,14 +10,13 @@
  * SECURITY: everything shown was stored from peers (JSONL import keeps
  * control characters: "\u001b" is valid JSON).  Every stored string that
  * reaches the terminal, transcripts included, goes through the terminal
- * cleaner (utf8_clean_terminal, as ao_clean in the other commands); --json
+ * cleaner (ao_clean, ao_clean_text: utf8_clean_terminal); --json
  * output is JSON-escaped ASCII.
  */
 #include "responder/cli/cli_out.h"
 #include "responder/cli/cli.h"
 #include "responder/decide/record_json.h"
 #include "common/timeutil.h"
-#include "common/utf8.h"
 #include "common/xalloc.h"
 
 #include <getopt.h>
@@ -25,21 +24,12 @@
 #include <string.h>
 #include <time.h>
 
-/* Stored text (NULL: "-") made safe for one terminal line.  Caller frees. */
-static char *
-term(const char *s)
-{
-	if (s == NULL)
-		s = "-";
-	return utf8_clean_terminal(s, strlen(s), 0);
-}
-
 /* Prints peer text on one line, cleaned for the terminal, cut to `max`
  * bytes on a character boundary ("..." marks a cut). */
 static void
 print_clean(const char *label, const char *s, size_t max)
 {
-	char *c = term(s);
+	char *c = ao_clean(s);
 	size_t n = strlen(c), cut = n;
 
 	if (cut > max) {
@@ -56,7 +46,7 @@ print_clean(const char *label, const char *s, size_t max)
 static void
 print_transcript(const char *text)
 {
-	char *c = utf8_clean_terminal(text, strlen(text), 1);
+	char *c = ao_clean_text(text, strlen(text));
 
 	for (const char *p = c; *p;) {
 		const char *nl = strchr(p, '\n');
@@ -71,8 +61,8 @@ static void
 print_message(const struct store_message *m, int transcripts)
 {
 	char t[TIME_RFC3339_LEN];
-	char *mid = term(m->message_id), *qid = term(m->queue_id),
-	     *acct = term(m->account);
+	char *mid = ao_clean(m->message_id), *qid = ao_clean(m->queue_id),
+	     *acct = ao_clean(m->account);
 
 	printf("Message %s  queue %s  account %s\n", mid, qid, acct);
 	free(mid);
@@ -83,7 +73,7 @@ print_message(const struct store_message *m, int transcripts)
 	printf("  Submitted: %s\n", m->submitted_at ? time_format_rfc3339(m->submitted_at, t) : "-");
 	for (size_t i = 0; i < m->n_rcpts; i++) {
 		const struct store_recipient *r = &m->rcpts[i];
-		char *addr = term(r->address), *status = term(r->status);
+		char *addr = ao_clean(r->address), *status = ao_clean(r->status);
 
 		printf("  %-40s %-9s %s\n", addr, status,
 		       r->last_attempt_at ? time_format_rfc3339(r->last_attempt_at, t) : "");
@@ -92,8 +82,8 @@ print_message(const struct store_message *m, int transcripts)
 		for (size_t k = 0; k < r->n_attempts; k++) {
 			const struct store_attempt *a = &r->attempts[k];
 			char code[16] = "";
-			char *ast = term(a->status), *host = term(a->mx_host),
-			     *ip = term(a->mx_ip), *enh = term(a->enhanced_status);
+			char *ast = ao_clean(a->status), *host = ao_clean(a->mx_host),
+			     *ip = ao_clean(a->mx_ip), *enh = ao_clean(a->enhanced_status);
 
 			if (a->smtp_code)
 				snprintf(code, sizeof(code), "%d", a->smtp_code);
@@ -105,7 +95,7 @@ print_message(const struct store_message *m, int transcripts)
 			free(enh);
 			print_clean("      reply: ", a->response, 300);
 			if (transcripts && a->transcript) {
-				char *kind = term(a->transcript_kind);
+				char *kind = ao_clean(a->transcript_kind);
 
 				printf("      transcript (%s):\n", kind);
 				free(kind);

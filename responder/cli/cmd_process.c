@@ -17,9 +17,9 @@
  * ever parsed in the sandbox.
  */
 #include "responder/cli/cli.h"
+#include "responder/cli/cli_out.h"
 #include "responder/decide/pipeline.h"
 #include "common/buf.h"
-#include "common/utf8.h"
 #include "common/xalloc.h"
 
 #include <errno.h>
@@ -45,20 +45,10 @@ read_capped(FILE *fp, size_t max, struct buf *b)
 	return ferror(fp) ? -1 : 0;
 }
 
-/* Stored or peer text (NULL: "-") made safe for one terminal line.  Caller
- * frees. */
-static char *
-term(const char *s)
-{
-	if (s == NULL)
-		s = "-";
-	return utf8_clean_terminal(s, strlen(s), 0);
-}
-
 static void
 print_line(const char *label, const char *s)
 {
-	char *c = term(s);
+	char *c = ao_clean(s);
 
 	printf("%s%.300s\n", label, c);
 	free(c);
@@ -81,16 +71,16 @@ print_human(const char *file, const struct pipeline_result *r, int dry_run)
 		const json_t *rc;
 
 		/* stored text (a JSONL import keeps controls): cleaned */
-		char *qid = term(json_string_value(json_object_get(m, "queue_id"))),
-		     *mid = term(json_string_value(json_object_get(m, "message_id")));
+		char *qid = ao_clean(json_string_value(json_object_get(m, "queue_id"))),
+		     *mid = ao_clean(json_string_value(json_object_get(m, "message_id")));
 
 		printf("  match:      %s %s\n", qid, mid);
 		free(qid);
 		free(mid);
 		print_line("    subject:  ", json_string_value(json_object_get(m, "subject")));
 		json_array_foreach(json_object_get(m, "recipients"), k, rc) {
-			char *addr = term(json_string_value(json_object_get(rc, "address"))),
-			     *st = term(json_string_value(json_object_get(rc, "status")));
+			char *addr = ao_clean(json_string_value(json_object_get(rc, "address"))),
+			     *st = ao_clean(json_string_value(json_object_get(rc, "status")));
 
 			printf("    %-36s %-9s %s\n", addr, st,
 			       json_is_string(json_object_get(rc, "reason")) ?

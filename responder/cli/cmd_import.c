@@ -14,6 +14,7 @@
  * its position in the store, until SIGTERM or SIGINT.
  */
 #include "responder/cli/cli.h"
+#include "responder/daemon/daemon.h"
 #include "store/import/import.h"
 
 #include <errno.h>
@@ -187,20 +188,6 @@ follow_postfix(struct cli *cli, const struct pf_options *o, const char *path)
 	return status;
 }
 
-/* The config's [import] account_from as the importer's PF_ACCOUNT_FROM_*
- * (two layers, two enums: mapped here, never by value). */
-static int
-pf_account_from(int account_from)
-{
-	switch ((enum account_from)account_from) {
-	case ACCOUNT_FROM_SASL:
-		return PF_ACCOUNT_FROM_SASL;
-	case ACCOUNT_FROM_SENDER_DOMAIN:
-		return PF_ACCOUNT_FROM_SENDER_DOMAIN;
-	}
-	return PF_ACCOUNT_FROM_SASL;
-}
-
 int
 cmd_import(struct cli *cli, int argc, char **argv)
 {
@@ -250,19 +237,17 @@ cmd_import(struct cli *cli, int argc, char **argv)
 		return import_jsonl_files(cli, argc - optind, argv + optind);
 	}
 
-	memset(&o, 0, sizeof(o));
-	if (account_from == NULL) {
-		const struct settings *s = cli_settings(cli);
-
-		o.account_from = pf_account_from(s->import_account_from);
-	} else if (strcmp(account_from, "sasl_username") == 0) {
+	daemon_import_options(cli_settings(cli), &o);
+	if (account_from == NULL)
+		;	/* the config's, as the daemon's follower has it */
+	else if (strcmp(account_from, "sasl_username") == 0)
 		o.account_from = PF_ACCOUNT_FROM_SASL;
-	} else if (strcmp(account_from, "sender_domain") == 0) {
+	else if (strcmp(account_from, "sender_domain") == 0)
 		o.account_from = PF_ACCOUNT_FROM_SENDER_DOMAIN;
-	} else {
+	else
 		return cli_usage("import", "--account-from is sasl_username or sender_domain");
-	}
-	o.account_map = account_map ? account_map : cli_settings(cli)->import_account_map;
+	if (account_map != NULL)
+		o.account_map = account_map;
 	if (follow) {
 		if (argc - optind != 1 || strcmp(argv[optind], "-") == 0)
 			return cli_usage("import", "--follow takes exactly one FILE (not '-')");

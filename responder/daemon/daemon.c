@@ -49,32 +49,32 @@ with_jitter(int seconds)
 	return seconds + (int)((unsigned)random() % (unsigned)(seconds / 4 + 1));
 }
 
-/* The config's [import] account_from as the importer's PF_ACCOUNT_FROM_*
- * (two layers, two enums: mapped here, never by value). */
-static int
-pf_account_from(int account_from)
+void
+daemon_import_options(const struct settings *s, struct pf_options *o_r)
 {
-	switch ((enum account_from)account_from) {
+	memset(o_r, 0, sizeof(*o_r));
+	switch ((enum account_from)s->import_account_from) {
 	case ACCOUNT_FROM_SASL:
-		return PF_ACCOUNT_FROM_SASL;
+		o_r->account_from = PF_ACCOUNT_FROM_SASL;
+		break;
 	case ACCOUNT_FROM_SENDER_DOMAIN:
-		return PF_ACCOUNT_FROM_SENDER_DOMAIN;
+		o_r->account_from = PF_ACCOUNT_FROM_SENDER_DOMAIN;
+		break;
 	}
-	return PF_ACCOUNT_FROM_SASL;
+	o_r->account_map = s->import_account_map;
 }
 
 static int
 open_follow(struct daemon *d, struct pf_follow **f)
 {
-	struct pf_options o = { 0 };
+	struct pf_options o;
 	char err[1024];
 
 	if (*f != NULL)
 		pf_follow_close(f);
 	if (d->s->import_follow == NULL || !*d->s->import_follow)
 		return 0;
-	o.account_from = pf_account_from(d->s->import_account_from);
-	o.account_map = d->s->import_account_map;
+	daemon_import_options(d->s, &o);
 	*f = pf_follow_open(d->st, d->s->import_follow, &o, err, sizeof(err));
 	if (*f == NULL) {
 		log_error("import follow %s: %s", d->s->import_follow, err);

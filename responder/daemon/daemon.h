@@ -24,6 +24,7 @@
 
 #include "responder/config/config.h"
 #include "store/store.h"
+#include "store/import/import.h"
 
 enum daemon_mode { DAEMON_RUN, DAEMON_ONCE };
 
@@ -36,5 +37,11 @@ enum daemon_mode { DAEMON_RUN, DAEMON_ONCE };
  * (templates, folder names); EX_SOFTWARE (70) on a store failure. */
 int daemon_main(const char *config_path, struct settings *s, struct store *st,
 		enum daemon_mode mode);
+
+/* The Postfix importer's options from the settings' [import] keys, for the
+ * daemon's follower and for `responder import`: the config's account_from
+ * is mapped to the importer's PF_ACCOUNT_FROM_* by name (two layers, two
+ * enums, never equal by value).  Pointers in *o_r borrow from `s`. */
+void daemon_import_options(const struct settings *s, struct pf_options *o_r);
 
 #endif

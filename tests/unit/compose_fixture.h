@@ -44,7 +44,7 @@ int compose_fixture_teardown(void **state);
 
 /* Fills *m (freed with the message list it belongs to) from text specs. */
 void build_msg(struct store_message *m, const char *qid, const char *mid, const char *from,
-	       const char *subject, const char *submitted, const struct rcpt_spec *r, size_t n);
+               const char *subject, const char *submitted, const struct rcpt_spec *r, size_t n);
 
 /* A reply_input of `o` from billing@acme.example about "<c-2@acme.example>",
  * at a fixed time and seed; its pointers are static or into *f. */
@@ -56,17 +56,16 @@ char *compose_ok(struct fixture *f, const struct reply_input *in, size_t *len_r)
 
 /* What check_reply() expects of a reply. */
 struct expect {
-	const char *subject;		/* decoded */
+	const char *subject; /* decoded */
 	const char *to;
-	const char *in_reply_to;	/* without <>, or NULL for none */
+	const char *in_reply_to; /* without <>, or NULL for none */
 	size_t n_attachments;
-	const struct store_message *msg;	/* attachments belong to it */
-	const char *const *att_rcpts;	/* recipient of each attachment */
+	const struct store_message *msg; /* attachments belong to it */
+	const char *const *att_rcpts;    /* recipient of each attachment */
 };
 
 /* Parses `msg` and checks it against `e`; returns the decoded text and
  * HTML parts through text_r/html_r (caller frees). */
-void check_reply(const char *msg, size_t len, const struct expect *e, char **text_r,
-		 char **html_r);
+void check_reply(const char *msg, size_t len, const struct expect *e, char **text_r, char **html_r);
 
 #endif

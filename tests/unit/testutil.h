@@ -42,8 +42,7 @@ char *tu_conformance_need(const char *sub);
  * CI=true, where scripts/deps should have provided it and a skip would
  * hide the broken step.  Call from main(), before any test has run, so a
  * pass is never reported as a skip. */
-void tu_skip_or_fail(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2), noreturn));
+void tu_skip_or_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 /* $RESPONDER_FIXTURES/name (caller frees). */
 char *tu_fixture(const char *name);
 

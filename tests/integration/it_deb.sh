@@ -11,7 +11,7 @@ set -u
 
 need_root "dpkg -i"
 # file: CPack's shlibdeps step runs it on every installed file.
-need_tool cpack dpkg dpkg-deb dpkg-shlibdeps readelf file man
+need_tool cpack dpkg dpkg-deb dpkg-shlibdeps readelf file
 PKG=transcript-responder
 if dpkg-query -W -f='${Status}' "$PKG" 2>/dev/null | grep -q installed; then
   skip_or_fail "$PKG is already installed here"

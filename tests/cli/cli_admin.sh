@@ -9,8 +9,7 @@
 # `responder process` works in this build, one real complaint is added too.
 set -u
 . "$(dirname "$0")/../lib/check.sh"
-command -v sqlite3 >/dev/null || { echo "sqlite3 missing (scripts/deps)"; exit 77; }
-command -v python3 >/dev/null || { echo "python3 missing (scripts/deps)"; exit 77; }
+need_tool sqlite3 python3 script
 
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 DB=$T/store.db
@@ -94,16 +93,14 @@ sys.exit(0 if len(cols) == 1 and len(lines) == 5 else 1)" "$OUT" || fail "log: O
 
 # On a terminal (script(1) gives it one) the outcome is coloured, unless
 # NO_COLOR is set; peer text stays cleaned either way.
-if command -v script >/dev/null; then
-  run script -qc "$(printf '%q ' "${R[@]}") log" /dev/null
-  CHECK_COUNT=$((CHECK_COUNT + 1))
-  grep -q $'\x1b\[32mfound\x1b\[0m' "$OUT" || fail "log on a tty: no colour"
-  CHECK_COUNT=$((CHECK_COUNT + 1))
-  ! grep -qF 'example'$'\x1b' "$OUT" || fail "log on a tty: the requester's escape sequence passed"
-  run env NO_COLOR=1 script -qc "$(printf '%q ' "${R[@]}") log" /dev/null
-  CHECK_COUNT=$((CHECK_COUNT + 1))
-  ! grep -q $'\x1b' "$OUT" || fail "log on a tty with NO_COLOR: escape sequences"
-fi
+run script -qc "$(printf '%q ' "${R[@]}") log" /dev/null
+CHECK_COUNT=$((CHECK_COUNT + 1))
+grep -q $'\x1b\[32mfound\x1b\[0m' "$OUT" || fail "log on a tty: no colour"
+CHECK_COUNT=$((CHECK_COUNT + 1))
+! grep -qF 'example'$'\x1b' "$OUT" || fail "log on a tty: the requester's escape sequence passed"
+run env NO_COLOR=1 script -qc "$(printf '%q ' "${R[@]}") log" /dev/null
+CHECK_COUNT=$((CHECK_COUNT + 1))
+! grep -q $'\x1b' "$OUT" || fail "log on a tty with NO_COLOR: escape sequences"
 
 run "${R[@]}" log --json
 expect_status 0 "log --json"

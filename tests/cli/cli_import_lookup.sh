@@ -2,6 +2,7 @@
 # The real binary: import (jsonl) and lookup, exit codes, errors, JSON output.
 set -u
 . "$(dirname "$0")/../lib/check.sh"
+need_tool python3 sqlite3
 
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 printf '[store]\npath = %s/store.db\n' "$T" > "$T/r.conf"

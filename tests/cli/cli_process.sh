@@ -7,8 +7,7 @@
 # 1 MB header line, 10 000 parts, 1000-deep nesting), and human output.
 set -u
 . "$(dirname "$0")/../lib/check.sh"
-command -v python3 >/dev/null || { echo "python3 missing (scripts/deps)"; exit 77; }
-command -v sqlite3 >/dev/null || { echo "sqlite3 missing (scripts/deps)"; exit 77; }
+need_tool python3 sqlite3
 
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 DB=$T/store.db

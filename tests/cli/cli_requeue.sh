@@ -4,7 +4,7 @@
 # the first request and a second reply queued; bad IDs; purged bytes.
 set -u
 . "$(dirname "$0")/../lib/check.sh"
-command -v sqlite3 >/dev/null || { echo "sqlite3 missing (scripts/deps)"; exit 77; }
+need_tool sqlite3 python3
 
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 DB=$T/store.db

@@ -8,8 +8,8 @@
 # queued.  Needs root (Postfix).
 set -euo pipefail
 . "$RESPONDER_SRC/tests/lib/mailstack.sh"
-[ "$(id -u)" = 0 ] || { echo "SKIP: a throwaway Postfix needs root"; exit 77; }
-command -v postfix > /dev/null || { echo "SKIP: postfix not installed"; exit 77; }
+need_root "a throwaway Postfix"
+need_tool postfix
 ms_it_setup imaps
 ms_start_postfix || ms_fail "postfix did not start"
 log=$MS_DIR/log/responder.log

@@ -4,20 +4,20 @@
 # installed responder runs (--version, check-config on the shipped example
 # config), the postinst made the user and directories, then `dpkg -P`
 # leaves nothing behind.  Needs root; refuses to touch a machine where the
-# package, /etc/responder or /var/lib/responder already exist (skip 77).
+# package, /etc/responder or /var/lib/responder already exist (skip_or_fail:
+# skipped here, failed under CI=true, whose machine is fresh).
 set -u
 . "$(dirname "$0")/../lib/check.sh"
 
-[ "$(id -u)" = 0 ] || { echo "needs root (dpkg -i): skipped"; exit 77; }
-for c in cpack dpkg dpkg-deb readelf; do
-  command -v "$c" >/dev/null || { echo "$c missing: skipped"; exit 77; }
-done
+need_root "dpkg -i"
+# file: CPack's shlibdeps step runs it on every installed file.
+need_tool cpack dpkg dpkg-deb dpkg-shlibdeps readelf file
 PKG=transcript-responder
 if dpkg-query -W -f='${Status}' "$PKG" 2>/dev/null | grep -q installed; then
-  echo "$PKG is already installed here: skipped"; exit 77
+  skip_or_fail "$PKG is already installed here"
 fi
 for d in /etc/responder /var/lib/responder /usr/bin/responder; do
-  [ -e "$d" ] && { echo "$d exists: not touching this machine: skipped"; exit 77; }
+  [ -e "$d" ] && skip_or_fail "$d exists: not touching this machine"
 done
 had_user=0; getent passwd responder >/dev/null && had_user=1
 

@@ -13,22 +13,17 @@
 #      store across a `postfix logrotate`, sends more mail, and stops the
 #      follower with SIGTERM; a restarted follower reads nothing twice.
 # Skips (77) only when Postfix, Dovecot, smtp-sink or swaks is missing (run
-# scripts/deps) or Postfix cannot be started here (not root).
+# scripts/deps) or Postfix cannot be started here (not root); under CI=true
+# those fail instead (tests/lib/need.sh).
 set -euo pipefail
 
 SRC=${RESPONDER_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 BIN=${RESPONDER_BIN:-$SRC/build/bin/responder}
 
-for tool in postfix dovecot smtp-sink swaks python3 setpriv; do
-	if ! command -v "$tool" > /dev/null 2>&1 && [ ! -x "/usr/sbin/$tool" ]; then
-		echo "SKIP: $tool is not installed (scripts/deps installs it)"
-		exit 77
-	fi
-done
-if [ "$(id -u)" != 0 ]; then
-	echo "SKIP: a throwaway Postfix needs root to start"
-	exit 77
-fi
+# shellcheck source=tests/lib/need.sh
+. "$SRC/tests/lib/need.sh"
+need_tool postfix dovecot smtp-sink swaks python3 sqlite3 setpriv
+need_root "a throwaway Postfix"
 [ -x "$BIN" ] || { echo "FAIL: no responder binary at $BIN"; exit 1; }
 
 # shellcheck source=tests/lib/postfix_relay.sh
@@ -45,10 +40,7 @@ cleanup() {
 trap cleanup EXIT
 
 pfr_init long
-if ! pfr_start; then
-	echo "SKIP: the throwaway Postfix did not start (see above)"
-	exit 77
-fi
+pfr_start || skip_or_fail "the throwaway Postfix did not start (see above)"
 W=$PFR_DIR/work
 mkdir -p "$W"
 printf '%s acme\n%s globex\n' "$PFR_USER" "$PFR_USER2" > "$W/account.map"

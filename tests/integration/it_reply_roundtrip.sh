@@ -10,10 +10,8 @@
 set -euo pipefail
 . "$RESPONDER_SRC/tests/lib/mailstack.sh"
 
-for t in dovecot postfix smtp-sink openssl curl; do
-	command -v "$t" > /dev/null || { echo "SKIP: $t not installed (run scripts/deps)"; exit 77; }
-done
-[ "$(id -u)" = 0 ] || { echo "SKIP: the throwaway Postfix needs root"; exit 77; }
+need_tool dovecot postfix smtp-sink openssl curl
+need_root "the throwaway Postfix"
 TOOL=$RESPONDER_TESTBIN/ittool_compose
 [ -x "$TOOL" ] || { echo "ittool_compose not built" >&2; exit 1; }
 

@@ -4,27 +4,14 @@
 # Checks: the chart (svg#chart with one bar per outcome and day) and the
 # table (#requests, one row per request, links to #req-ID anchors that
 # exist) are in the DOM; the screenshot shows the chart's colours; the page
-# asked for nothing from the network.  Installs chromium with apt when it
-# is missing; skips (77) only when that is not possible.
+# asked for nothing from the network.  scripts/deps installs chromium;
+# without it the test skips, or fails under CI=true.
 set -u
 . "$(dirname "$0")/../lib/check.sh"
 
 CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
-if [ -z "$CHROMIUM" ]; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "installing chromium (apt-get)" >&2
-    for _ in $(seq 60); do
-      fuser /var/lib/dpkg/lock-frontend >/dev/null 2>&1 && sleep 5 || break
-    done
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium \
-      >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 &&
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium \
-      >/dev/null 2>&1; }
-  fi
-  CHROMIUM=$(command -v chromium || true)
-  [ -n "$CHROMIUM" ] || { echo "chromium is not installed and cannot be installed: skipped"; exit 77; }
-fi
-command -v sqlite3 >/dev/null || { echo "sqlite3 missing (scripts/deps)"; exit 77; }
+[ -n "$CHROMIUM" ] || skip_or_fail "chromium is not installed (scripts/deps installs it)"
+need_tool sqlite3 python3
 
 T=$(mktemp -d)
 trap 'if [ -n "${KEEP:-}" ]; then echo "kept $T"; else rm -rf "$T"; fi' EXIT

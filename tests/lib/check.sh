@@ -1,8 +1,11 @@
-# Tiny assertion helpers for tests/cli_*.sh and tests/it_*.sh.
+# Tiny assertion helpers for tests/cli/cli_*.sh and tests/integration/it_*.sh.
 #   run CMD...            runs it; $STATUS, $OUT (stdout file), $ERR (stderr file)
 #   expect_status N what  expect_out TEXT  expect_err TEXT  fail MSG  finish
+#   need_tool NAME...  need_root WHY  skip_or_fail WHY    (need.sh: a missing
+#                         tool skips, or fails under CI=true)
 : "${RESPONDER_BIN:?RESPONDER_BIN not set (run through ctest)}"
 : "${RESPONDER_SRC:?RESPONDER_SRC not set (run through ctest)}"
+. "$(dirname "${BASH_SOURCE[0]}")/need.sh"
 CHECK_DIR=$(mktemp -d)
 CHECK_FAILS=0
 CHECK_COUNT=0

@@ -28,6 +28,7 @@
 
 
 . "$(dirname "${BASH_SOURCE[0]}")/proc.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/need.sh"
 
 _ms_stop_pidfile() {  # NAME PIDFILE [children]
 	local pid kids=""
@@ -277,14 +278,11 @@ EOF
 
 # ---- helpers for tests/it_daemon_*.sh ------------------------------------
 
-# ms_it_setup [imaps|starttls|imap]: skip (77) without the servers; start the
+# ms_it_setup [imaps|starttls|imap]: skip_or_fail without the servers; start the
 # stack; write $CONF; import the sample records.  Sets R (the responder
 # command) and CONF; installs the EXIT trap (daemon, then the stack).
 ms_it_setup() {
-	local t
-	for t in dovecot smtp-sink openssl sqlite3; do
-		command -v "$t" > /dev/null || { echo "SKIP: $t not installed (run scripts/deps)"; exit 77; }
-	done
+	need_tool dovecot doveadm smtp-sink openssl sqlite3
 	[ -x "${RESPONDER_BIN:-}" ] || { echo "RESPONDER_BIN not set or not executable" >&2; exit 1; }
 	ms_init
 	RPID=""

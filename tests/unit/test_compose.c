@@ -6,6 +6,10 @@
  * diff), each also parsed back with libetpan (compose_fixture.h).
  * Hostile input and template errors: test_compose_safety.c.
  */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "tests/unit/compose_fixture.h"
 
 /* ---- golden files ------------------------------------------------------- */
@@ -206,5 +210,5 @@ main(void)
 		cmocka_unit_test(test_not_found),
 		cmocka_unit_test(test_unauthorized),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, compose_fixture_setup, compose_fixture_teardown);
 }

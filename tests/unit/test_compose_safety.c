@@ -5,8 +5,14 @@
  * threads; random Message-IDs; and template errors reported as file:line
  * by templates_load.
  */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "tests/unit/compose_fixture.h"
 #include "responder/reply/compose_int.h"
+#include "common/xalloc.h"
 
 /* ---- hostile input ------------------------------------------------------ */
 
@@ -250,5 +256,5 @@ main(void)
 		cmocka_unit_test(test_random_ids),
 		cmocka_unit_test(test_template_errors),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, compose_fixture_setup, compose_fixture_teardown);
 }

@@ -5,6 +5,7 @@
 #include "common/xalloc.h"
 
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +87,34 @@ tu_conformance(const char *sub)
 	if (stat(path, &sb) < 0)
 		return NULL;
 	return xstrdup(path);
+}
+
+char *
+tu_conformance_need(const char *sub)
+{
+	const char *base = getenv("RESPONDER_CONFORMANCE");
+	char *dir = tu_conformance(sub);
+
+	if (dir == NULL)
+		tu_skip_or_fail("conformance data %s/%s not found",
+		                base ? base : "$RESPONDER_CONFORMANCE", sub);
+	return dir;
+}
+
+void
+tu_skip_or_fail(const char *fmt, ...)
+{
+	const char *ci = getenv("CI");
+	int in_ci = ci != NULL && strcmp(ci, "true") == 0;
+	va_list ap;
+
+	printf("%s: ", in_ci ? "FAIL (CI=true: a missing dependency is a failure)" : "SKIP");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	exit(in_ci ? 1 : 77);
 }
 
 char *

@@ -37,6 +37,16 @@ char *tu_write_file(const char *dir, const char *name, const char *data, int mod
 char *tu_read_file(const char *path, size_t *len_r);
 /* $RESPONDER_CONFORMANCE/sub if it exists, else NULL (caller frees). */
 char *tu_conformance(const char *sub);
+/* $RESPONDER_CONFORMANCE/sub (caller frees), or tu_skip_or_fail() saying
+ * which folder is missing. */
+char *tu_conformance_need(const char *sub);
+
+/* A tool, server or data set the test needs is missing: prints one line
+ * and exits 77 (ctest: skipped) on a developer's machine, or exits 1 under
+ * CI=true, where scripts/deps should have provided it and a skip would
+ * hide the broken step.  Call from main(), before any test has run, so a
+ * pass is never reported as a skip. */
+void tu_skip_or_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 /* $RESPONDER_FIXTURES/name (caller frees). */
 char *tu_fixture(const char *name);
 

@@ -1,10 +1,13 @@
 /*
- * mime_out.c - writing headers and bodies of outgoing mail (see mime_out.h).
+ * mime_out.c - writing headers, multipart structure and bodies of outgoing
+ * mail (see mime_out.h).
  *
  * SECURITY: every value that reaches a header here is either checked
  * (addresses, message-ids) by the caller or goes through
  * mime_clean_text() and then RFC 2047 encoding, so no CR/LF from a
- * complaint or a remote server can start a new header line.
+ * complaint or a remote server can start a new header line.  A boundary,
+ * name or filename goes into a quoted parameter only without any
+ * character that could end the quote or the line (param_ok()).
  */
 #include "responder/reply/mime_out.h"
 
@@ -240,6 +243,109 @@ mime_put_header_mailbox(struct buf *b, const char *name, const char *display,
 	fold_token(&f, a, al + 2);
 	free(a);
 	return fold_end(&f);
+}
+
+/* ---- multipart ---------------------------------------------------------- */
+
+/* ' filename="' and '"' leave 66 characters of a 78-character line. */
+#define PARAM_VALUE_MAX 66
+
+/* 1 when v may go into a quoted parameter (see mime_out.h): printable
+ * ASCII but '"' and '\\'; a boundary only RFC 2046's bchars but space. */
+static int
+param_ok(const char *v, int boundary)
+{
+	size_t n;
+	unsigned char c;
+
+	if (!v)
+		return 0;
+	n = strlen(v);
+	if (n == 0 || n > PARAM_VALUE_MAX)
+		return 0;
+	for (; *v; v++) {
+		c = (unsigned char)*v;
+		if (boundary && !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+				  (c >= '0' && c <= '9') || strchr("'()+_,-./:=?", c)))
+			return 0;
+		if (c < 0x20 || c > 0x7e || c == '"' || c == '\\')
+			return 0;
+	}
+	return 1;
+}
+
+/* "Name: value" and, when pval is set, ";" and param="pval" on a line of
+ * its own, where a boundary or a file name is easy to find. */
+static int
+put_param_header(struct buf *b, const char *name, const char *value,
+		 const char *param, const char *pval)
+{
+	struct folder f;
+
+	fold_start(&f, b, name);
+	fold_words(&f, value);
+	if (pval) {
+		f.rc |= buf_printf(b, ";\r\n %s=\"%s\"", param, pval);
+		f.col = 1 + strlen(param) + 2 + strlen(pval) + 1;
+	}
+	return fold_end(&f);
+}
+
+int
+mime_multipart_begin(struct buf *b, const char *subtype, const char *boundary,
+		     const char *preamble)
+{
+	struct buf type;
+	int rc;
+
+	if (!subtype || !param_ok(boundary, 1))
+		return -1;
+	buf_init(&type, 256);
+	rc = buf_printf(&type, "multipart/%s", subtype);
+	rc |= put_param_header(b, "Content-Type", buf_cstr(&type), "boundary", boundary);
+	buf_free(&type);
+	rc |= buf_puts(b, "\r\n");
+	if (preamble)
+		rc |= buf_printf(b, "%s\r\n\r\n", preamble);
+	return rc ? -1 : 0;
+}
+
+int
+mime_part_begin(struct buf *b, const char *boundary, const struct mime_part *p)
+{
+	struct buf type;
+	int rc;
+
+	if (!param_ok(boundary, 1))
+		return -1;
+	if (p && (!p->type || (p->name && !param_ok(p->name, 0)) ||
+		  (p->filename && (!p->disposition || !param_ok(p->filename, 0)))))
+		return -1;
+	rc = buf_printf(b, "--%s\r\n", boundary);
+	if (!p)
+		return rc ? -1 : 0;
+	buf_init(&type, 256);
+	if (p->charset)
+		rc |= buf_printf(&type, "%s; charset=%s", p->type, p->charset);
+	else
+		rc |= buf_puts(&type, p->type);
+	rc |= put_param_header(b, "Content-Type", buf_cstr(&type), "name", p->name);
+	buf_free(&type);
+	if (p->disposition)
+		rc |= put_param_header(b, "Content-Disposition", p->disposition, "filename",
+				       p->filename);
+	if (p->encoding)
+		rc |= mime_put_header(b, "Content-Transfer-Encoding", p->encoding);
+	rc |= buf_puts(b, "\r\n");
+	return rc ? -1 : 0;
+}
+
+int
+mime_multipart_end(struct buf *b, const char *boundary)
+{
+	if (!param_ok(boundary, 1))
+		return -1;
+	return buf_printf(b, "--%s--\r\n", boundary) ? -1 : 0;
 }
 
 /* ---- bodies ------------------------------------------------------------- */

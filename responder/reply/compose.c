@@ -352,17 +352,39 @@ put_references(struct buf *b, const struct reply_input *in)
 
 /* ---- assembly ----------------------------------------------------------- */
 
+/* A text part, 7bit when it can be, else quoted-printable. */
 static int
 put_text_part(struct buf *b, const char *boundary, const char *type, const char *body)
 {
-	size_t n = strlen(body);
-	int seven = mime_is_7bit_safe(body, n), bad = 0;
-	bad |= buf_printf(b, "--%s\r\nContent-Type: %s; charset=utf-8\r\n"
-		   "Content-Transfer-Encoding: %s\r\n\r\n", boundary, type,
-		   seven ? "7bit" : "quoted-printable");
+	struct mime_part part = { .type = type, .charset = "utf-8" };
+	size_t n;
+	int seven, bad;
+
+	n = strlen(body);
+	seven = mime_is_7bit_safe(body, n);
+	part.encoding = seven ? "7bit" : "quoted-printable";
+	bad = mime_part_begin(b, boundary, &part);
 	bad |= seven ? mime_put_crlf(b, body, n) : mime_put_qp(b, body, n);
+	/* The next delimiter starts a line of its own. */
 	if (n > 0 && body[n - 1] != '\n')
 		bad |= buf_puts(b, "\r\n");
+	return bad;
+}
+
+/* A transcript attachment, base64 so that it arrives byte for byte. */
+static int
+put_attachment(struct buf *b, const char *boundary, const struct compose_att *a)
+{
+	const struct mime_part part = {
+		.type = "text/plain", .charset = "utf-8", .name = a->filename,
+		.disposition = "attachment", .filename = a->filename, .encoding = "base64",
+	};
+	int bad;
+
+	bad = mime_part_begin(b, boundary, &part);
+	bad |= mime_put_base64(b, a->data.data ? a->data.data : "", a->data.len);
+	/* The body's last line break is the delimiter's (mime_out.h): one more. */
+	bad |= buf_puts(b, "\r\n");
 	return bad;
 }
 
@@ -408,24 +430,32 @@ int
 compose_reply(const struct templates *t, const struct reply_input *in,
 	      char **msg_r, size_t *len_r, char *err, size_t errlen)
 {
+	struct compose_atts atts = { 0 };
+	struct buf b;
+	json_t *root = NULL;
+	const char *outcome;
+	char *subject = NULL, *text = NULL, *html = NULL, *subj;
+	char host[256], hex[40], mixed[64], alt[64], date[64], mid[400], irt[256];
+	int bad = 0, rc = -1;
+
 	*msg_r = NULL;
 	*len_r = 0;
+	buf_init(&b, REPLY_MAX);
 	if (check_input(t, in, err, errlen) < 0)
-		return -1;
+		goto out;
 
-	struct compose_atts atts = { 0 };
-	json_t *root = compose_model(in, in->outcome == OUTCOME_FOUND ? &atts : NULL);
-	const char *outcome = outcome_name(in->outcome);
-	char *subject = render(t, "subject", &root, 1, MUSTACHE_ESCAPE_NONE, err, errlen);
-	char *text = subject ? render_body(t, root, outcome, "txt", MUSTACHE_ESCAPE_NONE,
-					   err, errlen) : NULL;
-	char *html = text ? render_body(t, root, outcome, "html", MUSTACHE_ESCAPE_HTML,
-					err, errlen) : NULL;
-	int rc = -1;
+	root = compose_model(in, in->outcome == OUTCOME_FOUND ? &atts : NULL);
+	outcome = outcome_name(in->outcome);
+	subject = render(t, "subject", &root, 1, MUSTACHE_ESCAPE_NONE, err, errlen);
+	if (!subject)
+		goto out;
+	text = render_body(t, root, outcome, "txt", MUSTACHE_ESCAPE_NONE, err, errlen);
+	if (!text)
+		goto out;
+	html = render_body(t, root, outcome, "html", MUSTACHE_ESCAPE_HTML, err, errlen);
 	if (!html)
 		goto out;
 
-	char host[256], hex[40], mixed[64], alt[64], date[64], mid[400];
 	compose_hostname(in->settings, host, sizeof(host));
 	unique_hex(in->seed, "message-id", hex, sizeof(hex));
 	snprintf(mid, sizeof(mid), "<%.24s@%s>", hex, host);
@@ -435,48 +465,39 @@ compose_reply(const struct templates *t, const struct reply_input *in,
 	snprintf(alt, sizeof(alt), "=_a_%.24s", hex);
 	mime_date(in->now, date, sizeof(date));
 
-	struct buf b;
-	int bad = 0;
-	buf_init(&b, REPLY_MAX);
 	bad |= mime_put_header_mailbox(&b, "From", in->settings->name, in->settings->address);
 	bad |= mime_put_header_mailbox(&b, "To", in->requester_name, in->requester);
-	char *subj = mime_clean(subject, 0);
+	subj = mime_clean(subject, 0);
 	mime_utf8_truncate(subj, COMPOSE_SUBJECT_MAX + 16);
 	bad |= mime_put_header_text(&b, "Subject", subj[0] ? subj : "Re: your delivery question");
 	free(subj);
 	bad |= mime_put_header(&b, "Date", date);
 	bad |= mime_put_header(&b, "Message-ID", mid);
-	char irt[256];
 	if (msgid_form(in->complaint_message_id, irt, sizeof(irt)))
 		bad |= mime_put_header(&b, "In-Reply-To", irt);
 	bad |= put_references(&b, in);
 	bad |= mime_put_header(&b, "Auto-Submitted", "auto-replied");
 	bad |= mime_put_header(&b, "X-Auto-Response-Suppress", "All");
 	bad |= mime_put_header(&b, "MIME-Version", "1.0");
-	bad |= buf_printf(&b, "Content-Type: multipart/mixed;\r\n boundary=\"%s\"\r\n\r\n"
-		   "This is a message in MIME format.\r\n\r\n", mixed);
-	bad |= buf_printf(&b, "--%s\r\nContent-Type: multipart/alternative;\r\n boundary=\"%s\"\r\n\r\n",
-		   mixed, alt);
+	bad |= mime_multipart_begin(&b, "mixed", mixed, "This is a message in MIME format.");
+	bad |= mime_part_begin(&b, mixed, NULL);
+	bad |= mime_multipart_begin(&b, "alternative", alt, NULL);
 	bad |= put_text_part(&b, alt, "text/plain", text);
 	bad |= put_text_part(&b, alt, "text/html", html);
-	bad |= buf_printf(&b, "--%s--\r\n\r\n", alt);
-	for (size_t i = 0; i < atts.n; i++) {
-		const struct compose_att *a = &atts.v[i];
-		bad |= buf_printf(&b, "--%s\r\nContent-Type: text/plain; charset=utf-8;\r\n name=\"%s\"\r\n"
-			   "Content-Disposition: attachment;\r\n filename=\"%s\"\r\n"
-			   "Content-Transfer-Encoding: base64\r\n\r\n", mixed, a->filename, a->filename);
-		bad |= mime_put_base64(&b, a->data.data ? a->data.data : "", a->data.len);
-		bad |= buf_puts(&b, "\r\n");
-	}
-	bad |= buf_printf(&b, "--%s--\r\n", mixed);
+	bad |= mime_multipart_end(&b, alt);
+	/* The close delimiter's line break is the next delimiter's: one more. */
+	bad |= buf_puts(&b, "\r\n");
+	for (size_t i = 0; i < atts.n; i++)
+		bad |= put_attachment(&b, mixed, &atts.v[i]);
+	bad |= mime_multipart_end(&b, mixed);
 	if (bad) {
 		snprintf(err, errlen, "compose: the reply would exceed %zu bytes", REPLY_MAX);
-		buf_free(&b);
 		goto out;
 	}
 	*msg_r = buf_steal(&b, len_r);
 	rc = 0;
 out:
+	buf_free(&b);
 	free(subject);
 	free(text);
 	free(html);

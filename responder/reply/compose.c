@@ -56,37 +56,42 @@ static const char *const required[] = {
 static int
 read_template(const char *path, char **data_r, size_t *len_r, char *err, size_t errlen)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	struct stat st;
+	char *data = NULL;
+	size_t len, got = 0;
+	ssize_t n;
+	int fd, rc = -1;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
+		goto out;
 	}
 	if (!S_ISREG(st.st_mode) || (size_t)st.st_size > TEMPLATE_FILE_MAX) {
 		snprintf(err, errlen, "%s: not a regular file of at most %zu bytes", path,
 			 TEMPLATE_FILE_MAX);
-		close(fd);
-		return -1;
+		goto out;
 	}
-	size_t len = (size_t)st.st_size, got = 0;
-	char *data = xmalloc(len + 1);
+	len = (size_t)st.st_size;
+	data = xmalloc(len + 1);
 	while (got < len) {
-		ssize_t n = read(fd, data + got, len - got);
+		n = read(fd, data + got, len - got);
 		if (n <= 0) {
 			snprintf(err, errlen, "%s: %s", path, n < 0 ? strerror(errno) : "short read");
-			free(data);
-			close(fd);
-			return -1;
+			goto out;
 		}
 		got += (size_t)n;
 	}
-	close(fd);
 	data[len] = '\0';
 	*data_r = data;
 	*len_r = len;
-	return 0;
+	data = NULL;
+	rc = 0;
+out:
+	free(data);
+	if (fd >= 0)
+		close(fd);
+	return rc;
 }
 
 static int
@@ -111,18 +116,21 @@ require(const struct templates *t, const char *name, char *err, size_t errlen)
 static int
 load_dir(struct templates *t, char *err, size_t errlen)
 {
-	DIR *d = opendir(t->dir);
+	DIR *d;
+	struct dirent *de;
+	char name[256], path[4096], *data;
+	size_t n, len, bad = 0;
+	int count = 0, rc = 0, line;
+
+	d = opendir(t->dir);
 	if (!d) {
 		snprintf(err, errlen, "%s: %s", t->dir, strerror(errno));
 		return -1;
 	}
-	struct dirent *de;
-	int count = 0, rc = 0;
 	while (rc == 0 && (de = readdir(d)) != NULL) {
-		size_t n = strlen(de->d_name);
+		n = strlen(de->d_name);
 		if (n <= 9 || strcmp(de->d_name + n - 9, ".mustache") != 0)
 			continue;
-		char name[256], path[4096];
 		snprintf(name, sizeof(name), "%.*s", (int)(n - 9), de->d_name);
 		snprintf(path, sizeof(path), "%s/%s", t->dir, de->d_name);
 		if (!good_name(name) || ++count > TEMPLATE_FILES_MAX) {
@@ -131,21 +139,19 @@ load_dir(struct templates *t, char *err, size_t errlen)
 			rc = -1;
 			break;
 		}
-		char *data;
-		size_t len;
 		rc = read_template(path, &data, &len, err, errlen);
-		size_t bad = 0;
-		if (rc == 0 && !mime_utf8_valid(data, len, &bad)) {
-			int line = 1;
+		if (rc < 0)
+			break;
+		if (!mime_utf8_valid(data, len, &bad)) {
+			line = 1;
 			for (size_t i = 0; i < bad; i++)
 				line += data[i] == '\n';
 			snprintf(err, errlen, "%s:%d: not valid UTF-8", path, line);
-			free(data);
 			rc = -1;
-		} else if (rc == 0) {
+		} else {
 			rc = mustache_set_add(t->set, name, path, data, len, err, errlen);
-			free(data);
 		}
+		free(data);
 	}
 	closedir(d);
 	return rc;
@@ -225,26 +231,29 @@ set_guidance(const struct templates *t, json_t *root, const char *variant,
 {
 	size_t i, j;
 	json_t *msg, *rcpt;
+
 	json_array_foreach(json_object_get(root, "messages"), i, msg) {
 		json_array_foreach(json_object_get(msg, "recipients"), j, rcpt) {
 			json_t *ctx[3] = { root, msg, rcpt };
-			char name[160];
+			char name[160], *p, *g;
+			const char *prov;
+
 			json_object_del(rcpt, "guidance");
 			json_object_del(rcpt, "provider_steps");
 			/* Provider steps first: the reason partials may print them. */
-			const char *prov = json_string_value(json_object_get(rcpt, "provider"));
+			prov = json_string_value(json_object_get(rcpt, "provider"));
 			snprintf(name, sizeof(name), "provider_%s.%s", prov ? prov : "generic", variant);
 			if (!mustache_set_has(t->set, name))
 				snprintf(name, sizeof(name), "provider_generic.%s", variant);
-			char *p = render(t, name, ctx, 3, esc, err, errlen);
+			p = render(t, name, ctx, 3, esc, err, errlen);
 			if (!p)
 				return -1;
 			json_object_set_new(rcpt, "provider_steps", json_string(p));
 			free(p);
 			/* A recipient not tried yet has no reason to explain. */
-			char *g = xstrdup("");
-			if (!json_is_true(json_object_get(rcpt, "is_pending"))) {
-				free(g);
+			if (json_is_true(json_object_get(rcpt, "is_pending"))) {
+				g = xstrdup("");
+			} else {
 				snprintf(name, sizeof(name), "reason_%s.%s",
 					 json_string_value(json_object_get(rcpt, "reason")), variant);
 				g = render(t, name, ctx, 3, esc, err, errlen);
@@ -307,11 +316,13 @@ unique_hex(const char *seed, const char *salt, char *out, size_t size)
 static int
 msgid_form(const char *id, char *out, size_t size)
 {
+	size_t n;
+
 	if (!id)
 		return 0;
 	while (*id == ' ' || *id == '\t')
 		id++;
-	size_t n = strlen(id);
+	n = strlen(id);
 	while (n > 0 && (id[n - 1] == ' ' || id[n - 1] == '\t'))
 		n--;
 	if (n > 0 && id[0] == '<')
@@ -325,11 +336,14 @@ static int
 put_references(struct buf *b, const struct reply_input *in)
 {
 	char ids[MAX_REFERENCES + 1][256], mid[256];
-	size_t n = 0, valid = 0;
+	struct buf v;
+	size_t n = 0, valid = 0, skip, seen = 0;
+	int rc;
+
 	for (size_t i = 0; i < in->n_references; i++)
 		valid += (size_t)msgid_form(in->complaint_references[i], mid, sizeof(mid));
 	/* Too many: keep the first (the thread's root) and the latest ones. */
-	size_t skip = valid > MAX_REFERENCES ? valid - MAX_REFERENCES : 0, seen = 0;
+	skip = valid > MAX_REFERENCES ? valid - MAX_REFERENCES : 0;
 	for (size_t i = 0; i < in->n_references; i++) {
 		if (!msgid_form(in->complaint_references[i], mid, sizeof(mid)))
 			continue;
@@ -341,11 +355,10 @@ put_references(struct buf *b, const struct reply_input *in)
 		memcpy(ids[n++], mid, sizeof(mid));
 	if (n == 0)
 		return 0;
-	struct buf v;
 	buf_init(&v, 0);
 	for (size_t i = 0; i < n; i++)
 		buf_printf(&v, "%s%s", i ? " " : "", ids[i]);
-	int rc = mime_put_header(b, "References", buf_cstr(&v));
+	rc = mime_put_header(b, "References", buf_cstr(&v));
 	buf_free(&v);
 	return rc;
 }

@@ -98,10 +98,12 @@ fold_end(struct folder *f)
 static void
 fold_words(struct folder *f, const char *v)
 {
+	const char *w;
+
 	while (*v) {
 		while (*v == ' ' || *v == '\t' || *v == '\r' || *v == '\n')
 			v++;
-		const char *w = v;
+		w = v;
 		while (*v && *v != ' ' && *v != '\t' && *v != '\r' && *v != '\n')
 			v++;
 		if (v > w)
@@ -132,9 +134,10 @@ plain_ascii(const char *s)
 static int
 plain_foldable(const char *s, size_t max_word)
 {
+	size_t run = 0;
+
 	if (!plain_ascii(s))
 		return 0;
-	size_t run = 0;
 	for (; *s; s++) {
 		run = *s == ' ' ? 0 : run + 1;
 		if (run > max_word)
@@ -150,17 +153,16 @@ static void
 fold_encoded(struct folder *f, const char *utf8)
 {
 	static const char pre[] = "=?UTF-8?Q?", hex[] = "0123456789ABCDEF";
-	char word[EW_MAX + 8];
-	size_t wl = 0;
+	char word[EW_MAX + 8], enc[16];
+	size_t wl = 0, clen, el;
+	uint32_t cp;
 	const unsigned char *p = (const unsigned char *)utf8;
 
 	while (*p) {
-		uint32_t cp;
-		size_t clen = utf8_decode((const char *)p, strlen((const char *)p), &cp);
+		clen = utf8_decode((const char *)p, strlen((const char *)p), &cp);
 		if (clen == 0)
 			clen = 1;
-		char enc[16];
-		size_t el = 0;
+		el = 0;
 		for (size_t i = 0; i < clen; i++) {
 			unsigned char c = p[i];
 			if (c == ' ')
@@ -213,9 +215,12 @@ int
 mime_put_header_mailbox(struct buf *b, const char *name, const char *display,
 			const char *addr)
 {
-	char *clean = mime_clean(display, 0);
-	mime_utf8_truncate(clean, 200);
 	struct folder f;
+	char *clean, *a;
+	size_t al;
+
+	clean = mime_clean(display, 0);
+	mime_utf8_truncate(clean, 200);
 	fold_start(&f, b, name);
 	/* A quoted string is one token: only short ones go out quoted. */
 	if (clean[0] && plain_ascii(clean) && strlen(clean) <= EW_MAX - 2) {
@@ -234,8 +239,8 @@ mime_put_header_mailbox(struct buf *b, const char *name, const char *display,
 		fold_encoded(&f, clean);
 	}
 	free(clean);
-	char *a = xmalloc(strlen(addr) + 3);
-	size_t al = strlen(addr);
+	al = strlen(addr);
+	a = xmalloc(al + 3);
 	a[0] = '<';
 	memcpy(a + 1, addr, al);
 	a[al + 1] = '>';
@@ -380,10 +385,12 @@ int
 mime_put_qp(struct buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	int rc = 0;
-	size_t col = 0;
+	unsigned char c;
+	size_t col = 0, w, need;
+	int rc = 0, at_eol, encode;
+
 	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
+		c = (unsigned char)s[i];
 		if (c == '\r' && i + 1 < n && s[i + 1] == '\n')
 			continue;
 		if (c == '\n') {
@@ -391,16 +398,16 @@ mime_put_qp(struct buf *b, const char *s, size_t n)
 			col = 0;
 			continue;
 		}
-		int at_eol = i + 1 == n || s[i + 1] == '\n' ||
-			     (s[i + 1] == '\r' && i + 2 < n && s[i + 2] == '\n');
-		int encode = c == '=' || c > 0x7e || (c < 0x20 && c != '\t') ||
-			     ((c == ' ' || c == '\t') && at_eol) ||
-			     (col == 0 && (c == '.' ||
-					   (n - i >= 5 && memcmp(s + i, "From ", 5) == 0)));
-		size_t w = encode ? 3 : 1;
+		at_eol = i + 1 == n || s[i + 1] == '\n' ||
+			 (s[i + 1] == '\r' && i + 2 < n && s[i + 2] == '\n');
+		encode = c == '=' || c > 0x7e || (c < 0x20 && c != '\t') ||
+			 ((c == ' ' || c == '\t') && at_eol) ||
+			 (col == 0 && (c == '.' ||
+				       (n - i >= 5 && memcmp(s + i, "From ", 5) == 0)));
+		w = encode ? 3 : 1;
 		/* A soft break leaves room for the '=' (76 in all).  Bytes of one
 		 * UTF-8 character stay on one line. */
-		size_t need = w;
+		need = w;
 		if (c >= 0xc0) {
 			size_t k = 1;
 			while (i + k < n && ((unsigned char)s[i + k] & 0xc0) == 0x80 && k < 4)

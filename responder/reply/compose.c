@@ -1,6 +1,7 @@
 /*
  * compose.c - loads and checks the reply templates, renders them with the
- * data model of compose_model.c, and assembles the MIME reply:
+ * data model of compose_model.c, and assembles the MIME reply (headers and
+ * delimiters written by mime_out.c):
  *
  *   multipart/mixed
  *     multipart/alternative

@@ -78,8 +78,9 @@ int mime_put_header_mailbox(struct buf *b, const char *name,
  * goes quoted on a line of its own.  Other arguments are the caller's
  * constants (a type, a charset), never peer text.
  *
- * Each returns 0, or -1 when b's cap is reached or a boundary, name or
- * filename breaks the rules above (then b may hold part of the output).
+ * Each returns 0, or -1 when a boundary, name or filename breaks the
+ * rules above (nothing is written) or b's cap is reached (b may then hold
+ * part of the output).  Strings are borrowed, read during the call only.
  */
 struct mime_part {
 	const char *type;		/* "text/plain" */
@@ -87,7 +88,7 @@ struct mime_part {
 	const char *name;		/* Content-Type name=, or NULL */
 	const char *disposition;	/* "attachment", "inline" or NULL */
 	const char *filename;		/* Content-Disposition filename=, or NULL */
-	const char *encoding;		/* Content-Transfer-Encoding or NULL */
+	const char *encoding;		/* Content-Transfer-Encoding, or NULL */
 };
 
 /* "Content-Type: multipart/<subtype>;" with the boundary on the next line,

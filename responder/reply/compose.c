@@ -1,6 +1,7 @@
 /*
  * compose.c - loads and checks the reply templates, renders them with the
- * data model of compose_model.c, and assembles the MIME reply:
+ * data model of compose_model.c, and assembles the MIME reply (headers and
+ * delimiters written by mime_out.c):
  *
  *   multipart/mixed
  *     multipart/alternative
@@ -56,37 +57,42 @@ static const char *const required[] = {
 static int
 read_template(const char *path, char **data_r, size_t *len_r, char *err, size_t errlen)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	struct stat st;
+	char *data = NULL;
+	size_t len, got = 0;
+	ssize_t n;
+	int fd, rc = -1;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
+		goto out;
 	}
 	if (!S_ISREG(st.st_mode) || (size_t)st.st_size > TEMPLATE_FILE_MAX) {
 		snprintf(err, errlen, "%s: not a regular file of at most %zu bytes", path,
 			 TEMPLATE_FILE_MAX);
-		close(fd);
-		return -1;
+		goto out;
 	}
-	size_t len = (size_t)st.st_size, got = 0;
-	char *data = xmalloc(len + 1);
+	len = (size_t)st.st_size;
+	data = xmalloc(len + 1);
 	while (got < len) {
-		ssize_t n = read(fd, data + got, len - got);
+		n = read(fd, data + got, len - got);
 		if (n <= 0) {
 			snprintf(err, errlen, "%s: %s", path, n < 0 ? strerror(errno) : "short read");
-			free(data);
-			close(fd);
-			return -1;
+			goto out;
 		}
 		got += (size_t)n;
 	}
-	close(fd);
 	data[len] = '\0';
 	*data_r = data;
 	*len_r = len;
-	return 0;
+	data = NULL;
+	rc = 0;
+out:
+	free(data);
+	if (fd >= 0)
+		close(fd);
+	return rc;
 }
 
 static int
@@ -111,18 +117,21 @@ require(const struct templates *t, const char *name, char *err, size_t errlen)
 static int
 load_dir(struct templates *t, char *err, size_t errlen)
 {
-	DIR *d = opendir(t->dir);
+	DIR *d;
+	struct dirent *de;
+	char name[256], path[4096], *data;
+	size_t n, len, bad = 0;
+	int count = 0, rc = 0, line;
+
+	d = opendir(t->dir);
 	if (!d) {
 		snprintf(err, errlen, "%s: %s", t->dir, strerror(errno));
 		return -1;
 	}
-	struct dirent *de;
-	int count = 0, rc = 0;
 	while (rc == 0 && (de = readdir(d)) != NULL) {
-		size_t n = strlen(de->d_name);
+		n = strlen(de->d_name);
 		if (n <= 9 || strcmp(de->d_name + n - 9, ".mustache") != 0)
 			continue;
-		char name[256], path[4096];
 		snprintf(name, sizeof(name), "%.*s", (int)(n - 9), de->d_name);
 		snprintf(path, sizeof(path), "%s/%s", t->dir, de->d_name);
 		if (!good_name(name) || ++count > TEMPLATE_FILES_MAX) {
@@ -131,21 +140,19 @@ load_dir(struct templates *t, char *err, size_t errlen)
 			rc = -1;
 			break;
 		}
-		char *data;
-		size_t len;
 		rc = read_template(path, &data, &len, err, errlen);
-		size_t bad = 0;
-		if (rc == 0 && !mime_utf8_valid(data, len, &bad)) {
-			int line = 1;
+		if (rc < 0)
+			break;
+		if (!mime_utf8_valid(data, len, &bad)) {
+			line = 1;
 			for (size_t i = 0; i < bad; i++)
 				line += data[i] == '\n';
 			snprintf(err, errlen, "%s:%d: not valid UTF-8", path, line);
-			free(data);
 			rc = -1;
-		} else if (rc == 0) {
+		} else {
 			rc = mustache_set_add(t->set, name, path, data, len, err, errlen);
-			free(data);
 		}
+		free(data);
 	}
 	closedir(d);
 	return rc;
@@ -225,26 +232,29 @@ set_guidance(const struct templates *t, json_t *root, const char *variant,
 {
 	size_t i, j;
 	json_t *msg, *rcpt;
+
 	json_array_foreach(json_object_get(root, "messages"), i, msg) {
 		json_array_foreach(json_object_get(msg, "recipients"), j, rcpt) {
 			json_t *ctx[3] = { root, msg, rcpt };
-			char name[160];
+			char name[160], *p, *g;
+			const char *prov;
+
 			json_object_del(rcpt, "guidance");
 			json_object_del(rcpt, "provider_steps");
 			/* Provider steps first: the reason partials may print them. */
-			const char *prov = json_string_value(json_object_get(rcpt, "provider"));
+			prov = json_string_value(json_object_get(rcpt, "provider"));
 			snprintf(name, sizeof(name), "provider_%s.%s", prov ? prov : "generic", variant);
 			if (!mustache_set_has(t->set, name))
 				snprintf(name, sizeof(name), "provider_generic.%s", variant);
-			char *p = render(t, name, ctx, 3, esc, err, errlen);
+			p = render(t, name, ctx, 3, esc, err, errlen);
 			if (!p)
 				return -1;
 			json_object_set_new(rcpt, "provider_steps", json_string(p));
 			free(p);
 			/* A recipient not tried yet has no reason to explain. */
-			char *g = xstrdup("");
-			if (!json_is_true(json_object_get(rcpt, "is_pending"))) {
-				free(g);
+			if (json_is_true(json_object_get(rcpt, "is_pending"))) {
+				g = xstrdup("");
+			} else {
 				snprintf(name, sizeof(name), "reason_%s.%s",
 					 json_string_value(json_object_get(rcpt, "reason")), variant);
 				g = render(t, name, ctx, 3, esc, err, errlen);
@@ -307,11 +317,13 @@ unique_hex(const char *seed, const char *salt, char *out, size_t size)
 static int
 msgid_form(const char *id, char *out, size_t size)
 {
+	size_t n;
+
 	if (!id)
 		return 0;
 	while (*id == ' ' || *id == '\t')
 		id++;
-	size_t n = strlen(id);
+	n = strlen(id);
 	while (n > 0 && (id[n - 1] == ' ' || id[n - 1] == '\t'))
 		n--;
 	if (n > 0 && id[0] == '<')
@@ -325,11 +337,14 @@ static int
 put_references(struct buf *b, const struct reply_input *in)
 {
 	char ids[MAX_REFERENCES + 1][256], mid[256];
-	size_t n = 0, valid = 0;
+	struct buf v;
+	size_t n = 0, valid = 0, skip, seen = 0;
+	int rc;
+
 	for (size_t i = 0; i < in->n_references; i++)
 		valid += (size_t)msgid_form(in->complaint_references[i], mid, sizeof(mid));
 	/* Too many: keep the first (the thread's root) and the latest ones. */
-	size_t skip = valid > MAX_REFERENCES ? valid - MAX_REFERENCES : 0, seen = 0;
+	skip = valid > MAX_REFERENCES ? valid - MAX_REFERENCES : 0;
 	for (size_t i = 0; i < in->n_references; i++) {
 		if (!msgid_form(in->complaint_references[i], mid, sizeof(mid)))
 			continue;
@@ -341,28 +356,49 @@ put_references(struct buf *b, const struct reply_input *in)
 		memcpy(ids[n++], mid, sizeof(mid));
 	if (n == 0)
 		return 0;
-	struct buf v;
 	buf_init(&v, 0);
 	for (size_t i = 0; i < n; i++)
 		buf_printf(&v, "%s%s", i ? " " : "", ids[i]);
-	int rc = mime_put_header(b, "References", buf_cstr(&v));
+	rc = mime_put_header(b, "References", buf_cstr(&v));
 	buf_free(&v);
 	return rc;
 }
 
 /* ---- assembly ----------------------------------------------------------- */
 
+/* A text part, 7bit when it can be, else quoted-printable. */
 static int
 put_text_part(struct buf *b, const char *boundary, const char *type, const char *body)
 {
-	size_t n = strlen(body);
-	int seven = mime_is_7bit_safe(body, n), bad = 0;
-	bad |= buf_printf(b, "--%s\r\nContent-Type: %s; charset=utf-8\r\n"
-		   "Content-Transfer-Encoding: %s\r\n\r\n", boundary, type,
-		   seven ? "7bit" : "quoted-printable");
+	struct mime_part part = { .type = type, .charset = "utf-8" };
+	size_t n;
+	int seven, bad;
+
+	n = strlen(body);
+	seven = mime_is_7bit_safe(body, n);
+	part.encoding = seven ? "7bit" : "quoted-printable";
+	bad = mime_part_begin(b, boundary, &part);
 	bad |= seven ? mime_put_crlf(b, body, n) : mime_put_qp(b, body, n);
+	/* The next delimiter starts a line of its own. */
 	if (n > 0 && body[n - 1] != '\n')
 		bad |= buf_puts(b, "\r\n");
+	return bad;
+}
+
+/* A transcript attachment, base64 so that it arrives byte for byte. */
+static int
+put_attachment(struct buf *b, const char *boundary, const struct compose_att *a)
+{
+	const struct mime_part part = {
+		.type = "text/plain", .charset = "utf-8", .name = a->filename,
+		.disposition = "attachment", .filename = a->filename, .encoding = "base64",
+	};
+	int bad;
+
+	bad = mime_part_begin(b, boundary, &part);
+	bad |= mime_put_base64(b, a->data.data ? a->data.data : "", a->data.len);
+	/* The body's last line break is the delimiter's (mime_out.h): one more. */
+	bad |= buf_puts(b, "\r\n");
 	return bad;
 }
 
@@ -408,24 +444,32 @@ int
 compose_reply(const struct templates *t, const struct reply_input *in,
 	      char **msg_r, size_t *len_r, char *err, size_t errlen)
 {
+	struct compose_atts atts = { 0 };
+	struct buf b;
+	json_t *root = NULL;
+	const char *outcome;
+	char *subject = NULL, *text = NULL, *html = NULL, *subj;
+	char host[256], hex[40], mixed[64], alt[64], date[64], mid[400], irt[256];
+	int bad = 0, rc = -1;
+
 	*msg_r = NULL;
 	*len_r = 0;
+	buf_init(&b, REPLY_MAX);
 	if (check_input(t, in, err, errlen) < 0)
-		return -1;
+		goto out;
 
-	struct compose_atts atts = { 0 };
-	json_t *root = compose_model(in, in->outcome == OUTCOME_FOUND ? &atts : NULL);
-	const char *outcome = outcome_name(in->outcome);
-	char *subject = render(t, "subject", &root, 1, MUSTACHE_ESCAPE_NONE, err, errlen);
-	char *text = subject ? render_body(t, root, outcome, "txt", MUSTACHE_ESCAPE_NONE,
-					   err, errlen) : NULL;
-	char *html = text ? render_body(t, root, outcome, "html", MUSTACHE_ESCAPE_HTML,
-					err, errlen) : NULL;
-	int rc = -1;
+	root = compose_model(in, in->outcome == OUTCOME_FOUND ? &atts : NULL);
+	outcome = outcome_name(in->outcome);
+	subject = render(t, "subject", &root, 1, MUSTACHE_ESCAPE_NONE, err, errlen);
+	if (!subject)
+		goto out;
+	text = render_body(t, root, outcome, "txt", MUSTACHE_ESCAPE_NONE, err, errlen);
+	if (!text)
+		goto out;
+	html = render_body(t, root, outcome, "html", MUSTACHE_ESCAPE_HTML, err, errlen);
 	if (!html)
 		goto out;
 
-	char host[256], hex[40], mixed[64], alt[64], date[64], mid[400];
 	compose_hostname(in->settings, host, sizeof(host));
 	unique_hex(in->seed, "message-id", hex, sizeof(hex));
 	snprintf(mid, sizeof(mid), "<%.24s@%s>", hex, host);
@@ -435,48 +479,39 @@ compose_reply(const struct templates *t, const struct reply_input *in,
 	snprintf(alt, sizeof(alt), "=_a_%.24s", hex);
 	mime_date(in->now, date, sizeof(date));
 
-	struct buf b;
-	int bad = 0;
-	buf_init(&b, REPLY_MAX);
 	bad |= mime_put_header_mailbox(&b, "From", in->settings->name, in->settings->address);
 	bad |= mime_put_header_mailbox(&b, "To", in->requester_name, in->requester);
-	char *subj = mime_clean(subject, 0);
+	subj = mime_clean(subject, 0);
 	mime_utf8_truncate(subj, COMPOSE_SUBJECT_MAX + 16);
 	bad |= mime_put_header_text(&b, "Subject", subj[0] ? subj : "Re: your delivery question");
 	free(subj);
 	bad |= mime_put_header(&b, "Date", date);
 	bad |= mime_put_header(&b, "Message-ID", mid);
-	char irt[256];
 	if (msgid_form(in->complaint_message_id, irt, sizeof(irt)))
 		bad |= mime_put_header(&b, "In-Reply-To", irt);
 	bad |= put_references(&b, in);
 	bad |= mime_put_header(&b, "Auto-Submitted", "auto-replied");
 	bad |= mime_put_header(&b, "X-Auto-Response-Suppress", "All");
 	bad |= mime_put_header(&b, "MIME-Version", "1.0");
-	bad |= buf_printf(&b, "Content-Type: multipart/mixed;\r\n boundary=\"%s\"\r\n\r\n"
-		   "This is a message in MIME format.\r\n\r\n", mixed);
-	bad |= buf_printf(&b, "--%s\r\nContent-Type: multipart/alternative;\r\n boundary=\"%s\"\r\n\r\n",
-		   mixed, alt);
+	bad |= mime_multipart_begin(&b, "mixed", mixed, "This is a message in MIME format.");
+	bad |= mime_part_begin(&b, mixed, NULL);
+	bad |= mime_multipart_begin(&b, "alternative", alt, NULL);
 	bad |= put_text_part(&b, alt, "text/plain", text);
 	bad |= put_text_part(&b, alt, "text/html", html);
-	bad |= buf_printf(&b, "--%s--\r\n\r\n", alt);
-	for (size_t i = 0; i < atts.n; i++) {
-		const struct compose_att *a = &atts.v[i];
-		bad |= buf_printf(&b, "--%s\r\nContent-Type: text/plain; charset=utf-8;\r\n name=\"%s\"\r\n"
-			   "Content-Disposition: attachment;\r\n filename=\"%s\"\r\n"
-			   "Content-Transfer-Encoding: base64\r\n\r\n", mixed, a->filename, a->filename);
-		bad |= mime_put_base64(&b, a->data.data ? a->data.data : "", a->data.len);
-		bad |= buf_puts(&b, "\r\n");
-	}
-	bad |= buf_printf(&b, "--%s--\r\n", mixed);
+	bad |= mime_multipart_end(&b, alt);
+	/* The close delimiter's line break is the next delimiter's: one more. */
+	bad |= buf_puts(&b, "\r\n");
+	for (size_t i = 0; i < atts.n; i++)
+		bad |= put_attachment(&b, mixed, &atts.v[i]);
+	bad |= mime_multipart_end(&b, mixed);
 	if (bad) {
 		snprintf(err, errlen, "compose: the reply would exceed %zu bytes", REPLY_MAX);
-		buf_free(&b);
 		goto out;
 	}
 	*msg_r = buf_steal(&b, len_r);
 	rc = 0;
 out:
+	buf_free(&b);
 	free(subject);
 	free(text);
 	free(html);

@@ -85,9 +85,11 @@ compose_model_knows(const char *name, void *arg)
 static void
 put_clean(json_t *o, const char *key, const char *raw, int multiline)
 {
+	char *c;
+
 	if (!raw)
 		return;
-	char *c = mime_clean(raw, multiline);
+	c = mime_clean(raw, multiline);
 	if (c[0])
 		json_object_set_new(o, key, json_string(c));
 	free(c);
@@ -129,11 +131,12 @@ void
 compose_hostname(const struct settings *s, char *out, size_t size)
 {
 	const char *h = s && s->hostname && s->hostname[0] ? s->hostname : NULL;
+	size_t j = 0;
+
 	if (!h && s && s->address)
 		h = addr_domain(s->address);
 	if (!h || !h[0])
 		h = "localhost";
-	size_t j = 0;
 	for (const char *p = h; *p && j + 1 < size; p++) {
 		unsigned char c = (unsigned char)*p;
 		if (isalnum(c) || c == '-' || c == '.')
@@ -171,9 +174,11 @@ focused(const struct reply_input *in, const char *addr)
 static void
 att_line(struct buf *b, const char *label, const char *raw)
 {
+	char *c;
+
 	if (!raw || !raw[0])
 		return;
-	char *c = mime_clean(raw, 0);
+	c = mime_clean(raw, 0);
 	buf_printf(b, "%-16s %s\r\n", label, c);
 	free(c);
 }
@@ -181,15 +186,16 @@ att_line(struct buf *b, const char *label, const char *raw)
 static void
 att_attempt(struct buf *b, size_t n, const struct store_attempt *a)
 {
-	char when[64];
+	char when[64], *host, *ip, *st, *resp;
+
 	mime_human_time(a->at, when, sizeof(when));
-	char *host = mime_clean(a->mx_host ? a->mx_host : "(no MX host)", 0);
-	char *ip = mime_clean(a->mx_ip, 0);
-	char *st = mime_clean(a->status, 0);
+	host = mime_clean(a->mx_host ? a->mx_host : "(no MX host)", 0);
+	ip = mime_clean(a->mx_ip, 0);
+	st = mime_clean(a->status, 0);
 	buf_printf(b, "  %zu. %s  %s  %s%s%s%s\r\n", n, when, st, host,
 		   ip[0] ? " [" : "", ip, ip[0] ? "]" : "");
 	if (a->response && a->response[0]) {
-		char *resp = mime_clean(a->response, 0);
+		resp = mime_clean(a->response, 0);
 		buf_printf(b, "     %s\r\n", resp);
 		free(resp);
 	}
@@ -204,16 +210,19 @@ add_attachment(struct compose_atts *atts, const struct reply_input *in,
 	       const char *reason, const char *remote_qid)
 {
 	struct compose_att *att;
+	struct buf *b;
+	const struct store_attempt *a;
+	char name[64], when[64], *who;
+	size_t first, tl;
+
 	atts->v = xreallocarray(atts->v, atts->n + 1, sizeof(*atts->v));
 	att = &atts->v[atts->n++];
-	char name[64];
 	compose_attachment_name(r->address, m->queue_id, name, sizeof(name));
 	att->filename = xstrdup(name);
-	struct buf *b = &att->data;
+	b = &att->data;
 	buf_init(b, 0);
 
-	char *who = mime_clean(in->settings && in->settings->name ? in->settings->name
-							  : "the relay", 0);
+	who = mime_clean(in->settings && in->settings->name ? in->settings->name : "the relay", 0);
 	buf_printf(b, "Delivery record and SMTP transcript, as kept by %s.\r\n"
 		   "All times are UTC.\r\n\r\n", who);
 	free(who);
@@ -226,18 +235,17 @@ add_attachment(struct compose_atts *atts, const struct reply_input *in,
 	att_line(b, "Reason:", reason);
 	att_line(b, "Remote queue ID:", remote_qid);
 	buf_puts(b, "\r\nAttempts:\r\n");
-	size_t first = r->n_attempts > COMPOSE_MAX_ATTEMPTS ? r->n_attempts - COMPOSE_MAX_ATTEMPTS : 0;
+	first = r->n_attempts > COMPOSE_MAX_ATTEMPTS ? r->n_attempts - COMPOSE_MAX_ATTEMPTS : 0;
 	for (size_t i = first; i < r->n_attempts; i++)
 		att_attempt(b, i + 1, &r->attempts[i]);
 	for (size_t i = first; i < r->n_attempts; i++) {
-		const struct store_attempt *a = &r->attempts[i];
+		a = &r->attempts[i];
 		if (!a->transcript)
 			continue;
-		char when[64];
 		mime_human_time(a->at, when, sizeof(when));
 		buf_printf(b, "\r\n===== transcript of attempt %zu (%s), as recorded =====\r\n",
 			   i + 1, when);
-		size_t tl = strlen(a->transcript);
+		tl = strlen(a->transcript);
 		buf_append(b, a->transcript, tl);
 		if (tl == 0 || a->transcript[tl - 1] != '\n')
 			buf_puts(b, "\r\n");
@@ -266,9 +274,13 @@ static json_t *
 model_recipient(const struct reply_input *in, const struct store_message *m,
 		const struct store_recipient *r, struct compose_atts *atts)
 {
-	json_t *o = json_object();
+	json_t *o = json_object(), *list;
 	const struct store_attempt *last = r->n_attempts ? &r->attempts[r->n_attempts - 1] : NULL;
 	struct classification cls;
+	const char *status;
+	char flag[64], name[64], *t;
+	size_t raw, take, tl, first;
+
 	memset(&cls, 0, sizeof(cls));
 	if (last) {
 		reason_classify(last->status, last->smtp_code, last->enhanced_status,
@@ -277,14 +289,13 @@ model_recipient(const struct reply_input *in, const struct store_message *m,
 		cls.reason = REASON_DEFERRED;
 		cls.provider = NULL;
 	}
-	const char *status = r->status && r->status[0] ? r->status : "pending";
+	status = r->status && r->status[0] ? r->status : "pending";
 
 	put_clean(o, "address", r->address, 0);
 	put_clean(o, "status", status, 0);
 	json_object_set_new(o, "reason", json_string(reason_name(cls.reason)));
 	json_object_set_new(o, "reason_text", json_string(last ? reason_text[cls.reason]
 						   : "queued; no delivery attempt yet"));
-	char flag[64];
 	snprintf(flag, sizeof(flag), "is_%s", status);
 	if (strcmp(status, "delivered") == 0 || strcmp(status, "deferred") == 0 ||
 	    strcmp(status, "bounced") == 0 || strcmp(status, "pending") == 0)
@@ -309,20 +320,20 @@ model_recipient(const struct reply_input *in, const struct store_message *m,
 			put_clean(o, "remote_queue_id", cls.remote_queue_id, 0);
 		if (last->transcript && last->transcript[0]) {
 			/* Only the part that is shown is cleaned. */
-			size_t raw = strlen(last->transcript);
-			size_t take = raw > COMPOSE_INLINE_TRANSCRIPT_MAX ? COMPOSE_INLINE_TRANSCRIPT_MAX : raw;
-			char *t = mime_clean_text(last->transcript, take, 1);
+			raw = strlen(last->transcript);
+			take = raw > COMPOSE_INLINE_TRANSCRIPT_MAX ? COMPOSE_INLINE_TRANSCRIPT_MAX : raw;
+			t = mime_clean_text(last->transcript, take, 1);
 			if (mime_utf8_truncate(t, COMPOSE_INLINE_TRANSCRIPT_MAX) || take < raw)
 				json_object_set_new(o, "transcript_truncated", json_true());
-			size_t tl = strlen(t);
+			tl = strlen(t);
 			while (tl > 0 && t[tl - 1] == '\n')
 				t[--tl] = '\0';
 			json_object_set_new(o, "transcript", json_string(t));
 			free(t);
 		}
 	}
-	json_t *list = json_array();
-	size_t first = r->n_attempts > COMPOSE_MAX_ATTEMPTS ? r->n_attempts - COMPOSE_MAX_ATTEMPTS : 0;
+	list = json_array();
+	first = r->n_attempts > COMPOSE_MAX_ATTEMPTS ? r->n_attempts - COMPOSE_MAX_ATTEMPTS : 0;
 	for (size_t i = first; i < r->n_attempts; i++)
 		json_array_append_new(list, model_attempt(i + 1, &r->attempts[i]));
 	json_object_set_new(o, "attempts", list);
@@ -331,7 +342,6 @@ model_recipient(const struct reply_input *in, const struct store_message *m,
 	json_object_set_new(o, "n_attempts", json_integer((json_int_t)r->n_attempts));
 
 	if (atts && last) {
-		char name[64];
 		compose_attachment_name(r->address, m->queue_id, name, sizeof(name));
 		json_object_set_new(o, "attachment", json_string(name));
 		add_attachment(atts, in, m, r, reason_name(cls.reason),
@@ -344,7 +354,12 @@ static json_t *
 model_message(const struct reply_input *in, size_t n, const struct store_message *m,
 	      int focus, struct compose_atts *atts)
 {
-	json_t *o = json_object();
+	json_t *o = json_object(), *rcpts, *s;
+	const struct store_recipient *r;
+	struct buf text;
+	size_t shown = 0;
+	char *a, *st;
+
 	json_object_set_new(o, "n", json_integer((json_int_t)n));
 	put_clean(o, "queue_id", m->queue_id, 0);
 	put_clean(o, "message_id", m->message_id, 0);
@@ -352,25 +367,24 @@ model_message(const struct reply_input *in, size_t n, const struct store_message
 	put_clean(o, "subject", m->subject, 0);
 	put_time(o, "submitted_at", m->submitted_at);
 
-	json_t *rcpts = json_array();
-	struct buf text;
+	rcpts = json_array();
 	buf_init(&text, 0);
 	buf_puts(&text, "");
-	size_t shown = 0;
 	for (size_t i = 0; i < m->n_rcpts && shown < COMPOSE_MAX_RECIPIENTS; i++) {
-		const struct store_recipient *r = &m->rcpts[i];
+		r = &m->rcpts[i];
 		if (focus && !focused(in, r->address))
 			continue;
 		shown++;
 		if (atts) {
 			json_array_append_new(rcpts, model_recipient(in, m, r, atts));
 		} else {
-			json_t *s = json_object();
+			s = json_object();
 			put_clean(s, "address", r->address, 0);
 			put_clean(s, "status", r->status ? r->status : "pending", 0);
 			json_array_append_new(rcpts, s);
 		}
-		char *a = mime_clean(r->address, 0), *st = mime_clean(r->status ? r->status : "pending", 0);
+		a = mime_clean(r->address, 0);
+		st = mime_clean(r->status ? r->status : "pending", 0);
 		buf_printf(&text, "%s%s (%s)", text.len ? ", " : "", a, st);
 		free(a);
 		free(st);
@@ -398,11 +412,13 @@ use_focus(const struct reply_input *in, const struct store_message *m)
 static void
 model_subject(json_t *root, const struct reply_input *in)
 {
-	char *s = mime_clean(in->complaint_subject, 0);
+	struct buf b;
+	char *s;
+
+	s = mime_clean(in->complaint_subject, 0);
 	mime_utf8_truncate(s, COMPOSE_SUBJECT_MAX);
 	if (s[0])
 		json_object_set_new(root, "complaint_subject", json_string(s));
-	struct buf b;
 	buf_init(&b, 0);
 	if (!s[0])
 		buf_puts(&b, "Re: your delivery question");
@@ -418,9 +434,10 @@ model_subject(json_t *root, const struct reply_input *in)
 json_t *
 compose_model(const struct reply_input *in, struct compose_atts *atts)
 {
-	json_t *root = json_object();
+	json_t *root = json_object(), *support, *msgs, *cands, *list;
 	const char *outcome = outcome_name(in->outcome);
-	char flag[64], when[64];
+	char flag[64], when[64], *c;
+
 	json_object_set_new(root, "outcome", json_string(outcome));
 	snprintf(flag, sizeof(flag), "is_%s", outcome);
 	json_object_set_new(root, flag, json_true());
@@ -428,7 +445,7 @@ compose_model(const struct reply_input *in, struct compose_atts *atts)
 	put_clean(root, "requester_name", in->requester_name, 0);
 	model_subject(root, in);
 
-	json_t *support = json_object();
+	support = json_object();
 	if (in->settings) {
 		put_clean(support, "name", in->settings->name, 0);
 		put_clean(support, "address", in->settings->address, 0);
@@ -444,23 +461,24 @@ compose_model(const struct reply_input *in, struct compose_atts *atts)
 	put_clean(root, "complaint_message_id", in->complaint_message_id, 0);
 
 	if (in->outcome == OUTCOME_FOUND) {
-		json_t *msgs = json_array();
+		msgs = json_array();
 		for (size_t i = 0; i < in->n_matches && i < COMPOSE_MAX_CANDIDATES; i++) {
 			const struct store_message *m = &in->matches[i];
+
 			json_array_append_new(msgs, model_message(in, i + 1, m, use_focus(in, m), atts));
 		}
 		json_object_set_new(root, "messages", msgs);
 		json_object_set_new(root, "n_messages", json_integer((json_int_t)json_array_size(msgs)));
 	} else if (in->outcome == OUTCOME_AMBIGUOUS) {
-		json_t *cands = json_array();
+		cands = json_array();
 		for (size_t i = 0; i < in->n_matches && i < COMPOSE_MAX_CANDIDATES; i++)
 			json_array_append_new(cands, model_message(in, i + 1, &in->matches[i], 0, NULL));
 		json_object_set_new(root, "candidates", cands);
 		json_object_set_new(root, "n_candidates", json_integer((json_int_t)json_array_size(cands)));
 	} else if (in->outcome == OUTCOME_NOT_FOUND) {
-		json_t *list = json_array();
+		list = json_array();
 		for (size_t i = 0; i < in->n_searched && i < COMPOSE_MAX_SEARCHED; i++) {
-			char *c = mime_clean(in->searched[i], 0);
+			c = mime_clean(in->searched[i], 0);
 			if (c[0])
 				json_array_append_new(list, json_string(c));
 			free(c);

@@ -1,10 +1,13 @@
 /*
- * mime_out.c - writing headers and bodies of outgoing mail (see mime_out.h).
+ * mime_out.c - writing headers, multipart structure and bodies of outgoing
+ * mail (see mime_out.h).
  *
  * SECURITY: every value that reaches a header here is either checked
  * (addresses, message-ids) by the caller or goes through
  * mime_clean_text() and then RFC 2047 encoding, so no CR/LF from a
- * complaint or a remote server can start a new header line.
+ * complaint or a remote server can start a new header line.  A boundary,
+ * name or filename goes into a quoted parameter only without any
+ * character that could end the quote or the line (param_ok()).
  */
 #include "responder/reply/mime_out.h"
 
@@ -95,10 +98,12 @@ fold_end(struct folder *f)
 static void
 fold_words(struct folder *f, const char *v)
 {
+	const char *w;
+
 	while (*v) {
 		while (*v == ' ' || *v == '\t' || *v == '\r' || *v == '\n')
 			v++;
-		const char *w = v;
+		w = v;
 		while (*v && *v != ' ' && *v != '\t' && *v != '\r' && *v != '\n')
 			v++;
 		if (v > w)
@@ -129,9 +134,10 @@ plain_ascii(const char *s)
 static int
 plain_foldable(const char *s, size_t max_word)
 {
+	size_t run = 0;
+
 	if (!plain_ascii(s))
 		return 0;
-	size_t run = 0;
 	for (; *s; s++) {
 		run = *s == ' ' ? 0 : run + 1;
 		if (run > max_word)
@@ -147,17 +153,16 @@ static void
 fold_encoded(struct folder *f, const char *utf8)
 {
 	static const char pre[] = "=?UTF-8?Q?", hex[] = "0123456789ABCDEF";
-	char word[EW_MAX + 8];
-	size_t wl = 0;
+	char word[EW_MAX + 8], enc[16];
+	size_t wl = 0, clen, el;
+	uint32_t cp;
 	const unsigned char *p = (const unsigned char *)utf8;
 
 	while (*p) {
-		uint32_t cp;
-		size_t clen = utf8_decode((const char *)p, strlen((const char *)p), &cp);
+		clen = utf8_decode((const char *)p, strlen((const char *)p), &cp);
 		if (clen == 0)
 			clen = 1;
-		char enc[16];
-		size_t el = 0;
+		el = 0;
 		for (size_t i = 0; i < clen; i++) {
 			unsigned char c = p[i];
 			if (c == ' ')
@@ -210,9 +215,12 @@ int
 mime_put_header_mailbox(struct buf *b, const char *name, const char *display,
 			const char *addr)
 {
-	char *clean = mime_clean(display, 0);
-	mime_utf8_truncate(clean, 200);
 	struct folder f;
+	char *clean, *a;
+	size_t al;
+
+	clean = mime_clean(display, 0);
+	mime_utf8_truncate(clean, 200);
 	fold_start(&f, b, name);
 	/* A quoted string is one token: only short ones go out quoted. */
 	if (clean[0] && plain_ascii(clean) && strlen(clean) <= EW_MAX - 2) {
@@ -231,8 +239,8 @@ mime_put_header_mailbox(struct buf *b, const char *name, const char *display,
 		fold_encoded(&f, clean);
 	}
 	free(clean);
-	char *a = xmalloc(strlen(addr) + 3);
-	size_t al = strlen(addr);
+	al = strlen(addr);
+	a = xmalloc(al + 3);
 	a[0] = '<';
 	memcpy(a + 1, addr, al);
 	a[al + 1] = '>';
@@ -240,6 +248,109 @@ mime_put_header_mailbox(struct buf *b, const char *name, const char *display,
 	fold_token(&f, a, al + 2);
 	free(a);
 	return fold_end(&f);
+}
+
+/* ---- multipart ---------------------------------------------------------- */
+
+/* ' filename="' and '"' leave 66 characters of a 78-character line. */
+#define PARAM_VALUE_MAX 66
+
+/* 1 when v may go into a quoted parameter (see mime_out.h): printable
+ * ASCII but '"' and '\\'; a boundary only RFC 2046's bchars but space. */
+static int
+param_ok(const char *v, int boundary)
+{
+	size_t n;
+	unsigned char c;
+
+	if (!v)
+		return 0;
+	n = strlen(v);
+	if (n == 0 || n > PARAM_VALUE_MAX)
+		return 0;
+	for (; *v; v++) {
+		c = (unsigned char)*v;
+		if (boundary && !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+				  (c >= '0' && c <= '9') || strchr("'()+_,-./:=?", c)))
+			return 0;
+		if (c < 0x20 || c > 0x7e || c == '"' || c == '\\')
+			return 0;
+	}
+	return 1;
+}
+
+/* "Name: value" and, when pval is set, ";" and param="pval" on a line of
+ * its own, where a boundary or a file name is easy to find. */
+static int
+put_param_header(struct buf *b, const char *name, const char *value,
+		 const char *param, const char *pval)
+{
+	struct folder f;
+
+	fold_start(&f, b, name);
+	fold_words(&f, value);
+	if (pval) {
+		f.rc |= buf_printf(b, ";\r\n %s=\"%s\"", param, pval);
+		f.col = 1 + strlen(param) + 2 + strlen(pval) + 1;
+	}
+	return fold_end(&f);
+}
+
+int
+mime_multipart_begin(struct buf *b, const char *subtype, const char *boundary,
+		     const char *preamble)
+{
+	struct buf type;
+	int rc;
+
+	if (!subtype || !param_ok(boundary, 1))
+		return -1;
+	buf_init(&type, 256);
+	rc = buf_printf(&type, "multipart/%s", subtype);
+	rc |= put_param_header(b, "Content-Type", buf_cstr(&type), "boundary", boundary);
+	buf_free(&type);
+	rc |= buf_puts(b, "\r\n");
+	if (preamble)
+		rc |= buf_printf(b, "%s\r\n\r\n", preamble);
+	return rc ? -1 : 0;
+}
+
+int
+mime_part_begin(struct buf *b, const char *boundary, const struct mime_part *p)
+{
+	struct buf type;
+	int rc;
+
+	if (!param_ok(boundary, 1))
+		return -1;
+	if (p && (!p->type || (p->name && !param_ok(p->name, 0)) ||
+		  (p->filename && (!p->disposition || !param_ok(p->filename, 0)))))
+		return -1;
+	rc = buf_printf(b, "--%s\r\n", boundary);
+	if (!p)
+		return rc ? -1 : 0;
+	buf_init(&type, 256);
+	if (p->charset)
+		rc |= buf_printf(&type, "%s; charset=%s", p->type, p->charset);
+	else
+		rc |= buf_puts(&type, p->type);
+	rc |= put_param_header(b, "Content-Type", buf_cstr(&type), "name", p->name);
+	buf_free(&type);
+	if (p->disposition)
+		rc |= put_param_header(b, "Content-Disposition", p->disposition, "filename",
+				       p->filename);
+	if (p->encoding)
+		rc |= mime_put_header(b, "Content-Transfer-Encoding", p->encoding);
+	rc |= buf_puts(b, "\r\n");
+	return rc ? -1 : 0;
+}
+
+int
+mime_multipart_end(struct buf *b, const char *boundary)
+{
+	if (!param_ok(boundary, 1))
+		return -1;
+	return buf_printf(b, "--%s--\r\n", boundary) ? -1 : 0;
 }
 
 /* ---- bodies ------------------------------------------------------------- */
@@ -274,10 +385,12 @@ int
 mime_put_qp(struct buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	int rc = 0;
-	size_t col = 0;
+	unsigned char c;
+	size_t col = 0, w, need;
+	int rc = 0, at_eol, encode;
+
 	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
+		c = (unsigned char)s[i];
 		if (c == '\r' && i + 1 < n && s[i + 1] == '\n')
 			continue;
 		if (c == '\n') {
@@ -285,16 +398,16 @@ mime_put_qp(struct buf *b, const char *s, size_t n)
 			col = 0;
 			continue;
 		}
-		int at_eol = i + 1 == n || s[i + 1] == '\n' ||
-			     (s[i + 1] == '\r' && i + 2 < n && s[i + 2] == '\n');
-		int encode = c == '=' || c > 0x7e || (c < 0x20 && c != '\t') ||
-			     ((c == ' ' || c == '\t') && at_eol) ||
-			     (col == 0 && (c == '.' ||
-					   (n - i >= 5 && memcmp(s + i, "From ", 5) == 0)));
-		size_t w = encode ? 3 : 1;
+		at_eol = i + 1 == n || s[i + 1] == '\n' ||
+			 (s[i + 1] == '\r' && i + 2 < n && s[i + 2] == '\n');
+		encode = c == '=' || c > 0x7e || (c < 0x20 && c != '\t') ||
+			 ((c == ' ' || c == '\t') && at_eol) ||
+			 (col == 0 && (c == '.' ||
+				       (n - i >= 5 && memcmp(s + i, "From ", 5) == 0)));
+		w = encode ? 3 : 1;
 		/* A soft break leaves room for the '=' (76 in all).  Bytes of one
 		 * UTF-8 character stay on one line. */
-		size_t need = w;
+		need = w;
 		if (c >= 0xc0) {
 			size_t k = 1;
 			while (i + k < n && ((unsigned char)s[i + k] & 0xc0) == 0x80 && k < 4)

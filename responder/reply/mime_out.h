@@ -1,7 +1,8 @@
 /*
  * mime_out.h - the pieces of an outgoing RFC 5322 / MIME message: folded
- * and RFC 2047-encoded headers, quoted-printable and base64 bodies, the
- * Date format, and sanitising of text that came from a peer.
+ * and RFC 2047-encoded headers, the headers and delimiters of a multipart
+ * structure, quoted-printable and base64 bodies, the Date format, and
+ * sanitising of text that came from a peer.
  *
  * Everything written here uses CRLF line ends and keeps header lines at
  * most 78 characters where there is white space (or an encoded word
@@ -53,6 +54,53 @@ int mime_put_header_text(struct buf *b, const char *name, const char *utf8);
  * `addr` must already have passed addr_valid(). */
 int mime_put_header_mailbox(struct buf *b, const char *name,
 			    const char *display, const char *addr);
+
+/*
+ * Multipart assembly (RFC 2046).  Every header of the structure is written
+ * here, folded like the others; the caller writes the bodies:
+ *
+ *   mime_multipart_begin(b, "mixed", M, preamble)   last of the headers
+ *   mime_part_begin(b, M, &part)   "--M", the part's headers, blank line
+ *   ...body...
+ *   mime_part_begin(b, M, NULL)    "--M" only: a nested multipart follows,
+ *   mime_multipart_begin(b, "alternative", A, NULL)   as its headers
+ *   ...parts of A..., mime_multipart_end(b, A)
+ *   mime_multipart_end(b, M)       "--M--"
+ *
+ * A body must end with CRLF before the next delimiter.  RFC 2046 counts
+ * the CRLF before a delimiter as the delimiter's, so a reader drops a
+ * body's last line break: write one more CRLF where that break matters.
+ *
+ * A boundary is 1 to 66 characters of RFC 2046's bchars without space
+ * (letters, digits, '()+_,-./:=?) and must not occur in any body; the
+ * caller makes it so (compose.c's start with "=_").  A name or filename
+ * is at most 66 printable ASCII characters without '"' and '\\'; each
+ * goes quoted on a line of its own.  Other arguments are the caller's
+ * constants (a type, a charset), never peer text.
+ *
+ * Each returns 0, or -1 when a boundary, name or filename breaks the
+ * rules above (nothing is written) or b's cap is reached (b may then hold
+ * part of the output).  Strings are borrowed, read during the call only.
+ */
+struct mime_part {
+	const char *type;		/* "text/plain" */
+	const char *charset;		/* "utf-8" or NULL */
+	const char *name;		/* Content-Type name=, or NULL */
+	const char *disposition;	/* "attachment", "inline" or NULL */
+	const char *filename;		/* Content-Disposition filename=, or NULL */
+	const char *encoding;		/* Content-Transfer-Encoding, or NULL */
+};
+
+/* "Content-Type: multipart/<subtype>;" with the boundary on the next line,
+ * the blank line that ends the headers, then `preamble` (NULL: none; text
+ * for readers without MIME) as a line of its own and an empty line. */
+int mime_multipart_begin(struct buf *b, const char *subtype, const char *boundary,
+			 const char *preamble);
+/* "--<boundary>" and, with p, Content-Type, Content-Disposition and
+ * Content-Transfer-Encoding as set in p and the blank line after them. */
+int mime_part_begin(struct buf *b, const char *boundary, const struct mime_part *p);
+/* "--<boundary>--": the multipart ends. */
+int mime_multipart_end(struct buf *b, const char *boundary);
 
 /* 1 when text (with LF or CRLF line ends) can go out as 7bit: ASCII
  * without controls but TAB and without '=' (so a "=_" boundary can never

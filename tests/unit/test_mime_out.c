@@ -1,7 +1,8 @@
 /*
  * test_mime_out.c - the pieces of outgoing mail: cleaning peer text,
- * folded and RFC 2047-encoded headers, quoted-printable and base64 (each
- * decoded back with libetpan), dates, message-id checks, attachment names.
+ * folded and RFC 2047-encoded headers, multipart assembly, quoted-printable
+ * and base64 (each decoded back with libetpan), dates, message-id checks,
+ * attachment names.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -270,6 +271,168 @@ test_base64(void **state)
 	}
 }
 
+/* The text of a single part, decoded; caller frees. */
+static char *
+part_decoded(struct mailmime *m, size_t *len_r)
+{
+	struct mailmime_data *d;
+	size_t idx = 0, olen = 0;
+	char *out = NULL, *copy;
+
+	assert_int_equal(m->mm_type, MAILMIME_SINGLE);
+	d = m->mm_data.mm_single;
+	assert_int_equal(mailmime_part_parse(d->dt_data.dt_text.dt_data, d->dt_data.dt_text.dt_length,
+					     &idx, d->dt_encoding, &out, &olen), MAILIMF_NO_ERROR);
+	copy = malloc(olen + 1);
+	memcpy(copy, out, olen);
+	copy[olen] = '\0';
+	mmap_string_unref(out);
+	*len_r = olen;
+	return copy;
+}
+
+static void
+test_multipart(void **state)
+{
+	static const char text[] = "Gr\xc3\xbc\xc3\x9f" "e = greetings\nsecond line\n";
+	static const char want_text[] = "Gr\xc3\xbc\xc3\x9f" "e = greetings\r\nsecond line";
+	static const unsigned char bytes[] = { 'a', 0, '\r', '\n', 0xff, '-', '-', '=', '_' };
+	static const char want_head[] =
+		"MIME-Version: 1.0\r\n"
+		"Content-Type: multipart/mixed;\r\n boundary=\"=_t_0123\"\r\n"
+		"\r\n"
+		"This is a message in MIME format.\r\n\r\n"
+		"--=_t_0123\r\n"
+		"Content-Type: text/plain; charset=utf-8\r\n"
+		"Content-Transfer-Encoding: quoted-printable\r\n"
+		"\r\n";
+	static const char want_att[] =
+		"--=_t_0123\r\n"
+		"Content-Type: application/octet-stream;\r\n name=\"t 1.bin\"\r\n"
+		"Content-Disposition: attachment;\r\n filename=\"t 1.bin\"\r\n"
+		"Content-Transfer-Encoding: base64\r\n"
+		"\r\n";
+	const struct mime_part txt = {
+		.type = "text/plain", .charset = "utf-8", .encoding = "quoted-printable",
+	};
+	const struct mime_part att = {
+		.type = "application/octet-stream", .name = "t 1.bin",
+		.disposition = "attachment", .filename = "t 1.bin", .encoding = "base64",
+	};
+	struct buf b;
+	struct mailmime *msg = NULL, *mp, *parts[2] = { NULL, NULL };
+	struct mailmime_single_fields sf;
+	clist *list;
+	size_t idx = 0, head_len, att_at, dl, n = 0;
+	char *dec;
+
+	(void)state;
+	buf_init(&b, 0);
+	assert_int_equal(mime_put_header(&b, "MIME-Version", "1.0"), 0);
+	assert_int_equal(mime_multipart_begin(&b, "mixed", "=_t_0123",
+					      "This is a message in MIME format."), 0);
+	assert_int_equal(mime_part_begin(&b, "=_t_0123", &txt), 0);
+	head_len = b.len;
+	assert_int_equal(mime_put_qp(&b, text, strlen(text)), 0);
+	att_at = b.len;
+	assert_int_equal(mime_part_begin(&b, "=_t_0123", &att), 0);
+	assert_memory_equal(b.data + att_at, want_att, strlen(want_att));
+	assert_int_equal(mime_put_base64(&b, bytes, sizeof(bytes)), 0);
+	assert_int_equal(buf_puts(&b, "\r\n"), 0);
+	assert_int_equal(mime_multipart_end(&b, "=_t_0123"), 0);
+	assert_int_equal(head_len, strlen(want_head));
+	assert_memory_equal(b.data, want_head, head_len);
+	assert_true(b.len > 16 && memcmp(b.data + b.len - 16, "\r\n--=_t_0123--\r\n", 16) == 0);
+	check_lines(b.data, b.len, 78);
+
+	/* libetpan reads it back as two parts with their types and names. */
+	assert_int_equal(mailmime_parse(b.data, b.len, &idx, &msg), MAILIMF_NO_ERROR);
+	assert_int_equal(msg->mm_type, MAILMIME_MESSAGE);
+	mp = msg->mm_data.mm_message.mm_msg_mime;
+	assert_non_null(mp);
+	assert_int_equal(mp->mm_type, MAILMIME_MULTIPLE);
+	assert_string_equal(mp->mm_content_type->ct_subtype, "mixed");
+	mailmime_single_fields_init(&sf, mp->mm_mime_fields, mp->mm_content_type);
+	assert_string_equal(sf.fld_content_boundary, "=_t_0123");
+	list = mp->mm_data.mm_multipart.mm_mp_list;
+	assert_int_equal(clist_count(list), 2);
+	for (clistiter *it = clist_begin(list); it && n < 2; it = clist_next(it))
+		parts[n++] = clist_content(it);
+	if (!parts[0] || !parts[1]) {
+		fail_msg("two parts expected");
+	} else {
+		mailmime_single_fields_init(&sf, parts[0]->mm_mime_fields, parts[0]->mm_content_type);
+		assert_string_equal(parts[0]->mm_content_type->ct_subtype, "plain");
+		assert_string_equal(sf.fld_content_charset, "utf-8");
+		assert_int_equal(sf.fld_encoding->enc_type, MAILMIME_MECHANISM_QUOTED_PRINTABLE);
+		assert_null(sf.fld_disposition);
+		/* The last line break is the delimiter's (RFC 2046 5.1.1). */
+		dec = part_decoded(parts[0], &dl);
+		assert_string_equal(dec, want_text);
+		free(dec);
+
+		mailmime_single_fields_init(&sf, parts[1]->mm_mime_fields, parts[1]->mm_content_type);
+		assert_string_equal(parts[1]->mm_content_type->ct_subtype, "octet-stream");
+		assert_string_equal(sf.fld_content_name, "t 1.bin");
+		assert_string_equal(sf.fld_disposition_filename, "t 1.bin");
+		assert_int_equal(sf.fld_encoding->enc_type, MAILMIME_MECHANISM_BASE64);
+		dec = part_decoded(parts[1], &dl);
+		assert_int_equal(dl, sizeof(bytes));
+		assert_memory_equal(dec, bytes, dl);
+		free(dec);
+	}
+	mailmime_free(msg);
+	buf_free(&b);
+}
+
+/* A boundary, name or filename that could end the quote, the line or the
+ * part is refused. */
+static void
+test_multipart_refuses(void **state)
+{
+	static const char *const bad_boundaries[] = {
+		NULL, "", "a\"b", "a b", "a\r\nb", "a\\b", "a;b", "\xc3\xbc",
+		"0123456789012345678901234567890123456789012345678901234567890123456",
+	};
+	static const char *const bad_names[] = {
+		"", "a\"b", "a\r\nContent-Type: x", "a\\b", "\xc3\xbc.txt", "tab\there",
+		"0123456789012345678901234567890123456789012345678901234567890123456",
+	};
+	struct mime_part p = { .type = "text/plain", .disposition = "attachment" };
+	struct buf b;
+
+	(void)state;
+	buf_init(&b, 0);
+	for (size_t i = 0; i < sizeof(bad_boundaries) / sizeof(bad_boundaries[0]); i++) {
+		assert_int_equal(mime_multipart_begin(&b, "mixed", bad_boundaries[i], NULL), -1);
+		assert_int_equal(mime_part_begin(&b, bad_boundaries[i], NULL), -1);
+		assert_int_equal(mime_multipart_end(&b, bad_boundaries[i]), -1);
+	}
+	for (size_t i = 0; i < sizeof(bad_names) / sizeof(bad_names[0]); i++) {
+		p.name = bad_names[i];
+		p.filename = NULL;
+		assert_int_equal(mime_part_begin(&b, "=_b", &p), -1);
+		p.name = NULL;
+		p.filename = bad_names[i];
+		assert_int_equal(mime_part_begin(&b, "=_b", &p), -1);
+	}
+	assert_int_equal(b.len, 0);
+	/* A filename needs a disposition, a part a type. */
+	p.disposition = NULL;
+	p.filename = "ok.txt";
+	assert_int_equal(mime_part_begin(&b, "=_b", &p), -1);
+	p.filename = NULL;
+	p.type = NULL;
+	assert_int_equal(mime_part_begin(&b, "=_b", &p), -1);
+	/* The longest allowed fits a 78-character line. */
+	p.type = "text/plain";
+	p.disposition = "attachment";
+	p.filename = "012345678901234567890123456789012345678901234567890123456789012345";
+	assert_int_equal(mime_part_begin(&b, "=_b", &p), 0);
+	check_lines(b.data, b.len, 78);
+	buf_free(&b);
+}
+
 static void
 test_dates_ids_names(void **state)
 {
@@ -309,6 +472,8 @@ main(void)
 		cmocka_unit_test(test_header_mailbox),
 		cmocka_unit_test(test_qp),
 		cmocka_unit_test(test_base64),
+		cmocka_unit_test(test_multipart),
+		cmocka_unit_test(test_multipart_refuses),
 		cmocka_unit_test(test_dates_ids_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,6 +13,7 @@
  * Reply and forward prefixes as mail clients write them, upper-cased ASCII
  * or UTF-8 as written.  Matching is case-insensitive for ASCII.
  */
+/* clang-format off */
 static const char *const prefixes[] = {
 	"RE", "FW", "FWD", "WG", "AW", "TR", "RV", "RES", "ENC", "R", "I",
 	"SV", "VS", "VB", "VL", "FS", "ANTW", "DOORST", "ODP", "PD", "YNT",
@@ -24,6 +25,7 @@ static const char *const prefixes[] = {
 	"V\xC3\xA1", "TOV\xC3\x81""BB\xC3\x8D""T\xC3\x81S",		/* Vá TOVÁBBÍTÁS */
 	"PRZEKAZ", "ATB", "PERS",
 };
+/* clang-format on */
 
 /* Length of a known prefix at s followed by optional "[n]"/"(n)" and a colon
  * (ASCII or full-width), or 0. */

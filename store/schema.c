@@ -35,6 +35,7 @@
 #include <stdio.h>
 
 /* Migration 1: the initial schema, one statement per string. */
+/* clang-format off */
 static const char *const migration_1[] = {
 	"CREATE TABLE accounts ("
 	"  id INTEGER PRIMARY KEY,"
@@ -156,6 +157,7 @@ static const char *const migration_1[] = {
 	"CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;",
 	NULL,
 };
+/* clang-format on */
 
 /* Migration 2: the bytes of each complaint, once per complaint key, so
  * that `responder requeue` can handle it again (e.g. after a template fix)

@@ -219,6 +219,7 @@ print_candidates(json_t *m)
 
 /* The detail object's keys, grouped under headings; keys of no group are
  * printed last, so nothing recorded is hidden. */
+/* clang-format off */
 static const struct {
 	const char *heading;
 	const char *keys[8];
@@ -231,6 +232,7 @@ static const struct {
 	{ "Timings", { "timings", NULL } },
 	{ "Admin actions", { "admin", NULL } },
 };
+/* clang-format on */
 #define NGROUPS (sizeof(groups) / sizeof(groups[0]))
 
 static int

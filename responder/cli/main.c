@@ -17,6 +17,7 @@ struct command {
 };
 
 /* Every command of DESIGN.md; fn == NULL would say "not implemented". */
+/* clang-format off */
 static const struct command commands[] = {
 	{ "run", cmd_run, "run                                  daemon: IDLE (or poll) the mailbox until SIGTERM; SIGHUP reloads" },
 	{ "once", cmd_once, "once                                 one pass over the mailbox, send what is due, exit" },
@@ -32,6 +33,7 @@ static const struct command commands[] = {
 	{ "check-config", cmd_check_config, "check-config [--connect] [--quiet]   validate config, templates, store, secrets; print effective settings" },
 	{ "classify", cmd_classify, "classify [--json] [--mx HOST] [--status S] TEXT|-  reason, provider, remote queue ID of an SMTP reply" },
 };
+/* clang-format on */
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -55,6 +55,7 @@ static const struct choice smtp_schemes[] = { { "smtp", 0 }, { "smtps", 0 }, { N
 
 #define OFF(m) offsetof(struct settings, m)
 
+/* clang-format off */
 static const struct key keys[] = {
 	{ "responder", "address", K_ADDR, OFF(address), "support@relay.example", 0, 0, NULL },
 	{ "responder", "name", K_STR, OFF(name), "Relay Support", 0, 0, NULL },
@@ -101,6 +102,7 @@ static const struct key keys[] = {
 	{ "import", "account_map", K_STR, OFF(import_account_map), "", 0, 0, NULL },
 	{ "import", "follow", K_STR, OFF(import_follow), "", 0, 0, NULL },
 };
+/* clang-format on */
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 

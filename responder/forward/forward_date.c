@@ -31,6 +31,7 @@ struct month {
 /* Order matters only without a hint: the first match wins, so the shared
  * "listopad(a)" and "lipiec" forms are Czech/Polish unless the block is
  * Croatian. */
+/* clang-format off */
 static const struct month months[] = {
 	/* en */
 	{ "en", "january", 1, 0 }, { "en", "february", 2, 0 }, { "en", "march", 3, 0 },
@@ -180,6 +181,7 @@ static const struct month months[] = {
 	{ "uk", "листопад", 11, 0 }, { "uk", "листопада", 11, 0 }, { "uk", "лист", 11, 0 },
 	{ "uk", "грудень", 12, 0 }, { "uk", "грудня", 12, 0 }, { "uk", "груд", 12, 0 },
 };
+/* clang-format on */
 
 #define N_MONTHS (sizeof(months) / sizeof(months[0]))
 
@@ -211,6 +213,7 @@ month_lookup(const char *w, size_t n, const char *lang)
 }
 
 /* Zone abbreviations in English, German (MEZ, OESZ) and Czech/Slovak (SEČ). */
+/* clang-format off */
 static const struct {
 	const char *name;
 	int minutes;
@@ -223,6 +226,7 @@ static const struct {
 	{ "cdt", -300 }, { "mst", -420 }, { "mdt", -360 }, { "pst", -480 },
 	{ "pdt", -420 }, { "jst", 540 }, { "ist", 330 }, { "aest", 600 },
 };
+/* clang-format on */
 
 static int
 is_digit(char c)

@@ -146,6 +146,7 @@ struct label {
 	int nocolon;		/* Yahoo writes it without a colon */
 };
 
+/* clang-format off */
 static const struct label labels[] = {
 	/* From */
 	{ "From", FF_FROM, "en", 0 }, { "Von", FF_FROM, "de", 0 },
@@ -260,6 +261,7 @@ static const struct label labels[] = {
 	{ "Message-ID", FF_OTHER, NULL, 0 }, { "Mailed-by", FF_OTHER, "en", 0 },
 	{ "Signed-by", FF_OTHER, "en", 0 }, { "Organization", FF_OTHER, "en", 0 },
 };
+/* clang-format on */
 
 #define N_LABELS (sizeof(labels) / sizeof(labels[0]))
 
@@ -325,6 +327,7 @@ fwd_label_inline(const char *s, size_t n, enum fwd_field *field_r,
  * "Begin forwarded message:", "-------- Weitergeleitete Nachricht --------"
  * and the "Original Message" forms, in the supported languages.
  */
+/* clang-format off */
 static const char *const separators[] = {
 	/* en */
 	"Forwarded message", "Begin forwarded message", "Original Message",
@@ -391,6 +394,7 @@ static const char *const separators[] = {
 	"Перенаправлене повідомлення", "Пересланий лист",
 	"Оригінальне повідомлення",
 };
+/* clang-format on */
 
 int
 fwd_separator_phrase(const char *s, size_t n, int exact)
@@ -418,6 +422,7 @@ fwd_separator_phrase(const char *s, size_t n, int exact)
 /* ----------------------------------------------------------------------
  * "On <date>, <name> <addr> wrote:" in the supported languages.
  */
+/* clang-format off */
 static const char *const wrote_verbs[] = {
 	"wrote", "a écrit", "schrieb", "escribió", "skrev", "napsal",
 	"kirjoitti", "írta", "ha scritto", "geschreven", "schreef", "napisał",
@@ -425,6 +430,7 @@ static const char *const wrote_verbs[] = {
 	"написала", "napísal", "yazdı", "kirjutas", "a scris", "følgende",
 	"följande", "が書きました", "pisze", "napisa",
 };
+/* clang-format on */
 
 int
 fwd_has_wrote_verb(const char *s, size_t n)

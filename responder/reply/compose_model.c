@@ -29,6 +29,7 @@
 #include "responder/reply/mime_out.h"
 #include "responder/reason/reason.h"
 
+/* clang-format off */
 static const char *const reason_text[REASON_COUNT] = {
 	[REASON_DELIVERED] = "accepted by the receiving mail server",
 	[REASON_DEFERRED] = "temporarily refused; we are still trying",
@@ -49,10 +50,12 @@ static const char *const reason_text[REASON_COUNT] = {
 	[REASON_EXPIRED] = "we tried for too long without success and gave up",
 	[REASON_OTHER] = "the receiving server refused the message (see its reply)",
 };
+/* clang-format on */
 
 /* Every name the model below can hold (templates/README.md), so that a
  * template naming anything else is refused at load time.  Keep in step
  * with the json_object_set_new() calls of this file. */
+/* clang-format off */
 static const char *const model_names[] = {
 	/* root */
 	"outcome", "is_found", "is_ambiguous", "is_not_found", "is_unauthorized",
@@ -69,6 +72,7 @@ static const char *const model_names[] = {
 	"remote_queue_id", "attempts", "n_attempts", "has_attempts", "transcript",
 	"transcript_truncated", "attachment", "guidance", "provider_steps",
 };
+/* clang-format on */
 
 int
 compose_model_knows(const char *name, void *arg)

@@ -48,6 +48,7 @@ struct id_case {
 	const char *recipient;	/* first recipient expected, or NULL for none */
 };
 
+/* clang-format off */
 static const struct id_case id_cases[] = {
 	{ "complaints/attached.eml", "<inv-1042@acme.example>", "attached", "bob@northwind.example" },
 	{ "complaints/attached_base64.eml", "<quote-77@acme.example>", "attached",
@@ -63,6 +64,7 @@ static const struct id_case id_cases[] = {
 	{ "complaints/html_only.eml", NULL, NULL, "carol@fabrikam.example" },
 	{ "complaints/ambiguous.eml", NULL, NULL, "bob@northwind.example" },
 };
+/* clang-format on */
 
 static void
 test_sources_table(void **state)

@@ -207,6 +207,7 @@ test_reply_is_not_forward(void **state)
 
 /* --- hand-written fixtures (tests/fixtures/forward) ----------------------- */
 
+/* clang-format off */
 static const struct {
 	const char *file;
 	const char *subject;
@@ -241,6 +242,7 @@ static const struct {
 	{ "outlook_2019_ru_reply.txt", "Re: Счёт 1042", 0, NULL, NULL, NULL, NULL, NULL,
 	  NULL, NULL },
 };
+/* clang-format on */
 
 static void
 check_opt(const char *what, const char *want, const char *got, const char *file)

@@ -75,6 +75,7 @@ parse_fixture(const char *name, struct complaint *c)
 	free(path);
 }
 
+/* clang-format off */
 static const struct {
 	const char *fixture;
 	const char *why;	/* substring of the reason; NULL = not a robot */
@@ -95,6 +96,7 @@ static const struct {
 	{ "complaints/attached.eml", NULL },
 	{ "complaints/reply_to.eml", NULL },
 };
+/* clang-format on */
 
 static void
 test_robot_signs(void **state)

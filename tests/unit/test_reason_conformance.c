@@ -18,6 +18,7 @@
 #define R(x) REASON_##x
 
 /* Which of our reasons agree with each Sisimai reason (docs/reasons.md). */
+/* clang-format off */
 static const struct {
 	const char *sisimai;
 	enum reason ours[4];
@@ -60,6 +61,7 @@ static const struct {
     {"vacation", {R(DELIVERED), R(OTHER)}, 2},
     {"suppressed", {R(POLICY_REJECTED)}, 1},
 };
+/* clang-format on */
 #define NMAP (sizeof(SISIMAI_MAP) / sizeof(SISIMAI_MAP[0]))
 
 static const char *

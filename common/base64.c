@@ -8,8 +8,7 @@
 
 #include <stdint.h>
 
-static const char alphabet[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 size_t
 base64_encoded_len(size_t n)
@@ -41,7 +40,7 @@ base64_encode(struct buf *b, const void *in, size_t n)
 		q[2] = i + 1 < n ? alphabet[(v >> 6) & 63] : '=';
 		q[3] = i + 2 < n ? alphabet[v & 63] : '=';
 		if (buf_append(b, q, 4) < 0)
-			return -1;	/* not reached: checked above */
+			return -1; /* not reached: checked above */
 	}
 	return 0;
 }

@@ -24,8 +24,8 @@ int base64_encode(struct buf *b, const void *in, size_t n);
 
 /* What '=' means to the decoder. */
 enum base64_pad {
-	BASE64_PAD_ENDS,	/* the first '=' ends the data (RFC 4648) */
-	BASE64_PAD_SKIPPED,	/* '=' is skipped like any byte outside the
+	BASE64_PAD_ENDS,    /* the first '=' ends the data (RFC 4648) */
+	BASE64_PAD_SKIPPED, /* '=' is skipped like any byte outside the
 				 * alphabet (the prescan: it must see every
 				 * byte a lenient MIME parser could decode) */
 };

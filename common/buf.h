@@ -15,10 +15,10 @@
 #define BUF_DEFAULT_MAX ((size_t)64 * 1024 * 1024)
 
 struct buf {
-	char *data;	/* owned; NULL until the first append */
+	char *data; /* owned; NULL until the first append */
 	size_t len;
 	size_t cap;
-	size_t max;	/* hard limit on len */
+	size_t max; /* hard limit on len */
 };
 
 /* max == 0 means BUF_DEFAULT_MAX. */
@@ -28,10 +28,8 @@ void buf_init(struct buf *b, size_t max);
 int buf_append(struct buf *b, const void *data, size_t n);
 int buf_puts(struct buf *b, const char *s);
 int buf_putc(struct buf *b, char c);
-int buf_printf(struct buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-int buf_vprintf(struct buf *b, const char *fmt, va_list ap)
-	__attribute__((format(printf, 2, 0)));
+int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int buf_vprintf(struct buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* Never NULL: "" for an empty buffer.  Borrowed: valid until the next change. */
 const char *buf_cstr(const struct buf *b);
 /* Hands the data to the caller (free() it) and empties the buffer.

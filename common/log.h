@@ -34,21 +34,18 @@ enum log_level log_get_level(void);
 /* "error", "warn", "info", "debug" -> level; -1 when unknown. */
 int log_level_parse(const char *name);
 
-void log_msg(enum log_level level, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void log_vmsg(enum log_level level, const char *fmt, va_list ap)
-	__attribute__((format(printf, 2, 0)));
+    __attribute__((format(printf, 2, 0)));
 
 /* One line at error level, then exit(status) (a sysexits.h value). */
-void fatal(int status, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3), noreturn));
+void fatal(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
 /* One line ("panic: ...") at error level, then abort(). */
-void panic(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2), noreturn));
+void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 #define log_error(...) log_msg(LOG_LVL_ERROR, __VA_ARGS__)
-#define log_warn(...)  log_msg(LOG_LVL_WARN, __VA_ARGS__)
-#define log_info(...)  log_msg(LOG_LVL_INFO, __VA_ARGS__)
+#define log_warn(...) log_msg(LOG_LVL_WARN, __VA_ARGS__)
+#define log_info(...) log_msg(LOG_LVL_INFO, __VA_ARGS__)
 #define log_debug(...) log_msg(LOG_LVL_DEBUG, __VA_ARGS__)
 
 #endif

@@ -63,7 +63,7 @@ to_utf8(struct buf *b, const char *charset, char *raw, size_t n)
 	char *star;
 
 	str_copy(cs, charset, sizeof(cs));
-	if ((star = strchr(cs, '*')) != NULL)	/* RFC 2231 language tag */
+	if ((star = strchr(cs, '*')) != NULL) /* RFC 2231 language tag */
 		*star = '\0';
 	cd = iconv_open("UTF-8", cs);
 	if (cd == (iconv_t)-1)
@@ -103,13 +103,13 @@ rfc2047_decode(const char *s, size_t maxlen)
 			if (q1 != NULL && q1[1] != '\0' && q1[2] == '?') {
 				q3 = strstr(q1 + 3, "?=");
 				if (q3 == NULL)
-					words_possible = 0;	/* none later either */
+					words_possible = 0; /* none later either */
 			} else if (q1 == NULL) {
 				words_possible = 0;
 			}
 		}
-		if (q3 != NULL &&
-		    (toupper((unsigned char)q1[1]) == 'B' || toupper((unsigned char)q1[1]) == 'Q')) {
+		if (q3 != NULL && (toupper((unsigned char)q1[1]) == 'B' ||
+				   toupper((unsigned char)q1[1]) == 'Q')) {
 			char charset[64], *raw;
 			size_t n, cl = (size_t)(q1 - (p + 2)), tl;
 
@@ -121,9 +121,9 @@ rfc2047_decode(const char *s, size_t maxlen)
 			charset[cl] = '\0';
 			tl = (size_t)(q3 - q2 - 1);
 			raw = xmalloc(tl + 1);
-			n = toupper((unsigned char)q1[1]) == 'B'
-				? base64_decode(q2 + 1, tl, raw, tl, BASE64_PAD_ENDS)
-				: rfc2047_q_decode(q2 + 1, tl, raw, tl);
+			n = toupper((unsigned char)q1[1]) == 'B' ?
+				base64_decode(q2 + 1, tl, raw, tl, BASE64_PAD_ENDS) :
+				rfc2047_q_decode(q2 + 1, tl, raw, tl);
 			if (to_utf8(&b, charset, raw, n) < 0) {
 				free(raw);
 				goto literal;
@@ -142,7 +142,7 @@ rfc2047_decode(const char *s, size_t maxlen)
 				continue;
 			}
 		}
-literal:
+	literal:
 		last_was_word = 0;
 		if (buf_putc(&b, *p) < 0)
 			break;

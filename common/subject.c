@@ -52,7 +52,7 @@ prefix_len(const char *s)
 			p++;
 		if (*p == ':')
 			return (size_t)(p + 1 - s);
-		if (strncmp(p, "\xEF\xBC\x9A", 3) == 0)		/* full-width colon */
+		if (strncmp(p, "\xEF\xBC\x9A", 3) == 0) /* full-width colon */
 			return (size_t)(p + 3 - s);
 	}
 	return 0;
@@ -133,7 +133,7 @@ subject_similarity(const char *a_norm, const char *b_norm)
 	for (size_t i = 0; i < na; i++) {
 		for (size_t j = 0; j < nb; j++) {
 			if (wb[j] != NULL && strcmp(wa[i], wb[j]) == 0) {
-				wb[j] = NULL;	/* each word counts once */
+				wb[j] = NULL; /* each word counts once */
 				common++;
 				break;
 			}

@@ -86,8 +86,8 @@ time_parse_rfc3339(const char *s, int64_t *t_r)
 		p++;
 	} else if (*p == '+' || *p == '-') {
 		sign = *p == '+' ? 1 : -1;
-		if (digits(p + 1, 2, &oh) || p[3] != ':' || digits(p + 4, 2, &om) ||
-		    oh > 23 || om > 59)
+		if (digits(p + 1, 2, &oh) || p[3] != ':' || digits(p + 4, 2, &om) || oh > 23 ||
+		    om > 59)
 			return -1;
 		p += 6;
 	} else {
@@ -122,12 +122,24 @@ time_parse_duration(const char *s, int64_t *secs_r)
 		return -1;
 	v = strtoll(s, &end, 10);
 	switch (*end) {
-	case '\0': case 's': mult = 1; break;
-	case 'm': mult = 60; break;
-	case 'h': mult = 3600; break;
-	case 'd': mult = 86400; break;
-	case 'w': mult = 7 * 86400; break;
-	default: return -1;
+	case '\0':
+	case 's':
+		mult = 1;
+		break;
+	case 'm':
+		mult = 60;
+		break;
+	case 'h':
+		mult = 3600;
+		break;
+	case 'd':
+		mult = 86400;
+		break;
+	case 'w':
+		mult = 7 * 86400;
+		break;
+	default:
+		return -1;
 	}
 	if (*end != '\0' && end[1] != '\0')
 		return -1;

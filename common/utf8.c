@@ -37,17 +37,17 @@ utf8_decode(const char *s, size_t n, uint32_t *cp_r)
 	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
 		need = 4, cp = p[0] & 0x07u, min = 0x10000;
 	} else {
-		return 0;	/* continuation byte, C0/C1 overlong lead, F5..FF */
+		return 0; /* continuation byte, C0/C1 overlong lead, F5..FF */
 	}
 	if (n < need)
-		return 0;	/* truncated by the end of input */
+		return 0; /* truncated by the end of input */
 	for (size_t i = 1; i < need; i++) {
 		if ((p[i] & 0xc0) != 0x80)
-			return 0;	/* truncated by another byte */
+			return 0; /* truncated by another byte */
 		cp = (cp << 6) | (p[i] & 0x3fu);
 	}
 	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;	/* overlong, too large, surrogate */
+		return 0; /* overlong, too large, surrogate */
 	*cp_r = cp;
 	return need;
 }
@@ -84,10 +84,10 @@ utf8_valid(const char *s, size_t n, size_t *bad_r)
 
 /* The output of a cleaner: one allocation of room + 1 bytes. */
 struct out {
-	char *data;	/* owned until handed to the caller */
+	char *data; /* owned until handed to the caller */
 	size_t len;
-	size_t room;	/* the cap: len never exceeds it */
-	int full;	/* something did not fit: stop */
+	size_t room; /* the cap: len never exceeds it */
+	int full;    /* something did not fit: stop */
 };
 
 static void
@@ -161,8 +161,18 @@ escape_len(uint32_t intro, const unsigned char *p, size_t n)
 		if (n == 0)
 			return 0;
 		switch (p[0]) {
-		case '[': intro = 0x9b; i = 1; break;
-		case ']': case 'P': case 'X': case '^': case '_': string = 1; i = 1; break;
+		case '[':
+			intro = 0x9b;
+			i = 1;
+			break;
+		case ']':
+		case 'P':
+		case 'X':
+		case '^':
+		case '_':
+			string = 1;
+			i = 1;
+			break;
 		default:
 			/* ESC, intermediates 0x20..0x2f, one final 0x30..0x7e */
 			while (i < n && p[i] >= 0x20 && p[i] <= 0x2f)
@@ -172,7 +182,7 @@ escape_len(uint32_t intro, const unsigned char *p, size_t n)
 			return i;
 		}
 	} else if (intro != 0x9b) {
-		string = 1;	/* DCS, SOS, OSC, PM, APC */
+		string = 1; /* DCS, SOS, OSC, PM, APC */
 	}
 	if (!string) {
 		/* CSI: parameters and intermediates, then one final byte */
@@ -201,8 +211,8 @@ escape_len(uint32_t intro, const unsigned char *p, size_t n)
 static int
 is_escape_intro(uint32_t cp)
 {
-	return cp == 0x1b || cp == 0x90 || cp == 0x98 || cp == 0x9b || cp == 0x9d ||
-	       cp == 0x9e || cp == 0x9f;
+	return cp == 0x1b || cp == 0x90 || cp == 0x98 || cp == 0x9b || cp == 0x9d || cp == 0x9e ||
+	       cp == 0x9f;
 }
 
 char *
@@ -230,8 +240,8 @@ utf8_clean(const char *s, size_t n, size_t cap, unsigned flags, size_t *len_r)
 			continue;
 		}
 		if ((flags & UTF8_C1_INVALID) && cp >= 0x80 && cp <= 0x9f) {
-			put_bad(&o, flags);	/* the lead byte; the next is */
-			i++;			/* a lone continuation byte */
+			put_bad(&o, flags); /* the lead byte; the next is */
+			i++;		    /* a lone continuation byte */
 			continue;
 		}
 		if (cp == '\n') {

@@ -17,8 +17,8 @@ static void
 oom(size_t n)
 {
 	char msg[96];
-	int len = snprintf(msg, sizeof(msg),
-			   "responder: fatal: out of memory allocating %zu bytes\n", n);
+	int len =
+	    snprintf(msg, sizeof(msg), "responder: fatal: out of memory allocating %zu bytes\n", n);
 
 	if (len > 0)
 		(void)!write(2, msg, (size_t)len < sizeof(msg) ? (size_t)len : sizeof(msg) - 1);

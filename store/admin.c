@@ -21,16 +21,15 @@
 #include <string.h>
 
 /* The columns of struct admin_request, in this order, for list and get. */
-#define REQ_COLUMNS \
-	"r.id, r.received_at, r.decided_at, coalesce(r.requeue_of, 0)," \
+#define REQ_COLUMNS                                                             \
+	"r.id, r.received_at, r.decided_at, coalesce(r.requeue_of, 0),"         \
 	" r.complaint_message_id, r.source, r.requester, r.account, r.outcome," \
-	" r.why, r.subject, r.matched_queue_id, m.subject," \
-	" coalesce((SELECT CASE WHEN sum(o.state = 'sent') > 0 THEN 'sent'" \
-	"   WHEN sum(o.state = 'queued') > 0 THEN 'queued'" \
-	"   WHEN sum(o.state = 'failed') > 0 THEN 'failed' END" \
+	" r.why, r.subject, r.matched_queue_id, m.subject,"                     \
+	" coalesce((SELECT CASE WHEN sum(o.state = 'sent') > 0 THEN 'sent'"     \
+	"   WHEN sum(o.state = 'queued') > 0 THEN 'queued'"                     \
+	"   WHEN sum(o.state = 'failed') > 0 THEN 'failed' END"                 \
 	"   FROM outbox o WHERE o.request_id = r.id), 'none')"
-#define REQ_FROM \
-	" FROM requests r LEFT JOIN messages m ON m.queue_id = r.matched_queue_id"
+#define REQ_FROM " FROM requests r LEFT JOIN messages m ON m.queue_id = r.matched_queue_id"
 
 static void
 read_request(sqlite3_stmt *s, struct admin_request *r)
@@ -56,8 +55,7 @@ read_request(sqlite3_stmt *s, struct admin_request *r)
 }
 
 int
-admin_requests(struct store *st, const struct admin_filter *f,
-	       struct admin_request_list *out)
+admin_requests(struct store *st, const struct admin_filter *f, struct admin_request_list *out)
 {
 	sqlite3_stmt *s;
 	char *requester = NULL;
@@ -66,12 +64,11 @@ admin_requests(struct store *st, const struct admin_filter *f,
 
 	out->v = NULL;
 	out->n = 0;
-	s = store_stmt(st, "SELECT " REQ_COLUMNS REQ_FROM
-	    " WHERE r.received_at >= ?1"
-	    " AND (?2 IS NULL OR r.outcome = ?2)"
-	    " AND (?3 IS NULL OR lower(r.requester) = ?3)"
-	    " AND (?4 IS NULL OR r.account = ?4)"
-	    " ORDER BY r.received_at DESC, r.id DESC LIMIT ?5");
+	s = store_stmt(st, "SELECT " REQ_COLUMNS REQ_FROM " WHERE r.received_at >= ?1"
+			   " AND (?2 IS NULL OR r.outcome = ?2)"
+			   " AND (?3 IS NULL OR lower(r.requester) = ?3)"
+			   " AND (?4 IS NULL OR r.account = ?4)"
+			   " ORDER BY r.received_at DESC, r.id DESC LIMIT ?5");
 	if (s == NULL)
 		return STORE_EDB;
 	if (f->requester != NULL)
@@ -148,9 +145,10 @@ load_outbox(struct store *st, int64_t id, struct admin_outbox_list *ob)
 	sqlite3_stmt *s;
 	int rc;
 
-	s = store_stmt(st, "SELECT id, created_at, next_try_at,"
-	    " coalesce(sent_at, 0), state, envelope_from, rcpt, last_error,"
-	    " smtp_reply, tries, message FROM outbox WHERE request_id = ?1 ORDER BY id");
+	s = store_stmt(st,
+		       "SELECT id, created_at, next_try_at,"
+		       " coalesce(sent_at, 0), state, envelope_from, rcpt, last_error,"
+		       " smtp_reply, tries, message FROM outbox WHERE request_id = ?1 ORDER BY id");
 	if (s == NULL)
 		return STORE_EDB;
 	sqlite3_bind_int64(s, 1, id);
@@ -194,7 +192,7 @@ admin_request_get(struct store *st, int64_t id, struct admin_request *r,
 		ob->n = 0;
 	}
 	s = store_stmt(st, "SELECT " REQ_COLUMNS ", r.extracted,"
-	    " r.matches, r.detail" REQ_FROM " WHERE r.id = ?1");
+			   " r.matches, r.detail" REQ_FROM " WHERE r.id = ?1");
 	if (s == NULL)
 		return STORE_EDB;
 	sqlite3_bind_int64(s, 1, id);
@@ -259,9 +257,11 @@ scalar(struct store *st, const char *sql, int64_t since, int64_t *v_r)
  * since the planner cannot see how selective a bound ?1 is and would scan
  * the whole outbox; for all time, scanning the outbox is the cheaper way
  * (measured on 200k requests: about 3x faster each way). */
-#define OUTBOX_SINCE " FROM requests r CROSS JOIN outbox o ON o.request_id = r.id" \
+#define OUTBOX_SINCE                                                  \
+	" FROM requests r CROSS JOIN outbox o ON o.request_id = r.id" \
 	" WHERE r.received_at >= ?1"
-#define OUTBOX_ALL " FROM outbox o JOIN requests r ON r.id = o.request_id" \
+#define OUTBOX_ALL                                              \
+	" FROM outbox o JOIN requests r ON r.id = o.request_id" \
 	" WHERE r.received_at >= ?1"
 #define SENT " AND o.state = 'sent' AND o.sent_at IS NOT NULL"
 
@@ -273,16 +273,16 @@ median_reply(struct store *st, int64_t since, int64_t *median_r)
 	int k = 0, rc;
 
 	*median_r = -1;
-	rc = since ? scalar(st, "SELECT count(*)" OUTBOX_SINCE SENT, since, &n)
-		   : scalar(st, "SELECT count(*)" OUTBOX_ALL SENT, since, &n);
+	rc = since ? scalar(st, "SELECT count(*)" OUTBOX_SINCE SENT, since, &n) :
+		     scalar(st, "SELECT count(*)" OUTBOX_ALL SENT, since, &n);
 	if (rc < 0)
 		return rc;
 	if (n == 0)
 		return STORE_OK;
 	s = since ? store_stmt(st, "SELECT max(o.sent_at - r.received_at, 0)"
-			       " AS d" OUTBOX_SINCE SENT " ORDER BY d LIMIT ?3 OFFSET ?2")
-		  : store_stmt(st, "SELECT max(o.sent_at - r.received_at, 0)"
-			       " AS d" OUTBOX_ALL SENT " ORDER BY d LIMIT ?3 OFFSET ?2");
+				   " AS d" OUTBOX_SINCE SENT " ORDER BY d LIMIT ?3 OFFSET ?2") :
+		    store_stmt(st, "SELECT max(o.sent_at - r.received_at, 0)"
+				   " AS d" OUTBOX_ALL SENT " ORDER BY d LIMIT ?3 OFFSET ?2");
 	if (s == NULL)
 		return STORE_EDB;
 	sqlite3_bind_int64(s, 1, since);
@@ -303,8 +303,9 @@ day_counts(struct store *st, int64_t since, struct admin_stats *out)
 	sqlite3_stmt *s;
 	int rc;
 
-	s = store_stmt(st, "SELECT date(received_at, 'unixepoch'), outcome,"
-	    " count(*) FROM requests WHERE received_at >= ?1 GROUP BY 1, 2 ORDER BY 1, 2");
+	s = store_stmt(
+	    st, "SELECT date(received_at, 'unixepoch'), outcome,"
+		" count(*) FROM requests WHERE received_at >= ?1 GROUP BY 1, 2 ORDER BY 1, 2");
 	if (s == NULL)
 		return STORE_EDB;
 	sqlite3_bind_int64(s, 1, since);
@@ -331,20 +332,20 @@ admin_stats(struct store *st, int64_t since, struct admin_stats *out)
 	memset(out, 0, sizeof(*out));
 	out->since = since;
 	out->median_reply_secs = -1;
-	if ((rc = scalar(st, "SELECT count(*) FROM requests"
-			 " WHERE received_at >= ?1", since, &out->requests)) < 0)
+	if ((rc = scalar(st,
+			 "SELECT count(*) FROM requests"
+			 " WHERE received_at >= ?1",
+			 since, &out->requests)) < 0)
 		goto fail;
 	s = store_stmt(st, "SELECT outcome, count(*) FROM requests"
-	    " WHERE received_at >= ?1 GROUP BY outcome ORDER BY 2 DESC, 1");
+			   " WHERE received_at >= ?1 GROUP BY outcome ORDER BY 2 DESC, 1");
 	if (s == NULL)
 		goto fail_db;
 	sqlite3_bind_int64(s, 1, since);
 	if ((rc = collect_counts(st, s, &out->outcomes, &out->n_outcomes)) < 0)
 		goto fail;
-	s = since ? store_stmt(st, "SELECT o.state, count(*)" OUTBOX_SINCE
-			       " GROUP BY o.state")
-		  : store_stmt(st, "SELECT o.state, count(*)" OUTBOX_ALL
-			       " GROUP BY o.state");
+	s = since ? store_stmt(st, "SELECT o.state, count(*)" OUTBOX_SINCE " GROUP BY o.state") :
+		    store_stmt(st, "SELECT o.state, count(*)" OUTBOX_ALL " GROUP BY o.state");
 	if (s == NULL)
 		goto fail_db;
 	sqlite3_bind_int64(s, 1, since);
@@ -381,13 +382,14 @@ admin_found_attempts(struct store *st, int64_t since, admin_attempt_fn fn, void 
 
 	/* The latest attempt of every recipient of each found request's
 	 * matched message. */
-	s = store_stmt(st, "SELECT a.status, coalesce(a.smtp_code, 0),"
-	    " a.enhanced_status, a.response, a.mx_host FROM requests r"
-	    " JOIN messages m ON m.queue_id = r.matched_queue_id"
-	    " JOIN recipients rc ON rc.message_id = m.id"
-	    " JOIN attempts a ON a.id = (SELECT id FROM attempts WHERE recipient_id = rc.id"
-	    "   ORDER BY at DESC, id DESC LIMIT 1)"
-	    " WHERE r.received_at >= ?1 AND r.outcome = 'found'");
+	s = store_stmt(
+	    st, "SELECT a.status, coalesce(a.smtp_code, 0),"
+		" a.enhanced_status, a.response, a.mx_host FROM requests r"
+		" JOIN messages m ON m.queue_id = r.matched_queue_id"
+		" JOIN recipients rc ON rc.message_id = m.id"
+		" JOIN attempts a ON a.id = (SELECT id FROM attempts WHERE recipient_id = rc.id"
+		"   ORDER BY at DESC, id DESC LIMIT 1)"
+		" WHERE r.received_at >= ?1 AND r.outcome = 'found'");
 	if (s == NULL)
 		return STORE_EDB;
 	sqlite3_bind_int64(s, 1, since);
@@ -438,4 +440,3 @@ admin_stats_free(struct admin_stats *s)
 	free(s->days);
 	memset(s, 0, sizeof(*s));
 }
-

@@ -34,29 +34,29 @@
 /* ---- the request log ---------------------------------------------------- */
 
 struct admin_filter {
-	int64_t since;			/* received_at >= since; 0 = all */
-	const char *outcome;		/* NULL = any */
-	const char *requester;		/* NULL = any; compared lower-cased */
-	const char *account;		/* NULL = any; account name */
-	size_t limit;			/* 0 = 100 */
+	int64_t since;	       /* received_at >= since; 0 = all */
+	const char *outcome;   /* NULL = any */
+	const char *requester; /* NULL = any; compared lower-cased */
+	const char *account;   /* NULL = any; account name */
+	size_t limit;	       /* 0 = 100 */
 };
 
 struct admin_request {
 	int64_t id;
 	int64_t received_at, decided_at;
-	int64_t requeue_of;		/* 0 when none */
-	char *complaint_message_id;	/* may be NULL */
-	char *source;			/* may be NULL */
-	char *requester;		/* may be NULL (unparseable From) */
-	char *account;			/* may be NULL */
+	int64_t requeue_of;	    /* 0 when none */
+	char *complaint_message_id; /* may be NULL */
+	char *source;		    /* may be NULL */
+	char *requester;	    /* may be NULL (unparseable From) */
+	char *account;		    /* may be NULL */
 	char *outcome;
 	char *why;
-	char *subject;			/* of the complaint; may be NULL */
-	char *matched_queue_id;		/* may be NULL */
-	char *matched_subject;		/* subject of that message, if stored */
-	char reply_state[8];		/* sent | queued | failed | none */
+	char *subject;		/* of the complaint; may be NULL */
+	char *matched_queue_id; /* may be NULL */
+	char *matched_subject;	/* subject of that message, if stored */
+	char reply_state[8];	/* sent | queued | failed | none */
 	/* Filled by admin_request_get() only (NULL in lists): */
-	char *extracted, *matches, *detail;	/* JSON text, may be NULL */
+	char *extracted, *matches, *detail; /* JSON text, may be NULL */
 };
 
 struct admin_request_list {
@@ -65,19 +65,18 @@ struct admin_request_list {
 };
 
 /* Requests matching `f`, newest first (received_at, then id). */
-int admin_requests(struct store *st, const struct admin_filter *f,
-		   struct admin_request_list *out);
+int admin_requests(struct store *st, const struct admin_filter *f, struct admin_request_list *out);
 void admin_request_list_free(struct admin_request_list *l);
 
 struct admin_outbox {
 	int64_t id;
-	int64_t created_at, next_try_at, sent_at;	/* 0 when not */
-	char *state;			/* queued | sent | failed */
-	char *envelope_from;		/* "" = null sender */
+	int64_t created_at, next_try_at, sent_at; /* 0 when not */
+	char *state;				  /* queued | sent | failed */
+	char *envelope_from;			  /* "" = null sender */
 	char *rcpt;
-	char *last_error, *smtp_reply;	/* may be NULL; remote text */
+	char *last_error, *smtp_reply; /* may be NULL; remote text */
 	int tries;
-	char *message;			/* the reply as queued, NUL-terminated */
+	char *message; /* the reply as queued, NUL-terminated */
 	size_t message_len;
 };
 
@@ -101,22 +100,22 @@ struct admin_count {
 };
 
 struct admin_day_count {
-	char day[11];			/* "2026-11-20" (UTC) */
+	char day[11]; /* "2026-11-20" (UTC) */
 	char *outcome;
 	int64_t n;
 };
 
 struct admin_stats {
-	int64_t since;			/* as asked; 0 = all */
-	int64_t requests;		/* complaints in the window */
-	struct admin_count *outcomes;	/* most frequent first */
+	int64_t since;		      /* as asked; 0 = all */
+	int64_t requests;	      /* complaints in the window */
+	struct admin_count *outcomes; /* most frequent first */
 	size_t n_outcomes;
-	struct admin_count *reasons;	/* per recipient; empty after admin_stats:
+	struct admin_count *reasons; /* per recipient; empty after admin_stats:
 					 * the caller classifies (see below) */
 	size_t n_reasons;
-	int64_t replies_sent, replies_failed, replies_queued;	/* outbox rows */
-	int64_t median_reply_secs;	/* received_at -> sent_at; -1 = no reply sent */
-	struct admin_day_count *days;	/* oldest day first */
+	int64_t replies_sent, replies_failed, replies_queued; /* outbox rows */
+	int64_t median_reply_secs;    /* received_at -> sent_at; -1 = no reply sent */
+	struct admin_day_count *days; /* oldest day first */
 	size_t n_days;
 };
 
@@ -147,10 +146,10 @@ int admin_resend(struct store *st, int64_t request_id, int64_t now, int64_t *n_r
 /* ---- retention ---------------------------------------------------------- */
 
 struct admin_purge_counts {
-	int64_t attempts;		/* delivery attempts (with transcripts) */
-	int64_t messages;		/* messages left with no attempt */
-	int64_t requests;		/* request-log rows (their outbox rows go too) */
-	int64_t complaints;		/* kept complaint bytes (for requeue) */
+	int64_t attempts;   /* delivery attempts (with transcripts) */
+	int64_t messages;   /* messages left with no attempt */
+	int64_t requests;   /* request-log rows (their outbox rows go too) */
+	int64_t complaints; /* kept complaint bytes (for requeue) */
 };
 
 /* Deletes at most `batch` rows of each kind older than `cutoff` (seconds
@@ -158,37 +157,34 @@ struct admin_purge_counts {
  * daemon is never blocked for long, and adds what it deleted to *c.
  * Returns 1 while there may be more to delete (call again), 0 when done.
  * Requests with a reply still queued are kept. */
-int admin_purge_step(struct store *st, int64_t cutoff, int batch,
-		     struct admin_purge_counts *c);
+int admin_purge_step(struct store *st, int64_t cutoff, int batch, struct admin_purge_counts *c);
 
 /* ---- direct writes (tests, fixtures) ------------------------------------ */
 
 struct admin_request_in {
-	const char *complaint_key;	/* required */
+	const char *complaint_key; /* required */
 	const char *complaint_message_id, *source;
 	int64_t received_at, decided_at;
-	const char *requester, *account;	/* account is looked up by name */
-	const char *outcome, *why;	/* required */
+	const char *requester, *account; /* account is looked up by name */
+	const char *outcome, *why;	 /* required */
 	const char *subject, *matched_queue_id;
-	const char *extracted, *matches, *detail;	/* JSON text or NULL */
-	int64_t requeue_of;		/* 0 = none */
+	const char *extracted, *matches, *detail; /* JSON text or NULL */
+	int64_t requeue_of;			  /* 0 = none */
 };
 
 /* Inserts a request row; *id_r gets its id. */
-int admin_put_request(struct store *st, const struct admin_request_in *r,
-		      int64_t *id_r);
+int admin_put_request(struct store *st, const struct admin_request_in *r, int64_t *id_r);
 
 struct admin_outbox_in {
 	int64_t request_id;
 	int64_t created_at;
 	const char *envelope_from, *rcpt, *message;
-	const char *state;		/* queued | sent | failed */
+	const char *state; /* queued | sent | failed */
 	int tries;
 	const char *last_error, *smtp_reply;
-	int64_t sent_at;		/* 0 = NULL */
+	int64_t sent_at; /* 0 = NULL */
 };
 
-int admin_put_outbox(struct store *st, const struct admin_outbox_in *o,
-		     int64_t *id_r);
+int admin_put_outbox(struct store *st, const struct admin_outbox_in *o, int64_t *id_r);
 
 #endif

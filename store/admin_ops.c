@@ -38,7 +38,7 @@ admin_resend(struct store *st, int64_t request_id, int64_t now, int64_t *n_r)
 	if (rc != SQLITE_ROW)
 		goto fail_db;
 	s = store_stmt(st, "UPDATE outbox SET state = 'queued', tries = 0,"
-	    " next_try_at = ?2 WHERE request_id = ?1 AND state = 'failed'");
+			   " next_try_at = ?2 WHERE request_id = ?1 AND state = 'failed'");
 	if (s == NULL)
 		goto fail_db;
 	sqlite3_bind_int64(s, 1, request_id);
@@ -54,13 +54,14 @@ admin_resend(struct store *st, int64_t request_id, int64_t now, int64_t *n_r)
 	}
 	/* The note goes into the request's own detail, so `log show` tells
 	 * the story: detail.admin is an array of what admins did. */
-	s = store_stmt(st, "UPDATE requests SET detail = json_set(d, '$.admin',"
-	    " json(json_insert(CASE WHEN json_type(d, '$.admin') = 'array'"
-	    "   THEN json_extract(d, '$.admin') ELSE '[]' END, '$[#]',"
-	    "   json_object('action', 'resend', 'at', ?2, 'rows', ?3))))"
-	    " FROM (SELECT CASE WHEN json_valid(detail) AND json_type(detail) = 'object'"
-	    "   THEN detail ELSE '{}' END AS d FROM requests WHERE id = ?1)"
-	    " WHERE id = ?1");
+	s = store_stmt(st,
+		       "UPDATE requests SET detail = json_set(d, '$.admin',"
+		       " json(json_insert(CASE WHEN json_type(d, '$.admin') = 'array'"
+		       "   THEN json_extract(d, '$.admin') ELSE '[]' END, '$[#]',"
+		       "   json_object('action', 'resend', 'at', ?2, 'rows', ?3))))"
+		       " FROM (SELECT CASE WHEN json_valid(detail) AND json_type(detail) = 'object'"
+		       "   THEN detail ELSE '{}' END AS d FROM requests WHERE id = ?1)"
+		       " WHERE id = ?1");
 	if (s == NULL)
 		goto fail_db;
 	sqlite3_bind_int64(s, 1, request_id);
@@ -85,8 +86,7 @@ fail:
 /* One DELETE of at most `batch` rows; autocommit makes it its own short
  * transaction.  *n_r gets the rows deleted (cascades not counted). */
 static int
-purge_one(struct store *st, const char *sql, int64_t cutoff, int batch,
-	  int64_t *n_r)
+purge_one(struct store *st, const char *sql, int64_t cutoff, int batch, int64_t *n_r)
 {
 	sqlite3_stmt *s = store_stmt(st, sql);
 	int rc;
@@ -109,28 +109,37 @@ admin_purge_step(struct store *st, int64_t cutoff, int batch, struct admin_purge
 
 	if (batch < 1)
 		batch = 500;
-	if ((rc = purge_one(st, "DELETE FROM attempts WHERE id IN"
-	    " (SELECT id FROM attempts WHERE at < ?1 LIMIT ?2)", cutoff, batch, &a)) < 0)
+	if ((rc = purge_one(st,
+			    "DELETE FROM attempts WHERE id IN"
+			    " (SELECT id FROM attempts WHERE at < ?1 LIMIT ?2)",
+			    cutoff, batch, &a)) < 0)
 		return rc;
 	/* A message goes once no attempt is left; its recipients follow by
 	 * cascade and the FTS row by trigger.  Messages with no known
 	 * submission time are kept (an import may still bring attempts). */
-	if ((rc = purge_one(st, "DELETE FROM messages WHERE id IN"
-	    " (SELECT m.id FROM messages m WHERE m.submitted_at > 0 AND m.submitted_at < ?1"
-	    "  AND NOT EXISTS (SELECT 1 FROM recipients rc JOIN attempts at"
-	    "   ON at.recipient_id = rc.id WHERE rc.message_id = m.id) LIMIT ?2)",
-	    cutoff, batch, &m)) < 0)
+	if ((rc = purge_one(
+		 st,
+		 "DELETE FROM messages WHERE id IN"
+		 " (SELECT m.id FROM messages m WHERE m.submitted_at > 0 AND m.submitted_at < ?1"
+		 "  AND NOT EXISTS (SELECT 1 FROM recipients rc JOIN attempts at"
+		 "   ON at.recipient_id = rc.id WHERE rc.message_id = m.id) LIMIT ?2)",
+		 cutoff, batch, &m)) < 0)
 		return rc;
-	if ((rc = purge_one(st, "DELETE FROM requests WHERE id IN"
-	    " (SELECT r.id FROM requests r WHERE r.received_at < ?1 AND NOT EXISTS"
-	    "  (SELECT 1 FROM outbox o WHERE o.request_id = r.id AND o.state = 'queued')"
-	    "  LIMIT ?2)", cutoff, batch, &r)) < 0)
+	if ((rc = purge_one(
+		 st,
+		 "DELETE FROM requests WHERE id IN"
+		 " (SELECT r.id FROM requests r WHERE r.received_at < ?1 AND NOT EXISTS"
+		 "  (SELECT 1 FROM outbox o WHERE o.request_id = r.id AND o.state = 'queued')"
+		 "  LIMIT ?2)",
+		 cutoff, batch, &r)) < 0)
 		return rc;
 	/* The kept bytes of complaints go with their request rows. */
-	if ((rc = purge_one(st, "DELETE FROM complaints WHERE complaint_key IN"
-	    " (SELECT c.complaint_key FROM complaints c WHERE c.received_at < ?1 AND NOT EXISTS"
-	    "  (SELECT 1 FROM requests r WHERE r.complaint_key = c.complaint_key) LIMIT ?2)",
-	    cutoff, batch, &k)) < 0)
+	if ((rc = purge_one(
+		 st,
+		 "DELETE FROM complaints WHERE complaint_key IN"
+		 " (SELECT c.complaint_key FROM complaints c WHERE c.received_at < ?1 AND NOT EXISTS"
+		 "  (SELECT 1 FROM requests r WHERE r.complaint_key = c.complaint_key) LIMIT ?2)",
+		 cutoff, batch, &k)) < 0)
 		return rc;
 	c->attempts += a;
 	c->messages += m;
@@ -148,12 +157,13 @@ admin_put_request(struct store *st, const struct admin_request_in *in, int64_t *
 
 	if (in->complaint_key == NULL || in->outcome == NULL || in->why == NULL)
 		return store_fail(st, STORE_EINVAL, "a request needs a key, an outcome and why");
-	s = store_stmt(st, "INSERT INTO requests(complaint_key,"
-	    " complaint_message_id, source, received_at, decided_at, requester,"
-	    " account_id, account, outcome, why, subject, matched_queue_id, extracted,"
-	    " matches, detail, requeue_of) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
-	    " (SELECT id FROM accounts WHERE name = ?7), ?7, ?8, ?9, ?10, ?11, ?12,"
-	    " ?13, ?14, NULLIF(?15, 0))");
+	s = store_stmt(st,
+		       "INSERT INTO requests(complaint_key,"
+		       " complaint_message_id, source, received_at, decided_at, requester,"
+		       " account_id, account, outcome, why, subject, matched_queue_id, extracted,"
+		       " matches, detail, requeue_of) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
+		       " (SELECT id FROM accounts WHERE name = ?7), ?7, ?8, ?9, ?10, ?11, ?12,"
+		       " ?13, ?14, NULLIF(?15, 0))");
 	if (s == NULL)
 		return STORE_EDB;
 	store_bind_text(s, 1, in->complaint_key);
@@ -188,9 +198,9 @@ admin_put_outbox(struct store *st, const struct admin_outbox_in *in, int64_t *id
 	sqlite3_stmt *s;
 
 	s = store_stmt(st, "INSERT INTO outbox(request_id, created_at,"
-	    " envelope_from, rcpt, message, state, tries, next_try_at, last_error,"
-	    " smtp_reply, sent_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8, ?9,"
-	    " NULLIF(?10, 0))");
+			   " envelope_from, rcpt, message, state, tries, next_try_at, last_error,"
+			   " smtp_reply, sent_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8, ?9,"
+			   " NULLIF(?10, 0))");
 	if (s == NULL)
 		return STORE_EDB;
 	sqlite3_bind_int64(s, 1, in->request_id);

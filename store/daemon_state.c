@@ -13,8 +13,8 @@ int
 store_imap_state_get(struct store *st, const char *folder, uint32_t *uidvalidity_r,
 		     uint32_t *last_uid_r)
 {
-	sqlite3_stmt *s = store_stmt(st,
-	    "SELECT uidvalidity, last_uid FROM imap_state WHERE folder = ?1");
+	sqlite3_stmt *s =
+	    store_stmt(st, "SELECT uidvalidity, last_uid FROM imap_state WHERE folder = ?1");
 	int rc, ret;
 
 	if (s == NULL)
@@ -33,12 +33,11 @@ store_imap_state_get(struct store *st, const char *folder, uint32_t *uidvalidity
 }
 
 int
-store_imap_state_set(struct store *st, const char *folder, uint32_t uidvalidity,
-		     uint32_t last_uid)
+store_imap_state_set(struct store *st, const char *folder, uint32_t uidvalidity, uint32_t last_uid)
 {
-	sqlite3_stmt *s = store_stmt(st,
-	    "INSERT INTO imap_state(folder, uidvalidity, last_uid) VALUES (?1, ?2, ?3)"
-	    " ON CONFLICT(folder) DO UPDATE SET uidvalidity = ?2, last_uid = ?3");
+	sqlite3_stmt *s = store_stmt(
+	    st, "INSERT INTO imap_state(folder, uidvalidity, last_uid) VALUES (?1, ?2, ?3)"
+		" ON CONFLICT(folder) DO UPDATE SET uidvalidity = ?2, last_uid = ?3");
 
 	if (s == NULL)
 		return STORE_EDB;
@@ -53,7 +52,8 @@ store_imap_state_set(struct store *st, const char *folder, uint32_t uidvalidity,
 int
 store_in_progress_startup(struct store *st, int64_t *n_r)
 {
-	sqlite3_stmt *s = store_stmt(st,
+	sqlite3_stmt *s = store_stmt(
+	    st,
 	    "DELETE FROM in_progress WHERE complaint_key IN (SELECT complaint_key FROM requests)");
 	int r;
 
@@ -73,9 +73,9 @@ int
 store_in_progress_begin(struct store *st, const char *key, const char *source, int64_t now,
 			int *restarts_r, int *parse_failures_r)
 {
-	sqlite3_stmt *s = store_stmt(st,
-	    "INSERT OR IGNORE INTO in_progress(complaint_key, source, started_at)"
-	    " VALUES (?1, ?2, ?3)");
+	sqlite3_stmt *s =
+	    store_stmt(st, "INSERT OR IGNORE INTO in_progress(complaint_key, source, started_at)"
+			   " VALUES (?1, ?2, ?3)");
 	int r, rc;
 
 	if (s == NULL)
@@ -86,7 +86,7 @@ store_in_progress_begin(struct store *st, const char *key, const char *source, i
 	if ((r = store_step_done(st, s, "marking a complaint in progress")) < 0)
 		return r;
 	s = store_stmt(st,
-	    "SELECT restarts, parse_failures FROM in_progress WHERE complaint_key = ?1");
+		       "SELECT restarts, parse_failures FROM in_progress WHERE complaint_key = ?1");
 	if (s == NULL)
 		return STORE_EDB;
 	store_bind_text(s, 1, key);
@@ -102,7 +102,8 @@ store_in_progress_begin(struct store *st, const char *key, const char *source, i
 int
 store_in_progress_parse_failed(struct store *st, const char *key, int *n_r)
 {
-	sqlite3_stmt *s = store_stmt(st,
+	sqlite3_stmt *s = store_stmt(
+	    st,
 	    "UPDATE in_progress SET parse_failures = parse_failures + 1 WHERE complaint_key = ?1"
 	    " RETURNING parse_failures");
 	int rc;

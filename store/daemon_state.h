@@ -34,8 +34,8 @@ int store_imap_state_set(struct store *st, const char *folder, uint32_t uidvalid
 int store_in_progress_startup(struct store *st, int64_t *n_r);
 /* Marks `key` in progress (kept if already there) and returns its
  * counters (either pointer may be NULL). */
-int store_in_progress_begin(struct store *st, const char *key, const char *source,
-			    int64_t now, int *restarts_r, int *parse_failures_r);
+int store_in_progress_begin(struct store *st, const char *key, const char *source, int64_t now,
+			    int *restarts_r, int *parse_failures_r);
 /* One more parser failure (crash, timeout, limit); *n_r gets the total. */
 int store_in_progress_parse_failed(struct store *st, const char *key, int *n_r);
 /* The complaint was recorded (or quarantined): forget it. */

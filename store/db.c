@@ -90,7 +90,8 @@ stmt_grow(struct store *st)
 
 	if (cap > STMT_CACHE_MAX)
 		panic("store: more than %d distinct SQL texts in the statement cache: "
-		      "a caller passes SQL that is not a string literal", STMT_CACHE_MAX / 4 * 3);
+		      "a caller passes SQL that is not a string literal",
+		      STMT_CACHE_MAX / 4 * 3);
 	v = xcalloc(cap, sizeof(*v));
 	for (size_t i = 0; i < st->stmts_cap; i++)
 		if (st->stmts[i].sql != NULL)
@@ -116,14 +117,15 @@ store_stmt(struct store *st, const char *sql)
 		text = sqlite3_sql(s);
 		if (strncmp(text, sql, strlen(text)) != 0)
 			panic("store: the SQL at %p changed since it was prepared: "
-			      "store_stmt needs a string literal", (const void *)sql);
+			      "store_stmt needs a string literal",
+			      (const void *)sql);
 	} else {
-		if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
-				       &s, NULL) != SQLITE_OK) {
+		if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL) !=
+		    SQLITE_OK) {
 			store_fail_db(st, "preparing a statement");
 			return NULL;
 		}
-		if (s == NULL) {	/* only white space or a comment */
+		if (s == NULL) { /* only white space or a comment */
 			store_fail(st, STORE_EDB, "preparing a statement: no SQL in it");
 			return NULL;
 		}

@@ -19,10 +19,10 @@
 static int
 load_attempts(struct store *st, int64_t rid, int flags, struct store_recipient *r)
 {
-	sqlite3_stmt *s = store_stmt(st,
-	    "SELECT at, status, mx_host, mx_ip, smtp_code, enhanced_status, response,"
-	    " CASE WHEN ?2 THEN transcript END, transcript_kind"
-	    " FROM attempts WHERE recipient_id = ?1 ORDER BY at, id");
+	sqlite3_stmt *s = store_stmt(
+	    st, "SELECT at, status, mx_host, mx_ip, smtp_code, enhanced_status, response,"
+		" CASE WHEN ?2 THEN transcript END, transcript_kind"
+		" FROM attempts WHERE recipient_id = ?1 ORDER BY at, id");
 	size_t cap = 0;
 	int rc;
 
@@ -55,9 +55,9 @@ load_attempts(struct store *st, int64_t rid, int flags, struct store_recipient *
 static int
 load_recipients(struct store *st, struct store_message *m, int flags)
 {
-	sqlite3_stmt *s = store_stmt(st,
-	    "SELECT id, address, status, last_attempt_at FROM recipients"
-	    " WHERE message_id = ?1 ORDER BY id");
+	sqlite3_stmt *s =
+	    store_stmt(st, "SELECT id, address, status, last_attempt_at FROM recipients"
+			   " WHERE message_id = ?1 ORDER BY id");
 	int64_t *ids = NULL;
 	size_t cap = 0;
 	int rc, r = STORE_OK;
@@ -93,10 +93,10 @@ load_recipients(struct store *st, struct store_message *m, int flags)
 static int
 load_message(struct store *st, int64_t id, int flags, struct store_message *m)
 {
-	sqlite3_stmt *s = store_stmt(st,
-	    "SELECT m.id, m.account_id, a.name, m.queue_id, m.message_id, m.sender,"
-	    " m.subject, m.submitted_at FROM messages m JOIN accounts a ON a.id = m.account_id"
-	    " WHERE m.id = ?1");
+	sqlite3_stmt *s = store_stmt(
+	    st, "SELECT m.id, m.account_id, a.name, m.queue_id, m.message_id, m.sender,"
+		" m.subject, m.submitted_at FROM messages m JOIN accounts a ON a.id = m.account_id"
+		" WHERE m.id = ?1");
 	int rc;
 
 	memset(m, 0, sizeof(*m));
@@ -145,11 +145,11 @@ collect(struct store *st, sqlite3_stmt *s, int flags, struct store_message_list 
 		out->v = xcalloc(n, sizeof(*out->v));
 	for (size_t i = 0; i < n && r == STORE_OK; i++) {
 		r = load_message(st, ids[i], flags, &out->v[out->n]);
-		if (r == STORE_ENOTFOUND) {	/* deleted meanwhile (purge) */
+		if (r == STORE_ENOTFOUND) { /* deleted meanwhile (purge) */
 			r = STORE_OK;
 			continue;
 		}
-		out->n++;	/* also on error, so the partial one is freed */
+		out->n++; /* also on error, so the partial one is freed */
 	}
 	free(ids);
 	if (r != STORE_OK)
@@ -158,8 +158,8 @@ collect(struct store *st, sqlite3_stmt *s, int flags, struct store_message_list 
 }
 
 int
-store_find_by_message_id(struct store *st, const char *message_id, int64_t account_id,
-			 int flags, size_t limit, struct store_message_list *out)
+store_find_by_message_id(struct store *st, const char *message_id, int64_t account_id, int flags,
+			 size_t limit, struct store_message_list *out)
 {
 	char *mid = store_message_id_canonical(message_id);
 	sqlite3_stmt *s;
@@ -169,9 +169,9 @@ store_find_by_message_id(struct store *st, const char *message_id, int64_t accou
 	out->n = 0;
 	if (mid == NULL)
 		return STORE_OK;
-	s = store_stmt(st,
-	    "SELECT id FROM messages WHERE message_id = ?1 AND (?2 = 0 OR account_id = ?2)"
-	    " ORDER BY submitted_at DESC, id DESC LIMIT ?3");
+	s = store_stmt(
+	    st, "SELECT id FROM messages WHERE message_id = ?1 AND (?2 = 0 OR account_id = ?2)"
+		" ORDER BY submitted_at DESC, id DESC LIMIT ?3");
 	if (s == NULL) {
 		free(mid);
 		return STORE_EDB;
@@ -185,11 +185,11 @@ store_find_by_message_id(struct store *st, const char *message_id, int64_t accou
 }
 
 int
-store_find_by_queue_id(struct store *st, const char *queue_id, int64_t account_id,
-		       int flags, struct store_message_list *out)
+store_find_by_queue_id(struct store *st, const char *queue_id, int64_t account_id, int flags,
+		       struct store_message_list *out)
 {
-	sqlite3_stmt *s = store_stmt(st,
-	    "SELECT id FROM messages WHERE queue_id = ?1 AND (?2 = 0 OR account_id = ?2)");
+	sqlite3_stmt *s = store_stmt(
+	    st, "SELECT id FROM messages WHERE queue_id = ?1 AND (?2 = 0 OR account_id = ?2)");
 
 	out->v = NULL;
 	out->n = 0;
@@ -201,9 +201,8 @@ store_find_by_queue_id(struct store *st, const char *queue_id, int64_t account_i
 }
 
 int
-store_find_by_recipient(struct store *st, const char *recipient, int64_t account_id,
-			int64_t since, int64_t until, int flags, size_t limit,
-			struct store_message_list *out)
+store_find_by_recipient(struct store *st, const char *recipient, int64_t account_id, int64_t since,
+			int64_t until, int flags, size_t limit, struct store_message_list *out)
 {
 	char *a = addr_normalize(recipient);
 	sqlite3_stmt *s;
@@ -215,11 +214,10 @@ store_find_by_recipient(struct store *st, const char *recipient, int64_t account
 		return STORE_OK;
 	/* Two forms so that the index (address, account_id, submitted_at) is
 	 * used as a range in both. */
-	s = store_stmt(st,
-	    "SELECT message_id FROM recipients WHERE address = ?1"
-	    " AND (?2 = 0 OR account_id = ?2)"
-	    " AND submitted_at >= ?3 AND (?4 = 0 OR submitted_at <= ?4)"
-	    " ORDER BY submitted_at DESC, message_id DESC LIMIT ?5");
+	s = store_stmt(st, "SELECT message_id FROM recipients WHERE address = ?1"
+			   " AND (?2 = 0 OR account_id = ?2)"
+			   " AND submitted_at >= ?3 AND (?4 = 0 OR submitted_at <= ?4)"
+			   " ORDER BY submitted_at DESC, message_id DESC LIMIT ?5");
 	if (s == NULL) {
 		free(a);
 		return STORE_EDB;
@@ -235,9 +233,8 @@ store_find_by_recipient(struct store *st, const char *recipient, int64_t account
 }
 
 int
-store_find_by_subject(struct store *st, const char *subject, int64_t account_id,
-		      int64_t since, int64_t until, int flags, size_t limit,
-		      struct store_message_list *out)
+store_find_by_subject(struct store *st, const char *subject, int64_t account_id, int64_t since,
+		      int64_t until, int flags, size_t limit, struct store_message_list *out)
 {
 	char *norm = subject_normalize(subject);
 	struct buf q;
@@ -261,11 +258,10 @@ store_find_by_subject(struct store *st, const char *subject, int64_t account_id,
 		buf_free(&q);
 		return STORE_OK;
 	}
-	s = store_stmt(st,
-	    "SELECT m.id FROM messages_fts f JOIN messages m ON m.id = f.rowid"
-	    " WHERE messages_fts MATCH ?1 AND (?2 = 0 OR m.account_id = ?2)"
-	    " AND m.submitted_at >= ?3 AND (?4 = 0 OR m.submitted_at <= ?4)"
-	    " ORDER BY m.submitted_at DESC, m.id DESC LIMIT ?5");
+	s = store_stmt(st, "SELECT m.id FROM messages_fts f JOIN messages m ON m.id = f.rowid"
+			   " WHERE messages_fts MATCH ?1 AND (?2 = 0 OR m.account_id = ?2)"
+			   " AND m.submitted_at >= ?3 AND (?4 = 0 OR m.submitted_at <= ?4)"
+			   " ORDER BY m.submitted_at DESC, m.id DESC LIMIT ?5");
 	if (s == NULL) {
 		buf_free(&q);
 		return STORE_EDB;

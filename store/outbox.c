@@ -18,9 +18,9 @@ int
 store_outbox_due(struct store *st, int64_t now, size_t limit, struct outbox_row **rows_r,
 		 size_t *n_r)
 {
-	sqlite3_stmt *s = store_stmt(st,
-	    "SELECT id, request_id, envelope_from, rcpt, message, tries FROM outbox"
-	    " WHERE state = 'queued' AND next_try_at <= ?1 ORDER BY next_try_at, id LIMIT ?2");
+	sqlite3_stmt *s = store_stmt(
+	    st, "SELECT id, request_id, envelope_from, rcpt, message, tries FROM outbox"
+		" WHERE state = 'queued' AND next_try_at <= ?1 ORDER BY next_try_at, id LIMIT ?2");
 	struct outbox_row *rows = NULL;
 	size_t n = 0;
 	int rc;
@@ -81,8 +81,8 @@ store_outbox_rows_free(struct outbox_row *rows, size_t n)
 int
 store_outbox_next_due(struct store *st, int64_t *at_r)
 {
-	sqlite3_stmt *s = store_stmt(st,
-	    "SELECT min(next_try_at) FROM outbox WHERE state = 'queued'");
+	sqlite3_stmt *s =
+	    store_stmt(st, "SELECT min(next_try_at) FROM outbox WHERE state = 'queued'");
 	int rc, ret;
 
 	if (s == NULL)
@@ -101,9 +101,9 @@ store_outbox_next_due(struct store *st, int64_t *at_r)
 int
 store_outbox_mark_sent(struct store *st, int64_t id, const char *smtp_reply, int64_t now)
 {
-	sqlite3_stmt *s = store_stmt(st,
-	    "UPDATE outbox SET state = 'sent', smtp_reply = ?2, sent_at = ?3,"
-	    " tries = tries + 1, last_error = NULL WHERE id = ?1");
+	sqlite3_stmt *s =
+	    store_stmt(st, "UPDATE outbox SET state = 'sent', smtp_reply = ?2, sent_at = ?3,"
+			   " tries = tries + 1, last_error = NULL WHERE id = ?1");
 
 	if (s == NULL)
 		return STORE_EDB;
@@ -128,8 +128,7 @@ outbox_backoff(int tries, uint32_t rnd)
 }
 
 int
-store_outbox_mark_retry(struct store *st, int64_t id, const char *error, int64_t now,
-			int *failed_r)
+store_outbox_mark_retry(struct store *st, int64_t id, const char *error, int64_t now, int *failed_r)
 {
 	sqlite3_stmt *s = store_stmt(st, "SELECT tries FROM outbox WHERE id = ?1");
 	int tries, rc;
@@ -143,17 +142,17 @@ store_outbox_mark_retry(struct store *st, int64_t id, const char *error, int64_t
 	tries = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
 	sqlite3_reset(s);
 	if (rc != SQLITE_ROW)
-		return rc == SQLITE_DONE ? store_fail(st, STORE_ENOTFOUND, "no outbox row %lld",
-						      (long long)id)
-					 : store_fail_db(st, "reading the outbox");
+		return rc == SQLITE_DONE ?
+			   store_fail(st, STORE_ENOTFOUND, "no outbox row %lld", (long long)id) :
+			   store_fail_db(st, "reading the outbox");
 	tries++;
 	if (tries >= OUTBOX_MAX_TRIES) {
 		if (failed_r != NULL)
 			*failed_r = 1;
 		return store_outbox_mark_failed(st, id, error);
 	}
-	s = store_stmt(st,
-	    "UPDATE outbox SET tries = ?2, next_try_at = ?3, last_error = ?4 WHERE id = ?1");
+	s = store_stmt(
+	    st, "UPDATE outbox SET tries = ?2, next_try_at = ?3, last_error = ?4 WHERE id = ?1");
 	if (s == NULL)
 		return STORE_EDB;
 	sqlite3_bind_int64(s, 1, id);
@@ -166,7 +165,8 @@ store_outbox_mark_retry(struct store *st, int64_t id, const char *error, int64_t
 int
 store_outbox_mark_failed(struct store *st, int64_t id, const char *error)
 {
-	sqlite3_stmt *s = store_stmt(st,
+	sqlite3_stmt *s = store_stmt(
+	    st,
 	    "UPDATE outbox SET state = 'failed', tries = tries + 1, last_error = ?2 WHERE id = ?1");
 
 	if (s == NULL)

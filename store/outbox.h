@@ -20,17 +20,17 @@
 struct outbox_row {
 	int64_t id;
 	int64_t request_id;
-	char *envelope_from;		/* "" = the null sender */
+	char *envelope_from; /* "" = the null sender */
 	char *rcpt;
-	char *message;			/* NUL-terminated; len is authoritative */
+	char *message; /* NUL-terminated; len is authoritative */
 	size_t len;
 	int tries;
 };
 
 /* Up to `limit` queued rows with next_try_at <= now, oldest first.
  * *rows_r is malloc'd (free with store_outbox_rows_free). */
-int store_outbox_due(struct store *st, int64_t now, size_t limit,
-		     struct outbox_row **rows_r, size_t *n_r);
+int store_outbox_due(struct store *st, int64_t now, size_t limit, struct outbox_row **rows_r,
+		     size_t *n_r);
 void store_outbox_rows_free(struct outbox_row *rows, size_t n);
 /* The earliest next_try_at of a queued row: STORE_OK with *at_r, or
  * STORE_ENOTFOUND when nothing is queued. */

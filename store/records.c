@@ -23,8 +23,7 @@ account_get_or_create(struct store *st, const char *name, int64_t *id_r, int *ad
 		return store_fail(st, STORE_EINVAL, "empty account name");
 	if (store_account_id(st, name, id_r) == STORE_OK)
 		return STORE_OK;
-	s = store_stmt(st,
-		       "INSERT INTO accounts(name) VALUES (?1)");
+	s = store_stmt(st, "INSERT INTO accounts(name) VALUES (?1)");
 	if (s == NULL)
 		return STORE_EDB;
 	store_bind_text(s, 1, name);
@@ -40,8 +39,7 @@ account_get_or_create(struct store *st, const char *name, int64_t *id_r, int *ad
 int
 store_account_id(struct store *st, const char *name, int64_t *id_r)
 {
-	sqlite3_stmt *s = store_stmt(st,
-				     "SELECT id FROM accounts WHERE name = ?1");
+	sqlite3_stmt *s = store_stmt(st, "SELECT id FROM accounts WHERE name = ?1");
 
 	if (s == NULL)
 		return STORE_EDB;
@@ -63,8 +61,7 @@ account_address_valid(const char *a)
 }
 
 int
-store_put_account(struct store *st, const char *name,
-		  const char *const *addresses, size_t n,
+store_put_account(struct store *st, const char *name, const char *const *addresses, size_t n,
 		  int *new_account_r, int *new_addresses_r)
 {
 	int64_t id;
@@ -78,14 +75,14 @@ store_put_account(struct store *st, const char *name,
 		int64_t owner;
 
 		if (a == NULL || !account_address_valid(a)) {
-			result = store_fail(st, STORE_EINVAL,
+			result = store_fail(
+			    st, STORE_EINVAL,
 			    "invalid account address '%s' (want a@b.example or @b.example)",
 			    addresses[i]);
 			free(a);
 			continue;
 		}
-		s = store_stmt(st,
-			       "SELECT account_id FROM account_addresses WHERE address = ?1");
+		s = store_stmt(st, "SELECT account_id FROM account_addresses WHERE address = ?1");
 		if (s == NULL) {
 			free(a);
 			return STORE_EDB;
@@ -96,8 +93,9 @@ store_put_account(struct store *st, const char *name,
 		sqlite3_reset(s);
 		if (r == SQLITE_ROW) {
 			if (owner != id)
-				result = store_fail(st, STORE_EINVAL,
-				    "address %s already belongs to another account", a);
+				result =
+				    store_fail(st, STORE_EINVAL,
+					       "address %s already belongs to another account", a);
 			free(a);
 			continue;
 		}
@@ -105,8 +103,8 @@ store_put_account(struct store *st, const char *name,
 			free(a);
 			return store_fail_db(st, "reading account addresses");
 		}
-		s = store_stmt(st,
-			       "INSERT INTO account_addresses(address, account_id) VALUES (?1, ?2)");
+		s = store_stmt(
+		    st, "INSERT INTO account_addresses(address, account_id) VALUES (?1, ?2)");
 		if (s == NULL) {
 			free(a);
 			return STORE_EDB;
@@ -131,7 +129,8 @@ store_put_account(struct store *st, const char *name,
 static int
 address_owner(struct store *st, const char *key, int64_t *id_r, char **name_r)
 {
-	sqlite3_stmt *s = store_stmt(st,
+	sqlite3_stmt *s = store_stmt(
+	    st,
 	    "SELECT a.id, a.name FROM account_addresses x JOIN accounts a ON a.id = x.account_id"
 	    " WHERE x.address = ?1");
 	int rc;
@@ -174,11 +173,11 @@ store_account_of_address(struct store *st, const char *addr, int64_t *id_r, char
 }
 
 static int
-message_id_by_queue_id(struct store *st, const char *qid, int64_t *id_r,
-		       int64_t *account_r, int64_t *submitted_r)
+message_id_by_queue_id(struct store *st, const char *qid, int64_t *id_r, int64_t *account_r,
+		       int64_t *submitted_r)
 {
-	sqlite3_stmt *s = store_stmt(st,
-	    "SELECT id, account_id, submitted_at FROM messages WHERE queue_id = ?1");
+	sqlite3_stmt *s =
+	    store_stmt(st, "SELECT id, account_id, submitted_at FROM messages WHERE queue_id = ?1");
 	int rc;
 
 	if (s == NULL)
@@ -198,8 +197,8 @@ message_id_by_queue_id(struct store *st, const char *qid, int64_t *id_r,
 /* Adds a recipient row if new; *rid_r gets its id.  Returns STORE_ADDED
  * or STORE_OK. */
 static int
-recipient_put(struct store *st, int64_t msg, int64_t account, int64_t submitted,
-	      const char *addr, int64_t *rid_r)
+recipient_put(struct store *st, int64_t msg, int64_t account, int64_t submitted, const char *addr,
+	      int64_t *rid_r)
 {
 	sqlite3_stmt *s;
 	char *a = addr_normalize(addr);
@@ -209,9 +208,9 @@ recipient_put(struct store *st, int64_t msg, int64_t account, int64_t submitted,
 		free(a);
 		return store_fail(st, STORE_EINVAL, "invalid recipient address '%s'", addr);
 	}
-	s = store_stmt(st,
-	    "INSERT OR IGNORE INTO recipients(message_id, address, account_id, submitted_at)"
-	    " VALUES (?1, ?2, ?3, ?4)");
+	s = store_stmt(
+	    st, "INSERT OR IGNORE INTO recipients(message_id, address, account_id, submitted_at)"
+		" VALUES (?1, ?2, ?3, ?4)");
 	if (s == NULL)
 		goto db;
 	sqlite3_bind_int64(s, 1, msg);
@@ -229,7 +228,7 @@ recipient_put(struct store *st, int64_t msg, int64_t account, int64_t submitted,
 	}
 	if (rid_r) {
 		s = store_stmt(st,
-		    "SELECT id FROM recipients WHERE message_id = ?1 AND address = ?2");
+			       "SELECT id FROM recipients WHERE message_id = ?1 AND address = ?2");
 		if (s == NULL)
 			goto db;
 		sqlite3_bind_int64(s, 1, msg);
@@ -293,9 +292,9 @@ store_put_message(struct store *st, const struct store_message_in *m)
 
 	r = message_id_by_queue_id(st, m->queue_id, &msg, &owner, &submitted);
 	if (r == STORE_ENOTFOUND) {
-		s = store_stmt(st,
-		    "INSERT INTO messages(queue_id, message_id, account_id, sender, subject,"
-		    " subject_norm, submitted_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+		s = store_stmt(
+		    st, "INSERT INTO messages(queue_id, message_id, account_id, sender, subject,"
+			" subject_norm, submitted_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
 		if (s == NULL)
 			goto db;
 		store_bind_text(s, 1, m->queue_id);
@@ -313,11 +312,13 @@ store_put_message(struct store *st, const struct store_message_in *m)
 	} else if (r == STORE_OK) {
 		if (owner != account) {
 			r = store_fail(st, STORE_EINVAL,
-			    "queue_id %s already belongs to another account", m->queue_id);
+				       "queue_id %s already belongs to another account",
+				       m->queue_id);
 			goto out;
 		}
 		/* Fill what is still empty; never overwrite. */
-		s = store_stmt(st,
+		s = store_stmt(
+		    st,
 		    "UPDATE messages SET message_id = coalesce(message_id, ?2),"
 		    " sender = coalesce(sender, ?3), subject = coalesce(subject, ?4),"
 		    " subject_norm = coalesce(subject_norm, ?5),"
@@ -339,7 +340,8 @@ store_put_message(struct store *st, const struct store_message_in *m)
 			result = STORE_ADDED;
 			if (submitted == 0 && m->submitted_at != 0) {
 				submitted = m->submitted_at;
-				s = store_stmt(st,
+				s = store_stmt(
+				    st,
 				    "UPDATE recipients SET submitted_at = ?2 WHERE message_id = ?1");
 				if (s == NULL)
 					goto db;
@@ -378,7 +380,7 @@ fnv_add(uint64_t h, const char *s)
 			h ^= (unsigned char)*s;
 			h *= 0x100000001b3ULL;
 		}
-	h ^= 0xff;	/* field separator, so "ab","c" differs from "a","bc" */
+	h ^= 0xff; /* field separator, so "ab","c" differs from "a","bc" */
 	h *= 0x100000001b3ULL;
 	return h;
 }
@@ -406,11 +408,12 @@ store_put_attempt(struct store *st, const struct store_attempt_in *a)
 
 	if (a->queue_id == NULL || *a->queue_id == '\0')
 		return store_fail(st, STORE_EINVAL, "missing queue_id");
-	if (a->status == NULL || (strcmp(a->status, "delivered") != 0 &&
-	    strcmp(a->status, "deferred") != 0 && strcmp(a->status, "bounced") != 0))
+	if (a->status == NULL ||
+	    (strcmp(a->status, "delivered") != 0 && strcmp(a->status, "deferred") != 0 &&
+	     strcmp(a->status, "bounced") != 0))
 		return store_fail(st, STORE_EINVAL,
-		    "status '%s' is not delivered, deferred or bounced",
-		    a->status ? a->status : "");
+				  "status '%s' is not delivered, deferred or bounced",
+				  a->status ? a->status : "");
 	if (a->at <= 0)
 		return store_fail(st, STORE_EINVAL, "missing attempt time");
 	if (a->transcript_kind && strcmp(a->transcript_kind, "full") != 0 &&
@@ -419,15 +422,16 @@ store_put_attempt(struct store *st, const struct store_attempt_in *a)
 	r = message_id_by_queue_id(st, a->queue_id, &msg, &account, &submitted);
 	if (r == STORE_ENOTFOUND)
 		return store_fail(st, STORE_EINVAL,
-		    "unknown queue_id %s (its message line must come first)", a->queue_id);
+				  "unknown queue_id %s (its message line must come first)",
+				  a->queue_id);
 	if (r < 0)
 		return r;
 	if ((r = recipient_put(st, msg, account, submitted, a->recipient, &rid)) < 0)
 		return r;
-	s = store_stmt(st,
-	    "INSERT OR IGNORE INTO attempts(recipient_id, fingerprint, at, status, mx_host,"
-	    " mx_ip, smtp_code, enhanced_status, response, transcript, transcript_kind)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, coalesce(?11, 'full'))");
+	s = store_stmt(
+	    st, "INSERT OR IGNORE INTO attempts(recipient_id, fingerprint, at, status, mx_host,"
+		" mx_ip, smtp_code, enhanced_status, response, transcript, transcript_kind)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, coalesce(?11, 'full'))");
 	if (s == NULL)
 		return STORE_EDB;
 	sqlite3_bind_int64(s, 1, rid);
@@ -446,9 +450,8 @@ store_put_attempt(struct store *st, const struct store_attempt_in *a)
 		return store_fail_db(st, "adding attempt");
 	if (sqlite3_changes(st->db) == 0)
 		return STORE_OK;
-	s = store_stmt(st,
-	    "UPDATE recipients SET status = ?2, last_attempt_at = ?3"
-	    " WHERE id = ?1 AND last_attempt_at <= ?3");
+	s = store_stmt(st, "UPDATE recipients SET status = ?2, last_attempt_at = ?3"
+			   " WHERE id = ?1 AND last_attempt_at <= ?3");
 	if (s == NULL)
 		return STORE_EDB;
 	sqlite3_bind_int64(s, 1, rid);

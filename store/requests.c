@@ -14,11 +14,11 @@
 static int
 insert_request(struct store *st, const struct request_in *r, int64_t *id_r)
 {
-	sqlite3_stmt *s = store_stmt(st,
-	    "INSERT INTO requests (complaint_key, complaint_message_id, source, received_at,"
-	    " decided_at, requester, account_id, account, outcome, why, subject,"
-	    " matched_queue_id, extracted, matches, detail, requeue_of)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)");
+	sqlite3_stmt *s = store_stmt(
+	    st, "INSERT INTO requests (complaint_key, complaint_message_id, source, received_at,"
+		" decided_at, requester, account_id, account, outcome, why, subject,"
+		" matched_queue_id, extracted, matches, detail, requeue_of)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)");
 
 	if (s == NULL)
 		return STORE_EDB;
@@ -53,9 +53,9 @@ insert_request(struct store *st, const struct request_in *r, int64_t *id_r)
 static int
 insert_outbox(struct store *st, int64_t request_id, const struct outbox_in *o, int64_t *id_r)
 {
-	sqlite3_stmt *s = store_stmt(st,
-	    "INSERT INTO outbox (request_id, created_at, envelope_from, rcpt, message,"
-	    " state, next_try_at) VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6)");
+	sqlite3_stmt *s = store_stmt(
+	    st, "INSERT INTO outbox (request_id, created_at, envelope_from, rcpt, message,"
+		" state, next_try_at) VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6)");
 
 	if (s == NULL)
 		return STORE_EDB;
@@ -75,9 +75,9 @@ insert_outbox(struct store *st, int64_t request_id, const struct outbox_in *o, i
 static int
 insert_raw(struct store *st, const struct request_in *r)
 {
-	sqlite3_stmt *s = store_stmt(st,
-	    "INSERT OR IGNORE INTO complaints(complaint_key, received_at, raw)"
-	    " VALUES (?1, ?2, ?3)");
+	sqlite3_stmt *s =
+	    store_stmt(st, "INSERT OR IGNORE INTO complaints(complaint_key, received_at, raw)"
+			   " VALUES (?1, ?2, ?3)");
 	int rc;
 
 	if (s == NULL)
@@ -127,8 +127,7 @@ store_record_request(struct store *st, const struct request_in *r, const struct 
 int
 store_request_key(struct store *st, int64_t id, char **key_r)
 {
-	sqlite3_stmt *s = store_stmt(st,
-	    "SELECT complaint_key FROM requests WHERE id = ?1");
+	sqlite3_stmt *s = store_stmt(st, "SELECT complaint_key FROM requests WHERE id = ?1");
 	int rc;
 
 	*key_r = NULL;
@@ -147,8 +146,7 @@ store_request_key(struct store *st, int64_t id, char **key_r)
 int
 store_complaint_raw(struct store *st, const char *key, char **raw_r, size_t *len_r)
 {
-	sqlite3_stmt *s = store_stmt(st,
-	    "SELECT raw FROM complaints WHERE complaint_key = ?1");
+	sqlite3_stmt *s = store_stmt(st, "SELECT raw FROM complaints WHERE complaint_key = ?1");
 	int rc;
 
 	*raw_r = NULL;
@@ -179,8 +177,8 @@ store_request_answered(struct store *st, const char *key, const char *mid, int64
 
 	if (key) {
 		s = store_stmt(st,
-		    "SELECT r.id FROM requests r JOIN outbox o ON o.request_id = r.id"
-		    " WHERE r.complaint_key = ?1 ORDER BY r.id DESC LIMIT 1");
+			       "SELECT r.id FROM requests r JOIN outbox o ON o.request_id = r.id"
+			       " WHERE r.complaint_key = ?1 ORDER BY r.id DESC LIMIT 1");
 		if (s == NULL)
 			return STORE_EDB;
 		store_bind_text(s, 1, key);
@@ -190,9 +188,8 @@ store_request_answered(struct store *st, const char *key, const char *mid, int64
 	}
 	if (!mid)
 		return STORE_ENOTFOUND;
-	s = store_stmt(st,
-	    "SELECT r.id FROM requests r JOIN outbox o ON o.request_id = r.id"
-	    " WHERE r.complaint_message_id = ?1 ORDER BY r.id DESC LIMIT 1");
+	s = store_stmt(st, "SELECT r.id FROM requests r JOIN outbox o ON o.request_id = r.id"
+			   " WHERE r.complaint_message_id = ?1 ORDER BY r.id DESC LIMIT 1");
 	if (s == NULL)
 		return STORE_EDB;
 	store_bind_text(s, 1, mid);
@@ -202,8 +199,8 @@ store_request_answered(struct store *st, const char *key, const char *mid, int64
 int
 store_request_by_key(struct store *st, const char *key, int64_t *id_r)
 {
-	sqlite3_stmt *s = store_stmt(st,
-	    "SELECT id FROM requests WHERE complaint_key = ?1 ORDER BY id DESC LIMIT 1");
+	sqlite3_stmt *s = store_stmt(
+	    st, "SELECT id FROM requests WHERE complaint_key = ?1 ORDER BY id DESC LIMIT 1");
 
 	if (s == NULL)
 		return STORE_EDB;
@@ -214,9 +211,9 @@ store_request_by_key(struct store *st, const char *key, int64_t *id_r)
 int
 store_count_replies_since(struct store *st, const char *requester, int64_t since, int64_t *n_r)
 {
-	sqlite3_stmt *s = store_stmt(st,
-	    "SELECT count(*) FROM outbox o JOIN requests r ON r.id = o.request_id"
-	    " WHERE r.requester = ?1 AND o.created_at >= ?2");
+	sqlite3_stmt *s =
+	    store_stmt(st, "SELECT count(*) FROM outbox o JOIN requests r ON r.id = o.request_id"
+			   " WHERE r.requester = ?1 AND o.created_at >= ?2");
 	int rc;
 
 	if (s == NULL)

@@ -16,43 +16,42 @@
 #include "store/store.h"
 
 struct request_in {
-	const char *complaint_key;	/* required: "<mid> sha256hex" */
-	const char *complaint_message_id;	/* "<...>" or NULL */
-	const char *source;		/* "imap:F:V:U", "file:NAME" or NULL */
-	int64_t received_at;		/* required */
-	int64_t decided_at;		/* required */
-	const char *requester;		/* NULL when none could be read */
-	int64_t account_id;		/* 0 = none */
+	const char *complaint_key;	  /* required: "<mid> sha256hex" */
+	const char *complaint_message_id; /* "<...>" or NULL */
+	const char *source;		  /* "imap:F:V:U", "file:NAME" or NULL */
+	int64_t received_at;		  /* required */
+	int64_t decided_at;		  /* required */
+	const char *requester;		  /* NULL when none could be read */
+	int64_t account_id;		  /* 0 = none */
 	const char *account;
-	const char *outcome;		/* contract name; required */
-	const char *why;		/* required */
+	const char *outcome; /* contract name; required */
+	const char *why;     /* required */
 	const char *subject;
-	const char *matched_queue_id;	/* the found message, or NULL */
-	const char *extracted;		/* JSON text or NULL */
-	const char *matches;		/* JSON text or NULL */
-	const char *detail;		/* JSON text or NULL */
-	int64_t requeue_of;		/* 0 = none */
-	const char *raw;		/* the complaint's bytes, kept once per key
+	const char *matched_queue_id; /* the found message, or NULL */
+	const char *extracted;	      /* JSON text or NULL */
+	const char *matches;	      /* JSON text or NULL */
+	const char *detail;	      /* JSON text or NULL */
+	int64_t requeue_of;	      /* 0 = none */
+	const char *raw;	      /* the complaint's bytes, kept once per key
 					 * for requeue; NULL = not kept */
 	size_t raw_len;
 };
 
 struct outbox_in {
 	int64_t created_at;
-	const char *envelope_from;	/* "" for the null sender */
-	const char *rcpt;		/* one checked address */
-	const char *message;		/* whole RFC 5322 reply, CRLF */
+	const char *envelope_from; /* "" for the null sender */
+	const char *rcpt;	   /* one checked address */
+	const char *message;	   /* whole RFC 5322 reply, CRLF */
 	size_t len;
-	int64_t next_try_at;		/* 0 = at once */
+	int64_t next_try_at; /* 0 = at once */
 };
 
 /* Writes the request row and, when `o` is not NULL, its outbox row, in one
  * transaction (its own, or the caller's when one is open).  Fills
  * *request_id_r and *outbox_id_r (either may be NULL; outbox id 0 when no
  * reply).  STORE_ADDED, or an error with nothing written. */
-int store_record_request(struct store *st, const struct request_in *r,
-			 const struct outbox_in *o, int64_t *request_id_r,
-			 int64_t *outbox_id_r);
+int store_record_request(struct store *st, const struct request_in *r, const struct outbox_in *o,
+			 int64_t *request_id_r, int64_t *outbox_id_r);
 
 /* Was this complaint already answered (a request with an outbox row), by
  * complaint key or, when mid is not NULL, by complaint Message-ID?
@@ -62,8 +61,7 @@ int store_request_answered(struct store *st, const char *complaint_key,
 
 /* The latest request row id with this complaint key (any outcome), or
  * STORE_ENOTFOUND. */
-int store_request_by_key(struct store *st, const char *complaint_key,
-			 int64_t *request_id_r);
+int store_request_by_key(struct store *st, const char *complaint_key, int64_t *request_id_r);
 
 /* The complaint key of request `id`: STORE_OK with *key_r (caller frees),
  * or STORE_ENOTFOUND. */
@@ -71,12 +69,10 @@ int store_request_key(struct store *st, int64_t id, char **key_r);
 
 /* The kept bytes of a complaint (see request_in.raw): STORE_OK with
  * *raw_r (malloc'd, caller frees) and *len_r, or STORE_ENOTFOUND. */
-int store_complaint_raw(struct store *st, const char *complaint_key, char **raw_r,
-			size_t *len_r);
+int store_complaint_raw(struct store *st, const char *complaint_key, char **raw_r, size_t *len_r);
 
 /* Replies (outbox rows, any state) to requests of `requester` created at or
  * after `since`.  STORE_OK with *n_r. */
-int store_count_replies_since(struct store *st, const char *requester, int64_t since,
-			      int64_t *n_r);
+int store_count_replies_since(struct store *st, const char *requester, int64_t since, int64_t *n_r);
 
 #endif

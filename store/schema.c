@@ -189,9 +189,9 @@ read_version(struct store *st, int *v_r)
 	sqlite3_stmt *s;
 	int rc;
 
-	rc = sqlite3_prepare_v2(st->db,
-	    "SELECT 1 FROM sqlite_master WHERE type='table' AND name='schema_version'",
-	    -1, &s, NULL);
+	rc = sqlite3_prepare_v2(
+	    st->db, "SELECT 1 FROM sqlite_master WHERE type='table' AND name='schema_version'", -1,
+	    &s, NULL);
 	if (rc != SQLITE_OK)
 		return store_fail_db(st, "reading the schema");
 	rc = sqlite3_step(s);
@@ -202,8 +202,8 @@ read_version(struct store *st, int *v_r)
 	}
 	if (rc != SQLITE_ROW)
 		return store_fail_db(st, "reading the schema");
-	if (sqlite3_prepare_v2(st->db, "SELECT max(version) FROM schema_version",
-			       -1, &s, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(st->db, "SELECT max(version) FROM schema_version", -1, &s, NULL) !=
+	    SQLITE_OK)
 		return store_fail_db(st, "reading schema_version");
 	rc = sqlite3_step(s);
 	*v_r = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
@@ -222,29 +222,32 @@ store_migrate(struct store *st, int readonly)
 		return r;
 	if (have > latest)
 		return store_fail(st, STORE_ENEWER,
-		    "%s has schema version %d, newer than this responder's %d: "
-		    "upgrade the responder", st->path, have, latest);
+				  "%s has schema version %d, newer than this responder's %d: "
+				  "upgrade the responder",
+				  st->path, have, latest);
 	if (have == latest)
 		return STORE_OK;
 	if (readonly)
 		return store_fail(st, STORE_EINVAL,
-		    "%s has schema version %d and needs upgrading to %d: "
-		    "open it once with a command that writes (e.g. import)",
-		    st->path, have, latest);
+				  "%s has schema version %d and needs upgrading to %d: "
+				  "open it once with a command that writes (e.g. import)",
+				  st->path, have, latest);
 	if (store_exec(st, "BEGIN IMMEDIATE") < 0)
 		return STORE_EDB;
 	/* Someone else may have migrated while we waited for the lock. */
 	if ((r = read_version(st, &have)) < 0)
 		goto fail;
 	if (have == 0 && store_exec(st, "CREATE TABLE IF NOT EXISTS schema_version ("
-				    "version INTEGER NOT NULL)") < 0)
+					"version INTEGER NOT NULL)") < 0)
 		goto fail;
 	for (int v = have; v < latest; v++)
 		for (const char *const *q = migrations[v]; *q != NULL; q++)
 			if (store_exec(st, *q) < 0)
 				goto fail;
-	snprintf(sql, sizeof(sql), "DELETE FROM schema_version;"
-		 "INSERT INTO schema_version(version) VALUES (%d)", latest);
+	snprintf(sql, sizeof(sql),
+		 "DELETE FROM schema_version;"
+		 "INSERT INTO schema_version(version) VALUES (%d)",
+		 latest);
 	if (store_exec(st, sql) < 0 || store_exec(st, "COMMIT") < 0)
 		goto fail;
 	return STORE_OK;

@@ -14,8 +14,7 @@ store_open_flags(const char *path, int oflags, int *reason_r, char *err, size_t 
 {
 	struct store *st = xcalloc(1, sizeof(*st));
 	int readonly = (oflags & STORE_OPEN_READONLY) != 0;
-	int flags = readonly ? SQLITE_OPEN_READONLY
-			     : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 	int reason = STORE_EDB;
 
 	str_copy(st->path, path, sizeof(st->path));
@@ -30,7 +29,7 @@ store_open_flags(const char *path, int oflags, int *reason_r, char *err, size_t 
 	 * synchronous=NORMAL in WAL mode is durable across process crashes
 	 * (only an OS crash can lose the last transactions). */
 	if (!readonly && store_exec(st, "PRAGMA journal_mode=WAL;"
-				    "PRAGMA synchronous=NORMAL;") < 0)
+					"PRAGMA synchronous=NORMAL;") < 0)
 		goto fail_msg;
 	if (store_exec(st, "PRAGMA foreign_keys=ON; PRAGMA cache_size=-8192;"
 			   "PRAGMA temp_store=MEMORY;") < 0)
@@ -79,8 +78,8 @@ store_schema_version(struct store *st)
 	sqlite3_stmt *s;
 	int v = -1;
 
-	if (sqlite3_prepare_v2(st->db, "SELECT max(version) FROM schema_version",
-			       -1, &s, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(st->db, "SELECT max(version) FROM schema_version", -1, &s, NULL) !=
+	    SQLITE_OK)
 		return -1;
 	if (sqlite3_step(s) == SQLITE_ROW)
 		v = sqlite3_column_int(s, 0);
@@ -136,7 +135,7 @@ store_count(struct store *st, const char *what, int64_t *n_r)
 {
 	static const char *const tables[] = {
 		"accounts", "account_addresses", "messages", "recipients",
-		"attempts", "requests", "outbox",
+		"attempts", "requests",		 "outbox",
 	};
 	char sql[96];
 	sqlite3_stmt *s;

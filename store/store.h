@@ -21,12 +21,12 @@
 struct store;
 
 enum {
-	STORE_ADDED = 1,	/* a new row was written */
-	STORE_OK = 0,		/* nothing to do / already there */
-	STORE_EDB = -1,		/* database failure (disk, lock, corruption) */
-	STORE_EINVAL = -2,	/* the data was refused; errmsg says why */
+	STORE_ADDED = 1,   /* a new row was written */
+	STORE_OK = 0,	   /* nothing to do / already there */
+	STORE_EDB = -1,	   /* database failure (disk, lock, corruption) */
+	STORE_EINVAL = -2, /* the data was refused; errmsg says why */
 	STORE_ENOTFOUND = -3,
-	STORE_ENEWER = -4,	/* written by a newer responder (store_open_flags) */
+	STORE_ENEWER = -4, /* written by a newer responder (store_open_flags) */
 };
 
 #define STORE_SCHEMA_VERSION 2
@@ -45,8 +45,8 @@ enum { STORE_OPEN_READONLY = 1 << 0 };
  * (upgrade the responder), STORE_EINVAL when a read-only open finds a store
  * that needs upgrading, and STORE_EDB otherwise (cannot open, disk, lock,
  * corruption).  Unchanged on success.  err[errlen] as for store_open. */
-struct store *store_open_flags(const char *path, int flags, int *reason_r,
-			       char *err, size_t errlen);
+struct store *store_open_flags(const char *path, int flags, int *reason_r, char *err,
+			       size_t errlen);
 void store_close(struct store **st);
 const char *store_errmsg(const struct store *st);
 int store_schema_version(struct store *st);
@@ -72,26 +72,24 @@ int store_rollback(struct store *st);
  * account, is refused with STORE_EINVAL, and the others are still added.
  * *new_account_r (0/1) and *new_addresses_r count what was written; either
  * may be NULL. */
-int store_put_account(struct store *st, const char *name,
-		      const char *const *addresses, size_t n,
+int store_put_account(struct store *st, const char *name, const char *const *addresses, size_t n,
 		      int *new_account_r, int *new_addresses_r);
 /* Finds the account owning `addr`: the exact address first, then
  * "@domain".  Returns STORE_OK with *id_r (and *name_r, caller frees, may
  * be NULL), or STORE_ENOTFOUND. */
-int store_account_of_address(struct store *st, const char *addr,
-			     int64_t *id_r, char **name_r);
+int store_account_of_address(struct store *st, const char *addr, int64_t *id_r, char **name_r);
 /* Account id by name, or STORE_ENOTFOUND. */
 int store_account_id(struct store *st, const char *name, int64_t *id_r);
 
 /* ---- delivery records -------------------------------------------------- */
 
 struct store_message_in {
-	const char *account;		/* required; created if unknown */
-	const char *queue_id;		/* required, unique per relay */
-	const char *message_id;		/* may be NULL; stored with <> */
+	const char *account;	/* required; created if unknown */
+	const char *queue_id;	/* required, unique per relay */
+	const char *message_id; /* may be NULL; stored with <> */
 	const char *from;
-	const char *subject;		/* UTF-8, as sent */
-	int64_t submitted_at;		/* 0 when unknown */
+	const char *subject;  /* UTF-8, as sent */
+	int64_t submitted_at; /* 0 when unknown */
 	const char *const *recipients;
 	size_t n_recipients;
 };
@@ -102,16 +100,16 @@ struct store_message_in {
 int store_put_message(struct store *st, const struct store_message_in *m);
 
 struct store_attempt_in {
-	const char *queue_id;		/* required; the message must exist */
-	const char *recipient;		/* required; added to the message if new */
-	int64_t at;			/* required */
-	const char *status;		/* delivered | deferred | bounced */
-	const char *mx_host, *mx_ip;	/* may be NULL */
-	int smtp_code;			/* 0 when unknown */
+	const char *queue_id;	     /* required; the message must exist */
+	const char *recipient;	     /* required; added to the message if new */
+	int64_t at;		     /* required */
+	const char *status;	     /* delivered | deferred | bounced */
+	const char *mx_host, *mx_ip; /* may be NULL */
+	int smtp_code;		     /* 0 when unknown */
 	const char *enhanced_status;
 	const char *response;
 	const char *transcript;
-	const char *transcript_kind;	/* "full" (default) or "summary" */
+	const char *transcript_kind; /* "full" (default) or "summary" */
 };
 
 /* Adds an attempt unless the same one (recipient, time, status, MX IP, code,
@@ -125,19 +123,19 @@ int store_put_attempt(struct store *st, const struct store_attempt_in *a);
 struct store_attempt {
 	int64_t at;
 	char *status;
-	char *mx_host, *mx_ip;		/* may be NULL */
-	int smtp_code;			/* 0 when unknown */
-	char *enhanced_status;		/* may be NULL */
-	char *response;			/* may be NULL */
-	char *transcript;		/* NULL unless STORE_WITH_TRANSCRIPTS */
-	char *transcript_kind;		/* "full" or "summary" */
+	char *mx_host, *mx_ip; /* may be NULL */
+	int smtp_code;	       /* 0 when unknown */
+	char *enhanced_status; /* may be NULL */
+	char *response;	       /* may be NULL */
+	char *transcript;      /* NULL unless STORE_WITH_TRANSCRIPTS */
+	char *transcript_kind; /* "full" or "summary" */
 };
 
 struct store_recipient {
 	char *address;
 	char *status;			/* of the latest attempt, or "pending" */
 	int64_t last_attempt_at;	/* 0 when no attempt yet */
-	struct store_attempt *attempts;	/* oldest first */
+	struct store_attempt *attempts; /* oldest first */
 	size_t n_attempts;
 };
 
@@ -146,9 +144,9 @@ struct store_message {
 	int64_t account_id;
 	char *account;
 	char *queue_id;
-	char *message_id;		/* may be NULL */
-	char *from;			/* may be NULL */
-	char *subject;			/* may be NULL */
+	char *message_id; /* may be NULL */
+	char *from;	  /* may be NULL */
+	char *subject;	  /* may be NULL */
 	int64_t submitted_at;
 	struct store_recipient *rcpts;
 	size_t n_rcpts;
@@ -161,27 +159,24 @@ struct store_message_list {
 
 enum {
 	STORE_WITH_ATTEMPTS = 1 << 0,
-	STORE_WITH_TRANSCRIPTS = 1 << 1,	/* implies attempts */
+	STORE_WITH_TRANSCRIPTS = 1 << 1, /* implies attempts */
 };
 
 /* account_id 0 = any account (admin tools); the responder always passes the
  * requester's account, so another account's messages are never returned.
  * Results are newest first, at most `limit` (0 = 100). */
-int store_find_by_message_id(struct store *st, const char *message_id,
-			     int64_t account_id, int flags, size_t limit,
-			     struct store_message_list *out);
-int store_find_by_queue_id(struct store *st, const char *queue_id,
-			   int64_t account_id, int flags,
+int store_find_by_message_id(struct store *st, const char *message_id, int64_t account_id,
+			     int flags, size_t limit, struct store_message_list *out);
+int store_find_by_queue_id(struct store *st, const char *queue_id, int64_t account_id, int flags,
 			   struct store_message_list *out);
 /* Messages to `recipient` submitted in [since, until] (0 = open end). */
-int store_find_by_recipient(struct store *st, const char *recipient,
-			    int64_t account_id, int64_t since, int64_t until,
-			    int flags, size_t limit, struct store_message_list *out);
+int store_find_by_recipient(struct store *st, const char *recipient, int64_t account_id,
+			    int64_t since, int64_t until, int flags, size_t limit,
+			    struct store_message_list *out);
 /* Messages whose normalised subject contains every word of `subject`
  * (normalised here), in [since, until]. */
-int store_find_by_subject(struct store *st, const char *subject,
-			  int64_t account_id, int64_t since, int64_t until,
-			  int flags, size_t limit, struct store_message_list *out);
+int store_find_by_subject(struct store *st, const char *subject, int64_t account_id, int64_t since,
+			  int64_t until, int flags, size_t limit, struct store_message_list *out);
 void store_message_list_free(struct store_message_list *l);
 
 /* "<id@host>" for "id@host" or "<id@host>" (white space trimmed); NULL for

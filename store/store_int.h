@@ -12,8 +12,8 @@
 
 /* One cached statement (db.c). */
 struct store_stmt_entry {
-	const char *sql;		/* borrowed: the caller's string literal; NULL = free */
-	sqlite3_stmt *stmt;		/* owned: finalized by store_finalize_statements */
+	const char *sql;    /* borrowed: the caller's string literal; NULL = free */
+	sqlite3_stmt *stmt; /* owned: finalized by store_finalize_statements */
 };
 
 struct store {
@@ -23,7 +23,7 @@ struct store {
 	int in_tx;
 	/* Prepared on first use, keyed by the SQL text's address (db.c):
 	 * stmts_cap entries (0 or a power of two), nstmts of them used. */
-	struct store_stmt_entry *stmts;		/* owned */
+	struct store_stmt_entry *stmts; /* owned */
 	size_t stmts_cap, nstmts;
 };
 
@@ -31,7 +31,7 @@ struct store {
 int store_fail_db(struct store *st, const char *what);
 /* Records a refusal and returns STORE_EINVAL. */
 int store_fail(struct store *st, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* The cached statement for `sql`, reset and with bindings cleared; it
  * stays owned by the cache (never finalize it).  `sql` must be a string
  * literal (or other static text that never changes): the cache is keyed

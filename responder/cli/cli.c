@@ -21,7 +21,7 @@ cli_settings(struct cli *cli)
 			fprintf(stderr, "responder: %s\n", errs.v[i]);
 		if (strcmp(cli->config_path, RESPONDER_DEFAULT_CONFIG) == 0)
 			fprintf(stderr, "responder: (choose a config with -c FILE or "
-				"RESPONDER_CONFIG)\n");
+					"RESPONDER_CONFIG)\n");
 		config_errors_free(&errs);
 		exit(EX_CONFIG);
 	}
@@ -39,12 +39,11 @@ cli_store(struct cli *cli, int readonly)
 	struct store *st;
 	int reason;
 
-	st = store_open_flags(s->store_path, readonly ? STORE_OPEN_READONLY : 0, &reason,
-			      err, sizeof(err));
+	st = store_open_flags(s->store_path, readonly ? STORE_OPEN_READONLY : 0, &reason, err,
+			      sizeof(err));
 	if (st == NULL) {
 		fprintf(stderr, "responder: %s\n", err);
-		exit(reason == STORE_ENEWER ? EX_CONFIG :
-		     readonly ? EX_NOINPUT : EX_CANTCREAT);
+		exit(reason == STORE_ENEWER ? EX_CONFIG : readonly ? EX_NOINPUT : EX_CANTCREAT);
 	}
 	return st;
 }

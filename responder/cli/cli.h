@@ -16,10 +16,10 @@
 #include "store/store.h"
 
 struct cli {
-	const char *config_path;	/* -c, $RESPONDER_CONFIG or the default */
-	int verbose;			/* -v: debug logging whatever the config says */
+	const char *config_path; /* -c, $RESPONDER_CONFIG or the default */
+	int verbose;		 /* -v: debug logging whatever the config says */
 	int settings_loaded;
-	struct settings settings;	/* valid once settings_loaded */
+	struct settings settings; /* valid once settings_loaded */
 };
 
 #define RESPONDER_DEFAULT_CONFIG "/etc/responder/responder.conf"
@@ -32,11 +32,9 @@ const struct settings *cli_settings(struct cli *cli);
  * EX_CANTCREAT/EX_SOFTWARE otherwise. */
 struct store *cli_store(struct cli *cli, int readonly);
 /* Prints "responder CMD: message" and a hint to --help; returns EX_USAGE. */
-int cli_usage(const char *cmd, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Prints "responder CMD: message" on stderr. */
-void cli_error(const char *cmd, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The commands (one file each, cmd_*.c).  main.c's table names each one
  * once its file exists. */

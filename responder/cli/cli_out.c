@@ -117,9 +117,11 @@ ao_duration(int64_t s, char *buf, size_t len)
 	else if (s < 3600)
 		snprintf(buf, len, "%lldm %llds", (long long)(s / 60), (long long)(s % 60));
 	else if (s < 86400)
-		snprintf(buf, len, "%lldh %lldm", (long long)(s / 3600), (long long)(s % 3600 / 60));
+		snprintf(buf, len, "%lldh %lldm", (long long)(s / 3600),
+			 (long long)(s % 3600 / 60));
 	else
-		snprintf(buf, len, "%lldd %lldh", (long long)(s / 86400), (long long)(s % 86400 / 3600));
+		snprintf(buf, len, "%lldd %lldh", (long long)(s / 86400),
+			 (long long)(s % 86400 / 3600));
 	return buf;
 }
 
@@ -127,8 +129,10 @@ int
 ao_parse_since(const char *cmd, const char *arg, int64_t *since_r)
 {
 	if (time_parse_since(arg, (int64_t)time(NULL), since_r) < 0)
-		return cli_usage(cmd, "--since wants a duration (7d, 24h, 30m) or a date "
-				 "(2026-11-20, RFC 3339), not '%s'", arg);
+		return cli_usage(cmd,
+				 "--since wants a duration (7d, 24h, 30m) or a date "
+				 "(2026-11-20, RFC 3339), not '%s'",
+				 arg);
 	return 0;
 }
 
@@ -141,8 +145,10 @@ ao_parse_id(const char *cmd, const char *arg, int64_t *id_r)
 	errno = 0;
 	v = strtoll(arg, &end, 10);
 	if (errno || end == arg || *end || v < 1)
-		return cli_usage(cmd, "ID must be a request number (see 'responder log'), "
-				 "not '%s'", arg);
+		return cli_usage(cmd,
+				 "ID must be a request number (see 'responder log'), "
+				 "not '%s'",
+				 arg);
 	*id_r = (int64_t)v;
 	return 0;
 }

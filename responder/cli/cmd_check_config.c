@@ -31,8 +31,8 @@
 
 struct check {
 	int quiet;
-	int bad_config;		/* -> 78 */
-	int unavailable;	/* -> 69 */
+	int bad_config;	 /* -> 78 */
+	int unavailable; /* -> 69 */
 };
 
 static void ok(struct check *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -54,7 +54,9 @@ ok(struct check *c, const char *fmt, ...)
 static void
 check_secrets(struct check *c, const struct settings *s)
 {
-	const struct { const char *key, *path; } secrets[] = {
+	const struct {
+		const char *key, *path;
+	} secrets[] = {
 		{ "[imap] password_file", s->imap_password_file },
 		{ "[imap] token_file", s->imap_token_file },
 		{ "[smtp] password_file", s->smtp_password_file },
@@ -69,7 +71,8 @@ check_secrets(struct check *c, const struct settings *s)
 			fprintf(stderr, "responder: %s: %s: %s\n", s->file, secrets[i].key, err);
 			c->bad_config = 1;
 		} else {
-			ok(c, "%s %s is readable by its owner only", secrets[i].key, secrets[i].path);
+			ok(c, "%s %s is readable by its owner only", secrets[i].key,
+			   secrets[i].path);
 		}
 	}
 }
@@ -101,9 +104,10 @@ check_store(struct check *c, const struct settings *s)
 		snprintf(dirbuf, sizeof(dirbuf), "%s", s->store_path);
 		if (access(dirname(dirbuf), W_OK) < 0) {
 			snprintf(dirbuf, sizeof(dirbuf), "%s", s->store_path);
-			fprintf(stderr, "responder: %s: [store] path %s does not exist and its "
-				"directory %s is not writable: %s\n", s->file, s->store_path,
-				dirname(dirbuf), strerror(errno));
+			fprintf(stderr,
+				"responder: %s: [store] path %s does not exist and its "
+				"directory %s is not writable: %s\n",
+				s->file, s->store_path, dirname(dirbuf), strerror(errno));
 			c->bad_config = 1;
 			return;
 		}
@@ -177,7 +181,7 @@ cmd_check_config(struct cli *cli, int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage("check-config", "unexpected argument '%s'", argv[optind]);
-	s = cli_settings(cli);		/* exits 78 with file:line errors */
+	s = cli_settings(cli); /* exits 78 with file:line errors */
 	if (!c.quiet)
 		config_print(s, stdout);
 	if (!c.quiet)

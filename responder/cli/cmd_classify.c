@@ -59,9 +59,9 @@ print_json(const struct classification *c)
 	json_object_set_new(o, "reason", json_string(reason_name(c->reason)));
 	json_object_set_new(o, "provider", c->provider ? json_string(c->provider) : json_null());
 	json_object_set_new(o, "provider_name",
-	                    c->provider_name ? json_string(c->provider_name) : json_null());
+			    c->provider_name ? json_string(c->provider_name) : json_null());
 	json_object_set_new(o, "remote_queue_id",
-	                    c->remote_queue_id[0] ? json_string(c->remote_queue_id) : json_null());
+			    c->remote_queue_id[0] ? json_string(c->remote_queue_id) : json_null());
 	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	if (s == NULL) {
@@ -77,11 +77,11 @@ int
 cmd_classify(struct cli *cli, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"json", no_argument, NULL, 'j'},
-	    {"mx", required_argument, NULL, 'm'},
-	    {"status", required_argument, NULL, 's'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+		{ "json", no_argument, NULL, 'j' },
+		{ "mx", required_argument, NULL, 'm' },
+		{ "status", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	const char *mx = NULL, *status = NULL;
 	struct classification c;
@@ -104,9 +104,9 @@ cmd_classify(struct cli *cli, int argc, char **argv)
 			if (strcmp(status, "delivered") != 0 && strcmp(status, "deferred") != 0 &&
 			    strcmp(status, "bounced") != 0)
 				return cli_usage("classify",
-				                 "--status must be delivered, deferred "
-				                 "or bounced, not '%s'",
-				                 status);
+						 "--status must be delivered, deferred "
+						 "or bounced, not '%s'",
+						 status);
 			break;
 		case 'h':
 			printf("usage: responder classify [--json] [--mx HOST] "

@@ -45,8 +45,8 @@ print_summary(const char *file, const struct import_stats *s)
 {
 	printf("%s: %ld lines: added %ld accounts, %ld addresses, %ld messages, "
 	       "%ld attempts; %ld unchanged, %ld rejected\n",
-	       strcmp(file, "-") == 0 ? "<stdin>" : file, s->lines, s->accounts,
-	       s->addresses, s->messages, s->attempts, s->unchanged, s->rejected);
+	       strcmp(file, "-") == 0 ? "<stdin>" : file, s->lines, s->accounts, s->addresses,
+	       s->messages, s->attempts, s->unchanged, s->rejected);
 }
 
 static void
@@ -54,8 +54,8 @@ print_pf_summary(const char *file, const struct import_stats *s)
 {
 	printf("%s: %ld lines: added %ld messages, %ld attempts; %ld unchanged, "
 	       "%ld rejected, %ld skipped, %ld not syslog; %ld messages without account\n",
-	       strcmp(file, "-") == 0 ? "<stdin>" : file, s->lines, s->messages,
-	       s->attempts, s->unchanged, s->rejected, s->skipped, s->garbage, s->unowned);
+	       strcmp(file, "-") == 0 ? "<stdin>" : file, s->lines, s->messages, s->attempts,
+	       s->unchanged, s->rejected, s->skipped, s->garbage, s->unowned);
 }
 
 static int
@@ -137,7 +137,8 @@ import_postfix_files(struct cli *cli, const struct pf_options *o, int argc, char
 		status = EX_SOFTWARE;
 	} else if (total.messages > 0 || total.unowned > 0) {
 		printf("end of input: added %ld messages still in flight; "
-		       "%ld messages without account\n", total.messages, total.unowned);
+		       "%ld messages without account\n",
+		       total.messages, total.unowned);
 	}
 	pf_import_free(&imp);
 	store_close(&st);
@@ -162,7 +163,7 @@ follow_postfix(struct cli *cli, const struct pf_options *o, const char *path)
 		return EX_SOFTWARE;
 	}
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_stop;	/* no SA_RESTART: the sleep is cut short */
+	sa.sa_handler = on_stop; /* no SA_RESTART: the sleep is cut short */
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
@@ -233,13 +234,14 @@ cmd_import(struct cli *cli, int argc, char **argv)
 		return cli_usage("import", "no FILE given ('-' reads stdin)");
 	if (strcmp(format, "jsonl") == 0) {
 		if (follow || account_from || account_map)
-			return cli_usage("import", "--follow and --account-* need --format postfix");
+			return cli_usage("import",
+					 "--follow and --account-* need --format postfix");
 		return import_jsonl_files(cli, argc - optind, argv + optind);
 	}
 
 	daemon_import_options(cli_settings(cli), &o);
 	if (account_from == NULL)
-		;	/* the config's, as the daemon's follower has it */
+		; /* the config's, as the daemon's follower has it */
 	else if (strcmp(account_from, "sasl_username") == 0)
 		o.account_from = PF_ACCOUNT_FROM_SASL;
 	else if (strcmp(account_from, "sender_domain") == 0)

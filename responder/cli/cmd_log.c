@@ -35,8 +35,7 @@ outcome_colour(const char *o)
 {
 	if (strcmp(o, "found") == 0)
 		return "\033[32m";
-	if (strcmp(o, "unauthorized") == 0 || strcmp(o, "error") == 0 ||
-	    strcmp(o, "failed") == 0)
+	if (strcmp(o, "unauthorized") == 0 || strcmp(o, "error") == 0 || strcmp(o, "failed") == 0)
 		return "\033[31m";
 	if (strcmp(o, "ignored") == 0 || strcmp(o, "none") == 0)
 		return "\033[2m";
@@ -161,9 +160,11 @@ cmd_log(struct cli *cli, int argc, char **argv)
 			for (size_t i = 0; outcomes[i]; i++)
 				ok |= strcmp(optarg, outcomes[i]) == 0;
 			if (!ok)
-				return cli_usage("log", "--outcome must be one of found, ambiguous, "
-						 "not_found, unauthorized, ignored, error; not '%s'",
-						 optarg);
+				return cli_usage(
+				    "log",
+				    "--outcome must be one of found, ambiguous, "
+				    "not_found, unauthorized, ignored, error; not '%s'",
+				    optarg);
 			f.outcome = optarg;
 			break;
 		}
@@ -177,8 +178,10 @@ cmd_log(struct cli *cli, int argc, char **argv)
 			char *end;
 			long v = strtol(optarg, &end, 10);
 			if (end == optarg || *end || v < 1 || v > 1000000)
-				return cli_usage("log", "--limit wants a number from 1 to 1000000, "
-						 "not '%s'", optarg);
+				return cli_usage("log",
+						 "--limit wants a number from 1 to 1000000, "
+						 "not '%s'",
+						 optarg);
 			f.limit = (size_t)v;
 			break;
 		}

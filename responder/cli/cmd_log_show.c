@@ -65,7 +65,8 @@ render(json_t *v, int indent, int depth)
 		return;
 	}
 	if (json_is_object(v)) {
-		json_object_foreach(v, key, item) {
+		json_object_foreach(v, key, item)
+		{
 			printf("%*s", indent, "");
 			put_clean(key);
 			if (json_is_object(item) || json_is_array(item)) {
@@ -80,7 +81,8 @@ render(json_t *v, int indent, int depth)
 	} else if (json_is_array(v)) {
 		if (json_array_size(v) == 0)
 			printf("%*s(none)\n", indent, "");
-		json_array_foreach(v, i, item) {
+		json_array_foreach(v, i, item)
+		{
 			printf("%*s- ", indent, "");
 			if (json_is_object(item) || json_is_array(item)) {
 				putchar('\n');
@@ -117,11 +119,13 @@ print_extracted(json_t *x)
 		render(x, 2, 0);
 		return;
 	}
-	json_object_foreach(x, key, v) {
+	json_object_foreach(x, key, v)
+	{
 		if (strcmp(key, "message_ids") == 0 && json_is_array(v)) {
 			if (json_array_size(v) == 0)
 				printf("  Message-IDs: none found\n");
-			json_array_foreach(v, i, item) {
+			json_array_foreach(v, i, item)
+			{
 				printf("  Message-ID ");
 				put_clean(sget(item, "id"));
 				printf("  (from ");
@@ -129,7 +133,8 @@ print_extracted(json_t *x)
 				printf(")\n");
 			}
 		} else if (strcmp(key, "originals") == 0 && json_is_array(v)) {
-			json_array_foreach(v, i, item) {
+			json_array_foreach(v, i, item)
+			{
 				printf("  forwarded original #%zu (", i + 1);
 				put_clean(sget(item, "source"));
 				printf("):\n");
@@ -156,7 +161,8 @@ print_other_keys(json_t *c)
 	json_t *v;
 	int any = 0;
 
-	json_object_foreach(c, key, v) {
+	json_object_foreach(c, key, v)
+	{
 		int skip = json_is_object(v) || json_is_array(v);
 		for (size_t i = 0; shown[i] && !skip; i++)
 			skip = strcmp(key, shown[i]) == 0;
@@ -185,7 +191,8 @@ print_candidates(json_t *m)
 	}
 	if (json_array_size(m) == 0)
 		printf("  (none)\n");
-	json_array_foreach(m, i, c) {
+	json_array_foreach(m, i, c)
+	{
 		if (!json_is_object(c)) {
 			render(c, 2, 1);
 			continue;
@@ -203,7 +210,8 @@ print_candidates(json_t *m)
 		put_clean(sget(c, "subject"));
 		putchar('\n');
 		print_other_keys(c);
-		json_array_foreach(json_object_get(c, "recipients"), k, rc) {
+		json_array_foreach(json_object_get(c, "recipients"), k, rc)
+		{
 			printf("     ");
 			ao_put_cell(stdout, sget(rc, "address"), 32, 60);
 			printf("  ");
@@ -269,7 +277,8 @@ print_detail(json_t *d)
 		}
 		json_decref(part);
 	}
-	json_object_foreach(d, key, v) {
+	json_object_foreach(d, key, v)
+	{
 		json_t *one;
 
 		if (grouped(key))
@@ -297,8 +306,8 @@ print_reply(const struct admin_request *r, const struct admin_outbox_list *ob, i
 		const struct admin_outbox *o = &ob->v[i];
 		char *text;
 
-		printf("  outbox row %lld: %s, %d tr%s, to ", (long long)o->id, o->state,
-		       o->tries, o->tries == 1 ? "y" : "ies");
+		printf("  outbox row %lld: %s, %d tr%s, to ", (long long)o->id, o->state, o->tries,
+		       o->tries == 1 ? "y" : "ies");
 		put_clean(o->rcpt);
 		printf(", envelope from <");
 		put_clean(o->envelope_from);
@@ -376,8 +385,8 @@ print_json(const struct admin_request *r, const struct admin_outbox_list *ob)
 		json_object_set_new(e, "rcpt", ao_json_str(x->rcpt));
 		json_object_set_new(e, "envelope_from", ao_json_str(x->envelope_from));
 		json_object_set_new(e, "created_at", json_string(ao_time(x->created_at, t)));
-		json_object_set_new(e, "sent_at", x->sent_at ?
-				    json_string(ao_time(x->sent_at, t)) : json_null());
+		json_object_set_new(e, "sent_at",
+				    x->sent_at ? json_string(ao_time(x->sent_at, t)) : json_null());
 		json_object_set_new(e, "tries", json_integer(x->tries));
 		json_object_set_new(e, "last_error", ao_json_str(x->last_error));
 		json_object_set_new(e, "smtp_reply", ao_json_str(x->smtp_reply));
@@ -400,16 +409,26 @@ print_text(const struct admin_request *r, const struct admin_outbox_list *ob, in
 	printf("\n  received:   %s\n", time_format_rfc3339(r->received_at, t));
 	printf("  decided:    %s (%s later)\n", time_format_rfc3339(r->decided_at, t),
 	       ao_duration(r->decided_at - r->received_at, d, sizeof(d)));
-	printf("  source:     "); put_clean(r->source);
-	printf("\n  message-id: "); put_clean(r->complaint_message_id);
-	printf("\n  subject:    "); put_clean(r->subject);
-	printf("\n  requester:  "); put_clean(r->requester);
-	printf("\n  account:    "); put_clean(r->account);
-	printf("\n  outcome:    "); put_clean(r->outcome);
-	printf("\n  why:        "); put_clean(r->why);
+	printf("  source:     ");
+	put_clean(r->source);
+	printf("\n  message-id: ");
+	put_clean(r->complaint_message_id);
+	printf("\n  subject:    ");
+	put_clean(r->subject);
+	printf("\n  requester:  ");
+	put_clean(r->requester);
+	printf("\n  account:    ");
+	put_clean(r->account);
+	printf("\n  outcome:    ");
+	put_clean(r->outcome);
+	printf("\n  why:        ");
+	put_clean(r->why);
 	if (r->matched_queue_id) {
-		printf("\n  matched:    queue "); put_clean(r->matched_queue_id);
-		printf("  \""); put_clean(r->matched_subject); printf("\"");
+		printf("\n  matched:    queue ");
+		put_clean(r->matched_queue_id);
+		printf("  \"");
+		put_clean(r->matched_subject);
+		printf("\"");
 	}
 	putchar('\n');
 	if (r->extracted && (j = column_json(r->extracted)) != NULL) {

@@ -70,7 +70,8 @@ print_message(const struct store_message *m, int transcripts)
 	free(acct);
 	print_clean("  From:      ", m->from, 200);
 	print_clean("  Subject:   ", m->subject, 200);
-	printf("  Submitted: %s\n", m->submitted_at ? time_format_rfc3339(m->submitted_at, t) : "-");
+	printf("  Submitted: %s\n",
+	       m->submitted_at ? time_format_rfc3339(m->submitted_at, t) : "-");
 	for (size_t i = 0; i < m->n_rcpts; i++) {
 		const struct store_recipient *r = &m->rcpts[i];
 		char *addr = ao_clean(r->address), *status = ao_clean(r->status);
@@ -87,8 +88,8 @@ print_message(const struct store_message *m, int transcripts)
 
 			if (a->smtp_code)
 				snprintf(code, sizeof(code), "%d", a->smtp_code);
-			printf("    %s  %-9s %s [%s] %s %s\n", time_format_rfc3339(a->at, t),
-			       ast, host, ip, code, enh);
+			printf("    %s  %-9s %s [%s] %s %s\n", time_format_rfc3339(a->at, t), ast,
+			       host, ip, code, enh);
 			free(ast);
 			free(host);
 			free(ip);
@@ -129,12 +130,27 @@ cmd_lookup(struct cli *cli, int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "m:q:r:s:a:tjn:h", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'm': mid = optarg; kinds++; break;
-		case 'q': qid = optarg; kinds++; break;
-		case 'r': rcpt = optarg; kinds++; break;
-		case 'a': account = optarg; break;
-		case 't': transcripts = 1; break;
-		case 'j': json = 1; break;
+		case 'm':
+			mid = optarg;
+			kinds++;
+			break;
+		case 'q':
+			qid = optarg;
+			kinds++;
+			break;
+		case 'r':
+			rcpt = optarg;
+			kinds++;
+			break;
+		case 'a':
+			account = optarg;
+			break;
+		case 't':
+			transcripts = 1;
+			break;
+		case 'j':
+			json = 1;
+			break;
 		case 's':
 			if ((r = ao_parse_since("lookup", optarg, &since)) != 0)
 				return r;
@@ -143,7 +159,8 @@ cmd_lookup(struct cli *cli, int argc, char **argv)
 			char *end;
 			limit = strtol(optarg, &end, 10);
 			if (*end || limit < 1 || limit > 100000)
-				return cli_usage("lookup", "--limit wants a number from 1 to 100000");
+				return cli_usage("lookup",
+						 "--limit wants a number from 1 to 100000");
 			break;
 		}
 		case 'h':
@@ -156,7 +173,8 @@ cmd_lookup(struct cli *cli, int argc, char **argv)
 		}
 	}
 	if (kinds != 1)
-		return cli_usage("lookup", "give exactly one of --message-id, --queue-id, --recipient");
+		return cli_usage("lookup",
+				 "give exactly one of --message-id, --queue-id, --recipient");
 	if (optind < argc)
 		return cli_usage("lookup", "unexpected argument '%s'", argv[optind]);
 	if (since && !rcpt)
@@ -169,13 +187,13 @@ cmd_lookup(struct cli *cli, int argc, char **argv)
 		return EX_DATAERR;
 	}
 	if (mid)
-		r = store_find_by_message_id(st, mid, account_id,
-					     STORE_WITH_TRANSCRIPTS, (size_t)limit, &l);
+		r = store_find_by_message_id(st, mid, account_id, STORE_WITH_TRANSCRIPTS,
+					     (size_t)limit, &l);
 	else if (qid)
 		r = store_find_by_queue_id(st, qid, account_id, STORE_WITH_TRANSCRIPTS, &l);
 	else
-		r = store_find_by_recipient(st, rcpt, account_id, since, 0,
-					    STORE_WITH_TRANSCRIPTS, (size_t)limit, &l);
+		r = store_find_by_recipient(st, rcpt, account_id, since, 0, STORE_WITH_TRANSCRIPTS,
+					    (size_t)limit, &l);
 	if (r < 0) {
 		cli_error("lookup", "%s", store_errmsg(st));
 		store_close(&st);

@@ -63,11 +63,13 @@ print_human(const char *file, const struct pipeline_result *r, int dry_run)
 	printf("%s: %s\n", file, outcome_name(r->outcome));
 	print_line("  why:        ", r->why);
 	if (r->requester)
-		printf("  requester:  %s (account %s)\n", r->requester, r->account ? r->account : "-");
+		printf("  requester:  %s (account %s)\n", r->requester,
+		       r->account ? r->account : "-");
 	json_array_foreach(json_object_get(x, "message_ids"), i, m)
-		printf("  id:         %s (%s)\n", json_string_value(json_object_get(m, "id")),
-		       json_string_value(json_object_get(m, "source")));
-	json_array_foreach(json_object_get(r->json, "matches"), i, m) {
+	    printf("  id:         %s (%s)\n", json_string_value(json_object_get(m, "id")),
+		   json_string_value(json_object_get(m, "source")));
+	json_array_foreach(json_object_get(r->json, "matches"), i, m)
+	{
 		const json_t *rc;
 
 		/* stored text (a JSONL import keeps controls): cleaned */
@@ -78,21 +80,25 @@ print_human(const char *file, const struct pipeline_result *r, int dry_run)
 		free(qid);
 		free(mid);
 		print_line("    subject:  ", json_string_value(json_object_get(m, "subject")));
-		json_array_foreach(json_object_get(m, "recipients"), k, rc) {
+		json_array_foreach(json_object_get(m, "recipients"), k, rc)
+		{
 			char *addr = ao_clean(json_string_value(json_object_get(rc, "address"))),
 			     *st = ao_clean(json_string_value(json_object_get(rc, "status")));
 
 			printf("    %-36s %-9s %s\n", addr, st,
 			       json_is_string(json_object_get(rc, "reason")) ?
-				       json_string_value(json_object_get(rc, "reason")) : "-");
+				   json_string_value(json_object_get(rc, "reason")) :
+				   "-");
 			free(addr);
 			free(st);
 		}
 	}
 	if (r->reply)
 		printf("  reply:      %s to %s (%zu bytes)\n",
-		       dry_run ? "composed, not queued (dry run)" :
-		       r->reply_queued ? "queued" : "not queued", r->requester, r->reply_len);
+		       dry_run	       ? "composed, not queued (dry run)" :
+		       r->reply_queued ? "queued" :
+					 "not queued",
+		       r->requester, r->reply_len);
 	else
 		printf("  reply:      none\n");
 	if (r->request_id)
@@ -124,7 +130,8 @@ cmd_process(struct cli *cli, int argc, char **argv)
 			json = 1;
 			break;
 		case 'h':
-			printf("usage: responder process [--dry-run] [--json] FILE...  ('-' = stdin)\n");
+			printf(
+			    "usage: responder process [--dry-run] [--json] FILE...  ('-' = stdin)\n");
 			return 0;
 		default:
 			return cli_usage("process", "unknown option");
@@ -185,7 +192,8 @@ cmd_process(struct cli *cli, int argc, char **argv)
 			json_t *o = json_object(), *f = json_string(file);
 			char *line;
 
-			json_object_set_new(o, "file", f ? f : json_string("(file name not UTF-8)"));
+			json_object_set_new(o, "file",
+					    f ? f : json_string("(file name not UTF-8)"));
 
 			json_object_update(o, r.json);
 			line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);

@@ -44,16 +44,20 @@ cmd_purge(struct cli *cli, int argc, char **argv)
 		switch (c) {
 		case 'o':
 			if (time_parse_duration(optarg, &age) < 0 || age < 86400)
-				return cli_usage("purge", "--older-than wants a duration of at "
-						 "least a day (30d, 2w), not '%s'", optarg);
+				return cli_usage("purge",
+						 "--older-than wants a duration of at "
+						 "least a day (30d, 2w), not '%s'",
+						 optarg);
 			cutoff = now - age;
 			break;
 		case 'b': {
 			char *end;
 			batch = strtol(optarg, &end, 10);
 			if (end == optarg || *end || batch < 1 || batch > 100000)
-				return cli_usage("purge", "--batch wants a number from 1 to "
-						 "100000, not '%s'", optarg);
+				return cli_usage("purge",
+						 "--batch wants a number from 1 to "
+						 "100000, not '%s'",
+						 optarg);
 			break;
 		}
 		case 'h':
@@ -79,18 +83,20 @@ cmd_purge(struct cli *cli, int argc, char **argv)
 	st = cli_store(cli, 0);
 	while ((r = admin_purge_step(st, cutoff, (int)batch, &cnt)) == 1) {
 		rounds++;
-		nanosleep(&pause, NULL);	/* let the daemon's writes in */
+		nanosleep(&pause, NULL); /* let the daemon's writes in */
 	}
 	if (r < 0) {
-		cli_error("purge", "%s (deleted so far: %lld attempts, %lld messages, "
-			  "%lld requests)", store_errmsg(st), (long long)cnt.attempts,
-			  (long long)cnt.messages, (long long)cnt.requests);
+		cli_error("purge",
+			  "%s (deleted so far: %lld attempts, %lld messages, "
+			  "%lld requests)",
+			  store_errmsg(st), (long long)cnt.attempts, (long long)cnt.messages,
+			  (long long)cnt.requests);
 		store_close(&st);
 		return EX_SOFTWARE;
 	}
 	log_info("purge: before %s: %lld attempts, %lld messages, %lld requests deleted",
-		 time_format_rfc3339(cutoff, t), (long long)cnt.attempts,
-		 (long long)cnt.messages, (long long)cnt.requests);
+		 time_format_rfc3339(cutoff, t), (long long)cnt.attempts, (long long)cnt.messages,
+		 (long long)cnt.requests);
 	printf("purged everything older than %s in %d batch%s of up to %ld:\n"
 	       "  %lld delivery attempts (with transcripts)\n"
 	       "  %lld messages left without attempts\n"

@@ -91,13 +91,16 @@ cmd_report(struct cli *cli, int argc, char **argv)
 			char *end;
 			long v = strtol(optarg, &end, 10);
 			if (end == optarg || *end || v < 1 || v > 10000)
-				return cli_usage("report", "--limit wants a number from 1 to 10000, "
-						 "not '%s'", optarg);
+				return cli_usage("report",
+						 "--limit wants a number from 1 to 10000, "
+						 "not '%s'",
+						 optarg);
 			f.limit = (size_t)v;
 			break;
 		}
 		case 'h':
-			printf("usage: responder report --html FILE [--since DURATION|DATE] [--limit N]\n");
+			printf(
+			    "usage: responder report --html FILE [--since DURATION|DATE] [--limit N]\n");
 			return 0;
 		default:
 			return ao_bad_option("report", c, argv);
@@ -106,7 +109,8 @@ cmd_report(struct cli *cli, int argc, char **argv)
 	if (optind < argc)
 		return cli_usage("report", "unexpected argument '%s'", argv[optind]);
 	if (out == NULL || *out == '\0')
-		return cli_usage("report", "--html FILE is required (the page to write; '-' = stdout)");
+		return cli_usage("report",
+				 "--html FILE is required (the page to write; '-' = stdout)");
 
 	st = cli_store(cli, 1);
 	if (stats_collect(st, f.since, &s) < 0) {

@@ -55,9 +55,11 @@ cmd_requeue(struct cli *cli, int argc, char **argv)
 	if (rc == STORE_OK)
 		rc = store_complaint_raw(st, key, &raw, &len);
 	if (rc == STORE_ENOTFOUND) {
-		cli_error("requeue", key ? "request %lld: the complaint's bytes are no longer "
-			  "kept (purged by retention, or recorded by an older responder)"
-			  : "no request %lld", (long long)id);
+		cli_error("requeue",
+			  key ? "request %lld: the complaint's bytes are no longer "
+				"kept (purged by retention, or recorded by an older responder)" :
+				"no request %lld",
+			  (long long)id);
 		status = EX_DATAERR;
 		goto out;
 	}
@@ -73,8 +75,8 @@ cmd_requeue(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	snprintf(source, sizeof(source), "requeue:%lld", (long long)id);
-	if (pipeline_handle(p, raw, len, source, (int64_t)time(NULL), PIPELINE_REQUEUE, &res,
-			    err, sizeof(err)) != 0) {
+	if (pipeline_handle(p, raw, len, source, (int64_t)time(NULL), PIPELINE_REQUEUE, &res, err,
+			    sizeof(err)) != 0) {
 		cli_error("requeue", "%s", err);
 		pipeline_result_free(&res);
 		status = EX_SOFTWARE;

@@ -39,7 +39,7 @@ cmd_resend(struct cli *cli, int argc, char **argv)
 	}
 	if (optind >= argc)
 		return cli_usage("resend", "which request? give its ID (see 'responder log "
-				 "--outcome found')");
+					   "--outcome found')");
 	if (optind + 1 < argc)
 		return cli_usage("resend", "unexpected argument '%s'", argv[optind + 1]);
 	if ((rc = ao_parse_id("resend", argv[optind], &id)) != 0)
@@ -56,11 +56,11 @@ cmd_resend(struct cli *cli, int argc, char **argv)
 		store_close(&st);
 		return EX_SOFTWARE;
 	}
-	log_info("resend: request %lld: %lld failed repl%s queued again by an admin",
-		 (long long)id, (long long)n, n == 1 ? "y" : "ies");
+	log_info("resend: request %lld: %lld failed repl%s queued again by an admin", (long long)id,
+		 (long long)n, n == 1 ? "y" : "ies");
 	printf("request %lld: %lld repl%s queued again; the daemon sends %s on its next "
-	       "pass (or run 'responder once')\n", (long long)id, (long long)n,
-	       n == 1 ? "y" : "ies", n == 1 ? "it" : "them");
+	       "pass (or run 'responder once')\n",
+	       (long long)id, (long long)n, n == 1 ? "y" : "ies", n == 1 ? "it" : "them");
 	store_close(&st);
 	return 0;
 }

@@ -34,8 +34,8 @@ stats_json(const struct admin_stats *s)
 	char t[TIME_RFC3339_LEN];
 	const char *cur = "";
 
-	json_object_set_new(o, "since", s->since ? json_string(time_format_rfc3339(s->since, t))
-						 : json_null());
+	json_object_set_new(o, "since",
+			    s->since ? json_string(time_format_rfc3339(s->since, t)) : json_null());
 	json_object_set_new(o, "requests", json_integer(s->requests));
 	for (size_t i = 0; i < NOUTCOMES; i++)
 		json_object_set_new(oc, outcomes[i], json_integer(0));
@@ -49,8 +49,9 @@ stats_json(const struct admin_stats *s)
 	json_object_set_new(rp, "failed", json_integer(s->replies_failed));
 	json_object_set_new(rp, "queued", json_integer(s->replies_queued));
 	json_object_set_new(o, "replies", rp);
-	json_object_set_new(o, "median_reply_seconds", s->median_reply_secs >= 0 ?
-			    json_integer(s->median_reply_secs) : json_null());
+	json_object_set_new(o, "median_reply_seconds",
+			    s->median_reply_secs >= 0 ? json_integer(s->median_reply_secs) :
+							json_null());
 	for (size_t i = 0; i < s->n_days; i++) {
 		if (strcmp(cur, s->days[i].day) != 0) {
 			day = json_object();
@@ -94,8 +95,8 @@ print_text(const struct admin_stats *s)
 	printf("\nReplies: %lld sent, %lld failed, %lld queued\n", (long long)s->replies_sent,
 	       (long long)s->replies_failed, (long long)s->replies_queued);
 	printf("Median time from arrival to reply: %s\n",
-	       s->median_reply_secs >= 0 ? ao_duration(s->median_reply_secs, d, sizeof(d))
-					 : "- (no reply sent)");
+	       s->median_reply_secs >= 0 ? ao_duration(s->median_reply_secs, d, sizeof(d)) :
+					   "- (no reply sent)");
 	if (s->n_days)
 		printf("\nPer day (UTC):");
 	for (size_t i = 0; i < s->n_days; i++) {

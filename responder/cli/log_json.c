@@ -29,6 +29,7 @@ log_request_json(const struct admin_request *r)
 	json_object_set_new(o, "matched_subject", ao_json_str(r->matched_subject));
 	json_object_set_new(o, "reply_state", json_string(r->reply_state));
 	json_object_set_new(o, "source", ao_json_str(r->source));
-	json_object_set_new(o, "requeue_of", r->requeue_of ? json_integer(r->requeue_of) : json_null());
+	json_object_set_new(o, "requeue_of",
+			    r->requeue_of ? json_integer(r->requeue_of) : json_null());
 	return o;
 }

@@ -41,15 +41,16 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: responder [-c FILE] COMMAND [ARGS]\n"
-	    "       responder --help | --version\n\n"
-	    "Answers \"I never got your email\" complaints with the delivery record.\n\n"
-	    "options:\n"
-	    "  -c FILE     config file (else $RESPONDER_CONFIG, else %s)\n"
-	    "  -v          more logging (debug)\n"
-	    "  -h, --help  this text\n"
-	    "  -V, --version\n\n"
-	    "commands:\n", RESPONDER_DEFAULT_CONFIG);
+		"usage: responder [-c FILE] COMMAND [ARGS]\n"
+		"       responder --help | --version\n\n"
+		"Answers \"I never got your email\" complaints with the delivery record.\n\n"
+		"options:\n"
+		"  -c FILE     config file (else $RESPONDER_CONFIG, else %s)\n"
+		"  -v          more logging (debug)\n"
+		"  -h, --help  this text\n"
+		"  -V, --version\n\n"
+		"commands:\n",
+		RESPONDER_DEFAULT_CONFIG);
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		fprintf(fp, "  %s\n", commands[i].usage);
 	fprintf(fp, "\nexit status: 0 ok, 64 usage, 65 bad input data, 66 missing input,\n"
@@ -120,7 +121,6 @@ main(int argc, char **argv)
 			config_free(&cli.settings);
 		return r;
 	}
-	fprintf(stderr, "responder: unknown command '%s' (see 'responder --help')\n",
-		argv[optind]);
+	fprintf(stderr, "responder: unknown command '%s' (see 'responder --help')\n", argv[optind]);
 	return EX_USAGE;
 }

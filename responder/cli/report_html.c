@@ -33,12 +33,23 @@ esc_raw(FILE *fp, const char *c)
 {
 	for (; *c; c++) {
 		switch (*c) {
-		case '&': fputs("&amp;", fp); break;
-		case '<': fputs("&lt;", fp); break;
-		case '>': fputs("&gt;", fp); break;
-		case '"': fputs("&quot;", fp); break;
-		case '\'': fputs("&#39;", fp); break;
-		default: fputc(*c, fp);
+		case '&':
+			fputs("&amp;", fp);
+			break;
+		case '<':
+			fputs("&lt;", fp);
+			break;
+		case '>':
+			fputs("&gt;", fp);
+			break;
+		case '"':
+			fputs("&quot;", fp);
+			break;
+		case '\'':
+			fputs("&#39;", fp);
+			break;
+		default:
+			fputc(*c, fp);
 		}
 	}
 }
@@ -80,26 +91,29 @@ write_head(FILE *fp, const struct report_input *in)
 	      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
 	      "style-src 'unsafe-inline'\">\n"
 	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-	      "<title>Transcript Responder report", fp);
+	      "<title>Transcript Responder report",
+	      fp);
 	if (in->title) {
 		fputs(" - ", fp);
 		report_html_escape(fp, in->title);
 	}
-	fputs("</title>\n<style>\n"
-	      "body{font-family:system-ui,sans-serif;margin:1.5em;color:#222;max-width:1200px}\n"
-	      "h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.6em;border-bottom:1px solid #ccc}\n"
-	      "table{border-collapse:collapse;font-size:.9em}td,th{padding:.25em .6em;"
-	      "border-bottom:1px solid #eee;text-align:left;vertical-align:top}\n"
-	      "th{background:#f4f4f4}td.n{text-align:right}td.t{white-space:nowrap}.cards{display:flex;gap:1em;flex-wrap:wrap}\n"
-	      ".card{border:1px solid #ddd;border-radius:6px;padding:.6em 1em;min-width:8em}\n"
-	      ".card b{display:block;font-size:1.4em}.o{font-weight:bold}\n"
-	      ".found{color:#2e7d32}.ambiguous{color:#b28704}.not_found{color:#ef6c00}"
-	      ".unauthorized{color:#c62828}.ignored{color:#777}.error{color:#6a1b9a}"
-	      ".failed{color:#c62828}\n"
-	      "pre{background:#f7f7f7;padding:.6em;overflow-x:auto;font-size:.85em;white-space:pre-wrap}\n"
-	      "section.req{border-top:1px solid #ccc;margin-top:1em}dt{font-weight:bold;float:left;"
-	      "width:9em;clear:left}dd{margin-left:10em}\n"
-	      "</style>\n</head>\n<body>\n<h1>Transcript Responder report</h1>\n<p>", fp);
+	fputs(
+	    "</title>\n<style>\n"
+	    "body{font-family:system-ui,sans-serif;margin:1.5em;color:#222;max-width:1200px}\n"
+	    "h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.6em;border-bottom:1px solid #ccc}\n"
+	    "table{border-collapse:collapse;font-size:.9em}td,th{padding:.25em .6em;"
+	    "border-bottom:1px solid #eee;text-align:left;vertical-align:top}\n"
+	    "th{background:#f4f4f4}td.n{text-align:right}td.t{white-space:nowrap}.cards{display:flex;gap:1em;flex-wrap:wrap}\n"
+	    ".card{border:1px solid #ddd;border-radius:6px;padding:.6em 1em;min-width:8em}\n"
+	    ".card b{display:block;font-size:1.4em}.o{font-weight:bold}\n"
+	    ".found{color:#2e7d32}.ambiguous{color:#b28704}.not_found{color:#ef6c00}"
+	    ".unauthorized{color:#c62828}.ignored{color:#777}.error{color:#6a1b9a}"
+	    ".failed{color:#c62828}\n"
+	    "pre{background:#f7f7f7;padding:.6em;overflow-x:auto;font-size:.85em;white-space:pre-wrap}\n"
+	    "section.req{border-top:1px solid #ccc;margin-top:1em}dt{font-weight:bold;float:left;"
+	    "width:9em;clear:left}dd{margin-left:10em}\n"
+	    "</style>\n</head>\n<body>\n<h1>Transcript Responder report</h1>\n<p>",
+	    fp);
 	if (in->title) {
 		report_html_escape(fp, in->title);
 		fputs(" &middot; ", fp);
@@ -120,14 +134,17 @@ write_stats(FILE *fp, const struct admin_stats *s)
 	fputs("<h2 id=\"stats\">Summary</h2>\n<div class=\"cards\">\n", fp);
 	fprintf(fp, "<div class=\"card\">complaints<b id=\"stat-requests\">%lld</b></div>\n",
 		(long long)s->requests);
-	fprintf(fp, "<div class=\"card\">replies sent<b>%lld</b></div>\n", (long long)s->replies_sent);
+	fprintf(fp, "<div class=\"card\">replies sent<b>%lld</b></div>\n",
+		(long long)s->replies_sent);
 	fprintf(fp, "<div class=\"card\">replies failed<b class=\"failed\">%lld</b></div>\n",
 		(long long)s->replies_failed);
 	fprintf(fp, "<div class=\"card\">replies queued<b>%lld</b></div>\n",
 		(long long)s->replies_queued);
 	fprintf(fp, "<div class=\"card\">median arrival &rarr; reply<b>%s</b></div>\n</div>\n",
 		s->median_reply_secs >= 0 ? ao_duration(s->median_reply_secs, d, sizeof(d)) : "-");
-	fputs("<h2>By outcome</h2>\n<table id=\"outcomes\"><tr><th>outcome</th><th>complaints</th></tr>\n", fp);
+	fputs(
+	    "<h2>By outcome</h2>\n<table id=\"outcomes\"><tr><th>outcome</th><th>complaints</th></tr>\n",
+	    fp);
 	for (size_t i = 0; i < s->n_outcomes; i++) {
 		fputs("<tr><td class=\"o ", fp);
 		report_html_escape(fp, s->outcomes[i].name);
@@ -135,8 +152,10 @@ write_stats(FILE *fp, const struct admin_stats *s)
 		report_html_escape(fp, s->outcomes[i].name);
 		fprintf(fp, "</td><td class=\"n\">%lld</td></tr>\n", (long long)s->outcomes[i].n);
 	}
-	fputs("</table>\n<h2>By reason</h2>\n<p>Each recipient of the messages found, by "
-	      "the reason of its latest delivery attempt.</p>\n<table id=\"reasons\"><tr><th>reason</th><th>recipients</th></tr>\n", fp);
+	fputs(
+	    "</table>\n<h2>By reason</h2>\n<p>Each recipient of the messages found, by "
+	    "the reason of its latest delivery attempt.</p>\n<table id=\"reasons\"><tr><th>reason</th><th>recipients</th></tr>\n",
+	    fp);
 	for (size_t i = 0; i < s->n_reasons; i++) {
 		fputs("<tr><td>", fp);
 		report_html_escape(fp, s->reasons[i].name);
@@ -180,18 +199,21 @@ write_chart(FILE *fp, const struct admin_stats *s)
 		if (sum > ymax)
 			ymax = sum;
 	}
-	if (ymax % 2)		/* the middle grid line then falls on a whole number */
+	if (ymax % 2) /* the middle grid line then falls on a whole number */
 		ymax++;
 	slot = pw / (double)nd;
 	bw = slot > 3 ? slot * 0.8 : slot;
-	fprintf(fp, "<svg id=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" "
+	fprintf(fp,
+		"<svg id=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" "
 		"height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" role=\"img\" "
 		"aria-label=\"complaints per day by outcome\" font-family=\"sans-serif\" "
-		"font-size=\"11\">\n", W, H, W, H);
+		"font-size=\"11\">\n",
+		W, H, W, H);
 	/* axes and three grid lines with their values */
 	for (int g = 0; g <= 2; g++) {
 		double y = mt + ph - ph * g / 2.0;
-		fprintf(fp, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>"
+		fprintf(fp,
+			"<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>"
 			"<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%lld</text>\n",
 			ml, y, W - mr, y, ml - 4, y + 4, (long long)(ymax * g / 2));
 	}
@@ -207,18 +229,21 @@ write_chart(FILE *fp, const struct admin_stats *s)
 				continue;
 			h = ph * (double)cnt[d][o] / (double)ymax;
 			y -= h;
-			fprintf(fp, "<rect class=\"bar\" x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" "
+			fprintf(fp,
+				"<rect class=\"bar\" x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" "
 				"height=\"%.2f\" fill=\"%s\"><title>%s %s: %lld</title></rect>\n",
 				x, y, bw, h, colours[o], day, outcomes[o], (long long)cnt[d][o]);
 		}
 		/* a date label under about every eighth bar, and the last */
 		if (d % ((nd + 7) / 8) == 0 || d == nd - 1)
-			fprintf(fp, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n",
+			fprintf(fp,
+				"<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n",
 				x + bw / 2, mt + ph + 14, day + 5);
 	}
 	for (int o = 0; o < NOUT; o++) {
 		double x = ml + (double)o * 115;
-		fprintf(fp, "<rect x=\"%.0f\" y=\"%.0f\" width=\"10\" height=\"10\" fill=\"%s\"/>"
+		fprintf(fp,
+			"<rect x=\"%.0f\" y=\"%.0f\" width=\"10\" height=\"10\" fill=\"%s\"/>"
 			"<text x=\"%.0f\" y=\"%.0f\">%s</text>\n",
 			x, H - 18, colours[o], x + 14, H - 9, outcomes[o]);
 	}
@@ -231,14 +256,17 @@ write_table(FILE *fp, const struct report_input *in)
 {
 	char t[TIME_RFC3339_LEN];
 
-	fprintf(fp, "<h2>Recent requests</h2>\n<p>The %zu most recent; each ID links to its "
+	fprintf(fp,
+		"<h2>Recent requests</h2>\n<p>The %zu most recent; each ID links to its "
 		"details below.</p>\n<table id=\"requests\">\n<tr><th>ID</th><th>received</th>"
 		"<th>requester</th><th>account</th><th>outcome</th><th>reply</th>"
-		"<th>matched / why</th></tr>\n", in->n_requests);
+		"<th>matched / why</th></tr>\n",
+		in->n_requests);
 	for (size_t i = 0; i < in->n_requests; i++) {
 		const struct admin_request *r = &in->requests[i];
 
-		fprintf(fp, "<tr><td><a href=\"#req-%lld\">%lld</a></td><td class=\"t\">%s</td><td>",
+		fprintf(fp,
+			"<tr><td><a href=\"#req-%lld\">%lld</a></td><td class=\"t\">%s</td><td>",
 			(long long)r->id, (long long)r->id, time_format_rfc3339(r->received_at, t));
 		report_html_escape(fp, r->requester);
 		fputs("</td><td>", fp);
@@ -298,9 +326,10 @@ write_details(FILE *fp, const struct report_input *in)
 		const struct admin_request *r = &in->requests[i];
 		const struct admin_outbox_list *ob = &in->outbox[i];
 
-		fprintf(fp, "<section class=\"req\" id=\"req-%lld\">\n<h3>Request %lld: "
-			"<span class=\"o %s\">", (long long)r->id, (long long)r->id,
-			outcomes[outcome_index(r->outcome)]);
+		fprintf(fp,
+			"<section class=\"req\" id=\"req-%lld\">\n<h3>Request %lld: "
+			"<span class=\"o %s\">",
+			(long long)r->id, (long long)r->id, outcomes[outcome_index(r->outcome)]);
 		report_html_escape(fp, r->outcome);
 		fputs("</span></h3>\n<dl>\n", fp);
 		dl_item(fp, "received", time_format_rfc3339(r->received_at, t));
@@ -323,12 +352,15 @@ write_details(FILE *fp, const struct report_input *in)
 
 			fprintf(fp, "<h4>Reply (outbox row %lld): <span class=\"%s\">%s</span>",
 				(long long)o->id, strcmp(o->state, "failed") == 0 ? "failed" : "",
-				strcmp(o->state, "sent") == 0 ? "sent" :
-				strcmp(o->state, "failed") == 0 ? "failed" : "queued");
+				strcmp(o->state, "sent") == 0	? "sent" :
+				strcmp(o->state, "failed") == 0 ? "failed" :
+								  "queued");
 			if (o->sent_at)
-				fprintf(fp, " %s, %s after arrival", time_format_rfc3339(o->sent_at, t),
+				fprintf(fp, " %s, %s after arrival",
+					time_format_rfc3339(o->sent_at, t),
 					ao_duration(o->sent_at - r->received_at, d, sizeof(d)));
-			fprintf(fp, ", %d tr%s</h4>\n<dl>\n", o->tries, o->tries == 1 ? "y" : "ies");
+			fprintf(fp, ", %d tr%s</h4>\n<dl>\n", o->tries,
+				o->tries == 1 ? "y" : "ies");
 			dl_item(fp, "to", o->rcpt);
 			dl_item(fp, "server answer", o->smtp_reply);
 			if (o->last_error)

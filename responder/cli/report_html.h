@@ -23,10 +23,10 @@ struct report_input {
 	/* Recent requests, newest first, each loaded in full
 	 * (admin_request_get) with its outbox rows. */
 	const struct admin_request *requests;
-	const struct admin_outbox_list *outbox;	/* parallel to requests */
+	const struct admin_outbox_list *outbox; /* parallel to requests */
 	size_t n_requests;
 	int64_t generated_at;
-	const char *title;		/* e.g. the support address; may be NULL */
+	const char *title; /* e.g. the support address; may be NULL */
 };
 
 /* Writes the page to fp.  0, or -1 when writing failed (errno set). */

@@ -36,18 +36,23 @@ struct key {
 	enum ktype type;
 	size_t off;
 	const char *def;
-	long min, max;			/* K_INT */
-	const struct choice *choices;	/* K_ENUM or K_URL; { NULL } ends */
+	long min, max;		      /* K_INT */
+	const struct choice *choices; /* K_ENUM or K_URL; { NULL } ends */
 };
 
 static const struct choice tls_modes[] = {
-	{ "required", TLS_REQUIRED }, { "none", TLS_NONE }, { NULL, 0 },
+	{ "required", TLS_REQUIRED },
+	{ "none", TLS_NONE },
+	{ NULL, 0 },
 };
 static const struct choice auth_modes[] = {
-	{ "password", IMAP_AUTH_PASSWORD }, { "xoauth2", IMAP_AUTH_XOAUTH2 }, { NULL, 0 },
+	{ "password", IMAP_AUTH_PASSWORD },
+	{ "xoauth2", IMAP_AUTH_XOAUTH2 },
+	{ NULL, 0 },
 };
 static const struct choice account_from_modes[] = {
-	{ "sasl_username", ACCOUNT_FROM_SASL }, { "sender_domain", ACCOUNT_FROM_SENDER_DOMAIN },
+	{ "sasl_username", ACCOUNT_FROM_SASL },
+	{ "sender_domain", ACCOUNT_FROM_SENDER_DOMAIN },
 	{ NULL, 0 },
 };
 static const struct choice imap_schemes[] = { { "imap", 0 }, { "imaps", 0 }, { NULL, 0 } };
@@ -113,8 +118,8 @@ key_is_long(const struct key *k)
 	return k->off == OFF(max_message_size);
 }
 
-static void
-add_error(struct config_errors *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add_error(struct config_errors *e, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static void
 add_error(struct config_errors *e, const char *fmt, ...)
@@ -176,8 +181,8 @@ set_value(struct settings *s, const struct key *k, const char *v, char *why, siz
 				    strncasecmp(v, c->name, strlen(c->name)) == 0)
 					ok = 1;
 		if (!ok) {
-			snprintf(why, whylen, "must start with %s:// or %s://",
-				 k->choices[0].name, k->choices[1].name);
+			snprintf(why, whylen, "must start with %s:// or %s://", k->choices[0].name,
+				 k->choices[1].name);
 			return why;
 		}
 		if (sep[3] == '\0' || sep[3] == ':' || sep[3] == '/')
@@ -194,7 +199,8 @@ set_value(struct settings *s, const struct key *k, const char *v, char *why, siz
 		errno = 0;
 		n = strtol(v, &end, 10);
 		if (errno != 0 || end == v || *end != '\0' || n < k->min || n > k->max) {
-			snprintf(why, whylen, "must be a whole number from %ld to %ld", k->min, k->max);
+			snprintf(why, whylen, "must be a whole number from %ld to %ld", k->min,
+				 k->max);
 			return why;
 		}
 		if (key_is_long(k))
@@ -289,13 +295,13 @@ handler(void *user, const char *section, const char *name, const char *value)
 		if (strcmp(keys[i].section, section) != 0 || strcmp(keys[i].name, name) != 0)
 			continue;
 		if (pc->seen[i])
-			add_error(pc->errs, "%s:%ld: %s is set twice in [%s]", pc->file,
-				  pc->line, name, section);
+			add_error(pc->errs, "%s:%ld: %s is set twice in [%s]", pc->file, pc->line,
+				  name, section);
 		pc->seen[i] = 1;
 		bad = set_value(pc->s, &keys[i], value, why, sizeof(why));
 		if (bad != NULL)
-			add_error(pc->errs, "%s:%ld: %s = %s: %s", pc->file, pc->line, name,
-				  value, bad);
+			add_error(pc->errs, "%s:%ld: %s = %s: %s", pc->file, pc->line, name, value,
+				  bad);
 		return 1;
 	}
 	add_error(pc->errs, "%s:%ld: unknown key '%s' in [%s]", pc->file, pc->line, name, section);
@@ -325,8 +331,7 @@ cross_check(struct settings *s, struct config_errors *e, const char *file)
 		add_error(e, "%s: [store] path must not be empty", file);
 	if (!*s->imap_folder)
 		add_error(e, "%s: [imap] folder must not be empty", file);
-	if (*s->imap_processed_folder &&
-	    strcmp(s->imap_processed_folder, s->imap_folder) == 0)
+	if (*s->imap_processed_folder && strcmp(s->imap_processed_folder, s->imap_folder) == 0)
 		add_error(e, "%s: [imap] processed_folder must differ from folder", file);
 	if (!*s->hostname) {
 		free(s->hostname);
@@ -432,7 +437,9 @@ config_print(const struct settings *s, void *fpv)
 			section = k->section;
 		}
 		switch (k->type) {
-		case K_STR: case K_ADDR: case K_URL:
+		case K_STR:
+		case K_ADDR:
+		case K_URL:
 			fprintf(fp, "%s = %s\n", k->name, *(char *const *)(base + k->off));
 			break;
 		case K_INT:
@@ -442,14 +449,16 @@ config_print(const struct settings *s, void *fpv)
 				fprintf(fp, "%s = %d\n", k->name, *(const int *)(base + k->off));
 			break;
 		case K_BOOL:
-			fprintf(fp, "%s = %s\n", k->name, *(const int *)(base + k->off) ? "yes" : "no");
+			fprintf(fp, "%s = %s\n", k->name,
+				*(const int *)(base + k->off) ? "yes" : "no");
 			break;
 		case K_ENUM:
 			fprintf(fp, "%s = %s\n", k->name,
 				enum_name(k->choices, *(const int *)(base + k->off)));
 			break;
 		case K_LEVEL:
-			fprintf(fp, "%s = %s\n", k->name, level_name(*(const int *)(base + k->off)));
+			fprintf(fp, "%s = %s\n", k->name,
+				level_name(*(const int *)(base + k->off)));
 			break;
 		}
 	}

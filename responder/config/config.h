@@ -20,38 +20,38 @@ enum imap_auth { IMAP_AUTH_PASSWORD = 0, IMAP_AUTH_XOAUTH2 = 1 };
 enum account_from { ACCOUNT_FROM_SASL = 0, ACCOUNT_FROM_SENDER_DOMAIN = 1 };
 
 struct settings {
-	char *file;			/* the file these came from; "(defaults)" */
+	char *file; /* the file these came from; "(defaults)" */
 
 	/* [responder] */
-	char *address;			/* our support address */
-	char *name;			/* display name of replies */
-	char *hostname;			/* Message-ID/EHLO domain; default: address's domain */
-	int log_level;			/* enum log_level */
+	char *address;	/* our support address */
+	char *name;	/* display name of replies */
+	char *hostname; /* Message-ID/EHLO domain; default: address's domain */
+	int log_level;	/* enum log_level */
 	int syslog;
-	int answer_unauthorized;	/* send the "unauthorized" template */
+	int answer_unauthorized; /* send the "unauthorized" template */
 
 	/* [store] */
 	char *store_path;
-	int retention_days;		/* 0 = keep forever */
+	int retention_days; /* 0 = keep forever */
 
 	/* [templates] */
-	char *templates_dir;		/* NULL: installed, else source templates */
+	char *templates_dir; /* NULL: installed, else source templates */
 
 	/* [imap] */
 	char *imap_url;
-	int imap_tls;			/* enum tls_mode */
+	int imap_tls; /* enum tls_mode */
 	char *imap_ca_file;
 	int imap_tls_verify;
 	char *imap_username;
-	int imap_auth;			/* enum imap_auth */
+	int imap_auth; /* enum imap_auth */
 	char *imap_password_file;
 	char *imap_token_file;
 	char *imap_token_command;
 	char *imap_folder;
-	char *imap_processed_folder;	/* "" = keep in place, keyword $Responded */
+	char *imap_processed_folder; /* "" = keep in place, keyword $Responded */
 	char *imap_quarantine_folder;
 	int imap_poll_interval;
-	int imap_timeout;		/* seconds for each network wait */
+	int imap_timeout; /* seconds for each network wait */
 
 	/* [smtp] */
 	char *smtp_url;
@@ -60,27 +60,27 @@ struct settings {
 	int smtp_tls_verify;
 	char *smtp_username;
 	char *smtp_password_file;
-	int smtp_auth;			/* password | xoauth2 */
+	int smtp_auth; /* password | xoauth2 */
 	char *smtp_token_file;
 	char *smtp_token_command;
-	char *smtp_envelope_from;	/* "<>" or an address */
+	char *smtp_envelope_from; /* "<>" or an address */
 	int smtp_timeout;
 
 	/* [policy] */
-	char *trusted_authserv_id;	/* "" = not checked */
-	int max_replies_per_hour;	/* per requester */
+	char *trusted_authserv_id; /* "" = not checked */
+	int max_replies_per_hour;  /* per requester */
 	int match_window_days;
 
 	/* [limits] */
-	long max_message_size;		/* bytes of a complaint */
+	long max_message_size; /* bytes of a complaint */
 	int parse_cpu_seconds;
 	int parse_memory_mb;
-	int parse_timeout;		/* wall-clock seconds of the parser child */
+	int parse_timeout; /* wall-clock seconds of the parser child */
 
 	/* [import] */
-	int import_account_from;	/* enum account_from */
-	char *import_account_map;	/* file: "sasl_user_or_domain account" lines */
-	char *import_follow;		/* log file the daemon follows; "" = none */
+	int import_account_from;  /* enum account_from */
+	char *import_account_map; /* file: "sasl_user_or_domain account" lines */
+	char *import_follow;	  /* log file the daemon follows; "" = none */
 };
 
 /* One configuration error. */

@@ -34,7 +34,8 @@ check_fd(int fd, const char *path, char *err, size_t errlen)
 	if (sb.st_mode & (S_IRWXG | S_IRWXO)) {
 		snprintf(err, errlen,
 			 "secret file %s is readable by group or others (mode %04o): "
-			 "chmod 600 it", path, (unsigned)(sb.st_mode & 07777));
+			 "chmod 600 it",
+			 path, (unsigned)(sb.st_mode & 07777));
 		return -1;
 	}
 	return 0;
@@ -99,8 +100,7 @@ secret_read_file(const char *path, char **secret_r, char *err, size_t errlen)
 }
 
 int
-secret_from_command(const char *command, int seconds, char **secret_r,
-		    char *err, size_t errlen)
+secret_from_command(const char *command, int seconds, char **secret_r, char *err, size_t errlen)
 {
 	char buf[SECRET_MAX];
 	size_t n = 0;
@@ -127,7 +127,7 @@ secret_from_command(const char *command, int seconds, char **secret_r,
 		execl("/bin/sh", "sh", "-c", command, (char *)NULL);
 		_exit(127);
 	}
-	setpgid(pid, pid);	/* also here: whichever runs first wins the race */
+	setpgid(pid, pid); /* also here: whichever runs first wins the race */
 	close(pfd[1]);
 	for (;;) {
 		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
@@ -155,7 +155,8 @@ secret_from_command(const char *command, int seconds, char **secret_r,
 			snprintf(err, errlen, "token command failed with exit status %d",
 				 WEXITSTATUS(status));
 		else
-			snprintf(err, errlen, "token command killed (timeout after %d s?)", seconds);
+			snprintf(err, errlen, "token command killed (timeout after %d s?)",
+				 seconds);
 		return -1;
 	}
 	*secret_r = first_line(buf, n);

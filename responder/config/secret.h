@@ -21,8 +21,8 @@ int secret_read_file(const char *path, char **secret_r, char *err, size_t errlen
 int secret_check_file(const char *path, char *err, size_t errlen);
 /* Runs `command` with /bin/sh -c and takes the first line it prints
  * (timeout `seconds`).  0 on success; -1 with reason (exit status). */
-int secret_from_command(const char *command, int seconds, char **secret_r,
-			char *err, size_t errlen);
+int secret_from_command(const char *command, int seconds, char **secret_r, char *err,
+			size_t errlen);
 void secret_free(char **secret);
 
 #endif

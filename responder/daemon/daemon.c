@@ -27,7 +27,7 @@
 #include <unistd.h>
 
 #define IDLE_REISSUE_SECONDS (25 * 60)
-#define RECONNECT_MAX_SECONDS 300	/* the SMTP side's cap: SMTP_RETRY_MAX_SECONDS */
+#define RECONNECT_MAX_SECONDS 300 /* the SMTP side's cap: SMTP_RETRY_MAX_SECONDS */
 #define FOLLOW_INTERVAL_SECONDS 2
 
 /* libetpan select()s on its socket: with more than 1024 descriptors open
@@ -37,7 +37,8 @@ limit_fds(void)
 {
 	struct rlimit rl;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1024)) {
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1024)) {
 		rl.rlim_cur = 1024;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
@@ -115,9 +116,10 @@ reload(struct daemon *d, const char *config_path, struct settings *s, struct pf_
 	if (config_load(config_path, &ns, &errs) < 0) {
 		for (size_t i = 0; i < errs.n; i++)
 			log_error("reload: %s", errs.v[i]);
-		log_error("reload: %s has errors; keeping the configuration in effect", config_path);
+		log_error("reload: %s has errors; keeping the configuration in effect",
+			  config_path);
 		config_errors_free(&errs);
-		config_free(&ns);	/* config_load initialised it even on error */
+		config_free(&ns); /* config_load initialised it even on error */
 		sdnotify_ready();
 		return;
 	}
@@ -182,8 +184,8 @@ static int
 wait_budget(struct daemon *d, const struct pf_follow *f)
 {
 	int64_t now = time(NULL), at;
-	int w = d->imap != NULL && imap_has_idle(d->imap) ? IDLE_REISSUE_SECONDS
-							  : d->s->imap_poll_interval;
+	int w = d->imap != NULL && imap_has_idle(d->imap) ? IDLE_REISSUE_SECONDS :
+							    d->s->imap_poll_interval;
 
 	if (store_outbox_next_due(d->st, &at) == STORE_OK) {
 		if (d->outbox.retry_at > at)
@@ -222,9 +224,9 @@ purge_if_due(struct daemon *d)
 		log_error("purge: %s", store_errmsg(d->st));
 	if (c.attempts + c.messages + c.requests + c.complaints > 0)
 		log_info("purge: deleted %lld attempts, %lld messages, %lld requests, %lld "
-			 "complaints older than %d days", (long long)c.attempts,
-			 (long long)c.messages, (long long)c.requests, (long long)c.complaints,
-			 d->s->retention_days);
+			 "complaints older than %d days",
+			 (long long)c.attempts, (long long)c.messages, (long long)c.requests,
+			 (long long)c.complaints, d->s->retention_days);
 	/* More left: again on the next pass; done: tomorrow. */
 	d->next_purge_at = more > 0 ? now : now + 86400;
 }
@@ -290,7 +292,7 @@ daemon_main(const char *config_path, struct settings *s, struct store *st, enum 
 					ret = EX_CONFIG;
 					break;
 				}
-				outbox_send_due(&d.outbox);	/* the outbox does not need IMAP */
+				outbox_send_due(&d.outbox); /* the outbox does not need IMAP */
 				if (mode == DAEMON_ONCE) {
 					ret = EX_UNAVAILABLE;
 					break;
@@ -319,16 +321,16 @@ daemon_main(const char *config_path, struct settings *s, struct store *st, enum 
 			break;
 		if (daemon_reload_requested() || imap_broken(d.imap))
 			continue;
-		int w = imap_wait(d.imap, signals_wake_fd(), cap_to_watchdog(wait_budget(&d, follow)),
-				  err, sizeof(err));
+		int w = imap_wait(d.imap, signals_wake_fd(),
+				  cap_to_watchdog(wait_budget(&d, follow)), err, sizeof(err));
 		if (w < 0)
 			log_warn("%s", err);
 		signals_drain();
 	}
 	if (daemon_stop_requested()) {
 		sdnotify_stopping();
-		log_info("stopping on signal (%ld complaints handled, %ld replies sent)",
-			 d.handled, d.outbox.sent);
+		log_info("stopping on signal (%ld complaints handled, %ld replies sent)", d.handled,
+			 d.outbox.sent);
 	}
 	if (follow != NULL)
 		pf_follow_close(&follow);

@@ -16,20 +16,20 @@ struct imap_source;
 struct pipeline;
 
 struct daemon {
-	const struct settings *s;	/* the settings in effect (borrowed) */
-	struct store *st;		/* borrowed */
-	struct pipeline *pl;		/* owned; remade on reload */
-	struct imap_source *imap;	/* owned; NULL while disconnected */
+	const struct settings *s; /* the settings in effect (borrowed) */
+	struct store *st;	  /* borrowed */
+	struct pipeline *pl;	  /* owned; remade on reload */
+	struct imap_source *imap; /* owned; NULL while disconnected */
 	uint32_t uidvalidity;
-	int full_scan;			/* next search ignores the UID range */
-	long handled;			/* complaints, for the log */
+	int full_scan; /* next search ignores the UID range */
+	long handled;  /* complaints, for the log */
 	/* Recorded complaints waiting for their keyword + move, batched per
 	 * chunk: [0] to processed_folder, [1] to quarantine_folder. */
 	uint32_t *done_uids[2];
 	size_t done_n[2], done_cap[2];
-	struct outbox_sender outbox;	/* the SMTP side: connection, backoff,
+	struct outbox_sender outbox; /* the SMTP side: connection, backoff,
 					 * replies sent */
-	time_t next_purge_at;		/* retention: the next daily purge */
+	time_t next_purge_at;	     /* retention: the next daily purge */
 };
 
 /* Search, fetch and handle every new complaint.  0, or -1 when the pass

@@ -46,9 +46,12 @@ record_error(struct daemon *d, const char *key, const char *source, int64_t rece
 {
 	int64_t now = time(NULL), rid = 0;
 	struct request_in r = {
-		.complaint_key = key, .source = source,
-		.received_at = received_at ? received_at : now, .decided_at = now,
-		.outcome = "error", .why = why,
+		.complaint_key = key,
+		.source = source,
+		.received_at = received_at ? received_at : now,
+		.decided_at = now,
+		.outcome = "error",
+		.why = why,
 	};
 
 	return store_record_request(d->st, &r, NULL, &rid, NULL);
@@ -84,12 +87,13 @@ daemon_flush_done(struct daemon *d)
 
 		if (d->done_n[q] == 0)
 			continue;
-		r = imap_mark_done_many(d->imap, d->done_uids[q], d->done_n[q], folder,
-					err, sizeof(err));
+		r = imap_mark_done_many(d->imap, d->done_uids[q], d->done_n[q], folder, err,
+					sizeof(err));
 		if (r != IMAP_OK) {
 			/* Recorded already: the next pass finds their keys and
 			 * only moves them. */
-			log_warn("imap: %zu recorded complaint(s) not moved: %s", d->done_n[q], err);
+			log_warn("imap: %zu recorded complaint(s) not moved: %s", d->done_n[q],
+				 err);
 			ret = -1;
 		}
 		d->done_n[q] = 0;
@@ -122,8 +126,9 @@ handle_one(struct daemon *d, const struct imap_msg *m)
 	snprintf(source, sizeof(source), "imap:%s:%u:%u", s->imap_folder, d->uidvalidity, m->uid);
 	if (m->data == NULL) {
 		/* Over [limits] max_message_size: never fetched whole. */
-		snprintf(why, sizeof(why), "too large: %u bytes, over [limits] max_message_size %ld",
-			 m->size, s->max_message_size);
+		snprintf(why, sizeof(why),
+			 "too large: %u bytes, over [limits] max_message_size %ld", m->size,
+			 s->max_message_size);
 		key = xstrdup(source);
 		if (store_request_by_key(d->st, key, &rid) == STORE_ENOTFOUND &&
 		    record_error(d, key, source, m->internal_date, why) < 0) {
@@ -149,8 +154,10 @@ handle_one(struct daemon *d, const struct imap_msg *m)
 		goto out;
 	}
 	if (restarts >= IN_PROGRESS_MAX_RESTARTS) {
-		snprintf(why, sizeof(why), "quarantined: the daemon died %d times while "
-			 "handling this complaint", restarts);
+		snprintf(why, sizeof(why),
+			 "quarantined: the daemon died %d times while "
+			 "handling this complaint",
+			 restarts);
 		if (record_error(d, key, source, m->internal_date, why) < 0) {
 			log_error("store: %s", store_errmsg(d->st));
 			rc = -1;
@@ -161,8 +168,8 @@ handle_one(struct daemon *d, const struct imap_msg *m)
 		rc = finish(d, m->uid, key, 1);
 		goto out;
 	}
-	if (pipeline_handle(d->pl, m->data, m->len, source, m->internal_date, 0, &res,
-			    err, sizeof(err)) < 0) {
+	if (pipeline_handle(d->pl, m->data, m->len, source, m->internal_date, 0, &res, err,
+			    sizeof(err)) < 0) {
 		/* Nothing recorded: handled again on the next pass. */
 		log_error("complaint %s not recorded: %s", source, err);
 		pipeline_result_free(&res);
@@ -208,8 +215,8 @@ move_leftovers(struct daemon *d)
 	}
 	if (n > 0) {
 		log_info("imap: %zu message(s) handled but not moved: moving them", n);
-		r = imap_mark_done_many(d->imap, uids, n, d->s->imap_processed_folder,
-					err, sizeof(err));
+		r = imap_mark_done_many(d->imap, uids, n, d->s->imap_processed_folder, err,
+					sizeof(err));
 		if (r != IMAP_OK)
 			log_warn("%s", err);
 	}
@@ -230,8 +237,8 @@ daemon_fetch_and_handle(struct daemon *d)
 	r = store_imap_state_get(d->st, s->imap_folder, &stored_v, &last);
 	if (r == STORE_OK && stored_v != d->uidvalidity) {
 		log_warn("imap: UIDVALIDITY of %s changed (%u -> %u): rescanning; complaints "
-			 "already recorded are recognised by their key", s->imap_folder,
-			 stored_v, d->uidvalidity);
+			 "already recorded are recognised by their key",
+			 s->imap_folder, stored_v, d->uidvalidity);
 		last = 0;
 	} else if (r < 0 && r != STORE_ENOTFOUND) {
 		log_error("store: %s", store_errmsg(d->st));
@@ -251,8 +258,8 @@ daemon_fetch_and_handle(struct daemon *d)
 		struct imap_msg *msgs = NULL;
 		size_t nm = 0, k = n - i < FETCH_CHUNK ? n - i : FETCH_CHUNK;
 
-		r = imap_fetch(d->imap, uids + i, k, s->max_message_size, &msgs, &nm,
-			       err, sizeof(err));
+		r = imap_fetch(d->imap, uids + i, k, s->max_message_size, &msgs, &nm, err,
+			       sizeof(err));
 		if (r != IMAP_OK) {
 			log_warn("%s", err);
 			ret = -1;
@@ -265,7 +272,8 @@ daemon_fetch_and_handle(struct daemon *d)
 			}
 			if (msgs[j].uid > last) {
 				last = msgs[j].uid;
-				if (store_imap_state_set(d->st, s->imap_folder, d->uidvalidity, last) < 0)
+				if (store_imap_state_set(d->st, s->imap_folder, d->uidvalidity,
+							 last) < 0)
 					log_error("store: %s", store_errmsg(d->st));
 			}
 			/* Each reply goes out as soon as its complaint is

@@ -61,8 +61,7 @@ notify(const char *state)
 	memcpy(sa.sun_path, path, plen);
 	if (path[0] == '@')
 		sa.sun_path[0] = '\0';
-	salen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + plen +
-			    (path[0] == '/'));
+	salen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + plen + (path[0] == '/'));
 	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
 		return -1;
 	r = (int)sendto(fd, state, strlen(state), MSG_NOSIGNAL, (struct sockaddr *)&sa, salen);

@@ -42,8 +42,8 @@ ext_source_name(enum ext_source s)
 static int
 id_char_ok(unsigned char c)
 {
-	return c > 0x20 && c != 0x7f && c != '<' && c != '>' && c != '"' && c != '\\' &&
-	       c != ',' && c != ';' && c != '(' && c != ')' && c != '[' && c != ']';
+	return c > 0x20 && c != 0x7f && c != '<' && c != '>' && c != '"' && c != '\\' && c != ',' &&
+	       c != ';' && c != '(' && c != ')' && c != '[' && c != ']';
 }
 
 /* Reads an id of id_char_ok bytes with exactly one '@' inside, at p.
@@ -138,7 +138,7 @@ extract_ids_in_text(const char *text, char **ids, size_t *offs, size_t max)
 			while (*q == ' ' || *q == '\t')
 				q++;
 			if (*q == '<')
-				continue;	/* the bracket form is taken above */
+				continue; /* the bracket form is taken above */
 			n = id_span(q);
 			if (n) {
 				ids[count] = wrap(q, n);
@@ -339,7 +339,7 @@ extract_identifiers(const struct complaint *c, const struct fwd_original *fwds, 
 			add_id(x, found[i], EXT_INLINE);
 	for (size_t i = 0; i < c->in_reply_to.n; i++)
 		add_id(x, c->in_reply_to.v[i], EXT_REFERENCES);
-	for (size_t i = c->references.n; i > 0; i--)	/* newest first */
+	for (size_t i = c->references.n; i > 0; i--) /* newest first */
 		add_id(x, c->references.v[i - 1], EXT_REFERENCES);
 	{
 		char *subj[8];
@@ -411,13 +411,14 @@ extracted_json(const struct extracted *x)
 		const struct ext_original *o = &x->originals[i];
 		char t[TIME_RFC3339_LEN];
 
-		json_array_append_new(origs, json_pack("{s:s,s:o,s:o,s:o,s:o,s:o}",
-			"source", ext_source_name(o->source),
-			"from", o->from ? json_string(o->from) : json_null(),
-			"to", str_array(o->to, o->n_to), "cc", str_array(o->cc, o->n_cc),
-			"subject", o->subject ? json_string(o->subject) : json_null(),
-			"date", o->has_date ? json_string(time_format_rfc3339(o->date, t)) :
-					      json_null()));
+		json_array_append_new(
+		    origs,
+		    json_pack("{s:s,s:o,s:o,s:o,s:o,s:o}", "source", ext_source_name(o->source),
+			      "from", o->from ? json_string(o->from) : json_null(), "to",
+			      str_array(o->to, o->n_to), "cc", str_array(o->cc, o->n_cc), "subject",
+			      o->subject ? json_string(o->subject) : json_null(), "date",
+			      o->has_date ? json_string(time_format_rfc3339(o->date, t)) :
+					    json_null()));
 	}
 	j = json_pack("{s:o,s:o,s:o}", "message_ids", ids, "originals", origs, "recipients",
 		      str_array(x->recipients, x->n_recipients));

@@ -26,18 +26,18 @@
 enum ext_source { EXT_ATTACHED, EXT_INLINE, EXT_REFERENCES, EXT_SUBJECT, EXT_BODY };
 
 struct ext_id {
-	char *id;			/* "<local@domain>" */
+	char *id; /* "<local@domain>" */
 	enum ext_source source;
 };
 
 struct ext_original {
-	enum ext_source source;		/* EXT_ATTACHED or EXT_INLINE */
-	char *message_id;		/* attached only; "<...>" or NULL */
-	char *from;			/* address or NULL */
+	enum ext_source source; /* EXT_ATTACHED or EXT_INLINE */
+	char *message_id;	/* attached only; "<...>" or NULL */
+	char *from;		/* address or NULL */
 	char **to, **cc;
 	size_t n_to, n_cc;
-	char *subject;			/* decoded, or NULL */
-	int64_t date;			/* valid when has_date */
+	char *subject; /* decoded, or NULL */
+	int64_t date;  /* valid when has_date */
 	int has_date;
 };
 
@@ -46,7 +46,7 @@ struct extracted {
 	size_t n_ids;
 	struct ext_original *originals;
 	size_t n_originals;
-	char **recipients;		/* whom the complaint is about */
+	char **recipients; /* whom the complaint is about */
 	size_t n_recipients;
 };
 
@@ -57,9 +57,8 @@ typedef int (*ext_own_fn)(const char *addr, void *ctx);
 /* Collects everything from the parsed complaint and the inline forward
  * blocks found in c->text (fwds may be NULL/0).  `own` may be NULL.
  * Never fails; *out is filled (extracted_free it). */
-void extract_identifiers(const struct complaint *c, const struct fwd_original *fwds,
-			 size_t n_fwds, ext_own_fn own, void *own_ctx,
-			 struct extracted *out);
+void extract_identifiers(const struct complaint *c, const struct fwd_original *fwds, size_t n_fwds,
+			 ext_own_fn own, void *own_ctx, struct extracted *out);
 void extracted_free(struct extracted *x);
 
 /* "attached", "inline", "references", "subject", "body". */

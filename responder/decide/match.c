@@ -23,9 +23,9 @@
 #define W_SUBJECT 0.5
 #define W_DATE 0.3
 #define W_RECIPIENT 0.2
-#define FOUND_MIN 0.5		/* a winner needs at least this score */
-#define FOUND_MARGIN 0.15	/* and this lead over the second */
-#define SLACK 3600		/* clock skew allowed after the complaint's Date */
+#define FOUND_MIN 0.5	  /* a winner needs at least this score */
+#define FOUND_MARGIN 0.15 /* and this lead over the second */
+#define SLACK 3600	  /* clock skew allowed after the complaint's Date */
 
 struct subjects {
 	char *v[EXT_MAX_IDS + 1];
@@ -37,8 +37,9 @@ subjects_of(const struct match_query *q, struct subjects *s)
 {
 	s->n = 0;
 	for (size_t i = 0; i < q->x->n_originals && s->n < EXT_MAX_IDS; i++) {
-		char *n = q->x->originals[i].subject ? subject_normalize(q->x->originals[i].subject) :
-						       NULL;
+		char *n = q->x->originals[i].subject ?
+			      subject_normalize(q->x->originals[i].subject) :
+			      NULL;
 		if (n && *n)
 			s->v[s->n++] = n;
 		else
@@ -73,8 +74,8 @@ has_recipient(const struct store_message *m, const struct extracted *x)
 }
 
 static void
-score_with(const struct store_message *m, const struct match_query *q,
-	   const struct subjects *subj, struct match_scored *out)
+score_with(const struct store_message *m, const struct match_query *q, const struct subjects *subj,
+	   struct match_scored *out)
 {
 	double wsum = 0, total = 0;
 	int64_t best = -1;
@@ -169,8 +170,9 @@ set_focus(struct match_result *r, const struct extracted *x)
 {
 	for (size_t i = 0; i < x->n_recipients; i++)
 		for (size_t m = 0; m < r->msgs.n; m++)
-			if (has_recipient(&r->msgs.v[m], &(struct extracted){ .recipients =
-							 &x->recipients[i], .n_recipients = 1 })) {
+			if (has_recipient(&r->msgs.v[m],
+					  &(struct extracted){ .recipients = &x->recipients[i],
+							       .n_recipients = 1 })) {
 				r->focus = xreallocarray(r->focus, r->n_focus + 1, sizeof(char *));
 				r->focus[r->n_focus++] = xstrdup(x->recipients[i]);
 				break;
@@ -245,12 +247,12 @@ candidates_json(const struct match_result *r)
 		const struct match_scored *s = &r->scores[i];
 		char t[TIME_RFC3339_LEN];
 
-		json_array_append_new(a, json_pack("{s:s?,s:s?,s:s?,s:s,s:f,s:f,s:f,s:f,s:s}",
-			"queue_id", m->queue_id, "message_id", m->message_id, "subject", m->subject,
-			"submitted_at", time_format_rfc3339(m->submitted_at, t),
-			"score", r3(s->score), "subject_score",
-			r3(s->subject), "date_score", r3(s->date),
-			"recipient_score", s->recipient, "via", s->via));
+		json_array_append_new(
+		    a, json_pack("{s:s?,s:s?,s:s?,s:s,s:f,s:f,s:f,s:f,s:s}", "queue_id",
+				 m->queue_id, "message_id", m->message_id, "subject", m->subject,
+				 "submitted_at", time_format_rfc3339(m->submitted_at, t), "score",
+				 r3(s->score), "subject_score", r3(s->subject), "date_score",
+				 r3(s->date), "recipient_score", s->recipient, "via", s->via));
 	}
 	return a;
 }
@@ -264,7 +266,8 @@ exact(struct store *st, const struct match_query *q, struct match_result *r, cha
 		struct store_message_list l = { NULL, 0 };
 
 		add_searched(r, "Message-ID %s (%s)", id->id, ext_source_name(id->source));
-		if (store_find_by_message_id(st, id->id, q->account_id, q->store_flags, 10, &l) < 0) {
+		if (store_find_by_message_id(st, id->id, q->account_id, q->store_flags, 10, &l) <
+		    0) {
 			snprintf(err, errlen, "lookup: %s", store_errmsg(st));
 			return -1;
 		}
@@ -327,8 +330,8 @@ match_find(struct store *st, const struct match_query *q, struct match_result *r
 		if (!s || !*subject_strip_prefixes(s))
 			continue;
 		add_searched(r, "subject \"%s\" since %s", subject_strip_prefixes(s), tsince);
-		if (store_find_by_subject(st, subject_strip_prefixes(s), q->account_id, since, until,
-					  q->store_flags, 50, &l) < 0) {
+		if (store_find_by_subject(st, subject_strip_prefixes(s), q->account_id, since,
+					  until, q->store_flags, 50, &l) < 0) {
 			snprintf(err, errlen, "lookup: %s", store_errmsg(st));
 			subjects_free(&subj);
 			return -1;
@@ -358,24 +361,27 @@ match_find(struct store *st, const struct match_query *q, struct match_result *r
 	sort_candidates(r);
 	r->candidates = candidates_json(r);
 	if (r->msgs.n == 0) {
-		snprintf(r->why, sizeof(r->why), "no message of the account matches: %zu Message-ID(s),"
-			 " %zu recipient(s), subjects searched since %s", q->x->n_ids,
-			 q->x->n_recipients, tsince);
+		snprintf(r->why, sizeof(r->why),
+			 "no message of the account matches: %zu Message-ID(s),"
+			 " %zu recipient(s), subjects searched since %s",
+			 q->x->n_ids, q->x->n_recipients, tsince);
 		return 0;
 	}
 	if (r->scores[0].score >= FOUND_MIN &&
 	    (r->msgs.n == 1 || r->scores[0].score - r->scores[1].score >= FOUND_MARGIN)) {
 		r->outcome = OUTCOME_FOUND;
-		snprintf(r->why, sizeof(r->why), "best of %zu candidate(s) by %s: %.200s, score %.2f"
-			 " (subject %.2f, date %.2f, recipient %.0f)%s", r->msgs.n, r->scores[0].via,
-			 r->msgs.v[0].queue_id, r->scores[0].score, r->scores[0].subject,
-			 r->scores[0].date, r->scores[0].recipient,
+		snprintf(r->why, sizeof(r->why),
+			 "best of %zu candidate(s) by %s: %.200s, score %.2f"
+			 " (subject %.2f, date %.2f, recipient %.0f)%s",
+			 r->msgs.n, r->scores[0].via, r->msgs.v[0].queue_id, r->scores[0].score,
+			 r->scores[0].subject, r->scores[0].date, r->scores[0].recipient,
 			 r->msgs.n > 1 ? ", clearly ahead of the next" : "");
 		truncate_to(r, 1);
 	} else {
 		r->outcome = OUTCOME_AMBIGUOUS;
-		snprintf(r->why, sizeof(r->why), "%zu candidate(s), none clearly best (top score %.2f%s)",
-			 r->msgs.n, r->scores[0].score,
+		snprintf(r->why, sizeof(r->why),
+			 "%zu candidate(s), none clearly best (top score %.2f%s)", r->msgs.n,
+			 r->scores[0].score,
 			 r->msgs.n > 1 ? ", next within the margin" : ", too low");
 		truncate_to(r, r->msgs.n < MATCH_MAX_AMBIGUOUS ? r->msgs.n : MATCH_MAX_AMBIGUOUS);
 	}

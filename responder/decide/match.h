@@ -29,39 +29,39 @@
 #define MATCH_WHY_MAX 768
 
 struct match_query {
-	int64_t account_id;		/* required (> 0) */
+	int64_t account_id; /* required (> 0) */
 	const struct extracted *x;
-	const char *complaint_subject;	/* decoded, or NULL */
-	int64_t complaint_date;		/* 0 when unknown: `now` is used */
+	const char *complaint_subject; /* decoded, or NULL */
+	int64_t complaint_date;	       /* 0 when unknown: `now` is used */
 	int64_t now;
-	int window_days;		/* [policy] match_window_days */
-	int store_flags;		/* STORE_WITH_ATTEMPTS / _TRANSCRIPTS */
+	int window_days; /* [policy] match_window_days */
+	int store_flags; /* STORE_WITH_ATTEMPTS / _TRANSCRIPTS */
 };
 
 struct match_scored {
-	double score, subject, date, recipient;	/* total and parts, [0,1] */
-	const char *via;		/* static: "message-id", "recipient", "subject" */
+	double score, subject, date, recipient; /* total and parts, [0,1] */
+	const char *via;			/* static: "message-id", "recipient", "subject" */
 };
 
 struct match_result {
-	enum outcome outcome;		/* found, ambiguous or not_found */
+	enum outcome outcome; /* found, ambiguous or not_found */
 	char why[MATCH_WHY_MAX];
-	struct store_message_list msgs;	/* found: the match(es); ambiguous: the
+	struct store_message_list msgs; /* found: the match(es); ambiguous: the
 					 * candidates best first; owned */
 	struct match_scored *scores;	/* parallel to msgs.v */
 	char **searched;		/* what was looked for, one line each */
 	size_t n_searched;
-	char **focus;			/* extracted recipients that are among the
+	char **focus; /* extracted recipients that are among the
 					 * found message's recipients */
 	size_t n_focus;
-	json_t *candidates;		/* every candidate with its scores, for the
+	json_t *candidates; /* every candidate with its scores, for the
 					 * request log; owned */
 };
 
 /* 0 with *out filled (match_result_free it), -1 with err on a store
  * failure. */
-int match_find(struct store *st, const struct match_query *q, struct match_result *out,
-	       char *err, size_t errlen);
+int match_find(struct store *st, const struct match_query *q, struct match_result *out, char *err,
+	       size_t errlen);
 void match_result_free(struct match_result *r);
 
 /* The ranking of one message against the query (pure; for tests). */

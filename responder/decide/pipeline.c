@@ -136,13 +136,14 @@ pipeline_scan_message_id(const char *raw, size_t len)
 
 		pos += l + (nl ? 1 : 0);
 		if (l == 0 || (l == 1 && line[0] == '\r'))
-			break;	/* end of the header block */
+			break; /* end of the header block */
 		if (l > 11 && strncasecmp(line, "Message-ID:", 11) == 0) {
 			const char *lt, *gt;
 			size_t end = l;
 
 			/* the id may sit on the next (folded) line */
-			if (!memchr(line, '<', l) && pos < len && (raw[pos] == ' ' || raw[pos] == '\t')) {
+			if (!memchr(line, '<', l) && pos < len &&
+			    (raw[pos] == ' ' || raw[pos] == '\t')) {
 				const char *n2 = memchr(raw + pos, '\n', len - pos);
 
 				end = (n2 ? (size_t)(n2 - line) : len - (size_t)(line - raw));
@@ -255,8 +256,8 @@ compose(struct pipeline *p, const struct complaint *c, const struct policy_decis
 static int
 record(struct pipeline *p, const char *raw, size_t raw_len, const struct complaint *c,
        const struct policy_decision *d, const struct match_result *m, const char *source,
-       int64_t received_at, int flags, json_t *detail, struct pipeline_result *out,
-       char *err, size_t errlen)
+       int64_t received_at, int flags, json_t *detail, struct pipeline_result *out, char *err,
+       size_t errlen)
 {
 	struct request_in r;
 	struct outbox_in o;
@@ -328,7 +329,7 @@ pipeline_handle(struct pipeline *p, const char *raw, size_t len, const char *sou
 	char why[1024];
 	enum sandbox_status ss;
 	json_t *detail;
-	json_t *timings;	/* owned until json_object_set_new() hands it to detail */
+	json_t *timings; /* owned until json_object_set_new() hands it to detail */
 	int64_t t0, mark;
 	int have_match = 0, rc = 0;
 
@@ -349,8 +350,8 @@ pipeline_handle(struct pipeline *p, const char *raw, size_t len, const char *sou
 		 * (memory pressure, a stalled CPU): the complaint is given a
 		 * second parse in a fresh worker before it is judged poisoned
 		 * (DESIGN.md: quarantined after the parser failed twice). */
-		log_warn("parser failed on %s (%s); trying once more", source ? source : "complaint",
-			 why);
+		log_warn("parser failed on %s (%s); trying once more",
+			 source ? source : "complaint", why);
 		ss = sandbox_parse(raw, len, &p->lim, 0, &c, why, sizeof(why));
 		if (ss != SANDBOX_OK && ss != SANDBOX_REJECTED) {
 			char twice[sizeof(why) + 16];
@@ -365,8 +366,9 @@ pipeline_handle(struct pipeline *p, const char *raw, size_t len, const char *sou
 		out->outcome = OUTCOME_ERROR;
 		out->complaint_message_id = pipeline_scan_message_id(raw, len);
 		buf_init(&w, 1100);
-		buf_printf(&w, "%s: %s", ss == SANDBOX_REJECTED ? "refused before parsing" :
-			   "could not parse", why);
+		buf_printf(&w, "%s: %s",
+			   ss == SANDBOX_REJECTED ? "refused before parsing" : "could not parse",
+			   why);
 		set_why(out, buf_cstr(&w));
 		buf_free(&w);
 		out->json = pipeline_json(out, NULL, NULL, &x);
@@ -386,7 +388,8 @@ pipeline_handle(struct pipeline *p, const char *raw, size_t len, const char *sou
 	timing(timings, "forwards_us", &mark);
 
 	if (policy_check(&c, out->complaint_key, p->s, p->st, now_of(p),
-			 (flags & PIPELINE_REQUEUE) ? POLICY_SKIP_ANSWERED : 0, &d, err, errlen) != 0) {
+			 (flags & PIPELINE_REQUEUE) ? POLICY_SKIP_ANSWERED : 0, &d, err,
+			 errlen) != 0) {
 		rc = -1;
 		goto done;
 	}
@@ -403,8 +406,11 @@ pipeline_handle(struct pipeline *p, const char *raw, size_t len, const char *sou
 		set_why(out, d.why);
 	} else {
 		struct match_query q = {
-			.account_id = d.account_id, .x = &x, .complaint_subject = c.subject,
-			.complaint_date = c.has_date ? c.date : 0, .now = now_of(p),
+			.account_id = d.account_id,
+			.x = &x,
+			.complaint_subject = c.subject,
+			.complaint_date = c.has_date ? c.date : 0,
+			.now = now_of(p),
 			.window_days = p->s->match_window_days > 0 ? p->s->match_window_days : 30,
 			.store_flags = STORE_WITH_TRANSCRIPTS,
 		};
@@ -427,10 +433,10 @@ pipeline_handle(struct pipeline *p, const char *raw, size_t len, const char *sou
 	json_object_set_new(detail, "timings", timings);
 	timings = NULL;
 	if (!(flags & PIPELINE_DRY_RUN))
-		rc = record(p, raw, len, &c, &d, have_match ? &m : NULL, source, received_at,
-			    flags, detail, out, err, errlen);
+		rc = record(p, raw, len, &c, &d, have_match ? &m : NULL, source, received_at, flags,
+			    detail, out, err, errlen);
 done:
-	json_decref(timings);	/* NULL once detail holds it */
+	json_decref(timings); /* NULL once detail holds it */
 	json_decref(detail);
 	for (size_t i = 0; i < n_fwds; i++)
 		forward_free(&fwds[i]);

@@ -25,8 +25,8 @@
 struct pipeline;
 
 enum {
-	PIPELINE_DRY_RUN = 1 << 0,	/* decide everything, record and queue nothing */
-	PIPELINE_REQUEUE = 1 << 2,	/* an admin's requeue: skip the "already
+	PIPELINE_DRY_RUN = 1 << 0, /* decide everything, record and queue nothing */
+	PIPELINE_REQUEUE = 1 << 2, /* an admin's requeue: skip the "already
 					 * answered" check; the new request row's
 					 * requeue_of is the latest row with the
 					 * same complaint key */
@@ -37,24 +37,24 @@ enum {
  * refused it: size, nesting, boundary, part count) is final at once. */
 enum parse_failure {
 	PARSE_FAIL_NONE = 0,
-	PARSE_FAIL_REJECTED,	/* refused before parsing; deterministic */
-	PARSE_FAIL_CRASH,	/* the child died from a signal */
-	PARSE_FAIL_TIMEOUT,	/* wall-clock timeout, killed */
-	PARSE_FAIL_LIMIT,	/* CPU seconds or memory limit hit */
+	PARSE_FAIL_REJECTED, /* refused before parsing; deterministic */
+	PARSE_FAIL_CRASH,    /* the child died from a signal */
+	PARSE_FAIL_TIMEOUT,  /* wall-clock timeout, killed */
+	PARSE_FAIL_LIMIT,    /* CPU seconds or memory limit hit */
 };
 
 struct pipeline_result {
 	enum outcome outcome;
-	char *why;			/* one sanitised line; never NULL after success */
-	int64_t request_id;		/* the requests row; 0 in a dry run */
-	char *complaint_key;		/* "<message-id> sha256hex" ("- sha256hex"
+	char *why;		    /* one sanitised line; never NULL after success */
+	int64_t request_id;	    /* the requests row; 0 in a dry run */
+	char *complaint_key;	    /* "<message-id> sha256hex" ("- sha256hex"
 					 * when the complaint has no Message-ID) */
-	char *complaint_message_id;	/* "<...>" or NULL */
-	char *requester;		/* the From address, or NULL */
-	char *account;			/* the requester's account, or NULL */
-	int reply_queued;		/* 1: an outbox row was committed */
-	int64_t outbox_id;		/* that row, else 0 */
-	char *reply;			/* the composed reply (also in a dry run), or NULL */
+	char *complaint_message_id; /* "<...>" or NULL */
+	char *requester;	    /* the From address, or NULL */
+	char *account;		    /* the requester's account, or NULL */
+	int reply_queued;	    /* 1: an outbox row was committed */
+	int64_t outbox_id;	    /* that row, else 0 */
+	char *reply;		    /* the composed reply (also in a dry run), or NULL */
 	size_t reply_len;
 	enum parse_failure parse_failure;
 	/* The `process --json` object without "file": outcome, why, requester,
@@ -66,8 +66,7 @@ struct pipeline_result {
  * outlive it).  Loads the reply templates.  NULL with err filled when the
  * templates do not load.  On SIGHUP the daemon frees it and makes a new
  * one with the new settings. */
-struct pipeline *pipeline_new(const struct settings *s, struct store *st,
-			      char *err, size_t errlen);
+struct pipeline *pipeline_new(const struct settings *s, struct store *st, char *err, size_t errlen);
 void pipeline_free(struct pipeline **p);
 
 /* Fixed "now" for tests (0 = the real clock): used for the rate-limit
@@ -83,9 +82,9 @@ void pipeline_set_now(struct pipeline *p, int64_t now);
  * for unparseable input) and, unless PIPELINE_DRY_RUN, recorded with its
  * reply in one transaction.  Returns -1 with err filled when the store
  * failed (nothing recorded: handle it again later). */
-int pipeline_handle(struct pipeline *p, const char *raw, size_t len,
-		    const char *source, int64_t received_at, int flags,
-		    struct pipeline_result *out, char *err, size_t errlen);
+int pipeline_handle(struct pipeline *p, const char *raw, size_t len, const char *source,
+		    int64_t received_at, int flags, struct pipeline_result *out, char *err,
+		    size_t errlen);
 void pipeline_result_free(struct pipeline_result *r);
 
 /* The complaint key of raw bytes, computed without parsing MIME (a bounded

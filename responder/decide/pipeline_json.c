@@ -40,14 +40,12 @@ recipient_json(const struct store_recipient *r)
 	if (a)
 		reason_classify(a->status, a->smtp_code, a->enhanced_status, a->response,
 				a->mx_host, &cl);
-	return json_pack("{s:s?,s:s?,s:o,s:o,s:o,s:o,s:o}",
-		"address", r->address, "status", r->status,
-		"reason", a ? json_string(reason_name(cl.reason)) : json_null(),
-		"response", jstr(a ? a->response : NULL),
-		"mx_host", jstr(a ? a->mx_host : NULL),
-		"at", record_time_json(r->last_attempt_at),
-		"remote_queue_id", a && cl.remote_queue_id[0] ? json_string(cl.remote_queue_id) :
-								json_null());
+	return json_pack(
+	    "{s:s?,s:s?,s:o,s:o,s:o,s:o,s:o}", "address", r->address, "status", r->status, "reason",
+	    a ? json_string(reason_name(cl.reason)) : json_null(), "response",
+	    jstr(a ? a->response : NULL), "mx_host", jstr(a ? a->mx_host : NULL), "at",
+	    record_time_json(r->last_attempt_at), "remote_queue_id",
+	    a && cl.remote_queue_id[0] ? json_string(cl.remote_queue_id) : json_null());
 }
 
 static json_t *
@@ -61,10 +59,11 @@ matches_json(const struct match_result *m)
 
 		for (size_t k = 0; k < msg->n_rcpts; k++)
 			json_array_append_new(rc, recipient_json(&msg->rcpts[k]));
-		json_array_append_new(a, json_pack("{s:s?,s:s?,s:s?,s:o,s:f,s:o}",
-			"queue_id", msg->queue_id, "message_id", msg->message_id,
-			"subject", msg->subject, "submitted_at", record_time_json(msg->submitted_at),
-			"score", m->scores ? m->scores[i].score : 1.0, "recipients", rc));
+		json_array_append_new(
+		    a, json_pack("{s:s?,s:s?,s:s?,s:o,s:f,s:o}", "queue_id", msg->queue_id,
+				 "message_id", msg->message_id, "subject", msg->subject,
+				 "submitted_at", record_time_json(msg->submitted_at), "score",
+				 m->scores ? m->scores[i].score : 1.0, "recipients", rc));
 	}
 	return a;
 }

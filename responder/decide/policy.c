@@ -99,7 +99,8 @@ policy_robot(const struct complaint *c, const struct settings *s, char *why, siz
 		char *rp = addr_normalize(c->return_path);
 
 		if (!rp || !*rp || robot_address(rp)) {
-			snprintf(why, whylen, "bounce or robot: Return-Path %.100s", c->return_path);
+			snprintf(why, whylen, "bounce or robot: Return-Path %.100s",
+				 c->return_path);
 			free(rp);
 			return 1;
 		}
@@ -186,7 +187,7 @@ ar_one(const char *v, const char *authserv_id, const char *from_domain)
 
 	first_token(v, id, sizeof(id));
 	if (strcasecmp(id, authserv_id) != 0)
-		return -1;	/* not from our trusted host */
+		return -1; /* not from our trusted host */
 	p = strchr(v, ';');
 	while (p) {
 		const char *m = p + 1;
@@ -217,8 +218,8 @@ ar_one(const char *v, const char *authserv_id, const char *from_domain)
 }
 
 int
-policy_authenticated(const struct complaint *c, const char *authserv_id,
-		     const char *from_domain, char *why, size_t whylen)
+policy_authenticated(const struct complaint *c, const char *authserv_id, const char *from_domain,
+		     char *why, size_t whylen)
 {
 	int seen = 0;
 
@@ -231,9 +232,10 @@ policy_authenticated(const struct complaint *c, const char *authserv_id,
 			seen = 1;
 	}
 	if (seen)
-		snprintf(why, whylen, "not authenticated: Authentication-Results of %.100s has no"
-			 " dmarc=pass or aligned dkim/spf pass for %.100s", authserv_id,
-			 from_domain ? from_domain : "");
+		snprintf(why, whylen,
+			 "not authenticated: Authentication-Results of %.100s has no"
+			 " dmarc=pass or aligned dkim/spf pass for %.100s",
+			 authserv_id, from_domain ? from_domain : "");
 	else
 		snprintf(why, whylen, "not authenticated: no Authentication-Results from %.100s",
 			 authserv_id);
@@ -272,7 +274,8 @@ policy_check(const struct complaint *c, const char *complaint_key, const struct 
 		return 0;
 	}
 	if (!addr_valid(c->from.address)) {
-		snprintf(d->why, sizeof(d->why), "From address is not a plain mailbox we may answer");
+		snprintf(d->why, sizeof(d->why),
+			 "From address is not a plain mailbox we may answer");
 		stop(d, OUTCOME_UNAUTHORIZED);
 		return 0;
 	}
@@ -295,10 +298,12 @@ policy_check(const struct complaint *c, const char *complaint_key, const struct 
 		stop(d, OUTCOME_UNAUTHORIZED);
 		return 0;
 	}
-	rc = (opts & POLICY_SKIP_ANSWERED) ? STORE_ENOTFOUND :
-	     store_request_answered(st, complaint_key, c->message_id, &id);
+	rc = (opts & POLICY_SKIP_ANSWERED) ?
+		 STORE_ENOTFOUND :
+		 store_request_answered(st, complaint_key, c->message_id, &id);
 	if (rc == STORE_OK) {
-		snprintf(d->why, sizeof(d->why), "complaint %.200s was already answered (request %lld)",
+		snprintf(d->why, sizeof(d->why),
+			 "complaint %.200s was already answered (request %lld)",
 			 c->message_id ? c->message_id : "(same bytes)", (long long)id);
 		stop(d, OUTCOME_IGNORED);
 		return 0;

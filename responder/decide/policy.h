@@ -28,14 +28,14 @@
 #define POLICY_WHY_MAX 512
 
 struct policy_decision {
-	int proceed;			/* 1: go on to matching */
-	enum outcome outcome;		/* when !proceed: ignored or unauthorized */
-	char why[POLICY_WHY_MAX];	/* the reason (also when proceeding:
+	int proceed;		  /* 1: go on to matching */
+	enum outcome outcome;	  /* when !proceed: ignored or unauthorized */
+	char why[POLICY_WHY_MAX]; /* the reason (also when proceeding:
 					 * "requester x of account y") */
-	char *requester;		/* checked From address or NULL (owned) */
-	char *requester_name;		/* decoded display name or NULL (owned) */
-	int64_t account_id;		/* 0 when none */
-	char *account;			/* owned, or NULL */
+	char *requester;	  /* checked From address or NULL (owned) */
+	char *requester_name;	  /* decoded display name or NULL (owned) */
+	int64_t account_id;	  /* 0 when none */
+	char *account;		  /* owned, or NULL */
 };
 
 /* 1 with why filled when the complaint is automatic mail or our own (a
@@ -50,15 +50,15 @@ int policy_authenticated(const struct complaint *c, const char *authserv_id,
 			 const char *from_domain, char *why, size_t whylen);
 
 enum {
-	POLICY_SKIP_ANSWERED = 1 << 0,	/* an admin's requeue: answer again */
+	POLICY_SKIP_ANSWERED = 1 << 0, /* an admin's requeue: answer again */
 };
 
 /* Runs every check in the order above.  `st` is read only (dry runs check
  * the log too).  `opts`: POLICY_* flags.  Returns 0 with *d filled
  * (policy_decision_free it), or -1 with err filled on a store failure. */
-int policy_check(const struct complaint *c, const char *complaint_key,
-		 const struct settings *s, struct store *st, int64_t now, unsigned opts,
-		 struct policy_decision *d, char *err, size_t errlen);
+int policy_check(const struct complaint *c, const char *complaint_key, const struct settings *s,
+		 struct store *st, int64_t now, unsigned opts, struct policy_decision *d, char *err,
+		 size_t errlen);
 void policy_decision_free(struct policy_decision *d);
 
 #endif

@@ -31,7 +31,8 @@ attempt_json(const struct store_attempt *a, int with_transcripts)
 	json_object_set_new(o, "status", str_or_null(a->status));
 	json_object_set_new(o, "mx_host", str_or_null(a->mx_host));
 	json_object_set_new(o, "mx_ip", str_or_null(a->mx_ip));
-	json_object_set_new(o, "smtp_code", a->smtp_code ? json_integer(a->smtp_code) : json_null());
+	json_object_set_new(o, "smtp_code",
+			    a->smtp_code ? json_integer(a->smtp_code) : json_null());
 	json_object_set_new(o, "enhanced_status", str_or_null(a->enhanced_status));
 	json_object_set_new(o, "response", str_or_null(a->response));
 	json_object_set_new(o, "transcript_kind", str_or_null(a->transcript_kind));
@@ -59,7 +60,8 @@ record_message_json(const struct store_message *m, int with_transcripts)
 		json_object_set_new(ro, "status", str_or_null(r->status));
 		json_object_set_new(ro, "last_attempt_at", record_time_json(r->last_attempt_at));
 		for (size_t k = 0; k < r->n_attempts; k++)
-			json_array_append_new(atts, attempt_json(&r->attempts[k], with_transcripts));
+			json_array_append_new(atts,
+					      attempt_json(&r->attempts[k], with_transcripts));
 		json_object_set_new(ro, "attempts", atts);
 		json_array_append_new(rcpts, ro);
 	}

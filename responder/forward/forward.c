@@ -44,13 +44,13 @@ enum block_kind { BK_STRONG, BK_WEAK, BK_WROTE };
 
 struct block {
 	enum block_kind kind;
-	size_t start;		/* first line of the block */
-	size_t body;		/* first line after it */
-	int depth;		/* quote marks on the header lines */
-	char *val[FF_COUNT];	/* owned; first value of each field */
-	const char *lang;	/* language of the labels, when one says */
+	size_t start;	     /* first line of the block */
+	size_t body;	     /* first line after it */
+	int depth;	     /* quote marks on the header lines */
+	char *val[FF_COUNT]; /* owned; first value of each field */
+	const char *lang;    /* language of the labels, when one says */
 	int nfields;
-	struct fwd_wrote wrote;	/* BK_WROTE */
+	struct fwd_wrote wrote; /* BK_WROTE */
 };
 
 static void
@@ -117,7 +117,8 @@ parse_fields(const struct fwd_text *t, size_t i, struct block *b, size_t *run_en
 			if ((prev == FF_TO || prev == FF_CC) && b->val[prev] != NULL) {
 				size_t pl = strlen(b->val[prev]);
 
-				if (pl > 0 && (b->val[prev][pl - 1] == ',' || b->val[prev][pl - 1] == ';') &&
+				if (pl > 0 &&
+				    (b->val[prev][pl - 1] == ',' || b->val[prev][pl - 1] == ';') &&
 				    pl + n + 1 <= FWD_MAX_FIELD) {
 					char *joined = xmalloc(pl + n + 2);
 
@@ -370,7 +371,7 @@ find_block(const struct fwd_text *t, enum fwd_subject_kind sk, struct block *b)
 			}
 			block_clear(b);
 			if (run_end > i + 1)
-				i = run_end - 1;	/* no block starts inside a failed run */
+				i = run_end - 1; /* no block starts inside a failed run */
 			continue;
 		}
 		if (sk == FWD_SUBJ_FORWARD && wrote_tries > 0 && wrote_candidate(t, i, v, n)) {
@@ -391,8 +392,7 @@ fill_list(const char *v, struct fwd_address **list_r, size_t *n_r)
 }
 
 static void
-fill(const struct fwd_text *t, struct block *b, const char *subject,
-     struct fwd_original *out)
+fill(const struct fwd_text *t, struct block *b, const char *subject, struct fwd_original *out)
 {
 	out->message = b->start > 0 ? fwd_text_range(t, 0, b->start, 0, 0) : NULL;
 	out->body = fwd_text_range(t, b->body, t->nlines, b->depth, b->depth == 0);
@@ -409,7 +409,8 @@ fill(const struct fwd_text *t, struct block *b, const char *subject,
 			size_t n = strlen(s);
 
 			fwd_trim(&s, &n);
-			out->subject = n > 0 ? xstrndup(s, n < FWD_MAX_FIELD ? n : FWD_MAX_FIELD) : NULL;
+			out->subject =
+			    n > 0 ? xstrndup(s, n < FWD_MAX_FIELD ? n : FWD_MAX_FIELD) : NULL;
 		}
 		return;
 	}
@@ -438,8 +439,7 @@ fill(const struct fwd_text *t, struct block *b, const char *subject,
 	out->date_text = b->val[FF_DATE];
 	b->val[FF_DATE] = NULL;
 	if (out->date_text != NULL &&
-	    fwd_parse_date_lang(out->date_text, strlen(out->date_text), b->lang,
-				&out->date) < 0)
+	    fwd_parse_date_lang(out->date_text, strlen(out->date_text), b->lang, &out->date) < 0)
 		out->date = 0;
 }
 
@@ -464,8 +464,7 @@ forward_parse(const char *body, const char *subject, struct fwd_original *out)
 }
 
 size_t
-forward_parse_all(const char *body, const char *subject, struct fwd_original *out,
-		  size_t max)
+forward_parse_all(const char *body, const char *subject, struct fwd_original *out, size_t max)
 {
 	size_t n = 0;
 	const char *text = body, *subj = subject;
@@ -474,8 +473,10 @@ forward_parse_all(const char *body, const char *subject, struct fwd_original *ou
 		text = out[n].body;
 		/* an inner level counts as forwarded when its subject says so;
 		 * otherwise only its separator and header blocks are taken */
-		subj = out[n].subject != NULL &&
-		       fwd_subject_kind(out[n].subject) == FWD_SUBJ_FORWARD ? out[n].subject : NULL;
+		subj =
+		    out[n].subject != NULL && fwd_subject_kind(out[n].subject) == FWD_SUBJ_FORWARD ?
+			out[n].subject :
+			NULL;
 		n++;
 	}
 	return n;

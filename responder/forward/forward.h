@@ -24,22 +24,22 @@
 #include <stdint.h>
 
 struct fwd_address {
-	char *name;		/* display name or NULL (bare address) */
-	char *address;		/* lower-cased addr-spec, or NULL when none */
+	char *name;    /* display name or NULL (bare address) */
+	char *address; /* lower-cased addr-spec, or NULL when none */
 };
 
 struct fwd_original {
-	char *message;		/* text the forwarder wrote above the block, or NULL */
+	char *message; /* text the forwarder wrote above the block, or NULL */
 	struct fwd_address from;
 	struct fwd_address *to;
 	size_t n_to;
 	struct fwd_address *cc;
 	size_t n_cc;
-	char *subject;		/* NULL when the block has none */
-	char *date_text;	/* the date as written, or NULL */
-	int64_t date;		/* parsed (UTC epoch), 0 when it could not be */
-	char *body;		/* the original's text below the block */
-	size_t block_start;	/* byte offsets of the header block in the input */
+	char *subject;	    /* NULL when the block has none */
+	char *date_text;    /* the date as written, or NULL */
+	int64_t date;	    /* parsed (UTC epoch), 0 when it could not be */
+	char *body;	    /* the original's text below the block */
+	size_t block_start; /* byte offsets of the header block in the input */
 	size_t block_end;
 };
 
@@ -64,8 +64,8 @@ int forward_parse(const char *body, const char *subject, struct fwd_original *ou
  * searched again (its subject is passed on when it is a forward, else
  * NULL).  Returns how many were filled into out[]; free each with
  * forward_free().  Offsets of out[i > 0] refer to out[i - 1].body. */
-size_t forward_parse_all(const char *body, const char *subject,
-			 struct fwd_original *out, size_t max);
+size_t forward_parse_all(const char *body, const char *subject, struct fwd_original *out,
+			 size_t max);
 
 void forward_free(struct fwd_original *f);
 

@@ -39,8 +39,9 @@ quote_len(const char *s, size_t n)
 static int
 is_opener(const char *s, size_t q)
 {
-	return q == 1 || memcmp(s, "«", 2) == 0 || (q == 3 && (memcmp(s, "„", 3) == 0 ||
-			memcmp(s, "“", 3) == 0 || memcmp(s, "‘", 3) == 0));
+	return q == 1 || memcmp(s, "«", 2) == 0 ||
+	       (q == 3 &&
+		(memcmp(s, "„", 3) == 0 || memcmp(s, "“", 3) == 0 || memcmp(s, "‘", 3) == 0));
 }
 
 /* Length of the quote at s that closes the opener o (olen bytes), or 0. */
@@ -51,13 +52,12 @@ closes(const char *o, size_t olen, const char *s, size_t n)
 
 	if (k == 0)
 		return 0;
-	if (olen == 1)				/* " and ' close themselves */
+	if (olen == 1) /* " and ' close themselves */
 		return k == 1 && s[0] == o[0] ? 1 : 0;
 	if (memcmp(o, "«", 2) == 0)
 		return memcmp(s, "»", k < 2 ? k : 2) == 0 && k == 2 ? 2 : 0;
-	if (k == 3 && (memcmp(o, "„", 3) == 0 || memcmp(o, "“", 3) == 0 ||
-		       memcmp(o, "‘", 3) == 0))
-		return 3;			/* „…“ „…” “…” ‘…’ */
+	if (k == 3 && (memcmp(o, "„", 3) == 0 || memcmp(o, "“", 3) == 0 || memcmp(o, "‘", 3) == 0))
+		return 3; /* „…“ „…” “…” ‘…’ */
 	return 0;
 }
 
@@ -81,8 +81,7 @@ looks_like_addr(const char *s, size_t n)
 }
 
 int
-fwd_addr_make(const char *name, size_t nlen, const char *addr, size_t alen,
-	      struct fwd_address *a)
+fwd_addr_make(const char *name, size_t nlen, const char *addr, size_t alen, struct fwd_address *a)
 {
 	char *ad = NULL, *nm = NULL;
 
@@ -97,8 +96,8 @@ fwd_addr_make(const char *name, size_t nlen, const char *addr, size_t alen,
 			addr++;
 			alen--;
 		}
-		while (alen > 0 && (addr[alen - 1] == '>' || addr[alen - 1] == '\'' ||
-				    addr[alen - 1] == '"'))
+		while (alen > 0 &&
+		       (addr[alen - 1] == '>' || addr[alen - 1] == '\'' || addr[alen - 1] == '"'))
 			alen--;
 		fwd_trim(&addr, &alen);
 		if (alen > 0 && alen <= FWD_MAX_NAME && memchr(addr, '@', alen) != NULL) {
@@ -136,8 +135,7 @@ fwd_addr_make(const char *name, size_t nlen, const char *addr, size_t alen,
 			/* a bare address where the name would be */
 			return fwd_addr_make(NULL, 0, name, nlen, a);
 		}
-		if (nlen > 0 && !(ad != NULL && strlen(ad) == nlen &&
-				  fwd_eq_fold(name, nlen, ad)))
+		if (nlen > 0 && !(ad != NULL && strlen(ad) == nlen && fwd_eq_fold(name, nlen, ad)))
 			nm = xstrndup(name, nlen);
 	}
 	if (ad == NULL && nm == NULL)
@@ -183,7 +181,7 @@ clean_value(const char *s, size_t n, struct buf *out)
 
 struct entry {
 	struct buf name;
-	const char *addr;	/* into the cleaned value */
+	const char *addr; /* into the cleaned value */
 	size_t alen;
 	int has_addr;
 };
@@ -198,8 +196,7 @@ entry_reset(struct entry *e)
 }
 
 static void
-entry_flush(struct entry *e, struct fwd_address **list_r, size_t *n_r, size_t max,
-	    size_t *added)
+entry_flush(struct entry *e, struct fwd_address **list_r, size_t *n_r, size_t max, size_t *added)
 {
 	struct fwd_address a;
 
@@ -213,8 +210,7 @@ entry_flush(struct entry *e, struct fwd_address **list_r, size_t *n_r, size_t ma
 }
 
 size_t
-fwd_addr_list(const char *s, size_t n, struct fwd_address **list_r, size_t *n_r,
-	      size_t max)
+fwd_addr_list(const char *s, size_t n, struct fwd_address **list_r, size_t *n_r, size_t max)
 {
 	struct buf clean;
 	struct entry e;
@@ -234,9 +230,8 @@ fwd_addr_list(const char *s, size_t n, struct fwd_address **list_r, size_t *n_r,
 		char c = v[i];
 		size_t q = quote_len(v + i, vn - i);
 
-		if (q > 0 && is_opener(v + i, q) && !e.has_addr && (q > 1 || c == '"' ||
-					     (c == '\'' && (e.name.len == 0 ||
-							    v[i - 1] == ' ')))) {
+		if (q > 0 && is_opener(v + i, q) && !e.has_addr &&
+		    (q > 1 || c == '"' || (c == '\'' && (e.name.len == 0 || v[i - 1] == ' ')))) {
 			/* a quoted name: keep it with its quotes, commas inside */
 			size_t j = i + q, k;
 

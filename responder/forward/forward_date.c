@@ -25,7 +25,7 @@ struct month {
 	const char *lang;
 	const char *name;
 	int mon;
-	int stem;	/* match as a prefix of the word (Finnish cases) */
+	int stem; /* match as a prefix of the word (Finnish cases) */
 };
 
 /* Order matters only without a hint: the first match wins, so the shared
@@ -302,11 +302,11 @@ struct dstate {
 	long nums[6];
 	int ndig[6];
 	int nnum;
-	long grp[3];		/* a/b/c numeric date */
+	long grp[3]; /* a/b/c numeric date */
 	int grp_nd0, grp_have;
 	char grp_sep;
 	int year, mon, day, hour, min, sec;
-	int ampm;		/* -1 none, 0 AM, 1 PM */
+	int ampm; /* -1 none, 0 AM, 1 PM */
 	int zone, have_zone;
 };
 
@@ -318,8 +318,8 @@ on_word(struct dstate *d, const char *w, size_t n, const char **p, const char *e
 
 	/* "AM", "PM", "a.m.", "p.m." after a time */
 	if (fwd_eq_fold(w, n, "am") || fwd_eq_fold(w, n, "pm") ||
-	    ((fwd_eq_fold(w, n, "a") || fwd_eq_fold(w, n, "p")) && *p + 1 < end &&
-	     (*p)[0] == '.' && ((*p)[1] == 'm' || (*p)[1] == 'M'))) {
+	    ((fwd_eq_fold(w, n, "a") || fwd_eq_fold(w, n, "p")) && *p + 1 < end && (*p)[0] == '.' &&
+	     ((*p)[1] == 'm' || (*p)[1] == 'M'))) {
 		if (d->hour >= 0)
 			d->ampm = (w[0] == 'p' || w[0] == 'P') ? 1 : 0;
 		return;
@@ -340,7 +340,7 @@ on_word(struct dstate *d, const char *w, size_t n, const char **p, const char *e
 	}
 	m = month_lookup(w, n, lang);
 	if (m > 0)
-		d->mon = m;	/* the last month word wins: "mar, 26 oct" */
+		d->mon = m; /* the last month word wins: "mar, 26 oct" */
 }
 
 static void
@@ -349,8 +349,8 @@ on_number(struct dstate *d, long a, int nda, const char **p, const char *end)
 	const char *q = *p;
 
 	/* time: H:MM[:SS] or H.MM[.SS] */
-	if (d->hour < 0 && nda <= 2 && q + 2 < end && (*q == ':' || *q == '.') &&
-	    is_digit(q[1]) && is_digit(q[2]) && (q + 3 >= end || !is_digit(q[3]))) {
+	if (d->hour < 0 && nda <= 2 && q + 2 < end && (*q == ':' || *q == '.') && is_digit(q[1]) &&
+	    is_digit(q[2]) && (q + 3 >= end || !is_digit(q[3]))) {
 		const char *r = q + 1;
 		int ndb, ndc = 0;
 		long b = read_num(&r, end, &ndb), c = -1;
@@ -368,8 +368,9 @@ on_number(struct dstate *d, long a, int nda, const char **p, const char *end)
 				*p = s2;
 				return;
 			}
-		} else if (a <= 23 && b <= 59 && (*q == ':' || r >= end || *r != '.' ||
-						  r + 1 >= end || !is_digit(r[1]))) {
+		} else if (a <= 23 && b <= 59 &&
+			   (*q == ':' || r >= end || *r != '.' || r + 1 >= end ||
+			    !is_digit(r[1]))) {
 			d->hour = (int)a;
 			d->min = (int)b;
 			d->sec = 0;
@@ -462,7 +463,7 @@ finish(struct dstate *d, int64_t *t_r)
 			if (i == yi || d->nums[i] < 1 || d->nums[i] > 31)
 				continue;
 			if (d->mon < 0 && d->day < 0 && yi >= 0 && yi < i && d->nums[i] <= 12) {
-				d->mon = (int)d->nums[i];	/* 2021. 10. 27. */
+				d->mon = (int)d->nums[i]; /* 2021. 10. 27. */
 				continue;
 			}
 			if (d->day < 0) {
@@ -470,11 +471,11 @@ finish(struct dstate *d, int64_t *t_r)
 				continue;
 			}
 			if (d->mon < 0 && d->nums[i] <= 12)
-				d->mon = (int)d->nums[i];	/* 27. 10. 2021 */
+				d->mon = (int)d->nums[i]; /* 27. 10. 2021 */
 		}
 	}
-	if (d->year < 1970 || d->year > 2200 || d->mon < 1 || d->mon > 12 ||
-	    d->day < 1 || d->day > days_in(d->year, d->mon))
+	if (d->year < 1970 || d->year > 2200 || d->mon < 1 || d->mon > 12 || d->day < 1 ||
+	    d->day > days_in(d->year, d->mon))
 		return -1;
 	if (d->hour < 0)
 		d->hour = 0, d->min = 0, d->sec = 0;
@@ -482,8 +483,8 @@ finish(struct dstate *d, int64_t *t_r)
 		d->hour += 12;
 	else if (d->ampm == 0 && d->hour == 12)
 		d->hour = 0;
-	*t_r = time_from_utc(d->year, d->mon, d->day, d->hour, d->min, d->sec) -
-	       (int64_t)d->zone * 60;
+	*t_r =
+	    time_from_utc(d->year, d->mon, d->day, d->hour, d->min, d->sec) - (int64_t)d->zone * 60;
 	return 0;
 }
 

@@ -18,15 +18,15 @@
 #include "common/utf8.h"
 
 /* Caps (SECURITY: the input is anyone's text). */
-#define FWD_MAX_INPUT ((size_t)16 * 1024 * 1024)	/* bytes looked at */
-#define FWD_MAX_LINES 400000	/* lines kept; the body is cut after them */
-#define FWD_SCAN_LINES 20000	/* lines searched for the start of a block */
-#define FWD_MAX_FIELD 4096	/* bytes of one header field value */
-#define FWD_MAX_BLOCK 24	/* header lines of one block */
-#define FWD_MAX_ADDRS 100	/* entries of one To/Cc list */
-#define FWD_MAX_NAME 512	/* bytes of one display name or address */
-#define FWD_MAX_DATE 256	/* bytes of a date text */
-#define FWD_MAX_TRIES 8	/* one-line blocks and "wrote:" lines tried */
+#define FWD_MAX_INPUT ((size_t)16 * 1024 * 1024) /* bytes looked at */
+#define FWD_MAX_LINES 400000			 /* lines kept; the body is cut after them */
+#define FWD_SCAN_LINES 20000			 /* lines searched for the start of a block */
+#define FWD_MAX_FIELD 4096			 /* bytes of one header field value */
+#define FWD_MAX_BLOCK 24			 /* header lines of one block */
+#define FWD_MAX_ADDRS 100			 /* entries of one To/Cc list */
+#define FWD_MAX_NAME 512			 /* bytes of one display name or address */
+#define FWD_MAX_DATE 256			 /* bytes of a date text */
+#define FWD_MAX_TRIES 8				 /* one-line blocks and "wrote:" lines tried */
 
 enum fwd_field {
 	FF_NONE = 0,
@@ -37,7 +37,7 @@ enum fwd_field {
 	FF_SUBJECT,
 	FF_DATE,
 	FF_REPLYTO,
-	FF_OTHER,	/* known but unused: Importance, Attachments ... */
+	FF_OTHER, /* known but unused: Importance, Attachments ... */
 	FF_COUNT
 };
 
@@ -83,8 +83,7 @@ enum fwd_field fwd_label_lookup(const char *s, size_t n, const char **lang_r);
  * by optional blanks and a colon (or, for the few labels Yahoo writes
  * without one, a blank).  Returns the bytes up to and including the colon,
  * 0 when none; *field_r and *lang_r as above. */
-size_t fwd_label_inline(const char *s, size_t n, enum fwd_field *field_r,
-			const char **lang_r);
+size_t fwd_label_inline(const char *s, size_t n, enum fwd_field *field_r, const char **lang_r);
 /* 1 when the phrase (already stripped of dashes and a final colon) names
  * a forwarded or original message in one of the languages.  exact: the
  * whole phrase must match; else a match may be followed by more text. */
@@ -94,8 +93,8 @@ int fwd_separator_phrase(const char *s, size_t n, int exact);
 int fwd_has_wrote_verb(const char *s, size_t n);
 
 enum fwd_subject_kind {
-	FWD_SUBJ_NONE,		/* no subject given */
-	FWD_SUBJ_FORWARD,	/* starts with a forward prefix (Fw:, WG:, TR: ...) */
+	FWD_SUBJ_NONE,	  /* no subject given */
+	FWD_SUBJ_FORWARD, /* starts with a forward prefix (Fw:, WG:, TR: ...) */
 	FWD_SUBJ_OTHER
 };
 enum fwd_subject_kind fwd_subject_kind(const char *subject);
@@ -108,8 +107,7 @@ const char *fwd_subject_strip(const char *subject);
  * "N [mailto:n@x]", "n@x<mailto:n@x>", "Name (n@x)") into at most `max`
  * entries appended to *list_r / *n_r (grown with xreallocarray; entries
  * owned by the list).  Returns the number added. */
-size_t fwd_addr_list(const char *s, size_t n, struct fwd_address **list_r,
-		     size_t *n_r, size_t max);
+size_t fwd_addr_list(const char *s, size_t n, struct fwd_address **list_r, size_t *n_r, size_t max);
 /* Fills *a from a name span and an address span (either may be empty):
  * trims, drops quotes, lower-cases the address, and drops a name that only
  * repeats the address.  0 when something was set, -1 when both empty. */
@@ -120,7 +118,6 @@ int fwd_addr_make(const char *name, size_t nlen, const char *addr, size_t alen,
 
 /* forward_parse_date() with a language hint ("hr", "pl" ... or NULL) that
  * settles month names several languages share ("listopad"). */
-int fwd_parse_date_lang(const char *text, size_t n, const char *lang,
-			int64_t *t_r);
+int fwd_parse_date_lang(const char *text, size_t n, const char *lang, int64_t *t_r);
 
 #endif

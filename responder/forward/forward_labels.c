@@ -26,11 +26,11 @@ fwd_fold(uint32_t c)
 		return c;
 	if (c >= 0xC0 && c <= 0xDE && c != 0xD7)
 		return c + 32;
-	if (c == 0x130)				/* İ */
+	if (c == 0x130) /* İ */
 		return 'i';
-	if (c == 0x15F || c == 0x15E)		/* ş Ş: Romanian cedilla form */
+	if (c == 0x15F || c == 0x15E) /* ş Ş: Romanian cedilla form */
 		return 0x219;
-	if (c == 0x163 || c == 0x162)		/* ţ Ţ */
+	if (c == 0x163 || c == 0x162) /* ţ Ţ */
 		return 0x21B;
 	if ((c >= 0x100 && c <= 0x137) || (c >= 0x14A && c <= 0x177))
 		return c | 1u;
@@ -42,7 +42,7 @@ fwd_fold(uint32_t c)
 		return c + 0x20;
 	if (c >= 0x400 && c <= 0x40F)
 		return c + 0x50;
-	if (c >= 0x490 && c <= 0x4BF)		/* Ґ ... */
+	if (c >= 0x490 && c <= 0x4BF) /* Ґ ... */
 		return c | 1u;
 	return c;
 }
@@ -90,18 +90,18 @@ fwd_is_space_at(const char *s, size_t n, size_t *len_r)
 
 	if (n == 0)
 		return 0;
-	if (u[0] == ' ' || u[0] == '\t' || u[0] == '\r' || u[0] == '\n' ||
-	    u[0] == '\v' || u[0] == '\f') {
+	if (u[0] == ' ' || u[0] == '\t' || u[0] == '\r' || u[0] == '\n' || u[0] == '\v' ||
+	    u[0] == '\f') {
 		*len_r = 1;
 		return 1;
 	}
-	if (n >= 2 && u[0] == 0xC2 && u[1] == 0xA0) {		/* NBSP */
+	if (n >= 2 && u[0] == 0xC2 && u[1] == 0xA0) { /* NBSP */
 		*len_r = 2;
 		return 1;
 	}
-	if (n >= 3 && ((u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF) ||	/* BOM */
-		       (u[0] == 0xE2 && u[1] == 0x80 &&
-			(u[2] == 0xAF || u[2] == 0x8B)))) {	/* NNBSP, ZWSP */
+	if (n >= 3 &&
+	    ((u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF) ||			  /* BOM */
+	     (u[0] == 0xE2 && u[1] == 0x80 && (u[2] == 0xAF || u[2] == 0x8B)))) { /* NNBSP, ZWSP */
 		*len_r = 3;
 		return 1;
 	}
@@ -143,7 +143,7 @@ struct label {
 	const char *text;
 	enum fwd_field field;
 	const char *lang;
-	int nocolon;		/* Yahoo writes it without a colon */
+	int nocolon; /* Yahoo writes it without a colon */
 };
 
 /* clang-format off */
@@ -272,7 +272,8 @@ fwd_label_lookup(const char *s, size_t n, const char **lang_r)
 	if (n == 0)
 		return FF_NONE;
 	for (size_t i = 0; i < N_LABELS; i++) {
-		if (fwd_first_may_match(labels[i].text, s[0]) && fwd_eq_fold(s, n, labels[i].text)) {
+		if (fwd_first_may_match(labels[i].text, s[0]) &&
+		    fwd_eq_fold(s, n, labels[i].text)) {
 			*lang_r = labels[i].lang;
 			return labels[i].field;
 		}
@@ -281,8 +282,7 @@ fwd_label_lookup(const char *s, size_t n, const char **lang_r)
 }
 
 size_t
-fwd_label_inline(const char *s, size_t n, enum fwd_field *field_r,
-		 const char **lang_r)
+fwd_label_inline(const char *s, size_t n, enum fwd_field *field_r, const char **lang_r)
 {
 	const struct label *best = NULL;
 	size_t best_len = 0, best_total = 0;
@@ -456,14 +456,14 @@ fwd_has_wrote_verb(const char *s, size_t n)
  * with VL).
  */
 static const char *const fwd_prefixes[] = {
-	"Fw", "Fwd", "Fwd.", "TR", "WG", "VS", "VB", "VL", "RV", "I", "PD",
-	"ENC", "Redir.", "Redir", "Videresend", "İLT", "ILT", "Doorst", "Tov",
-	"Továbbítás", "Přepos", "Pers", "Przekaz", "ПЕР", "Пересл", "Переслано",
-	"転送", "Wtr", "Trs", "Rif",
+	"Fw",	  "Fwd",       "Fwd.", "TR",	     "WG",     "VS",	"VB",	      "VL",
+	"RV",	  "I",	       "PD",   "ENC",	     "Redir.", "Redir", "Videresend", "İLT",
+	"ILT",	  "Doorst",    "Tov",  "Továbbítás", "Přepos", "Pers",	"Przekaz",    "ПЕР",
+	"Пересл", "Переслано", "転送", "Wtr",	     "Trs",    "Rif",
 };
 static const char *const re_prefixes[] = {
-	"Re", "AW", "SV", "Antw", "Odp", "YNT", "Ynt", "RES", "R", "Ref",
-	"Vá", "Отв", "Відп", "ВС", "返信", "Atb", "Vast",
+	"Re",  "AW", "SV",  "Antw", "Odp", "YNT",  "Ynt", "RES",  "R",
+	"Ref", "Vá", "Отв", "Відп", "ВС",  "返信", "Atb", "Vast",
 };
 
 /* Length of "<prefix>:" at s (a prefix from `set`), or 0. */

@@ -16,7 +16,7 @@
 #include <string.h>
 
 #define MAX_DEPTH 32
-#define LABEL_SEARCH 64		/* bytes searched for the label's colon */
+#define LABEL_SEARCH 64 /* bytes searched for the label's colon */
 
 void
 fwd_text_init(struct fwd_text *t, const char *s, size_t n)
@@ -86,8 +86,7 @@ fwd_view(const struct fwd_text *t, size_t i, const char **v_r, size_t *n_r, int 
 }
 
 enum fwd_field
-fwd_field_line(const char *v, size_t n, const char **lang_r, const char **val_r,
-	       size_t *valn_r)
+fwd_field_line(const char *v, size_t n, const char **lang_r, const char **val_r, size_t *valn_r)
 {
 	size_t i, clen = 0, lim = n < LABEL_SEARCH ? n : LABEL_SEARCH;
 	const char *label, *val;
@@ -172,7 +171,7 @@ put_line(struct buf *out, const char *p, size_t n)
 static void
 unquote(const char **p, size_t *n, int levels)
 {
-	for (int l = 0; l < levels && *n > 0 && **p == '>'; l++) {
+	for (int l = 0; l<levels && * n> 0 && **p == '>'; l++) {
 		(*p)++;
 		(*n)--;
 		if (*n > 0 && (**p == ' ' || **p == '\t')) {

@@ -36,11 +36,11 @@ find_address(const char *s, size_t n, size_t *ts, size_t *te, const char **a, si
 		return -1;
 	i = (size_t)(at - s);
 	j = i;
-	while (i > 0 && s[i - 1] != '<' && s[i - 1] != '(' && s[i - 1] != ' ' &&
-	       s[i - 1] != '"' && s[i - 1] != ',')
+	while (i > 0 && s[i - 1] != '<' && s[i - 1] != '(' && s[i - 1] != ' ' && s[i - 1] != '"' &&
+	       s[i - 1] != ',')
 		i--;
-	while (j < n && s[j] != '>' && s[j] != ')' && s[j] != ' ' && s[j] != '"' &&
-	       s[j] != ',' && s[j] != ':')
+	while (j < n && s[j] != '>' && s[j] != ')' && s[j] != ' ' && s[j] != '"' && s[j] != ',' &&
+	       s[j] != ':')
 		j++;
 	*a = s + i;
 	*an = j - i;

@@ -8,9 +8,9 @@
 #include "responder/forward/forward_int.h"
 
 struct fwd_wrote {
-	struct fwd_address from;	/* owned: name may be NULL, address set */
-	char *date_text;		/* owned or NULL */
-	int64_t date;			/* 0 when unparseable */
+	struct fwd_address from; /* owned: name may be NULL, address set */
+	char *date_text;	 /* owned or NULL */
+	int64_t date;		 /* 0 when unparseable */
 };
 
 /* Parses one line (view without quote marks; a wrapped "...\nwrote:" is

@@ -28,15 +28,15 @@
 static struct mailimap_search_key *
 key_deleted(void)
 {
-	return mailimap_search_key_new(MAILIMAP_SEARCH_KEY_DELETED,
-	    NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-	    NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL);
+	return mailimap_search_key_new(MAILIMAP_SEARCH_KEY_DELETED, NULL, NULL, NULL, NULL, NULL,
+				       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0,
+				       NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL);
 }
 
 /* UID SEARCH [UID after+1:*] [NOT] KEYWORD $Responded NOT DELETED. */
 static int
-search(struct imap_source *src, uint32_t after_uid, int marked, uint32_t **uids_r,
-       size_t *n_r, char *err, size_t errlen)
+search(struct imap_source *src, uint32_t after_uid, int marked, uint32_t **uids_r, size_t *n_r,
+       char *err, size_t errlen)
 {
 	struct mailimap_search_key *key, *kw;
 	clist *res = NULL;
@@ -50,8 +50,8 @@ search(struct imap_source *src, uint32_t after_uid, int marked, uint32_t **uids_
 		return IMAP_EUNAVAIL;
 	key = mailimap_search_key_new_multiple_empty();
 	if (after_uid > 0)
-		mailimap_search_key_multiple_add(key, mailimap_search_key_new_uid(
-		    mailimap_set_new_interval(after_uid + 1, 0)));
+		mailimap_search_key_multiple_add(
+		    key, mailimap_search_key_new_uid(mailimap_set_new_interval(after_uid + 1, 0)));
 	kw = mailimap_search_key_new_keyword(xstrdup(IMAP_KEYWORD_RESPONDED));
 	mailimap_search_key_multiple_add(key, marked ? kw : mailimap_search_key_new_not(kw));
 	/* Without MOVE/UIDPLUS a handled message may stay behind, \Deleted. */
@@ -87,15 +87,15 @@ search(struct imap_source *src, uint32_t after_uid, int marked, uint32_t **uids_
 }
 
 int
-imap_search_new(struct imap_source *src, uint32_t after_uid, uint32_t **uids_r,
-		size_t *n_r, char *err, size_t errlen)
+imap_search_new(struct imap_source *src, uint32_t after_uid, uint32_t **uids_r, size_t *n_r,
+		char *err, size_t errlen)
 {
 	return search(src, after_uid, 0, uids_r, n_r, err, errlen);
 }
 
 int
-imap_search_marked(struct imap_source *src, uint32_t **uids_r, size_t *n_r,
-		   char *err, size_t errlen)
+imap_search_marked(struct imap_source *src, uint32_t **uids_r, size_t *n_r, char *err,
+		   size_t errlen)
 {
 	return search(src, 0, 1, uids_r, n_r, err, errlen);
 }
@@ -110,8 +110,8 @@ imap_date_epoch(const struct mailimap_date_time *d)
 	z = d->dt_zone;
 	sign = z < 0 ? -1 : 1;
 	z = z < 0 ? -z : z;
-	return time_from_utc(d->dt_year, d->dt_month, d->dt_day, d->dt_hour, d->dt_min,
-			     d->dt_sec) - sign * ((z / 100) * 3600 + (z % 100) * 60);
+	return time_from_utc(d->dt_year, d->dt_month, d->dt_day, d->dt_hour, d->dt_min, d->dt_sec) -
+	       sign * ((z / 100) * 3600 + (z % 100) * 60);
 }
 
 static struct imap_msg *
@@ -174,13 +174,13 @@ take_fetch(clist *res, struct imap_msg *msgs, size_t n, long max_size, int want_
 			}
 		}
 		if (uid == 0 || (m = find_msg(msgs, n, uid)) == NULL)
-			continue;	/* unsolicited or not ours */
+			continue; /* unsolicited or not ours */
 		if (!want_body) {
 			if (!have_size)
 				continue;
 			m->size = size;
 			m->internal_date = imap_date_epoch(date);
-			m->len = 1;	/* marks "the server has it" until bodies come */
+			m->len = 1; /* marks "the server has it" until bodies come */
 			continue;
 		}
 		if (body == NULL || m->data != NULL || (long)body_len > max_size)
@@ -193,8 +193,8 @@ take_fetch(clist *res, struct imap_msg *msgs, size_t n, long max_size, int want_
 }
 
 static int
-fetch_set(struct imap_source *src, struct mailimap_set *set, int want_body,
-	  struct imap_msg *msgs, size_t n, long max_size, char *err, size_t errlen)
+fetch_set(struct imap_source *src, struct mailimap_set *set, int want_body, struct imap_msg *msgs,
+	  size_t n, long max_size, char *err, size_t errlen)
 {
 	struct mailimap_fetch_type *ft = mailimap_fetch_type_new_fetch_att_list_empty();
 	clist *res = NULL;
@@ -202,11 +202,13 @@ fetch_set(struct imap_source *src, struct mailimap_set *set, int want_body,
 
 	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
 	if (want_body) {
-		mailimap_fetch_type_new_fetch_att_list_add(ft,
-		    mailimap_fetch_att_new_body_peek_section(mailimap_section_new(NULL)));
+		mailimap_fetch_type_new_fetch_att_list_add(
+		    ft, mailimap_fetch_att_new_body_peek_section(mailimap_section_new(NULL)));
 	} else {
-		mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_rfc822_size());
-		mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_internaldate());
+		mailimap_fetch_type_new_fetch_att_list_add(ft,
+							   mailimap_fetch_att_new_rfc822_size());
+		mailimap_fetch_type_new_fetch_att_list_add(ft,
+							   mailimap_fetch_att_new_internaldate());
 	}
 	imap_wd_arm(src);
 	r = mailimap_uid_fetch(src->imap, set, ft, &res);
@@ -215,8 +217,9 @@ fetch_set(struct imap_source *src, struct mailimap_set *set, int want_body,
 	if (r != MAILIMAP_NO_ERROR) {
 		if (res != NULL)
 			mailimap_fetch_list_free(res);
-		return imap_fail(src, r, want_body ? "UID FETCH BODY.PEEK[]" : "UID FETCH RFC822.SIZE",
-				 err, errlen);
+		return imap_fail(src, r,
+				 want_body ? "UID FETCH BODY.PEEK[]" : "UID FETCH RFC822.SIZE", err,
+				 errlen);
 	}
 	take_fetch(res, msgs, n, max_size, want_body);
 	mailimap_fetch_list_free(res);
@@ -314,15 +317,14 @@ store_flag(struct imap_source *src, struct mailimap_set *set, struct mailimap_fl
 }
 
 int
-imap_mark_done(struct imap_source *src, uint32_t uid, const char *folder,
-	       char *err, size_t errlen)
+imap_mark_done(struct imap_source *src, uint32_t uid, const char *folder, char *err, size_t errlen)
 {
 	return imap_mark_done_many(src, &uid, 1, folder, err, errlen);
 }
 
 int
-imap_mark_done_many(struct imap_source *src, const uint32_t *uids, size_t n,
-		    const char *folder, char *err, size_t errlen)
+imap_mark_done_many(struct imap_source *src, const uint32_t *uids, size_t n, const char *folder,
+		    char *err, size_t errlen)
 {
 	struct mailimap_set *set;
 	int r, have_folder = folder != NULL && *folder != '\0';
@@ -361,7 +363,7 @@ imap_mark_done_many(struct imap_source *src, const uint32_t *uids, size_t n,
 	}
 	r = store_flag(src, set, mailimap_flag_new_deleted(), "UID STORE \\Deleted", err, errlen);
 	if (r != IMAP_OK || !src->has_uidplus)
-		goto out;	/* without UIDPLUS: stays \Deleted, never EXPUNGE all */
+		goto out; /* without UIDPLUS: stays \Deleted, never EXPUNGE all */
 	imap_wd_arm(src);
 	r = mailimap_uid_expunge(src->imap, set);
 	imap_wd_disarm(src);

@@ -102,8 +102,9 @@ imap_fail(struct imap_source *src, int r, const char *what, char *err, size_t er
 	case MAILIMAP_ERROR_DONT_ACCEPT_CONNECTION:
 	case MAILIMAP_ERROR_BAD_STATE:
 		src->broken = 1;
-		snprintf(err, errlen, "IMAP %s: connection lost or out of sync (libetpan error %d)%s",
-			 what, r, src->wd_fired ? " (watchdog timeout)" : "");
+		snprintf(err, errlen,
+			 "IMAP %s: connection lost or out of sync (libetpan error %d)%s", what, r,
+			 src->wd_fired ? " (watchdog timeout)" : "");
 		return IMAP_EUNAVAIL;
 	default:
 		break;
@@ -135,8 +136,8 @@ imap_safe_string(const char *v, int ascii_only)
 /* ---- URL ----------------------------------------------------------------- */
 
 int
-imap_parse_url(const char *url, int *implicit_tls_r, char *host_r, size_t hostlen,
-	       uint16_t *port_r, char *err, size_t errlen)
+imap_parse_url(const char *url, int *implicit_tls_r, char *host_r, size_t hostlen, uint16_t *port_r,
+	       char *err, size_t errlen)
 {
 	const char *p, *hs, *he;
 	long port = 0;
@@ -279,7 +280,8 @@ authenticate(struct imap_source *src, char *err, size_t errlen)
 	}
 	if (s->imap_auth == IMAP_AUTH_XOAUTH2) {
 		if (!mailimap_has_xoauth2(src->imap)) {
-			snprintf(err, errlen, "IMAP server %s does not offer AUTH=XOAUTH2", src->host);
+			snprintf(err, errlen, "IMAP server %s does not offer AUTH=XOAUTH2",
+				 src->host);
 			return IMAP_EAUTH;
 		}
 		for (int attempt = 0; attempt < 2; attempt++) {
@@ -343,8 +345,8 @@ do_connect(struct imap_source *src, char *err, size_t errlen)
 	int implicit, r, fd, tls = 0;
 	uint16_t port;
 
-	if (imap_parse_url(s->imap_url, &implicit, src->host, sizeof(src->host), &port,
-			   err, errlen) < 0)
+	if (imap_parse_url(s->imap_url, &implicit, src->host, sizeof(src->host), &port, err,
+			   errlen) < 0)
 		return IMAP_ECONFIG;
 	if (!imap_safe_string(s->imap_folder, 1) || !*s->imap_folder) {
 		snprintf(err, errlen, "[imap] folder must be printable ASCII");
@@ -353,8 +355,8 @@ do_connect(struct imap_source *src, char *err, size_t errlen)
 	src->imap = mailimap_new(0, NULL);
 	mailimap_set_timeout(src->imap, (time_t)s->imap_timeout);
 	if (implicit)
-		r = mailimap_ssl_connect_with_callback(src->imap, src->host, port,
-						       sni_callback, src->host);
+		r = mailimap_ssl_connect_with_callback(src->imap, src->host, port, sni_callback,
+						       src->host);
 	else
 		r = mailimap_socket_connect(src->imap, src->host, port);
 	if (r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED && r != MAILIMAP_NO_ERROR_AUTHENTICATED) {
@@ -377,8 +379,10 @@ do_connect(struct imap_source *src, char *err, size_t errlen)
 		if ((r = refresh_caps(src, err, errlen)) != IMAP_OK)
 			return r;
 		if (!mailimap_has_extension(src->imap, "STARTTLS")) {
-			snprintf(err, errlen, "IMAP server %s:%u does not offer STARTTLS "
-				 "(required unless [imap] tls = none)", src->host, port);
+			snprintf(err, errlen,
+				 "IMAP server %s:%u does not offer STARTTLS "
+				 "(required unless [imap] tls = none)",
+				 src->host, port);
 			return IMAP_ETLS;
 		}
 		imap_wd_arm(src);
@@ -416,10 +420,10 @@ do_connect(struct imap_source *src, char *err, size_t errlen)
 	src->has_idle = mailimap_has_idle(src->imap);
 	src->has_move = mailimap_has_extension(src->imap, "MOVE");
 	src->has_uidplus = mailimap_has_extension(src->imap, "UIDPLUS");
-	log_debug("imap: %s:%u %s, folder %s, UIDVALIDITY %u, %u messages%s%s",
-		  src->host, port, tls ? "TLS" : "plain", s->imap_folder, src->uidvalidity,
-		  src->imap->imap_selection_info->sel_exists,
-		  src->has_idle ? ", IDLE" : "", src->has_move ? ", MOVE" : "");
+	log_debug("imap: %s:%u %s, folder %s, UIDVALIDITY %u, %u messages%s%s", src->host, port,
+		  tls ? "TLS" : "plain", s->imap_folder, src->uidvalidity,
+		  src->imap->imap_selection_info->sel_exists, src->has_idle ? ", IDLE" : "",
+		  src->has_move ? ", MOVE" : "");
 	return IMAP_OK;
 }
 
@@ -445,7 +449,7 @@ imap_connect(const struct settings *s, struct imap_source **src_r, char *err, si
 	if (r != IMAP_OK) {
 		if (r == IMAP_ESERVER)
 			r = IMAP_EUNAVAIL;
-		src->broken = 1;	/* never LOGOUT half-way: just close */
+		src->broken = 1; /* never LOGOUT half-way: just close */
 		imap_close(&src);
 		return r;
 	}

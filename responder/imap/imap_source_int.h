@@ -12,19 +12,19 @@
 #include "responder/config/config.h"
 
 struct imap_source {
-	const struct settings *s;	/* borrowed */
-	mailimap *imap;			/* owned */
+	const struct settings *s; /* borrowed */
+	mailimap *imap;		  /* owned */
 	char host[256];
 	uint32_t uidvalidity;
 	int has_idle, has_move, has_uidplus;
-	int broken;			/* the connection must not be used again */
+	int broken; /* the connection must not be used again */
 
 	/* Watchdog: cancels the stream when a call outlives wd_deadline. */
 	pthread_t wd_thread;
 	int wd_started;
 	pthread_mutex_t wd_mu;
 	pthread_cond_t wd_cv;
-	time_t wd_deadline;		/* 0: disarmed */
+	time_t wd_deadline; /* 0: disarmed */
 	int wd_fired, wd_quit;
 };
 

@@ -30,9 +30,8 @@ is_ip_literal(const char *host)
 }
 
 int
-tls_verify_der_chain(const unsigned char *const *der, const size_t *der_len,
-		     size_t n, const char *host, const char *ca_file,
-		     char *err, size_t errlen)
+tls_verify_der_chain(const unsigned char *const *der, const size_t *der_len, size_t n,
+		     const char *host, const char *ca_file, char *err, size_t errlen)
 {
 	X509_STORE *store = NULL;
 	X509_STORE_CTX *ctx = NULL;
@@ -100,8 +99,9 @@ tls_verify_der_chain(const unsigned char *const *der, const size_t *der_len,
 		int e = X509_STORE_CTX_get_error(ctx);
 		snprintf(err, errlen, "certificate of %s refused: %s%s", host,
 			 X509_verify_cert_error_string(e),
-			 ca_file != NULL && *ca_file != '\0' ? "" :
-			 " (no [imap] ca_file set: checked against the system store)");
+			 ca_file != NULL && *ca_file != '\0' ?
+			     "" :
+			     " (no [imap] ca_file set: checked against the system store)");
 		goto out;
 	}
 	ret = 0;

@@ -22,8 +22,7 @@
  * paths (the system store).  Returns 0 when the chain is valid for `host`;
  * -1 with the reason ("certificate verify failed: self-signed certificate",
  * "... hostname mismatch") in err.  Borrows everything. */
-int tls_verify_der_chain(const unsigned char *const *der, const size_t *der_len,
-			 size_t n, const char *host, const char *ca_file,
-			 char *err, size_t errlen);
+int tls_verify_der_chain(const unsigned char *const *der, const size_t *der_len, size_t n,
+			 const char *host, const char *ca_file, char *err, size_t errlen);
 
 #endif

@@ -47,8 +47,7 @@ node_add(struct node *parent, enum node_type type, int line)
 {
 	if (parent->n_kids == parent->cap_kids) {
 		parent->cap_kids = parent->cap_kids ? parent->cap_kids * 2 : 8;
-		parent->kids = xreallocarray(parent->kids, parent->cap_kids,
-					     sizeof(*parent->kids));
+		parent->kids = xreallocarray(parent->kids, parent->cap_kids, sizeof(*parent->kids));
 	}
 	struct node *nd = &parent->kids[parent->n_kids++];
 	memset(nd, 0, sizeof(*nd));
@@ -97,7 +96,7 @@ set_name(struct node *nd, const char *name, size_t n)
 struct parser {
 	const char *src, *file;
 	size_t len;
-	size_t line_pos;	/* src[0..line_pos) has been counted */
+	size_t line_pos; /* src[0..line_pos) has been counted */
 	int line;
 	char *err;
 	size_t errlen;
@@ -271,9 +270,10 @@ parse(struct parser *p, struct node *root)
 				return fail(p, line, "closing tag without an open section:", name);
 			if (strlen(cur->text) != nlen || memcmp(cur->text, ns, nlen) != 0) {
 				char why[512];
-				snprintf(why, sizeof(why),
-					 "closing tag does not match section '%s' opened on line %d:",
-					 cur->text, cur->line);
+				snprintf(
+				    why, sizeof(why),
+				    "closing tag does not match section '%s' opened on line %d:",
+				    cur->text, cur->line);
 				return fail(p, line, why, name);
 			}
 			depth--;
@@ -287,7 +287,8 @@ parse(struct parser *p, struct node *root)
 			break;
 		}
 		default: {
-			struct node *nd = node_add(cur, type == '&' || type == '{' ? N_RAW : N_VAR, line);
+			struct node *nd =
+			    node_add(cur, type == '&' || type == '{' ? N_RAW : N_VAR, line);
 			if (set_name(nd, ns, nlen) < 0)
 				return fail(p, line, "bad name", nd->text);
 			break;
@@ -352,11 +353,15 @@ mustache_set_has(const struct mustache_set *set, const char *name)
 }
 
 int
-mustache_set_add(struct mustache_set *set, const char *name, const char *file,
-		 const char *src, size_t len, char *err, size_t errlen)
+mustache_set_add(struct mustache_set *set, const char *name, const char *file, const char *src,
+		 size_t len, char *err, size_t errlen)
 {
-	struct parser p = { .src = src, .file = file ? file : name, .len = len,
-			    .line = 1, .err = err, .errlen = errlen };
+	struct parser p = { .src = src,
+			    .file = file ? file : name,
+			    .len = len,
+			    .line = 1,
+			    .err = err,
+			    .errlen = errlen };
 	const char *nul = memchr(src, '\0', len);
 	if (nul)
 		return fail(&p, line_at(&p, (size_t)(nul - src)), "NUL byte in template", NULL);
@@ -402,8 +407,8 @@ mustache_set_check_partials(const struct mustache_set *set, char *err, size_t er
 	for (size_t i = 0; i < set->n; i++) {
 		const struct node *m = missing_partial(set, &set->v[i].root);
 		if (m) {
-			snprintf(err, errlen, "%s:%d: unknown partial '%s'",
-				 set->v[i].file, m->line, m->text);
+			snprintf(err, errlen, "%s:%d: unknown partial '%s'", set->v[i].file,
+				 m->line, m->text);
 			return -1;
 		}
 	}
@@ -414,7 +419,8 @@ static const struct node *
 unknown_name(const struct node *nd, int (*known)(const char *, void *), void *arg)
 {
 	if ((nd->type == N_VAR || nd->type == N_RAW || nd->type == N_SECTION ||
-	     nd->type == N_INVERTED) && nd->parts && !known(nd->parts[0], arg))
+	     nd->type == N_INVERTED) &&
+	    nd->parts && !known(nd->parts[0], arg))
 		return nd;
 	for (size_t i = 0; i < nd->n_kids; i++) {
 		const struct node *m = unknown_name(&nd->kids[i], known, arg);
@@ -425,15 +431,14 @@ unknown_name(const struct node *nd, int (*known)(const char *, void *), void *ar
 }
 
 int
-mustache_set_check_names(const struct mustache_set *set,
-			 int (*known)(const char *name, void *arg), void *arg,
-			 char *err, size_t errlen)
+mustache_set_check_names(const struct mustache_set *set, int (*known)(const char *name, void *arg),
+			 void *arg, char *err, size_t errlen)
 {
 	for (size_t i = 0; i < set->n; i++) {
 		const struct node *m = unknown_name(&set->v[i].root, known, arg);
 		if (m) {
-			snprintf(err, errlen, "%s:%d: unknown name '%s'",
-				 set->v[i].file, m->line, m->text);
+			snprintf(err, errlen, "%s:%d: unknown name '%s'", set->v[i].file, m->line,
+				 m->text);
 			return -1;
 		}
 	}

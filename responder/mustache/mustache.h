@@ -52,9 +52,8 @@ void mustache_set_free(struct mustache_set **set);
  * (copied), replacing a template of the same name.  `file` names the
  * source in errors (NULL: the name).  0 on success; -1 with
  * "file:line: why" in err. */
-int mustache_set_add(struct mustache_set *set, const char *name,
-		     const char *file, const char *src, size_t len,
-		     char *err, size_t errlen);
+int mustache_set_add(struct mustache_set *set, const char *name, const char *file, const char *src,
+		     size_t len, char *err, size_t errlen);
 
 /* 1 when the set holds `name`. */
 int mustache_set_has(const struct mustache_set *set, const char *name);
@@ -62,16 +61,15 @@ int mustache_set_has(const struct mustache_set *set, const char *name);
 /* Checks that every partial referenced by every template of the set is in
  * the set.  0 when all are; -1 with "file:line: unknown partial 'x'" for
  * the first one missing. */
-int mustache_set_check_partials(const struct mustache_set *set,
-				char *err, size_t errlen);
+int mustache_set_check_partials(const struct mustache_set *set, char *err, size_t errlen);
 
 /* Checks the first part of every variable and section name ("a" of
  * "a.b"; "." is always fine) with known(); 0 when all are known; -1 with
  * "file:line: unknown name 'x'" for the first one that is not, so a typo
  * in a template is found at load time instead of printing nothing. */
 int mustache_set_check_names(const struct mustache_set *set,
-			     int (*known)(const char *name, void *arg), void *arg,
-			     char *err, size_t errlen);
+			     int (*known)(const char *name, void *arg), void *arg, char *err,
+			     size_t errlen);
 
 /* Renders template `name` with the context stack ctx[0..n-1] (ctx[n-1] is
  * the innermost; names are looked up from it outwards) and appends the
@@ -80,8 +78,7 @@ int mustache_set_check_names(const struct mustache_set *set,
  * 0 on success; -1 with err filled when `name` is unknown, the output
  * would pass out->max, or partials nest deeper than MUSTACHE_MAX_DEPTH.
  * The data is borrowed. */
-int mustache_render(const struct mustache_set *set, const char *name,
-		    json_t *const *ctx, size_t n, enum mustache_escape esc,
-		    struct buf *out, char *err, size_t errlen);
+int mustache_render(const struct mustache_set *set, const char *name, json_t *const *ctx, size_t n,
+		    enum mustache_escape esc, struct buf *out, char *err, size_t errlen);
 
 #endif

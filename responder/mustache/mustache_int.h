@@ -14,20 +14,21 @@ enum node_type { N_TEXT, N_VAR, N_RAW, N_SECTION, N_INVERTED, N_PARTIAL };
 struct node {
 	enum node_type type;
 	int line;
-	char *text;		/* N_TEXT: the text; else the tag name */
-	size_t len;		/* N_TEXT: its length */
-	char **parts;		/* variables and sections: the dotted name split;
+	char *text;   /* N_TEXT: the text; else the tag name */
+	size_t len;   /* N_TEXT: its length */
+	char **parts; /* variables and sections: the dotted name split;
 				 * NULL for "." (the implicit iterator) */
 	size_t n_parts;
-	char *indent;		/* N_PARTIAL: standalone indentation, or NULL */
-	struct node *kids;	/* sections */
+	char *indent;	   /* N_PARTIAL: standalone indentation, or NULL */
+	struct node *kids; /* sections */
 	size_t n_kids, cap_kids;
 };
 
-struct template {
+struct template
+{
 	char *name;
 	char *file;
-	struct node root;	/* an N_SECTION holding the top level */
+	struct node root; /* an N_SECTION holding the top level */
 };
 
 struct mustache_set {

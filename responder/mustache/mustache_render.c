@@ -25,7 +25,7 @@ struct render {
 	struct buf *out;
 	json_t **stack;
 	size_t n, cap;
-	int at_line_start;	/* the last template text written ended a line */
+	int at_line_start; /* the last template text written ended a line */
 	int depth;
 	char *err;
 	size_t errlen;
@@ -78,12 +78,23 @@ put_escaped(struct render *r, const char *s, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		const char *ent = NULL;
 		switch (s[i]) {
-		case '&': ent = "&amp;"; break;
-		case '<': ent = "&lt;"; break;
-		case '>': ent = "&gt;"; break;
-		case '"': ent = "&quot;"; break;
-		case '\'': ent = "&#39;"; break;
-		default: continue;
+		case '&':
+			ent = "&amp;";
+			break;
+		case '<':
+			ent = "&lt;";
+			break;
+		case '>':
+			ent = "&gt;";
+			break;
+		case '"':
+			ent = "&quot;";
+			break;
+		case '\'':
+			ent = "&#39;";
+			break;
+		default:
+			continue;
 		}
 		if (put(r, s + from, i - from) < 0 || put(r, ent, strlen(ent)) < 0)
 			return -1;
@@ -182,7 +193,8 @@ render_section(struct render *r, const struct node *nd, const char *indent)
 	if (json_is_array(v)) {
 		size_t i;
 		json_t *el;
-		json_array_foreach(v, i, el) {
+		json_array_foreach(v, i, el)
+		{
 			push(r, el);
 			int rc = render_nodes(r, nd, indent);
 			r->n--;
@@ -255,17 +267,17 @@ render_nodes(struct render *r, const struct node *parent, const char *indent)
 }
 
 int
-mustache_render(const struct mustache_set *set, const char *name,
-		json_t *const *ctx, size_t n, enum mustache_escape esc,
-		struct buf *out, char *err, size_t errlen)
+mustache_render(const struct mustache_set *set, const char *name, json_t *const *ctx, size_t n,
+		enum mustache_escape esc, struct buf *out, char *err, size_t errlen)
 {
 	const struct template *t = mustache_find(set, name);
 	if (!t) {
 		snprintf(err, errlen, "no template '%s'", name);
 		return -1;
 	}
-	struct render r = { .set = set, .esc = esc, .out = out, .at_line_start = 1,
-			    .err = err, .errlen = errlen };
+	struct render r = {
+		.set = set, .esc = esc, .out = out, .at_line_start = 1, .err = err, .errlen = errlen
+	};
 	for (size_t i = 0; i < n; i++)
 		push(&r, ctx[i]);
 	size_t before = out->len;

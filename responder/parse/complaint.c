@@ -57,7 +57,8 @@ complaint_decode_header(const char *value, size_t len)
 	if (len > CPL_MAX_FIELD * 4)
 		len = CPL_MAX_FIELD * 4;
 	if (mailmime_encoded_phrase_parse("iso-8859-1", value, len, &idx, "utf-8", &out) ==
-	    MAILIMF_NO_ERROR && out) {
+		MAILIMF_NO_ERROR &&
+	    out) {
 		r = cpl_clean(out, strlen(out), CPL_MAX_FIELD, 0);
 		free(out);
 		return r;
@@ -90,8 +91,7 @@ set_mailbox(struct cpl_address *a, const struct mailimf_mailbox *mb)
 	if (!mb)
 		return;
 	if (mb->mb_display_name)
-		a->name = complaint_decode_header(mb->mb_display_name,
-						  strlen(mb->mb_display_name));
+		a->name = complaint_decode_header(mb->mb_display_name, strlen(mb->mb_display_name));
 	if (mb->mb_addr_spec) {
 		char *clean = cpl_clean(mb->mb_addr_spec, strlen(mb->mb_addr_spec), 512, 0);
 		a->address = addr_normalize(clean);
@@ -168,10 +168,9 @@ date_of(const struct mailimf_date_time *d, int64_t *t_r)
 {
 	int zone, sign, hh, mm;
 
-	if (!d || d->dt_year < 1970 || d->dt_year > 9999 || d->dt_month < 1 ||
-	    d->dt_month > 12 || d->dt_day < 1 || d->dt_day > 31 || d->dt_hour < 0 ||
-	    d->dt_hour > 23 || d->dt_min < 0 || d->dt_min > 59 || d->dt_sec < 0 ||
-	    d->dt_sec > 60)
+	if (!d || d->dt_year < 1970 || d->dt_year > 9999 || d->dt_month < 1 || d->dt_month > 12 ||
+	    d->dt_day < 1 || d->dt_day > 31 || d->dt_hour < 0 || d->dt_hour > 23 || d->dt_min < 0 ||
+	    d->dt_min > 59 || d->dt_sec < 0 || d->dt_sec > 60)
 		return -1;
 	zone = d->dt_zone;
 	sign = zone < 0 ? -1 : 1;
@@ -180,8 +179,8 @@ date_of(const struct mailimf_date_time *d, int64_t *t_r)
 	mm = zone % 100;
 	if (hh > 23 || mm > 59)
 		hh = mm = 0;
-	*t_r = time_from_utc(d->dt_year, d->dt_month, d->dt_day, d->dt_hour, d->dt_min,
-			     d->dt_sec) - (int64_t)sign * (hh * 3600 + mm * 60);
+	*t_r = time_from_utc(d->dt_year, d->dt_month, d->dt_day, d->dt_hour, d->dt_min, d->dt_sec) -
+	       (int64_t)sign * (hh * 3600 + mm * 60);
 	return 0;
 }
 
@@ -198,7 +197,8 @@ read_original(struct cpl_original *o, struct mailimf_fields *f)
 		o->message_id = msgid_wrap(sf.fld_message_id->mid_value);
 	if (sf.fld_from && sf.fld_from->frm_mb_list && sf.fld_from->frm_mb_list->mb_list &&
 	    clist_begin(sf.fld_from->frm_mb_list->mb_list))
-		set_mailbox(&o->from, clist_content(clist_begin(sf.fld_from->frm_mb_list->mb_list)));
+		set_mailbox(&o->from,
+			    clist_content(clist_begin(sf.fld_from->frm_mb_list->mb_list)));
 	if (sf.fld_to)
 		add_address_list(&o->to, sf.fld_to->to_addr_list);
 	if (sf.fld_cc)
@@ -366,7 +366,7 @@ is_attachment(const struct mailmime *m)
 		if (f->fld_type == MAILMIME_FIELD_DISPOSITION && f->fld_data.fld_disposition &&
 		    f->fld_data.fld_disposition->dsp_type &&
 		    f->fld_data.fld_disposition->dsp_type->dsp_type ==
-			    MAILMIME_DISPOSITION_TYPE_ATTACHMENT)
+			MAILMIME_DISPOSITION_TYPE_ATTACHMENT)
 			return 1;
 	}
 	return 0;
@@ -381,8 +381,10 @@ decode_part(const struct mailmime *m, char **out, size_t *outlen)
 
 	if (!d || d->dt_type != MAILMIME_DATA_TEXT || !d->dt_data.dt_text.dt_data)
 		return -1;
-	return mailmime_part_parse(d->dt_data.dt_text.dt_data, d->dt_data.dt_text.dt_length,
-				   &idx, d->dt_encoding, out, outlen) == MAILIMF_NO_ERROR ? 0 : -1;
+	return mailmime_part_parse(d->dt_data.dt_text.dt_data, d->dt_data.dt_text.dt_length, &idx,
+				   d->dt_encoding, out, outlen) == MAILIMF_NO_ERROR ?
+		   0 :
+		   -1;
 }
 
 /* Appends a text part to `into`, converted to UTF-8. */
@@ -407,14 +409,16 @@ take_text(struct walk *w, const struct mailmime *m, struct buf *into)
 		if (r == MAIL_CHARCONV_ERROR_UNKNOWN_CHARSET) {
 			char note[160];
 
-			snprintf(note, sizeof(note), "unknown charset %.60s, read as windows-1252", cs);
+			snprintf(note, sizeof(note), "unknown charset %.60s, read as windows-1252",
+				 cs);
 			cpl_note(w->c, note);
 			r = charconv_buffer("utf-8", "windows-1252", dec, declen, &conv, &convlen);
 		}
 		if (r == MAIL_CHARCONV_NO_ERROR && conv) {
 			clean = cpl_clean(conv, convlen, CPL_MAX_TEXT, 1);
 		} else {
-			cpl_note(w->c, "charset conversion failed, text kept as UTF-8 with replacements");
+			cpl_note(w->c,
+				 "charset conversion failed, text kept as UTF-8 with replacements");
 			clean = cpl_clean(dec, declen, CPL_MAX_TEXT, 1);
 		}
 		if (conv)
@@ -500,7 +504,7 @@ walk(struct walk *w, struct mailmime *m, int depth, int orig_depth)
 			walk(w, clist_content(it), depth + 1, orig_depth);
 		break;
 	case MAILMIME_MESSAGE:
-		if (depth == 0) {	/* the root: the complaint itself */
+		if (depth == 0) { /* the root: the complaint itself */
 			walk(w, m->mm_data.mm_message.mm_msg_mime, depth + 1, orig_depth);
 			break;
 		}
@@ -583,7 +587,8 @@ complaint_parse(const char *raw, size_t len, struct complaint *out, char *err, s
 	}
 	read_headers(out, root->mm_data.mm_message.mm_fields);
 	if (root->mm_data.mm_message.mm_msg_mime) {
-		type_name(root->mm_data.mm_message.mm_msg_mime->mm_content_type, type, sizeof(type));
+		type_name(root->mm_data.mm_message.mm_msg_mime->mm_content_type, type,
+			  sizeof(type));
 		out->content_type = xstrdup(type);
 	}
 	buf_init(&w.plain, CPL_MAX_TEXT);

@@ -23,11 +23,11 @@
 
 #include "common/utf8.h"
 
-#define CPL_MAX_FIELD 4096		/* bytes of one header value we keep */
-#define CPL_MAX_TEXT (1024 * 1024)	/* bytes of decoded body text */
-#define CPL_MAX_LIST 64			/* addresses / ids per header */
+#define CPL_MAX_FIELD 4096	   /* bytes of one header value we keep */
+#define CPL_MAX_TEXT (1024 * 1024) /* bytes of decoded body text */
+#define CPL_MAX_LIST 64		   /* addresses / ids per header */
 #define CPL_MAX_ORIGINALS 16
-#define CPL_MAX_DEPTH 32		/* MIME nesting our walk follows */
+#define CPL_MAX_DEPTH 32 /* MIME nesting our walk follows */
 
 /* How a complaint's strings are cleaned (common/utf8.h flags, applied by
  * cpl_clean): invalid UTF-8 and C1 controls become U+FFFD byte by byte,
@@ -38,8 +38,8 @@
 #define CPL_CLEAN_TEXT (UTF8_C1_INVALID | UTF8_LINES)
 
 struct cpl_address {
-	char *name;		/* decoded display name or NULL */
-	char *address;		/* lower-cased addr-spec (may be invalid: check) */
+	char *name;    /* decoded display name or NULL */
+	char *address; /* lower-cased addr-spec (may be invalid: check) */
 };
 
 struct cpl_addresses {
@@ -54,46 +54,46 @@ struct cpl_strings {
 
 /* An attached message/rfc822 (or base64-encoded one). */
 struct cpl_original {
-	int depth;			/* 1: attached to the complaint; 2: inside one */
-	char *message_id;		/* "<...>" or NULL */
-	struct cpl_address from;	/* first From mailbox; fields NULL if none */
+	int depth;		 /* 1: attached to the complaint; 2: inside one */
+	char *message_id;	 /* "<...>" or NULL */
+	struct cpl_address from; /* first From mailbox; fields NULL if none */
 	struct cpl_addresses to, cc;
-	char *subject;			/* decoded, or NULL */
-	int64_t date;			/* epoch UTC; valid when has_date */
+	char *subject; /* decoded, or NULL */
+	int64_t date;  /* epoch UTC; valid when has_date */
 	int has_date;
 };
 
 struct complaint {
 	/* RFC 5322 headers of the complaint itself */
-	struct cpl_address from;	/* first From mailbox */
-	size_t n_from;			/* how many From mailboxes there were */
+	struct cpl_address from; /* first From mailbox */
+	size_t n_from;		 /* how many From mailboxes there were */
 	struct cpl_address reply_to, sender;
 	struct cpl_addresses to, cc;
-	char *subject;			/* RFC 2047 decoded */
+	char *subject; /* RFC 2047 decoded */
 	int64_t date;
 	int has_date;
 	char *message_id;		/* "<...>" or NULL */
-	struct cpl_strings in_reply_to;	/* "<...>" each */
+	struct cpl_strings in_reply_to; /* "<...>" each */
 	struct cpl_strings references;	/* "<...>" each, as written (oldest first) */
 	char *return_path;		/* raw value ("<>" for null), or NULL when absent */
 	char *auto_submitted;		/* raw values or NULL */
 	char *precedence;
 	char *x_auto_response_suppress;
 	struct cpl_strings x_loop;
-	struct cpl_strings list_headers;	/* names of List-* fields present */
-	struct cpl_strings auth_results;	/* Authentication-Results values */
-	char *content_type;		/* "type/subtype", lower case */
-	int is_report;			/* multipart/report at the top (or below it) */
+	struct cpl_strings list_headers; /* names of List-* fields present */
+	struct cpl_strings auth_results; /* Authentication-Results values */
+	char *content_type;		 /* "type/subtype", lower case */
+	int is_report;			 /* multipart/report at the top (or below it) */
 
 	/* the complaint's own text, outside attached messages: text/plain parts,
 	 * or the HTML parts turned to text when there is no plain text */
 	char *text;
 	int text_from_html;
 
-	struct cpl_original *originals;	/* outermost first */
+	struct cpl_original *originals; /* outermost first */
 	size_t n_originals;
 
-	struct cpl_strings notes;	/* what was odd ("unknown charset x-foo,
+	struct cpl_strings notes; /* what was odd ("unknown charset x-foo,
 					 * read as windows-1252") for the log */
 };
 
@@ -101,8 +101,7 @@ struct complaint {
  * bad input: what cannot be read is left empty and noted.  Returns 0, or
  * -1 with err filled only when libetpan cannot build even an empty tree
  * (out of memory). */
-int complaint_parse(const char *raw, size_t len, struct complaint *out,
-		    char *err, size_t errlen);
+int complaint_parse(const char *raw, size_t len, struct complaint *out, char *err, size_t errlen);
 void complaint_free(struct complaint *c);
 
 /* Serialised form for the sandbox pipe.  complaint_to_json returns a new

@@ -87,11 +87,12 @@ complaint_to_json(const struct complaint *c)
 	for (size_t i = 0; i < c->n_originals; i++) {
 		const struct cpl_original *o = &c->originals[i];
 
-		json_array_append_new(origs, json_pack("{s:i,s:o,s:o,s:o,s:o,s:o,s:o}",
-			"depth", o->depth, "message_id", jstr(o->message_id),
-			"from", jaddr(&o->from), "to", jaddrs(&o->to), "cc", jaddrs(&o->cc),
-			"subject", jstr(o->subject),
-			"date", o->has_date ? json_integer(o->date) : json_null()));
+		json_array_append_new(origs,
+				      json_pack("{s:i,s:o,s:o,s:o,s:o,s:o,s:o}", "depth", o->depth,
+						"message_id", jstr(o->message_id), "from",
+						jaddr(&o->from), "to", jaddrs(&o->to), "cc",
+						jaddrs(&o->cc), "subject", jstr(o->subject), "date",
+						o->has_date ? json_integer(o->date) : json_null()));
 	}
 	json_object_set_new(j, "originals", origs);
 	json_object_set_new(j, "notes", jstrings(&c->notes));

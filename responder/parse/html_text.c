@@ -29,9 +29,9 @@ name_in(const xmlChar *name, const char *const *list)
 }
 
 static const char *const block_tags[] = {
-	"br", "div", "p", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6",
-	"blockquote", "table", "ul", "ol", "hr", "pre", "section", "article",
-	"header", "footer", NULL,
+	"br",  "div",	  "p",	     "tr",	   "li",     "h1", "h2", "h3",
+	"h4",  "h5",	  "h6",	     "blockquote", "table",  "ul", "ol", "hr",
+	"pre", "section", "article", "header",	   "footer", NULL,
 };
 static const char *const skip_tags[] = { "script", "style", "head", "title", NULL };
 static const char *const cell_tags[] = { "td", "th", NULL };
@@ -92,7 +92,7 @@ html_to_text(const char *html, size_t len)
 		len = (size_t)CPL_MAX_TEXT * 4;
 	doc = htmlReadMemory(html, (int)len, NULL, "UTF-8",
 			     HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-				     HTML_PARSE_NONET | HTML_PARSE_NOIMPLIED);
+				 HTML_PARSE_NONET | HTML_PARSE_NOIMPLIED);
 	if (!doc)
 		return cpl_clean(html, len, CPL_MAX_TEXT, 1);
 	buf_init(&b, CPL_MAX_TEXT);

@@ -38,8 +38,9 @@ decode_words(const char *in, size_t n, char *out, size_t outmax)
 
 			q2 = q1 + 3;
 			if (enc == 'Q')
-				o += rfc2047_q_decode(q2, (size_t)(end - q2), out + o, outmax - 1 - o);
-			else	/* B, or anything: as lenient as a MIME parser may
+				o += rfc2047_q_decode(q2, (size_t)(end - q2), out + o,
+						      outmax - 1 - o);
+			else /* B, or anything: as lenient as a MIME parser may
 				 * be, '=' and garbage skipped */
 				o += base64_decode(q2, (size_t)(end - q2), out + o, outmax - 1 - o,
 						   BASE64_PAD_SKIPPED);
@@ -64,7 +65,7 @@ boundary_ok(const char *v, char *why, size_t whylen)
 
 		while (*q == ' ' || *q == '\t')
 			q++;
-		if (*q == '*') {	/* RFC 2231 form: libetpan takes it literally */
+		if (*q == '*') { /* RFC 2231 form: libetpan takes it literally */
 			p = q;
 			continue;
 		}
@@ -79,21 +80,26 @@ boundary_ok(const char *v, char *why, size_t whylen)
 			start = ++q;
 			while (*q && *q != '"') {
 				if (*q == '\\') {
-					snprintf(why, whylen, "unsafe MIME boundary (backslash in a quoted boundary)");
+					snprintf(
+					    why, whylen,
+					    "unsafe MIME boundary (backslash in a quoted boundary)");
 					return -1;
 				}
 				q++;
 			}
 			if (!*q) {
-				snprintf(why, whylen, "unsafe MIME boundary (unterminated quoted boundary)");
+				snprintf(why, whylen,
+					 "unsafe MIME boundary (unterminated quoted boundary)");
 				return -1;
 			}
 			blen = (size_t)(q - start);
 		} else {
 			start = q;
-			while (*q && *q != ';' && *q != ' ' && *q != '\t' && *q != '\r' && *q != '\n') {
+			while (*q && *q != ';' && *q != ' ' && *q != '\t' && *q != '\r' &&
+			       *q != '\n') {
 				if (*q == '"' || *q == '\\') {
-					snprintf(why, whylen, "unsafe MIME boundary (quote or backslash)");
+					snprintf(why, whylen,
+						 "unsafe MIME boundary (quote or backslash)");
 					return -1;
 				}
 				q++;
@@ -137,8 +143,8 @@ scan(const char *raw, size_t len, long max_size, char *why, size_t whylen)
 	int in_top = 1, in_ct = 0;
 
 	if (max_size > 0 && len > (size_t)max_size) {
-		snprintf(why, whylen, "message of %zu bytes exceeds max_message_size %ld",
-			 len, max_size);
+		snprintf(why, whylen, "message of %zu bytes exceeds max_message_size %ld", len,
+			 max_size);
 		return -1;
 	}
 	while (pos < len) {

@@ -62,16 +62,16 @@ enum worker_exit {
 	WORKER_EXIT_INPUT = 3,	/* the complaint could not be read (or held) */
 	WORKER_EXIT_NOMEM = 4,	/* complaint_parse() failed, which it does only
 				 * when libetpan ran out of memory */
-	WORKER_EXIT_ENCODE = 5,	/* the result could not be encoded as JSON */
-	WORKER_EXIT_OUTPUT = 6,	/* the result could not be written back */
+	WORKER_EXIT_ENCODE = 5, /* the result could not be encoded as JSON */
+	WORKER_EXIT_OUTPUT = 6, /* the result could not be written back */
 };
-#define WORKER_MAX_INPUT ((size_t)1100 * 1024 * 1024)	/* above max_message_size's maximum */
+#define WORKER_MAX_INPUT ((size_t)1100 * 1024 * 1024) /* above max_message_size's maximum */
 
 struct worker {
-	pid_t pid;			/* 0: none */
-	int to, from;			/* our ends of the pipes */
+	pid_t pid;    /* 0: none */
+	int to, from; /* our ends of the pipes */
 	unsigned jobs;
-	struct parse_limits lim;	/* what it was started with */
+	struct parse_limits lim; /* what it was started with */
 };
 
 static struct worker w;
@@ -291,7 +291,7 @@ sandbox_shutdown(void)
 {
 	if (!w.pid)
 		return;
-	worker_close_fds();	/* EOF: the worker exits by itself */
+	worker_close_fds(); /* EOF: the worker exits by itself */
 	worker_reap(0);
 }
 
@@ -398,7 +398,8 @@ classify(int status, const struct parse_limits *lim, char *why, size_t whylen)
 		int sig = WTERMSIG(status);
 
 		if (sig == SIGXCPU) {
-			snprintf(why, whylen, "parser exceeded its CPU limit of %d s", lim->cpu_seconds);
+			snprintf(why, whylen, "parser exceeded its CPU limit of %d s",
+				 lim->cpu_seconds);
 			return SANDBOX_LIMIT;
 		}
 		snprintf(why, whylen, "parser crashed (signal %d, %s) on malformed MIME", sig,
@@ -409,7 +410,8 @@ classify(int status, const struct parse_limits *lim, char *why, size_t whylen)
 		snprintf(why, whylen, "parser ran out of memory (limit %d MB)", lim->memory_mb);
 		return SANDBOX_LIMIT;
 	}
-	snprintf(why, whylen, "parser failed (exit %d)", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	snprintf(why, whylen, "parser failed (exit %d)",
+		 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	return SANDBOX_CRASH;
 }
 
@@ -446,11 +448,13 @@ sandbox_run_parser(const char *raw, size_t len, const struct parse_limits *lim,
 	    recv_answer(&b, deadline, &timed_out, &too_big) != 0) {
 		if (timed_out) {
 			worker_reap(1);
-			snprintf(why, whylen, "parser timed out after %d s and was killed", timeout);
+			snprintf(why, whylen, "parser timed out after %d s and was killed",
+				 timeout);
 			st = SANDBOX_TIMEOUT;
 		} else if (too_big) {
 			worker_reap(1);
-			snprintf(why, whylen, "parser result larger than %zu bytes", SANDBOX_MAX_OUTPUT);
+			snprintf(why, whylen, "parser result larger than %zu bytes",
+				 SANDBOX_MAX_OUTPUT);
 			st = SANDBOX_LIMIT;
 		} else {
 			/* EOF or a broken pipe: the worker died; its status says how */

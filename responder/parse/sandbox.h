@@ -25,19 +25,19 @@
 /* The limits of one parse; the caller fills them (the pipeline from the
  * [limits] section of the config). */
 struct parse_limits {
-	long max_message_size;		/* bytes; [limits] max_message_size */
-	int cpu_seconds;		/* RLIMIT_CPU of the child */
-	int memory_mb;			/* RLIMIT_AS of the child (not under ASan) */
-	int timeout;			/* wall-clock seconds before SIGKILL */
+	long max_message_size; /* bytes; [limits] max_message_size */
+	int cpu_seconds;       /* RLIMIT_CPU of the child */
+	int memory_mb;	       /* RLIMIT_AS of the child (not under ASan) */
+	int timeout;	       /* wall-clock seconds before SIGKILL */
 };
 
 enum sandbox_status {
 	SANDBOX_OK = 0,
-	SANDBOX_REJECTED,	/* the pre-scan refused it (why says what) */
-	SANDBOX_CRASH,		/* the child died from a signal or exited badly */
-	SANDBOX_TIMEOUT,	/* killed at the wall-clock deadline */
-	SANDBOX_LIMIT,		/* CPU limit (SIGXCPU) or out of memory */
-	SANDBOX_ERROR,		/* fork/pipe failed, or the output was not valid */
+	SANDBOX_REJECTED, /* the pre-scan refused it (why says what) */
+	SANDBOX_CRASH,	  /* the child died from a signal or exited badly */
+	SANDBOX_TIMEOUT,  /* killed at the wall-clock deadline */
+	SANDBOX_LIMIT,	  /* CPU limit (SIGXCPU) or out of memory */
+	SANDBOX_ERROR,	  /* fork/pipe failed, or the output was not valid */
 };
 
 /* Pre-scan (prescan.h, capped at lim->max_message_size), then parse.
@@ -46,8 +46,7 @@ enum sandbox_status {
  * SANDBOX_OK *out is filled (complaint_free it); otherwise *out is empty
  * and `why` says what happened. */
 enum sandbox_status sandbox_parse(const char *raw, size_t len, const struct parse_limits *lim,
-				  int in_process, struct complaint *out,
-				  char *why, size_t whylen);
+				  int in_process, struct complaint *out, char *why, size_t whylen);
 
 /* Stops the parser worker (it is started on first use and kept for the
  * next complaints); pipeline_free() calls it.  Safe to call any time. */
@@ -55,8 +54,7 @@ void sandbox_shutdown(void);
 
 /* The forked, limited parse alone, without the pre-scan (tests use it to
  * show that a parser crash, loop or blow-up never reaches the caller). */
-enum sandbox_status sandbox_run_parser(const char *raw, size_t len,
-				       const struct parse_limits *lim, struct complaint *out,
-				       char *why, size_t whylen);
+enum sandbox_status sandbox_run_parser(const char *raw, size_t len, const struct parse_limits *lim,
+				       struct complaint *out, char *why, size_t whylen);
 
 #endif

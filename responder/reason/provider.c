@@ -25,17 +25,17 @@ struct provider {
 };
 
 static const struct provider providers[] = {
-    {"google", "Google Workspace / Gmail"},
-    {"microsoft", "Microsoft 365 / Outlook.com"},
-    {"yahoo", "Yahoo / AOL"},
-    {"apple", "Apple iCloud Mail"},
-    {"zoho", "Zoho Mail"},
-    {"proton", "Proton Mail"},
-    {"gmx", "GMX / WEB.DE / mail.com"},
-    {"yandex", "Yandex Mail"},
-    {"mimecast", "Mimecast"},
-    {"proofpoint", "Proofpoint"},
-    {"barracuda", "Barracuda"},
+	{ "google", "Google Workspace / Gmail" },
+	{ "microsoft", "Microsoft 365 / Outlook.com" },
+	{ "yahoo", "Yahoo / AOL" },
+	{ "apple", "Apple iCloud Mail" },
+	{ "zoho", "Zoho Mail" },
+	{ "proton", "Proton Mail" },
+	{ "gmx", "GMX / WEB.DE / mail.com" },
+	{ "yandex", "Yandex Mail" },
+	{ "mimecast", "Mimecast" },
+	{ "proofpoint", "Proofpoint" },
+	{ "barracuda", "Barracuda" },
 };
 
 /* MX host suffixes ("google.com" matches "google.com" and "*.google.com"). */
@@ -43,48 +43,48 @@ static const struct {
 	const char *suffix;
 	const char *key;
 } mx_suffixes[] = {
-    {"google.com", "google"}, /* aspmx.l., smtp., gmail-smtp-in.l. */
-    {"googlemail.com", "google"},
-    {"protection.outlook.com", "microsoft"}, /* M365 and Outlook.com (olc.) */
-    {"outlook.com", "microsoft"},
-    {"hotmail.com", "microsoft"},
-    {"msn.com", "microsoft"},
-    {"yahoodns.net", "yahoo"}, /* mta5.am0., mx-aol.mail.gm0. */
-    {"yahoo.com", "yahoo"},
-    {"aol.com", "yahoo"},
-    {"icloud.com", "apple"},
-    {"me.com", "apple"},
-    {"me.com.akadns.net", "apple"},
-    {"mac.com", "apple"},
-    {"apple.com", "apple"},
-    {"zoho.com", "zoho"},
-    {"zohomail.com", "zoho"},
-    {"zoho.eu", "zoho"},
-    {"zohomail.eu", "zoho"},
-    {"zoho.in", "zoho"},
-    {"zoho.com.au", "zoho"},
-    {"zoho.jp", "zoho"},
-    {"protonmail.ch", "proton"}, /* mail., mailsec. */
-    {"protonmail.com", "proton"},
-    {"proton.me", "proton"},
-    {"gmx.net", "gmx"},
-    {"gmx.de", "gmx"},
-    {"gmx.com", "gmx"},
-    {"gmx.at", "gmx"},
-    {"gmx.ch", "gmx"},
-    {"web.de", "gmx"},
-    {"mail.com", "gmx"},
-    {"yandex.net", "yandex"},
-    {"yandex.ru", "yandex"},
-    {"yandex.com", "yandex"},
-    {"mimecast.com", "mimecast"},
-    {"mimecast.co.za", "mimecast"},
-    {"mimecast-offshore.com", "mimecast"},
-    {"pphosted.com", "proofpoint"},
-    {"ppe-hosted.com", "proofpoint"},
-    {"proofpoint.com", "proofpoint"},
-    {"barracudanetworks.com", "barracuda"}, /* *.ess.barracudanetworks.com */
-    {"barracuda.com", "barracuda"},
+	{ "google.com", "google" }, /* aspmx.l., smtp., gmail-smtp-in.l. */
+	{ "googlemail.com", "google" },
+	{ "protection.outlook.com", "microsoft" }, /* M365 and Outlook.com (olc.) */
+	{ "outlook.com", "microsoft" },
+	{ "hotmail.com", "microsoft" },
+	{ "msn.com", "microsoft" },
+	{ "yahoodns.net", "yahoo" }, /* mta5.am0., mx-aol.mail.gm0. */
+	{ "yahoo.com", "yahoo" },
+	{ "aol.com", "yahoo" },
+	{ "icloud.com", "apple" },
+	{ "me.com", "apple" },
+	{ "me.com.akadns.net", "apple" },
+	{ "mac.com", "apple" },
+	{ "apple.com", "apple" },
+	{ "zoho.com", "zoho" },
+	{ "zohomail.com", "zoho" },
+	{ "zoho.eu", "zoho" },
+	{ "zohomail.eu", "zoho" },
+	{ "zoho.in", "zoho" },
+	{ "zoho.com.au", "zoho" },
+	{ "zoho.jp", "zoho" },
+	{ "protonmail.ch", "proton" }, /* mail., mailsec. */
+	{ "protonmail.com", "proton" },
+	{ "proton.me", "proton" },
+	{ "gmx.net", "gmx" },
+	{ "gmx.de", "gmx" },
+	{ "gmx.com", "gmx" },
+	{ "gmx.at", "gmx" },
+	{ "gmx.ch", "gmx" },
+	{ "web.de", "gmx" },
+	{ "mail.com", "gmx" },
+	{ "yandex.net", "yandex" },
+	{ "yandex.ru", "yandex" },
+	{ "yandex.com", "yandex" },
+	{ "mimecast.com", "mimecast" },
+	{ "mimecast.co.za", "mimecast" },
+	{ "mimecast-offshore.com", "mimecast" },
+	{ "pphosted.com", "proofpoint" },
+	{ "ppe-hosted.com", "proofpoint" },
+	{ "proofpoint.com", "proofpoint" },
+	{ "barracudanetworks.com", "barracuda" }, /* *.ess.barracudanetworks.com */
+	{ "barracuda.com", "barracuda" },
 };
 
 /* Markers in a reply text (lower case) that name the receiving provider.
@@ -94,26 +94,26 @@ static const struct {
 	const char *marker;
 	const char *key;
 } text_markers[] = {
-    {"gsmtp", "google"},
-    {"support.google.com/mail", "google"},
-    {"protection.outlook.com", "microsoft"},
-    {"prod.outlook.com", "microsoft"},
-    {"prod.exchangelabs.com", "microsoft"},
-    {"yahoodns.net", "yahoo"},
-    {"postmaster.yahooinc.com", "yahoo"},
-    {"senders.yahooinc.com", "yahoo"},
-    {"postmaster.verizonmedia.com", "yahoo"},
-    {"support.apple.com", "apple"},
-    {"mail.icloud.com", "apple"},
-    {"zohomail.com", "zoho"},
-    {"protonmail.ch", "proton"},
-    {"postmaster.gmx", "gmx"},
-    {"postmaster.web.de", "gmx"},
-    {"yandex.net", "yandex"},
-    {"mimecast.com", "mimecast"},
-    {"pphosted.com", "proofpoint"},
-    {"ppe-hosted.com", "proofpoint"},
-    {"barracudanetworks.com", "barracuda"},
+	{ "gsmtp", "google" },
+	{ "support.google.com/mail", "google" },
+	{ "protection.outlook.com", "microsoft" },
+	{ "prod.outlook.com", "microsoft" },
+	{ "prod.exchangelabs.com", "microsoft" },
+	{ "yahoodns.net", "yahoo" },
+	{ "postmaster.yahooinc.com", "yahoo" },
+	{ "senders.yahooinc.com", "yahoo" },
+	{ "postmaster.verizonmedia.com", "yahoo" },
+	{ "support.apple.com", "apple" },
+	{ "mail.icloud.com", "apple" },
+	{ "zohomail.com", "zoho" },
+	{ "protonmail.ch", "proton" },
+	{ "postmaster.gmx", "gmx" },
+	{ "postmaster.web.de", "gmx" },
+	{ "yandex.net", "yandex" },
+	{ "mimecast.com", "mimecast" },
+	{ "pphosted.com", "proofpoint" },
+	{ "ppe-hosted.com", "proofpoint" },
+	{ "barracudanetworks.com", "barracuda" },
 };
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -371,8 +371,8 @@ qid_ok_token(const char *text, char *out, size_t outlen)
 }
 
 static int (*const qid_extractors[])(const char *, char *, size_t) = {
-    qid_google,    qid_microsoft, qid_yandex,   qid_queued_as,
-    qid_id_equals, qid_qmail,     qid_sendmail, qid_ok_token,
+	qid_google,    qid_microsoft, qid_yandex,   qid_queued_as,
+	qid_id_equals, qid_qmail,     qid_sendmail, qid_ok_token,
 };
 
 int

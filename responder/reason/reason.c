@@ -20,10 +20,10 @@
 #include <string.h>
 
 static const char *const reason_names[REASON_COUNT] = {
-    "delivered",       "deferred",          "greylisted",  "user_unknown",  "host_unknown",
-    "mailbox_full",    "message_too_large", "blocklisted", "spam_detected", "auth_failure",
-    "policy_rejected", "rate_limited",      "suspended",   "relay_denied",  "network_error",
-    "tls_failure",     "expired",           "other",
+	"delivered",	   "deferred",		"greylisted",  "user_unknown",	"host_unknown",
+	"mailbox_full",	   "message_too_large", "blocklisted", "spam_detected", "auth_failure",
+	"policy_rejected", "rate_limited",	"suspended",   "relay_denied",	"network_error",
+	"tls_failure",	   "expired",		"other",
 };
 
 const char *
@@ -396,7 +396,7 @@ vote_smtp(struct votes *v, int code)
  * rules look there; REASON_F_NAMES rules look at the whole text). */
 static void
 vote_text(struct votes *v, const char *norm, size_t len, const char *words, size_t wlen,
-          const char *enhanced)
+	  const char *enhanced)
 {
 	struct bigrams bg; /* 8 KiB, like the text buffers: reentrant */
 
@@ -447,9 +447,9 @@ decide(enum family fam, const struct votes *v, int temp_code)
 			/* "expired ... connection timed out" while still queued:
 			 * the cause is what the recipient's side can act on. */
 			r = winner(v,
-			           ALL_REASONS & ~(BIT(REASON_DELIVERED) | BIT(REASON_OTHER) |
-			                           BIT(REASON_EXPIRED) | BIT(REASON_DEFERRED)),
-			           REASON_W_GENERAL);
+				   ALL_REASONS & ~(BIT(REASON_DELIVERED) | BIT(REASON_OTHER) |
+						   BIT(REASON_EXPIRED) | BIT(REASON_DEFERRED)),
+				   REASON_W_GENERAL);
 			return r < 0 ? REASON_DEFERRED : (enum reason)r;
 		}
 		return (enum reason)r;
@@ -470,7 +470,7 @@ decide(enum family fam, const struct votes *v, int temp_code)
 
 void
 reason_classify(const char *status, int smtp_code, const char *enhanced, const char *text,
-                const char *mx_host, struct classification *out)
+		const char *mx_host, struct classification *out)
 {
 	char norm[REASON_TEXT_MAX + 1], words[REASON_TEXT_MAX + 1], enh[16], text_enh[16];
 	struct votes votes;

@@ -39,7 +39,7 @@ enum reason {
 
 struct classification {
 	enum reason reason;
-	const char *provider;      /* static key ("google", "microsoft", "yahoo",
+	const char *provider;	   /* static key ("google", "microsoft", "yahoo",
 	                            * "apple", "zoho", "proton", "gmx", "yandex",
 	                            * "mimecast", "proofpoint", "barracuda") or NULL */
 	const char *provider_name; /* static display name ("Google Workspace /
@@ -66,7 +66,7 @@ int reason_from_name(const char *name);
  * bounced -> the specific reason, expired, or REASON_OTHER.
  * The remote queue ID is filled for delivered attempts only. */
 void reason_classify(const char *status, int smtp_code, const char *enhanced, const char *text,
-                     const char *mx_host, struct classification *out);
+		     const char *mx_host, struct classification *out);
 
 /* Provider key from an MX host name, or NULL. */
 const char *reason_provider_of_mx(const char *mx_host);
@@ -100,12 +100,12 @@ void reason_parse_codes(const char *text, int *smtp_code_r, char *enhanced_r, si
  * hint ("try again later").
  */
 enum reason_weight {
-	REASON_W_HINT = 5,         /* text that only hints ("temporarily") */
-	REASON_W_BASIC = 8,        /* a basic SMTP reply code (552, 521, ...) */
+	REASON_W_HINT = 5,	   /* text that only hints ("temporarily") */
+	REASON_W_BASIC = 8,	   /* a basic SMTP reply code (552, 521, ...) */
 	REASON_W_CODE_WEAK = 10,   /* an enhanced code servers use loosely (x.7.1) */
-	REASON_W_GENERAL = 20,     /* a general phrase ("access denied") */
+	REASON_W_GENERAL = 20,	   /* a general phrase ("access denied") */
 	REASON_W_CODE_STRONG = 30, /* an enhanced code with one meaning (x.2.2) */
-	REASON_W_SPECIFIC = 40,    /* a phrase with one meaning ("over quota") */
+	REASON_W_SPECIFIC = 40,	   /* a phrase with one meaning ("over quota") */
 };
 
 /* code: "5.7.26" (exact), "x.1.1" (class 4 or 5), "4.7.*" (any detail). */

@@ -48,8 +48,15 @@
 #define MAX_REFERENCES 20
 
 static const char *const required[] = {
-	"subject", "found.txt", "found.html", "ambiguous.txt", "ambiguous.html",
-	"not_found.txt", "not_found.html", "provider_generic.txt", "provider_generic.html",
+	"subject",
+	"found.txt",
+	"found.html",
+	"ambiguous.txt",
+	"ambiguous.html",
+	"not_found.txt",
+	"not_found.html",
+	"provider_generic.txt",
+	"provider_generic.html",
 };
 
 /* ---- loading ------------------------------------------------------------ */
@@ -78,7 +85,8 @@ read_template(const char *path, char **data_r, size_t *len_r, char *err, size_t 
 	while (got < len) {
 		n = read(fd, data + got, len - got);
 		if (n <= 0) {
-			snprintf(err, errlen, "%s: %s", path, n < 0 ? strerror(errno) : "short read");
+			snprintf(err, errlen, "%s: %s", path,
+				 n < 0 ? strerror(errno) : "short read");
 			goto out;
 		}
 		got += (size_t)n;
@@ -227,14 +235,16 @@ render(const struct templates *t, const char *name, json_t *const *ctx, size_t n
 /* Fills "guidance" and "provider_steps" of every recipient for one variant
  * ("txt" or "html"). */
 static int
-set_guidance(const struct templates *t, json_t *root, const char *variant,
-	     enum mustache_escape esc, char *err, size_t errlen)
+set_guidance(const struct templates *t, json_t *root, const char *variant, enum mustache_escape esc,
+	     char *err, size_t errlen)
 {
 	size_t i, j;
 	json_t *msg, *rcpt;
 
-	json_array_foreach(json_object_get(root, "messages"), i, msg) {
-		json_array_foreach(json_object_get(msg, "recipients"), j, rcpt) {
+	json_array_foreach(json_object_get(root, "messages"), i, msg)
+	{
+		json_array_foreach(json_object_get(msg, "recipients"), j, rcpt)
+		{
 			json_t *ctx[3] = { root, msg, rcpt };
 			char name[160], *p, *g;
 			const char *prov;
@@ -243,7 +253,8 @@ set_guidance(const struct templates *t, json_t *root, const char *variant,
 			json_object_del(rcpt, "provider_steps");
 			/* Provider steps first: the reason partials may print them. */
 			prov = json_string_value(json_object_get(rcpt, "provider"));
-			snprintf(name, sizeof(name), "provider_%s.%s", prov ? prov : "generic", variant);
+			snprintf(name, sizeof(name), "provider_%s.%s", prov ? prov : "generic",
+				 variant);
 			if (!mustache_set_has(t->set, name))
 				snprintf(name, sizeof(name), "provider_generic.%s", variant);
 			p = render(t, name, ctx, 3, esc, err, errlen);
@@ -256,7 +267,8 @@ set_guidance(const struct templates *t, json_t *root, const char *variant,
 				g = xstrdup("");
 			} else {
 				snprintf(name, sizeof(name), "reason_%s.%s",
-					 json_string_value(json_object_get(rcpt, "reason")), variant);
+					 json_string_value(json_object_get(rcpt, "reason")),
+					 variant);
 				g = render(t, name, ctx, 3, esc, err, errlen);
 				if (!g)
 					return -1;
@@ -269,8 +281,8 @@ set_guidance(const struct templates *t, json_t *root, const char *variant,
 }
 
 static char *
-render_body(const struct templates *t, json_t *root, const char *outcome,
-	    const char *variant, enum mustache_escape esc, char *err, size_t errlen)
+render_body(const struct templates *t, json_t *root, const char *outcome, const char *variant,
+	    enum mustache_escape esc, char *err, size_t errlen)
 {
 	char name[64];
 	if (set_guidance(t, root, variant, esc, err, errlen) < 0)
@@ -390,8 +402,12 @@ static int
 put_attachment(struct buf *b, const char *boundary, const struct compose_att *a)
 {
 	const struct mime_part part = {
-		.type = "text/plain", .charset = "utf-8", .name = a->filename,
-		.disposition = "attachment", .filename = a->filename, .encoding = "base64",
+		.type = "text/plain",
+		.charset = "utf-8",
+		.name = a->filename,
+		.disposition = "attachment",
+		.filename = a->filename,
+		.encoding = "base64",
 	};
 	int bad;
 
@@ -424,25 +440,29 @@ check_input(const struct templates *t, const struct reply_input *in, char *err, 
 		return 0;
 	case OUTCOME_UNAUTHORIZED:
 		if (!in->settings->answer_unauthorized) {
-			snprintf(err, errlen, "compose: unauthorized requests are not answered "
+			snprintf(err, errlen,
+				 "compose: unauthorized requests are not answered "
 				 "(responder.answer_unauthorized is off)");
 			return -1;
 		}
 		if (!mustache_set_has(t->set, "unauthorized.txt")) {
-			snprintf(err, errlen, "%s/unauthorized.txt.mustache: required when "
-				 "answer_unauthorized is on", t->dir);
+			snprintf(err, errlen,
+				 "%s/unauthorized.txt.mustache: required when "
+				 "answer_unauthorized is on",
+				 t->dir);
 			return -1;
 		}
 		return 0;
 	default:
-		snprintf(err, errlen, "compose: outcome '%s' gets no reply", outcome_name(in->outcome));
+		snprintf(err, errlen, "compose: outcome '%s' gets no reply",
+			 outcome_name(in->outcome));
 		return -1;
 	}
 }
 
 int
-compose_reply(const struct templates *t, const struct reply_input *in,
-	      char **msg_r, size_t *len_r, char *err, size_t errlen)
+compose_reply(const struct templates *t, const struct reply_input *in, char **msg_r, size_t *len_r,
+	      char *err, size_t errlen)
 {
 	struct compose_atts atts = { 0 };
 	struct buf b;

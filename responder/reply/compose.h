@@ -22,15 +22,15 @@
 #include "store/store.h"
 
 struct reply_input {
-	enum outcome outcome;		/* found, ambiguous, not_found, or
+	enum outcome outcome;	    /* found, ambiguous, not_found, or
 					 * unauthorized (only if configured) */
-	const char *requester;		/* checked address: the reply's To */
-	const char *requester_name;	/* display name or NULL */
-	const char *account;		/* the requester's account or NULL */
+	const char *requester;	    /* checked address: the reply's To */
+	const char *requester_name; /* display name or NULL */
+	const char *account;	    /* the requester's account or NULL */
 
-	const char *complaint_subject;	/* decoded UTF-8, or NULL */
-	const char *complaint_message_id;	/* "<...>" or NULL */
-	const char *const *complaint_references;	/* "<...>", oldest first */
+	const char *complaint_subject;		 /* decoded UTF-8, or NULL */
+	const char *complaint_message_id;	 /* "<...>" or NULL */
+	const char *const *complaint_references; /* "<...>", oldest first */
 	size_t n_references;
 
 	/* found: the matched message(s); ambiguous: candidates best first
@@ -47,9 +47,9 @@ struct reply_input {
 	const char *const *searched;
 	size_t n_searched;
 
-	const struct settings *settings;	/* address, name, hostname */
-	int64_t now;			/* the reply's Date */
-	const char *seed;		/* NULL: random Message-ID and boundaries;
+	const struct settings *settings; /* address, name, hostname */
+	int64_t now;			 /* the reply's Date */
+	const char *seed;		 /* NULL: random Message-ID and boundaries;
 					 * else derived from it (golden tests) */
 };
 
@@ -63,7 +63,7 @@ void templates_free(struct templates **t);
 /* Builds the whole reply.  0 with *msg_r (malloc'd, caller frees) and
  * *len_r; -1 with err filled (never for bad input data: that is
  * sanitised, not refused). */
-int compose_reply(const struct templates *t, const struct reply_input *in,
-		  char **msg_r, size_t *len_r, char *err, size_t errlen);
+int compose_reply(const struct templates *t, const struct reply_input *in, char **msg_r,
+		  size_t *len_r, char *err, size_t errlen);
 
 #endif

@@ -29,8 +29,8 @@ struct templates {
 };
 
 struct compose_att {
-	char *filename;		/* sanitised, ASCII, no quotes */
-	struct buf data;	/* the attachment's bytes */
+	char *filename;	 /* sanitised, ASCII, no quotes */
+	struct buf data; /* the attachment's bytes */
 };
 
 struct compose_atts {
@@ -51,8 +51,7 @@ int compose_model_knows(const char *name, void *arg);
 
 /* "transcript-<recipient>-<queue_id>.txt" made of [A-Za-z0-9._@+-] only,
  * at most 60 characters.  out needs 64 bytes. */
-void compose_attachment_name(const char *recipient, const char *queue_id,
-			     char *out, size_t size);
+void compose_attachment_name(const char *recipient, const char *queue_id, char *out, size_t size);
 
 /* The domain for Message-IDs: settings->hostname, else the support
  * address's domain, else "localhost"; letters, digits, '-' and '.' only. */

@@ -112,8 +112,9 @@ put_time(json_t *o, const char *key, int64_t t)
 void
 compose_attachment_name(const char *recipient, const char *queue_id, char *out, size_t size)
 {
-	char r[29], q[17];	/* 11 + 28 + 1 + 16 + 4 = 60 characters at most */
-	const char *srcs[2] = { recipient ? recipient : "unknown", queue_id ? queue_id : "unknown" };
+	char r[29], q[17]; /* 11 + 28 + 1 + 16 + 4 = 60 characters at most */
+	const char *srcs[2] = { recipient ? recipient : "unknown",
+				queue_id ? queue_id : "unknown" };
 	char *dsts[2] = { r, q };
 	size_t caps[2] = { sizeof(r), sizeof(q) };
 	for (int k = 0; k < 2; k++) {
@@ -196,8 +197,8 @@ att_attempt(struct buf *b, size_t n, const struct store_attempt *a)
 	host = mime_clean(a->mx_host ? a->mx_host : "(no MX host)", 0);
 	ip = mime_clean(a->mx_ip, 0);
 	st = mime_clean(a->status, 0);
-	buf_printf(b, "  %zu. %s  %s  %s%s%s%s\r\n", n, when, st, host,
-		   ip[0] ? " [" : "", ip, ip[0] ? "]" : "");
+	buf_printf(b, "  %zu. %s  %s  %s%s%s%s\r\n", n, when, st, host, ip[0] ? " [" : "", ip,
+		   ip[0] ? "]" : "");
 	if (a->response && a->response[0]) {
 		resp = mime_clean(a->response, 0);
 		buf_printf(b, "     %s\r\n", resp);
@@ -210,8 +211,8 @@ att_attempt(struct buf *b, size_t n, const struct store_attempt *a)
 
 static void
 add_attachment(struct compose_atts *atts, const struct reply_input *in,
-	       const struct store_message *m, const struct store_recipient *r,
-	       const char *reason, const char *remote_qid)
+	       const struct store_message *m, const struct store_recipient *r, const char *reason,
+	       const char *remote_qid)
 {
 	struct compose_att *att;
 	struct buf *b;
@@ -227,8 +228,10 @@ add_attachment(struct compose_atts *atts, const struct reply_input *in,
 	buf_init(b, 0);
 
 	who = mime_clean(in->settings && in->settings->name ? in->settings->name : "the relay", 0);
-	buf_printf(b, "Delivery record and SMTP transcript, as kept by %s.\r\n"
-		   "All times are UTC.\r\n\r\n", who);
+	buf_printf(b,
+		   "Delivery record and SMTP transcript, as kept by %s.\r\n"
+		   "All times are UTC.\r\n\r\n",
+		   who);
 	free(who);
 	att_line(b, "Message-ID:", m->message_id);
 	att_line(b, "Queue ID:", m->queue_id);
@@ -298,8 +301,9 @@ model_recipient(const struct reply_input *in, const struct store_message *m,
 	put_clean(o, "address", r->address, 0);
 	put_clean(o, "status", status, 0);
 	json_object_set_new(o, "reason", json_string(reason_name(cls.reason)));
-	json_object_set_new(o, "reason_text", json_string(last ? reason_text[cls.reason]
-						   : "queued; no delivery attempt yet"));
+	json_object_set_new(
+	    o, "reason_text",
+	    json_string(last ? reason_text[cls.reason] : "queued; no delivery attempt yet"));
 	snprintf(flag, sizeof(flag), "is_%s", status);
 	if (strcmp(status, "delivered") == 0 || strcmp(status, "deferred") == 0 ||
 	    strcmp(status, "bounced") == 0 || strcmp(status, "pending") == 0)
@@ -325,7 +329,8 @@ model_recipient(const struct reply_input *in, const struct store_message *m,
 		if (last->transcript && last->transcript[0]) {
 			/* Only the part that is shown is cleaned. */
 			raw = strlen(last->transcript);
-			take = raw > COMPOSE_INLINE_TRANSCRIPT_MAX ? COMPOSE_INLINE_TRANSCRIPT_MAX : raw;
+			take = raw > COMPOSE_INLINE_TRANSCRIPT_MAX ? COMPOSE_INLINE_TRANSCRIPT_MAX :
+								     raw;
 			t = mime_clean_text(last->transcript, take, 1);
 			if (mime_utf8_truncate(t, COMPOSE_INLINE_TRANSCRIPT_MAX) || take < raw)
 				json_object_set_new(o, "transcript_truncated", json_true());
@@ -355,8 +360,8 @@ model_recipient(const struct reply_input *in, const struct store_message *m,
 }
 
 static json_t *
-model_message(const struct reply_input *in, size_t n, const struct store_message *m,
-	      int focus, struct compose_atts *atts)
+model_message(const struct reply_input *in, size_t n, const struct store_message *m, int focus,
+	      struct compose_atts *atts)
 {
 	json_t *o = json_object(), *rcpts, *s;
 	const struct store_recipient *r;
@@ -459,7 +464,7 @@ compose_model(const struct reply_input *in, struct compose_atts *atts)
 	json_object_set_new(root, "now", json_string(when));
 
 	if (in->outcome == OUTCOME_UNAUTHORIZED)
-		return root;	/* nothing about any message, by design */
+		return root; /* nothing about any message, by design */
 
 	put_clean(root, "account", in->account, 0);
 	put_clean(root, "complaint_message_id", in->complaint_message_id, 0);
@@ -469,16 +474,20 @@ compose_model(const struct reply_input *in, struct compose_atts *atts)
 		for (size_t i = 0; i < in->n_matches && i < COMPOSE_MAX_CANDIDATES; i++) {
 			const struct store_message *m = &in->matches[i];
 
-			json_array_append_new(msgs, model_message(in, i + 1, m, use_focus(in, m), atts));
+			json_array_append_new(msgs,
+					      model_message(in, i + 1, m, use_focus(in, m), atts));
 		}
 		json_object_set_new(root, "messages", msgs);
-		json_object_set_new(root, "n_messages", json_integer((json_int_t)json_array_size(msgs)));
+		json_object_set_new(root, "n_messages",
+				    json_integer((json_int_t)json_array_size(msgs)));
 	} else if (in->outcome == OUTCOME_AMBIGUOUS) {
 		cands = json_array();
 		for (size_t i = 0; i < in->n_matches && i < COMPOSE_MAX_CANDIDATES; i++)
-			json_array_append_new(cands, model_message(in, i + 1, &in->matches[i], 0, NULL));
+			json_array_append_new(cands,
+					      model_message(in, i + 1, &in->matches[i], 0, NULL));
 		json_object_set_new(root, "candidates", cands);
-		json_object_set_new(root, "n_candidates", json_integer((json_int_t)json_array_size(cands)));
+		json_object_set_new(root, "n_candidates",
+				    json_integer((json_int_t)json_array_size(cands)));
 	} else if (in->outcome == OUTCOME_NOT_FOUND) {
 		list = json_array();
 		for (size_t i = 0; i < in->n_searched && i < COMPOSE_MAX_SEARCHED; i++) {

@@ -212,8 +212,7 @@ mime_put_header_text(struct buf *b, const char *name, const char *utf8)
 }
 
 int
-mime_put_header_mailbox(struct buf *b, const char *name, const char *display,
-			const char *addr)
+mime_put_header_mailbox(struct buf *b, const char *name, const char *display, const char *addr)
 {
 	struct folder f;
 	char *clean, *a;
@@ -282,8 +281,8 @@ param_ok(const char *v, int boundary)
 /* "Name: value" and, when pval is set, ";" and param="pval" on a line of
  * its own, where a boundary or a file name is easy to find. */
 static int
-put_param_header(struct buf *b, const char *name, const char *value,
-		 const char *param, const char *pval)
+put_param_header(struct buf *b, const char *name, const char *value, const char *param,
+		 const char *pval)
 {
 	struct folder f;
 
@@ -297,8 +296,7 @@ put_param_header(struct buf *b, const char *name, const char *value,
 }
 
 int
-mime_multipart_begin(struct buf *b, const char *subtype, const char *boundary,
-		     const char *preamble)
+mime_multipart_begin(struct buf *b, const char *subtype, const char *boundary, const char *preamble)
 {
 	struct buf type;
 	int rc;
@@ -364,9 +362,9 @@ mime_is_7bit_safe(const char *s, size_t n)
 		if (c == '\r' && i + 1 < n && s[i + 1] == '\n')
 			continue;
 		if (c == '\n') {
-			if (col > 0 && (s[i - 1] == ' ' || s[i - 1] == '\t' ||
-					(s[i - 1] == '\r' && i >= 2 &&
-					 (s[i - 2] == ' ' || s[i - 2] == '\t'))))
+			if (col > 0 &&
+			    (s[i - 1] == ' ' || s[i - 1] == '\t' ||
+			     (s[i - 1] == '\r' && i >= 2 && (s[i - 2] == ' ' || s[i - 2] == '\t'))))
 				return 0;
 			col = 0;
 			continue;
@@ -402,8 +400,7 @@ mime_put_qp(struct buf *b, const char *s, size_t n)
 			 (s[i + 1] == '\r' && i + 2 < n && s[i + 2] == '\n');
 		encode = c == '=' || c > 0x7e || (c < 0x20 && c != '\t') ||
 			 ((c == ' ' || c == '\t') && at_eol) ||
-			 (col == 0 && (c == '.' ||
-				       (n - i >= 5 && memcmp(s + i, "From ", 5) == 0)));
+			 (col == 0 && (c == '.' || (n - i >= 5 && memcmp(s + i, "From ", 5) == 0)));
 		w = encode ? 3 : 1;
 		/* A soft break leaves room for the '=' (76 in all).  Bytes of one
 		 * UTF-8 character stay on one line. */
@@ -472,9 +469,8 @@ mime_date(int64_t t, char *out, size_t size)
 		snprintf(out, size, "Thu, 1 Jan 1970 00:00:00 +0000");
 		return;
 	}
-	snprintf(out, size, "%s, %d %s %04d %02d:%02d:%02d +0000", days[tm.tm_wday],
-		 tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
-		 tm.tm_sec);
+	snprintf(out, size, "%s, %d %s %04d %02d:%02d:%02d +0000", days[tm.tm_wday], tm.tm_mday,
+		 months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
 void
@@ -486,8 +482,8 @@ mime_human_time(int64_t t, char *out, size_t size)
 		snprintf(out, size, "unknown time");
 		return;
 	}
-	snprintf(out, size, "%04d-%02d-%02d %02d:%02d:%02d UTC", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	snprintf(out, size, "%04d-%02d-%02d %02d:%02d:%02d UTC", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
 int

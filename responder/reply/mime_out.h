@@ -52,8 +52,7 @@ int mime_put_header_text(struct buf *b, const char *name, const char *utf8);
 /* An address header with one mailbox: `"Display" <addr>`, the display name
  * quoted or RFC 2047-encoded as needed (NULL or "" display: just addr).
  * `addr` must already have passed addr_valid(). */
-int mime_put_header_mailbox(struct buf *b, const char *name,
-			    const char *display, const char *addr);
+int mime_put_header_mailbox(struct buf *b, const char *name, const char *display, const char *addr);
 
 /*
  * Multipart assembly (RFC 2046).  Every header of the structure is written
@@ -83,12 +82,12 @@ int mime_put_header_mailbox(struct buf *b, const char *name,
  * part of the output).  Strings are borrowed, read during the call only.
  */
 struct mime_part {
-	const char *type;		/* "text/plain" */
-	const char *charset;		/* "utf-8" or NULL */
-	const char *name;		/* Content-Type name=, or NULL */
-	const char *disposition;	/* "attachment", "inline" or NULL */
-	const char *filename;		/* Content-Disposition filename=, or NULL */
-	const char *encoding;		/* Content-Transfer-Encoding, or NULL */
+	const char *type;	 /* "text/plain" */
+	const char *charset;	 /* "utf-8" or NULL */
+	const char *name;	 /* Content-Type name=, or NULL */
+	const char *disposition; /* "attachment", "inline" or NULL */
+	const char *filename;	 /* Content-Disposition filename=, or NULL */
+	const char *encoding;	 /* Content-Transfer-Encoding, or NULL */
 };
 
 /* "Content-Type: multipart/<subtype>;" with the boundary on the next line,

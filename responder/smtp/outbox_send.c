@@ -37,7 +37,7 @@ outbox_send_due(struct outbox_sender *o)
 	int64_t now = time(NULL);
 
 	if (o->retry_at > now)
-		return o->unavailable ? -1 : 0;	/* still backing off */
+		return o->unavailable ? -1 : 0; /* still backing off */
 	o->unavailable = 0;
 	for (;;) {
 		if (store_outbox_due(o->st, now, SEND_BATCH, &rows, &n) < 0) {
@@ -53,9 +53,9 @@ outbox_send_due(struct outbox_sender *o)
 			return -1;
 		}
 		for (size_t i = 0; i < n; i++) {
-			enum smtp_result sr = smtp_send(o->smtp, rows[i].envelope_from, rows[i].rcpt,
-							rows[i].message, rows[i].len, reply,
-							err, sizeof(err));
+			enum smtp_result sr =
+			    smtp_send(o->smtp, rows[i].envelope_from, rows[i].rcpt, rows[i].message,
+				      rows[i].len, reply, err, sizeof(err));
 			int failed = 0, r = 0;
 
 			now = time(NULL);
@@ -68,7 +68,8 @@ outbox_send_due(struct outbox_sender *o)
 				break;
 			case SMTP_TEMPFAIL:
 				r = store_outbox_mark_retry(o->st, rows[i].id, err, now, &failed);
-				log_warn("reply %lld to %s %s: %s", (long long)rows[i].id, rows[i].rcpt,
+				log_warn("reply %lld to %s %s: %s", (long long)rows[i].id,
+					 rows[i].rcpt,
 					 failed ? "failed after too many tries" : "deferred", err);
 				break;
 			case SMTP_PERMFAIL:

@@ -32,20 +32,19 @@
 struct smtp_sender;
 
 struct outbox_sender {
-	const struct settings *s;	/* borrowed; the sender's credentials */
-	struct store *st;		/* borrowed */
-	struct smtp_sender *smtp;	/* owned; NULL until something is due,
+	const struct settings *s; /* borrowed; the sender's credentials */
+	struct store *st;	  /* borrowed */
+	struct smtp_sender *smtp; /* owned; NULL until something is due,
 					 * and again after the server was
 					 * unavailable */
-	int unavailable;		/* the last attempt could not connect */
-	int backoff;			/* seconds; 0 after a batch went through */
-	time_t retry_at;		/* no attempt before (0: none pending) */
-	long sent;			/* replies sent, for the log */
+	int unavailable;	  /* the last attempt could not connect */
+	int backoff;		  /* seconds; 0 after a batch went through */
+	time_t retry_at;	  /* no attempt before (0: none pending) */
+	long sent;		  /* replies sent, for the log */
 };
 
 /* Zeroes *o and borrows `s` and `st` (both must outlive it). */
-void outbox_sender_init(struct outbox_sender *o, const struct settings *s,
-			struct store *st);
+void outbox_sender_init(struct outbox_sender *o, const struct settings *s, struct store *st);
 /* Sends every due row, in batches.  0 when the due rows were handled (or
  * none was due); -1 when sending stopped: the server unavailable (then
  * o->unavailable is 1, also while backing off) or a store failure

@@ -29,10 +29,10 @@
 #include <string.h>
 
 struct smtp_sender {
-	const struct settings *s;	/* borrowed */
+	const struct settings *s; /* borrowed */
 	CURL *h;
 	char *url;
-	char *secret;			/* password or token; wiped on free */
+	char *secret; /* password or token; wiped on free */
 	char errbuf[CURL_ERROR_SIZE];
 	char last_line[SMTP_REPLY_MAX];
 };
@@ -165,7 +165,8 @@ smtp_sender_new(const struct settings *s, struct smtp_sender **sender_r, char *e
 	}
 	sp->url = make_url(s);
 	if (!s->smtp_tls_verify)
-		log_warn("smtp: tls_verify = no: the certificate of %s is NOT checked", s->smtp_url);
+		log_warn("smtp: tls_verify = no: the certificate of %s is NOT checked",
+			 s->smtp_url);
 	setup_handle(sp);
 	*sender_r = sp;
 	return 0;
@@ -206,8 +207,8 @@ classify(struct smtp_sender *sp, CURLcode rc, long code, char *err, size_t errle
 }
 
 enum smtp_result
-smtp_send(struct smtp_sender *sp, const char *from, const char *rcpt, const char *msg,
-	  size_t len, char *reply, char *err, size_t errlen)
+smtp_send(struct smtp_sender *sp, const char *from, const char *rcpt, const char *msg, size_t len,
+	  char *reply, char *err, size_t errlen)
 {
 	struct body_src body = { msg, len, 0 };
 	struct curl_slist *rcpts;

@@ -23,10 +23,10 @@
 struct smtp_sender;
 
 enum smtp_result {
-	SMTP_SENT = 0,		/* the server accepted it (2xx after DATA) */
-	SMTP_TEMPFAIL = 1,	/* the server said 4xx: retry this message later */
-	SMTP_PERMFAIL = 2,	/* the server said 5xx, or the addresses are bad */
-	SMTP_UNAVAIL = 3,	/* no usable connection (connect, TLS, AUTH,
+	SMTP_SENT = 0,	   /* the server accepted it (2xx after DATA) */
+	SMTP_TEMPFAIL = 1, /* the server said 4xx: retry this message later */
+	SMTP_PERMFAIL = 2, /* the server said 5xx, or the addresses are bad */
+	SMTP_UNAVAIL = 3,  /* no usable connection (connect, TLS, AUTH,
 				 * timeout): not this message's fault; stop the
 				 * batch and try again later */
 };
@@ -37,8 +37,8 @@ enum smtp_result {
  * must outlive the sender.  0 with *sender_r set (free with
  * smtp_sender_free); -1 with *sender_r NULL and err filled (a secret that
  * cannot be read). */
-int smtp_sender_new(const struct settings *s, struct smtp_sender **sender_r,
-		    char *err, size_t errlen);
+int smtp_sender_new(const struct settings *s, struct smtp_sender **sender_r, char *err,
+		    size_t errlen);
 /* Closes the connection (QUIT) and frees.  NULL is fine. */
 void smtp_sender_free(struct smtp_sender **sp);
 
@@ -49,8 +49,7 @@ void smtp_sender_free(struct smtp_sender **sp);
  * e.g. "250 2.0.0 Ok: queued as 4XbV6s5" or the refusal; `err` a one-line
  * description of any failure. */
 enum smtp_result smtp_send(struct smtp_sender *sp, const char *from, const char *rcpt,
-			   const char *msg, size_t len, char *reply,
-			   char *err, size_t errlen);
+			   const char *msg, size_t len, char *reply, char *err, size_t errlen);
 
 /* check-config --connect: connects, STARTTLS, EHLO, AUTH, QUIT.  0 fine;
  * -1 with err filled. */

@@ -12,24 +12,24 @@
 #include "store/store.h"
 
 struct import_stats {
-	long lines;		/* lines read, blank ones included */
-	long accounts;		/* accounts added */
-	long addresses;		/* account addresses added */
-	long messages;		/* messages added or completed */
-	long attempts;		/* attempts added */
-	long unchanged;		/* good lines that were already stored */
-	long rejected;		/* bad lines (reported) */
-	long skipped;		/* lines the format does not use (postfix) */
-	long garbage;		/* lines that are not syslog lines at all (postfix) */
-	long unowned;		/* messages skipped: no account known (postfix) */
+	long lines;	/* lines read, blank ones included */
+	long accounts;	/* accounts added */
+	long addresses; /* account addresses added */
+	long messages;	/* messages added or completed */
+	long attempts;	/* attempts added */
+	long unchanged; /* good lines that were already stored */
+	long rejected;	/* bad lines (reported) */
+	long skipped;	/* lines the format does not use (postfix) */
+	long garbage;	/* lines that are not syslog lines at all (postfix) */
+	long unowned;	/* messages skipped: no account known (postfix) */
 };
 
 typedef void import_report_fn(void *ctx, const char *file, long line, const char *why);
 
 enum {
 	IMPORT_OK = 0,
-	IMPORT_ENOFILE = -1,	/* input cannot be opened or read (exit 66) */
-	IMPORT_EDB = -2,	/* store failure (exit 70) */
+	IMPORT_ENOFILE = -1, /* input cannot be opened or read (exit 66) */
+	IMPORT_EDB = -2,     /* store failure (exit 70) */
 };
 
 #define IMPORT_BATCH_LINES 5000
@@ -60,17 +60,17 @@ int import_jsonl(struct store *st, const char *path, struct import_stats *stats,
 enum { PF_ACCOUNT_FROM_SASL = 0, PF_ACCOUNT_FROM_SENDER_DOMAIN = 1 };
 
 struct pf_options {
-	int account_from;		/* PF_ACCOUNT_FROM_* */
-	const char *account_map;	/* file, or NULL/"" for none */
-	size_t max_open;		/* open queue IDs kept; 0 = 100000 */
+	int account_from;	 /* PF_ACCOUNT_FROM_* */
+	const char *account_map; /* file, or NULL/"" for none */
+	size_t max_open;	 /* open queue IDs kept; 0 = 100000 */
 };
 
 struct pf_import;
 
 /* NULL with err set when the map file cannot be read.  Free with
  * pf_import_free. */
-struct pf_import *pf_import_new(struct store *st, const struct pf_options *o,
-				char *err, size_t errlen);
+struct pf_import *pf_import_new(struct store *st, const struct pf_options *o, char *err,
+				size_t errlen);
 /* Imports one file ("-" = stdin, .gz read through zlib).  State carries
  * over between files (pass rotated files oldest first).  Adds to *stats;
  * returns IMPORT_OK, IMPORT_ENOFILE or IMPORT_EDB with err set. */
@@ -78,8 +78,7 @@ int pf_import_file(struct pf_import *imp, const char *path, struct import_stats 
 		   import_report_fn *report, void *ctx, char *err, size_t errlen);
 /* Writes what is known of every open message (call after the last file).
  * IMPORT_OK or IMPORT_EDB. */
-int pf_import_finish(struct pf_import *imp, struct import_stats *stats,
-		     char *err, size_t errlen);
+int pf_import_finish(struct pf_import *imp, struct import_stats *stats, char *err, size_t errlen);
 void pf_import_free(struct pf_import **imp);
 
 /* ---- following a growing log -------------------------------------------
@@ -100,8 +99,8 @@ struct pf_follow;
 
 /* NULL with err set on a bad map file or a store failure.  A missing file
  * is not an error: it is waited for. */
-struct pf_follow *pf_follow_open(struct store *st, const char *path,
-				 const struct pf_options *o, char *err, size_t errlen);
+struct pf_follow *pf_follow_open(struct store *st, const char *path, const struct pf_options *o,
+				 char *err, size_t errlen);
 /* Reads what is there.  Returns the number of lines read (0: nothing new),
  * or IMPORT_ENOFILE / IMPORT_EDB with err set.  The follower stays usable
  * after either: after IMPORT_EDB the step's records were rolled back and

@@ -30,16 +30,15 @@
 #include <string.h>
 
 #define MAX_RECIPIENTS 10000
-#define MAX_FIELD 1024			/* ids, addresses, hosts */
-#define MAX_TEXT ((size_t)8 * 1024 * 1024)	/* subjects, replies, transcripts */
+#define MAX_FIELD 1024			   /* ids, addresses, hosts */
+#define MAX_TEXT ((size_t)8 * 1024 * 1024) /* subjects, replies, transcripts */
 
 struct line_ctx {
 	char why[512];
-	int keep_partial;	/* a refused line whose good part stays stored */
+	int keep_partial; /* a refused line whose good part stays stored */
 };
 
-static int
-bad(struct line_ctx *lc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int bad(struct line_ctx *lc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static int
 bad(struct line_ctx *lc, const char *fmt, ...)
@@ -55,8 +54,7 @@ bad(struct line_ctx *lc, const char *fmt, ...)
 
 /* A string field: required or optional (NULL allowed), capped. */
 static int
-get_str(struct line_ctx *lc, json_t *o, const char *key, int required, size_t max,
-	const char **v_r)
+get_str(struct line_ctx *lc, json_t *o, const char *key, int required, size_t max, const char **v_r)
 {
 	json_t *v = json_object_get(o, key);
 
@@ -93,8 +91,7 @@ get_time(struct line_ctx *lc, json_t *o, const char *key, int required, int64_t 
 }
 
 static int
-get_str_array(struct line_ctx *lc, json_t *o, const char *key, const char ***v_r,
-	      size_t *n_r)
+get_str_array(struct line_ctx *lc, json_t *o, const char *key, const char ***v_r, size_t *n_r)
 {
 	json_t *a = json_object_get(o, key), *e;
 	size_t i;
@@ -108,7 +105,8 @@ get_str_array(struct line_ctx *lc, json_t *o, const char *key, const char ***v_r
 	if (json_array_size(a) > MAX_RECIPIENTS)
 		return bad(lc, "\"%s\" has more than %d entries", key, MAX_RECIPIENTS);
 	*v_r = xcalloc(json_array_size(a) + 1, sizeof(char *));
-	json_array_foreach(a, i, e) {
+	json_array_foreach(a, i, e)
+	{
 		if (!json_is_string(e) || json_string_length(e) > MAX_FIELD) {
 			free(*v_r);
 			*v_r = NULL;
@@ -294,8 +292,8 @@ import_jsonl(struct store *st, const char *path, struct import_stats *stats,
 		if (r == STORE_EINVAL) {
 			stats->rejected++;
 			report(ctx, name, lines_number(lr), lc.why);
-			if (store_exec(st, lc.keep_partial ? "RELEASE line"
-					: "ROLLBACK TO line; RELEASE line") < 0)
+			if (store_exec(st, lc.keep_partial ? "RELEASE line" :
+							     "ROLLBACK TO line; RELEASE line") < 0)
 				goto db;
 		} else {
 			if (r == STORE_OK)

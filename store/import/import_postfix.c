@@ -37,7 +37,7 @@
 #include <time.h>
 
 #define PF_DEFAULT_MAX_OPEN 100000
-#define PF_MAX_REPORTS 20		/* garbage lines reported per file */
+#define PF_MAX_REPORTS 20 /* garbage lines reported per file */
 
 
 static int msg_flush(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_msg *m,
@@ -137,8 +137,7 @@ check_reuse(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_msg *
 	if (m->checked || m->written || m->first_at == 0)
 		return STORE_OK;
 	m->checked = 1;
-	s = store_stmt(imp->st,
-		       "SELECT submitted_at FROM messages WHERE queue_id = ?1");
+	s = store_stmt(imp->st, "SELECT submitted_at FROM messages WHERE queue_id = ?1");
 	if (s == NULL)
 		return STORE_EDB;
 	store_bind_text(s, 1, m->qid);
@@ -151,7 +150,8 @@ check_reuse(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_msg *
 			char why[300];
 
 			m->reused = 1;
-			snprintf(why, sizeof(why), "queue ID %s is already stored for a message "
+			snprintf(why, sizeof(why),
+				 "queue ID %s is already stored for a message "
 				 "submitted %lld s earlier: a reused short queue ID (set "
 				 "enable_long_queue_ids = yes); this message is skipped",
 				 m->qid, (long long)(m->first_at - t));
@@ -233,7 +233,7 @@ attempt_status(const char *s)
 		return "deferred";
 	if (strcmp(s, "bounced") == 0 || strcmp(s, "expired") == 0)
 		return "bounced";
-	return NULL;		/* deliverable/undeliverable probes, ... */
+	return NULL; /* deliverable/undeliverable probes, ... */
 }
 
 static int
@@ -254,7 +254,7 @@ do_delivery(struct pf_import *imp, const struct pf_line_ctx *lc, const struct pf
 	if ((r = msg_flush(imp, lc, m, 1)) == STORE_EDB)
 		return r;
 	if (!m->written) {
-		lc->stats->skipped++;	/* no account: counted when dropped */
+		lc->stats->skipped++; /* no account: counted when dropped */
 		/* keep the per-pid conversation in step all the same */
 		free(pf_convs_transcript(imp->convs, pl->pid, &d, pl->at, &full));
 		return STORE_OK;
@@ -263,8 +263,8 @@ do_delivery(struct pf_import *imp, const struct pf_line_ctx *lc, const struct pf
 	if (rcpt == NULL || !addr_valid(rcpt)) {
 		char why[700];
 
-		snprintf(why, sizeof(why), "%s: recipient <%.500s> is not a valid address",
-			 pl->qid, d.to);
+		snprintf(why, sizeof(why), "%s: recipient <%.500s> is not a valid address", pl->qid,
+			 d.to);
 		reject(lc, why);
 		free(rcpt);
 		free(pf_convs_transcript(imp->convs, pl->pid, &d, pl->at, &full));
@@ -311,15 +311,18 @@ do_expired(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_msg *m
 	for (size_t i = 0; i < l.n; i++)
 		for (size_t j = 0; j < l.v[i].n_rcpts; j++) {
 			struct store_recipient *rc = &l.v[i].rcpts[j];
-			struct store_attempt *last = rc->n_attempts ? &rc->attempts[rc->n_attempts - 1] : NULL;
+			struct store_attempt *last =
+			    rc->n_attempts ? &rc->attempts[rc->n_attempts - 1] : NULL;
 			struct store_attempt_in a;
 			char resp[2100];
 
 			if (strcmp(rc->status, "deferred") != 0 || last == NULL)
 				continue;
 			memset(&a, 0, sizeof(a));
-			snprintf(resp, sizeof(resp), "expired in the queue, returned to sender; "
-				 "last reply: %s", last->response ? last->response : "(none)");
+			snprintf(resp, sizeof(resp),
+				 "expired in the queue, returned to sender; "
+				 "last reply: %s",
+				 last->response ? last->response : "(none)");
 			a.queue_id = m->qid;
 			a.recipient = rc->address;
 			a.at = at;
@@ -329,9 +332,10 @@ do_expired(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_msg *m
 			a.smtp_code = last->smtp_code;
 			a.enhanced_status = last->enhanced_status;
 			a.response = resp;
-			a.transcript = "Summary from the Postfix log: the message stayed in the queue "
-				       "longer than maximal_queue_lifetime and was returned to the "
-				       "sender (status=expired).\n";
+			a.transcript =
+			    "Summary from the Postfix log: the message stayed in the queue "
+			    "longer than maximal_queue_lifetime and was returned to the "
+			    "sender (status=expired).\n";
 			a.transcript_kind = "summary";
 			r = store_put_attempt(imp->st, &a);
 			if (r == STORE_ADDED)
@@ -481,7 +485,7 @@ import_parsed(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_lin
 			n->notice = 1;
 		return STORE_OK;
 	}
-	lc->stats->skipped++;	/* warnings, ... */
+	lc->stats->skipped++; /* warnings, ... */
 	return STORE_OK;
 }
 
@@ -515,8 +519,8 @@ pf_import_commit(struct pf_import *imp, const struct pf_line_ctx *lc)
 }
 
 int
-pf_import_line(struct pf_import *imp, const char *line, size_t len, const char *name,
-	       long lineno, struct import_stats *stats, import_report_fn *report, void *ctx)
+pf_import_line(struct pf_import *imp, const char *line, size_t len, const char *name, long lineno,
+	       struct import_stats *stats, import_report_fn *report, void *ctx)
 {
 	const struct pf_line_ctx lc = { stats, report, ctx, name, lineno };
 	struct pf_line pl;
@@ -625,8 +629,9 @@ pf_import_file(struct pf_import *imp, const char *path, struct import_stats *sta
 	if (lr == NULL)
 		return IMPORT_ENOFILE;
 	/* Stamps without a year are no later than the file's last change. */
-	pf_import_set_ref(imp, strcmp(path, "-") != 0 && stat(path, &sb) == 0
-			  ? (int64_t)sb.st_mtime : (int64_t)time(NULL));
+	pf_import_set_ref(imp, strcmp(path, "-") != 0 && stat(path, &sb) == 0 ?
+				   (int64_t)sb.st_mtime :
+				   (int64_t)time(NULL));
 	for (;;) {
 		r = lines_next(lr, &line, &len);
 		if (r == LINES_EOF)
@@ -645,8 +650,8 @@ pf_import_file(struct pf_import *imp, const char *path, struct import_stats *sta
 			continue;
 		}
 		lc.lineno = lines_number(lr);
-		if (pf_import_line(imp, line, len, name, lc.lineno, stats, report,
-				   ctx) == STORE_EDB)
+		if (pf_import_line(imp, line, len, name, lc.lineno, stats, report, ctx) ==
+		    STORE_EDB)
 			goto db;
 	}
 	if (imp->st->in_tx && pf_import_commit(imp, &lc) < 0)
@@ -654,8 +659,7 @@ pf_import_file(struct pf_import *imp, const char *path, struct import_stats *sta
 	lines_close(&lr);
 	return result;
 db:
-	snprintf(err, errlen, "%s:%ld: store: %s", name, lines_number(lr),
-		 store_errmsg(imp->st));
+	snprintf(err, errlen, "%s:%ld: store: %s", name, lines_number(lr), store_errmsg(imp->st));
 	store_rollback(imp->st);
 	lines_close(&lr);
 	return IMPORT_EDB;
@@ -676,4 +680,3 @@ pf_import_finish(struct pf_import *imp, struct import_stats *stats, char *err, s
 		msg_drop(imp, &lc, imp->lru_head);
 	return IMPORT_OK;
 }
-

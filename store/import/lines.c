@@ -20,12 +20,12 @@ struct lines {
 	struct buf line;
 	size_t max;
 	char chunk[CHUNK];
-	size_t pos, end;	/* unread bytes are chunk[pos..end) */
+	size_t pos, end; /* unread bytes are chunk[pos..end) */
 	int eof;
-	int skipping;		/* inside an over-long line */
+	int skipping; /* inside an over-long line */
 	long lineno;
-	uint64_t offset;	/* bytes consumed up to the end of the last line */
-	uint64_t consumed;	/* bytes taken from chunks so far */
+	uint64_t offset;   /* bytes consumed up to the end of the last line */
+	uint64_t consumed; /* bytes taken from chunks so far */
 	char err[256];
 };
 
@@ -68,8 +68,7 @@ fill(struct lines *lr)
 	if (n < 0) {
 		int e;
 		const char *m = gzerror(lr->gz, &e);
-		snprintf(lr->err, sizeof(lr->err), "%s",
-			 e == Z_ERRNO ? strerror(errno) : m);
+		snprintf(lr->err, sizeof(lr->err), "%s", e == Z_ERRNO ? strerror(errno) : m);
 		return -1;
 	}
 	if (n == 0) {

@@ -15,10 +15,10 @@
 #define LINES_DEFAULT_MAX ((size_t)16 * 1024 * 1024)
 
 enum {
-	LINES_OK = 1,		/* *line_r holds a line */
+	LINES_OK = 1, /* *line_r holds a line */
 	LINES_EOF = 0,
-	LINES_EREAD = -1,	/* I/O or decompression error; see lines_error() */
-	LINES_ETOOLONG = -2,	/* the line was longer than the cap and skipped */
+	LINES_EREAD = -1,    /* I/O or decompression error; see lines_error() */
+	LINES_ETOOLONG = -2, /* the line was longer than the cap and skipped */
 };
 
 struct lines;

@@ -30,16 +30,16 @@
 #define PF_CONV_PROBE 8
 
 struct conv {
-	long pid;			/* 0: free slot */
+	long pid; /* 0: free slot */
 	uint64_t used;
-	char endpoint[300];		/* host[ip]:port of the conversation */
+	char endpoint[300]; /* host[ip]:port of the conversation */
 	struct buf text;
-	size_t head_len;		/* session part before the first MAIL FROM */
-	int fresh;			/* conversation lines since the last delivery */
+	size_t head_len; /* session part before the first MAIL FROM */
+	int fresh;	 /* conversation lines since the last delivery */
 	int truncated;
-	int starttls;			/* the last command was STARTTLS */
-	char *last;			/* transcript handed out last (same transaction) */
-	struct buf notes;		/* connect errors, TLS lines (summary) */
+	int starttls;	  /* the last command was STARTTLS */
+	char *last;	  /* transcript handed out last (same transaction) */
+	struct buf notes; /* connect errors, TLS lines (summary) */
 };
 
 struct pf_convs {
@@ -169,8 +169,7 @@ pf_convs_line(struct pf_convs *c, long pid, int64_t at, const char *text)
 			free(v->last);
 			v->last = NULL;
 		}
-		if (text[0] == '>' && v->head_len == 0 &&
-		    strncmp(colon + 2, "MAIL FROM:", 10) == 0)
+		if (text[0] == '>' && v->head_len == 0 && strncmp(colon + 2, "MAIL FROM:", 10) == 0)
 			v->head_len = v->text.len;
 		if (text[0] == '>')
 			v->starttls = strncmp(colon + 2, "STARTTLS", 8) == 0;
@@ -206,7 +205,7 @@ summary(const struct conv *v, const struct pf_delivery *d, int64_t at)
 
 	buf_init(&b, PF_CONV_MAX);
 	buf_puts(&b, "Summary from the Postfix log (the relay did not log the SMTP "
-		 "conversation for this delivery):\n");
+		     "conversation for this delivery):\n");
 	if (v != NULL && v->notes.len > 0)
 		buf_puts(&b, buf_cstr(&v->notes));
 	buf_printf(&b, "%s delivery to <%s>", time_format_rfc3339(at, tbuf), d->to);
@@ -218,8 +217,10 @@ summary(const struct conv *v, const struct pf_delivery *d, int64_t at)
 	if (d->delay[0]) {
 		buf_printf(&b, "delay %s s", d->delay);
 		if (d->delays[0])
-			buf_printf(&b, " (delays=%s: before queue manager / in queue manager /"
-				   " connection setup / transmission)", d->delays);
+			buf_printf(&b,
+				   " (delays=%s: before queue manager / in queue manager /"
+				   " connection setup / transmission)",
+				   d->delays);
 		buf_putc(&b, '\n');
 	}
 	buf_printf(&b, "dsn=%s, status=%s", d->dsn[0] ? d->dsn : "-", d->status);
@@ -237,8 +238,8 @@ summary(const struct conv *v, const struct pf_delivery *d, int64_t at)
 }
 
 char *
-pf_convs_transcript(struct pf_convs *c, long pid, const struct pf_delivery *d,
-		    int64_t line_at, int *full_r)
+pf_convs_transcript(struct pf_convs *c, long pid, const struct pf_delivery *d, int64_t line_at,
+		    int *full_r)
 {
 	struct conv *v = pid >= 0 ? conv_find(c, pid, 0) : NULL;
 	char *out;

@@ -45,32 +45,32 @@
 
 #define FOLLOW_CHUNK 65536
 #define HEAD_BYTES 256
-#define OLD_GRACE 10			/* seconds an old file is still read */
+#define OLD_GRACE 10 /* seconds an old file is still read */
 #define RD_BUFSIZE (FOLLOW_CHUNK + PF_MAX_LINE + 2)
 
 /* One open file. */
 struct rd {
-	char *reading;			/* its path (path or path.1) */
+	char *reading; /* its path (path or path.1) */
 	int fd;
 	ino_t ino;
-	uint64_t offset;		/* bytes imported from it */
+	uint64_t offset; /* bytes imported from it */
 	long lineno;
-	char *buf;			/* unconsumed bytes: buf[0..blen) */
+	char *buf; /* unconsumed bytes: buf[0..blen) */
 	size_t blen;
-	int skipping;			/* inside an over-long line */
+	int skipping; /* inside an over-long line */
 };
 
 struct pf_follow {
 	struct pf_import *imp;
 	char *path;
-	struct rd cur;			/* the file followed */
-	char head[24];			/* hash of its first line, "" if not known yet */
+	struct rd cur; /* the file followed */
+	char head[24]; /* hash of its first line, "" if not known yet */
 	/* After a rename, the writer may go on writing to the old file until
 	 * it reopens its log (syslog's HUP): the old file is read for
 	 * OLD_GRACE seconds more. */
 	struct rd old;
 	time_t old_until;
-	int draining;			/* reading `old` (swapped into cur) */
+	int draining; /* reading `old` (swapped into cur) */
 	/* After a store failure the records of the step were rolled back:
 	 * the next step starts again from the stored position with a fresh
 	 * importer (kept options: account_from, map path). */
@@ -169,7 +169,7 @@ open_file(struct pf_follow *f, const char *file, uint64_t offset, long lineno)
 		close(fd);
 		return -1;
 	}
-	name = xstrdup(file);	/* `file` may be f->cur.reading */
+	name = xstrdup(file); /* `file` may be f->cur.reading */
 	close_file(f);
 	f->cur.fd = fd;
 	f->cur.ino = sb.st_ino;
@@ -244,7 +244,8 @@ state_load(struct pf_import *imp, const char *state)
 	if (o == NULL)
 		return -1;
 	a = json_object_get(o, "open");
-	json_array_foreach(a, i, e) {
+	json_array_foreach(a, i, e)
+	{
 		const char *q = jstr(e, "q");
 		struct pf_msg *m;
 
@@ -278,10 +279,10 @@ save_position(struct pf_follow *f)
 	int rc;
 
 	s = store_stmt(st,
-	    "INSERT INTO import_positions(path, inode, offset, head, state, updated_at)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, unixepoch())"
-	    " ON CONFLICT(path) DO UPDATE SET inode = ?2, offset = ?3, head = ?4,"
-	    " state = ?5, updated_at = unixepoch()");
+		       "INSERT INTO import_positions(path, inode, offset, head, state, updated_at)"
+		       " VALUES (?1, ?2, ?3, ?4, ?5, unixepoch())"
+		       " ON CONFLICT(path) DO UPDATE SET inode = ?2, offset = ?3, head = ?4,"
+		       " state = ?5, updated_at = unixepoch()");
 	if (s == NULL)
 		return STORE_EDB;
 	state = state_save(f->imp);
@@ -314,7 +315,7 @@ restore(struct pf_follow *f, char *err, size_t errlen)
 	int rc;
 
 	s = store_stmt(st,
-	    "SELECT inode, offset, head, state FROM import_positions WHERE path = ?1");
+		       "SELECT inode, offset, head, state FROM import_positions WHERE path = ?1");
 	if (s == NULL)
 		goto db;
 	store_bind_text(s, 1, f->path);
@@ -357,7 +358,7 @@ restore(struct pf_follow *f, char *err, size_t errlen)
 	} else if (ino != 0 && stat(rotated, &sb) == 0 && (int64_t)sb.st_ino == ino) {
 		open_file(f, rotated, (uint64_t)offset, line);
 	} else {
-		open_file(f, f->path, 0, 0);	/* may not exist yet */
+		open_file(f, f->path, 0, 0); /* may not exist yet */
 	}
 	free(state);
 	free(head);
@@ -372,8 +373,8 @@ db:
 }
 
 struct pf_follow *
-pf_follow_open(struct store *st, const char *path, const struct pf_options *o,
-	       char *err, size_t errlen)
+pf_follow_open(struct store *st, const char *path, const struct pf_options *o, char *err,
+	       size_t errlen)
 {
 	struct pf_follow *f = xcalloc(1, sizeof(*f));
 
@@ -395,8 +396,8 @@ pf_follow_open(struct store *st, const char *path, const struct pf_options *o,
 /* Reads complete lines from the open file; returns lines read, or -1 on a
  * read error, -2 on a store error. */
 static long
-read_lines(struct pf_follow *f, long max, struct import_stats *stats,
-	   import_report_fn *report, void *ctx)
+read_lines(struct pf_follow *f, long max, struct import_stats *stats, import_report_fn *report,
+	   void *ctx)
 {
 	long n = 0;
 	const char *name = f->cur.reading;
@@ -417,7 +418,8 @@ read_lines(struct pf_follow *f, long max, struct import_stats *stats,
 					stats->lines++;
 					stats->garbage++;
 					if (report)
-						report(ctx, name, f->cur.lineno, "line too long, skipped");
+						report(ctx, name, f->cur.lineno,
+						       "line too long, skipped");
 				}
 			}
 			got = read(f->cur.fd, f->cur.buf + f->cur.blen, FOLLOW_CHUNK);
@@ -444,8 +446,8 @@ read_lines(struct pf_follow *f, long max, struct import_stats *stats,
 				if (f->cur.lineno == 1 && f->head[0] == '\0' && !f->draining)
 					head_hash(f->cur.buf, len < HEAD_BYTES ? len : HEAD_BYTES,
 						  f->head, sizeof(f->head));
-				if (pf_import_line(f->imp, f->cur.buf, len, name, f->cur.lineno, stats,
-						   report, ctx) == STORE_EDB)
+				if (pf_import_line(f->imp, f->cur.buf, len, name, f->cur.lineno,
+						   stats, report, ctx) == STORE_EDB)
 					return -2;
 				n++;
 			}
@@ -496,9 +498,9 @@ check_rotation(struct pf_follow *f)
 	struct stat sb;
 
 	if (stat(f->path, &sb) < 0)
-		return 0;			/* renamed, new file not there yet */
+		return 0; /* renamed, new file not there yet */
 	if (f->cur.fd >= 0 && sb.st_ino != f->cur.ino && strcmp(f->cur.reading, f->path) == 0)
-		keep_as_old(f);			/* rotated by rename */
+		keep_as_old(f); /* rotated by rename */
 	if (f->cur.fd < 0 || sb.st_ino != f->cur.ino || strcmp(f->cur.reading, f->path) != 0)
 		return open_file(f, f->path, 0, 0) == 0;
 	return check_truncation(f);
@@ -518,7 +520,7 @@ pf_follow_step(struct pf_follow *f, long max_lines, struct import_stats *stats,
 		struct pf_import *imp = pf_import_new(st, &f->opts, err, errlen);
 
 		if (imp == NULL)
-			return IMPORT_ENOFILE;	/* the map file went away */
+			return IMPORT_ENOFILE; /* the map file went away */
 		pf_import_free(&f->imp);
 		f->imp = imp;
 		if (restore(f, err, errlen) < 0)

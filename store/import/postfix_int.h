@@ -12,14 +12,14 @@
 
 #include "store/import/import.h"
 
-#define PF_MAX_LINE 8192		/* longer log lines are cut (Postfix caps at ~2 KB) */
+#define PF_MAX_LINE 8192 /* longer log lines are cut (Postfix caps at ~2 KB) */
 #define PF_MAX_QID 32
 
 /* Year inference for "Nov 20 09:14:02" stamps, which carry no year. */
 struct pf_year {
-	int64_t ref;			/* a time no line is after (file mtime, now) */
-	int year;			/* 0 until the first stamp */
-	int last_mon;			/* 1..12 */
+	int64_t ref;  /* a time no line is after (file mtime, now) */
+	int year;     /* 0 until the first stamp */
+	int last_mon; /* 1..12 */
 	/* local-time cache: epoch of the minute last converted */
 	int c_year, c_mon, c_day, c_hour, c_min;
 	int64_t c_epoch;
@@ -27,17 +27,17 @@ struct pf_year {
 
 /* One syslog line, split in place.  Every pointer points into the line. */
 struct pf_line {
-	int64_t at;			/* seconds since the epoch */
-	const char *service;		/* last part of the program: "smtp", "qmgr" */
-	long pid;			/* -1 when the program had no [pid] */
-	const char *qid;		/* "4XbQ1m0vG7z1aa" or "3F2A1B0C9D"; NULL if none */
-	const char *text;		/* after "QID: " (or after "prog[pid]: ") */
+	int64_t at;	     /* seconds since the epoch */
+	const char *service; /* last part of the program: "smtp", "qmgr" */
+	long pid;	     /* -1 when the program had no [pid] */
+	const char *qid;     /* "4XbQ1m0vG7z1aa" or "3F2A1B0C9D"; NULL if none */
+	const char *text;    /* after "QID: " (or after "prog[pid]: ") */
 };
 
 enum {
 	PF_PARSE_OK = 0,
-	PF_PARSE_GARBAGE = -1,		/* not a syslog line at all */
-	PF_PARSE_OTHER = -2,		/* a syslog line of some other program */
+	PF_PARSE_GARBAGE = -1, /* not a syslog line at all */
+	PF_PARSE_OTHER = -2,   /* a syslog line of some other program */
 };
 
 /* Splits a syslog line (modified in place: NULs are written) in either
@@ -55,11 +55,11 @@ int pf_field(const char *text, const char *key, char *out, size_t outlen);
 /* A delivery line ("to=<...>, relay=..., status=sent (...)"), split. */
 struct pf_delivery {
 	char to[512], orig_to[512];
-	char relay[300];		/* as logged: host[ip]:port, none, local... */
-	char mx_host[256], mx_ip[64];	/* "" when the relay has none */
+	char relay[300];	      /* as logged: host[ip]:port, none, local... */
+	char mx_host[256], mx_ip[64]; /* "" when the relay has none */
 	char delay[32], delays[64], dsn[16];
-	char status[16];		/* sent deferred bounced expired ... */
-	const char *detail;		/* the text in (...) after status: into the line */
+	char status[16];    /* sent deferred bounced expired ... */
+	const char *detail; /* the text in (...) after status: into the line */
 	size_t detail_len;
 };
 
@@ -81,17 +81,17 @@ char *pf_decode_header(const char *s, size_t maxlen);
 
 /* ---- the importer's state (postfix_state.c) --------------------------- */
 
-#define PF_MAX_FIELD 998		/* sender, Message-ID, SASL name ... */
+#define PF_MAX_FIELD 998 /* sender, Message-ID, SASL name ... */
 
 struct pf_msg {
 	char qid[PF_MAX_QID];
-	int64_t first_at;		/* submission (smtpd/pickup line); 0 unknown */
+	int64_t first_at; /* submission (smtpd/pickup line); 0 unknown */
 	char *sasl, *from, *mid, *subject, *account;
 	unsigned have_from : 1, dirty : 1, written : 1, looked_up : 1, orphan : 1;
-	unsigned checked : 1, reused : 1;	/* queue ID reuse check done / found */
-	unsigned notice : 1;		/* a bounce/DSN notice of the relay itself */
+	unsigned checked : 1, reused : 1; /* queue ID reuse check done / found */
+	unsigned notice : 1;		  /* a bounce/DSN notice of the relay itself */
 	struct pf_msg *hnext;
-	struct pf_msg *lprev, *lnext;	/* LRU: head = least recently seen */
+	struct pf_msg *lprev, *lnext; /* LRU: head = least recently seen */
 };
 
 struct map_entry {
@@ -111,17 +111,17 @@ struct pf_import {
 	struct pf_year year;
 	long in_batch;
 	long garbage_reported;
-	char line[PF_MAX_LINE + 1];	/* scratch: the line being split */
+	char line[PF_MAX_LINE + 1]; /* scratch: the line being split */
 };
 
 /* What one call into the importer counts into and reports to: the
  * caller's, passed down for the call and never kept in struct pf_import. */
 struct pf_line_ctx {
-	struct import_stats *stats;	/* counted into; never NULL (borrowed) */
-	import_report_fn *report;	/* bad lines go here; NULL: only counted */
-	void *ctx;			/* report's first argument (borrowed) */
-	const char *name;		/* the file a report names (borrowed) */
-	long lineno;			/* and the line */
+	struct import_stats *stats; /* counted into; never NULL (borrowed) */
+	import_report_fn *report;   /* bad lines go here; NULL: only counted */
+	void *ctx;		    /* report's first argument (borrowed) */
+	const char *name;	    /* the file a report names (borrowed) */
+	long lineno;		    /* and the line */
 };
 
 /* Account map ("key account" lines), sorted for bsearch. */
@@ -157,8 +157,7 @@ struct store *pf_import_store(struct pf_import *imp);
 /* The entry of `qid`, created if new; when the table is full the least
  * recently seen entry is written (counted and reported through `lc`) and
  * dropped first.  NULL only on a store failure. */
-struct pf_msg *pf_msg_get(struct pf_import *imp, const struct pf_line_ctx *lc,
-			  const char *qid);
+struct pf_msg *pf_msg_get(struct pf_import *imp, const struct pf_line_ctx *lc, const char *qid);
 
 /* ---- conversation buffers (postfix_conv.c) ----------------------------- */
 

@@ -41,8 +41,8 @@ two_digits(const char *s, int *v)
 static int64_t
 local_epoch(struct pf_year *y, int year, int mon, int day, int h, int mi, int s)
 {
-	if (year != y->c_year || mon != y->c_mon || day != y->c_day ||
-	    h != y->c_hour || mi != y->c_min) {
+	if (year != y->c_year || mon != y->c_mon || day != y->c_day || h != y->c_hour ||
+	    mi != y->c_min) {
 		struct tm tm;
 
 		memset(&tm, 0, sizeof(tm));
@@ -75,11 +75,11 @@ parse_traditional(const char *p, struct pf_year *y, int64_t *at)
 	if (m == NULL || (m - months) % 3 != 0)
 		return -1;
 	mon = (int)(m - months) / 3 + 1;
-	day = p[4] == ' ' ? (isdigit((unsigned char)p[5]) ? p[5] - '0' : -1)
-			  : (two_digits(p + 4, &day) == 0 ? day : -1);
-	if (day < 1 || day > 31 || p[6] != ' ' || two_digits(p + 7, &h) < 0 ||
-	    p[9] != ':' || two_digits(p + 10, &mi) < 0 || p[12] != ':' ||
-	    two_digits(p + 13, &s) < 0 || h > 23 || mi > 59 || s > 60)
+	day = p[4] == ' ' ? (isdigit((unsigned char)p[5]) ? p[5] - '0' : -1) :
+			    (two_digits(p + 4, &day) == 0 ? day : -1);
+	if (day < 1 || day > 31 || p[6] != ' ' || two_digits(p + 7, &h) < 0 || p[9] != ':' ||
+	    two_digits(p + 10, &mi) < 0 || p[12] != ':' || two_digits(p + 13, &s) < 0 || h > 23 ||
+	    mi > 59 || s > 60)
 		return -1;
 	n = 15;
 	if (p[n] == '.')
@@ -96,9 +96,9 @@ parse_traditional(const char *p, struct pf_year *y, int64_t *at)
 		if (mon > tm.tm_mon + 1)
 			y->year--;
 	} else if (mon < y->last_mon && y->last_mon - mon >= 6) {
-		y->year++;		/* Dec -> Jan */
+		y->year++; /* Dec -> Jan */
 	} else if (mon > y->last_mon && mon - y->last_mon >= 6) {
-		y->year--;		/* a stray line from before the wrap */
+		y->year--; /* a stray line from before the wrap */
 	}
 	y->last_mon = mon;
 	*at = local_epoch(y, y->year, mon, day, h, mi, s);
@@ -115,10 +115,9 @@ parse_iso(const char *p, int64_t *at)
 		if (!isdigit((unsigned char)p[n]))
 			return -1;
 	yr = atoi(p);
-	if (p[4] != '-' || two_digits(p + 5, &mo) < 0 || p[7] != '-' ||
-	    two_digits(p + 8, &d) < 0 || (p[10] != 'T' && p[10] != ' ') ||
-	    two_digits(p + 11, &h) < 0 || p[13] != ':' || two_digits(p + 14, &mi) < 0 ||
-	    p[16] != ':' || two_digits(p + 17, &s) < 0)
+	if (p[4] != '-' || two_digits(p + 5, &mo) < 0 || p[7] != '-' || two_digits(p + 8, &d) < 0 ||
+	    (p[10] != 'T' && p[10] != ' ') || two_digits(p + 11, &h) < 0 || p[13] != ':' ||
+	    two_digits(p + 14, &mi) < 0 || p[16] != ':' || two_digits(p + 17, &s) < 0)
 		return -1;
 	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60)
 		return -1;
@@ -139,7 +138,7 @@ parse_iso(const char *p, int64_t *at)
 			return -1;
 		n += 2;
 	} else {
-		return -1;	/* a zone-less ISO stamp: refuse rather than guess */
+		return -1; /* a zone-less ISO stamp: refuse rather than guess */
 	}
 	if (p[n] != ' ')
 		return -1;
@@ -317,7 +316,7 @@ pf_parse_delivery(const char *text, struct pf_delivery *d)
 		d->detail = p + 2;
 		d->detail_len = l > 0 && p[2 + l - 1] == ')' ? l - 1 : l;
 	} else if (p[0] == ',' && p[1] == ' ') {
-		d->detail = p + 2;	/* "status=expired, returned to sender" */
+		d->detail = p + 2; /* "status=expired, returned to sender" */
 		d->detail_len = strlen(p + 2);
 	} else {
 		d->detail = p;
@@ -333,8 +332,8 @@ pf_reply_text(const char *detail, size_t len, char *out, size_t outlen)
 	const char *p = detail, *end = detail + len, *said, *irt;
 
 	/* "host H[ip] said: REPLY (in reply to X command)" */
-	if (len > 5 && strncmp(p, "host ", 5) == 0 &&
-	    (said = strstr(p, " said: ")) != NULL && said < end) {
+	if (len > 5 && strncmp(p, "host ", 5) == 0 && (said = strstr(p, " said: ")) != NULL &&
+	    said < end) {
 		p = said + 7;
 		irt = NULL;
 		for (const char *q = p; q && q < end; q = strstr(q + 1, " (in reply to "))

@@ -62,7 +62,8 @@ pf_map_load(struct pf_import *imp, const char *path, char *err, size_t errlen)
 			*rest++ = '\0';
 		rest += strspn(rest, " \t\r\n");
 		if (*a == '\0' || *rest != '\0') {
-			snprintf(err, errlen, "%s:%ld: want \"sasl_user_or_domain account\"", path, n);
+			snprintf(err, errlen, "%s:%ld: want \"sasl_user_or_domain account\"", path,
+				 n);
 			fclose(fp);
 			return -1;
 		}

@@ -42,9 +42,19 @@ load_once(void)
 static void
 check_headers(const char *msg, size_t len)
 {
-	static const char *const ours[] = { "From:", "To:", "Subject:", "Date:", "Message-ID:",
-		"In-Reply-To:", "References:", "Auto-Submitted:", "X-Auto-Response-Suppress:",
-		"MIME-Version:", "Content-Type:", " ", NULL };
+	static const char *const ours[] = { "From:",
+					    "To:",
+					    "Subject:",
+					    "Date:",
+					    "Message-ID:",
+					    "In-Reply-To:",
+					    "References:",
+					    "Auto-Submitted:",
+					    "X-Auto-Response-Suppress:",
+					    "MIME-Version:",
+					    "Content-Type:",
+					    " ",
+					    NULL };
 	const char *end = memmem(msg, len, "\r\n\r\n", 4);
 	if (!end)
 		abort();

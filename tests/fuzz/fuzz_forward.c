@@ -18,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *text = xstrndup((const char *)data, size);	/* stops at a NUL */
+	char *text = xstrndup((const char *)data, size); /* stops at a NUL */
 	char *nl = strchr(text, '\n');
 	const char *subject = NULL, *body = text;
 	struct fwd_original out[4];

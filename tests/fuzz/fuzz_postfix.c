@@ -23,7 +23,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char reply[1024], field[256];
 
 	memset(&y, 0, sizeof(y));
-	y.ref = 1795000000;	/* 2026-11: a fixed "now" for the year guess */
+	y.ref = 1795000000; /* 2026-11: a fixed "now" for the year guess */
 	if (pf_parse_syslog(line, &y, &l) == PF_PARSE_OK && l.text != NULL) {
 		if (pf_parse_delivery(l.text, &d) == 0 && d.detail != NULL) {
 			if (d.detail_len > strlen(d.detail))

@@ -37,7 +37,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *s = (const char *)data;
-	unsigned flags = size > 0 ? data[0] : 0;	/* the first byte picks */
+	unsigned flags = size > 0 ? data[0] : 0; /* the first byte picks */
 	size_t cap = size > 1 ? data[1] : 0, len;
 	char *c, *line, *raw;
 	struct buf b;

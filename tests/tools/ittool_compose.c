@@ -60,7 +60,8 @@ build(struct store_message *m, struct store_recipient *r, struct store_attempt *
 		    subj[] = "Round trip \xe2\x9c\x93", r1[] = "bob@northwind.example",
 		    r2[] = "carol@contoso.example", del[] = "delivered", bnc[] = "bounced",
 		    mx1[] = "aspmx.l.google.com", mx2[] = "mx.contoso.example",
-		    ok[] = "250 2.0.0 OK 1763630045 abc123 - gsmtp", no[] = "550 5.1.1 no such user";
+		    ok[] = "250 2.0.0 OK 1763630045 abc123 - gsmtp",
+		    no[] = "550 5.1.1 no such user";
 	memset(m, 0, sizeof(*m));
 	memset(r, 0, 2 * sizeof(*r));
 	memset(a, 0, 2 * sizeof(*a));
@@ -206,7 +207,8 @@ cmd_check(const char *file, const char *dir)
 			p += strlen(marker);
 			size_t have = olen - (size_t)(p - out);
 			if (have < tlen || memcmp(p, want, tlen) != 0) {
-				fprintf(stderr, "ittool_compose: attachment %d differs from %s\n", k, path);
+				fprintf(stderr, "ittool_compose: attachment %d differs from %s\n",
+					k, path);
 				rc = 1;
 			}
 		}

@@ -40,7 +40,7 @@ do_fetch(char **argv)
 
 	mailimap_set_timeout(imap, 120);
 	if (mailimap_socket_connect(imap, argv[2], (uint16_t)atoi(argv[3])) !=
-	    MAILIMAP_NO_ERROR_NON_AUTHENTICATED ||
+		MAILIMAP_NO_ERROR_NON_AUTHENTICATED ||
 	    mailimap_login(imap, argv[4], argv[5]) != MAILIMAP_NO_ERROR ||
 	    mailimap_select(imap, argv[6]) != MAILIMAP_NO_ERROR) {
 		fprintf(stderr, "ittool_floor: cannot connect/login/select\n");
@@ -52,8 +52,8 @@ do_fetch(char **argv)
 	ft = mailimap_fetch_type_new_fetch_att_list_empty();
 	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
 	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_rfc822_size());
-	mailimap_fetch_type_new_fetch_att_list_add(ft,
-	    mailimap_fetch_att_new_body_peek_section(mailimap_section_new(NULL)));
+	mailimap_fetch_type_new_fetch_att_list_add(
+	    ft, mailimap_fetch_att_new_body_peek_section(mailimap_section_new(NULL)));
 	r = mailimap_uid_fetch(imap, set, ft, &res);
 	if (r == MAILIMAP_NO_ERROR) {
 		for (clistiter *it = clist_begin(res); it; it = clist_next(it)) {
@@ -61,9 +61,11 @@ do_fetch(char **argv)
 			for (clistiter *j = clist_begin(att->att_list); j; j = clist_next(j)) {
 				struct mailimap_msg_att_item *item = clist_content(j);
 				if (item->att_type == MAILIMAP_MSG_ATT_ITEM_STATIC &&
-				    item->att_data.att_static->att_type == MAILIMAP_MSG_ATT_BODY_SECTION) {
+				    item->att_data.att_static->att_type ==
+					MAILIMAP_MSG_ATT_BODY_SECTION) {
 					n++;
-					bytes += item->att_data.att_static->att_data.att_body_section->sec_length;
+					bytes += item->att_data.att_static->att_data
+						     .att_body_section->sec_length;
 				}
 			}
 		}
@@ -147,6 +149,6 @@ main(int argc, char **argv)
 	if (argc == 5 && strcmp(argv[1], "send") == 0)
 		return do_send(argv);
 	fprintf(stderr, "usage: ittool_floor fetch HOST PORT USER PASSWORD FOLDER | "
-		"send URL N FILE\n");
+			"send URL N FILE\n");
 	return 2;
 }

@@ -18,11 +18,16 @@ static int
 code_of(int r)
 {
 	switch (r) {
-	case IMAP_OK: return 0;
-	case IMAP_ETLS: return 3;
-	case IMAP_EAUTH: return 4;
-	case IMAP_ECONFIG: return 78;
-	default: return 5;
+	case IMAP_OK:
+		return 0;
+	case IMAP_ETLS:
+		return 3;
+	case IMAP_EAUTH:
+		return 4;
+	case IMAP_ECONFIG:
+		return 78;
+	default:
+		return 5;
 	}
 }
 

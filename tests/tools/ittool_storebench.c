@@ -82,19 +82,22 @@ main(int argc, char **argv)
 			switch (kind) {
 			case 0:
 				snprintf(key, sizeof(key), "<m%09ld@acct%ld.example>", m, a);
-				store_find_by_message_id(st, key, acct, STORE_WITH_ATTEMPTS, 10, &l);
+				store_find_by_message_id(st, key, acct, STORE_WITH_ATTEMPTS, 10,
+							 &l);
 				break;
 			case 1:
 				snprintf(key, sizeof(key), "Q%09ld", m);
 				store_find_by_queue_id(st, key, 0, STORE_WITH_TRANSCRIPTS, &l);
 				break;
 			case 2:
-				snprintf(key, sizeof(key), "r%06ld@dest%ld.example", (m * 7) % 200000, m % 997);
+				snprintf(key, sizeof(key), "r%06ld@dest%ld.example",
+					 (m * 7) % 200000, m % 997);
 				store_find_by_recipient(st, key, acct, t - 30 * 86400, t + 86400,
 							STORE_WITH_ATTEMPTS, 20, &l);
 				break;
 			default:
-				snprintf(key, sizeof(key), "Re: Invoice %ld for order %ld", m, m % 5000);
+				snprintf(key, sizeof(key), "Re: Invoice %ld for order %ld", m,
+					 m % 5000);
 				store_find_by_subject(st, key, acct, t - 30 * 86400, t + 86400,
 						      STORE_WITH_ATTEMPTS, 20, &l);
 				break;
@@ -103,8 +106,10 @@ main(int argc, char **argv)
 			found += (long)l.n;
 			store_message_list_free(&l);
 		}
-		report(kind == 0 ? "by Message-ID" : kind == 1 ? "by queue ID (+transcripts)" :
-		       kind == 2 ? "by recipient, 30-day window" : "by subject words, 30 days",
+		report(kind == 0 ? "by Message-ID" :
+		       kind == 1 ? "by queue ID (+transcripts)" :
+		       kind == 2 ? "by recipient, 30-day window" :
+				   "by subject words, 30 days",
 		       lat, q, found);
 	}
 	free(lat);

@@ -63,25 +63,25 @@ build_msg(struct store_message *m, const char *qid, const char *mid, const char 
 }
 
 static const char google_transcript[] =
-	"Connected to aspmx.l.google.com[142.250.27.26]:25\r\n"
-	"<<< 220 mx.google.com ESMTP 5b1f17b1804b1-47a8e6a0f0asi1234567f.12 - gsmtp\r\n"
-	">>> EHLO relay.example\r\n"
-	"<<< 250-mx.google.com at your service, [203.0.113.9]\r\n"
-	"<<< 250 SMTPUTF8\r\n"
-	">>> MAIL FROM:<billing@acme.example> SIZE=48213\r\n"
-	"<<< 250 2.1.0 OK\r\n"
-	">>> RCPT TO:<bob@northwind.example>\r\n"
-	"<<< 250 2.1.5 OK\r\n"
-	">>> DATA\r\n"
-	"<<< 354 Go ahead\r\n"
-	">>> .\r\n"
-	"<<< " GOOGLE_ACK "\r\n"
-	">>> QUIT\r\n"
-	"<<< 221 2.0.0 closing connection\r\n";
+    "Connected to aspmx.l.google.com[142.250.27.26]:25\r\n"
+    "<<< 220 mx.google.com ESMTP 5b1f17b1804b1-47a8e6a0f0asi1234567f.12 - gsmtp\r\n"
+    ">>> EHLO relay.example\r\n"
+    "<<< 250-mx.google.com at your service, [203.0.113.9]\r\n"
+    "<<< 250 SMTPUTF8\r\n"
+    ">>> MAIL FROM:<billing@acme.example> SIZE=48213\r\n"
+    "<<< 250 2.1.0 OK\r\n"
+    ">>> RCPT TO:<bob@northwind.example>\r\n"
+    "<<< 250 2.1.5 OK\r\n"
+    ">>> DATA\r\n"
+    "<<< 354 Go ahead\r\n"
+    ">>> .\r\n"
+    "<<< " GOOGLE_ACK "\r\n"
+    ">>> QUIT\r\n"
+    "<<< 221 2.0.0 closing connection\r\n";
 
 static const struct att_spec bob_atts[] = {
-	{ "2026-11-20T09:14:03Z", "delivered", "aspmx.l.google.com", "142.250.27.26", 250,
-	  "2.0.0", GOOGLE_ACK, google_transcript },
+	{ "2026-11-20T09:14:03Z", "delivered", "aspmx.l.google.com", "142.250.27.26", 250, "2.0.0",
+	  GOOGLE_ACK, google_transcript },
 };
 
 static const struct att_spec carol_atts[] = {
@@ -135,14 +135,14 @@ compose_fixture_setup(void **state)
 	};
 	f->msgs.v = xcalloc(4, sizeof(*f->msgs.v));
 	f->msgs.n = 4;
-	build_msg(&f->msgs.v[0], "4XbQ1m0vG7z1aa", "<inv-1042@acme.example>", "billing@acme.example",
-		  "Invoice 1042", "2026-11-20T09:14:02Z", r1, 1);
+	build_msg(&f->msgs.v[0], "4XbQ1m0vG7z1aa", "<inv-1042@acme.example>",
+		  "billing@acme.example", "Invoice 1042", "2026-11-20T09:14:02Z", r1, 1);
 	build_msg(&f->msgs.v[1], "4XbQ2p7Hk3z9bb", "<news-77@acme.example>", "billing@acme.example",
 		  "November newsletter", "2026-11-20T09:14:02Z", r2, 5);
-	build_msg(&f->msgs.v[2], "4XbQ3c1Lm5z2cc", "<inv-1043@acme.example>", "billing@acme.example",
-		  "Invoice 1043", "2026-11-21T10:00:00Z", r1, 1);
-	build_msg(&f->msgs.v[3], "4XbQ4d2Nn6z3dd", NULL, "billing@acme.example",
-		  NULL, "2026-11-22T11:30:00Z", r1, 1);
+	build_msg(&f->msgs.v[2], "4XbQ3c1Lm5z2cc", "<inv-1043@acme.example>",
+		  "billing@acme.example", "Invoice 1043", "2026-11-21T10:00:00Z", r1, 1);
+	build_msg(&f->msgs.v[3], "4XbQ4d2Nn6z3dd", NULL, "billing@acme.example", NULL,
+		  "2026-11-22T11:30:00Z", r1, 1);
 	*state = f;
 	return 0;
 }
@@ -213,8 +213,10 @@ decode_part(struct mailmime *m, size_t *len_r)
 	struct mailmime_data *d = m->mm_data.mm_single;
 	size_t idx = 0, olen = 0;
 	char *out = NULL;
-	assert_int_equal(mailmime_part_parse(d->dt_data.dt_text.dt_data, d->dt_data.dt_text.dt_length,
-					     &idx, d->dt_encoding, &out, &olen), MAILIMF_NO_ERROR);
+	assert_int_equal(mailmime_part_parse(d->dt_data.dt_text.dt_data,
+					     d->dt_data.dt_text.dt_length, &idx, d->dt_encoding,
+					     &out, &olen),
+			 MAILIMF_NO_ERROR);
 	char *copy = xmalloc(olen + 1);
 	memcpy(copy, out, olen);
 	copy[olen] = '\0';
@@ -279,11 +281,12 @@ check_reply(const char *msg, size_t len, const struct expect *e, char **text_r, 
 	mailimf_single_fields_init(&sf, fields);
 
 	assert_non_null(sf.fld_from);
-	struct mailimf_mailbox *from = clist_content(clist_begin(sf.fld_from->frm_mb_list->mb_list));
+	struct mailimf_mailbox *from =
+	    clist_content(clist_begin(sf.fld_from->frm_mb_list->mb_list));
 	if (!from)
 		fail_msg("no From mailbox");
 	else
-	assert_string_equal(from->mb_addr_spec, "support@relay.example");
+		assert_string_equal(from->mb_addr_spec, "support@relay.example");
 	assert_non_null(sf.fld_to);
 	struct mailimf_address *to = clist_content(clist_begin(sf.fld_to->to_addr_list->ad_list));
 	if (!to || to->ad_type != MAILIMF_ADDRESS_MAILBOX || !to->ad_data.ad_mailbox)
@@ -297,7 +300,8 @@ check_reply(const char *msg, size_t len, const struct expect *e, char **text_r, 
 	idx = 0;
 	assert_int_equal(mailmime_encoded_phrase_parse("utf-8", sf.fld_subject->sbj_value,
 						       strlen(sf.fld_subject->sbj_value), &idx,
-						       "utf-8", &subj), MAILIMF_NO_ERROR);
+						       "utf-8", &subj),
+			 MAILIMF_NO_ERROR);
 	assert_string_equal(subj, e->subject);
 	free(subj);
 
@@ -366,11 +370,12 @@ check_reply(const char *msg, size_t len, const struct expect *e, char **text_r, 
 		}
 		assert_string_equal(fn + strlen(fn) - 4, ".txt");
 		assert_true(strspn(fn, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-				   "0123456789._@+-") == strlen(fn));
+				       "0123456789._@+-") == strlen(fn));
 		assert_true(strlen(fn) <= 60);
 		for (size_t i = 0; i < r->n_attempts; i++) {
 			char marker[64];
-			snprintf(marker, sizeof(marker), "===== transcript of attempt %zu (", i + 1);
+			snprintf(marker, sizeof(marker), "===== transcript of attempt %zu (",
+				 i + 1);
 			const char *p = strstr(data, marker);
 			assert_non_null(p);
 			p = strstr(p, "=====\r\n");

@@ -44,7 +44,7 @@ int compose_fixture_teardown(void **state);
 
 /* Fills *m (freed with the message list it belongs to) from text specs. */
 void build_msg(struct store_message *m, const char *qid, const char *mid, const char *from,
-               const char *subject, const char *submitted, const struct rcpt_spec *r, size_t n);
+	       const char *subject, const char *submitted, const struct rcpt_spec *r, size_t n);
 
 /* A reply_input of `o` from billing@acme.example about "<c-2@acme.example>",
  * at a fixed time and seed; its pointers are static or into *f. */
@@ -61,7 +61,7 @@ struct expect {
 	const char *in_reply_to; /* without <>, or NULL for none */
 	size_t n_attachments;
 	const struct store_message *msg; /* attachments belong to it */
-	const char *const *att_rcpts;    /* recipient of each attachment */
+	const char *const *att_rcpts;	 /* recipient of each attachment */
 };
 
 /* Parses `msg` and checks it against `e`; returns the decoded text and

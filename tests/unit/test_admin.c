@@ -17,7 +17,7 @@
 struct fx {
 	char *dir;
 	struct store *st;
-	int64_t id[6];			/* request ids, 1-based as inserted */
+	int64_t id[6]; /* request ids, 1-based as inserted */
 };
 
 static int64_t
@@ -30,9 +30,9 @@ T(const char *s)
 }
 
 static const char *const matches_found =
-	"[{\"queue_id\":\"Q1\",\"score\":100,\"recipients\":["
-	"{\"address\":\"bob@northwind.example\",\"status\":\"delivered\",\"reason\":\"delivered\"},"
-	"{\"address\":\"eve@northwind.example\",\"status\":\"bounced\",\"reason\":\"user_unknown\"}]}]";
+    "[{\"queue_id\":\"Q1\",\"score\":100,\"recipients\":["
+    "{\"address\":\"bob@northwind.example\",\"status\":\"delivered\",\"reason\":\"delivered\"},"
+    "{\"address\":\"eve@northwind.example\",\"status\":\"bounced\",\"reason\":\"user_unknown\"}]}]";
 
 static void
 put_req(struct fx *f, int k, const char *when, const char *requester, const char *account,
@@ -53,7 +53,8 @@ put_req(struct fx *f, int k, const char *when, const char *requester, const char
 	in.why = "because";
 	in.subject = "Fwd: Invoice 1042";
 	in.matched_queue_id = qid;
-	in.extracted = "{\"message_ids\":[{\"id\":\"<inv-1042@acme.example>\",\"source\":\"attached\"}]}";
+	in.extracted =
+	    "{\"message_ids\":[{\"id\":\"<inv-1042@acme.example>\",\"source\":\"attached\"}]}";
 	in.matches = matches;
 	in.detail = "{\"headers\":{\"From\":\"billing@acme.example\"}}";
 	assert_int_equal(admin_put_request(f->st, &in, &f->id[k]), STORE_ADDED);
@@ -121,7 +122,7 @@ setup(void **state)
 	a.enhanced_status = "5.1.1";
 	a.response = "550 5.1.1 user unknown";
 	assert_true(store_put_attempt(f->st, &a) >= 0);
-	a.at += 60;	/* eve's latest attempt is this one */
+	a.at += 60; /* eve's latest attempt is this one */
 	a.status = "deferred";
 	a.smtp_code = 451;
 	a.enhanced_status = "4.7.1";
@@ -130,10 +131,9 @@ setup(void **state)
 
 	put_req(f, 1, "2026-11-20T10:00:00Z", "Billing@Acme.example", "acme", "found",
 		matches_found, "Q1");
-	put_req(f, 2, "2026-11-21T10:00:00Z", "billing@acme.example", "acme", "not_found",
-		"[]", NULL);
-	put_req(f, 3, "2026-11-21T12:00:00Z", "noreply@list.example", NULL, "ignored",
-		NULL, NULL);
+	put_req(f, 2, "2026-11-21T10:00:00Z", "billing@acme.example", "acme", "not_found", "[]",
+		NULL);
+	put_req(f, 3, "2026-11-21T12:00:00Z", "noreply@list.example", NULL, "ignored", NULL, NULL);
 	put_req(f, 4, "2026-11-22T08:00:00Z", "ops@acme.example", "acme", "found",
 		"not json at all", "Q1");
 	put_req(f, 5, "2026-11-22T09:00:00Z", "ops@acme.example", "acme", "found",
@@ -193,7 +193,7 @@ test_list_filters(void **state)
 	admin_request_list_free(&l);
 
 	memset(&flt, 0, sizeof(flt));
-	flt.requester = "BILLING@acme.example";	/* compared lower-cased */
+	flt.requester = "BILLING@acme.example"; /* compared lower-cased */
 	assert_int_equal(admin_requests(f->st, &flt, &l), STORE_OK);
 	assert_int_equal(l.n, 2);
 	admin_request_list_free(&l);
@@ -202,7 +202,7 @@ test_list_filters(void **state)
 	flt.account = "acme";
 	flt.since = T("2026-11-21T00:00:00Z");
 	assert_int_equal(admin_requests(f->st, &flt, &l), STORE_OK);
-	assert_int_equal(l.n, 3);		/* 2, 4, 5; 3 has no account */
+	assert_int_equal(l.n, 3); /* 2, 4, 5; 3 has no account */
 	admin_request_list_free(&l);
 
 	memset(&flt, 0, sizeof(flt));
@@ -262,15 +262,15 @@ test_stats(void **state)
 	assert_int_equal(admin_stats(f->st, 0, &s), STORE_OK);
 	assert_int_equal(s.requests, 5);
 	assert_int_equal(s.n_outcomes, 3);
-	assert_string_equal(s.outcomes[0].name, "found");	/* most frequent first */
+	assert_string_equal(s.outcomes[0].name, "found"); /* most frequent first */
 	assert_int_equal(s.outcomes[0].n, 3);
 	assert_int_equal(count_of(s.outcomes, s.n_outcomes, "not_found"), 1);
 	assert_int_equal(count_of(s.outcomes, s.n_outcomes, "ignored"), 1);
-	assert_int_equal(s.n_reasons, 0);	/* the caller classifies */
+	assert_int_equal(s.n_reasons, 0); /* the caller classifies */
 	assert_int_equal(s.replies_sent, 2);
 	assert_int_equal(s.replies_failed, 1);
 	assert_int_equal(s.replies_queued, 1);
-	assert_int_equal(s.median_reply_secs, 60);	/* (30 + 90) / 2 */
+	assert_int_equal(s.median_reply_secs, 60); /* (30 + 90) / 2 */
 	assert_int_equal(s.n_days, 4);
 	assert_string_equal(s.days[0].day, "2026-11-20");
 	assert_string_equal(s.days[0].outcome, "found");
@@ -297,8 +297,8 @@ struct seen {
 };
 
 static void
-on_attempt(void *arg, const char *status, int code, const char *enhanced,
-	   const char *response, const char *mx_host)
+on_attempt(void *arg, const char *status, int code, const char *enhanced, const char *response,
+	   const char *mx_host)
 {
 	struct seen *sn = arg;
 
@@ -339,7 +339,7 @@ test_found_attempts_and_reason_counts(void **state)
 	assert_int_equal(s.n_reasons, 3);
 	assert_string_equal(s.reasons[0].name, "delivered");
 	assert_int_equal(s.reasons[0].n, 3);
-	assert_string_equal(s.reasons[1].name, "blocklisted");	/* ties by name */
+	assert_string_equal(s.reasons[1].name, "blocklisted"); /* ties by name */
 	assert_string_equal(s.reasons[2].name, "greylisted");
 	admin_stats_free(&s);
 }
@@ -361,7 +361,8 @@ test_resend(void **state)
 	assert_int_equal(ob.v[0].next_try_at, 1000);
 	/* the old detail is kept and the action appended */
 	assert_non_null(strstr(r.detail, "\"headers\""));
-	assert_non_null(strstr(r.detail, "\"admin\":[{\"action\":\"resend\",\"at\":1000,\"rows\":1}]"));
+	assert_non_null(
+	    strstr(r.detail, "\"admin\":[{\"action\":\"resend\",\"at\":1000,\"rows\":1}]"));
 	admin_outbox_list_free(&ob);
 	admin_request_free(&r);
 
@@ -399,7 +400,7 @@ test_purge_in_batches(void **state)
 	assert_int_equal(store_count(f->st, "requests", &n), STORE_OK);
 	assert_int_equal(n, 2);
 	assert_int_equal(store_count(f->st, "outbox", &n), STORE_OK);
-	assert_int_equal(n, 2);		/* rows of 4 and 5; 1's and 2's cascaded */
+	assert_int_equal(n, 2); /* rows of 4 and 5; 1's and 2's cascaded */
 	assert_int_equal(store_count(f->st, "recipients", &n), STORE_OK);
 	assert_int_equal(n, 0);
 	assert_int_equal(store_count(f->st, "attempts", &n), STORE_OK);
@@ -417,21 +418,24 @@ test_put_request_refuses_missing_fields(void **state)
 	assert_int_equal(admin_put_request(f->st, &in, NULL), STORE_EINVAL);
 	in.outcome = "bogus";
 	in.why = "x";
-	assert_int_equal(admin_put_request(f->st, &in, NULL), STORE_EDB);	/* CHECK */
+	assert_int_equal(admin_put_request(f->st, &in, NULL), STORE_EDB); /* CHECK */
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_list_newest_first_with_reply_state, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list_newest_first_with_reply_state, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_list_filters, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_get_in_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stats, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_found_attempts_and_reason_counts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_found_attempts_and_reason_counts, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_resend, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_purge_in_batches, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_put_request_refuses_missing_fields, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_put_request_refuses_missing_fields, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

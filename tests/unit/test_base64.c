@@ -13,11 +13,18 @@
 static void
 test_vectors(void **state)
 {
-	static const struct { const char *in, *out; } v[] = {
-		{ "", "" },		{ "f", "Zg==" },	{ "fo", "Zm8=" },
-		{ "foo", "Zm9v" },	{ "foob", "Zm9vYg==" },	{ "fooba", "Zm9vYmE=" },
+	static const struct {
+		const char *in, *out;
+	} v[] = {
+		{ "", "" },
+		{ "f", "Zg==" },
+		{ "fo", "Zm8=" },
+		{ "foo", "Zm9v" },
+		{ "foob", "Zm9vYg==" },
+		{ "fooba", "Zm9vYmE=" },
 		{ "foobar", "Zm9vYmFy" },
-		{ "\xff\xfe\xfd", "//79" },	{ "\xfb\xff", "+/8=" },
+		{ "\xff\xfe\xfd", "//79" },
+		{ "\xfb\xff", "+/8=" },
 	};
 	struct buf b;
 	char out[16];
@@ -42,7 +49,7 @@ test_vectors(void **state)
 	assert_int_equal(base64_encoded_len(1), 4);
 	assert_int_equal(base64_encoded_len(3), 4);
 	assert_int_equal(base64_encoded_len(4), 8);
-	assert_int_equal(base64_encoded_len(SIZE_MAX), 0);	/* does not fit */
+	assert_int_equal(base64_encoded_len(SIZE_MAX), 0); /* does not fit */
 }
 
 static void
@@ -62,8 +69,8 @@ test_round_trip(void **state)
 		buf_init(&b, 0);
 		assert_int_equal(base64_encode(&b, data, n), 0);
 		assert_int_equal(b.len, base64_encoded_len(n));
-		assert_int_equal(base64_decode(buf_cstr(&b), b.len, back, sizeof(back),
-					       BASE64_PAD_ENDS), n);
+		assert_int_equal(
+		    base64_decode(buf_cstr(&b), b.len, back, sizeof(back), BASE64_PAD_ENDS), n);
 		assert_memory_equal(back, data, n);
 		buf_free(&b);
 	}
@@ -76,9 +83,9 @@ test_encode_cap(void **state)
 
 	(void)state;
 	buf_init(&b, 10);
-	assert_int_equal(base64_encode(&b, "abcdef", 6), 0);	/* 8 chars */
-	assert_int_equal(base64_encode(&b, "a", 1), -1);		/* 12 > 10 */
-	assert_string_equal(buf_cstr(&b), "YWJjZGVm");		/* unchanged */
+	assert_int_equal(base64_encode(&b, "abcdef", 6), 0); /* 8 chars */
+	assert_int_equal(base64_encode(&b, "a", 1), -1);     /* 12 > 10 */
+	assert_string_equal(buf_cstr(&b), "YWJjZGVm");	     /* unchanged */
 	assert_int_equal(b.len, 8);
 	buf_free(&b);
 }
@@ -91,12 +98,12 @@ test_decode_lenient(void **state)
 		enum base64_pad pad;
 		const char *out;
 	} v[] = {
-		{ "Zm9v\r\nYmFy", BASE64_PAD_ENDS, "foobar" },		/* line breaks */
-		{ " Zm 9v !Y*mFy ", BASE64_PAD_ENDS, "foobar" },		/* garbage */
-		{ "Zg==Zm8=", BASE64_PAD_ENDS, "f" },			/* '=' ends */
-		{ "Zm8=Zm9v", BASE64_PAD_SKIPPED, "fo\x19\x9b\xdb" },	/* '=' skipped */
-		{ "Zg", BASE64_PAD_ENDS, "f" },				/* no padding */
-		{ "Z", BASE64_PAD_ENDS, "" },				/* 6 bits: nothing */
+		{ "Zm9v\r\nYmFy", BASE64_PAD_ENDS, "foobar" },	      /* line breaks */
+		{ " Zm 9v !Y*mFy ", BASE64_PAD_ENDS, "foobar" },      /* garbage */
+		{ "Zg==Zm8=", BASE64_PAD_ENDS, "f" },		      /* '=' ends */
+		{ "Zm8=Zm9v", BASE64_PAD_SKIPPED, "fo\x19\x9b\xdb" }, /* '=' skipped */
+		{ "Zg", BASE64_PAD_ENDS, "f" },			      /* no padding */
+		{ "Z", BASE64_PAD_ENDS, "" },			      /* 6 bits: nothing */
 		{ "====", BASE64_PAD_SKIPPED, "" },
 		{ "\x80\xff\xc3\xa9", BASE64_PAD_ENDS, "" },
 	};
@@ -142,10 +149,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_vectors),
-		cmocka_unit_test(test_round_trip),
-		cmocka_unit_test(test_encode_cap),
-		cmocka_unit_test(test_decode_lenient),
+		cmocka_unit_test(test_vectors),	      cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_encode_cap),    cmocka_unit_test(test_decode_lenient),
 		cmocka_unit_test(test_decode_bounds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,7 +16,10 @@
 static void
 test_addr_valid(void **state)
 {
-	static const struct { const char *addr; int ok; } cases[] = {
+	static const struct {
+		const char *addr;
+		int ok;
+	} cases[] = {
 		{ "bob@northwind.example", 1 },
 		{ "Bob.Smith+tag@sub.example.co.uk", 1 },
 		{ "a@b", 1 },
@@ -38,8 +41,10 @@ test_addr_valid(void **state)
 		{ ".bob@example.com", 0 },
 		{ "bob.@example.com", 0 },
 		{ "b\x01ob@example.com", 0 },
-		{ "bob@ex\x7f" "ample.com", 0 },
-		{ "b\xc3\xb6@ex\xc3\xa4mple.com", 1 },	/* UTF-8 (SMTPUTF8) */
+		{ "bob@ex\x7f"
+		  "ample.com",
+		  0 },
+		{ "b\xc3\xb6@ex\xc3\xa4mple.com", 1 }, /* UTF-8 (SMTPUTF8) */
 	};
 	char local65[80], longdom[320];
 
@@ -58,7 +63,7 @@ test_addr_valid(void **state)
 	for (int i = 0; i < 62; i++)
 		memcpy(longdom + 2 + i * 4, "abc.", 4);
 	memcpy(longdom + 250, "example.com", 12);
-	assert_false(addr_valid(longdom));	/* > 254 bytes */
+	assert_false(addr_valid(longdom)); /* > 254 bytes */
 }
 
 static void
@@ -80,7 +85,9 @@ test_addr_normalize(void **state)
 static void
 test_strings(void **state)
 {
-	char buf[8], s[] = "  hello \t\n", line[] = "a\r\nb\x01" "c\td";
+	char buf[8], s[] = "  hello \t\n",
+		     line[] = "a\r\nb\x01"
+			      "c\td";
 
 	(void)state;
 	assert_int_equal(str_copy(buf, "abcdefghij", sizeof(buf)), 10);
@@ -95,7 +102,11 @@ test_strings(void **state)
 static void
 test_rfc3339(void **state)
 {
-	static const struct { const char *s; int64_t t; int ok; } cases[] = {
+	static const struct {
+		const char *s;
+		int64_t t;
+		int ok;
+	} cases[] = {
 		{ "1970-01-01T00:00:00Z", 0, 1 },
 		{ "2026-11-20T09:14:02Z", 1795166042, 1 },
 		{ "2026-11-20T09:14:02.123456Z", 1795166042, 1 },
@@ -107,7 +118,7 @@ test_rfc3339(void **state)
 		{ "2023-02-29T00:00:00Z", 0, 0 },
 		{ "2026-13-01T00:00:00Z", 0, 0 },
 		{ "2026-11-20T25:00:00Z", 0, 0 },
-		{ "2026-11-20T09:14:02", 0, 0 },	/* no zone */
+		{ "2026-11-20T09:14:02", 0, 0 }, /* no zone */
 		{ "2026-11-20T09:14:02+0100", 0, 0 },
 		{ "2026-11-20T09:14:02Zjunk", 0, 0 },
 		{ "Nov 20 2026", 0, 0 },
@@ -159,7 +170,9 @@ test_durations(void **state)
 static void
 test_subject_normalize(void **state)
 {
-	static const struct { const char *in, *out; } cases[] = {
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
 		{ "Invoice 1042", "invoice 1042" },
 		{ "Re: Invoice 1042", "invoice 1042" },
 		{ "RE: FW: Invoice #1042!", "invoice 1042" },
@@ -173,12 +186,14 @@ test_subject_normalize(void **state)
 		{ "Re[2]: Invoice", "invoice" },
 		{ "Re(3): Invoice", "invoice" },
 		{ "Re : Invoice", "invoice" },
-		{ "RE\xef\xbc\x9a" "Invoice", "invoice" },		/* full-width colon */
+		{ "RE\xef\xbc\x9a"
+		  "Invoice",
+		  "invoice" }, /* full-width colon */
 		{ "[EXTERNAL] Re: Invoice 1042", "invoice 1042" },
 		{ "[SPAM] [EXTERNAL] Fwd: Invoice 1042", "invoice 1042" },
 		{ "\xd0\x9f\xd0\xb5\xd1\x80\xd0\xb5\xd1\x81\xd0\xbb: \xd0\xa1\xd1\x87\xd0\xb5\xd1\x82",
-		  "\xd0\xa1\xd1\x87\xd0\xb5\xd1\x82" },		/* Пересл: Счет */
-		{ "Regarding the invoice", "regarding the invoice" },	/* "Re" only with a colon */
+		  "\xd0\xa1\xd1\x87\xd0\xb5\xd1\x82" },		      /* Пересл: Счет */
+		{ "Regarding the invoice", "regarding the invoice" }, /* "Re" only with a colon */
 		{ "Invoice: 1042", "invoice 1042" },
 		{ "[1042]", "1042" },
 		{ "", "" },
@@ -219,7 +234,7 @@ test_buf_cap(void **state)
 	assert_int_equal(buf_puts(&b, "hello"), 0);
 	assert_int_equal(buf_printf(&b, "%d", 1234), 0);
 	assert_string_equal(buf_cstr(&b), "hello1234");
-	assert_int_equal(buf_puts(&b, "xx"), -1);	/* would be 11 */
+	assert_int_equal(buf_puts(&b, "xx"), -1); /* would be 11 */
 	assert_string_equal(buf_cstr(&b), "hello1234");
 	assert_int_equal(buf_putc(&b, '!'), 0);
 	assert_int_equal(buf_putc(&b, '!'), -1);
@@ -253,7 +268,10 @@ test_log_line_clean(void **state)
 	f = freopen(path, "w", stderr);
 	assert_non_null(f);
 	log_init("t", LOG_LVL_INFO, 0);
-	log_info("a\x1b]52;c;eA==\x07" "b\r\nc\xc2\x9b" "2Jd\xff\x7f" "e\tf caf\xc3\xa9");
+	log_info("a\x1b]52;c;eA==\x07"
+		 "b\r\nc\xc2\x9b"
+		 "2Jd\xff\x7f"
+		 "e\tf caf\xc3\xa9");
 	fflush(stderr);
 	dup2(saved, 2);
 	close(saved);

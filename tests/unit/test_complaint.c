@@ -39,11 +39,11 @@ test_attached(void **state)
 	assert_string_equal(c.subject, "Fwd: Invoice 1042");
 	assert_string_equal(c.message_id, "<c-attached@acme.example>");
 	assert_true(c.has_date);
-	assert_int_equal(c.date, 1795600800);	/* 2026-11-25T10:00:00Z */
+	assert_int_equal(c.date, 1795600800); /* 2026-11-25T10:00:00Z */
 	assert_string_equal(c.content_type, "multipart/mixed");
 	assert_non_null(c.text);
 	assert_non_null(strstr(c.text, "never got this invoice"));
-	assert_null(strstr(c.text, "Please find invoice"));	/* the original's text is not ours */
+	assert_null(strstr(c.text, "Please find invoice")); /* the original's text is not ours */
 	assert_int_equal(c.n_originals, 1);
 	assert_int_equal(c.originals[0].depth, 1);
 	assert_string_equal(c.originals[0].message_id, "<inv-1042@acme.example>");
@@ -51,7 +51,7 @@ test_attached(void **state)
 	assert_int_equal(c.originals[0].to.n, 1);
 	assert_string_equal(c.originals[0].to.v[0].address, "bob@northwind.example");
 	assert_string_equal(c.originals[0].subject, "Invoice 1042");
-	assert_int_equal(c.originals[0].date, 1795166042);	/* 2026-11-20T09:14:02Z */
+	assert_int_equal(c.originals[0].date, 1795166042); /* 2026-11-20T09:14:02Z */
 	assert_false(c.is_report);
 	complaint_free(&c);
 }
@@ -82,7 +82,7 @@ test_nested(void **state)
 	assert_string_equal(c.originals[0].from.address, "bob@northwind.example");
 	assert_int_equal(c.originals[1].depth, 2);
 	assert_string_equal(c.originals[1].message_id, "<inv-1043@acme.example>");
-	assert_int_equal(c.date, 1795600800 + 3600 - 3600);	/* 11:00 +0100 */
+	assert_int_equal(c.date, 1795600800 + 3600 - 3600); /* 11:00 +0100 */
 	complaint_free(&c);
 }
 
@@ -128,7 +128,8 @@ test_qp_latin1_and_2047(void **state)
 	parse_fixture("complaints/qp_latin1.eml", &c);
 	assert_string_equal(c.from.name, "Fran\xc3\xa7ois Billing");
 	assert_string_equal(c.subject, "WG: Invoice 1042 \xe2\x80\x93 nicht erhalten");
-	assert_non_null(strstr(c.text, "Gr\xc3\xbc\xc3\x9f" "e, Fran\xc3\xa7ois"));
+	assert_non_null(strstr(c.text, "Gr\xc3\xbc\xc3\x9f"
+				       "e, Fran\xc3\xa7ois"));
 	complaint_free(&c);
 }
 
@@ -140,7 +141,7 @@ test_unknown_charset(void **state)
 	(void)state;
 	parse_fixture("complaints/unknown_charset.eml", &c);
 	assert_non_null(c.text);
-	assert_non_null(strstr(c.text, "Caf\xc3\xa9"));	/* read as windows-1252 */
+	assert_non_null(strstr(c.text, "Caf\xc3\xa9")); /* read as windows-1252 */
 	assert_int_equal(c.notes.n, 1);
 	assert_non_null(strstr(c.notes.v[0], "unknown charset"));
 	complaint_free(&c);
@@ -174,7 +175,8 @@ test_html_to_text(void **state)
 
 	(void)state;
 	t = html_to_text(html, strlen(html));
-	assert_string_equal(t, "a\xc2\xa0" "b<c>\nx y\nz\none\ntwo\nend\n");
+	assert_string_equal(t, "a\xc2\xa0"
+			       "b<c>\nx y\nz\none\ntwo\nend\n");
 	free(t);
 	t = html_to_text("", 0);
 	assert_string_equal(t, "");
@@ -251,7 +253,8 @@ static void
 test_garbage_fixtures(void **state)
 {
 	static const char *const names[] = {
-		"complaints/truncated.eml", "complaints/invalid_base64.eml",
+		"complaints/truncated.eml",
+		"complaints/invalid_base64.eml",
 		"complaints/unknown_charset.eml",
 	};
 	struct complaint c;
@@ -267,8 +270,9 @@ test_garbage_fixtures(void **state)
 static void
 test_nul_bytes(void **state)
 {
-	static const char msg[] = "From: billing@acme.example\nSubject: a\0b\nMessage-ID: <n@x.example>\n"
-				  "\nbody\0with NUL\n";
+	static const char msg[] =
+	    "From: billing@acme.example\nSubject: a\0b\nMessage-ID: <n@x.example>\n"
+	    "\nbody\0with NUL\n";
 	struct complaint c;
 	char err[128];
 
@@ -306,10 +310,12 @@ test_many_parts(void **state)
 	char *m = malloc(cap);
 
 	(void)state;
-	n += (size_t)snprintf(m + n, cap - n, "From: a@b.example\nContent-Type: multipart/mixed;"
-					      " boundary=zz\n\n");
+	n += (size_t)snprintf(m + n, cap - n,
+			      "From: a@b.example\nContent-Type: multipart/mixed;"
+			      " boundary=zz\n\n");
 	for (int i = 0; i < 900; i++)
-		n += (size_t)snprintf(m + n, cap - n, "--zz\nContent-Type: text/plain\n\npart %d\n", i);
+		n += (size_t)snprintf(m + n, cap - n, "--zz\nContent-Type: text/plain\n\npart %d\n",
+				      i);
 	n += (size_t)snprintf(m + n, cap - n, "--zz--\n");
 	assert_int_equal(complaint_parse(m, n, &c, err, sizeof(err)), 0);
 	assert_non_null(strstr(c.text, "part 899"));

@@ -54,14 +54,18 @@ test_found_delivered(void **state)
 	size_t len;
 	char *msg = compose_ok(f, &in, &len), *text = NULL, *html = NULL;
 	const char *const att[] = { "bob@northwind.example" };
-	struct expect e = { "Re: Fwd: Invoice 1042 never arrived", "billing@acme.example",
-			    "c-2@acme.example", 1, &f->msgs.v[0], att };
+	struct expect e = { "Re: Fwd: Invoice 1042 never arrived",
+			    "billing@acme.example",
+			    "c-2@acme.example",
+			    1,
+			    &f->msgs.v[0],
+			    att };
 	check_reply(msg, len, &e, &text, &html);
 	/* What the customer must read in a delivered reply. */
 	assert_non_null(strstr(text, GOOGLE_ACK));
 	assert_non_null(strstr(text, "Remote queue ID: 5b1f17b1804b1-47a8e6a0f0asi1234567f.12"));
 	assert_non_null(strstr(text, "spam or junk folder"));
-	assert_non_null(strstr(text, "Report not spam"));	/* Gmail's steps */
+	assert_non_null(strstr(text, "Report not spam")); /* Gmail's steps */
 	assert_non_null(strstr(text, "If it is not there either, forward the attached"));
 	assert_non_null(strstr(text, "IT department"));
 	assert_non_null(strstr(html, "5b1f17b1804b1-47a8e6a0f0asi1234567f.12</span>"));
@@ -83,8 +87,12 @@ test_found_mixed(void **state)
 	char *msg = compose_ok(f, &in, &len), *text = NULL, *html = NULL;
 	const char *const att[] = { "bob@northwind.example", "carol@contoso.example",
 				    "dave@fabrikam.example", "frank@slow.example" };
-	struct expect e = { "Re: Fwd: Invoice 1042 never arrived", "billing@acme.example",
-			    "c-2@acme.example", 4, &f->msgs.v[1], att };
+	struct expect e = { "Re: Fwd: Invoice 1042 never arrived",
+			    "billing@acme.example",
+			    "c-2@acme.example",
+			    4,
+			    &f->msgs.v[1],
+			    att };
 	check_reply(msg, len, &e, &text, &html);
 	/* Each recipient has its own section with its own guidance. */
 	assert_non_null(strstr(text, "bob@northwind.example: delivered"));
@@ -96,7 +104,8 @@ test_found_mixed(void **state)
 	assert_non_null(strstr(text, "No delivery attempt has been made yet"));
 	assert_non_null(strstr(text, "frank@slow.example: deferred"));
 	assert_non_null(strstr(text, "Delivery is delayed; we are still trying."));
-	assert_true(strstr(text, "carol@contoso.example: bounced") > strstr(text, "Report not spam"));
+	assert_true(strstr(text, "carol@contoso.example: bounced") >
+		    strstr(text, "Report not spam"));
 	golden("found_mixed", msg, len);
 	free(text);
 	free(html);
@@ -129,14 +138,18 @@ test_ambiguous(void **state)
 	in.requester_name = NULL;
 	size_t len;
 	char *msg = compose_ok(f, &in, &len), *text = NULL, *html = NULL;
-	struct expect e = { "Re: did bob get my invoice?", "billing@acme.example",
-			    "c-2@acme.example", 0, NULL, NULL };
+	struct expect e = { "Re: did bob get my invoice?",
+			    "billing@acme.example",
+			    "c-2@acme.example",
+			    0,
+			    NULL,
+			    NULL };
 	check_reply(msg, len, &e, &text, &html);
 	assert_non_null(strstr(text, "  1. Invoice 1042"));
 	assert_non_null(strstr(text, "  2. November newsletter"));
 	assert_non_null(strstr(text, "  4. (no subject)"));
 	assert_non_null(strstr(text, "Forward as attachment"));
-	assert_null(strstr(text, "gsmtp"));	/* no delivery details yet */
+	assert_null(strstr(text, "gsmtp")); /* no delivery details yet */
 	golden("ambiguous", msg, len);
 	free(text);
 	free(html);
@@ -156,8 +169,12 @@ test_not_found(void **state)
 	in.n_references = 0;
 	size_t len;
 	char *msg = compose_ok(f, &in, &len), *text = NULL, *html = NULL;
-	struct expect e = { "Re: Fwd: Invoice 1042 never arrived", "billing@acme.example",
-			    "c-2@acme.example", 0, NULL, NULL };
+	struct expect e = { "Re: Fwd: Invoice 1042 never arrived",
+			    "billing@acme.example",
+			    "c-2@acme.example",
+			    0,
+			    NULL,
+			    NULL };
 	check_reply(msg, len, &e, &text, &html);
 	assert_non_null(strstr(text, "  - Message-ID <inv-9999@acme.example>\r\n"));
 	assert_non_null(strstr(html, "<li>Message-ID &lt;inv-9999@acme.example&gt;</li>"));
@@ -181,8 +198,12 @@ test_unauthorized(void **state)
 	in.complaint_subject = "Re: what about Invoice 1042?";
 	size_t len;
 	char *msg = compose_ok(f, &in, &len), *text = NULL, *html = NULL;
-	struct expect e = { "Re: what about Invoice 1042?", "mallory@evil.example",
-			    "c-2@acme.example", 0, NULL, NULL };
+	struct expect e = { "Re: what about Invoice 1042?",
+			    "mallory@evil.example",
+			    "c-2@acme.example",
+			    0,
+			    NULL,
+			    NULL };
 	check_reply(msg, len, &e, &text, &html);
 	assert_null(strstr(msg, "4XbQ1m0vG7z1aa"));
 	assert_null(strstr(msg, "northwind"));
@@ -204,10 +225,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_found_delivered),
-		cmocka_unit_test(test_found_mixed),
-		cmocka_unit_test(test_ambiguous),
-		cmocka_unit_test(test_not_found),
+		cmocka_unit_test(test_found_delivered), cmocka_unit_test(test_found_mixed),
+		cmocka_unit_test(test_ambiguous),	cmocka_unit_test(test_not_found),
 		cmocka_unit_test(test_unauthorized),
 	};
 	return cmocka_run_group_tests(tests, compose_fixture_setup, compose_fixture_teardown);

@@ -37,23 +37,36 @@ test_injection(void **state)
 	in.requester_name = "Evil\r\nBcc: victim@example.com \"quoted\" Ünïcödé";
 	in.complaint_subject = "Grüße\r\nBcc: victim@example.com\r\n\r\n<html>";
 	in.complaint_message_id = "<c@x>\r\nBcc: victim@example.com";
-	const char *const bad_refs[] = { "<ok@x>", "no-brackets@x", "<sp ace@x>", "<a@b>\nX: y",
-					 "<a@b>\r\nBcc: v@x", "a@b> <c" };
+	const char *const bad_refs[] = { "<ok@x>",	"no-brackets@x",     "<sp ace@x>",
+					 "<a@b>\nX: y", "<a@b>\r\nBcc: v@x", "a@b> <c" };
 	in.complaint_references = bad_refs;
 	in.n_references = 6;
 	size_t len;
 	char *msg = compose_ok(f, &in, &len), *text = NULL, *html = NULL;
 	const char *const att[] = { "zoë@evil.example" };
-	struct expect e = { "Re: Grüße  Bcc: victim@example.com    <html>", "billing@acme.example",
-			    NULL, 1, &l.v[0], att };
+	struct expect e = { "Re: Grüße  Bcc: victim@example.com    <html>",
+			    "billing@acme.example",
+			    NULL,
+			    1,
+			    &l.v[0],
+			    att };
 	check_reply(msg, len, &e, &text, &html);
 
 	/* The header section: only our own header lines. */
 	const char *end = strstr(msg, "\r\n\r\n");
 	assert_non_null(end);
-	static const char *const allowed[] = { "From:", "To:", "Subject:", "Date:", "Message-ID:",
-		"References:", "Auto-Submitted:", "X-Auto-Response-Suppress:", "MIME-Version:",
-		"Content-Type:", " ", NULL };
+	static const char *const allowed[] = { "From:",
+					       "To:",
+					       "Subject:",
+					       "Date:",
+					       "Message-ID:",
+					       "References:",
+					       "Auto-Submitted:",
+					       "X-Auto-Response-Suppress:",
+					       "MIME-Version:",
+					       "Content-Type:",
+					       " ",
+					       NULL };
 	for (const char *line = msg; line < end; line = strstr(line, "\r\n") + 2) {
 		int ok = 0;
 		for (size_t i = 0; allowed[i]; i++)
@@ -100,10 +113,15 @@ test_big_transcript(void **state)
 	size_t len;
 	char *msg = compose_ok(f, &in, &len), *text = NULL, *html = NULL;
 	const char *const att[] = { "big@big.example" };
-	struct expect e = { "Re: Fwd: Invoice 1042 never arrived", "billing@acme.example",
-			    "c-2@acme.example", 1, &l.v[0], att };
+	struct expect e = { "Re: Fwd: Invoice 1042 never arrived",
+			    "billing@acme.example",
+			    "c-2@acme.example",
+			    1,
+			    &l.v[0],
+			    att };
 	check_reply(msg, len, &e, &text, &html);
-	assert_non_null(strstr(text, "(Shortened here; the attachment holds the complete transcript.)"));
+	assert_non_null(
+	    strstr(text, "(Shortened here; the attachment holds the complete transcript.)"));
 	assert_true(strlen(text) < big);
 	free(text);
 	free(html);
@@ -121,15 +139,15 @@ walk_keys(json_t *v)
 	json_t *val;
 	size_t i;
 	if (json_is_object(v)) {
-		json_object_foreach(v, key, val) {
-			if (!compose_model_knows(key, NULL) &&
-			    strcmp(key, "name") != 0 && strcmp(key, "address") != 0)
+		json_object_foreach(v, key, val)
+		{
+			if (!compose_model_knows(key, NULL) && strcmp(key, "name") != 0 &&
+			    strcmp(key, "address") != 0)
 				fail_msg("model key '%s' is not in compose_model_knows()", key);
 			walk_keys(val);
 		}
 	} else if (json_is_array(v)) {
-		json_array_foreach(v, i, val)
-			walk_keys(val);
+		json_array_foreach(v, i, val) walk_keys(val);
 	}
 }
 
@@ -215,14 +233,22 @@ test_template_errors(void **state)
 	static const struct {
 		const char *file, *text, *want;
 	} cases[] = {
-		{ "found.txt.mustache", "Hello\n{{#messages}}\nno end\n", "/found.txt.mustache:2: section is never closed: 'messages'" },
-		{ "found.html.mustache", "<p>\n\n{{> no_such_partial}}\n", "/found.html.mustache:3: unknown partial 'no_such_partial'" },
-		{ "reason_mailbox_full.txt.mustache", "a\n{{#x}}\n{{/y}}\n", "/reason_mailbox_full.txt.mustache:3: closing tag does not match section 'x' opened on line 2: 'y'" },
-		{ "subject.mustache", "Re: {{reply_subject\n", "/subject.mustache:1: unclosed tag, missing '}}'" },
-		{ "signature.txt.mustache", "ok\nLatin-1 \xe9t\xe9\n", "/signature.txt.mustache:2: not valid UTF-8" },
-		{ "reason_delivered.txt.mustache", "Queue ID:\n{{remote_queueid}}\n", "/reason_delivered.txt.mustache:2: unknown name 'remote_queueid'" },
-		{ "unauthorized.html.mustache", NULL, "/unauthorized.html.mustache: required template is missing" },
-		{ "reason_expired.html.mustache", NULL, "/reason_expired.html.mustache: required template is missing" },
+		{ "found.txt.mustache", "Hello\n{{#messages}}\nno end\n",
+		  "/found.txt.mustache:2: section is never closed: 'messages'" },
+		{ "found.html.mustache", "<p>\n\n{{> no_such_partial}}\n",
+		  "/found.html.mustache:3: unknown partial 'no_such_partial'" },
+		{ "reason_mailbox_full.txt.mustache", "a\n{{#x}}\n{{/y}}\n",
+		  "/reason_mailbox_full.txt.mustache:3: closing tag does not match section 'x' opened on line 2: 'y'" },
+		{ "subject.mustache", "Re: {{reply_subject\n",
+		  "/subject.mustache:1: unclosed tag, missing '}}'" },
+		{ "signature.txt.mustache", "ok\nLatin-1 \xe9t\xe9\n",
+		  "/signature.txt.mustache:2: not valid UTF-8" },
+		{ "reason_delivered.txt.mustache", "Queue ID:\n{{remote_queueid}}\n",
+		  "/reason_delivered.txt.mustache:2: unknown name 'remote_queueid'" },
+		{ "unauthorized.html.mustache", NULL,
+		  "/unauthorized.html.mustache: required template is missing" },
+		{ "reason_expired.html.mustache", NULL,
+		  "/reason_expired.html.mustache: required template is missing" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char *dir = copy_templates(), path[4096], err[512] = "";
@@ -250,10 +276,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_injection),
-		cmocka_unit_test(test_big_transcript),
-		cmocka_unit_test(test_model_names),
-		cmocka_unit_test(test_random_ids),
+		cmocka_unit_test(test_injection),	cmocka_unit_test(test_big_transcript),
+		cmocka_unit_test(test_model_names),	cmocka_unit_test(test_random_ids),
 		cmocka_unit_test(test_template_errors),
 	};
 	return cmocka_run_group_tests(tests, compose_fixture_setup, compose_fixture_teardown);

@@ -98,7 +98,7 @@ test_design_example(void **state)
 	assert_string_equal(s.imap_url, "imaps://imap.example.com:993");
 	assert_string_equal(s.imap_password_file, "/etc/responder/imap.secret");
 	assert_string_equal(s.imap_token_file, "");
-	assert_string_equal(s.hostname, "relay.example");	/* from address */
+	assert_string_equal(s.hostname, "relay.example"); /* from address */
 	assert_string_equal(s.smtp_envelope_from, "<>");
 	config_free(&s);
 	config_errors_free(&e);
@@ -109,23 +109,34 @@ test_design_example(void **state)
 static void
 test_errors_with_lines(void **state)
 {
-	static const struct { const char *conf; const char *want; } cases[] = {
+	static const struct {
+		const char *conf;
+		const char *want;
+	} cases[] = {
 		{ "[imap]\nbogus = 1\n", ":2: unknown key 'bogus' in [imap]" },
 		{ "[nope]\nx = 1\n", ":2: unknown section [nope]" },
-		{ "\n\n[imap]\npoll_interval = 0\n", ":4: poll_interval = 0: must be a whole number from 1 to 86400" },
-		{ "[imap]\npoll_interval = ten\n", ":2: poll_interval = ten: must be a whole number" },
+		{ "\n\n[imap]\npoll_interval = 0\n",
+		  ":4: poll_interval = 0: must be a whole number from 1 to 86400" },
+		{ "[imap]\npoll_interval = ten\n",
+		  ":2: poll_interval = ten: must be a whole number" },
 		{ "[imap]\ntls = maybe\n", ":2: tls = maybe: must be one of: required none" },
 		{ "[imap]\ntls_verify = perhaps\n", ":2: tls_verify = perhaps: must be yes or no" },
-		{ "[imap]\nurl = http://x\n", ":2: url = http://x: must start with imap:// or imaps://" },
+		{ "[imap]\nurl = http://x\n",
+		  ":2: url = http://x: must start with imap:// or imaps://" },
 		{ "[imap]\nurl = imaps://user:pw@host\n", "must not carry credentials" },
-		{ "[responder]\naddress = not-an-address\n", ":2: address = not-an-address: is not a mail address" },
-		{ "[responder]\nlog_level = loud\n", ":2: log_level = loud: must be error, warn, info or debug" },
+		{ "[responder]\naddress = not-an-address\n",
+		  ":2: address = not-an-address: is not a mail address" },
+		{ "[responder]\nlog_level = loud\n",
+		  ":2: log_level = loud: must be error, warn, info or debug" },
 		{ "[imap]\nfolder = A\nfolder = B\n", ":3: folder is set twice in [imap]" },
 		{ "[imap]\nthis line has no equals sign\n", ":2: syntax error" },
-		{ "[imap]\nurl = imaps://h:993\ntls = none\n", "tls = none contradicts url imaps://h:993" },
+		{ "[imap]\nurl = imaps://h:993\ntls = none\n",
+		  "tls = none contradicts url imaps://h:993" },
 		{ "[imap]\nauth = xoauth2\n", "auth = xoauth2 needs token_file or token_command" },
-		{ "[smtp]\nenvelope_from = nobody\n", "envelope_from must be <> or a mail address" },
-		{ "[imap]\nfolder = INBOX\nprocessed_folder = INBOX\n", "processed_folder must differ from folder" },
+		{ "[smtp]\nenvelope_from = nobody\n",
+		  "envelope_from must be <> or a mail address" },
+		{ "[imap]\nfolder = INBOX\nprocessed_folder = INBOX\n",
+		  "processed_folder must differ from folder" },
 	};
 
 	(void)state;
@@ -137,7 +148,8 @@ test_errors_with_lines(void **state)
 
 		assert_int_equal(config_load(path, &s, &e), -1);
 		for (size_t k = 0; k < e.n; k++) {
-			if (strncmp(e.v[k], path, strlen(path)) == 0 && strstr(e.v[k], cases[i].want))
+			if (strncmp(e.v[k], path, strlen(path)) == 0 &&
+			    strstr(e.v[k], cases[i].want))
 				found = 1;
 		}
 		if (!found) {
@@ -154,8 +166,9 @@ test_errors_with_lines(void **state)
 static void
 test_many_errors_collected(void **state)
 {
-	char *path = tu_write_file(dir, "multi.conf",
-	    "[imap]\nbogus = 1\npoll_interval = -5\n[smtp]\nalso_bogus = 2\n", 0644);
+	char *path =
+	    tu_write_file(dir, "multi.conf",
+			  "[imap]\nbogus = 1\npoll_interval = -5\n[smtp]\nalso_bogus = 2\n", 0644);
 	struct settings s;
 	struct config_errors e;
 
@@ -203,7 +216,7 @@ test_secret_file(void **state)
 	assert_int_equal(secret_read_file(open_, &secret, err, sizeof(err)), -1);
 	assert_null(secret);
 	assert_non_null(strstr(err, "readable by group or others (mode 0644)"));
-	assert_null(strstr(err, "s3cret"));	/* never the contents */
+	assert_null(strstr(err, "s3cret")); /* never the contents */
 	assert_int_equal(secret_check_file(grp, err, sizeof(err)), -1);
 	assert_int_equal(secret_check_file(good, err, sizeof(err)), 0);
 
@@ -229,8 +242,8 @@ test_secret_command(void **state)
 	char *secret = NULL, err[512];
 
 	(void)state;
-	assert_int_equal(secret_from_command("printf 'tok-123\\nrest'", 5, &secret, err,
-					     sizeof(err)), 0);
+	assert_int_equal(
+	    secret_from_command("printf 'tok-123\\nrest'", 5, &secret, err, sizeof(err)), 0);
 	assert_string_equal(secret, "tok-123");
 	secret_free(&secret);
 	assert_int_equal(secret_from_command("exit 3", 5, &secret, err, sizeof(err)), -1);

@@ -61,7 +61,7 @@ test_bad_sql_is_an_error(void **state)
 
 	assert_null(store_stmt(f->st, "SELECT FROM nowhere WHERE"));
 	assert_non_null(strstr(store_errmsg(f->st), "preparing a statement"));
-	assert_int_equal(f->st->nstmts, n0);	/* nothing cached */
+	assert_int_equal(f->st->nstmts, n0); /* nothing cached */
 	/* SQL with no statement in it prepares to nothing: refused, twice */
 	assert_null(store_stmt(f->st, " -- nothing "));
 	assert_null(store_stmt(f->st, " -- nothing "));
@@ -107,13 +107,15 @@ checkpoint_truncate(const char *path)
 	int busy;
 
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "CREATE TABLE IF NOT EXISTS scratch(x);"
-				      "INSERT INTO scratch VALUES (1)", NULL, NULL, NULL),
+	assert_int_equal(sqlite3_exec(db,
+				      "CREATE TABLE IF NOT EXISTS scratch(x);"
+				      "INSERT INTO scratch VALUES (1)",
+				      NULL, NULL, NULL),
 			 SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA wal_checkpoint(TRUNCATE)", -1, &s,
-					    NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA wal_checkpoint(TRUNCATE)", -1, &s, NULL),
+			 SQLITE_OK);
 	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	busy = sqlite3_column_int(s, 0);	/* 1: blocked by a reader */
+	busy = sqlite3_column_int(s, 0); /* 1: blocked by a reader */
 	sqlite3_finalize(s);
 	sqlite3_close(db);
 	return busy;
@@ -154,7 +156,8 @@ main(void)
 						tu_store_teardown),
 		cmocka_unit_test_setup_teardown(test_bad_sql_is_an_error, tu_store_setup,
 						tu_store_teardown),
-		cmocka_unit_test_setup_teardown(test_cache_grows, tu_store_setup, tu_store_teardown),
+		cmocka_unit_test_setup_teardown(test_cache_grows, tu_store_setup,
+						tu_store_teardown),
 		cmocka_unit_test_setup_teardown(test_reset_all_leaves_none_busy, tu_store_setup,
 						tu_store_teardown),
 	};

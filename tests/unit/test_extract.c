@@ -43,9 +43,9 @@ extract_fixture(const char *name, struct complaint *c, struct extracted *x)
 
 struct id_case {
 	const char *fixture;
-	const char *id;		/* first id expected, or NULL for none */
+	const char *id; /* first id expected, or NULL for none */
 	const char *source;
-	const char *recipient;	/* first recipient expected, or NULL for none */
+	const char *recipient; /* first recipient expected, or NULL for none */
 };
 
 /* clang-format off */
@@ -180,12 +180,12 @@ test_ids_in_text(void **state)
 {
 	static const struct {
 		const char *text;
-		const char *first;	/* NULL: none */
+		const char *first; /* NULL: none */
 	} cases[] = {
 		{ "id <abc123@host.example> here", "<abc123@host.example>" },
 		{ "Message-ID: plain-1@host.example", "<plain-1@host.example>" },
 		{ "message-id:<x@y>", "<x@y>" },
-		{ "Bob <bob@northwind.example> wrote", NULL },	/* an address */
+		{ "Bob <bob@northwind.example> wrote", NULL }, /* an address */
 		{ "Message-ID: <bob@northwind.example>", "<bob@northwind.example>" },
 		{ "<a b@c>", NULL },
 		{ "<@c>", NULL },

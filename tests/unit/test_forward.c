@@ -63,9 +63,16 @@ static void
 test_dates_bad(void **state)
 {
 	static const char *const bad[] = {
-		"", "yesterday", "31 February 2021 10:00", "99/99/9999 99:99",
-		"Wed, Oct 2021", "at 9:31 AM", "12345678901234567890",
-		"\xff\xfe\xfd garbage \xc3", "2021", NULL,
+		"",
+		"yesterday",
+		"31 February 2021 10:00",
+		"99/99/9999 99:99",
+		"Wed, Oct 2021",
+		"at 9:31 AM",
+		"12345678901234567890",
+		"\xff\xfe\xfd garbage \xc3",
+		"2021",
+		NULL,
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -80,12 +87,11 @@ test_dates_bad(void **state)
 static void
 test_date_language_hint(void **state)
 {
-	static const char hr[] =
-		"> Započni proslijeđenu poruku:\n>\n"
-		"> Šalje: Ana <ana@example.hr>\n"
-		"> Predmet: Račun\n"
-		"> Datum: 26. listopada 2021. u 14:25:08 EEST\n"
-		"> Prima: ivo@example.hr\n>\n> Tekst.\n";
+	static const char hr[] = "> Započni proslijeđenu poruku:\n>\n"
+				 "> Šalje: Ana <ana@example.hr>\n"
+				 "> Predmet: Račun\n"
+				 "> Datum: 26. listopada 2021. u 14:25:08 EEST\n"
+				 "> Prima: ivo@example.hr\n>\n> Tekst.\n";
 	struct fwd_original f;
 	int64_t pl;
 
@@ -103,15 +109,15 @@ static void
 test_addresses(void **state)
 {
 	static const char body[] =
-		"---------- Forwarded message ---------\n"
-		"From: \"Doe, John\" <John.Doe@Example.COM>\n"
-		"Date: Thu, Nov 20, 2026 at 9:14 AM\n"
-		"Subject: Invoice 1042\n"
-		"To: Bob <bob@northwind.example>, carol@northwind.example <carol@northwind.example>;"
-		" \"dave@x.example\" <dave@x.example>, Eve, E. <eve@x.example>\n"
-		"Cc: Frank [mailto:frank@x.example], grace@x.example<mailto:grace@x.example>,"
-		" Heidi (heidi@x.example)\n"
-		"\nHello\n";
+	    "---------- Forwarded message ---------\n"
+	    "From: \"Doe, John\" <John.Doe@Example.COM>\n"
+	    "Date: Thu, Nov 20, 2026 at 9:14 AM\n"
+	    "Subject: Invoice 1042\n"
+	    "To: Bob <bob@northwind.example>, carol@northwind.example <carol@northwind.example>;"
+	    " \"dave@x.example\" <dave@x.example>, Eve, E. <eve@x.example>\n"
+	    "Cc: Frank [mailto:frank@x.example], grace@x.example<mailto:grace@x.example>,"
+	    " Heidi (heidi@x.example)\n"
+	    "\nHello\n";
 	struct fwd_original f;
 
 	(void)state;
@@ -141,21 +147,20 @@ test_addresses(void **state)
 static void
 test_nested(void **state)
 {
-	static const char body[] =
-		"Please check this one.\n\n"
-		"---------- Forwarded message ---------\n"
-		"From: Alice <alice@acme.example>\n"
-		"Date: Fri, Nov 21, 2026 at 10:00 AM\n"
-		"Subject: Fwd: Invoice 1042\n"
-		"To: <support@relay.example>\n\n"
-		"See below.\n\n"
-		"> ________________________________\n"
-		"> From: Billing <billing@acme.example>\n"
-		"> Sent: Thursday, 20 November 2026 09:14\n"
-		"> To: bob@northwind.example\n"
-		"> Subject: Invoice 1042\n"
-		">\n"
-		"> Dear Bob,\n";
+	static const char body[] = "Please check this one.\n\n"
+				   "---------- Forwarded message ---------\n"
+				   "From: Alice <alice@acme.example>\n"
+				   "Date: Fri, Nov 21, 2026 at 10:00 AM\n"
+				   "Subject: Fwd: Invoice 1042\n"
+				   "To: <support@relay.example>\n\n"
+				   "See below.\n\n"
+				   "> ________________________________\n"
+				   "> From: Billing <billing@acme.example>\n"
+				   "> Sent: Thursday, 20 November 2026 09:14\n"
+				   "> To: bob@northwind.example\n"
+				   "> Subject: Invoice 1042\n"
+				   ">\n"
+				   "> Dear Bob,\n";
 	struct fwd_original f[4];
 	size_t n;
 
@@ -183,11 +188,11 @@ static void
 test_reply_is_not_forward(void **state)
 {
 	static const char outlook[] =
-		"Thanks!\n\n________________________________\n"
-		"From: John <john@x.example>\nSent: Wednesday, October 27, 2021 15:14\n"
-		"To: ann@x.example\nSubject: Plans\n\nHi\n";
+	    "Thanks!\n\n________________________________\n"
+	    "From: John <john@x.example>\nSent: Wednesday, October 27, 2021 15:14\n"
+	    "To: ann@x.example\nSubject: Plans\n\nHi\n";
 	static const char wrote[] =
-		"Sure.\n\nOn 28/10/2021 12:46, \"John\" <john@x.example> wrote:\n\n    Hi\n";
+	    "Sure.\n\nOn 28/10/2021 12:46, \"John\" <john@x.example> wrote:\n\n    Hi\n";
 	struct fwd_original f;
 
 	(void)state;
@@ -299,12 +304,11 @@ test_fixtures(void **state)
 static void
 test_separator_line_rest(void **state)
 {
-	static const char split[] =
-		"----- Forwarded Message ----- From: Ann <ann@x.example>\n"
-		"To: bob@y.example\nSubject: Hi\n\nText\n";
+	static const char split[] = "----- Forwarded Message ----- From: Ann <ann@x.example>\n"
+				    "To: bob@y.example\nSubject: Hi\n\nText\n";
 	static const char words[] =
-		"---------- Forwarded message --------- (see below)\n"
-		"From: Ann <ann@x.example>\nTo: bob@y.example\nSubject: Hi\n\nText\n";
+	    "---------- Forwarded message --------- (see below)\n"
+	    "From: Ann <ann@x.example>\nTo: bob@y.example\nSubject: Hi\n\nText\n";
 	struct fwd_original f;
 
 	(void)state;
@@ -363,7 +367,8 @@ test_garbage(void **state)
 	expect_none(buf_cstr(&b), NULL);
 	buf_reset(&b);
 	for (int i = 0; i < 100000; i++)
-		buf_puts(&b, i % 2 ? "From: a@b.example\n" : "> ---------- Forwarded message ---------\n");
+		buf_puts(&b, i % 2 ? "From: a@b.example\n" :
+				     "> ---------- Forwarded message ---------\n");
 	expect_none(buf_cstr(&b), "Fwd: x");
 	/* near misses of the costly candidates: one-line blocks, wrote-lines */
 	buf_reset(&b);
@@ -414,7 +419,8 @@ test_every_prefix(void **state)
 	(void)state;
 	for (size_t k = 0; k < sizeof(samples) / sizeof(samples[0]); k++) {
 		size_t n = strlen(samples[k]);
-		size_t need = (size_t)(strstr(samples[k], enough[k]) - samples[k]) + strlen(enough[k]);
+		size_t need =
+		    (size_t)(strstr(samples[k], enough[k]) - samples[k]) + strlen(enough[k]);
 
 		for (size_t cut = 0; cut <= n; cut++) {
 			char *s = xstrndup(samples[k], cut);
@@ -435,10 +441,9 @@ test_every_prefix(void **state)
 static void
 test_truncated(void **state)
 {
-	static const char body[] =
-		"-------- Forwarded Message --------\r\n"
-		"Subject: \tHi\r\nDate: \tWed, 3 Nov 2021 15:51:30 +0100\r\n"
-		"From: \tJohn <john@x.example>";
+	static const char body[] = "-------- Forwarded Message --------\r\n"
+				   "Subject: \tHi\r\nDate: \tWed, 3 Nov 2021 15:51:30 +0100\r\n"
+				   "From: \tJohn <john@x.example>";
 	struct fwd_original f;
 
 	(void)state;
@@ -458,7 +463,7 @@ test_fold_strict(void **state)
 {
 	(void)state;
 	assert_true(fwd_eq_fold("Von", 3, "von"));
-	assert_true(fwd_eq_fold("\xc3\x84", 2, "\xc3\xa4"));	/* Ä ä */
+	assert_true(fwd_eq_fold("\xc3\x84", 2, "\xc3\xa4")); /* Ä ä */
 	assert_false(fwd_eq_fold("\xc1\x81", 2, "a"));
 	assert_false(fwd_eq_fold("\xe0\x81\x81", 3, "a"));
 	assert_false(fwd_eq_fold("\xf0\x80\x81\x81", 4, "a"));

@@ -114,7 +114,8 @@ list_check(json_t *want, const struct fwd_address *got, size_t n)
 	size_t i;
 	json_t *w;
 
-	json_array_foreach(want, i, w) {
+	json_array_foreach(want, i, w)
+	{
 		if (i >= n || addr_check(w, &got[i]) != 0)
 			return -1;
 	}
@@ -173,8 +174,8 @@ run_case(const char *dir, json_t *c)
 	else if ((v = json_object_get(e, "body")) != NULL && !text_eq(json_string_value(v), f.body))
 		why = "body";
 	else if ((v = json_object_get(e, "body_starts_with")) != NULL &&
-		 (f.body == NULL || strncmp(f.body, json_string_value(v),
-					    strlen(json_string_value(v))) != 0))
+		 (f.body == NULL ||
+		  strncmp(f.body, json_string_value(v), strlen(json_string_value(v))) != 0))
 		why = "body_starts_with";
 	else if (json_string_value(json_object_get(c, "date_text")) != NULL && f.date == 0)
 		why = "date";
@@ -201,7 +202,8 @@ test_conformance(void **state)
 		fail_msg("%s:%d: %s", path, jerr.line, jerr.text);
 	cases = json_object_get(m, "cases");
 	assert_true(json_is_array(cases));
-	json_array_foreach(cases, i, c) {
+	json_array_foreach(cases, i, c)
+	{
 		const char *client = json_string_value(json_object_get(c, "client"));
 		const char *why = run_case(dir, c);
 		size_t s;
@@ -226,8 +228,8 @@ test_conformance(void **state)
 			printf("FAIL %s: %s\n", json_string_value(json_object_get(c, "id")), why);
 	}
 	for (size_t s = 0; s < nstats; s++)
-		printf("%-20s %3d/%3d  %5.1f %%\n", stats[s].name, stats[s].pass,
-		       stats[s].total, 100.0 * stats[s].pass / stats[s].total);
+		printf("%-20s %3d/%3d  %5.1f %%\n", stats[s].name, stats[s].pass, stats[s].total,
+		       100.0 * stats[s].pass / stats[s].total);
 	printf("overall              %3d/%3d  %5.1f %%\n", pass, total,
 	       total ? 100.0 * pass / total : 0.0);
 	json_decref(m);

@@ -14,7 +14,7 @@
 struct fx {
 	char *dir;
 	struct store *st;
-	struct buf reports;	/* "line: why\n" per bad line */
+	struct buf reports; /* "line: why\n" per bad line */
 };
 
 static int
@@ -76,9 +76,12 @@ count(struct fx *f, const char *what)
 	return n;
 }
 
-#define ACCOUNT "{\"type\":\"account\",\"account\":\"acme\",\"addresses\":[\"billing@acme.example\",\"@acme.example\"]}\n"
-#define MESSAGE "{\"type\":\"message\",\"account\":\"acme\",\"queue_id\":\"4XbQ1m0vG7z1aa\",\"message_id\":\"<inv-1042@acme.example>\",\"from\":\"billing@acme.example\",\"subject\":\"Invoice 1042\",\"submitted_at\":\"2026-11-20T09:14:02Z\",\"recipients\":[\"bob@northwind.example\"]}\n"
-#define ATTEMPT "{\"type\":\"attempt\",\"queue_id\":\"4XbQ1m0vG7z1aa\",\"recipient\":\"bob@northwind.example\",\"at\":\"2026-11-20T09:14:03Z\",\"status\":\"delivered\",\"mx_host\":\"aspmx.l.google.com\",\"mx_ip\":\"142.250.27.26\",\"smtp_code\":250,\"enhanced_status\":\"2.0.0\",\"response\":\"250 2.0.0 OK 1763630045 - gsmtp\",\"transcript\":\"< 220 mx.google.com\\n> EHLO relay\\n\"}\n"
+#define ACCOUNT \
+	"{\"type\":\"account\",\"account\":\"acme\",\"addresses\":[\"billing@acme.example\",\"@acme.example\"]}\n"
+#define MESSAGE \
+	"{\"type\":\"message\",\"account\":\"acme\",\"queue_id\":\"4XbQ1m0vG7z1aa\",\"message_id\":\"<inv-1042@acme.example>\",\"from\":\"billing@acme.example\",\"subject\":\"Invoice 1042\",\"submitted_at\":\"2026-11-20T09:14:02Z\",\"recipients\":[\"bob@northwind.example\"]}\n"
+#define ATTEMPT \
+	"{\"type\":\"attempt\",\"queue_id\":\"4XbQ1m0vG7z1aa\",\"recipient\":\"bob@northwind.example\",\"at\":\"2026-11-20T09:14:03Z\",\"status\":\"delivered\",\"mx_host\":\"aspmx.l.google.com\",\"mx_ip\":\"142.250.27.26\",\"smtp_code\":250,\"enhanced_status\":\"2.0.0\",\"response\":\"250 2.0.0 OK 1763630045 - gsmtp\",\"transcript\":\"< 220 mx.google.com\\n> EHLO relay\\n\"}\n"
 
 static void
 test_valid_and_idempotent(void **state)
@@ -87,7 +90,8 @@ test_valid_and_idempotent(void **state)
 	struct import_stats s;
 	struct store_message_list l;
 
-	assert_int_equal(run_import(f, "a.jsonl", ACCOUNT MESSAGE ATTEMPT "\n   \n", &s), IMPORT_OK);
+	assert_int_equal(run_import(f, "a.jsonl", ACCOUNT MESSAGE ATTEMPT "\n   \n", &s),
+			 IMPORT_OK);
 	assert_int_equal(s.lines, 5);
 	assert_int_equal(s.accounts, 1);
 	assert_int_equal(s.addresses, 2);
@@ -105,12 +109,14 @@ test_valid_and_idempotent(void **state)
 	assert_int_equal(count(f, "account_addresses"), 2);
 
 	assert_int_equal(store_find_by_message_id(f->st, "<inv-1042@acme.example>", 0,
-						  STORE_WITH_TRANSCRIPTS, 0, &l), STORE_OK);
+						  STORE_WITH_TRANSCRIPTS, 0, &l),
+			 STORE_OK);
 	assert_int_equal(l.n, 1);
 	assert_string_equal(l.v[0].rcpts[0].status, "delivered");
 	assert_int_equal(l.v[0].rcpts[0].attempts[0].smtp_code, 250);
 	assert_string_equal(l.v[0].rcpts[0].attempts[0].mx_ip, "142.250.27.26");
-	assert_string_equal(l.v[0].rcpts[0].attempts[0].transcript, "< 220 mx.google.com\n> EHLO relay\n");
+	assert_string_equal(l.v[0].rcpts[0].attempts[0].transcript,
+			    "< 220 mx.google.com\n> EHLO relay\n");
 	store_message_list_free(&l);
 }
 
@@ -118,33 +124,56 @@ test_valid_and_idempotent(void **state)
 static void
 test_bad_lines(void **state)
 {
-	static const struct { const char *line; const char *why; } bad[] = {
+	static const struct {
+		const char *line;
+		const char *why;
+	} bad[] = {
 		{ "{not json", "invalid JSON" },
 		{ "[1,2,3]", "not a JSON object" },
 		{ "{\"account\":\"acme\"}", "missing \"type\"" },
 		{ "{\"type\":\"recipe\"}", "unknown \"type\" \"recipe\"" },
 		{ "{\"type\":\"account\",\"addresses\":[\"a@b.example\"]}", "missing \"account\"" },
 		{ "{\"type\":\"account\",\"account\":\"x\"}", "missing \"addresses\"" },
-		{ "{\"type\":\"account\",\"account\":\"x\",\"addresses\":\"a@b.example\"}", "must be an array" },
-		{ "{\"type\":\"account\",\"account\":\"x\",\"addresses\":[42]}", "\"addresses\"[0] must be a string" },
-		{ "{\"type\":\"account\",\"account\":\"y\",\"addresses\":[\"y@y.example\",\"not valid\"]}", "invalid account address 'not valid'" },
-		{ "{\"type\":\"account\",\"account\":\"z\",\"addresses\":[\"billing@acme.example\"]}", "already belongs to another account" },
-		{ "{\"type\":\"message\",\"account\":\"acme\",\"recipients\":[\"a@b.example\"]}", "missing \"queue_id\"" },
-		{ "{\"type\":\"message\",\"account\":\"acme\",\"queue_id\":\"\",\"recipients\":[]}", "\"queue_id\" is empty" },
-		{ "{\"type\":\"message\",\"account\":\"acme\",\"queue_id\":7,\"recipients\":[]}", "\"queue_id\" must be a string" },
-		{ "{\"type\":\"message\",\"account\":\"acme\",\"queue_id\":\"Q\",\"submitted_at\":\"yesterday\",\"recipients\":[]}", "not an RFC 3339 time" },
-		{ "{\"type\":\"message\",\"account\":\"acme\",\"queue_id\":\"Q\",\"recipients\":[\"bob\"]}", "invalid recipient address 'bob'" },
-		{ "{\"type\":\"message\",\"account\":\"acme\",\"queue_id\":\"Q\"}", "missing \"recipients\"" },
-		{ "{\"type\":\"attempt\",\"queue_id\":\"NOPE\",\"recipient\":\"a@b.example\",\"at\":\"2026-11-20T09:14:03Z\",\"status\":\"delivered\"}", "unknown queue_id NOPE" },
-		{ "{\"type\":\"attempt\",\"queue_id\":\"4XbQ1m0vG7z1aa\",\"recipient\":\"a@b.example\",\"at\":\"2026-11-20T09:14:03Z\",\"status\":\"lost\"}", "status 'lost' is not delivered, deferred or bounced" },
-		{ "{\"type\":\"attempt\",\"queue_id\":\"4XbQ1m0vG7z1aa\",\"recipient\":\"a@b.example\",\"status\":\"delivered\"}", "missing \"at\"" },
-		{ "{\"type\":\"attempt\",\"queue_id\":\"4XbQ1m0vG7z1aa\",\"recipient\":\"a@b.example\",\"at\":\"2026-11-20T09:14:03Z\",\"status\":\"delivered\",\"smtp_code\":\"250\"}", "\"smtp_code\" must be an integer" },
-		{ "{\"type\":\"attempt\",\"queue_id\":\"4XbQ1m0vG7z1aa\",\"recipient\":\"a@b.example\",\"at\":\"2026-11-20T09:14:03Z\",\"status\":\"delivered\",\"smtp_code\":999}", "\"smtp_code\" must be an integer from 200 to 599" },
-		{ "{\"type\":\"attempt\",\"queue_id\":\"4XbQ1m0vG7z1aa\",\"recipient\":\"a@b.example\",\"at\":\"2026-11-20T09:14:03Z\",\"status\":\"delivered\",\"enhanced_status\":\"2.0\"}", "\"enhanced_status\" \"2.0\" is not of the form" },
-		{ "{\"type\":\"attempt\",\"queue_id\":\"4XbQ1m0vG7z1aa\",\"recipient\":\"a\\r\\nb@c\",\"at\":\"2026-11-20T09:14:03Z\",\"status\":\"delivered\"}", "invalid recipient address" },
-		{ "{\"type\":\"message\",\"account\":\"acme\",\"queue_id\":\"Q\",\"type\":\"x\",\"recipients\":[]}", "invalid JSON" },	/* duplicate key */
-		{ "{\"type\":\"message\",\"account\":\"acme\",\"queue_id\":\"Q\\u0000x\",\"recipients\":[]}", "contains a NUL" },
-		{ "{\"type\":\"message\",\"account\":\"acme\",\"queue_id\":\"Q\xff\xfe\",\"recipients\":[]}", "invalid JSON" },	/* invalid UTF-8 */
+		{ "{\"type\":\"account\",\"account\":\"x\",\"addresses\":\"a@b.example\"}",
+		  "must be an array" },
+		{ "{\"type\":\"account\",\"account\":\"x\",\"addresses\":[42]}",
+		  "\"addresses\"[0] must be a string" },
+		{ "{\"type\":\"account\",\"account\":\"y\",\"addresses\":[\"y@y.example\",\"not valid\"]}",
+		  "invalid account address 'not valid'" },
+		{ "{\"type\":\"account\",\"account\":\"z\",\"addresses\":[\"billing@acme.example\"]}",
+		  "already belongs to another account" },
+		{ "{\"type\":\"message\",\"account\":\"acme\",\"recipients\":[\"a@b.example\"]}",
+		  "missing \"queue_id\"" },
+		{ "{\"type\":\"message\",\"account\":\"acme\",\"queue_id\":\"\",\"recipients\":[]}",
+		  "\"queue_id\" is empty" },
+		{ "{\"type\":\"message\",\"account\":\"acme\",\"queue_id\":7,\"recipients\":[]}",
+		  "\"queue_id\" must be a string" },
+		{ "{\"type\":\"message\",\"account\":\"acme\",\"queue_id\":\"Q\",\"submitted_at\":\"yesterday\",\"recipients\":[]}",
+		  "not an RFC 3339 time" },
+		{ "{\"type\":\"message\",\"account\":\"acme\",\"queue_id\":\"Q\",\"recipients\":[\"bob\"]}",
+		  "invalid recipient address 'bob'" },
+		{ "{\"type\":\"message\",\"account\":\"acme\",\"queue_id\":\"Q\"}",
+		  "missing \"recipients\"" },
+		{ "{\"type\":\"attempt\",\"queue_id\":\"NOPE\",\"recipient\":\"a@b.example\",\"at\":\"2026-11-20T09:14:03Z\",\"status\":\"delivered\"}",
+		  "unknown queue_id NOPE" },
+		{ "{\"type\":\"attempt\",\"queue_id\":\"4XbQ1m0vG7z1aa\",\"recipient\":\"a@b.example\",\"at\":\"2026-11-20T09:14:03Z\",\"status\":\"lost\"}",
+		  "status 'lost' is not delivered, deferred or bounced" },
+		{ "{\"type\":\"attempt\",\"queue_id\":\"4XbQ1m0vG7z1aa\",\"recipient\":\"a@b.example\",\"status\":\"delivered\"}",
+		  "missing \"at\"" },
+		{ "{\"type\":\"attempt\",\"queue_id\":\"4XbQ1m0vG7z1aa\",\"recipient\":\"a@b.example\",\"at\":\"2026-11-20T09:14:03Z\",\"status\":\"delivered\",\"smtp_code\":\"250\"}",
+		  "\"smtp_code\" must be an integer" },
+		{ "{\"type\":\"attempt\",\"queue_id\":\"4XbQ1m0vG7z1aa\",\"recipient\":\"a@b.example\",\"at\":\"2026-11-20T09:14:03Z\",\"status\":\"delivered\",\"smtp_code\":999}",
+		  "\"smtp_code\" must be an integer from 200 to 599" },
+		{ "{\"type\":\"attempt\",\"queue_id\":\"4XbQ1m0vG7z1aa\",\"recipient\":\"a@b.example\",\"at\":\"2026-11-20T09:14:03Z\",\"status\":\"delivered\",\"enhanced_status\":\"2.0\"}",
+		  "\"enhanced_status\" \"2.0\" is not of the form" },
+		{ "{\"type\":\"attempt\",\"queue_id\":\"4XbQ1m0vG7z1aa\",\"recipient\":\"a\\r\\nb@c\",\"at\":\"2026-11-20T09:14:03Z\",\"status\":\"delivered\"}",
+		  "invalid recipient address" },
+		{ "{\"type\":\"message\",\"account\":\"acme\",\"queue_id\":\"Q\",\"type\":\"x\",\"recipients\":[]}",
+		  "invalid JSON" }, /* duplicate key */
+		{ "{\"type\":\"message\",\"account\":\"acme\",\"queue_id\":\"Q\\u0000x\",\"recipients\":[]}",
+		  "contains a NUL" },
+		{ "{\"type\":\"message\",\"account\":\"acme\",\"queue_id\":\"Q\xff\xfe\",\"recipients\":[]}",
+		  "invalid JSON" }, /* invalid UTF-8 */
 	};
 	struct fx *f = *state;
 	struct buf in;
@@ -157,14 +186,14 @@ test_bad_lines(void **state)
 		buf_puts(&in, bad[i].line);
 		buf_puts(&in, "\n");
 	}
-	buf_puts(&in, ATTEMPT);	/* a good line after the bad ones */
+	buf_puts(&in, ATTEMPT); /* a good line after the bad ones */
 	assert_int_equal(run_import(f, "bad.jsonl", buf_cstr(&in), &s), IMPORT_OK);
 	buf_free(&in);
 	assert_int_equal(s.rejected, (long)(sizeof(bad) / sizeof(bad[0])));
 	assert_int_equal(s.attempts, 1);
 	assert_int_equal(s.messages, 1);
 	buf_init(&in, 0);
-	buf_printf(&in, "\n%s", buf_cstr(&f->reports));	/* each report starts "\nN: " */
+	buf_printf(&in, "\n%s", buf_cstr(&f->reports)); /* each report starts "\nN: " */
 	rep = buf_cstr(&in);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char want[256];
@@ -178,7 +207,8 @@ test_bad_lines(void **state)
 	/* The account line with one bad address kept its good one. */
 	{
 		int64_t id;
-		assert_int_equal(store_account_of_address(f->st, "y@y.example", &id, NULL), STORE_OK);
+		assert_int_equal(store_account_of_address(f->st, "y@y.example", &id, NULL),
+				 STORE_OK);
 	}
 	/* Nothing of the refused message lines was stored. */
 	assert_int_equal(count(f, "messages"), 1);
@@ -247,9 +277,11 @@ test_batches(void **state)
 	buf_init(&in, 0);
 	buf_puts(&in, ACCOUNT);
 	for (int i = 0; i < n; i++)
-		buf_printf(&in, "{\"type\":\"message\",\"account\":\"acme\",\"queue_id\":\"Q%d\","
+		buf_printf(&in,
+			   "{\"type\":\"message\",\"account\":\"acme\",\"queue_id\":\"Q%d\","
 			   "\"subject\":\"S %d\",\"submitted_at\":\"2026-11-20T09:14:02Z\","
-			   "\"recipients\":[\"r%d@x.example\"]}\n", i, i, i % 50);
+			   "\"recipients\":[\"r%d@x.example\"]}\n",
+			   i, i, i % 50);
 	assert_int_equal(run_import(f, "many.jsonl", buf_cstr(&in), &s), IMPORT_OK);
 	buf_free(&in);
 	assert_int_equal(s.messages, n);

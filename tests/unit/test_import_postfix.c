@@ -72,8 +72,8 @@ import_files(struct tu_store *f, const struct pf_options *o, const char *const *
 
 	assert_non_null(imp);
 	for (; *files; files++)
-		assert_int_equal(pf_import_file(imp, *files, stats, silent, NULL, err,
-						sizeof(err)), IMPORT_OK);
+		assert_int_equal(pf_import_file(imp, *files, stats, silent, NULL, err, sizeof(err)),
+				 IMPORT_OK);
 	assert_int_equal(pf_import_finish(imp, stats, err, sizeof(err)), IMPORT_OK);
 	pf_import_free(&imp);
 }
@@ -99,7 +99,7 @@ rcpt(const struct store_message *m, const char *addr)
 		if (strcmp(m->rcpts[i].address, addr) == 0)
 			return &m->rcpts[i];
 	fail_msg("recipient %s not found", addr);
-	abort();	/* not reached: fail_msg does not return */
+	abort(); /* not reached: fail_msg does not return */
 }
 
 static int64_t
@@ -110,11 +110,6 @@ count(struct tu_store *f, const char *what)
 	assert_int_equal(store_count(f->st, what, &n), STORE_OK);
 	return n;
 }
-
-
-
-
-
 
 
 /* ---- import into the store ----------------------------------------------- */
@@ -137,7 +132,7 @@ test_import_basic(void **state)
 	assert_int_equal(s.messages, 1);
 	assert_int_equal(s.attempts, 2);
 	assert_int_equal(s.rejected, 0);
-	assert_int_equal(s.unowned, 1);	/* the local submission (the bounce notice is ours) */
+	assert_int_equal(s.unowned, 1); /* the local submission (the bounce notice is ours) */
 
 	assert_int_equal(store_find_by_queue_id(f->st, "3F2A1B0C9D", 0, STORE_WITH_TRANSCRIPTS, &l),
 			 STORE_OK);
@@ -156,11 +151,13 @@ test_import_basic(void **state)
 	assert_string_equal(r->attempts[0].mx_ip, "142.250.27.26");
 	assert_int_equal(r->attempts[0].smtp_code, 250);
 	assert_string_equal(r->attempts[0].enhanced_status, "2.0.0");
-	assert_string_equal(r->attempts[0].response,
+	assert_string_equal(
+	    r->attempts[0].response,
 	    "250 2.0.0 OK  1763630045 5b1f17b1804b1-4779a2d1c3esi1234567f8.12 - gsmtp");
 	assert_string_equal(r->attempts[0].transcript_kind, "summary");
-	assert_non_null(strstr(r->attempts[0].transcript,
-	    "Trusted TLS connection established to aspmx.l.google.com[142.250.27.26]:25"));
+	assert_non_null(
+	    strstr(r->attempts[0].transcript,
+		   "Trusted TLS connection established to aspmx.l.google.com[142.250.27.26]:25"));
 	assert_non_null(strstr(r->attempts[0].transcript, "delay 1.2 s"));
 	r = rcpt(&l.v[0], "carol@fabrikam.example");
 	assert_string_equal(r->status, "deferred");
@@ -169,9 +166,11 @@ test_import_basic(void **state)
 	assert_int_equal(r->attempts[0].smtp_code, 0);
 	assert_string_equal(r->attempts[0].enhanced_status, "4.4.1");
 	assert_string_equal(r->attempts[0].response,
-	    "connect to mx1.fabrikam.example[203.0.113.25]:25: Connection refused");
-	assert_non_null(strstr(r->attempts[0].transcript, "originally <carol.old@fabrikam.example>"));
-	assert_non_null(strstr(r->attempts[0].transcript,
+			    "connect to mx1.fabrikam.example[203.0.113.25]:25: Connection refused");
+	assert_non_null(
+	    strstr(r->attempts[0].transcript, "originally <carol.old@fabrikam.example>"));
+	assert_non_null(strstr(
+	    r->attempts[0].transcript,
 	    "2026-11-20T09:14:04Z connect to mx1.fabrikam.example[203.0.113.25]:25: Connection refused"));
 	store_message_list_free(&l);
 	/* nothing was made up for the messages without an owner */
@@ -224,11 +223,12 @@ test_import_iso_long_ids(void **state)
 	memset(&s, 0, sizeof(s));
 	import_files(f, &o, files, &s);
 	assert_int_equal(s.attempts, 2);
-	assert_int_equal(store_find_by_queue_id(f->st, "4XbQ1m0vG7z1aa", 0, STORE_WITH_ATTEMPTS, &l),
-			 STORE_OK);
+	assert_int_equal(
+	    store_find_by_queue_id(f->st, "4XbQ1m0vG7z1aa", 0, STORE_WITH_ATTEMPTS, &l), STORE_OK);
 	assert_int_equal(l.n, 1);
 	assert_string_equal(l.v[0].account, "globex-corp");
-	assert_string_equal(l.v[0].subject, "Re: Anfrage \xc3\x83\xc2\xbc" "ber Lieferung");
+	assert_string_equal(l.v[0].subject, "Re: Anfrage \xc3\x83\xc2\xbc"
+					    "ber Lieferung");
 	assert_int_equal(l.v[0].submitted_at, utc("2026-11-20T09:14:02Z"));
 	r = rcpt(&l.v[0], "ann@wingtip.example");
 	assert_int_equal(r->n_attempts, 2);
@@ -236,7 +236,7 @@ test_import_iso_long_ids(void **state)
 	assert_int_equal(r->attempts[0].at, utc("2026-11-20T09:14:03Z"));
 	assert_int_equal(r->attempts[0].smtp_code, 451);
 	assert_string_equal(r->attempts[0].response,
-	    "451 4.7.1 Greylisted, see https://wingtip.example/greylist");
+			    "451 4.7.1 Greylisted, see https://wingtip.example/greylist");
 	assert_string_equal(r->attempts[1].status, "delivered");
 	assert_string_equal(r->status, "delivered");
 	store_message_list_free(&l);
@@ -287,7 +287,8 @@ test_import_full_transcript(void **state)
 		r = rcpt(&l.v[0], i ? "dan@northwind.example" : "bob@northwind.example");
 		t = r->attempts[0].transcript;
 		assert_string_equal(r->attempts[0].transcript_kind, "full");
-		assert_non_null(strstr(t, "Connected to mx.northwind.example[192.0.2.80]:25\n"
+		assert_non_null(strstr(t,
+				       "Connected to mx.northwind.example[192.0.2.80]:25\n"
 				       "< 220 mx.northwind.example ESMTP\n> EHLO relay.example\n"));
 		assert_non_null(strstr(t, "> RCPT TO:<dan@northwind.example>\n"));
 		assert_non_null(strstr(t, "< 250 2.0.0 Ok: queued as AAA111\n"));
@@ -316,9 +317,9 @@ test_import_full_transcript(void **state)
 	t = r->attempts[0].transcript;
 	assert_string_equal(r->attempts[0].transcript_kind, "full");
 	assert_true(str_starts_with(t, "Connected to mx.northwind.example[192.0.2.80]:25\n"
-				    "< 220 mx.northwind.example ESMTP\n"));
+				       "< 220 mx.northwind.example ESMTP\n"));
 	assert_non_null(strstr(t, "> STARTTLS\n< 220 2.0.0 Ready to start TLS\n"
-			       "Trusted TLS connection established to "));
+				  "Trusted TLS connection established to "));
 	assert_non_null(strstr(t, "> RCPT TO:<fay@northwind.example>\n"));
 	assert_null(strstr(t, "eve@"));
 	assert_null(strstr(t, "QUIT"));
@@ -350,7 +351,7 @@ test_import_midflight(void **state)
 	memset(&s, 0, sizeof(s));
 	import_files(f, &o, first, &s);
 	assert_int_equal(s.attempts, 1);
-	assert_int_equal(s.unowned, 1);	/* 8D8D8D8D8D is still nobody's */
+	assert_int_equal(s.unowned, 1); /* 8D8D8D8D8D is still nobody's */
 	assert_int_equal(store_find_by_queue_id(f->st, "3F2A1B0C9D", 0, STORE_WITH_ATTEMPTS, &l),
 			 STORE_OK);
 	assert_string_equal(rcpt(&l.v[0], "carol@fabrikam.example")->status, "delivered");
@@ -428,11 +429,11 @@ test_import_sender_domain(void **state)
 	struct store_message_list l = { NULL, 0 };
 
 	memset(&o, 0, sizeof(o));
-	o.account_from = PF_ACCOUNT_FROM_SENDER_DOMAIN;	/* no map: the domain is the account */
+	o.account_from = PF_ACCOUNT_FROM_SENDER_DOMAIN; /* no map: the domain is the account */
 	memset(&s, 0, sizeof(s));
 	import_files(f, &o, files, &s);
 	assert_int_equal(s.messages, 2);
-	assert_int_equal(s.unowned, 0);	/* the bounce notice is not counted */
+	assert_int_equal(s.unowned, 0); /* the bounce notice is not counted */
 	assert_int_equal(store_find_by_queue_id(f->st, "A1B2C3D4E5", 0, STORE_WITH_ATTEMPTS, &l),
 			 STORE_OK);
 	assert_int_equal(l.n, 1);
@@ -452,26 +453,35 @@ interleaved_step(struct buf *b, int step, const char *q)
 {
 	switch (step) {
 	case 0:
-		buf_printf(b, "postfix/smtpd[100]: %s: client=c.example[192.0.2.1], "
-			   "sasl_method=PLAIN, sasl_username=acme-billing", q);
+		buf_printf(b,
+			   "postfix/smtpd[100]: %s: client=c.example[192.0.2.1], "
+			   "sasl_method=PLAIN, sasl_username=acme-billing",
+			   q);
 		break;
 	case 1:
 		buf_printf(b, "postfix/cleanup[200]: %s: message-id=<m-%s@acme.example>", q, q);
 		break;
 	case 2:
-		buf_printf(b, "postfix/qmgr[300]: %s: from=<billing@acme.example>, size=10, "
-			   "nrcpt=2 (queue active)", q);
+		buf_printf(b,
+			   "postfix/qmgr[300]: %s: from=<billing@acme.example>, size=10, "
+			   "nrcpt=2 (queue active)",
+			   q);
 		break;
 	case 3:
-		buf_printf(b, "postfix/smtp[400]: %s: to=<a-%s@n.example>, relay=mx.n.example"
+		buf_printf(b,
+			   "postfix/smtp[400]: %s: to=<a-%s@n.example>, relay=mx.n.example"
 			   "[192.0.2.9]:25, delay=1, delays=0/0/0.5/0.5, dsn=2.0.0, status=sent "
-			   "(250 2.0.0 Ok %s)", q, q, q);
+			   "(250 2.0.0 Ok %s)",
+			   q, q, q);
 		break;
 	case 4:
-		buf_printf(b, "postfix/smtp[401]: %s: to=<b-%s@n.example>, relay=mx.n.example"
-			   "[192.0.2.9]:25, delay=1, delays=0/0/0.5/0.5, dsn=4.2.0, status=deferred "
-			   "(host mx.n.example[192.0.2.9] said: 450 4.2.0 later %s (in reply to "
-			   "RCPT TO command))", q, q, q);
+		buf_printf(
+		    b,
+		    "postfix/smtp[401]: %s: to=<b-%s@n.example>, relay=mx.n.example"
+		    "[192.0.2.9]:25, delay=1, delays=0/0/0.5/0.5, dsn=4.2.0, status=deferred "
+		    "(host mx.n.example[192.0.2.9] said: 450 4.2.0 later %s (in reply to "
+		    "RCPT TO command))",
+		    q, q, q);
 		break;
 	default:
 		buf_printf(b, "postfix/qmgr[300]: %s: removed", q);
@@ -497,7 +507,9 @@ interleaved_log(struct tu_store *f, int n)
 			buf_printf(&b, "Nov 24 10:%02d:%02d relay ", step, i % 60);
 			interleaved_step(&b, step, qid);
 			if (i % 7 == 0)
-				buf_puts(&b, "Nov 24 10:00:00 relay postfix/smtpd[100]: connect from x[192.0.2.1]\n");
+				buf_puts(
+				    &b,
+				    "Nov 24 10:00:00 relay postfix/smtpd[100]: connect from x[192.0.2.1]\n");
 		}
 	data = buf_steal(&b, NULL);
 	path = tu_write_file(f->dir, "interleaved.log", data, 0644);
@@ -515,7 +527,7 @@ test_import_interleaved_capped(void **state)
 	struct import_stats s;
 	struct store_message_list l = { NULL, 0 };
 
-	o.max_open = 16;	/* far fewer than the 300 in flight */
+	o.max_open = 16; /* far fewer than the 300 in flight */
 	memset(&s, 0, sizeof(s));
 	import_files(f, &o, files, &s);
 	assert_int_equal(s.rejected, 0);
@@ -528,7 +540,7 @@ test_import_interleaved_capped(void **state)
 		snprintf(qid, sizeof(qid), "AB%08X", (unsigned)i);
 		snprintf(mid, sizeof(mid), "<m-%s@acme.example>", qid);
 		snprintf(a, sizeof(a), "b-%s@n.example", qid);
-		str_lower(a);	/* addresses are stored lower-cased */
+		str_lower(a); /* addresses are stored lower-cased */
 		snprintf(resp, sizeof(resp), "450 4.2.0 later %s", qid);
 		assert_int_equal(store_find_by_queue_id(f->st, qid, 0, STORE_WITH_ATTEMPTS, &l),
 				 STORE_OK);
@@ -581,7 +593,10 @@ test_import_cut_and_mangled_lines(void **state)
 	struct tu_store *f = *state;
 	struct pf_options o = map_options();
 	static const char *const names[] = {
-		"postfix/basic.log", "postfix/iso.log", "postfix/debug.log", "postfix/expired.log",
+		"postfix/basic.log",
+		"postfix/iso.log",
+		"postfix/debug.log",
+		"postfix/expired.log",
 	};
 	struct import_stats s;
 	char err[512];
@@ -602,14 +617,16 @@ test_import_cut_and_mangled_lines(void **state)
 			assert_non_null(nl);
 			len = (size_t)(nl - line);
 			for (size_t cut = 0; cut <= len; cut++)
-				assert_int_equal(pf_import_line(imp, line, cut, "cut", 1, &s, silent,
-								NULL), STORE_OK);
+				assert_int_equal(
+				    pf_import_line(imp, line, cut, "cut", 1, &s, silent, NULL),
+				    STORE_OK);
 			copy = xstrndup(line, len);
 			for (int round = 0; round < 50; round++) {
 				seed = seed * 1103515245u + 12345u;
 				copy[(seed >> 8) % len] = (char)(seed >> 16);
-				assert_int_equal(pf_import_line(imp, copy, len, "mangled", 1, &s,
-								silent, NULL), STORE_OK);
+				assert_int_equal(
+				    pf_import_line(imp, copy, len, "mangled", 1, &s, silent, NULL),
+				    STORE_OK);
 			}
 			free(copy);
 		}
@@ -622,25 +639,34 @@ test_import_cut_and_mangled_lines(void **state)
 }
 
 
-
-
-
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_import_basic, tu_store_setup, tu_store_teardown),
-		cmocka_unit_test_setup_teardown(test_import_idempotent, tu_store_setup, tu_store_teardown),
-		cmocka_unit_test_setup_teardown(test_import_iso_long_ids, tu_store_setup, tu_store_teardown),
-		cmocka_unit_test_setup_teardown(test_import_rollover, tu_store_setup, tu_store_teardown),
-		cmocka_unit_test_setup_teardown(test_import_full_transcript, tu_store_setup, tu_store_teardown),
-		cmocka_unit_test_setup_teardown(test_import_midflight, tu_store_setup, tu_store_teardown),
-		cmocka_unit_test_setup_teardown(test_import_expired, tu_store_setup, tu_store_teardown),
-		cmocka_unit_test_setup_teardown(test_import_reused_queue_id, tu_store_setup, tu_store_teardown),
-		cmocka_unit_test_setup_teardown(test_import_sender_domain, tu_store_setup, tu_store_teardown),
-		cmocka_unit_test_setup_teardown(test_import_interleaved_capped, tu_store_setup, tu_store_teardown),
-		cmocka_unit_test_setup_teardown(test_import_gz_and_garbage, tu_store_setup, tu_store_teardown),
-		cmocka_unit_test_setup_teardown(test_import_cut_and_mangled_lines, tu_store_setup, tu_store_teardown),
+		cmocka_unit_test_setup_teardown(test_import_basic, tu_store_setup,
+						tu_store_teardown),
+		cmocka_unit_test_setup_teardown(test_import_idempotent, tu_store_setup,
+						tu_store_teardown),
+		cmocka_unit_test_setup_teardown(test_import_iso_long_ids, tu_store_setup,
+						tu_store_teardown),
+		cmocka_unit_test_setup_teardown(test_import_rollover, tu_store_setup,
+						tu_store_teardown),
+		cmocka_unit_test_setup_teardown(test_import_full_transcript, tu_store_setup,
+						tu_store_teardown),
+		cmocka_unit_test_setup_teardown(test_import_midflight, tu_store_setup,
+						tu_store_teardown),
+		cmocka_unit_test_setup_teardown(test_import_expired, tu_store_setup,
+						tu_store_teardown),
+		cmocka_unit_test_setup_teardown(test_import_reused_queue_id, tu_store_setup,
+						tu_store_teardown),
+		cmocka_unit_test_setup_teardown(test_import_sender_domain, tu_store_setup,
+						tu_store_teardown),
+		cmocka_unit_test_setup_teardown(test_import_interleaved_capped, tu_store_setup,
+						tu_store_teardown),
+		cmocka_unit_test_setup_teardown(test_import_gz_and_garbage, tu_store_setup,
+						tu_store_teardown),
+		cmocka_unit_test_setup_teardown(test_import_cut_and_mangled_lines, tu_store_setup,
+						tu_store_teardown),
 	};
 
 	/* traditional stamps are local time: pin it */

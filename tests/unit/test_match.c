@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NOV25 1795600800	/* 2026-11-25T10:00:00Z */
+#define NOV25 1795600800 /* 2026-11-25T10:00:00Z */
 
 struct fx {
 	char *dir;
@@ -85,12 +85,16 @@ make(struct extracted *x, const char *id, const char *subject, int64_t date, con
 }
 
 static void
-run(struct fx *f, int64_t account, const struct extracted *x, const char *subject,
-    int64_t date, struct match_result *r)
+run(struct fx *f, int64_t account, const struct extracted *x, const char *subject, int64_t date,
+    struct match_result *r)
 {
 	struct match_query q = {
-		.account_id = account, .x = x, .complaint_subject = subject,
-		.complaint_date = date, .now = NOV25, .window_days = 30,
+		.account_id = account,
+		.x = x,
+		.complaint_subject = subject,
+		.complaint_date = date,
+		.now = NOV25,
+		.window_days = 30,
 		.store_flags = STORE_WITH_ATTEMPTS,
 	};
 	char err[256];
@@ -171,7 +175,7 @@ test_ranked_found(void **state)
 	assert_int_equal(r.msgs.n, 1);
 	assert_string_equal(r.msgs.v[0].queue_id, "4XbS3p2xJ9b3cc");
 	assert_true(r.scores[0].score > 0.9);
-	assert_int_equal(json_array_size(r.candidates), 3);	/* all scored, for the log */
+	assert_int_equal(json_array_size(r.candidates), 3); /* all scored, for the log */
 	assert_true(r.n_searched >= 2);
 	match_result_free(&r);
 	extracted_free(&x);
@@ -207,8 +211,12 @@ test_ambiguous_capped_at_five(void **state)
 	for (int i = 0; i < 8; i++) {
 		char qid[32], subj[32];
 		struct store_message_in m = {
-			.account = "acme", .queue_id = qid, .subject = subj,
-			.submitted_at = NOV25 - 86400 * (i + 1), .recipients = rc, .n_recipients = 1,
+			.account = "acme",
+			.queue_id = qid,
+			.subject = subj,
+			.submitted_at = NOV25 - 86400 * (i + 1),
+			.recipients = rc,
+			.n_recipients = 1,
 		};
 
 		snprintf(qid, sizeof(qid), "EXTRA%d", i);

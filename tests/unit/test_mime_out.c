@@ -31,9 +31,15 @@ test_clean(void **state)
 		{ "bad \xff\xfe utf8", 0, "bad \xef\xbf\xbd\xef\xbf\xbd utf8" },
 		{ "overlong \xc0\xaf", 0, "overlong \xef\xbf\xbd\xef\xbf\xbd" },
 		{ "surrogate \xed\xa0\x80", 0, "surrogate \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },
-		{ "bidi \xe2\x80\xae" "evil", 0, "bidi evil" },
+		{ "bidi \xe2\x80\xae"
+		  "evil",
+		  0, "bidi evil" },
 		{ "C1 \xc2\x85 next", 0, "C1  next" },
-		{ "Gr\xc3\xbc\xc3\x9f" "e \xe2\x9c\x93", 0, "Gr\xc3\xbc\xc3\x9f" "e \xe2\x9c\x93" },
+		{ "Gr\xc3\xbc\xc3\x9f"
+		  "e \xe2\x9c\x93",
+		  0,
+		  "Gr\xc3\xbc\xc3\x9f"
+		  "e \xe2\x9c\x93" },
 		{ "a\r\nb\rc\nd\te", 1, "a\nb\nc\nd\te" },
 		{ "x\r\n.\r\nFrom y\r\n", 1, "x\n.\nFrom y\n" },
 		{ NULL, 0, "" },
@@ -82,7 +88,8 @@ decode_header(const char *hdr, const char *name)
 	*w = '\0';
 	size_t idx = 0;
 	char *out = NULL;
-	assert_int_equal(mailmime_encoded_phrase_parse("utf-8", v, strlen(v), &idx, "utf-8", &out), 0);
+	assert_int_equal(mailmime_encoded_phrase_parse("utf-8", v, strlen(v), &idx, "utf-8", &out),
+			 0);
 	free(v);
 	char *t = out;
 	while (*t == ' ')
@@ -100,7 +107,8 @@ test_header_text(void **state)
 		"Invoice 1042",
 		"A rather long subject line that goes on and on and on so that it has to be folded "
 		"somewhere before column seventy-eight, twice even, to test folding properly",
-		"Gr\xc3\xbc\xc3\x9f" "e aus M\xc3\xbcnchen: Rechnung \xe2\x84\x96 1042 \xe2\x9c\x93 "
+		"Gr\xc3\xbc\xc3\x9f"
+		"e aus M\xc3\xbcnchen: Rechnung \xe2\x84\x96 1042 \xe2\x9c\x93 "
 		"mit sehr langem Betreff, der in mehrere kodierte W\xc3\xb6rter aufgeteilt werden muss",
 		"=?UTF-8?Q?looks_encoded?= but is not",
 		"\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe3\x81\xae\xe4\xbb\xb6\xe5\x90\x8d\xe6\x97\xa5"
@@ -135,30 +143,38 @@ test_header_mailbox(void **state)
 		const char *display, *want;
 	} cases[] = {
 		{ "Relay Support", "From: \"Relay Support\" <s@r.example>\r\n" },
-		{ "A \"quoted\" back\\slash", "From: \"A \\\"quoted\\\" back\\\\slash\" <s@r.example>\r\n" },
+		{ "A \"quoted\" back\\slash",
+		  "From: \"A \\\"quoted\\\" back\\\\slash\" <s@r.example>\r\n" },
 		{ NULL, "From: <s@r.example>\r\n" },
 		{ "", "From: <s@r.example>\r\n" },
-		{ "Z\xc3\xb6" "e", "From: =?UTF-8?Q?Z=C3=B6e?= <s@r.example>\r\n" },
+		{ "Z\xc3\xb6"
+		  "e",
+		  "From: =?UTF-8?Q?Z=C3=B6e?= <s@r.example>\r\n" },
 		{ "Evil\r\nBcc: v@x", "From: \"Evil  Bcc: v@x\" <s@r.example>\r\n" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct buf b;
 		buf_init(&b, 0);
-		assert_int_equal(mime_put_header_mailbox(&b, "From", cases[i].display, "s@r.example"), 0);
+		assert_int_equal(
+		    mime_put_header_mailbox(&b, "From", cases[i].display, "s@r.example"), 0);
 		assert_string_equal(b.data, cases[i].want);
 		buf_free(&b);
 	}
 	/* A long ASCII name is encoded so that it can fold. */
 	struct buf lb;
 	buf_init(&lb, 0);
-	const char *longname = "Acme Corporation Billing Department of the Northern Region Accounts Payable";
+	const char *longname =
+	    "Acme Corporation Billing Department of the Northern Region Accounts Payable";
 	assert_int_equal(mime_put_header_mailbox(&lb, "To", longname, "ap@acme.example"), 0);
 	check_lines(lb.data, lb.len, 78);
 	buf_free(&lb);
 	/* Parsed back, the address and the display name come out whole. */
 	struct buf b;
 	buf_init(&b, 0);
-	mime_put_header_mailbox(&b, "To", "A \"quoted\" Z\xc3\xb6" "e", "bob@x.example");
+	mime_put_header_mailbox(&b, "To",
+				"A \"quoted\" Z\xc3\xb6"
+				"e",
+				"bob@x.example");
 	struct mailimf_fields *f = NULL;
 	size_t idx = 0;
 	assert_int_equal(mailimf_fields_parse(b.data, b.len, &idx, &f), MAILIMF_NO_ERROR);
@@ -179,8 +195,9 @@ qp_decode(const char *s, size_t n, size_t *len_r)
 {
 	size_t idx = 0, olen = 0;
 	char *out = NULL;
-	assert_int_equal(mailmime_part_parse(s, n, &idx, MAILMIME_MECHANISM_QUOTED_PRINTABLE,
-					     &out, &olen), MAILIMF_NO_ERROR);
+	assert_int_equal(
+	    mailmime_part_parse(s, n, &idx, MAILMIME_MECHANISM_QUOTED_PRINTABLE, &out, &olen),
+	    MAILIMF_NO_ERROR);
 	char *copy = malloc(olen + 1);
 	memcpy(copy, out, olen);
 	copy[olen] = '\0';
@@ -198,7 +215,9 @@ test_qp(void **state)
 		"trailing space \nand tab\t\n",
 		"From the start\n.\n..\nFrom \n",
 		"equals = sign and =41 lookalike\n",
-		"Gr\xc3\xbc\xc3\x9f" "e \xe2\x9c\x93 " "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\n",
+		"Gr\xc3\xbc\xc3\x9f"
+		"e \xe2\x9c\x93 "
+		"\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\n",
 		"a very long line aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 		"From inside. .dot\n",
@@ -262,7 +281,8 @@ test_base64(void **state)
 		size_t idx = 0, olen = 0;
 		char *out = NULL;
 		assert_int_equal(mailmime_part_parse(b.data, b.len, &idx, MAILMIME_MECHANISM_BASE64,
-						     &out, &olen), MAILIMF_NO_ERROR);
+						     &out, &olen),
+				 MAILIMF_NO_ERROR);
 		assert_int_equal(olen, n);
 		if (n)
 			assert_memory_equal(out, data, n);
@@ -281,8 +301,10 @@ part_decoded(struct mailmime *m, size_t *len_r)
 
 	assert_int_equal(m->mm_type, MAILMIME_SINGLE);
 	d = m->mm_data.mm_single;
-	assert_int_equal(mailmime_part_parse(d->dt_data.dt_text.dt_data, d->dt_data.dt_text.dt_length,
-					     &idx, d->dt_encoding, &out, &olen), MAILIMF_NO_ERROR);
+	assert_int_equal(mailmime_part_parse(d->dt_data.dt_text.dt_data,
+					     d->dt_data.dt_text.dt_length, &idx, d->dt_encoding,
+					     &out, &olen),
+			 MAILIMF_NO_ERROR);
 	copy = malloc(olen + 1);
 	memcpy(copy, out, olen);
 	copy[olen] = '\0';
@@ -294,30 +316,37 @@ part_decoded(struct mailmime *m, size_t *len_r)
 static void
 test_multipart(void **state)
 {
-	static const char text[] = "Gr\xc3\xbc\xc3\x9f" "e = greetings\nsecond line\n";
-	static const char want_text[] = "Gr\xc3\xbc\xc3\x9f" "e = greetings\r\nsecond line";
+	static const char text[] = "Gr\xc3\xbc\xc3\x9f"
+				   "e = greetings\nsecond line\n";
+	static const char want_text[] = "Gr\xc3\xbc\xc3\x9f"
+					"e = greetings\r\nsecond line";
 	static const unsigned char bytes[] = { 'a', 0, '\r', '\n', 0xff, '-', '-', '=', '_' };
 	static const char want_head[] =
-		"MIME-Version: 1.0\r\n"
-		"Content-Type: multipart/mixed;\r\n boundary=\"=_t_0123\"\r\n"
-		"\r\n"
-		"This is a message in MIME format.\r\n\r\n"
-		"--=_t_0123\r\n"
-		"Content-Type: text/plain; charset=utf-8\r\n"
-		"Content-Transfer-Encoding: quoted-printable\r\n"
-		"\r\n";
+	    "MIME-Version: 1.0\r\n"
+	    "Content-Type: multipart/mixed;\r\n boundary=\"=_t_0123\"\r\n"
+	    "\r\n"
+	    "This is a message in MIME format.\r\n\r\n"
+	    "--=_t_0123\r\n"
+	    "Content-Type: text/plain; charset=utf-8\r\n"
+	    "Content-Transfer-Encoding: quoted-printable\r\n"
+	    "\r\n";
 	static const char want_att[] =
-		"--=_t_0123\r\n"
-		"Content-Type: application/octet-stream;\r\n name=\"t 1.bin\"\r\n"
-		"Content-Disposition: attachment;\r\n filename=\"t 1.bin\"\r\n"
-		"Content-Transfer-Encoding: base64\r\n"
-		"\r\n";
+	    "--=_t_0123\r\n"
+	    "Content-Type: application/octet-stream;\r\n name=\"t 1.bin\"\r\n"
+	    "Content-Disposition: attachment;\r\n filename=\"t 1.bin\"\r\n"
+	    "Content-Transfer-Encoding: base64\r\n"
+	    "\r\n";
 	const struct mime_part txt = {
-		.type = "text/plain", .charset = "utf-8", .encoding = "quoted-printable",
+		.type = "text/plain",
+		.charset = "utf-8",
+		.encoding = "quoted-printable",
 	};
 	const struct mime_part att = {
-		.type = "application/octet-stream", .name = "t 1.bin",
-		.disposition = "attachment", .filename = "t 1.bin", .encoding = "base64",
+		.type = "application/octet-stream",
+		.name = "t 1.bin",
+		.disposition = "attachment",
+		.filename = "t 1.bin",
+		.encoding = "base64",
 	};
 	struct buf b;
 	struct mailmime *msg = NULL, *mp, *parts[2] = { NULL, NULL };
@@ -329,8 +358,8 @@ test_multipart(void **state)
 	(void)state;
 	buf_init(&b, 0);
 	assert_int_equal(mime_put_header(&b, "MIME-Version", "1.0"), 0);
-	assert_int_equal(mime_multipart_begin(&b, "mixed", "=_t_0123",
-					      "This is a message in MIME format."), 0);
+	assert_int_equal(
+	    mime_multipart_begin(&b, "mixed", "=_t_0123", "This is a message in MIME format."), 0);
 	assert_int_equal(mime_part_begin(&b, "=_t_0123", &txt), 0);
 	head_len = b.len;
 	assert_int_equal(mime_put_qp(&b, text, strlen(text)), 0);
@@ -361,7 +390,8 @@ test_multipart(void **state)
 	if (!parts[0] || !parts[1]) {
 		fail_msg("two parts expected");
 	} else {
-		mailmime_single_fields_init(&sf, parts[0]->mm_mime_fields, parts[0]->mm_content_type);
+		mailmime_single_fields_init(&sf, parts[0]->mm_mime_fields,
+					    parts[0]->mm_content_type);
 		assert_string_equal(parts[0]->mm_content_type->ct_subtype, "plain");
 		assert_string_equal(sf.fld_content_charset, "utf-8");
 		assert_int_equal(sf.fld_encoding->enc_type, MAILMIME_MECHANISM_QUOTED_PRINTABLE);
@@ -371,7 +401,8 @@ test_multipart(void **state)
 		assert_string_equal(dec, want_text);
 		free(dec);
 
-		mailmime_single_fields_init(&sf, parts[1]->mm_mime_fields, parts[1]->mm_content_type);
+		mailmime_single_fields_init(&sf, parts[1]->mm_mime_fields,
+					    parts[1]->mm_content_type);
 		assert_string_equal(parts[1]->mm_content_type->ct_subtype, "octet-stream");
 		assert_string_equal(sf.fld_content_name, "t 1.bin");
 		assert_string_equal(sf.fld_disposition_filename, "t 1.bin");
@@ -391,11 +422,23 @@ static void
 test_multipart_refuses(void **state)
 {
 	static const char *const bad_boundaries[] = {
-		NULL, "", "a\"b", "a b", "a\r\nb", "a\\b", "a;b", "\xc3\xbc",
+		NULL,
+		"",
+		"a\"b",
+		"a b",
+		"a\r\nb",
+		"a\\b",
+		"a;b",
+		"\xc3\xbc",
 		"0123456789012345678901234567890123456789012345678901234567890123456",
 	};
 	static const char *const bad_names[] = {
-		"", "a\"b", "a\r\nContent-Type: x", "a\\b", "\xc3\xbc.txt", "tab\there",
+		"",
+		"a\"b",
+		"a\r\nContent-Type: x",
+		"a\\b",
+		"\xc3\xbc.txt",
+		"tab\there",
 		"0123456789012345678901234567890123456789012345678901234567890123456",
 	};
 	struct mime_part p = { .type = "text/plain", .disposition = "attachment" };
@@ -456,8 +499,9 @@ test_dates_ids_names(void **state)
 	assert_string_equal(name, "transcript-bob@northwind.example-4XbQ1m0vG7z1aa.txt");
 	compose_attachment_name("../../etc/passwd\"; x=\r\n", "q/../..", name, sizeof(name));
 	assert_string_equal(name, "transcript-_._.._etc_passwd___x___-q_.._...txt");
-	compose_attachment_name("a-very-long-local-part-that-goes-on-and-on@some.long.domain.example",
-				"QUEUEIDQUEUEIDQUEUEIDQUEUEID", name, sizeof(name));
+	compose_attachment_name(
+	    "a-very-long-local-part-that-goes-on-and-on@some.long.domain.example",
+	    "QUEUEIDQUEUEIDQUEUEIDQUEUEID", name, sizeof(name));
 	assert_true(strlen(name) <= 60);
 	compose_attachment_name(NULL, "", name, sizeof(name));
 	assert_string_equal(name, "transcript-unknown-_.txt");

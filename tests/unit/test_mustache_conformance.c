@@ -23,7 +23,8 @@ render_case(const char *tmpl, json_t *data, json_t *partials, char *err, size_t 
 	json_t *pval;
 	char *res = NULL;
 
-	json_object_foreach(partials, pname, pval) {
+	json_object_foreach(partials, pname, pval)
+	{
 		const char *s = json_string_value(pval);
 		if (mustache_set_add(set, pname, NULL, s, strlen(s), err, errlen) < 0)
 			goto out;
@@ -62,7 +63,8 @@ test_spec(void **state)
 		assert_non_null(spec);
 		size_t i;
 		json_t *tc;
-		json_array_foreach(json_object_get(spec, "tests"), i, tc) {
+		json_array_foreach(json_object_get(spec, "tests"), i, tc)
+		{
 			const char *name = json_string_value(json_object_get(tc, "name"));
 			const char *tmpl = json_string_value(json_object_get(tc, "template"));
 			const char *want = json_string_value(json_object_get(tc, "expected"));

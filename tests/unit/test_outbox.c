@@ -17,12 +17,19 @@ static int64_t
 queue_reply(struct store *st, const char *key, const char *rcpt, int64_t next_try_at)
 {
 	struct request_in r = {
-		.complaint_key = key, .received_at = 1000, .decided_at = 1000,
-		.requester = rcpt, .outcome = "found", .why = "test",
+		.complaint_key = key,
+		.received_at = 1000,
+		.decided_at = 1000,
+		.requester = rcpt,
+		.outcome = "found",
+		.why = "test",
 	};
 	struct outbox_in o = {
-		.created_at = 1000, .envelope_from = "", .rcpt = rcpt,
-		.message = "Subject: x\r\n\r\nhello\0world\r\n", .len = 27,
+		.created_at = 1000,
+		.envelope_from = "",
+		.rcpt = rcpt,
+		.message = "Subject: x\r\n\r\nhello\0world\r\n",
+		.len = 27,
 		.next_try_at = next_try_at,
 	};
 	int64_t req = 0, ob = 0;
@@ -53,7 +60,8 @@ test_due_and_sent(void **state)
 
 	assert_int_equal(store_outbox_next_due(f->st, &at), STORE_OK);
 	assert_int_equal(at, 0);
-	assert_int_equal(store_outbox_mark_sent(f->st, a, "250 2.0.0 Ok: queued as ABC", 2001), STORE_OK);
+	assert_int_equal(store_outbox_mark_sent(f->st, a, "250 2.0.0 Ok: queued as ABC", 2001),
+			 STORE_OK);
 	assert_int_equal(store_outbox_next_due(f->st, &at), STORE_OK);
 	assert_int_equal(at, 5000);
 	assert_int_equal(store_outbox_due(f->st, 2000, 10, &rows, &n), STORE_OK);
@@ -78,7 +86,8 @@ test_retry_then_failed(void **state)
 	int64_t id = queue_reply(f->st, "<c@x> 00", "c@x.example", 0), at, cnt;
 	int failed = -1;
 
-	assert_int_equal(store_outbox_mark_retry(f->st, id, "451 try later", 1000, &failed), STORE_OK);
+	assert_int_equal(store_outbox_mark_retry(f->st, id, "451 try later", 1000, &failed),
+			 STORE_OK);
 	assert_int_equal(failed, 0);
 	assert_int_equal(store_outbox_next_due(f->st, &at), STORE_OK);
 	assert_true(at >= 1060 && at <= 1075);
@@ -86,7 +95,8 @@ test_retry_then_failed(void **state)
 	assert_int_equal(n, 0);
 	store_outbox_rows_free(rows, n);
 	for (int i = 1; i < OUTBOX_MAX_TRIES - 1; i++) {
-		assert_int_equal(store_outbox_mark_retry(f->st, id, "451", 1000, &failed), STORE_OK);
+		assert_int_equal(store_outbox_mark_retry(f->st, id, "451", 1000, &failed),
+				 STORE_OK);
 		assert_int_equal(failed, 0);
 	}
 	assert_int_equal(store_outbox_mark_retry(f->st, id, "451 last", 1000, &failed), STORE_OK);
@@ -145,16 +155,17 @@ test_in_progress(void **state)
 
 	assert_int_equal(store_in_progress_startup(f->st, &count), STORE_OK);
 	assert_int_equal(count, 0);
-	assert_int_equal(store_in_progress_begin(f->st, "<k@x> 11", "imap:INBOX:1:1", 10,
-						 &restarts, &pf), STORE_OK);
+	assert_int_equal(
+	    store_in_progress_begin(f->st, "<k@x> 11", "imap:INBOX:1:1", 10, &restarts, &pf),
+	    STORE_OK);
 	assert_int_equal(restarts, 0);
 	assert_int_equal(pf, 0);
 	/* The process dies here; each start counts one restart. */
 	for (int i = 1; i <= IN_PROGRESS_MAX_RESTARTS; i++) {
 		assert_int_equal(store_in_progress_startup(f->st, &count), STORE_OK);
 		assert_int_equal(count, 1);
-		assert_int_equal(store_in_progress_begin(f->st, "<k@x> 11", NULL, 20, &restarts, &pf),
-				 STORE_OK);
+		assert_int_equal(
+		    store_in_progress_begin(f->st, "<k@x> 11", NULL, 20, &restarts, &pf), STORE_OK);
 		assert_int_equal(restarts, i);
 	}
 	assert_int_equal(store_in_progress_parse_failed(f->st, "<k@x> 11", &n), STORE_OK);
@@ -172,11 +183,14 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_due_and_sent, tu_store_setup, tu_store_teardown),
-		cmocka_unit_test_setup_teardown(test_retry_then_failed, tu_store_setup, tu_store_teardown),
+		cmocka_unit_test_setup_teardown(test_due_and_sent, tu_store_setup,
+						tu_store_teardown),
+		cmocka_unit_test_setup_teardown(test_retry_then_failed, tu_store_setup,
+						tu_store_teardown),
 		cmocka_unit_test(test_backoff),
 		cmocka_unit_test_setup_teardown(test_imap_state, tu_store_setup, tu_store_teardown),
-		cmocka_unit_test_setup_teardown(test_in_progress, tu_store_setup, tu_store_teardown),
+		cmocka_unit_test_setup_teardown(test_in_progress, tu_store_setup,
+						tu_store_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

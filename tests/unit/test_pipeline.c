@@ -29,45 +29,48 @@ static const struct pl_case {
 	enum outcome outcome;
 	const char *why;      /* a part of the why */
 	const char *queue_id; /* the match of a found, else NULL */
-	int reply;            /* a reply is composed (and queued) */
+	int reply;	      /* a reply is composed (and queued) */
 } CASES[] = {
-    {"attached.eml", OUTCOME_FOUND, "matched Message-ID <inv-1042@acme.example> (attached)",
-     "4XbQ1m0vG7z1aa", 1},
-    {"attached_base64.eml", OUTCOME_FOUND, "(attached)", "4XbR2n1wH8a2bb", 1},
-    {"nested.eml", OUTCOME_FOUND, "matched Message-ID <inv-1043@acme.example> (attached)",
-     "4XbS3p2xJ9b3cc", 1},
-    {"inline_gmail.eml", OUTCOME_FOUND, "by recipient", "4XbS3p2xJ9b3cc", 1},
-    {"html_only.eml", OUTCOME_FOUND, "by recipient", "4XbR2n1wH8a2bb", 1},
-    {"references.eml", OUTCOME_FOUND, "(references)", "4XbR2n1wH8a2bb", 1},
-    {"subject_id.eml", OUTCOME_FOUND, "(subject)", "4XbT4q3yK0c4dd", 1},
-    {"body_id.eml", OUTCOME_FOUND, "(body)", "4XbQ1m0vG7z1aa", 1},
-    {"qp_latin1.eml", OUTCOME_FOUND, "(body)", "4XbQ1m0vG7z1aa", 1},
-    {"unknown_charset.eml", OUTCOME_FOUND, "(body)", "4XbQ1m0vG7z1aa", 1},
-    {"invalid_base64.eml", OUTCOME_FOUND, "by subject", "4XbQ1m0vG7z1aa", 1},
-    {"truncated.eml", OUTCOME_FOUND, "by recipient", "4XbQ1m0vG7z1aa", 1},
-    {"authres_pass.eml", OUTCOME_FOUND, "(references)", "4XbQ1m0vG7z1aa", 1},
-    {"authres_fail.eml", OUTCOME_FOUND, "(references)", "4XbQ1m0vG7z1aa", 1},
-    {"robot_auto_submitted_no.eml", OUTCOME_FOUND, "(references)", "4XbQ1m0vG7z1aa", 1},
-    {"ambiguous.eml", OUTCOME_AMBIGUOUS, "3 candidate(s), none clearly best", NULL, 1},
-    {"not_found.eml", OUTCOME_NOT_FOUND, "no message of the account matches", NULL, 1},
-    {"other_account.eml", OUTCOME_NOT_FOUND, "no message of the account matches", NULL, 1},
-    {"unauthorized.eml", OUTCOME_UNAUTHORIZED, "mallory@nowhere.example owns no account", NULL, 0},
-    {"reply_to.eml", OUTCOME_UNAUTHORIZED, "mallory@nowhere.example owns no account", NULL, 0},
-    {"robot_auto_submitted.eml", OUTCOME_IGNORED, "Auto-Submitted: auto-replied", NULL, 0},
-    {"robot_list_id.eml", OUTCOME_IGNORED, "List-Id", NULL, 0},
-    {"robot_list_unsubscribe.eml", OUTCOME_IGNORED, "List-Unsubscribe", NULL, 0},
-    {"robot_mailer_daemon.eml", OUTCOME_IGNORED, "mailer-daemon@acme.example", NULL, 0},
-    {"robot_null_return_path.eml", OUTCOME_IGNORED, "Return-Path <>", NULL, 0},
-    {"robot_own_address.eml", OUTCOME_IGNORED, "our own support address", NULL, 0},
-    {"robot_own_message_id.eml", OUTCOME_IGNORED, "was made by us", NULL, 0},
-    {"robot_postmaster_return_path.eml", OUTCOME_IGNORED, "postmaster@acme.example", NULL, 0},
-    {"robot_precedence.eml", OUTCOME_IGNORED, "Precedence: bulk", NULL, 0},
-    {"robot_report.eml", OUTCOME_IGNORED, "multipart/report", NULL, 0},
-    {"robot_x_auto_response_suppress.eml", OUTCOME_IGNORED, "X-Auto-Response-Suppress", NULL, 0},
-    {"robot_x_loop.eml", OUTCOME_IGNORED, "X-Loop names us", NULL, 0},
-    /* Poison: the pre-scan refuses them before any parser runs. */
-    {"boundary_crash.eml", OUTCOME_ERROR, "unsafe MIME boundary", NULL, 0},
-    {"boundary_crash_2047.eml", OUTCOME_ERROR, "unsafe MIME boundary", NULL, 0},
+	{ "attached.eml", OUTCOME_FOUND, "matched Message-ID <inv-1042@acme.example> (attached)",
+	  "4XbQ1m0vG7z1aa", 1 },
+	{ "attached_base64.eml", OUTCOME_FOUND, "(attached)", "4XbR2n1wH8a2bb", 1 },
+	{ "nested.eml", OUTCOME_FOUND, "matched Message-ID <inv-1043@acme.example> (attached)",
+	  "4XbS3p2xJ9b3cc", 1 },
+	{ "inline_gmail.eml", OUTCOME_FOUND, "by recipient", "4XbS3p2xJ9b3cc", 1 },
+	{ "html_only.eml", OUTCOME_FOUND, "by recipient", "4XbR2n1wH8a2bb", 1 },
+	{ "references.eml", OUTCOME_FOUND, "(references)", "4XbR2n1wH8a2bb", 1 },
+	{ "subject_id.eml", OUTCOME_FOUND, "(subject)", "4XbT4q3yK0c4dd", 1 },
+	{ "body_id.eml", OUTCOME_FOUND, "(body)", "4XbQ1m0vG7z1aa", 1 },
+	{ "qp_latin1.eml", OUTCOME_FOUND, "(body)", "4XbQ1m0vG7z1aa", 1 },
+	{ "unknown_charset.eml", OUTCOME_FOUND, "(body)", "4XbQ1m0vG7z1aa", 1 },
+	{ "invalid_base64.eml", OUTCOME_FOUND, "by subject", "4XbQ1m0vG7z1aa", 1 },
+	{ "truncated.eml", OUTCOME_FOUND, "by recipient", "4XbQ1m0vG7z1aa", 1 },
+	{ "authres_pass.eml", OUTCOME_FOUND, "(references)", "4XbQ1m0vG7z1aa", 1 },
+	{ "authres_fail.eml", OUTCOME_FOUND, "(references)", "4XbQ1m0vG7z1aa", 1 },
+	{ "robot_auto_submitted_no.eml", OUTCOME_FOUND, "(references)", "4XbQ1m0vG7z1aa", 1 },
+	{ "ambiguous.eml", OUTCOME_AMBIGUOUS, "3 candidate(s), none clearly best", NULL, 1 },
+	{ "not_found.eml", OUTCOME_NOT_FOUND, "no message of the account matches", NULL, 1 },
+	{ "other_account.eml", OUTCOME_NOT_FOUND, "no message of the account matches", NULL, 1 },
+	{ "unauthorized.eml", OUTCOME_UNAUTHORIZED, "mallory@nowhere.example owns no account", NULL,
+	  0 },
+	{ "reply_to.eml", OUTCOME_UNAUTHORIZED, "mallory@nowhere.example owns no account", NULL,
+	  0 },
+	{ "robot_auto_submitted.eml", OUTCOME_IGNORED, "Auto-Submitted: auto-replied", NULL, 0 },
+	{ "robot_list_id.eml", OUTCOME_IGNORED, "List-Id", NULL, 0 },
+	{ "robot_list_unsubscribe.eml", OUTCOME_IGNORED, "List-Unsubscribe", NULL, 0 },
+	{ "robot_mailer_daemon.eml", OUTCOME_IGNORED, "mailer-daemon@acme.example", NULL, 0 },
+	{ "robot_null_return_path.eml", OUTCOME_IGNORED, "Return-Path <>", NULL, 0 },
+	{ "robot_own_address.eml", OUTCOME_IGNORED, "our own support address", NULL, 0 },
+	{ "robot_own_message_id.eml", OUTCOME_IGNORED, "was made by us", NULL, 0 },
+	{ "robot_postmaster_return_path.eml", OUTCOME_IGNORED, "postmaster@acme.example", NULL, 0 },
+	{ "robot_precedence.eml", OUTCOME_IGNORED, "Precedence: bulk", NULL, 0 },
+	{ "robot_report.eml", OUTCOME_IGNORED, "multipart/report", NULL, 0 },
+	{ "robot_x_auto_response_suppress.eml", OUTCOME_IGNORED, "X-Auto-Response-Suppress", NULL,
+	  0 },
+	{ "robot_x_loop.eml", OUTCOME_IGNORED, "X-Loop names us", NULL, 0 },
+	/* Poison: the pre-scan refuses them before any parser runs. */
+	{ "boundary_crash.eml", OUTCOME_ERROR, "unsafe MIME boundary", NULL, 0 },
+	{ "boundary_crash_2047.eml", OUTCOME_ERROR, "unsafe MIME boundary", NULL, 0 },
 };
 #define NCASES (sizeof(CASES) / sizeof(CASES[0]))
 
@@ -167,14 +170,14 @@ check_result(const struct pl_case *c, const struct pipeline_result *r)
 
 	if (r->outcome != c->outcome)
 		fail_msg("%s: outcome %s, want %s (why: %s)", c->file, outcome_name(r->outcome),
-		         outcome_name(c->outcome), r->why ? r->why : "(null)");
+			 outcome_name(c->outcome), r->why ? r->why : "(null)");
 	assert_non_null(r->why);
 	if (strstr(r->why, c->why) == NULL)
 		fail_msg("%s: why \"%s\" lacks \"%s\"", c->file, r->why, c->why);
 	assert_non_null(r->complaint_key);
 	assert_non_null(r->json);
 	assert_string_equal(json_string_value(json_object_get(r->json, "outcome")),
-	                    outcome_name(c->outcome));
+			    outcome_name(c->outcome));
 	matches = json_object_get(r->json, "matches");
 	if (c->queue_id != NULL) {
 		assert_true(json_array_size(matches) >= 1);
@@ -191,7 +194,7 @@ check_result(const struct pl_case *c, const struct pipeline_result *r)
 		assert_null(r->reply);
 	}
 	assert_int_equal(r->parse_failure,
-	                 c->outcome == OUTCOME_ERROR ? PARSE_FAIL_REJECTED : PARSE_FAIL_NONE);
+			 c->outcome == OUTCOME_ERROR ? PARSE_FAIL_REJECTED : PARSE_FAIL_NONE);
 }
 
 static size_t
@@ -346,10 +349,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_every_fixture_listed),
-	    cmocka_unit_test(test_dry_run),
-	    cmocka_unit_test(test_recorded),
-	    cmocka_unit_test_setup_teardown(test_answered_once, setup, teardown),
+		cmocka_unit_test(test_every_fixture_listed),
+		cmocka_unit_test(test_dry_run),
+		cmocka_unit_test(test_recorded),
+		cmocka_unit_test_setup_teardown(test_answered_once, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

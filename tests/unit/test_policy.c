@@ -18,7 +18,7 @@ struct fx {
 	char *dir;
 	struct store *st;
 	struct settings s;
-	unsigned opts;		/* POLICY_* for check() */
+	unsigned opts; /* POLICY_* for check() */
 };
 
 static int
@@ -129,13 +129,14 @@ check(struct fx *f, const char *fixture, enum outcome want, const char *why_part
 	char err[256];
 
 	parse_fixture(fixture, &c);
-	assert_int_equal(policy_check(&c, "key", &f->s, f->st, 1795600800, f->opts, &d, err, sizeof(err)), 0);
+	assert_int_equal(
+	    policy_check(&c, "key", &f->s, f->st, 1795600800, f->opts, &d, err, sizeof(err)), 0);
 	if (want == OUTCOME_FOUND) {
 		if (!d.proceed)
 			fail_msg("%s: stopped: %s", fixture, d.why);
 	} else if (d.proceed || d.outcome != want) {
-		fail_msg("%s: proceed %d outcome %s: %s", fixture, d.proceed, outcome_name(d.outcome),
-			 d.why);
+		fail_msg("%s: proceed %d outcome %s: %s", fixture, d.proceed,
+			 outcome_name(d.outcome), d.why);
 	}
 	if (why_part && !strstr(d.why, why_part))
 		fail_msg("%s: why \"%s\" lacks \"%s\"", fixture, d.why, why_part);
@@ -150,14 +151,16 @@ test_requester(void **state)
 {
 	struct fx *f = *state;
 
-	check(f, "complaints/attached.eml", OUTCOME_FOUND, "of account acme", "billing@acme.example");
+	check(f, "complaints/attached.eml", OUTCOME_FOUND, "of account acme",
+	      "billing@acme.example");
 	/* an address of the domain account (@acme.example) */
 	check(f, "complaints/references.eml", OUTCOME_FOUND, "account acme", "sales@acme.example");
 	check(f, "complaints/unauthorized.eml", OUTCOME_UNAUTHORIZED, "owns no account", NULL);
 	/* Reply-To and Sender are acme's, From is not: unauthorized */
 	check(f, "complaints/reply_to.eml", OUTCOME_UNAUTHORIZED, "mallory@nowhere.example", NULL);
 	/* globex may ask (it just won't see acme's message: test_match) */
-	check(f, "complaints/other_account.eml", OUTCOME_FOUND, "account globex", "ops@globex.example");
+	check(f, "complaints/other_account.eml", OUTCOME_FOUND, "account globex",
+	      "ops@globex.example");
 	check(f, "complaints/robot_precedence.eml", OUTCOME_IGNORED, "Precedence", NULL);
 }
 
@@ -192,22 +195,23 @@ test_authserv(void **state)
 	/* dkim of another domain, softfail spf, dmarc fail; the dmarc=pass
 	 * comes from an authserv-id we do not trust */
 	check(f, "complaints/authres_fail.eml", OUTCOME_UNAUTHORIZED, "not authenticated", NULL);
-	check(f, "complaints/attached.eml", OUTCOME_UNAUTHORIZED, "no Authentication-Results", NULL);
+	check(f, "complaints/attached.eml", OUTCOME_UNAUTHORIZED, "no Authentication-Results",
+	      NULL);
 	free(f->s.trusted_authserv_id);
 	f->s.trusted_authserv_id = xstrdup("");
 
 	/* the pure function, table by table */
 	parse_fixture("complaints/authres_pass.eml", &c);
-	assert_int_equal(policy_authenticated(&c, "mx.relay.example", "acme.example", why,
-					      sizeof(why)), 1);
-	assert_int_equal(policy_authenticated(&c, "mx.relay.example", "sub.acme.example", why,
-					      sizeof(why)), 1);
-	assert_int_equal(policy_authenticated(&c, "mx.relay.example", "notacme.example", why,
-					      sizeof(why)), 0);
-	assert_int_equal(policy_authenticated(&c, "evil.example", "acme.example", why,
-					      sizeof(why)), 1);
-	assert_int_equal(policy_authenticated(&c, "other.example", "acme.example", why,
-					      sizeof(why)), 0);
+	assert_int_equal(
+	    policy_authenticated(&c, "mx.relay.example", "acme.example", why, sizeof(why)), 1);
+	assert_int_equal(
+	    policy_authenticated(&c, "mx.relay.example", "sub.acme.example", why, sizeof(why)), 1);
+	assert_int_equal(
+	    policy_authenticated(&c, "mx.relay.example", "notacme.example", why, sizeof(why)), 0);
+	assert_int_equal(policy_authenticated(&c, "evil.example", "acme.example", why, sizeof(why)),
+			 1);
+	assert_int_equal(
+	    policy_authenticated(&c, "other.example", "acme.example", why, sizeof(why)), 0);
 	complaint_free(&c);
 }
 
@@ -216,11 +220,19 @@ record(struct fx *f, const char *key, const char *mid, const char *requester, in
        int with_reply)
 {
 	struct request_in r = {
-		.complaint_key = key, .complaint_message_id = mid, .received_at = at,
-		.decided_at = at, .requester = requester, .outcome = "found", .why = "test",
+		.complaint_key = key,
+		.complaint_message_id = mid,
+		.received_at = at,
+		.decided_at = at,
+		.requester = requester,
+		.outcome = "found",
+		.why = "test",
 	};
-	struct outbox_in o = { .created_at = at, .envelope_from = "", .rcpt = requester,
-			       .message = "Subject: x\r\n\r\nx\r\n", .len = 16 };
+	struct outbox_in o = { .created_at = at,
+			       .envelope_from = "",
+			       .rcpt = requester,
+			       .message = "Subject: x\r\n\r\nx\r\n",
+			       .len = 16 };
 	int64_t rid = 0, oid = 0;
 
 	assert_int_equal(store_record_request(f->st, &r, with_reply ? &o : NULL, &rid, &oid),
@@ -238,7 +250,8 @@ test_already_answered(void **state)
 	record(f, "other-key", "<c-attached@acme.example>", "billing@acme.example", 1795600000, 0);
 	check(f, "complaints/attached.eml", OUTCOME_FOUND, NULL, NULL);
 	/* same Message-ID answered before (different bytes, other key) */
-	record(f, "other-key-2", "<c-attached@acme.example>", "billing@acme.example", 1795600000, 1);
+	record(f, "other-key-2", "<c-attached@acme.example>", "billing@acme.example", 1795600000,
+	       1);
 	check(f, "complaints/attached.eml", OUTCOME_IGNORED, "already answered", NULL);
 	/* same key */
 	record(f, "key", NULL, "billing@acme.example", 1795600000, 1);
@@ -257,16 +270,17 @@ test_rate_limit(void **state)
 	int64_t now = 1795600800, n = 0;
 
 	f->s.max_replies_per_hour = 2;
-	record(f, "r1", "<r1@x>", "billing@acme.example", now - 4000, 1);	/* outside the hour */
+	record(f, "r1", "<r1@x>", "billing@acme.example", now - 4000, 1); /* outside the hour */
 	record(f, "r2", "<r2@x>", "billing@acme.example", now - 100, 1);
 	check(f, "complaints/attached.eml", OUTCOME_FOUND, NULL, NULL);
 	record(f, "r3", "<r3@x>", "billing@acme.example", now - 50, 1);
-	assert_int_equal(store_count_replies_since(f->st, "billing@acme.example", now - 3600, &n), 0);
+	assert_int_equal(store_count_replies_since(f->st, "billing@acme.example", now - 3600, &n),
+			 0);
 	assert_int_equal(n, 2);
 	check(f, "complaints/attached.eml", OUTCOME_IGNORED, "rate limit", NULL);
 	/* another requester is not limited */
 	check(f, "complaints/references.eml", OUTCOME_FOUND, NULL, NULL);
-	f->s.max_replies_per_hour = 0;	/* 0: no limit */
+	f->s.max_replies_per_hour = 0; /* 0: no limit */
 	check(f, "complaints/attached.eml", OUTCOME_FOUND, NULL, NULL);
 }
 

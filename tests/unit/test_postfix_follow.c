@@ -61,7 +61,8 @@ append(const char *path, const char *text)
 static const char *
 fline(char *buf, size_t n, const char *qid, int k)
 {
-	snprintf(buf, n,
+	snprintf(
+	    buf, n,
 	    "Nov 25 10:00:%02d relay postfix/smtpd[1]: %s: client=c[192.0.2.1], sasl_method=PLAIN, sasl_username=acme-billing\n"
 	    "Nov 25 10:00:%02d relay postfix/qmgr[2]: %s: from=<billing@acme.example>, size=1, nrcpt=1 (queue active)\n"
 	    "Nov 25 10:00:%02d relay postfix/smtp[3]: %s: to=<r%d@n.example>, relay=mx[192.0.2.9]:25, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 ok)\n",
@@ -101,7 +102,8 @@ test_follow_rotation_restart(void **state)
 	assert_int_equal(step(fo, &s), 3);
 	assert_int_equal(count(f, "attempts"), 1);
 	/* a half-written line waits for its end */
-	append(path, "Nov 25 10:00:02 relay postfix/smtpd[1]: AA00000002: client=c[192.0.2.1], sasl_");
+	append(path,
+	       "Nov 25 10:00:02 relay postfix/smtpd[1]: AA00000002: client=c[192.0.2.1], sasl_");
 	assert_int_equal(step(fo, &s), 0);
 	append(path, "method=PLAIN, sasl_username=acme-billing\n");
 	assert_int_equal(step(fo, &s), 1);
@@ -110,8 +112,10 @@ test_follow_rotation_restart(void **state)
 	fo = pf_follow_open(f->st, path, &o, err, sizeof(err));
 	assert_non_null(fo);
 	assert_int_equal(step(fo, &s), 0);
-	append(path, "Nov 25 10:00:02 relay postfix/qmgr[2]: AA00000002: from=<billing@acme.example>, size=1, nrcpt=1 (queue active)\n"
-	       "Nov 25 10:00:02 relay postfix/smtp[3]: AA00000002: to=<r2@n.example>, relay=mx[192.0.2.9]:25, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 ok)\n");
+	append(
+	    path,
+	    "Nov 25 10:00:02 relay postfix/qmgr[2]: AA00000002: from=<billing@acme.example>, size=1, nrcpt=1 (queue active)\n"
+	    "Nov 25 10:00:02 relay postfix/smtp[3]: AA00000002: to=<r2@n.example>, relay=mx[192.0.2.9]:25, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 ok)\n");
 	assert_int_equal(step(fo, &s), 2);
 	assert_int_equal(count(f, "attempts"), 2);
 
@@ -122,7 +126,9 @@ test_follow_rotation_restart(void **state)
 	assert_int_equal(step(fo, &s), 6);
 	assert_int_equal(count(f, "attempts"), 4);
 	/* the writer has not reopened its log yet: a late line in the old file */
-	append(rotated, "Nov 25 10:00:04 relay postfix/smtp[3]: AA00000003: to=<late@n.example>, relay=mx[192.0.2.9]:25, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 ok)\n");
+	append(
+	    rotated,
+	    "Nov 25 10:00:04 relay postfix/smtp[3]: AA00000003: to=<late@n.example>, relay=mx[192.0.2.9]:25, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 ok)\n");
 	assert_int_equal(step(fo, &s), 1);
 	assert_int_equal(count(f, "attempts"), 5);
 
@@ -167,7 +173,7 @@ test_follow_rotation_restart(void **state)
 	assert_int_equal(count(f, "attempts"), 10);
 	assert_int_equal(count(f, "messages"), 9);
 	assert_int_equal(s.rejected, 0);
-	assert_int_equal(s.unchanged, 0);	/* no line was imported twice */
+	assert_int_equal(s.unchanged, 0); /* no line was imported twice */
 }
 
 static void
@@ -202,7 +208,7 @@ test_follow_store_failure(void **state)
 	assert_int_equal(step(fo, &s), 3);
 	append(path, fline(b, sizeof(b), "AB00000002", 2));
 	db_exec(f, "CREATE TRIGGER fail_pos BEFORE UPDATE ON import_positions"
-		" BEGIN SELECT RAISE(ABORT, 'disk on fire'); END;");
+		   " BEGIN SELECT RAISE(ABORT, 'disk on fire'); END;");
 	assert_int_equal(pf_follow_step(fo, 0, &s, silent, NULL, err, sizeof(err)), IMPORT_EDB);
 	assert_non_null(strstr(err, "disk on fire"));
 	assert_int_equal(count(f, "attempts"), 1);
@@ -219,8 +225,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_follow_rotation_restart, tu_store_setup, tu_store_teardown),
-		cmocka_unit_test_setup_teardown(test_follow_store_failure, tu_store_setup, tu_store_teardown),
+		cmocka_unit_test_setup_teardown(test_follow_rotation_restart, tu_store_setup,
+						tu_store_teardown),
+		cmocka_unit_test_setup_teardown(test_follow_store_failure, tu_store_setup,
+						tu_store_teardown),
 	};
 
 	setenv("TZ", "UTC", 1);

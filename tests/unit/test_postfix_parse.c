@@ -26,8 +26,10 @@ test_syslog_traditional(void **state)
 {
 	struct pf_year y = { .ref = utc("2026-11-30T00:00:00Z") };
 	struct pf_line pl;
-	char l1[] = "Nov 20 09:14:02 relay postfix/smtp[1400]: 3F2A1B0C9D: to=<a@b.example>, status=sent (ok)";
-	char l2[] = "Nov  5 01:02:03.123456 relay postfix-out/submission/smtpd[77]: connect from x[1.2.3.4]";
+	char l1[] =
+	    "Nov 20 09:14:02 relay postfix/smtp[1400]: 3F2A1B0C9D: to=<a@b.example>, status=sent (ok)";
+	char l2[] =
+	    "Nov  5 01:02:03.123456 relay postfix-out/submission/smtpd[77]: connect from x[1.2.3.4]";
 	char l3[] = "Nov 20 09:14:02 relay postfix/qmgr[9]: 3F2A1B0C9D: removed";
 	char l4[] = "Nov 20 09:14:02 relay dovecot: imap-login: Login";
 	char l5[] = "Nov 20 25:14:02 relay postfix/smtp[1]: x";
@@ -64,7 +66,8 @@ test_syslog_iso(void **state)
 {
 	struct pf_year y = { 0 };
 	struct pf_line pl;
-	char l1[] = "2026-11-20T09:14:02.123456+00:00 relay postfix/qmgr[9]: 4XbQ1m0vG7z1aa: removed";
+	char l1[] =
+	    "2026-11-20T09:14:02.123456+00:00 relay postfix/qmgr[9]: 4XbQ1m0vG7z1aa: removed";
 	char l2[] = "2026-11-20T10:14:02+0100 relay postfix/qmgr[9]: 4XbQ1m0vG7z1aa: removed";
 	char l3[] = "2026-11-20T09:14:02Z relay postfix/qmgr: 4XbQ1m0vG7z1aa: removed";
 	char l4[] = "2026-11-20T09:14:02 relay postfix/qmgr[9]: 4XbQ1m0vG7z1aa: removed";
@@ -130,10 +133,14 @@ test_delivery_line(void **state)
 	char reply[256];
 
 	(void)state;
-	assert_int_equal(pf_parse_delivery("to=<bob@n.example>, orig_to=<b@n.example>, "
-	    "relay=mx.n.example[192.0.2.1]:25, conn_use=2, delay=1.2, delays=0.1/0/0.6/0.5, "
-	    "dsn=4.7.1, status=deferred (host mx.n.example[192.0.2.1] said: 451 4.7.1 "
-	    "Greylisted (see (x)) (in reply to RCPT TO command))", &d), 0);
+	assert_int_equal(
+	    pf_parse_delivery(
+		"to=<bob@n.example>, orig_to=<b@n.example>, "
+		"relay=mx.n.example[192.0.2.1]:25, conn_use=2, delay=1.2, delays=0.1/0/0.6/0.5, "
+		"dsn=4.7.1, status=deferred (host mx.n.example[192.0.2.1] said: 451 4.7.1 "
+		"Greylisted (see (x)) (in reply to RCPT TO command))",
+		&d),
+	    0);
 	assert_string_equal(d.to, "bob@n.example");
 	assert_string_equal(d.orig_to, "b@n.example");
 	assert_string_equal(d.relay, "mx.n.example[192.0.2.1]:25");
@@ -147,18 +154,24 @@ test_delivery_line(void **state)
 	assert_string_equal(reply, "451 4.7.1 Greylisted (see (x))");
 	assert_int_equal(pf_reply_code(reply), 451);
 
-	assert_int_equal(pf_parse_delivery("to=<a@b.example>, relay=none, delay=0, "
-	    "delays=0/0/0/0, dsn=5.4.4, status=bounced (Host or domain name not found. "
-	    "Name service error for name=b.example type=A: Host not found)", &d), 0);
+	assert_int_equal(
+	    pf_parse_delivery(
+		"to=<a@b.example>, relay=none, delay=0, "
+		"delays=0/0/0/0, dsn=5.4.4, status=bounced (Host or domain name not found. "
+		"Name service error for name=b.example type=A: Host not found)",
+		&d),
+	    0);
 	assert_string_equal(d.mx_host, "");
 	assert_string_equal(d.mx_ip, "");
 	pf_reply_text(d.detail, d.detail_len, reply, sizeof(reply));
 	assert_string_equal(reply, "Host or domain name not found. Name service error for "
-			    "name=b.example type=A: Host not found");
+				   "name=b.example type=A: Host not found");
 	assert_int_equal(pf_reply_code(reply), 0);
 
 	assert_int_equal(pf_parse_delivery("to=<a@b.example>, relay=local, delay=0, dsn=2.0.0, "
-	    "status=sent (delivered to mailbox)", &d), 0);
+					   "status=sent (delivered to mailbox)",
+					   &d),
+			 0);
 	assert_string_equal(d.mx_host, "local");
 	assert_int_equal(pf_parse_delivery("from=<a@b.example>, size=1", &d), -1);
 	assert_int_equal(pf_parse_delivery("to=<a@b.example>, relay=local", &d), -1);
@@ -170,16 +183,23 @@ test_delivery_line(void **state)
 static void
 test_subject_decoding(void **state)
 {
-	static const struct { const char *in, *out; } cases[] = {
-		{ "=?UTF-8?Q?Invoice_1042_=E2=80=93_November?=", "Invoice 1042 \xe2\x80\x93 November" },
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "=?UTF-8?Q?Invoice_1042_=E2=80=93_November?=",
+		  "Invoice 1042 \xe2\x80\x93 November" },
 		{ "=?ISO-8859-1?B?UmU6IEFuZnJhZ2Ugw7xiZXI=?= =?ISO-8859-1?Q?_Lieferung?=",
-		  "Re: Anfrage \xc3\x83\xc2\xbc" "ber Lieferung" },
-		{ "=?utf-8?b?w7xiZXI=?=", "\xc3\xbc" "ber" },
+		  "Re: Anfrage \xc3\x83\xc2\xbc"
+		  "ber Lieferung" },
+		{ "=?utf-8?b?w7xiZXI=?=", "\xc3\xbc"
+					  "ber" },
 		{ "plain text", "plain text" },
 		{ "=?x-unknown?Q?abc?=", "=?x-unknown?Q?abc?=" },
 		{ "=?UTF-8?Q?broken", "=?UTF-8?Q?broken" },
 		{ "caf\xe9", "caf\xc3\xa9" },
-		{ "a\tb\x01" "c", "a\tb c" },
+		{ "a\tb\x01"
+		  "c",
+		  "a\tb c" },
 		/* fixed: overlong forms and surrogates passed as UTF-8 */
 		{ "over\xc0\xaf", "over\xc3\x80\xc2\xaf" },
 		{ "surr\xed\xa0\x80", "surr\xc3\xad\xc2\xa0\xc2\x80" },
@@ -200,12 +220,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_syslog_traditional),
-		cmocka_unit_test(test_syslog_iso),
-		cmocka_unit_test(test_year_rollover),
-		cmocka_unit_test(test_queue_ids),
-		cmocka_unit_test(test_delivery_line),
-		cmocka_unit_test(test_subject_decoding),
+		cmocka_unit_test(test_syslog_traditional), cmocka_unit_test(test_syslog_iso),
+		cmocka_unit_test(test_year_rollover),	   cmocka_unit_test(test_queue_ids),
+		cmocka_unit_test(test_delivery_line),	   cmocka_unit_test(test_subject_decoding),
 	};
 
 	/* traditional stamps are local time: pin it */

@@ -85,7 +85,7 @@ static void
 test_sisimai_conformance(void **state)
 {
 	char *dir = *state, *path;
-	int total = 0, agree = 0, strict = 0, per_total[NMAP] = {0}, per_agree[NMAP] = {0};
+	int total = 0, agree = 0, strict = 0, per_total[NMAP] = { 0 }, per_agree[NMAP] = { 0 };
 	int confusion[NMAP][REASON_COUNT];
 	char *line = NULL;
 	size_t cap = 0;
@@ -110,7 +110,7 @@ test_sisimai_conformance(void **state)
 		want = jstr(o, "reason");
 		id = jstr(o, "id");
 		reason_classify(case_status(status, code), atoi(code), status[0] ? status : NULL,
-		                text, jstr(o, "rhost")[0] ? jstr(o, "rhost") : NULL, &c);
+				text, jstr(o, "rhost")[0] ? jstr(o, "rhost") : NULL, &c);
 		for (m = 0; m < NMAP; m++)
 			if (strcmp(SISIMAI_MAP[m].sisimai, want) == 0)
 				break;
@@ -159,7 +159,7 @@ main(void)
 {
 	char *dir = tu_conformance_need("smtp-reasons");
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_prestate(test_sisimai_conformance, dir),
+		cmocka_unit_test_prestate(test_sisimai_conformance, dir),
 	};
 	int rc;
 

@@ -14,27 +14,36 @@
 static void
 test_decode(void **state)
 {
-	static const struct { const char *in, *out; } cases[] = {
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
 		{ "plain text", "plain text" },
 		{ "", "" },
-		{ "=?UTF-8?Q?Gr=C3=BC=c3=9fe_aus_Berlin?=", "Gr\xc3\xbc\xc3\x9f" "e aus Berlin" },
-		{ "=?utf-8?b?w7xiZXI=?=", "\xc3\xbc" "ber" },
+		{ "=?UTF-8?Q?Gr=C3=BC=c3=9fe_aus_Berlin?=", "Gr\xc3\xbc\xc3\x9f"
+							    "e aus Berlin" },
+		{ "=?utf-8?b?w7xiZXI=?=", "\xc3\xbc"
+					  "ber" },
 		{ "=?ISO-8859-1?Q?caf=E9?= =?ISO-8859-1?Q?_au_lait?=", "caf\xc3\xa9 au lait" },
-		{ "=?iso-8859-15?q?=A4?=", "\xe2\x82\xac" },		/* the euro sign */
-		{ "=?utf-8*de?Q?Hallo?=", "Hallo" },			/* RFC 2231 tag */
-		{ "a =?utf-8?Q?b?= c", "a b c" },			/* space kept */
-		{ "=?utf-8?Q?a?=\t \t=?utf-8?Q?b?=", "ab" },		/* dropped */
+		{ "=?iso-8859-15?q?=A4?=", "\xe2\x82\xac" }, /* the euro sign */
+		{ "=?utf-8*de?Q?Hallo?=", "Hallo" },	     /* RFC 2231 tag */
+		{ "a =?utf-8?Q?b?= c", "a b c" },	     /* space kept */
+		{ "=?utf-8?Q?a?=\t \t=?utf-8?Q?b?=", "ab" }, /* dropped */
 		{ "=?utf-8?Q?a?= x =?utf-8?Q?b?=", "a x b" },
 		{ "=?x-unknown?Q?abc?=", "=?x-unknown?Q?abc?=" },
 		{ "=?UTF-8?Q?broken", "=?UTF-8?Q?broken" },
-		{ "=?" "?Q?x?=", "=?" "?Q?x?=" },			/* no charset */
-		{ "=?utf-8?X?abc?=", "=?utf-8?X?abc?=" },		/* no such encoding */
-		{ "=?utf-8?Q?" "?=", "" },				/* empty word */
-		{ "=?utf-8?Q?a=?=", "a=" },				/* lone '=' */
+		{ "=?"
+		  "?Q?x?=",
+		  "=?"
+		  "?Q?x?=" },				  /* no charset */
+		{ "=?utf-8?X?abc?=", "=?utf-8?X?abc?=" }, /* no such encoding */
+		{ "=?utf-8?Q?"
+		  "?=",
+		  "" },			    /* empty word */
+		{ "=?utf-8?Q?a=?=", "a=" }, /* lone '=' */
 		{ "=?utf-8?B?Zm9v?==?utf-8?B?YmFy?=", "foobar" },
 		/* raw 8-bit: read as Latin-1 */
 		{ "caf\xe9", "caf\xc3\xa9" },
-		{ "caf\xc3\xa9", "caf\xc3\xa9" },			/* already UTF-8 */
+		{ "caf\xc3\xa9", "caf\xc3\xa9" }, /* already UTF-8 */
 		/* fix: overlong forms, surrogates and > U+10FFFF were taken as
 		 * UTF-8 and stored as they were; now they are not UTF-8 */
 		{ "over\xc0\xaf", "over\xc3\x80\xc2\xaf" },
@@ -66,11 +75,11 @@ test_q_decode(void **state)
 	(void)state;
 	assert_int_equal(rfc2047_q_decode("a_b=3D=3d=", 10, out, sizeof(out)), 6);
 	assert_memory_equal(out, "a b===", 6);
-	assert_int_equal(rfc2047_q_decode("=4", 2, out, sizeof(out)), 2);	/* cut hex */
+	assert_int_equal(rfc2047_q_decode("=4", 2, out, sizeof(out)), 2); /* cut hex */
 	assert_memory_equal(out, "=4", 2);
 	assert_int_equal(rfc2047_q_decode("=zz", 3, out, sizeof(out)), 3);
 	memset(out, 'x', sizeof(out));
-	assert_int_equal(rfc2047_q_decode("abcdef", 6, out, 3), 3);		/* bounded */
+	assert_int_equal(rfc2047_q_decode("abcdef", 6, out, 3), 3); /* bounded */
 	assert_memory_equal(out, "abcxxx", 6);
 	assert_int_equal(rfc2047_q_decode("=41", 3, out, 0), 0);
 }
@@ -87,7 +96,7 @@ test_cap(void **state)
 	d = rfc2047_decode("0123456789", 4);
 	assert_string_equal(d, "0123");
 	free(d);
-	d = rfc2047_decode("abc", 0);	/* 0: the default cap */
+	d = rfc2047_decode("abc", 0); /* 0: the default cap */
 	assert_string_equal(d, "abc");
 	free(d);
 }
@@ -98,7 +107,7 @@ static void
 test_prefixes(void **state)
 {
 	static const char v[] =
-		"Re: =?UTF-8?B?R3LDvMOfZQ==?= =?ISO-8859-1?Q?caf=E9_?= \xc3\xa9 =?x?Q?y?= end";
+	    "Re: =?UTF-8?B?R3LDvMOfZQ==?= =?ISO-8859-1?Q?caf=E9_?= \xc3\xa9 =?x?Q?y?= end";
 	char buf[sizeof(v)];
 
 	(void)state;
@@ -144,10 +153,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_decode),
-		cmocka_unit_test(test_q_decode),
-		cmocka_unit_test(test_cap),
-		cmocka_unit_test(test_prefixes),
+		cmocka_unit_test(test_decode),	cmocka_unit_test(test_q_decode),
+		cmocka_unit_test(test_cap),	cmocka_unit_test(test_prefixes),
 		cmocka_unit_test(test_garbage),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -47,12 +47,14 @@ test_ok_through_child(void **state)
 
 	(void)state;
 	raw = read_fixture("complaints/nested.eml", &len);
-	assert_int_equal(sandbox_parse(raw, len, &lim_default, 0, &c, why, sizeof(why)), SANDBOX_OK);
+	assert_int_equal(sandbox_parse(raw, len, &lim_default, 0, &c, why, sizeof(why)),
+			 SANDBOX_OK);
 	assert_int_equal(c.n_originals, 2);
 	assert_string_equal(c.originals[1].message_id, "<inv-1043@acme.example>");
 	complaint_free(&c);
 	/* in-process gives the same */
-	assert_int_equal(sandbox_parse(raw, len, &lim_default, 1, &c, why, sizeof(why)), SANDBOX_OK);
+	assert_int_equal(sandbox_parse(raw, len, &lim_default, 1, &c, why, sizeof(why)),
+			 SANDBOX_OK);
 	assert_int_equal(c.n_originals, 2);
 	complaint_free(&c);
 	free(raw);
@@ -189,8 +191,9 @@ test_deep_nesting_refused(void **state)
 static void
 test_child_crash(void **state)
 {
-	static const char msg[] = "From: a@b.example\nMIME-Version: 1.0\n"
-				  "Content-Type: multipart/mixed; boundary=\"\\\"\"\n\n--\"\nx\n--\"--\n";
+	static const char msg[] =
+	    "From: a@b.example\nMIME-Version: 1.0\n"
+	    "Content-Type: multipart/mixed; boundary=\"\\\"\"\n\n--\"\nx\n--\"--\n";
 	struct complaint c;
 	char why[256];
 	enum sandbox_status st;

@@ -76,7 +76,7 @@ test_each_state_is_sent(void **state)
 	assert_int_equal(sdnotify_watchdog(), 1);
 	expect_message(f, "WATCHDOG=1");
 	assert_int_equal(sdnotify_status("two\nlines"), 1);
-	expect_message(f, "STATUS=two lines");	/* no line break smuggled in */
+	expect_message(f, "STATUS=two lines"); /* no line break smuggled in */
 }
 
 static void
@@ -104,7 +104,7 @@ test_watchdog_interval(void **state)
 	setenv("WATCHDOG_PID", pid, 1);
 	assert_int_equal(sdnotify_watchdog_interval_usec(), 30000000);
 	snprintf(pid, sizeof(pid), "%ld", (long)getpid() + 1);
-	setenv("WATCHDOG_PID", pid, 1);		/* meant for another process */
+	setenv("WATCHDOG_PID", pid, 1); /* meant for another process */
 	assert_int_equal(sdnotify_watchdog_interval_usec(), 0);
 	unsetenv("WATCHDOG_USEC");
 	unsetenv("WATCHDOG_PID");

@@ -86,8 +86,9 @@ test_upgrade_1_to_2(void **state)
 	char err[512];
 
 	store_close(&f->st);
-	tu_sql_exec(f->path, "DROP TABLE complaints; DROP INDEX attempts_at; DROP INDEX messages_time;"
-			 "UPDATE schema_version SET version = 1");
+	tu_sql_exec(f->path,
+		    "DROP TABLE complaints; DROP INDEX attempts_at; DROP INDEX messages_time;"
+		    "UPDATE schema_version SET version = 1");
 	f->st = store_open(f->path, err, sizeof(err));
 	assert_non_null(f->st);
 	assert_int_equal(store_schema_version(f->st), 2);
@@ -109,8 +110,8 @@ test_older_schema_upgraded(void **state)
 	(void)f;
 	snprintf(path, sizeof(path), "%s/old.db", f->dir);
 	tu_sql_exec(path, "CREATE TABLE schema_version(version INTEGER NOT NULL);"
-		       "INSERT INTO schema_version VALUES (0);"
-		       "CREATE TABLE unrelated(x);");
+			  "INSERT INTO schema_version VALUES (0);"
+			  "CREATE TABLE unrelated(x);");
 	st = store_open_readonly(path, err, sizeof(err));
 	assert_null(st);
 	assert_non_null(strstr(err, "needs upgrading to 2"));
@@ -130,8 +131,10 @@ test_older_schema_upgraded(void **state)
 	store_close(&st);
 	/* Not a database at all. */
 	snprintf(path, sizeof(path), "%s/garbage.db", f->dir);
-	free(tu_write_file(f->dir, "garbage.db", "this is not sqlite, not at all........"
-			   "................................................", 0644));
+	free(tu_write_file(f->dir, "garbage.db",
+			   "this is not sqlite, not at all........"
+			   "................................................",
+			   0644));
 	st = store_open(path, err, sizeof(err));
 	assert_null(st);
 	assert_non_null(strstr(err, "not a database"));
@@ -160,20 +163,27 @@ test_accounts(void **state)
 	assert_int_equal(store_account_id(f->st, "globex", &globex_id), STORE_OK);
 	assert_int_equal(store_account_id(f->st, "nobody", &id), STORE_ENOTFOUND);
 
-	assert_int_equal(store_account_of_address(f->st, "billing@acme.example", &id, &name), STORE_OK);
+	assert_int_equal(store_account_of_address(f->st, "billing@acme.example", &id, &name),
+			 STORE_OK);
 	assert_int_equal(id, acme_id);
 	assert_string_equal(name, "acme");
 	free(name);
 	/* Domain entry: any address of the domain, any case, with brackets. */
-	assert_int_equal(store_account_of_address(f->st, " <Someone@ACME.example>", &id, NULL), STORE_OK);
+	assert_int_equal(store_account_of_address(f->st, " <Someone@ACME.example>", &id, NULL),
+			 STORE_OK);
 	assert_int_equal(id, acme_id);
-	assert_int_equal(store_account_of_address(f->st, "ops@globex.example", &id, NULL), STORE_OK);
+	assert_int_equal(store_account_of_address(f->st, "ops@globex.example", &id, NULL),
+			 STORE_OK);
 	assert_int_equal(id, globex_id);
 	/* Not a subdomain, not a look-alike, not garbage. */
-	assert_int_equal(store_account_of_address(f->st, "x@sub.acme.example", &id, NULL), STORE_ENOTFOUND);
-	assert_int_equal(store_account_of_address(f->st, "x@acme.example.evil", &id, NULL), STORE_ENOTFOUND);
-	assert_int_equal(store_account_of_address(f->st, "other@globex.example", &id, NULL), STORE_ENOTFOUND);
-	assert_int_equal(store_account_of_address(f->st, "@acme.example", &id, NULL), STORE_ENOTFOUND);
+	assert_int_equal(store_account_of_address(f->st, "x@sub.acme.example", &id, NULL),
+			 STORE_ENOTFOUND);
+	assert_int_equal(store_account_of_address(f->st, "x@acme.example.evil", &id, NULL),
+			 STORE_ENOTFOUND);
+	assert_int_equal(store_account_of_address(f->st, "other@globex.example", &id, NULL),
+			 STORE_ENOTFOUND);
+	assert_int_equal(store_account_of_address(f->st, "@acme.example", &id, NULL),
+			 STORE_ENOTFOUND);
 	assert_int_equal(store_account_of_address(f->st, "", &id, NULL), STORE_ENOTFOUND);
 }
 
@@ -183,8 +193,14 @@ put_msg(struct store *st, const char *account, const char *qid, const char *mid,
 {
 	const char *rc[2] = { r1, r2 };
 	struct store_message_in m = {
-		.account = account, .queue_id = qid, .message_id = mid, .from = "billing@acme.example",
-		.subject = subject, .submitted_at = at, .recipients = rc, .n_recipients = r2 ? 2 : 1,
+		.account = account,
+		.queue_id = qid,
+		.message_id = mid,
+		.from = "billing@acme.example",
+		.subject = subject,
+		.submitted_at = at,
+		.recipients = rc,
+		.n_recipients = r2 ? 2 : 1,
 	};
 	int r = store_put_message(st, &m);
 
@@ -197,9 +213,15 @@ put_att(struct store *st, const char *qid, const char *rcpt, int64_t at, const c
 	int code, const char *resp)
 {
 	struct store_attempt_in a = {
-		.queue_id = qid, .recipient = rcpt, .at = at, .status = status,
-		.mx_host = "mx.example", .mx_ip = "192.0.2.1", .smtp_code = code,
-		.enhanced_status = code == 250 ? "2.0.0" : "4.2.0", .response = resp,
+		.queue_id = qid,
+		.recipient = rcpt,
+		.at = at,
+		.status = status,
+		.mx_host = "mx.example",
+		.mx_ip = "192.0.2.1",
+		.smtp_code = code,
+		.enhanced_status = code == 250 ? "2.0.0" : "4.2.0",
+		.response = resp,
 		.transcript = "< 220 hi\n> EHLO x\n",
 	};
 
@@ -215,8 +237,8 @@ test_messages_and_attempts(void **state)
 	const char *rc[1] = { "bob@northwind.example" };
 	int64_t n;
 
-	put_msg(f->st, "acme", "Q1", "inv-1@acme.example", "Invoice 1", 1000, "bob@northwind.example",
-		"Carol@Fabrikam.example");
+	put_msg(f->st, "acme", "Q1", "inv-1@acme.example", "Invoice 1", 1000,
+		"bob@northwind.example", "Carol@Fabrikam.example");
 	/* Same queue ID again: nothing changes. */
 	memset(&m, 0, sizeof(m));
 	m.account = "acme";
@@ -238,17 +260,22 @@ test_messages_and_attempts(void **state)
 	assert_int_equal(n, 1);
 
 	assert_int_equal(put_att(f->st, "Q1", "bob@northwind.example", 1100, "deferred", 450,
-				 "450 4.2.0 Greylisted"), STORE_ADDED);
+				 "450 4.2.0 Greylisted"),
+			 STORE_ADDED);
 	assert_int_equal(put_att(f->st, "Q1", "bob@northwind.example", 1100, "deferred", 450,
-				 "450 4.2.0 Greylisted"), STORE_OK);	/* duplicate */
-	assert_int_equal(put_att(f->st, "Q1", "bob@northwind.example", 1500, "delivered", 250,
-				 "250 2.0.0 OK"), STORE_ADDED);
+				 "450 4.2.0 Greylisted"),
+			 STORE_OK); /* duplicate */
+	assert_int_equal(
+	    put_att(f->st, "Q1", "bob@northwind.example", 1500, "delivered", 250, "250 2.0.0 OK"),
+	    STORE_ADDED);
 	/* An older attempt arriving late does not change the current status. */
 	assert_int_equal(put_att(f->st, "Q1", "bob@northwind.example", 1050, "deferred", 421,
-				 "421 4.7.0 try later"), STORE_ADDED);
+				 "421 4.7.0 try later"),
+			 STORE_ADDED);
 	/* A recipient that only the attempt names is added. */
 	assert_int_equal(put_att(f->st, "Q1", "dave@contoso.example", 1200, "bounced", 550,
-				 "550 5.1.1 no such user"), STORE_ADDED);
+				 "550 5.1.1 no such user"),
+			 STORE_ADDED);
 	assert_int_equal(put_att(f->st, "NOPE", "bob@northwind.example", 1, "delivered", 250, "x"),
 			 STORE_EINVAL);
 	assert_non_null(strstr(store_errmsg(f->st), "unknown queue_id NOPE"));
@@ -257,7 +284,8 @@ test_messages_and_attempts(void **state)
 	assert_int_equal(put_att(f->st, "Q1", "bob@northwind.example", 0, "delivered", 250, "x"),
 			 STORE_EINVAL);
 
-	assert_int_equal(store_find_by_queue_id(f->st, "Q1", 0, STORE_WITH_TRANSCRIPTS, &l), STORE_OK);
+	assert_int_equal(store_find_by_queue_id(f->st, "Q1", 0, STORE_WITH_TRANSCRIPTS, &l),
+			 STORE_OK);
 	assert_int_equal(l.n, 1);
 	assert_string_equal(l.v[0].message_id, "<inv-1@acme.example>");
 	assert_string_equal(l.v[0].account, "acme");
@@ -266,7 +294,7 @@ test_messages_and_attempts(void **state)
 	assert_string_equal(l.v[0].rcpts[0].status, "delivered");
 	assert_int_equal(l.v[0].rcpts[0].last_attempt_at, 1500);
 	assert_int_equal(l.v[0].rcpts[0].n_attempts, 3);
-	assert_int_equal(l.v[0].rcpts[0].attempts[0].at, 1050);	/* oldest first */
+	assert_int_equal(l.v[0].rcpts[0].attempts[0].at, 1050); /* oldest first */
 	assert_string_equal(l.v[0].rcpts[0].attempts[2].response, "250 2.0.0 OK");
 	assert_string_equal(l.v[0].rcpts[0].attempts[2].transcript, "< 220 hi\n> EHLO x\n");
 	assert_string_equal(l.v[0].rcpts[0].attempts[2].transcript_kind, "full");
@@ -288,8 +316,9 @@ test_message_completion(void **state)
 {
 	struct fx *f = *state;
 	const char *rc[1] = { "bob@northwind.example" };
-	struct store_message_in m = { .account = "acme", .queue_id = "Q2", .recipients = rc,
-				      .n_recipients = 1 };
+	struct store_message_in m = {
+		.account = "acme", .queue_id = "Q2", .recipients = rc, .n_recipients = 1
+	};
 	struct store_message_list l;
 
 	assert_int_equal(store_put_message(f->st, &m), STORE_ADDED);
@@ -299,8 +328,9 @@ test_message_completion(void **state)
 	assert_int_equal(store_put_message(f->st, &m), STORE_ADDED);
 	m.subject = "Other subject";
 	assert_int_equal(store_put_message(f->st, &m), STORE_OK);
-	assert_int_equal(store_find_by_recipient(f->st, "bob@northwind.example", 0, 4000, 6000, 0,
-						 10, &l), STORE_OK);
+	assert_int_equal(
+	    store_find_by_recipient(f->st, "bob@northwind.example", 0, 4000, 6000, 0, 10, &l),
+	    STORE_OK);
 	assert_int_equal(l.n, 1);
 	assert_string_equal(l.v[0].subject, "Late subject");
 	assert_int_equal(l.v[0].submitted_at, 5000);
@@ -319,71 +349,82 @@ test_lookups_and_isolation(void **state)
 	store_put_account(f->st, "globex", a2, 1, NULL, NULL);
 	store_account_id(f->st, "acme", &acme);
 	store_account_id(f->st, "globex", &globex);
-	put_msg(f->st, "acme", "A1", "<inv-1042@acme.example>", "Invoice 1042", 100000, "bob@n.example", NULL);
-	put_msg(f->st, "acme", "A2", "<inv-1043@acme.example>", "Re: Invoice 1043 (reminder)", 200000, "bob@n.example", NULL);
+	put_msg(f->st, "acme", "A1", "<inv-1042@acme.example>", "Invoice 1042", 100000,
+		"bob@n.example", NULL);
+	put_msg(f->st, "acme", "A2", "<inv-1043@acme.example>", "Re: Invoice 1043 (reminder)",
+		200000, "bob@n.example", NULL);
 	put_msg(f->st, "acme", "A3", "<same@x>", "Quote", 300000, "carol@f.example", NULL);
 	put_msg(f->st, "globex", "G1", "<same@x>", "Invoice 1042", 150000, "bob@n.example", NULL);
 
 	/* Message-ID with or without brackets; per account. */
-	assert_int_equal(store_find_by_message_id(f->st, "inv-1042@acme.example", 0, 0, 0, &l), STORE_OK);
+	assert_int_equal(store_find_by_message_id(f->st, "inv-1042@acme.example", 0, 0, 0, &l),
+			 STORE_OK);
 	assert_int_equal(l.n, 1);
 	assert_string_equal(l.v[0].queue_id, "A1");
 	store_message_list_free(&l);
 	assert_int_equal(store_find_by_message_id(f->st, "<same@x>", 0, 0, 0, &l), STORE_OK);
 	assert_int_equal(l.n, 2);
-	assert_string_equal(l.v[0].queue_id, "A3");	/* newest first */
+	assert_string_equal(l.v[0].queue_id, "A3"); /* newest first */
 	store_message_list_free(&l);
 	assert_int_equal(store_find_by_message_id(f->st, "<same@x>", globex, 0, 0, &l), STORE_OK);
 	assert_int_equal(l.n, 1);
 	assert_string_equal(l.v[0].queue_id, "G1");
 	store_message_list_free(&l);
-	assert_int_equal(store_find_by_message_id(f->st, "<inv-1042@acme.example>", globex, 0, 0, &l),
-			 STORE_OK);
-	assert_int_equal(l.n, 0);	/* another account's message is never returned */
+	assert_int_equal(
+	    store_find_by_message_id(f->st, "<inv-1042@acme.example>", globex, 0, 0, &l), STORE_OK);
+	assert_int_equal(l.n, 0); /* another account's message is never returned */
 	assert_int_equal(store_find_by_queue_id(f->st, "A1", globex, 0, &l), STORE_OK);
 	assert_int_equal(l.n, 0);
 	assert_int_equal(store_find_by_message_id(f->st, "", 0, 0, 0, &l), STORE_OK);
 	assert_int_equal(l.n, 0);
 
 	/* Recipient within a window, account-restricted. */
-	assert_int_equal(store_find_by_recipient(f->st, "BOB@n.example", acme, 0, 0, 0, 0, &l), STORE_OK);
+	assert_int_equal(store_find_by_recipient(f->st, "BOB@n.example", acme, 0, 0, 0, 0, &l),
+			 STORE_OK);
 	assert_int_equal(l.n, 2);
 	store_message_list_free(&l);
-	assert_int_equal(store_find_by_recipient(f->st, "bob@n.example", acme, 150000, 250000, 0, 0, &l),
-			 STORE_OK);
+	assert_int_equal(
+	    store_find_by_recipient(f->st, "bob@n.example", acme, 150000, 250000, 0, 0, &l),
+	    STORE_OK);
 	assert_int_equal(l.n, 1);
 	assert_string_equal(l.v[0].queue_id, "A2");
 	store_message_list_free(&l);
-	assert_int_equal(store_find_by_recipient(f->st, "bob@n.example", 0, 0, 0, 0, 0, &l), STORE_OK);
+	assert_int_equal(store_find_by_recipient(f->st, "bob@n.example", 0, 0, 0, 0, 0, &l),
+			 STORE_OK);
 	assert_int_equal(l.n, 3);
 	store_message_list_free(&l);
-	assert_int_equal(store_find_by_recipient(f->st, "bob@n.example", 0, 0, 0, 0, 1, &l), STORE_OK);
-	assert_int_equal(l.n, 1);	/* limit */
+	assert_int_equal(store_find_by_recipient(f->st, "bob@n.example", 0, 0, 0, 0, 1, &l),
+			 STORE_OK);
+	assert_int_equal(l.n, 1); /* limit */
 	store_message_list_free(&l);
 
 	/* Subject words, whatever the prefixes, case and punctuation. */
-	assert_int_equal(store_find_by_subject(f->st, "FW: RE: invoice #1042", acme, 0, 0, 0, 0, &l),
-			 STORE_OK);
+	assert_int_equal(
+	    store_find_by_subject(f->st, "FW: RE: invoice #1042", acme, 0, 0, 0, 0, &l), STORE_OK);
 	assert_int_equal(l.n, 1);
 	assert_string_equal(l.v[0].queue_id, "A1");
 	store_message_list_free(&l);
-	assert_int_equal(store_find_by_subject(f->st, "WG: Invoice", acme, 0, 0, 0, 0, &l), STORE_OK);
+	assert_int_equal(store_find_by_subject(f->st, "WG: Invoice", acme, 0, 0, 0, 0, &l),
+			 STORE_OK);
 	assert_int_equal(l.n, 2);
 	store_message_list_free(&l);
-	assert_int_equal(store_find_by_subject(f->st, "invoice 1043 reminder", acme, 0, 0, 0, 0, &l),
+	assert_int_equal(
+	    store_find_by_subject(f->st, "invoice 1043 reminder", acme, 0, 0, 0, 0, &l), STORE_OK);
+	assert_int_equal(l.n, 1);
+	store_message_list_free(&l);
+	assert_int_equal(store_find_by_subject(f->st, "Invoice 1042", acme, 0, 120000, 0, 0, &l),
 			 STORE_OK);
 	assert_int_equal(l.n, 1);
 	store_message_list_free(&l);
-	assert_int_equal(store_find_by_subject(f->st, "Invoice 1042", acme, 0, 120000, 0, 0, &l), STORE_OK);
-	assert_int_equal(l.n, 1);
-	store_message_list_free(&l);
-	assert_int_equal(store_find_by_subject(f->st, "Invoice 1042", globex, 0, 0, 0, 0, &l), STORE_OK);
+	assert_int_equal(store_find_by_subject(f->st, "Invoice 1042", globex, 0, 0, 0, 0, &l),
+			 STORE_OK);
 	assert_int_equal(l.n, 1);
 	assert_string_equal(l.v[0].queue_id, "G1");
 	store_message_list_free(&l);
 	/* FTS syntax in a subject is just words. */
-	assert_int_equal(store_find_by_subject(f->st, "\"invoice\" OR NEAR(* \"", acme, 0, 0, 0, 0, &l),
-			 STORE_OK);
+	assert_int_equal(
+	    store_find_by_subject(f->st, "\"invoice\" OR NEAR(* \"", acme, 0, 0, 0, 0, &l),
+	    STORE_OK);
 	assert_int_equal(l.n, 0);
 	assert_int_equal(store_find_by_subject(f->st, "Re: !!!", acme, 0, 0, 0, 0, &l), STORE_OK);
 	assert_int_equal(l.n, 0);
@@ -408,18 +449,20 @@ test_lookups_release_snapshot(void **state)
 	/* Readers that stop on a row, through every public lookup. */
 	assert_int_equal(store_account_id(f->st, "acme", &id), STORE_OK);
 	assert_int_equal(store_account_of_address(f->st, "x@acme.example", &id, NULL), STORE_OK);
-	assert_int_equal(store_find_by_queue_id(f->st, "A1", 0, STORE_WITH_TRANSCRIPTS, &l), STORE_OK);
+	assert_int_equal(store_find_by_queue_id(f->st, "A1", 0, STORE_WITH_TRANSCRIPTS, &l),
+			 STORE_OK);
 	store_message_list_free(&l);
 	assert_int_equal(put_att(f->st, "A1", "bob@n.example", 1100, "delivered", 250, "250 ok"),
-			 STORE_OK);	/* the fingerprint lookup of a duplicate */
+			 STORE_OK); /* the fingerprint lookup of a duplicate */
 
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "CREATE TABLE scratch(x); INSERT INTO scratch VALUES (1)",
-				      NULL, NULL, NULL), SQLITE_OK);
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA wal_checkpoint(TRUNCATE)", -1, &s, NULL),
 			 SQLITE_OK);
 	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(s, 0), 0);	/* 0: not blocked by a reader */
+	assert_int_equal(sqlite3_column_int(s, 0), 0); /* 0: not blocked by a reader */
 	sqlite3_finalize(s);
 	sqlite3_close(db);
 }

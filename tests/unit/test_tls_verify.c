@@ -146,7 +146,8 @@ test_ca_chain(void **state)
 	(void)state;
 	make_cert(&ca, "Test Root", NULL, NULL, 1);
 	make_cert(&mid, "Test Intermediate", NULL, &ca, 1);
-	make_cert(&leaf, "imap.example.com", "DNS:imap.example.com,DNS:*.mail.example.com", &mid, 0);
+	make_cert(&leaf, "imap.example.com", "DNS:imap.example.com,DNS:*.mail.example.com", &mid,
+		  0);
 	make_cert(&other, "Other Root", NULL, NULL, 1);
 	ca_pem = write_pem(dir, "ca.pem", &ca);
 	other_pem = write_pem(dir, "other.pem", &other);
@@ -155,23 +156,25 @@ test_ca_chain(void **state)
 	der[1] = mid.der;
 	len[1] = mid.der_len;
 
-	assert_int_equal(tls_verify_der_chain(der, len, 2, "imap.example.com", ca_pem,
-					      err, sizeof(err)), 0);
-	assert_int_equal(tls_verify_der_chain(der, len, 2, "x.mail.example.com", ca_pem,
-					      err, sizeof(err)), 0);
+	assert_int_equal(
+	    tls_verify_der_chain(der, len, 2, "imap.example.com", ca_pem, err, sizeof(err)), 0);
+	assert_int_equal(
+	    tls_verify_der_chain(der, len, 2, "x.mail.example.com", ca_pem, err, sizeof(err)), 0);
 	/* Wildcards cover one label only. */
-	assert_int_equal(tls_verify_der_chain(der, len, 2, "a.b.mail.example.com", ca_pem,
-					      err, sizeof(err)), -1);
+	assert_int_equal(
+	    tls_verify_der_chain(der, len, 2, "a.b.mail.example.com", ca_pem, err, sizeof(err)),
+	    -1);
 	/* Without the intermediate the chain does not reach the root. */
-	assert_int_equal(tls_verify_der_chain(der, len, 1, "imap.example.com", ca_pem,
-					      err, sizeof(err)), -1);
+	assert_int_equal(
+	    tls_verify_der_chain(der, len, 1, "imap.example.com", ca_pem, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "refused"));
 	/* Another CA does not vouch for it. */
-	assert_int_equal(tls_verify_der_chain(der, len, 2, "imap.example.com", other_pem,
-					      err, sizeof(err)), -1);
+	assert_int_equal(
+	    tls_verify_der_chain(der, len, 2, "imap.example.com", other_pem, err, sizeof(err)), -1);
 	/* A CA file that does not exist is an error, not "trust anything". */
-	assert_int_equal(tls_verify_der_chain(der, len, 2, "imap.example.com", "/nonexistent/ca.pem",
-					      err, sizeof(err)), -1);
+	assert_int_equal(tls_verify_der_chain(der, len, 2, "imap.example.com",
+					      "/nonexistent/ca.pem", err, sizeof(err)),
+			 -1);
 	assert_non_null(strstr(err, "cannot load CA file"));
 	free_cert(&ca);
 	free_cert(&mid);
@@ -192,9 +195,11 @@ test_garbage(void **state)
 	char err[512];
 
 	(void)state;
-	assert_int_equal(tls_verify_der_chain(der, len, 1, "localhost", NULL, err, sizeof(err)), -1);
+	assert_int_equal(tls_verify_der_chain(der, len, 1, "localhost", NULL, err, sizeof(err)),
+			 -1);
 	assert_non_null(strstr(err, "does not decode"));
-	assert_int_equal(tls_verify_der_chain(NULL, NULL, 0, "localhost", NULL, err, sizeof(err)), -1);
+	assert_int_equal(tls_verify_der_chain(NULL, NULL, 0, "localhost", NULL, err, sizeof(err)),
+			 -1);
 	assert_non_null(strstr(err, "no certificate"));
 	assert_int_equal(tls_verify_der_chain(der, len, 1, "", NULL, err, sizeof(err)), -1);
 }
@@ -228,7 +233,8 @@ test_imap_url(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		int tls = -1;
 		uint16_t port = 0;
-		int r = imap_parse_url(cases[i].url, &tls, host, sizeof(host), &port, err, sizeof(err));
+		int r =
+		    imap_parse_url(cases[i].url, &tls, host, sizeof(host), &port, err, sizeof(err));
 
 		if (!cases[i].ok) {
 			assert_int_equal(r, -1);
@@ -260,10 +266,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_self_signed),
-		cmocka_unit_test(test_ca_chain),
-		cmocka_unit_test(test_garbage),
-		cmocka_unit_test(test_imap_url),
+		cmocka_unit_test(test_self_signed), cmocka_unit_test(test_ca_chain),
+		cmocka_unit_test(test_garbage),	    cmocka_unit_test(test_imap_url),
 		cmocka_unit_test(test_safe_string),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,20 +16,20 @@ test_decode(void **state)
 	static const struct {
 		const char *in;
 		size_t n;
-		size_t len;	/* 0: invalid */
+		size_t len; /* 0: invalid */
 		uint32_t cp;
 	} cases[] = {
 		{ "A", 1, 1, 'A' },
-		{ "", 1, 1, 0 },				/* NUL is a character */
+		{ "", 1, 1, 0 }, /* NUL is a character */
 		{ "\x7f", 1, 1, 0x7f },
-		{ "\xc2\x80", 2, 2, 0x80 },			/* smallest 2 */
+		{ "\xc2\x80", 2, 2, 0x80 }, /* smallest 2 */
 		{ "\xdf\xbf", 2, 2, 0x7ff },
-		{ "\xe0\xa0\x80", 3, 3, 0x800 },		/* smallest 3 */
-		{ "\xed\x9f\xbf", 3, 3, 0xd7ff },		/* below surrogates */
-		{ "\xee\x80\x80", 3, 3, 0xe000 },		/* above them */
+		{ "\xe0\xa0\x80", 3, 3, 0x800 },  /* smallest 3 */
+		{ "\xed\x9f\xbf", 3, 3, 0xd7ff }, /* below surrogates */
+		{ "\xee\x80\x80", 3, 3, 0xe000 }, /* above them */
 		{ "\xef\xbf\xbf", 3, 3, 0xffff },
-		{ "\xf0\x90\x80\x80", 4, 4, 0x10000 },		/* smallest 4 */
-		{ "\xf4\x8f\xbf\xbf", 4, 4, 0x10ffff },		/* largest */
+		{ "\xf0\x90\x80\x80", 4, 4, 0x10000 },	/* smallest 4 */
+		{ "\xf4\x8f\xbf\xbf", 4, 4, 0x10ffff }, /* largest */
 		/* continuation bytes alone */
 		{ "\x80", 1, 0, 0 },
 		{ "\xbf", 1, 0, 0 },
@@ -56,9 +56,15 @@ test_decode(void **state)
 		{ "\xe2\x82", 2, 0, 0 },
 		{ "\xf0\x9f\x98", 3, 0, 0 },
 		/* truncated by another byte */
-		{ "\xc3" "A", 2, 0, 0 },
-		{ "\xe2\x82" "A", 3, 0, 0 },
-		{ "\xf0\x9f\x98" "A", 4, 0, 0 },
+		{ "\xc3"
+		  "A",
+		  2, 0, 0 },
+		{ "\xe2\x82"
+		  "A",
+		  3, 0, 0 },
+		{ "\xf0\x9f\x98"
+		  "A",
+		  4, 0, 0 },
 		{ "\xe2\xc3\xa9", 3, 0, 0 },
 		/* n limits the read even when more bytes follow */
 		{ "\xc3\xa9", 1, 0, 0 },
@@ -148,8 +154,9 @@ struct clean_case {
 
 /* The policies the modules use, written out once for the table. */
 #define MIME_LINE (UTF8_DROP_CONTROLS | UTF8_DROP_BIDI | UTF8_LS_PS_ENDS_LINE | UTF8_TRIM)
-#define MIME_TEXT (UTF8_LINES | UTF8_CR_ENDS_LINE | UTF8_DROP_CONTROLS | UTF8_DROP_BIDI | \
-		   UTF8_LS_PS_ENDS_LINE)
+#define MIME_TEXT                                                               \
+	(UTF8_LINES | UTF8_CR_ENDS_LINE | UTF8_DROP_CONTROLS | UTF8_DROP_BIDI | \
+	 UTF8_LS_PS_ENDS_LINE)
 #define CPL_LINE (UTF8_KEEP_TAB | UTF8_C1_INVALID)
 #define CPL_TEXT (UTF8_LINES | UTF8_C1_INVALID)
 #define TERM_LINE UTF8_TERMINAL
@@ -161,21 +168,31 @@ test_clean(void **state)
 	static const struct clean_case cases[] = {
 		/* no flags: controls become spaces, invalid bytes U+FFFD */
 		{ "plain", 0, 0, "plain" },
-		{ "a\r\nb\tc\x01" "d\x7f" "e", 0, 0, "a  b c d e" },
-		{ "C1 \xc2\x9b" "x", 0, 0, "C1  x" },
+		{ "a\r\nb\tc\x01"
+		  "d\x7f"
+		  "e",
+		  0, 0, "a  b c d e" },
+		{ "C1 \xc2\x9b"
+		  "x",
+		  0, 0, "C1  x" },
 		{ "bad \xff!", 0, 0, "bad " R "!" },
 		{ "trunc \xe2\x82", 0, 0, "trunc " R R },
 		{ "over \xc0\xaf", 0, 0, "over " R R },
 		{ "surr \xed\xa0\x80", 0, 0, "surr " R R R },
 		{ "big \xf4\x90\x80\x80", 0, 0, "big " R R R R },
-		{ "bidi \xe2\x80\xae" "x", 0, 0, "bidi \xe2\x80\xae" "x" },
-		{ "nul\0x", 0, 0, "nul x" },		/* n counts past the NUL below */
+		{ "bidi \xe2\x80\xae"
+		  "x",
+		  0, 0,
+		  "bidi \xe2\x80\xae"
+		  "x" },
+		{ "nul\0x", 0, 0, "nul x" }, /* n counts past the NUL below */
 		/* one line, the MIME writer's policy */
 		{ "  a\r\nBcc: x\r\n  ", MIME_LINE, 0, "a  Bcc: x" },
 		{ "bell\x07 esc\x1b[31m del\x7f", MIME_LINE, 0, "bell esc[31m del" },
 		{ "C1 \xc2\x85 next", MIME_LINE, 0, "C1  next" },
-		{ "bidi \xe2\x80\xae\xe2\x81\xa6\xe2\x80\x8f\xef\xbb\xbf" "evil", MIME_LINE, 0,
-		  "bidi evil" },
+		{ "bidi \xe2\x80\xae\xe2\x81\xa6\xe2\x80\x8f\xef\xbb\xbf"
+		  "evil",
+		  MIME_LINE, 0, "bidi evil" },
 		{ "ls\xe2\x80\xa8ps\xe2\x80\xa9", MIME_LINE, 0, "ls ps" },
 		/* several lines, the MIME writer's */
 		{ "a\r\nb\rc\nd\te", MIME_TEXT, 0, "a\nb\nc\nd\te" },
@@ -196,25 +213,38 @@ test_clean(void **state)
 		{ "red \x1b[1;31mX\x1b[0m.", TERM_LINE, 0, "red X." },
 		{ "clip \x1b]52;c;ZXZpbA==\x07!", TERM_LINE, 0, "clip !" },
 		{ "title \x1b]0;pwned\x1b\\!", TERM_LINE, 0, "title !" },
-		{ "osc \x1b]8;;http://x\xc2\x9c" "link", TERM_LINE, 0, "osc link" },
+		{ "osc \x1b]8;;http://x\xc2\x9c"
+		  "link",
+		  TERM_LINE, 0, "osc link" },
 		{ "unterminated \x1b]0;t\nnext", TERM_TEXT, 0, "unterminated \nnext" },
 		{ "dcs \x1bPq#0\x1b\\ok", TERM_LINE, 0, "dcs ok" },
 		{ "charset \x1b(B ok", TERM_LINE, 0, "charset  ok" },
 		{ "keypad \x1b=ok", TERM_LINE, 0, "keypad ok" },
 		{ "lone \x1b", TERM_LINE, 0, "lone " },
 		{ "esc \x1b\xc3\xa9", TERM_LINE, 0, "esc \xc3\xa9" },
-		{ "c1 csi \xc2\x9b" "2J!", TERM_LINE, 0, "c1 csi !" },
-		{ "c1 osc \xc2\x9d" "0;t\x07!", TERM_LINE, 0, "c1 osc !" },
+		{ "c1 csi \xc2\x9b"
+		  "2J!",
+		  TERM_LINE, 0, "c1 csi !" },
+		{ "c1 osc \xc2\x9d"
+		  "0;t\x07!",
+		  TERM_LINE, 0, "c1 osc !" },
 		{ "c1 nel \xc2\x85!", TERM_LINE, 0, "c1 nel  !" },
-		{ "raw c1 \x9b" "2J", TERM_LINE, 0, "raw c1 ?2J" },
+		{ "raw c1 \x9b"
+		  "2J",
+		  TERM_LINE, 0, "raw c1 ?2J" },
 		{ "cr\rover", TERM_LINE, 0, "cr over" },
 		{ "bell\x07 bs\x08 del\x7f", TERM_LINE, 0, "bell  bs  del " },
-		{ "bidi \xe2\x80\xae" "txt", TERM_LINE, 0, "bidi txt" },
+		{ "bidi \xe2\x80\xae"
+		  "txt",
+		  TERM_LINE, 0, "bidi txt" },
 		{ "bad \xff\xc0\xaf", TERM_LINE, 0, "bad ???" },
 		{ "a\r\nb\tc\rd", TERM_TEXT, 0, "a\nb\tcd" },
 		{ "a\tb", TERM_LINE, 0, "a b" },
-		{ "Gr\xc3\xbc\xc3\x9f" "e \xe2\x9c\x93 \xf0\x9f\x98\x80", TERM_LINE, 0,
-		  "Gr\xc3\xbc\xc3\x9f" "e \xe2\x9c\x93 \xf0\x9f\x98\x80" },
+		{ "Gr\xc3\xbc\xc3\x9f"
+		  "e \xe2\x9c\x93 \xf0\x9f\x98\x80",
+		  TERM_LINE, 0,
+		  "Gr\xc3\xbc\xc3\x9f"
+		  "e \xe2\x9c\x93 \xf0\x9f\x98\x80" },
 	};
 
 	(void)state;
@@ -242,7 +272,7 @@ test_wrappers(void **state)
 	size_t len;
 
 	(void)state;
-	c = utf8_clean_line("a\nb", 3, 0, UTF8_LINES);	/* LINES is ignored */
+	c = utf8_clean_line("a\nb", 3, 0, UTF8_LINES); /* LINES is ignored */
 	assert_string_equal(c, "a b");
 	free(c);
 	c = utf8_clean_lines("a\nb", 3, 0, 0);
@@ -300,9 +330,10 @@ check_terminal_safe(const char *c, size_t len, int multiline)
 static void
 test_chunks(void **state)
 {
-	static const char text[] =
-		"Gr\xc3\xbc\xc3\x9f" "e \xe2\x9c\x93 \xf0\x9f\x98\x80 \x1b]52;c;QUJD\x07"
-		"\x1b[2J\r\n\xc2\x9b" "31m \xe2\x80\xae \xed\xa0\x80 \xc0\xaf\xff end\n";
+	static const char text[] = "Gr\xc3\xbc\xc3\x9f"
+				   "e \xe2\x9c\x93 \xf0\x9f\x98\x80 \x1b]52;c;QUJD\x07"
+				   "\x1b[2J\r\n\xc2\x9b"
+				   "31m \xe2\x80\xae \xed\xa0\x80 \xc0\xaf\xff end\n";
 	size_t n = sizeof(text) - 1;
 	char *whole = utf8_clean_terminal(text, n, 1);
 
@@ -334,8 +365,8 @@ test_chunks(void **state)
 static void
 test_all_pairs(void **state)
 {
-	static const unsigned policies[] = { 0, MIME_LINE, MIME_TEXT, CPL_LINE, CPL_TEXT,
-					     TERM_LINE, TERM_TEXT };
+	static const unsigned policies[] = { 0,	       MIME_LINE, MIME_TEXT, CPL_LINE,
+					     CPL_TEXT, TERM_LINE, TERM_TEXT };
 
 	(void)state;
 	for (size_t p = 0; p < sizeof(policies) / sizeof(policies[0]); p++) {
@@ -348,7 +379,8 @@ test_all_pairs(void **state)
 				assert_true(len <= 9);
 				assert_int_equal(utf8_valid(c, len, NULL), 1);
 				if (policies[p] & UTF8_ESCAPES)
-					check_terminal_safe(c, len, (policies[p] & UTF8_LINES) != 0);
+					check_terminal_safe(c, len,
+							    (policies[p] & UTF8_LINES) != 0);
 				free(c);
 			}
 		}
@@ -359,12 +391,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_decode),
-		cmocka_unit_test(test_every_code_point),
-		cmocka_unit_test(test_next_and_valid),
-		cmocka_unit_test(test_clean),
-		cmocka_unit_test(test_wrappers),
-		cmocka_unit_test(test_chunks),
+		cmocka_unit_test(test_decode),	       cmocka_unit_test(test_every_code_point),
+		cmocka_unit_test(test_next_and_valid), cmocka_unit_test(test_clean),
+		cmocka_unit_test(test_wrappers),       cmocka_unit_test(test_chunks),
 		cmocka_unit_test(test_all_pairs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

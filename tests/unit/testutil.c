@@ -97,7 +97,7 @@ tu_conformance_need(const char *sub)
 
 	if (dir == NULL)
 		tu_skip_or_fail("conformance data %s/%s not found",
-		                base ? base : "$RESPONDER_CONFORMANCE", sub);
+				base ? base : "$RESPONDER_CONFORMANCE", sub);
 	return dir;
 }
 

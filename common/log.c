@@ -121,11 +121,16 @@ log_msg(enum log_level level, const char *fmt, ...)
 void
 fatal(int status, const char *fmt, ...)
 {
+	char line[2048];
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_vmsg(LOG_LVL_ERROR, fmt, ap);
+	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	clean_line(line);
+	fprintf(stderr, "%s: %s\n", log_ident, line);
+	if (log_syslog)
+		syslog(LOG_ERR, "%s", line);
 	exit(status);
 }
 

@@ -10,7 +10,9 @@
  * Two words for the two kinds of failure that end the process (Postfix's
  * msg_fatal / msg_panic, Dovecot's i_fatal / i_panic):
  *   fatal()  the environment is wrong (config, disk, a missing file): one
- *            line, then exit with a sysexits.h status.  Never for peer input.
+ *            line "responder: what" (the CLI's form of an error, also to
+ *            syslog when enabled), then exit with a sysexits.h status.
+ *            Never for peer input.
  *   panic()  a bug: an invariant does not hold.  One line, then abort() so
  *            that a core dump or the sanitizer shows where.
  */
@@ -38,7 +40,8 @@ void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(p
 void log_vmsg(enum log_level level, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
 
-/* One line at error level, then exit(status) (a sysexits.h value). */
+/* One line "ident: what" on stderr (and syslog), then exit(status), a
+ * sysexits.h value. */
 void fatal(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
 /* One line ("panic: ...") at error level, then abort(). */
 void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));

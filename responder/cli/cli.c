@@ -41,10 +41,11 @@ cli_store(struct cli *cli, int readonly)
 
 	st = store_open_flags(s->store_path, readonly ? STORE_OPEN_READONLY : 0, &reason, err,
 			      sizeof(err));
-	if (st == NULL) {
-		fprintf(stderr, "responder: %s\n", err);
-		exit(reason == STORE_ENEWER ? EX_CONFIG : readonly ? EX_NOINPUT : EX_CANTCREAT);
-	}
+	if (st == NULL)
+		fatal(reason == STORE_ENEWER ? EX_CONFIG :
+		      readonly		     ? EX_NOINPUT :
+					       EX_CANTCREAT,
+		      "%s", err);
 	return st;
 }
 

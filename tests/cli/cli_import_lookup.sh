@@ -135,10 +135,23 @@ o = json.loads(open(sys.argv[1]).read())
 assert "\x1b]52;c;" in o["recipients"][0]["attempts"][0]["transcript"]
 PY
 
+# A store that cannot be opened is the environment's fault: one line
+# "responder: why" (fatal()) and a sysexits status.  A missing store for a
+# command that only reads: 66.
+sed "s|^path = .*|path = $T/absent/store.db|" "$T/r.conf" > "$T/absent.conf"
+run "$RESPONDER_BIN" -c "$T/absent.conf" lookup --queue-id x
+expect_status 66 "lookup without a store"
+CHECK_COUNT=$((CHECK_COUNT + 1))
+[ "$(wc -l < "$ERR")" = 1 ] && grep -q '^responder: ' "$ERR" ||
+  fail "lookup without a store: want one line 'responder: ...' on stderr"
+
 # A newer store is refused with exit 78.
-sqlite3 "$T/store.db" "UPDATE schema_version SET version = 99" 2>/dev/null && {
-  run "${R[@]}" lookup --queue-id x
-  expect_status 78 "newer schema"
-  expect_err "newer than this responder"
-}
+need_tool sqlite3
+CHECK_COUNT=$((CHECK_COUNT + 1))
+sqlite3 "$T/store.db" "UPDATE schema_version SET version = 99" || fail "sqlite3 could not edit the store"
+run "${R[@]}" lookup --queue-id x
+expect_status 78 "newer schema"
+expect_err "newer than this responder"
+CHECK_COUNT=$((CHECK_COUNT + 1))
+[ "$(wc -l < "$ERR")" = 1 ] || fail "newer schema: want one line on stderr"
 finish

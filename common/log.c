@@ -48,7 +48,7 @@ clean_line(char *line)
 			line[i++] = '?';
 			continue;
 		}
-		if ((cp < 0x20 && cp != '\t') || (cp >= 0x7f && cp < 0xa0))
+		if (cp != '\t' && utf8_is_control(cp))
 			memset(line + i, ' ', k);
 		i += k;
 	}

@@ -143,8 +143,8 @@ is_bidi(uint32_t cp)
 	       (cp >= 0x2066 && cp <= 0x2069) || cp == 0xfeff;
 }
 
-static int
-is_control(uint32_t cp)
+int
+utf8_is_control(uint32_t cp)
 {
 	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f);
 }
@@ -256,7 +256,7 @@ utf8_clean(const char *s, size_t n, size_t cap, unsigned flags, size_t *len_r)
 			put(&o, lines || (flags & UTF8_KEEP_TAB) ? "\t" : " ", 1);
 		} else if ((cp == 0x2028 || cp == 0x2029) && (flags & UTF8_LS_PS_ENDS_LINE)) {
 			put(&o, lines ? "\n" : " ", 1);
-		} else if (is_control(cp)) {
+		} else if (utf8_is_control(cp)) {
 			if (!(flags & UTF8_DROP_CONTROLS))
 				put(&o, " ", 1);
 		} else if (!((flags & UTF8_DROP_BIDI) && is_bidi(cp))) {

@@ -45,6 +45,9 @@ uint32_t utf8_next(const char **pp, const char *end);
 /* 1 when s[0..n) is valid UTF-8; else 0 with *bad_r (may be NULL) the
  * offset of the first invalid byte.  Pure. */
 int utf8_valid(const char *s, size_t n, size_t *bad_r);
+/* 1 when cp is a control character: C0 (TAB, LF and CR included), DEL or
+ * C1 (U+0080..U+009F).  Pure. */
+int utf8_is_control(uint32_t cp);
 
 /* ---- cleaning ------------------------------------------------------------ */
 

@@ -171,3 +171,11 @@ time_mono_us(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
+
+int
+time_backoff_next(int cur, int max)
+{
+	if (cur <= 0)
+		return 1;
+	return cur > max / 2 ? max : cur * 2;
+}

@@ -22,6 +22,9 @@ int time_parse_duration(const char *s, int64_t *secs_r);
 int time_parse_since(const char *s, int64_t now, int64_t *t_r);
 /* Microseconds on the monotonic clock (deadlines, stage timings). */
 int64_t time_mono_us(void);
+/* The next wait of an exponential backoff: 1 after 0, then double, never
+ * above max.  Pure. */
+int time_backoff_next(int cur, int max);
 /* timegm() for broken-down UTC fields, without touching TZ. */
 int64_t time_from_utc(int year, int mon, int day, int hour, int min, int sec);
 

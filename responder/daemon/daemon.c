@@ -17,6 +17,7 @@
 #include "store/import/import.h"
 #include "common/log.h"
 #include "common/strutil.h"
+#include "common/timeutil.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -297,9 +298,7 @@ daemon_main(const char *config_path, struct settings *s, struct store *st, enum 
 					ret = EX_UNAVAILABLE;
 					break;
 				}
-				backoff = backoff ? backoff * 2 : 1;
-				if (backoff > RECONNECT_MAX_SECONDS)
-					backoff = RECONNECT_MAX_SECONDS;
+				backoff = time_backoff_next(backoff, RECONNECT_MAX_SECONDS);
 				log_info("imap: reconnecting in about %d s", backoff);
 				signals_sleep(cap_to_watchdog(with_jitter(backoff)));
 				continue;

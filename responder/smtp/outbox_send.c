@@ -9,6 +9,7 @@
 #include "responder/smtp/smtp_send.h"
 #include "store/outbox.h"
 #include "common/log.h"
+#include "common/timeutil.h"
 
 #include <string.h>
 
@@ -82,9 +83,7 @@ outbox_send_due(struct outbox_sender *o)
 				log_warn("smtp unavailable, replies stay queued: %s", err);
 				smtp_sender_free(&o->smtp);
 				o->unavailable = 1;
-				o->backoff = o->backoff ? o->backoff * 2 : 1;
-				if (o->backoff > SMTP_RETRY_MAX_SECONDS)
-					o->backoff = SMTP_RETRY_MAX_SECONDS;
+				o->backoff = time_backoff_next(o->backoff, SMTP_RETRY_MAX_SECONDS);
 				o->retry_at = now + o->backoff;
 				store_outbox_rows_free(rows, n);
 				return -1;

@@ -254,6 +254,25 @@ test_buf_cap(void **state)
 	buf_free(&b);
 }
 
+static void
+test_backoff(void **state)
+{
+	int b = 0, seen[12];
+
+	(void)state;
+	for (size_t i = 0; i < 12; i++)
+		seen[i] = b = time_backoff_next(b, 300);
+	assert_int_equal(seen[0], 1);
+	assert_int_equal(seen[1], 2);
+	assert_int_equal(seen[7], 128);
+	assert_int_equal(seen[8], 256);
+	assert_int_equal(seen[9], 300);
+	assert_int_equal(seen[11], 300);
+	assert_int_equal(time_backoff_next(151, 301), 301);
+	assert_int_equal(time_backoff_next(150, 301), 300);
+	assert_int_equal(time_backoff_next(-3, 300), 1);
+}
+
 /* A log line carries a peer's text to the admin's terminal: no escape
  * sequence, C1 control, line break or invalid byte gets through. */
 static void
@@ -295,6 +314,7 @@ main(void)
 		cmocka_unit_test(test_subject_normalize),
 		cmocka_unit_test(test_subject_similarity),
 		cmocka_unit_test(test_buf_cap),
+		cmocka_unit_test(test_backoff),
 		cmocka_unit_test(test_log_line_clean),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

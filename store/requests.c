@@ -14,7 +14,7 @@
 static int
 insert_request(struct store *st, const struct request_in *r, int64_t *id_r)
 {
-	sqlite3_stmt *s = store_stmt(
+	struct store_stmt *s = store_stmt(
 	    st, "INSERT INTO requests (complaint_key, complaint_message_id, source, received_at,"
 		" decided_at, requester, account_id, account, outcome, why, subject,"
 		" matched_queue_id, extracted, matches, detail, requeue_of)"
@@ -25,13 +25,13 @@ insert_request(struct store *st, const struct request_in *r, int64_t *id_r)
 	store_bind_text(s, 1, r->complaint_key);
 	store_bind_text(s, 2, r->complaint_message_id);
 	store_bind_text(s, 3, r->source);
-	sqlite3_bind_int64(s, 4, r->received_at);
-	sqlite3_bind_int64(s, 5, r->decided_at);
+	store_bind_int64(s, 4, r->received_at);
+	store_bind_int64(s, 5, r->decided_at);
 	store_bind_text(s, 6, r->requester);
 	if (r->account_id > 0)
-		sqlite3_bind_int64(s, 7, r->account_id);
+		store_bind_int64(s, 7, r->account_id);
 	else
-		sqlite3_bind_null(s, 7);
+		store_bind_null(s, 7);
 	store_bind_text(s, 8, r->account);
 	store_bind_text(s, 9, r->outcome);
 	store_bind_text(s, 10, r->why);
@@ -41,33 +41,33 @@ insert_request(struct store *st, const struct request_in *r, int64_t *id_r)
 	store_bind_text(s, 14, r->matches);
 	store_bind_text(s, 15, r->detail);
 	if (r->requeue_of > 0)
-		sqlite3_bind_int64(s, 16, r->requeue_of);
+		store_bind_int64(s, 16, r->requeue_of);
 	else
-		sqlite3_bind_null(s, 16);
-	if (sqlite3_step(s) != SQLITE_DONE)
+		store_bind_null(s, 16);
+	if (store_step(s) != STORE_DONE)
 		return store_fail_db(st, "recording the request");
-	*id_r = sqlite3_last_insert_rowid(st->db);
+	*id_r = store_last_id(st);
 	return STORE_OK;
 }
 
 static int
 insert_outbox(struct store *st, int64_t request_id, const struct outbox_in *o, int64_t *id_r)
 {
-	sqlite3_stmt *s = store_stmt(
+	struct store_stmt *s = store_stmt(
 	    st, "INSERT INTO outbox (request_id, created_at, envelope_from, rcpt, message,"
 		" state, next_try_at) VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6)");
 
 	if (s == NULL)
 		return STORE_EDB;
-	sqlite3_bind_int64(s, 1, request_id);
-	sqlite3_bind_int64(s, 2, o->created_at);
+	store_bind_int64(s, 1, request_id);
+	store_bind_int64(s, 2, o->created_at);
 	store_bind_text(s, 3, o->envelope_from ? o->envelope_from : "");
 	store_bind_text(s, 4, o->rcpt);
-	sqlite3_bind_blob64(s, 5, o->message, o->len, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(s, 6, o->next_try_at);
-	if (sqlite3_step(s) != SQLITE_DONE)
+	store_bind_blob(s, 5, o->message, o->len);
+	store_bind_int64(s, 6, o->next_try_at);
+	if (store_step(s) != STORE_DONE)
 		return store_fail_db(st, "queueing the reply");
-	*id_r = sqlite3_last_insert_rowid(st->db);
+	*id_r = store_last_id(st);
 	return STORE_OK;
 }
 
@@ -75,19 +75,19 @@ insert_outbox(struct store *st, int64_t request_id, const struct outbox_in *o, i
 static int
 insert_raw(struct store *st, const struct request_in *r)
 {
-	sqlite3_stmt *s =
-	    store_stmt(st, "INSERT OR IGNORE INTO complaints(complaint_key, received_at, raw)"
-			   " VALUES (?1, ?2, ?3)");
+	struct store_stmt *s =
+	    store_stmt(st, "INSERT INTO complaints(complaint_key, received_at, raw)"
+			   " VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING");
 	int rc;
 
 	if (s == NULL)
 		return STORE_EDB;
 	store_bind_text(s, 1, r->complaint_key);
-	sqlite3_bind_int64(s, 2, r->received_at);
-	sqlite3_bind_blob64(s, 3, r->raw, r->raw_len, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? STORE_OK : store_fail_db(st, "keeping the complaint");
+	store_bind_int64(s, 2, r->received_at);
+	store_bind_blob(s, 3, r->raw, r->raw_len);
+	rc = store_step(s);
+	store_reset(s);
+	return rc == STORE_DONE ? STORE_OK : store_fail_db(st, "keeping the complaint");
 }
 
 int
@@ -127,26 +127,27 @@ store_record_request(struct store *st, const struct request_in *r, const struct 
 int
 store_request_key(struct store *st, int64_t id, char **key_r)
 {
-	sqlite3_stmt *s = store_stmt(st, "SELECT complaint_key FROM requests WHERE id = ?1");
+	struct store_stmt *s = store_stmt(st, "SELECT complaint_key FROM requests WHERE id = ?1");
 	int rc;
 
 	*key_r = NULL;
 	if (s == NULL)
 		return STORE_EDB;
-	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
+	store_bind_int64(s, 1, id);
+	rc = store_step(s);
+	if (rc == STORE_ROW)
 		*key_r = store_col_dup(s, 0);
-	sqlite3_reset(s);
-	if (rc == SQLITE_ROW)
+	store_reset(s);
+	if (rc == STORE_ROW)
 		return STORE_OK;
-	return rc == SQLITE_DONE ? STORE_ENOTFOUND : store_fail_db(st, "reading a request");
+	return rc == STORE_DONE ? STORE_ENOTFOUND : store_fail_db(st, "reading a request");
 }
 
 int
 store_complaint_raw(struct store *st, const char *key, char **raw_r, size_t *len_r)
 {
-	sqlite3_stmt *s = store_stmt(st, "SELECT raw FROM complaints WHERE complaint_key = ?1");
+	struct store_stmt *s =
+	    store_stmt(st, "SELECT raw FROM complaints WHERE complaint_key = ?1");
 	int rc;
 
 	*raw_r = NULL;
@@ -154,25 +155,25 @@ store_complaint_raw(struct store *st, const char *key, char **raw_r, size_t *len
 	if (s == NULL)
 		return STORE_EDB;
 	store_bind_text(s, 1, key);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		size_t n = (size_t)sqlite3_column_bytes(s, 0);
+	rc = store_step(s);
+	if (rc == STORE_ROW) {
+		size_t n = (size_t)store_col_bytes(s, 0);
 		*raw_r = xmalloc(n + 1);
 		if (n)
-			memcpy(*raw_r, sqlite3_column_blob(s, 0), n);
+			memcpy(*raw_r, store_col_blob(s, 0), n);
 		(*raw_r)[n] = '\0';
 		*len_r = n;
 	}
-	sqlite3_reset(s);
-	if (rc == SQLITE_ROW)
+	store_reset(s);
+	if (rc == STORE_ROW)
 		return STORE_OK;
-	return rc == SQLITE_DONE ? STORE_ENOTFOUND : store_fail_db(st, "reading a complaint");
+	return rc == STORE_DONE ? STORE_ENOTFOUND : store_fail_db(st, "reading a complaint");
 }
 
 int
 store_request_answered(struct store *st, const char *key, const char *mid, int64_t *id_r)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	int rc;
 
 	if (key) {
@@ -199,7 +200,7 @@ store_request_answered(struct store *st, const char *key, const char *mid, int64
 int
 store_request_by_key(struct store *st, const char *key, int64_t *id_r)
 {
-	sqlite3_stmt *s = store_stmt(
+	struct store_stmt *s = store_stmt(
 	    st, "SELECT id FROM requests WHERE complaint_key = ?1 ORDER BY id DESC LIMIT 1");
 
 	if (s == NULL)
@@ -211,7 +212,7 @@ store_request_by_key(struct store *st, const char *key, int64_t *id_r)
 int
 store_count_replies_since(struct store *st, const char *requester, int64_t since, int64_t *n_r)
 {
-	sqlite3_stmt *s =
+	struct store_stmt *s =
 	    store_stmt(st, "SELECT count(*) FROM outbox o JOIN requests r ON r.id = o.request_id"
 			   " WHERE r.requester = ?1 AND o.created_at >= ?2");
 	int rc;
@@ -219,13 +220,13 @@ store_count_replies_since(struct store *st, const char *requester, int64_t since
 	if (s == NULL)
 		return STORE_EDB;
 	store_bind_text(s, 1, requester);
-	sqlite3_bind_int64(s, 2, since);
-	rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(s);
+	store_bind_int64(s, 2, since);
+	rc = store_step(s);
+	if (rc != STORE_ROW) {
+		store_reset(s);
 		return store_fail_db(st, "counting replies");
 	}
-	*n_r = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
+	*n_r = store_col_int64(s, 0);
+	store_reset(s);
 	return STORE_OK;
 }

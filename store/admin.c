@@ -29,7 +29,9 @@
 	"   WHEN max(CASE WHEN o.state = 'sent' THEN 1 ELSE 0 END) = 1 THEN 'sent'"         \
 	"   WHEN max(CASE WHEN o.state = 'queued' THEN 1 ELSE 0 END) = 1 THEN 'queued'"     \
 	"   WHEN max(CASE WHEN o.state = 'failed' THEN 1 ELSE 0 END) = 1 THEN 'failed' END" \
-	"   FROM outbox o WHERE o.request_id = r.id), 'none')"
+	"   FROM outbox o WHERE o.request_id = r.id), 'none'),"                             \
+	" coalesce(r.thread_id, r.id), coalesce(r.follow_up_of, 0),"                        \
+	" r.language, r.reply_message_id"
 #define REQ_FROM " FROM requests r LEFT JOIN messages m ON m.queue_id = r.matched_queue_id"
 
 static void
@@ -53,6 +55,10 @@ read_request(struct store_stmt *s, struct admin_request *r)
 	r->matched_subject = store_col_dup(s, 12);
 	state = store_col_text(s, 13);
 	str_copy(r->reply_state, state ? (const char *)state : "none", sizeof(r->reply_state));
+	r->thread_id = store_col_int64(s, 14);
+	r->follow_up_of = store_col_int64(s, 15);
+	r->language = store_col_dup(s, 16);
+	r->reply_message_id = store_col_dup(s, 17);
 }
 
 int
@@ -69,6 +75,7 @@ admin_requests(struct store *st, const struct admin_filter *f, struct admin_requ
 			   " AND (?2 IS NULL OR r.outcome = ?2)"
 			   " AND (?3 IS NULL OR lower(r.requester) = ?3)"
 			   " AND (?4 IS NULL OR r.account = ?4)"
+			   " AND (?6 = 0 OR coalesce(r.thread_id, r.id) = ?6)"
 			   " ORDER BY r.received_at DESC, r.id DESC LIMIT ?5");
 	if (s == NULL)
 		return STORE_EDB;
@@ -79,6 +86,7 @@ admin_requests(struct store *st, const struct admin_filter *f, struct admin_requ
 	store_bind_text(s, 3, requester);
 	store_bind_text(s, 4, f->account);
 	store_bind_int64(s, 5, f->limit ? (int64_t)f->limit : 100);
+	store_bind_int64(s, 6, f->thread_id);
 	while ((rc = store_step(s)) == STORE_ROW) {
 		if (out->n == cap) {
 			cap = cap ? cap * 2 : 16;
@@ -107,6 +115,8 @@ admin_request_free(struct admin_request *r)
 	free(r->subject);
 	free(r->matched_queue_id);
 	free(r->matched_subject);
+	free(r->language);
+	free(r->reply_message_id);
 	free(r->extracted);
 	free(r->matches);
 	free(r->detail);
@@ -205,9 +215,9 @@ admin_request_get(struct store *st, int64_t id, struct admin_request *r,
 	if (rc != STORE_ROW)
 		return store_fail_db(st, "reading a request");
 	read_request(s, r);
-	r->extracted = store_col_dup(s, 14);
-	r->matches = store_col_dup(s, 15);
-	r->detail = store_col_dup(s, 16);
+	r->extracted = store_col_dup(s, 18);
+	r->matches = store_col_dup(s, 19);
+	r->detail = store_col_dup(s, 20);
 	store_reset(s);
 	if (ob != NULL && (rc = load_outbox(st, id, ob)) < 0) {
 		admin_request_free(r);

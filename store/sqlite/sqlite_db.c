@@ -123,8 +123,8 @@ lite_bind_int64(struct store_stmt *s, int i, int64_t v)
 static int
 lite_bind_text(struct store_stmt *s, int i, const char *v)
 {
-	int rc = v == NULL ? sqlite3_bind_null(LS(s)->s, i)
-			   : sqlite3_bind_text(LS(s)->s, i, v, -1, SQLITE_TRANSIENT);
+	int rc = v == NULL ? sqlite3_bind_null(LS(s)->s, i) :
+			     sqlite3_bind_text(LS(s)->s, i, v, -1, SQLITE_TRANSIENT);
 
 	return rc == SQLITE_OK ? STORE_OK : STORE_EDB;
 }
@@ -132,8 +132,8 @@ lite_bind_text(struct store_stmt *s, int i, const char *v)
 static int
 lite_bind_blob(struct store_stmt *s, int i, const void *p, size_t n)
 {
-	return sqlite3_bind_blob64(LS(s)->s, i, p, n, SQLITE_TRANSIENT) == SQLITE_OK ? STORE_OK
-										   : STORE_EDB;
+	return sqlite3_bind_blob64(LS(s)->s, i, p, n, SQLITE_TRANSIENT) == SQLITE_OK ? STORE_OK :
+										       STORE_EDB;
 }
 
 static int

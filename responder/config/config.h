@@ -39,7 +39,8 @@ struct settings {
 
 	/* [imap] */
 	char *imap_url;
-	int imap_tls; /* enum tls_mode */
+	int imap_tls;		  /* enum tls_mode */
+	int imap_allow_plaintext; /* tls = none to a host not loopback */
 	char *imap_ca_file;
 	int imap_tls_verify;
 	char *imap_username;
@@ -56,6 +57,7 @@ struct settings {
 	/* [smtp] */
 	char *smtp_url;
 	int smtp_tls;
+	int smtp_allow_plaintext;
 	char *smtp_ca_file;
 	int smtp_tls_verify;
 	char *smtp_username;
@@ -113,6 +115,9 @@ void config_errors_free(struct config_errors *e);
  * secret files) are never known here, and paths/commands to them print as
  * they are.  Values that carry credentials inside a URL are masked. */
 void config_print(const struct settings *s, void *fp);
+
+/* 1 when the host of the URL is loopback (localhost, 127/8, ::1). */
+int config_url_is_loopback(const char *url);
 
 /* The templates directory in effect (configured, installed or source). */
 const char *config_templates_dir(const struct settings *s);

@@ -97,7 +97,8 @@ http_listen_parse(const char *spec, struct http_listen *l_r, char *err, size_t e
 		p = strrchr(spec, ':');
 		if (p == NULL || p == spec || (size_t)(p - spec) >= sizeof(host) ||
 		    memchr(spec, ':', (size_t)(p - spec)) != NULL) {
-			snprintf(err, errlen, "'%s': want HOST:PORT (IPv6 as [ADDRESS]:PORT)", spec);
+			snprintf(err, errlen, "'%s': want HOST:PORT (IPv6 as [ADDRESS]:PORT)",
+				 spec);
 			return -1;
 		}
 		memcpy(host, spec, (size_t)(p - spec));
@@ -389,8 +390,8 @@ read_pem(const char *path, char *err, size_t errlen)
 }
 
 struct http_server *
-http_server_start(const struct http_listen *l, const struct http_server_opts *o,
-		  http_handler_fn fn, void *arg, char *err, size_t errlen)
+http_server_start(const struct http_listen *l, const struct http_server_opts *o, http_handler_fn fn,
+		  void *arg, char *err, size_t errlen)
 {
 	struct http_server *h = xcalloc(1, sizeof(*h));
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG;
@@ -422,20 +423,20 @@ http_server_start(const struct http_listen *l, const struct http_server_opts *o,
 	if (h->tls)
 		h->mhd = MHD_start_daemon(
 		    flags, port, NULL, NULL, access_cb, h, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h,
-		    MHD_OPTION_SOCK_ADDR, &l->addr,
-		    MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTION_LIMIT,
-		    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)PER_IP_LIMIT,
-		    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT_SECONDS,
-		    MHD_OPTION_NOTIFY_COMPLETED, completed_cb, h, MHD_OPTION_HTTPS_MEM_CERT, h->cert, MHD_OPTION_HTTPS_MEM_KEY,
-		    h->key, MHD_OPTION_END);
+		    MHD_OPTION_SOCK_ADDR, &l->addr, MHD_OPTION_CONNECTION_LIMIT,
+		    (unsigned)CONNECTION_LIMIT, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+		    (unsigned)PER_IP_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
+		    (unsigned)IDLE_TIMEOUT_SECONDS, MHD_OPTION_NOTIFY_COMPLETED, completed_cb, h,
+		    MHD_OPTION_HTTPS_MEM_CERT, h->cert, MHD_OPTION_HTTPS_MEM_KEY, h->key,
+		    MHD_OPTION_END);
 	else
 		h->mhd = MHD_start_daemon(
 		    flags, port, NULL, NULL, access_cb, h, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h,
-		    MHD_OPTION_SOCK_ADDR, &l->addr,
-		    MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTION_LIMIT,
-		    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)PER_IP_LIMIT,
-		    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT_SECONDS,
-		    MHD_OPTION_NOTIFY_COMPLETED, completed_cb, h, MHD_OPTION_END);
+		    MHD_OPTION_SOCK_ADDR, &l->addr, MHD_OPTION_CONNECTION_LIMIT,
+		    (unsigned)CONNECTION_LIMIT, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+		    (unsigned)PER_IP_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
+		    (unsigned)IDLE_TIMEOUT_SECONDS, MHD_OPTION_NOTIFY_COMPLETED, completed_cb, h,
+		    MHD_OPTION_END);
 	if (h->mhd == NULL) {
 		snprintf(err, errlen, "cannot listen on %s%s", l->text,
 			 h->tls ? " (or the TLS certificate/key was refused)" :

@@ -87,9 +87,8 @@ struct http_server_opts {
 
 /* Starts serving on `l` in libmicrohttpd's thread.  NULL with why in err
  * (port in use, unreadable certificate).  `arg` is passed to `fn`. */
-struct http_server *http_server_start(const struct http_listen *l,
-				      const struct http_server_opts *o, http_handler_fn fn,
-				      void *arg, char *err, size_t errlen);
+struct http_server *http_server_start(const struct http_listen *l, const struct http_server_opts *o,
+				      http_handler_fn fn, void *arg, char *err, size_t errlen);
 /* The port bound (useful with port 0). */
 unsigned http_server_port(const struct http_server *h);
 /* Stops the thread, closes every connection, frees.  NULL-safe. */

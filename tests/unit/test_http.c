@@ -187,8 +187,10 @@ test_metrics_render(void **state)
 	assert_non_null(strstr(b.data, "\nresponder_replies_total{state=\"deferred\"} 1\n"));
 	assert_non_null(strstr(b.data, "\nresponder_reply_latency_seconds_bucket{le=\"10\"} 1\n"));
 	assert_non_null(strstr(b.data, "\nresponder_reply_latency_seconds_bucket{le=\"120\"} 2\n"));
-	assert_non_null(strstr(b.data, "\nresponder_reply_latency_seconds_bucket{le=\"86400\"} 2\n"));
-	assert_non_null(strstr(b.data, "\nresponder_reply_latency_seconds_bucket{le=\"+Inf\"} 3\n"));
+	assert_non_null(
+	    strstr(b.data, "\nresponder_reply_latency_seconds_bucket{le=\"86400\"} 2\n"));
+	assert_non_null(
+	    strstr(b.data, "\nresponder_reply_latency_seconds_bucket{le=\"+Inf\"} 3\n"));
 	assert_non_null(strstr(b.data, "\nresponder_reply_latency_seconds_sum 1000104\n"));
 	assert_non_null(strstr(b.data, "\nresponder_reply_latency_seconds_count 3\n"));
 	assert_non_null(strstr(b.data, "\nresponder_outbox_queued 7\n"));
@@ -222,8 +224,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_listen_parse),   cmocka_unit_test(test_url_decode),
-		cmocka_unit_test(test_server),	       cmocka_unit_test(test_metrics_render),
+		cmocka_unit_test(test_listen_parse),	 cmocka_unit_test(test_url_decode),
+		cmocka_unit_test(test_server),		 cmocka_unit_test(test_metrics_render),
 		cmocka_unit_test(test_metrics_textfile),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -71,8 +71,14 @@ int store_request_key(struct store *st, int64_t id, char **key_r);
  * *raw_r (malloc'd, caller frees) and *len_r, or STORE_ENOTFOUND. */
 int store_complaint_raw(struct store *st, const char *complaint_key, char **raw_r, size_t *len_r);
 
-/* Replies (outbox rows, any state) to requests of `requester` created at or
- * after `since`.  STORE_OK with *n_r. */
-int store_count_replies_since(struct store *st, const char *requester, int64_t since, int64_t *n_r);
+/* Calls fn(arg, requester, account_id) for each reply (outbox row, any
+ * state) created at or after `since`, newest first (requester may be NULL,
+ * account_id 0 when none); fn returns non-zero to stop.  The walk goes
+ * down the outbox ids and stops at the first older row, so it costs the
+ * replies of the window, not the table (a clock stepped back may hide the
+ * rows written before the step).  STORE_OK or an error. */
+int store_each_reply_since(struct store *st, int64_t since,
+			   int (*fn)(void *arg, const char *requester, int64_t account_id),
+			   void *arg);
 
 #endif

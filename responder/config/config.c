@@ -102,6 +102,8 @@ static const struct key keys[] = {
 	{ "smtp", "timeout", K_INT, OFF(smtp_timeout), "60", 1, 3600, NULL },
 	{ "policy", "trusted_authserv_id", K_STR, OFF(trusted_authserv_id), "", 0, 0, NULL },
 	{ "policy", "max_replies_per_requester_per_hour", K_INT, OFF(max_replies_per_hour), "20", 0, 100000, NULL },
+	{ "policy", "max_replies_per_account_per_hour", K_INT, OFF(max_replies_per_account_per_hour), "100", 0, 1000000, NULL },
+	{ "policy", "max_replies_total_per_hour", K_INT, OFF(max_replies_total_per_hour), "1000", 0, 1000000, NULL },
 	{ "policy", "match_window_days", K_INT, OFF(match_window_days), "30", 1, 3650, NULL },
 	{ "limits", "max_message_size", K_INT, OFF(max_message_size), "26214400", 1024, 1073741824L, NULL },
 	{ "limits", "parse_cpu_seconds", K_INT, OFF(parse_cpu_seconds), "5", 1, 600, NULL },

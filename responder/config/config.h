@@ -70,7 +70,9 @@ struct settings {
 
 	/* [policy] */
 	char *trusted_authserv_id; /* "" = not checked */
-	int max_replies_per_hour;  /* per requester */
+	int max_replies_per_hour;  /* per requester mailbox (plus-tag, case folded) */
+	int max_replies_per_account_per_hour;
+	int max_replies_total_per_hour;
 	int match_window_days;
 
 	/* [limits] */

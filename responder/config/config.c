@@ -115,6 +115,14 @@ static const struct key keys[] = {
 	{ "import", "account_from", K_ENUM, OFF(import_account_from), "sasl_username", 0, 0, account_from_modes },
 	{ "import", "account_map", K_STR, OFF(import_account_map), "", 0, 0, NULL },
 	{ "import", "follow", K_STR, OFF(import_follow), "", 0, 0, NULL },
+	{ "metrics", "listen", K_STR, OFF(metrics_listen), "", 0, 0, NULL },
+	{ "metrics", "textfile", K_STR, OFF(metrics_textfile), "", 0, 0, NULL },
+	{ "web", "listen", K_STR, OFF(web_listen), "", 0, 0, NULL },
+	{ "web", "tls_cert", K_STR, OFF(web_tls_cert), "", 0, 0, NULL },
+	{ "web", "tls_key", K_STR, OFF(web_tls_key), "", 0, 0, NULL },
+	{ "web", "token_file", K_STR, OFF(web_token_file), "", 0, 0, NULL },
+	{ "web", "htpasswd_file", K_STR, OFF(web_htpasswd_file), "", 0, 0, NULL },
+	{ "web", "trust_proxy", K_BOOL, OFF(web_trust_proxy), "no", 0, 0, NULL },
 };
 /* clang-format on */
 

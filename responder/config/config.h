@@ -89,6 +89,17 @@ struct settings {
 	int import_account_from;  /* enum account_from */
 	char *import_account_map; /* file: "sasl_user_or_domain account" lines */
 	char *import_follow;	  /* log file the daemon follows; "" = none */
+
+	/* [metrics] */
+	char *metrics_listen;	/* "HOST:PORT" of /metrics; "" = off */
+	char *metrics_textfile; /* node_exporter textfile; "" = none */
+
+	/* [web] */
+	char *web_listen; /* "HOST:PORT" of the console inside `run`; "" = off */
+	char *web_tls_cert, *web_tls_key;
+	char *web_token_file;	 /* bearer token: admin role */
+	char *web_htpasswd_file; /* user:hash[:role] */
+	int web_trust_proxy;	 /* a reverse proxy terminates TLS */
 };
 
 /* One configuration error. */

@@ -105,6 +105,11 @@ static const struct key keys[] = {
 	{ "policy", "max_replies_per_account_per_hour", K_INT, OFF(max_replies_per_account_per_hour), "100", 0, 1000000, NULL },
 	{ "policy", "max_replies_total_per_hour", K_INT, OFF(max_replies_total_per_hour), "1000", 0, 1000000, NULL },
 	{ "policy", "match_window_days", K_INT, OFF(match_window_days), "30", 1, 3650, NULL },
+	{ "policy", "match_found_min", K_INT, OFF(match_found_min), "50", 1, 100, NULL },
+	{ "policy", "match_margin", K_INT, OFF(match_margin), "15", 0, 100, NULL },
+	{ "policy", "match_subject_agree", K_INT, OFF(match_subject_agree), "80", 1, 100, NULL },
+	{ "policy", "match_date_agree_hours", K_INT, OFF(match_date_agree_hours), "72", 1, 8760, NULL },
+	{ "policy", "match_candidate_min", K_INT, OFF(match_candidate_min), "30", 0, 100, NULL },
 	{ "limits", "max_message_size", K_INT, OFF(max_message_size), "26214400", 1024, 1073741824L, NULL },
 	{ "limits", "parse_cpu_seconds", K_INT, OFF(parse_cpu_seconds), "5", 1, 600, NULL },
 	{ "limits", "parse_memory_mb", K_INT, OFF(parse_memory_mb), "512", 64, 16384, NULL },
@@ -112,6 +117,14 @@ static const struct key keys[] = {
 	{ "import", "account_from", K_ENUM, OFF(import_account_from), "sasl_username", 0, 0, account_from_modes },
 	{ "import", "account_map", K_STR, OFF(import_account_map), "", 0, 0, NULL },
 	{ "import", "follow", K_STR, OFF(import_follow), "", 0, 0, NULL },
+	{ "metrics", "listen", K_STR, OFF(metrics_listen), "", 0, 0, NULL },
+	{ "metrics", "textfile", K_STR, OFF(metrics_textfile), "", 0, 0, NULL },
+	{ "web", "listen", K_STR, OFF(web_listen), "", 0, 0, NULL },
+	{ "web", "tls_cert", K_STR, OFF(web_tls_cert), "", 0, 0, NULL },
+	{ "web", "tls_key", K_STR, OFF(web_tls_key), "", 0, 0, NULL },
+	{ "web", "token_file", K_STR, OFF(web_token_file), "", 0, 0, NULL },
+	{ "web", "htpasswd_file", K_STR, OFF(web_htpasswd_file), "", 0, 0, NULL },
+	{ "web", "trust_proxy", K_BOOL, OFF(web_trust_proxy), "no", 0, 0, NULL },
 };
 /* clang-format on */
 

@@ -231,24 +231,26 @@ store_request_by_key(struct store *st, const char *key, int64_t *id_r)
 }
 
 int
-store_count_replies_since(struct store *st, const char *requester, int64_t since, int64_t *n_r)
+store_each_reply_since(struct store *st, int64_t since,
+		       int (*fn)(void *arg, const char *requester, int64_t account_id), void *arg)
 {
 	struct store_stmt *s =
-	    store_stmt(st, "SELECT count(*) FROM outbox o JOIN requests r ON r.id = o.request_id"
-			   " WHERE r.requester = ?1 AND o.created_at >= ?2");
+	    store_stmt(st, "SELECT o.created_at, r.requester, r.account_id"
+			   " FROM outbox o JOIN requests r ON r.id = o.request_id"
+			   " ORDER BY o.id DESC");
 	int rc;
 
 	if (s == NULL)
 		return STORE_EDB;
-	store_bind_text(s, 1, requester);
-	store_bind_int64(s, 2, since);
-	rc = store_step(s);
-	if (rc != STORE_ROW) {
-		store_reset(s);
-		return store_fail_db(st, "counting replies");
+	while ((rc = store_step(s)) == STORE_ROW) {
+		if (store_col_int64(s, 0) < since)
+			break;
+		if (fn(arg, store_col_text(s, 1), store_col_int64(s, 2)))
+			break;
 	}
-	*n_r = store_col_int64(s, 0);
 	store_reset(s);
+	if (rc != STORE_ROW && rc != STORE_DONE)
+		return store_fail_db(st, "counting replies");
 	return STORE_OK;
 }
 

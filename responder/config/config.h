@@ -29,6 +29,7 @@ struct settings {
 	int log_level;	/* enum log_level */
 	int syslog;
 	int answer_unauthorized; /* send the "unauthorized" template */
+	int default_language;	 /* index of config_language_name(); see there */
 
 	/* [store] */
 	char *store_path;
@@ -72,6 +73,8 @@ struct settings {
 	char *trusted_authserv_id; /* "" = not checked */
 	int max_replies_per_hour;  /* per requester */
 	int match_window_days;
+	int follow_up_days; /* a reply to our reply within this window continues
+			     * its conversation */
 
 	/* [limits] */
 	long max_message_size; /* bytes of a complaint */
@@ -110,5 +113,8 @@ int config_url_is_loopback(const char *url);
 
 /* The templates directory in effect (configured, installed or source). */
 const char *config_templates_dir(const struct settings *s);
+
+/* [responder] default_language as its code ("en", "de", ...). */
+const char *config_default_language(const struct settings *s);
 
 #endif

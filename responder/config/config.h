@@ -71,10 +71,18 @@ struct settings {
 
 	/* [policy] */
 	char *trusted_authserv_id; /* "" = not checked */
-	int max_replies_per_hour;  /* per requester */
+	int max_replies_per_hour;  /* per requester mailbox (plus-tag, case folded) */
+	int max_replies_per_account_per_hour;
+	int max_replies_total_per_hour;
 	int match_window_days;
 	int follow_up_days; /* a reply to our reply within this window continues
 			     * its conversation */
+	/* what a match without a Message-ID needs (docs/complaints.md) */
+	int match_found_min;	    /* percent: lowest score of a found */
+	int match_margin;	    /* percent points ahead of the next candidate */
+	int match_subject_agree;    /* percent subject similarity that agrees */
+	int match_date_agree_hours; /* hours apart that still agree */
+	int match_candidate_min;    /* percent: lowest score listed as ambiguous */
 
 	/* [limits] */
 	long max_message_size; /* bytes of a complaint */
@@ -86,6 +94,17 @@ struct settings {
 	int import_account_from;  /* enum account_from */
 	char *import_account_map; /* file: "sasl_user_or_domain account" lines */
 	char *import_follow;	  /* log file the daemon follows; "" = none */
+
+	/* [metrics] */
+	char *metrics_listen;	/* "HOST:PORT" of /metrics; "" = off */
+	char *metrics_textfile; /* node_exporter textfile; "" = none */
+
+	/* [web] */
+	char *web_listen; /* "HOST:PORT" of the console inside `run`; "" = off */
+	char *web_tls_cert, *web_tls_key;
+	char *web_token_file;	 /* bearer token: admin role */
+	char *web_htpasswd_file; /* user:hash[:role] */
+	int web_trust_proxy;	 /* a reverse proxy terminates TLS */
 };
 
 /* One configuration error. */

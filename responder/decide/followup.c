@@ -70,7 +70,8 @@ followup_strip(const char *text)
 		if (k < n && line[k] == '>')
 			continue; /* quoted */
 		if ((n == 3 && memcmp(line, "-- ", 3) == 0) ||
-		    (n == 4 && memcmp(line, "-- \r", 4) == 0) || (n == 2 && memcmp(line, "--", 2) == 0))
+		    (n == 4 && memcmp(line, "-- \r", 4) == 0) ||
+		    (n == 2 && memcmp(line, "--", 2) == 0))
 			break; /* signature */
 		if (lang_is_quote_intro(line, n))
 			break;
@@ -111,13 +112,14 @@ number_at(const char *s, size_t i, size_t len, size_t n)
 	size_t j = i;
 	long v = 0;
 
-	if (i > 0 && (isalnum((unsigned char)s[i - 1]) || s[i - 1] == ':' || s[i - 1] == '/' ||
-		      s[i - 1] == '-' || (s[i - 1] == '.' && i > 1 && isdigit((unsigned char)s[i - 2]))))
+	if (i > 0 &&
+	    (isalnum((unsigned char)s[i - 1]) || s[i - 1] == ':' || s[i - 1] == '/' ||
+	     s[i - 1] == '-' || (s[i - 1] == '.' && i > 1 && isdigit((unsigned char)s[i - 2]))))
 		return 0;
 	while (j < len && isdigit((unsigned char)s[j]) && j - i < 3)
 		v = v * 10 + (s[j++] - '0');
 	if (j == i || (j < len && (isalnum((unsigned char)s[j]) || s[j] == ':' || s[j] == '/' ||
-				  s[j] == '-' || s[j] == '@')))
+				   s[j] == '-' || s[j] == '@')))
 		return 0;
 	/* "2.5", "20.11.": a decimal or a date, not a choice */
 	if (j + 1 < len && (s[j] == '.' || s[j] == ',') && isdigit((unsigned char)s[j + 1]))
@@ -265,7 +267,8 @@ merge_extracted(struct extracted *x, const char *json_text, const char *host)
 
 		if (x->n_originals >= EXT_MAX_IDS)
 			break;
-		x->originals = xreallocarray(x->originals, x->n_originals + 1, sizeof(*x->originals));
+		x->originals =
+		    xreallocarray(x->originals, x->n_originals + 1, sizeof(*x->originals));
 		o = &x->originals[x->n_originals++];
 		memset(o, 0, sizeof(*o));
 		o->source = source_named(json_string_value(json_object_get(v, "source")));
@@ -342,7 +345,8 @@ add_text_recipients(struct store *st, const struct settings *s, const struct pol
 			continue;
 		snprintf(cand, sizeof(cand), "%.*s", (int)(b - a), a);
 		norm = addr_normalize(cand);
-		if (!norm || !addr_valid(norm) || (d->requester && !strcasecmp(norm, d->requester)) ||
+		if (!norm || !addr_valid(norm) ||
+		    (d->requester && !strcasecmp(norm, d->requester)) ||
 		    (s->address && !strcasecmp(norm, s->address)) ||
 		    policy_domain_within(addr_domain(norm), our_host(s)) ||
 		    (store_account_of_address(st, norm, &id, NULL) == STORE_OK &&
@@ -394,9 +398,8 @@ load_message(struct store *st, const char *qid, int64_t account_id, const struct
 /* Runs the matching again with the follow-up's and the earlier
  * complaint's identifiers together. */
 static int
-rematch(struct store *st, const struct settings *s, const struct complaint *c,
-	const char *stripped, const struct policy_decision *d, struct extracted *x,
-	const struct request_ref *ref,
+rematch(struct store *st, const struct settings *s, const struct complaint *c, const char *stripped,
+	const struct policy_decision *d, struct extracted *x, const struct request_ref *ref,
 	int64_t now, const char *note_text, struct match_result *m, enum outcome *outcome,
 	char *why, size_t whylen, char *err, size_t errlen)
 {
@@ -501,8 +504,8 @@ followup_decide(struct store *st, const struct settings *s, const struct complai
 		if (n > MATCH_MAX_AMBIGUOUS)
 			n = MATCH_MAX_AMBIGUOUS;
 		k = followup_choice(stripped, cands, n);
-		qid = k > 0 ? json_string_value(
-				  json_object_get(json_array_get(cands, (size_t)k - 1), "queue_id")) :
+		qid = k > 0 ? json_string_value(json_object_get(
+				  json_array_get(cands, (size_t)k - 1), "queue_id")) :
 			      NULL;
 		rc = k > 0 ? load_message(st, qid, d->account_id, x, m, err, errlen) : 0;
 		if (rc == 1)
@@ -519,8 +522,8 @@ followup_decide(struct store *st, const struct settings *s, const struct complai
 		}
 		match_result_free(m);
 		rc = rematch(st, s, c, stripped, d, x, &ref, now,
-			     k < 0 ? " (it named several candidates)" : " (it named no candidate)", m,
-			     outcome, why, whylen, err, errlen);
+			     k < 0 ? " (it named several candidates)" : " (it named no candidate)",
+			     m, outcome, why, whylen, err, errlen);
 		if (rc < 0)
 			goto fail;
 		goto out;
@@ -548,7 +551,8 @@ followup_decide(struct store *st, const struct settings *s, const struct complai
 		}
 		match_result_free(m);
 	}
-	if (rematch(st, s, c, stripped, d, x, &ref, now, "", m, outcome, why, whylen, err, errlen) < 0)
+	if (rematch(st, s, c, stripped, d, x, &ref, now, "", m, outcome, why, whylen, err, errlen) <
+	    0)
 		goto fail;
 out:
 	request_ref_free(&ref);

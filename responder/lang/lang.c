@@ -128,8 +128,8 @@ fold(const char *text, char *out, size_t size)
 			out[n++] = (char)(b + 0x20);
 			p += 2;
 		} else if ((a == 0xC4 && (b == 0x84 || b == 0x86 || b == 0x98)) ||
-			   (a == 0xC5 && (b == 0x81 || b == 0x83 || b == 0x9A || b == 0xB9 ||
-					  b == 0xBB))) {
+			   (a == 0xC5 &&
+			    (b == 0x81 || b == 0x83 || b == 0x9A || b == 0xB9 || b == 0xBB))) {
 			/* Ą Ć Ę Ł Ń Ś Ź Ż */
 			out[n++] = (char)a;
 			out[n++] = (char)(b + 1);
@@ -331,15 +331,15 @@ lang_human_time(enum lang l, int64_t t, char *out, size_t size)
 		snprintf(out, size, "%d. %s %d, %02d:%02d UTC", d, months_de[m], y, hh, mm);
 		return;
 	case LANG_FR:
-		snprintf(out, size, "%d%s %s %d à %02d:%02d UTC", d, d == 1 ? "er" : "", months_fr[m],
-			 y, hh, mm);
+		snprintf(out, size, "%d%s %s %d à %02d:%02d UTC", d, d == 1 ? "er" : "",
+			 months_fr[m], y, hh, mm);
 		return;
 	case LANG_ES:
 		snprintf(out, size, "%d de %s de %d, %02d:%02d UTC", d, months_es[m], y, hh, mm);
 		return;
 	case LANG_IT:
-		snprintf(out, size, "%d%s %s %d, %02d:%02d UTC", d, d == 1 ? "°" : "", months_it[m], y,
-			 hh, mm);
+		snprintf(out, size, "%d%s %s %d, %02d:%02d UTC", d, d == 1 ? "°" : "", months_it[m],
+			 y, hh, mm);
 		return;
 	case LANG_NL:
 		snprintf(out, size, "%d %s %d, %02d:%02d UTC", d, months_nl[m], y, hh, mm);
@@ -408,9 +408,9 @@ lang_ordinal(const char *word, size_t n)
 	for (k = 0; k < sizeof(ordinals) / sizeof(ordinals[0]); k++) {
 		size_t sl = strlen(ordinals[k].stem);
 
-		if (ordinals[k].exact ? (sl == wl && memcmp(w, ordinals[k].stem, sl) == 0) :
-					(wl >= sl && wl <= sl + 3 &&
-					 memcmp(w, ordinals[k].stem, sl) == 0))
+		if (ordinals[k].exact ?
+			(sl == wl && memcmp(w, ordinals[k].stem, sl) == 0) :
+			(wl >= sl && wl <= sl + 3 && memcmp(w, ordinals[k].stem, sl) == 0))
 			return ordinals[k].n;
 	}
 	return 0;

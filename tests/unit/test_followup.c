@@ -113,8 +113,8 @@ handle_fixture(struct fx *f, const char *file, struct pipeline_result *r)
 /* A reply to `irt` from `from` with `headers` (each ending in \n) and
  * `body`.  Caller frees. */
 static char *
-reply_to(struct fx *f, const char *from, const char *irt, const char *subject,
-	 const char *headers, const char *body)
+reply_to(struct fx *f, const char *from, const char *irt, const char *subject, const char *headers,
+	 const char *body)
 {
 	struct buf b;
 
@@ -193,9 +193,10 @@ test_reply_two_picks_candidate_two(void **state)
 	if (r2.outcome != OUTCOME_FOUND)
 		fail_msg("outcome %s: %s", outcome_name(r2.outcome), r2.why);
 	assert_non_null(strstr(r2.why, "chose candidate 2"));
-	assert_string_equal(json_string_value(json_object_get(
-				json_array_get(json_object_get(r2.json, "matches"), 0), "queue_id")),
-			    want);
+	assert_string_equal(
+	    json_string_value(json_object_get(
+		json_array_get(json_object_get(r2.json, "matches"), 0), "queue_id")),
+	    want);
 	assert_non_null(r2.reply);
 	assert_non_null(strstr(r2.reply, want));
 	assert_int_equal(r2.reply_queued, 1);
@@ -233,8 +234,8 @@ test_stranger_gets_nothing(void **state)
 	handle_fixture(f, "ambiguous.eml", &r1);
 	assert_int_equal(r1.outcome, OUTCOME_AMBIGUOUS);
 	/* another account's address */
-	raw = reply_to(f, "ops@globex.example", r1.reply_message_id, "Re: Fwd: Invoice", NULL,
-		       "2\n");
+	raw =
+	    reply_to(f, "ops@globex.example", r1.reply_message_id, "Re: Fwd: Invoice", NULL, "2\n");
 	handle_raw(f, raw, &r2);
 	assert_int_equal(r2.outcome, OUTCOME_UNAUTHORIZED);
 	assert_non_null(strstr(r2.why, "another requester"));
@@ -243,8 +244,8 @@ test_stranger_gets_nothing(void **state)
 	free(raw);
 	pipeline_result_free(&r2);
 	/* no account at all */
-	raw = reply_to(f, "mallory@nowhere.example", r1.reply_message_id, "Re: Fwd: Invoice",
-		       NULL, "2\n");
+	raw = reply_to(f, "mallory@nowhere.example", r1.reply_message_id, "Re: Fwd: Invoice", NULL,
+		       "2\n");
 	handle_raw(f, raw, &r2);
 	assert_int_equal(r2.outcome, OUTCOME_UNAUTHORIZED);
 	assert_null(r2.reply);
@@ -262,18 +263,19 @@ test_not_found_then_recipient(void **state)
 
 	handle_fixture(f, "not_found.eml", &r1);
 	assert_int_equal(r1.outcome, OUTCOME_NOT_FOUND);
-	raw = reply_to(f, "billing@acme.example", r1.reply_message_id, "Re: Fwd: Invoice 1042",
-		       NULL,
-		       "Sorry, wrong one: it was the invoice to bob@northwind.example.\n\n"
-		       "> We could not find a message sent through our relay\n"
-		       ">   - recipient zoe@elsewhere.example since 2026-10-25\n");
+	raw =
+	    reply_to(f, "billing@acme.example", r1.reply_message_id, "Re: Fwd: Invoice 1042", NULL,
+		     "Sorry, wrong one: it was the invoice to bob@northwind.example.\n\n"
+		     "> We could not find a message sent through our relay\n"
+		     ">   - recipient zoe@elsewhere.example since 2026-10-25\n");
 	handle_raw(f, raw, &r2);
 	if (r2.outcome != OUTCOME_FOUND)
 		fail_msg("outcome %s: %s", outcome_name(r2.outcome), r2.why);
 	assert_non_null(strstr(r2.why, "matched again with its identifiers"));
-	assert_string_equal(json_string_value(json_object_get(
-				json_array_get(json_object_get(r2.json, "matches"), 0), "queue_id")),
-			    "4XbQ1m0vG7z1aa");
+	assert_string_equal(
+	    json_string_value(json_object_get(
+		json_array_get(json_object_get(r2.json, "matches"), 0), "queue_id")),
+	    "4XbQ1m0vG7z1aa");
 	assert_non_null(r2.reply);
 	check_row(f, r2.request_id, r1.request_id, r1.request_id, NULL);
 	free(raw);
@@ -336,10 +338,12 @@ test_autoresponder_ping_pong(void **state)
 	static const struct {
 		const char *subject, *headers, *body, *why;
 	} robots[] = {
-		{ "Re: Fwd: Invoice 1042", "X-Autoreply: yes\nReturn-Path: <billing@acme.example>\n",
+		{ "Re: Fwd: Invoice 1042",
+		  "X-Autoreply: yes\nReturn-Path: <billing@acme.example>\n",
 		  "I am away until Monday.\n", "X-Autoreply" },
-		{ "Re: Fwd: Invoice 1042", "X-Autorespond: on\nReturn-Path: <billing@acme.example>\n",
-		  "I am away.\n", "X-Autoreply" },
+		{ "Re: Fwd: Invoice 1042",
+		  "X-Autorespond: on\nReturn-Path: <billing@acme.example>\n", "I am away.\n",
+		  "X-Autoreply" },
 		{ "Re: Fwd: Invoice 1042",
 		  "Precedence: auto_reply\nReturn-Path: <billing@acme.example>\n", "Away.\n",
 		  "Precedence: auto_reply" },
@@ -385,10 +389,9 @@ static void
 test_choice(void **state)
 {
 	json_t *c = json_pack("[{s:s,s:s},{s:s,s:s},{s:s,s:s}]", "queue_id", "4XbQ1m0vG7z1aa",
-			      "message_id", "<inv-1042@acme.example>", "queue_id",
-			      "4XbS3p2xJ9b3cc", "message_id", "<inv-1043@acme.example>",
-			      "queue_id", "4XbT4q3yK0c4dd", "message_id",
-			      "<inv-1044@acme.example>");
+			      "message_id", "<inv-1042@acme.example>", "queue_id", "4XbS3p2xJ9b3cc",
+			      "message_id", "<inv-1043@acme.example>", "queue_id", "4XbT4q3yK0c4dd",
+			      "message_id", "<inv-1044@acme.example>");
 	static const struct {
 		const char *text;
 		int want;
@@ -436,7 +439,8 @@ test_strip(void **state)
 	static const struct {
 		const char *in, *want;
 	} cases[] = {
-		{ "2\n\nOn Sun, 29 Nov 2026, Relay Support <s@r.example> wrote:\n> 1. x\n", "2\n\n" },
+		{ "2\n\nOn Sun, 29 Nov 2026, Relay Support <s@r.example> wrote:\n> 1. x\n",
+		  "2\n\n" },
 		{ "zwei\nAm 29.11.2026 um 15:00 schrieb Relay Support:\n> 1.\n", "zwei\n" },
 		{ "la 2\nLe dim. 29 nov. 2026 à 15:00, Relay Support a écrit :\n> 1\n", "la 2\n" },
 		{ "3\n-----Original Message-----\nFrom: x\n1.\n", "3\n" },

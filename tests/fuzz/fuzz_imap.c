@@ -14,8 +14,8 @@
  * stream reports an error, as a closed socket does.
  *
  * The session runs what imap_connect() runs (greeting, CAPABILITY, LOGIN,
- * CAPABILITY, CREATE twice, SELECT) with the same libetpan calls, then the
- * daemon's own imap_search_new(), imap_search_marked(), imap_fetch() and
+ * CAPABILITY, CREATE twice, SELECT: imap_refresh_caps() and the same
+ * libetpan calls), then the daemon's own imap_search_new(), imap_search_marked(), imap_fetch() and
  * imap_mark_done_many() on a struct imap_source built around the stream,
  * and imap_close().  Whatever the server sends: no crash, no leak, UIDs
  * from a search ascending and above the asked minimum, fetched messages
@@ -224,11 +224,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct settings s;
 	struct script sc = { .data = data, .left = size };
-	struct mailimap_capability_data *caps;
 	struct imap_source *src;
 	mailstream_low *low;
 	mailstream *stream;
 	mailimap *imap;
+	char err[512];
 	int r;
 
 	s.imap_timeout = 30;
@@ -238,55 +238,47 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	stream = mailstream_new(low, 8192);
 	imap = mailimap_new(0, NULL);
 	r = mailimap_connect(imap, stream);
-	if (r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED && r != MAILIMAP_NO_ERROR_AUTHENTICATED)
-		goto out;
-
-	caps = NULL;
-	r = mailimap_capability(imap, &caps);
-	if (caps != NULL)
-		mailimap_capability_data_free(caps);
-	if (r != MAILIMAP_NO_ERROR)
-		goto out;
-	(void)mailimap_has_extension(imap, "STARTTLS");
-	(void)mailimap_has_xoauth2(imap);
-	if (imap->imap_state == MAILIMAP_STATE_NON_AUTHENTICATED &&
-	    mailimap_login(imap, "responder", "secret") != MAILIMAP_NO_ERROR)
-		goto out;
-	caps = NULL;
-	r = mailimap_capability(imap, &caps);
-	if (caps != NULL)
-		mailimap_capability_data_free(caps);
-	if (r != MAILIMAP_NO_ERROR)
-		goto out;
-	for (int i = 0; i < 2; i++) {
-		r = mailimap_create(imap, i ? "Quarantine" : "Processed");
-		if (r != MAILIMAP_NO_ERROR && r != MAILIMAP_ERROR_CREATE)
-			goto out;
+	if (r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED && r != MAILIMAP_NO_ERROR_AUTHENTICATED) {
+		mailstream_close(imap->imap_stream);
+		imap->imap_stream = NULL;
+		mailimap_free(imap);
+		free(sc.out);
+		return 0;
 	}
-	r = mailimap_select(imap, "INBOX");
-	if (r != MAILIMAP_NO_ERROR || imap->imap_selection_info == NULL)
-		goto out;
 
 	src = xcalloc(1, sizeof(*src));
 	src->s = &s;
 	src->imap = imap;
 	snprintf(src->host, sizeof(src->host), "fuzz.example");
+	pthread_mutex_init(&src->wd_mu, NULL);
+	pthread_cond_init(&src->wd_cv, NULL);
+	if (imap_refresh_caps(src, err, sizeof(err)) != IMAP_OK)
+		goto failed;
+	(void)mailimap_has_extension(imap, "STARTTLS");
+	(void)mailimap_has_xoauth2(imap);
+	if (imap->imap_state == MAILIMAP_STATE_NON_AUTHENTICATED &&
+	    mailimap_login(imap, "responder", "secret") != MAILIMAP_NO_ERROR)
+		goto failed;
+	if (imap_refresh_caps(src, err, sizeof(err)) != IMAP_OK)
+		goto failed;
+	for (int i = 0; i < 2; i++) {
+		r = mailimap_create(imap, i ? "Quarantine" : "Processed");
+		if (r != MAILIMAP_NO_ERROR && r != MAILIMAP_ERROR_CREATE)
+			goto failed;
+	}
+	r = mailimap_select(imap, "INBOX");
+	if (r != MAILIMAP_NO_ERROR || imap->imap_selection_info == NULL)
+		goto failed;
 	src->uidvalidity = imap->imap_selection_info->sel_uidvalidity;
 	src->has_idle = mailimap_has_idle(imap);
 	src->has_move = mailimap_has_extension(imap, "MOVE");
 	src->has_uidplus = mailimap_has_extension(imap, "UIDPLUS");
-	pthread_mutex_init(&src->wd_mu, NULL);
-	pthread_cond_init(&src->wd_cv, NULL);
 	mailbox(src);
-	imap_close(&src); /* LOGOUT when healthy, frees imap and the stream */
-	free(sc.out);
-	return 0;
-out:
-	if (imap->imap_stream != NULL) {
-		mailstream_close(imap->imap_stream);
-		imap->imap_stream = NULL;
+	if (0) {
+	failed:
+		src->broken = 1; /* as imap_connect(): never LOGOUT half-way */
 	}
-	mailimap_free(imap);
+	imap_close(&src); /* LOGOUT when healthy, frees imap and the stream */
 	free(sc.out);
 	return 0;
 }

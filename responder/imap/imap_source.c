@@ -227,7 +227,8 @@ imap_refresh_caps(struct imap_source *src, char *err, size_t errlen)
 	if (ci != NULL && ci->imap_capability == NULL) {
 		clist *none = clist_new();
 
-		if (none != NULL && (ci->imap_capability = mailimap_capability_data_new(none)) == NULL)
+		if (none != NULL &&
+		    (ci->imap_capability = mailimap_capability_data_new(none)) == NULL)
 			clist_free(none);
 	}
 	if (ci == NULL || ci->imap_capability == NULL)

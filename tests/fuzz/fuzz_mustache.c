@@ -31,8 +31,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static int
 plain(const char *s, size_t n)
 {
-	return memchr(s, '<', n) == NULL && memchr(s, '&', n) == NULL && memchr(s, '=', n) == NULL &&
-	       memmem(s, n, "{{{", 3) == NULL;
+	return memchr(s, '<', n) == NULL && memchr(s, '&', n) == NULL &&
+	       memchr(s, '=', n) == NULL && memmem(s, n, "{{{", 3) == NULL;
 }
 
 static void

@@ -51,8 +51,7 @@ main(int argc, char **argv)
 
 		if (slurp(argv[i], &b) < 0)
 			continue;
-		if (b.len == 0 ||
-		    prescan(buf_cstr(&b), b.len, 1 << 20, why, sizeof(why)) != 0 ||
+		if (b.len == 0 || prescan(buf_cstr(&b), b.len, 1 << 20, why, sizeof(why)) != 0 ||
 		    complaint_parse(buf_cstr(&b), b.len, &c, why, sizeof(why)) != 0) {
 			buf_free(&b);
 			continue;

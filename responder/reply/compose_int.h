@@ -53,6 +53,8 @@ struct compose_atts {
 const char *compose_reason_text(enum lang l, enum reason r);
 const char *compose_queued_text(enum lang l);	  /* a recipient without attempts */
 const char *compose_default_subject(enum lang l); /* "Re: your delivery question" */
+/* delivered/deferred/bounced/pending in language l (others as they are). */
+const char *compose_status_text(enum lang l, const char *status);
 
 /* Builds the data model of templates/README.md for `in` (a new reference,
  * caller json_decref()s) and, for OUTCOME_FOUND, one transcript attachment

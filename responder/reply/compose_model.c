@@ -44,7 +44,7 @@ static const char *const model_names[] = {
 	"n", "queue_id", "message_id", "from", "subject", "submitted_at", "recipients",
 	"n_recipients", "recipients_text",
 	/* recipient, attempt */
-	"address", "status", "is_delivered", "is_deferred", "is_bounced", "is_pending",
+	"address", "status", "status_text", "is_delivered", "is_deferred", "is_bounced", "is_pending",
 	"reason", "is_greylisted", "reason_text", "provider", "provider_name", "at",
 	"mx_host", "mx_ip", "smtp_code", "enhanced_status", "response", "acknowledgement",
 	"remote_queue_id", "attempts", "n_attempts", "has_attempts", "transcript",
@@ -257,6 +257,7 @@ model_attempt(size_t n, const struct store_attempt *a, enum lang l)
 	json_object_set_new(o, "n", json_integer((json_int_t)n));
 	put_time(o, "at", a->at, l);
 	put_clean(o, "status", a->status, 0);
+	put_clean(o, "status_text", compose_status_text(l, a->status), 0);
 	put_clean(o, "mx_host", a->mx_host, 0);
 	put_clean(o, "mx_ip", a->mx_ip, 0);
 	if (a->smtp_code > 0)
@@ -289,6 +290,7 @@ model_recipient(const struct reply_input *in, const struct store_message *m,
 
 	put_clean(o, "address", r->address, 0);
 	put_clean(o, "status", status, 0);
+	put_clean(o, "status_text", compose_status_text(lang_of(in), status), 0);
 	json_object_set_new(o, "reason", json_string(reason_name(cls.reason)));
 	json_object_set_new(o, "reason_text",
 			    json_string(last ? compose_reason_text(lang_of(in), cls.reason) :
@@ -379,10 +381,13 @@ model_message(const struct reply_input *in, size_t n, const struct store_message
 			s = json_object();
 			put_clean(s, "address", r->address, 0);
 			put_clean(s, "status", r->status ? r->status : "pending", 0);
+			put_clean(s, "status_text",
+				  compose_status_text(lang_of(in), r->status ? r->status : "pending"),
+				  0);
 			json_array_append_new(rcpts, s);
 		}
 		a = mime_clean(r->address, 0);
-		st = mime_clean(r->status ? r->status : "pending", 0);
+		st = mime_clean(compose_status_text(lang_of(in), r->status ? r->status : "pending"), 0);
 		buf_printf(&text, "%s%s (%s)", text.len ? ", " : "", a, st);
 		free(a);
 		free(st);

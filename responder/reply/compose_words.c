@@ -6,6 +6,8 @@
  */
 #include "responder/reply/compose_int.h"
 
+#include <string.h>
+
 /* clang-format off */
 static const char *const reason_en[REASON_COUNT] = {
 	[REASON_DELIVERED] = "accepted by the receiving mail server",
@@ -247,4 +249,37 @@ compose_default_subject(enum lang l)
 		return "Re: pytanie o doręczenie wiadomości";
 	}
 	return "Re: your delivery question";
+}
+
+/* A recipient's state in the reply's words (the stored state is English:
+ * delivered, deferred, bounced, pending). */
+const char *
+compose_status_text(enum lang l, const char *status)
+{
+	/* clang-format off */
+	static const struct {
+		enum lang l;
+		const char *w[4]; /* delivered, deferred, bounced, pending */
+	} words[] = {
+		{ LANG_DE, { "zugestellt", "verzögert", "abgewiesen", "wartet" } },
+		{ LANG_FR, { "remis", "différé", "rejeté", "en attente" } },
+		{ LANG_ES, { "entregado", "demorado", "rechazado", "en cola" } },
+		{ LANG_IT, { "consegnato", "in ritardo", "respinto", "in coda" } },
+		{ LANG_NL, { "afgeleverd", "vertraagd", "geweigerd", "in de wachtrij" } },
+		{ LANG_PT, { "entregue", "adiado", "recusado", "na fila" } },
+		{ LANG_PL, { "doręczona", "opóźniona", "odrzucona", "w kolejce" } },
+	};
+	/* clang-format on */
+	static const char *const states[4] = { "delivered", "deferred", "bounced", "pending" };
+
+	if (!status)
+		return NULL;
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		if (words[i].l != l)
+			continue;
+		for (size_t k = 0; k < 4; k++)
+			if (strcmp(status, states[k]) == 0)
+				return words[i].w[k];
+	}
+	return status;
 }

@@ -306,8 +306,8 @@ render(const struct mustache_set *t, const char *name, json_t *const *ctx, size_
 /* Fills "guidance" and "provider_steps" of every recipient for one variant
  * ("txt" or "html"). */
 static int
-set_guidance(const struct mustache_set *t, json_t *root, const char *variant, enum mustache_escape esc,
-	     char *err, size_t errlen)
+set_guidance(const struct mustache_set *t, json_t *root, const char *variant,
+	     enum mustache_escape esc, char *err, size_t errlen)
 {
 	size_t i, j;
 	json_t *msg, *rcpt;

@@ -381,13 +381,14 @@ model_message(const struct reply_input *in, size_t n, const struct store_message
 			s = json_object();
 			put_clean(s, "address", r->address, 0);
 			put_clean(s, "status", r->status ? r->status : "pending", 0);
-			put_clean(s, "status_text",
-				  compose_status_text(lang_of(in), r->status ? r->status : "pending"),
-				  0);
+			put_clean(
+			    s, "status_text",
+			    compose_status_text(lang_of(in), r->status ? r->status : "pending"), 0);
 			json_array_append_new(rcpts, s);
 		}
 		a = mime_clean(r->address, 0);
-		st = mime_clean(compose_status_text(lang_of(in), r->status ? r->status : "pending"), 0);
+		st = mime_clean(compose_status_text(lang_of(in), r->status ? r->status : "pending"),
+				0);
 		buf_printf(&text, "%s%s (%s)", text.len ? ", " : "", a, st);
 		free(a);
 		free(st);

@@ -54,8 +54,8 @@ full_context(void)
 	    "response", "550 5.1.1 no", "acknowledgement", "250 ok", "reason_text", "text",
 	    "is_delivered", 1, "has_attempts", 0, "status_text", "x", "status", "x",
 	    "requester_name", "Anna", "queue_id", "Q1", "subject", "S", "reply_subject", "Re: S",
-	    "support", "name", "Relay Support", "address", "support@relay.example", "guidance",
-	    "G", "provider_steps", "P");
+	    "support", "name", "Relay Support", "address", "support@relay.example", "guidance", "G",
+	    "provider_steps", "P");
 }
 
 static char *

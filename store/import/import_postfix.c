@@ -40,10 +40,6 @@
 #define PF_MAX_REPORTS 20 /* garbage lines reported per file */
 
 
-static int msg_flush(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_msg *m,
-		     int need);
-static void msg_drop(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_msg *m);
-
 /* The state of `qid`, created if new (evicting the least recently seen
  * when full).  NULL only on a store failure while evicting. */
 struct pf_msg *
@@ -58,9 +54,9 @@ pf_msg_get(struct pf_import *imp, const struct pf_line_ctx *lc, const char *qid)
 		return m;
 	}
 	while (imp->nmsgs >= imp->max_open && imp->lru_head != NULL) {
-		if (msg_flush(imp, lc, imp->lru_head, 0) == STORE_EDB)
+		if (pf_msg_flush(imp, lc, imp->lru_head, 0) == STORE_EDB)
 			return NULL;
-		msg_drop(imp, lc, imp->lru_head);
+		pf_msg_drop(imp, lc, imp->lru_head);
 	}
 	m = xcalloc(1, sizeof(*m));
 	str_copy(m->qid, qid, sizeof(m->qid));
@@ -75,8 +71,8 @@ pf_msg_get(struct pf_import *imp, const struct pf_line_ctx *lc, const char *qid)
 
 /* ---- writing ---------------------------------------------------------- */
 
-static void
-reject(const struct pf_line_ctx *lc, const char *why)
+void
+pf_reject(const struct pf_line_ctx *lc, const char *why)
 {
 	char w[600];
 
@@ -152,10 +148,14 @@ check_reuse(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_msg *
 			m->reused = 1;
 			snprintf(why, sizeof(why),
 				 "queue ID %s is already stored for a message "
-				 "submitted %lld s earlier: a reused short queue ID (set "
-				 "enable_long_queue_ids = yes); this message is skipped",
-				 m->qid, (long long)(m->first_at - t));
-			reject(lc, why);
+				 "submitted %lld s earlier: %s; this message is skipped",
+				 m->qid, (long long)(m->first_at - t),
+				 imp->format == PF_FORMAT_EXIM ?
+				     "a reused message ID (two hosts with the same "
+				     "localhost_number writing one log?)" :
+				     "a reused short queue ID (set enable_long_queue_ids "
+				     "= yes)");
+			pf_reject(lc, why);
 		}
 		return STORE_OK;
 	}
@@ -163,14 +163,12 @@ check_reuse(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_msg *
 	return rc == SQLITE_DONE ? STORE_OK : store_fail_db(imp->st, "checking a queue ID");
 }
 
-/* Writes what is known of `m` if it changed (or, with `need`, makes sure
- * the message is in the store).  STORE_OK, STORE_ENOTFOUND (no account:
- * skipped) or STORE_EDB. */
-static int
-msg_flush(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_msg *m, int need)
+int
+pf_msg_flush(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_msg *m, int need)
 {
 	struct store_message_in in;
-	const char *acct;
+	const char *acct, *rcpt[PF_MAX_RCPTS];
+	char rbuf[PF_MAX_FIELD + 1];
 	int r;
 
 	if (!m->dirty && (m->written || !need))
@@ -191,13 +189,20 @@ msg_flush(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_msg *m,
 	in.from = m->have_from && m->from != NULL && m->from[0] != '\0' ? m->from : NULL;
 	in.subject = m->subject;
 	in.submitted_at = m->first_at;
+	if (m->rcpts != NULL) { /* checked by pf_add_rcpt */
+		str_copy(rbuf, m->rcpts, sizeof(rbuf));
+		for (char *t = strtok(rbuf, " "); t && in.n_recipients < PF_MAX_RCPTS;
+		     t = strtok(NULL, " "))
+			rcpt[in.n_recipients++] = t;
+		in.recipients = rcpt;
+	}
 	r = store_put_message(imp->st, &in);
 	if (r == STORE_EDB)
 		return r;
 	m->dirty = 0;
 	if (r == STORE_EINVAL) {
 		m->orphan = 1;
-		reject(lc, store_errmsg(imp->st));
+		pf_reject(lc, store_errmsg(imp->st));
 		return STORE_ENOTFOUND;
 	}
 	if (r == STORE_ADDED)
@@ -206,9 +211,8 @@ msg_flush(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_msg *m,
 	return STORE_OK;
 }
 
-/* Drops the state of `m`, counting it when it never found an owner. */
-static void
-msg_drop(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_msg *m)
+void
+pf_msg_drop(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_msg *m)
 {
 	if (m->orphan && !m->written && !m->notice)
 		lc->stats->unowned++;
@@ -219,7 +223,7 @@ static int
 flush_all(struct pf_import *imp, const struct pf_line_ctx *lc)
 {
 	for (struct pf_msg *m = imp->lru_head; m != NULL; m = m->lnext)
-		if (m->dirty && msg_flush(imp, lc, m, 0) == STORE_EDB)
+		if (m->dirty && pf_msg_flush(imp, lc, m, 0) == STORE_EDB)
 			return STORE_EDB;
 	return STORE_OK;
 }
@@ -251,7 +255,7 @@ do_delivery(struct pf_import *imp, const struct pf_line_ctx *lc, const struct pf
 	}
 	if ((m = pf_msg_get(imp, lc, pl->qid)) == NULL)
 		return STORE_EDB;
-	if ((r = msg_flush(imp, lc, m, 1)) == STORE_EDB)
+	if ((r = pf_msg_flush(imp, lc, m, 1)) == STORE_EDB)
 		return r;
 	if (!m->written) {
 		lc->stats->skipped++; /* no account: counted when dropped */
@@ -265,7 +269,7 @@ do_delivery(struct pf_import *imp, const struct pf_line_ctx *lc, const struct pf
 
 		snprintf(why, sizeof(why), "%s: recipient <%.500s> is not a valid address", pl->qid,
 			 d.to);
-		reject(lc, why);
+		pf_reject(lc, why);
 		free(rcpt);
 		free(pf_convs_transcript(imp->convs, pl->pid, &d, pl->at, &full));
 		return STORE_OK;
@@ -290,7 +294,7 @@ do_delivery(struct pf_import *imp, const struct pf_line_ctx *lc, const struct pf
 	else if (r == STORE_OK)
 		lc->stats->unchanged++;
 	else if (r == STORE_EINVAL)
-		reject(lc, store_errmsg(imp->st));
+		pf_reject(lc, store_errmsg(imp->st));
 	return r == STORE_EDB ? r : STORE_OK;
 }
 
@@ -302,7 +306,7 @@ do_expired(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_msg *m
 	struct store_message_list l = { NULL, 0 };
 	int r;
 
-	if ((r = msg_flush(imp, lc, m, 1)) == STORE_EDB)
+	if ((r = pf_msg_flush(imp, lc, m, 1)) == STORE_EDB)
 		return r;
 	if (!m->written)
 		return STORE_OK;
@@ -458,9 +462,9 @@ import_parsed(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_lin
 		return STORE_OK;
 	if (strcmp(sv, "qmgr") == 0) {
 		if (strcmp(t, "removed") == 0) {
-			if (msg_flush(imp, lc, m, 0) == STORE_EDB)
+			if (pf_msg_flush(imp, lc, m, 0) == STORE_EDB)
 				return STORE_EDB;
-			msg_drop(imp, lc, m);
+			pf_msg_drop(imp, lc, m);
 			return STORE_OK;
 		}
 		if (strncmp(t, "from=<", 6) == 0) {
@@ -531,11 +535,16 @@ pf_import_line(struct pf_import *imp, const char *line, size_t len, const char *
 		len = PF_MAX_LINE;
 	memcpy(imp->line, line, len);
 	imp->line[len] = '\0';
-	r = pf_parse_syslog(imp->line, &imp->year, &pl);
+	if (imp->format == PF_FORMAT_EXIM)
+		r = ex_parse_line(imp->line, &imp->year, &pl);
+	else
+		r = pf_parse_syslog(imp->line, &imp->year, &pl);
 	if (r == PF_PARSE_GARBAGE) {
 		stats->garbage++;
 		if (report && len > 0 && imp->garbage_reported++ < PF_MAX_REPORTS)
-			report(ctx, name, lineno, "not a syslog line, skipped");
+			report(ctx, name, lineno,
+			       imp->format == PF_FORMAT_EXIM ? "not an Exim log line, skipped" :
+							       "not a syslog line, skipped");
 		return STORE_OK;
 	}
 	if (r == PF_PARSE_OTHER) {
@@ -544,7 +553,11 @@ pf_import_line(struct pf_import *imp, const char *line, size_t len, const char *
 	}
 	if ((r = pf_import_begin(imp)) < 0)
 		return r;
-	if ((r = import_parsed(imp, &lc, &pl)) == STORE_EDB)
+	if (imp->format == PF_FORMAT_EXIM)
+		r = ex_import_parsed(imp, &lc, &pl);
+	else
+		r = import_parsed(imp, &lc, &pl);
+	if (r == STORE_EDB)
 		return r;
 	/* Batches commit what is written; messages still being assembled
 	 * wait for their delivery, "removed" or the end of the input, so a
@@ -576,6 +589,7 @@ pf_import_new(struct store *st, const struct pf_options *o, char *err, size_t er
 	struct pf_import *imp = xcalloc(1, sizeof(*imp));
 
 	imp->st = st;
+	imp->format = o->format;
 	imp->account_from = o->account_from;
 	imp->max_open = o->max_open ? o->max_open : PF_DEFAULT_MAX_OPEN;
 	imp->nbuckets = 1;
@@ -677,6 +691,6 @@ pf_import_finish(struct pf_import *imp, struct import_stats *stats, char *err, s
 		return IMPORT_EDB;
 	}
 	while (imp->lru_head != NULL)
-		msg_drop(imp, &lc, imp->lru_head);
+		pf_msg_drop(imp, &lc, imp->lru_head);
 	return IMPORT_OK;
 }

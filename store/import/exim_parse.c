@@ -68,9 +68,8 @@ exim_stamp(const char *p, struct pf_year *y, int64_t *at)
 	int yr, mo, d, h, mi, s, oh, om, n;
 
 	if (digits(p, 4, &yr) < 0 || p[4] != '-' || digits(p + 5, 2, &mo) < 0 || p[7] != '-' ||
-	    digits(p + 8, 2, &d) < 0 || p[10] != ' ' || digits(p + 11, 2, &h) < 0 ||
-	    p[13] != ':' || digits(p + 14, 2, &mi) < 0 || p[16] != ':' ||
-	    digits(p + 17, 2, &s) < 0)
+	    digits(p + 8, 2, &d) < 0 || p[10] != ' ' || digits(p + 11, 2, &h) < 0 || p[13] != ':' ||
+	    digits(p + 14, 2, &mi) < 0 || p[16] != ':' || digits(p + 17, 2, &s) < 0)
 		return -1;
 	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60)
 		return -1;
@@ -80,9 +79,8 @@ exim_stamp(const char *p, struct pf_year *y, int64_t *at)
 			;
 	if (p[n] != ' ' && p[n] != '\0')
 		return -1;
-	if (p[n] == ' ' && (p[n + 1] == '+' || p[n + 1] == '-') &&
-	    digits(p + n + 2, 2, &oh) == 0 && digits(p + n + 4, 2, &om) == 0 &&
-	    (p[n + 6] == ' ' || p[n + 6] == '\0')) {
+	if (p[n] == ' ' && (p[n + 1] == '+' || p[n + 1] == '-') && digits(p + n + 2, 2, &oh) == 0 &&
+	    digits(p + n + 4, 2, &om) == 0 && (p[n + 6] == ' ' || p[n + 6] == '\0')) {
 		int sign = p[n + 1] == '+' ? 1 : -1;
 
 		*at = time_from_utc(yr, mo, d, h, mi, s) - sign * (oh * 3600 + om * 60);
@@ -151,8 +149,8 @@ ex_parse_line(char *line, struct pf_year *y, struct pf_line *out)
 /* ---- fields ----------------------------------------------------------- */
 
 /* The next space-separated token at *pp; a quoted run inside a token
- * ("...", with backslash escapes) is part of it whatever it holds.  NULL
- * at the end. */
+ * ("...", with backslash escapes) is part of it whatever it holds, and so
+ * is a parenthesised one at its start or after "=".  NULL at the end. */
 static const char *
 next_token(const char **pp, size_t *len_r)
 {
@@ -163,16 +161,12 @@ next_token(const char **pp, size_t *len_r)
 	if (*p == '\0')
 		return NULL;
 	start = p;
-	if (*p == '(') { /* "(helo name)", "(parent)", "(-44)": one token */
-		const char *e = strchr(p, ')');
-
-		if (e != NULL) {
-			*len_r = (size_t)(e + 1 - start);
-			*pp = e + 1;
-			return start;
-		}
-	}
 	while (*p != '\0' && *p != ' ') {
+		/* "(helo name)", "H=(helo)", "(parent)", "(-44):" */
+		if (*p == '(' && (p == start || p[-1] == '=') && strchr(p, ')') != NULL) {
+			p = strchr(p, ')') + 1;
+			continue;
+		}
 		if (*p++ != '"')
 			continue;
 		while (*p != '\0' && *p != '"') {
@@ -211,7 +205,8 @@ copy_value(const char *v, size_t n, char *out, size_t outlen)
 					c = '\r';
 				else if (c >= '0' && c <= '7' && i + 2 < n && v[i + 1] >= '0' &&
 					 v[i + 1] <= '7' && v[i + 2] >= '0' && v[i + 2] <= '7') {
-					c = (c - '0') * 64 + (v[i + 1] - '0') * 8 + (v[i + 2] - '0');
+					c = (c - '0') * 64 + (v[i + 1] - '0') * 8 +
+					    (v[i + 2] - '0');
 					i += 2;
 				}
 			}
@@ -289,13 +284,14 @@ ex_parse_arrival(const char *text, struct ex_arrival *a)
 	if (strncmp(text, "<= ", 3) != 0)
 		return -1;
 	p = text + 3;
-	if ((t = next_token(&p, &len)) == NULL || copy_value(t, len, a->sender, sizeof(a->sender)) < 0)
+	if ((t = next_token(&p, &len)) == NULL ||
+	    copy_value(t, len, a->sender, sizeof(a->sender)) < 0)
 		return -1;
 	if (strcmp(a->sender, "<>") == 0)
 		a->sender[0] = '\0';
 	while ((t = next_token(&p, &len)) != NULL) {
 		if (len == 3 && strncmp(t, "for", 3) == 0)
-			a->rcpts = p; /* the last bare "for" wins */
+			a->rcpts = p + strspn(p, " "); /* the last bare "for" wins */
 		if (is_key(t, len, "id") || is_key(t, len, "id*")) {
 			/* what the sender wrote follows: its Message-ID (which
 			 * may hold spaces), its subject; no more account fields */
@@ -354,7 +350,8 @@ delivery_field(struct ex_delivery *d, const char *t, size_t len, const char **pp
 		const char *key;
 		size_t off, size;
 	} plain[] = {
-		{ "R", offsetof(struct ex_delivery, router), sizeof(((struct ex_delivery *)0)->router) },
+		{ "R", offsetof(struct ex_delivery, router),
+		  sizeof(((struct ex_delivery *)0)->router) },
 		{ "T", offsetof(struct ex_delivery, transport),
 		  sizeof(((struct ex_delivery *)0)->transport) },
 		{ "X", offsetof(struct ex_delivery, tls), sizeof(((struct ex_delivery *)0)->tls) },
@@ -407,8 +404,8 @@ trailing_dt(struct ex_delivery *d)
 {
 	char *sp = strrchr(d->error, ' ');
 
-	if (sp != NULL && strncmp(sp, " DT=", 4) == 0 && strspn(sp + 4, "0123456789.smhdw") ==
-								 strlen(sp + 4)) {
+	if (sp != NULL && strncmp(sp, " DT=", 4) == 0 &&
+	    strspn(sp + 4, "0123456789.smhdw") == strlen(sp + 4)) {
 		str_copy(d->dt, sp + 4, sizeof(d->dt));
 		*sp = '\0';
 	}
@@ -445,7 +442,8 @@ ex_parse_delivery(const char *text, struct ex_delivery *d)
 
 		if (last)
 			len--;
-		if (t[0] == '<' && t[len - 1] == '>' && d->orig[0] == '\0' && len - 2 < sizeof(d->orig)) {
+		if (t[0] == '<' && t[len - 1] == '>' && d->orig[0] == '\0' &&
+		    len - 2 < sizeof(d->orig)) {
 			memcpy(d->orig, t + 1, len - 2);
 			d->orig[len - 2] = '\0';
 		} else {

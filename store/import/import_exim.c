@@ -119,8 +119,7 @@ attempt_status(const char *kind)
 }
 
 /* One line of a summary: formatted, cleaned to a single line. */
-static void __attribute__((format(printf, 2, 3)))
-sum_line(struct buf *b, const char *fmt, ...)
+static void __attribute__((format(printf, 2, 3))) sum_line(struct buf *b, const char *fmt, ...)
 {
 	char line[1400];
 	va_list ap;

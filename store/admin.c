@@ -28,7 +28,9 @@
 	" coalesce((SELECT CASE WHEN sum(o.state = 'sent') > 0 THEN 'sent'"     \
 	"   WHEN sum(o.state = 'queued') > 0 THEN 'queued'"                     \
 	"   WHEN sum(o.state = 'failed') > 0 THEN 'failed' END"                 \
-	"   FROM outbox o WHERE o.request_id = r.id), 'none')"
+	"   FROM outbox o WHERE o.request_id = r.id), 'none'),"                 \
+	" coalesce(r.thread_id, r.id), coalesce(r.follow_up_of, 0),"            \
+	" r.language, r.reply_message_id"
 #define REQ_FROM " FROM requests r LEFT JOIN messages m ON m.queue_id = r.matched_queue_id"
 
 static void
@@ -52,6 +54,10 @@ read_request(sqlite3_stmt *s, struct admin_request *r)
 	r->matched_subject = store_col_dup(s, 12);
 	state = sqlite3_column_text(s, 13);
 	str_copy(r->reply_state, state ? (const char *)state : "none", sizeof(r->reply_state));
+	r->thread_id = sqlite3_column_int64(s, 14);
+	r->follow_up_of = sqlite3_column_int64(s, 15);
+	r->language = store_col_dup(s, 16);
+	r->reply_message_id = store_col_dup(s, 17);
 }
 
 int
@@ -68,6 +74,7 @@ admin_requests(struct store *st, const struct admin_filter *f, struct admin_requ
 			   " AND (?2 IS NULL OR r.outcome = ?2)"
 			   " AND (?3 IS NULL OR lower(r.requester) = ?3)"
 			   " AND (?4 IS NULL OR r.account = ?4)"
+			   " AND (?6 = 0 OR coalesce(r.thread_id, r.id) = ?6)"
 			   " ORDER BY r.received_at DESC, r.id DESC LIMIT ?5");
 	if (s == NULL)
 		return STORE_EDB;
@@ -78,6 +85,7 @@ admin_requests(struct store *st, const struct admin_filter *f, struct admin_requ
 	store_bind_text(s, 3, requester);
 	store_bind_text(s, 4, f->account);
 	sqlite3_bind_int64(s, 5, f->limit ? (sqlite3_int64)f->limit : 100);
+	sqlite3_bind_int64(s, 6, f->thread_id);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (out->n == cap) {
 			cap = cap ? cap * 2 : 16;
@@ -106,6 +114,8 @@ admin_request_free(struct admin_request *r)
 	free(r->subject);
 	free(r->matched_queue_id);
 	free(r->matched_subject);
+	free(r->language);
+	free(r->reply_message_id);
 	free(r->extracted);
 	free(r->matches);
 	free(r->detail);
@@ -204,9 +214,9 @@ admin_request_get(struct store *st, int64_t id, struct admin_request *r,
 	if (rc != SQLITE_ROW)
 		return store_fail_db(st, "reading a request");
 	read_request(s, r);
-	r->extracted = store_col_dup(s, 14);
-	r->matches = store_col_dup(s, 15);
-	r->detail = store_col_dup(s, 16);
+	r->extracted = store_col_dup(s, 18);
+	r->matches = store_col_dup(s, 19);
+	r->detail = store_col_dup(s, 20);
 	sqlite3_reset(s);
 	if (ob != NULL && (rc = load_outbox(st, id, ob)) < 0) {
 		admin_request_free(r);

@@ -19,8 +19,10 @@ store_outbox_due(struct store *st, int64_t now, size_t limit, struct outbox_row 
 		 size_t *n_r)
 {
 	sqlite3_stmt *s = store_stmt(
-	    st, "SELECT id, request_id, envelope_from, rcpt, message, tries FROM outbox"
-		" WHERE state = 'queued' AND next_try_at <= ?1 ORDER BY next_try_at, id LIMIT ?2");
+	    st,
+	    "SELECT id, request_id, envelope_from, rcpt, message, tries,"
+	    " (SELECT received_at FROM requests WHERE requests.id = outbox.request_id)"
+	    " FROM outbox WHERE state = 'queued' AND next_try_at <= ?1 ORDER BY next_try_at, id LIMIT ?2");
 	struct outbox_row *rows = NULL;
 	size_t n = 0;
 	int rc;
@@ -54,6 +56,7 @@ store_outbox_due(struct store *st, int64_t now, size_t limit, struct outbox_row 
 			memcpy(r->message, blob, r->len);
 		r->message[r->len] = '\0';
 		r->tries = sqlite3_column_int(s, 5);
+		r->received_at = sqlite3_column_int64(s, 6);
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE) {

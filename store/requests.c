@@ -17,8 +17,10 @@ insert_request(struct store *st, const struct request_in *r, int64_t *id_r)
 	sqlite3_stmt *s = store_stmt(
 	    st, "INSERT INTO requests (complaint_key, complaint_message_id, source, received_at,"
 		" decided_at, requester, account_id, account, outcome, why, subject,"
-		" matched_queue_id, extracted, matches, detail, requeue_of)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)");
+		" matched_queue_id, extracted, matches, detail, requeue_of, reply_message_id,"
+		" language, thread_id, follow_up_of)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
+		" ?17, ?18, ?19, ?20)");
 
 	if (s == NULL)
 		return STORE_EDB;
@@ -44,9 +46,28 @@ insert_request(struct store *st, const struct request_in *r, int64_t *id_r)
 		sqlite3_bind_int64(s, 16, r->requeue_of);
 	else
 		sqlite3_bind_null(s, 16);
+	store_bind_text(s, 17, r->reply_message_id);
+	store_bind_text(s, 18, r->language);
+	if (r->thread_id > 0)
+		sqlite3_bind_int64(s, 19, r->thread_id);
+	else
+		sqlite3_bind_null(s, 19);
+	if (r->follow_up_of > 0)
+		sqlite3_bind_int64(s, 20, r->follow_up_of);
+	else
+		sqlite3_bind_null(s, 20);
 	if (sqlite3_step(s) != SQLITE_DONE)
 		return store_fail_db(st, "recording the request");
 	*id_r = sqlite3_last_insert_rowid(st->db);
+	if (r->thread_id > 0)
+		return STORE_OK;
+	/* A first request is its own thread. */
+	s = store_stmt(st, "UPDATE requests SET thread_id = id WHERE id = ?1");
+	if (s == NULL)
+		return STORE_EDB;
+	sqlite3_bind_int64(s, 1, *id_r);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		return store_fail_db(st, "recording the request's thread");
 	return STORE_OK;
 }
 
@@ -228,4 +249,88 @@ store_count_replies_since(struct store *st, const char *requester, int64_t since
 	*n_r = sqlite3_column_int64(s, 0);
 	sqlite3_reset(s);
 	return STORE_OK;
+}
+
+int
+store_request_by_reply_id(struct store *st, const char *mid, struct request_ref *r)
+{
+	sqlite3_stmt *s = store_stmt(
+	    st, "SELECT id, coalesce(thread_id, id), decided_at, account_id, requester, outcome,"
+		" language, complaint_key, matched_queue_id, extracted, matches"
+		" FROM requests WHERE reply_message_id = ?1 ORDER BY id DESC LIMIT 1");
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	if (s == NULL)
+		return STORE_EDB;
+	store_bind_text(s, 1, mid);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		r->id = sqlite3_column_int64(s, 0);
+		r->thread_id = sqlite3_column_int64(s, 1);
+		r->decided_at = sqlite3_column_int64(s, 2);
+		r->account_id = sqlite3_column_int64(s, 3);
+		r->requester = store_col_dup(s, 4);
+		r->outcome = store_col_dup(s, 5);
+		r->language = store_col_dup(s, 6);
+		r->complaint_key = store_col_dup(s, 7);
+		r->matched_queue_id = store_col_dup(s, 8);
+		r->extracted = store_col_dup(s, 9);
+		r->matches = store_col_dup(s, 10);
+	}
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW)
+		return STORE_OK;
+	return rc == SQLITE_DONE ? STORE_ENOTFOUND : store_fail_db(st, "finding a reply");
+}
+
+void
+request_ref_free(struct request_ref *r)
+{
+	if (!r)
+		return;
+	free(r->requester);
+	free(r->outcome);
+	free(r->language);
+	free(r->complaint_key);
+	free(r->matched_queue_id);
+	free(r->extracted);
+	free(r->matches);
+	memset(r, 0, sizeof(*r));
+}
+
+int
+store_account_language(struct store *st, int64_t account_id, char **lang_r)
+{
+	sqlite3_stmt *s = store_stmt(st, "SELECT language FROM accounts WHERE id = ?1");
+	int rc;
+
+	*lang_r = NULL;
+	if (s == NULL)
+		return STORE_EDB;
+	sqlite3_bind_int64(s, 1, account_id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*lang_r = store_col_dup(s, 0);
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW)
+		return STORE_OK;
+	return rc == SQLITE_DONE ? STORE_ENOTFOUND : store_fail_db(st, "reading an account");
+}
+
+int
+store_set_account_language(struct store *st, const char *account, const char *lang)
+{
+	sqlite3_stmt *s = store_stmt(st, "UPDATE accounts SET language = ?2 WHERE name = ?1");
+	int rc;
+
+	if (s == NULL)
+		return STORE_EDB;
+	store_bind_text(s, 1, account);
+	store_bind_text(s, 2, lang);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return store_fail_db(st, "setting an account's language");
+	return sqlite3_changes(st->db) > 0 ? STORE_OK : STORE_ENOTFOUND;
 }

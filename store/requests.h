@@ -32,6 +32,11 @@ struct request_in {
 	const char *matches;	      /* JSON text or NULL */
 	const char *detail;	      /* JSON text or NULL */
 	int64_t requeue_of;	      /* 0 = none */
+	const char *reply_message_id; /* our reply's "<...@our.domain>", or NULL */
+	const char *language;	      /* the reply's language ("de"), or NULL */
+	int64_t thread_id;	      /* the conversation's first request; 0 =
+					 * this row starts one (its own id) */
+	int64_t follow_up_of;	      /* the request this one continues; 0 = none */
 	const char *raw;	      /* the complaint's bytes, kept once per key
 					 * for requeue; NULL = not kept */
 	size_t raw_len;
@@ -70,6 +75,31 @@ int store_request_key(struct store *st, int64_t id, char **key_r);
 /* The kept bytes of a complaint (see request_in.raw): STORE_OK with
  * *raw_r (malloc'd, caller frees) and *len_r, or STORE_ENOTFOUND. */
 int store_complaint_raw(struct store *st, const char *complaint_key, char **raw_r, size_t *len_r);
+
+/* The request our reply with Message-ID `mid` answered (as found in a
+ * follow-up's In-Reply-To/References), for conversations. */
+struct request_ref {
+	int64_t id, thread_id; /* thread_id is never 0 */
+	int64_t decided_at;
+	int64_t account_id; /* 0 = none */
+	char *requester;    /* may be NULL */
+	char *outcome;
+	char *language;		/* may be NULL */
+	char *complaint_key;	/* the earlier complaint's key */
+	char *matched_queue_id; /* may be NULL */
+	char *extracted;	/* JSON text or NULL */
+	char *matches;		/* JSON text or NULL */
+};
+
+/* STORE_OK with *r filled (request_ref_free it), or STORE_ENOTFOUND. */
+int store_request_by_reply_id(struct store *st, const char *mid, struct request_ref *r);
+void request_ref_free(struct request_ref *r);
+
+/* The language an account asked for (JSONL "language"): STORE_OK with
+ * *lang_r (caller frees; NULL when none is set), or STORE_ENOTFOUND. */
+int store_account_language(struct store *st, int64_t account_id, char **lang_r);
+/* Sets (or with NULL clears) an account's language. */
+int store_set_account_language(struct store *st, const char *account, const char *lang);
 
 /* Replies (outbox rows, any state) to requests of `requester` created at or
  * after `since`.  STORE_OK with *n_r. */

@@ -177,10 +177,31 @@ static const char *const migration_2[] = {
 	NULL,
 };
 
+/* Migration 3: conversations and languages.  A reply's own Message-ID is
+ * kept with its request, so that a reply to our reply (In-Reply-To /
+ * References) finds the request it continues; thread_id is the first
+ * request of the conversation (its own id for a first request) and
+ * follow_up_of the request answered just before; language is the reply's
+ * (en de fr es it nl pt pl), and an account may fix its own.  The two
+ * links are plain integers (no foreign key): retention may purge the
+ * first request of a thread before its follow-ups, and a link to a purged
+ * row only means "the earlier request is no longer kept". */
+static const char *const migration_3[] = {
+	"ALTER TABLE requests ADD COLUMN reply_message_id TEXT;",
+	"ALTER TABLE requests ADD COLUMN language TEXT;",
+	"ALTER TABLE requests ADD COLUMN thread_id INTEGER;",
+	"ALTER TABLE requests ADD COLUMN follow_up_of INTEGER;",
+	"CREATE INDEX requests_reply_mid ON requests(reply_message_id);",
+	"CREATE INDEX requests_thread ON requests(thread_id);",
+	"ALTER TABLE accounts ADD COLUMN language TEXT;",
+	NULL,
+};
+
 /* Each migration is a NULL-terminated list of statements; append only. */
 static const char *const *const migrations[] = {
 	migration_1,
 	migration_2,
+	migration_3,
 };
 
 static int

@@ -29,7 +29,7 @@ enum {
 	STORE_ENEWER = -4, /* written by a newer responder (store_open_flags) */
 };
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 /* Opens (creating if needed) and migrates the store at `path`.  On failure
  * returns NULL and writes a one-line reason into err[errlen]. */

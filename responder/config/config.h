@@ -39,7 +39,8 @@ struct settings {
 
 	/* [imap] */
 	char *imap_url;
-	int imap_tls; /* enum tls_mode */
+	int imap_tls;		  /* enum tls_mode */
+	int imap_allow_plaintext; /* tls = none to a host not loopback */
 	char *imap_ca_file;
 	int imap_tls_verify;
 	char *imap_username;
@@ -56,6 +57,7 @@ struct settings {
 	/* [smtp] */
 	char *smtp_url;
 	int smtp_tls;
+	int smtp_allow_plaintext;
 	char *smtp_ca_file;
 	int smtp_tls_verify;
 	char *smtp_username;
@@ -81,6 +83,17 @@ struct settings {
 	int import_account_from;  /* enum account_from */
 	char *import_account_map; /* file: "sasl_user_or_domain account" lines */
 	char *import_follow;	  /* log file the daemon follows; "" = none */
+
+	/* [metrics] */
+	char *metrics_listen;	/* "HOST:PORT" of /metrics; "" = off */
+	char *metrics_textfile; /* node_exporter textfile; "" = none */
+
+	/* [web] */
+	char *web_listen; /* "HOST:PORT" of the console inside `run`; "" = off */
+	char *web_tls_cert, *web_tls_key;
+	char *web_token_file;	 /* bearer token: admin role */
+	char *web_htpasswd_file; /* user:hash[:role] */
+	int web_trust_proxy;	 /* a reverse proxy terminates TLS */
 };
 
 /* One configuration error. */
@@ -102,6 +115,9 @@ void config_errors_free(struct config_errors *e);
  * secret files) are never known here, and paths/commands to them print as
  * they are.  Values that carry credentials inside a URL are masked. */
 void config_print(const struct settings *s, void *fp);
+
+/* 1 when the host of the URL is loopback (localhost, 127/8, ::1). */
+int config_url_is_loopback(const char *url);
 
 /* The templates directory in effect (configured, installed or source). */
 const char *config_templates_dir(const struct settings *s);

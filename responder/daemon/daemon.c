@@ -9,6 +9,7 @@
 #include "responder/imap/imap_source.h"
 #include "responder/decide/pipeline.h"
 #include "responder/daemon/sdnotify.h"
+#include "responder/metrics/metrics.h"
 #include "responder/daemon/signals.h"
 #include "store/admin.h"
 #include "responder/smtp/outbox_send.h"
@@ -274,6 +275,12 @@ daemon_main(const char *config_path, struct settings *s, struct store *st, enum 
 	else if (restarted > 0)
 		log_warn("%lld complaint(s) were in progress when the last run ended",
 			 (long long)restarted);
+	if (daemon_http_start(&d) < 0) {
+		daemon_http_stop(&d);
+		pipeline_free(&d.pl);
+		signals_teardown();
+		return EX_CONFIG;
+	}
 	open_follow(&d, &follow);
 
 	/* The first purge a minute after start, then daily. */
@@ -288,6 +295,8 @@ daemon_main(const char *config_path, struct settings *s, struct store *st, enum 
 			purge_if_due(&d);
 		if (d.imap == NULL || imap_broken(d.imap)) {
 			imap_close(&d.imap);
+			if (d.imap_connects++ > 0)
+				metrics_imap_reconnect();
 			if (connect_imap(&d, &fatal) < 0) {
 				if (fatal) {
 					ret = EX_CONFIG;
@@ -311,6 +320,7 @@ daemon_main(const char *config_path, struct settings *s, struct store *st, enum 
 		}
 		daemon_fetch_and_handle(&d);
 		outbox_send_due(&d.outbox);
+		daemon_http_after_pass(&d);
 		if (mode == DAEMON_ONCE) {
 			if (imap_broken(d.imap) || d.outbox.unavailable)
 				ret = EX_UNAVAILABLE;
@@ -335,6 +345,7 @@ daemon_main(const char *config_path, struct settings *s, struct store *st, enum 
 		pf_follow_close(&follow);
 	imap_close(&d.imap);
 	outbox_sender_close(&d.outbox);
+	daemon_http_stop(&d);
 	pipeline_free(&d.pl);
 	daemon_pass_free(&d);
 	signals_teardown();

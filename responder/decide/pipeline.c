@@ -216,7 +216,7 @@ compose(struct pipeline *p, const struct complaint *c, const struct policy_decis
 	const struct match_result *m, struct pipeline_result *out)
 {
 	struct reply_input in;
-	char err[512];
+	char err[512], mid[300];
 
 	if (!p->tpl || !d->requester || !addr_valid(d->requester))
 		return;
@@ -243,11 +243,15 @@ compose(struct pipeline *p, const struct complaint *c, const struct policy_decis
 	}
 	in.settings = p->s;
 	in.now = now_of(p);
+	compose_message_id(p->s, NULL, mid, sizeof(mid));
+	in.message_id = mid;
 	if (compose_reply(p->tpl, &in, &out->reply, &out->reply_len, err, sizeof(err)) != 0) {
 		log_error("composing the reply: %s", err);
 		out->reply = NULL;
 		out->reply_len = 0;
+		return;
 	}
+	out->reply_message_id = xstrdup(mid);
 }
 
 /* Records the decision: the request row (with `raw`, the complaint, kept
@@ -290,6 +294,7 @@ record(struct pipeline *p, const char *raw, size_t raw_len, const struct complai
 		r.requeue_of = 0;
 	r.raw = raw;
 	r.raw_len = raw_len;
+	r.reply_message_id = out->reply ? out->reply_message_id : NULL;
 	memset(&o, 0, sizeof(o));
 	if (out->reply) {
 		const char *ef = p->s->smtp_envelope_from;
@@ -460,6 +465,7 @@ pipeline_result_free(struct pipeline_result *r)
 	free(r->requester);
 	free(r->account);
 	free(r->reply);
+	free(r->reply_message_id);
 	json_decref(r->json);
 	memset(r, 0, sizeof(*r));
 }

@@ -376,6 +376,16 @@ put_references(struct buf *b, const struct reply_input *in)
 	return rc;
 }
 
+void
+compose_message_id(const struct settings *s, const char *seed, char *out, size_t size)
+{
+	char host[256], hex[40];
+
+	compose_hostname(s, host, sizeof(host));
+	unique_hex(seed, "message-id", hex, sizeof(hex));
+	snprintf(out, size, "<%.24s@%s>", hex, host);
+}
+
 /* ---- assembly ----------------------------------------------------------- */
 
 /* A text part, 7bit when it can be, else quoted-printable. */
@@ -469,7 +479,7 @@ compose_reply(const struct templates *t, const struct reply_input *in, char **ms
 	json_t *root = NULL;
 	const char *outcome;
 	char *subject = NULL, *text = NULL, *html = NULL, *subj;
-	char host[256], hex[40], mixed[64], alt[64], date[64], mid[400], irt[256];
+	char hex[40], mixed[64], alt[64], date[64], mid[400], irt[256];
 	int bad = 0, rc = -1;
 
 	*msg_r = NULL;
@@ -490,9 +500,10 @@ compose_reply(const struct templates *t, const struct reply_input *in, char **ms
 	if (!html)
 		goto out;
 
-	compose_hostname(in->settings, host, sizeof(host));
-	unique_hex(in->seed, "message-id", hex, sizeof(hex));
-	snprintf(mid, sizeof(mid), "<%.24s@%s>", hex, host);
+	if (in->message_id && mime_msgid_valid(in->message_id))
+		str_copy(mid, in->message_id, sizeof(mid));
+	else
+		compose_message_id(in->settings, in->seed, mid, sizeof(mid));
 	unique_hex(in->seed, "mixed", hex, sizeof(hex));
 	snprintf(mixed, sizeof(mixed), "=_m_%.24s", hex);
 	unique_hex(in->seed, "alternative", hex, sizeof(hex));

@@ -138,20 +138,24 @@ test_exim_frame(void **state)
 	assert_string_equal(pl.qid, "1xaQv2-0005R6a2hbc-AbCd");
 	assert_string_equal(pl.text, "Completed");
 	/* syslog prefix with Exim's own stamp, and without (syslog_timestamp = false) */
-	str_copy(b, "Dec  7 05:10:00 relay exim[3001]: 2026-12-07 05:10:00 -0200 1xaR00-0000Aa-0A Completed",
-		 sizeof(b));
+	str_copy(
+	    b,
+	    "Dec  7 05:10:00 relay exim[3001]: 2026-12-07 05:10:00 -0200 1xaR00-0000Aa-0A Completed",
+	    sizeof(b));
 	assert_int_equal(ex_parse_line(b, &y, &pl), PF_PARSE_OK);
 	assert_int_equal(pl.at, utc("2026-12-07T07:10:00Z"));
 	assert_int_equal(pl.pid, 3001);
 	assert_string_equal(pl.qid, "1xaR00-0000Aa-0A");
 	y.ref = utc("2026-12-31T00:00:00Z");
 	y.year = 0;
-	str_copy(b, "Dec  7 05:10:01 relay exim4[3002]: 1xaR00-0000Aa-0A => x@y.example", sizeof(b));
+	str_copy(b, "Dec  7 05:10:01 relay exim4[3002]: 1xaR00-0000Aa-0A => x@y.example",
+		 sizeof(b));
 	assert_int_equal(ex_parse_line(b, &y, &pl), PF_PARSE_OK);
 	assert_int_equal(pl.at, utc("2026-12-07T05:10:01Z"));
 	assert_string_equal(pl.text, "=> x@y.example");
 	/* a line syslog split: the first part is read, the rest is not */
-	str_copy(b, "Dec  7 05:10:02 relay exim[3002]: [1\\2] 1xaR00-0000Aa-0A Completed", sizeof(b));
+	str_copy(b, "Dec  7 05:10:02 relay exim[3002]: [1\\2] 1xaR00-0000Aa-0A Completed",
+		 sizeof(b));
 	assert_int_equal(ex_parse_line(b, &y, &pl), PF_PARSE_OK);
 	assert_string_equal(pl.qid, "1xaR00-0000Aa-0A");
 	str_copy(b, "Dec  7 05:10:02 relay exim[3002]: [2\\2] the rest", sizeof(b));
@@ -214,8 +218,9 @@ test_exim_fields(void **state)
 	assert_string_equal(d.mx_ip, "198.51.100.4");
 	assert_string_equal(d.confirm, "");
 	assert_string_equal(d.dt, "0.001s");
-	assert_string_equal(d.error, "SMTP error from remote mail server after RCPT "
-				     "TO:<dave@reject.example>: 550 5.1.1 no H=evil [6.6.6.6] C=\"fake\"");
+	assert_string_equal(d.error,
+			    "SMTP error from remote mail server after RCPT "
+			    "TO:<dave@reject.example>: 550 5.1.1 no H=evil [6.6.6.6] C=\"fake\"");
 	ex_reply_text(d.error, v, sizeof(v));
 	assert_string_equal(v, "550 5.1.1 no H=evil [6.6.6.6] C=\"fake\"");
 	ex_enhanced_status(v, dsn, sizeof(dsn));
@@ -238,9 +243,8 @@ test_exim_fields(void **state)
 	assert_string_equal(v, "Unrouteable address");
 	ex_enhanced_status(v, dsn, sizeof(dsn));
 	assert_string_equal(dsn, "");
-	assert_int_equal(ex_parse_delivery("== x@y.example R=mx T=t defer (111): Connection refused",
-					   &d),
-			 0);
+	assert_int_equal(
+	    ex_parse_delivery("== x@y.example R=mx T=t defer (111): Connection refused", &d), 0);
 	assert_string_equal(d.error, "Connection refused");
 	/* a local delivery: the address the sender gave in <..> */
 	assert_int_equal(ex_parse_delivery("=> gina <gina@ok.example> R=localuser T=local", &d), 0);
@@ -325,8 +329,9 @@ test_exim_import_mainlog(void **state)
 	assert_string_equal(r->attempts[0].response,
 			    "250 2.0.0 Ok: queued as 4XbQ1m0vG7z1aa \"quoted\" \\ done");
 	assert_string_equal(r->attempts[0].transcript_kind, "summary");
-	assert_non_null(strstr(r->attempts[0].transcript,
-			       "Summary from the Exim log (Exim does not log the SMTP conversation)"));
+	assert_non_null(
+	    strstr(r->attempts[0].transcript,
+		   "Summary from the Exim log (Exim does not log the SMTP conversation)"));
 	assert_non_null(strstr(r->attempts[0].transcript,
 			       "2026-12-07T05:05:44Z delivery to <bob@ok.example> via "
 			       "mx.ok.example [198.51.100.2]:25\n"));
@@ -352,7 +357,8 @@ test_exim_import_mainlog(void **state)
 	assert_string_equal(r->attempts[0].response,
 			    "550 5.1.1 <dave@reject.example>: Recipient address rejected: User "
 			    "unknown");
-	assert_non_null(strstr(r->attempts[0].transcript, "failed delivery to <dave@reject.example>"));
+	assert_non_null(
+	    strstr(r->attempts[0].transcript, "failed delivery to <dave@reject.example>"));
 	assert_non_null(strstr(r->attempts[0].transcript, "delivery time 0.000s"));
 	store_message_list_free(&l);
 
@@ -378,7 +384,8 @@ test_exim_import_mainlog(void **state)
 	one_message(f, "1xaQvg-0007Bb-2C", &l);
 	r = rcpt(&l.v[0], "judy@loop.example");
 	assert_string_equal(r->status, "deferred");
-	assert_string_equal(r->attempts[0].response, "lowest numbered MX record points to local host");
+	assert_string_equal(r->attempts[0].response,
+			    "lowest numbered MX record points to local host");
 	store_message_list_free(&l);
 
 	/* nothing for Exim's own bounce, the forged A= or the mid-flight message */

@@ -230,24 +230,25 @@ store_request_by_key(struct store *st, const char *key, int64_t *id_r)
 }
 
 int
-store_count_replies_since(struct store *st, const char *requester, int64_t since, int64_t *n_r)
+store_each_reply_since(struct store *st, int64_t since,
+		       int (*fn)(void *arg, const char *requester, int64_t account_id), void *arg)
 {
-	sqlite3_stmt *s =
-	    store_stmt(st, "SELECT count(*) FROM outbox o JOIN requests r ON r.id = o.request_id"
-			   " WHERE r.requester = ?1 AND o.created_at >= ?2");
+	sqlite3_stmt *s = store_stmt(st, "SELECT o.created_at, r.requester, r.account_id"
+					 " FROM outbox o JOIN requests r ON r.id = o.request_id"
+					 " ORDER BY o.id DESC");
 	int rc;
 
 	if (s == NULL)
 		return STORE_EDB;
-	store_bind_text(s, 1, requester);
-	sqlite3_bind_int64(s, 2, since);
-	rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(s);
-		return store_fail_db(st, "counting replies");
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (sqlite3_column_int64(s, 0) < since)
+			break;
+		if (fn(arg, (const char *)sqlite3_column_text(s, 1), sqlite3_column_int64(s, 2)))
+			break;
 	}
-	*n_r = sqlite3_column_int64(s, 0);
 	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail_db(st, "counting replies");
 	return STORE_OK;
 }
 

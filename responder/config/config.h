@@ -70,8 +70,16 @@ struct settings {
 
 	/* [policy] */
 	char *trusted_authserv_id; /* "" = not checked */
-	int max_replies_per_hour;  /* per requester */
+	int max_replies_per_hour;  /* per requester mailbox (plus-tag, case folded) */
+	int max_replies_per_account_per_hour;
+	int max_replies_total_per_hour;
 	int match_window_days;
+	/* what a match without a Message-ID needs (docs/complaints.md) */
+	int match_found_min;	    /* percent: lowest score of a found */
+	int match_margin;	    /* percent points ahead of the next candidate */
+	int match_subject_agree;    /* percent subject similarity that agrees */
+	int match_date_agree_hours; /* hours apart that still agree */
+	int match_candidate_min;    /* percent: lowest score listed as ambiguous */
 
 	/* [limits] */
 	long max_message_size; /* bytes of a complaint */

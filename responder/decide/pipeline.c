@@ -410,6 +410,7 @@ pipeline_handle(struct pipeline *p, const char *raw, size_t len, const char *sou
 		out->outcome = d.outcome;
 		set_why(out, d.why);
 	} else {
+		struct match_thresholds th;
 		struct match_query q = {
 			.account_id = d.account_id,
 			.x = &x,
@@ -418,7 +419,10 @@ pipeline_handle(struct pipeline *p, const char *raw, size_t len, const char *sou
 			.now = now_of(p),
 			.window_days = p->s->match_window_days > 0 ? p->s->match_window_days : 30,
 			.store_flags = STORE_WITH_TRANSCRIPTS,
+			.th = &th,
 		};
+
+		match_thresholds_from(p->s, &th);
 
 		if (match_find(p->st, &q, &m, err, errlen) != 0) {
 			rc = -1;

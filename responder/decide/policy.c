@@ -242,6 +242,92 @@ policy_authenticated(const struct complaint *c, const char *authserv_id, const c
 	return 0;
 }
 
+/* ---- the rate limit ------------------------------------------------------- */
+
+void
+policy_mailbox_key(const char *addr, char *out, size_t outlen)
+{
+	const char *at = addr ? strrchr(addr, '@') : NULL;
+	size_t n = 0;
+	int in_tag = 0;
+
+	if (outlen == 0)
+		return;
+	for (const char *p = addr ? addr : ""; *p && n + 1 < outlen; p++) {
+		if (p == at)
+			in_tag = 0;
+		else if (*p == '+' && at && p < at)
+			in_tag = 1;
+		if (!in_tag)
+			out[n++] = (char)tolower((unsigned char)*p);
+	}
+	out[n] = '\0';
+}
+
+struct rate_count {
+	const char *key; /* policy_mailbox_key of the requester */
+	int64_t account_id;
+	int64_t mailbox, account, total;
+};
+
+static int
+count_reply(void *arg, const char *requester, int64_t account_id)
+{
+	struct rate_count *rc = arg;
+	char key[320];
+
+	rc->total++;
+	if (rc->account_id && account_id == rc->account_id)
+		rc->account++;
+	if (requester) {
+		policy_mailbox_key(requester, key, sizeof(key));
+		if (strcmp(key, rc->key) == 0)
+			rc->mailbox++;
+	}
+	return 0;
+}
+
+/* The hourly limits, per mailbox (plus-tag and case folded), per account
+ * and in all: 1 with d->why filled when one is reached, 0 when not, -1 on
+ * a store failure.  The count walks the replies of the last hour, which
+ * the total limit bounds. */
+static int
+rate_limited(const struct settings *s, struct store *st, struct policy_decision *d, int64_t now)
+{
+	char key[320];
+	struct rate_count rc = { .key = key, .account_id = d->account_id };
+
+	if (s->max_replies_per_hour <= 0 && s->max_replies_per_account_per_hour <= 0 &&
+	    s->max_replies_total_per_hour <= 0)
+		return 0;
+	policy_mailbox_key(d->requester, key, sizeof(key));
+	if (store_each_reply_since(st, now - 3600, count_reply, &rc) < 0)
+		return -1;
+	if (s->max_replies_per_hour > 0 && rc.mailbox >= s->max_replies_per_hour) {
+		snprintf(d->why, sizeof(d->why),
+			 "rate limit: %lld replies to %.200s in the last hour (max %d per "
+			 "requester; plus-tags and case folded)",
+			 (long long)rc.mailbox, key, s->max_replies_per_hour);
+		return 1;
+	}
+	if (s->max_replies_per_account_per_hour > 0 &&
+	    rc.account >= s->max_replies_per_account_per_hour) {
+		snprintf(d->why, sizeof(d->why),
+			 "rate limit: %lld replies to account %.100s in the last hour (max %d "
+			 "per account)",
+			 (long long)rc.account, d->account ? d->account : "?",
+			 s->max_replies_per_account_per_hour);
+		return 1;
+	}
+	if (s->max_replies_total_per_hour > 0 && rc.total >= s->max_replies_total_per_hour) {
+		snprintf(d->why, sizeof(d->why),
+			 "rate limit: %lld replies in all in the last hour (max %d)",
+			 (long long)rc.total, s->max_replies_total_per_hour);
+		return 1;
+	}
+	return 0;
+}
+
 /* ---- the whole check ------------------------------------------------------ */
 
 static void
@@ -256,7 +342,7 @@ policy_check(const struct complaint *c, const char *complaint_key, const struct 
 	     struct store *st, int64_t now, unsigned opts, struct policy_decision *d, char *err,
 	     size_t errlen)
 {
-	int64_t id = 0, n = 0;
+	int64_t id = 0;
 	int rc;
 
 	memset(d, 0, sizeof(*d));
@@ -312,18 +398,14 @@ policy_check(const struct complaint *c, const char *complaint_key, const struct 
 		snprintf(err, errlen, "request log: %s", store_errmsg(st));
 		return -1;
 	}
-	if (s->max_replies_per_hour > 0) {
-		if (store_count_replies_since(st, d->requester, now - 3600, &n) < 0) {
-			snprintf(err, errlen, "request log: %s", store_errmsg(st));
-			return -1;
-		}
-		if (n >= s->max_replies_per_hour) {
-			snprintf(d->why, sizeof(d->why),
-				 "rate limit: %lld replies to %.200s in the last hour (max %d)",
-				 (long long)n, d->requester, s->max_replies_per_hour);
-			stop(d, OUTCOME_IGNORED);
-			return 0;
-		}
+	rc = rate_limited(s, st, d, now);
+	if (rc < 0) {
+		snprintf(err, errlen, "request log: %s", store_errmsg(st));
+		return -1;
+	}
+	if (rc > 0) {
+		stop(d, OUTCOME_IGNORED);
+		return 0;
 	}
 	snprintf(d->why, sizeof(d->why), "requester %.200s of account %.100s", d->requester,
 		 d->account ? d->account : "?");

@@ -1,9 +1,10 @@
 /*
  * postfix_int.h - what the mail-log importer's files share: the parsed
  * form of one log line and the pure parsing helpers (postfix_parse.c), the
- * per-line importer (import_postfix.c), its conversation buffers
- * (postfix_conv.c), and the Exim mainlog format that plugs into the same
- * importer (exim_parse.c, import_exim.c): one queue-ID table, account map,
+ * message state and its writing (postfix_state.c, log_msgs.c), the line
+ * loop (log_import.c), the Postfix lines (import_postfix.c) and their
+ * conversation buffers (postfix_conv.c), and the Exim mainlog format
+ * (exim_parse.c, import_exim.c): one queue-ID table, account map,
  * batching and follower for both formats.  Not for use outside store/.
  */
 #ifndef STORE_POSTFIX_INT_H
@@ -153,7 +154,7 @@ int pf_valid_qid(const struct pf_import *imp, const char *q);
 #define PF_MAX_RCPTS 64
 void pf_add_rcpt(struct pf_msg *m, const char *addr);
 
-/* ---- the importer's line interface (import_postfix.c) ------------------ */
+/* ---- the importer's line interface (log_import.c, log_msgs.c) ---------- */
 
 /* One log line into the store (a transaction is opened if none is, and
  * committed every IMPORT_BATCH_LINES lines), counted into *stats and
@@ -162,6 +163,10 @@ int pf_import_line(struct pf_import *imp, const char *line, size_t len, const ch
 		   long lineno, struct import_stats *stats, import_report_fn *report, void *ctx);
 /* Opens the importer's transaction if none is open. */
 int pf_import_begin(struct pf_import *imp);
+/* Commits what is written (the batch), without writing open messages. */
+int pf_import_commit_batch(struct pf_import *imp);
+/* One parsed Postfix line into the importer (import_postfix.c). */
+int pf_import_parsed(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_line *pl);
 /* Writes every changed message and commits; what that writes is counted
  * and reported through `lc` (whose name and lineno are the last line read). */
 int pf_import_commit(struct pf_import *imp, const struct pf_line_ctx *lc);

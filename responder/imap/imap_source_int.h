@@ -34,6 +34,9 @@ void imap_wd_arm(struct imap_source *src);
 int imap_wd_disarm(struct imap_source *src);
 /* libetpan result -> IMAP_EUNAVAIL (session broken) or IMAP_ESERVER. */
 int imap_fail(struct imap_source *src, int r, const char *what, char *err, size_t errlen);
+/* CAPABILITY under the watchdog, so that the mailimap_has_*() answer what
+ * the server offers now.  IMAP_OK or IMAP_E* with err filled. */
+int imap_refresh_caps(struct imap_source *src, char *err, size_t errlen);
 /* 1 when v holds no CR/LF/controls (and, with ascii_only, no 8-bit). */
 int imap_safe_string(const char *v, int ascii_only);
 

@@ -120,7 +120,7 @@ found:
 static int
 check_reuse(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_msg *m)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	int rc;
 
 	if (m->checked || m->written || m->first_at == 0)
@@ -130,11 +130,11 @@ check_reuse(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_msg *
 	if (s == NULL)
 		return STORE_EDB;
 	store_bind_text(s, 1, m->qid);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		int64_t t = sqlite3_column_int64(s, 0);
+	rc = store_step(s);
+	if (rc == STORE_ROW) {
+		int64_t t = store_col_int64(s, 0);
 
-		sqlite3_reset(s);
+		store_reset(s);
 		if (t != 0 && t != m->first_at) {
 			char why[300];
 
@@ -152,8 +152,8 @@ check_reuse(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_msg *
 		}
 		return STORE_OK;
 	}
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? STORE_OK : store_fail_db(imp->st, "checking a queue ID");
+	store_reset(s);
+	return rc == STORE_DONE ? STORE_OK : store_fail_db(imp->st, "checking a queue ID");
 }
 
 int

@@ -285,7 +285,7 @@ static int
 save_position(struct pf_follow *f)
 {
 	struct store *st = pf_import_store(f->imp);
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	char *state, *json;
 	size_t n;
 	int rc;
@@ -305,13 +305,13 @@ save_position(struct pf_follow *f)
 		 f->cur.reading != NULL && strcmp(f->cur.reading, f->path) != 0, state);
 	free(state);
 	store_bind_text(s, 1, f->path);
-	sqlite3_bind_int64(s, 2, (sqlite3_int64)f->cur.ino);
-	sqlite3_bind_int64(s, 3, (sqlite3_int64)f->cur.offset);
+	store_bind_int64(s, 2, (int64_t)f->cur.ino);
+	store_bind_int64(s, 3, (int64_t)f->cur.offset);
 	store_bind_text(s, 4, f->head);
 	store_bind_text(s, 5, json);
-	rc = sqlite3_step(s);
+	rc = store_step(s);
 	free(json);
-	return rc == SQLITE_DONE ? STORE_OK : store_fail_db(st, "saving the import position");
+	return rc == STORE_DONE ? STORE_OK : store_fail_db(st, "saving the import position");
 }
 
 /* Loads the stored position and opens the right file at it. */
@@ -319,7 +319,7 @@ static int
 restore(struct pf_follow *f, char *err, size_t errlen)
 {
 	struct store *st = pf_import_store(f->imp);
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	char *state = NULL, *head = NULL, rotated[1100];
 	int64_t ino = 0, offset = 0;
 	long line = 0;
@@ -331,16 +331,16 @@ restore(struct pf_follow *f, char *err, size_t errlen)
 	if (s == NULL)
 		goto db;
 	store_bind_text(s, 1, f->path);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		ino = sqlite3_column_int64(s, 0);
-		offset = sqlite3_column_int64(s, 1);
+	rc = store_step(s);
+	if (rc == STORE_ROW) {
+		ino = store_col_int64(s, 0);
+		offset = store_col_int64(s, 1);
 		head = store_col_dup(s, 2);
 		state = store_col_dup(s, 3);
-	} else if (rc != SQLITE_DONE) {
+	} else if (rc != STORE_DONE) {
 		goto db;
 	}
-	sqlite3_reset(s);
+	store_reset(s);
 	if (state != NULL) {
 		json_t *o = json_loads(state, 0, NULL);
 

@@ -305,4 +305,3 @@ pf_import_free(struct pf_import **ip)
 	free(imp);
 	*ip = NULL;
 }
-

@@ -60,8 +60,12 @@ search(struct imap_source *src, uint32_t after_uid, int marked, uint32_t **uids_
 	r = mailimap_uid_search(src->imap, NULL, key, &res);
 	imap_wd_disarm(src);
 	mailimap_search_key_free(key);
-	if (r != MAILIMAP_NO_ERROR)
+	if (r != MAILIMAP_NO_ERROR) {
+		/* libetpan hands over the untagged SEARCH results of a NO too. */
+		if (res != NULL)
+			mailimap_search_result_free(res);
 		return imap_fail(src, r, "UID SEARCH", err, errlen);
+	}
 	for (clistiter *it = clist_begin(res); it != NULL; it = clist_next(it)) {
 		uint32_t uid = *(uint32_t *)clist_content(it);
 		/* "UID n:*" always matches the highest UID, even below n. */

@@ -222,12 +222,26 @@ set_keepalive(int fd)
 	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
 }
 
-static int
-refresh_caps(struct imap_source *src, char *err, size_t errlen)
+int
+imap_refresh_caps(struct imap_source *src, char *err, size_t errlen)
 {
+	struct mailimap_connection_info *ci = src->imap->imap_connection_info;
 	struct mailimap_capability_data *caps = NULL;
 	int r;
 
+	/* libetpan 1.9.4 copies the stored capabilities after the OK without
+	 * looking: a server that answers OK but never listed any (no
+	 * untagged CAPABILITY, none in the greeting) would crash us on a NULL
+	 * list.  Start from an empty one; what the server sends replaces it. */
+	if (ci != NULL && ci->imap_capability == NULL) {
+		clist *none = clist_new();
+
+		if (none != NULL &&
+		    (ci->imap_capability = mailimap_capability_data_new(none)) == NULL)
+			clist_free(none);
+	}
+	if (ci == NULL || ci->imap_capability == NULL)
+		return imap_fail(src, MAILIMAP_ERROR_MEMORY, "CAPABILITY", err, errlen);
 	imap_wd_arm(src);
 	r = mailimap_capability(src->imap, &caps);
 	imap_wd_disarm(src);
@@ -422,7 +436,7 @@ do_connect(struct imap_source *src, char *err, size_t errlen)
 		set_keepalive(fd);
 	tls = implicit;
 	if (!implicit && s->imap_tls != TLS_NONE) {
-		if ((r = refresh_caps(src, err, errlen)) != IMAP_OK)
+		if ((r = imap_refresh_caps(src, err, errlen)) != IMAP_OK)
 			return r;
 		if (!mailimap_has_extension(src->imap, "STARTTLS")) {
 			snprintf(err, errlen,
@@ -446,12 +460,12 @@ do_connect(struct imap_source *src, char *err, size_t errlen)
 	}
 	if (tls && (r = verify_peer(src, err, errlen)) != IMAP_OK)
 		return r;
-	if ((r = refresh_caps(src, err, errlen)) != IMAP_OK)
+	if ((r = imap_refresh_caps(src, err, errlen)) != IMAP_OK)
 		return r;
 	if (src->imap->imap_state == MAILIMAP_STATE_NON_AUTHENTICATED &&
 	    (r = authenticate(src, err, errlen)) != IMAP_OK)
 		return r;
-	if ((r = refresh_caps(src, err, errlen)) != IMAP_OK)
+	if ((r = imap_refresh_caps(src, err, errlen)) != IMAP_OK)
 		return r;
 	if ((r = ensure_folder(src, s->imap_processed_folder, err, errlen)) != IMAP_OK ||
 	    (r = ensure_folder(src, s->imap_quarantine_folder, err, errlen)) != IMAP_OK)

@@ -64,6 +64,9 @@ int imap_fail(struct imap_source *src, int r, const char *what, char *err, size_
 /* Sorts UIDs ascending and drops repeats, in place; returns the count
  * kept.  O(n log n) whatever order the server chose. */
 size_t imap_sort_uids(uint32_t *uids, size_t n);
+/* CAPABILITY under the watchdog, so that the mailimap_has_*() answer what
+ * the server offers now.  IMAP_OK or IMAP_E* with err filled. */
+int imap_refresh_caps(struct imap_source *src, char *err, size_t errlen);
 /* 1 when v holds no CR/LF/controls (and, with ascii_only, no 8-bit). */
 int imap_safe_string(const char *v, int ascii_only);
 

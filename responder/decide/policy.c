@@ -43,9 +43,8 @@ robot_address(const char *addr)
 	return local_is(addr, "mailer-daemon") || local_is(addr, "postmaster");
 }
 
-/* 1 when host is `domain` or a subdomain of it. */
-static int
-domain_within(const char *host, const char *domain)
+int
+policy_domain_within(const char *host, const char *domain)
 {
 	size_t hl, dl;
 
@@ -56,6 +55,94 @@ domain_within(const char *host, const char *domain)
 	if (hl == dl)
 		return strcasecmp(host, domain) == 0;
 	return hl > dl && host[hl - dl - 1] == '.' && strcasecmp(host + hl - dl, domain) == 0;
+}
+
+/* 1 when "<local@domain>" has a domain of `host` or below it. */
+static int
+id_is_ours(const char *id, const char *host)
+{
+	const char *at;
+	char dom[256];
+	size_t n;
+
+	if (!id || !host || !*host || (at = strrchr(id, '@')) == NULL)
+		return 0;
+	str_copy(dom, at + 1, sizeof(dom));
+	n = strlen(dom);
+	if (n && dom[n - 1] == '>')
+		dom[--n] = '\0';
+	return policy_domain_within(dom, host);
+}
+
+int
+policy_id_is_ours(const char *id, const char *host)
+{
+	return id_is_ours(id, host);
+}
+
+int
+policy_names_us(const struct complaint *c, const char *host)
+{
+	for (size_t i = 0; i < c->in_reply_to.n; i++)
+		if (id_is_ours(c->in_reply_to.v[i], host))
+			return 1;
+	for (size_t i = 0; i < c->references.n; i++)
+		if (id_is_ours(c->references.v[i], host))
+			return 1;
+	return 0;
+}
+
+/* What delivery reports and auto-responders write where a person writes a
+ * question: bounces sent as plain text (qmail, old Exchange) and
+ * out-of-office notices.  Only looked at in a reply to our reply, where a
+ * person has no reason to write them. */
+/* clang-format off */
+static const char *const bounce_text[] = {
+	"this is the qmail-send program", "i'm afraid i wasn't able to deliver",
+	"this is the mail system at host", "delivery to the following recipient",
+	"delivery has failed to these recipients", "could not be delivered to one or more",
+	"mail delivery failed", "returned mail:", "delivery status notification",
+	"undelivered mail returned to sender", "message not delivered", NULL,
+};
+static const char *const robot_subjects[] = {
+	"failure notice", "undeliverable", "undelivered mail", "delivery status notification",
+	"mail delivery failed", "returned mail", "delivery failure",
+	"out of office", "automatic reply", "auto reply", "auto-reply", "autoreply",
+	"abwesenheit", "automatische antwort", "réponse automatique", "respuesta automática",
+	"fuera de la oficina", "risposta automatica", "fuori sede", "automatisch antwoord",
+	"afwezigheid", "resposta automática", "fora do escritório", "automatyczna odpowiedź",
+	"poza biurem", NULL,
+};
+/* clang-format on */
+
+static const char *
+found_in(const char *hay, size_t max, const char *const *list)
+{
+	char head[2048];
+
+	if (!hay)
+		return NULL;
+	str_copy(head, hay, max < sizeof(head) ? max : sizeof(head));
+	for (; *list; list++)
+		if (strcasestr(head, *list))
+			return *list;
+	return NULL;
+}
+
+/* The robot's word must open the subject ("Automatic reply: Re: ..."): a
+ * person's reply starts with "Re:", even to a subject such as
+ * "Undeliverable: ..." that a complaint about a bounce carries. */
+static const char *
+starts_with_any(const char *subject, const char *const *list)
+{
+	if (!subject)
+		return NULL;
+	while (*subject == ' ' || *subject == '\t')
+		subject++;
+	for (; *list; list++)
+		if (strncasecmp(subject, *list, strlen(*list)) == 0)
+			return *list;
+	return NULL;
 }
 
 int
@@ -74,10 +161,16 @@ policy_robot(const struct complaint *c, const struct settings *s, char *why, siz
 	}
 	if (c->precedence) {
 		first_token(c->precedence, tok, sizeof(tok));
-		if (!strcmp(tok, "bulk") || !strcmp(tok, "list") || !strcmp(tok, "junk")) {
+		if (!strcmp(tok, "bulk") || !strcmp(tok, "list") || !strcmp(tok, "junk") ||
+		    !strcmp(tok, "auto_reply")) {
 			snprintf(why, whylen, "automatic mail: Precedence: %s", tok);
 			return 1;
 		}
+	}
+	if (c->x_autoreply) {
+		snprintf(why, whylen, "automatic reply: X-Autoreply/X-Autorespond: %.40s",
+			 c->x_autoreply);
+		return 1;
 	}
 	if (c->list_headers.n) {
 		snprintf(why, whylen, "mailing list mail: %.60s header", c->list_headers.v[0]);
@@ -125,6 +218,25 @@ policy_robot(const struct complaint *c, const struct settings *s, char *why, siz
 			return 1;
 		}
 	}
+	/* A reply to our reply (auto-responder ping-pong): a bounce written as
+	 * text without a Return-Path, or an out-of-office notice, is a robot
+	 * even without the headers robots ought to write. */
+	if (host && *host && policy_names_us(c, host)) {
+		const char *hit;
+
+		if (!c->return_path && (hit = found_in(c->text, 2048, bounce_text)) != NULL) {
+			snprintf(why, whylen,
+				 "bounce text (\"%s\") without Return-Path replying to our reply"
+				 " (loop)",
+				 hit);
+			return 1;
+		}
+		if ((hit = starts_with_any(c->subject, robot_subjects)) != NULL) {
+			snprintf(why, whylen,
+				 "automatic reply (subject says \"%s\") to our reply (loop)", hit);
+			return 1;
+		}
+	}
 	if (c->message_id && host && *host) {
 		const char *at = strrchr(c->message_id, '@');
 		char dom[256];
@@ -135,7 +247,7 @@ policy_robot(const struct complaint *c, const struct settings *s, char *why, siz
 			n = strlen(dom);
 			if (n && dom[n - 1] == '>')
 				dom[n - 1] = '\0';
-			if (domain_within(dom, host)) {
+			if (policy_domain_within(dom, host)) {
 				snprintf(why, whylen, "Message-ID %.100s was made by us (loop)",
 					 c->message_id);
 				return 1;
@@ -175,7 +287,7 @@ aligned(const char *d, const char *from_domain)
 
 	if (at)
 		d = at + 1;
-	return domain_within(d, from_domain) || domain_within(from_domain, d);
+	return policy_domain_within(d, from_domain) || policy_domain_within(from_domain, d);
 }
 
 /* Checks one header value; 1 when it authenticates from_domain. */

@@ -270,6 +270,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (r != MAILIMAP_NO_ERROR || imap->imap_selection_info == NULL)
 		goto failed;
 	src->uidvalidity = imap->imap_selection_info->sel_uidvalidity;
+	if (imap_caps_guard(imap) < 0)
+		goto failed;
 	src->has_idle = mailimap_has_idle(imap);
 	src->has_move = mailimap_has_extension(imap, "MOVE");
 	src->has_uidplus = mailimap_has_extension(imap, "UIDPLUS");

@@ -55,6 +55,8 @@ subjects_of(const struct match_query *q, struct subjects *s)
 {
 	s->n = 0;
 	for (size_t i = 0; i < q->x->n_originals && s->n < EXT_MAX_IDS; i++) {
+		if (q->x->originals[i].is_bounce)
+			continue; /* a notice's subject is not the original's */
 		char *n = q->x->originals[i].subject ?
 			      subject_normalize(q->x->originals[i].subject) :
 			      NULL;
@@ -63,7 +65,7 @@ subjects_of(const struct match_query *q, struct subjects *s)
 		else
 			free(n);
 	}
-	if (q->complaint_subject) {
+	if (q->complaint_subject && q->x->n_bounces == 0) {
 		char *n = subject_normalize(q->complaint_subject);
 
 		if (n && *n)
@@ -481,7 +483,7 @@ match_find(struct store *st, const struct match_query *q, struct match_result *r
 		const char *s = q->x->originals[i].subject;
 		struct store_message_list l = { NULL, 0 };
 
-		if (!s || !*subject_strip_prefixes(s))
+		if (!s || !*subject_strip_prefixes(s) || q->x->originals[i].is_bounce)
 			continue;
 		add_searched(r, "subject \"%s\" since %s", subject_strip_prefixes(s), tsince);
 		if (store_find_by_subject(st, subject_strip_prefixes(s), q->account_id, since,
@@ -492,7 +494,8 @@ match_find(struct store *st, const struct match_query *q, struct match_result *r
 		}
 		merge(r, &l, "subject");
 	}
-	if (q->complaint_subject && *subject_strip_prefixes(q->complaint_subject)) {
+	if (q->complaint_subject && *subject_strip_prefixes(q->complaint_subject) &&
+	    q->x->n_bounces == 0) {
 		struct store_message_list l = { NULL, 0 };
 		const char *s = subject_strip_prefixes(q->complaint_subject);
 

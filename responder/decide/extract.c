@@ -302,6 +302,30 @@ known_address(const struct extracted *x, const struct complaint *c, const char *
 	return 0;
 }
 
+/* 1 when a date as a client wrote it names its zone ("+0900", "GMT+9",
+ * "UTC", "JST" ...): Outlook's "Sent:" line and Gmail's forward header do
+ * not, and are read as UTC, hours off. */
+static int
+date_has_zone(const char *t)
+{
+	static const char *const zones[] = { "GMT", "UTC",  " UT", "JST", "EST", "EDT",
+					     "CST", "CDT",  "MST", "MDT", "PST", "PDT",
+					     "CET", "CEST", "BST", "MSK", "KST", NULL };
+
+	if (t == NULL)
+		return 0;
+	for (size_t i = 0; zones[i] != NULL; i++)
+		if (strstr(t, zones[i]) != NULL)
+			return 1;
+	for (const char *p = t; *p; p++)
+		if ((*p == '+' || *p == '-') && p > t &&
+		    (p[-1] == ' ' || isdigit((unsigned char)p[-1])) &&
+		    isdigit((unsigned char)p[1]) && isdigit((unsigned char)p[2]) &&
+		    (isdigit((unsigned char)p[3]) || p[3] == ':'))
+			return 1;
+	return 0;
+}
+
 /* 1 when an original of the same sender and subject is already there. */
 static int
 have_original(const struct extracted *x, const char *from, const char *subject)
@@ -400,6 +424,7 @@ extract_identifiers(const struct complaint *c, const struct fwd_original *fwds, 
 		o->subject = xstrdup_or_null(co->subject);
 		o->date = co->date;
 		o->has_date = co->has_date;
+		o->date_exact = 1;
 		o->is_bounce = co->depth == 1 && !co->headers_only && attached_notice(co);
 		if (!o->is_bounce)
 			add_id(x, co->message_id, EXT_ATTACHED);
@@ -407,6 +432,7 @@ extract_identifiers(const struct complaint *c, const struct fwd_original *fwds, 
 	for (size_t i = 0, n_orig = x->n_originals; i < n_orig; i++) {
 		const struct cpl_original *co = &c->originals[i];
 		struct bounce b;
+		size_t nb = x->n_bounces;
 
 		if (!x->originals[i].is_bounce)
 			continue;
@@ -417,6 +443,13 @@ extract_identifiers(const struct complaint *c, const struct fwd_original *fwds, 
 		if (!b.reporting_mta && bounce_robot_address(co->from.address))
 			b.reporting_mta = xstrdup_or_null(addr_domain(co->from.address));
 		add_bounce(x, EXT_BOUNCE_ATTACHED, &b, own, own_ctx);
+		/* else the bounced message: attached inside it (depth 2) */
+		for (size_t k = 0;
+		     k < c->n_originals && x->n_bounces > nb && !x->bounces[nb].original_message_id;
+		     k++)
+			if (c->originals[k].depth == 2)
+				x->bounces[nb].original_message_id =
+				    xstrdup_or_null(c->originals[k].message_id);
 	}
 	/* inline forward blocks of the complaint's text */
 	first_inline = x->n_originals;
@@ -432,6 +465,7 @@ extract_identifiers(const struct complaint *c, const struct fwd_original *fwds, 
 		o->subject = xstrdup_or_null(f->subject);
 		o->date = f->date;
 		o->has_date = f->date != 0;
+		o->date_exact = date_has_zone(f->date_text);
 		o->is_bounce = bounce_robot_address(o->from) || bounce_looks_like(f->subject, NULL);
 		if (f->block_start < first_block)
 			first_block = f->block_start;
@@ -489,6 +523,8 @@ extract_identifiers(const struct complaint *c, const struct fwd_original *fwds, 
 			add_id(x, found[i], EXT_BODY);
 		free(found[i]);
 	}
+	/* the failed recipients first; the original's To and Cc too (a
+	 * notice may name the address a recipient forwarded to) */
 	for (size_t i = 0; i < x->n_bounces; i++)
 		for (size_t k = 0; k < x->bounces[i].b.n_rcpts; k++)
 			add_recipient(x, x->bounces[i].b.rcpts[k].address, own, own_ctx);

@@ -49,7 +49,8 @@ struct ext_original {
 	char *subject; /* decoded, or NULL */
 	int64_t date;  /* valid when has_date */
 	int has_date;
-	int is_bounce; /* the notice itself: its fields are not the original's */
+	int is_bounce;	/* the notice itself: its fields are not the original's */
+	int date_exact; /* the date had a time zone (an inline one may not) */
 };
 
 enum ext_bounce_source { EXT_BOUNCE_ATTACHED, EXT_BOUNCE_INLINE, EXT_BOUNCE_PASTED };

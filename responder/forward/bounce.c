@@ -180,9 +180,9 @@ int
 bounce_robot_address(const char *addr)
 {
 	static const char *const robots[] = {
-		"mailer-daemon", "postmaster",	 "post_master",	 "mail-daemon", "maildaemon",
-		"mailerdaemon",	 "mail.daemon", "mdaemon",	 "mmdf",	"smtp",
-		"mailer",	 "daemon",	 "bounce",	 "bounces",	NULL,
+		"mailer-daemon", "postmaster",	"post_master", "mail-daemon", "maildaemon",
+		"mailerdaemon",	 "mail.daemon", "mdaemon",     "mmdf",	      "smtp",
+		"mailer",	 "daemon",	"bounce",      "bounces",     NULL,
 	};
 	const char *at = addr ? strchr(addr, '@') : NULL;
 
@@ -220,8 +220,8 @@ enhanced_at(const char *s, size_t n, size_t i)
 			return 0;
 		parts++;
 	}
-	if (j < n && (isdigit((unsigned char)s[j]) || (s[j] == '.' && j + 1 < n &&
-						      isdigit((unsigned char)s[j + 1]))))
+	if (j < n && (isdigit((unsigned char)s[j]) ||
+		      (s[j] == '.' && j + 1 < n && isdigit((unsigned char)s[j + 1]))))
 		return 0;
 	return j - i;
 }
@@ -241,7 +241,8 @@ line_status(const char *s, size_t n)
 	}
 	for (size_t i = 0; i + 3 <= n; i++)
 		if ((s[i] == '4' || s[i] == '5') && isdigit((unsigned char)s[i + 1]) &&
-		    isdigit((unsigned char)s[i + 2]) && (i == 0 || !isalnum((unsigned char)s[i - 1])) &&
+		    isdigit((unsigned char)s[i + 2]) &&
+		    (i == 0 || !isalnum((unsigned char)s[i - 1])) &&
 		    (i + 3 == n || !isalnum((unsigned char)s[i + 3])) && s[i + 1] <= '5')
 			return xstrdup(s[i] == '4' ? "4.0.0" : "5.0.0");
 	return NULL;
@@ -382,8 +383,6 @@ static const char *const final_phrases[] = {
 	"will not continue trying",
 	"giving up",
 	"gave up",
-	"could not be delivered",
-	"couldn't be delivered",
 	"undeliverable",
 	"user unknown",
 	"unknown user",
@@ -468,6 +467,7 @@ struct qblock {
 	size_t start, end; /* lines */
 	struct buf val[Q_MSGID + 1];
 	int have[Q_MSGID + 1];
+	int fields; /* header lines of any name */
 };
 
 static void
@@ -486,12 +486,14 @@ qblock_free(struct qblock *q)
 		buf_free(&q->val[f]);
 }
 
+/* A header block: two of From, To, Subject, Date, or a Message-ID among
+ * other header lines (a lone "Message-ID: x" line is only text). */
 static int
 qblock_counts(const struct qblock *q)
 {
 	int keys = q->have[Q_FROM] + q->have[Q_TO] + q->have[Q_SUBJECT] + q->have[Q_DATE];
 
-	return q->have[Q_MSGID] || keys >= 2;
+	return keys >= 2 || (q->have[Q_MSGID] && q->fields >= 2);
 }
 
 /* "<id>" of a Message-ID value, or NULL. */
@@ -590,6 +592,7 @@ find_quoted(struct bounce *b, const struct line *v, size_t n, const char *self, 
 		qblock_init(&q, i);
 		for (; i < n && !blank(&v[i]); i++) {
 			if (header_line(&v[i], &name, &nl, &val)) {
+				q.fields++;
 				cur = qfield_of(name, nl);
 				if (cur != Q_NONE && q.have[cur])
 					cur = Q_NONE; /* the first one counts */
@@ -616,13 +619,34 @@ find_quoted(struct bounce *b, const struct line *v, size_t n, const char *self, 
 /* ---- recipients named in the text --------------------------------------- */
 
 static const char *const rcpt_words[] = {
-	"fail",	    "unknown",	"reject",     "rcpt",	     "recipient", "addressed to",
+	"fail",	     "unknown",	 "reject",    "rcpt",	     "recipient", "addressed to",
 	"could not", "couldn't", "undeliver", "not deliver", "no such",	  "invalid",
-	"unable",    "error",	"refused",    "denied",	     "not exist", "doesn't exist",
-	"not found", "quota",	"full",	      "expired",     "delayed",	  "unavailable",
-	"rfc822;",   "said:",	"reason",     "problem",     "blocked",	  "disabled",
-	"inactive",  "bounce",	NULL,
+	"unable",    "error",	 "refused",   "denied",	     "not exist", "doesn't exist",
+	"not found", "quota",	 "full",      "expired",     "delayed",	  "unavailable",
+	"rfc822;",   "said:",	 "reason",    "problem",     "blocked",	  "disabled",
+	"inactive",  "bounce",	 "timed out", "deferred",    "temporar",  "connect",
+	NULL,
 };
+
+/* "<a@b>:" or "a@b:" opening a line: Postfix and qmail list a failed
+ * recipient so. */
+static int
+address_leads(const struct line *l)
+{
+	size_t i = 0, pos, a, len;
+
+	while (i < l->n && (l->s[i] == ' ' || l->s[i] == '\t'))
+		i++;
+	pos = i;
+	if (!next_address(l->s, l->n, &pos, &a, &len) || (a != i && a != i + 1))
+		return 0;
+	if (a == i + 1 && l->s[i] != '<')
+		return 0;
+	if (a == i + 1 && (a + len >= l->n || l->s[a + len] != '>'))
+		return 0;
+	pos = a + len + (a == i + 1);
+	return pos < l->n && l->s[pos] == ':';
+}
 
 static const char *const heading_words[] = {
 	"following address",
@@ -641,8 +665,7 @@ static const char *const heading_words[] = {
 };
 
 static const char *const not_rcpt_words[] = {
-	"message-id", "message id", "msgid", "in-reply-to", "references:", "id <", "id=<",
-	NULL,
+	"message-id", "message id", "msgid", "in-reply-to", "references:", "id <", "id=<", NULL,
 };
 
 /* Adds the recipients of line i (a status from it or the next two lines). */
@@ -701,9 +724,14 @@ bounce_read_text(struct bounce *b, const char *text, const char *self)
 	}
 	if (delay && !final && b->n_rcpts == 0)
 		b->delayed = 1;
-	for (size_t i = 0; i < n; i++) {
-		if (in[i])
+	/* a heading's reach ends at its list's end: a blank line after an
+	 * address, a separator, or the quoted original */
+	for (size_t i = 0, listed = 0; i < n; i++) {
+		if (in[i] || (v[i].n > 2 && v[i].s[0] == '-' && v[i].s[1] == '-') ||
+		    (listed && blank(&v[i]))) {
+			under = listed = 0;
 			continue;
+		}
 		if (memchr(v[i].s, '@', v[i].n) == NULL) {
 			if (has_any(v[i].s, v[i].n, heading_words))
 				under = HEADING_REACH;
@@ -711,10 +739,13 @@ bounce_read_text(struct bounce *b, const char *text, const char *self)
 				under--;
 			continue;
 		}
-		if (under > 0 || has_any(v[i].s, v[i].n, rcpt_words) || has_status(v[i].s, v[i].n))
+		if (under > 0 || has_any(v[i].s, v[i].n, rcpt_words) ||
+		    has_status(v[i].s, v[i].n) || address_leads(&v[i]))
 			take_line(b, v, n, i, self);
-		if (under > 0)
+		if (under > 0) {
 			under--;
+			listed = 1;
+		}
 	}
 	for (size_t i = 0; i < n && !b->reporting_mta; i++) {
 		/* Postfix: "This is the mail system at host mx.example.net." */
@@ -762,8 +793,17 @@ dsn_value(const struct line *v, size_t n, size_t i, size_t val, int typed, size_
 	buf_append(&b, s, len < cap ? len : cap);
 	for (size_t k = i + 1; k < n && (v[k].s[0] == ' ' || v[k].s[0] == '\t') && !blank(&v[k]);
 	     k++) {
+		const char *c = v[k].s;
+		size_t cn = v[k].n;
+
+		while (cn > 0 && (*c == ' ' || *c == '\t')) {
+			c++;
+			cn--;
+		}
+		while (b.len > 0 && (b.data[b.len - 1] == ' ' || b.data[b.len - 1] == '\t'))
+			b.len--;
 		buf_putc(&b, ' ');
-		if (buf_append(&b, v[k].s, v[k].n) != 0)
+		if (buf_append(&b, c, cn) != 0)
 			break;
 	}
 	out = copy_trim(b.data ? b.data : "", b.len, cap);

@@ -29,28 +29,29 @@ rcpt(const struct bounce *b, const char *addr)
 static void
 test_exim_copy(void **state)
 {
-	const char *t = "This message was created automatically by mail delivery software.\n"
-			"\n"
-			"A message that you sent could not be delivered to one or more of its\n"
-			"recipients. This is a permanent error. The following address(es) failed:\n"
-			"\n"
-			"  erin@initech.example\n"
-			"    SMTP error from remote mail server after RCPT TO:<erin@initech.example>:\n"
-			"    host mx.initech.example [203.0.113.80]: 550 5.1.1 No such user\n"
-			"\n"
-			"------ This is a copy of the message, including all the headers. ------\n"
-			"\n"
-			"Return-path: <billing@acme.example>\n"
-			"Received: from localhost ([127.0.0.1])\n"
-			"\tby relay.example with esmtp id 1abc\n"
-			"\tfor erin@initech.example; Tue, 24 Nov 2026 10:00:00 +0000\n"
-			"Message-Id: <inv-2001@acme.example>\n"
-			"From: Acme Billing <billing@acme.example>\n"
-			"To: Erin <erin@initech.example>, frank@initech.example\n"
-			"Subject: Invoice 2001\n"
-			"Date: Tue, 24 Nov 2026 10:00:00 +0000\n"
-			"\n"
-			"Please pay. Questions: ask accounts@acme.example\n";
+	const char *t =
+	    "This message was created automatically by mail delivery software.\n"
+	    "\n"
+	    "A message that you sent could not be delivered to one or more of its\n"
+	    "recipients. This is a permanent error. The following address(es) failed:\n"
+	    "\n"
+	    "  erin@initech.example\n"
+	    "    SMTP error from remote mail server after RCPT TO:<erin@initech.example>:\n"
+	    "    host mx.initech.example [203.0.113.80]: 550 5.1.1 No such user\n"
+	    "\n"
+	    "------ This is a copy of the message, including all the headers. ------\n"
+	    "\n"
+	    "Return-path: <billing@acme.example>\n"
+	    "Received: from localhost ([127.0.0.1])\n"
+	    "\tby relay.example with esmtp id 1abc\n"
+	    "\tfor erin@initech.example; Tue, 24 Nov 2026 10:00:00 +0000\n"
+	    "Message-Id: <inv-2001@acme.example>\n"
+	    "From: Acme Billing <billing@acme.example>\n"
+	    "To: Erin <erin@initech.example>, frank@initech.example\n"
+	    "Subject: Invoice 2001\n"
+	    "Date: Tue, 24 Nov 2026 10:00:00 +0000\n"
+	    "\n"
+	    "Please pay. Questions: ask accounts@acme.example\n";
 	struct bounce b;
 	const struct bounce_rcpt *r;
 
@@ -75,15 +76,16 @@ test_exim_copy(void **state)
 static void
 test_postfix_and_sendmail(void **state)
 {
-	const char *pf = "This is the mail system at host relay.example.\n"
-			 "\n"
-			 "I'm sorry to have to inform you that your message could not\n"
-			 "be delivered to one or more recipients.\n"
-			 "\n"
-			 "                   The mail system\n"
-			 "\n"
-			 "<bob@northwind.example>: host mx.northwind.example[198.51.100.7] said:\n"
-			 "    550 5.7.1 Message rejected as spam (in reply to end of DATA command)\n";
+	const char *pf =
+	    "This is the mail system at host relay.example.\n"
+	    "\n"
+	    "I'm sorry to have to inform you that your message could not\n"
+	    "be delivered to one or more recipients.\n"
+	    "\n"
+	    "                   The mail system\n"
+	    "\n"
+	    "<bob@northwind.example>: host mx.northwind.example[198.51.100.7] said:\n"
+	    "    550 5.7.1 Message rejected as spam (in reply to end of DATA command)\n";
 	const char *sm = "   ----- The following addresses had permanent fatal errors -----\n"
 			 "<carol@fabrikam.example>\n"
 			 "<dave@contoso.example>\n"
@@ -134,21 +136,22 @@ test_headings_and_transcripts(void **state)
 static void
 test_not_recipients(void **state)
 {
-	const char *t = "From: MAILER-DAEMON@relay.example\n"
-			"Subject: Undelivered Mail Returned to Sender\n"
-			"Date: Tue, 24 Nov 2026 10:05:00 +0000\n"
-			"To: billing@acme.example\n"
-			"\n"
-			"Your message could not be delivered: postmaster@relay.example has details.\n"
-			"Message-ID: <20261124100000.ABC@relay.example> failed too\n"
-			"For help write to helpdesk@relay.example\n"
-			"\n"
-			"Original message headers:\n"
-			"From: billing@acme.example\n"
-			"To: erin@initech.example\n"
-			"Subject: Invoice 2002\n"
-			"\n"
-			"billing@acme.example failed to say anything\n";
+	const char *t =
+	    "From: MAILER-DAEMON@relay.example\n"
+	    "Subject: Undelivered Mail Returned to Sender\n"
+	    "Date: Tue, 24 Nov 2026 10:05:00 +0000\n"
+	    "To: billing@acme.example\n"
+	    "\n"
+	    "Your message could not be delivered: postmaster@relay.example has details.\n"
+	    "Message-ID: <20261124100000.ABC@relay.example> failed too\n"
+	    "For help write to helpdesk@relay.example\n"
+	    "\n"
+	    "Original message headers:\n"
+	    "From: billing@acme.example\n"
+	    "To: erin@initech.example\n"
+	    "Subject: Invoice 2002\n"
+	    "\n"
+	    "billing@acme.example failed to say anything\n";
 	struct bounce b;
 
 	(void)state;
@@ -196,7 +199,8 @@ test_dsn_fields(void **state)
 	assert_int_equal(b.delayed, 0); /* one failed for good */
 	bounce_free(&b);
 	memset(&b, 0, sizeof(b));
-	bounce_read_failed(&b, "erin@initech.example, MAILER-DAEMON@x.example, frank@initech.example");
+	bounce_read_failed(&b,
+			   "erin@initech.example, MAILER-DAEMON@x.example, frank@initech.example");
 	assert_int_equal(b.n_rcpts, 2);
 	bounce_free(&b);
 }
@@ -204,18 +208,19 @@ test_dsn_fields(void **state)
 static void
 test_delay_warning(void **state)
 {
-	const char *t = "This is the mail system at host relay.example.\n"
-			"\n"
-			"####################################################################\n"
-			"# THIS IS A WARNING ONLY.  YOU DO NOT NEED TO RESEND YOUR MESSAGE. #\n"
-			"####################################################################\n"
-			"\n"
-			"Your message could not be delivered for more than 4 hour(s).\n"
-			"It will be retried until it is 5 day(s) old.\n"
-			"Your message has been delayed; the mail system will retry.\n"
-			"\n"
-			"<bob@northwind.example>: connect to mx.northwind.example: Connection timed out\n"
-			"    (delayed)\n";
+	const char *t =
+	    "This is the mail system at host relay.example.\n"
+	    "\n"
+	    "####################################################################\n"
+	    "# THIS IS A WARNING ONLY.  YOU DO NOT NEED TO RESEND YOUR MESSAGE. #\n"
+	    "####################################################################\n"
+	    "\n"
+	    "Your message could not be delivered for more than 4 hour(s).\n"
+	    "It will be retried until it is 5 day(s) old.\n"
+	    "Your message has been delayed; the mail system will retry.\n"
+	    "\n"
+	    "<bob@northwind.example>: connect to mx.northwind.example: Connection timed out\n"
+	    "    (delayed)\n";
 	struct bounce b;
 
 	(void)state;
@@ -262,8 +267,8 @@ test_looks_like(void **state)
 {
 	(void)state;
 	assert_true(bounce_looks_like("Undelivered Mail Returned to Sender", NULL));
-	assert_true(bounce_looks_like("Fwd: Mail delivery failed: returning message to sender",
-				      NULL));
+	assert_true(
+	    bounce_looks_like("Fwd: Mail delivery failed: returning message to sender", NULL));
 	assert_true(bounce_looks_like("FW: Undeliverable: Invoice 2001", NULL));
 	assert_true(bounce_looks_like("Unzustellbar: Rechnung", NULL));
 	assert_true(bounce_looks_like("Nyaan", "Hi. This is the qmail-send program at x.\n"));
@@ -304,11 +309,15 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_exim_copy),	  cmocka_unit_test(test_postfix_and_sendmail),
+		cmocka_unit_test(test_exim_copy),
+		cmocka_unit_test(test_postfix_and_sendmail),
 		cmocka_unit_test(test_headings_and_transcripts),
-		cmocka_unit_test(test_not_recipients),	  cmocka_unit_test(test_dsn_fields),
-		cmocka_unit_test(test_delay_warning),	  cmocka_unit_test(test_indented_quote),
-		cmocka_unit_test(test_looks_like),	  cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_not_recipients),
+		cmocka_unit_test(test_dsn_fields),
+		cmocka_unit_test(test_delay_warning),
+		cmocka_unit_test(test_indented_quote),
+		cmocka_unit_test(test_looks_like),
+		cmocka_unit_test(test_garbage),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

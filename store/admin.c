@@ -20,15 +20,19 @@
 #include <stdio.h>
 #include <string.h>
 
+/* A request's reply state, from its outbox rows. */
+#define REPLY_STATE                                                        \
+	"coalesce((SELECT CASE WHEN sum(o.state = 'sent') > 0 THEN 'sent'" \
+	"   WHEN sum(o.state = 'queued') > 0 THEN 'queued'"                \
+	"   WHEN sum(o.state = 'failed') > 0 THEN 'failed' END"            \
+	"   FROM outbox o WHERE o.request_id = r.id), 'none')"
+
 /* The columns of struct admin_request, in this order, for list and get. */
 #define REQ_COLUMNS                                                             \
 	"r.id, r.received_at, r.decided_at, coalesce(r.requeue_of, 0),"         \
 	" r.complaint_message_id, r.source, r.requester, r.account, r.outcome," \
 	" r.why, r.subject, r.matched_queue_id, m.subject,"                     \
-	" coalesce((SELECT CASE WHEN sum(o.state = 'sent') > 0 THEN 'sent'"     \
-	"   WHEN sum(o.state = 'queued') > 0 THEN 'queued'"                     \
-	"   WHEN sum(o.state = 'failed') > 0 THEN 'failed' END"                 \
-	"   FROM outbox o WHERE o.request_id = r.id), 'none'),"                 \
+	" " REPLY_STATE ","                                                     \
 	" coalesce(r.thread_id, r.id), coalesce(r.follow_up_of, 0),"            \
 	" r.language, r.reply_message_id"
 #define REQ_FROM " FROM requests r LEFT JOIN messages m ON m.queue_id = r.matched_queue_id"
@@ -75,7 +79,14 @@ admin_requests(struct store *st, const struct admin_filter *f, struct admin_requ
 			   " AND (?3 IS NULL OR lower(r.requester) = ?3)"
 			   " AND (?4 IS NULL OR r.account = ?4)"
 			   " AND (?6 = 0 OR coalesce(r.thread_id, r.id) = ?6)"
-			   " ORDER BY r.received_at DESC, r.id DESC LIMIT ?5");
+			   " AND (?7 = 0 OR r.received_at < ?7)"
+			   " AND (?8 IS NULL OR instr(lower(r.why), lower(?8)) > 0)"
+			   " AND (?9 IS NULL OR " REPLY_STATE " = ?9)"
+			   " AND (?10 IS NULL OR instr(lower(coalesce(r.subject, '') || ' ' ||"
+			   "   coalesce(r.complaint_message_id, '') || ' ' ||"
+			   "   coalesce(r.matched_queue_id, '') || ' ' || coalesce(r.requester, '')"
+			   "   || ' ' || coalesce(r.extracted, '')), lower(?10)) > 0)"
+			   " ORDER BY r.received_at DESC, r.id DESC LIMIT ?5 OFFSET ?11");
 	if (s == NULL)
 		return STORE_EDB;
 	if (f->requester != NULL)
@@ -86,6 +97,11 @@ admin_requests(struct store *st, const struct admin_filter *f, struct admin_requ
 	store_bind_text(s, 4, f->account);
 	sqlite3_bind_int64(s, 5, f->limit ? (sqlite3_int64)f->limit : 100);
 	sqlite3_bind_int64(s, 6, f->thread_id);
+	sqlite3_bind_int64(s, 7, f->until);
+	store_bind_text(s, 8, f->why && *f->why ? f->why : NULL);
+	store_bind_text(s, 9, f->reply_state && *f->reply_state ? f->reply_state : NULL);
+	store_bind_text(s, 10, f->search && *f->search ? f->search : NULL);
+	sqlite3_bind_int64(s, 11, (sqlite3_int64)f->offset);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (out->n == cap) {
 			cap = cap ? cap * 2 : 16;

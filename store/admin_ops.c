@@ -14,8 +14,49 @@
 
 /* ---- repairs ------------------------------------------------------------ */
 
+/* Appends {"action", "at", "rows", "by", "request"} to the request's
+ * detail.admin array (created if missing), so `log show` and the console
+ * tell the story.  Inside the caller's transaction. */
+static int
+note_action(struct store *st, int64_t request_id, const char *action, int64_t now, int64_t rows,
+	    const char *by, int64_t ref)
+{
+	sqlite3_stmt *s;
+
+	s = store_stmt(st,
+		       "UPDATE requests SET detail = json_set(d, '$.admin',"
+		       " json(json_insert(CASE WHEN json_type(d, '$.admin') = 'array'"
+		       "   THEN json_extract(d, '$.admin') ELSE '[]' END, '$[#]',"
+		       "   json_patch(json_object('action', ?4, 'at', ?2, 'rows', ?3),"
+		       "     json_object('by', ?5, 'request', CASE WHEN ?6 > 0 THEN ?6 END)))))"
+		       " FROM (SELECT CASE WHEN json_valid(detail) AND json_type(detail) = 'object'"
+		       "   THEN detail ELSE '{}' END AS d FROM requests WHERE id = ?1)"
+		       " WHERE id = ?1");
+	if (s == NULL)
+		return STORE_EDB;
+	sqlite3_bind_int64(s, 1, request_id);
+	sqlite3_bind_int64(s, 2, now);
+	sqlite3_bind_int64(s, 3, rows);
+	store_bind_text(s, 4, action);
+	store_bind_text(s, 5, by);
+	sqlite3_bind_int64(s, 6, ref);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		sqlite3_reset(s);
+		return store_fail_db(st, "noting an admin action");
+	}
+	sqlite3_reset(s);
+	return STORE_OK;
+}
+
 int
 admin_resend(struct store *st, int64_t request_id, int64_t now, int64_t *n_r)
+{
+	return admin_resend_as(st, request_id, now, NULL, 0, n_r);
+}
+
+int
+admin_resend_as(struct store *st, int64_t request_id, int64_t now, const char *by, int flags,
+		int64_t *n_r)
 {
 	sqlite3_stmt *s;
 	int64_t n;
@@ -47,29 +88,32 @@ admin_resend(struct store *st, int64_t request_id, int64_t now, int64_t *n_r)
 		goto fail_db;
 	n = sqlite3_changes64(st->db);
 	sqlite3_reset(s);
+	if (n == 0 && (flags & ADMIN_RESEND_SENT)) {
+		/* Nothing failed: the latest sent reply goes out once more, as
+		 * a new row (the sent one keeps its server answer). */
+		s = store_stmt(
+		    st, "INSERT INTO outbox(request_id, created_at, envelope_from, rcpt,"
+			" message, state, tries, next_try_at)"
+			" SELECT request_id, ?2, envelope_from, rcpt, message, 'queued', 0, ?2"
+			" FROM outbox WHERE request_id = ?1 AND state = 'sent'"
+			" ORDER BY sent_at DESC, id DESC LIMIT 1");
+		if (s == NULL)
+			goto fail_db;
+		sqlite3_bind_int64(s, 1, request_id);
+		sqlite3_bind_int64(s, 2, now);
+		if (sqlite3_step(s) != SQLITE_DONE)
+			goto fail_db;
+		n = sqlite3_changes64(st->db);
+		sqlite3_reset(s);
+	}
 	if (n == 0) {
 		store_rollback(st);
-		return store_fail(st, STORE_EINVAL, "request %lld has no failed reply to resend",
-				  (long long)request_id);
+		return store_fail(st, STORE_EINVAL, "request %lld has no %s reply to resend",
+				  (long long)request_id,
+				  flags & ADMIN_RESEND_SENT ? "failed or sent" : "failed");
 	}
-	/* The note goes into the request's own detail, so `log show` tells
-	 * the story: detail.admin is an array of what admins did. */
-	s = store_stmt(st,
-		       "UPDATE requests SET detail = json_set(d, '$.admin',"
-		       " json(json_insert(CASE WHEN json_type(d, '$.admin') = 'array'"
-		       "   THEN json_extract(d, '$.admin') ELSE '[]' END, '$[#]',"
-		       "   json_object('action', 'resend', 'at', ?2, 'rows', ?3))))"
-		       " FROM (SELECT CASE WHEN json_valid(detail) AND json_type(detail) = 'object'"
-		       "   THEN detail ELSE '{}' END AS d FROM requests WHERE id = ?1)"
-		       " WHERE id = ?1");
-	if (s == NULL)
-		goto fail_db;
-	sqlite3_bind_int64(s, 1, request_id);
-	sqlite3_bind_int64(s, 2, now);
-	sqlite3_bind_int64(s, 3, n);
-	if (sqlite3_step(s) != SQLITE_DONE)
-		goto fail_db;
-	sqlite3_reset(s);
+	if ((rc = note_action(st, request_id, "resend", now, n, by, 0)) < 0)
+		goto fail;
 	if ((rc = store_commit(st)) < 0)
 		goto fail;
 	*n_r = n;
@@ -79,6 +123,13 @@ fail_db:
 fail:
 	store_rollback(st);
 	return rc;
+}
+
+int
+admin_note(struct store *st, int64_t request_id, const char *action, const char *by, int64_t now,
+	   int64_t ref)
+{
+	return note_action(st, request_id, action, now, 0, by, ref);
 }
 
 /* ---- retention ---------------------------------------------------------- */

@@ -13,6 +13,7 @@
 #ifndef RESPONDER_REPORT_HTML_H
 #define RESPONDER_REPORT_HTML_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -34,7 +35,22 @@ int report_html_write(FILE *fp, const struct report_input *in);
 
 /* Writes s HTML-escaped (& < > " ') with invalid UTF-8 and control
  * characters replaced; NULL writes "-".  Every stored string on the page
- * goes through it (multi-line text keeps its line ends, report_html.c). */
+ * goes through it. */
 void report_html_escape(FILE *fp, const char *s);
+/* The same for multi-line text (keeps LF and TAB), for <pre>; NULL: "". */
+void report_html_escape_text(FILE *fp, const char *s, size_t len);
+
+/* The pieces the admin console (web_pages.c) builds its pages from: */
+/* The stylesheet (inline in the report, /style.css in the console). */
+extern const char report_html_css[];
+/* The summary cards, the outcome and reason tables and the chart. */
+void report_html_summary(FILE *fp, const struct admin_stats *s);
+/* <h4>label</h4><pre>JSON, pretty-printed when it parses</pre>. */
+void report_html_json_block(FILE *fp, const char *label, const char *text);
+/* <dt>term</dt><dd>value, escaped</dd>; term is ours, not escaped. */
+void report_html_dl(FILE *fp, const char *term, const char *value);
+/* The CSS class of an outcome name (one of the six; anything else
+ * "error"), safe to print unescaped. */
+const char *report_html_outcome_class(const char *outcome);
 
 #endif

@@ -23,80 +23,11 @@
 #include <time.h>
 
 #define COOKIE "responder_session"
-#define CSP                                                                            \
+#define CSP                                                                          \
 	"default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; " \
 	"frame-ancestors 'none'; base-uri 'none'"
 #define DEFAULT_LISTEN "127.0.0.1:8025"
 #define MAX_SEGMENTS 8
-
-void
-page_url_value(FILE *fp, const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		    strchr("-._~", c))
-			fputc(c, fp);
-		else
-			fprintf(fp, "%%%c%c", hex[c >> 4], hex[c & 15]);
-	}
-}
-
-void
-page_csrf_field(struct page *p)
-{
-	fprintf(p->fp, "<input type=\"hidden\" name=\"csrf\" value=\"%s\">", p->who.csrf);
-}
-
-void
-page_begin(struct page *p, const char *title)
-{
-	fprintf(p->fp,
-		"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-		"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-		"<title>%s - Transcript Responder</title>\n"
-		"<link rel=\"stylesheet\" href=\"/style.css\">\n</head>\n<body>\n",
-		title);
-	if (p->who.role != WEB_ROLE_NONE) {
-		fputs("<nav><a href=\"/\">Dashboard</a> <a href=\"/requests\">Requests</a> "
-		      "<a href=\"/lookup\">Lookup</a> <span class=\"who\">",
-		      p->fp);
-		report_html_escape(p->fp, p->who.user);
-		fprintf(p->fp, " (%s)</span>", p->who.role == WEB_ROLE_ADMIN ? "admin" : "read-only");
-		if (p->who.session[0]) {
-			fputs(" <form class=\"inline\" method=\"post\" action=\"/logout\">", p->fp);
-			page_csrf_field(p);
-			fputs("<button>Log out</button></form>", p->fp);
-		}
-		fputs("</nav>\n", p->fp);
-	}
-	fprintf(p->fp, "<h1>%s</h1>\n", title);
-}
-
-void
-page_end(struct page *p)
-{
-	fputs("</body>\n</html>\n", p->fp);
-}
-
-void
-page_error(struct page *p, int status, const char *msg)
-{
-	p->r->status = status;
-	page_begin(p, status == 404 ? "Not found" : status == 403 ? "Forbidden" : "Error");
-	fprintf(p->fp, "<p class=\"failed\" id=\"error\">%s</p>\n", msg);
-	page_end(p);
-}
-
-void
-page_redirect(struct page *p, const char *location)
-{
-	p->r->status = 303;
-	http_resp_header(p->r, "Location", location);
-	fprintf(p->fp, "see %s\n", location);
-}
 
 /* A local path to go back to after the login: "/..." but not "//..." */
 static const char *
@@ -280,16 +211,17 @@ route(struct page *p)
 	if (n == 1 && strcmp(seg[0], "style.css") == 0) {
 		p->r->content_type = "text/css; charset=utf-8";
 		fputs(report_html_css, p->fp);
-		fputs("nav{display:flex;gap:1em;flex-wrap:wrap;align-items:center;border-bottom:1px "
-		      "solid #ccc;padding-bottom:.5em}nav .who{margin-left:auto;color:#555}"
-		      "form.inline{display:inline}form.filters{display:flex;flex-wrap:wrap;gap:.5em;"
-		      "align-items:end}form.filters label{display:flex;flex-direction:column;"
-		      "font-size:.85em}input,select,button{font:inherit;padding:.25em}"
-		      ".table-wrap{overflow-x:auto}.pager{margin:1em 0}.pager a{margin-right:1em}"
-		      ".actions{display:flex;gap:.5em;flex-wrap:wrap}.confirm{border:2px solid "
-		      "#c62828;padding:1em;border-radius:6px}@media (max-width:600px){body{margin:.6em}"
-		      "dt{float:none;width:auto}dd{margin-left:0}td,th{padding:.2em .3em}}\n",
-		      p->fp);
+		fputs(
+		    "nav{display:flex;gap:1em;flex-wrap:wrap;align-items:center;border-bottom:1px "
+		    "solid #ccc;padding-bottom:.5em}nav .who{margin-left:auto;color:#555}"
+		    "form.inline{display:inline}form.filters{display:flex;flex-wrap:wrap;gap:.5em;"
+		    "align-items:end}form.filters label{display:flex;flex-direction:column;"
+		    "font-size:.85em}input,select,button{font:inherit;padding:.25em}"
+		    ".table-wrap{overflow-x:auto}.pager{margin:1em 0}.pager a{margin-right:1em}"
+		    ".actions{display:flex;gap:.5em;flex-wrap:wrap}.confirm{border:2px solid "
+		    "#c62828;padding:1em;border-radius:6px}@media (max-width:600px){body{margin:.6em}"
+		    "dt{float:none;width:auto}dd{margin-left:0}td,th{padding:.2em .3em}}\n",
+		    p->fp);
 		return;
 	}
 	if (n == 1 && strcmp(seg[0], "login") == 0) {
@@ -307,7 +239,8 @@ route(struct page *p)
 			return;
 		}
 		if (!web_token_equal(http_req_form(p->q, "csrf"), p->who.csrf)) {
-			log_warn("web: POST %s by %s without a valid CSRF token", path, p->who.user);
+			log_warn("web: POST %s by %s without a valid CSRF token", path,
+				 p->who.user);
 			page_error(p, 403, "Missing or wrong form token (CSRF): reload the page.");
 			return;
 		}
@@ -330,7 +263,8 @@ route(struct page *p)
 			page_request(p, id);
 		else if (n == 3 && strcmp(seg[2], "complaint.eml") == 0)
 			page_complaint_download(p, id);
-		else if (n == 3 && (strcmp(seg[2], "resend") == 0 || strcmp(seg[2], "requeue") == 0))
+		else if (n == 3 &&
+			 (strcmp(seg[2], "resend") == 0 || strcmp(seg[2], "requeue") == 0))
 			page_repair(p, id, seg[2]);
 		else if (n == 4 && strcmp(seg[2], "reply") == 0 &&
 			 parse_id_ext(seg[3], ".eml", &id2) == 0)
@@ -414,7 +348,8 @@ web_start(const struct web_opts *o, char *err, size_t errlen)
 		goto fail;
 	if ((w->h = http_server_start(&l, &ho, handle, w, err, errlen)) == NULL)
 		goto fail;
-	snprintf(w->address, sizeof(w->address), "%s://%s", w->secure_cookie && *w->s.web_tls_cert ? "https" : "http", l.text);
+	snprintf(w->address, sizeof(w->address), "%s://%s",
+		 w->secure_cookie && *w->s.web_tls_cert ? "https" : "http", l.text);
 	return w;
 fail:
 	web_stop(&w);

@@ -143,8 +143,8 @@ load_htpasswd(struct web_auth *a, const char *path, char *err, size_t errlen)
 			goto fail;
 		}
 		if (role != NULL && strcmp(role, "admin") != 0 && strcmp(role, "read") != 0) {
-			snprintf(err, errlen, "%s:%ld: role '%s': want admin or read", path,
-				 lineno, role);
+			snprintf(err, errlen, "%s:%ld: role '%s': want admin or read", path, lineno,
+				 role);
 			goto fail;
 		}
 		a->users = xreallocarray(a->users, a->n_users + 1, sizeof(*a->users));

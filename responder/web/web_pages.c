@@ -236,9 +236,8 @@ text_field(struct page *p, const char *name, const char *label, const char *plac
 void
 page_requests(struct page *p)
 {
-	static const char *const outcomes[] = { "found",	"ambiguous", "not_found",
-						 "unauthorized", "ignored",   "error",
-						 NULL };
+	static const char *const outcomes[] = { "found",   "ambiguous", "not_found", "unauthorized",
+						"ignored", "error",	NULL };
 	static const char *const replies[] = { "sent", "queued", "failed", "none", NULL };
 	struct admin_filter f;
 	struct admin_request_list l;
@@ -268,7 +267,8 @@ page_requests(struct page *p)
 	}
 	if ((v = q_or_null(p, "thread")) != NULL)
 		f.thread_id = strtoll(v, NULL, 10);
-	if ((v = q_or_null(p, "page")) != NULL && ((page = strtol(v, NULL, 10)) < 1 || page > 100000))
+	if ((v = q_or_null(p, "page")) != NULL &&
+	    ((page = strtol(v, NULL, 10)) < 1 || page > 100000))
 		page = 1;
 	f.limit = PAGE_ROWS + 1; /* one more tells whether there is a next page */
 	f.offset = (size_t)(page - 1) * PAGE_ROWS;
@@ -359,8 +359,9 @@ complaint_headers(struct page *p, int64_t id)
 		n = HEADERS_MAX;
 	fputs("<pre id=\"headers\">", p->fp);
 	report_html_escape_text(p->fp, raw, n);
-	fprintf(p->fp, "</pre>\n<p><a href=\"/request/%lld/complaint.eml\" download>Download the "
-		       "complaint</a></p>\n",
+	fprintf(p->fp,
+		"</pre>\n<p><a href=\"/request/%lld/complaint.eml\" download>Download the "
+		"complaint</a></p>\n",
 		(long long)id);
 	free(raw);
 	free(key);
@@ -386,9 +387,9 @@ replies_section(struct page *p, const struct admin_request *r, const struct admi
 		report_html_dl(p->fp, "queued", time_format_rfc3339(o->created_at, t));
 		if (o->sent_at) {
 			report_html_dl(p->fp, "sent", time_format_rfc3339(o->sent_at, t));
-			report_html_dl(p->fp, "arrival to sent",
-				       time_format_duration(o->sent_at - r->received_at, d,
-							    sizeof(d)));
+			report_html_dl(
+			    p->fp, "arrival to sent",
+			    time_format_duration(o->sent_at - r->received_at, d, sizeof(d)));
 		}
 		snprintf(d, sizeof(d), "%d", o->tries);
 		report_html_dl(p->fp, "tries", d);
@@ -444,7 +445,8 @@ attempts_section(struct page *p, const char *queue_id)
 				if (at->transcript == NULL)
 					continue;
 				fputs("<pre class=\"transcript\">", p->fp);
-				report_html_escape_text(p->fp, at->transcript, strlen(at->transcript));
+				report_html_escape_text(p->fp, at->transcript,
+							strlen(at->transcript));
 				fputs("</pre>\n<p><a href=\"/transcript/", p->fp);
 				page_url_value(p->fp, ml.v[m].queue_id);
 				fprintf(p->fp, "/%zu/%zu.txt\" download>Download this transcript (",
@@ -575,7 +577,8 @@ page_lookup(struct page *p)
 		rc = store_find_by_recipient(p->w->st, rcpt, 0, 0, 0, STORE_WITH_TRANSCRIPTS, 50,
 					     &ml);
 	if (rc < 0)
-		fputs("<p class=\"failed\">The store could not be read (see the log).</p>\n", p->fp);
+		fputs("<p class=\"failed\">The store could not be read (see the log).</p>\n",
+		      p->fp);
 	else if ((mid || qid || rcpt) && ml.n == 0)
 		fputs("<p id=\"none\">No message matches.</p>\n", p->fp);
 	for (size_t m = 0; m < ml.n; m++) {
@@ -589,7 +592,8 @@ page_lookup(struct page *p)
 		report_html_dl(p->fp, "from", msg->from);
 		report_html_dl(p->fp, "subject", msg->subject);
 		report_html_dl(p->fp, "submitted",
-			       msg->submitted_at ? time_format_rfc3339(msg->submitted_at, t) : NULL);
+			       msg->submitted_at ? time_format_rfc3339(msg->submitted_at, t) :
+						   NULL);
 		fputs("</dl>\n<div class=\"table-wrap\"><table class=\"attempts\"><tr><th>recipient"
 		      "</th><th>time</th><th>status</th><th>MX</th><th>answer</th><th>transcript"
 		      "</th></tr>\n",
@@ -616,8 +620,8 @@ page_lookup(struct page *p)
 								strlen(at->transcript));
 					fputs("</pre></details><a href=\"/transcript/", p->fp);
 					page_url_value(p->fp, msg->queue_id);
-					fprintf(p->fp, "/%zu/%zu.txt\" download>download</a>", i + 1,
-						a + 1);
+					fprintf(p->fp, "/%zu/%zu.txt\" download>download</a>",
+						i + 1, a + 1);
 				} else {
 					fputs("-", p->fp);
 				}

@@ -31,8 +31,7 @@ confirm(struct page *p, int64_t id, const char *action)
 			 "on its next pass." :
 			 "The complaint's kept bytes go through the pipeline once more (a new "
 			 "request row pointing at this one); its reply, if any, is queued.");
-	fprintf(p->fp, "<form method=\"post\" action=\"/request/%lld/%s\">", (long long)id,
-		action);
+	fprintf(p->fp, "<form method=\"post\" action=\"/request/%lld/%s\">", (long long)id, action);
 	page_csrf_field(p);
 	fprintf(p->fp,
 		"<button id=\"confirm\">Yes, %s</button> <a href=\"/request/%lld\">No, back</a>"
@@ -50,8 +49,10 @@ done(struct page *p, int64_t id, const char *what)
 		p->w->wake();
 	snprintf(title, sizeof(title), "Request %lld", (long long)id);
 	page_begin(p, title);
-	fprintf(p->fp, "<p id=\"done\">%s</p>\n<p><a href=\"/request/%lld\">Back to request %lld</a></p>\n",
-		what, (long long)id, (long long)id);
+	fprintf(
+	    p->fp,
+	    "<p id=\"done\">%s</p>\n<p><a href=\"/request/%lld\">Back to request %lld</a></p>\n",
+	    what, (long long)id, (long long)id);
 	page_end(p);
 }
 
@@ -60,8 +61,8 @@ resend(struct page *p, int64_t id)
 {
 	int64_t n = 0;
 	char msg[160];
-	int rc = admin_resend_as(p->w->st, id, (int64_t)time(NULL), p->who.user, ADMIN_RESEND_SENT,
-				 &n);
+	int rc =
+	    admin_resend_as(p->w->st, id, (int64_t)time(NULL), p->who.user, ADMIN_RESEND_SENT, &n);
 
 	if (rc == STORE_ENOTFOUND) {
 		page_error(p, 404, "No such request.");
@@ -116,8 +117,8 @@ requeue(struct page *p, int64_t id)
 		page_error(p, 500, "The complaint could not be handled again (see the log).");
 		goto out;
 	}
-	if (admin_note(p->w->st, id, "requeue", p->who.user, (int64_t)time(NULL),
-		       res.request_id) < 0)
+	if (admin_note(p->w->st, id, "requeue", p->who.user, (int64_t)time(NULL), res.request_id) <
+	    0)
 		log_error("web: requeue %lld: noting it: %s", (long long)id,
 			  store_errmsg(p->w->st));
 	log_info("web: request %lld handled again by %s as request %lld: %s", (long long)id,

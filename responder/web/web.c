@@ -219,8 +219,12 @@ route(struct page *p)
 		    "font-size:.85em}input,select,button{font:inherit;padding:.25em}"
 		    ".table-wrap{overflow-x:auto}.pager{margin:1em 0}.pager a{margin-right:1em}"
 		    ".actions{display:flex;gap:.5em;flex-wrap:wrap}.confirm{border:2px solid "
-		    "#c62828;padding:1em;border-radius:6px}@media (max-width:600px){body{margin:.6em}"
-		    "dt{float:none;width:auto}dd{margin-left:0}td,th{padding:.2em .3em}}\n",
+		    "#c62828;padding:1em;border-radius:6px}"
+		    "dl{display:grid;grid-template-columns:minmax(8em,max-content) 1fr;gap:.15em 1em}"
+		    "dt{float:none;width:auto}dd{margin:0;overflow-wrap:anywhere}"
+		    "td{overflow-wrap:anywhere}pre{overflow-wrap:anywhere}"
+		    "@media (max-width:600px){body{margin:.6em}dl{grid-template-columns:1fr}"
+		    "dd{margin-bottom:.3em}td,th{padding:.2em .3em}}\n",
 		    p->fp);
 		return;
 	}

@@ -43,7 +43,8 @@ page_begin(struct page *p, const char *title)
 		      "<a href=\"/lookup\">Lookup</a> <span class=\"who\">",
 		      p->fp);
 		report_html_escape(p->fp, p->who.user);
-		fprintf(p->fp, " (%s)</span>", p->who.role == WEB_ROLE_ADMIN ? "admin" : "read-only");
+		fprintf(p->fp, " (%s)</span>",
+			p->who.role == WEB_ROLE_ADMIN ? "admin" : "read-only");
 		if (p->who.session[0]) {
 			fputs(" <form class=\"inline\" method=\"post\" action=\"/logout\">", p->fp);
 			page_csrf_field(p);

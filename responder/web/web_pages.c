@@ -120,7 +120,7 @@ json_section(FILE *fp, const char *title, const char *id, const char *text)
 	json_t *j;
 	const char *k;
 	json_t *v;
-	int dl = 0;
+	int dl = 0, nsub = 0;
 
 	fprintf(fp, "<h2>%s</h2>\n", title);
 	if (text == NULL) {
@@ -141,7 +141,7 @@ json_section(FILE *fp, const char *title, const char *id, const char *text)
 				fputs("<h3>", fp);
 				report_html_escape(fp, k);
 				fputs("</h3>\n", fp);
-				snprintf(sub, sizeof(sub), "%s-%zu", id, strlen(k));
+				snprintf(sub, sizeof(sub), "%s-%d", id, ++nsub);
 				json_rows(fp, sub, v);
 				continue;
 			}

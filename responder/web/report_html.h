@@ -1,7 +1,9 @@
 /*
- * report_html.h - the admin's one-page HTML report: the stats, a chart of
- * complaints per day by outcome (inline SVG), the table of recent requests
- * and, under it, each request's details behind an anchor (#req-ID).
+ * report_html.h - the admin's one-page HTML report (`responder report`): the
+ * stats, a chart of complaints per day by outcome (inline SVG), the table of
+ * recent requests and, under it, each request's details behind an anchor
+ * (#req-ID).  The web console (web_pages.c) builds its pages from the same
+ * pieces and escapes with the same functions.
  *
  * The page is self-contained: no script, no external asset (a
  * Content-Security-Policy meta tag forbids loading any), so it can be

@@ -101,8 +101,14 @@ int store_account_language(struct store *st, int64_t account_id, char **lang_r);
 /* Sets (or with NULL clears) an account's language. */
 int store_set_account_language(struct store *st, const char *account, const char *lang);
 
-/* Replies (outbox rows, any state) to requests of `requester` created at or
- * after `since`.  STORE_OK with *n_r. */
-int store_count_replies_since(struct store *st, const char *requester, int64_t since, int64_t *n_r);
+/* Calls fn(arg, requester, account_id) for each reply (outbox row, any
+ * state) created at or after `since`, newest first (requester may be NULL,
+ * account_id 0 when none); fn returns non-zero to stop.  The walk goes
+ * down the outbox ids and stops at the first older row, so it costs the
+ * replies of the window, not the table (a clock stepped back may hide the
+ * rows written before the step).  STORE_OK or an error. */
+int store_each_reply_since(struct store *st, int64_t since,
+			   int (*fn)(void *arg, const char *requester, int64_t account_id),
+			   void *arg);
 
 #endif

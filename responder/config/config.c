@@ -57,6 +57,11 @@ static const struct choice account_from_modes[] = {
 	{ "sender_domain", ACCOUNT_FROM_SENDER_DOMAIN },
 	{ NULL, 0 },
 };
+/* The reply languages (responder/lang/lang.h has the same codes). */
+static const struct choice languages[] = {
+	{ "en", 0 }, { "de", 1 }, { "fr", 2 }, { "es", 3 }, { "it", 4 },
+	{ "nl", 5 }, { "pt", 6 }, { "pl", 7 }, { NULL, 0 },
+};
 static const struct choice imap_schemes[] = { { "imap", 0 }, { "imaps", 0 }, { NULL, 0 } };
 static const struct choice smtp_schemes[] = { { "smtp", 0 }, { "smtps", 0 }, { NULL, 0 } };
 
@@ -70,6 +75,7 @@ static const struct key keys[] = {
 	{ "responder", "log_level", K_LEVEL, OFF(log_level), "info", 0, 0, NULL },
 	{ "responder", "syslog", K_BOOL, OFF(syslog), "no", 0, 0, NULL },
 	{ "responder", "answer_unauthorized", K_BOOL, OFF(answer_unauthorized), "no", 0, 0, NULL },
+	{ "responder", "default_language", K_ENUM, OFF(default_language), "en", 0, 0, languages },
 	{ "store", "path", K_STR, OFF(store_path), "/var/lib/responder/store.db", 0, 0, NULL },
 	{ "store", "retention_days", K_INT, OFF(retention_days), "365", 0, 36500, NULL },
 	{ "templates", "dir", K_STR, OFF(templates_dir), "", 0, 0, NULL },
@@ -102,7 +108,15 @@ static const struct key keys[] = {
 	{ "smtp", "timeout", K_INT, OFF(smtp_timeout), "60", 1, 3600, NULL },
 	{ "policy", "trusted_authserv_id", K_STR, OFF(trusted_authserv_id), "", 0, 0, NULL },
 	{ "policy", "max_replies_per_requester_per_hour", K_INT, OFF(max_replies_per_hour), "20", 0, 100000, NULL },
+	{ "policy", "max_replies_per_account_per_hour", K_INT, OFF(max_replies_per_account_per_hour), "100", 0, 1000000, NULL },
+	{ "policy", "max_replies_total_per_hour", K_INT, OFF(max_replies_total_per_hour), "1000", 0, 1000000, NULL },
 	{ "policy", "match_window_days", K_INT, OFF(match_window_days), "30", 1, 3650, NULL },
+	{ "policy", "follow_up_days", K_INT, OFF(follow_up_days), "14", 0, 3650, NULL },
+	{ "policy", "match_found_min", K_INT, OFF(match_found_min), "50", 1, 100, NULL },
+	{ "policy", "match_margin", K_INT, OFF(match_margin), "15", 0, 100, NULL },
+	{ "policy", "match_subject_agree", K_INT, OFF(match_subject_agree), "80", 1, 100, NULL },
+	{ "policy", "match_date_agree_hours", K_INT, OFF(match_date_agree_hours), "72", 1, 8760, NULL },
+	{ "policy", "match_candidate_min", K_INT, OFF(match_candidate_min), "30", 0, 100, NULL },
 	{ "limits", "max_message_size", K_INT, OFF(max_message_size), "26214400", 1024, 1073741824L, NULL },
 	{ "limits", "parse_cpu_seconds", K_INT, OFF(parse_cpu_seconds), "5", 1, 600, NULL },
 	{ "limits", "parse_memory_mb", K_INT, OFF(parse_memory_mb), "512", 64, 16384, NULL },
@@ -546,6 +560,15 @@ config_print(const struct settings *s, void *fpv)
 			break;
 		}
 	}
+}
+
+const char *
+config_default_language(const struct settings *s)
+{
+	for (const struct choice *c = languages; c->name; c++)
+		if (c->value == s->default_language)
+			return c->name;
+	return "en";
 }
 
 const char *

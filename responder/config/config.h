@@ -29,6 +29,7 @@ struct settings {
 	int log_level;	/* enum log_level */
 	int syslog;
 	int answer_unauthorized; /* send the "unauthorized" template */
+	int default_language;	 /* index of config_language_name(); see there */
 
 	/* [store] */
 	char *store_path;
@@ -70,8 +71,18 @@ struct settings {
 
 	/* [policy] */
 	char *trusted_authserv_id; /* "" = not checked */
-	int max_replies_per_hour;  /* per requester */
+	int max_replies_per_hour;  /* per requester mailbox (plus-tag, case folded) */
+	int max_replies_per_account_per_hour;
+	int max_replies_total_per_hour;
 	int match_window_days;
+	int follow_up_days; /* a reply to our reply within this window continues
+			     * its conversation */
+	/* what a match without a Message-ID needs (docs/complaints.md) */
+	int match_found_min;	    /* percent: lowest score of a found */
+	int match_margin;	    /* percent points ahead of the next candidate */
+	int match_subject_agree;    /* percent subject similarity that agrees */
+	int match_date_agree_hours; /* hours apart that still agree */
+	int match_candidate_min;    /* percent: lowest score listed as ambiguous */
 
 	/* [limits] */
 	long max_message_size; /* bytes of a complaint */
@@ -121,5 +132,8 @@ int config_url_is_loopback(const char *url);
 
 /* The templates directory in effect (configured, installed or source). */
 const char *config_templates_dir(const struct settings *s);
+
+/* [responder] default_language as its code ("en", "de", ...). */
+const char *config_default_language(const struct settings *s);
 
 #endif

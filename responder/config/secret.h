@@ -36,7 +36,7 @@ void secret_free(char **secret);
 int secret_check_command(const char *command, char *err, size_t errlen);
 
 /* Opens the config file without blocking on a FIFO and checks it: a
- * regular file that others cannot write.  Returns the descriptor (blocking
+ * regular file that others cannot write (or /dev/null: no settings).  Returns the descriptor (blocking
  * reads), or -1 with "path: why" in err. */
 int secret_open_config(const char *path, char *err, size_t errlen);
 

@@ -60,8 +60,12 @@ search(struct imap_source *src, uint32_t after_uid, int marked, uint32_t **uids_
 	r = mailimap_uid_search(src->imap, NULL, key, &res);
 	imap_wd_disarm(src);
 	mailimap_search_key_free(key);
-	if (r != MAILIMAP_NO_ERROR)
+	if (r != MAILIMAP_NO_ERROR) {
+		/* libetpan hands over the untagged SEARCH results of a NO too. */
+		if (res != NULL)
+			mailimap_search_result_free(res);
 		return imap_fail(src, r, "UID SEARCH", err, errlen);
+	}
 	for (clistiter *it = clist_begin(res); it != NULL; it = clist_next(it)) {
 		uint32_t uid = *(uint32_t *)clist_content(it);
 		/* "UID n:*" always matches the highest UID, even below n. */
@@ -183,7 +187,10 @@ take_fetch(clist *res, struct imap_msg *msgs, size_t n, long max_size, int want_
 			m->len = 1; /* marks "the server has it" until bodies come */
 			continue;
 		}
-		if (body == NULL || m->data != NULL || (long)body_len > max_size)
+		/* Only for a UID whose size came and was under the cap (len 1
+		 * marks it): a body sent for another one was not asked for. */
+		if (body == NULL || m->data != NULL || m->len != 1 || (long)m->size > max_size ||
+		    (long)body_len > max_size)
 			continue;
 		m->data = xmalloc(body_len + 1);
 		memcpy(m->data, body, body_len);
@@ -215,8 +222,8 @@ fetch_set(struct imap_source *src, struct mailimap_set *set, int want_body, stru
 	imap_wd_disarm(src);
 	mailimap_fetch_type_free(ft);
 	if (r != MAILIMAP_NO_ERROR) {
-		if (res != NULL)
-			mailimap_fetch_list_free(res);
+		/* Not freed here: on a NO libetpan 1.9.4 frees the list itself
+		 * and leaves res dangling; on other errors it never set it. */
 		return imap_fail(src, r,
 				 want_body ? "UID FETCH BODY.PEEK[]" : "UID FETCH RFC822.SIZE", err,
 				 errlen);

@@ -213,19 +213,64 @@ set_keepalive(int fd)
 	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
 }
 
-static int
-refresh_caps(struct imap_source *src, char *err, size_t errlen)
+int
+imap_caps_guard(mailimap *imap)
 {
-	struct mailimap_capability_data *caps = NULL;
-	int r;
+	struct mailimap_connection_info *ci = imap->imap_connection_info;
 
+	if (ci == NULL)
+		return -1;
+	if (ci->imap_capability == NULL) {
+		clist *none = clist_new();
+
+		if (none == NULL)
+			return -1;
+		ci->imap_capability = mailimap_capability_data_new(none);
+		if (ci->imap_capability == NULL) {
+			clist_free(none);
+			return -1;
+		}
+	}
+	if (ci->imap_capability->cap_list == NULL &&
+	    (ci->imap_capability->cap_list = clist_new()) == NULL)
+		return -1;
+	return 0;
+}
+
+int
+imap_refresh_caps(struct imap_source *src, char *err, size_t errlen)
+{
+	static const char cmd[] = "CAPABILITY\r\n";
+	mailimap *imap = src->imap;
+	struct mailimap_response *resp = NULL;
+	struct mailimap_response_done *done;
+	int r, ok;
+
+	/* Not mailimap_capability(): libetpan 1.9.4 copies the stored list
+	 * after the OK without looking, and crashes on a server that answered
+	 * OK but never listed a capability, or listed an empty one.  The same
+	 * command through the public pieces; mailimap_has_*() then read what
+	 * the server listed. */
 	imap_wd_arm(src);
-	r = mailimap_capability(src->imap, &caps);
+	r = mailimap_send_current_tag(imap);
+	if (r == MAILIMAP_NO_ERROR &&
+	    (mailstream_write(imap->imap_stream, cmd, sizeof(cmd) - 1) !=
+		 (ssize_t)sizeof(cmd) - 1 ||
+	     mailstream_flush(imap->imap_stream) == -1 || mailimap_read_line(imap) == NULL))
+		r = MAILIMAP_ERROR_STREAM;
+	if (r == MAILIMAP_NO_ERROR)
+		r = mailimap_parse_response(imap, &resp);
 	imap_wd_disarm(src);
-	if (caps != NULL)
-		mailimap_capability_data_free(caps);
 	if (r != MAILIMAP_NO_ERROR)
 		return imap_fail(src, r, "CAPABILITY", err, errlen);
+	done = resp->rsp_resp_done;
+	ok = done != NULL && done->rsp_type == MAILIMAP_RESP_DONE_TYPE_TAGGED &&
+	     done->rsp_data.rsp_tagged->rsp_cond_state->rsp_type == MAILIMAP_RESP_COND_STATE_OK;
+	mailimap_response_free(resp);
+	if (!ok)
+		return imap_fail(src, MAILIMAP_ERROR_CAPABILITY, "CAPABILITY", err, errlen);
+	if (imap_caps_guard(imap) < 0)
+		return imap_fail(src, MAILIMAP_ERROR_MEMORY, "CAPABILITY", err, errlen);
 	return IMAP_OK;
 }
 
@@ -376,7 +421,7 @@ do_connect(struct imap_source *src, char *err, size_t errlen)
 		set_keepalive(fd);
 	tls = implicit;
 	if (!implicit && s->imap_tls != TLS_NONE) {
-		if ((r = refresh_caps(src, err, errlen)) != IMAP_OK)
+		if ((r = imap_refresh_caps(src, err, errlen)) != IMAP_OK)
 			return r;
 		if (!mailimap_has_extension(src->imap, "STARTTLS")) {
 			snprintf(err, errlen,
@@ -399,12 +444,12 @@ do_connect(struct imap_source *src, char *err, size_t errlen)
 	}
 	if (tls && (r = verify_peer(src, err, errlen)) != IMAP_OK)
 		return r;
-	if ((r = refresh_caps(src, err, errlen)) != IMAP_OK)
+	if ((r = imap_refresh_caps(src, err, errlen)) != IMAP_OK)
 		return r;
 	if (src->imap->imap_state == MAILIMAP_STATE_NON_AUTHENTICATED &&
 	    (r = authenticate(src, err, errlen)) != IMAP_OK)
 		return r;
-	if ((r = refresh_caps(src, err, errlen)) != IMAP_OK)
+	if ((r = imap_refresh_caps(src, err, errlen)) != IMAP_OK)
 		return r;
 	if ((r = ensure_folder(src, s->imap_processed_folder, err, errlen)) != IMAP_OK ||
 	    (r = ensure_folder(src, s->imap_quarantine_folder, err, errlen)) != IMAP_OK)
@@ -417,6 +462,9 @@ do_connect(struct imap_source *src, char *err, size_t errlen)
 		return r;
 	}
 	src->uidvalidity = src->imap->imap_selection_info->sel_uidvalidity;
+	/* The SELECT answer may have replaced the list ([CAPABILITY ...]). */
+	if (imap_caps_guard(src->imap) < 0)
+		return imap_fail(src, MAILIMAP_ERROR_MEMORY, "SELECT", err, errlen);
 	src->has_idle = mailimap_has_idle(src->imap);
 	src->has_move = mailimap_has_extension(src->imap, "MOVE");
 	src->has_uidplus = mailimap_has_extension(src->imap, "UIDPLUS");

@@ -34,6 +34,15 @@ void imap_wd_arm(struct imap_source *src);
 int imap_wd_disarm(struct imap_source *src);
 /* libetpan result -> IMAP_EUNAVAIL (session broken) or IMAP_ESERVER. */
 int imap_fail(struct imap_source *src, int r, const char *what, char *err, size_t errlen);
+/* libetpan 1.9.4's mailimap_has_*() walk the stored capability list
+ * without looking: a server that sent none, or an empty CAPABILITY, leaves
+ * it NULL.  Makes it an empty list instead; call before mailimap_has_*()
+ * after any response that may carry capabilities.  0, or -1 (no memory). */
+int imap_caps_guard(mailimap *imap);
+/* CAPABILITY under the watchdog (not mailimap_capability(), which crashes
+ * on the same lists), then imap_caps_guard(): the mailimap_has_*() answer
+ * what the server offers now.  IMAP_OK or IMAP_E* with err filled. */
+int imap_refresh_caps(struct imap_source *src, char *err, size_t errlen);
 /* 1 when v holds no CR/LF/controls (and, with ascii_only, no 8-bit). */
 int imap_safe_string(const char *v, int ascii_only);
 

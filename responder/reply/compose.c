@@ -55,6 +55,8 @@ static const char *const required[] = {
 	"ambiguous.html",
 	"not_found.txt",
 	"not_found.html",
+	"next_step.txt",
+	"next_step.html",
 	"provider_generic.txt",
 	"provider_generic.html",
 };
@@ -477,7 +479,7 @@ compose_reply(const struct templates *t, const struct reply_input *in, char **ms
 	struct compose_atts atts = { 0 };
 	struct buf b;
 	json_t *root = NULL;
-	const char *outcome;
+	const char *outcome, *body;
 	char *subject = NULL, *text = NULL, *html = NULL, *subj;
 	char hex[40], mixed[64], alt[64], date[64], mid[400], irt[256];
 	int bad = 0, rc = -1;
@@ -493,10 +495,11 @@ compose_reply(const struct templates *t, const struct reply_input *in, char **ms
 	subject = render(t, "subject", &root, 1, MUSTACHE_ESCAPE_NONE, err, errlen);
 	if (!subject)
 		goto out;
-	text = render_body(t, root, outcome, "txt", MUSTACHE_ESCAPE_NONE, err, errlen);
+	body = in->next_step && in->outcome == OUTCOME_FOUND ? "next_step" : outcome;
+	text = render_body(t, root, body, "txt", MUSTACHE_ESCAPE_NONE, err, errlen);
 	if (!text)
 		goto out;
-	html = render_body(t, root, outcome, "html", MUSTACHE_ESCAPE_HTML, err, errlen);
+	html = render_body(t, root, body, "html", MUSTACHE_ESCAPE_HTML, err, errlen);
 	if (!html)
 		goto out;
 

@@ -53,6 +53,9 @@ struct reply_input {
 					 * else derived from it (golden tests) */
 	const char *message_id;		 /* the reply's "<...>" (compose_message_id),
 					 * or NULL: made here from seed */
+	const char *language;		 /* "de" ...; NULL or unknown: English */
+	int next_step;			 /* found: the follow-up's next step
+					 * (template next_step) */
 };
 
 struct templates;

@@ -11,8 +11,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#define ALICE "$6$saltsaltAB$YufF9t7yC0cvKmqopUupaIr4bSXftxOt6/pGOSE3NAaWfeXacx4J90nYfTaWy5nUZaWf0g.nFGabStIzkBMUu/"
-#define BOB "$6$saltsaltCD$jv8g0GVx.dkQ4YL4Sh.FD5gru7WeLgMtj3E4GSPf9V0oPrTedLiCVwuvrXnKbjrkWU.9.Ru19Ey6LEF/VbVmZ/"
+#define ALICE \
+	"$6$saltsaltAB$YufF9t7yC0cvKmqopUupaIr4bSXftxOt6/pGOSE3NAaWfeXacx4J90nYfTaWy5nUZaWf0g.nFGabStIzkBMUu/"
+#define BOB \
+	"$6$saltsaltCD$jv8g0GVx.dkQ4YL4Sh.FD5gru7WeLgMtj3E4GSPf9V0oPrTedLiCVwuvrXnKbjrkWU.9.Ru19Ey6LEF/VbVmZ/"
 
 static struct web_auth *
 load(const char *dir, const char *token, const char *htpasswd, char *err, size_t errlen)

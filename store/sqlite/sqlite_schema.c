@@ -1,5 +1,5 @@
 /*
- * schema.c - the store's schema and its migrations.
+ * sqlite_schema.c - the SQLite store's schema and its migrations.
  *
  * schema_version holds one row.  Opening a store runs every migration above
  * its version in one transaction; a store written by a newer responder is
@@ -30,7 +30,7 @@
  *   replies, the IMAP position per folder, crash-loop accounting per
  *   complaint, and follow-mode positions of log files.
  */
-#include "store/store_int.h"
+#include "store/sqlite/sqlite_int.h"
 
 #include <stdio.h>
 
@@ -204,6 +204,14 @@ static const char *const *const migrations[] = {
 	migration_3,
 };
 
+/* SQLite's message, then "what: message" (store_fail_db). */
+static int
+schema_fail(struct store *st, const char *what)
+{
+	snprintf(st->err, sizeof(st->err), "%s", sqlite3_errmsg(lite_db(st)));
+	return store_fail_db(st, what);
+}
+
 static int
 read_version(struct store *st, int *v_r)
 {
@@ -211,10 +219,10 @@ read_version(struct store *st, int *v_r)
 	int rc;
 
 	rc = sqlite3_prepare_v2(
-	    st->db, "SELECT 1 FROM sqlite_master WHERE type='table' AND name='schema_version'", -1,
-	    &s, NULL);
+	    lite_db(st), "SELECT 1 FROM sqlite_master WHERE type='table' AND name='schema_version'",
+	    -1, &s, NULL);
 	if (rc != SQLITE_OK)
-		return store_fail_db(st, "reading the schema");
+		return schema_fail(st, "reading the schema");
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
 	if (rc == SQLITE_DONE) {
@@ -222,18 +230,20 @@ read_version(struct store *st, int *v_r)
 		return STORE_OK;
 	}
 	if (rc != SQLITE_ROW)
-		return store_fail_db(st, "reading the schema");
-	if (sqlite3_prepare_v2(st->db, "SELECT max(version) FROM schema_version", -1, &s, NULL) !=
-	    SQLITE_OK)
-		return store_fail_db(st, "reading schema_version");
+		return schema_fail(st, "reading the schema");
+	if (sqlite3_prepare_v2(lite_db(st), "SELECT max(version) FROM schema_version", -1, &s,
+			       NULL) != SQLITE_OK)
+		return schema_fail(st, "reading schema_version");
 	rc = sqlite3_step(s);
 	*v_r = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
 	sqlite3_finalize(s);
-	return rc == SQLITE_ROW ? STORE_OK : store_fail_db(st, "reading schema_version");
+	if (rc != SQLITE_ROW)
+		return schema_fail(st, "reading schema_version");
+	return STORE_OK;
 }
 
 int
-store_migrate(struct store *st, int readonly)
+lite_migrate(struct store *st, int readonly)
 {
 	int have, r;
 	char sql[128];
@@ -273,6 +283,14 @@ store_migrate(struct store *st, int readonly)
 		goto fail;
 	return STORE_OK;
 fail:
-	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_exec(lite_db(st), "ROLLBACK", NULL, NULL, NULL);
 	return STORE_EDB;
+}
+
+int
+lite_schema_version(struct store *st)
+{
+	int v;
+
+	return read_version(st, &v) == STORE_OK ? v : -1;
 }

@@ -278,7 +278,7 @@ daemon_main(const char *config_path, struct settings *s, struct store *st, enum 
 	else if (restarted > 0)
 		log_warn("%lld complaint(s) were in progress when the last run ended",
 			 (long long)restarted);
-	if (daemon_http_start(&d) < 0) {
+	if (daemon_http_start(&d, config_path) < 0) {
 		daemon_http_stop(&d);
 		pipeline_free(&d.pl);
 		signals_teardown();

@@ -2,7 +2,7 @@
  * stats_collect.c - request statistics with delivery reasons, shared by
  * `stats` (cmd_stats.c) and `report` (cmd_report.c); see stats_collect.h.
  */
-#include "responder/cli/stats_collect.h"
+#include "responder/web/stats_collect.h"
 #include "responder/reason/reason.h"
 #include "store/admin.h"
 

@@ -10,8 +10,8 @@
  * meta tag forbids scripts and any fetch, so even a missed escape could
  * not load or run anything.
  */
-#include "responder/cli/report_html.h"
-#include "responder/cli/cli_out.h"
+#include "responder/web/report_html.h"
+#include "common/utf8.h"
 #include "common/timeutil.h"
 #include "common/xalloc.h"
 
@@ -26,6 +26,23 @@ static const char *const colours[] = {
 	"#2e7d32", "#f9a825", "#ef6c00", "#c62828", "#9e9e9e", "#6a1b9a",
 };
 #define NOUT 6
+
+/* The page's style, shared with the console (served there as /style.css,
+ * so its CSP needs no 'unsafe-inline'). */
+const char report_html_css[] =
+    "body{font-family:system-ui,sans-serif;margin:1.5em;color:#222;max-width:1200px}\n"
+    "h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.6em;border-bottom:1px solid #ccc}\n"
+    "table{border-collapse:collapse;font-size:.9em}td,th{padding:.25em .6em;"
+    "border-bottom:1px solid #eee;text-align:left;vertical-align:top}\n"
+    "th{background:#f4f4f4}td.n{text-align:right}td.t{white-space:nowrap}.cards{display:flex;gap:1em;flex-wrap:wrap}\n"
+    ".card{border:1px solid #ddd;border-radius:6px;padding:.6em 1em;min-width:8em}\n"
+    ".card b{display:block;font-size:1.4em}.o{font-weight:bold}\n"
+    ".found{color:#2e7d32}.ambiguous{color:#b28704}.not_found{color:#ef6c00}"
+    ".unauthorized{color:#c62828}.ignored{color:#777}.error{color:#6a1b9a}"
+    ".failed{color:#c62828}\n"
+    "pre{background:#f7f7f7;padding:.6em;overflow-x:auto;font-size:.85em;white-space:pre-wrap}\n"
+    "section.req{border-top:1px solid #ccc;margin-top:1em}dt{font-weight:bold;float:left;"
+    "width:9em;clear:left}dd{margin-left:10em}\n";
 #define MAX_DAYS 400
 
 static void
@@ -57,20 +74,27 @@ esc_raw(FILE *fp, const char *c)
 void
 report_html_escape(FILE *fp, const char *s)
 {
-	char *c = ao_clean(s);
+	char *c = utf8_clean_terminal(s ? s : "-", strlen(s ? s : "-"), 0);
 
 	esc_raw(fp, c);
 	free(c);
 }
 
-/* Multi-line text (keeps LF and TAB) for <pre>. */
-static void
-esc_text(FILE *fp, const char *s, size_t len)
+void
+report_html_escape_text(FILE *fp, const char *s, size_t len)
 {
-	char *c = ao_clean_text(s, len);
+	char *c = utf8_clean_terminal(s, s ? len : 0, 1);
 
 	esc_raw(fp, c);
 	free(c);
+}
+
+static int outcome_index(const char *o);
+
+const char *
+report_html_outcome_class(const char *o)
+{
+	return outcomes[outcome_index(o)];
 }
 
 static int
@@ -97,23 +121,9 @@ write_head(FILE *fp, const struct report_input *in)
 		fputs(" - ", fp);
 		report_html_escape(fp, in->title);
 	}
-	fputs(
-	    "</title>\n<style>\n"
-	    "body{font-family:system-ui,sans-serif;margin:1.5em;color:#222;max-width:1200px}\n"
-	    "h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.6em;border-bottom:1px solid #ccc}\n"
-	    "table{border-collapse:collapse;font-size:.9em}td,th{padding:.25em .6em;"
-	    "border-bottom:1px solid #eee;text-align:left;vertical-align:top}\n"
-	    "th{background:#f4f4f4}td.n{text-align:right}td.t{white-space:nowrap}.cards{display:flex;gap:1em;flex-wrap:wrap}\n"
-	    ".card{border:1px solid #ddd;border-radius:6px;padding:.6em 1em;min-width:8em}\n"
-	    ".card b{display:block;font-size:1.4em}.o{font-weight:bold}\n"
-	    ".found{color:#2e7d32}.ambiguous{color:#b28704}.not_found{color:#ef6c00}"
-	    ".unauthorized{color:#c62828}.ignored{color:#777}.error{color:#6a1b9a}"
-	    ".failed{color:#c62828}\n"
-	    "pre{background:#f7f7f7;padding:.6em;overflow-x:auto;font-size:.85em;white-space:pre-wrap}\n"
-	    "section.req{border-top:1px solid #ccc;margin-top:1em}dt{font-weight:bold;float:left;"
-	    "width:9em;clear:left}dd{margin-left:10em}\n"
-	    "</style>\n</head>\n<body>\n<h1>Transcript Responder report</h1>\n<p>",
-	    fp);
+	fputs("</title>\n<style>\n", fp);
+	fputs(report_html_css, fp);
+	fputs("</style>\n</head>\n<body>\n<h1>Transcript Responder report</h1>\n<p>", fp);
 	if (in->title) {
 		report_html_escape(fp, in->title);
 		fputs(" &middot; ", fp);
@@ -141,7 +151,9 @@ write_stats(FILE *fp, const struct admin_stats *s)
 	fprintf(fp, "<div class=\"card\">replies queued<b>%lld</b></div>\n",
 		(long long)s->replies_queued);
 	fprintf(fp, "<div class=\"card\">median arrival &rarr; reply<b>%s</b></div>\n</div>\n",
-		s->median_reply_secs >= 0 ? ao_duration(s->median_reply_secs, d, sizeof(d)) : "-");
+		s->median_reply_secs >= 0 ?
+		    time_format_duration(s->median_reply_secs, d, sizeof(d)) :
+		    "-");
 	fputs(
 	    "<h2>By outcome</h2>\n<table id=\"outcomes\"><tr><th>outcome</th><th>complaints</th></tr>\n",
 	    fp);
@@ -289,9 +301,8 @@ write_table(FILE *fp, const struct report_input *in)
 	fputs("</table>\n", fp);
 }
 
-/* A JSON column, pretty-printed when it parses. */
-static void
-write_json_block(FILE *fp, const char *label, const char *text)
+void
+report_html_json_block(FILE *fp, const char *label, const char *text)
 {
 	json_t *j;
 	char *pretty = NULL;
@@ -302,14 +313,14 @@ write_json_block(FILE *fp, const char *label, const char *text)
 	if (j != NULL)
 		pretty = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
 	fprintf(fp, "<h4>%s</h4>\n<pre>", label);
-	esc_text(fp, pretty ? pretty : text, strlen(pretty ? pretty : text));
+	report_html_escape_text(fp, pretty ? pretty : text, strlen(pretty ? pretty : text));
 	fputs("</pre>\n", fp);
 	free(pretty);
 	json_decref(j);
 }
 
-static void
-dl_item(FILE *fp, const char *term, const char *value)
+void
+report_html_dl(FILE *fp, const char *term, const char *value)
 {
 	fprintf(fp, "<dt>%s</dt><dd>", term);
 	report_html_escape(fp, value);
@@ -332,21 +343,21 @@ write_details(FILE *fp, const struct report_input *in)
 			(long long)r->id, (long long)r->id, outcomes[outcome_index(r->outcome)]);
 		report_html_escape(fp, r->outcome);
 		fputs("</span></h3>\n<dl>\n", fp);
-		dl_item(fp, "received", time_format_rfc3339(r->received_at, t));
-		dl_item(fp, "decided", time_format_rfc3339(r->decided_at, t));
-		dl_item(fp, "source", r->source);
-		dl_item(fp, "requester", r->requester);
-		dl_item(fp, "account", r->account);
-		dl_item(fp, "why", r->why);
-		dl_item(fp, "Message-ID", r->complaint_message_id);
-		dl_item(fp, "subject", r->subject);
+		report_html_dl(fp, "received", time_format_rfc3339(r->received_at, t));
+		report_html_dl(fp, "decided", time_format_rfc3339(r->decided_at, t));
+		report_html_dl(fp, "source", r->source);
+		report_html_dl(fp, "requester", r->requester);
+		report_html_dl(fp, "account", r->account);
+		report_html_dl(fp, "why", r->why);
+		report_html_dl(fp, "Message-ID", r->complaint_message_id);
+		report_html_dl(fp, "subject", r->subject);
 		if (r->matched_queue_id)
-			dl_item(fp, "matched queue", r->matched_queue_id);
-		dl_item(fp, "reply", r->reply_state);
+			report_html_dl(fp, "matched queue", r->matched_queue_id);
+		report_html_dl(fp, "reply", r->reply_state);
 		fputs("</dl>\n", fp);
-		write_json_block(fp, "Extracted", r->extracted);
-		write_json_block(fp, "Candidates", r->matches);
-		write_json_block(fp, "Decision detail", r->detail);
+		report_html_json_block(fp, "Extracted", r->extracted);
+		report_html_json_block(fp, "Candidates", r->matches);
+		report_html_json_block(fp, "Decision detail", r->detail);
 		for (size_t k = 0; k < ob->n; k++) {
 			const struct admin_outbox *o = &ob->v[k];
 
@@ -358,27 +369,34 @@ write_details(FILE *fp, const struct report_input *in)
 			if (o->sent_at)
 				fprintf(fp, " %s, %s after arrival",
 					time_format_rfc3339(o->sent_at, t),
-					ao_duration(o->sent_at - r->received_at, d, sizeof(d)));
+					time_format_duration(o->sent_at - r->received_at, d,
+							     sizeof(d)));
 			fprintf(fp, ", %d tr%s</h4>\n<dl>\n", o->tries,
 				o->tries == 1 ? "y" : "ies");
-			dl_item(fp, "to", o->rcpt);
-			dl_item(fp, "server answer", o->smtp_reply);
+			report_html_dl(fp, "to", o->rcpt);
+			report_html_dl(fp, "server answer", o->smtp_reply);
 			if (o->last_error)
-				dl_item(fp, "last error", o->last_error);
+				report_html_dl(fp, "last error", o->last_error);
 			fputs("</dl>\n<details><summary>the reply as queued</summary><pre>", fp);
-			esc_text(fp, o->message, o->message_len);
+			report_html_escape_text(fp, o->message, o->message_len);
 			fputs("</pre></details>\n", fp);
 		}
 		fputs("<p><a href=\"#requests\">back to the table</a></p>\n</section>\n", fp);
 	}
 }
 
+void
+report_html_summary(FILE *fp, const struct admin_stats *s)
+{
+	write_stats(fp, s);
+	write_chart(fp, s);
+}
+
 int
 report_html_write(FILE *fp, const struct report_input *in)
 {
 	write_head(fp, in);
-	write_stats(fp, in->stats);
-	write_chart(fp, in->stats);
+	report_html_summary(fp, in->stats);
 	write_table(fp, in);
 	write_details(fp, in);
 	fputs("</body>\n</html>\n", fp);

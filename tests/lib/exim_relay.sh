@@ -14,6 +14,7 @@
 #       ok.example     -> mx.ok.example     127.0.0.2:$EXR_OK_PORT      accepts
 #       defer.example  -> mx.defer.example  127.0.0.3:$EXR_DEFER_PORT   450 at RCPT
 #       reject.example -> mx.reject.example 127.0.0.4:$EXR_REJECT_PORT 550 5.1.1 at RCPT
+#     loop.example's MX is the relay itself: Exim freezes such a message.
 #     Everything else (bounces to the senders) goes to the accepting sink.
 #
 # Source it, then:
@@ -102,6 +103,12 @@ acl_check_rcpt:
   deny message = relay not permitted
 
 begin routers
+loop:
+  driver = manualroute
+  domains = loop.example
+  route_list = * relay.exr.test byname
+  transport = remote_smtp
+  self = freeze
 mx:
   driver = manualroute
   domains = ok.example : defer.example : reject.example

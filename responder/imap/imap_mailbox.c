@@ -78,15 +78,8 @@ search(struct imap_source *src, uint32_t after_uid, int marked, uint32_t **uids_
 		uids[n++] = uid;
 	}
 	mailimap_search_result_free(res);
-	/* Servers return ascending UIDs in practice; make sure. */
-	for (size_t i = 1; i < n; i++)
-		for (size_t j = i; j > 0 && uids[j - 1] > uids[j]; j--) {
-			uint32_t t = uids[j];
-			uids[j] = uids[j - 1];
-			uids[j - 1] = t;
-		}
 	*uids_r = uids;
-	*n_r = n;
+	*n_r = imap_sort_uids(uids, n);
 	return IMAP_OK;
 }
 
@@ -102,6 +95,29 @@ imap_search_marked(struct imap_source *src, uint32_t **uids_r, size_t *n_r, char
 		   size_t errlen)
 {
 	return search(src, 0, 1, uids_r, n_r, err, errlen);
+}
+
+static int
+uid_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+size_t
+imap_sort_uids(uint32_t *uids, size_t n)
+{
+	size_t out = 0;
+
+	/* Servers return ascending UIDs in practice; a hostile one may send
+	 * them in any order, and repeated: n log n, whatever the order. */
+	if (n > 1)
+		qsort(uids, n, sizeof(*uids), uid_cmp);
+	for (size_t i = 0; i < n; i++)
+		if (out == 0 || uids[out - 1] != uids[i])
+			uids[out++] = uids[i];
+	return out;
 }
 
 static int64_t

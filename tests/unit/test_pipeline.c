@@ -43,6 +43,13 @@ static const struct pl_case {
 	{ "body_id.eml", OUTCOME_FOUND, "(body)", "4XbQ1m0vG7z1aa", 1 },
 	{ "qp_latin1.eml", OUTCOME_FOUND, "(body)", "4XbQ1m0vG7z1aa", 1 },
 	{ "unknown_charset.eml", OUTCOME_FOUND, "(body)", "4XbQ1m0vG7z1aa", 1 },
+	/* forwarded delivery notices (issue 11): attached with a report,
+	 * inline with the notice's text only, a delay warning pasted */
+	{ "bounce_attached_dsn.eml", OUTCOME_FOUND,
+	  "matched Message-ID <quote-77@acme.example> (attached)", "4XbR2n1wH8a2bb", 1 },
+	{ "bounce_inline_text.eml", OUTCOME_FOUND, "by recipient", "4XbR2n1wH8a2bb", 1 },
+	{ "bounce_delay_pasted.eml", OUTCOME_FOUND, "the only message to the named recipient",
+	  "4XbR2n1wH8a2bb", 1 },
 	/* a boundary quoted in a text body is text, not MIME (issue 11) */
 	{ "pasted_boundary.eml", OUTCOME_FOUND, "(body)", "4XbQ1m0vG7z1aa", 1 },
 	{ "invalid_base64.eml", OUTCOME_FOUND, "by subject", "4XbQ1m0vG7z1aa", 1 },

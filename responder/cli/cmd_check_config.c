@@ -123,6 +123,33 @@ check_secrets(struct check *c, const struct settings *s)
 	}
 }
 
+/* Each reply language's templates: complete, or which parts fall back to
+ * English (a note, not an error: the reply is still sent). */
+static void
+check_languages(struct check *c, const struct templates *t, const char *dir)
+{
+	static const char *const codes[] = { "de", "fr", "es", "it", "nl", "pt", "pl" };
+
+	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+		const char *const *names;
+		size_t n;
+		int has = templates_missing(t, codes[i], &names, &n);
+
+		if (has == 0) {
+			printf("# note: templates: no folder %s/%s: replies in %s are in English\n",
+			       dir, codes[i], codes[i]);
+		} else if (n > 0) {
+			printf("# note: templates: %s/%s lacks %zu part%s (English is used):", dir,
+			       codes[i], n, n == 1 ? "" : "s");
+			for (size_t k = 0; k < n; k++)
+				printf(" %s", names[k]);
+			putchar('\n');
+		} else {
+			ok(c, "templates in %s/%s are complete", dir, codes[i]);
+		}
+	}
+}
+
 static void
 check_templates(struct check *c, const struct settings *s)
 {
@@ -135,8 +162,9 @@ check_templates(struct check *c, const struct settings *s)
 		c->bad_config = 1;
 		return;
 	}
-	templates_free(&t);
 	ok(c, "templates in %s load (syntax and partials)", dir);
+	check_languages(c, t, dir);
+	templates_free(&t);
 }
 
 static void

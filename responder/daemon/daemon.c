@@ -65,6 +65,14 @@ daemon_import_options(const struct settings *s, struct pf_options *o_r)
 		break;
 	}
 	o_r->account_map = s->import_account_map;
+	switch ((enum log_format)s->import_format) {
+	case LOG_FORMAT_POSTFIX:
+		o_r->format = PF_FORMAT_POSTFIX;
+		break;
+	case LOG_FORMAT_EXIM:
+		o_r->format = PF_FORMAT_EXIM;
+		break;
+	}
 }
 
 static int

@@ -57,6 +57,16 @@ static const struct choice account_from_modes[] = {
 	{ "sender_domain", ACCOUNT_FROM_SENDER_DOMAIN },
 	{ NULL, 0 },
 };
+static const struct choice log_formats[] = {
+	{ "postfix", LOG_FORMAT_POSTFIX },
+	{ "exim", LOG_FORMAT_EXIM },
+	{ NULL, 0 },
+};
+/* The reply languages (responder/lang/lang.h has the same codes). */
+static const struct choice languages[] = {
+	{ "en", 0 }, { "de", 1 }, { "fr", 2 }, { "es", 3 }, { "it", 4 },
+	{ "nl", 5 }, { "pt", 6 }, { "pl", 7 }, { NULL, 0 },
+};
 static const struct choice imap_schemes[] = { { "imap", 0 }, { "imaps", 0 }, { NULL, 0 } };
 static const struct choice smtp_schemes[] = { { "smtp", 0 }, { "smtps", 0 }, { NULL, 0 } };
 
@@ -70,6 +80,7 @@ static const struct key keys[] = {
 	{ "responder", "log_level", K_LEVEL, OFF(log_level), "info", 0, 0, NULL },
 	{ "responder", "syslog", K_BOOL, OFF(syslog), "no", 0, 0, NULL },
 	{ "responder", "answer_unauthorized", K_BOOL, OFF(answer_unauthorized), "no", 0, 0, NULL },
+	{ "responder", "default_language", K_ENUM, OFF(default_language), "en", 0, 0, languages },
 	{ "store", "path", K_STR, OFF(store_path), "/var/lib/responder/store.db", 0, 0, NULL },
 	{ "store", "retention_days", K_INT, OFF(retention_days), "365", 0, 36500, NULL },
 	{ "templates", "dir", K_STR, OFF(templates_dir), "", 0, 0, NULL },
@@ -105,6 +116,7 @@ static const struct key keys[] = {
 	{ "policy", "max_replies_per_account_per_hour", K_INT, OFF(max_replies_per_account_per_hour), "100", 0, 1000000, NULL },
 	{ "policy", "max_replies_total_per_hour", K_INT, OFF(max_replies_total_per_hour), "1000", 0, 1000000, NULL },
 	{ "policy", "match_window_days", K_INT, OFF(match_window_days), "30", 1, 3650, NULL },
+	{ "policy", "follow_up_days", K_INT, OFF(follow_up_days), "14", 0, 3650, NULL },
 	{ "policy", "match_found_min", K_INT, OFF(match_found_min), "50", 1, 100, NULL },
 	{ "policy", "match_margin", K_INT, OFF(match_margin), "15", 0, 100, NULL },
 	{ "policy", "match_subject_agree", K_INT, OFF(match_subject_agree), "80", 1, 100, NULL },
@@ -117,6 +129,7 @@ static const struct key keys[] = {
 	{ "import", "account_from", K_ENUM, OFF(import_account_from), "sasl_username", 0, 0, account_from_modes },
 	{ "import", "account_map", K_STR, OFF(import_account_map), "", 0, 0, NULL },
 	{ "import", "follow", K_STR, OFF(import_follow), "", 0, 0, NULL },
+	{ "import", "format", K_ENUM, OFF(import_format), "postfix", 0, 0, log_formats },
 	{ "metrics", "listen", K_STR, OFF(metrics_listen), "", 0, 0, NULL },
 	{ "metrics", "textfile", K_STR, OFF(metrics_textfile), "", 0, 0, NULL },
 	{ "web", "listen", K_STR, OFF(web_listen), "", 0, 0, NULL },
@@ -553,6 +566,15 @@ config_print(const struct settings *s, void *fpv)
 			break;
 		}
 	}
+}
+
+const char *
+config_default_language(const struct settings *s)
+{
+	for (const struct choice *c = languages; c->name; c++)
+		if (c->value == s->default_language)
+			return c->name;
+	return "en";
 }
 
 const char *

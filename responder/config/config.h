@@ -18,6 +18,8 @@ enum imap_auth { IMAP_AUTH_PASSWORD = 0, IMAP_AUTH_XOAUTH2 = 1 };
 /* [import] account_from.  The importer has its own PF_ACCOUNT_FROM_*
  * (config/ may not include store/): its callers map with a switch. */
 enum account_from { ACCOUNT_FROM_SASL = 0, ACCOUNT_FROM_SENDER_DOMAIN = 1 };
+/* [import] format of the followed log (PF_FORMAT_* likewise). */
+enum log_format { LOG_FORMAT_POSTFIX = 0, LOG_FORMAT_EXIM = 1 };
 
 struct settings {
 	char *file; /* the file these came from; "(defaults)" */
@@ -29,6 +31,7 @@ struct settings {
 	int log_level;	/* enum log_level */
 	int syslog;
 	int answer_unauthorized; /* send the "unauthorized" template */
+	int default_language;	 /* index of config_language_name(); see there */
 
 	/* [store] */
 	char *store_path;
@@ -74,6 +77,8 @@ struct settings {
 	int max_replies_per_account_per_hour;
 	int max_replies_total_per_hour;
 	int match_window_days;
+	int follow_up_days; /* a reply to our reply within this window continues
+			     * its conversation */
 	/* what a match without a Message-ID needs (docs/complaints.md) */
 	int match_found_min;	    /* percent: lowest score of a found */
 	int match_margin;	    /* percent points ahead of the next candidate */
@@ -91,6 +96,7 @@ struct settings {
 	int import_account_from;  /* enum account_from */
 	char *import_account_map; /* file: "sasl_user_or_domain account" lines */
 	char *import_follow;	  /* log file the daemon follows; "" = none */
+	int import_format;	  /* enum log_format: of import_follow */
 
 	/* [metrics] */
 	char *metrics_listen;	/* "HOST:PORT" of /metrics; "" = off */
@@ -129,5 +135,8 @@ int config_url_is_loopback(const char *url);
 
 /* The templates directory in effect (configured, installed or source). */
 const char *config_templates_dir(const struct settings *s);
+
+/* [responder] default_language as its code ("en", "de", ...). */
+const char *config_default_language(const struct settings *s);
 
 #endif

@@ -65,6 +65,14 @@ daemon_import_options(const struct settings *s, struct pf_options *o_r)
 		break;
 	}
 	o_r->account_map = s->import_account_map;
+	switch ((enum log_format)s->import_format) {
+	case LOG_FORMAT_POSTFIX:
+		o_r->format = PF_FORMAT_POSTFIX;
+		break;
+	case LOG_FORMAT_EXIM:
+		o_r->format = PF_FORMAT_EXIM;
+		break;
+	}
 }
 
 static int
@@ -164,6 +172,9 @@ reload(struct daemon *d, const char *config_path, struct settings *s, struct pf_
 	sdnotify_ready();
 }
 
+/* The reconnect lines, at most one a minute while the server fails. */
+static struct log_repeat connect_error_log, reconnect_log;
+
 static int
 connect_imap(struct daemon *d, int *fatal_r)
 {
@@ -175,7 +186,7 @@ connect_imap(struct daemon *d, int *fatal_r)
 		d->full_scan = 1;
 		return 0;
 	}
-	log_error("%s", err);
+	log_repeat(&connect_error_log, LOG_LVL_ERROR, "%s", err);
 	if (r == IMAP_ECONFIG)
 		*fatal_r = 1;
 	return -1;
@@ -251,7 +262,7 @@ daemon_main(const char *config_path, struct settings *s, struct store *st, enum 
 	struct pf_follow *follow = NULL;
 	char err[1024];
 	int64_t restarted = 0;
-	int backoff = 0, fatal = 0, ret = 0, ready = 0;
+	int backoff = 0, fatal = 0, ret = 0, ready = 0, proven = 0;
 
 	memset(&d, 0, sizeof(d));
 	d.s = s;
@@ -275,7 +286,7 @@ daemon_main(const char *config_path, struct settings *s, struct store *st, enum 
 	else if (restarted > 0)
 		log_warn("%lld complaint(s) were in progress when the last run ended",
 			 (long long)restarted);
-	if (daemon_http_start(&d) < 0) {
+	if (daemon_http_start(&d, config_path) < 0) {
 		daemon_http_stop(&d);
 		pipeline_free(&d.pl);
 		signals_teardown();
@@ -293,8 +304,22 @@ daemon_main(const char *config_path, struct settings *s, struct store *st, enum 
 		step_follow(follow);
 		if (mode == DAEMON_RUN)
 			purge_if_due(&d);
+		if (d.imap != NULL && imap_broken(d.imap) && !proven && mode == DAEMON_RUN) {
+			/* Logged in, then failed before a pass completed (BYE or
+			 * garbage after SELECT, a cut literal): the login proved
+			 * nothing, so the backoff goes on growing (issue 15 #7). */
+			imap_close(&d.imap);
+			backoff = time_backoff_next(backoff, RECONNECT_MAX_SECONDS);
+			log_repeat(&reconnect_log, LOG_LVL_INFO,
+				   "imap: the session failed right after login; reconnecting in "
+				   "about %d s",
+				   backoff);
+			signals_sleep(cap_to_watchdog(with_jitter(backoff)));
+			continue;
+		}
 		if (d.imap == NULL || imap_broken(d.imap)) {
 			imap_close(&d.imap);
+			proven = 0;
 			if (d.imap_connects++ > 0)
 				metrics_imap_reconnect();
 			if (connect_imap(&d, &fatal) < 0) {
@@ -308,17 +333,24 @@ daemon_main(const char *config_path, struct settings *s, struct store *st, enum 
 					break;
 				}
 				backoff = time_backoff_next(backoff, RECONNECT_MAX_SECONDS);
-				log_info("imap: reconnecting in about %d s", backoff);
+				log_repeat(&reconnect_log, LOG_LVL_INFO,
+					   "imap: reconnecting in about %d s", backoff);
 				signals_sleep(cap_to_watchdog(with_jitter(backoff)));
 				continue;
 			}
-			backoff = 0;
+			/* The backoff is reset by a completed pass, not by a login. */
 			if (!ready) {
 				sdnotify_ready();
 				ready = 1;
 			}
 		}
 		daemon_fetch_and_handle(&d);
+		if (!imap_broken(d.imap)) {
+			proven = 1;
+			backoff = 0;
+			log_repeat_reset(&reconnect_log);
+			log_repeat_reset(&connect_error_log);
+		}
 		outbox_send_due(&d.outbox);
 		daemon_http_after_pass(&d);
 		if (mode == DAEMON_ONCE) {

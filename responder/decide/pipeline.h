@@ -56,6 +56,8 @@ struct pipeline_result {
 	int64_t outbox_id;	    /* that row, else 0 */
 	char *reply;		    /* the composed reply (also in a dry run), or NULL */
 	char *reply_message_id;	    /* its Message-ID (kept in the request log), or NULL */
+	char *language;		    /* the reply's language ("de"), or NULL when none
+					 * was decided (robots, errors) */
 	size_t reply_len;
 	enum parse_failure parse_failure;
 	/* The `process --json` object without "file": outcome, why, requester,

@@ -4,7 +4,9 @@
  * check returns a reason string for the request log.
  *
  * Order of policy_check(): robot signs (RFC 3834, lists, bounces, reports,
- * loops, our own mail) -> ignored; the requester (the From address only,
+ * loops, our own mail, X-Autoreply/X-Autorespond, Precedence: auto_reply,
+ * and in a reply to our reply a text bounce without Return-Path or an
+ * out-of-office subject) -> ignored; the requester (the From address only,
  * never Reply-To, Sender or the body) and its account -> unauthorized when
  * none; Authentication-Results from policy.trusted_authserv_id when set ->
  * unauthorized when missing/failing; already answered (complaint key or
@@ -53,6 +55,14 @@ int policy_robot(const struct complaint *c, const struct settings *s, char *why,
 int policy_authenticated(const struct complaint *c, const char *authserv_id,
 			 const char *from_domain, char *why, size_t whylen);
 
+/* 1 when one of the complaint's In-Reply-To/References ids was made by us
+ * (its domain is `host` or below it): a reply to one of our replies. */
+int policy_names_us(const struct complaint *c, const char *host);
+/* 1 when the Message-ID "<local@domain>" was made by us (as above). */
+int policy_id_is_ours(const char *id, const char *host);
+
+/* 1 when host is `domain` or a subdomain of it (case-insensitive). */
+int policy_domain_within(const char *host, const char *domain);
 /* The key the per-requester rate limit counts by: the address lower-cased,
  * with a plus-tag ("+..." up to the '@') removed.  Pure; `out` always
  * terminated (cut at outlen - 1). */

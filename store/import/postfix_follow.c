@@ -208,6 +208,10 @@ state_save(struct pf_import *imp)
 			json_object_set_new(e, "m", json_string(m->mid));
 		if (m->subject)
 			json_object_set_new(e, "j", json_string(m->subject));
+		if (m->rcpts)
+			json_object_set_new(e, "r", json_string(m->rcpts));
+		if (m->notice)
+			json_object_set_new(e, "n", json_true());
 		json_array_append_new(a, e);
 	}
 	json_object_set_new(o, "v", json_integer(1));
@@ -249,7 +253,7 @@ state_load(struct pf_import *imp, const char *state)
 		const char *q = jstr(e, "q");
 		struct pf_msg *m;
 
-		if (q == NULL || !pf_is_queue_id(q, strlen(q)))
+		if (q == NULL || !pf_valid_qid(imp, q))
 			continue;
 		if ((m = pf_msg_get(imp, &lc, q)) == NULL)
 			break;
@@ -261,6 +265,14 @@ state_load(struct pf_import *imp, const char *state)
 		}
 		pf_set_str(&m->mid, jstr(e, "m"));
 		pf_set_str(&m->subject, jstr(e, "j"));
+		if (jstr(e, "r") != NULL) {
+			char r[PF_MAX_FIELD + 1];
+
+			str_copy(r, jstr(e, "r"), sizeof(r));
+			for (char *t = strtok(r, " "); t != NULL; t = strtok(NULL, " "))
+				pf_add_rcpt(m, t);
+		}
+		m->notice = json_is_true(json_object_get(e, "n"));
 		m->dirty = 1;
 	}
 	json_decref(o);

@@ -7,6 +7,9 @@
  * decimal, typed int8 so the server need not guess) or binary (bytea);
  * results come back as text, bytea columns decoded on demand.
  *
+ * SECURITY: text from senders and log files may be invalid UTF-8, which
+ * PostgreSQL refuses: pg_bind_text() replaces the bad bytes (U+FFFD).
+ *
  * The connection: the URL as libpq reads it, the password from
  * [store] password_file, and TLS with sslmode=verify-full against
  * [store] ca_file.  A host that is not loopback without a CA file still
@@ -20,6 +23,7 @@
 #include "store/pg/pg_int.h"
 #include "common/log.h"
 #include "common/strutil.h"
+#include "common/utf8.h"
 #include "common/xalloc.h"
 
 #include <ctype.h>
@@ -342,8 +346,8 @@ pg_finalize(struct store_stmt *s)
 	char sql[64];
 
 	pg_reset(s);
-	if (ps->name[0] != '\0' && c != NULL && c->pg != NULL &&
-	    PQstatus(c->pg) == CONNECTION_OK && PQtransactionStatus(c->pg) == PQTRANS_IDLE) {
+	if (ps->name[0] != '\0' && c != NULL && c->pg != NULL && PQstatus(c->pg) == CONNECTION_OK &&
+	    PQtransactionStatus(c->pg) == PQTRANS_IDLE) {
 		snprintf(sql, sizeof(sql), "DEALLOCATE %s", ps->name);
 		PQclear(PQexec(c->pg, sql));
 	}
@@ -389,11 +393,18 @@ pg_bind_int64(struct store_stmt *s, int i, int64_t v)
 }
 
 /* Text is typed text, even NULL, so "?2 IS NULL OR col = ?2" prepares
- * whatever the first call binds. */
+ * whatever the first call binds.  PostgreSQL's text is valid UTF-8 (a
+ * log line or a complaint may not be): an invalid byte becomes U+FFFD,
+ * where SQLite keeps the bytes as they came. */
 static int
 pg_bind_text(struct store_stmt *s, int i, const char *v)
 {
-	return bind_one(s, i, v ? xstrdup(v) : NULL, 0, 0, TEXTOID);
+	size_t n = v ? strlen(v) : 0;
+
+	if (v == NULL)
+		return bind_one(s, i, NULL, 0, 0, TEXTOID);
+	return bind_one(s, i, utf8_valid(v, n, NULL) ? xstrdup(v) : utf8_make_valid(v, n, 0, NULL),
+			0, 0, TEXTOID);
 }
 
 /* A NULL of no stated type: the server infers it from where it goes. */
@@ -452,8 +463,7 @@ pg_step(struct store_stmt *s)
 	PGresult *res;
 
 	if (ps->res == NULL) {
-		if (run(st, ps, &res) < 0 && PQstatus(c->pg) != CONNECTION_OK &&
-		    pg_reconnect(st)) {
+		if (run(st, ps, &res) < 0 && PQstatus(c->pg) != CONNECTION_OK && pg_reconnect(st)) {
 			PQclear(res);
 			(void)run(st, ps, &res);
 		}

@@ -324,7 +324,7 @@ pg_migrate(struct store *st, int readonly)
 	    (r = read_version(st, &have)) < 0)
 		goto fail;
 	if (have == 0 && store_exec(st, "CREATE TABLE IF NOT EXISTS schema_version ("
-				     "version bigint NOT NULL)") < 0)
+					"version bigint NOT NULL)") < 0)
 		goto fail;
 	for (int v = have; v < latest; v++)
 		for (const char *const *q = migrations[v]; *q != NULL; q++)
@@ -337,14 +337,13 @@ pg_migrate(struct store *st, int readonly)
 	if (store_exec(st, sql) < 0 || store_exec(st, "COMMIT") < 0)
 		goto fail;
 	return make_partitions(st, 1, 3);
-fail:
-	{
-		char msg[sizeof(st->err)];
+fail : {
+	char msg[sizeof(st->err)];
 
-		snprintf(msg, sizeof(msg), "%s", st->err);
-		store_exec(st, "ROLLBACK");
-		snprintf(st->err, sizeof(st->err), "%s", msg);
-	}
+	snprintf(msg, sizeof(msg), "%s", st->err);
+	store_exec(st, "ROLLBACK");
+	snprintf(st->err, sizeof(st->err), "%s", msg);
+}
 	return STORE_EDB;
 }
 

@@ -10,11 +10,30 @@
 #include "tests/unit/testutil.h"
 #include "responder/parse/prescan.h"
 #include "responder/parse/sandbox.h"
+#include "responder/parse/contain.h"
 #include "common/buf.h"
 
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+#ifndef UNDER_ASAN
+#define UNDER_ASAN 0
+#endif
 
 static const struct parse_limits lim_default = { 26214400, 5, 512, 10 };
 
@@ -194,6 +213,192 @@ nested(struct buf *b, int depth)
 	buf_puts(b, "Content-Type: text/plain\n\ndeep\n");
 }
 
+/* Issue 15: the pre-scan missed "Content-Type :" (white space before the
+ * colon, which libetpan accepts), so the known crashers reached the
+ * sandboxed parser. */
+static void
+test_prescan_content_type_space_before_colon(void **state)
+{
+	static const char *const bad[] = {
+		"Content-Type : multipart/mixed; boundary=\"\\\"\"\n\nx\n",
+		"Content-Type\t: multipart/mixed; boundary=\"\\\"\"\n\nx\n",
+		"content-type   :multipart/mixed;\n boundary=\"\"\n\nx\n",
+		"Content-Type : multipart/mixed; boundary=o\n\n--o\n"
+		"Content-Type  : multipart/alternative; boundary=\"\\\"\"\n\nx\n--o--\n",
+		"Content-Type: multipart/mixed; boundary=o\n\n--o\nContent-Type : message/rfc822\n"
+		"\nContent-Type : multipart/mixed; boundary=a\"b\n\nx\n--o--\n",
+	};
+	static const char b64[] =
+	    "Content-Type: multipart/mixed; boundary=o\n\n--o\nContent-Type: message/rfc822\n"
+	    "Content-Transfer-Encoding : base64\n\nQ29udGVudC1UeXBlOg==\n--o--\n";
+	char why[256], *raw, *sp;
+	size_t len;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		why[0] = '\0';
+		if (prescan(bad[i], strlen(bad[i]), 0, why, sizeof(why)) != -1)
+			fail_msg("pre-scan let through: %s", bad[i]);
+		assert_non_null(strstr(why, "boundary"));
+	}
+	/* "Content-Transfer-Encoding :" is read too: a base64 message/ part is
+	 * not a header block */
+	assert_int_equal(prescan(b64, strlen(b64), 0, why, sizeof(why)), 0);
+	/* the crasher fixture with a space before each colon is still refused */
+	raw = read_fixture("complaints/boundary_crash.eml", &len);
+	raw = realloc(raw, len * 2 + 1);
+	for (char *p = raw; (sp = strstr(p, "Content-Type:")) != NULL; p = sp + 14) {
+		memmove(sp + 13, sp + 12, len - (size_t)(sp + 12 - raw) + 1);
+		sp[12] = ' ';
+		len++;
+	}
+	assert_non_null(strstr(raw, "Content-Type :"));
+	assert_int_equal(parse(raw, len, &lim_default, why, sizeof(why)), SANDBOX_REJECTED);
+	assert_non_null(strstr(why, "boundary"));
+	free(raw);
+}
+
+/* Issue 15: 900 sibling attachments were counted as nesting depth and
+ * refused; the depth is the nesting, siblings do not add to it. */
+static void
+test_prescan_siblings_are_not_depth(void **state)
+{
+	struct buf b;
+	char why[256];
+
+	(void)state;
+	buf_init(&b, 0);
+	buf_puts(&b, "From: a@b.example\nContent-Type: multipart/mixed; boundary=top\n\n");
+	/* 900 sibling parts, 120 of them composite (the old count refused
+	 * more than 100) and 981 Content-Type fields in all */
+	for (int i = 0; i < 40; i++)
+		buf_printf(&b,
+			   "--top\nContent-Type: multipart/alternative; boundary=alt%d\n\n"
+			   "--alt%d\nContent-Type: text/plain\n\npart %d\n--alt%d--\n",
+			   i, i, i, i);
+	for (int i = 0; i < 40; i++) /* siblings not closed: the next delimiter ends them */
+		buf_printf(&b,
+			   "--top\nContent-Type: multipart/related; boundary=rel%d\n\n"
+			   "--rel%d\nContent-Type: text/plain\n\npart %d\n",
+			   i, i, i);
+	for (int i = 0; i < 40; i++)
+		buf_printf(&b, "--top\nContent-Type: message/rfc822\n\nSubject: m%d\n\nbody\n", i);
+	for (int i = 0; i < 780; i++)
+		buf_printf(&b, "--top\nContent-Type: application/pdf\n\nJVBERi0=\n");
+	buf_puts(&b, "--top--\n");
+	if (prescan(b.data, b.len, 0, why, sizeof(why)) != 0)
+		fail_msg("900 sibling attachments refused: %s", why);
+	buf_free(&b);
+	/* real depth is still bounded: 101 levels of message/rfc822 */
+	buf_init(&b, 0);
+	for (int i = 0; i <= PRESCAN_MAX_COMPOSITES; i++)
+		buf_printf(&b, "Subject: level %d\nContent-Type: message/rfc822\n\n", i);
+	buf_puts(&b, "Subject: deepest\n\nx\n");
+	assert_int_equal(prescan(b.data, b.len, 0, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "nested"));
+	buf_free(&b);
+}
+
+/* Issue 15: the parser child kept the daemon's uid, capabilities, the open
+ * store descriptors and a socket.  After contain_worker() (what the worker
+ * runs right after fork) it holds nothing but its two pipe ends, runs with
+ * NO_NEW_PRIVS, and a seccomp filter refuses open, socket, exec, executable
+ * memory and writes anywhere but its output pipe; reading its input,
+ * writing its output and allocating memory still work. */
+static void
+test_worker_contained(void **state)
+{
+	int in[2], out[2], st = 0;
+	char res[512] = "", path[64], status[4096];
+	ssize_t n;
+	size_t fds = 0;
+	pid_t pid;
+	FILE *fp;
+	DIR *d;
+	struct dirent *de;
+
+	(void)state;
+	assert_int_equal(pipe(in), 0);
+	assert_int_equal(pipe(out), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int store = open("/proc/self/status", O_RDONLY); /* like the store */
+		int sock = socket(AF_INET, SOCK_STREAM, 0);	 /* like IMAP */
+		char why[256], r[512], c;
+		char *big;
+		void *x;
+		int k = 0, e;
+
+		close(in[1]);
+		close(out[0]);
+		if (store < 0 || sock < 0 ||
+		    contain_worker(in[0], out[1], 0, !UNDER_ASAN, why, sizeof(why)) != 0)
+			_exit(2);
+		/* what a taken-over parser would try */
+		errno = 0;
+		e = open("/etc/passwd", O_RDONLY) < 0 ? errno : 0;
+		k += snprintf(r + k, sizeof(r) - (size_t)k, "open_errno=%d ", e);
+		k += snprintf(r + k, sizeof(r) - (size_t)k, "socket=%d ",
+			      socket(AF_INET, SOCK_STREAM, 0) < 0);
+		k += snprintf(r + k, sizeof(r) - (size_t)k, "oldfd=%d ",
+			      write(store, "x", 1) < 0 && write(sock, "x", 1) < 0);
+		k += snprintf(r + k, sizeof(r) - (size_t)k, "stderr=%d ", write(2, "x", 1) < 0);
+		x = mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		k += snprintf(r + k, sizeof(r) - (size_t)k, "exec_mem=%d ", x == MAP_FAILED);
+		execl("/bin/true", "true", (char *)NULL);
+		k += snprintf(r + k, sizeof(r) - (size_t)k, "exec_refused=1 ");
+		/* what the parser needs */
+		big = malloc(64 << 20);
+		if (big)
+			memset(big, 1, 64 << 20);
+		k += snprintf(r + k, sizeof(r) - (size_t)k, "malloc=%d ", big != NULL);
+		free(big);
+		k += snprintf(r + k, sizeof(r) - (size_t)k, "read=%d", read(in[0], &c, 1) == 1);
+		if (write(out[1], r, (size_t)k) != k)
+			_exit(3);
+		(void)!read(in[0], &c, 1); /* wait for the parent's look */
+		_exit(0);
+	}
+	close(in[0]);
+	close(out[1]);
+	assert_int_equal(write(in[1], "j", 1), 1);
+	n = read(out[0], res, sizeof(res) - 1);
+	assert_true(n > 0);
+	res[n] = '\0';
+	/* the parent's look: descriptors, NO_NEW_PRIVS, seccomp */
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	d = opendir(path);
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			fds++;
+	closedir(d);
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	n = (ssize_t)fread(status, 1, sizeof(status) - 1, fp);
+	status[n > 0 ? n : 0] = '\0';
+	fclose(fp);
+	close(in[1]);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	print_message("contained worker: %s, %zu fds\n", res, fds);
+	assert_int_equal(fds, 2); /* its two pipe ends, nothing else */
+	assert_non_null(strstr(status, "NoNewPrivs:\t1"));
+	assert_non_null(strstr(res, "oldfd=1"));
+	assert_non_null(strstr(res, "malloc=1"));
+	assert_non_null(strstr(res, "read=1"));
+	assert_non_null(strstr(res, "stderr=1"));
+	if (!UNDER_ASAN) {
+		assert_non_null(strstr(status, "Seccomp:\t2"));
+		assert_non_null(strstr(res, "open_errno=1 ")); /* EPERM */
+		assert_non_null(strstr(res, "socket=1"));
+		assert_non_null(strstr(res, "exec_mem=1"));
+		assert_non_null(strstr(res, "exec_refused=1"));
+	}
+}
+
 /* 1000-deep nesting is refused before parsing. */
 static void
 test_deep_nesting_refused(void **state)
@@ -272,6 +477,9 @@ main(void)
 		cmocka_unit_test(test_prescan_boundaries),
 		cmocka_unit_test(test_prescan_fixtures),
 		cmocka_unit_test(test_prescan_size),
+		cmocka_unit_test(test_prescan_content_type_space_before_colon),
+		cmocka_unit_test(test_prescan_siblings_are_not_depth),
+		cmocka_unit_test(test_worker_contained),
 		cmocka_unit_test(test_huge_header_line),
 		cmocka_unit_test(test_ten_thousand_parts),
 		cmocka_unit_test(test_deep_nesting_refused),

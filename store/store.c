@@ -122,6 +122,59 @@ store_rollback(struct store *st)
 }
 
 int
+store_savepoint(struct store *st)
+{
+	return store_exec(st, "SAVEPOINT one");
+}
+
+int
+store_savepoint_release(struct store *st)
+{
+	return store_exec(st, "RELEASE one");
+}
+
+int
+store_savepoint_rollback(struct store *st)
+{
+	store_reset_statements(st);
+	if (store_exec(st, "ROLLBACK TO one") < 0)
+		return STORE_EDB;
+	return store_exec(st, "RELEASE one");
+}
+
+int
+store_sync(struct store *st)
+{
+	sqlite3_file *wal = NULL;
+	int rc;
+
+	if (st->in_tx)
+		return store_fail(st, STORE_EDB, "store_sync inside a transaction");
+	/* In WAL mode the journal is the write-ahead log; a commit with
+	 * synchronous=NORMAL has written its frames there without an fsync.
+	 * One fsync of that file makes every commit so far durable: what
+	 * synchronous=FULL does at each commit, paid here once per batch. */
+	rc = sqlite3_file_control(st->db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal);
+	if (rc != SQLITE_OK)
+		return store_fail_db(st, "finding the write-ahead log");
+	if (wal == NULL || wal->pMethods == NULL)
+		return STORE_OK; /* nothing written since the log was reset */
+	rc = wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL);
+	st->syncs++;
+	if (rc != SQLITE_OK)
+		return store_fail(st, STORE_EDB, "fsync of %s-wal failed (error %d): the last "
+				  "commits may not survive a power cut",
+				  st->path, rc);
+	return STORE_OK;
+}
+
+long
+store_sync_count(const struct store *st)
+{
+	return st->syncs;
+}
+
+int
 store_set_cache_mb(struct store *st, int mb)
 {
 	char sql[64];

@@ -21,6 +21,7 @@ struct store {
 	char path[1024];
 	char err[512];
 	int in_tx;
+	long syncs; /* store_sync() fsyncs, for the figures */
 	/* Prepared on first use, keyed by the SQL text's address (db.c):
 	 * stmts_cap entries (0 or a power of two), nstmts of them used. */
 	struct store_stmt_entry *stmts; /* owned */

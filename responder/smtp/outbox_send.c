@@ -29,6 +29,19 @@ outbox_sender_close(struct outbox_sender *o)
 	smtp_sender_free(&o->smtp);
 }
 
+/* The marks of the replies sent so far, durable with one fsync: after
+ * this a power cut never sends them again.  The marks themselves are
+ * ordinary commits, so a crash of the process after one does not either. */
+static int
+sync_marks(struct outbox_sender *o)
+{
+	if (store_sync(o->st) < 0) {
+		log_error("store: %s", store_errmsg(o->st));
+		return -1;
+	}
+	return 0;
+}
+
 int
 outbox_send_due(struct outbox_sender *o)
 {
@@ -41,6 +54,12 @@ outbox_send_due(struct outbox_sender *o)
 		return o->unavailable ? -1 : 0; /* still backing off */
 	o->unavailable = 0;
 	for (;;) {
+		/* A row is sent only once its queueing is durable (the daemon
+		 * syncs after each chunk; this covers any other writer). */
+		if (store_sync(o->st) < 0) {
+			log_error("store: %s; not sending", store_errmsg(o->st));
+			return -1;
+		}
 		if (store_outbox_due(o->st, now, SEND_BATCH, &rows, &n) < 0) {
 			log_error("store: %s", store_errmsg(o->st));
 			return -1;
@@ -86,18 +105,22 @@ outbox_send_due(struct outbox_sender *o)
 				o->backoff = time_backoff_next(o->backoff, SMTP_RETRY_MAX_SECONDS);
 				o->retry_at = now + o->backoff;
 				store_outbox_rows_free(rows, n);
+				sync_marks(o);
 				return -1;
 			}
 			if (r < 0) {
 				/* Never loop re-sending a row we cannot mark. */
 				log_error("store: %s", store_errmsg(o->st));
 				store_outbox_rows_free(rows, n);
+				sync_marks(o);
 				return -1;
 			}
 		}
 		o->backoff = 0;
 		o->retry_at = 0;
 		store_outbox_rows_free(rows, n);
+		if (sync_marks(o) < 0)
+			return -1;
 		rows = NULL;
 		if (n < SEND_BATCH)
 			break;

@@ -3,6 +3,7 @@
  * transactions and counts.  The SQLite helpers are db.c's.
  */
 #include "store/store_int.h"
+#include "common/log.h"
 #include "common/strutil.h"
 #include "common/xalloc.h"
 
@@ -162,9 +163,11 @@ store_sync(struct store *st)
 	rc = wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL);
 	st->syncs++;
 	if (rc != SQLITE_OK)
-		return store_fail(st, STORE_EDB, "fsync of %s-wal failed (error %d): the last "
+		return store_fail(st, STORE_EDB,
+				  "fsync of %s-wal failed (error %d): the last "
 				  "commits may not survive a power cut",
 				  st->path, rc);
+	log_debug("store: commits made durable (fsync of %s-wal)", st->path);
 	return STORE_OK;
 }
 

@@ -299,8 +299,8 @@ handle_chunk(struct daemon *d, const struct imap_msg *msgs, size_t nm, uint32_t 
 		if (msgs[j].uid > *last) {
 			*last = msgs[j].uid;
 			/* Careful: per complaint, as each is committed alone. */
-			if (!grouped && store_imap_state_set(d->st, s->imap_folder,
-							     d->uidvalidity, *last) < 0)
+			if (!grouped &&
+			    store_imap_state_set(d->st, s->imap_folder, d->uidvalidity, *last) < 0)
 				log_error("store: %s", store_errmsg(d->st));
 		}
 		/* A long scan must not look like a hung daemon. */
@@ -314,6 +314,8 @@ handle_chunk(struct daemon *d, const struct imap_msg *msgs, size_t nm, uint32_t 
 				  "%s",
 				  handled, store_errmsg(d->st));
 			store_rollback(d->st);
+			/* Not a death inside the chunk: no careful pass for it. */
+			store_chunk_end(d->st);
 			*last = last0;
 			drop_done(d);
 			return -1;

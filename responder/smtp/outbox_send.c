@@ -12,8 +12,10 @@
 #include "common/timeutil.h"
 
 #include <string.h>
+#include <unistd.h>
 
 #define SEND_BATCH 100
+#define MARK_TRIES 3
 
 void
 outbox_sender_init(struct outbox_sender *o, const struct settings *s, struct store *st)
@@ -40,6 +42,23 @@ sync_marks(struct outbox_sender *o)
 		return -1;
 	}
 	return 0;
+}
+
+/* The mark after a 250.  A mark that cannot be written means the reply
+ * goes out again later, so a failure (an I/O error, a full disk) is tried
+ * again a few times, 0.1, 0.2 and 0.4 s apart, before giving up. */
+static int
+mark_sent(struct outbox_sender *o, int64_t id, const char *reply, int64_t now)
+{
+	int r = store_outbox_mark_sent(o->st, id, reply, now);
+
+	for (int t = 0; r < 0 && t < MARK_TRIES; t++) {
+		log_warn("store: %s; marking reply %lld sent again", store_errmsg(o->st),
+			 (long long)id);
+		usleep(100000u << t);
+		r = store_outbox_mark_sent(o->st, id, reply, now);
+	}
+	return r;
 }
 
 int
@@ -73,15 +92,17 @@ outbox_send_due(struct outbox_sender *o)
 			return -1;
 		}
 		for (size_t i = 0; i < n; i++) {
-			enum smtp_result sr =
-			    smtp_send(o->smtp, rows[i].envelope_from, rows[i].rcpt, rows[i].message,
-				      rows[i].len, reply, err, sizeof(err));
+			enum smtp_result sr;
 			int failed = 0, r = 0;
+
+			log_debug("reply %lld to %s: sending", (long long)rows[i].id, rows[i].rcpt);
+			sr = smtp_send(o->smtp, rows[i].envelope_from, rows[i].rcpt,
+				       rows[i].message, rows[i].len, reply, err, sizeof(err));
 
 			now = time(NULL);
 			switch (sr) {
 			case SMTP_SENT:
-				r = store_outbox_mark_sent(o->st, rows[i].id, reply, now);
+				r = mark_sent(o, rows[i].id, reply, now);
 				o->sent++;
 				log_info("reply %lld to %s sent: %s", (long long)rows[i].id,
 					 rows[i].rcpt, reply);

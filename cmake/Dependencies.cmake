@@ -21,6 +21,7 @@ responder_dep(libxml2 libxml-2.0 libxml2-dev)
 responder_dep(openssl "libssl;libcrypto" libssl-dev)
 responder_dep(curl libcurl libcurl4-gnutls-dev)
 responder_dep(zlib zlib zlib1g-dev)
+responder_dep(microhttpd libmicrohttpd libmicrohttpd-dev)
 
 # libetpan: pkg-config's --libs output makes a non-PIE binary and lists private
 # libraries (see shared/notes/libetpan-libcurl.md), so take only its cflags and

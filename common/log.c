@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 #include <syslog.h>
+#include <time.h>
 
 static char log_ident[64] = "responder";
 static enum log_level log_level = LOG_LVL_INFO;
@@ -116,6 +117,40 @@ log_msg(enum log_level level, const char *fmt, ...)
 	va_start(ap, fmt);
 	log_vmsg(level, fmt, ap);
 	va_end(ap);
+}
+
+void
+log_repeat(struct log_repeat *r, enum log_level level, const char *fmt, ...)
+{
+	char line[sizeof(r->last)];
+	time_t now = time(NULL);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (r->at != 0 && now >= r->at && now - r->at < LOG_REPEAT_SECONDS &&
+	    strcmp(r->last, line) == 0) {
+		r->suppressed++;
+		log_msg(LOG_LVL_DEBUG, "%s", line);
+		return;
+	}
+	if (r->suppressed > 0)
+		log_msg(level, "%s (%lu more like it in the last %d s not shown)", line,
+			r->suppressed, (int)(now - r->at));
+	else
+		log_msg(level, "%s", line);
+	memcpy(r->last, line, sizeof(line));
+	r->at = now;
+	r->suppressed = 0;
+}
+
+void
+log_repeat_reset(struct log_repeat *r)
+{
+	r->at = 0;
+	r->last[0] = '\0';
+	r->suppressed = 0;
 }
 
 void

@@ -40,6 +40,23 @@ void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(p
 void log_vmsg(enum log_level level, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
 
+/* A line that may come again and again (a reconnect, a refused login, a
+ * full disk): written when it is new, or when LOG_REPEAT_SECONDS passed
+ * since the last one written from the same struct; the repeats in between
+ * go to debug level and are counted in the next line written ("N more like
+ * it").  A repeat is the same text.  One struct per call site, zeroed;
+ * log_repeat_reset() when the condition ends, so the next occurrence is
+ * shown at once. */
+#define LOG_REPEAT_SECONDS 60
+struct log_repeat {
+	char last[512];
+	long long at; /* time of the last line written; 0: none */
+	unsigned long suppressed;
+};
+void log_repeat(struct log_repeat *r, enum log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void log_repeat_reset(struct log_repeat *r);
+
 /* One line "ident: what" on stderr (and syslog), then exit(status), a
  * sysexits.h value. */
 void fatal(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));

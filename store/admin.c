@@ -21,26 +21,29 @@
 #include <string.h>
 
 /* The columns of struct admin_request, in this order, for list and get. */
-#define REQ_COLUMNS                                                             \
-	"r.id, r.received_at, r.decided_at, coalesce(r.requeue_of, 0),"         \
-	" r.complaint_message_id, r.source, r.requester, r.account, r.outcome," \
-	" r.why, r.subject, r.matched_queue_id, m.subject,"                     \
-	" coalesce((SELECT CASE WHEN sum(o.state = 'sent') > 0 THEN 'sent'"     \
-	"   WHEN sum(o.state = 'queued') > 0 THEN 'queued'"                     \
-	"   WHEN sum(o.state = 'failed') > 0 THEN 'failed' END"                 \
-	"   FROM outbox o WHERE o.request_id = r.id), 'none')"
+#define REQ_COLUMNS                                                                         \
+	"r.id, r.received_at, r.decided_at, coalesce(r.requeue_of, 0),"                     \
+	" r.complaint_message_id, r.source, r.requester, r.account, r.outcome,"             \
+	" r.why, r.subject, r.matched_queue_id, m.subject,"                                 \
+	" coalesce((SELECT CASE"                                                            \
+	"   WHEN max(CASE WHEN o.state = 'sent' THEN 1 ELSE 0 END) = 1 THEN 'sent'"         \
+	"   WHEN max(CASE WHEN o.state = 'queued' THEN 1 ELSE 0 END) = 1 THEN 'queued'"     \
+	"   WHEN max(CASE WHEN o.state = 'failed' THEN 1 ELSE 0 END) = 1 THEN 'failed' END" \
+	"   FROM outbox o WHERE o.request_id = r.id), 'none'),"                             \
+	" coalesce(r.thread_id, r.id), coalesce(r.follow_up_of, 0),"                        \
+	" r.language, r.reply_message_id"
 #define REQ_FROM " FROM requests r LEFT JOIN messages m ON m.queue_id = r.matched_queue_id"
 
 static void
-read_request(sqlite3_stmt *s, struct admin_request *r)
+read_request(struct store_stmt *s, struct admin_request *r)
 {
-	const unsigned char *state;
+	const char *state;
 
 	memset(r, 0, sizeof(*r));
-	r->id = sqlite3_column_int64(s, 0);
-	r->received_at = sqlite3_column_int64(s, 1);
-	r->decided_at = sqlite3_column_int64(s, 2);
-	r->requeue_of = sqlite3_column_int64(s, 3);
+	r->id = store_col_int64(s, 0);
+	r->received_at = store_col_int64(s, 1);
+	r->decided_at = store_col_int64(s, 2);
+	r->requeue_of = store_col_int64(s, 3);
 	r->complaint_message_id = store_col_dup(s, 4);
 	r->source = store_col_dup(s, 5);
 	r->requester = store_col_dup(s, 6);
@@ -50,14 +53,18 @@ read_request(sqlite3_stmt *s, struct admin_request *r)
 	r->subject = store_col_dup(s, 10);
 	r->matched_queue_id = store_col_dup(s, 11);
 	r->matched_subject = store_col_dup(s, 12);
-	state = sqlite3_column_text(s, 13);
+	state = store_col_text(s, 13);
 	str_copy(r->reply_state, state ? (const char *)state : "none", sizeof(r->reply_state));
+	r->thread_id = store_col_int64(s, 14);
+	r->follow_up_of = store_col_int64(s, 15);
+	r->language = store_col_dup(s, 16);
+	r->reply_message_id = store_col_dup(s, 17);
 }
 
 int
 admin_requests(struct store *st, const struct admin_filter *f, struct admin_request_list *out)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	char *requester = NULL;
 	size_t cap = 0;
 	int rc;
@@ -68,17 +75,19 @@ admin_requests(struct store *st, const struct admin_filter *f, struct admin_requ
 			   " AND (?2 IS NULL OR r.outcome = ?2)"
 			   " AND (?3 IS NULL OR lower(r.requester) = ?3)"
 			   " AND (?4 IS NULL OR r.account = ?4)"
+			   " AND (?6 = 0 OR coalesce(r.thread_id, r.id) = ?6)"
 			   " ORDER BY r.received_at DESC, r.id DESC LIMIT ?5");
 	if (s == NULL)
 		return STORE_EDB;
 	if (f->requester != NULL)
 		requester = str_lower(xstrdup(f->requester));
-	sqlite3_bind_int64(s, 1, f->since);
+	store_bind_int64(s, 1, f->since);
 	store_bind_text(s, 2, f->outcome);
 	store_bind_text(s, 3, requester);
 	store_bind_text(s, 4, f->account);
-	sqlite3_bind_int64(s, 5, f->limit ? (sqlite3_int64)f->limit : 100);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	store_bind_int64(s, 5, f->limit ? (int64_t)f->limit : 100);
+	store_bind_int64(s, 6, f->thread_id);
+	while ((rc = store_step(s)) == STORE_ROW) {
 		if (out->n == cap) {
 			cap = cap ? cap * 2 : 16;
 			out->v = xreallocarray(out->v, cap, sizeof(*out->v));
@@ -86,8 +95,8 @@ admin_requests(struct store *st, const struct admin_filter *f, struct admin_requ
 		read_request(s, &out->v[out->n++]);
 	}
 	free(requester);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
+	store_reset(s);
+	if (rc != STORE_DONE) {
 		admin_request_list_free(out);
 		return store_fail_db(st, "listing requests");
 	}
@@ -106,6 +115,8 @@ admin_request_free(struct admin_request *r)
 	free(r->subject);
 	free(r->matched_queue_id);
 	free(r->matched_subject);
+	free(r->language);
+	free(r->reply_message_id);
 	free(r->extracted);
 	free(r->matches);
 	free(r->detail);
@@ -142,7 +153,7 @@ admin_outbox_list_free(struct admin_outbox_list *l)
 static int
 load_outbox(struct store *st, int64_t id, struct admin_outbox_list *ob)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	int rc;
 
 	s = store_stmt(st,
@@ -151,39 +162,39 @@ load_outbox(struct store *st, int64_t id, struct admin_outbox_list *ob)
 		       " smtp_reply, tries, message FROM outbox WHERE request_id = ?1 ORDER BY id");
 	if (s == NULL)
 		return STORE_EDB;
-	sqlite3_bind_int64(s, 1, id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	store_bind_int64(s, 1, id);
+	while ((rc = store_step(s)) == STORE_ROW) {
 		struct admin_outbox *o;
-		const void *blob = sqlite3_column_blob(s, 10);
-		size_t len = (size_t)sqlite3_column_bytes(s, 10);
+		const void *blob = store_col_blob(s, 10);
+		size_t len = (size_t)store_col_bytes(s, 10);
 
 		ob->v = xreallocarray(ob->v, ob->n + 1, sizeof(*ob->v));
 		o = &ob->v[ob->n++];
-		o->id = sqlite3_column_int64(s, 0);
-		o->created_at = sqlite3_column_int64(s, 1);
-		o->next_try_at = sqlite3_column_int64(s, 2);
-		o->sent_at = sqlite3_column_int64(s, 3);
+		o->id = store_col_int64(s, 0);
+		o->created_at = store_col_int64(s, 1);
+		o->next_try_at = store_col_int64(s, 2);
+		o->sent_at = store_col_int64(s, 3);
 		o->state = store_col_dup(s, 4);
 		o->envelope_from = store_col_dup(s, 5);
 		o->rcpt = store_col_dup(s, 6);
 		o->last_error = store_col_dup(s, 7);
 		o->smtp_reply = store_col_dup(s, 8);
-		o->tries = sqlite3_column_int(s, 9);
+		o->tries = store_col_int(s, 9);
 		o->message = xmalloc(len + 1);
 		if (len)
 			memcpy(o->message, blob, len);
 		o->message[len] = '\0';
 		o->message_len = len;
 	}
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? STORE_OK : store_fail_db(st, "reading the outbox");
+	store_reset(s);
+	return rc == STORE_DONE ? STORE_OK : store_fail_db(st, "reading the outbox");
 }
 
 int
 admin_request_get(struct store *st, int64_t id, struct admin_request *r,
 		  struct admin_outbox_list *ob)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	int rc;
 
 	memset(r, 0, sizeof(*r));
@@ -195,19 +206,19 @@ admin_request_get(struct store *st, int64_t id, struct admin_request *r,
 			   " r.matches, r.detail" REQ_FROM " WHERE r.id = ?1");
 	if (s == NULL)
 		return STORE_EDB;
-	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_DONE) {
-		sqlite3_reset(s);
+	store_bind_int64(s, 1, id);
+	rc = store_step(s);
+	if (rc == STORE_DONE) {
+		store_reset(s);
 		return store_fail(st, STORE_ENOTFOUND, "no request with id %lld", (long long)id);
 	}
-	if (rc != SQLITE_ROW)
+	if (rc != STORE_ROW)
 		return store_fail_db(st, "reading a request");
 	read_request(s, r);
-	r->extracted = store_col_dup(s, 14);
-	r->matches = store_col_dup(s, 15);
-	r->detail = store_col_dup(s, 16);
-	sqlite3_reset(s);
+	r->extracted = store_col_dup(s, 18);
+	r->matches = store_col_dup(s, 19);
+	r->detail = store_col_dup(s, 20);
+	store_reset(s);
 	if (ob != NULL && (rc = load_outbox(st, id, ob)) < 0) {
 		admin_request_free(r);
 		admin_outbox_list_free(ob);
@@ -220,36 +231,36 @@ admin_request_get(struct store *st, int64_t id, struct admin_request *r,
 
 /* Runs `s` (bound) and collects (name, count) rows. */
 static int
-collect_counts(struct store *st, sqlite3_stmt *s, struct admin_count **v_r, size_t *n_r)
+collect_counts(struct store *st, struct store_stmt *s, struct admin_count **v_r, size_t *n_r)
 {
 	int rc;
 
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = store_step(s)) == STORE_ROW) {
 		char *name = store_col_dup(s, 0);
 
 		*v_r = xreallocarray(*v_r, *n_r + 1, sizeof(**v_r));
 		(*v_r)[*n_r].name = name ? name : xstrdup("(none)");
-		(*v_r)[*n_r].n = sqlite3_column_int64(s, 1);
+		(*v_r)[*n_r].n = store_col_int64(s, 1);
 		(*n_r)++;
 	}
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? STORE_OK : store_fail_db(st, "counting");
+	store_reset(s);
+	return rc == STORE_DONE ? STORE_OK : store_fail_db(st, "counting");
 }
 
 /* One int64 from a statement bound with `since` as ?1. */
 static int
 scalar(struct store *st, const char *sql, int64_t since, int64_t *v_r)
 {
-	sqlite3_stmt *s = store_stmt(st, sql);
+	struct store_stmt *s = store_stmt(st, sql);
 	int rc;
 
 	if (s == NULL)
 		return STORE_EDB;
-	sqlite3_bind_int64(s, 1, since);
-	rc = sqlite3_step(s);
-	*v_r = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW ? STORE_OK : store_fail_db(st, "counting");
+	store_bind_int64(s, 1, since);
+	rc = store_step(s);
+	*v_r = rc == STORE_ROW ? store_col_int64(s, 0) : 0;
+	store_reset(s);
+	return rc == STORE_ROW ? STORE_OK : store_fail_db(st, "counting");
 }
 
 /* Outbox rows joined with their requests, in two forms: with a --since
@@ -263,34 +274,44 @@ scalar(struct store *st, const char *sql, int64_t since, int64_t *v_r)
 #define OUTBOX_ALL                                              \
 	" FROM outbox o JOIN requests r ON r.id = o.request_id" \
 	" WHERE r.received_at >= ?1"
+/* PostgreSQL has no CROSS JOIN ... ON, and plans by the bound value. */
+#define OUTBOX_SINCE_PG                                         \
+	" FROM requests r JOIN outbox o ON o.request_id = r.id" \
+	" WHERE r.received_at >= ?1"
 #define SENT " AND o.state = 'sent' AND o.sent_at IS NOT NULL"
+/* Seconds from complaint to reply, never negative. */
+#define REPLY_SECS                                                           \
+	"CASE WHEN o.sent_at > r.received_at THEN o.sent_at - r.received_at" \
+	" ELSE 0 END"
+#define ORDER_D " ORDER BY d LIMIT ?3 OFFSET ?2"
 
 static int
 median_reply(struct store *st, int64_t since, int64_t *median_r)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	int64_t n, v[2];
 	int k = 0, rc;
 
 	*median_r = -1;
-	rc = since ? scalar(st, "SELECT count(*)" OUTBOX_SINCE SENT, since, &n) :
-		     scalar(st, "SELECT count(*)" OUTBOX_ALL SENT, since, &n);
+	rc = since ?
+		 (store_is_pg(st) ? scalar(st, "SELECT count(*)" OUTBOX_SINCE_PG SENT, since, &n) :
+				    scalar(st, "SELECT count(*)" OUTBOX_SINCE SENT, since, &n)) :
+		 scalar(st, "SELECT count(*)" OUTBOX_ALL SENT, since, &n);
 	if (rc < 0)
 		return rc;
 	if (n == 0)
 		return STORE_OK;
-	s = since ? store_stmt(st, "SELECT max(o.sent_at - r.received_at, 0)"
-				   " AS d" OUTBOX_SINCE SENT " ORDER BY d LIMIT ?3 OFFSET ?2") :
-		    store_stmt(st, "SELECT max(o.sent_at - r.received_at, 0)"
-				   " AS d" OUTBOX_ALL SENT " ORDER BY d LIMIT ?3 OFFSET ?2");
+	s = since ? store_stmt_for(st, "SELECT " REPLY_SECS " AS d" OUTBOX_SINCE SENT ORDER_D,
+				   "SELECT " REPLY_SECS " AS d" OUTBOX_SINCE_PG SENT ORDER_D) :
+		    store_stmt(st, "SELECT " REPLY_SECS " AS d" OUTBOX_ALL SENT ORDER_D);
 	if (s == NULL)
 		return STORE_EDB;
-	sqlite3_bind_int64(s, 1, since);
-	sqlite3_bind_int64(s, 2, (n - 1) / 2);
-	sqlite3_bind_int64(s, 3, n % 2 ? 1 : 2);
-	while (k < 2 && (rc = sqlite3_step(s)) == SQLITE_ROW)
-		v[k++] = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
+	store_bind_int64(s, 1, since);
+	store_bind_int64(s, 2, (n - 1) / 2);
+	store_bind_int64(s, 3, n % 2 ? 1 : 2);
+	while (k < 2 && (rc = store_step(s)) == STORE_ROW)
+		v[k++] = store_col_int64(s, 0);
+	store_reset(s);
 	if (k == 0)
 		return store_fail_db(st, "computing the median");
 	*median_r = k == 2 ? (v[0] + v[1]) / 2 : v[0];
@@ -300,33 +321,36 @@ median_reply(struct store *st, int64_t since, int64_t *median_r)
 static int
 day_counts(struct store *st, int64_t since, struct admin_stats *out)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	int rc;
 
-	s = store_stmt(
-	    st, "SELECT date(received_at, 'unixepoch'), outcome,"
-		" count(*) FROM requests WHERE received_at >= ?1 GROUP BY 1, 2 ORDER BY 1, 2");
+	s = store_stmt_for(
+	    st,
+	    "SELECT date(received_at, 'unixepoch'), outcome,"
+	    " count(*) FROM requests WHERE received_at >= ?1 GROUP BY 1, 2 ORDER BY 1, 2",
+	    "SELECT to_char(to_timestamp(received_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD'), outcome,"
+	    " count(*) FROM requests WHERE received_at >= ?1 GROUP BY 1, 2 ORDER BY 1, 2");
 	if (s == NULL)
 		return STORE_EDB;
-	sqlite3_bind_int64(s, 1, since);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	store_bind_int64(s, 1, since);
+	while ((rc = store_step(s)) == STORE_ROW) {
 		struct admin_day_count *d;
-		const unsigned char *day = sqlite3_column_text(s, 0);
+		const char *day = store_col_text(s, 0);
 
 		out->days = xreallocarray(out->days, out->n_days + 1, sizeof(*out->days));
 		d = &out->days[out->n_days++];
 		str_copy(d->day, day ? (const char *)day : "?", sizeof(d->day));
 		d->outcome = store_col_dup(s, 1);
-		d->n = sqlite3_column_int64(s, 2);
+		d->n = store_col_int64(s, 2);
 	}
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? STORE_OK : store_fail_db(st, "counting per day");
+	store_reset(s);
+	return rc == STORE_DONE ? STORE_OK : store_fail_db(st, "counting per day");
 }
 
 int
 admin_stats(struct store *st, int64_t since, struct admin_stats *out)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -341,17 +365,17 @@ admin_stats(struct store *st, int64_t since, struct admin_stats *out)
 			   " WHERE received_at >= ?1 GROUP BY outcome ORDER BY 2 DESC, 1");
 	if (s == NULL)
 		goto fail_db;
-	sqlite3_bind_int64(s, 1, since);
+	store_bind_int64(s, 1, since);
 	if ((rc = collect_counts(st, s, &out->outcomes, &out->n_outcomes)) < 0)
 		goto fail;
 	s = since ? store_stmt(st, "SELECT o.state, count(*)" OUTBOX_SINCE " GROUP BY o.state") :
 		    store_stmt(st, "SELECT o.state, count(*)" OUTBOX_ALL " GROUP BY o.state");
 	if (s == NULL)
 		goto fail_db;
-	sqlite3_bind_int64(s, 1, since);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *state = (const char *)sqlite3_column_text(s, 0);
-		int64_t n = sqlite3_column_int64(s, 1);
+	store_bind_int64(s, 1, since);
+	while ((rc = store_step(s)) == STORE_ROW) {
+		const char *state = store_col_text(s, 0);
+		int64_t n = store_col_int64(s, 1);
 
 		if (state && strcmp(state, "sent") == 0)
 			out->replies_sent = n;
@@ -360,8 +384,8 @@ admin_stats(struct store *st, int64_t since, struct admin_stats *out)
 		else if (state && strcmp(state, "queued") == 0)
 			out->replies_queued = n;
 	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
+	store_reset(s);
+	if (rc != STORE_DONE)
 		goto fail_db;
 	if ((rc = median_reply(st, since, &out->median_reply_secs)) < 0 ||
 	    (rc = day_counts(st, since, out)) < 0)
@@ -377,7 +401,7 @@ fail:
 int
 admin_found_attempts(struct store *st, int64_t since, admin_attempt_fn fn, void *arg)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	int rc;
 
 	/* The latest attempt of every recipient of each found request's
@@ -392,13 +416,12 @@ admin_found_attempts(struct store *st, int64_t since, admin_attempt_fn fn, void 
 		" WHERE r.received_at >= ?1 AND r.outcome = 'found'");
 	if (s == NULL)
 		return STORE_EDB;
-	sqlite3_bind_int64(s, 1, since);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		fn(arg, (const char *)sqlite3_column_text(s, 0), sqlite3_column_int(s, 1),
-		   (const char *)sqlite3_column_text(s, 2), (const char *)sqlite3_column_text(s, 3),
-		   (const char *)sqlite3_column_text(s, 4));
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? STORE_OK : store_fail_db(st, "reading attempts");
+	store_bind_int64(s, 1, since);
+	while ((rc = store_step(s)) == STORE_ROW)
+		fn(arg, store_col_text(s, 0), store_col_int(s, 1), store_col_text(s, 2),
+		   store_col_text(s, 3), store_col_text(s, 4));
+	store_reset(s);
+	return rc == STORE_DONE ? STORE_OK : store_fail_db(st, "reading attempts");
 }
 
 void

@@ -38,6 +38,7 @@ struct admin_filter {
 	const char *outcome;   /* NULL = any */
 	const char *requester; /* NULL = any; compared lower-cased */
 	const char *account;   /* NULL = any; account name */
+	int64_t thread_id;     /* 0 = any; else the requests of one conversation */
 	size_t limit;	       /* 0 = 100 */
 };
 
@@ -55,6 +56,10 @@ struct admin_request {
 	char *matched_queue_id; /* may be NULL */
 	char *matched_subject;	/* subject of that message, if stored */
 	char reply_state[8];	/* sent | queued | failed | none */
+	int64_t thread_id;	/* the conversation's first request (own id if first) */
+	int64_t follow_up_of;	/* 0 for a first request */
+	char *language;		/* the reply's language, may be NULL */
+	char *reply_message_id; /* our reply's Message-ID, may be NULL */
 	/* Filled by admin_request_get() only (NULL in lists): */
 	char *extracted, *matches, *detail; /* JSON text, may be NULL */
 };

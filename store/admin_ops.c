@@ -17,7 +17,7 @@
 int
 admin_resend(struct store *st, int64_t request_id, int64_t now, int64_t *n_r)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	int64_t n;
 	int rc;
 
@@ -27,26 +27,26 @@ admin_resend(struct store *st, int64_t request_id, int64_t now, int64_t *n_r)
 	s = store_stmt(st, "SELECT 1 FROM requests WHERE id = ?1");
 	if (s == NULL)
 		goto fail_db;
-	sqlite3_bind_int64(s, 1, request_id);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc == SQLITE_DONE) {
+	store_bind_int64(s, 1, request_id);
+	rc = store_step(s);
+	store_reset(s);
+	if (rc == STORE_DONE) {
 		store_rollback(st);
 		return store_fail(st, STORE_ENOTFOUND, "no request with id %lld",
 				  (long long)request_id);
 	}
-	if (rc != SQLITE_ROW)
+	if (rc != STORE_ROW)
 		goto fail_db;
 	s = store_stmt(st, "UPDATE outbox SET state = 'queued', tries = 0,"
 			   " next_try_at = ?2 WHERE request_id = ?1 AND state = 'failed'");
 	if (s == NULL)
 		goto fail_db;
-	sqlite3_bind_int64(s, 1, request_id);
-	sqlite3_bind_int64(s, 2, now);
-	if (sqlite3_step(s) != SQLITE_DONE)
+	store_bind_int64(s, 1, request_id);
+	store_bind_int64(s, 2, now);
+	if (store_step(s) != STORE_DONE)
 		goto fail_db;
-	n = sqlite3_changes64(st->db);
-	sqlite3_reset(s);
+	n = store_changes(st);
+	store_reset(s);
 	if (n == 0) {
 		store_rollback(st);
 		return store_fail(st, STORE_EINVAL, "request %lld has no failed reply to resend",
@@ -54,22 +54,30 @@ admin_resend(struct store *st, int64_t request_id, int64_t now, int64_t *n_r)
 	}
 	/* The note goes into the request's own detail, so `log show` tells
 	 * the story: detail.admin is an array of what admins did. */
-	s = store_stmt(st,
-		       "UPDATE requests SET detail = json_set(d, '$.admin',"
-		       " json(json_insert(CASE WHEN json_type(d, '$.admin') = 'array'"
-		       "   THEN json_extract(d, '$.admin') ELSE '[]' END, '$[#]',"
-		       "   json_object('action', 'resend', 'at', ?2, 'rows', ?3))))"
-		       " FROM (SELECT CASE WHEN json_valid(detail) AND json_type(detail) = 'object'"
-		       "   THEN detail ELSE '{}' END AS d FROM requests WHERE id = ?1)"
-		       " WHERE id = ?1");
+	s = store_stmt_for(
+	    st,
+	    "UPDATE requests SET detail = json_set(d, '$.admin',"
+	    " json(json_insert(CASE WHEN json_type(d, '$.admin') = 'array'"
+	    "   THEN json_extract(d, '$.admin') ELSE '[]' END, '$[#]',"
+	    "   json_object('action', 'resend', 'at', ?2, 'rows', ?3))))"
+	    " FROM (SELECT CASE WHEN json_valid(detail) AND json_type(detail) = 'object'"
+	    "   THEN detail ELSE '{}' END AS d FROM requests WHERE id = ?1)"
+	    " WHERE id = ?1",
+	    /* detail is written by the responder, always an object or NULL. */
+	    "UPDATE requests SET detail = jsonb_set(d, '{admin}',"
+	    " CASE WHEN jsonb_typeof(d->'admin') = 'array' THEN d->'admin' ELSE '[]' END"
+	    " || jsonb_build_array(jsonb_build_object('action', 'resend', 'at', ?2::bigint,"
+	    "   'rows', ?3::bigint)))::text"
+	    " FROM (SELECT coalesce(detail, '{}')::jsonb AS d FROM requests WHERE id = ?1) x"
+	    " WHERE id = ?1");
 	if (s == NULL)
 		goto fail_db;
-	sqlite3_bind_int64(s, 1, request_id);
-	sqlite3_bind_int64(s, 2, now);
-	sqlite3_bind_int64(s, 3, n);
-	if (sqlite3_step(s) != SQLITE_DONE)
+	store_bind_int64(s, 1, request_id);
+	store_bind_int64(s, 2, now);
+	store_bind_int64(s, 3, n);
+	if (store_step(s) != STORE_DONE)
 		goto fail_db;
-	sqlite3_reset(s);
+	store_reset(s);
 	if ((rc = store_commit(st)) < 0)
 		goto fail;
 	*n_r = n;
@@ -88,17 +96,17 @@ fail:
 static int
 purge_one(struct store *st, const char *sql, int64_t cutoff, int batch, int64_t *n_r)
 {
-	sqlite3_stmt *s = store_stmt(st, sql);
+	struct store_stmt *s = store_stmt(st, sql);
 	int rc;
 
 	if (s == NULL)
 		return STORE_EDB;
-	sqlite3_bind_int64(s, 1, cutoff);
-	sqlite3_bind_int(s, 2, batch);
-	rc = sqlite3_step(s);
-	*n_r = sqlite3_changes64(st->db);
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? STORE_OK : store_fail_db(st, "purging");
+	store_bind_int64(s, 1, cutoff);
+	store_bind_int64(s, 2, batch);
+	rc = store_step(s);
+	*n_r = store_changes(st);
+	store_reset(s);
+	return rc == STORE_DONE ? STORE_OK : store_fail_db(st, "purging");
 }
 
 int
@@ -153,7 +161,7 @@ admin_purge_step(struct store *st, int64_t cutoff, int batch, struct admin_purge
 int
 admin_put_request(struct store *st, const struct admin_request_in *in, int64_t *id_r)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 
 	if (in->complaint_key == NULL || in->outcome == NULL || in->why == NULL)
 		return store_fail(st, STORE_EINVAL, "a request needs a key, an outcome and why");
@@ -169,8 +177,8 @@ admin_put_request(struct store *st, const struct admin_request_in *in, int64_t *
 	store_bind_text(s, 1, in->complaint_key);
 	store_bind_text(s, 2, in->complaint_message_id);
 	store_bind_text(s, 3, in->source);
-	sqlite3_bind_int64(s, 4, in->received_at);
-	sqlite3_bind_int64(s, 5, in->decided_at ? in->decided_at : in->received_at);
+	store_bind_int64(s, 4, in->received_at);
+	store_bind_int64(s, 5, in->decided_at ? in->decided_at : in->received_at);
 	store_bind_text(s, 6, in->requester);
 	store_bind_text(s, 7, in->account);
 	store_bind_text(s, 8, in->outcome);
@@ -180,22 +188,22 @@ admin_put_request(struct store *st, const struct admin_request_in *in, int64_t *
 	store_bind_text(s, 12, in->extracted);
 	store_bind_text(s, 13, in->matches);
 	store_bind_text(s, 14, in->detail);
-	sqlite3_bind_int64(s, 15, in->requeue_of);
-	if (sqlite3_step(s) != SQLITE_DONE) {
+	store_bind_int64(s, 15, in->requeue_of);
+	if (store_step(s) != STORE_DONE) {
 		int rc = store_fail_db(st, "adding a request");
-		sqlite3_reset(s);
+		store_reset(s);
 		return rc;
 	}
-	sqlite3_reset(s);
+	store_reset(s);
 	if (id_r != NULL)
-		*id_r = sqlite3_last_insert_rowid(st->db);
+		*id_r = store_last_id(st);
 	return STORE_ADDED;
 }
 
 int
 admin_put_outbox(struct store *st, const struct admin_outbox_in *in, int64_t *id_r)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 
 	s = store_stmt(st, "INSERT INTO outbox(request_id, created_at,"
 			   " envelope_from, rcpt, message, state, tries, next_try_at, last_error,"
@@ -203,24 +211,24 @@ admin_put_outbox(struct store *st, const struct admin_outbox_in *in, int64_t *id
 			   " NULLIF(?10, 0))");
 	if (s == NULL)
 		return STORE_EDB;
-	sqlite3_bind_int64(s, 1, in->request_id);
-	sqlite3_bind_int64(s, 2, in->created_at);
+	store_bind_int64(s, 1, in->request_id);
+	store_bind_int64(s, 2, in->created_at);
 	store_bind_text(s, 3, in->envelope_from ? in->envelope_from : "");
 	store_bind_text(s, 4, in->rcpt ? in->rcpt : "");
-	sqlite3_bind_blob(s, 5, in->message ? in->message : "",
-			  (int)strlen(in->message ? in->message : ""), SQLITE_TRANSIENT);
+	store_bind_blob(s, 5, in->message ? in->message : "",
+			strlen(in->message ? in->message : ""));
 	store_bind_text(s, 6, in->state ? in->state : "queued");
-	sqlite3_bind_int(s, 7, in->tries);
+	store_bind_int64(s, 7, in->tries);
 	store_bind_text(s, 8, in->last_error);
 	store_bind_text(s, 9, in->smtp_reply);
-	sqlite3_bind_int64(s, 10, in->sent_at);
-	if (sqlite3_step(s) != SQLITE_DONE) {
+	store_bind_int64(s, 10, in->sent_at);
+	if (store_step(s) != STORE_DONE) {
 		int rc = store_fail_db(st, "adding an outbox row");
-		sqlite3_reset(s);
+		store_reset(s);
 		return rc;
 	}
-	sqlite3_reset(s);
+	store_reset(s);
 	if (id_r != NULL)
-		*id_r = sqlite3_last_insert_rowid(st->db);
+		*id_r = store_last_id(st);
 	return STORE_ADDED;
 }

@@ -13,37 +13,37 @@ int
 store_imap_state_get(struct store *st, const char *folder, uint32_t *uidvalidity_r,
 		     uint32_t *last_uid_r)
 {
-	sqlite3_stmt *s =
+	struct store_stmt *s =
 	    store_stmt(st, "SELECT uidvalidity, last_uid FROM imap_state WHERE folder = ?1");
 	int rc, ret;
 
 	if (s == NULL)
 		return STORE_EDB;
 	store_bind_text(s, 1, folder);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		*uidvalidity_r = (uint32_t)sqlite3_column_int64(s, 0);
-		*last_uid_r = (uint32_t)sqlite3_column_int64(s, 1);
+	rc = store_step(s);
+	if (rc == STORE_ROW) {
+		*uidvalidity_r = (uint32_t)store_col_int64(s, 0);
+		*last_uid_r = (uint32_t)store_col_int64(s, 1);
 		ret = STORE_OK;
 	} else {
-		ret = rc == SQLITE_DONE ? STORE_ENOTFOUND : store_fail_db(st, "reading imap_state");
+		ret = rc == STORE_DONE ? STORE_ENOTFOUND : store_fail_db(st, "reading imap_state");
 	}
-	sqlite3_reset(s);
+	store_reset(s);
 	return ret;
 }
 
 int
 store_imap_state_set(struct store *st, const char *folder, uint32_t uidvalidity, uint32_t last_uid)
 {
-	sqlite3_stmt *s = store_stmt(
+	struct store_stmt *s = store_stmt(
 	    st, "INSERT INTO imap_state(folder, uidvalidity, last_uid) VALUES (?1, ?2, ?3)"
 		" ON CONFLICT(folder) DO UPDATE SET uidvalidity = ?2, last_uid = ?3");
 
 	if (s == NULL)
 		return STORE_EDB;
 	store_bind_text(s, 1, folder);
-	sqlite3_bind_int64(s, 2, uidvalidity);
-	sqlite3_bind_int64(s, 3, last_uid);
+	store_bind_int64(s, 2, uidvalidity);
+	store_bind_int64(s, 3, last_uid);
 	return store_step_done(st, s, "writing imap_state");
 }
 
@@ -52,7 +52,7 @@ store_imap_state_set(struct store *st, const char *folder, uint32_t uidvalidity,
 int
 store_in_progress_startup(struct store *st, int64_t *n_r)
 {
-	sqlite3_stmt *s = store_stmt(
+	struct store_stmt *s = store_stmt(
 	    st,
 	    "DELETE FROM in_progress WHERE complaint_key IN (SELECT complaint_key FROM requests)");
 	int r;
@@ -65,7 +65,7 @@ store_in_progress_startup(struct store *st, int64_t *n_r)
 		return STORE_EDB;
 	r = store_step_done(st, s, "counting restarts");
 	if (n_r != NULL)
-		*n_r = r == STORE_OK ? sqlite3_changes(st->db) : 0;
+		*n_r = r == STORE_OK ? store_changes(st) : 0;
 	return r;
 }
 
@@ -73,16 +73,16 @@ int
 store_in_progress_begin(struct store *st, const char *key, const char *source, int64_t now,
 			int *restarts_r, int *parse_failures_r)
 {
-	sqlite3_stmt *s =
-	    store_stmt(st, "INSERT OR IGNORE INTO in_progress(complaint_key, source, started_at)"
-			   " VALUES (?1, ?2, ?3)");
+	struct store_stmt *s =
+	    store_stmt(st, "INSERT INTO in_progress(complaint_key, source, started_at)"
+			   " VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING");
 	int r, rc;
 
 	if (s == NULL)
 		return STORE_EDB;
 	store_bind_text(s, 1, key);
 	store_bind_text(s, 2, source);
-	sqlite3_bind_int64(s, 3, now);
+	store_bind_int64(s, 3, now);
 	if ((r = store_step_done(st, s, "marking a complaint in progress")) < 0)
 		return r;
 	s = store_stmt(st,
@@ -90,19 +90,19 @@ store_in_progress_begin(struct store *st, const char *key, const char *source, i
 	if (s == NULL)
 		return STORE_EDB;
 	store_bind_text(s, 1, key);
-	rc = sqlite3_step(s);
+	rc = store_step(s);
 	if (restarts_r != NULL)
-		*restarts_r = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+		*restarts_r = rc == STORE_ROW ? store_col_int(s, 0) : 0;
 	if (parse_failures_r != NULL)
-		*parse_failures_r = rc == SQLITE_ROW ? sqlite3_column_int(s, 1) : 0;
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW ? STORE_OK : store_fail_db(st, "reading in_progress");
+		*parse_failures_r = rc == STORE_ROW ? store_col_int(s, 1) : 0;
+	store_reset(s);
+	return rc == STORE_ROW ? STORE_OK : store_fail_db(st, "reading in_progress");
 }
 
 int
 store_in_progress_parse_failed(struct store *st, const char *key, int *n_r)
 {
-	sqlite3_stmt *s = store_stmt(
+	struct store_stmt *s = store_stmt(
 	    st,
 	    "UPDATE in_progress SET parse_failures = parse_failures + 1 WHERE complaint_key = ?1"
 	    " RETURNING parse_failures");
@@ -111,19 +111,19 @@ store_in_progress_parse_failed(struct store *st, const char *key, int *n_r)
 	if (s == NULL)
 		return STORE_EDB;
 	store_bind_text(s, 1, key);
-	rc = sqlite3_step(s);
+	rc = store_step(s);
 	if (n_r != NULL)
-		*n_r = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
-	while (rc == SQLITE_ROW)
-		rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? STORE_OK : store_fail_db(st, "counting a parser failure");
+		*n_r = rc == STORE_ROW ? store_col_int(s, 0) : 0;
+	while (rc == STORE_ROW)
+		rc = store_step(s);
+	store_reset(s);
+	return rc == STORE_DONE ? STORE_OK : store_fail_db(st, "counting a parser failure");
 }
 
 int
 store_in_progress_end(struct store *st, const char *key)
 {
-	sqlite3_stmt *s = store_stmt(st, "DELETE FROM in_progress WHERE complaint_key = ?1");
+	struct store_stmt *s = store_stmt(st, "DELETE FROM in_progress WHERE complaint_key = ?1");
 
 	if (s == NULL)
 		return STORE_EDB;

@@ -1,8 +1,9 @@
 /*
- * db.c - the SQLite helpers every store file uses (store_int.h): the error
- * text, running SQL, the cache of prepared statements, stepping, binding
- * and reading columns.  The bottom of store/: it calls nothing else of the
- * store, so store.c -> schema.c -> db.c and every other file -> db.c.
+ * db.c - the helpers every store file uses (store_int.h): the error text,
+ * running SQL, the cache of prepared statements, and the statement calls
+ * (bind, step, read columns), which go to the backend's driver
+ * (store/sqlite/, store/pg/).  It calls nothing else of the store but the
+ * driver, so every other file -> db.c -> driver.
  */
 #include "store/store_int.h"
 #include "common/log.h"
@@ -18,7 +19,15 @@
 int
 store_fail_db(struct store *st, const char *what)
 {
-	snprintf(st->err, sizeof(st->err), "%s: %s", what, sqlite3_errmsg(st->db));
+	char msg[sizeof(st->err)];
+	int n;
+
+	/* The driver left its own message in st->err. */
+	memcpy(msg, st->err, sizeof(msg));
+	n = snprintf(st->err, sizeof(st->err), "%s: ", what);
+	if (n > 0 && (size_t)n < sizeof(st->err))
+		str_copy(st->err + n, msg[0] ? msg : "database error", sizeof(st->err) - (size_t)n);
+	str_sanitize_line(st->err);
 	return STORE_EDB;
 }
 
@@ -41,16 +50,15 @@ store_errmsg(const struct store *st)
 }
 
 int
+store_is_pg(const struct store *st)
+{
+	return strcmp(st->drv->name, "postgresql") == 0;
+}
+
+int
 store_exec(struct store *st, const char *sql)
 {
-	char *msg = NULL;
-
-	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		snprintf(st->err, sizeof(st->err), "%s", msg ? msg : sqlite3_errmsg(st->db));
-		sqlite3_free(msg);
-		return STORE_EDB;
-	}
-	return STORE_OK;
+	return st->drv->exec(st, sql);
 }
 
 /* The statement cache is an open-addressed table (linear probing) keyed by
@@ -101,12 +109,11 @@ stmt_grow(struct store *st)
 	st->stmts_cap = cap;
 }
 
-sqlite3_stmt *
+struct store_stmt *
 store_stmt(struct store *st, const char *sql)
 {
 	struct store_stmt_entry *e = NULL;
-	sqlite3_stmt *s;
-	const char *text;
+	struct store_stmt *s;
 
 	if (st->stmts_cap > 0)
 		e = stmt_find(st->stmts, st->stmts_cap, sql);
@@ -114,21 +121,17 @@ store_stmt(struct store *st, const char *sql)
 		s = e->stmt;
 		/* The key is the address: a buffer reused for another text
 		 * would silently run the old statement. */
-		text = sqlite3_sql(s);
-		if (strncmp(text, sql, strlen(text)) != 0)
+		if (strcmp(s->sql, sql) != 0)
 			panic("store: the SQL at %p changed since it was prepared: "
 			      "store_stmt needs a string literal",
 			      (const void *)sql);
 	} else {
-		if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL) !=
-		    SQLITE_OK) {
+		if ((s = st->drv->prepare(st, sql)) == NULL) {
 			store_fail_db(st, "preparing a statement");
 			return NULL;
 		}
-		if (s == NULL) { /* only white space or a comment */
-			store_fail(st, STORE_EDB, "preparing a statement: no SQL in it");
-			return NULL;
-		}
+		s->st = st;
+		s->sql = xstrdup(sql);
 		if ((st->nstmts + 1) * 4 > st->stmts_cap * 3)
 			stmt_grow(st);
 		e = stmt_find(st->stmts, st->stmts_cap, sql);
@@ -136,8 +139,7 @@ store_stmt(struct store *st, const char *sql)
 		e->stmt = s;
 		st->nstmts++;
 	}
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
+	st->drv->reset(s);
 	return s;
 }
 
@@ -151,15 +153,15 @@ store_reset_statements(struct store *st)
 	 * long as the process writes.  Resetting one that is not busy is
 	 * harmless. */
 	for (size_t i = 0; i < st->stmts_cap; i++) {
-		sqlite3_stmt *s = st->stmts[i].stmt;
+		struct store_stmt *s = st->stmts[i].stmt;
 
 		if (s == NULL)
 			continue;
-		if (sqlite3_stmt_busy(s)) {
-			log_debug("store: statement left stepping: %.120s", sqlite3_sql(s));
+		if (st->drv->busy(s)) {
+			log_debug("store: statement left stepping: %.120s", s->sql);
 			busy++;
 		}
-		sqlite3_reset(s);
+		st->drv->reset(s);
 	}
 	return busy;
 }
@@ -168,7 +170,10 @@ void
 store_finalize_statements(struct store *st)
 {
 	for (size_t i = 0; i < st->stmts_cap; i++)
-		sqlite3_finalize(st->stmts[i].stmt);
+		if (st->stmts[i].stmt != NULL) {
+			free(st->stmts[i].stmt->sql);
+			st->drv->finalize(st->stmts[i].stmt);
+		}
 	free(st->stmts);
 	st->stmts = NULL;
 	st->stmts_cap = 0;
@@ -176,41 +181,117 @@ store_finalize_statements(struct store *st)
 }
 
 int
-store_step_done(struct store *st, sqlite3_stmt *s, const char *what)
+store_bind_int64(struct store_stmt *s, int i, int64_t v)
 {
-	int rc = sqlite3_step(s);
-
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? STORE_OK : store_fail_db(st, what);
+	return s->st->drv->bind_int64(s, i, v);
 }
 
 int
-store_step_int64(struct store *st, sqlite3_stmt *s, int64_t *v_r, const char *what)
+store_bind_text(struct store_stmt *s, int i, const char *v)
 {
-	int rc = sqlite3_step(s);
-
-	if (rc == SQLITE_ROW && v_r != NULL)
-		*v_r = sqlite3_column_int64(s, 0);
-	/* A statement left on a row holds a read snapshot open, and the WAL
-	 * cannot be checkpointed past it: every reader resets when done. */
-	sqlite3_reset(s);
-	if (rc == SQLITE_ROW)
-		return STORE_OK;
-	return rc == SQLITE_DONE ? STORE_ENOTFOUND : store_fail_db(st, what);
+	return s->st->drv->bind_text(s, i, v);
 }
 
 int
-store_bind_text(sqlite3_stmt *s, int i, const char *v)
+store_bind_null(struct store_stmt *s, int i)
 {
-	if (v == NULL)
-		return sqlite3_bind_null(s, i);
-	return sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+	return s->st->drv->bind_text(s, i, NULL);
+}
+
+int
+store_bind_blob(struct store_stmt *s, int i, const void *p, size_t n)
+{
+	return s->st->drv->bind_blob(s, i, p, n);
+}
+
+int
+store_step(struct store_stmt *s)
+{
+	return s->st->drv->step(s);
+}
+
+void
+store_reset(struct store_stmt *s)
+{
+	s->st->drv->reset(s);
+}
+
+int
+store_col_null(struct store_stmt *s, int i)
+{
+	return s->st->drv->col_null(s, i);
+}
+
+int64_t
+store_col_int64(struct store_stmt *s, int i)
+{
+	return s->st->drv->col_int64(s, i);
+}
+
+int
+store_col_int(struct store_stmt *s, int i)
+{
+	return (int)s->st->drv->col_int64(s, i);
+}
+
+const char *
+store_col_text(struct store_stmt *s, int i)
+{
+	return s->st->drv->col_text(s, i);
+}
+
+const void *
+store_col_blob(struct store_stmt *s, int i)
+{
+	return s->st->drv->col_blob(s, i);
+}
+
+size_t
+store_col_bytes(struct store_stmt *s, int i)
+{
+	return s->st->drv->col_bytes(s, i);
 }
 
 char *
-store_col_dup(sqlite3_stmt *s, int i)
+store_col_dup(struct store_stmt *s, int i)
 {
-	const unsigned char *t = sqlite3_column_text(s, i);
+	const char *t = store_col_text(s, i);
 
-	return t ? xstrndup((const char *)t, (size_t)sqlite3_column_bytes(s, i)) : NULL;
+	return t ? xstrndup(t, store_col_bytes(s, i)) : NULL;
+}
+
+int64_t
+store_changes(struct store *st)
+{
+	return st->drv->changes(st);
+}
+
+int64_t
+store_last_id(struct store *st)
+{
+	return st->drv->last_id(st);
+}
+
+int
+store_step_done(struct store *st, struct store_stmt *s, const char *what)
+{
+	int rc = store_step(s);
+
+	store_reset(s);
+	return rc == STORE_DONE ? STORE_OK : store_fail_db(st, what);
+}
+
+int
+store_step_int64(struct store *st, struct store_stmt *s, int64_t *v_r, const char *what)
+{
+	int rc = store_step(s);
+
+	if (rc == STORE_ROW && v_r != NULL)
+		*v_r = store_col_int64(s, 0);
+	/* A statement left on a row holds a read snapshot open (the SQLite
+	 * WAL cannot be checkpointed past it): every reader resets when done. */
+	store_reset(s);
+	if (rc == STORE_ROW)
+		return STORE_OK;
+	return rc == STORE_DONE ? STORE_ENOTFOUND : store_fail_db(st, what);
 }

@@ -19,18 +19,18 @@
 static int
 load_attempts(struct store *st, int64_t rid, int flags, struct store_recipient *r)
 {
-	sqlite3_stmt *s = store_stmt(
+	struct store_stmt *s = store_stmt(
 	    st, "SELECT at, status, mx_host, mx_ip, smtp_code, enhanced_status, response,"
-		" CASE WHEN ?2 THEN transcript END, transcript_kind"
+		" CASE WHEN ?2 <> 0 THEN transcript END, transcript_kind"
 		" FROM attempts WHERE recipient_id = ?1 ORDER BY at, id");
 	size_t cap = 0;
 	int rc;
 
 	if (s == NULL)
 		return STORE_EDB;
-	sqlite3_bind_int64(s, 1, rid);
-	sqlite3_bind_int(s, 2, (flags & STORE_WITH_TRANSCRIPTS) != 0);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	store_bind_int64(s, 1, rid);
+	store_bind_int64(s, 2, (flags & STORE_WITH_TRANSCRIPTS) != 0);
+	while ((rc = store_step(s)) == STORE_ROW) {
 		struct store_attempt *a;
 
 		if (r->n_attempts == cap) {
@@ -39,23 +39,23 @@ load_attempts(struct store *st, int64_t rid, int flags, struct store_recipient *
 		}
 		a = &r->attempts[r->n_attempts++];
 		memset(a, 0, sizeof(*a));
-		a->at = sqlite3_column_int64(s, 0);
+		a->at = store_col_int64(s, 0);
 		a->status = store_col_dup(s, 1);
 		a->mx_host = store_col_dup(s, 2);
 		a->mx_ip = store_col_dup(s, 3);
-		a->smtp_code = sqlite3_column_int(s, 4);
+		a->smtp_code = store_col_int(s, 4);
 		a->enhanced_status = store_col_dup(s, 5);
 		a->response = store_col_dup(s, 6);
 		a->transcript = store_col_dup(s, 7);
 		a->transcript_kind = store_col_dup(s, 8);
 	}
-	return rc == SQLITE_DONE ? STORE_OK : store_fail_db(st, "loading attempts");
+	return rc == STORE_DONE ? STORE_OK : store_fail_db(st, "loading attempts");
 }
 
 static int
 load_recipients(struct store *st, struct store_message *m, int flags)
 {
-	sqlite3_stmt *s =
+	struct store_stmt *s =
 	    store_stmt(st, "SELECT id, address, status, last_attempt_at FROM recipients"
 			   " WHERE message_id = ?1 ORDER BY id");
 	int64_t *ids = NULL;
@@ -64,8 +64,8 @@ load_recipients(struct store *st, struct store_message *m, int flags)
 
 	if (s == NULL)
 		return STORE_EDB;
-	sqlite3_bind_int64(s, 1, m->id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	store_bind_int64(s, 1, m->id);
+	while ((rc = store_step(s)) == STORE_ROW) {
 		struct store_recipient *rc_;
 
 		if (m->n_rcpts == cap) {
@@ -73,14 +73,14 @@ load_recipients(struct store *st, struct store_message *m, int flags)
 			m->rcpts = xreallocarray(m->rcpts, cap, sizeof(*m->rcpts));
 			ids = xreallocarray(ids, cap, sizeof(*ids));
 		}
-		ids[m->n_rcpts] = sqlite3_column_int64(s, 0);
+		ids[m->n_rcpts] = store_col_int64(s, 0);
 		rc_ = &m->rcpts[m->n_rcpts++];
 		memset(rc_, 0, sizeof(*rc_));
 		rc_->address = store_col_dup(s, 1);
 		rc_->status = store_col_dup(s, 2);
-		rc_->last_attempt_at = sqlite3_column_int64(s, 3);
+		rc_->last_attempt_at = store_col_int64(s, 3);
 	}
-	if (rc != SQLITE_DONE)
+	if (rc != STORE_DONE)
 		r = store_fail_db(st, "loading recipients");
 	/* The recipient statement is finished before the attempts one runs. */
 	for (size_t i = 0; r == STORE_OK && i < m->n_rcpts; i++)
@@ -93,7 +93,7 @@ load_recipients(struct store *st, struct store_message *m, int flags)
 static int
 load_message(struct store *st, int64_t id, int flags, struct store_message *m)
 {
-	sqlite3_stmt *s = store_stmt(
+	struct store_stmt *s = store_stmt(
 	    st, "SELECT m.id, m.account_id, a.name, m.queue_id, m.message_id, m.sender,"
 		" m.subject, m.submitted_at FROM messages m JOIN accounts a ON a.id = m.account_id"
 		" WHERE m.id = ?1");
@@ -102,26 +102,26 @@ load_message(struct store *st, int64_t id, int flags, struct store_message *m)
 	memset(m, 0, sizeof(*m));
 	if (s == NULL)
 		return STORE_EDB;
-	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW)
-		return rc == SQLITE_DONE ? STORE_ENOTFOUND : store_fail_db(st, "loading message");
-	m->id = sqlite3_column_int64(s, 0);
-	m->account_id = sqlite3_column_int64(s, 1);
+	store_bind_int64(s, 1, id);
+	rc = store_step(s);
+	if (rc != STORE_ROW)
+		return rc == STORE_DONE ? STORE_ENOTFOUND : store_fail_db(st, "loading message");
+	m->id = store_col_int64(s, 0);
+	m->account_id = store_col_int64(s, 1);
 	m->account = store_col_dup(s, 2);
 	m->queue_id = store_col_dup(s, 3);
 	m->message_id = store_col_dup(s, 4);
 	m->from = store_col_dup(s, 5);
 	m->subject = store_col_dup(s, 6);
-	m->submitted_at = sqlite3_column_int64(s, 7);
-	sqlite3_reset(s);
+	m->submitted_at = store_col_int64(s, 7);
+	store_reset(s);
 	return load_recipients(st, m, flags);
 }
 
 /* Steps `s` (already bound), collecting message ids in column 0, then
  * loads each message into `out`. */
 static int
-collect(struct store *st, sqlite3_stmt *s, int flags, struct store_message_list *out)
+collect(struct store *st, struct store_stmt *s, int flags, struct store_message_list *out)
 {
 	int64_t *ids = NULL;
 	size_t n = 0, cap = 0;
@@ -129,15 +129,15 @@ collect(struct store *st, sqlite3_stmt *s, int flags, struct store_message_list 
 
 	out->v = NULL;
 	out->n = 0;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = store_step(s)) == STORE_ROW) {
 		if (n == cap) {
 			cap = cap ? cap * 2 : 8;
 			ids = xreallocarray(ids, cap, sizeof(*ids));
 		}
-		ids[n++] = sqlite3_column_int64(s, 0);
+		ids[n++] = store_col_int64(s, 0);
 	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
+	store_reset(s);
+	if (rc != STORE_DONE) {
 		free(ids);
 		return store_fail_db(st, "searching messages");
 	}
@@ -162,7 +162,7 @@ store_find_by_message_id(struct store *st, const char *message_id, int64_t accou
 			 size_t limit, struct store_message_list *out)
 {
 	char *mid = store_message_id_canonical(message_id);
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	int r;
 
 	out->v = NULL;
@@ -177,8 +177,8 @@ store_find_by_message_id(struct store *st, const char *message_id, int64_t accou
 		return STORE_EDB;
 	}
 	store_bind_text(s, 1, mid);
-	sqlite3_bind_int64(s, 2, account_id);
-	sqlite3_bind_int64(s, 3, (sqlite3_int64)(limit ? limit : DEFAULT_LIMIT));
+	store_bind_int64(s, 2, account_id);
+	store_bind_int64(s, 3, (int64_t)(limit ? limit : DEFAULT_LIMIT));
 	r = collect(st, s, flags, out);
 	free(mid);
 	return r;
@@ -188,7 +188,7 @@ int
 store_find_by_queue_id(struct store *st, const char *queue_id, int64_t account_id, int flags,
 		       struct store_message_list *out)
 {
-	sqlite3_stmt *s = store_stmt(
+	struct store_stmt *s = store_stmt(
 	    st, "SELECT id FROM messages WHERE queue_id = ?1 AND (?2 = 0 OR account_id = ?2)");
 
 	out->v = NULL;
@@ -196,7 +196,7 @@ store_find_by_queue_id(struct store *st, const char *queue_id, int64_t account_i
 	if (s == NULL)
 		return STORE_EDB;
 	store_bind_text(s, 1, queue_id);
-	sqlite3_bind_int64(s, 2, account_id);
+	store_bind_int64(s, 2, account_id);
 	return collect(st, s, flags, out);
 }
 
@@ -205,7 +205,7 @@ store_find_by_recipient(struct store *st, const char *recipient, int64_t account
 			int64_t until, int flags, size_t limit, struct store_message_list *out)
 {
 	char *a = addr_normalize(recipient);
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	int r;
 
 	out->v = NULL;
@@ -223,10 +223,10 @@ store_find_by_recipient(struct store *st, const char *recipient, int64_t account
 		return STORE_EDB;
 	}
 	store_bind_text(s, 1, a);
-	sqlite3_bind_int64(s, 2, account_id);
-	sqlite3_bind_int64(s, 3, since);
-	sqlite3_bind_int64(s, 4, until);
-	sqlite3_bind_int64(s, 5, (sqlite3_int64)(limit ? limit : DEFAULT_LIMIT));
+	store_bind_int64(s, 2, account_id);
+	store_bind_int64(s, 3, since);
+	store_bind_int64(s, 4, until);
+	store_bind_int64(s, 5, (int64_t)(limit ? limit : DEFAULT_LIMIT));
 	r = collect(st, s, flags, out);
 	free(a);
 	return r;
@@ -238,19 +238,20 @@ store_find_by_subject(struct store *st, const char *subject, int64_t account_id,
 {
 	char *norm = subject_normalize(subject);
 	struct buf q;
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	int r;
 
 	out->v = NULL;
 	out->n = 0;
-	/* Each word becomes a quoted FTS5 string, so nothing in the subject
-	 * is read as query syntax; words are ANDed. */
+	/* SQLite: each word becomes a quoted FTS5 string, so nothing in the
+	 * subject is read as query syntax; words are ANDed.  PostgreSQL:
+	 * plainto_tsquery() reads no syntax and ANDs the words itself. */
 	buf_init(&q, 4096);
 	for (char *w = norm, *sp; w && *w; w = sp ? sp + 1 : NULL) {
 		sp = strchr(w, ' ');
 		if (sp)
 			*sp = '\0';
-		if (buf_printf(&q, "%s\"%s\"", q.len ? " " : "", w) < 0)
+		if (buf_printf(&q, store_is_pg(st) ? "%s%s" : "%s\"%s\"", q.len ? " " : "", w) < 0)
 			break;
 	}
 	free(norm);
@@ -258,8 +259,14 @@ store_find_by_subject(struct store *st, const char *subject, int64_t account_id,
 		buf_free(&q);
 		return STORE_OK;
 	}
-	s = store_stmt(st, "SELECT m.id FROM messages_fts f JOIN messages m ON m.id = f.rowid"
+	s = store_stmt_for(st,
+			   "SELECT m.id FROM messages_fts f JOIN messages m ON m.id = f.rowid"
 			   " WHERE messages_fts MATCH ?1 AND (?2 = 0 OR m.account_id = ?2)"
+			   " AND m.submitted_at >= ?3 AND (?4 = 0 OR m.submitted_at <= ?4)"
+			   " ORDER BY m.submitted_at DESC, m.id DESC LIMIT ?5",
+			   "SELECT m.id FROM messages m"
+			   " WHERE m.subject_words @@ plainto_tsquery('simple', ?1)"
+			   " AND (?2 = 0 OR m.account_id = ?2)"
 			   " AND m.submitted_at >= ?3 AND (?4 = 0 OR m.submitted_at <= ?4)"
 			   " ORDER BY m.submitted_at DESC, m.id DESC LIMIT ?5");
 	if (s == NULL) {
@@ -267,10 +274,10 @@ store_find_by_subject(struct store *st, const char *subject, int64_t account_id,
 		return STORE_EDB;
 	}
 	store_bind_text(s, 1, buf_cstr(&q));
-	sqlite3_bind_int64(s, 2, account_id);
-	sqlite3_bind_int64(s, 3, since);
-	sqlite3_bind_int64(s, 4, until);
-	sqlite3_bind_int64(s, 5, (sqlite3_int64)(limit ? limit : DEFAULT_LIMIT));
+	store_bind_int64(s, 2, account_id);
+	store_bind_int64(s, 3, since);
+	store_bind_int64(s, 4, until);
+	store_bind_int64(s, 5, (int64_t)(limit ? limit : DEFAULT_LIMIT));
 	r = collect(st, s, flags, out);
 	buf_free(&q);
 	return r;

@@ -18,9 +18,11 @@ int
 store_outbox_due(struct store *st, int64_t now, size_t limit, struct outbox_row **rows_r,
 		 size_t *n_r)
 {
-	sqlite3_stmt *s = store_stmt(
-	    st, "SELECT id, request_id, envelope_from, rcpt, message, tries FROM outbox"
-		" WHERE state = 'queued' AND next_try_at <= ?1 ORDER BY next_try_at, id LIMIT ?2");
+	struct store_stmt *s = store_stmt(
+	    st,
+	    "SELECT id, request_id, envelope_from, rcpt, message, tries,"
+	    " (SELECT received_at FROM requests WHERE requests.id = outbox.request_id)"
+	    " FROM outbox WHERE state = 'queued' AND next_try_at <= ?1 ORDER BY next_try_at, id LIMIT ?2");
 	struct outbox_row *rows = NULL;
 	size_t n = 0;
 	int rc;
@@ -29,34 +31,35 @@ store_outbox_due(struct store *st, int64_t now, size_t limit, struct outbox_row 
 	*n_r = 0;
 	if (s == NULL)
 		return STORE_EDB;
-	sqlite3_bind_int64(s, 1, now);
-	sqlite3_bind_int64(s, 2, limit ? (sqlite3_int64)limit : 100);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	store_bind_int64(s, 1, now);
+	store_bind_int64(s, 2, limit ? (int64_t)limit : 100);
+	while ((rc = store_step(s)) == STORE_ROW) {
 		struct outbox_row *r;
 		const void *blob;
-		int blen;
+		size_t blen;
 
 		rows = xreallocarray(rows, n + 1, sizeof(*rows));
 		r = &rows[n++];
-		r->id = sqlite3_column_int64(s, 0);
-		r->request_id = sqlite3_column_int64(s, 1);
+		r->id = store_col_int64(s, 0);
+		r->request_id = store_col_int64(s, 1);
 		r->envelope_from = store_col_dup(s, 2);
 		if (r->envelope_from == NULL)
 			r->envelope_from = xstrdup("");
 		r->rcpt = store_col_dup(s, 3);
 		if (r->rcpt == NULL)
 			r->rcpt = xstrdup("");
-		blob = sqlite3_column_blob(s, 4);
-		blen = sqlite3_column_bytes(s, 4);
-		r->len = blen > 0 ? (size_t)blen : 0;
+		blob = store_col_blob(s, 4);
+		blen = store_col_bytes(s, 4);
+		r->len = blen;
 		r->message = xmalloc(r->len + 1);
 		if (r->len > 0)
 			memcpy(r->message, blob, r->len);
 		r->message[r->len] = '\0';
-		r->tries = sqlite3_column_int(s, 5);
+		r->tries = store_col_int(s, 5);
+		r->received_at = store_col_int64(s, 6);
 	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
+	store_reset(s);
+	if (rc != STORE_DONE) {
 		store_outbox_rows_free(rows, n);
 		return store_fail_db(st, "reading the outbox");
 	}
@@ -81,35 +84,35 @@ store_outbox_rows_free(struct outbox_row *rows, size_t n)
 int
 store_outbox_next_due(struct store *st, int64_t *at_r)
 {
-	sqlite3_stmt *s =
+	struct store_stmt *s =
 	    store_stmt(st, "SELECT min(next_try_at) FROM outbox WHERE state = 'queued'");
 	int rc, ret;
 
 	if (s == NULL)
 		return STORE_EDB;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
-		*at_r = sqlite3_column_int64(s, 0);
+	rc = store_step(s);
+	if (rc == STORE_ROW && !store_col_null(s, 0)) {
+		*at_r = store_col_int64(s, 0);
 		ret = STORE_OK;
 	} else {
-		ret = rc == SQLITE_ROW ? STORE_ENOTFOUND : store_fail_db(st, "reading the outbox");
+		ret = rc == STORE_ROW ? STORE_ENOTFOUND : store_fail_db(st, "reading the outbox");
 	}
-	sqlite3_reset(s);
+	store_reset(s);
 	return ret;
 }
 
 int
 store_outbox_mark_sent(struct store *st, int64_t id, const char *smtp_reply, int64_t now)
 {
-	sqlite3_stmt *s =
+	struct store_stmt *s =
 	    store_stmt(st, "UPDATE outbox SET state = 'sent', smtp_reply = ?2, sent_at = ?3,"
 			   " tries = tries + 1, last_error = NULL WHERE id = ?1");
 
 	if (s == NULL)
 		return STORE_EDB;
-	sqlite3_bind_int64(s, 1, id);
+	store_bind_int64(s, 1, id);
 	store_bind_text(s, 2, smtp_reply);
-	sqlite3_bind_int64(s, 3, now);
+	store_bind_int64(s, 3, now);
 	return store_step_done(st, s, "marking a reply sent");
 }
 
@@ -130,19 +133,19 @@ outbox_backoff(int tries, uint32_t rnd)
 int
 store_outbox_mark_retry(struct store *st, int64_t id, const char *error, int64_t now, int *failed_r)
 {
-	sqlite3_stmt *s = store_stmt(st, "SELECT tries FROM outbox WHERE id = ?1");
+	struct store_stmt *s = store_stmt(st, "SELECT tries FROM outbox WHERE id = ?1");
 	int tries, rc;
 
 	if (failed_r != NULL)
 		*failed_r = 0;
 	if (s == NULL)
 		return STORE_EDB;
-	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	tries = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
-	sqlite3_reset(s);
-	if (rc != SQLITE_ROW)
-		return rc == SQLITE_DONE ?
+	store_bind_int64(s, 1, id);
+	rc = store_step(s);
+	tries = rc == STORE_ROW ? store_col_int(s, 0) : 0;
+	store_reset(s);
+	if (rc != STORE_ROW)
+		return rc == STORE_DONE ?
 			   store_fail(st, STORE_ENOTFOUND, "no outbox row %lld", (long long)id) :
 			   store_fail_db(st, "reading the outbox");
 	tries++;
@@ -155,9 +158,9 @@ store_outbox_mark_retry(struct store *st, int64_t id, const char *error, int64_t
 	    st, "UPDATE outbox SET tries = ?2, next_try_at = ?3, last_error = ?4 WHERE id = ?1");
 	if (s == NULL)
 		return STORE_EDB;
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int(s, 2, tries);
-	sqlite3_bind_int64(s, 3, now + outbox_backoff(tries, (uint32_t)random()));
+	store_bind_int64(s, 1, id);
+	store_bind_int64(s, 2, tries);
+	store_bind_int64(s, 3, now + outbox_backoff(tries, (uint32_t)random()));
 	store_bind_text(s, 4, error);
 	return store_step_done(st, s, "scheduling a retry");
 }
@@ -165,13 +168,13 @@ store_outbox_mark_retry(struct store *st, int64_t id, const char *error, int64_t
 int
 store_outbox_mark_failed(struct store *st, int64_t id, const char *error)
 {
-	sqlite3_stmt *s = store_stmt(
+	struct store_stmt *s = store_stmt(
 	    st,
 	    "UPDATE outbox SET state = 'failed', tries = tries + 1, last_error = ?2 WHERE id = ?1");
 
 	if (s == NULL)
 		return STORE_EDB;
-	sqlite3_bind_int64(s, 1, id);
+	store_bind_int64(s, 1, id);
 	store_bind_text(s, 2, error);
 	return store_step_done(st, s, "marking a reply failed");
 }
@@ -179,11 +182,11 @@ store_outbox_mark_failed(struct store *st, int64_t id, const char *error)
 int
 store_outbox_note_error(struct store *st, int64_t id, const char *error)
 {
-	sqlite3_stmt *s = store_stmt(st, "UPDATE outbox SET last_error = ?2 WHERE id = ?1");
+	struct store_stmt *s = store_stmt(st, "UPDATE outbox SET last_error = ?2 WHERE id = ?1");
 
 	if (s == NULL)
 		return STORE_EDB;
-	sqlite3_bind_int64(s, 1, id);
+	store_bind_int64(s, 1, id);
 	store_bind_text(s, 2, error);
 	return store_step_done(st, s, "noting an outbox error");
 }
@@ -191,14 +194,14 @@ store_outbox_note_error(struct store *st, int64_t id, const char *error)
 int
 store_outbox_count(struct store *st, const char *state, int64_t *n_r)
 {
-	sqlite3_stmt *s = store_stmt(st, "SELECT count(*) FROM outbox WHERE state = ?1");
+	struct store_stmt *s = store_stmt(st, "SELECT count(*) FROM outbox WHERE state = ?1");
 	int rc;
 
 	if (s == NULL)
 		return STORE_EDB;
 	store_bind_text(s, 1, state);
-	rc = sqlite3_step(s);
-	*n_r = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW ? STORE_OK : store_fail_db(st, "counting the outbox");
+	rc = store_step(s);
+	*n_r = rc == STORE_ROW ? store_col_int64(s, 0) : 0;
+	store_reset(s);
+	return rc == STORE_ROW ? STORE_OK : store_fail_db(st, "counting the outbox");
 }

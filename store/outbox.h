@@ -20,6 +20,7 @@
 struct outbox_row {
 	int64_t id;
 	int64_t request_id;
+	int64_t received_at; /* the request's complaint arrival (metrics) */
 	char *envelope_from; /* "" = the null sender */
 	char *rcpt;
 	char *message; /* NUL-terminated; len is authoritative */

@@ -16,7 +16,7 @@
 static int
 account_get_or_create(struct store *st, const char *name, int64_t *id_r, int *added_r)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	int rc;
 
 	if (name == NULL || *name == '\0')
@@ -27,10 +27,10 @@ account_get_or_create(struct store *st, const char *name, int64_t *id_r, int *ad
 	if (s == NULL)
 		return STORE_EDB;
 	store_bind_text(s, 1, name);
-	rc = sqlite3_step(s);
-	if (rc != SQLITE_DONE)
+	rc = store_step(s);
+	if (rc != STORE_DONE)
 		return store_fail_db(st, "adding account");
-	*id_r = sqlite3_last_insert_rowid(st->db);
+	*id_r = store_last_id(st);
 	if (added_r)
 		(*added_r)++;
 	return STORE_OK;
@@ -39,7 +39,7 @@ account_get_or_create(struct store *st, const char *name, int64_t *id_r, int *ad
 int
 store_account_id(struct store *st, const char *name, int64_t *id_r)
 {
-	sqlite3_stmt *s = store_stmt(st, "SELECT id FROM accounts WHERE name = ?1");
+	struct store_stmt *s = store_stmt(st, "SELECT id FROM accounts WHERE name = ?1");
 
 	if (s == NULL)
 		return STORE_EDB;
@@ -71,7 +71,7 @@ store_put_account(struct store *st, const char *name, const char *const *address
 		return r;
 	for (size_t i = 0; i < n; i++) {
 		char *a = addr_normalize(addresses[i]);
-		sqlite3_stmt *s;
+		struct store_stmt *s;
 		int64_t owner;
 
 		if (a == NULL || !account_address_valid(a)) {
@@ -88,10 +88,10 @@ store_put_account(struct store *st, const char *name, const char *const *address
 			return STORE_EDB;
 		}
 		store_bind_text(s, 1, a);
-		r = sqlite3_step(s);
-		owner = r == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-		sqlite3_reset(s);
-		if (r == SQLITE_ROW) {
+		r = store_step(s);
+		owner = r == STORE_ROW ? store_col_int64(s, 0) : 0;
+		store_reset(s);
+		if (r == STORE_ROW) {
 			if (owner != id)
 				result =
 				    store_fail(st, STORE_EINVAL,
@@ -99,7 +99,7 @@ store_put_account(struct store *st, const char *name, const char *const *address
 			free(a);
 			continue;
 		}
-		if (r != SQLITE_DONE) {
+		if (r != STORE_DONE) {
 			free(a);
 			return store_fail_db(st, "reading account addresses");
 		}
@@ -110,10 +110,10 @@ store_put_account(struct store *st, const char *name, const char *const *address
 			return STORE_EDB;
 		}
 		store_bind_text(s, 1, a);
-		sqlite3_bind_int64(s, 2, id);
-		r = sqlite3_step(s);
+		store_bind_int64(s, 2, id);
+		r = store_step(s);
 		free(a);
-		if (r != SQLITE_DONE)
+		if (r != STORE_DONE)
 			return store_fail_db(st, "adding account address");
 		added++;
 	}
@@ -129,7 +129,7 @@ store_put_account(struct store *st, const char *name, const char *const *address
 static int
 address_owner(struct store *st, const char *key, int64_t *id_r, char **name_r)
 {
-	sqlite3_stmt *s = store_stmt(
+	struct store_stmt *s = store_stmt(
 	    st,
 	    "SELECT a.id, a.name FROM account_addresses x JOIN accounts a ON a.id = x.account_id"
 	    " WHERE x.address = ?1");
@@ -138,15 +138,15 @@ address_owner(struct store *st, const char *key, int64_t *id_r, char **name_r)
 	if (s == NULL)
 		return STORE_EDB;
 	store_bind_text(s, 1, key);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		*id_r = sqlite3_column_int64(s, 0);
+	rc = store_step(s);
+	if (rc == STORE_ROW) {
+		*id_r = store_col_int64(s, 0);
 		if (name_r)
 			*name_r = store_col_dup(s, 1);
-		sqlite3_reset(s);
+		store_reset(s);
 		return STORE_OK;
 	}
-	return rc == SQLITE_DONE ? STORE_ENOTFOUND : store_fail_db(st, "finding account");
+	return rc == STORE_DONE ? STORE_ENOTFOUND : store_fail_db(st, "finding account");
 }
 
 int
@@ -176,22 +176,22 @@ static int
 message_id_by_queue_id(struct store *st, const char *qid, int64_t *id_r, int64_t *account_r,
 		       int64_t *submitted_r)
 {
-	sqlite3_stmt *s =
+	struct store_stmt *s =
 	    store_stmt(st, "SELECT id, account_id, submitted_at FROM messages WHERE queue_id = ?1");
 	int rc;
 
 	if (s == NULL)
 		return STORE_EDB;
 	store_bind_text(s, 1, qid);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		*id_r = sqlite3_column_int64(s, 0);
-		*account_r = sqlite3_column_int64(s, 1);
-		*submitted_r = sqlite3_column_int64(s, 2);
-		sqlite3_reset(s);
+	rc = store_step(s);
+	if (rc == STORE_ROW) {
+		*id_r = store_col_int64(s, 0);
+		*account_r = store_col_int64(s, 1);
+		*submitted_r = store_col_int64(s, 2);
+		store_reset(s);
 		return STORE_OK;
 	}
-	return rc == SQLITE_DONE ? STORE_ENOTFOUND : store_fail_db(st, "finding message");
+	return rc == STORE_DONE ? STORE_ENOTFOUND : store_fail_db(st, "finding message");
 }
 
 /* Adds a recipient row if new; *rid_r gets its id.  Returns STORE_ADDED
@@ -200,7 +200,7 @@ static int
 recipient_put(struct store *st, int64_t msg, int64_t account, int64_t submitted, const char *addr,
 	      int64_t *rid_r)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	char *a = addr_normalize(addr);
 	int rc, result = STORE_OK;
 
@@ -208,21 +208,20 @@ recipient_put(struct store *st, int64_t msg, int64_t account, int64_t submitted,
 		free(a);
 		return store_fail(st, STORE_EINVAL, "invalid recipient address '%s'", addr);
 	}
-	s = store_stmt(
-	    st, "INSERT OR IGNORE INTO recipients(message_id, address, account_id, submitted_at)"
-		" VALUES (?1, ?2, ?3, ?4)");
+	s = store_stmt(st, "INSERT INTO recipients(message_id, address, account_id, submitted_at)"
+			   " VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING");
 	if (s == NULL)
 		goto db;
-	sqlite3_bind_int64(s, 1, msg);
+	store_bind_int64(s, 1, msg);
 	store_bind_text(s, 2, a);
-	sqlite3_bind_int64(s, 3, account);
-	sqlite3_bind_int64(s, 4, submitted);
-	if (sqlite3_step(s) != SQLITE_DONE)
+	store_bind_int64(s, 3, account);
+	store_bind_int64(s, 4, submitted);
+	if (store_step(s) != STORE_DONE)
 		goto db;
-	if (sqlite3_changes(st->db) > 0) {
+	if (store_changes(st) > 0) {
 		result = STORE_ADDED;
 		if (rid_r)
-			*rid_r = sqlite3_last_insert_rowid(st->db);
+			*rid_r = store_last_id(st);
 		free(a);
 		return result;
 	}
@@ -231,13 +230,13 @@ recipient_put(struct store *st, int64_t msg, int64_t account, int64_t submitted,
 			       "SELECT id FROM recipients WHERE message_id = ?1 AND address = ?2");
 		if (s == NULL)
 			goto db;
-		sqlite3_bind_int64(s, 1, msg);
+		store_bind_int64(s, 1, msg);
 		store_bind_text(s, 2, a);
-		rc = sqlite3_step(s);
-		if (rc != SQLITE_ROW)
+		rc = store_step(s);
+		if (rc != STORE_ROW)
 			goto db;
-		*rid_r = sqlite3_column_int64(s, 0);
-		sqlite3_reset(s);
+		*rid_r = store_col_int64(s, 0);
+		store_reset(s);
 	}
 	free(a);
 	return result;
@@ -275,7 +274,7 @@ int
 store_put_message(struct store *st, const struct store_message_in *m)
 {
 	int64_t account, msg, owner, submitted;
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	char *mid = NULL, *norm = NULL;
 	int r, result = STORE_OK;
 
@@ -299,14 +298,14 @@ store_put_message(struct store *st, const struct store_message_in *m)
 			goto db;
 		store_bind_text(s, 1, m->queue_id);
 		store_bind_text(s, 2, mid);
-		sqlite3_bind_int64(s, 3, account);
+		store_bind_int64(s, 3, account);
 		store_bind_text(s, 4, m->from);
 		store_bind_text(s, 5, m->subject);
 		store_bind_text(s, 6, norm);
-		sqlite3_bind_int64(s, 7, m->submitted_at);
-		if (sqlite3_step(s) != SQLITE_DONE)
+		store_bind_int64(s, 7, m->submitted_at);
+		if (store_step(s) != STORE_DONE)
 			goto db;
-		msg = sqlite3_last_insert_rowid(st->db);
+		msg = store_last_id(st);
 		submitted = m->submitted_at;
 		result = STORE_ADDED;
 	} else if (r == STORE_OK) {
@@ -328,15 +327,15 @@ store_put_message(struct store *st, const struct store_message_in *m)
 		    "  OR submitted_at = 0 AND ?6 <> 0)");
 		if (s == NULL)
 			goto db;
-		sqlite3_bind_int64(s, 1, msg);
+		store_bind_int64(s, 1, msg);
 		store_bind_text(s, 2, mid);
 		store_bind_text(s, 3, m->from);
 		store_bind_text(s, 4, m->subject);
 		store_bind_text(s, 5, norm);
-		sqlite3_bind_int64(s, 6, m->submitted_at);
-		if (sqlite3_step(s) != SQLITE_DONE)
+		store_bind_int64(s, 6, m->submitted_at);
+		if (store_step(s) != STORE_DONE)
 			goto db;
-		if (sqlite3_changes(st->db) > 0) {
+		if (store_changes(st) > 0) {
 			result = STORE_ADDED;
 			if (submitted == 0 && m->submitted_at != 0) {
 				submitted = m->submitted_at;
@@ -345,9 +344,9 @@ store_put_message(struct store *st, const struct store_message_in *m)
 				    "UPDATE recipients SET submitted_at = ?2 WHERE message_id = ?1");
 				if (s == NULL)
 					goto db;
-				sqlite3_bind_int64(s, 1, msg);
-				sqlite3_bind_int64(s, 2, submitted);
-				if (sqlite3_step(s) != SQLITE_DONE)
+				store_bind_int64(s, 1, msg);
+				store_bind_int64(s, 2, submitted);
+				if (store_step(s) != STORE_DONE)
 					goto db;
 			}
 		}
@@ -403,7 +402,7 @@ int
 store_put_attempt(struct store *st, const struct store_attempt_in *a)
 {
 	int64_t msg, account, submitted, rid;
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	int r;
 
 	if (a->queue_id == NULL || *a->queue_id == '\0')
@@ -428,36 +427,37 @@ store_put_attempt(struct store *st, const struct store_attempt_in *a)
 		return r;
 	if ((r = recipient_put(st, msg, account, submitted, a->recipient, &rid)) < 0)
 		return r;
-	s = store_stmt(
-	    st, "INSERT OR IGNORE INTO attempts(recipient_id, fingerprint, at, status, mx_host,"
-		" mx_ip, smtp_code, enhanced_status, response, transcript, transcript_kind)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, coalesce(?11, 'full'))");
+	s = store_stmt(st,
+		       "INSERT INTO attempts(recipient_id, fingerprint, at, status, mx_host,"
+		       " mx_ip, smtp_code, enhanced_status, response, transcript, transcript_kind)"
+		       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, coalesce(?11, 'full'))"
+		       " ON CONFLICT DO NOTHING");
 	if (s == NULL)
 		return STORE_EDB;
-	sqlite3_bind_int64(s, 1, rid);
-	sqlite3_bind_int64(s, 2, attempt_fingerprint(a));
-	sqlite3_bind_int64(s, 3, a->at);
+	store_bind_int64(s, 1, rid);
+	store_bind_int64(s, 2, attempt_fingerprint(a));
+	store_bind_int64(s, 3, a->at);
 	store_bind_text(s, 4, a->status);
 	store_bind_text(s, 5, a->mx_host);
 	store_bind_text(s, 6, a->mx_ip);
 	if (a->smtp_code > 0)
-		sqlite3_bind_int(s, 7, a->smtp_code);
+		store_bind_int64(s, 7, a->smtp_code);
 	store_bind_text(s, 8, a->enhanced_status);
 	store_bind_text(s, 9, a->response);
 	store_bind_text(s, 10, a->transcript);
 	store_bind_text(s, 11, a->transcript_kind);
-	if (sqlite3_step(s) != SQLITE_DONE)
+	if (store_step(s) != STORE_DONE)
 		return store_fail_db(st, "adding attempt");
-	if (sqlite3_changes(st->db) == 0)
+	if (store_changes(st) == 0)
 		return STORE_OK;
 	s = store_stmt(st, "UPDATE recipients SET status = ?2, last_attempt_at = ?3"
 			   " WHERE id = ?1 AND last_attempt_at <= ?3");
 	if (s == NULL)
 		return STORE_EDB;
-	sqlite3_bind_int64(s, 1, rid);
+	store_bind_int64(s, 1, rid);
 	store_bind_text(s, 2, a->status);
-	sqlite3_bind_int64(s, 3, a->at);
-	if (sqlite3_step(s) != SQLITE_DONE)
+	store_bind_int64(s, 3, a->at);
+	if (store_step(s) != STORE_DONE)
 		return store_fail_db(st, "updating recipient status");
 	return STORE_ADDED;
 }

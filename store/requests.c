@@ -14,24 +14,26 @@
 static int
 insert_request(struct store *st, const struct request_in *r, int64_t *id_r)
 {
-	sqlite3_stmt *s = store_stmt(
+	struct store_stmt *s = store_stmt(
 	    st, "INSERT INTO requests (complaint_key, complaint_message_id, source, received_at,"
 		" decided_at, requester, account_id, account, outcome, why, subject,"
-		" matched_queue_id, extracted, matches, detail, requeue_of)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)");
+		" matched_queue_id, extracted, matches, detail, requeue_of, reply_message_id,"
+		" language, thread_id, follow_up_of)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
+		" ?17, ?18, ?19, ?20)");
 
 	if (s == NULL)
 		return STORE_EDB;
 	store_bind_text(s, 1, r->complaint_key);
 	store_bind_text(s, 2, r->complaint_message_id);
 	store_bind_text(s, 3, r->source);
-	sqlite3_bind_int64(s, 4, r->received_at);
-	sqlite3_bind_int64(s, 5, r->decided_at);
+	store_bind_int64(s, 4, r->received_at);
+	store_bind_int64(s, 5, r->decided_at);
 	store_bind_text(s, 6, r->requester);
 	if (r->account_id > 0)
-		sqlite3_bind_int64(s, 7, r->account_id);
+		store_bind_int64(s, 7, r->account_id);
 	else
-		sqlite3_bind_null(s, 7);
+		store_bind_null(s, 7);
 	store_bind_text(s, 8, r->account);
 	store_bind_text(s, 9, r->outcome);
 	store_bind_text(s, 10, r->why);
@@ -41,33 +43,52 @@ insert_request(struct store *st, const struct request_in *r, int64_t *id_r)
 	store_bind_text(s, 14, r->matches);
 	store_bind_text(s, 15, r->detail);
 	if (r->requeue_of > 0)
-		sqlite3_bind_int64(s, 16, r->requeue_of);
+		store_bind_int64(s, 16, r->requeue_of);
 	else
-		sqlite3_bind_null(s, 16);
-	if (sqlite3_step(s) != SQLITE_DONE)
+		store_bind_null(s, 16);
+	store_bind_text(s, 17, r->reply_message_id);
+	store_bind_text(s, 18, r->language);
+	if (r->thread_id > 0)
+		store_bind_int64(s, 19, r->thread_id);
+	else
+		store_bind_null(s, 19);
+	if (r->follow_up_of > 0)
+		store_bind_int64(s, 20, r->follow_up_of);
+	else
+		store_bind_null(s, 20);
+	if (store_step(s) != STORE_DONE)
 		return store_fail_db(st, "recording the request");
-	*id_r = sqlite3_last_insert_rowid(st->db);
+	*id_r = store_last_id(st);
+	if (r->thread_id > 0)
+		return STORE_OK;
+	/* A first request is its own thread. */
+	s = store_stmt(st, "UPDATE requests SET thread_id = id WHERE id = ?1");
+	if (s == NULL)
+		return STORE_EDB;
+	store_bind_int64(s, 1, *id_r);
+	if (store_step(s) != STORE_DONE)
+		return store_fail_db(st, "recording the request's thread");
 	return STORE_OK;
 }
 
 static int
 insert_outbox(struct store *st, int64_t request_id, const struct outbox_in *o, int64_t *id_r)
 {
-	sqlite3_stmt *s = store_stmt(
+	struct store_stmt *s = store_stmt(
 	    st, "INSERT INTO outbox (request_id, created_at, envelope_from, rcpt, message,"
 		" state, next_try_at) VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6)");
 
 	if (s == NULL)
 		return STORE_EDB;
-	sqlite3_bind_int64(s, 1, request_id);
-	sqlite3_bind_int64(s, 2, o->created_at);
+	store_bind_int64(s, 1, request_id);
+	store_bind_int64(s, 2, o->created_at);
 	store_bind_text(s, 3, o->envelope_from ? o->envelope_from : "");
 	store_bind_text(s, 4, o->rcpt);
-	sqlite3_bind_blob64(s, 5, o->message, o->len, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(s, 6, o->next_try_at);
-	if (sqlite3_step(s) != SQLITE_DONE)
+	store_bind_blob(s, 5, o->message, o->len);
+	store_bind_int64(s, 6, o->next_try_at);
+	if (store_step(s) != STORE_DONE)
 		return store_fail_db(st, "queueing the reply");
-	*id_r = sqlite3_last_insert_rowid(st->db);
+	*id_r = store_last_id(st);
 	return STORE_OK;
 }
 
@@ -75,19 +96,19 @@ insert_outbox(struct store *st, int64_t request_id, const struct outbox_in *o, i
 static int
 insert_raw(struct store *st, const struct request_in *r)
 {
-	sqlite3_stmt *s =
-	    store_stmt(st, "INSERT OR IGNORE INTO complaints(complaint_key, received_at, raw)"
-			   " VALUES (?1, ?2, ?3)");
+	struct store_stmt *s =
+	    store_stmt(st, "INSERT INTO complaints(complaint_key, received_at, raw)"
+			   " VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING");
 	int rc;
 
 	if (s == NULL)
 		return STORE_EDB;
 	store_bind_text(s, 1, r->complaint_key);
-	sqlite3_bind_int64(s, 2, r->received_at);
-	sqlite3_bind_blob64(s, 3, r->raw, r->raw_len, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? STORE_OK : store_fail_db(st, "keeping the complaint");
+	store_bind_int64(s, 2, r->received_at);
+	store_bind_blob(s, 3, r->raw, r->raw_len);
+	rc = store_step(s);
+	store_reset(s);
+	return rc == STORE_DONE ? STORE_OK : store_fail_db(st, "keeping the complaint");
 }
 
 int
@@ -127,26 +148,27 @@ store_record_request(struct store *st, const struct request_in *r, const struct 
 int
 store_request_key(struct store *st, int64_t id, char **key_r)
 {
-	sqlite3_stmt *s = store_stmt(st, "SELECT complaint_key FROM requests WHERE id = ?1");
+	struct store_stmt *s = store_stmt(st, "SELECT complaint_key FROM requests WHERE id = ?1");
 	int rc;
 
 	*key_r = NULL;
 	if (s == NULL)
 		return STORE_EDB;
-	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
+	store_bind_int64(s, 1, id);
+	rc = store_step(s);
+	if (rc == STORE_ROW)
 		*key_r = store_col_dup(s, 0);
-	sqlite3_reset(s);
-	if (rc == SQLITE_ROW)
+	store_reset(s);
+	if (rc == STORE_ROW)
 		return STORE_OK;
-	return rc == SQLITE_DONE ? STORE_ENOTFOUND : store_fail_db(st, "reading a request");
+	return rc == STORE_DONE ? STORE_ENOTFOUND : store_fail_db(st, "reading a request");
 }
 
 int
 store_complaint_raw(struct store *st, const char *key, char **raw_r, size_t *len_r)
 {
-	sqlite3_stmt *s = store_stmt(st, "SELECT raw FROM complaints WHERE complaint_key = ?1");
+	struct store_stmt *s =
+	    store_stmt(st, "SELECT raw FROM complaints WHERE complaint_key = ?1");
 	int rc;
 
 	*raw_r = NULL;
@@ -154,25 +176,25 @@ store_complaint_raw(struct store *st, const char *key, char **raw_r, size_t *len
 	if (s == NULL)
 		return STORE_EDB;
 	store_bind_text(s, 1, key);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		size_t n = (size_t)sqlite3_column_bytes(s, 0);
+	rc = store_step(s);
+	if (rc == STORE_ROW) {
+		size_t n = (size_t)store_col_bytes(s, 0);
 		*raw_r = xmalloc(n + 1);
 		if (n)
-			memcpy(*raw_r, sqlite3_column_blob(s, 0), n);
+			memcpy(*raw_r, store_col_blob(s, 0), n);
 		(*raw_r)[n] = '\0';
 		*len_r = n;
 	}
-	sqlite3_reset(s);
-	if (rc == SQLITE_ROW)
+	store_reset(s);
+	if (rc == STORE_ROW)
 		return STORE_OK;
-	return rc == SQLITE_DONE ? STORE_ENOTFOUND : store_fail_db(st, "reading a complaint");
+	return rc == STORE_DONE ? STORE_ENOTFOUND : store_fail_db(st, "reading a complaint");
 }
 
 int
 store_request_answered(struct store *st, const char *key, const char *mid, int64_t *id_r)
 {
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	int rc;
 
 	if (key) {
@@ -199,7 +221,7 @@ store_request_answered(struct store *st, const char *key, const char *mid, int64
 int
 store_request_by_key(struct store *st, const char *key, int64_t *id_r)
 {
-	sqlite3_stmt *s = store_stmt(
+	struct store_stmt *s = store_stmt(
 	    st, "SELECT id FROM requests WHERE complaint_key = ?1 ORDER BY id DESC LIMIT 1");
 
 	if (s == NULL)
@@ -209,23 +231,109 @@ store_request_by_key(struct store *st, const char *key, int64_t *id_r)
 }
 
 int
-store_count_replies_since(struct store *st, const char *requester, int64_t since, int64_t *n_r)
+store_each_reply_since(struct store *st, int64_t since,
+		       int (*fn)(void *arg, const char *requester, int64_t account_id), void *arg)
 {
-	sqlite3_stmt *s =
-	    store_stmt(st, "SELECT count(*) FROM outbox o JOIN requests r ON r.id = o.request_id"
-			   " WHERE r.requester = ?1 AND o.created_at >= ?2");
+	struct store_stmt *s =
+	    store_stmt(st, "SELECT o.created_at, r.requester, r.account_id"
+			   " FROM outbox o JOIN requests r ON r.id = o.request_id"
+			   " ORDER BY o.id DESC");
 	int rc;
 
 	if (s == NULL)
 		return STORE_EDB;
-	store_bind_text(s, 1, requester);
-	sqlite3_bind_int64(s, 2, since);
-	rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(s);
-		return store_fail_db(st, "counting replies");
+	while ((rc = store_step(s)) == STORE_ROW) {
+		if (store_col_int64(s, 0) < since)
+			break;
+		if (fn(arg, store_col_text(s, 1), store_col_int64(s, 2)))
+			break;
 	}
-	*n_r = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
+	store_reset(s);
+	if (rc != STORE_ROW && rc != STORE_DONE)
+		return store_fail_db(st, "counting replies");
 	return STORE_OK;
+}
+
+int
+store_request_by_reply_id(struct store *st, const char *mid, struct request_ref *r)
+{
+	struct store_stmt *s = store_stmt(
+	    st, "SELECT id, coalesce(thread_id, id), decided_at, account_id, requester, outcome,"
+		" language, complaint_key, matched_queue_id, extracted, matches"
+		" FROM requests WHERE reply_message_id = ?1 ORDER BY id DESC LIMIT 1");
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	if (s == NULL)
+		return STORE_EDB;
+	store_bind_text(s, 1, mid);
+	rc = store_step(s);
+	if (rc == STORE_ROW) {
+		r->id = store_col_int64(s, 0);
+		r->thread_id = store_col_int64(s, 1);
+		r->decided_at = store_col_int64(s, 2);
+		r->account_id = store_col_int64(s, 3);
+		r->requester = store_col_dup(s, 4);
+		r->outcome = store_col_dup(s, 5);
+		r->language = store_col_dup(s, 6);
+		r->complaint_key = store_col_dup(s, 7);
+		r->matched_queue_id = store_col_dup(s, 8);
+		r->extracted = store_col_dup(s, 9);
+		r->matches = store_col_dup(s, 10);
+	}
+	store_reset(s);
+	if (rc == STORE_ROW)
+		return STORE_OK;
+	return rc == STORE_DONE ? STORE_ENOTFOUND : store_fail_db(st, "finding a reply");
+}
+
+void
+request_ref_free(struct request_ref *r)
+{
+	if (!r)
+		return;
+	free(r->requester);
+	free(r->outcome);
+	free(r->language);
+	free(r->complaint_key);
+	free(r->matched_queue_id);
+	free(r->extracted);
+	free(r->matches);
+	memset(r, 0, sizeof(*r));
+}
+
+int
+store_account_language(struct store *st, int64_t account_id, char **lang_r)
+{
+	struct store_stmt *s = store_stmt(st, "SELECT language FROM accounts WHERE id = ?1");
+	int rc;
+
+	*lang_r = NULL;
+	if (s == NULL)
+		return STORE_EDB;
+	store_bind_int64(s, 1, account_id);
+	rc = store_step(s);
+	if (rc == STORE_ROW)
+		*lang_r = store_col_dup(s, 0);
+	store_reset(s);
+	if (rc == STORE_ROW)
+		return STORE_OK;
+	return rc == STORE_DONE ? STORE_ENOTFOUND : store_fail_db(st, "reading an account");
+}
+
+int
+store_set_account_language(struct store *st, const char *account, const char *lang)
+{
+	struct store_stmt *s = store_stmt(st, "UPDATE accounts SET language = ?2 WHERE name = ?1");
+	int rc;
+
+	if (s == NULL)
+		return STORE_EDB;
+	store_bind_text(s, 1, account);
+	store_bind_text(s, 2, lang);
+	rc = store_step(s);
+	store_reset(s);
+	if (rc != STORE_DONE)
+		return store_fail_db(st, "setting an account's language");
+	return store_changes(st) > 0 ? STORE_OK : STORE_ENOTFOUND;
 }

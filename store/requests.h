@@ -32,6 +32,11 @@ struct request_in {
 	const char *matches;	      /* JSON text or NULL */
 	const char *detail;	      /* JSON text or NULL */
 	int64_t requeue_of;	      /* 0 = none */
+	const char *reply_message_id; /* our reply's "<...@our.domain>", or NULL */
+	const char *language;	      /* the reply's language ("de"), or NULL */
+	int64_t thread_id;	      /* the conversation's first request; 0 =
+					 * this row starts one (its own id) */
+	int64_t follow_up_of;	      /* the request this one continues; 0 = none */
 	const char *raw;	      /* the complaint's bytes, kept once per key
 					 * for requeue; NULL = not kept */
 	size_t raw_len;
@@ -71,8 +76,39 @@ int store_request_key(struct store *st, int64_t id, char **key_r);
  * *raw_r (malloc'd, caller frees) and *len_r, or STORE_ENOTFOUND. */
 int store_complaint_raw(struct store *st, const char *complaint_key, char **raw_r, size_t *len_r);
 
-/* Replies (outbox rows, any state) to requests of `requester` created at or
- * after `since`.  STORE_OK with *n_r. */
-int store_count_replies_since(struct store *st, const char *requester, int64_t since, int64_t *n_r);
+/* The request our reply with Message-ID `mid` answered (as found in a
+ * follow-up's In-Reply-To/References), for conversations. */
+struct request_ref {
+	int64_t id, thread_id; /* thread_id is never 0 */
+	int64_t decided_at;
+	int64_t account_id; /* 0 = none */
+	char *requester;    /* may be NULL */
+	char *outcome;
+	char *language;		/* may be NULL */
+	char *complaint_key;	/* the earlier complaint's key */
+	char *matched_queue_id; /* may be NULL */
+	char *extracted;	/* JSON text or NULL */
+	char *matches;		/* JSON text or NULL */
+};
+
+/* STORE_OK with *r filled (request_ref_free it), or STORE_ENOTFOUND. */
+int store_request_by_reply_id(struct store *st, const char *mid, struct request_ref *r);
+void request_ref_free(struct request_ref *r);
+
+/* The language an account asked for (JSONL "language"): STORE_OK with
+ * *lang_r (caller frees; NULL when none is set), or STORE_ENOTFOUND. */
+int store_account_language(struct store *st, int64_t account_id, char **lang_r);
+/* Sets (or with NULL clears) an account's language. */
+int store_set_account_language(struct store *st, const char *account, const char *lang);
+
+/* Calls fn(arg, requester, account_id) for each reply (outbox row, any
+ * state) created at or after `since`, newest first (requester may be NULL,
+ * account_id 0 when none); fn returns non-zero to stop.  The walk goes
+ * down the outbox ids and stops at the first older row, so it costs the
+ * replies of the window, not the table (a clock stepped back may hide the
+ * rows written before the step).  STORE_OK or an error. */
+int store_each_reply_since(struct store *st, int64_t since,
+			   int (*fn)(void *arg, const char *requester, int64_t account_id),
+			   void *arg);
 
 #endif

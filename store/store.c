@@ -1,6 +1,8 @@
 /*
- * store.c - opening (and migrating, schema.c) the store, closing it,
- * transactions and counts.  The SQLite helpers are db.c's.
+ * store.c - opening the store (the backend chosen by the target: a
+ * postgresql:// or postgres:// URL is PostgreSQL, anything else a SQLite
+ * path, "sqlite:" prefix allowed), migrating it through its driver,
+ * closing it, transactions and counts.
  */
 #include "store/store_int.h"
 #include "common/log.h"
@@ -10,36 +12,41 @@
 #include <stdio.h>
 #include <string.h>
 
+int
+store_target_is_pg(const char *target)
+{
+	return target != NULL && (strncmp(target, "postgresql://", 13) == 0 ||
+				  strncmp(target, "postgres://", 11) == 0);
+}
+
 struct store *
-store_open_flags(const char *path, int oflags, int *reason_r, char *err, size_t errlen)
+store_open_opts(const char *target, const struct store_options *o, int oflags, int *reason_r,
+		char *err, size_t errlen)
 {
 	struct store *st = xcalloc(1, sizeof(*st));
 	int readonly = (oflags & STORE_OPEN_READONLY) != 0;
-	int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 	int reason = STORE_EDB;
 
-	str_copy(st->path, path, sizeof(st->path));
-	if (sqlite3_open_v2(path, &st->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "cannot open store %s: %s", path,
-			 st->db ? sqlite3_errmsg(st->db) : "out of memory");
+	if (store_target_is_pg(target)) {
+		snprintf(err, errlen, "store %s: PostgreSQL stores are not in this build yet",
+			 target);
+		goto fail;
+	} else {
+		st->drv = &store_driver_sqlite;
+		if (strncmp(target, "sqlite:", 7) == 0)
+			target += 7;
+	}
+	str_copy(st->path, target, sizeof(st->path));
+	if (st->drv->open(st, target, o, readonly) < 0) {
+		/* The driver's message names the store already. */
+		snprintf(err, errlen, "%s", st->err);
 		goto fail;
 	}
-	sqlite3_extended_result_codes(st->db, 1);
-	sqlite3_busy_timeout(st->db, 10000);
-	/* WAL lets the daemon, an importer and admin commands work at once;
-	 * synchronous=NORMAL in WAL mode is durable across process crashes
-	 * (only an OS crash can lose the last transactions). */
-	if (!readonly && store_exec(st, "PRAGMA journal_mode=WAL;"
-					"PRAGMA synchronous=NORMAL;") < 0)
-		goto fail_msg;
-	if (store_exec(st, "PRAGMA foreign_keys=ON; PRAGMA cache_size=-8192;"
-			   "PRAGMA temp_store=MEMORY;") < 0)
-		goto fail_msg;
-	if ((reason = store_migrate(st, readonly)) < 0)
-		goto fail_msg;
+	if ((reason = st->drv->migrate(st, readonly)) < 0) {
+		snprintf(err, errlen, "store %s: %s", store_display_name(st), st->err);
+		goto fail;
+	}
 	return st;
-fail_msg:
-	snprintf(err, errlen, "store %s: %s", path, st->err);
 fail:
 	if (reason_r != NULL)
 		*reason_r = reason;
@@ -48,15 +55,21 @@ fail:
 }
 
 struct store *
+store_open_flags(const char *path, int oflags, int *reason_r, char *err, size_t errlen)
+{
+	return store_open_opts(path, NULL, oflags, reason_r, err, errlen);
+}
+
+struct store *
 store_open(const char *path, char *err, size_t errlen)
 {
-	return store_open_flags(path, 0, NULL, err, errlen);
+	return store_open_opts(path, NULL, 0, NULL, err, errlen);
 }
 
 struct store *
 store_open_readonly(const char *path, char *err, size_t errlen)
 {
-	return store_open_flags(path, STORE_OPEN_READONLY, NULL, err, errlen);
+	return store_open_opts(path, NULL, STORE_OPEN_READONLY, NULL, err, errlen);
 }
 
 void
@@ -67,25 +80,27 @@ store_close(struct store **stp)
 	if (st == NULL)
 		return;
 	store_finalize_statements(st);
-	if (st->db != NULL)
-		sqlite3_close(st->db);
+	st->drv->close(st);
 	free(st);
 	*stp = NULL;
+}
+
+const char *
+store_backend(const struct store *st)
+{
+	return st->drv->name;
+}
+
+const char *
+store_display_name(const struct store *st)
+{
+	return st->path;
 }
 
 int
 store_schema_version(struct store *st)
 {
-	sqlite3_stmt *s;
-	int v = -1;
-
-	if (sqlite3_prepare_v2(st->db, "SELECT max(version) FROM schema_version", -1, &s, NULL) !=
-	    SQLITE_OK)
-		return -1;
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
-	return v;
+	return st->drv->schema_version(st);
 }
 
 int
@@ -93,7 +108,9 @@ store_begin(struct store *st)
 {
 	if (st->in_tx)
 		return store_fail(st, STORE_EDB, "transaction already open");
-	if (store_exec(st, "BEGIN IMMEDIATE") < 0)
+	/* SQLite: take the write lock now, so a reader that turns writer
+	 * cannot deadlock; PostgreSQL locks rows as it goes. */
+	if (store_exec(st, store_is_pg(st) ? "BEGIN" : "BEGIN IMMEDIATE") < 0)
 		return STORE_EDB;
 	st->in_tx = 1;
 	return STORE_OK;
@@ -180,33 +197,31 @@ store_sync_count(const struct store *st)
 int
 store_set_cache_mb(struct store *st, int mb)
 {
-	char sql[64];
-
-	snprintf(sql, sizeof(sql), "PRAGMA cache_size=%d", -1024 * mb);
-	return store_exec(st, sql);
+	return st->drv->set_cache_mb(st, mb);
 }
 
 int
 store_count(struct store *st, const char *what, int64_t *n_r)
 {
-	static const char *const tables[] = {
-		"accounts", "account_addresses", "messages", "recipients",
-		"attempts", "requests",		 "outbox",
+	/* clang-format off */
+	static const struct { const char *table, *sql; } counts[] = {
+		{ "accounts",		"SELECT count(*) FROM accounts" },
+		{ "account_addresses",	"SELECT count(*) FROM account_addresses" },
+		{ "messages",		"SELECT count(*) FROM messages" },
+		{ "recipients",		"SELECT count(*) FROM recipients" },
+		{ "attempts",		"SELECT count(*) FROM attempts" },
+		{ "requests",		"SELECT count(*) FROM requests" },
+		{ "outbox",		"SELECT count(*) FROM outbox" },
 	};
-	char sql[96];
-	sqlite3_stmt *s;
-	int rc;
+	/* clang-format on */
+	struct store_stmt *s;
 
-	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
-		if (strcmp(what, tables[i]) != 0)
+	for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+		if (strcmp(what, counts[i].table) != 0)
 			continue;
-		snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", tables[i]);
-		if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
-			return store_fail_db(st, "counting");
-		rc = sqlite3_step(s);
-		*n_r = sqlite3_column_int64(s, 0);
-		sqlite3_finalize(s);
-		return rc == SQLITE_ROW ? STORE_OK : store_fail_db(st, "counting");
+		if ((s = store_stmt(st, counts[i].sql)) == NULL)
+			return STORE_EDB;
+		return store_step_int64(st, s, n_r, "counting");
 	}
 	return store_fail(st, STORE_EINVAL, "cannot count '%s'", what);
 }

@@ -1,12 +1,15 @@
 /*
  * store.h - the delivery-record store: the only place that speaks SQL.
  *
- * One SQLite database (WAL mode, foreign keys on, busy timeout) holds:
+ * One database holds, SQLite (one file: WAL mode, foreign keys on, busy
+ * timeout; the default) or PostgreSQL (shared by several responders and
+ * importers; store_open_opts with a postgresql:// URL):
  *   accounts and their addresses (exact "a@b" or "@domain"),
  *   messages (one per relay queue ID) with their recipients,
  *   delivery attempts per recipient (status, MX, reply, transcript),
  *   and the tables the daemon uses: request log, outbox, IMAP state,
- *   import positions (see schema.c for the full schema and its reasons).
+ *   import positions (see store/sqlite/sqlite_schema.c and
+ *   store/pg/pg_schema.c for the schema and its reasons).
  *
  * Errors travel as values: functions return a negative STORE_E* code and
  * leave a one-line description in store_errmsg().  Everything a lookup
@@ -29,7 +32,7 @@ enum {
 	STORE_ENEWER = -4, /* written by a newer responder (store_open_flags) */
 };
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 /* Opens (creating if needed) and migrates the store at `path`.  On failure
  * returns NULL and writes a one-line reason into err[errlen]. */
@@ -47,7 +50,25 @@ enum { STORE_OPEN_READONLY = 1 << 0 };
  * corruption).  Unchanged on success.  err[errlen] as for store_open. */
 struct store *store_open_flags(const char *path, int flags, int *reason_r, char *err,
 			       size_t errlen);
+/* How to reach a PostgreSQL store ([store] in the config); ignored for
+ * SQLite.  Every field may be NULL/0. */
+struct store_options {
+	const char *password_file; /* the password, first line of the file */
+	const char *ca_file;	   /* TLS: sslmode=verify-full against this CA */
+	const char *node_name;	   /* this responder in the shared store */
+	int lease_seconds;	   /* claims expire after this (0: 60) */
+};
+/* 1 when `target` is a postgresql:// or postgres:// URL. */
+int store_target_is_pg(const char *target);
+/* store_open_flags for a target that is a SQLite path ("sqlite:PATH" too)
+ * or a PostgreSQL URL, with the options to reach it (`o` may be NULL). */
+struct store *store_open_opts(const char *target, const struct store_options *o, int flags,
+			      int *reason_r, char *err, size_t errlen);
 void store_close(struct store **st);
+/* "sqlite" or "postgresql". */
+const char *store_backend(const struct store *st);
+/* The path, or the URL without its password, for messages. */
+const char *store_display_name(const struct store *st);
 const char *store_errmsg(const struct store *st);
 int store_schema_version(struct store *st);
 

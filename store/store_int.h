@@ -1,23 +1,79 @@
 /*
- * store_int.h - what the store's own files share: the handle, a cache of
- * prepared statements, and error helpers (db.c).  Not for use outside
- * store/.
+ * store_int.h - what the store's own files share: the handle, the
+ * statement calls every store file uses whichever database is behind it
+ * (db.c), and the driver each backend fills in (store/sqlite/, store/pg/).
+ * Not for use outside store/.
+ *
+ * SQL is written once where the two databases agree: numbered parameters
+ * ?1..?N (the PostgreSQL driver rewrites them to $1..$N), INSERT ... ON
+ * CONFLICT DO NOTHING, coalesce, CASE.  Where they do not (full-text
+ * search, dates, JSON), store_stmt_for() picks the text of the backend.
  */
 #ifndef STORE_STORE_INT_H
 #define STORE_STORE_INT_H
 
-#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "store/store.h"
 
+/* What store_step() returns besides a negative STORE_E* code. */
+enum {
+	STORE_ROW = 100, /* a row is ready: read it with store_col_*() */
+	STORE_DONE = 101 /* the statement ran to completion */
+};
+
+/* A prepared statement.  Each driver's own statement begins with this. */
+struct store_stmt {
+	struct store *st;
+	char *sql; /* owned: a copy of the text it was prepared from (db.c) */
+};
+
+/* One backend.  Every function pointer is set; the statement calls below
+ * go through them. */
+struct store_driver {
+	const char *name; /* "sqlite" or "postgresql" */
+	/* Connects st->conn to `target` (a path or a URL); STORE_EDB with
+	 * st->err set on failure. */
+	int (*open)(struct store *st, const char *target, const struct store_options *o,
+		    int readonly);
+	void (*close)(struct store *st);
+	/* Brings the schema to STORE_SCHEMA_VERSION in one transaction:
+	 * STORE_OK, STORE_ENEWER, STORE_EINVAL (read-only and too old),
+	 * STORE_EDB. */
+	int (*migrate)(struct store *st, int readonly);
+	int (*schema_version)(struct store *st);
+	int (*exec)(struct store *st, const char *sql);
+	struct store_stmt *(*prepare)(struct store *st, const char *sql);
+	void (*finalize)(struct store_stmt *s);
+	void (*reset)(struct store_stmt *s); /* ends stepping, clears bindings */
+	int (*busy)(struct store_stmt *s);   /* stepped and not reset */
+	int (*bind_int64)(struct store_stmt *s, int i, int64_t v);
+	int (*bind_text)(struct store_stmt *s, int i, const char *v); /* NULL: SQL NULL */
+	int (*bind_blob)(struct store_stmt *s, int i, const void *p, size_t n);
+	int (*step)(struct store_stmt *s);
+	int (*col_null)(struct store_stmt *s, int i);
+	int64_t (*col_int64)(struct store_stmt *s, int i);
+	const char *(*col_text)(struct store_stmt *s, int i);
+	const void *(*col_blob)(struct store_stmt *s, int i);
+	size_t (*col_bytes)(struct store_stmt *s, int i);
+	int64_t (*changes)(struct store *st); /* rows of the last statement */
+	int64_t (*last_id)(struct store *st); /* id of the last inserted row */
+	int (*set_cache_mb)(struct store *st, int mb);
+};
+
+extern const struct store_driver store_driver_sqlite;
+extern const struct store_driver store_driver_pg;
+
 /* One cached statement (db.c). */
 struct store_stmt_entry {
-	const char *sql;    /* borrowed: the caller's string literal; NULL = free */
-	sqlite3_stmt *stmt; /* owned: finalized by store_finalize_statements */
+	const char *sql;	 /* borrowed: the caller's string literal; NULL = free */
+	struct store_stmt *stmt; /* owned: finalized by store_finalize_statements */
 };
 
 struct store {
-	sqlite3 *db;
+	const struct store_driver *drv;
+	void *conn; /* the driver's connection */
 	char path[1024];
 	char err[512];
 	int in_tx;
@@ -28,7 +84,9 @@ struct store {
 	size_t stmts_cap, nstmts;
 };
 
-/* Records a database error ("what: sqlite message") and returns STORE_EDB. */
+/* Records a database error ("what: driver message") and returns STORE_EDB.
+ * The driver leaves its message in st->err first (or store_fail_db keeps
+ * what is there). */
 int store_fail_db(struct store *st, const char *what);
 /* Records a refusal and returns STORE_EINVAL. */
 int store_fail(struct store *st, int code, const char *fmt, ...)
@@ -38,28 +96,43 @@ int store_fail(struct store *st, int code, const char *fmt, ...)
  * literal (or other static text that never changes): the cache is keyed
  * by its address, and a changed text at a known address is a panic.  NULL
  * (and errmsg set) when it does not prepare. */
-sqlite3_stmt *store_stmt(struct store *st, const char *sql);
-/* Finalizes every cached statement (store_close, before sqlite3_close). */
+struct store_stmt *store_stmt(struct store *st, const char *sql);
+/* store_stmt() of `sqlite` or of `pg`, whichever backend `st` is. */
+#define store_stmt_for(st, sqlite, pg) store_stmt((st), store_is_pg(st) ? (pg) : (sqlite))
+int store_is_pg(const struct store *st);
+/* Finalizes every cached statement (store_close, before the driver closes). */
 void store_finalize_statements(struct store *st);
 /* Runs SQL with no result rows; STORE_OK or STORE_EDB. */
 int store_exec(struct store *st, const char *sql);
 
+/* The statement calls: bind (1-based), step, read columns (0-based). */
+int store_bind_int64(struct store_stmt *s, int i, int64_t v);
+/* Binds a C string or NULL. */
+int store_bind_text(struct store_stmt *s, int i, const char *v);
+int store_bind_null(struct store_stmt *s, int i);
+int store_bind_blob(struct store_stmt *s, int i, const void *p, size_t n);
+/* STORE_ROW, STORE_DONE or STORE_EDB (the driver's message in st->err). */
+int store_step(struct store_stmt *s);
+void store_reset(struct store_stmt *s);
+int store_col_null(struct store_stmt *s, int i);
+int64_t store_col_int64(struct store_stmt *s, int i);
+int store_col_int(struct store_stmt *s, int i);
+/* Valid until the next step or reset; NULL for SQL NULL. */
+const char *store_col_text(struct store_stmt *s, int i);
+const void *store_col_blob(struct store_stmt *s, int i);
+size_t store_col_bytes(struct store_stmt *s, int i);
+/* malloc'd copy of a text column, NULL for SQL NULL. */
+char *store_col_dup(struct store_stmt *s, int i);
+/* Rows changed by the last statement; id of the last row inserted. */
+int64_t store_changes(struct store *st);
+int64_t store_last_id(struct store *st);
+
 /* Steps a statement that returns no rows and resets it: STORE_OK, or
  * STORE_EDB ("what: ...") unless it ran to completion. */
-int store_step_done(struct store *st, sqlite3_stmt *s, const char *what);
+int store_step_done(struct store *st, struct store_stmt *s, const char *what);
 /* Steps a bound single-row query: STORE_OK with column 0 in *v_r (may be
  * NULL), STORE_ENOTFOUND when no row, STORE_EDB ("what: ...") on error.
  * The statement is reset either way, so it holds no read snapshot. */
-int store_step_int64(struct store *st, sqlite3_stmt *s, int64_t *v_r, const char *what);
-
-/* Binds a C string or NULL. */
-int store_bind_text(sqlite3_stmt *s, int i, const char *v);
-/* malloc'd copy of a text column, NULL for SQL NULL. */
-char *store_col_dup(sqlite3_stmt *s, int i);
-
-/* Migrations (schema.c): brings the database to STORE_SCHEMA_VERSION inside
- * one transaction.  STORE_OK; STORE_ENEWER for a newer schema, STORE_EINVAL
- * when a read-only store needs upgrading, STORE_EDB. */
-int store_migrate(struct store *st, int readonly);
+int store_step_int64(struct store *st, struct store_stmt *s, int64_t *v_r, const char *what);
 
 #endif

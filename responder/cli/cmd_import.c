@@ -1,5 +1,5 @@
 /*
- * cmd_import.c - responder import [--format jsonl|postfix] [--follow]
+ * cmd_import.c - responder import [--format jsonl|postfix|exim] [--follow]
  *                [--account-from sasl_username|sender_domain]
  *                [--account-map FILE] FILE...
  *
@@ -7,11 +7,12 @@
  * kept; a summary per file goes to stdout.  Exit 65 if any record was
  * rejected, 66 if a file could not be read, 70 on a store failure.
  *
- * --format postfix reads Postfix logs (oldest file first; state carries
- * over between them).  Lines that are not Postfix lines, or not syslog
- * lines at all, are counted and skipped, never fatal.  --follow (postfix,
- * one FILE) keeps reading as the file grows, across rotation, remembering
- * its position in the store, until SIGTERM or SIGINT.
+ * --format postfix reads Postfix logs, --format exim Exim 4 mainlogs, with
+ * one importer (oldest file first; state carries over between them).
+ * Lines of other programs, or not log lines at all, are counted and
+ * skipped, never fatal.  --follow (postfix or exim, one FILE) keeps
+ * reading as the file grows, across rotation, remembering its position in
+ * the store, until SIGTERM or SIGINT.
  */
 #include "responder/cli/cli.h"
 #include "responder/daemon/daemon.h"
@@ -50,12 +51,13 @@ print_summary(const char *file, const struct import_stats *s)
 }
 
 static void
-print_pf_summary(const char *file, const struct import_stats *s)
+print_pf_summary(const char *file, const struct import_stats *s, const struct pf_options *o)
 {
 	printf("%s: %ld lines: added %ld messages, %ld attempts; %ld unchanged, "
-	       "%ld rejected, %ld skipped, %ld not syslog; %ld messages without account\n",
+	       "%ld rejected, %ld skipped, %ld %s; %ld messages without account\n",
 	       strcmp(file, "-") == 0 ? "<stdin>" : file, s->lines, s->messages, s->attempts,
-	       s->unchanged, s->rejected, s->skipped, s->garbage, s->unowned);
+	       s->unchanged, s->rejected, s->skipped, s->garbage,
+	       o->format == PF_FORMAT_EXIM ? "not Exim log lines" : "not syslog", s->unowned);
 }
 
 static int
@@ -115,7 +117,7 @@ import_postfix_files(struct cli *cli, const struct pf_options *o, int argc, char
 		r = pf_import_file(imp, argv[i], &stats, report_line, NULL, err, sizeof(err));
 		if (r == IMPORT_EDB) {
 			cli_error("import", "%s", err);
-			print_pf_summary(argv[i], &stats);
+			print_pf_summary(argv[i], &stats, o);
 			pf_import_free(&imp);
 			store_close(&st);
 			return EX_SOFTWARE;
@@ -127,7 +129,7 @@ import_postfix_files(struct cli *cli, const struct pf_options *o, int argc, char
 			if (stats.lines == 0)
 				continue;
 		}
-		print_pf_summary(argv[i], &stats);
+		print_pf_summary(argv[i], &stats, o);
 		if (stats.rejected > 0 && status == 0)
 			status = EX_DATAERR;
 	}
@@ -184,7 +186,7 @@ follow_postfix(struct cli *cli, const struct pf_options *o, const char *path)
 		}
 	}
 	pf_follow_close(&f);
-	print_pf_summary(path, &stats);
+	print_pf_summary(path, &stats, o);
 	store_close(&st);
 	return status;
 }
@@ -219,8 +221,8 @@ cmd_import(struct cli *cli, int argc, char **argv)
 			account_map = optarg;
 			break;
 		case 'h':
-			printf("usage: responder import [--format jsonl|postfix] FILE...\n"
-			       "       responder import --format postfix [--follow]"
+			printf("usage: responder import [--format jsonl|postfix|exim] FILE...\n"
+			       "       responder import --format postfix|exim [--follow]"
 			       " [--account-from sasl_username|sender_domain]\n"
 			       "                        [--account-map FILE] FILE...\n");
 			return 0;
@@ -228,18 +230,20 @@ cmd_import(struct cli *cli, int argc, char **argv)
 			return cli_usage("import", "bad option");
 		}
 	}
-	if (strcmp(format, "jsonl") != 0 && strcmp(format, "postfix") != 0)
-		return cli_usage("import", "unknown format '%s' (jsonl or postfix)", format);
+	if (strcmp(format, "jsonl") != 0 && strcmp(format, "postfix") != 0 &&
+	    strcmp(format, "exim") != 0)
+		return cli_usage("import", "unknown format '%s' (jsonl, postfix or exim)", format);
 	if (optind >= argc)
 		return cli_usage("import", "no FILE given ('-' reads stdin)");
 	if (strcmp(format, "jsonl") == 0) {
 		if (follow || account_from || account_map)
 			return cli_usage("import",
-					 "--follow and --account-* need --format postfix");
+					 "--follow and --account-* need --format postfix or exim");
 		return import_jsonl_files(cli, argc - optind, argv + optind);
 	}
 
 	daemon_import_options(cli_settings(cli), &o);
+	o.format = strcmp(format, "exim") == 0 ? PF_FORMAT_EXIM : PF_FORMAT_POSTFIX;
 	if (account_from == NULL)
 		; /* the config's, as the daemon's follower has it */
 	else if (strcmp(account_from, "sasl_username") == 0)

@@ -367,10 +367,59 @@ column_json(const char *text)
 	return j ? j : ao_json_str(text);
 }
 
+/* The conversation the request belongs to, oldest first (empty when it
+ * stands alone). */
 static void
-print_json(const struct admin_request *r, const struct admin_outbox_list *ob)
+load_thread(struct store *st, const struct admin_request *r, struct admin_request_list *l)
+{
+	struct admin_filter f;
+
+	memset(&f, 0, sizeof(f));
+	f.thread_id = r->thread_id ? r->thread_id : r->id;
+	f.limit = 200;
+	if (admin_requests(st, &f, l) < 0 || l->n < 2)
+		admin_request_list_free(l);
+}
+
+static void
+print_thread_text(const struct admin_request *r, const struct admin_request_list *l)
+{
+	char t[TIME_RFC3339_LEN];
+
+	if (l->n < 2)
+		return;
+	printf("  thread:     %zu requests\n", l->n);
+	for (size_t i = l->n; i-- > 0;) {
+		const struct admin_request *x = &l->v[i];
+
+		printf("    %s %lld  %s  ", x->id == r->id ? "*" : " ", (long long)x->id,
+		       time_format_rfc3339(x->decided_at, t));
+		put_clean(x->outcome);
+		if (x->follow_up_of)
+			printf("  follow-up of %lld", (long long)x->follow_up_of);
+		printf("  ");
+		put_clean(x->why);
+		putchar('\n');
+	}
+}
+
+static json_t *
+thread_json(const struct admin_request_list *l)
+{
+	json_t *a = json_array();
+
+	for (size_t i = l->n; i-- > 0;)
+		json_array_append_new(a, log_request_json(&l->v[i]));
+	return a;
+}
+
+static void
+print_json(const struct admin_request *r, const struct admin_outbox_list *ob,
+	   const struct admin_request_list *thread)
 {
 	json_t *o = log_request_json(r), *arr = json_array();
+
+	json_object_set_new(o, "thread", thread_json(thread));
 
 	json_object_set_new(o, "extracted", column_json(r->extracted));
 	json_object_set_new(o, "matches", column_json(r->matches));
@@ -398,7 +447,8 @@ print_json(const struct admin_request *r, const struct admin_outbox_list *ob)
 }
 
 static void
-print_text(const struct admin_request *r, const struct admin_outbox_list *ob, int full)
+print_text(const struct admin_request *r, const struct admin_outbox_list *ob,
+	   const struct admin_request_list *thread, int full)
 {
 	char t[TIME_RFC3339_LEN], d[32];
 	json_t *j;
@@ -430,7 +480,14 @@ print_text(const struct admin_request *r, const struct admin_outbox_list *ob, in
 		put_clean(r->matched_subject);
 		printf("\"");
 	}
+	if (r->language) {
+		printf("\n  language:   ");
+		put_clean(r->language);
+	}
+	if (r->follow_up_of)
+		printf("\n  follow-up:  of request %lld", (long long)r->follow_up_of);
 	putchar('\n');
+	print_thread_text(r, thread);
 	if (r->extracted && (j = column_json(r->extracted)) != NULL) {
 		print_extracted(j);
 		json_decref(j);
@@ -457,6 +514,7 @@ cmd_log_show(struct cli *cli, int argc, char **argv)
 	};
 	struct admin_request r;
 	struct admin_outbox_list ob;
+	struct admin_request_list thread;
 	struct store *st;
 	int64_t id;
 	int c, json = 0, full = 0, rc;
@@ -496,10 +554,13 @@ cmd_log_show(struct cli *cli, int argc, char **argv)
 		store_close(&st);
 		return EX_SOFTWARE;
 	}
+	memset(&thread, 0, sizeof(thread));
+	load_thread(st, &r, &thread);
 	if (json)
-		print_json(&r, &ob);
+		print_json(&r, &ob, &thread);
 	else
-		print_text(&r, &ob, full);
+		print_text(&r, &ob, &thread, full);
+	admin_request_list_free(&thread);
 	admin_request_free(&r);
 	admin_outbox_list_free(&ob);
 	store_close(&st);

@@ -31,5 +31,10 @@ log_request_json(const struct admin_request *r)
 	json_object_set_new(o, "source", ao_json_str(r->source));
 	json_object_set_new(o, "requeue_of",
 			    r->requeue_of ? json_integer(r->requeue_of) : json_null());
+	json_object_set_new(o, "language", ao_json_str(r->language));
+	json_object_set_new(o, "thread_id", json_integer(r->thread_id ? r->thread_id : r->id));
+	json_object_set_new(o, "follow_up_of",
+			    r->follow_up_of ? json_integer(r->follow_up_of) : json_null());
+	json_object_set_new(o, "reply_message_id", ao_json_str(r->reply_message_id));
 	return o;
 }

@@ -22,7 +22,7 @@ static const struct command commands[] = {
 	{ "run", cmd_run, "run                                  daemon: IDLE (or poll) the mailbox until SIGTERM; SIGHUP reloads" },
 	{ "once", cmd_once, "once                                 one pass over the mailbox, send what is due, exit" },
 	{ "process", cmd_process, "process [--dry-run] [--json] FILE... handle complaint files ('-' = stdin) as the daemon would" },
-	{ "import", cmd_import, "import [--format jsonl|postfix] [--follow] [--account-from M] [--account-map F] FILE...  load delivery records ('-' = stdin)" },
+	{ "import", cmd_import, "import [--format jsonl|postfix|exim] [--follow] [--account-from M] [--account-map F] FILE...  load delivery records ('-' = stdin)" },
 	{ "lookup", cmd_lookup, "lookup --message-id ID | --queue-id ID | --recipient ADDR [--since DATE] [--account NAME] [--transcripts] [--json] [--limit N]" },
 	{ "log", cmd_log, "log [--since DURATION|DATE] [--outcome O] [--requester ADDR] [--account A] [--limit N] [--json] | log show ID [--json]" },
 	{ "stats", cmd_stats, "stats [--since DURATION] [--json]    counts per outcome and reason" },

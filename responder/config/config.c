@@ -6,10 +6,12 @@
  * are checked too.
  */
 #include "responder/config/config.h"
+#include "responder/config/secret.h"
 #include "common/log.h"
 #include "common/strutil.h"
 #include "common/xalloc.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <ini.h>
 #include <limits.h>
@@ -55,6 +57,11 @@ static const struct choice account_from_modes[] = {
 	{ "sender_domain", ACCOUNT_FROM_SENDER_DOMAIN },
 	{ NULL, 0 },
 };
+/* The reply languages (responder/lang/lang.h has the same codes). */
+static const struct choice languages[] = {
+	{ "en", 0 }, { "de", 1 }, { "fr", 2 }, { "es", 3 }, { "it", 4 },
+	{ "nl", 5 }, { "pt", 6 }, { "pl", 7 }, { NULL, 0 },
+};
 static const struct choice imap_schemes[] = { { "imap", 0 }, { "imaps", 0 }, { NULL, 0 } };
 static const struct choice smtp_schemes[] = { { "smtp", 0 }, { "smtps", 0 }, { NULL, 0 } };
 
@@ -68,11 +75,13 @@ static const struct key keys[] = {
 	{ "responder", "log_level", K_LEVEL, OFF(log_level), "info", 0, 0, NULL },
 	{ "responder", "syslog", K_BOOL, OFF(syslog), "no", 0, 0, NULL },
 	{ "responder", "answer_unauthorized", K_BOOL, OFF(answer_unauthorized), "no", 0, 0, NULL },
+	{ "responder", "default_language", K_ENUM, OFF(default_language), "en", 0, 0, languages },
 	{ "store", "path", K_STR, OFF(store_path), "/var/lib/responder/store.db", 0, 0, NULL },
 	{ "store", "retention_days", K_INT, OFF(retention_days), "365", 0, 36500, NULL },
 	{ "templates", "dir", K_STR, OFF(templates_dir), "", 0, 0, NULL },
 	{ "imap", "url", K_URL, OFF(imap_url), "imaps://imap.example.com:993", 0, 0, imap_schemes },
 	{ "imap", "tls", K_ENUM, OFF(imap_tls), "required", 0, 0, tls_modes },
+	{ "imap", "allow_plaintext", K_BOOL, OFF(imap_allow_plaintext), "no", 0, 0, NULL },
 	{ "imap", "ca_file", K_STR, OFF(imap_ca_file), "", 0, 0, NULL },
 	{ "imap", "tls_verify", K_BOOL, OFF(imap_tls_verify), "yes", 0, 0, NULL },
 	{ "imap", "username", K_STR, OFF(imap_username), "", 0, 0, NULL },
@@ -87,6 +96,7 @@ static const struct key keys[] = {
 	{ "imap", "timeout", K_INT, OFF(imap_timeout), "60", 1, 3600, NULL },
 	{ "smtp", "url", K_URL, OFF(smtp_url), "smtp://127.0.0.1:587", 0, 0, smtp_schemes },
 	{ "smtp", "tls", K_ENUM, OFF(smtp_tls), "required", 0, 0, tls_modes },
+	{ "smtp", "allow_plaintext", K_BOOL, OFF(smtp_allow_plaintext), "no", 0, 0, NULL },
 	{ "smtp", "ca_file", K_STR, OFF(smtp_ca_file), "", 0, 0, NULL },
 	{ "smtp", "tls_verify", K_BOOL, OFF(smtp_tls_verify), "yes", 0, 0, NULL },
 	{ "smtp", "username", K_STR, OFF(smtp_username), "", 0, 0, NULL },
@@ -98,7 +108,15 @@ static const struct key keys[] = {
 	{ "smtp", "timeout", K_INT, OFF(smtp_timeout), "60", 1, 3600, NULL },
 	{ "policy", "trusted_authserv_id", K_STR, OFF(trusted_authserv_id), "", 0, 0, NULL },
 	{ "policy", "max_replies_per_requester_per_hour", K_INT, OFF(max_replies_per_hour), "20", 0, 100000, NULL },
+	{ "policy", "max_replies_per_account_per_hour", K_INT, OFF(max_replies_per_account_per_hour), "100", 0, 1000000, NULL },
+	{ "policy", "max_replies_total_per_hour", K_INT, OFF(max_replies_total_per_hour), "1000", 0, 1000000, NULL },
 	{ "policy", "match_window_days", K_INT, OFF(match_window_days), "30", 1, 3650, NULL },
+	{ "policy", "follow_up_days", K_INT, OFF(follow_up_days), "14", 0, 3650, NULL },
+	{ "policy", "match_found_min", K_INT, OFF(match_found_min), "50", 1, 100, NULL },
+	{ "policy", "match_margin", K_INT, OFF(match_margin), "15", 0, 100, NULL },
+	{ "policy", "match_subject_agree", K_INT, OFF(match_subject_agree), "80", 1, 100, NULL },
+	{ "policy", "match_date_agree_hours", K_INT, OFF(match_date_agree_hours), "72", 1, 8760, NULL },
+	{ "policy", "match_candidate_min", K_INT, OFF(match_candidate_min), "30", 0, 100, NULL },
 	{ "limits", "max_message_size", K_INT, OFF(max_message_size), "26214400", 1024, 1073741824L, NULL },
 	{ "limits", "parse_cpu_seconds", K_INT, OFF(parse_cpu_seconds), "5", 1, 600, NULL },
 	{ "limits", "parse_memory_mb", K_INT, OFF(parse_memory_mb), "512", 64, 16384, NULL },
@@ -106,6 +124,14 @@ static const struct key keys[] = {
 	{ "import", "account_from", K_ENUM, OFF(import_account_from), "sasl_username", 0, 0, account_from_modes },
 	{ "import", "account_map", K_STR, OFF(import_account_map), "", 0, 0, NULL },
 	{ "import", "follow", K_STR, OFF(import_follow), "", 0, 0, NULL },
+	{ "metrics", "listen", K_STR, OFF(metrics_listen), "", 0, 0, NULL },
+	{ "metrics", "textfile", K_STR, OFF(metrics_textfile), "", 0, 0, NULL },
+	{ "web", "listen", K_STR, OFF(web_listen), "", 0, 0, NULL },
+	{ "web", "tls_cert", K_STR, OFF(web_tls_cert), "", 0, 0, NULL },
+	{ "web", "tls_key", K_STR, OFF(web_tls_key), "", 0, 0, NULL },
+	{ "web", "token_file", K_STR, OFF(web_token_file), "", 0, 0, NULL },
+	{ "web", "htpasswd_file", K_STR, OFF(web_htpasswd_file), "", 0, 0, NULL },
+	{ "web", "trust_proxy", K_BOOL, OFF(web_trust_proxy), "no", 0, 0, NULL },
 };
 /* clang-format on */
 
@@ -308,16 +334,81 @@ handler(void *user, const char *section, const char *name, const char *value)
 	return 1;
 }
 
+/* 1 when the host of `url` (scheme://host[:port][/...]) is a loopback
+ * name or address: localhost, 127.0.0.0/8, ::1, or ::ffff:127.x. */
+int
+config_url_is_loopback(const char *url)
+{
+	const char *h = strstr(url, "://");
+	char host[256];
+	size_t n;
+	unsigned char a[16];
+
+	if (h == NULL)
+		return 0;
+	h += 3;
+	if (*h == '[') {
+		h++;
+		n = strcspn(h, "]");
+	} else {
+		n = strcspn(h, ":/");
+	}
+	if (n == 0 || n >= sizeof(host))
+		return 0;
+	memcpy(host, h, n);
+	host[n] = '\0';
+	if (strcasecmp(host, "localhost") == 0 || strcasecmp(host, "localhost.") == 0)
+		return 1;
+	if (inet_pton(AF_INET, host, a) == 1)
+		return a[0] == 127;
+	if (inet_pton(AF_INET6, host, a) == 1) {
+		static const unsigned char lo[16] = { [15] = 1 };
+		static const unsigned char v4mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+		return memcmp(a, lo, 16) == 0 || (memcmp(a, v4mapped, 12) == 0 && a[12] == 127);
+	}
+	return 0;
+}
+
+/* tls = none towards a host that is not loopback: refused unless
+ * allow_plaintext = yes, and then a warning at every load. */
+static void
+check_plaintext(struct config_errors *e, const char *file, const char *section, const char *url,
+		int tls, int allow)
+{
+	if (tls != TLS_NONE || config_url_is_loopback(url))
+		return;
+	if (!allow)
+		add_error(e,
+			  "%s: [%s] tls = none would send the password and the mail in clear "
+			  "to %s, which is not loopback: use TLS, or set allow_plaintext = yes",
+			  file, section, url);
+	else
+		log_warn("%s: [%s] tls = none with allow_plaintext = yes: the password and the "
+			 "mail go in clear to %s",
+			 file, section, url);
+}
+
 /* Checks that concern more than one key. */
 static void
 cross_check(struct settings *s, struct config_errors *e, const char *file)
 {
+	char why[1024];
+
 	if (strncasecmp(s->imap_url, "imaps:", 6) == 0 && s->imap_tls == TLS_NONE)
 		add_error(e, "%s: [imap] tls = none contradicts url %s (imaps:// is always TLS)",
 			  file, s->imap_url);
 	if (strncasecmp(s->smtp_url, "smtps:", 6) == 0 && s->smtp_tls == TLS_NONE)
 		add_error(e, "%s: [smtp] tls = none contradicts url %s (smtps:// is always TLS)",
 			  file, s->smtp_url);
+	check_plaintext(e, file, "imap", s->imap_url, s->imap_tls, s->imap_allow_plaintext);
+	check_plaintext(e, file, "smtp", s->smtp_url, s->smtp_tls, s->smtp_allow_plaintext);
+	if (*s->imap_token_command &&
+	    secret_check_command(s->imap_token_command, why, sizeof(why)) < 0)
+		add_error(e, "%s: [imap] %s", file, why);
+	if (*s->smtp_token_command &&
+	    secret_check_command(s->smtp_token_command, why, sizeof(why)) < 0)
+		add_error(e, "%s: [smtp] %s", file, why);
 	if (s->imap_auth == IMAP_AUTH_XOAUTH2 && !*s->imap_token_file && !*s->imap_token_command)
 		add_error(e, "%s: [imap] auth = xoauth2 needs token_file or token_command", file);
 	if (*s->imap_token_file && *s->imap_token_command)
@@ -343,7 +434,8 @@ int
 config_load(const char *path, struct settings *s, struct config_errors *errs)
 {
 	struct parse_ctx pc;
-	int r;
+	char why[1024];
+	int r, fd;
 
 	errs->v = NULL;
 	errs->n = 0;
@@ -352,9 +444,15 @@ config_load(const char *path, struct settings *s, struct config_errors *errs)
 	pc.s = s;
 	pc.errs = errs;
 	pc.file = path;
-	pc.fp = fopen(path, "r");
+	fd = secret_open_config(path, why, sizeof(why));
+	if (fd < 0) {
+		add_error(errs, "%s", why);
+		return -1;
+	}
+	pc.fp = fdopen(fd, "r");
 	if (pc.fp == NULL) {
 		add_error(errs, "%s: cannot read config: %s", path, strerror(errno));
+		close(fd);
 		return -1;
 	}
 	free(s->file);
@@ -462,6 +560,15 @@ config_print(const struct settings *s, void *fpv)
 			break;
 		}
 	}
+}
+
+const char *
+config_default_language(const struct settings *s)
+{
+	for (const struct choice *c = languages; c->name; c++)
+		if (c->value == s->default_language)
+			return c->name;
+	return "en";
 }
 
 const char *

@@ -29,6 +29,7 @@ struct settings {
 	int log_level;	/* enum log_level */
 	int syslog;
 	int answer_unauthorized; /* send the "unauthorized" template */
+	int default_language;	 /* index of config_language_name(); see there */
 
 	/* [store] */
 	char *store_path;
@@ -39,7 +40,8 @@ struct settings {
 
 	/* [imap] */
 	char *imap_url;
-	int imap_tls; /* enum tls_mode */
+	int imap_tls;		  /* enum tls_mode */
+	int imap_allow_plaintext; /* tls = none to a host not loopback */
 	char *imap_ca_file;
 	int imap_tls_verify;
 	char *imap_username;
@@ -56,6 +58,7 @@ struct settings {
 	/* [smtp] */
 	char *smtp_url;
 	int smtp_tls;
+	int smtp_allow_plaintext;
 	char *smtp_ca_file;
 	int smtp_tls_verify;
 	char *smtp_username;
@@ -68,8 +71,18 @@ struct settings {
 
 	/* [policy] */
 	char *trusted_authserv_id; /* "" = not checked */
-	int max_replies_per_hour;  /* per requester */
+	int max_replies_per_hour;  /* per requester mailbox (plus-tag, case folded) */
+	int max_replies_per_account_per_hour;
+	int max_replies_total_per_hour;
 	int match_window_days;
+	int follow_up_days; /* a reply to our reply within this window continues
+			     * its conversation */
+	/* what a match without a Message-ID needs (docs/complaints.md) */
+	int match_found_min;	    /* percent: lowest score of a found */
+	int match_margin;	    /* percent points ahead of the next candidate */
+	int match_subject_agree;    /* percent subject similarity that agrees */
+	int match_date_agree_hours; /* hours apart that still agree */
+	int match_candidate_min;    /* percent: lowest score listed as ambiguous */
 
 	/* [limits] */
 	long max_message_size; /* bytes of a complaint */
@@ -81,6 +94,17 @@ struct settings {
 	int import_account_from;  /* enum account_from */
 	char *import_account_map; /* file: "sasl_user_or_domain account" lines */
 	char *import_follow;	  /* log file the daemon follows; "" = none */
+
+	/* [metrics] */
+	char *metrics_listen;	/* "HOST:PORT" of /metrics; "" = off */
+	char *metrics_textfile; /* node_exporter textfile; "" = none */
+
+	/* [web] */
+	char *web_listen; /* "HOST:PORT" of the console inside `run`; "" = off */
+	char *web_tls_cert, *web_tls_key;
+	char *web_token_file;	 /* bearer token: admin role */
+	char *web_htpasswd_file; /* user:hash[:role] */
+	int web_trust_proxy;	 /* a reverse proxy terminates TLS */
 };
 
 /* One configuration error. */
@@ -103,7 +127,13 @@ void config_errors_free(struct config_errors *e);
  * they are.  Values that carry credentials inside a URL are masked. */
 void config_print(const struct settings *s, void *fp);
 
+/* 1 when the host of the URL is loopback (localhost, 127/8, ::1). */
+int config_url_is_loopback(const char *url);
+
 /* The templates directory in effect (configured, installed or source). */
 const char *config_templates_dir(const struct settings *s);
+
+/* [responder] default_language as its code ("en", "de", ...). */
+const char *config_default_language(const struct settings *s);
 
 #endif

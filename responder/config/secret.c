@@ -12,6 +12,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -41,10 +42,25 @@ check_fd(int fd, const char *path, char *err, size_t errlen)
 	return 0;
 }
 
+/* Opens a file that should be a regular file without blocking: a FIFO
+ * opened for reading waits for a writer in open() (and SIGTERM cannot end
+ * the wait), so O_NONBLOCK first, the type checked by check_fd(), then
+ * back to blocking reads.  -1 with errno when open fails. */
+static int
+open_nonblock(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+	int fl;
+
+	if (fd >= 0 && (fl = fcntl(fd, F_GETFL)) >= 0)
+		(void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	return fd;
+}
+
 int
 secret_check_file(const char *path, char *err, size_t errlen)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), r;
+	int fd = open_nonblock(path), r;
 
 	if (fd < 0) {
 		snprintf(err, errlen, "secret file %s: %s", path, strerror(errno));
@@ -53,6 +69,116 @@ secret_check_file(const char *path, char *err, size_t errlen)
 	r = check_fd(fd, path, err, errlen);
 	close(fd);
 	return r;
+}
+
+/* The program a shell command line starts: its first word, looked up in
+ * PATH when it has no slash.  0 with path_r filled, -1 when not found (the
+ * shell will say so when it runs). */
+static int
+command_program(const char *command, char *path_r, size_t len)
+{
+	const char *p = command, *path;
+	size_t n;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	n = strcspn(p, " \t;&|<>()$`'\"\n");
+	if (n == 0 || n >= len)
+		return -1;
+	if (memchr(p, '/', n) != NULL) {
+		snprintf(path_r, len, "%.*s", (int)n, p);
+		return 0;
+	}
+	path = getenv("PATH");
+	if (path == NULL)
+		path = "/usr/bin:/bin";
+	while (*path) {
+		size_t dl = strcspn(path, ":");
+
+		snprintf(path_r, len, "%.*s/%.*s", (int)dl, dl ? path : ".", (int)n, p);
+		if (access(path_r, X_OK) == 0)
+			return 0;
+		path += dl;
+		if (*path == ':')
+			path++;
+	}
+	return -1;
+}
+
+int
+secret_check_command(const char *command, char *err, size_t errlen)
+{
+	char prog[4096], dir[4096];
+	struct stat sb;
+	char *slash;
+
+	if (command_program(command, prog, sizeof(prog)) < 0 || stat(prog, &sb) < 0)
+		return 0;
+	if (sb.st_mode & S_IWOTH) {
+		snprintf(err, errlen,
+			 "token command %s is writable by others (mode %04o): whoever can "
+			 "write it runs commands as the responder; chmod o-w it",
+			 prog, (unsigned)(sb.st_mode & 07777));
+		return -1;
+	}
+	snprintf(dir, sizeof(dir), "%s", prog);
+	slash = strrchr(dir, '/');
+	if (slash == NULL)
+		return 0;
+	if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	if (stat(dir, &sb) == 0 && (sb.st_mode & S_IWOTH) && !(sb.st_mode & S_ISVTX)) {
+		snprintf(err, errlen,
+			 "token command %s lies in %s, which others may write (mode %04o): "
+			 "move it, or chmod o-w the directory",
+			 prog, dir, (unsigned)(sb.st_mode & 07777));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+is_dev_null(const struct stat *sb)
+{
+	struct stat null;
+
+	return S_ISCHR(sb->st_mode) && stat("/dev/null", &null) == 0 && S_ISCHR(null.st_mode) &&
+	       sb->st_rdev == null.st_rdev;
+}
+
+int
+secret_open_config(const char *path, char *err, size_t errlen)
+{
+	struct stat sb;
+	int fd = open_nonblock(path);
+
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: cannot read config: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &sb) < 0) {
+		snprintf(err, errlen, "%s: cannot read config: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (is_dev_null(&sb))
+		return fd; /* "-c /dev/null": the defaults alone */
+	if (!S_ISREG(sb.st_mode)) {
+		snprintf(err, errlen, "%s: config is not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	if (sb.st_mode & S_IWOTH) {
+		snprintf(err, errlen,
+			 "%s: config is writable by others (mode %04o): whoever can write it "
+			 "runs commands as the responder; chmod o-w it",
+			 path, (unsigned)(sb.st_mode & 07777));
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 /* Keeps the first line of buf[0..n), without its line end. */
@@ -74,7 +200,7 @@ secret_read_file(const char *path, char **secret_r, char *err, size_t errlen)
 	int fd;
 
 	*secret_r = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	fd = open_nonblock(path);
 	if (fd < 0) {
 		snprintf(err, errlen, "secret file %s: %s", path, strerror(errno));
 		return -1;
@@ -109,6 +235,8 @@ secret_from_command(const char *command, int seconds, char **secret_r, char *err
 	time_t deadline = time(NULL) + seconds;
 
 	*secret_r = NULL;
+	if (secret_check_command(command, err, errlen) < 0)
+		return -1;
 	if (pipe2(pfd, O_CLOEXEC) < 0) {
 		snprintf(err, errlen, "token command: %s", strerror(errno));
 		return -1;

@@ -4,7 +4,10 @@
  * Secrets come from files (or, for OAuth tokens, from a command's output),
  * never from the command line or the config file itself, and never appear
  * in logs.  A secret file that group or others can read, that is not a
- * regular file, or that is empty is refused.
+ * regular file, or that is empty is refused; so is a config file or a
+ * token command that others may write.  Files are opened with O_NONBLOCK
+ * and their type checked with fstat() before any read, so a FIFO named as
+ * a secret or config file is refused at once instead of hanging open().
  */
 #ifndef RESPONDER_SECRET_H
 #define RESPONDER_SECRET_H
@@ -24,5 +27,17 @@ int secret_check_file(const char *path, char *err, size_t errlen);
 int secret_from_command(const char *command, int seconds, char **secret_r, char *err,
 			size_t errlen);
 void secret_free(char **secret);
+
+/* Checks the program a token command runs (its first word, found in PATH
+ * when it has no slash): one that others may write, or that lies in a
+ * directory others may write (without the sticky bit), is refused, since
+ * whoever can change it runs commands as the daemon.  0 fine (also when the
+ * program is not found: running it will say so), -1 with the reason. */
+int secret_check_command(const char *command, char *err, size_t errlen);
+
+/* Opens the config file without blocking on a FIFO and checks it: a
+ * regular file that others cannot write (or /dev/null: no settings).  Returns the descriptor (blocking
+ * reads), or -1 with "path: why" in err. */
+int secret_open_config(const char *path, char *err, size_t errlen);
 
 #endif

@@ -9,6 +9,7 @@
 #include "responder/imap/imap_source.h"
 #include "responder/decide/pipeline.h"
 #include "responder/daemon/sdnotify.h"
+#include "responder/metrics/metrics.h"
 #include "responder/daemon/signals.h"
 #include "store/admin.h"
 #include "responder/smtp/outbox_send.h"
@@ -163,6 +164,9 @@ reload(struct daemon *d, const char *config_path, struct settings *s, struct pf_
 	sdnotify_ready();
 }
 
+/* The reconnect lines, at most one a minute while the server fails. */
+static struct log_repeat connect_error_log, reconnect_log;
+
 static int
 connect_imap(struct daemon *d, int *fatal_r)
 {
@@ -174,7 +178,7 @@ connect_imap(struct daemon *d, int *fatal_r)
 		d->full_scan = 1;
 		return 0;
 	}
-	log_error("%s", err);
+	log_repeat(&connect_error_log, LOG_LVL_ERROR, "%s", err);
 	if (r == IMAP_ECONFIG)
 		*fatal_r = 1;
 	return -1;
@@ -250,7 +254,7 @@ daemon_main(const char *config_path, struct settings *s, struct store *st, enum 
 	struct pf_follow *follow = NULL;
 	char err[1024];
 	int64_t restarted = 0;
-	int backoff = 0, fatal = 0, ret = 0, ready = 0;
+	int backoff = 0, fatal = 0, ret = 0, ready = 0, proven = 0;
 
 	memset(&d, 0, sizeof(d));
 	d.s = s;
@@ -280,6 +284,12 @@ daemon_main(const char *config_path, struct settings *s, struct store *st, enum 
 	if (restarted > 0)
 		log_warn("%lld complaint(s) were in progress when the last run ended",
 			 (long long)restarted);
+	if (daemon_http_start(&d) < 0) {
+		daemon_http_stop(&d);
+		pipeline_free(&d.pl);
+		signals_teardown();
+		return EX_CONFIG;
+	}
 	open_follow(&d, &follow);
 
 	/* The first purge a minute after start, then daily. */
@@ -292,8 +302,24 @@ daemon_main(const char *config_path, struct settings *s, struct store *st, enum 
 		step_follow(follow);
 		if (mode == DAEMON_RUN)
 			purge_if_due(&d);
+		if (d.imap != NULL && imap_broken(d.imap) && !proven && mode == DAEMON_RUN) {
+			/* Logged in, then failed before a pass completed (BYE or
+			 * garbage after SELECT, a cut literal): the login proved
+			 * nothing, so the backoff goes on growing (issue 15 #7). */
+			imap_close(&d.imap);
+			backoff = time_backoff_next(backoff, RECONNECT_MAX_SECONDS);
+			log_repeat(&reconnect_log, LOG_LVL_INFO,
+				   "imap: the session failed right after login; reconnecting in "
+				   "about %d s",
+				   backoff);
+			signals_sleep(cap_to_watchdog(with_jitter(backoff)));
+			continue;
+		}
 		if (d.imap == NULL || imap_broken(d.imap)) {
 			imap_close(&d.imap);
+			proven = 0;
+			if (d.imap_connects++ > 0)
+				metrics_imap_reconnect();
 			if (connect_imap(&d, &fatal) < 0) {
 				if (fatal) {
 					ret = EX_CONFIG;
@@ -305,18 +331,26 @@ daemon_main(const char *config_path, struct settings *s, struct store *st, enum 
 					break;
 				}
 				backoff = time_backoff_next(backoff, RECONNECT_MAX_SECONDS);
-				log_info("imap: reconnecting in about %d s", backoff);
+				log_repeat(&reconnect_log, LOG_LVL_INFO,
+					   "imap: reconnecting in about %d s", backoff);
 				signals_sleep(cap_to_watchdog(with_jitter(backoff)));
 				continue;
 			}
-			backoff = 0;
+			/* The backoff is reset by a completed pass, not by a login. */
 			if (!ready) {
 				sdnotify_ready();
 				ready = 1;
 			}
 		}
 		daemon_fetch_and_handle(&d);
+		if (!imap_broken(d.imap)) {
+			proven = 1;
+			backoff = 0;
+			log_repeat_reset(&reconnect_log);
+			log_repeat_reset(&connect_error_log);
+		}
 		outbox_send_due(&d.outbox);
+		daemon_http_after_pass(&d);
 		if (mode == DAEMON_ONCE) {
 			if (imap_broken(d.imap) || d.outbox.unavailable)
 				ret = EX_UNAVAILABLE;
@@ -341,6 +375,7 @@ daemon_main(const char *config_path, struct settings *s, struct store *st, enum 
 		pf_follow_close(&follow);
 	imap_close(&d.imap);
 	outbox_sender_close(&d.outbox);
+	daemon_http_stop(&d);
 	pipeline_free(&d.pl);
 	daemon_pass_free(&d);
 	signals_teardown();

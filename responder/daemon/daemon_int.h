@@ -13,7 +13,9 @@
 #include "store/store.h"
 
 struct imap_source;
+struct metrics_server;
 struct pipeline;
+struct web;
 
 struct daemon {
 	const struct settings *s; /* the settings in effect (borrowed) */
@@ -30,9 +32,12 @@ struct daemon {
 	 * chunk: [0] to processed_folder, [1] to quarantine_folder. */
 	uint32_t *done_uids[2];
 	size_t done_n[2], done_cap[2];
-	struct outbox_sender outbox; /* the SMTP side: connection, backoff,
+	struct outbox_sender outbox;	/* the SMTP side: connection, backoff,
 					 * replies sent */
-	time_t next_purge_at;	     /* retention: the next daily purge */
+	time_t next_purge_at;		/* retention: the next daily purge */
+	struct metrics_server *metrics; /* [metrics] listen; NULL when off */
+	struct web *web;		/* [web] listen; NULL when off */
+	int imap_connects;		/* for responder_imap_reconnects_total */
 };
 
 /* Search, fetch and handle every new complaint.  0, or -1 when the pass
@@ -43,5 +48,12 @@ int daemon_fetch_and_handle(struct daemon *d);
 int daemon_flush_done(struct daemon *d);
 /* Frees what daemon_pass.c keeps in *d. */
 void daemon_pass_free(struct daemon *d);
+
+/* daemon_http.c: the [metrics] and [web] listeners.  Start: 0, or -1 when
+ * one is configured but cannot run (logged; the daemon does not start).
+ * After a pass: the gauges and the textfile.  Stop: both closed. */
+int daemon_http_start(struct daemon *d);
+void daemon_http_after_pass(struct daemon *d);
+void daemon_http_stop(struct daemon *d);
 
 #endif

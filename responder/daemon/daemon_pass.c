@@ -37,6 +37,7 @@
  * here interprets them.  Server text is sanitised by the modules below.
  */
 #include "responder/daemon/daemon_int.h"
+#include "responder/metrics/metrics.h"
 #include "responder/daemon/sdnotify.h"
 #include "responder/daemon/signals.h"
 #include "responder/imap/imap_source.h"
@@ -148,11 +149,13 @@ handle_one(struct daemon *d, const struct imap_msg *m)
 			 "too large: %u bytes, over [limits] max_message_size %ld", m->size,
 			 s->max_message_size);
 		key = xstrdup(source);
-		if (store_request_by_key(d->st, key, &rid) == STORE_ENOTFOUND &&
-		    record_error(d, key, source, m->internal_date, why) < 0) {
-			log_error("store: %s", store_errmsg(d->st));
-			rc = -1;
-			goto out;
+		if (store_request_by_key(d->st, key, &rid) == STORE_ENOTFOUND) {
+			if (record_error(d, key, source, m->internal_date, why) < 0) {
+				log_error("store: %s", store_errmsg(d->st));
+				rc = -1;
+				goto out;
+			}
+			metrics_complaint("error");
 		}
 		log_info("complaint %s: error: %s", source, why);
 		d->handled++;
@@ -185,6 +188,7 @@ handle_one(struct daemon *d, const struct imap_msg *m)
 			rc = -1;
 			goto out;
 		}
+		metrics_complaint("error");
 		log_warn("complaint %s: %s", source, why);
 		d->handled++;
 		rc = finish(d, m->uid, key, 1);
@@ -199,12 +203,14 @@ handle_one(struct daemon *d, const struct imap_msg *m)
 		goto out;
 	}
 	d->handled++;
+	metrics_complaint(outcome_name(res.outcome));
 	log_info("complaint %s: %s: %s%s", source, outcome_name(res.outcome),
 		 res.why ? res.why : "", res.reply_queued ? " (reply queued)" : "");
 	quarantine = 0;
 	if (res.parse_failure != PARSE_FAIL_NONE) {
 		/* Recorded with outcome error; keep the message apart for the
 		 * admin (a poison message never stalls the folder). */
+		metrics_parse_failure();
 		if (res.parse_failure != PARSE_FAIL_REJECTED)
 			store_in_progress_parse_failed(d->st, key, NULL);
 		quarantine = 1;

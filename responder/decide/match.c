@@ -23,9 +23,27 @@
 #define W_SUBJECT 0.5
 #define W_DATE 0.3
 #define W_RECIPIENT 0.2
-#define FOUND_MIN 0.5	  /* a winner needs at least this score */
-#define FOUND_MARGIN 0.15 /* and this lead over the second */
-#define SLACK 3600	  /* clock skew allowed after the complaint's Date */
+#define SLACK 3600 /* clock skew allowed after the complaint's Date */
+
+void
+match_thresholds_default(struct match_thresholds *th)
+{
+	th->found_min = 0.5;
+	th->margin = 0.15;
+	th->subject_agree = 0.8;
+	th->date_agree = 72 * 3600;
+	th->candidate_min = 0.3;
+}
+
+void
+match_thresholds_from(const struct settings *s, struct match_thresholds *th)
+{
+	th->found_min = s->match_found_min / 100.0;
+	th->margin = s->match_margin / 100.0;
+	th->subject_agree = s->match_subject_agree / 100.0;
+	th->date_agree = (int64_t)s->match_date_agree_hours * 3600;
+	th->candidate_min = s->match_candidate_min / 100.0;
+}
 
 struct subjects {
 	char *v[EXT_MAX_IDS + 1];
@@ -81,6 +99,7 @@ score_with(const struct store_message *m, const struct match_query *q, const str
 	int64_t best = -1;
 
 	memset(out, 0, sizeof(*out));
+	out->date_diff = -1;
 	if (subj->n) {
 		char *mn = subject_normalize(m->subject ? m->subject : "");
 
@@ -104,6 +123,7 @@ score_with(const struct store_message *m, const struct match_query *q, const str
 			best = d;
 	}
 	if (best >= 0) {
+		out->date_diff = best;
 		out->date = best <= 3600 ? 1.0 : 1.0 / (1.0 + (double)(best - 3600) / 86400.0);
 		wsum += W_DATE;
 		total += W_DATE * out->date;
@@ -257,6 +277,134 @@ candidates_json(const struct match_result *r)
 	return a;
 }
 
+/* 1 when candidate i agrees with what the complaint says: on the
+ * recipient when one was extracted, and on the subject or the date. */
+static int
+agrees(const struct match_result *r, size_t i, const struct match_query *q,
+       const struct match_thresholds *th)
+{
+	const struct match_scored *s = &r->scores[i];
+	int date_ok = s->date_diff >= 0 && s->date_diff <= th->date_agree;
+
+	if (q->x->n_recipients > 0 && s->recipient < 1.0)
+		return 0;
+	return s->subject >= th->subject_agree || date_ok;
+}
+
+/* 1 when the original is a copy of a message to one of m's recipients
+ * (it names one in To/Cc) whose subject or date says it is not m. */
+static int
+contradicts(const struct ext_original *o, const struct store_message *m,
+	    const struct match_thresholds *th)
+{
+	struct extracted one = { 0 };
+	int names = 0;
+
+	for (size_t k = 0; k < o->n_to + o->n_cc && !names; k++) {
+		one.recipients = k < o->n_to ? &o->to[k] : &o->cc[k - o->n_to];
+		one.n_recipients = 1;
+		names = has_recipient(m, &one);
+	}
+	if (!names)
+		return 0;
+	if (o->subject != NULL) {
+		char *a = subject_normalize(o->subject),
+		     *b = subject_normalize(m->subject ? m->subject : "");
+		int differ = a && *a && subject_similarity(a, b) < th->subject_agree;
+
+		free(a);
+		free(b);
+		if (differ)
+			return 1;
+	}
+	return o->has_date && llabs(m->submitted_at - o->date) > th->date_agree;
+}
+
+/* 1 when candidate i is the only one sent to an extracted recipient and
+ * nothing speaks against it: no quoted copy of a message to that recipient
+ * with another subject or date (the recipient's own complaint, forwarded
+ * with its own subject, names the recipient as its From, not its To). */
+static int
+only_to_recipient(const struct match_result *r, size_t i, const struct match_query *q,
+		  const struct match_thresholds *th)
+{
+	size_t to_rcpt = 0;
+
+	for (size_t k = 0; k < r->msgs.n; k++)
+		if (r->scores[k].recipient >= 1.0)
+			to_rcpt++;
+	if (to_rcpt != 1 || r->scores[i].recipient < 1.0)
+		return 0;
+	for (size_t k = 0; k < q->x->n_originals; k++)
+		if (contradicts(&q->x->originals[k], &r->msgs.v[i], th))
+			return 0;
+	return 1;
+}
+
+/* Sets the outcome of a ranked candidate list (match.h). */
+static void
+decide(struct match_result *r, const struct match_query *q, const struct match_thresholds *th)
+{
+	const struct match_scored *top = &r->scores[0];
+	int clear = top->score >= th->found_min &&
+		    (r->msgs.n == 1 || top->score - r->scores[1].score >= th->margin);
+	size_t plausible = 0, only = r->msgs.n;
+
+	if (clear && agrees(r, 0, q, th)) {
+		r->outcome = OUTCOME_FOUND;
+		snprintf(r->why, sizeof(r->why),
+			 "best of %zu candidate(s) by %s: %.200s, score %.2f"
+			 " (subject %.2f, date %.2f, recipient %.0f)%s",
+			 r->msgs.n, top->via, r->msgs.v[0].queue_id, top->score, top->subject,
+			 top->date, top->recipient,
+			 r->msgs.n > 1 ? ", clearly ahead of the next" : "");
+		truncate_to(r, 1);
+		return;
+	}
+	for (size_t i = 0; i < r->msgs.n && only == r->msgs.n; i++)
+		if (only_to_recipient(r, i, q, th))
+			only = i;
+	if (only < r->msgs.n) {
+		struct store_message keep = r->msgs.v[only];
+		struct match_scored ks = r->scores[only];
+
+		/* the only one to the recipient goes first, the rest away */
+		r->msgs.v[only] = r->msgs.v[0];
+		r->scores[only] = r->scores[0];
+		r->msgs.v[0] = keep;
+		r->scores[0] = ks;
+		r->outcome = OUTCOME_FOUND;
+		r->only_candidate = 1;
+		snprintf(r->why, sizeof(r->why),
+			 "the only message to the named recipient in the window: %.200s,"
+			 " score %.2f (subject %.2f, date %.2f, recipient 1)",
+			 keep.queue_id, ks.score, ks.subject, ks.date);
+		truncate_to(r, 1);
+		return;
+	}
+	while (plausible < r->msgs.n && r->scores[plausible].score >= th->candidate_min)
+		plausible++;
+	if (plausible >= 2) {
+		r->outcome = OUTCOME_AMBIGUOUS;
+		snprintf(r->why, sizeof(r->why),
+			 "%zu candidate(s), none clearly best (top score %.2f, %s)", plausible,
+			 top->score,
+			 clear ? "it does not agree on the recipient and the subject or date" :
+				 "next within the margin");
+		truncate_to(r, plausible < MATCH_MAX_AMBIGUOUS ? plausible : MATCH_MAX_AMBIGUOUS);
+		return;
+	}
+	r->outcome = OUTCOME_NOT_FOUND;
+	snprintf(r->why, sizeof(r->why),
+		 "no message of the account matches well enough: the best of %zu candidate(s),"
+		 " %.200s, scores %.2f (subject %.2f, date %.2f, recipient %.0f)%s",
+		 r->msgs.n, r->msgs.v[0].queue_id, top->score, top->subject, top->date,
+		 top->recipient,
+		 q->x->n_recipients > 0 && top->recipient < 1.0 ? " and went to another recipient" :
+								  ", too little in common");
+	truncate_to(r, 0);
+}
+
 static int
 exact(struct store *st, const struct match_query *q, struct match_result *r, char *err,
       size_t errlen)
@@ -292,8 +440,14 @@ match_find(struct store *st, const struct match_query *q, struct match_result *r
 	int64_t until, since;
 	char tsince[TIME_RFC3339_LEN];
 	struct subjects subj;
+	struct match_thresholds dflt;
+	const struct match_thresholds *th = q->th;
 	int rc;
 
+	if (th == NULL) {
+		match_thresholds_default(&dflt);
+		th = &dflt;
+	}
 	memset(r, 0, sizeof(*r));
 	r->outcome = OUTCOME_NOT_FOUND;
 	if (q->account_id <= 0) {
@@ -367,24 +521,7 @@ match_find(struct store *st, const struct match_query *q, struct match_result *r
 			 q->x->n_ids, q->x->n_recipients, tsince);
 		return 0;
 	}
-	if (r->scores[0].score >= FOUND_MIN &&
-	    (r->msgs.n == 1 || r->scores[0].score - r->scores[1].score >= FOUND_MARGIN)) {
-		r->outcome = OUTCOME_FOUND;
-		snprintf(r->why, sizeof(r->why),
-			 "best of %zu candidate(s) by %s: %.200s, score %.2f"
-			 " (subject %.2f, date %.2f, recipient %.0f)%s",
-			 r->msgs.n, r->scores[0].via, r->msgs.v[0].queue_id, r->scores[0].score,
-			 r->scores[0].subject, r->scores[0].date, r->scores[0].recipient,
-			 r->msgs.n > 1 ? ", clearly ahead of the next" : "");
-		truncate_to(r, 1);
-	} else {
-		r->outcome = OUTCOME_AMBIGUOUS;
-		snprintf(r->why, sizeof(r->why),
-			 "%zu candidate(s), none clearly best (top score %.2f%s)", r->msgs.n,
-			 r->scores[0].score,
-			 r->msgs.n > 1 ? ", next within the margin" : ", too low");
-		truncate_to(r, r->msgs.n < MATCH_MAX_AMBIGUOUS ? r->msgs.n : MATCH_MAX_AMBIGUOUS);
-	}
+	decide(r, q, th);
 	set_focus(r, q->x);
 	return 0;
 }

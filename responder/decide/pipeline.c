@@ -10,7 +10,9 @@
 #include "responder/decide/pipeline.h"
 #include "responder/reply/compose.h"
 #include "responder/decide/extract.h"
+#include "responder/decide/followup.h"
 #include "responder/forward/forward.h"
+#include "responder/lang/lang.h"
 #include "responder/decide/match.h"
 #include "responder/decide/pipeline_int.h"
 #include "responder/decide/policy.h"
@@ -213,12 +215,13 @@ set_why(struct pipeline_result *out, const char *why)
 /* Builds the reply when the outcome calls for one. */
 static void
 compose(struct pipeline *p, const struct complaint *c, const struct policy_decision *d,
-	const struct match_result *m, struct pipeline_result *out)
+	const struct match_result *m, const struct followup *fu, enum lang lang,
+	struct pipeline_result *out)
 {
 	struct reply_input in;
-	char err[512];
+	char err[512], mid[300];
 
-	if (!p->tpl || !d->requester || !addr_valid(d->requester))
+	if (!p->tpl || !d->requester || !addr_valid(d->requester) || fu->no_reply)
 		return;
 	if (out->outcome == OUTCOME_IGNORED || out->outcome == OUTCOME_ERROR)
 		return;
@@ -243,11 +246,17 @@ compose(struct pipeline *p, const struct complaint *c, const struct policy_decis
 	}
 	in.settings = p->s;
 	in.now = now_of(p);
+	in.language = lang_code(lang);
+	in.next_step = fu->next_step;
+	compose_message_id(p->s, NULL, mid, sizeof(mid));
+	in.message_id = mid;
 	if (compose_reply(p->tpl, &in, &out->reply, &out->reply_len, err, sizeof(err)) != 0) {
 		log_error("composing the reply: %s", err);
 		out->reply = NULL;
 		out->reply_len = 0;
+		return;
 	}
+	out->reply_message_id = xstrdup(mid);
 }
 
 /* Records the decision: the request row (with `raw`, the complaint, kept
@@ -255,9 +264,9 @@ compose(struct pipeline *p, const struct complaint *c, const struct policy_decis
  * transaction.  c, d and m may be NULL (the parser produced nothing). */
 static int
 record(struct pipeline *p, const char *raw, size_t raw_len, const struct complaint *c,
-       const struct policy_decision *d, const struct match_result *m, const char *source,
-       int64_t received_at, int flags, json_t *detail, struct pipeline_result *out, char *err,
-       size_t errlen)
+       const struct policy_decision *d, const struct match_result *m, const struct followup *fu,
+       const char *source, int64_t received_at, int flags, json_t *detail,
+       struct pipeline_result *out, char *err, size_t errlen)
 {
 	struct request_in r;
 	struct outbox_in o;
@@ -290,6 +299,10 @@ record(struct pipeline *p, const char *raw, size_t raw_len, const struct complai
 		r.requeue_of = 0;
 	r.raw = raw;
 	r.raw_len = raw_len;
+	r.reply_message_id = out->reply ? out->reply_message_id : NULL;
+	r.language = out->language;
+	r.thread_id = fu ? fu->thread_id : 0;
+	r.follow_up_of = fu ? fu->of : 0;
 	memset(&o, 0, sizeof(o));
 	if (out->reply) {
 		const char *ef = p->s->smtp_envelope_from;
@@ -314,6 +327,44 @@ record(struct pipeline *p, const char *raw, size_t raw_len, const struct complai
 	return 0;
 }
 
+/* The reply's language, in order: the account's setting, the
+ * conversation's (a follow-up goes on in its language), the forward
+ * block's labels, Content-Language, the words the requester wrote, the
+ * configured default.  `own` is the requester's own text (above any
+ * forward block, quotes cut off).  Says which in `detail`. */
+static enum lang
+choose_language(struct pipeline *p, const struct complaint *c, const struct policy_decision *d,
+		const struct followup *fu, const struct fwd_original *fwds, size_t n_fwds,
+		const char *own, json_t *detail)
+{
+	enum lang l = LANG_EN;
+	const char *by = NULL;
+	char *acct = NULL;
+
+	if (d->account_id > 0 && store_account_language(p->st, d->account_id, &acct) == STORE_OK &&
+	    acct && lang_parse(acct, &l) == 0)
+		by = "account";
+	else if (fu->language && lang_parse(fu->language, &l) == 0)
+		by = "conversation";
+	free(acct);
+	for (size_t i = 0; !by && i < n_fwds; i++)
+		if (fwds[i].lang && lang_parse(fwds[i].lang, &l) == 0)
+			by = "forward labels";
+	if (!by && c->content_language && lang_from_content_language(c->content_language, &l) == 0)
+		by = "Content-Language";
+	if (!by && lang_from_words(own, &l) == 0)
+		by = "words";
+	if (!by && lang_parse(config_default_language(p->s), &l) == 0)
+		by = "default";
+	if (!by) {
+		l = LANG_EN;
+		by = "default";
+	}
+	json_object_set_new(detail, "language",
+			    json_pack("{s:s,s:s}", "code", lang_code(l), "by", by));
+	return l;
+}
+
 int
 pipeline_handle(struct pipeline *p, const char *raw, size_t len, const char *source,
 		int64_t received_at, int flags, struct pipeline_result *out, char *err,
@@ -326,6 +377,11 @@ pipeline_handle(struct pipeline *p, const char *raw, size_t len, const char *sou
 	struct match_result m;
 	struct extracted x;
 	struct own_ctx own;
+	struct followup fu;
+	enum lang lang = LANG_EN;
+	char *stripped = NULL;
+	const char *host;
+	int is_fu = 0;
 	char why[1024];
 	enum sandbox_status ss;
 	json_t *detail;
@@ -337,6 +393,7 @@ pipeline_handle(struct pipeline *p, const char *raw, size_t len, const char *sou
 	memset(&d, 0, sizeof(d));
 	memset(&m, 0, sizeof(m));
 	memset(&x, 0, sizeof(x));
+	memset(&fu, 0, sizeof(fu));
 	if (!received_at)
 		received_at = now_of(p);
 	out->complaint_key = pipeline_complaint_key(raw, len);
@@ -377,14 +434,21 @@ pipeline_handle(struct pipeline *p, const char *raw, size_t len, const char *sou
 		json_object_set_new(detail, "timings", timings);
 		timings = NULL;
 		if (!(flags & PIPELINE_DRY_RUN))
-			rc = record(p, raw, len, NULL, NULL, NULL, source, received_at, flags,
+			rc = record(p, raw, len, NULL, NULL, NULL, NULL, source, received_at, flags,
 				    detail, out, err, errlen);
 		goto done;
 	}
 	out->complaint_message_id = xstrdup_or_null(c.message_id);
 	timing(timings, "parse_us", &mark);
+	/* A reply to our reply: what it quotes (our reply, with every
+	 * candidate's ids) must not be read as the requester's words. */
+	host = p->s->hostname && *p->s->hostname ? p->s->hostname : addr_domain(p->s->address);
+	is_fu = host && policy_names_us(&c, host);
+	if (is_fu)
+		stripped = followup_strip(c.text);
 	if (c.text)
-		n_fwds = forward_parse_all(c.text, c.subject, fwds, MAX_FORWARDS);
+		n_fwds =
+		    forward_parse_all(is_fu ? stripped : c.text, c.subject, fwds, MAX_FORWARDS);
 	timing(timings, "forwards_us", &mark);
 
 	if (policy_check(&c, out->complaint_key, p->s, p->st, now_of(p),
@@ -395,6 +459,12 @@ pipeline_handle(struct pipeline *p, const char *raw, size_t len, const char *sou
 	}
 	out->requester = xstrdup_or_null(d.requester);
 	out->account = xstrdup_or_null(d.account);
+	if (is_fu) {
+		/* the robot checks have seen the whole text; the rest sees
+		 * only what the requester wrote */
+		free(c.text);
+		c.text = xstrdup(stripped);
+	}
 	own.p = p;
 	own.requester = d.requester;
 	own.account_id = d.account_id;
@@ -404,7 +474,21 @@ pipeline_handle(struct pipeline *p, const char *raw, size_t len, const char *sou
 	if (!d.proceed) {
 		out->outcome = d.outcome;
 		set_why(out, d.why);
+	} else if (is_fu) {
+		enum outcome o = OUTCOME_IGNORED;
+		char fwhy[MATCH_WHY_MAX + 200];
+
+		if (followup_decide(p->st, p->s, &c, stripped, &d, &x, now_of(p), &fu, &m, &o, fwhy,
+				    sizeof(fwhy), err, errlen) != 0) {
+			rc = -1;
+			goto done;
+		}
+		have_match = m.msgs.n > 0 || m.n_searched > 0 || m.candidates != NULL;
+		out->outcome = o;
+		set_why(out, fwhy);
+		json_object_set_new(detail, "follow_up_of", json_integer(fu.of));
 	} else {
+		struct match_thresholds th;
 		struct match_query q = {
 			.account_id = d.account_id,
 			.x = &x,
@@ -413,7 +497,10 @@ pipeline_handle(struct pipeline *p, const char *raw, size_t len, const char *sou
 			.now = now_of(p),
 			.window_days = p->s->match_window_days > 0 ? p->s->match_window_days : 30,
 			.store_flags = STORE_WITH_TRANSCRIPTS,
+			.th = &th,
 		};
+
+		match_thresholds_from(p->s, &th);
 
 		if (match_find(p->st, &q, &m, err, errlen) != 0) {
 			rc = -1;
@@ -425,22 +512,34 @@ pipeline_handle(struct pipeline *p, const char *raw, size_t len, const char *sou
 	}
 	timing(timings, "match_us", &mark);
 	pipeline_detail(detail, &c, &m, have_match);
-	compose(p, &c, &d, have_match ? &m : NULL, out);
+	if (d.proceed || d.outcome == OUTCOME_UNAUTHORIZED) {
+		lang =
+		    choose_language(p, &c, &d, &fu, fwds, n_fwds,
+				    n_fwds && fwds[0].message ? fwds[0].message : c.text, detail);
+		out->language = xstrdup(lang_code(lang));
+	}
+	compose(p, &c, &d, have_match ? &m : NULL, &fu, lang, out);
 	timing(timings, "compose_us", &mark);
 	out->json = pipeline_json(out, &c, have_match ? &m : NULL, &x);
+	json_object_set_new(out->json, "language",
+			    out->language ? json_string(out->language) : json_null());
+	if (fu.of)
+		json_object_set_new(out->json, "follow_up_of", json_integer(fu.of));
 	json_object_set_new(timings, "total_before_recording_us",
 			    json_integer((json_int_t)(time_mono_us() - t0)));
 	json_object_set_new(detail, "timings", timings);
 	timings = NULL;
 	if (!(flags & PIPELINE_DRY_RUN))
-		rc = record(p, raw, len, &c, &d, have_match ? &m : NULL, source, received_at, flags,
-			    detail, out, err, errlen);
+		rc = record(p, raw, len, &c, &d, have_match ? &m : NULL, &fu, source, received_at,
+			    flags, detail, out, err, errlen);
 done:
 	json_decref(timings); /* NULL once detail holds it */
 	json_decref(detail);
 	for (size_t i = 0; i < n_fwds; i++)
 		forward_free(&fwds[i]);
 	extracted_free(&x);
+	followup_free(&fu);
+	free(stripped);
 	match_result_free(&m);
 	policy_decision_free(&d);
 	complaint_free(&c);
@@ -460,6 +559,8 @@ pipeline_result_free(struct pipeline_result *r)
 	free(r->requester);
 	free(r->account);
 	free(r->reply);
+	free(r->reply_message_id);
+	free(r->language);
 	json_decref(r->json);
 	memset(r, 0, sizeof(*r));
 }

@@ -55,6 +55,9 @@ struct pipeline_result {
 	int reply_queued;	    /* 1: an outbox row was committed */
 	int64_t outbox_id;	    /* that row, else 0 */
 	char *reply;		    /* the composed reply (also in a dry run), or NULL */
+	char *reply_message_id;	    /* its Message-ID (kept in the request log), or NULL */
+	char *language;		    /* the reply's language ("de"), or NULL when none
+					 * was decided (robots, errors) */
 	size_t reply_len;
 	enum parse_failure parse_failure;
 	/* The `process --json` object without "file": outcome, why, requester,

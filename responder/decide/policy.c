@@ -43,9 +43,8 @@ robot_address(const char *addr)
 	return local_is(addr, "mailer-daemon") || local_is(addr, "postmaster");
 }
 
-/* 1 when host is `domain` or a subdomain of it. */
-static int
-domain_within(const char *host, const char *domain)
+int
+policy_domain_within(const char *host, const char *domain)
 {
 	size_t hl, dl;
 
@@ -56,6 +55,94 @@ domain_within(const char *host, const char *domain)
 	if (hl == dl)
 		return strcasecmp(host, domain) == 0;
 	return hl > dl && host[hl - dl - 1] == '.' && strcasecmp(host + hl - dl, domain) == 0;
+}
+
+/* 1 when "<local@domain>" has a domain of `host` or below it. */
+static int
+id_is_ours(const char *id, const char *host)
+{
+	const char *at;
+	char dom[256];
+	size_t n;
+
+	if (!id || !host || !*host || (at = strrchr(id, '@')) == NULL)
+		return 0;
+	str_copy(dom, at + 1, sizeof(dom));
+	n = strlen(dom);
+	if (n && dom[n - 1] == '>')
+		dom[--n] = '\0';
+	return policy_domain_within(dom, host);
+}
+
+int
+policy_id_is_ours(const char *id, const char *host)
+{
+	return id_is_ours(id, host);
+}
+
+int
+policy_names_us(const struct complaint *c, const char *host)
+{
+	for (size_t i = 0; i < c->in_reply_to.n; i++)
+		if (id_is_ours(c->in_reply_to.v[i], host))
+			return 1;
+	for (size_t i = 0; i < c->references.n; i++)
+		if (id_is_ours(c->references.v[i], host))
+			return 1;
+	return 0;
+}
+
+/* What delivery reports and auto-responders write where a person writes a
+ * question: bounces sent as plain text (qmail, old Exchange) and
+ * out-of-office notices.  Only looked at in a reply to our reply, where a
+ * person has no reason to write them. */
+/* clang-format off */
+static const char *const bounce_text[] = {
+	"this is the qmail-send program", "i'm afraid i wasn't able to deliver",
+	"this is the mail system at host", "delivery to the following recipient",
+	"delivery has failed to these recipients", "could not be delivered to one or more",
+	"mail delivery failed", "returned mail:", "delivery status notification",
+	"undelivered mail returned to sender", "message not delivered", NULL,
+};
+static const char *const robot_subjects[] = {
+	"failure notice", "undeliverable", "undelivered mail", "delivery status notification",
+	"mail delivery failed", "returned mail", "delivery failure",
+	"out of office", "automatic reply", "auto reply", "auto-reply", "autoreply",
+	"abwesenheit", "automatische antwort", "réponse automatique", "respuesta automática",
+	"fuera de la oficina", "risposta automatica", "fuori sede", "automatisch antwoord",
+	"afwezigheid", "resposta automática", "fora do escritório", "automatyczna odpowiedź",
+	"poza biurem", NULL,
+};
+/* clang-format on */
+
+static const char *
+found_in(const char *hay, size_t max, const char *const *list)
+{
+	char head[2048];
+
+	if (!hay)
+		return NULL;
+	str_copy(head, hay, max < sizeof(head) ? max : sizeof(head));
+	for (; *list; list++)
+		if (strcasestr(head, *list))
+			return *list;
+	return NULL;
+}
+
+/* The robot's word must open the subject ("Automatic reply: Re: ..."): a
+ * person's reply starts with "Re:", even to a subject such as
+ * "Undeliverable: ..." that a complaint about a bounce carries. */
+static const char *
+starts_with_any(const char *subject, const char *const *list)
+{
+	if (!subject)
+		return NULL;
+	while (*subject == ' ' || *subject == '\t')
+		subject++;
+	for (; *list; list++)
+		if (strncasecmp(subject, *list, strlen(*list)) == 0)
+			return *list;
+	return NULL;
 }
 
 int
@@ -74,10 +161,16 @@ policy_robot(const struct complaint *c, const struct settings *s, char *why, siz
 	}
 	if (c->precedence) {
 		first_token(c->precedence, tok, sizeof(tok));
-		if (!strcmp(tok, "bulk") || !strcmp(tok, "list") || !strcmp(tok, "junk")) {
+		if (!strcmp(tok, "bulk") || !strcmp(tok, "list") || !strcmp(tok, "junk") ||
+		    !strcmp(tok, "auto_reply")) {
 			snprintf(why, whylen, "automatic mail: Precedence: %s", tok);
 			return 1;
 		}
+	}
+	if (c->x_autoreply) {
+		snprintf(why, whylen, "automatic reply: X-Autoreply/X-Autorespond: %.40s",
+			 c->x_autoreply);
+		return 1;
 	}
 	if (c->list_headers.n) {
 		snprintf(why, whylen, "mailing list mail: %.60s header", c->list_headers.v[0]);
@@ -125,6 +218,25 @@ policy_robot(const struct complaint *c, const struct settings *s, char *why, siz
 			return 1;
 		}
 	}
+	/* A reply to our reply (auto-responder ping-pong): a bounce written as
+	 * text without a Return-Path, or an out-of-office notice, is a robot
+	 * even without the headers robots ought to write. */
+	if (host && *host && policy_names_us(c, host)) {
+		const char *hit;
+
+		if (!c->return_path && (hit = found_in(c->text, 2048, bounce_text)) != NULL) {
+			snprintf(why, whylen,
+				 "bounce text (\"%s\") without Return-Path replying to our reply"
+				 " (loop)",
+				 hit);
+			return 1;
+		}
+		if ((hit = starts_with_any(c->subject, robot_subjects)) != NULL) {
+			snprintf(why, whylen,
+				 "automatic reply (subject says \"%s\") to our reply (loop)", hit);
+			return 1;
+		}
+	}
 	if (c->message_id && host && *host) {
 		const char *at = strrchr(c->message_id, '@');
 		char dom[256];
@@ -135,7 +247,7 @@ policy_robot(const struct complaint *c, const struct settings *s, char *why, siz
 			n = strlen(dom);
 			if (n && dom[n - 1] == '>')
 				dom[n - 1] = '\0';
-			if (domain_within(dom, host)) {
+			if (policy_domain_within(dom, host)) {
 				snprintf(why, whylen, "Message-ID %.100s was made by us (loop)",
 					 c->message_id);
 				return 1;
@@ -175,7 +287,7 @@ aligned(const char *d, const char *from_domain)
 
 	if (at)
 		d = at + 1;
-	return domain_within(d, from_domain) || domain_within(from_domain, d);
+	return policy_domain_within(d, from_domain) || policy_domain_within(from_domain, d);
 }
 
 /* Checks one header value; 1 when it authenticates from_domain. */
@@ -242,6 +354,92 @@ policy_authenticated(const struct complaint *c, const char *authserv_id, const c
 	return 0;
 }
 
+/* ---- the rate limit ------------------------------------------------------- */
+
+void
+policy_mailbox_key(const char *addr, char *out, size_t outlen)
+{
+	const char *at = addr ? strrchr(addr, '@') : NULL;
+	size_t n = 0;
+	int in_tag = 0;
+
+	if (outlen == 0)
+		return;
+	for (const char *p = addr ? addr : ""; *p && n + 1 < outlen; p++) {
+		if (p == at)
+			in_tag = 0;
+		else if (*p == '+' && at && p < at)
+			in_tag = 1;
+		if (!in_tag)
+			out[n++] = (char)tolower((unsigned char)*p);
+	}
+	out[n] = '\0';
+}
+
+struct rate_count {
+	const char *key; /* policy_mailbox_key of the requester */
+	int64_t account_id;
+	int64_t mailbox, account, total;
+};
+
+static int
+count_reply(void *arg, const char *requester, int64_t account_id)
+{
+	struct rate_count *rc = arg;
+	char key[320];
+
+	rc->total++;
+	if (rc->account_id && account_id == rc->account_id)
+		rc->account++;
+	if (requester) {
+		policy_mailbox_key(requester, key, sizeof(key));
+		if (strcmp(key, rc->key) == 0)
+			rc->mailbox++;
+	}
+	return 0;
+}
+
+/* The hourly limits, per mailbox (plus-tag and case folded), per account
+ * and in all: 1 with d->why filled when one is reached, 0 when not, -1 on
+ * a store failure.  The count walks the replies of the last hour, which
+ * the total limit bounds. */
+static int
+rate_limited(const struct settings *s, struct store *st, struct policy_decision *d, int64_t now)
+{
+	char key[320];
+	struct rate_count rc = { .key = key, .account_id = d->account_id };
+
+	if (s->max_replies_per_hour <= 0 && s->max_replies_per_account_per_hour <= 0 &&
+	    s->max_replies_total_per_hour <= 0)
+		return 0;
+	policy_mailbox_key(d->requester, key, sizeof(key));
+	if (store_each_reply_since(st, now - 3600, count_reply, &rc) < 0)
+		return -1;
+	if (s->max_replies_per_hour > 0 && rc.mailbox >= s->max_replies_per_hour) {
+		snprintf(d->why, sizeof(d->why),
+			 "rate limit: %lld replies to %.200s in the last hour (max %d per "
+			 "requester; plus-tags and case folded)",
+			 (long long)rc.mailbox, key, s->max_replies_per_hour);
+		return 1;
+	}
+	if (s->max_replies_per_account_per_hour > 0 &&
+	    rc.account >= s->max_replies_per_account_per_hour) {
+		snprintf(d->why, sizeof(d->why),
+			 "rate limit: %lld replies to account %.100s in the last hour (max %d "
+			 "per account)",
+			 (long long)rc.account, d->account ? d->account : "?",
+			 s->max_replies_per_account_per_hour);
+		return 1;
+	}
+	if (s->max_replies_total_per_hour > 0 && rc.total >= s->max_replies_total_per_hour) {
+		snprintf(d->why, sizeof(d->why),
+			 "rate limit: %lld replies in all in the last hour (max %d)",
+			 (long long)rc.total, s->max_replies_total_per_hour);
+		return 1;
+	}
+	return 0;
+}
+
 /* ---- the whole check ------------------------------------------------------ */
 
 static void
@@ -256,7 +454,7 @@ policy_check(const struct complaint *c, const char *complaint_key, const struct 
 	     struct store *st, int64_t now, unsigned opts, struct policy_decision *d, char *err,
 	     size_t errlen)
 {
-	int64_t id = 0, n = 0;
+	int64_t id = 0;
 	int rc;
 
 	memset(d, 0, sizeof(*d));
@@ -312,18 +510,14 @@ policy_check(const struct complaint *c, const char *complaint_key, const struct 
 		snprintf(err, errlen, "request log: %s", store_errmsg(st));
 		return -1;
 	}
-	if (s->max_replies_per_hour > 0) {
-		if (store_count_replies_since(st, d->requester, now - 3600, &n) < 0) {
-			snprintf(err, errlen, "request log: %s", store_errmsg(st));
-			return -1;
-		}
-		if (n >= s->max_replies_per_hour) {
-			snprintf(d->why, sizeof(d->why),
-				 "rate limit: %lld replies to %.200s in the last hour (max %d)",
-				 (long long)n, d->requester, s->max_replies_per_hour);
-			stop(d, OUTCOME_IGNORED);
-			return 0;
-		}
+	rc = rate_limited(s, st, d, now);
+	if (rc < 0) {
+		snprintf(err, errlen, "request log: %s", store_errmsg(st));
+		return -1;
+	}
+	if (rc > 0) {
+		stop(d, OUTCOME_IGNORED);
+		return 0;
 	}
 	snprintf(d->why, sizeof(d->why), "requester %.200s of account %.100s", d->requester,
 		 d->account ? d->account : "?");

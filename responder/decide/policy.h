@@ -4,11 +4,17 @@
  * check returns a reason string for the request log.
  *
  * Order of policy_check(): robot signs (RFC 3834, lists, bounces, reports,
- * loops, our own mail) -> ignored; the requester (the From address only,
+ * loops, our own mail, X-Autoreply/X-Autorespond, Precedence: auto_reply,
+ * and in a reply to our reply a text bounce without Return-Path or an
+ * out-of-office subject) -> ignored; the requester (the From address only,
  * never Reply-To, Sender or the body) and its account -> unauthorized when
  * none; Authentication-Results from policy.trusted_authserv_id when set ->
  * unauthorized when missing/failing; already answered (complaint key or
- * Message-ID) -> ignored; per-requester hourly rate -> ignored.
+ * Message-ID) -> ignored; hourly rate limits -> ignored: per requester
+ * mailbox (policy_mailbox_key: a plus-tag and case do not make another
+ * requester), per account, and in all (max_replies_per_requester_per_hour,
+ * max_replies_per_account_per_hour, max_replies_total_per_hour; 0 = none),
+ * so the responder cannot be used to mail-bomb one customer or anyone.
  *
  * SECURITY: every header looked at is the sender's claim; only the From
  * address (after addr_valid) and, when configured, our own MTA's
@@ -48,6 +54,19 @@ int policy_robot(const struct complaint *c, const struct settings *s, char *why,
  * filled otherwise.  Pure. */
 int policy_authenticated(const struct complaint *c, const char *authserv_id,
 			 const char *from_domain, char *why, size_t whylen);
+
+/* 1 when one of the complaint's In-Reply-To/References ids was made by us
+ * (its domain is `host` or below it): a reply to one of our replies. */
+int policy_names_us(const struct complaint *c, const char *host);
+/* 1 when the Message-ID "<local@domain>" was made by us (as above). */
+int policy_id_is_ours(const char *id, const char *host);
+
+/* 1 when host is `domain` or a subdomain of it (case-insensitive). */
+int policy_domain_within(const char *host, const char *domain);
+/* The key the per-requester rate limit counts by: the address lower-cased,
+ * with a plus-tag ("+..." up to the '@') removed.  Pure; `out` always
+ * terminated (cut at outlen - 1). */
+void policy_mailbox_key(const char *addr, char *out, size_t outlen);
 
 enum {
 	POLICY_SKIP_ANSWERED = 1 << 0, /* an admin's requeue: answer again */

@@ -438,6 +438,7 @@ fill(const struct fwd_text *t, struct block *b, const char *subject, struct fwd_
 	}
 	out->date_text = b->val[FF_DATE];
 	b->val[FF_DATE] = NULL;
+	out->lang = b->lang;
 	if (out->date_text != NULL &&
 	    fwd_parse_date_lang(out->date_text, strlen(out->date_text), b->lang, &out->date) < 0)
 		out->date = 0;

@@ -39,6 +39,8 @@ struct fwd_original {
 	char *date_text;    /* the date as written, or NULL */
 	int64_t date;	    /* parsed (UTC epoch), 0 when it could not be */
 	char *body;	    /* the original's text below the block */
+	const char *lang;   /* the labels' language ("de"; static), when one
+			     * label belongs to one language only, else NULL */
 	size_t block_start; /* byte offsets of the header block in the input */
 	size_t block_end;
 };

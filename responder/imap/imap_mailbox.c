@@ -60,8 +60,12 @@ search(struct imap_source *src, uint32_t after_uid, int marked, uint32_t **uids_
 	r = mailimap_uid_search(src->imap, NULL, key, &res);
 	imap_wd_disarm(src);
 	mailimap_search_key_free(key);
-	if (r != MAILIMAP_NO_ERROR)
+	if (r != MAILIMAP_NO_ERROR) {
+		/* libetpan hands over the untagged SEARCH results of a NO too. */
+		if (res != NULL)
+			mailimap_search_result_free(res);
 		return imap_fail(src, r, "UID SEARCH", err, errlen);
+	}
 	for (clistiter *it = clist_begin(res); it != NULL; it = clist_next(it)) {
 		uint32_t uid = *(uint32_t *)clist_content(it);
 		/* "UID n:*" always matches the highest UID, even below n. */
@@ -74,15 +78,8 @@ search(struct imap_source *src, uint32_t after_uid, int marked, uint32_t **uids_
 		uids[n++] = uid;
 	}
 	mailimap_search_result_free(res);
-	/* Servers return ascending UIDs in practice; make sure. */
-	for (size_t i = 1; i < n; i++)
-		for (size_t j = i; j > 0 && uids[j - 1] > uids[j]; j--) {
-			uint32_t t = uids[j];
-			uids[j] = uids[j - 1];
-			uids[j - 1] = t;
-		}
 	*uids_r = uids;
-	*n_r = n;
+	*n_r = imap_sort_uids(uids, n);
 	return IMAP_OK;
 }
 
@@ -98,6 +95,29 @@ imap_search_marked(struct imap_source *src, uint32_t **uids_r, size_t *n_r, char
 		   size_t errlen)
 {
 	return search(src, 0, 1, uids_r, n_r, err, errlen);
+}
+
+static int
+uid_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+size_t
+imap_sort_uids(uint32_t *uids, size_t n)
+{
+	size_t out = 0;
+
+	/* Servers return ascending UIDs in practice; a hostile one may send
+	 * them in any order, and repeated: n log n, whatever the order. */
+	if (n > 1)
+		qsort(uids, n, sizeof(*uids), uid_cmp);
+	for (size_t i = 0; i < n; i++)
+		if (out == 0 || uids[out - 1] != uids[i])
+			uids[out++] = uids[i];
+	return out;
 }
 
 static int64_t
@@ -183,7 +203,10 @@ take_fetch(clist *res, struct imap_msg *msgs, size_t n, long max_size, int want_
 			m->len = 1; /* marks "the server has it" until bodies come */
 			continue;
 		}
-		if (body == NULL || m->data != NULL || (long)body_len > max_size)
+		/* Only for a UID whose size came and was under the cap (len 1
+		 * marks it): a body sent for another one was not asked for. */
+		if (body == NULL || m->data != NULL || m->len != 1 || (long)m->size > max_size ||
+		    (long)body_len > max_size)
 			continue;
 		m->data = xmalloc(body_len + 1);
 		memcpy(m->data, body, body_len);
@@ -215,8 +238,8 @@ fetch_set(struct imap_source *src, struct mailimap_set *set, int want_body, stru
 	imap_wd_disarm(src);
 	mailimap_fetch_type_free(ft);
 	if (r != MAILIMAP_NO_ERROR) {
-		if (res != NULL)
-			mailimap_fetch_list_free(res);
+		/* Not freed here: on a NO libetpan 1.9.4 frees the list itself
+		 * and leaves res dangling; on other errors it never set it. */
 		return imap_fail(src, r,
 				 want_body ? "UID FETCH BODY.PEEK[]" : "UID FETCH RFC822.SIZE", err,
 				 errlen);

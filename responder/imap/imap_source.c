@@ -29,6 +29,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
+
+/* libetpan exports it (connect.c) but 1.9.4 installs no header for it. */
+int mail_tcp_connect_timeout(const char *server, uint16_t port, time_t timeout);
 
 /* ---- watchdog ------------------------------------------------------------ */
 
@@ -59,6 +63,7 @@ watchdog_main(void *arg)
 void
 imap_wd_arm(struct imap_source *src)
 {
+	imap_guard_new_command(src);
 	pthread_mutex_lock(&src->wd_mu);
 	src->wd_deadline = time(NULL) + 2 * (time_t)src->s->imap_timeout + 5;
 	pthread_cond_signal(&src->wd_cv);
@@ -102,9 +107,13 @@ imap_fail(struct imap_source *src, int r, const char *what, char *err, size_t er
 	case MAILIMAP_ERROR_DONT_ACCEPT_CONNECTION:
 	case MAILIMAP_ERROR_BAD_STATE:
 		src->broken = 1;
-		snprintf(err, errlen,
-			 "IMAP %s: connection lost or out of sync (libetpan error %d)%s", what, r,
-			 src->wd_fired ? " (watchdog timeout)" : "");
+		if (imap_guard_why(src) != NULL)
+			snprintf(err, errlen, "IMAP %s: connection dropped: %s", what,
+				 imap_guard_why(src));
+		else
+			snprintf(err, errlen,
+				 "IMAP %s: connection lost or out of sync (libetpan error %d)%s",
+				 what, r, src->wd_fired ? " (watchdog timeout)" : "");
 		return IMAP_EUNAVAIL;
 	default:
 		break;
@@ -213,19 +222,64 @@ set_keepalive(int fd)
 	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
 }
 
-static int
-refresh_caps(struct imap_source *src, char *err, size_t errlen)
+int
+imap_caps_guard(mailimap *imap)
 {
-	struct mailimap_capability_data *caps = NULL;
-	int r;
+	struct mailimap_connection_info *ci = imap->imap_connection_info;
 
+	if (ci == NULL)
+		return -1;
+	if (ci->imap_capability == NULL) {
+		clist *none = clist_new();
+
+		if (none == NULL)
+			return -1;
+		ci->imap_capability = mailimap_capability_data_new(none);
+		if (ci->imap_capability == NULL) {
+			clist_free(none);
+			return -1;
+		}
+	}
+	if (ci->imap_capability->cap_list == NULL &&
+	    (ci->imap_capability->cap_list = clist_new()) == NULL)
+		return -1;
+	return 0;
+}
+
+int
+imap_refresh_caps(struct imap_source *src, char *err, size_t errlen)
+{
+	static const char cmd[] = "CAPABILITY\r\n";
+	mailimap *imap = src->imap;
+	struct mailimap_response *resp = NULL;
+	struct mailimap_response_done *done;
+	int r, ok;
+
+	/* Not mailimap_capability(): libetpan 1.9.4 copies the stored list
+	 * after the OK without looking, and crashes on a server that answered
+	 * OK but never listed a capability, or listed an empty one.  The same
+	 * command through the public pieces; mailimap_has_*() then read what
+	 * the server listed. */
 	imap_wd_arm(src);
-	r = mailimap_capability(src->imap, &caps);
+	r = mailimap_send_current_tag(imap);
+	if (r == MAILIMAP_NO_ERROR &&
+	    (mailstream_write(imap->imap_stream, cmd, sizeof(cmd) - 1) !=
+		 (ssize_t)sizeof(cmd) - 1 ||
+	     mailstream_flush(imap->imap_stream) == -1 || mailimap_read_line(imap) == NULL))
+		r = MAILIMAP_ERROR_STREAM;
+	if (r == MAILIMAP_NO_ERROR)
+		r = mailimap_parse_response(imap, &resp);
 	imap_wd_disarm(src);
-	if (caps != NULL)
-		mailimap_capability_data_free(caps);
 	if (r != MAILIMAP_NO_ERROR)
 		return imap_fail(src, r, "CAPABILITY", err, errlen);
+	done = resp->rsp_resp_done;
+	ok = done != NULL && done->rsp_type == MAILIMAP_RESP_DONE_TYPE_TAGGED &&
+	     done->rsp_data.rsp_tagged->rsp_cond_state->rsp_type == MAILIMAP_RESP_COND_STATE_OK;
+	mailimap_response_free(resp);
+	if (!ok)
+		return imap_fail(src, MAILIMAP_ERROR_CAPABILITY, "CAPABILITY", err, errlen);
+	if (imap_caps_guard(imap) < 0)
+		return imap_fail(src, MAILIMAP_ERROR_MEMORY, "CAPABILITY", err, errlen);
 	return IMAP_OK;
 }
 
@@ -338,6 +392,51 @@ ensure_folder(struct imap_source *src, const char *folder, char *err, size_t err
 	return IMAP_OK;
 }
 
+/* TCP connect, TLS for imaps://, the guard, then the greeting (read
+ * through the guard and under the watchdog).  libetpan's
+ * mailimap_ssl_connect / mailimap_socket_connect do the same without the
+ * guard: a hostile greeting would reach the parser unchecked. */
+static int
+open_stream(struct imap_source *src, int implicit, uint16_t port, char *err, size_t errlen)
+{
+	mailstream *stream;
+	int fd, r;
+
+	fd = mail_tcp_connect_timeout(src->host, port, (time_t)src->s->imap_timeout);
+	if (fd < 0) {
+		src->broken = 1;
+		snprintf(err, errlen, "cannot connect to IMAP %s:%u", src->host, port);
+		return IMAP_EUNAVAIL;
+	}
+	if (implicit)
+		stream = mailstream_ssl_open_with_callback_timeout(fd, (time_t)src->s->imap_timeout,
+								   sni_callback, src->host);
+	else
+		stream = mailstream_socket_open_timeout(fd, (time_t)src->s->imap_timeout);
+	if (stream == NULL) {
+		close(fd);
+		src->broken = 1;
+		snprintf(err, errlen, "cannot connect to IMAP %s:%u (%s)", src->host, port,
+			 implicit ? "TLS handshake failed" : "out of memory");
+		return implicit ? IMAP_ETLS : IMAP_EUNAVAIL;
+	}
+	imap_guard_install(src, stream);
+	imap_wd_arm(src);
+	r = mailimap_connect(src->imap, stream);
+	imap_wd_disarm(src);
+	if (r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED && r != MAILIMAP_NO_ERROR_AUTHENTICATED) {
+		src->broken = 1;
+		if (src->imap->imap_stream == NULL)
+			mailstream_close(stream);
+		snprintf(err, errlen, "cannot connect to IMAP %s:%u (%s, libetpan error %d)%s%s",
+			 src->host, port, implicit ? "implicit TLS" : "plain", r,
+			 imap_guard_why(src) ? ": " : "",
+			 imap_guard_why(src) ? imap_guard_why(src) : "");
+		return IMAP_EUNAVAIL;
+	}
+	return IMAP_OK;
+}
+
 static int
 do_connect(struct imap_source *src, char *err, size_t errlen)
 {
@@ -354,17 +453,9 @@ do_connect(struct imap_source *src, char *err, size_t errlen)
 	}
 	src->imap = mailimap_new(0, NULL);
 	mailimap_set_timeout(src->imap, (time_t)s->imap_timeout);
-	if (implicit)
-		r = mailimap_ssl_connect_with_callback(src->imap, src->host, port, sni_callback,
-						       src->host);
-	else
-		r = mailimap_socket_connect(src->imap, src->host, port);
-	if (r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED && r != MAILIMAP_NO_ERROR_AUTHENTICATED) {
-		src->broken = 1;
-		snprintf(err, errlen, "cannot connect to IMAP %s:%u (%s, libetpan error %d)",
-			 src->host, port, implicit ? "implicit TLS" : "plain", r);
-		return r == MAILIMAP_ERROR_SSL ? IMAP_ETLS : IMAP_EUNAVAIL;
-	}
+	r = open_stream(src, implicit, port, err, errlen);
+	if (r != IMAP_OK)
+		return r;
 	fd = stream_fd(src);
 	if (fd >= 1024) {
 		/* libetpan select()s on it: FD_SETSIZE would abort the process. */
@@ -376,7 +467,7 @@ do_connect(struct imap_source *src, char *err, size_t errlen)
 		set_keepalive(fd);
 	tls = implicit;
 	if (!implicit && s->imap_tls != TLS_NONE) {
-		if ((r = refresh_caps(src, err, errlen)) != IMAP_OK)
+		if ((r = imap_refresh_caps(src, err, errlen)) != IMAP_OK)
 			return r;
 		if (!mailimap_has_extension(src->imap, "STARTTLS")) {
 			snprintf(err, errlen,
@@ -388,6 +479,7 @@ do_connect(struct imap_source *src, char *err, size_t errlen)
 		imap_wd_arm(src);
 		r = mailimap_socket_starttls_with_callback(src->imap, sni_callback, src->host);
 		imap_wd_disarm(src);
+		imap_guard_install(src, src->imap->imap_stream);
 		if (r != MAILIMAP_NO_ERROR) {
 			src->broken = 1;
 			snprintf(err, errlen, "STARTTLS with %s:%u failed (libetpan error %d)%s",
@@ -399,12 +491,12 @@ do_connect(struct imap_source *src, char *err, size_t errlen)
 	}
 	if (tls && (r = verify_peer(src, err, errlen)) != IMAP_OK)
 		return r;
-	if ((r = refresh_caps(src, err, errlen)) != IMAP_OK)
+	if ((r = imap_refresh_caps(src, err, errlen)) != IMAP_OK)
 		return r;
 	if (src->imap->imap_state == MAILIMAP_STATE_NON_AUTHENTICATED &&
 	    (r = authenticate(src, err, errlen)) != IMAP_OK)
 		return r;
-	if ((r = refresh_caps(src, err, errlen)) != IMAP_OK)
+	if ((r = imap_refresh_caps(src, err, errlen)) != IMAP_OK)
 		return r;
 	if ((r = ensure_folder(src, s->imap_processed_folder, err, errlen)) != IMAP_OK ||
 	    (r = ensure_folder(src, s->imap_quarantine_folder, err, errlen)) != IMAP_OK)
@@ -417,6 +509,9 @@ do_connect(struct imap_source *src, char *err, size_t errlen)
 		return r;
 	}
 	src->uidvalidity = src->imap->imap_selection_info->sel_uidvalidity;
+	/* The SELECT answer may have replaced the list ([CAPABILITY ...]). */
+	if (imap_caps_guard(src->imap) < 0)
+		return imap_fail(src, MAILIMAP_ERROR_MEMORY, "SELECT", err, errlen);
 	src->has_idle = mailimap_has_idle(src->imap);
 	src->has_move = mailimap_has_extension(src->imap, "MOVE");
 	src->has_uidplus = mailimap_has_extension(src->imap, "UIDPLUS");

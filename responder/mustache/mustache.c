@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/strutil.h"
 #include "common/xalloc.h"
 
 #define MAX_NESTING 50
@@ -118,6 +119,7 @@ fail(struct parser *p, int line, const char *why, const char *name)
 		snprintf(p->err, p->errlen, "%s:%d: %s '%s'", p->file, line, why, name);
 	else
 		snprintf(p->err, p->errlen, "%s:%d: %s", p->file, line, why);
+	str_sanitize_line(p->err); /* the name may hold a line break: one line */
 	return -1;
 }
 
@@ -409,6 +411,7 @@ mustache_set_check_partials(const struct mustache_set *set, char *err, size_t er
 		if (m) {
 			snprintf(err, errlen, "%s:%d: unknown partial '%s'", set->v[i].file,
 				 m->line, m->text);
+			str_sanitize_line(err);
 			return -1;
 		}
 	}
@@ -439,6 +442,7 @@ mustache_set_check_names(const struct mustache_set *set, int (*known)(const char
 		if (m) {
 			snprintf(err, errlen, "%s:%d: unknown name '%s'", set->v[i].file, m->line,
 				 m->text);
+			str_sanitize_line(err);
 			return -1;
 		}
 	}

@@ -221,6 +221,11 @@ read_optional(struct complaint *c, const char *name, const char *value)
 		c->precedence = cpl_clean(value, strlen(value), 256, 0);
 	else if (strcasecmp(name, "X-Auto-Response-Suppress") == 0 && !c->x_auto_response_suppress)
 		c->x_auto_response_suppress = cpl_clean(value, strlen(value), 256, 0);
+	else if ((strcasecmp(name, "X-Autoreply") == 0 || strcasecmp(name, "X-Autorespond") == 0) &&
+		 !c->x_autoreply)
+		c->x_autoreply = cpl_clean(value, strlen(value), 256, 0);
+	else if (strcasecmp(name, "Content-Language") == 0 && !c->content_language)
+		c->content_language = cpl_clean(value, strlen(value), 256, 0);
 	else if (strcasecmp(name, "X-Loop") == 0)
 		add_string(&c->x_loop, value, 512);
 	else if (strncasecmp(name, "List-", 5) == 0)
@@ -652,6 +657,8 @@ complaint_free(struct complaint *c)
 	free(c->auto_submitted);
 	free(c->precedence);
 	free(c->x_auto_response_suppress);
+	free(c->x_autoreply);
+	free(c->content_language);
 	strings_free(&c->x_loop);
 	strings_free(&c->list_headers);
 	strings_free(&c->auth_results);

@@ -79,6 +79,8 @@ struct complaint {
 	char *auto_submitted;		/* raw values or NULL */
 	char *precedence;
 	char *x_auto_response_suppress;
+	char *x_autoreply;	/* X-Autoreply or X-Autorespond (an auto-responder's mark) */
+	char *content_language; /* Content-Language of the message, raw */
 	struct cpl_strings x_loop;
 	struct cpl_strings list_headers; /* names of List-* fields present */
 	struct cpl_strings auth_results; /* Authentication-Results values */

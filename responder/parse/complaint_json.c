@@ -77,6 +77,8 @@ complaint_to_json(const struct complaint *c)
 	json_object_set_new(j, "auto_submitted", jstr(c->auto_submitted));
 	json_object_set_new(j, "precedence", jstr(c->precedence));
 	json_object_set_new(j, "x_auto_response_suppress", jstr(c->x_auto_response_suppress));
+	json_object_set_new(j, "x_autoreply", jstr(c->x_autoreply));
+	json_object_set_new(j, "content_language", jstr(c->content_language));
 	json_object_set_new(j, "x_loop", jstrings(&c->x_loop));
 	json_object_set_new(j, "list_headers", jstrings(&c->list_headers));
 	json_object_set_new(j, "auth_results", jstrings(&c->auth_results));
@@ -186,6 +188,8 @@ complaint_from_json(const json_t *j, struct complaint *c)
 	c->auto_submitted = rstr(j, "auto_submitted", 256, 0);
 	c->precedence = rstr(j, "precedence", 256, 0);
 	c->x_auto_response_suppress = rstr(j, "x_auto_response_suppress", 256, 0);
+	c->x_autoreply = rstr(j, "x_autoreply", 256, 0);
+	c->content_language = rstr(j, "content_language", 256, 0);
 	rstrings(json_object_get(j, "x_loop"), &c->x_loop, 512);
 	rstrings(json_object_get(j, "list_headers"), &c->list_headers, 128);
 	rstrings(json_object_get(j, "auth_results"), &c->auth_results, CPL_MAX_FIELD);

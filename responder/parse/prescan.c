@@ -9,6 +9,18 @@
  * nested multiparts (notes 2.9).  This scan refuses those shapes; the
  * sandbox child catches what it misses.  Nothing here allocates more than
  * one capped field buffer.
+ *
+ * Only header blocks libetpan parses as MIME need a safe boundary: the top
+ * block, the block after a delimiter line of a boundary declared so far,
+ * and the block that starts the body of an unencoded message/ part.  A
+ * Content-Type quoted in a text body (pasted headers, a bounce that copies
+ * the original's, "boundary=3D" in quoted-printable) is only text there.
+ * The scan errs on the side of a header: a line that starts with "--" and
+ * a declared boundary opens a header block even if libetpan would not take
+ * it for a delimiter, and a shape it cannot follow (a multipart without a
+ * boundary it can read, multipart/digest whose parts default to messages,
+ * more boundaries than it keeps) makes it check every Content-Type line of
+ * the rest, as if all were headers.
  */
 #include "responder/parse/prescan.h"
 #include "common/base64.h"
@@ -20,6 +32,18 @@
 #include <strings.h>
 
 #define CT_VALUE_MAX 8192
+#define BOUNDARY_MAX 200 /* longer ones are refused (boundary_ok) */
+#define BOUNDARIES_KEPT 32
+
+/* Where the scan is in the MIME structure, as far as it can follow it. */
+struct mime_pos {
+	char bnd[BOUNDARIES_KEPT][BOUNDARY_MAX + 1]; /* declared boundaries */
+	unsigned n_bnd;
+	int strict;  /* lost track: every Content-Type line is checked */
+	int in_hdr;  /* in a header block libetpan parses */
+	int blk_msg; /* this block says message/: its body starts with headers */
+	int blk_enc; /* this block names a transfer encoding other than 7/8bit */
+};
 
 /* Decodes RFC 2047 words (Q and B; the charset is irrelevant for the ASCII
  * bytes we look for) of in[0..n) into out; returns the output length. */
@@ -53,11 +77,28 @@ decode_words(const char *in, size_t n, char *out, size_t outmax)
 	return o;
 }
 
-/* 0 when the boundary parameter of a multipart value is safe. */
+/* Keeps a declared boundary (the scan looks for its delimiter lines). */
+static void
+keep_boundary(struct mime_pos *mp, const char *b, size_t blen)
+{
+	if (mp == NULL)
+		return;
+	if (mp->n_bnd == BOUNDARIES_KEPT) {
+		mp->strict = 1;
+		return;
+	}
+	memcpy(mp->bnd[mp->n_bnd], b, blen);
+	mp->bnd[mp->n_bnd++][blen] = '\0';
+}
+
+/* 0 when the boundary parameter of a multipart value is safe; each safe
+ * boundary goes into mp (when not NULL), and a value without one it can
+ * read makes mp strict. */
 static int
-boundary_ok(const char *v, char *why, size_t whylen)
+boundary_ok(const char *v, struct mime_pos *mp, char *why, size_t whylen)
 {
 	const char *p = v;
+	unsigned kept = 0;
 
 	while ((p = strcasestr(p, "boundary")) != NULL) {
 		const char *q = p + 8, *start;
@@ -106,17 +147,25 @@ boundary_ok(const char *v, char *why, size_t whylen)
 			}
 			blen = (size_t)(q - start);
 		}
-		if (blen == 0 || blen > 200) {
+		if (blen == 0 || blen > BOUNDARY_MAX) {
 			snprintf(why, whylen, "unsafe MIME boundary (length %zu)", blen);
 			return -1;
 		}
+		keep_boundary(mp, start, blen);
+		kept++;
 		p = q;
 	}
+	if (kept == 0 && mp != NULL)
+		mp->strict = 1;
 	return 0;
 }
 
+/* Checks one Content-Type value.  In a text body (mp->in_hdr clear, not
+ * strict) it only counts; in a header block it checks the boundary and
+ * notes what the block's body holds. */
 static int
-check_content_type(const char *value, size_t n, unsigned *composites, char *why, size_t whylen)
+check_content_type(const char *value, size_t n, unsigned *composites, struct mime_pos *mp,
+		   char *why, size_t whylen)
 {
 	char dec[CT_VALUE_MAX + 1];
 	const char *v = value;
@@ -129,15 +178,56 @@ check_content_type(const char *value, size_t n, unsigned *composites, char *why,
 		v++;
 	if (strncasecmp(v, "multipart", 9) == 0 || strncasecmp(v, "message", 7) == 0)
 		(*composites)++;
+	if (!mp->in_hdr && !mp->strict)
+		return 0;
+	if (strncasecmp(v, "message", 7) == 0)
+		mp->blk_msg = 1;
+	if (strncasecmp(v, "multipart/digest", 16) == 0)
+		mp->strict = 1;
 	if (strcasestr(v, "multipart"))
-		return boundary_ok(v, why, whylen);
+		return boundary_ok(v, mp, why, whylen);
+	return 0;
+}
+
+/* A Content-Transfer-Encoding value: a message/ part sent in base64 or
+ * quoted-printable is a single part to libetpan (complaint.c decodes it and
+ * scans it again).  Anything else, even a near miss, leaves the block's
+ * body a header block. */
+static void
+note_encoding(const char *line, size_t l, struct mime_pos *mp)
+{
+	size_t i = 26; /* strlen("Content-Transfer-Encoding:") */
+
+	while (i < l && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	while (l > i && (line[l - 1] == ' ' || line[l - 1] == '\t'))
+		l--;
+	if ((l - i == 6 && strncasecmp(line + i, "base64", 6) == 0) ||
+	    (l - i == 16 && strncasecmp(line + i, "quoted-printable", 16) == 0))
+		mp->blk_enc = 1;
+}
+
+/* 1 when the line starts with "--" and a declared boundary. */
+static int
+is_delimiter(const char *line, size_t l, const struct mime_pos *mp)
+{
+	if (l < 3 || line[0] != '-' || line[1] != '-')
+		return 0;
+	for (unsigned i = 0; i < mp->n_bnd; i++) {
+		size_t bl = strlen(mp->bnd[i]);
+
+		if (l - 2 >= bl && memcmp(line + 2, mp->bnd[i], bl) == 0)
+			return 1;
+	}
 	return 0;
 }
 
 static int
 scan(const char *raw, size_t len, long max_size, char *why, size_t whylen)
 {
+	static const struct mime_pos mp0 = { .in_hdr = 1 };
 	char ct[CT_VALUE_MAX + 1];
+	struct mime_pos mp = mp0;
 	size_t pos = 0, ctlen = 0;
 	unsigned n_ct = 0, composites = 0;
 	int in_top = 1, in_ct = 0;
@@ -172,9 +262,20 @@ scan(const char *raw, size_t len, long max_size, char *why, size_t whylen)
 		}
 		if (in_ct) {
 			ct[ctlen] = '\0';
-			if (check_content_type(ct, ctlen, &composites, why, whylen) != 0)
+			if (check_content_type(ct, ctlen, &composites, &mp, why, whylen) != 0)
 				return -1;
 			in_ct = 0;
+		}
+		if (mp.in_hdr && l == 0) {
+			/* an unencoded message/ body starts with its own headers */
+			mp.in_hdr = mp.blk_msg && !mp.blk_enc;
+			mp.blk_msg = mp.blk_enc = 0;
+		} else if (!mp.in_hdr && is_delimiter(line, l, &mp)) {
+			mp.in_hdr = 1;
+			continue;
+		} else if (mp.in_hdr && l >= 26 &&
+			   strncasecmp(line, "Content-Transfer-Encoding:", 26) == 0) {
+			note_encoding(line, l, &mp);
 		}
 		if (l >= 13 && strncasecmp(line, "Content-Type:", 13) == 0) {
 			if (++n_ct > PRESCAN_MAX_CONTENT_TYPES) {
@@ -194,7 +295,7 @@ scan(const char *raw, size_t len, long max_size, char *why, size_t whylen)
 	}
 	if (in_ct) {
 		ct[ctlen] = '\0';
-		if (check_content_type(ct, ctlen, &composites, why, whylen) != 0)
+		if (check_content_type(ct, ctlen, &composites, &mp, why, whylen) != 0)
 			return -1;
 	}
 	if (composites > PRESCAN_MAX_COMPOSITES) {

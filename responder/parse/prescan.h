@@ -21,7 +21,8 @@
 /* The pre-scan: 0 when the message may go to libetpan; -1 with a one-line
  * `why` when it may not (size over `max_size` when it is > 0, header line
  * length, Content-Type count, nesting bound, unsafe boundary incl. its
- * RFC 2047 form).  Linear. */
+ * RFC 2047 form) in the header blocks libetpan parses as MIME; a
+ * Content-Type quoted in a text body is only counted.  Linear. */
 int prescan(const char *raw, size_t len, long max_size, char *why, size_t whylen);
 /* The same checks without a size cap, for message/rfc822 parts that were
  * transfer-encoded (complaint.c parses those itself). */

@@ -55,6 +55,8 @@ static const char *const required[] = {
 	"ambiguous.html",
 	"not_found.txt",
 	"not_found.html",
+	"next_step.txt",
+	"next_step.html",
 	"provider_generic.txt",
 	"provider_generic.html",
 };
@@ -376,6 +378,16 @@ put_references(struct buf *b, const struct reply_input *in)
 	return rc;
 }
 
+void
+compose_message_id(const struct settings *s, const char *seed, char *out, size_t size)
+{
+	char host[256], hex[40];
+
+	compose_hostname(s, host, sizeof(host));
+	unique_hex(seed, "message-id", hex, sizeof(hex));
+	snprintf(out, size, "<%.24s@%s>", hex, host);
+}
+
 /* ---- assembly ----------------------------------------------------------- */
 
 /* A text part, 7bit when it can be, else quoted-printable. */
@@ -467,9 +479,9 @@ compose_reply(const struct templates *t, const struct reply_input *in, char **ms
 	struct compose_atts atts = { 0 };
 	struct buf b;
 	json_t *root = NULL;
-	const char *outcome;
+	const char *outcome, *body;
 	char *subject = NULL, *text = NULL, *html = NULL, *subj;
-	char host[256], hex[40], mixed[64], alt[64], date[64], mid[400], irt[256];
+	char hex[40], mixed[64], alt[64], date[64], mid[400], irt[256];
 	int bad = 0, rc = -1;
 
 	*msg_r = NULL;
@@ -483,16 +495,18 @@ compose_reply(const struct templates *t, const struct reply_input *in, char **ms
 	subject = render(t, "subject", &root, 1, MUSTACHE_ESCAPE_NONE, err, errlen);
 	if (!subject)
 		goto out;
-	text = render_body(t, root, outcome, "txt", MUSTACHE_ESCAPE_NONE, err, errlen);
+	body = in->next_step && in->outcome == OUTCOME_FOUND ? "next_step" : outcome;
+	text = render_body(t, root, body, "txt", MUSTACHE_ESCAPE_NONE, err, errlen);
 	if (!text)
 		goto out;
-	html = render_body(t, root, outcome, "html", MUSTACHE_ESCAPE_HTML, err, errlen);
+	html = render_body(t, root, body, "html", MUSTACHE_ESCAPE_HTML, err, errlen);
 	if (!html)
 		goto out;
 
-	compose_hostname(in->settings, host, sizeof(host));
-	unique_hex(in->seed, "message-id", hex, sizeof(hex));
-	snprintf(mid, sizeof(mid), "<%.24s@%s>", hex, host);
+	if (in->message_id && mime_msgid_valid(in->message_id))
+		str_copy(mid, in->message_id, sizeof(mid));
+	else
+		compose_message_id(in->settings, in->seed, mid, sizeof(mid));
 	unique_hex(in->seed, "mixed", hex, sizeof(hex));
 	snprintf(mixed, sizeof(mixed), "=_m_%.24s", hex);
 	unique_hex(in->seed, "alternative", hex, sizeof(hex));

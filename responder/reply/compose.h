@@ -51,6 +51,11 @@ struct reply_input {
 	int64_t now;			 /* the reply's Date */
 	const char *seed;		 /* NULL: random Message-ID and boundaries;
 					 * else derived from it (golden tests) */
+	const char *message_id;		 /* the reply's "<...>" (compose_message_id),
+					 * or NULL: made here from seed */
+	const char *language;		 /* "de" ...; NULL or unknown: English */
+	int next_step;			 /* found: the follow-up's next step
+					 * (template next_step) */
 };
 
 struct templates;
@@ -65,5 +70,11 @@ void templates_free(struct templates **t);
  * sanitised, not refused). */
 int compose_reply(const struct templates *t, const struct reply_input *in, char **msg_r,
 		  size_t *len_r, char *err, size_t errlen);
+
+/* A new Message-ID for a reply, "<24 hex digits@our.domain>" (the domain
+ * of compose_hostname), random, or derived from `seed` when not NULL.
+ * The caller keeps it in the request log, so that a reply to our reply
+ * finds its conversation.  out needs 300 bytes. */
+void compose_message_id(const struct settings *s, const char *seed, char *out, size_t size);
 
 #endif

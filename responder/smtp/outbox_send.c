@@ -6,6 +6,7 @@
  * stored here.
  */
 #include "responder/smtp/outbox_send.h"
+#include "responder/metrics/metrics.h"
 #include "responder/smtp/smtp_send.h"
 #include "store/outbox.h"
 #include "common/log.h"
@@ -87,6 +88,7 @@ outbox_send_due(struct outbox_sender *o)
 			break;
 		if (o->smtp == NULL && smtp_sender_new(o->s, &o->smtp, err, sizeof(err)) < 0) {
 			log_error("smtp: %s", err);
+			metrics_smtp_error();
 			o->unavailable = 1;
 			store_outbox_rows_free(rows, n);
 			return -1;
@@ -104,22 +106,29 @@ outbox_send_due(struct outbox_sender *o)
 			case SMTP_SENT:
 				r = mark_sent(o, rows[i].id, reply, now);
 				o->sent++;
+				metrics_reply(METRICS_REPLY_SENT, rows[i].received_at > 0 ?
+								      now - rows[i].received_at :
+								      -1);
 				log_info("reply %lld to %s sent: %s", (long long)rows[i].id,
 					 rows[i].rcpt, reply);
 				break;
 			case SMTP_TEMPFAIL:
 				r = store_outbox_mark_retry(o->st, rows[i].id, err, now, &failed);
+				metrics_reply(
+				    failed ? METRICS_REPLY_FAILED : METRICS_REPLY_DEFERRED, -1);
 				log_warn("reply %lld to %s %s: %s", (long long)rows[i].id,
 					 rows[i].rcpt,
 					 failed ? "failed after too many tries" : "deferred", err);
 				break;
 			case SMTP_PERMFAIL:
 				r = store_outbox_mark_failed(o->st, rows[i].id, err);
+				metrics_reply(METRICS_REPLY_FAILED, -1);
 				log_warn("reply %lld to %s failed: %s", (long long)rows[i].id,
 					 rows[i].rcpt, err);
 				break;
 			case SMTP_UNAVAIL:
 				store_outbox_note_error(o->st, rows[i].id, err);
+				metrics_smtp_error();
 				log_warn("smtp unavailable, replies stay queued: %s", err);
 				smtp_sender_free(&o->smtp);
 				o->unavailable = 1;

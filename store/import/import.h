@@ -59,7 +59,18 @@ int import_jsonl(struct store *st, const char *path, struct import_stats *stats,
  */
 enum { PF_ACCOUNT_FROM_SASL = 0, PF_ACCOUNT_FROM_SENDER_DOMAIN = 1 };
 
+/* The log format.  PF_FORMAT_EXIM reads Exim 4's mainlog through the same
+ * importer and follower (docs/exim-import.md):
+ *   <= arrival: sender, A= authenticated id (U= for local submissions)
+ *      as the "SASL user", id= Message-ID, T= subject, "for" recipients;
+ *      R= (a bounce of another message) is the relay's own notice
+ *   => -> >> delivered, ** bounced, == deferred: one attempt each, the
+ *      reply from C="..." or the SMTP error text, the MX from H=
+ *   Completed -> end of state */
+enum { PF_FORMAT_POSTFIX = 0, PF_FORMAT_EXIM = 1 };
+
 struct pf_options {
+	int format;		 /* PF_FORMAT_* */
 	int account_from;	 /* PF_ACCOUNT_FROM_* */
 	const char *account_map; /* file, or NULL/"" for none */
 	size_t max_open;	 /* open queue IDs kept; 0 = 100000 */

@@ -1,7 +1,8 @@
 /*
  * import_jsonl.c - delivery records in JSON Lines (DESIGN.md contract).
  *
- *   {"type":"account","account":"acme","addresses":["billing@acme.example","@acme.example"]}
+ *   {"type":"account","account":"acme","addresses":["billing@acme.example","@acme.example"],
+ *    "language":"de"}                   (language optional: the replies' language)
  *   {"type":"message","account":"acme","queue_id":"...","message_id":"<...>",
  *    "from":"...","subject":"...","submitted_at":"RFC 3339","recipients":["..."]}
  *   {"type":"attempt","queue_id":"...","recipient":"...","at":"RFC 3339",
@@ -18,6 +19,7 @@
  */
 #include "store/import/import.h"
 #include "store/import/lines.h"
+#include "store/requests.h"
 #include "store/store_int.h"
 #include "common/buf.h"
 #include "common/strutil.h"
@@ -117,18 +119,34 @@ get_str_array(struct line_ctx *lc, json_t *o, const char *key, const char ***v_r
 	return STORE_OK;
 }
 
+/* A language code as the responder names them: two lower-case letters
+ * ("de").  Whether the responder has templates for it is its own
+ * business (it falls back to its default language). */
+static int
+language_code_ok(const char *l)
+{
+	return l && strlen(l) == 2 && l[0] >= 'a' && l[0] <= 'z' && l[1] >= 'a' && l[1] <= 'z';
+}
+
 static int
 do_account(struct store *st, struct line_ctx *lc, json_t *o, struct import_stats *stats)
 {
-	const char *name, **addrs;
+	const char *name, **addrs, *lang;
 	size_t n;
 	int r, new_account = 0, new_addresses = 0;
 
 	if ((r = get_str(lc, o, "account", 1, MAX_FIELD, &name)) < 0 ||
-	    (r = get_str_array(lc, o, "addresses", &addrs, &n)) < 0)
+	    (r = get_str(lc, o, "language", 0, 16, &lang)) < 0)
+		return r;
+	if (lang && *lang && !language_code_ok(lang))
+		return bad(lc, "\"language\" must be a two-letter code such as \"de\", not \"%s\"",
+			   lang);
+	if ((r = get_str_array(lc, o, "addresses", &addrs, &n)) < 0)
 		return r;
 	r = store_put_account(st, name, addrs, n, &new_account, &new_addresses);
 	free(addrs);
+	if (r != STORE_EDB && lang && store_set_account_language(st, name, *lang ? lang : NULL) < 0)
+		return STORE_EDB;
 	if (r == STORE_EINVAL) {
 		/* The account and the addresses that were fine are kept. */
 		bad(lc, "%s", store_errmsg(st));

@@ -1,228 +1,23 @@
 /*
- * import_postfix.c - delivery records from Postfix logs (see import.h).
- *
- * One pass, one line at a time.  Each queue ID seen gets a small state
- * (submission time, SASL user, sender, Message-ID, subject, account) in a
- * hash table with a least-recently-seen list; it is written to the store
- * when a delivery line needs it, at each batch commit, when the queue ID
- * is "removed" and when it is evicted (the table is capped), and dropped
- * at "removed" or eviction.  The store is the memory beyond the table: a
- * queue ID whose start was evicted, or logged in an earlier file, gets its
- * account back from the stored message.  Nothing is guessed: a message
- * with no known account is skipped and counted, a missing submission time
- * stays 0, a missing Message-ID stays NULL.
- *
- * Re-importing changes nothing: messages are upserts that only fill empty
- * fields and attempts are deduplicated by the store.
+ * import_postfix.c - the Postfix format of the log importer (see
+ * import.h): what each Postfix line means for a message (smtpd, pickup,
+ * cleanup, qmgr, the delivery agents, bounce).  The message state, its
+ * writing and the line loop are shared with the Exim format (log_msgs.c,
+ * log_import.c).
  *
  * SECURITY: the log holds text chosen by senders (subjects, Message-IDs,
- * addresses) and by remote servers (replies).  Lines are copied into a
- * fixed buffer (longer ones are cut), every field is bounded, recipient
- * addresses are checked with addr_valid before they are stored, and the
- * state is capped (max_open queue IDs, PF_CONV_MAX bytes of conversation
- * per smtp process), so neither memory nor the store can be flooded by
- * one message.
+ * addresses) and by remote servers (replies).  Every field is bounded,
+ * recipient addresses are checked with addr_valid before they are stored,
+ * and conversations are capped per smtp process (PF_CONV_MAX), so neither
+ * memory nor the store can be flooded by one message.
  */
 #include "store/import/postfix_int.h"
-#include "store/import/lines.h"
 #include "store/store_int.h"
 #include "common/strutil.h"
 #include "common/xalloc.h"
 
-#include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
-
-#define PF_DEFAULT_MAX_OPEN 100000
-#define PF_MAX_REPORTS 20 /* garbage lines reported per file */
-
-
-static int msg_flush(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_msg *m,
-		     int need);
-static void msg_drop(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_msg *m);
-
-/* The state of `qid`, created if new (evicting the least recently seen
- * when full).  NULL only on a store failure while evicting. */
-struct pf_msg *
-pf_msg_get(struct pf_import *imp, const struct pf_line_ctx *lc, const char *qid)
-{
-	struct pf_msg *m = pf_msg_find(imp, qid);
-	size_t b;
-
-	if (m != NULL) {
-		pf_lru_unlink(imp, m);
-		pf_lru_append(imp, m);
-		return m;
-	}
-	while (imp->nmsgs >= imp->max_open && imp->lru_head != NULL) {
-		if (msg_flush(imp, lc, imp->lru_head, 0) == STORE_EDB)
-			return NULL;
-		msg_drop(imp, lc, imp->lru_head);
-	}
-	m = xcalloc(1, sizeof(*m));
-	str_copy(m->qid, qid, sizeof(m->qid));
-	b = pf_qid_hash(qid) % imp->nbuckets;
-	m->hnext = imp->buckets[b];
-	imp->buckets[b] = m;
-	pf_lru_append(imp, m);
-	imp->nmsgs++;
-	return m;
-}
-
-
-/* ---- writing ---------------------------------------------------------- */
-
-static void
-reject(const struct pf_line_ctx *lc, const char *why)
-{
-	char w[600];
-
-	lc->stats->rejected++;
-	str_copy(w, why, sizeof(w));
-	str_sanitize_line(w);
-	if (lc->report)
-		lc->report(lc->ctx, lc->name, lc->lineno, w);
-}
-
-/* Finds the message's account: by the configured rule, else from the store
- * (its start was in an earlier file or was evicted).  NULL: unknown. */
-static const char *
-msg_account(struct pf_import *imp, struct pf_msg *m)
-{
-	const char *key = NULL, *acct;
-
-	if (m->account != NULL)
-		return m->account;
-	if (imp->account_from == PF_ACCOUNT_FROM_SASL) {
-		key = m->sasl;
-		if (key != NULL && (acct = pf_map_lookup(imp, key)) == NULL && strchr(key, '@'))
-			if ((acct = pf_map_lookup(imp, strchr(key, '@') + 1)) != NULL)
-				goto found;
-	} else if (m->from != NULL && m->from[0] != '\0') {
-		key = addr_domain(m->from);
-	}
-	if (key != NULL && *key != '\0') {
-		acct = pf_map_lookup(imp, key);
-		if (acct == NULL && !imp->have_map)
-			acct = key;
-		if (acct != NULL)
-			goto found;
-	}
-	if (!m->looked_up) {
-		struct store_message_list l = { NULL, 0 };
-
-		m->looked_up = 1;
-		if (store_find_by_queue_id(imp->st, m->qid, 0, 0, &l) == STORE_OK && l.n > 0)
-			m->account = xstrdup(l.v[0].account);
-		store_message_list_free(&l);
-	}
-	return m->account;
-found:
-	m->account = xstrdup(acct);
-	return m->account;
-}
-
-/* Short queue IDs repeat after a while.  A message whose submission we
- * saw, stored under the same queue ID with another submission time, is a
- * different message: it is refused (reported) rather than merged. */
-static int
-check_reuse(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_msg *m)
-{
-	sqlite3_stmt *s;
-	int rc;
-
-	if (m->checked || m->written || m->first_at == 0)
-		return STORE_OK;
-	m->checked = 1;
-	s = store_stmt(imp->st, "SELECT submitted_at FROM messages WHERE queue_id = ?1");
-	if (s == NULL)
-		return STORE_EDB;
-	store_bind_text(s, 1, m->qid);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		int64_t t = sqlite3_column_int64(s, 0);
-
-		sqlite3_reset(s);
-		if (t != 0 && t != m->first_at) {
-			char why[300];
-
-			m->reused = 1;
-			snprintf(why, sizeof(why),
-				 "queue ID %s is already stored for a message "
-				 "submitted %lld s earlier: a reused short queue ID (set "
-				 "enable_long_queue_ids = yes); this message is skipped",
-				 m->qid, (long long)(m->first_at - t));
-			reject(lc, why);
-		}
-		return STORE_OK;
-	}
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? STORE_OK : store_fail_db(imp->st, "checking a queue ID");
-}
-
-/* Writes what is known of `m` if it changed (or, with `need`, makes sure
- * the message is in the store).  STORE_OK, STORE_ENOTFOUND (no account:
- * skipped) or STORE_EDB. */
-static int
-msg_flush(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_msg *m, int need)
-{
-	struct store_message_in in;
-	const char *acct;
-	int r;
-
-	if (!m->dirty && (m->written || !need))
-		return m->written ? STORE_OK : STORE_ENOTFOUND;
-	if ((r = check_reuse(imp, lc, m)) != STORE_OK || m->reused) {
-		m->dirty = 0;
-		return r == STORE_EDB ? r : STORE_ENOTFOUND;
-	}
-	if ((acct = msg_account(imp, m)) == NULL) {
-		m->orphan = 1;
-		m->dirty = 0;
-		return STORE_ENOTFOUND;
-	}
-	memset(&in, 0, sizeof(in));
-	in.account = acct;
-	in.queue_id = m->qid;
-	in.message_id = m->mid;
-	in.from = m->have_from && m->from != NULL && m->from[0] != '\0' ? m->from : NULL;
-	in.subject = m->subject;
-	in.submitted_at = m->first_at;
-	r = store_put_message(imp->st, &in);
-	if (r == STORE_EDB)
-		return r;
-	m->dirty = 0;
-	if (r == STORE_EINVAL) {
-		m->orphan = 1;
-		reject(lc, store_errmsg(imp->st));
-		return STORE_ENOTFOUND;
-	}
-	if (r == STORE_ADDED)
-		lc->stats->messages++;
-	m->written = 1;
-	return STORE_OK;
-}
-
-/* Drops the state of `m`, counting it when it never found an owner. */
-static void
-msg_drop(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_msg *m)
-{
-	if (m->orphan && !m->written && !m->notice)
-		lc->stats->unowned++;
-	pf_msg_free(imp, m);
-}
-
-static int
-flush_all(struct pf_import *imp, const struct pf_line_ctx *lc)
-{
-	for (struct pf_msg *m = imp->lru_head; m != NULL; m = m->lnext)
-		if (m->dirty && msg_flush(imp, lc, m, 0) == STORE_EDB)
-			return STORE_EDB;
-	return STORE_OK;
-}
 
 static const char *
 attempt_status(const char *s)
@@ -251,7 +46,7 @@ do_delivery(struct pf_import *imp, const struct pf_line_ctx *lc, const struct pf
 	}
 	if ((m = pf_msg_get(imp, lc, pl->qid)) == NULL)
 		return STORE_EDB;
-	if ((r = msg_flush(imp, lc, m, 1)) == STORE_EDB)
+	if ((r = pf_msg_flush(imp, lc, m, 1)) == STORE_EDB)
 		return r;
 	if (!m->written) {
 		lc->stats->skipped++; /* no account: counted when dropped */
@@ -265,7 +60,7 @@ do_delivery(struct pf_import *imp, const struct pf_line_ctx *lc, const struct pf
 
 		snprintf(why, sizeof(why), "%s: recipient <%.500s> is not a valid address", pl->qid,
 			 d.to);
-		reject(lc, why);
+		pf_reject(lc, why);
 		free(rcpt);
 		free(pf_convs_transcript(imp->convs, pl->pid, &d, pl->at, &full));
 		return STORE_OK;
@@ -290,7 +85,7 @@ do_delivery(struct pf_import *imp, const struct pf_line_ctx *lc, const struct pf
 	else if (r == STORE_OK)
 		lc->stats->unchanged++;
 	else if (r == STORE_EINVAL)
-		reject(lc, store_errmsg(imp->st));
+		pf_reject(lc, store_errmsg(imp->st));
 	return r == STORE_EDB ? r : STORE_OK;
 }
 
@@ -302,7 +97,7 @@ do_expired(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_msg *m
 	struct store_message_list l = { NULL, 0 };
 	int r;
 
-	if ((r = msg_flush(imp, lc, m, 1)) == STORE_EDB)
+	if ((r = pf_msg_flush(imp, lc, m, 1)) == STORE_EDB)
 		return r;
 	if (!m->written)
 		return STORE_OK;
@@ -418,8 +213,8 @@ is_delivery_service(const char *sv)
 	return 0;
 }
 
-static int
-import_parsed(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_line *pl)
+int
+pf_import_parsed(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_line *pl)
 {
 	const char *sv = pl->service, *t = pl->text;
 	char val[PF_MAX_FIELD + 1];
@@ -458,9 +253,9 @@ import_parsed(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_lin
 		return STORE_OK;
 	if (strcmp(sv, "qmgr") == 0) {
 		if (strcmp(t, "removed") == 0) {
-			if (msg_flush(imp, lc, m, 0) == STORE_EDB)
+			if (pf_msg_flush(imp, lc, m, 0) == STORE_EDB)
 				return STORE_EDB;
-			msg_drop(imp, lc, m);
+			pf_msg_drop(imp, lc, m);
 			return STORE_OK;
 		}
 		if (strncmp(t, "from=<", 6) == 0) {
@@ -487,196 +282,4 @@ import_parsed(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_lin
 	}
 	lc->stats->skipped++; /* warnings, ... */
 	return STORE_OK;
-}
-
-/* ---- the line loop ------------------------------------------------------ */
-
-int
-pf_import_begin(struct pf_import *imp)
-{
-	if (imp->st->in_tx)
-		return STORE_OK;
-	imp->in_batch = 0;
-	return store_begin(imp->st);
-}
-
-static int
-commit(struct pf_import *imp)
-{
-	imp->in_batch = 0;
-	/* store_commit resets every cached statement first: one left on a row
-	 * would keep a read snapshot open, and then no checkpoint could reset
-	 * the WAL, which would grow without bound over a long import. */
-	return store_commit(imp->st);
-}
-
-int
-pf_import_commit(struct pf_import *imp, const struct pf_line_ctx *lc)
-{
-	if (flush_all(imp, lc) == STORE_EDB)
-		return STORE_EDB;
-	return commit(imp);
-}
-
-int
-pf_import_line(struct pf_import *imp, const char *line, size_t len, const char *name, long lineno,
-	       struct import_stats *stats, import_report_fn *report, void *ctx)
-{
-	const struct pf_line_ctx lc = { stats, report, ctx, name, lineno };
-	struct pf_line pl;
-	int r;
-
-	stats->lines++;
-	if (len > PF_MAX_LINE)
-		len = PF_MAX_LINE;
-	memcpy(imp->line, line, len);
-	imp->line[len] = '\0';
-	r = pf_parse_syslog(imp->line, &imp->year, &pl);
-	if (r == PF_PARSE_GARBAGE) {
-		stats->garbage++;
-		if (report && len > 0 && imp->garbage_reported++ < PF_MAX_REPORTS)
-			report(ctx, name, lineno, "not a syslog line, skipped");
-		return STORE_OK;
-	}
-	if (r == PF_PARSE_OTHER) {
-		stats->skipped++;
-		return STORE_OK;
-	}
-	if ((r = pf_import_begin(imp)) < 0)
-		return r;
-	if ((r = import_parsed(imp, &lc, &pl)) == STORE_EDB)
-		return r;
-	/* Batches commit what is written; messages still being assembled
-	 * wait for their delivery, "removed" or the end of the input, so a
-	 * message is usually written once, whole. */
-	if (++imp->in_batch >= IMPORT_BATCH_LINES) {
-		if (commit(imp) < 0 || store_begin(imp->st) < 0)
-			return STORE_EDB;
-	}
-	return STORE_OK;
-}
-
-void
-pf_import_set_ref(struct pf_import *imp, int64_t ref)
-{
-	memset(&imp->year, 0, sizeof(imp->year));
-	imp->year.ref = ref;
-	imp->garbage_reported = 0;
-}
-
-struct store *
-pf_import_store(struct pf_import *imp)
-{
-	return imp->st;
-}
-
-struct pf_import *
-pf_import_new(struct store *st, const struct pf_options *o, char *err, size_t errlen)
-{
-	struct pf_import *imp = xcalloc(1, sizeof(*imp));
-
-	imp->st = st;
-	imp->account_from = o->account_from;
-	imp->max_open = o->max_open ? o->max_open : PF_DEFAULT_MAX_OPEN;
-	imp->nbuckets = 1;
-	while (imp->nbuckets < imp->max_open && imp->nbuckets < ((size_t)1 << 20))
-		imp->nbuckets <<= 1;
-	imp->buckets = xcalloc(imp->nbuckets, sizeof(*imp->buckets));
-	imp->convs = pf_convs_new(1024);
-	if (o->account_map != NULL && *o->account_map != '\0' &&
-	    pf_map_load(imp, o->account_map, err, errlen) < 0) {
-		pf_import_free(&imp);
-		return NULL;
-	}
-	return imp;
-}
-
-void
-pf_import_free(struct pf_import **ip)
-{
-	struct pf_import *imp = *ip;
-
-	if (imp == NULL)
-		return;
-	while (imp->lru_head != NULL)
-		pf_msg_free(imp, imp->lru_head);
-	free(imp->buckets);
-	for (size_t i = 0; i < imp->nmap; i++) {
-		free(imp->map[i].key);
-		free(imp->map[i].account);
-	}
-	free(imp->map);
-	pf_convs_free(&imp->convs);
-	free(imp);
-	*ip = NULL;
-}
-
-int
-pf_import_file(struct pf_import *imp, const char *path, struct import_stats *stats,
-	       import_report_fn *report, void *ctx, char *err, size_t errlen)
-{
-	const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
-	/* lineno: the last line handed to the importer, which a rejection
-	 * found while committing at the end is reported at */
-	struct pf_line_ctx lc = { stats, report, ctx, name, 0 };
-	struct lines *lr;
-	struct stat sb;
-	const char *line;
-	size_t len;
-	int r, result = IMPORT_OK;
-
-	lr = lines_open(path, PF_MAX_LINE * 4, err, errlen);
-	if (lr == NULL)
-		return IMPORT_ENOFILE;
-	/* Stamps without a year are no later than the file's last change. */
-	pf_import_set_ref(imp, strcmp(path, "-") != 0 && stat(path, &sb) == 0 ?
-				   (int64_t)sb.st_mtime :
-				   (int64_t)time(NULL));
-	for (;;) {
-		r = lines_next(lr, &line, &len);
-		if (r == LINES_EOF)
-			break;
-		if (r == LINES_EREAD) {
-			snprintf(err, errlen, "%s:%ld: %s", name, lines_number(lr) + 1,
-				 lines_error(lr));
-			result = IMPORT_ENOFILE;
-			break;
-		}
-		if (r == LINES_ETOOLONG) {
-			stats->lines++;
-			stats->garbage++;
-			if (report)
-				report(ctx, name, lines_number(lr), "line too long, skipped");
-			continue;
-		}
-		lc.lineno = lines_number(lr);
-		if (pf_import_line(imp, line, len, name, lc.lineno, stats, report, ctx) ==
-		    STORE_EDB)
-			goto db;
-	}
-	if (imp->st->in_tx && pf_import_commit(imp, &lc) < 0)
-		goto db;
-	lines_close(&lr);
-	return result;
-db:
-	snprintf(err, errlen, "%s:%ld: store: %s", name, lines_number(lr), store_errmsg(imp->st));
-	store_rollback(imp->st);
-	lines_close(&lr);
-	return IMPORT_EDB;
-}
-
-int
-pf_import_finish(struct pf_import *imp, struct import_stats *stats, char *err, size_t errlen)
-{
-	/* after the last file: counted, not reported */
-	const struct pf_line_ctx lc = { stats, NULL, NULL, NULL, 0 };
-
-	if (pf_import_begin(imp) < 0 || pf_import_commit(imp, &lc) < 0) {
-		snprintf(err, errlen, "store: %s", store_errmsg(imp->st));
-		store_rollback(imp->st);
-		return IMPORT_EDB;
-	}
-	while (imp->lru_head != NULL)
-		msg_drop(imp, &lc, imp->lru_head);
-	return IMPORT_OK;
 }

@@ -208,6 +208,10 @@ state_save(struct pf_import *imp)
 			json_object_set_new(e, "m", json_string(m->mid));
 		if (m->subject)
 			json_object_set_new(e, "j", json_string(m->subject));
+		if (m->rcpts)
+			json_object_set_new(e, "r", json_string(m->rcpts));
+		if (m->notice)
+			json_object_set_new(e, "n", json_true());
 		json_array_append_new(a, e);
 	}
 	json_object_set_new(o, "v", json_integer(1));
@@ -249,7 +253,7 @@ state_load(struct pf_import *imp, const char *state)
 		const char *q = jstr(e, "q");
 		struct pf_msg *m;
 
-		if (q == NULL || !pf_is_queue_id(q, strlen(q)))
+		if (q == NULL || !pf_valid_qid(imp, q))
 			continue;
 		if ((m = pf_msg_get(imp, &lc, q)) == NULL)
 			break;
@@ -261,6 +265,14 @@ state_load(struct pf_import *imp, const char *state)
 		}
 		pf_set_str(&m->mid, jstr(e, "m"));
 		pf_set_str(&m->subject, jstr(e, "j"));
+		if (jstr(e, "r") != NULL) {
+			char r[PF_MAX_FIELD + 1];
+
+			str_copy(r, jstr(e, "r"), sizeof(r));
+			for (char *t = strtok(r, " "); t != NULL; t = strtok(NULL, " "))
+				pf_add_rcpt(m, t);
+		}
+		m->notice = json_is_true(json_object_get(e, "n"));
 		m->dirty = 1;
 	}
 	json_decref(o);
@@ -273,7 +285,7 @@ static int
 save_position(struct pf_follow *f)
 {
 	struct store *st = pf_import_store(f->imp);
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	char *state, *json;
 	size_t n;
 	int rc;
@@ -293,13 +305,13 @@ save_position(struct pf_follow *f)
 		 f->cur.reading != NULL && strcmp(f->cur.reading, f->path) != 0, state);
 	free(state);
 	store_bind_text(s, 1, f->path);
-	sqlite3_bind_int64(s, 2, (sqlite3_int64)f->cur.ino);
-	sqlite3_bind_int64(s, 3, (sqlite3_int64)f->cur.offset);
+	store_bind_int64(s, 2, (int64_t)f->cur.ino);
+	store_bind_int64(s, 3, (int64_t)f->cur.offset);
 	store_bind_text(s, 4, f->head);
 	store_bind_text(s, 5, json);
-	rc = sqlite3_step(s);
+	rc = store_step(s);
 	free(json);
-	return rc == SQLITE_DONE ? STORE_OK : store_fail_db(st, "saving the import position");
+	return rc == STORE_DONE ? STORE_OK : store_fail_db(st, "saving the import position");
 }
 
 /* Loads the stored position and opens the right file at it. */
@@ -307,7 +319,7 @@ static int
 restore(struct pf_follow *f, char *err, size_t errlen)
 {
 	struct store *st = pf_import_store(f->imp);
-	sqlite3_stmt *s;
+	struct store_stmt *s;
 	char *state = NULL, *head = NULL, rotated[1100];
 	int64_t ino = 0, offset = 0;
 	long line = 0;
@@ -319,16 +331,16 @@ restore(struct pf_follow *f, char *err, size_t errlen)
 	if (s == NULL)
 		goto db;
 	store_bind_text(s, 1, f->path);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		ino = sqlite3_column_int64(s, 0);
-		offset = sqlite3_column_int64(s, 1);
+	rc = store_step(s);
+	if (rc == STORE_ROW) {
+		ino = store_col_int64(s, 0);
+		offset = store_col_int64(s, 1);
 		head = store_col_dup(s, 2);
 		state = store_col_dup(s, 3);
-	} else if (rc != SQLITE_DONE) {
+	} else if (rc != STORE_DONE) {
 		goto db;
 	}
-	sqlite3_reset(s);
+	store_reset(s);
 	if (state != NULL) {
 		json_t *o = json_loads(state, 0, NULL);
 

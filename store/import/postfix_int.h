@@ -1,8 +1,11 @@
 /*
- * postfix_int.h - what the Postfix log importer's files share: the parsed
+ * postfix_int.h - what the mail-log importer's files share: the parsed
  * form of one log line and the pure parsing helpers (postfix_parse.c), the
- * per-line importer (import_postfix.c) and its conversation buffers
- * (postfix_conv.c).  Not for use outside store/.
+ * message state and its writing (postfix_state.c, log_msgs.c), the line
+ * loop (log_import.c), the Postfix lines (import_postfix.c) and their
+ * conversation buffers (postfix_conv.c), and the Exim mainlog format
+ * (exim_parse.c, import_exim.c): one queue-ID table, account map,
+ * batching and follower for both formats.  Not for use outside store/.
  */
 #ifndef STORE_POSTFIX_INT_H
 #define STORE_POSTFIX_INT_H
@@ -28,6 +31,7 @@ struct pf_year {
 /* One syslog line, split in place.  Every pointer points into the line. */
 struct pf_line {
 	int64_t at;	     /* seconds since the epoch */
+	const char *program; /* syslog program: "postfix/smtp", "exim" */
 	const char *service; /* last part of the program: "smtp", "qmgr" */
 	long pid;	     /* -1 when the program had no [pid] */
 	const char *qid;     /* "4XbQ1m0vG7z1aa" or "3F2A1B0C9D"; NULL if none */
@@ -46,6 +50,9 @@ int pf_parse_syslog(char *line, struct pf_year *y, struct pf_line *out);
 
 /* 1 if s[0..n) is a short (hex) or long Postfix queue ID. */
 int pf_is_queue_id(const char *s, size_t n);
+
+/* Local time to epoch (one mktime() per minute of log, cached in y). */
+int64_t pf_local_epoch(struct pf_year *y, int year, int mon, int day, int h, int mi, int s);
 
 /* Finds "key=" at the start of `text` or after ", " / " " and copies its
  * value (up to ", " or the end; "<...>" values without the brackets) into
@@ -87,6 +94,7 @@ struct pf_msg {
 	char qid[PF_MAX_QID];
 	int64_t first_at; /* submission (smtpd/pickup line); 0 unknown */
 	char *sasl, *from, *mid, *subject, *account;
+	char *rcpts; /* Exim: the arrival's recipients, "a b c" (bounded) */
 	unsigned have_from : 1, dirty : 1, written : 1, looked_up : 1, orphan : 1;
 	unsigned checked : 1, reused : 1; /* queue ID reuse check done / found */
 	unsigned notice : 1;		  /* a bounce/DSN notice of the relay itself */
@@ -100,6 +108,7 @@ struct map_entry {
 
 struct pf_import {
 	struct store *st;
+	int format; /* PF_FORMAT_* */
 	int account_from;
 	struct map_entry *map;
 	size_t nmap;
@@ -138,8 +147,14 @@ struct pf_msg *pf_msg_find(struct pf_import *imp, const char *qid);
 void pf_msg_free(struct pf_import *imp, struct pf_msg *m);
 /* Sets *dst to a bounded, sanitised copy of v unless *dst is set. */
 void pf_set_str(char **dst, const char *v);
+/* 1 if q is a queue ID of the importer's format. */
+int pf_valid_qid(const struct pf_import *imp, const char *q);
+/* Adds a recipient known at submission (a valid address; at most
+ * PF_MAX_RCPTS of them in PF_MAX_FIELD bytes, the rest are left out). */
+#define PF_MAX_RCPTS 64
+void pf_add_rcpt(struct pf_msg *m, const char *addr);
 
-/* ---- the importer's line interface (import_postfix.c) ------------------ */
+/* ---- the importer's line interface (log_import.c, log_msgs.c) ---------- */
 
 /* One log line into the store (a transaction is opened if none is, and
  * committed every IMPORT_BATCH_LINES lines), counted into *stats and
@@ -148,6 +163,10 @@ int pf_import_line(struct pf_import *imp, const char *line, size_t len, const ch
 		   long lineno, struct import_stats *stats, import_report_fn *report, void *ctx);
 /* Opens the importer's transaction if none is open. */
 int pf_import_begin(struct pf_import *imp);
+/* Commits what is written (the batch), without writing open messages. */
+int pf_import_commit_batch(struct pf_import *imp);
+/* One parsed Postfix line into the importer (import_postfix.c). */
+int pf_import_parsed(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_line *pl);
 /* Writes every changed message and commits; what that writes is counted
  * and reported through `lc` (whose name and lineno are the last line read). */
 int pf_import_commit(struct pf_import *imp, const struct pf_line_ctx *lc);
@@ -158,6 +177,14 @@ struct store *pf_import_store(struct pf_import *imp);
  * recently seen entry is written (counted and reported through `lc`) and
  * dropped first.  NULL only on a store failure. */
 struct pf_msg *pf_msg_get(struct pf_import *imp, const struct pf_line_ctx *lc, const char *qid);
+/* Writes what is known of `m` if it changed (with `need`: makes sure it
+ * is in the store).  STORE_OK, STORE_ENOTFOUND (no account: skipped, or a
+ * reused queue ID) or STORE_EDB. */
+int pf_msg_flush(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_msg *m, int need);
+/* Drops the state of `m`, counting it when it never found an owner. */
+void pf_msg_drop(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_msg *m);
+/* Counts a rejected record and reports `why` at the line of `lc`. */
+void pf_reject(const struct pf_line_ctx *lc, const char *why);
 
 /* ---- conversation buffers (postfix_conv.c) ----------------------------- */
 
@@ -178,5 +205,71 @@ int pf_convs_line(struct pf_convs *c, long pid, int64_t at, const char *text);
  * `d` and `line_at` describe the delivery line. */
 char *pf_convs_transcript(struct pf_convs *c, long pid, const struct pf_delivery *d,
 			  int64_t line_at, int *full_r);
+
+/* ---- Exim 4 mainlog (exim_parse.c, import_exim.c) --------------------- */
+
+/* 1 if s[0..n) is an Exim message ID: 6-6-2 (Exim 4.96) or 6-11-4 (4.97
+ * and later) base-62 characters. */
+int ex_is_message_id(const char *s, size_t n);
+
+/* Splits one mainlog line, plain ("2026-12-07 05:04:06[.123][ +0100]
+ * [[pid]] [ID] text") or behind a syslog prefix ("Dec  7 05:04:06 host
+ * exim[123]: ..."), in place, into *out: at, pid, qid (the message ID or
+ * NULL), text; service is "exim".  Returns PF_PARSE_*. */
+int ex_parse_line(char *line, struct pf_year *y, struct pf_line *out);
+
+/* The value of field KEY= in a mainlog text, scanning tokens so that
+ * quoted values ("...", with \ escapes) are skipped as a whole.  A quoted
+ * value is unescaped (Exim's \ooo octal, \n, \t, \", \\) into
+ * out[outlen]; H= gives "host [ip]:port" whole.  1 when found, 0 when not
+ * (or it does not fit). */
+int ex_field(const char *text, const char *key, char *out, size_t outlen);
+/* 1 if the bare word `flag` (e.g. "K") is one of the text's tokens. */
+int ex_flag(const char *text, const char *flag);
+
+/* An Exim delivery line ("=> addr <orig> F=.. R=.. T=.. H=.. C=\"..\""
+ * or "** addr ...: error"), split. */
+struct ex_delivery {
+	char kind[3];		   /* "=>" "->" ">>" "*>" "**" "==" */
+	char addr[512], orig[512]; /* orig: the top-level address in <..> */
+	char router[64], transport[64];
+	char mx_host[256], mx_ip[64], port[8];
+	char tls[160], cv[16], dn[300];
+	int chunking;
+	char confirm[1100]; /* C="...", unescaped */
+	char error[1100];   /* the text after ": " of ** and == lines */
+	char qt[32], dt[32];
+};
+
+/* An arrival ("<= sender H=.. P=esmtpa A=plain:user S=.. id=.. T=\"..\"
+ * for a b"), split.  Account fields (A= U= P= R=) count only before id=:
+ * the Message-ID that follows is the sender's and may hold spaces. */
+struct ex_arrival {
+	char sender[512];   /* "" for <> */
+	char auth[300];	    /* A=: "authenticator:id[:authenticated sender]" */
+	char user[256];	    /* U= */
+	char proto[32];	    /* P= */
+	char bounce_of[32]; /* R=: the message this one bounces */
+	char mid[PF_MAX_FIELD + 1];
+	char subject[PF_MAX_FIELD + 1]; /* T=, unescaped, not cleaned */
+	int subject_set;
+	const char *rcpts; /* after the last bare "for": "a b c", into text */
+};
+
+/* 0, or -1 when `text` is not an arrival line. */
+int ex_parse_arrival(const char *text, struct ex_arrival *a);
+
+/* 0 on success, -1 when `text` is not a delivery line. */
+int ex_parse_delivery(const char *text, struct ex_delivery *d);
+/* The remote reply inside an Exim error text: "SMTP error from remote
+ * mail server after RCPT TO:<x>: 550 5.1.1 No such user" -> "550 5.1.1
+ * No such user"; other texts are returned whole.  Into out[outlen]. */
+void ex_reply_text(const char *error, char *out, size_t outlen);
+/* The enhanced status code after a reply's code ("550 5.1.1 ..."), into
+ * out[outlen] ("" when none). */
+void ex_enhanced_status(const char *reply, char *out, size_t outlen);
+
+/* One parsed mainlog line into the importer (import_exim.c). */
+int ex_import_parsed(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_line *pl);
 
 #endif

@@ -37,9 +37,8 @@ two_digits(const char *s, int *v)
 	return 0;
 }
 
-/* Local time to epoch, one mktime() per minute of log. */
-static int64_t
-local_epoch(struct pf_year *y, int year, int mon, int day, int h, int mi, int s)
+int64_t
+pf_local_epoch(struct pf_year *y, int year, int mon, int day, int h, int mi, int s)
 {
 	if (year != y->c_year || mon != y->c_mon || day != y->c_day || h != y->c_hour ||
 	    mi != y->c_min) {
@@ -101,7 +100,7 @@ parse_traditional(const char *p, struct pf_year *y, int64_t *at)
 		y->year--; /* a stray line from before the wrap */
 	}
 	y->last_mon = mon;
-	*at = local_epoch(y, y->year, mon, day, h, mi, s);
+	*at = pf_local_epoch(y, y->year, mon, day, h, mi, s);
 	return n + 1;
 }
 
@@ -210,6 +209,7 @@ pf_parse_syslog(char *line, struct pf_year *y, struct pf_line *out)
 	/* syslog_name prefix: "postfix/smtp", "postfix-out/submission/smtpd" */
 	if (strchr(prog, ' ') != NULL)
 		return PF_PARSE_GARBAGE;
+	out->program = prog;
 	e = strrchr(prog, '/');
 	if (e == NULL)
 		return PF_PARSE_OTHER;

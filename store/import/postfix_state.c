@@ -158,6 +158,7 @@ pf_msg_free(struct pf_import *imp, struct pf_msg *m)
 	free(m->mid);
 	free(m->subject);
 	free(m->account);
+	free(m->rcpts);
 	free(m);
 	imp->nmsgs--;
 }
@@ -169,4 +170,29 @@ pf_set_str(char **dst, const char *v)
 		return;
 	*dst = xstrndup(v, strnlen(v, PF_MAX_FIELD));
 	str_sanitize_line(*dst);
+}
+
+int
+pf_valid_qid(const struct pf_import *imp, const char *q)
+{
+	if (imp->format == PF_FORMAT_EXIM)
+		return ex_is_message_id(q, strlen(q));
+	return pf_is_queue_id(q, strlen(q));
+}
+
+void
+pf_add_rcpt(struct pf_msg *m, const char *addr)
+{
+	size_t have = m->rcpts ? strlen(m->rcpts) : 0, n = strlen(addr), count = 0;
+
+	if (!addr_valid(addr) || strchr(addr, ' ') != NULL)
+		return;
+	for (size_t i = 0; i < have; i++)
+		count += m->rcpts[i] == ' ';
+	if (have + 1 + n > PF_MAX_FIELD || (have > 0 && count + 1 >= PF_MAX_RCPTS))
+		return;
+	m->rcpts = xrealloc(m->rcpts, have + n + 2);
+	if (have > 0)
+		m->rcpts[have++] = ' ';
+	memcpy(m->rcpts + have, addr, n + 1);
 }

@@ -126,6 +126,16 @@ run "${R[@]}" lookup --queue-id 4XbEvil0000001
 expect_status 0 "lookup of a hostile reply"
 no_terminal_controls "(table)"
 expect_out "      reply: 550 5.1.1 no use r"
+# Issue 15, defect 3 (terminal escapes in lookup): every way in to the
+# same hostile record, --recipient with and without --transcripts too.
+run "${R[@]}" lookup --recipient eve@northwind.example --transcripts
+expect_status 0 "lookup --recipient --transcripts of a hostile transcript"
+no_terminal_controls "--recipient --transcripts"
+expect_out "        readable-before"
+expect_out "  Subject:   Evil  subject"
+run "${R[@]}" lookup --recipient eve@northwind.example --account acme
+expect_status 0 "lookup --recipient --account of a hostile record"
+no_terminal_controls "--recipient --account"
 run "${R[@]}" lookup --message-id '<evil-1@acme.example>' --transcripts --json
 expect_status 0 "lookup --json of a hostile transcript"
 CHECK_COUNT=$((CHECK_COUNT + 1))

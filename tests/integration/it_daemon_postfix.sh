@@ -27,6 +27,8 @@ envelope_from = support@relay.example
 timeout = 20
 [policy]
 max_replies_per_requester_per_hour = 100000
+max_replies_per_account_per_hour = 0
+max_replies_total_per_hour = 0
 match_window_days = 3650
 EOC
 }

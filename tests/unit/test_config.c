@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static char *dir;
 
@@ -254,6 +255,138 @@ test_secret_command(void **state)
 	assert_null(secret);
 }
 
+/* Issue 15, defect 8: a FIFO as password_file (or as the config) hung
+ * open() in check-config and once, immune to SIGTERM.  It is refused at
+ * once; the alarm turns a regression (a hang) into a failure. */
+static void
+test_fifo_password_file_refused(void **state)
+{
+	char path[4096], conf[4096], *secret = NULL, err[512];
+	struct settings s;
+	struct config_errors e;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/fifo.secret", dir);
+	snprintf(conf, sizeof(conf), "%s/fifo.conf", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(mkfifo(conf, 0600), 0);
+	alarm(20);
+	assert_int_equal(secret_read_file(path, &secret, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "is not a regular file"));
+	assert_null(secret);
+	assert_int_equal(secret_check_file(path, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "is not a regular file"));
+	assert_int_equal(config_load(conf, &s, &e), -1);
+	assert_int_equal(e.n, 1);
+	assert_non_null(strstr(e.v[0], "config is not a regular file"));
+	alarm(0);
+	config_free(&s);
+	config_errors_free(&e);
+}
+
+/* Issue 15, defect 9: a config file others may write is refused (whoever
+ * writes it chooses the token command the daemon runs). */
+static void
+test_world_writable_config_refused(void **state)
+{
+	char *conf = tu_write_file(dir, "open.conf", "[responder]\nname = X\n", 0644);
+	struct settings s;
+	struct config_errors e;
+
+	(void)state;
+	assert_int_equal(config_load(conf, &s, &e), 0);
+	config_free(&s);
+	config_errors_free(&e);
+	assert_int_equal(chmod(conf, 0666), 0);
+	assert_int_equal(config_load(conf, &s, &e), -1);
+	assert_int_equal(e.n, 1);
+	assert_non_null(strstr(e.v[0], "config is writable by others (mode 0666)"));
+	config_free(&s);
+	config_errors_free(&e);
+	free(conf);
+}
+
+/* Issue 15, defect 9: a token_command script others may write is refused
+ * at load and again before it runs. */
+static void
+test_world_writable_token_command_refused(void **state)
+{
+	char *script = tu_write_file(dir, "token.sh", "#!/bin/sh\necho tok\n", 0755);
+	char text[8192], *conf, *secret = NULL, err[1024];
+	struct settings s;
+	struct config_errors e;
+
+	(void)state;
+	snprintf(text, sizeof(text),
+		 "[imap]\nauth = xoauth2\ntoken_command = %s --flag\n"
+		 "[smtp]\nauth = xoauth2\ntoken_command = %s\n",
+		 script, script);
+	conf = tu_write_file(dir, "tok.conf", text, 0600);
+	assert_int_equal(config_load(conf, &s, &e), 0);
+	config_free(&s);
+	config_errors_free(&e);
+	assert_int_equal(secret_from_command(script, 5, &secret, err, sizeof(err)), 0);
+	assert_string_equal(secret, "tok");
+	secret_free(&secret);
+
+	assert_int_equal(chmod(script, 0757), 0);
+	assert_int_equal(config_load(conf, &s, &e), -1);
+	assert_int_equal(e.n, 2);
+	assert_non_null(strstr(e.v[0], "[imap] token command"));
+	assert_non_null(strstr(e.v[0], "is writable by others (mode 0757)"));
+	assert_non_null(strstr(e.v[1], "[smtp] token command"));
+	assert_int_equal(secret_from_command(script, 5, &secret, err, sizeof(err)), -1);
+	assert_null(secret);
+	assert_non_null(strstr(err, "writable by others"));
+	config_free(&s);
+	config_errors_free(&e);
+	free(conf);
+	free(script);
+}
+
+/* Issue 15, defect 9: tls = none towards a host that is not loopback is
+ * refused unless allow_plaintext = yes says so. */
+static void
+test_plaintext_to_non_loopback_refused(void **state)
+{
+	static const struct {
+		const char *conf;
+		int ok;
+	} cases[] = {
+		{ "[imap]\nurl = imap://127.0.0.1:143\ntls = none\n", 1 },
+		{ "[imap]\nurl = imap://localhost\ntls = none\n", 1 },
+		{ "[imap]\nurl = imap://[::1]:143\ntls = none\n", 1 },
+		{ "[imap]\nurl = imap://127.8.9.10/\ntls = none\n", 1 },
+		{ "[imap]\nurl = imap://imap.example.com\ntls = none\n", 0 },
+		{ "[imap]\nurl = imap://10.0.0.1:143\ntls = none\n", 0 },
+		{ "[imap]\nurl = imap://[2001:db8::1]:143\ntls = none\n", 0 },
+		{ "[imap]\nurl = imap://127.example.com\ntls = none\n", 0 },
+		{ "[imap]\nurl = imap://imap.example.com\ntls = none\nallow_plaintext = yes\n", 1 },
+		{ "[imap]\nurl = imap://imap.example.com\n", 1 },
+		{ "[smtp]\nurl = smtp://mx.example.com:25\ntls = none\n", 0 },
+		{ "[smtp]\nurl = smtp://mx.example.com:25\ntls = none\nallow_plaintext = yes\n",
+		  1 },
+		{ "[smtp]\nurl = smtp://127.0.0.1:25\ntls = none\n", 1 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *conf = tu_write_file(dir, "pt.conf", cases[i].conf, 0600);
+		struct settings s;
+		struct config_errors e;
+		int r = config_load(conf, &s, &e);
+
+		if ((r == 0) != cases[i].ok)
+			fail_msg("case %zu: %s -> %d (%s)", i, cases[i].conf, r,
+				 e.n ? e.v[0] : "no error");
+		if (!cases[i].ok)
+			assert_non_null(strstr(e.v[0], "allow_plaintext = yes"));
+		config_free(&s);
+		config_errors_free(&e);
+		free(conf);
+	}
+}
+
 int
 main(void)
 {
@@ -265,6 +398,10 @@ main(void)
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_secret_file),
 		cmocka_unit_test(test_secret_command),
+		cmocka_unit_test(test_fifo_password_file_refused),
+		cmocka_unit_test(test_world_writable_config_refused),
+		cmocka_unit_test(test_world_writable_token_command_refused),
+		cmocka_unit_test(test_plaintext_to_non_loopback_refused),
 	};
 	log_init("test", LOG_LVL_ERROR, 0);
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -1,5 +1,5 @@
 /*
- * test_db.c - store/db.c's statement cache: keyed by the SQL text's
+ * test_db.c - store/db.c's statement cache (over the SQLite driver): keyed by the SQL text's
  * address, growing past its first size, and one reset that leaves no
  * statement stepping (so a WAL checkpoint is not blocked).
  */
@@ -19,7 +19,7 @@ static void
 test_same_pointer_same_statement(void **state)
 {
 	struct tu_store *f = *state;
-	sqlite3_stmt *a, *b, *c;
+	struct store_stmt *a, *b, *c;
 	size_t n0 = f->st->nstmts;
 
 	a = store_stmt(f->st, SQL_ONE);
@@ -38,19 +38,19 @@ test_statement_comes_back_reset(void **state)
 {
 	struct tu_store *f = *state;
 	static const char sql[] = "SELECT ?1";
-	sqlite3_stmt *s = store_stmt(f->st, sql);
+	struct store_stmt *s = store_stmt(f->st, sql);
 
 	assert_non_null(s);
-	sqlite3_bind_int(s, 1, 42);
-	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(s, 0), 42);
-	assert_true(sqlite3_stmt_busy(s));
+	store_bind_int64(s, 1, 42);
+	assert_int_equal(store_step(s), STORE_ROW);
+	assert_int_equal(store_col_int(s, 0), 42);
+	assert_true(s->st->drv->busy(s));
 	/* Left on its row; asked for again, it is reset, bindings cleared. */
 	s = store_stmt(f->st, sql);
-	assert_false(sqlite3_stmt_busy(s));
-	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_type(s, 0), SQLITE_NULL);
-	sqlite3_reset(s);
+	assert_false(s->st->drv->busy(s));
+	assert_int_equal(store_step(s), STORE_ROW);
+	assert_true(store_col_null(s, 0));
+	store_reset(s);
 }
 
 static void
@@ -77,7 +77,7 @@ static void
 test_cache_grows(void **state)
 {
 	struct tu_store *f = *state;
-	static sqlite3_stmt *first[MANY];
+	static struct store_stmt *first[MANY];
 	size_t n0 = f->st->nstmts;
 
 	for (int i = 0; i < MANY; i++) {
@@ -89,12 +89,12 @@ test_cache_grows(void **state)
 	assert_true(f->st->stmts_cap >= 128);
 	assert_true(f->st->nstmts * 4 <= f->st->stmts_cap * 3);
 	for (int i = 0; i < MANY; i++) {
-		sqlite3_stmt *s = store_stmt(f->st, many[i]);
+		struct store_stmt *s = store_stmt(f->st, many[i]);
 
 		assert_ptr_equal(s, first[i]);
-		assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-		assert_int_equal(sqlite3_column_int(s, 0), i);
-		sqlite3_reset(s);
+		assert_int_equal(store_step(s), STORE_ROW);
+		assert_int_equal(store_col_int(s, 0), i);
+		store_reset(s);
 	}
 	assert_int_equal(f->st->nstmts, n0 + MANY);
 }
@@ -127,13 +127,13 @@ test_reset_all_leaves_none_busy(void **state)
 	struct tu_store *f = *state;
 	static const char q1[] = "SELECT name FROM sqlite_master";
 	static const char q2[] = "SELECT 2 UNION ALL SELECT 3";
-	sqlite3_stmt *a = store_stmt(f->st, q1), *b = store_stmt(f->st, q2);
+	struct store_stmt *a = store_stmt(f->st, q1), *b = store_stmt(f->st, q2);
 	char path[1024];
 
 	snprintf(path, sizeof(path), "%s/store.db", f->dir);
-	assert_int_equal(sqlite3_step(a), SQLITE_ROW);
-	assert_int_equal(sqlite3_step(b), SQLITE_ROW);
-	assert_true(sqlite3_stmt_busy(a) && sqlite3_stmt_busy(b));
+	assert_int_equal(store_step(a), STORE_ROW);
+	assert_int_equal(store_step(b), STORE_ROW);
+	assert_true(a->st->drv->busy(a) && b->st->drv->busy(b));
 	/* The reader left on its row holds a snapshot: the checkpoint is
 	 * blocked (this is what the reset is for). */
 	assert_int_equal(checkpoint_truncate(path), 1);
@@ -141,7 +141,7 @@ test_reset_all_leaves_none_busy(void **state)
 	assert_int_equal(store_reset_statements(f->st), 2);
 	for (size_t i = 0; i < f->st->stmts_cap; i++)
 		if (f->st->stmts[i].stmt != NULL)
-			assert_false(sqlite3_stmt_busy(f->st->stmts[i].stmt));
+			assert_false(f->st->drv->busy(f->st->stmts[i].stmt));
 	assert_int_equal(store_reset_statements(f->st), 0);
 	assert_int_equal(checkpoint_truncate(path), 0);
 }

@@ -5,6 +5,7 @@
  */
 #include "tests/unit/testutil.h"
 #include "store/import/import.h"
+#include "store/requests.h"
 #include "common/buf.h"
 
 #include <stdio.h>
@@ -118,6 +119,41 @@ test_valid_and_idempotent(void **state)
 	assert_string_equal(l.v[0].rcpts[0].attempts[0].transcript,
 			    "< 220 mx.google.com\n> EHLO relay\n");
 	store_message_list_free(&l);
+}
+
+/* An account's optional "language" is kept; a malformed one refuses the
+ * line with its reason; an empty one clears it. */
+static void
+test_account_language(void **state)
+{
+	struct fx *f = *state;
+	struct import_stats s;
+	int64_t id = 0;
+	char *lang = NULL;
+
+	assert_int_equal(
+	    run_import(f, "l.jsonl",
+		       "{\"type\":\"account\",\"account\":\"acme\",\"language\":\"de\","
+		       "\"addresses\":[\"billing@acme.example\"]}\n"
+		       "{\"type\":\"account\",\"account\":\"other\",\"language\":\"German\","
+		       "\"addresses\":[\"x@other.example\"]}\n",
+		       &s),
+	    IMPORT_OK);
+	assert_int_equal(s.rejected, 1);
+	assert_non_null(strstr(buf_cstr(&f->reports), "2: \"language\" must be a two-letter code"));
+	assert_int_equal(store_account_id(f->st, "acme", &id), STORE_OK);
+	assert_int_equal(store_account_language(f->st, id, &lang), STORE_OK);
+	assert_string_equal(lang, "de");
+	free(lang);
+	assert_int_equal(store_account_id(f->st, "other", &id), STORE_ENOTFOUND);
+	assert_int_equal(run_import(f, "l2.jsonl",
+				    "{\"type\":\"account\",\"account\":\"acme\",\"language\":\"\","
+				    "\"addresses\":[\"billing@acme.example\"]}\n",
+				    &s),
+			 IMPORT_OK);
+	assert_int_equal(store_account_id(f->st, "acme", &id), STORE_OK);
+	assert_int_equal(store_account_language(f->st, id, &lang), STORE_OK);
+	assert_null(lang);
 }
 
 /* Every kind of bad line is reported with its number; the good ones stay. */
@@ -294,6 +330,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_valid_and_idempotent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_account_language, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_lines, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_huge_line_and_crlf, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gzip_and_missing, setup, teardown),

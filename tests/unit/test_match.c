@@ -1,7 +1,10 @@
 /*
  * test_match.c - exact Message-ID matches, ranked candidates (found /
  * ambiguous / not_found), the time window, the cap of 5, focus recipients,
- * and that another account's message is never returned or named.
+ * and that another account's message is never returned or named; a found
+ * without Message-ID agrees on the recipient and the subject or date, the
+ * only message to a recipient is found unless a quoted copy contradicts
+ * it, one weak candidate is not_found (issue 11).
  * Over a real store loaded with store/samples/records.jsonl.
  */
 #include "tests/unit/testutil.h"
@@ -286,6 +289,111 @@ test_focus_and_subject_only(void **state)
 	extracted_free(&x);
 }
 
+/* The complaint of issue 11: a message not in the records, to zoe, with a
+ * subject that Invoice 1042 shares, 29 days later.  Once found with score
+ * 0.51; now one weak candidate, so not_found, and the why says why. */
+static void
+test_wrong_message_not_found(void **state)
+{
+	struct fx *f = *state;
+	struct extracted x;
+	struct match_result r;
+
+	make(&x, NULL, "Invoice 1042", 1795166042 + 29 * 86400, "zoe@elsewhere.example");
+	run(f, f->acme, &x, NULL, NOV25 + 24 * 86400, &r);
+	assert_int_equal(r.outcome, OUTCOME_NOT_FOUND);
+	assert_int_equal(r.msgs.n, 0);
+	if (strstr(r.why, "went to another recipient") == NULL)
+		fail_msg("why: %s", r.why);
+	assert_int_equal(json_array_size(r.candidates), 1); /* still logged */
+	match_result_free(&r);
+	extracted_free(&x);
+}
+
+/* dave's own complaint forwarded (From dave, its own subject): the only
+ * message to dave in the window is found, and says so. */
+static void
+test_only_candidate(void **state)
+{
+	struct fx *f = *state;
+	struct extracted x;
+	struct match_result r;
+
+	make(&x, NULL, "Where is the quote?", NOV25, NULL);
+	x.originals[0].from = xstrdup("dave@contoso.example");
+	x.originals[0].to = xcalloc(1, sizeof(char *));
+	x.originals[0].to[0] = xstrdup("sales@acme.example");
+	x.originals[0].n_to = 1;
+	x.recipients = xcalloc(1, sizeof(char *));
+	x.recipients[0] = xstrdup("dave@contoso.example");
+	x.n_recipients = 1;
+	run(f, f->acme, &x, "Fwd: Where is the quote?", NOV25, &r);
+	assert_int_equal(r.outcome, OUTCOME_FOUND);
+	assert_int_equal(r.only_candidate, 1);
+	assert_string_equal(r.msgs.v[0].queue_id, "4XbR2n1wH8a2bb");
+	assert_non_null(strstr(r.why, "the only message to the named recipient"));
+	match_result_free(&r);
+	extracted_free(&x);
+}
+
+/* A quoted copy to dave with another subject: the only message to dave is
+ * not the one meant. */
+static void
+test_only_candidate_contradicted(void **state)
+{
+	struct fx *f = *state;
+	struct extracted x;
+	struct match_result r;
+
+	make(&x, NULL, "Newsletter December", 1795250000, "dave@contoso.example");
+	run(f, f->acme, &x, NULL, NOV25, &r);
+	assert_int_equal(r.outcome, OUTCOME_NOT_FOUND);
+	assert_int_equal(r.only_candidate, 0);
+	match_result_free(&r);
+	extracted_free(&x);
+}
+
+/* Two equal candidates that fail to agree are ambiguous; the thresholds
+ * come from the config keys. */
+static void
+test_thresholds(void **state)
+{
+	struct fx *f = *state;
+	struct settings s;
+	struct match_thresholds a, b;
+	struct extracted x;
+	struct match_result r;
+	struct match_query q = {
+		.account_id = f->acme,
+		.x = &x,
+		.complaint_date = NOV25,
+		.now = NOV25,
+		.window_days = 30,
+		.th = &a,
+	};
+	char err[256];
+
+	config_defaults(&s);
+	match_thresholds_from(&s, &a);
+	match_thresholds_default(&b);
+	assert_true(a.found_min == b.found_min && a.margin == b.margin &&
+		    a.subject_agree == b.subject_agree && a.date_agree == b.date_agree &&
+		    a.candidate_min == b.candidate_min);
+	config_free(&s);
+	/* "Invoice 1043" at its time, to bob: found with the defaults ... */
+	make(&x, NULL, "Invoice 1043", 1795334400, "bob@northwind.example");
+	assert_int_equal(match_find(f->st, &q, &r, err, sizeof(err)), 0);
+	assert_int_equal(r.outcome, OUTCOME_FOUND);
+	match_result_free(&r);
+	/* ... and ambiguous when a lead of 0.9 is asked for */
+	a.margin = 0.9;
+	assert_int_equal(match_find(f->st, &q, &r, err, sizeof(err)), 0);
+	assert_int_equal(r.outcome, OUTCOME_AMBIGUOUS);
+	assert_true(r.msgs.n >= 2);
+	match_result_free(&r);
+	extracted_free(&x);
+}
+
 static void
 test_score(void **state)
 {
@@ -321,6 +429,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_window, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_found, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_focus_and_subject_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wrong_message_not_found, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_only_candidate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_only_candidate_contradicted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_thresholds, setup, teardown),
 		cmocka_unit_test(test_score),
 	};
 

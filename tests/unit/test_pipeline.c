@@ -43,6 +43,8 @@ static const struct pl_case {
 	{ "body_id.eml", OUTCOME_FOUND, "(body)", "4XbQ1m0vG7z1aa", 1 },
 	{ "qp_latin1.eml", OUTCOME_FOUND, "(body)", "4XbQ1m0vG7z1aa", 1 },
 	{ "unknown_charset.eml", OUTCOME_FOUND, "(body)", "4XbQ1m0vG7z1aa", 1 },
+	/* a boundary quoted in a text body is text, not MIME (issue 11) */
+	{ "pasted_boundary.eml", OUTCOME_FOUND, "(body)", "4XbQ1m0vG7z1aa", 1 },
 	{ "invalid_base64.eml", OUTCOME_FOUND, "by subject", "4XbQ1m0vG7z1aa", 1 },
 	{ "truncated.eml", OUTCOME_FOUND, "by recipient", "4XbQ1m0vG7z1aa", 1 },
 	{ "authres_pass.eml", OUTCOME_FOUND, "(references)", "4XbQ1m0vG7z1aa", 1 },

@@ -263,6 +263,135 @@ test_already_answered(void **state)
 	f->opts = 0;
 }
 
+static int
+count_one(void *arg, const char *requester, int64_t account_id)
+{
+	(void)requester;
+	(void)account_id;
+	++*(int64_t *)arg;
+	return 0;
+}
+
+/* One complaint from `from` (in account acme through @acme.example) through
+ * policy_check at `now`; when it may be answered, its reply is recorded as
+ * the pipeline would.  Returns d.proceed, with the why in why. */
+static int
+complaint_from(struct fx *f, const char *from, int i, int64_t now, char *why, size_t whylen)
+{
+	char raw[1024], key[64], mid[64], err[256];
+	struct complaint c;
+	struct policy_decision d;
+	int proceed;
+
+	snprintf(mid, sizeof(mid), "<rl-%d@acme.example>", i);
+	snprintf(key, sizeof(key), "rl-key-%d", i);
+	snprintf(raw, sizeof(raw),
+		 "From: <%s>\r\nTo: support@relay.example\r\nSubject: where is my mail\r\n"
+		 "Message-ID: %s\r\n\r\nInvoice 1042 to bob@northwind.example?\r\n",
+		 from, mid);
+	assert_int_equal(complaint_parse(raw, strlen(raw), &c, err, sizeof(err)), 0);
+	assert_int_equal(policy_check(&c, key, &f->s, f->st, now, 0, &d, err, sizeof(err)), 0);
+	proceed = d.proceed;
+	snprintf(why, whylen, "%s", d.why);
+	if (proceed) {
+		struct request_in r = { .complaint_key = key,
+					.complaint_message_id = mid,
+					.received_at = now - 86400, /* an old complaint */
+					.decided_at = now,
+					.requester = d.requester,
+					.account_id = d.account_id,
+					.account = d.account,
+					.outcome = "found",
+					.why = "test" };
+		struct outbox_in o = { .created_at = now,
+				       .envelope_from = "",
+				       .rcpt = d.requester,
+				       .message = "Subject: x\r\n\r\nx\r\n",
+				       .len = 16 };
+
+		assert_true(d.account_id > 0);
+		assert_int_equal(store_record_request(f->st, &r, &o, NULL, NULL), STORE_ADDED);
+	} else {
+		assert_int_equal(d.outcome, OUTCOME_IGNORED);
+	}
+	policy_decision_free(&d);
+	complaint_free(&c);
+	return proceed;
+}
+
+/* Issue 15, defect 2 (rate limit by literal address): 30 complaints from
+ * billing+1@ ... billing+30@ (one @domain account) got 30 replies against
+ * a limit of 20 an hour.  The requester is counted by mailbox (plus-tag and
+ * case folded), and the account and the whole responder have limits too. */
+static void
+test_rate_limit_normalised_address(void **state)
+{
+	struct fx *f = *state;
+	int64_t now = 1795600800;
+	char from[128], why[POLICY_WHY_MAX], key[64];
+	int answered = 0;
+
+	policy_mailbox_key("Billing+Invoices+2@ACME.example", key, sizeof(key));
+	assert_string_equal(key, "billing@acme.example");
+	policy_mailbox_key("a+b@c+d.example", key, sizeof(key));
+	assert_string_equal(key, "a@c+d.example");
+	policy_mailbox_key("plain@x.example", key, 8);
+	assert_string_equal(key, "plain@x");
+
+	f->s.max_replies_per_hour = 20;
+	f->s.max_replies_per_account_per_hour = 0;
+	f->s.max_replies_total_per_hour = 0;
+	for (int i = 1; i <= 30; i++) {
+		snprintf(from, sizeof(from), "%s+%d@acme.example", i % 2 ? "billing" : "BILLING",
+			 i);
+		answered += complaint_from(f, from, i, now, why, sizeof(why));
+	}
+	assert_int_equal(answered, 20);
+	assert_non_null(strstr(why, "rate limit: 20 replies to billing@acme.example"));
+	/* the plain address shares the limit; another mailbox does not */
+	assert_false(complaint_from(f, "billing@acme.example", 31, now, why, sizeof(why)));
+	assert_true(complaint_from(f, "sales@acme.example", 32, now, why, sizeof(why)));
+	/* an hour later the window is empty again */
+	assert_true(complaint_from(f, "billing+9@acme.example", 33, now + 3601, why, sizeof(why)));
+}
+
+static void
+test_rate_limit_account_and_total(void **state)
+{
+	struct fx *f = *state;
+	int64_t now = 1795600800;
+	char from[128], why[POLICY_WHY_MAX];
+	int answered = 0;
+
+	/* per account: 40 mailboxes of the @acme.example account, limit 25 */
+	f->s.max_replies_per_hour = 20;
+	f->s.max_replies_per_account_per_hour = 25;
+	f->s.max_replies_total_per_hour = 0;
+	for (int i = 1; i <= 40; i++) {
+		snprintf(from, sizeof(from), "user%d@acme.example", i);
+		answered += complaint_from(f, from, i, now, why, sizeof(why));
+	}
+	assert_int_equal(answered, 25);
+	assert_non_null(strstr(why, "rate limit: 25 replies to account acme"));
+
+	/* in all: 25 replies are in the window, the total limit is 30 */
+	f->s.max_replies_per_account_per_hour = 0;
+	f->s.max_replies_total_per_hour = 30;
+	answered = 0;
+	for (int i = 41; i <= 60; i++) {
+		snprintf(from, sizeof(from), "user%d@acme.example", i);
+		answered += complaint_from(f, from, i, now, why, sizeof(why));
+	}
+	assert_int_equal(answered, 5);
+	assert_non_null(strstr(why, "rate limit: 30 replies in all in the last hour (max 30)"));
+	/* the defaults hold all three limits */
+	config_free(&f->s);
+	config_defaults(&f->s);
+	assert_int_equal(f->s.max_replies_per_hour, 20);
+	assert_int_equal(f->s.max_replies_per_account_per_hour, 100);
+	assert_int_equal(f->s.max_replies_total_per_hour, 1000);
+}
+
 static void
 test_rate_limit(void **state)
 {
@@ -270,12 +399,13 @@ test_rate_limit(void **state)
 	int64_t now = 1795600800, n = 0;
 
 	f->s.max_replies_per_hour = 2;
+	f->s.max_replies_per_account_per_hour = 0;
+	f->s.max_replies_total_per_hour = 0;
 	record(f, "r1", "<r1@x>", "billing@acme.example", now - 4000, 1); /* outside the hour */
 	record(f, "r2", "<r2@x>", "billing@acme.example", now - 100, 1);
 	check(f, "complaints/attached.eml", OUTCOME_FOUND, NULL, NULL);
 	record(f, "r3", "<r3@x>", "billing@acme.example", now - 50, 1);
-	assert_int_equal(store_count_replies_since(f->st, "billing@acme.example", now - 3600, &n),
-			 0);
+	assert_int_equal(store_each_reply_since(f->st, now - 3600, count_one, &n), 0);
 	assert_int_equal(n, 2);
 	check(f, "complaints/attached.eml", OUTCOME_IGNORED, "rate limit", NULL);
 	/* another requester is not limited */
@@ -317,6 +447,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_authserv, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_already_answered, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rate_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rate_limit_normalised_address, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_rate_limit_account_and_total, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_request_log_api, setup, teardown),
 	};
 

@@ -71,12 +71,38 @@ test_prescan_boundaries(void **state)
 		"Content-Type: multipart/mixed;\n boundary=\"\"\n\nx\n",
 		"Content-Type: multipart/mixed; boundary=\"unterminated\n\nx\n",
 		"Content-Type: multipart/mixed; boundary=a\"b\n\nx\n",
+		/* a part's header block, after a declared boundary */
+		"Content-Type: multipart/mixed; boundary=\"o\"\n\n--o\n"
+		"Content-Type: multipart/alternative; boundary=\"\\\"\"\n\nx\n--o--\n",
+		/* the headers of an unencoded attached message */
+		"Content-Type: multipart/mixed; boundary=o\n\n--o\nContent-Type: message/rfc822\n\n"
+		"Subject: s\nContent-Type: multipart/mixed; boundary=\"\\\"\"\n\nx\n--o--\n",
+		"Content-Type: message/rfc822\n\nContent-Type: multipart/mixed; boundary=a\"b\n\nx\n",
+		/* lost track (no boundary, a digest): every Content-Type counts */
+		"Content-Type: multipart/mixed\n\nContent-Type: multipart/mixed; boundary=a\"b\n",
+		"Content-Type: multipart/digest; boundary=o\n\n--o\n\n"
+		"Content-Type: multipart/mixed; boundary=a\"b\n\nx\n",
+		/* a delimiter with trailing text still opens a header block */
+		"Content-Type: multipart/mixed; boundary=o\n\n--o  junk\n"
+		"Content-Type: multipart/mixed; boundary=a\"b\n\nx\n",
 	};
 	static const char *const good[] = {
 		"Content-Type: multipart/mixed; boundary=\"----=_Part_1_2.3\"\n\nx\n",
 		"Content-Type: multipart/alternative;\n\tboundary=simple\n\nx\n",
 		"Content-Type: text/plain; name=\"=?UTF-8?B?w6kucGRm?=\"\n\nx\n",
 		"Subject: boundary=\"\\\"\" in a subject is harmless\n\nx\n",
+		/* headers pasted into a text body, quoted-printable or not */
+		"Content-Type: text/plain\n\nContent-Type: multipart/alternative;\n"
+		" boundary=3D\"=3D_abc\"\n",
+		"Content-Type: multipart/mixed; boundary=o\n\n--o\nContent-Type: text/plain\n"
+		"Content-Transfer-Encoding: quoted-printable\n\n"
+		"Content-Type: multipart/alternative;=20\n\tboundary=3D\"----=3D_P\"\n--o--\n",
+		/* an attached message sent in base64 is scanned after decoding */
+		"Content-Type: multipart/mixed; boundary=o\n\n--o\nContent-Type: message/rfc822\n"
+		"Content-Transfer-Encoding: base64\n\nQ29udGVudC1UeXBlOg==\n--o--\n",
+		/* a delivery report's text quoting the original's header */
+		"Content-Type: multipart/report; boundary=r\n\n--r\n\nOriginal headers:\n"
+		"Content-Type: multipart/mixed; boundary=\"\\\"\"\n--r--\n",
 	};
 	char why[256];
 

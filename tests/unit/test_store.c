@@ -3,6 +3,8 @@
  */
 #include "tests/unit/testutil.h"
 #include "store/store.h"
+#include "store/admin.h"
+#include "store/requests.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
@@ -73,9 +75,78 @@ test_newer_schema_refused(void **state)
 	assert_non_null(strstr(err, "schema version 99, newer than this responder's"));
 	st = store_open_readonly(f->path, err, sizeof(err));
 	assert_null(st);
-	tu_sql_exec(f->path, "UPDATE schema_version SET version = 2");
+	tu_sql_exec(f->path, "UPDATE schema_version SET version = 3");
 	f->st = store_open(f->path, err, sizeof(err));
 	assert_non_null(f->st);
+}
+
+/* A request keeps its reply's Message-ID, language and conversation: a
+ * first request is its own thread; a follow-up names the thread and the
+ * request it continues, and the reply's Message-ID finds the request. */
+static void
+test_request_thread(void **state)
+{
+	struct fx *f = *state;
+	struct request_in r;
+	struct outbox_in o = { .created_at = 100, .rcpt = "a@b.example", .message = "m", .len = 1 };
+	struct request_ref ref;
+	struct admin_filter filter;
+	struct admin_request_list l;
+	int64_t first = 0, second = 0, other = 0;
+
+	memset(&r, 0, sizeof(r));
+	r.complaint_key = "<c1@x> 00";
+	r.received_at = r.decided_at = 100;
+	r.requester = "a@b.example";
+	r.outcome = "ambiguous";
+	r.why = "two candidates";
+	r.matches = "[{\"queue_id\":\"Q1\"},{\"queue_id\":\"Q2\"}]";
+	r.reply_message_id = "<r1@relay.example>";
+	r.language = "fr";
+	assert_int_equal(store_record_request(f->st, &r, &o, &first, NULL), STORE_ADDED);
+	r.complaint_key = "<c2@x> 01";
+	r.reply_message_id = "<r2@relay.example>";
+	r.outcome = "found";
+	r.thread_id = first;
+	r.follow_up_of = first;
+	assert_int_equal(store_record_request(f->st, &r, &o, &second, NULL), STORE_ADDED);
+	memset(&r, 0, sizeof(r));
+	r.complaint_key = "<c3@x> 02";
+	r.received_at = r.decided_at = 100;
+	r.outcome = "ignored";
+	r.why = "robot";
+	assert_int_equal(store_record_request(f->st, &r, NULL, &other, NULL), STORE_ADDED);
+
+	assert_int_equal(store_request_by_reply_id(f->st, "<r1@relay.example>", &ref), STORE_OK);
+	assert_int_equal(ref.id, first);
+	assert_int_equal(ref.thread_id, first);
+	assert_string_equal(ref.outcome, "ambiguous");
+	assert_string_equal(ref.language, "fr");
+	assert_string_equal(ref.requester, "a@b.example");
+	assert_non_null(strstr(ref.matches, "Q2"));
+	request_ref_free(&ref);
+	assert_int_equal(store_request_by_reply_id(f->st, "<r2@relay.example>", &ref), STORE_OK);
+	assert_int_equal(ref.id, second);
+	assert_int_equal(ref.thread_id, first);
+	request_ref_free(&ref);
+	assert_int_equal(store_request_by_reply_id(f->st, "<nobody@relay.example>", &ref),
+			 STORE_ENOTFOUND);
+
+	memset(&filter, 0, sizeof(filter));
+	filter.thread_id = first;
+	assert_int_equal(admin_requests(f->st, &filter, &l), STORE_OK);
+	assert_int_equal(l.n, 2);
+	assert_int_equal(l.v[0].id, second); /* newest first */
+	assert_int_equal(l.v[0].follow_up_of, first);
+	assert_int_equal(l.v[0].thread_id, first);
+	assert_string_equal(l.v[0].reply_message_id, "<r2@relay.example>");
+	assert_int_equal(l.v[1].follow_up_of, 0);
+	admin_request_list_free(&l);
+	filter.thread_id = other;
+	assert_int_equal(admin_requests(f->st, &filter, &l), STORE_OK);
+	assert_int_equal(l.n, 1);
+	assert_null(l.v[0].language);
+	admin_request_list_free(&l);
 }
 
 /* A version-1 store (before the complaints table) is upgraded to 2. */
@@ -88,10 +159,16 @@ test_upgrade_1_to_2(void **state)
 	store_close(&f->st);
 	tu_sql_exec(f->path,
 		    "DROP TABLE complaints; DROP INDEX attempts_at; DROP INDEX messages_time;"
+		    "DROP INDEX requests_reply_mid; DROP INDEX requests_thread;"
+		    "ALTER TABLE requests DROP COLUMN reply_message_id;"
+		    "ALTER TABLE requests DROP COLUMN language;"
+		    "ALTER TABLE requests DROP COLUMN thread_id;"
+		    "ALTER TABLE requests DROP COLUMN follow_up_of;"
+		    "ALTER TABLE accounts DROP COLUMN language;"
 		    "UPDATE schema_version SET version = 1");
 	f->st = store_open(f->path, err, sizeof(err));
 	assert_non_null(f->st);
-	assert_int_equal(store_schema_version(f->st), 2);
+	assert_int_equal(store_schema_version(f->st), STORE_SCHEMA_VERSION);
 	store_close(&f->st);
 	tu_sql_exec(f->path, "INSERT INTO complaints VALUES ('k', 1, x'00')");
 	f->st = store_open(f->path, err, sizeof(err));
@@ -114,7 +191,7 @@ test_older_schema_upgraded(void **state)
 			  "CREATE TABLE unrelated(x);");
 	st = store_open_readonly(path, err, sizeof(err));
 	assert_null(st);
-	assert_non_null(strstr(err, "needs upgrading to 2"));
+	assert_non_null(strstr(err, "needs upgrading to 3"));
 	st = store_open(path, err, sizeof(err));
 	assert_non_null(st);
 	assert_int_equal(store_schema_version(st), STORE_SCHEMA_VERSION);
@@ -475,6 +552,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_older_schema_upgraded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_upgrade_1_to_2, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_request_thread, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_accounts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_messages_and_attempts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_message_completion, setup, teardown),

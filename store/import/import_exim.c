@@ -1,0 +1,273 @@
+/*
+ * import_exim.c - delivery records from Exim 4's mainlog: the per-line
+ * part of the log importer for PF_FORMAT_EXIM (see import.h).
+ *
+ * Everything around a line is the Postfix importer's (import_postfix.c,
+ * postfix_state.c, postfix_follow.c): the table of open message IDs with
+ * its cap, the account rule and map, batching, idempotent writes, the
+ * follower and its saved state.  Exim logs a message as:
+ *   ID <= sender ... A=plain:user ... id=MSGID T="subject" for a b
+ *   ID => a R=router T=transport H=mx [ip]:port ... C="250 ..."
+ *   ID -> b ...                    (another recipient, same transaction)
+ *   ID == c ... defer (-44) H=..: SMTP error from remote mail server ...
+ *   ID ** d ... H=..: SMTP error from remote mail server after ...: 550 ...
+ *   ID Completed
+ * Exim does not log the SMTP conversation: every attempt's transcript is a
+ * summary of what the line says, marked "summary".
+ *
+ * SECURITY: subjects, Message-IDs and addresses are the sender's, replies
+ * the remote server's.  Fields are taken only where Exim puts them
+ * (exim_parse.c), U= (an RFC 1413 answer on SMTP arrivals) only for local
+ * submissions, every string is bounded and cleaned before it is kept, and
+ * recipients are checked with addr_valid.
+ */
+#include "store/import/postfix_int.h"
+#include "store/store_int.h"
+#include "common/buf.h"
+#include "common/strutil.h"
+#include "common/timeutil.h"
+#include "common/xalloc.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The account key of an arrival: the authenticated id of A=
+ * ("plain:acme" -> "acme"; "+smtp_mailauth" appends ":sender"), else for
+ * a local submission (P=local...) the submitting user of U=. */
+static void
+arrival_user(const struct ex_arrival *a, char *out, size_t outlen)
+{
+	const char *id;
+
+	out[0] = '\0';
+	if (a->auth[0] != '\0' && (id = strchr(a->auth, ':')) != NULL) {
+		str_copy(out, id + 1, outlen);
+		out[strcspn(out, ":")] = '\0';
+	} else if (a->user[0] != '\0' && strncmp(a->proto, "local", 5) == 0) {
+		str_copy(out, a->user, outlen);
+	}
+}
+
+static int
+do_arrival(struct pf_import *imp, const struct pf_line_ctx *lc, const struct pf_line *pl)
+{
+	struct ex_arrival a;
+	struct pf_msg *m;
+	char user[300];
+
+	if (ex_parse_arrival(pl->text, &a) < 0) {
+		lc->stats->skipped++;
+		return STORE_OK;
+	}
+	if ((m = pf_msg_get(imp, lc, pl->qid)) == NULL)
+		return STORE_EDB;
+	if (m->first_at == 0)
+		m->first_at = pl->at;
+	if (a.bounce_of[0] != '\0' || a.sender[0] == '\0')
+		m->notice = 1; /* Exim's own bounce or warning: no customer's mail */
+	/* a notice's U= is Exim's own user, never a customer's */
+	arrival_user(&a, user, sizeof(user));
+	if (user[0] != '\0' && !m->notice)
+		pf_set_str(&m->sasl, user);
+	if (!m->have_from) {
+		m->have_from = 1;
+		pf_set_str(&m->from, a.sender);
+	}
+	if (a.mid[0] != '\0' && m->mid == NULL) {
+		char mid[PF_MAX_FIELD + 3];
+
+		snprintf(mid, sizeof(mid), "<%s>", a.mid);
+		pf_set_str(&m->mid, mid);
+	}
+	if (a.subject_set && m->subject == NULL)
+		m->subject = pf_decode_header(a.subject, 4 * PF_MAX_FIELD);
+	if (a.rcpts != NULL) {
+		const char *p = a.rcpts;
+
+		while (*p != '\0') {
+			size_t n;
+			char addr[512], *norm;
+
+			p += strspn(p, " ");
+			n = strcspn(p, " ");
+			if (n > 0 && n < sizeof(addr)) {
+				memcpy(addr, p, n);
+				addr[n] = '\0';
+				if ((norm = addr_normalize(addr)) != NULL)
+					pf_add_rcpt(m, norm);
+				free(norm);
+			}
+			p += n;
+		}
+	}
+	m->dirty = 1;
+	return STORE_OK;
+}
+
+static const char *
+attempt_status(const char *kind)
+{
+	if (strcmp(kind, "=>") == 0 || strcmp(kind, "->") == 0 || strcmp(kind, ">>") == 0)
+		return "delivered";
+	if (strcmp(kind, "==") == 0)
+		return "deferred";
+	if (strcmp(kind, "**") == 0)
+		return "bounced";
+	return NULL; /* "*>": delivery suppressed (-N) */
+}
+
+/* One line of a summary: formatted, cleaned to a single line. */
+static void __attribute__((format(printf, 2, 3))) sum_line(struct buf *b, const char *fmt, ...)
+{
+	char line[1400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	str_sanitize_line(line);
+	buf_puts(b, line);
+	buf_putc(b, '\n');
+}
+
+/* What the line says, as the attempt's transcript. */
+static char *
+summary(const struct ex_delivery *d, const char *rcpt, int64_t at)
+{
+	const char *what = strcmp(d->kind, "==") == 0 ? "deferred delivery to" :
+			   strcmp(d->kind, "**") == 0 ? "failed delivery to" :
+							"delivery to";
+	struct buf b;
+	char ts[32];
+
+	buf_init(&b, 8192);
+	buf_puts(&b, "Summary from the Exim log (Exim does not log the SMTP conversation):\n");
+	if (d->mx_ip[0] != '\0')
+		sum_line(&b, "%s %s <%s> via %s [%s]%s%s", time_format_rfc3339(at, ts), what, rcpt,
+			 d->mx_host, d->mx_ip, d->port[0] ? ":" : "", d->port);
+	else
+		sum_line(&b, "%s %s <%s>", time_format_rfc3339(at, ts), what, rcpt);
+	if (d->router[0] != '\0' || d->transport[0] != '\0')
+		sum_line(&b, "router %s, transport %s", d->router[0] ? d->router : "-",
+			 d->transport[0] ? d->transport : "-");
+	if (d->tls[0] != '\0')
+		sum_line(&b, "TLS %s%s%s%s%s", d->tls, d->cv[0] ? ", certificate verified: " : "",
+			 d->cv, d->dn[0] ? ", peer " : "", d->dn);
+	if (d->chunking)
+		buf_puts(&b, "message sent with CHUNKING (BDAT)\n");
+	if (d->confirm[0] != '\0')
+		sum_line(&b, "server's confirmation: %s", d->confirm);
+	if (d->error[0] != '\0')
+		sum_line(&b, "%s", d->error);
+	if (d->qt[0] != '\0')
+		sum_line(&b, "time in queue %s", d->qt);
+	if (d->dt[0] != '\0')
+		sum_line(&b, "delivery time %s", d->dt);
+	return buf_steal(&b, NULL);
+}
+
+/* "retry time not reached ...": Exim did not try this time. */
+static int
+no_attempt(const struct ex_delivery *d)
+{
+	return strstr(d->error, "retry time not reached") != NULL;
+}
+
+static int
+do_delivery(struct pf_import *imp, const struct pf_line_ctx *lc, const struct pf_line *pl,
+	    const struct ex_delivery *d)
+{
+	struct store_attempt_in a;
+	struct pf_msg *m;
+	char reply[1100], dsn[16], *rcpt, *transcript;
+	int r;
+
+	memset(&a, 0, sizeof(a));
+	if ((a.status = attempt_status(d->kind)) == NULL || no_attempt(d)) {
+		lc->stats->skipped++;
+		return STORE_OK;
+	}
+	if ((m = pf_msg_get(imp, lc, pl->qid)) == NULL)
+		return STORE_EDB;
+	if ((r = pf_msg_flush(imp, lc, m, 1)) == STORE_EDB)
+		return r;
+	if (!m->written) {
+		lc->stats->skipped++; /* no account: counted when dropped */
+		return STORE_OK;
+	}
+	/* the address the sender gave, when routing changed it */
+	rcpt = addr_normalize(d->orig[0] ? d->orig : d->addr);
+	if (rcpt == NULL || !addr_valid(rcpt)) {
+		free(rcpt);
+		rcpt = addr_normalize(d->addr);
+	}
+	if (rcpt == NULL || !addr_valid(rcpt)) {
+		char why[700];
+
+		snprintf(why, sizeof(why), "%s: recipient <%.500s> is not a valid address", pl->qid,
+			 d->addr);
+		pf_reject(lc, why);
+		free(rcpt);
+		return STORE_OK;
+	}
+	if (d->confirm[0] != '\0') {
+		str_copy(reply, d->confirm, sizeof(reply));
+		str_sanitize_line(reply);
+	} else {
+		ex_reply_text(d->error, reply, sizeof(reply));
+	}
+	ex_enhanced_status(reply, dsn, sizeof(dsn));
+	transcript = summary(d, rcpt, pl->at);
+	a.queue_id = m->qid;
+	a.recipient = rcpt;
+	a.at = pl->at;
+	a.mx_host = d->mx_host[0] ? d->mx_host : NULL;
+	a.mx_ip = d->mx_ip[0] ? d->mx_ip : NULL;
+	a.smtp_code = pf_reply_code(reply);
+	a.enhanced_status = dsn[0] ? dsn : NULL;
+	a.response = reply[0] ? reply : NULL;
+	a.transcript = transcript;
+	a.transcript_kind = "summary";
+	r = store_put_attempt(imp->st, &a);
+	free(transcript);
+	free(rcpt);
+	if (r == STORE_ADDED)
+		lc->stats->attempts++;
+	else if (r == STORE_OK)
+		lc->stats->unchanged++;
+	else if (r == STORE_EINVAL)
+		pf_reject(lc, store_errmsg(imp->st));
+	return r == STORE_EDB ? r : STORE_OK;
+}
+
+int
+ex_import_parsed(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_line *pl)
+{
+	const char *t = pl->text;
+	struct ex_delivery d;
+	struct pf_msg *m;
+
+	if (pl->qid == NULL) {
+		/* daemon and queue-run notes, SMTP connections, rejections */
+		lc->stats->skipped++;
+		return STORE_OK;
+	}
+	if (strncmp(t, "<= ", 3) == 0)
+		return do_arrival(imp, lc, pl);
+	if (ex_parse_delivery(t, &d) == 0)
+		return do_delivery(imp, lc, pl, &d);
+	if (strncmp(t, "Completed", 9) == 0 && (t[9] == '\0' || t[9] == ' ')) {
+		if ((m = pf_msg_find(imp, pl->qid)) != NULL) {
+			if (pf_msg_flush(imp, lc, m, 0) == STORE_EDB)
+				return STORE_EDB;
+			pf_msg_drop(imp, lc, m);
+		}
+		return STORE_OK;
+	}
+	/* "Frozen", "Message is frozen", "Unfrozen by ...", warnings, ...: a
+	 * frozen message keeps its undelivered recipients "pending" */
+	lc->stats->skipped++;
+	return STORE_OK;
+}

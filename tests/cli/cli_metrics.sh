@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# [metrics] from the command line: dist/prometheus/responder.rules.yml is
+# valid (promtool check rules when promtool is installed, else a YAML parse
+# with the structure Prometheus wants) and every metric its expressions use
+# is one the responder exports; a bad [metrics] listen stops `run` with
+# status 78 and the reason, before anything is fetched.
+set -u
+. "$(dirname "$0")/../lib/check.sh"
+need_tool python3
+
+RULES=$RESPONDER_SRC/dist/prometheus/responder.rules.yml
+if command -v promtool > /dev/null; then
+	run promtool check rules "$RULES"
+	expect_status 0 "promtool check rules"
+else
+	python3 -c 'import yaml' 2> /dev/null || skip_or_fail "python3-yaml is not installed (scripts/deps installs it)"
+fi
+CHECK_COUNT=$((CHECK_COUNT + 1))
+python3 - "$RULES" "$RESPONDER_SRC/responder/metrics/metrics.c" <<'PY' || fail "rules file: see above"
+import re, sys, yaml
+doc = yaml.safe_load(open(sys.argv[1]))
+exported = set(re.findall(r'"(responder_[a-z_]+)', open(sys.argv[2]).read()))
+exported |= {n + s for n in list(exported) for s in ("_bucket", "_sum", "_count")}
+ok, alerts = True, set()
+assert isinstance(doc, dict) and isinstance(doc.get("groups"), list), "no groups"
+for g in doc["groups"]:
+    assert isinstance(g.get("name"), str) and isinstance(g.get("rules"), list), g
+    for r in g["rules"]:
+        assert set(r) <= {"alert", "expr", "for", "labels", "annotations", "keep_firing_for"}, r
+        assert isinstance(r.get("alert"), str) and isinstance(r.get("expr"), str), r
+        if "for" in r: assert re.fullmatch(r"\d+[smhd]", r["for"]), r["for"]
+        alerts.add(r["alert"])
+        for name in re.findall(r"responder_[a-z_]+", r["expr"]):
+            if name not in exported:
+                print("unknown metric in", r["alert"], ":", name); ok = False
+for want in ("ResponderNoPass", "ResponderOutboxGrowing", "ResponderParseFailures"):
+    if want not in alerts: print("missing alert", want); ok = False
+sys.exit(0 if ok else 1)
+PY
+
+T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+printf '[store]\npath = %s/s.db\n[templates]\ndir = %s/templates\n[metrics]\nlisten = 127.0.0.1\n' "$T" "$RESPONDER_SRC" > "$T/r.conf"
+run timeout 20 "$RESPONDER_BIN" -c "$T/r.conf" run
+expect_status 78 "run with a bad [metrics] listen"
+expect_err "[metrics] listen: '127.0.0.1': want HOST:PORT"
+finish

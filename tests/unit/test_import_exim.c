@@ -1,0 +1,668 @@
+/*
+ * test_import_exim.c - the Exim 4 mainlog importer: the line frame (plain,
+ * +pid, milliseconds, log_timezone, syslog prefixes, split syslog lines,
+ * 4.96 and 4.97 message IDs), delivery and arrival fields (quoted values,
+ * fields forged in a reply or a Message-ID), and the import of
+ * tests/fixtures/exim/ into the store (arrivals, deliveries, deferrals,
+ * failures, bounces, frozen messages, local submissions, a log starting
+ * mid-flight), both account modes, idempotence, .gz input, cut and
+ * mangled lines, and following a mainlog across a rotation and a restart.
+ */
+#include "tests/unit/testutil.h"
+#include "store/import/import.h"
+#include "store/import/postfix_int.h"
+#include "common/strutil.h"
+#include "common/timeutil.h"
+#include "common/xalloc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+
+
+static int64_t
+utc(const char *s)
+{
+	int64_t t = 0;
+
+	assert_int_equal(time_parse_rfc3339(s, &t), 0);
+	return t;
+}
+
+static void
+silent(void *ctx, const char *file, long line, const char *why)
+{
+	int *n = ctx;
+
+	(void)file;
+	(void)line;
+	(void)why;
+	if (n)
+		(*n)++;
+}
+
+static struct pf_options
+exim_options(int with_map)
+{
+	static char *map;
+	struct pf_options o;
+
+	if (map == NULL)
+		map = tu_fixture("exim/account.map");
+	memset(&o, 0, sizeof(o));
+	o.format = PF_FORMAT_EXIM;
+	o.account_from = PF_ACCOUNT_FROM_SASL;
+	o.account_map = with_map ? map : NULL;
+	return o;
+}
+
+static void
+import_files(struct tu_store *f, const struct pf_options *o, const char *const *files,
+	     struct import_stats *stats, int *reports)
+{
+	char err[512];
+	struct pf_import *imp = pf_import_new(f->st, o, err, sizeof(err));
+
+	assert_non_null(imp);
+	for (; *files; files++)
+		assert_int_equal(
+		    pf_import_file(imp, *files, stats, silent, reports, err, sizeof(err)),
+		    IMPORT_OK);
+	assert_int_equal(pf_import_finish(imp, stats, err, sizeof(err)), IMPORT_OK);
+	pf_import_free(&imp);
+}
+
+static int64_t
+count(struct tu_store *f, const char *what)
+{
+	int64_t n = -1;
+
+	assert_int_equal(store_count(f->st, what, &n), STORE_OK);
+	return n;
+}
+
+static const struct store_recipient *
+rcpt(const struct store_message *m, const char *addr)
+{
+	for (size_t i = 0; i < m->n_rcpts; i++)
+		if (strcmp(m->rcpts[i].address, addr) == 0)
+			return &m->rcpts[i];
+	fail_msg("recipient %s not found", addr);
+	abort(); /* not reached */
+}
+
+static void
+one_message(struct tu_store *f, const char *qid, struct store_message_list *l)
+{
+	l->v = NULL;
+	l->n = 0;
+	assert_int_equal(store_find_by_queue_id(f->st, qid, 0, STORE_WITH_TRANSCRIPTS, l),
+			 STORE_OK);
+	if (l->n != 1)
+		fail_msg("%s: %zu messages", qid, l->n);
+}
+
+/* ---- parsing -------------------------------------------------------------- */
+
+static void
+test_exim_frame(void **state)
+{
+	struct pf_year y;
+	struct pf_line pl;
+	char b[600];
+
+	(void)state;
+	memset(&y, 0, sizeof(y));
+	/* +pid, milliseconds */
+	str_copy(b, "2026-12-07 05:05:44.842 [20900] 1xaQv2-0005R6-2h <= a@b.example", sizeof(b));
+	assert_int_equal(ex_parse_line(b, &y, &pl), PF_PARSE_OK);
+	assert_int_equal(pl.at, utc("2026-12-07T05:05:44Z"));
+	assert_int_equal(pl.pid, 20900);
+	assert_string_equal(pl.qid, "1xaQv2-0005R6-2h");
+	assert_string_equal(pl.text, "<= a@b.example");
+	/* plain, no pid; a line without a message ID */
+	str_copy(b, "2026-12-07 05:05:44 Start queue run: pid=1", sizeof(b));
+	assert_int_equal(ex_parse_line(b, &y, &pl), PF_PARSE_OK);
+	assert_int_equal(pl.pid, -1);
+	assert_null(pl.qid);
+	assert_string_equal(pl.text, "Start queue run: pid=1");
+	/* log_timezone; a 4.97 message ID */
+	str_copy(b, "2026-12-07 06:05:44 +0100 1xaQv2-0005R6a2hbc-AbCd Completed", sizeof(b));
+	assert_int_equal(ex_parse_line(b, &y, &pl), PF_PARSE_OK);
+	assert_int_equal(pl.at, utc("2026-12-07T05:05:44Z"));
+	assert_string_equal(pl.qid, "1xaQv2-0005R6a2hbc-AbCd");
+	assert_string_equal(pl.text, "Completed");
+	/* syslog prefix with Exim's own stamp, and without (syslog_timestamp = false) */
+	str_copy(
+	    b,
+	    "Dec  7 05:10:00 relay exim[3001]: 2026-12-07 05:10:00 -0200 1xaR00-0000Aa-0A Completed",
+	    sizeof(b));
+	assert_int_equal(ex_parse_line(b, &y, &pl), PF_PARSE_OK);
+	assert_int_equal(pl.at, utc("2026-12-07T07:10:00Z"));
+	assert_int_equal(pl.pid, 3001);
+	assert_string_equal(pl.qid, "1xaR00-0000Aa-0A");
+	y.ref = utc("2026-12-31T00:00:00Z");
+	y.year = 0;
+	str_copy(b, "Dec  7 05:10:01 relay exim4[3002]: 1xaR00-0000Aa-0A => x@y.example",
+		 sizeof(b));
+	assert_int_equal(ex_parse_line(b, &y, &pl), PF_PARSE_OK);
+	assert_int_equal(pl.at, utc("2026-12-07T05:10:01Z"));
+	assert_string_equal(pl.text, "=> x@y.example");
+	/* a line syslog split: the first part is read, the rest is not */
+	str_copy(b, "Dec  7 05:10:02 relay exim[3002]: [1\\2] 1xaR00-0000Aa-0A Completed",
+		 sizeof(b));
+	assert_int_equal(ex_parse_line(b, &y, &pl), PF_PARSE_OK);
+	assert_string_equal(pl.qid, "1xaR00-0000Aa-0A");
+	str_copy(b, "Dec  7 05:10:02 relay exim[3002]: [2\\2] the rest", sizeof(b));
+	assert_int_equal(ex_parse_line(b, &y, &pl), PF_PARSE_OTHER);
+	/* another program, and no log line at all */
+	str_copy(b, "Dec  7 05:10:02 relay postfix/smtp[1]: 4XbQ1m0vG7z1aa: to=<a@b>", sizeof(b));
+	assert_int_equal(ex_parse_line(b, &y, &pl), PF_PARSE_OTHER);
+	str_copy(b, " Suggested action: use keep_environment.", sizeof(b));
+	assert_int_equal(ex_parse_line(b, &y, &pl), PF_PARSE_GARBAGE);
+	str_copy(b, "2026-13-07 05:05:44 1xaQv2-0005R6-2h Completed", sizeof(b));
+	assert_int_equal(ex_parse_line(b, &y, &pl), PF_PARSE_GARBAGE);
+	str_copy(b, "2026-12-07 05:05:44 [12x] 1xaQv2-0005R6-2h Completed", sizeof(b));
+	assert_int_equal(ex_parse_line(b, &y, &pl), PF_PARSE_GARBAGE);
+
+	assert_true(ex_is_message_id("1xaQv2-0005R6-2h", 16));
+	assert_false(ex_is_message_id("1xaQv2_0005R6-2h", 16));
+	assert_false(ex_is_message_id("4XbQ1m0vG7z1aa", 14));
+}
+
+static void
+test_exim_fields(void **state)
+{
+	struct ex_delivery d;
+	struct ex_arrival a;
+	char v[300], dsn[16];
+
+	(void)state;
+	assert_int_equal(
+	    ex_parse_delivery(
+		"=> bob@ok.example F=<s@a.example> R=dnslookup T=remote_smtp S=502 "
+		"H=mx.ok.example [198.51.100.2]:25 X=TLS1.3:TLS_AES_256_GCM_SHA384:256 CV=yes "
+		"DN=\"CN=mx, O=a b\" K C=\"250 2.0.0 Ok \\\"q\\\" \\\\ \\303\\274 R=fake\" QT=1s DT=0.5s",
+		&d),
+	    0);
+	assert_string_equal(d.kind, "=>");
+	assert_string_equal(d.addr, "bob@ok.example");
+	assert_string_equal(d.router, "dnslookup");
+	assert_string_equal(d.transport, "remote_smtp");
+	assert_string_equal(d.mx_host, "mx.ok.example");
+	assert_string_equal(d.mx_ip, "198.51.100.2");
+	assert_string_equal(d.port, "25");
+	assert_string_equal(d.tls, "TLS1.3:TLS_AES_256_GCM_SHA384:256");
+	assert_string_equal(d.cv, "yes");
+	assert_string_equal(d.dn, "CN=mx, O=a b");
+	assert_int_equal(d.chunking, 1);
+	assert_string_equal(d.confirm, "250 2.0.0 Ok \"q\" \\ \xc3\xbc R=fake");
+	assert_string_equal(d.qt, "1s");
+	assert_string_equal(d.dt, "0.5s");
+	assert_string_equal(d.error, "");
+
+	/* the remote reply cannot forge fields: they end where the error starts */
+	assert_int_equal(
+	    ex_parse_delivery("** dave@reject.example R=dnslookup T=remote_smtp H=mx.r.example "
+			      "[198.51.100.4]:25: SMTP error from remote mail server after RCPT "
+			      "TO:<dave@reject.example>: 550 5.1.1 no H=evil [6.6.6.6] C=\"fake\" "
+			      "DT=0.001s",
+			      &d),
+	    0);
+	assert_string_equal(d.mx_host, "mx.r.example");
+	assert_string_equal(d.mx_ip, "198.51.100.4");
+	assert_string_equal(d.confirm, "");
+	assert_string_equal(d.dt, "0.001s");
+	assert_string_equal(d.error,
+			    "SMTP error from remote mail server after RCPT "
+			    "TO:<dave@reject.example>: 550 5.1.1 no H=evil [6.6.6.6] C=\"fake\"");
+	ex_reply_text(d.error, v, sizeof(v));
+	assert_string_equal(v, "550 5.1.1 no H=evil [6.6.6.6] C=\"fake\"");
+	ex_enhanced_status(v, dsn, sizeof(dsn));
+	assert_string_equal(dsn, "5.1.1");
+	/* deferral with the fields ending in "DT=..:", routing failures */
+	assert_int_equal(ex_parse_delivery("== c@d.example R=mx T=remote_smtp defer (-44) "
+					   "H=mx.d.example [127.0.0.3]:20114 I=[127.0.0.1]:4 "
+					   "DT=0.000s: SMTP error from remote mail server after "
+					   "MAIL FROM:<a@b> SIZE=12: 452 4.3.1 Full",
+					   &d),
+			 0);
+	assert_string_equal(d.mx_ip, "127.0.0.3");
+	assert_string_equal(d.dt, "0.000s");
+	ex_reply_text(d.error, v, sizeof(v));
+	assert_string_equal(v, "452 4.3.1 Full");
+	assert_int_equal(ex_parse_delivery("** frank@nowhere.example: Unrouteable address", &d), 0);
+	assert_string_equal(d.addr, "frank@nowhere.example");
+	assert_string_equal(d.error, "Unrouteable address");
+	ex_reply_text(d.error, v, sizeof(v));
+	assert_string_equal(v, "Unrouteable address");
+	ex_enhanced_status(v, dsn, sizeof(dsn));
+	assert_string_equal(dsn, "");
+	assert_int_equal(
+	    ex_parse_delivery("== x@y.example R=mx T=t defer (111): Connection refused", &d), 0);
+	assert_string_equal(d.error, "Connection refused");
+	/* a local delivery: the address the sender gave in <..> */
+	assert_int_equal(ex_parse_delivery("=> gina <gina@ok.example> R=localuser T=local", &d), 0);
+	assert_string_equal(d.addr, "gina");
+	assert_string_equal(d.orig, "gina@ok.example");
+	assert_int_equal(ex_parse_delivery("=> |/usr/bin/x (p@ok.example) <t@ok.example> R=a", &d),
+			 0);
+	assert_string_equal(d.orig, "t@ok.example");
+	assert_int_equal(ex_parse_delivery("Completed", &d), -1);
+	assert_int_equal(ex_parse_delivery("=> ", &d), -1);
+
+	/* arrivals: account fields only before id= */
+	assert_int_equal(ex_parse_arrival("<= s@a.example H=(helo A=plain:x) [192.0.2.1]:1 "
+					  "P=esmtp S=3 id=a A=plain:acme T=\"for T=\\\"x\\\"\" "
+					  "from <s@a.example> for r1@b.example r2@b.example",
+					  &a),
+			 0);
+	assert_string_equal(a.sender, "s@a.example");
+	assert_string_equal(a.auth, "");
+	assert_string_equal(a.proto, "esmtp");
+	assert_string_equal(a.mid, "a");
+	assert_string_equal(a.subject, "for T=\"x\"");
+	assert_string_equal(a.rcpts, "r1@b.example r2@b.example");
+	assert_int_equal(ex_parse_arrival("<= <> R=1xaQv2-0005R6-2h U=Debian-exim P=local S=1 "
+					  "id*=E1@h T=\"Mail delivery failed\" for b@a.example",
+					  &a),
+			 0);
+	assert_string_equal(a.sender, "");
+	assert_string_equal(a.bounce_of, "1xaQv2-0005R6-2h");
+	assert_string_equal(a.user, "Debian-exim");
+	assert_string_equal(a.mid, "E1@h");
+	assert_int_equal(ex_field("P=esmtpa A=plain:acme_user S=4", "A", v, sizeof(v)), 1);
+	assert_string_equal(v, "plain:acme_user");
+	assert_int_equal(ex_field("H=host (helo) [192.0.2.1]:25 P=x", "H", v, sizeof(v)), 1);
+	assert_string_equal(v, "host (helo) [192.0.2.1]:25");
+	assert_int_equal(ex_field("T=\"A=x\" S=4", "A", v, sizeof(v)), 0);
+	assert_int_equal(ex_flag("L K C=\"K\"", "K"), 1);
+	assert_int_equal(ex_flag("L C=\"K\"", "K"), 0);
+}
+
+/* ---- import into the store --------------------------------------------- */
+
+static void
+test_exim_import_mainlog(void **state)
+{
+	struct tu_store *f = *state;
+	struct pf_options o = exim_options(1);
+	char *path = tu_fixture("exim/mainlog");
+	const char *files[] = { path, NULL };
+	struct import_stats s;
+	struct store_message_list l;
+	const struct store_recipient *r;
+	int reports = 0;
+
+	memset(&s, 0, sizeof(s));
+	import_files(f, &o, files, &s, &reports);
+	assert_int_equal(s.lines, 29);
+	assert_int_equal(s.garbage, 1);
+	assert_int_equal(reports, 1); /* file:line: not an Exim log line */
+	assert_int_equal(s.messages, 4);
+	assert_int_equal(s.attempts, 9);
+	assert_int_equal(s.rejected, 0);
+	assert_int_equal(s.skipped, 9);
+	assert_int_equal(s.unowned, 2); /* the forged A= and the mid-flight one */
+	assert_int_equal(count(f, "messages"), 4);
+
+	one_message(f, "1xaQv2-0005R6-2h", &l);
+	assert_string_equal(l.v[0].account, "acme");
+	assert_string_equal(l.v[0].message_id, "<m1@acme.example>");
+	assert_string_equal(l.v[0].from, "billing@acme.example");
+	assert_string_equal(l.v[0].subject, "Rechnung \xc3\xbc"
+					    "ber 100 \xe2\x82\xac");
+	assert_int_equal(l.v[0].submitted_at, utc("2026-12-07T05:05:44Z"));
+	assert_int_equal(l.v[0].n_rcpts, 4);
+	r = rcpt(&l.v[0], "bob@ok.example");
+	assert_string_equal(r->status, "delivered");
+	assert_int_equal(r->n_attempts, 1);
+	assert_string_equal(r->attempts[0].mx_host, "mx.ok.example");
+	assert_string_equal(r->attempts[0].mx_ip, "198.51.100.2");
+	assert_int_equal(r->attempts[0].smtp_code, 250);
+	assert_string_equal(r->attempts[0].enhanced_status, "2.0.0");
+	assert_string_equal(r->attempts[0].response,
+			    "250 2.0.0 Ok: queued as 4XbQ1m0vG7z1aa \"quoted\" \\ done");
+	assert_string_equal(r->attempts[0].transcript_kind, "summary");
+	assert_non_null(
+	    strstr(r->attempts[0].transcript,
+		   "Summary from the Exim log (Exim does not log the SMTP conversation)"));
+	assert_non_null(strstr(r->attempts[0].transcript,
+			       "2026-12-07T05:05:44Z delivery to <bob@ok.example> via "
+			       "mx.ok.example [198.51.100.2]:25\n"));
+	assert_non_null(strstr(r->attempts[0].transcript,
+			       "TLS TLS1.3:TLS_AES_256_GCM_SHA384:256, certificate verified: yes, "
+			       "peer CN=mx.ok.example\n"));
+	assert_non_null(strstr(r->attempts[0].transcript, "CHUNKING"));
+	r = rcpt(&l.v[0], "bob2@ok.example");
+	assert_string_equal(r->status, "delivered");
+	r = rcpt(&l.v[0], "carol@defer.example");
+	assert_string_equal(r->status, "deferred");
+	assert_int_equal(r->n_attempts, 2); /* "retry time not reached" is no attempt */
+	assert_int_equal(r->attempts[1].at, utc("2026-12-07T05:05:45Z"));
+	assert_int_equal(r->attempts[1].smtp_code, 450);
+	assert_string_equal(r->attempts[1].enhanced_status, "4.2.0");
+	assert_string_equal(r->attempts[1].response,
+			    "450 4.2.0 Greylisted, see http://example.test/grey");
+	assert_string_equal(r->attempts[1].mx_host, "mx.defer.example");
+	r = rcpt(&l.v[0], "dave@reject.example");
+	assert_string_equal(r->status, "bounced");
+	assert_int_equal(r->attempts[0].smtp_code, 550);
+	assert_string_equal(r->attempts[0].enhanced_status, "5.1.1");
+	assert_string_equal(r->attempts[0].response,
+			    "550 5.1.1 <dave@reject.example>: Recipient address rejected: User "
+			    "unknown");
+	assert_non_null(
+	    strstr(r->attempts[0].transcript, "failed delivery to <dave@reject.example>"));
+	assert_non_null(strstr(r->attempts[0].transcript, "delivery time 0.000s"));
+	store_message_list_free(&l);
+
+	one_message(f, "1xaQv3-0005TG-1f", &l);
+	assert_string_equal(l.v[0].account, "globex");
+	assert_string_equal(l.v[0].subject, "Status report for A=plain:acme");
+	store_message_list_free(&l);
+
+	/* a local submission: U= is the account key */
+	one_message(f, "1xaQvM-0005Zz-0A", &l);
+	assert_string_equal(l.v[0].account, "acme");
+	r = rcpt(&l.v[0], "frank@nowhere.example");
+	assert_string_equal(r->status, "bounced");
+	assert_int_equal(r->attempts[0].smtp_code, 0);
+	assert_string_equal(r->attempts[0].response, "Unrouteable address");
+	assert_null(r->attempts[0].mx_ip);
+	r = rcpt(&l.v[0], "gina@ok.example");
+	assert_string_equal(r->status, "delivered");
+	assert_null(r->attempts[0].response);
+	store_message_list_free(&l);
+
+	/* frozen: its recipient keeps the routing deferral */
+	one_message(f, "1xaQvg-0007Bb-2C", &l);
+	r = rcpt(&l.v[0], "judy@loop.example");
+	assert_string_equal(r->status, "deferred");
+	assert_string_equal(r->attempts[0].response,
+			    "lowest numbered MX record points to local host");
+	store_message_list_free(&l);
+
+	/* nothing for Exim's own bounce, the forged A= or the mid-flight message */
+	assert_int_equal(store_find_by_queue_id(f->st, "1xaQv2-0005RM-30", 0, 0, &l), STORE_OK);
+	assert_int_equal(l.n, 0);
+	store_message_list_free(&l);
+	assert_int_equal(store_find_by_queue_id(f->st, "1xaQvW-0006Aa-1B", 0, 0, &l), STORE_OK);
+	assert_int_equal(l.n, 0);
+	store_message_list_free(&l);
+	free(path);
+}
+
+static void
+test_exim_idempotent_and_sender_domain(void **state)
+{
+	struct tu_store *f = *state;
+	struct pf_options o = exim_options(1);
+	char *path = tu_fixture("exim/mainlog");
+	const char *files[] = { path, NULL };
+	struct import_stats s;
+	struct store_message_list l;
+	int64_t a, rc;
+
+	memset(&s, 0, sizeof(s));
+	import_files(f, &o, files, &s, NULL);
+	a = count(f, "attempts");
+	rc = count(f, "recipients");
+	memset(&s, 0, sizeof(s));
+	import_files(f, &o, files, &s, NULL);
+	assert_int_equal(s.messages, 0);
+	assert_int_equal(s.attempts, 0);
+	assert_int_equal(s.unchanged, 9);
+	assert_int_equal(count(f, "attempts"), a);
+	assert_int_equal(count(f, "recipients"), rc);
+	assert_int_equal(count(f, "messages"), 4);
+
+	/* sender_domain without a map: the spoofed message now has one */
+	o = exim_options(0);
+	o.account_from = PF_ACCOUNT_FROM_SENDER_DOMAIN;
+	memset(&s, 0, sizeof(s));
+	import_files(f, &o, files, &s, NULL);
+	one_message(f, "1xaQvW-0006Aa-1B", &l);
+	assert_string_equal(l.v[0].account, "acme.example");
+	store_message_list_free(&l);
+	/* still nothing for the bounce (null sender) */
+	assert_int_equal(store_find_by_queue_id(f->st, "1xaQv2-0005RM-30", 0, 0, &l), STORE_OK);
+	assert_int_equal(l.n, 0);
+	store_message_list_free(&l);
+	free(path);
+}
+
+static void
+test_exim_syslog_gz(void **state)
+{
+	struct tu_store *f = *state;
+	struct pf_options o = exim_options(1);
+	char *src = tu_fixture("exim/syslog.log"), *data = tu_read_file(src, NULL);
+	char gzpath[600];
+	const char *files[] = { gzpath, NULL };
+	struct import_stats s;
+	struct store_message_list l;
+	const struct store_recipient *r;
+	struct timeval tv[2];
+	gzFile gz;
+
+	snprintf(gzpath, sizeof(gzpath), "%s/mainlog.2.gz", f->dir);
+	gz = gzopen(gzpath, "wb");
+	assert_non_null(gz);
+	gzputs(gz, data);
+	gzclose(gz);
+	tv[0].tv_sec = tv[1].tv_sec = (time_t)utc("2026-12-08T00:00:00Z");
+	tv[0].tv_usec = tv[1].tv_usec = 0;
+	assert_int_equal(utimes(gzpath, tv), 0);
+	memset(&s, 0, sizeof(s));
+	import_files(f, &o, files, &s, NULL);
+	assert_int_equal(s.lines, 6);
+	assert_int_equal(s.messages, 1);
+	assert_int_equal(s.attempts, 2);
+	assert_int_equal(s.skipped, 2); /* the Postfix line, the split line's rest */
+	one_message(f, "1xaR00-0000Aa-0A", &l);
+	assert_string_equal(l.v[0].account, "acme");
+	assert_int_equal(l.v[0].submitted_at, utc("2026-12-07T04:10:00Z"));
+	r = rcpt(&l.v[0], "lee@ok.example");
+	assert_int_equal(r->attempts[0].at, utc("2026-12-07T05:10:01Z")); /* TZ=UTC */
+	assert_string_equal(r->attempts[0].response, "250 OK id=1xaR01-0000Bb-1B");
+	assert_int_equal(r->attempts[0].smtp_code, 250);
+	assert_null(r->attempts[0].enhanced_status);
+	r = rcpt(&l.v[0], "mia@ok.example");
+	assert_string_equal(r->status, "bounced");
+	assert_int_equal(r->attempts[0].smtp_code, 550);
+	assert_string_equal(r->attempts[0].enhanced_status, "5.7.1");
+	store_message_list_free(&l);
+	free(src);
+	free(data);
+}
+
+/* Every prefix of every fixture line, and each line with bytes changed:
+ * never a crash (ASan in CI), never a store error. */
+static void
+test_exim_cut_and_mangled_lines(void **state)
+{
+	struct tu_store *f = *state;
+	struct pf_options o = exim_options(1);
+	static const char *const names[] = { "exim/mainlog", "exim/syslog.log" };
+	struct import_stats s;
+	char err[512];
+	struct pf_import *imp = pf_import_new(f->st, &o, err, sizeof(err));
+	unsigned seed = 4242;
+
+	assert_non_null(imp);
+	memset(&s, 0, sizeof(s));
+	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+		char *path = tu_fixture(names[k]), *data = tu_read_file(path, NULL), *line, *nl;
+
+		assert_non_null(data);
+		for (line = data; *line; line = nl + 1) {
+			size_t len;
+			char *copy;
+
+			nl = strchr(line, '\n');
+			assert_non_null(nl);
+			len = (size_t)(nl - line);
+			for (size_t cut = 0; cut <= len; cut++)
+				assert_int_equal(
+				    pf_import_line(imp, line, cut, "cut", 1, &s, silent, NULL),
+				    STORE_OK);
+			copy = xstrndup(line, len);
+			for (int round = 0; round < 50 && len > 0; round++) {
+				seed = seed * 1103515245u + 12345u;
+				copy[(seed >> 8) % len] = (char)(seed >> 16);
+				assert_int_equal(
+				    pf_import_line(imp, copy, len, "mangled", 1, &s, silent, NULL),
+				    STORE_OK);
+			}
+			free(copy);
+		}
+		free(path);
+		free(data);
+	}
+	assert_int_equal(pf_import_finish(imp, &s, err, sizeof(err)), IMPORT_OK);
+	pf_import_free(&imp);
+	assert_true(s.lines > 5000);
+}
+
+/* ---- following ------------------------------------------------------------ */
+
+static void
+append(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "a");
+
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+}
+
+static long
+step(struct pf_follow *fo, struct import_stats *s)
+{
+	char err[512];
+	long n = pf_follow_step(fo, 0, s, silent, NULL, err, sizeof(err));
+
+	if (n < 0)
+		fail_msg("step: %ld %s", n, err);
+	return n;
+}
+
+static const char *
+arrival(char *b, size_t n, const char *id, int k)
+{
+	snprintf(b, n,
+		 "2026-12-07 06:00:%02d [1] %s <= billing@acme.example H=(vm) [192.0.2.10]:1 "
+		 "P=esmtpa A=plain:acme_user S=1 id=f%d@acme.example T=\"follow %d\" "
+		 "for r%d@ok.example\n",
+		 k, id, k, k, k);
+	return b;
+}
+
+static const char *
+delivery(char *b, size_t n, const char *id, int k)
+{
+	snprintf(b, n,
+		 "2026-12-07 06:00:%02d [2] %s => r%d@ok.example R=dnslookup T=remote_smtp "
+		 "H=mx.ok.example [198.51.100.2]:25 C=\"250 ok %d\"\n"
+		 "2026-12-07 06:00:%02d [2] %s Completed\n",
+		 k, id, k, k, k, id);
+	return b;
+}
+
+static void
+test_exim_follow_rotation(void **state)
+{
+	struct tu_store *f = *state;
+	struct pf_options o = exim_options(1);
+	char path[600], rotated[620], b[1200], err[512];
+	struct import_stats s;
+	struct store_message_list l;
+	struct pf_follow *fo;
+
+	snprintf(path, sizeof(path), "%s/exim4/mainlog", f->dir);
+	snprintf(rotated, sizeof(rotated), "%s.1", path);
+	snprintf(b, sizeof(b), "%s/exim4", f->dir);
+	assert_int_equal(mkdir(b, 0755), 0);
+	memset(&s, 0, sizeof(s));
+	fo = pf_follow_open(f->st, path, &o, err, sizeof(err));
+	assert_non_null(fo);
+	assert_int_equal(step(fo, &s), 0);
+
+	append(path, arrival(b, sizeof(b), "1xaS00-0000Aa-01", 1));
+	append(path, delivery(b, sizeof(b), "1xaS00-0000Aa-01", 1));
+	assert_int_equal(step(fo, &s), 3);
+	assert_int_equal(count(f, "attempts"), 1);
+	/* the arrival of message 2, then a restart before its delivery */
+	append(path, arrival(b, sizeof(b), "1xaS00-0000Aa-02", 2));
+	assert_int_equal(step(fo, &s), 1);
+	pf_follow_close(&fo);
+	fo = pf_follow_open(f->st, path, &o, err, sizeof(err));
+	assert_non_null(fo);
+	assert_int_equal(step(fo, &s), 0);
+	/* rotation by rename (exicyclog, logrotate): mainlog -> mainlog.1 and
+	 * a new mainlog; a late line still reaches the renamed file */
+	assert_int_equal(rename(path, rotated), 0);
+	append(rotated, delivery(b, sizeof(b), "1xaS00-0000Aa-02", 2));
+	append(path, arrival(b, sizeof(b), "1xaS00-0000Aa-03", 3));
+	append(path, delivery(b, sizeof(b), "1xaS00-0000Aa-03", 3));
+	assert_int_equal(step(fo, &s), 5);
+	assert_int_equal(count(f, "attempts"), 3);
+	one_message(f, "1xaS00-0000Aa-02", &l);
+	assert_string_equal(l.v[0].account, "acme");
+	assert_string_equal(l.v[0].subject, "follow 2");
+	assert_string_equal(l.v[0].rcpts[0].status, "delivered");
+	store_message_list_free(&l);
+	/* rotation while no follower runs: mainlog.1 is finished first */
+	append(path, arrival(b, sizeof(b), "1xaS00-0000Aa-04", 4));
+	assert_int_equal(step(fo, &s), 1);
+	pf_follow_close(&fo);
+	assert_int_equal(rename(path, rotated), 0);
+	append(rotated, delivery(b, sizeof(b), "1xaS00-0000Aa-04", 4));
+	append(path, arrival(b, sizeof(b), "1xaS00-0000Aa-05", 5));
+	append(path, delivery(b, sizeof(b), "1xaS00-0000Aa-05", 5));
+	fo = pf_follow_open(f->st, path, &o, err, sizeof(err));
+	assert_non_null(fo);
+	assert_int_equal(step(fo, &s), 5);
+	assert_int_equal(count(f, "attempts"), 5);
+	assert_int_equal(count(f, "messages"), 5);
+	pf_follow_close(&fo);
+	/* a new follower reads nothing twice */
+	fo = pf_follow_open(f->st, path, &o, err, sizeof(err));
+	assert_non_null(fo);
+	assert_int_equal(step(fo, &s), 0);
+	pf_follow_close(&fo);
+	assert_int_equal(count(f, "attempts"), 5);
+	assert_int_equal(s.rejected, 0);
+	assert_int_equal(s.unowned, 0);
+}
+
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_exim_frame),
+		cmocka_unit_test(test_exim_fields),
+		cmocka_unit_test_setup_teardown(test_exim_import_mainlog, tu_store_setup,
+						tu_store_teardown),
+		cmocka_unit_test_setup_teardown(test_exim_idempotent_and_sender_domain,
+						tu_store_setup, tu_store_teardown),
+		cmocka_unit_test_setup_teardown(test_exim_syslog_gz, tu_store_setup,
+						tu_store_teardown),
+		cmocka_unit_test_setup_teardown(test_exim_cut_and_mangled_lines, tu_store_setup,
+						tu_store_teardown),
+		cmocka_unit_test_setup_teardown(test_exim_follow_rotation, tu_store_setup,
+						tu_store_teardown),
+	};
+
+	/* Exim's stamps without a zone are local time: make it UTC */
+	setenv("TZ", "UTC", 1);
+	tzset();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -134,7 +134,7 @@ store_in_progress_end(struct store *st, const char *key)
 int
 store_in_progress_restarts(struct store *st, const char *key, int *restarts_r)
 {
-	sqlite3_stmt *s =
+	struct store_stmt *s =
 	    store_stmt(st, "SELECT restarts FROM in_progress WHERE complaint_key = ?1");
 	int64_t v = 0;
 	int r;

@@ -163,27 +163,15 @@ store_savepoint_rollback(struct store *st)
 int
 store_sync(struct store *st)
 {
-	sqlite3_file *wal = NULL;
 	int rc;
 
 	if (st->in_tx)
 		return store_fail(st, STORE_EDB, "store_sync inside a transaction");
-	/* In WAL mode the journal is the write-ahead log; a commit with
-	 * synchronous=NORMAL has written its frames there without an fsync.
-	 * One fsync of that file makes every commit so far durable: what
-	 * synchronous=FULL does at each commit, paid here once per batch. */
-	rc = sqlite3_file_control(st->db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal);
-	if (rc != SQLITE_OK)
-		return store_fail_db(st, "finding the write-ahead log");
-	if (wal == NULL || wal->pMethods == NULL)
-		return STORE_OK; /* nothing written since the log was reset */
-	rc = wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL);
+	if (st->drv->sync == NULL)
+		return STORE_OK; /* every commit is durable already */
 	st->syncs++;
-	if (rc != SQLITE_OK)
-		return store_fail(st, STORE_EDB,
-				  "fsync of %s-wal failed (error %d): the last "
-				  "commits may not survive a power cut",
-				  st->path, rc);
+	if ((rc = st->drv->sync(st)) < 0)
+		return rc;
 	log_debug("store: commits made durable (fsync of %s-wal)", st->path);
 	return STORE_OK;
 }

@@ -179,3 +179,21 @@ time_backoff_next(int cur, int max)
 		return 1;
 	return cur > max / 2 ? max : cur * 2;
 }
+
+const char *
+time_format_duration(int64_t s, char *buf, size_t len)
+{
+	if (s < 0)
+		snprintf(buf, len, "-");
+	else if (s < 60)
+		snprintf(buf, len, "%llds", (long long)s);
+	else if (s < 3600)
+		snprintf(buf, len, "%lldm %llds", (long long)(s / 60), (long long)(s % 60));
+	else if (s < 86400)
+		snprintf(buf, len, "%lldh %lldm", (long long)(s / 3600),
+			 (long long)(s % 3600 / 60));
+	else
+		snprintf(buf, len, "%lldd %lldh", (long long)(s / 86400),
+			 (long long)(s % 86400 / 3600));
+	return buf;
+}

@@ -5,6 +5,7 @@
 #ifndef COMMON_TIMEUTIL_H
 #define COMMON_TIMEUTIL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define TIME_RFC3339_LEN 32
@@ -15,6 +16,9 @@
 int time_parse_rfc3339(const char *s, int64_t *t_r);
 /* "2026-11-20T09:14:02Z" into buf (at least TIME_RFC3339_LEN bytes). */
 char *time_format_rfc3339(int64_t t, char *buf);
+/* A duration for people: "42s", "3m 5s", "2h 10m", "4d 3h"; "-" when
+ * negative (unknown).  Returns buf. */
+const char *time_format_duration(int64_t secs, char *buf, size_t len);
 /* "90s", "30m", "24h", "7d", "2w", or a bare number of seconds.
  * 0 on success, -1 otherwise. */
 int time_parse_duration(const char *s, int64_t *secs_r);

@@ -20,17 +20,21 @@
 #include <stdio.h>
 #include <string.h>
 
+/* A request's reply state, from its outbox rows. */
+#define REPLY_STATE                                                                     \
+	"coalesce((SELECT CASE"                                                         \
+	"   WHEN max(CASE WHEN o.state = 'sent' THEN 1 ELSE 0 END) = 1 THEN 'sent'"     \
+	"   WHEN max(CASE WHEN o.state = 'queued' THEN 1 ELSE 0 END) = 1 THEN 'queued'" \
+	"   WHEN max(CASE WHEN o.state = 'failed' THEN 1 ELSE 0 END) = 1 THEN 'failed'" \
+	" END FROM outbox o WHERE o.request_id = r.id), 'none')"
+
 /* The columns of struct admin_request, in this order, for list and get. */
-#define REQ_COLUMNS                                                                         \
-	"r.id, r.received_at, r.decided_at, coalesce(r.requeue_of, 0),"                     \
-	" r.complaint_message_id, r.source, r.requester, r.account, r.outcome,"             \
-	" r.why, r.subject, r.matched_queue_id, m.subject,"                                 \
-	" coalesce((SELECT CASE"                                                            \
-	"   WHEN max(CASE WHEN o.state = 'sent' THEN 1 ELSE 0 END) = 1 THEN 'sent'"         \
-	"   WHEN max(CASE WHEN o.state = 'queued' THEN 1 ELSE 0 END) = 1 THEN 'queued'"     \
-	"   WHEN max(CASE WHEN o.state = 'failed' THEN 1 ELSE 0 END) = 1 THEN 'failed' END" \
-	"   FROM outbox o WHERE o.request_id = r.id), 'none'),"                             \
-	" coalesce(r.thread_id, r.id), coalesce(r.follow_up_of, 0),"                        \
+#define REQ_COLUMNS                                                             \
+	"r.id, r.received_at, r.decided_at, coalesce(r.requeue_of, 0),"         \
+	" r.complaint_message_id, r.source, r.requester, r.account, r.outcome," \
+	" r.why, r.subject, r.matched_queue_id, m.subject,"                     \
+	" " REPLY_STATE ","                                                     \
+	" coalesce(r.thread_id, r.id), coalesce(r.follow_up_of, 0),"            \
 	" r.language, r.reply_message_id"
 #define REQ_FROM " FROM requests r LEFT JOIN messages m ON m.queue_id = r.matched_queue_id"
 
@@ -61,11 +65,34 @@ read_request(struct store_stmt *s, struct admin_request *r)
 	r->reply_message_id = store_col_dup(s, 17);
 }
 
+/* "%text%" lower-cased, with LIKE's % _ and \ escaped by \, for a
+ * "contains" filter (portable: SQLite and PostgreSQL); NULL for NULL or
+ * "".  Caller frees. */
+static char *
+like_pattern(const char *text)
+{
+	char *p, *w;
+
+	if (text == NULL || *text == '\0')
+		return NULL;
+	p = xmalloc(strlen(text) * 2 + 3);
+	w = p;
+	*w++ = '%';
+	for (; *text; text++) {
+		if (*text == '%' || *text == '_' || *text == '\\')
+			*w++ = '\\';
+		*w++ = *text;
+	}
+	*w++ = '%';
+	*w = '\0';
+	return str_lower(p);
+}
+
 int
 admin_requests(struct store *st, const struct admin_filter *f, struct admin_request_list *out)
 {
 	struct store_stmt *s;
-	char *requester = NULL;
+	char *requester = NULL, *why, *search;
 	size_t cap = 0;
 	int rc;
 
@@ -76,17 +103,31 @@ admin_requests(struct store *st, const struct admin_filter *f, struct admin_requ
 			   " AND (?3 IS NULL OR lower(r.requester) = ?3)"
 			   " AND (?4 IS NULL OR r.account = ?4)"
 			   " AND (?6 = 0 OR coalesce(r.thread_id, r.id) = ?6)"
-			   " ORDER BY r.received_at DESC, r.id DESC LIMIT ?5");
+			   " AND (?7 = 0 OR r.received_at < ?7)"
+			   " AND (?8 IS NULL OR lower(r.why) LIKE ?8 ESCAPE '\\')"
+			   " AND (?9 IS NULL OR " REPLY_STATE " = ?9)"
+			   " AND (?10 IS NULL OR lower(coalesce(r.subject, '') || ' ' ||"
+			   "   coalesce(r.complaint_message_id, '') || ' ' ||"
+			   "   coalesce(r.matched_queue_id, '') || ' ' || coalesce(r.requester, '')"
+			   "   || ' ' || coalesce(r.extracted, '')) LIKE ?10 ESCAPE '\\')"
+			   " ORDER BY r.received_at DESC, r.id DESC LIMIT ?5 OFFSET ?11");
 	if (s == NULL)
 		return STORE_EDB;
 	if (f->requester != NULL)
 		requester = str_lower(xstrdup(f->requester));
+	why = like_pattern(f->why);
+	search = like_pattern(f->search);
 	store_bind_int64(s, 1, f->since);
 	store_bind_text(s, 2, f->outcome);
 	store_bind_text(s, 3, requester);
 	store_bind_text(s, 4, f->account);
 	store_bind_int64(s, 5, f->limit ? (int64_t)f->limit : 100);
 	store_bind_int64(s, 6, f->thread_id);
+	store_bind_int64(s, 7, f->until);
+	store_bind_text(s, 8, why);
+	store_bind_text(s, 9, f->reply_state && *f->reply_state ? f->reply_state : NULL);
+	store_bind_text(s, 10, search);
+	store_bind_int64(s, 11, (int64_t)f->offset);
 	while ((rc = store_step(s)) == STORE_ROW) {
 		if (out->n == cap) {
 			cap = cap ? cap * 2 : 16;
@@ -95,6 +136,8 @@ admin_requests(struct store *st, const struct admin_filter *f, struct admin_requ
 		read_request(s, &out->v[out->n++]);
 	}
 	free(requester);
+	free(why);
+	free(search);
 	store_reset(s);
 	if (rc != STORE_DONE) {
 		admin_request_list_free(out);

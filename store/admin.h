@@ -40,6 +40,13 @@ struct admin_filter {
 	const char *account;   /* NULL = any; account name */
 	int64_t thread_id;     /* 0 = any; else the requests of one conversation */
 	size_t limit;	       /* 0 = 100 */
+	/* The console's filters (0/NULL = any): */
+	int64_t until;		 /* received_at < until */
+	const char *why;	 /* `why` contains this (case-insensitive) */
+	const char *reply_state; /* sent | queued | failed | none */
+	const char *search;	 /* in subject, Message-ID, queue ID, requester or
+				  * the extracted identifiers (recipients) */
+	size_t offset;		 /* rows to skip (paging) */
 };
 
 struct admin_request {
@@ -147,6 +154,17 @@ void admin_stats_add_count(struct admin_stats *s, const char *name, int64_t n);
  * the number of rows moved.  STORE_ENOTFOUND when the request does not
  * exist; STORE_EINVAL (errmsg says why) when it has no failed reply. */
 int admin_resend(struct store *st, int64_t request_id, int64_t now, int64_t *n_r);
+/* admin_resend, with the admin's name in the note ("by", may be NULL) and,
+ * with ADMIN_RESEND_SENT, when no reply failed, a copy of the latest sent
+ * reply queued as a new outbox row (the console's "resend"). */
+enum { ADMIN_RESEND_SENT = 1 << 0 };
+int admin_resend_as(struct store *st, int64_t request_id, int64_t now, const char *by, int flags,
+		    int64_t *n_r);
+/* Appends {"action":action,"at":now,"rows":0,"by":by,"request":ref} to
+ * the request's detail.admin (ref 0: no "request"), e.g. a requeue done
+ * from the console, with the new request's id. */
+int admin_note(struct store *st, int64_t request_id, const char *action, const char *by,
+	       int64_t now, int64_t ref);
 
 /* ---- retention ---------------------------------------------------------- */
 

@@ -14,8 +14,59 @@
 
 /* ---- repairs ------------------------------------------------------------ */
 
+/* Appends {"action", "at", "rows", "by", "request"} ("by" and "request"
+ * only when given) to the request's detail.admin array (created if
+ * missing), so `log show` and the console tell the story.  Inside the
+ * caller's transaction or on its own. */
+static int
+note_action(struct store *st, int64_t request_id, const char *action, int64_t now, int64_t rows,
+	    const char *by, int64_t ref)
+{
+	struct store_stmt *s;
+
+	s = store_stmt_for(
+	    st,
+	    "UPDATE requests SET detail = json_set(d, '$.admin',"
+	    " json(json_insert(CASE WHEN json_type(d, '$.admin') = 'array'"
+	    "   THEN json_extract(d, '$.admin') ELSE '[]' END, '$[#]',"
+	    "   json_patch(json_object('action', ?4, 'at', ?2, 'rows', ?3),"
+	    "     json_object('by', ?5, 'request', CASE WHEN ?6 > 0 THEN ?6 END)))))"
+	    " FROM (SELECT CASE WHEN json_valid(detail) AND json_type(detail) = 'object'"
+	    "   THEN detail ELSE '{}' END AS d FROM requests WHERE id = ?1)"
+	    " WHERE id = ?1",
+	    /* detail is written by the responder, always an object or NULL. */
+	    "UPDATE requests SET detail = jsonb_set(d, '{admin}',"
+	    " CASE WHEN jsonb_typeof(d->'admin') = 'array' THEN d->'admin' ELSE '[]' END"
+	    " || jsonb_build_array(jsonb_strip_nulls(jsonb_build_object('action', ?4::text,"
+	    "   'at', ?2::bigint, 'rows', ?3::bigint, 'by', ?5::text,"
+	    "   'request', CASE WHEN ?6::bigint > 0 THEN ?6::bigint END))))::text"
+	    " FROM (SELECT coalesce(detail, '{}')::jsonb AS d FROM requests WHERE id = ?1) x"
+	    " WHERE id = ?1");
+	if (s == NULL)
+		return STORE_EDB;
+	store_bind_int64(s, 1, request_id);
+	store_bind_int64(s, 2, now);
+	store_bind_int64(s, 3, rows);
+	store_bind_text(s, 4, action);
+	store_bind_text(s, 5, by);
+	store_bind_int64(s, 6, ref);
+	if (store_step(s) != STORE_DONE) {
+		store_reset(s);
+		return store_fail_db(st, "noting an admin action");
+	}
+	store_reset(s);
+	return STORE_OK;
+}
+
 int
 admin_resend(struct store *st, int64_t request_id, int64_t now, int64_t *n_r)
+{
+	return admin_resend_as(st, request_id, now, NULL, 0, n_r);
+}
+
+int
+admin_resend_as(struct store *st, int64_t request_id, int64_t now, const char *by, int flags,
+		int64_t *n_r)
 {
 	struct store_stmt *s;
 	int64_t n;
@@ -47,37 +98,38 @@ admin_resend(struct store *st, int64_t request_id, int64_t now, int64_t *n_r)
 		goto fail_db;
 	n = store_changes(st);
 	store_reset(s);
+	if (n == 0 && (flags & ADMIN_RESEND_SENT)) {
+		/* Nothing failed: the latest sent reply goes out once more, as
+		 * a new row (the sent one keeps its server answer). */
+		s = store_stmt_for(
+		    st,
+		    "INSERT INTO outbox(request_id, created_at, envelope_from, rcpt, message,"
+		    " state, tries, next_try_at)"
+		    " SELECT request_id, ?2, envelope_from, rcpt, message, 'queued', 0, ?2"
+		    " FROM outbox WHERE request_id = ?1 AND state = 'sent'"
+		    " ORDER BY sent_at DESC, id DESC LIMIT 1",
+		    "INSERT INTO outbox(request_id, created_at, envelope_from, rcpt, message,"
+		    " state, tries, next_try_at)"
+		    " SELECT request_id, ?2::bigint, envelope_from, rcpt, message, 'queued', 0,"
+		    " ?2::bigint FROM outbox WHERE request_id = ?1 AND state = 'sent'"
+		    " ORDER BY sent_at DESC, id DESC LIMIT 1");
+		if (s == NULL)
+			goto fail_db;
+		store_bind_int64(s, 1, request_id);
+		store_bind_int64(s, 2, now);
+		if (store_step(s) != STORE_DONE)
+			goto fail_db;
+		n = store_changes(st);
+		store_reset(s);
+	}
 	if (n == 0) {
 		store_rollback(st);
-		return store_fail(st, STORE_EINVAL, "request %lld has no failed reply to resend",
-				  (long long)request_id);
+		return store_fail(st, STORE_EINVAL, "request %lld has no %s reply to resend",
+				  (long long)request_id,
+				  flags & ADMIN_RESEND_SENT ? "failed or sent" : "failed");
 	}
-	/* The note goes into the request's own detail, so `log show` tells
-	 * the story: detail.admin is an array of what admins did. */
-	s = store_stmt_for(
-	    st,
-	    "UPDATE requests SET detail = json_set(d, '$.admin',"
-	    " json(json_insert(CASE WHEN json_type(d, '$.admin') = 'array'"
-	    "   THEN json_extract(d, '$.admin') ELSE '[]' END, '$[#]',"
-	    "   json_object('action', 'resend', 'at', ?2, 'rows', ?3))))"
-	    " FROM (SELECT CASE WHEN json_valid(detail) AND json_type(detail) = 'object'"
-	    "   THEN detail ELSE '{}' END AS d FROM requests WHERE id = ?1)"
-	    " WHERE id = ?1",
-	    /* detail is written by the responder, always an object or NULL. */
-	    "UPDATE requests SET detail = jsonb_set(d, '{admin}',"
-	    " CASE WHEN jsonb_typeof(d->'admin') = 'array' THEN d->'admin' ELSE '[]' END"
-	    " || jsonb_build_array(jsonb_build_object('action', 'resend', 'at', ?2::bigint,"
-	    "   'rows', ?3::bigint)))::text"
-	    " FROM (SELECT coalesce(detail, '{}')::jsonb AS d FROM requests WHERE id = ?1) x"
-	    " WHERE id = ?1");
-	if (s == NULL)
-		goto fail_db;
-	store_bind_int64(s, 1, request_id);
-	store_bind_int64(s, 2, now);
-	store_bind_int64(s, 3, n);
-	if (store_step(s) != STORE_DONE)
-		goto fail_db;
-	store_reset(s);
+	if ((rc = note_action(st, request_id, "resend", now, n, by, 0)) < 0)
+		goto fail;
 	if ((rc = store_commit(st)) < 0)
 		goto fail;
 	*n_r = n;
@@ -87,6 +139,13 @@ fail_db:
 fail:
 	store_rollback(st);
 	return rc;
+}
+
+int
+admin_note(struct store *st, int64_t request_id, const char *action, const char *by, int64_t now,
+	   int64_t ref)
+{
+	return note_action(st, request_id, action, now, 0, by, ref);
 }
 
 /* ---- retention ---------------------------------------------------------- */

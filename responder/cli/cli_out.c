@@ -107,24 +107,6 @@ ao_time(int64_t t, char *buf)
 	return time_format_rfc3339(t, buf);
 }
 
-const char *
-ao_duration(int64_t s, char *buf, size_t len)
-{
-	if (s < 0)
-		snprintf(buf, len, "-");
-	else if (s < 60)
-		snprintf(buf, len, "%llds", (long long)s);
-	else if (s < 3600)
-		snprintf(buf, len, "%lldm %llds", (long long)(s / 60), (long long)(s % 60));
-	else if (s < 86400)
-		snprintf(buf, len, "%lldh %lldm", (long long)(s / 3600),
-			 (long long)(s % 3600 / 60));
-	else
-		snprintf(buf, len, "%lldd %lldh", (long long)(s / 86400),
-			 (long long)(s % 86400 / 3600));
-	return buf;
-}
-
 int
 ao_parse_since(const char *cmd, const char *arg, int64_t *since_r)
 {

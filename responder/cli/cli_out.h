@@ -39,8 +39,6 @@ json_t *ao_json_str(const char *s);
 void ao_print_json(json_t *o);
 /* RFC 3339 of t into buf (TIME_RFC3339_LEN), or "-" for 0. */
 const char *ao_time(int64_t t, char *buf);
-/* "42s", "3m 5s", "2h 1m", "3d 4h". */
-const char *ao_duration(int64_t secs, char *buf, size_t len);
 
 /* Parses a --since argument for `cmd`; 0 or prints the usage error and
  * returns EX_USAGE. */

@@ -314,7 +314,7 @@ print_reply(const struct admin_request *r, const struct admin_outbox_list *ob, i
 		printf(">\n  queued %s", ao_time(o->created_at, t));
 		if (o->sent_at)
 			printf(", sent %s (%s after the complaint arrived)", ao_time(o->sent_at, t),
-			       ao_duration(o->sent_at - r->received_at, d, sizeof(d)));
+			       time_format_duration(o->sent_at - r->received_at, d, sizeof(d)));
 		else if (strcmp(o->state, "queued") == 0 && o->next_try_at > o->created_at)
 			printf(", next try %s", ao_time(o->next_try_at, t));
 		else if (strcmp(o->state, "queued") == 0)
@@ -458,7 +458,7 @@ print_text(const struct admin_request *r, const struct admin_outbox_list *ob,
 		printf(" (requeue of %lld)", (long long)r->requeue_of);
 	printf("\n  received:   %s\n", time_format_rfc3339(r->received_at, t));
 	printf("  decided:    %s (%s later)\n", time_format_rfc3339(r->decided_at, t),
-	       ao_duration(r->decided_at - r->received_at, d, sizeof(d)));
+	       time_format_duration(r->decided_at - r->received_at, d, sizeof(d)));
 	printf("  source:     ");
 	put_clean(r->source);
 	printf("\n  message-id: ");

@@ -9,8 +9,8 @@
  */
 #include "responder/cli/cli_out.h"
 #include "responder/cli/cli.h"
-#include "responder/cli/report_html.h"
-#include "responder/cli/stats_collect.h"
+#include "responder/web/report_html.h"
+#include "responder/web/stats_collect.h"
 #include "store/admin.h"
 #include "common/xalloc.h"
 

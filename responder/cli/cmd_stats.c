@@ -13,7 +13,7 @@
  */
 #include "responder/cli/cli_out.h"
 #include "responder/cli/cli.h"
-#include "responder/cli/stats_collect.h"
+#include "responder/web/stats_collect.h"
 #include "store/admin.h"
 #include "common/timeutil.h"
 
@@ -95,8 +95,9 @@ print_text(const struct admin_stats *s)
 	printf("\nReplies: %lld sent, %lld failed, %lld queued\n", (long long)s->replies_sent,
 	       (long long)s->replies_failed, (long long)s->replies_queued);
 	printf("Median time from arrival to reply: %s\n",
-	       s->median_reply_secs >= 0 ? ao_duration(s->median_reply_secs, d, sizeof(d)) :
-					   "- (no reply sent)");
+	       s->median_reply_secs >= 0 ?
+		   time_format_duration(s->median_reply_secs, d, sizeof(d)) :
+		   "- (no reply sent)");
 	if (s->n_days)
 		printf("\nPer day (UTC):");
 	for (size_t i = 0; i < s->n_days; i++) {

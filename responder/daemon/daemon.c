@@ -65,6 +65,14 @@ daemon_import_options(const struct settings *s, struct pf_options *o_r)
 		break;
 	}
 	o_r->account_map = s->import_account_map;
+	switch ((enum log_format)s->import_format) {
+	case LOG_FORMAT_POSTFIX:
+		o_r->format = PF_FORMAT_POSTFIX;
+		break;
+	case LOG_FORMAT_EXIM:
+		o_r->format = PF_FORMAT_EXIM;
+		break;
+	}
 }
 
 static int
@@ -284,7 +292,7 @@ daemon_main(const char *config_path, struct settings *s, struct store *st, enum 
 	if (restarted > 0)
 		log_warn("%lld complaint(s) were in progress when the last run ended",
 			 (long long)restarted);
-	if (daemon_http_start(&d) < 0) {
+	if (daemon_http_start(&d, config_path) < 0) {
 		daemon_http_stop(&d);
 		pipeline_free(&d.pl);
 		signals_teardown();

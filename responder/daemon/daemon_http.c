@@ -1,21 +1,23 @@
 /*
  * daemon_http.c - what `run` serves besides its work: the Prometheus
  * endpoint ([metrics] listen), the node_exporter textfile ([metrics]
- * textfile) and, later, the admin console ([web] listen).  Both servers run
+ * textfile) and the admin console ([web] listen, responder/web/).  Both servers run
  * in libmicrohttpd's thread (responder/http/), so the loop never waits on
  * a client.  Addresses are read at start; a SIGHUP that changes them
  * takes effect at the next start.
  */
 #include "responder/daemon/daemon_int.h"
 #include "responder/http/http.h"
+#include "responder/daemon/signals.h"
 #include "responder/metrics/metrics.h"
+#include "responder/web/web.h"
 #include "store/outbox.h"
 #include "common/log.h"
 
 #include <time.h>
 
 int
-daemon_http_start(struct daemon *d)
+daemon_http_start(struct daemon *d, const char *config_path)
 {
 	struct http_listen l;
 	char err[1024];
@@ -32,6 +34,15 @@ daemon_http_start(struct daemon *d)
 				 "reaches it reads the counters",
 				 l.text);
 		log_info("metrics at http://%s/metrics", l.text);
+	}
+	if (d->s->web_listen != NULL && *d->s->web_listen) {
+		struct web_opts o = { .config_path = config_path, .wake = signals_wake };
+
+		if ((d->web = web_start(&o, err, sizeof(err))) == NULL) {
+			log_error("[web]: %s", err);
+			return -1;
+		}
+		log_info("web: the console is at %s", web_address(d->web));
 	}
 	return 0;
 }
@@ -54,4 +65,5 @@ void
 daemon_http_stop(struct daemon *d)
 {
 	metrics_server_stop(&d->metrics);
+	web_stop(&d->web);
 }

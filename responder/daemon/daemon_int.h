@@ -52,7 +52,7 @@ void daemon_pass_free(struct daemon *d);
 /* daemon_http.c: the [metrics] and [web] listeners.  Start: 0, or -1 when
  * one is configured but cannot run (logged; the daemon does not start).
  * After a pass: the gauges and the textfile.  Stop: both closed. */
-int daemon_http_start(struct daemon *d);
+int daemon_http_start(struct daemon *d, const char *config_path);
 void daemon_http_after_pass(struct daemon *d);
 void daemon_http_stop(struct daemon *d);
 

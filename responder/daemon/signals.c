@@ -57,6 +57,16 @@ on_signal(int sig)
 	errno = saved;
 }
 
+void
+signals_wake(void)
+{
+	char c = 0;
+
+	if (wake_pipe[1] >= 0 && write(wake_pipe[1], &c, 1) < 0) {
+		/* full pipe: a wake-up is pending anyway */
+	}
+}
+
 int
 signals_wake_fd(void)
 {

@@ -33,6 +33,9 @@ void daemon_reload_clear(void);
 /* The self-pipe's read end, for poll() next to another descriptor (-1
  * before signals_setup()); signals_drain() after it woke. */
 int signals_wake_fd(void);
+/* Ends the loop's wait without setting a flag (the console after a
+ * repair, from its own thread): the loop makes a pass now. */
+void signals_wake(void);
 /* Empties the self-pipe. */
 void signals_drain(void);
 /* Sleeps up to `seconds` (not at all when a flag is already set), woken

@@ -39,6 +39,20 @@ ext_source_name(enum ext_source s)
 	return "body";
 }
 
+const char *
+ext_bounce_source_name(enum ext_bounce_source s)
+{
+	switch (s) {
+	case EXT_BOUNCE_ATTACHED:
+		return "attached";
+	case EXT_BOUNCE_INLINE:
+		return "inline";
+	case EXT_BOUNCE_PASTED:
+		return "pasted";
+	}
+	return "pasted";
+}
+
 static int
 id_char_ok(unsigned char c)
 {
@@ -238,6 +252,8 @@ original_recipients(struct extracted *x, const struct ext_original *o, ext_own_f
 {
 	int to_us = 0;
 
+	if (o->is_bounce)
+		return; /* its sender and recipients are the notice's */
 	for (size_t i = 0; i < o->n_to; i++)
 		add_recipient(x, o->to[i], own, ctx);
 	for (size_t i = 0; i < o->n_cc; i++)
@@ -286,12 +302,112 @@ known_address(const struct extracted *x, const struct complaint *c, const char *
 	return 0;
 }
 
+/* 1 when a date as a client wrote it names its zone ("+0900", "GMT+9",
+ * "UTC", "JST" ...): Outlook's "Sent:" line and Gmail's forward header do
+ * not, and are read as UTC, hours off. */
+static int
+date_has_zone(const char *t)
+{
+	static const char *const zones[] = { "GMT", "UTC",  " UT", "JST", "EST", "EDT",
+					     "CST", "CDT",  "MST", "MDT", "PST", "PDT",
+					     "CET", "CEST", "BST", "MSK", "KST", NULL };
+
+	if (t == NULL)
+		return 0;
+	for (size_t i = 0; zones[i] != NULL; i++)
+		if (strstr(t, zones[i]) != NULL)
+			return 1;
+	for (const char *p = t; *p; p++)
+		if ((*p == '+' || *p == '-') && p > t &&
+		    (p[-1] == ' ' || isdigit((unsigned char)p[-1])) &&
+		    isdigit((unsigned char)p[1]) && isdigit((unsigned char)p[2]) &&
+		    (isdigit((unsigned char)p[3]) || p[3] == ':'))
+			return 1;
+	return 0;
+}
+
+/* 1 when an original of the same sender and subject is already there. */
+static int
+have_original(const struct extracted *x, const char *from, const char *subject)
+{
+	for (size_t i = 0; i < x->n_originals; i++) {
+		const struct ext_original *o = &x->originals[i];
+
+		if (o->from && from && strcmp(o->from, from) == 0 &&
+		    ((!o->subject && !subject) ||
+		     (o->subject && subject && strcmp(o->subject, subject) == 0)))
+			return 1;
+	}
+	return 0;
+}
+
+/* Keeps a notice read into *b: the original's quoted headers become
+ * originals (and ids), its recipients lose the requester's side.  Takes
+ * over *b. */
+static void
+add_bounce(struct extracted *x, enum ext_bounce_source src, struct bounce *b, ext_own_fn own,
+	   void *ctx)
+{
+	enum ext_source os = src == EXT_BOUNCE_ATTACHED ? EXT_ATTACHED : EXT_INLINE;
+	struct ext_bounce *eb;
+	size_t k = 0;
+
+	for (size_t i = 0; i < b->n_rcpts; i++) {
+		if (own && own(b->rcpts[i].address, ctx)) {
+			free(b->rcpts[i].address);
+			free(b->rcpts[i].status);
+			free(b->rcpts[i].diagnostic);
+			continue;
+		}
+		b->rcpts[k++] = b->rcpts[i];
+	}
+	b->n_rcpts = k;
+	for (size_t i = 0; i < b->n_quoted; i++) {
+		const struct bounce_quoted *q = &b->quoted[i];
+		struct ext_original *o;
+
+		add_id(x, q->message_id, os);
+		if (have_original(x, q->from, q->subject))
+			continue;
+		o = new_original(x, os);
+		o->message_id = xstrdup_or_null(q->message_id);
+		o->from = xstrdup_or_null(q->from);
+		for (size_t t = 0; t < q->n_to; t++)
+			push_addr(&o->to, &o->n_to, q->to[t]);
+		o->subject = xstrdup_or_null(q->subject);
+		o->date = q->date;
+		o->has_date = q->date != 0;
+	}
+	if (x->n_bounces >= EXT_MAX_BOUNCES) {
+		bounce_free(b);
+		return;
+	}
+	x->bounces = xreallocarray(x->bounces, x->n_bounces + 1, sizeof(*x->bounces));
+	eb = &x->bounces[x->n_bounces++];
+	eb->source = src;
+	eb->original_message_id = NULL;
+	for (size_t i = 0; i < b->n_quoted && !eb->original_message_id; i++)
+		eb->original_message_id = xstrdup_or_null(b->quoted[i].message_id);
+	eb->b = *b;
+	memset(b, 0, sizeof(*b));
+}
+
+/* An attached message is a delivery notice when it says so in its
+ * structure (a report, X-Failed-Recipients), its sender, its subject or
+ * its text. */
+static int
+attached_notice(const struct cpl_original *co)
+{
+	return co->is_report || co->dsn || co->failed_rcpts ||
+	       bounce_robot_address(co->from.address) || bounce_looks_like(co->subject, co->text);
+}
+
 void
 extract_identifiers(const struct complaint *c, const struct fwd_original *fwds, size_t n_fwds,
 		    ext_own_fn own, void *own_ctx, struct extracted *x)
 {
 	char *found[EXT_MAX_IDS];
-	size_t offs[EXT_MAX_IDS], n, first_block = (size_t)-1;
+	size_t offs[EXT_MAX_IDS], n, first_block = (size_t)-1, first_inline;
 
 	memset(x, 0, sizeof(*x));
 	/* attached originals, outermost first (complaint.c sorted them) */
@@ -308,9 +424,35 @@ extract_identifiers(const struct complaint *c, const struct fwd_original *fwds, 
 		o->subject = xstrdup_or_null(co->subject);
 		o->date = co->date;
 		o->has_date = co->has_date;
-		add_id(x, co->message_id, EXT_ATTACHED);
+		o->date_exact = 1;
+		o->is_bounce = co->depth == 1 && !co->headers_only && attached_notice(co);
+		if (!o->is_bounce)
+			add_id(x, co->message_id, EXT_ATTACHED);
+	}
+	for (size_t i = 0, n_orig = x->n_originals; i < n_orig; i++) {
+		const struct cpl_original *co = &c->originals[i];
+		struct bounce b;
+		size_t nb = x->n_bounces;
+
+		if (!x->originals[i].is_bounce)
+			continue;
+		memset(&b, 0, sizeof(b));
+		bounce_read_dsn(&b, co->dsn);
+		bounce_read_failed(&b, co->failed_rcpts);
+		bounce_read_text(&b, co->text, co->message_id);
+		if (!b.reporting_mta && bounce_robot_address(co->from.address))
+			b.reporting_mta = xstrdup_or_null(addr_domain(co->from.address));
+		add_bounce(x, EXT_BOUNCE_ATTACHED, &b, own, own_ctx);
+		/* else the bounced message: attached inside it (depth 2) */
+		for (size_t k = 0;
+		     k < c->n_originals && x->n_bounces > nb && !x->bounces[nb].original_message_id;
+		     k++)
+			if (c->originals[k].depth == 2)
+				x->bounces[nb].original_message_id =
+				    xstrdup_or_null(c->originals[k].message_id);
 	}
 	/* inline forward blocks of the complaint's text */
+	first_inline = x->n_originals;
 	for (size_t i = 0; i < n_fwds; i++) {
 		const struct fwd_original *f = &fwds[i];
 		struct ext_original *o = new_original(x, EXT_INLINE);
@@ -323,8 +465,34 @@ extract_identifiers(const struct complaint *c, const struct fwd_original *fwds, 
 		o->subject = xstrdup_or_null(f->subject);
 		o->date = f->date;
 		o->has_date = f->date != 0;
+		o->date_exact = date_has_zone(f->date_text);
+		o->is_bounce = bounce_robot_address(o->from) || bounce_looks_like(f->subject, NULL);
 		if (f->block_start < first_block)
 			first_block = f->block_start;
+	}
+	for (size_t i = 0; i < n_fwds; i++) {
+		const struct ext_original *o = &x->originals[first_inline + i];
+		struct bounce b;
+
+		if (!o->is_bounce)
+			continue;
+		memset(&b, 0, sizeof(b));
+		bounce_read_dsn(&b, fwds[i].body);
+		bounce_read_text(&b, fwds[i].body, NULL);
+		if (!b.reporting_mta && bounce_robot_address(o->from))
+			b.reporting_mta = xstrdup_or_null(addr_domain(o->from));
+		add_bounce(x, EXT_BOUNCE_INLINE, &b, own, own_ctx);
+	}
+	if (x->n_bounces == 0 && c->text != NULL && bounce_looks_like(c->subject, c->text)) {
+		struct bounce b;
+
+		memset(&b, 0, sizeof(b));
+		bounce_read_dsn(&b, c->text);
+		bounce_read_text(&b, c->text, NULL);
+		if (b.n_rcpts > 0 || b.n_quoted > 0)
+			add_bounce(x, EXT_BOUNCE_PASTED, &b, own, own_ctx);
+		else
+			bounce_free(&b);
 	}
 	/* ids written in the text: below the first forward block they belong
 	 * to the forwarded original ("inline"), above it to the complaint */
@@ -355,6 +523,11 @@ extract_identifiers(const struct complaint *c, const struct fwd_original *fwds, 
 			add_id(x, found[i], EXT_BODY);
 		free(found[i]);
 	}
+	/* the failed recipients first; the original's To and Cc too (a
+	 * notice may name the address a recipient forwarded to) */
+	for (size_t i = 0; i < x->n_bounces; i++)
+		for (size_t k = 0; k < x->bounces[i].b.n_rcpts; k++)
+			add_recipient(x, x->bounces[i].b.rcpts[k].address, own, own_ctx);
 	for (size_t i = 0; i < x->n_originals; i++)
 		original_recipients(x, &x->originals[i], own, own_ctx);
 }
@@ -386,6 +559,11 @@ extracted_free(struct extracted *x)
 	}
 	free(x->originals);
 	free_list(x->recipients, x->n_recipients);
+	for (size_t i = 0; i < x->n_bounces; i++) {
+		free(x->bounces[i].original_message_id);
+		bounce_free(&x->bounces[i].b);
+	}
+	free(x->bounces);
 	memset(x, 0, sizeof(*x));
 }
 
@@ -396,6 +574,32 @@ str_array(char *const *v, size_t n)
 
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(a, json_string(v[i]));
+	return a;
+}
+
+static json_t *
+bounces_json(const struct extracted *x)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < x->n_bounces; i++) {
+		const struct ext_bounce *eb = &x->bounces[i];
+		json_t *r = json_array();
+
+		for (size_t k = 0; k < eb->b.n_rcpts; k++) {
+			const struct bounce_rcpt *br = &eb->b.rcpts[k];
+
+			json_array_append_new(r, json_pack("{s:s,s:s?,s:s,s:s?}", "address",
+							   br->address, "status", br->status,
+							   "action", bounce_action_name(br->action),
+							   "diagnostic", br->diagnostic));
+		}
+		json_array_append_new(a,
+				      json_pack("{s:s,s:s?,s:s?,s:o}", "source",
+						ext_bounce_source_name(eb->source), "reporting_mta",
+						eb->b.reporting_mta, "original_message_id",
+						eb->original_message_id, "recipients", r));
+	}
 	return a;
 }
 
@@ -420,7 +624,7 @@ extracted_json(const struct extracted *x)
 			      o->has_date ? json_string(time_format_rfc3339(o->date, t)) :
 					    json_null()));
 	}
-	j = json_pack("{s:o,s:o,s:o}", "message_ids", ids, "originals", origs, "recipients",
-		      str_array(x->recipients, x->n_recipients));
+	j = json_pack("{s:o,s:o,s:o,s:o}", "message_ids", ids, "originals", origs, "recipients",
+		      str_array(x->recipients, x->n_recipients), "bounces", bounces_json(x));
 	return j;
 }

@@ -5,8 +5,16 @@
  * originals (attached message/rfc822 parts and inline forward blocks) with
  * From/To/Cc/Subject/Date, and the recipient addresses to search by.
  *
+ * A delivery notice in the complaint (an attached bounce, one forwarded
+ * inline, or its text pasted) is read with responder/forward/bounce.h: its
+ * failed recipients become the recipients, the original's headers quoted
+ * in it become originals (their Message-ID an id), and the notice's own
+ * sender, recipients, subject and Message-ID are never taken for the
+ * original's (is_bounce).
+ *
  * The result is process --json's "extracted" object (DESIGN.md contract),
- * outermost first, plus "recipients" (an extension).
+ * outermost first, plus "recipients" (an extension) and "bounces" (second
+ * wave contract).
  *
  * Ownership: struct extracted owns every string; extracted_free().
  */
@@ -18,10 +26,12 @@
 #include <stdint.h>
 
 #include "responder/parse/complaint.h"
+#include "responder/forward/bounce.h"
 #include "responder/forward/forward.h"
 
 #define EXT_MAX_IDS 32
 #define EXT_MAX_RECIPIENTS 32
+#define EXT_MAX_BOUNCES 4
 
 enum ext_source { EXT_ATTACHED, EXT_INLINE, EXT_REFERENCES, EXT_SUBJECT, EXT_BODY };
 
@@ -39,6 +49,17 @@ struct ext_original {
 	char *subject; /* decoded, or NULL */
 	int64_t date;  /* valid when has_date */
 	int has_date;
+	int is_bounce;	/* the notice itself: its fields are not the original's */
+	int date_exact; /* the date had a time zone (an inline one may not) */
+};
+
+enum ext_bounce_source { EXT_BOUNCE_ATTACHED, EXT_BOUNCE_INLINE, EXT_BOUNCE_PASTED };
+
+/* One delivery notice found in the complaint. */
+struct ext_bounce {
+	enum ext_bounce_source source;
+	char *original_message_id; /* the bounced message's, or NULL */
+	struct bounce b;	   /* recipients: never the requester's side */
 };
 
 struct extracted {
@@ -48,6 +69,8 @@ struct extracted {
 	size_t n_originals;
 	char **recipients; /* whom the complaint is about */
 	size_t n_recipients;
+	struct ext_bounce *bounces;
+	size_t n_bounces;
 };
 
 /* 1 when `addr` must never be taken as a recipient: the requester's own
@@ -63,6 +86,8 @@ void extracted_free(struct extracted *x);
 
 /* "attached", "inline", "references", "subject", "body". */
 const char *ext_source_name(enum ext_source s);
+/* "attached", "inline", "pasted". */
+const char *ext_bounce_source_name(enum ext_bounce_source s);
 
 /* Message-IDs written in free text ("<a@b>", "Message-ID: a@b"), in order,
  * at most `max`, each malloc'd "<...>" into ids[] with its byte offset
@@ -71,7 +96,9 @@ size_t extract_ids_in_text(const char *text, char **ids, size_t *offs, size_t ma
 
 /* The "extracted" object: {"message_ids":[{"id","source"}],
  * "originals":[{"source","from","to","cc","subject","date"}],
- * "recipients":[...]}.  New reference. */
+ * "recipients":[...], "bounces":[{"source","reporting_mta",
+ * "original_message_id","recipients":[{"address","status","action",
+ * "diagnostic"}]}]}.  New reference. */
 json_t *extracted_json(const struct extracted *x);
 
 #endif

@@ -19,11 +19,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define W_SUBJECT 0.5
 #define W_DATE 0.3
 #define W_RECIPIENT 0.2
-#define SLACK 3600 /* clock skew allowed after the complaint's Date */
+#define W_NOTICE 0.3 /* only with a delivery notice in the complaint */
+#define SLACK 3600   /* clock skew allowed after the complaint's Date */
+/* A notice comes after its message: a candidate sent more than
+ * NOTICE_SKEW after a notice's date (14 h more when the date had no zone)
+ * is not the one it is about, and one sent up to NOTICE_REACH before it
+ * agrees on the date (a deferral gives up after days). */
+#define NOTICE_SKEW 300
+#define NOTICE_REACH (7 * 86400)
+#define FAR_AWAY ((int64_t)365 * 86400)
 
 void
 match_thresholds_default(struct match_thresholds *th)
@@ -55,6 +64,8 @@ subjects_of(const struct match_query *q, struct subjects *s)
 {
 	s->n = 0;
 	for (size_t i = 0; i < q->x->n_originals && s->n < EXT_MAX_IDS; i++) {
+		if (q->x->originals[i].is_bounce)
+			continue; /* a notice's subject is not the original's */
 		char *n = q->x->originals[i].subject ?
 			      subject_normalize(q->x->originals[i].subject) :
 			      NULL;
@@ -63,7 +74,7 @@ subjects_of(const struct match_query *q, struct subjects *s)
 		else
 			free(n);
 	}
-	if (q->complaint_subject) {
+	if (q->complaint_subject && q->x->n_bounces == 0) {
 		char *n = subject_normalize(q->complaint_subject);
 
 		if (n && *n)
@@ -91,6 +102,52 @@ has_recipient(const struct store_message *m, const struct extracted *x)
 	return 0;
 }
 
+/* How far m fits the delivery notices of the complaint: its records do
+ * not show a delivery to a recipient the notice says failed, and it was
+ * sent by the address the notice went to.  0 when there is nothing to
+ * compare (no notice). */
+static int
+notice_score(const struct store_message *m, const struct extracted *x, double *out)
+{
+	int parts = 0, named = 0, undelivered = 0, to_known = 0, sender = 0;
+
+	for (size_t b = 0; b < x->n_bounces; b++)
+		for (size_t r = 0; r < x->bounces[b].b.n_rcpts; r++)
+			for (size_t k = 0; k < m->n_rcpts; k++) {
+				if (!m->rcpts[k].address ||
+				    strcmp(m->rcpts[k].address, x->bounces[b].b.rcpts[r].address))
+					continue;
+				named = 1;
+				undelivered |= !m->rcpts[k].status ||
+					       strcmp(m->rcpts[k].status, "delivered") != 0;
+			}
+	for (size_t i = 0; i < x->n_originals; i++) {
+		const struct ext_original *o = &x->originals[i];
+
+		if (!o->is_bounce)
+			continue;
+		for (size_t t = 0; t < o->n_to; t++) {
+			to_known = 1;
+			sender |= m->from && strcasecmp(m->from, o->to[t]) == 0;
+		}
+	}
+	*out = 0;
+	if (x->n_bounces == 0)
+		return 0;
+	if (named) {
+		parts++;
+		*out += undelivered;
+	}
+	if (to_known) {
+		parts++;
+		*out += sender;
+	}
+	if (parts == 0)
+		return 0;
+	*out /= parts;
+	return 1;
+}
+
 static void
 score_with(const struct store_message *m, const struct match_query *q, const struct subjects *subj,
 	   struct match_scored *out)
@@ -114,11 +171,21 @@ score_with(const struct store_message *m, const struct match_query *q, const str
 		total += W_SUBJECT * out->subject;
 	}
 	for (size_t i = 0; i < q->x->n_originals; i++) {
+		const struct ext_original *o = &q->x->originals[i];
 		int64_t d;
 
-		if (!q->x->originals[i].has_date)
+		if (!o->has_date)
 			continue;
-		d = llabs(m->submitted_at - q->x->originals[i].date);
+		d = m->submitted_at - o->date;
+		if (o->is_bounce) {
+			int64_t after = NOTICE_SKEW + (o->date_exact ? 0 : 14 * 3600);
+
+			if (d > after)
+				d = FAR_AWAY;
+			else if (d >= -NOTICE_REACH)
+				out->notice_window = 1;
+		}
+		d = llabs(d);
 		if (best < 0 || d < best)
 			best = d;
 	}
@@ -132,6 +199,10 @@ score_with(const struct store_message *m, const struct match_query *q, const str
 		out->recipient = has_recipient(m, q->x) ? 1.0 : 0.0;
 		wsum += W_RECIPIENT;
 		total += W_RECIPIENT * out->recipient;
+	}
+	if (notice_score(m, q->x, &out->notice)) {
+		wsum += W_NOTICE;
+		total += W_NOTICE * out->notice;
 	}
 	out->score = wsum > 0 ? total / wsum : 0.0;
 }
@@ -284,7 +355,7 @@ agrees(const struct match_result *r, size_t i, const struct match_query *q,
        const struct match_thresholds *th)
 {
 	const struct match_scored *s = &r->scores[i];
-	int date_ok = s->date_diff >= 0 && s->date_diff <= th->date_agree;
+	int date_ok = (s->date_diff >= 0 && s->date_diff <= th->date_agree) || s->notice_window;
 
 	if (q->x->n_recipients > 0 && s->recipient < 1.0)
 		return 0;
@@ -481,7 +552,7 @@ match_find(struct store *st, const struct match_query *q, struct match_result *r
 		const char *s = q->x->originals[i].subject;
 		struct store_message_list l = { NULL, 0 };
 
-		if (!s || !*subject_strip_prefixes(s))
+		if (!s || !*subject_strip_prefixes(s) || q->x->originals[i].is_bounce)
 			continue;
 		add_searched(r, "subject \"%s\" since %s", subject_strip_prefixes(s), tsince);
 		if (store_find_by_subject(st, subject_strip_prefixes(s), q->account_id, since,
@@ -492,7 +563,8 @@ match_find(struct store *st, const struct match_query *q, struct match_result *r
 		}
 		merge(r, &l, "subject");
 	}
-	if (q->complaint_subject && *subject_strip_prefixes(q->complaint_subject)) {
+	if (q->complaint_subject && *subject_strip_prefixes(q->complaint_subject) &&
+	    q->x->n_bounces == 0) {
 		struct store_message_list l = { NULL, 0 };
 		const char *s = subject_strip_prefixes(q->complaint_subject);
 

@@ -62,7 +62,9 @@ struct match_query {
 
 struct match_scored {
 	double score, subject, date, recipient; /* total and parts, [0,1] */
+	double notice;	   /* agreement with a forwarded delivery notice, [0,1] */
 	int64_t date_diff; /* seconds to the nearest extracted date, -1: none */
+	int notice_window; /* sent in the days before a notice's date */
 	const char *via;   /* static: "message-id", "recipient", "subject" */
 };
 

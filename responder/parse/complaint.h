@@ -27,7 +27,9 @@
 #define CPL_MAX_TEXT (1024 * 1024) /* bytes of decoded body text */
 #define CPL_MAX_LIST 64		   /* addresses / ids per header */
 #define CPL_MAX_ORIGINALS 16
-#define CPL_MAX_DEPTH 32 /* MIME nesting our walk follows */
+#define CPL_MAX_DEPTH 32	   /* MIME nesting our walk follows */
+#define CPL_MAX_NOTICE (64 * 1024) /* bytes of an attached message's text kept */
+#define CPL_MAX_DSN (16 * 1024)	   /* bytes of a message/delivery-status kept */
 
 /* How a complaint's strings are cleaned (common/utf8.h flags, applied by
  * cpl_clean): invalid UTF-8 and C1 controls become U+FFFD byte by byte,
@@ -52,7 +54,8 @@ struct cpl_strings {
 	size_t n;
 };
 
-/* An attached message/rfc822 (or base64-encoded one). */
+/* An attached message/rfc822 (or base64-encoded one), or the header
+ * block of a text/rfc822-headers part inside one (headers_only). */
 struct cpl_original {
 	int depth;		 /* 1: attached to the complaint; 2: inside one */
 	char *message_id;	 /* "<...>" or NULL */
@@ -61,6 +64,13 @@ struct cpl_original {
 	char *subject; /* decoded, or NULL */
 	int64_t date;  /* epoch UTC; valid when has_date */
 	int has_date;
+	/* what a delivery report attached to the complaint carries (depth 1
+	 * only), read in the parent (responder/forward/bounce.h) */
+	int headers_only;   /* from text/rfc822-headers: no body */
+	int is_report;	    /* a multipart/report */
+	char *text;	    /* its own text parts (the notice), or NULL */
+	char *dsn;	    /* its message/delivery-status body, or NULL */
+	char *failed_rcpts; /* its X-Failed-Recipients value, or NULL */
 };
 
 struct complaint {
@@ -82,10 +92,14 @@ struct complaint {
 	char *x_autoreply;	/* X-Autoreply or X-Autorespond (an auto-responder's mark) */
 	char *content_language; /* Content-Language of the message, raw */
 	struct cpl_strings x_loop;
-	struct cpl_strings list_headers; /* names of List-* fields present */
-	struct cpl_strings auth_results; /* Authentication-Results values */
-	char *content_type;		 /* "type/subtype", lower case */
-	int is_report;			 /* multipart/report at the top (or below it) */
+	struct cpl_strings list_headers;  /* names of List-* fields present */
+	struct cpl_strings auth_results;  /* Authentication-Results values */
+	struct cpl_strings robot_headers; /* "Name: value" of the fields that
+					   * mark robots without RFC 3834
+					   * (X-Autoreply, X-Apple-Action,
+					   * X-Amz-Sns-*, ...; complaint.c) */
+	char *content_type;		  /* "type/subtype", lower case */
+	int is_report;			  /* multipart/report at the top (or below it) */
 
 	/* the complaint's own text, outside attached messages: text/plain parts,
 	 * or the HTML parts turned to text when there is no plain text */

@@ -82,6 +82,7 @@ complaint_to_json(const struct complaint *c)
 	json_object_set_new(j, "x_loop", jstrings(&c->x_loop));
 	json_object_set_new(j, "list_headers", jstrings(&c->list_headers));
 	json_object_set_new(j, "auth_results", jstrings(&c->auth_results));
+	json_object_set_new(j, "robot_headers", jstrings(&c->robot_headers));
 	json_object_set_new(j, "content_type", jstr(c->content_type));
 	json_object_set_new(j, "is_report", json_boolean(c->is_report));
 	json_object_set_new(j, "text", jstr(c->text));
@@ -89,12 +90,15 @@ complaint_to_json(const struct complaint *c)
 	for (size_t i = 0; i < c->n_originals; i++) {
 		const struct cpl_original *o = &c->originals[i];
 
-		json_array_append_new(origs,
-				      json_pack("{s:i,s:o,s:o,s:o,s:o,s:o,s:o}", "depth", o->depth,
-						"message_id", jstr(o->message_id), "from",
-						jaddr(&o->from), "to", jaddrs(&o->to), "cc",
-						jaddrs(&o->cc), "subject", jstr(o->subject), "date",
-						o->has_date ? json_integer(o->date) : json_null()));
+		json_array_append_new(
+		    origs,
+		    json_pack("{s:i,s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:b,s:o,s:o,s:o}", "depth",
+			      o->depth, "message_id", jstr(o->message_id), "from", jaddr(&o->from),
+			      "to", jaddrs(&o->to), "cc", jaddrs(&o->cc), "subject",
+			      jstr(o->subject), "date",
+			      o->has_date ? json_integer(o->date) : json_null(), "headers_only",
+			      o->headers_only, "is_report", o->is_report, "text", jstr(o->text),
+			      "dsn", jstr(o->dsn), "failed_rcpts", jstr(o->failed_rcpts)));
 	}
 	json_object_set_new(j, "originals", origs);
 	json_object_set_new(j, "notes", jstrings(&c->notes));
@@ -193,6 +197,7 @@ complaint_from_json(const json_t *j, struct complaint *c)
 	rstrings(json_object_get(j, "x_loop"), &c->x_loop, 512);
 	rstrings(json_object_get(j, "list_headers"), &c->list_headers, 128);
 	rstrings(json_object_get(j, "auth_results"), &c->auth_results, CPL_MAX_FIELD);
+	rstrings(json_object_get(j, "robot_headers"), &c->robot_headers, 200);
 	c->content_type = rstr(j, "content_type", 160, 0);
 	c->is_report = json_is_true(json_object_get(j, "is_report"));
 	c->text = rstr(j, "text", CPL_MAX_TEXT, 1);
@@ -216,6 +221,11 @@ complaint_from_json(const json_t *j, struct complaint *c)
 		raddrs(json_object_get(o, "cc"), &co->cc);
 		co->subject = rstr(o, "subject", CPL_MAX_FIELD, 0);
 		co->has_date = rdate(o, "date", &co->date);
+		co->headers_only = json_is_true(json_object_get(o, "headers_only"));
+		co->is_report = json_is_true(json_object_get(o, "is_report"));
+		co->text = rstr(o, "text", CPL_MAX_NOTICE, 1);
+		co->dsn = rstr(o, "dsn", CPL_MAX_DSN, 1);
+		co->failed_rcpts = rstr(o, "failed_rcpts", 1024, 0);
 	}
 	rstrings(json_object_get(j, "notes"), &c->notes, 200);
 	return 0;

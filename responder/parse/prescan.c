@@ -33,16 +33,21 @@
 
 #define CT_VALUE_MAX 8192
 #define BOUNDARY_MAX 200 /* longer ones are refused (boundary_ok) */
-#define BOUNDARIES_KEPT 32
 
-/* Where the scan is in the MIME structure, as far as it can follow it. */
+/* Where the scan is in the MIME structure, as far as it can follow it.
+ * The open composites form a stack: a multipart pushes its boundary, an
+ * unencoded message/ part pushes a marker (""), a delimiter line of a
+ * boundary on the stack pops what lies above it (those parts ended) and a
+ * close delimiter pops the boundary too.  The stack's height is the
+ * nesting depth libetpan will recurse to; 900 sibling parts keep it at 2. */
 struct mime_pos {
-	char bnd[BOUNDARIES_KEPT][BOUNDARY_MAX + 1]; /* declared boundaries */
-	unsigned n_bnd;
-	int strict;  /* lost track: every Content-Type line is checked */
-	int in_hdr;  /* in a header block libetpan parses */
-	int blk_msg; /* this block says message/: its body starts with headers */
-	int blk_enc; /* this block names a transfer encoding other than 7/8bit */
+	char bnd[PRESCAN_MAX_COMPOSITES][BOUNDARY_MAX + 1];
+	unsigned n_bnd; /* height of the stack */
+	int too_deep;	/* a push above PRESCAN_MAX_COMPOSITES */
+	int strict;	/* lost track: every Content-Type line is checked */
+	int in_hdr;	/* in a header block libetpan parses */
+	int blk_msg;	/* this block says message/: its body starts with headers */
+	int blk_enc;	/* this block names a transfer encoding other than 7/8bit */
 };
 
 /* Decodes RFC 2047 words (Q and B; the charset is irrelevant for the ASCII
@@ -77,14 +82,15 @@ decode_words(const char *in, size_t n, char *out, size_t outmax)
 	return o;
 }
 
-/* Keeps a declared boundary (the scan looks for its delimiter lines). */
+/* Opens a composite: a multipart's boundary (the scan looks for its
+ * delimiter lines), or "" for a message/ part. */
 static void
 keep_boundary(struct mime_pos *mp, const char *b, size_t blen)
 {
 	if (mp == NULL)
 		return;
-	if (mp->n_bnd == BOUNDARIES_KEPT) {
-		mp->strict = 1;
+	if (mp->n_bnd >= PRESCAN_MAX_COMPOSITES) {
+		mp->too_deep = 1;
 		return;
 	}
 	memcpy(mp->bnd[mp->n_bnd], b, blen);
@@ -194,10 +200,8 @@ check_content_type(const char *value, size_t n, unsigned *composites, struct mim
  * scans it again).  Anything else, even a near miss, leaves the block's
  * body a header block. */
 static void
-note_encoding(const char *line, size_t l, struct mime_pos *mp)
+note_encoding(const char *line, size_t l, size_t i, struct mime_pos *mp)
 {
-	size_t i = 26; /* strlen("Content-Transfer-Encoding:") */
-
 	while (i < l && (line[i] == ' ' || line[i] == '\t'))
 		i++;
 	while (l > i && (line[l - 1] == ' ' || line[l - 1] == '\t'))
@@ -207,19 +211,38 @@ note_encoding(const char *line, size_t l, struct mime_pos *mp)
 		mp->blk_enc = 1;
 }
 
-/* 1 when the line starts with "--" and a declared boundary. */
+/* When the line starts with "--" and the boundary of an open multipart:
+ * its place on the stack (the innermost that matches), *close_r set for a
+ * close delimiter ("--b--").  -1 otherwise. */
 static int
-is_delimiter(const char *line, size_t l, const struct mime_pos *mp)
+is_delimiter(const char *line, size_t l, const struct mime_pos *mp, int *close_r)
 {
 	if (l < 3 || line[0] != '-' || line[1] != '-')
-		return 0;
-	for (unsigned i = 0; i < mp->n_bnd; i++) {
+		return -1;
+	for (unsigned i = mp->n_bnd; i-- > 0;) {
 		size_t bl = strlen(mp->bnd[i]);
 
-		if (l - 2 >= bl && memcmp(line + 2, mp->bnd[i], bl) == 0)
-			return 1;
+		if (bl > 0 && l - 2 >= bl && memcmp(line + 2, mp->bnd[i], bl) == 0) {
+			*close_r = l - 2 >= bl + 2 && line[2 + bl] == '-' && line[3 + bl] == '-';
+			return (int)i;
+		}
 	}
-	return 0;
+	return -1;
+}
+
+/* The offset of the value when the line is the header field `name`
+ * (any case, white space allowed before the colon, as libetpan allows
+ * it: "Content-Type :"), else 0. */
+static size_t
+field_value(const char *line, size_t l, const char *name)
+{
+	size_t n = strlen(name), i;
+
+	if (l <= n || strncasecmp(line, name, n) != 0)
+		return 0;
+	for (i = n; i < l && (line[i] == ' ' || line[i] == '\t'); i++)
+		;
+	return i < l && line[i] == ':' ? i + 1 : 0;
 }
 
 static int
@@ -227,10 +250,12 @@ scan(const char *raw, size_t len, long max_size, char *why, size_t whylen)
 {
 	static const struct mime_pos mp0 = { .in_hdr = 1 };
 	char ct[CT_VALUE_MAX + 1];
-	struct mime_pos mp = mp0;
-	size_t pos = 0, ctlen = 0;
+	struct mime_pos mp; /* 20 kB */
+	size_t pos = 0, ctlen = 0, v;
 	unsigned n_ct = 0, composites = 0;
-	int in_top = 1, in_ct = 0;
+	int in_top = 1, in_ct = 0, d, close = 0;
+
+	mp = mp0;
 
 	if (max_size > 0 && len > (size_t)max_size) {
 		snprintf(why, whylen, "message of %zu bytes exceeds max_message_size %ld", len,
@@ -269,26 +294,29 @@ scan(const char *raw, size_t len, long max_size, char *why, size_t whylen)
 		if (mp.in_hdr && l == 0) {
 			/* an unencoded message/ body starts with its own headers */
 			mp.in_hdr = mp.blk_msg && !mp.blk_enc;
+			if (mp.in_hdr)
+				keep_boundary(&mp, "", 0);
 			mp.blk_msg = mp.blk_enc = 0;
-		} else if (!mp.in_hdr && is_delimiter(line, l, &mp)) {
+		} else if (!mp.in_hdr && (d = is_delimiter(line, l, &mp, &close)) >= 0) {
+			mp.n_bnd = close ? (unsigned)d : (unsigned)d + 1;
 			mp.in_hdr = 1;
 			continue;
-		} else if (mp.in_hdr && l >= 26 &&
-			   strncasecmp(line, "Content-Transfer-Encoding:", 26) == 0) {
-			note_encoding(line, l, &mp);
+		} else if (mp.in_hdr &&
+			   (v = field_value(line, l, "Content-Transfer-Encoding")) > 0) {
+			note_encoding(line, l, v, &mp);
 		}
-		if (l >= 13 && strncasecmp(line, "Content-Type:", 13) == 0) {
+		if ((v = field_value(line, l, "Content-Type")) > 0) {
 			if (++n_ct > PRESCAN_MAX_CONTENT_TYPES) {
 				snprintf(why, whylen, "more than %d Content-Type fields",
 					 PRESCAN_MAX_CONTENT_TYPES);
 				return -1;
 			}
-			ctlen = l - 13 < CT_VALUE_MAX ? l - 13 : CT_VALUE_MAX;
-			memcpy(ct, line + 13, ctlen);
+			ctlen = l - v < CT_VALUE_MAX ? l - v : CT_VALUE_MAX;
+			memcpy(ct, line + v, ctlen);
 			in_ct = 1;
 		}
-		if (composites > PRESCAN_MAX_COMPOSITES) {
-			snprintf(why, whylen, "more than %d nested multipart/message parts",
+		if (mp.too_deep || (mp.strict && composites > PRESCAN_MAX_COMPOSITES)) {
+			snprintf(why, whylen, "multipart/message parts nested deeper than %d",
 				 PRESCAN_MAX_COMPOSITES);
 			return -1;
 		}
@@ -298,8 +326,8 @@ scan(const char *raw, size_t len, long max_size, char *why, size_t whylen)
 		if (check_content_type(ct, ctlen, &composites, &mp, why, whylen) != 0)
 			return -1;
 	}
-	if (composites > PRESCAN_MAX_COMPOSITES) {
-		snprintf(why, whylen, "more than %d nested multipart/message parts",
+	if (mp.too_deep || (mp.strict && composites > PRESCAN_MAX_COMPOSITES)) {
+		snprintf(why, whylen, "multipart/message parts nested deeper than %d",
 			 PRESCAN_MAX_COMPOSITES);
 		return -1;
 	}

@@ -15,7 +15,7 @@
 #include <stddef.h>
 
 #define PRESCAN_MAX_CONTENT_TYPES 1000 /* Content-Type fields in the message */
-#define PRESCAN_MAX_COMPOSITES 100     /* multipart/message Content-Types (nesting bound) */
+#define PRESCAN_MAX_COMPOSITES 100     /* multipart/message parts open at once (nesting depth) */
 #define PRESCAN_MAX_HEADER_LINE 65536  /* bytes of one line of the top header block */
 
 /* The pre-scan: 0 when the message may go to libetpan; -1 with a one-line

@@ -39,6 +39,7 @@
 #include "common/xalloc.h"
 #include "responder/reply/compose_int.h"
 #include "responder/reply/mime_out.h"
+#include "responder/lang/lang.h"
 #include "responder/reason/reason.h"
 
 #define TEMPLATE_FILE_MAX ((size_t)1024 * 1024)
@@ -118,14 +119,18 @@ good_name(const char *name)
 static int
 require(const struct templates *t, const char *name, char *err, size_t errlen)
 {
-	if (mustache_set_has(t->set, name))
+	if (mustache_set_has(t->set[LANG_EN], name))
 		return 0;
 	snprintf(err, errlen, "%s/%s.mustache: required template is missing", t->dir, name);
 	return -1;
 }
 
+/* Loads every template of `dir` into `set`; with `fallback`, only those
+ * the set does not hold yet (a language's folder first, then English for
+ * the parts it lacks, each such name added to `missing`). */
 static int
-load_dir(struct templates *t, char *err, size_t errlen)
+load_dir(struct mustache_set *set, const char *dir, int fallback, struct compose_names *missing,
+	 char *err, size_t errlen)
 {
 	DIR *d;
 	struct dirent *de;
@@ -133,9 +138,9 @@ load_dir(struct templates *t, char *err, size_t errlen)
 	size_t n, len, bad = 0;
 	int count = 0, rc = 0, line;
 
-	d = opendir(t->dir);
+	d = opendir(dir);
 	if (!d) {
-		snprintf(err, errlen, "%s: %s", t->dir, strerror(errno));
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
 		return -1;
 	}
 	while (rc == 0 && (de = readdir(d)) != NULL) {
@@ -143,7 +148,9 @@ load_dir(struct templates *t, char *err, size_t errlen)
 		if (n <= 9 || strcmp(de->d_name + n - 9, ".mustache") != 0)
 			continue;
 		snprintf(name, sizeof(name), "%.*s", (int)(n - 9), de->d_name);
-		snprintf(path, sizeof(path), "%s/%s", t->dir, de->d_name);
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (fallback && mustache_set_has(set, name))
+			continue;
 		if (!good_name(name) || ++count > TEMPLATE_FILES_MAX) {
 			snprintf(err, errlen, "%s: bad template file name (or more than %d files)",
 				 path, TEMPLATE_FILES_MAX);
@@ -160,7 +167,12 @@ load_dir(struct templates *t, char *err, size_t errlen)
 			snprintf(err, errlen, "%s:%d: not valid UTF-8", path, line);
 			rc = -1;
 		} else {
-			rc = mustache_set_add(t->set, name, path, data, len, err, errlen);
+			rc = mustache_set_add(set, name, path, data, len, err, errlen);
+			if (rc == 0 && fallback && missing) {
+				missing->v =
+				    xreallocarray(missing->v, missing->n + 1, sizeof(char *));
+				missing->v[missing->n++] = xstrdup(name);
+			}
 		}
 		free(data);
 	}
@@ -168,14 +180,48 @@ load_dir(struct templates *t, char *err, size_t errlen)
 	return rc;
 }
 
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The set of one language other than English: templates/<code>/, then
+ * English for every part it lacks.  No folder: English only, all of it
+ * "missing". */
+static int
+load_language(struct templates *t, enum lang l, char *err, size_t errlen)
+{
+	char dir[4096];
+	struct stat sb;
+	struct compose_names *miss = &t->missing[l];
+
+	snprintf(dir, sizeof(dir), "%s/%s", t->dir, lang_code(l));
+	t->set[l] = mustache_set_new();
+	if (stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		t->has_dir[l] = 1;
+		if (load_dir(t->set[l], dir, 0, NULL, err, errlen) < 0)
+			return -1;
+	}
+	if (load_dir(t->set[l], t->dir, 1, miss, err, errlen) < 0)
+		return -1;
+	if (miss->n > 1)
+		qsort(miss->v, miss->n, sizeof(char *), by_name);
+	if (mustache_set_check_partials(t->set[l], err, errlen) < 0 ||
+	    mustache_set_check_names(t->set[l], compose_model_knows, NULL, err, errlen) < 0)
+		return -1;
+	return 0;
+}
+
 int
 templates_load(const char *dir, struct templates **t_r, char *err, size_t errlen)
 {
 	struct templates *t = xcalloc(1, sizeof(*t));
-	t->set = mustache_set_new();
+	t->set[LANG_EN] = mustache_set_new();
+	t->has_dir[LANG_EN] = 1;
 	t->dir = xstrdup(dir);
 	*t_r = NULL;
-	if (load_dir(t, err, errlen) < 0)
+	if (load_dir(t->set[LANG_EN], t->dir, 0, NULL, err, errlen) < 0)
 		goto fail;
 	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
 		if (require(t, required[i], err, errlen) < 0)
@@ -190,15 +236,18 @@ templates_load(const char *dir, struct templates **t_r, char *err, size_t errlen
 			goto fail;
 	}
 	/* The optional unauthorized reply comes as a pair or not at all. */
-	if (mustache_set_has(t->set, "unauthorized.txt") ||
-	    mustache_set_has(t->set, "unauthorized.html")) {
+	if (mustache_set_has(t->set[LANG_EN], "unauthorized.txt") ||
+	    mustache_set_has(t->set[LANG_EN], "unauthorized.html")) {
 		if (require(t, "unauthorized.txt", err, errlen) < 0 ||
 		    require(t, "unauthorized.html", err, errlen) < 0)
 			goto fail;
 	}
-	if (mustache_set_check_partials(t->set, err, errlen) < 0 ||
-	    mustache_set_check_names(t->set, compose_model_knows, NULL, err, errlen) < 0)
+	if (mustache_set_check_partials(t->set[LANG_EN], err, errlen) < 0 ||
+	    mustache_set_check_names(t->set[LANG_EN], compose_model_knows, NULL, err, errlen) < 0)
 		goto fail;
+	for (int l = 0; l < LANG_COUNT; l++)
+		if (l != LANG_EN && load_language(t, (enum lang)l, err, errlen) < 0)
+			goto fail;
 	*t_r = t;
 	return 0;
 fail:
@@ -206,12 +255,32 @@ fail:
 	return -1;
 }
 
+int
+templates_missing(const struct templates *t, const char *code, const char *const **names_r,
+		  size_t *n_r)
+{
+	enum lang l;
+
+	*names_r = NULL;
+	*n_r = 0;
+	if (!t || lang_parse(code, &l) < 0)
+		return -1;
+	*names_r = (const char *const *)t->missing[l].v;
+	*n_r = t->missing[l].n;
+	return t->has_dir[l];
+}
+
 void
 templates_free(struct templates **t)
 {
 	if (!t || !*t)
 		return;
-	mustache_set_free(&(*t)->set);
+	for (int l = 0; l < LANG_COUNT; l++) {
+		mustache_set_free(&(*t)->set[l]);
+		for (size_t i = 0; i < (*t)->missing[l].n; i++)
+			free((*t)->missing[l].v[i]);
+		free((*t)->missing[l].v);
+	}
 	free((*t)->dir);
 	free(*t);
 	*t = NULL;
@@ -221,13 +290,13 @@ templates_free(struct templates **t)
 
 /* Renders `name` with the context stack into a new string (caller frees). */
 static char *
-render(const struct templates *t, const char *name, json_t *const *ctx, size_t n,
+render(const struct mustache_set *t, const char *name, json_t *const *ctx, size_t n,
        enum mustache_escape esc, char *err, size_t errlen)
 {
 	struct buf b;
 	buf_init(&b, PART_MAX);
 	buf_puts(&b, "");
-	if (mustache_render(t->set, name, ctx, n, esc, &b, err, errlen) < 0) {
+	if (mustache_render(t, name, ctx, n, esc, &b, err, errlen) < 0) {
 		buf_free(&b);
 		return NULL;
 	}
@@ -237,8 +306,8 @@ render(const struct templates *t, const char *name, json_t *const *ctx, size_t n
 /* Fills "guidance" and "provider_steps" of every recipient for one variant
  * ("txt" or "html"). */
 static int
-set_guidance(const struct templates *t, json_t *root, const char *variant, enum mustache_escape esc,
-	     char *err, size_t errlen)
+set_guidance(const struct mustache_set *t, json_t *root, const char *variant,
+	     enum mustache_escape esc, char *err, size_t errlen)
 {
 	size_t i, j;
 	json_t *msg, *rcpt;
@@ -257,7 +326,7 @@ set_guidance(const struct templates *t, json_t *root, const char *variant, enum 
 			prov = json_string_value(json_object_get(rcpt, "provider"));
 			snprintf(name, sizeof(name), "provider_%s.%s", prov ? prov : "generic",
 				 variant);
-			if (!mustache_set_has(t->set, name))
+			if (!mustache_set_has(t, name))
 				snprintf(name, sizeof(name), "provider_generic.%s", variant);
 			p = render(t, name, ctx, 3, esc, err, errlen);
 			if (!p)
@@ -283,7 +352,7 @@ set_guidance(const struct templates *t, json_t *root, const char *variant, enum 
 }
 
 static char *
-render_body(const struct templates *t, json_t *root, const char *outcome, const char *variant,
+render_body(const struct mustache_set *t, json_t *root, const char *outcome, const char *variant,
 	    enum mustache_escape esc, char *err, size_t errlen)
 {
 	char name[64];
@@ -457,7 +526,7 @@ check_input(const struct templates *t, const struct reply_input *in, char *err, 
 				 "(responder.answer_unauthorized is off)");
 			return -1;
 		}
-		if (!mustache_set_has(t->set, "unauthorized.txt")) {
+		if (!mustache_set_has(t->set[LANG_EN], "unauthorized.txt")) {
 			snprintf(err, errlen,
 				 "%s/unauthorized.txt.mustache: required when "
 				 "answer_unauthorized is on",
@@ -479,6 +548,8 @@ compose_reply(const struct templates *t, const struct reply_input *in, char **ms
 	struct compose_atts atts = { 0 };
 	struct buf b;
 	json_t *root = NULL;
+	const struct mustache_set *set;
+	enum lang lang;
 	const char *outcome, *body;
 	char *subject = NULL, *text = NULL, *html = NULL, *subj;
 	char hex[40], mixed[64], alt[64], date[64], mid[400], irt[256];
@@ -490,16 +561,19 @@ compose_reply(const struct templates *t, const struct reply_input *in, char **ms
 	if (check_input(t, in, err, errlen) < 0)
 		goto out;
 
+	if (!in->language || lang_parse(in->language, &lang) < 0)
+		lang = LANG_EN;
+	set = t->set[lang];
 	root = compose_model(in, in->outcome == OUTCOME_FOUND ? &atts : NULL);
 	outcome = outcome_name(in->outcome);
-	subject = render(t, "subject", &root, 1, MUSTACHE_ESCAPE_NONE, err, errlen);
+	subject = render(set, "subject", &root, 1, MUSTACHE_ESCAPE_NONE, err, errlen);
 	if (!subject)
 		goto out;
 	body = in->next_step && in->outcome == OUTCOME_FOUND ? "next_step" : outcome;
-	text = render_body(t, root, body, "txt", MUSTACHE_ESCAPE_NONE, err, errlen);
+	text = render_body(set, root, body, "txt", MUSTACHE_ESCAPE_NONE, err, errlen);
 	if (!text)
 		goto out;
-	html = render_body(t, root, body, "html", MUSTACHE_ESCAPE_HTML, err, errlen);
+	html = render_body(set, root, body, "html", MUSTACHE_ESCAPE_HTML, err, errlen);
 	if (!html)
 		goto out;
 
@@ -517,7 +591,8 @@ compose_reply(const struct templates *t, const struct reply_input *in, char **ms
 	bad |= mime_put_header_mailbox(&b, "To", in->requester_name, in->requester);
 	subj = mime_clean(subject, 0);
 	mime_utf8_truncate(subj, COMPOSE_SUBJECT_MAX + 16);
-	bad |= mime_put_header_text(&b, "Subject", subj[0] ? subj : "Re: your delivery question");
+	bad |= mime_put_header_text(&b, "Subject", subj[0] ? subj : compose_default_subject(lang));
+	bad |= mime_put_header(&b, "Content-Language", lang_code(lang));
 	free(subj);
 	bad |= mime_put_header(&b, "Date", date);
 	bad |= mime_put_header(&b, "Message-ID", mid);

@@ -60,9 +60,17 @@ struct reply_input {
 
 struct templates;
 
-/* Loads and checks every template in `dir` (syntax, partials).  Errors are
+/* Loads and checks every template in `dir` (syntax, partials), and, for
+ * each reply language but English, `dir`/<code>/ (de, fr, ...): a part a
+ * language lacks is taken from `dir` (English).  Errors are
  * "file:line: why".  0 on success; -1 with err filled. */
 int templates_load(const char *dir, struct templates **t_r, char *err, size_t errlen);
+
+/* The template names of language `code` that fall back to English (sorted;
+ * borrowed from t).  Returns 1 when the language has its folder, 0 when
+ * it has none (everything falls back), -1 for an unknown code. */
+int templates_missing(const struct templates *t, const char *code, const char *const **names_r,
+		      size_t *n_r);
 void templates_free(struct templates **t);
 
 /* Builds the whole reply.  0 with *msg_r (malloc'd, caller frees) and

@@ -12,7 +12,9 @@
 
 #include "common/buf.h"
 #include "responder/reply/compose.h"
+#include "responder/lang/lang.h"
 #include "responder/mustache/mustache.h"
+#include "responder/reason/reason.h"
 
 /* Inline transcripts in the body are cut here (the attachment has it all). */
 #define COMPOSE_INLINE_TRANSCRIPT_MAX ((size_t)32 * 1024)
@@ -23,8 +25,17 @@
 #define COMPOSE_MAX_SEARCHED 20
 #define COMPOSE_SUBJECT_MAX 200
 
+struct compose_names {
+	char **v;
+	size_t n;
+};
+
+/* One template set per language (LANG_EN: the folder itself; others:
+ * <dir>/<code>/ with English for the parts it lacks). */
 struct templates {
-	struct mustache_set *set;
+	struct mustache_set *set[LANG_COUNT];
+	struct compose_names missing[LANG_COUNT]; /* parts that fell back */
+	int has_dir[LANG_COUNT];
 	char *dir;
 };
 
@@ -37,6 +48,13 @@ struct compose_atts {
 	struct compose_att *v;
 	size_t n;
 };
+
+/* The words of compose_words.c, in language l. */
+const char *compose_reason_text(enum lang l, enum reason r);
+const char *compose_queued_text(enum lang l);	  /* a recipient without attempts */
+const char *compose_default_subject(enum lang l); /* "Re: your delivery question" */
+/* delivered/deferred/bounced/pending in language l (others as they are). */
+const char *compose_status_text(enum lang l, const char *status);
 
 /* Builds the data model of templates/README.md for `in` (a new reference,
  * caller json_decref()s) and, for OUTCOME_FOUND, one transcript attachment

@@ -5,7 +5,7 @@
  *
  * Each recipient's latest attempt is classified with reason.h; the words
  * that explain a reason live in the reason_<name> partials, the one-line
- * summary (reason_text) in the table below.
+ * summary (reason_text) in compose_words.c, per language.
  *
  * SECURITY: every string of the input except settings may come from a
  * complaint or a remote server.  Strings go into the model only through
@@ -29,28 +29,6 @@
 #include "responder/reply/mime_out.h"
 #include "responder/reason/reason.h"
 
-/* clang-format off */
-static const char *const reason_text[REASON_COUNT] = {
-	[REASON_DELIVERED] = "accepted by the receiving mail server",
-	[REASON_DEFERRED] = "temporarily refused; we are still trying",
-	[REASON_GREYLISTED] = "greylisted (a temporary first-contact refusal); we are still trying",
-	[REASON_USER_UNKNOWN] = "the address does not exist at the receiving mail server",
-	[REASON_HOST_UNKNOWN] = "the recipient's domain has no reachable mail server",
-	[REASON_MAILBOX_FULL] = "the recipient's mailbox is full",
-	[REASON_MESSAGE_TOO_LARGE] = "the message is larger than the receiving server accepts",
-	[REASON_BLOCKLISTED] = "the receiving server refused mail from our sending server (blocklist or reputation)",
-	[REASON_SPAM_DETECTED] = "the receiving server judged the message to be spam",
-	[REASON_AUTH_FAILURE] = "the message failed the receiving server's sender checks (SPF, DKIM or DMARC)",
-	[REASON_POLICY_REJECTED] = "the receiving server's policy refused the message",
-	[REASON_RATE_LIMITED] = "the receiving server is limiting how much mail it takes from us",
-	[REASON_SUSPENDED] = "the recipient's mailbox is disabled or suspended",
-	[REASON_RELAY_DENIED] = "the receiving server does not accept mail for this address",
-	[REASON_NETWORK_ERROR] = "the receiving mail server could not be reached",
-	[REASON_TLS_FAILURE] = "a secure (TLS) connection to the receiving server could not be set up",
-	[REASON_EXPIRED] = "we tried for too long without success and gave up",
-	[REASON_OTHER] = "the receiving server refused the message (see its reply)",
-};
-/* clang-format on */
 
 /* Every name the model below can hold (templates/README.md), so that a
  * template naming anything else is refused at load time.  Keep in step
@@ -60,13 +38,13 @@ static const char *const model_names[] = {
 	/* root */
 	"outcome", "is_found", "is_ambiguous", "is_not_found", "is_unauthorized",
 	"requester", "requester_name", "complaint_subject", "reply_subject", "support",
-	"now", "account", "complaint_message_id", "messages", "n_messages",
+	"now", "language", "account", "complaint_message_id", "messages", "n_messages",
 	"candidates", "n_candidates", "searched", "has_searched",
 	/* message */
 	"n", "queue_id", "message_id", "from", "subject", "submitted_at", "recipients",
 	"n_recipients", "recipients_text",
 	/* recipient, attempt */
-	"address", "status", "is_delivered", "is_deferred", "is_bounced", "is_pending",
+	"address", "status", "status_text", "is_delivered", "is_deferred", "is_bounced", "is_pending",
 	"reason", "is_greylisted", "reason_text", "provider", "provider_name", "at",
 	"mx_host", "mx_ip", "smtp_code", "enhanced_status", "response", "acknowledgement",
 	"remote_queue_id", "attempts", "n_attempts", "has_attempts", "transcript",
@@ -99,13 +77,24 @@ put_clean(json_t *o, const char *key, const char *raw, int multiline)
 	free(c);
 }
 
-static void
-put_time(json_t *o, const char *key, int64_t t)
+/* The reply's language (English when unset or unknown). */
+static enum lang
+lang_of(const struct reply_input *in)
 {
-	char h[64];
+	enum lang l;
+
+	if (!in || !in->language || lang_parse(in->language, &l) < 0)
+		return LANG_EN;
+	return l;
+}
+
+static void
+put_time(json_t *o, const char *key, int64_t t, enum lang l)
+{
+	char h[96];
 	if (t <= 0)
 		return;
-	mime_human_time(t, h, sizeof(h));
+	lang_human_time(l, t, h, sizeof(h));
 	json_object_set_new(o, key, json_string(h));
 }
 
@@ -262,12 +251,13 @@ add_attachment(struct compose_atts *atts, const struct reply_input *in,
 /* ---- recipients, messages, candidates ----------------------------------- */
 
 static json_t *
-model_attempt(size_t n, const struct store_attempt *a)
+model_attempt(size_t n, const struct store_attempt *a, enum lang l)
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "n", json_integer((json_int_t)n));
-	put_time(o, "at", a->at);
+	put_time(o, "at", a->at, l);
 	put_clean(o, "status", a->status, 0);
+	put_clean(o, "status_text", compose_status_text(l, a->status), 0);
 	put_clean(o, "mx_host", a->mx_host, 0);
 	put_clean(o, "mx_ip", a->mx_ip, 0);
 	if (a->smtp_code > 0)
@@ -300,10 +290,11 @@ model_recipient(const struct reply_input *in, const struct store_message *m,
 
 	put_clean(o, "address", r->address, 0);
 	put_clean(o, "status", status, 0);
+	put_clean(o, "status_text", compose_status_text(lang_of(in), status), 0);
 	json_object_set_new(o, "reason", json_string(reason_name(cls.reason)));
-	json_object_set_new(
-	    o, "reason_text",
-	    json_string(last ? reason_text[cls.reason] : "queued; no delivery attempt yet"));
+	json_object_set_new(o, "reason_text",
+			    json_string(last ? compose_reason_text(lang_of(in), cls.reason) :
+					       compose_queued_text(lang_of(in))));
 	snprintf(flag, sizeof(flag), "is_%s", status);
 	if (strcmp(status, "delivered") == 0 || strcmp(status, "deferred") == 0 ||
 	    strcmp(status, "bounced") == 0 || strcmp(status, "pending") == 0)
@@ -315,7 +306,7 @@ model_recipient(const struct reply_input *in, const struct store_message *m,
 		put_clean(o, "provider_name", cls.provider_name, 0);
 	}
 	if (last) {
-		put_time(o, "at", last->at);
+		put_time(o, "at", last->at, lang_of(in));
 		put_clean(o, "mx_host", last->mx_host, 0);
 		put_clean(o, "mx_ip", last->mx_ip, 0);
 		if (last->smtp_code > 0)
@@ -344,7 +335,7 @@ model_recipient(const struct reply_input *in, const struct store_message *m,
 	list = json_array();
 	first = r->n_attempts > COMPOSE_MAX_ATTEMPTS ? r->n_attempts - COMPOSE_MAX_ATTEMPTS : 0;
 	for (size_t i = first; i < r->n_attempts; i++)
-		json_array_append_new(list, model_attempt(i + 1, &r->attempts[i]));
+		json_array_append_new(list, model_attempt(i + 1, &r->attempts[i], lang_of(in)));
 	json_object_set_new(o, "attempts", list);
 	if (json_array_size(list) > 0)
 		json_object_set_new(o, "has_attempts", json_true());
@@ -374,7 +365,7 @@ model_message(const struct reply_input *in, size_t n, const struct store_message
 	put_clean(o, "message_id", m->message_id, 0);
 	put_clean(o, "from", m->from, 0);
 	put_clean(o, "subject", m->subject, 0);
-	put_time(o, "submitted_at", m->submitted_at);
+	put_time(o, "submitted_at", m->submitted_at, lang_of(in));
 
 	rcpts = json_array();
 	buf_init(&text, 0);
@@ -390,10 +381,14 @@ model_message(const struct reply_input *in, size_t n, const struct store_message
 			s = json_object();
 			put_clean(s, "address", r->address, 0);
 			put_clean(s, "status", r->status ? r->status : "pending", 0);
+			put_clean(
+			    s, "status_text",
+			    compose_status_text(lang_of(in), r->status ? r->status : "pending"), 0);
 			json_array_append_new(rcpts, s);
 		}
 		a = mime_clean(r->address, 0);
-		st = mime_clean(r->status ? r->status : "pending", 0);
+		st = mime_clean(compose_status_text(lang_of(in), r->status ? r->status : "pending"),
+				0);
 		buf_printf(&text, "%s%s (%s)", text.len ? ", " : "", a, st);
 		free(a);
 		free(st);
@@ -430,7 +425,7 @@ model_subject(json_t *root, const struct reply_input *in)
 		json_object_set_new(root, "complaint_subject", json_string(s));
 	buf_init(&b, 0);
 	if (!s[0])
-		buf_puts(&b, "Re: your delivery question");
+		buf_puts(&b, compose_default_subject(lang_of(in)));
 	else if (str_starts_with_nocase(s, "re:"))
 		buf_puts(&b, s);
 	else
@@ -445,9 +440,10 @@ compose_model(const struct reply_input *in, struct compose_atts *atts)
 {
 	json_t *root = json_object(), *support, *msgs, *cands, *list;
 	const char *outcome = outcome_name(in->outcome);
-	char flag[64], when[64], *c;
+	char flag[64], when[96], *c;
 
 	json_object_set_new(root, "outcome", json_string(outcome));
+	json_object_set_new(root, "language", json_string(lang_code(lang_of(in))));
 	snprintf(flag, sizeof(flag), "is_%s", outcome);
 	json_object_set_new(root, flag, json_true());
 	put_clean(root, "requester", in->requester, 0);
@@ -460,7 +456,7 @@ compose_model(const struct reply_input *in, struct compose_atts *atts)
 		put_clean(support, "address", in->settings->address, 0);
 	}
 	json_object_set_new(root, "support", support);
-	mime_human_time(in->now, when, sizeof(when));
+	lang_human_time(lang_of(in), in->now, when, sizeof(when));
 	json_object_set_new(root, "now", json_string(when));
 
 	if (in->outcome == OUTCOME_UNAUTHORIZED)

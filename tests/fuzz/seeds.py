@@ -106,6 +106,13 @@ def seed_postfix(c):
                 c.add("fuzz_postfix", line)
 
 
+def seed_exim(c):
+    for p in files("tests/fixtures/exim/mainlog*", "tests/fixtures/exim/*.log"):
+        for line in read(p).split(b"\n"):
+            if line.strip():
+                c.add("fuzz_exim", line)
+
+
 MX = ["gmail-smtp-in.l.google.com", "mx.example", "acme-example.mail.protection.outlook.com",
       "mx01.mail.icloud.com", "mta5.am0.yahoodns.net", "mx00.gmx.net", "[192.0.2.7]", ""]
 
@@ -228,6 +235,7 @@ def main():
     seed_sandbox_json(c, msgs, build)
     seed_forward(c)
     seed_postfix(c)
+    seed_exim(c)
     seed_reason(c, cases)
     seed_compose(c, cases)
     seed_text(c, msgs)

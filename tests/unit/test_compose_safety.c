@@ -60,6 +60,7 @@ test_injection(void **state)
 					       "Subject:",
 					       "Date:",
 					       "Message-ID:",
+					       "Content-Language:",
 					       "References:",
 					       "Auto-Submitted:",
 					       "X-Auto-Response-Suppress:",

@@ -261,6 +261,68 @@ test_json_contract(void **state)
 	complaint_free(&c);
 }
 
+/* A bounce inside the complaint: its failed recipient first, the
+ * bounced message's id from text/rfc822-headers, never the notice's own
+ * sender or Message-ID; "bounces" in the JSON (DESIGN.md second wave). */
+static void
+test_bounces(void **state)
+{
+	struct complaint c;
+	struct extracted x;
+	json_t *j, *b, *r;
+
+	(void)state;
+	extract_fixture("complaints/bounce_attached_dsn.eml", &c, &x);
+	assert_int_equal(x.n_bounces, 1);
+	assert_string_equal(x.recipients[0], "carol@fabrikam.example");
+	for (size_t i = 0; i < x.n_recipients; i++)
+		assert_false(bounce_robot_address(x.recipients[i]));
+	assert_int_equal(x.n_ids, 1);
+	assert_string_equal(x.ids[0].id, "<quote-77@acme.example>");
+	j = extracted_json(&x);
+	b = json_array_get(json_object_get(j, "bounces"), 0);
+	assert_string_equal(json_string_value(json_object_get(b, "source")), "attached");
+	assert_string_equal(json_string_value(json_object_get(b, "reporting_mta")),
+			    "relay.example");
+	assert_string_equal(json_string_value(json_object_get(b, "original_message_id")),
+			    "<quote-77@acme.example>");
+	r = json_array_get(json_object_get(b, "recipients"), 0);
+	assert_string_equal(json_string_value(json_object_get(r, "address")),
+			    "carol@fabrikam.example");
+	assert_string_equal(json_string_value(json_object_get(r, "status")), "5.1.10");
+	assert_string_equal(json_string_value(json_object_get(r, "action")), "failed");
+	assert_non_null(json_string_value(json_object_get(r, "diagnostic")));
+	json_decref(j);
+	extracted_free(&x);
+	complaint_free(&c);
+
+	extract_fixture("complaints/bounce_inline_text.eml", &c, &x);
+	assert_int_equal(x.n_bounces, 1);
+	assert_int_equal(x.bounces[0].source, EXT_BOUNCE_INLINE);
+	assert_int_equal(x.n_recipients, 1);
+	assert_string_equal(x.recipients[0], "carol@fabrikam.example");
+	assert_true(x.originals[0].is_bounce);
+	extracted_free(&x);
+	complaint_free(&c);
+
+	extract_fixture("complaints/bounce_delay_pasted.eml", &c, &x);
+	assert_int_equal(x.n_bounces, 1);
+	assert_int_equal(x.bounces[0].source, EXT_BOUNCE_PASTED);
+	assert_int_equal(x.bounces[0].b.rcpts[0].action, BOUNCE_DELAYED);
+	assert_string_equal(x.bounces[0].b.rcpts[0].status, "4.2.0");
+	extracted_free(&x);
+	complaint_free(&c);
+
+	/* no notice: no bounces, and the JSON still has the key */
+	extract_fixture("complaints/attached.eml", &c, &x);
+	assert_int_equal(x.n_bounces, 0);
+	j = extracted_json(&x);
+	assert_int_equal(json_array_size(json_object_get(j, "bounces")), 0);
+	json_decref(j);
+	extracted_free(&x);
+	complaint_free(&c);
+}
+
 int
 main(void)
 {
@@ -272,6 +334,7 @@ main(void)
 		cmocka_unit_test(test_ids_in_text),
 		cmocka_unit_test(test_caps),
 		cmocka_unit_test(test_json_contract),
+		cmocka_unit_test(test_bounces),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

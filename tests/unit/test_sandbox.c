@@ -194,6 +194,92 @@ nested(struct buf *b, int depth)
 	buf_puts(b, "Content-Type: text/plain\n\ndeep\n");
 }
 
+/* Issue 15: the pre-scan missed "Content-Type :" (white space before the
+ * colon, which libetpan accepts), so the known crashers reached the
+ * sandboxed parser. */
+static void
+test_prescan_content_type_space_before_colon(void **state)
+{
+	static const char *const bad[] = {
+		"Content-Type : multipart/mixed; boundary=\"\\\"\"\n\nx\n",
+		"Content-Type\t: multipart/mixed; boundary=\"\\\"\"\n\nx\n",
+		"content-type   :multipart/mixed;\n boundary=\"\"\n\nx\n",
+		"Content-Type : multipart/mixed; boundary=o\n\n--o\n"
+		"Content-Type  : multipart/alternative; boundary=\"\\\"\"\n\nx\n--o--\n",
+		"Content-Type: multipart/mixed; boundary=o\n\n--o\nContent-Type : message/rfc822\n"
+		"\nContent-Type : multipart/mixed; boundary=a\"b\n\nx\n--o--\n",
+	};
+	static const char b64[] =
+	    "Content-Type: multipart/mixed; boundary=o\n\n--o\nContent-Type: message/rfc822\n"
+	    "Content-Transfer-Encoding : base64\n\nQ29udGVudC1UeXBlOg==\n--o--\n";
+	char why[256], *raw, *sp;
+	size_t len;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		why[0] = '\0';
+		if (prescan(bad[i], strlen(bad[i]), 0, why, sizeof(why)) != -1)
+			fail_msg("pre-scan let through: %s", bad[i]);
+		assert_non_null(strstr(why, "boundary"));
+	}
+	/* "Content-Transfer-Encoding :" is read too: a base64 message/ part is
+	 * not a header block */
+	assert_int_equal(prescan(b64, strlen(b64), 0, why, sizeof(why)), 0);
+	/* the crasher fixture with a space before each colon is still refused */
+	raw = read_fixture("complaints/boundary_crash.eml", &len);
+	raw = realloc(raw, len * 2 + 1);
+	for (char *p = raw; (sp = strstr(p, "Content-Type:")) != NULL; p = sp + 14) {
+		memmove(sp + 13, sp + 12, len - (size_t)(sp + 12 - raw) + 1);
+		sp[12] = ' ';
+		len++;
+	}
+	assert_non_null(strstr(raw, "Content-Type :"));
+	assert_int_equal(parse(raw, len, &lim_default, why, sizeof(why)), SANDBOX_REJECTED);
+	assert_non_null(strstr(why, "boundary"));
+	free(raw);
+}
+
+/* Issue 15: 900 sibling attachments were counted as nesting depth and
+ * refused; the depth is the nesting, siblings do not add to it. */
+static void
+test_prescan_siblings_are_not_depth(void **state)
+{
+	struct buf b;
+	char why[256];
+
+	(void)state;
+	buf_init(&b, 0);
+	buf_puts(&b, "From: a@b.example\nContent-Type: multipart/mixed; boundary=top\n\n");
+	/* 900 sibling parts, 120 of them composite (the old count refused
+	 * more than 100) and 981 Content-Type fields in all */
+	for (int i = 0; i < 40; i++)
+		buf_printf(&b,
+			   "--top\nContent-Type: multipart/alternative; boundary=alt%d\n\n"
+			   "--alt%d\nContent-Type: text/plain\n\npart %d\n--alt%d--\n",
+			   i, i, i, i);
+	for (int i = 0; i < 40; i++) /* siblings not closed: the next delimiter ends them */
+		buf_printf(&b,
+			   "--top\nContent-Type: multipart/related; boundary=rel%d\n\n"
+			   "--rel%d\nContent-Type: text/plain\n\npart %d\n",
+			   i, i, i);
+	for (int i = 0; i < 40; i++)
+		buf_printf(&b, "--top\nContent-Type: message/rfc822\n\nSubject: m%d\n\nbody\n", i);
+	for (int i = 0; i < 780; i++)
+		buf_printf(&b, "--top\nContent-Type: application/pdf\n\nJVBERi0=\n");
+	buf_puts(&b, "--top--\n");
+	if (prescan(b.data, b.len, 0, why, sizeof(why)) != 0)
+		fail_msg("900 sibling attachments refused: %s", why);
+	buf_free(&b);
+	/* real depth is still bounded: 101 levels of message/rfc822 */
+	buf_init(&b, 0);
+	for (int i = 0; i <= PRESCAN_MAX_COMPOSITES; i++)
+		buf_printf(&b, "Subject: level %d\nContent-Type: message/rfc822\n\n", i);
+	buf_puts(&b, "Subject: deepest\n\nx\n");
+	assert_int_equal(prescan(b.data, b.len, 0, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "nested"));
+	buf_free(&b);
+}
+
 /* 1000-deep nesting is refused before parsing. */
 static void
 test_deep_nesting_refused(void **state)
@@ -272,6 +358,8 @@ main(void)
 		cmocka_unit_test(test_prescan_boundaries),
 		cmocka_unit_test(test_prescan_fixtures),
 		cmocka_unit_test(test_prescan_size),
+		cmocka_unit_test(test_prescan_content_type_space_before_colon),
+		cmocka_unit_test(test_prescan_siblings_are_not_depth),
 		cmocka_unit_test(test_huge_header_line),
 		cmocka_unit_test(test_ten_thousand_parts),
 		cmocka_unit_test(test_deep_nesting_refused),

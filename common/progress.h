@@ -24,8 +24,7 @@ struct progress;
 /* A meter for `what` (a short label: "import mail.log", "purge"); `total`
  * 0 when unknown (then no percentage and no time left).  NULL when stderr
  * is not a terminal or `quiet` is set. */
-struct progress *progress_new(const char *what, enum progress_unit unit, uint64_t total,
-			      int quiet);
+struct progress *progress_new(const char *what, enum progress_unit unit, uint64_t total, int quiet);
 /* `done` so far (absolute, not an increment).  Cheap: draws only when
  * 200 ms have passed since the last drawing. */
 void progress_update(struct progress *p, uint64_t done);

@@ -48,7 +48,14 @@ start_web() {
 	proc_wait_port 127.0.0.1 "$PORT" up || { cat "$T/web.log"; fail "web did not start"; }
 	U=${SCHEME:-http}://127.0.0.1:$PORT
 }
-stop_web() { kill "$WPID" 2> /dev/null; wait "$WPID" 2> /dev/null; WPID=""; }
+stop_web() { # SIGTERM: a clean exit 0, nothing from the sanitizers
+	local st=0
+	kill "$WPID" 2> /dev/null
+	wait "$WPID" 2> /dev/null || st=$?
+	WPID=""
+	CHECK_COUNT=$((CHECK_COUNT + 1))
+	[ "$st" = 0 ] && ! grep -q 'Sanitizer' "$T/web.log" || fail "web exited $st: $(tail -20 "$T/web.log")"
+}
 code() { curl -s -k -o "$T/body" -w '%{http_code}' "$@"; }
 check_code() { # WANT WHAT CURL-ARGS...
 	local want=$1 what=$2 got

@@ -4,7 +4,9 @@
  * Validates what the daemon needs before it runs:
  *   - the config file (every error as file:line; exit 78),
  *   - secret files: regular, non-empty, readable by the owner only
- *     (their contents are never printed),
+ *     (their contents are never printed), the console's too,
+ *   - [metrics] and [web] listen addresses (the console: loopback, TLS or
+ *     a proxy, and credentials),
  *   - every template in the templates directory (syntax, partials),
  *   - the store: opens read-only and shows its schema version (a store
  *     that does not exist yet is fine: the first writer creates it),
@@ -18,6 +20,7 @@
 #include "responder/reply/compose.h"
 #include "responder/imap/imap_source.h"
 #include "responder/config/secret.h"
+#include "responder/http/http.h"
 #include "responder/smtp/smtp_send.h"
 
 #include <errno.h>
@@ -51,6 +54,47 @@ ok(struct check *c, const char *fmt, ...)
 	putchar('\n');
 }
 
+/* [metrics] listen and [web] listen parse; the console's address is
+ * loopback, or has TLS or a proxy, and it has credentials. */
+static void
+check_listeners(struct check *c, const struct settings *s)
+{
+	struct http_listen l;
+	char err[512];
+
+	if (*s->metrics_listen) {
+		if (http_listen_parse(s->metrics_listen, &l, err, sizeof(err)) < 0) {
+			fprintf(stderr, "responder: %s: [metrics] listen: %s\n", s->file, err);
+			c->bad_config = 1;
+		} else {
+			ok(c, "[metrics] listen %s%s", l.text,
+			   l.loopback ? "" : " (not loopback: firewall it)");
+		}
+	}
+	if (!*s->web_listen)
+		return;
+	if (http_listen_parse(s->web_listen, &l, err, sizeof(err)) < 0) {
+		fprintf(stderr, "responder: %s: [web] listen: %s\n", s->file, err);
+		c->bad_config = 1;
+		return;
+	}
+	if (!l.loopback && !(*s->web_tls_cert && *s->web_tls_key) && !s->web_trust_proxy) {
+		fprintf(stderr,
+			"responder: %s: [web] listen %s is not a loopback address: set tls_cert "
+			"and tls_key, or trust_proxy = yes\n",
+			s->file, l.text);
+		c->bad_config = 1;
+	} else if (!*s->web_token_file && !*s->web_htpasswd_file) {
+		fprintf(stderr,
+			"responder: %s: [web] listen is set but neither token_file nor "
+			"htpasswd_file\n",
+			s->file);
+		c->bad_config = 1;
+	} else {
+		ok(c, "[web] listen %s", l.text);
+	}
+}
+
 static void
 check_secrets(struct check *c, const struct settings *s)
 {
@@ -61,6 +105,8 @@ check_secrets(struct check *c, const struct settings *s)
 		{ "[imap] token_file", s->imap_token_file },
 		{ "[smtp] password_file", s->smtp_password_file },
 		{ "[smtp] token_file", s->smtp_token_file },
+		{ "[web] token_file", s->web_token_file },
+		{ "[web] htpasswd_file", s->web_htpasswd_file },
 	};
 	char err[512];
 
@@ -215,6 +261,7 @@ cmd_check_config(struct cli *cli, int argc, char **argv)
 	if (!c.quiet)
 		printf("\n");
 	check_secrets(&c, s);
+	check_listeners(&c, s);
 	check_templates(&c, s);
 	check_store(&c, s);
 	if (connect && !c.bad_config)

@@ -57,6 +57,11 @@ static const struct choice account_from_modes[] = {
 	{ "sender_domain", ACCOUNT_FROM_SENDER_DOMAIN },
 	{ NULL, 0 },
 };
+static const struct choice log_formats[] = {
+	{ "postfix", LOG_FORMAT_POSTFIX },
+	{ "exim", LOG_FORMAT_EXIM },
+	{ NULL, 0 },
+};
 /* The reply languages (responder/lang/lang.h has the same codes). */
 static const struct choice languages[] = {
 	{ "en", 0 }, { "de", 1 }, { "fr", 2 }, { "es", 3 }, { "it", 4 },
@@ -124,6 +129,7 @@ static const struct key keys[] = {
 	{ "import", "account_from", K_ENUM, OFF(import_account_from), "sasl_username", 0, 0, account_from_modes },
 	{ "import", "account_map", K_STR, OFF(import_account_map), "", 0, 0, NULL },
 	{ "import", "follow", K_STR, OFF(import_follow), "", 0, 0, NULL },
+	{ "import", "format", K_ENUM, OFF(import_format), "postfix", 0, 0, log_formats },
 	{ "metrics", "listen", K_STR, OFF(metrics_listen), "", 0, 0, NULL },
 	{ "metrics", "textfile", K_STR, OFF(metrics_textfile), "", 0, 0, NULL },
 	{ "web", "listen", K_STR, OFF(web_listen), "", 0, 0, NULL },

@@ -18,6 +18,8 @@ enum imap_auth { IMAP_AUTH_PASSWORD = 0, IMAP_AUTH_XOAUTH2 = 1 };
 /* [import] account_from.  The importer has its own PF_ACCOUNT_FROM_*
  * (config/ may not include store/): its callers map with a switch. */
 enum account_from { ACCOUNT_FROM_SASL = 0, ACCOUNT_FROM_SENDER_DOMAIN = 1 };
+/* [import] format of the followed log (PF_FORMAT_* likewise). */
+enum log_format { LOG_FORMAT_POSTFIX = 0, LOG_FORMAT_EXIM = 1 };
 
 struct settings {
 	char *file; /* the file these came from; "(defaults)" */
@@ -94,6 +96,7 @@ struct settings {
 	int import_account_from;  /* enum account_from */
 	char *import_account_map; /* file: "sasl_user_or_domain account" lines */
 	char *import_follow;	  /* log file the daemon follows; "" = none */
+	int import_format;	  /* enum log_format: of import_follow */
 
 	/* [metrics] */
 	char *metrics_listen;	/* "HOST:PORT" of /metrics; "" = off */

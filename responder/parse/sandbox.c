@@ -22,6 +22,7 @@
  */
 #include "responder/parse/sandbox.h"
 #include "responder/parse/prescan.h"
+#include "responder/parse/contain.h"
 #include "common/timeutil.h"
 #include "common/buf.h"
 #include "common/log.h"
@@ -57,13 +58,14 @@
 /* How a worker ends other than by a signal: its exit status, which the
  * parent reads in classify(). */
 enum worker_exit {
-	WORKER_EXIT_DONE = 0,	/* the parent went away (EOF) or announced more
+	WORKER_EXIT_DONE = 0,	 /* the parent went away (EOF) or announced more
 				 * than WORKER_MAX_INPUT bytes */
-	WORKER_EXIT_INPUT = 3,	/* the complaint could not be read (or held) */
-	WORKER_EXIT_NOMEM = 4,	/* complaint_parse() failed, which it does only
+	WORKER_EXIT_INPUT = 3,	 /* the complaint could not be read (or held) */
+	WORKER_EXIT_NOMEM = 4,	 /* complaint_parse() failed, which it does only
 				 * when libetpan ran out of memory */
-	WORKER_EXIT_ENCODE = 5, /* the result could not be encoded as JSON */
-	WORKER_EXIT_OUTPUT = 6, /* the result could not be written back */
+	WORKER_EXIT_ENCODE = 5,	 /* the result could not be encoded as JSON */
+	WORKER_EXIT_OUTPUT = 6,	 /* the result could not be written back */
+	WORKER_EXIT_CONTAIN = 7, /* the containment could not be set up */
 };
 #define WORKER_MAX_INPUT ((size_t)1100 * 1024 * 1024) /* above max_message_size's maximum */
 
@@ -76,7 +78,22 @@ struct worker {
 
 static struct worker w;
 
-static iconv_t warm_cd[3];
+/* Charsets whose gconv modules the parent loads before forking: the worker
+ * cannot open files (contain.h), so a charset not loaded here converts as
+ * an unknown one (windows-1252).  ASCII, Latin-1 and UTF-8 are built in. */
+static const char *const warm_charsets[] = {
+	"WINDOWS-1252",	 "ISO-8859-2",	 "ISO-8859-3",	 "ISO-8859-4",	 "ISO-8859-5",
+	"ISO-8859-6",	 "ISO-8859-7",	 "ISO-8859-8",	 "ISO-8859-9",	 "ISO-8859-10",
+	"ISO-8859-13",	 "ISO-8859-14",	 "ISO-8859-15",	 "ISO-8859-16",	 "WINDOWS-1250",
+	"WINDOWS-1251",	 "WINDOWS-1253", "WINDOWS-1254", "WINDOWS-1255", "WINDOWS-1256",
+	"WINDOWS-1257",	 "WINDOWS-1258", "KOI8-R",	 "KOI8-U",	 "ISO-2022-JP",
+	"ISO-2022-JP-2", "EUC-JP",	 "SHIFT_JIS",	 "CP932",	 "GB2312",
+	"GBK",		 "GB18030",	 "BIG5",	 "BIG5-HKSCS",	 "EUC-KR",
+	"ISO-2022-KR",	 "UTF-16",	 "UTF-16LE",	 "UTF-16BE",	 "UTF-32",
+	"UTF-7",	 "CP850",	 "CP437",	 "CP866",	 "TIS-620",
+	"MACINTOSH",	 "ISO-8859-1",	 "UTF-8",
+};
+static iconv_t warm_cd[sizeof(warm_charsets) / sizeof(warm_charsets[0])];
 
 /* Loads, once in the parent, what the worker would otherwise load for
  * itself (gconv modules of the charsets libetpan uses by default, libxml2's
@@ -89,9 +106,8 @@ warm_up(void)
 	if (done)
 		return;
 	done = 1;
-	warm_cd[0] = iconv_open("UTF-8", "ISO-8859-1");
-	warm_cd[1] = iconv_open("UTF-8", "WINDOWS-1252");
-	warm_cd[2] = iconv_open("UTF-8", "UTF-8");
+	for (size_t i = 0; i < sizeof(warm_charsets) / sizeof(warm_charsets[0]); i++)
+		warm_cd[i] = iconv_open("UTF-8", warm_charsets[i]);
 	xmlInitParser();
 }
 
@@ -184,6 +200,16 @@ worker_main(int in, int out, const struct parse_limits *lim)
 	if (!UNDER_ASAN && lim->memory_mb > 0)
 		set_limit(RLIMIT_AS, (rlim_t)lim->memory_mb * 1024 * 1024);
 	set_limit(RLIMIT_STACK, (rlim_t)8 * 1024 * 1024);
+	/* Nothing of the daemon stays within reach: its store, sockets and
+	 * files are closed, and only the pipes can be used (contain.h). */
+	{
+		char why[256];
+
+		if (contain_worker(in, out, UNDER_ASAN, !UNDER_ASAN, why, sizeof(why)) != 0) {
+			log_error("sandbox: %s", why);
+			_exit(WORKER_EXIT_CONTAIN);
+		}
+	}
 	for (;;) {
 		struct complaint c;
 		char err[256], head[32];
@@ -405,6 +431,12 @@ classify(int status, const struct parse_limits *lim, char *why, size_t whylen)
 		snprintf(why, whylen, "parser crashed (signal %d, %s) on malformed MIME", sig,
 			 strsignal(sig));
 		return SANDBOX_CRASH;
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == WORKER_EXIT_CONTAIN) {
+		snprintf(why, whylen,
+			 "parser could not be contained (seccomp or NO_NEW_PRIVS refused): "
+			 "not parsed");
+		return SANDBOX_ERROR;
 	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) == WORKER_EXIT_NOMEM) {
 		snprintf(why, whylen, "parser ran out of memory (limit %d MB)", lim->memory_mb);

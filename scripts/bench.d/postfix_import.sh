@@ -21,10 +21,11 @@ LINES=${BENCH_POSTFIX_LINES:-5000000}
 D=$(mktemp -d "${TMPDIR:-/tmp}/bench-postfix.XXXXXX")
 trap 'rm -rf "$D"' EXIT
 
+# shellcheck source=scripts/lib/bench_import.sh
+. "$SRC/scripts/lib/bench_import.sh"
+
 KEEP=${BENCH_POSTFIX_KEEP:-}
-if [ -n "$KEEP" ] && [ -s "$KEEP" ]; then
-	echo "== postfix_import: reusing $KEEP"
-	ln -s "$(realpath "$KEEP")" "$D/mail.log"
+if bench_reuse postfix_import "$KEEP" "$D/mail.log"; then
 	LINES=$(wc -l < "$KEEP")
 else
 echo "== postfix_import: generating a $LINES-line Postfix log"
@@ -150,50 +151,25 @@ path = $D/store.db
 account_from = sasl_username
 EOF
 
-# Runs a command; prints "seconds peak_rss_kib" (getrusage of the child).
-measure() {
-	python3 - "$@" <<'PY'
-import resource, subprocess, sys, time
-t = time.monotonic()
-with open(sys.argv[-1], "w") as out:
-    rc = subprocess.run(sys.argv[1:-1], stdout=out).returncode
-el = time.monotonic() - t
-ru = resource.getrusage(resource.RUSAGE_CHILDREN)
-print("%.2f %d %d" % (el, ru.ru_maxrss, rc))
-PY
-}
-
 echo "== responder import --format postfix (store written)"
-read -r secs rss rc < <(measure "$BIN" -c "$D/responder.conf" import --format postfix \
+read -r secs rss rc < <(bench_measure "$BIN" -c "$D/responder.conf" import --format postfix \
 	"$D/mail.log" "$D/import.out")
 cat "$D/import.out"
 [ "$rc" = 0 ] || echo "   (exit status $rc)"
-attempts=$(sqlite3 "$D/store.db" "SELECT count(*) FROM attempts" 2>/dev/null || echo "?")
-messages=$(sqlite3 "$D/store.db" "SELECT count(*) FROM messages" 2>/dev/null || echo "?")
-python3 - "$LINES" "$secs" "$attempts" "$messages" "$rss" "$(stat -c %s "$D/store.db")" <<'PY'
-import sys
-lines, secs, att, msgs, rss, db = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5]), int(sys.argv[6])
-print("   %.1f s: %.0f lines/s, %s attempts/s (%s attempts, %s messages); peak RSS %.1f MiB; store %.0f MiB"
-      % (secs, lines / secs, "%.0f" % (int(att) / secs) if att.isdigit() else "?", att, msgs,
-         rss / 1024, db / 1048576))
-PY
+bench_import_figures "$LINES" "$secs" "$D/store.db" "$rss"
 
 echo "== re-import of the same file (idempotent: nothing added)"
-read -r secs2 rss2 rc2 < <(measure "$BIN" -c "$D/responder.conf" import --format postfix \
+read -r secs2 rss2 rc2 < <(bench_measure "$BIN" -c "$D/responder.conf" import --format postfix \
 	"$D/mail.log" "$D/import2.out")
 cat "$D/import2.out"
 echo "   ${secs2} s, peak RSS $((rss2 / 1024)) MiB"
 
 if command -v pflogsumm > /dev/null 2>&1; then
 	echo "== pflogsumm (reference) over the same file"
-	read -r psecs prss prc < <(measure pflogsumm "$D/mail.log" "$D/pflogsumm.out")
+	read -r psecs prss prc < <(bench_measure pflogsumm "$D/mail.log" "$D/pflogsumm.out")
 	grep -E '^ +[0-9]+k? +(received|delivered|deferred|bounced)' "$D/pflogsumm.out" | head -4
-	python3 - "$LINES" "$secs" "$psecs" "$prss" <<'PY'
-import sys
-lines, ours, theirs, rss = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
-print("   pflogsumm %.1f s: %.0f lines/s; peak RSS %.1f MiB" % (theirs, lines / theirs, rss / 1024))
-print("   ratio: responder import is %.2fx pflogsumm's speed (and writes the store)" % (theirs / ours))
-PY
+	[ "$prc" = 0 ] || echo "   (pflogsumm exit status $prc)"
+	bench_ratio pflogsumm "$LINES" "$secs" "$psecs" "$prss"
 else
 	echo "== pflogsumm not installed (RESPONDER_DEPS_EXTRA=1 scripts/deps): no reference figure"
 fi

@@ -3,7 +3,8 @@
 # valid (promtool check rules when promtool is installed, else a YAML parse
 # with the structure Prometheus wants) and every metric its expressions use
 # is one the responder exports; a bad [metrics] listen stops `run` with
-# status 78 and the reason, before anything is fetched.
+# status 78 and the reason, before anything is fetched; check-config finds
+# it, and a [web] listen that is not loopback without TLS or a proxy.
 set -u
 . "$(dirname "$0")/../lib/check.sh"
 need_tool python3
@@ -43,4 +44,11 @@ printf '[store]\npath = %s/s.db\n[templates]\ndir = %s/templates\n[metrics]\nlis
 run timeout 20 "$RESPONDER_BIN" -c "$T/r.conf" run
 expect_status 78 "run with a bad [metrics] listen"
 expect_err "[metrics] listen: '127.0.0.1': want HOST:PORT"
+run "$RESPONDER_BIN" -c "$T/r.conf" check-config --quiet
+expect_status 78 "check-config with a bad [metrics] listen"
+expect_err "[metrics] listen: '127.0.0.1': want HOST:PORT"
+printf '[store]\npath = %s/s.db\n[templates]\ndir = %s/templates\n[web]\nlisten = 0.0.0.0:8025\n' "$T" "$RESPONDER_SRC" > "$T/r.conf"
+run "$RESPONDER_BIN" -c "$T/r.conf" check-config --quiet
+expect_status 78 "check-config with [web] listen on all addresses, no TLS"
+expect_err "[web] listen 0.0.0.0:8025 is not a loopback address"
 finish

@@ -10,11 +10,30 @@
 #include "tests/unit/testutil.h"
 #include "responder/parse/prescan.h"
 #include "responder/parse/sandbox.h"
+#include "responder/parse/contain.h"
 #include "common/buf.h"
 
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+#ifndef UNDER_ASAN
+#define UNDER_ASAN 0
+#endif
 
 static const struct parse_limits lim_default = { 26214400, 5, 512, 10 };
 
@@ -280,6 +299,106 @@ test_prescan_siblings_are_not_depth(void **state)
 	buf_free(&b);
 }
 
+/* Issue 15: the parser child kept the daemon's uid, capabilities, the open
+ * store descriptors and a socket.  After contain_worker() (what the worker
+ * runs right after fork) it holds nothing but its two pipe ends, runs with
+ * NO_NEW_PRIVS, and a seccomp filter refuses open, socket, exec, executable
+ * memory and writes anywhere but its output pipe; reading its input,
+ * writing its output and allocating memory still work. */
+static void
+test_worker_contained(void **state)
+{
+	int in[2], out[2], st = 0;
+	char res[512] = "", path[64], status[4096];
+	ssize_t n;
+	size_t fds = 0;
+	pid_t pid;
+	FILE *fp;
+	DIR *d;
+	struct dirent *de;
+
+	(void)state;
+	assert_int_equal(pipe(in), 0);
+	assert_int_equal(pipe(out), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int store = open("/proc/self/status", O_RDONLY); /* like the store */
+		int sock = socket(AF_INET, SOCK_STREAM, 0);	 /* like IMAP */
+		char why[256], r[512], c;
+		char *big;
+		void *x;
+		int k = 0, e;
+
+		close(in[1]);
+		close(out[0]);
+		if (store < 0 || sock < 0 ||
+		    contain_worker(in[0], out[1], 0, !UNDER_ASAN, why, sizeof(why)) != 0)
+			_exit(2);
+		/* what a taken-over parser would try */
+		errno = 0;
+		e = open("/etc/passwd", O_RDONLY) < 0 ? errno : 0;
+		k += snprintf(r + k, sizeof(r) - (size_t)k, "open_errno=%d ", e);
+		k += snprintf(r + k, sizeof(r) - (size_t)k, "socket=%d ",
+			      socket(AF_INET, SOCK_STREAM, 0) < 0);
+		k += snprintf(r + k, sizeof(r) - (size_t)k, "oldfd=%d ",
+			      write(store, "x", 1) < 0 && write(sock, "x", 1) < 0);
+		k += snprintf(r + k, sizeof(r) - (size_t)k, "stderr=%d ", write(2, "x", 1) < 0);
+		x = mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		k += snprintf(r + k, sizeof(r) - (size_t)k, "exec_mem=%d ", x == MAP_FAILED);
+		execl("/bin/true", "true", (char *)NULL);
+		k += snprintf(r + k, sizeof(r) - (size_t)k, "exec_refused=1 ");
+		/* what the parser needs */
+		big = malloc(64 << 20);
+		if (big)
+			memset(big, 1, 64 << 20);
+		k += snprintf(r + k, sizeof(r) - (size_t)k, "malloc=%d ", big != NULL);
+		free(big);
+		k += snprintf(r + k, sizeof(r) - (size_t)k, "read=%d", read(in[0], &c, 1) == 1);
+		if (write(out[1], r, (size_t)k) != k)
+			_exit(3);
+		(void)!read(in[0], &c, 1); /* wait for the parent's look */
+		_exit(0);
+	}
+	close(in[0]);
+	close(out[1]);
+	assert_int_equal(write(in[1], "j", 1), 1);
+	n = read(out[0], res, sizeof(res) - 1);
+	assert_true(n > 0);
+	res[n] = '\0';
+	/* the parent's look: descriptors, NO_NEW_PRIVS, seccomp */
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	d = opendir(path);
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			fds++;
+	closedir(d);
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	n = (ssize_t)fread(status, 1, sizeof(status) - 1, fp);
+	status[n > 0 ? n : 0] = '\0';
+	fclose(fp);
+	close(in[1]);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	print_message("contained worker: %s, %zu fds\n", res, fds);
+	assert_int_equal(fds, 2); /* its two pipe ends, nothing else */
+	assert_non_null(strstr(status, "NoNewPrivs:\t1"));
+	assert_non_null(strstr(res, "oldfd=1"));
+	assert_non_null(strstr(res, "malloc=1"));
+	assert_non_null(strstr(res, "read=1"));
+	assert_non_null(strstr(res, "stderr=1"));
+	if (!UNDER_ASAN) {
+		assert_non_null(strstr(status, "Seccomp:\t2"));
+		assert_non_null(strstr(res, "open_errno=1 ")); /* EPERM */
+		assert_non_null(strstr(res, "socket=1"));
+		assert_non_null(strstr(res, "exec_mem=1"));
+		assert_non_null(strstr(res, "exec_refused=1"));
+	}
+}
+
 /* 1000-deep nesting is refused before parsing. */
 static void
 test_deep_nesting_refused(void **state)
@@ -360,6 +479,7 @@ main(void)
 		cmocka_unit_test(test_prescan_size),
 		cmocka_unit_test(test_prescan_content_type_space_before_colon),
 		cmocka_unit_test(test_prescan_siblings_are_not_depth),
+		cmocka_unit_test(test_worker_contained),
 		cmocka_unit_test(test_huge_header_line),
 		cmocka_unit_test(test_ten_thousand_parts),
 		cmocka_unit_test(test_deep_nesting_refused),

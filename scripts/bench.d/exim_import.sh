@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# exim_import.sh - `responder import --format exim` on a generated Exim 4
+# mainlog (5 million lines by default), with the store written, against
+# eximstats over the same file (the report an Exim admin already runs;
+# Debian's exim4-base, unpacked by scripts/deps).
+#
+# The log is shaped like the one the real relay writes in
+# tests/integration/it_exim_import.sh with log_selector = +all +pid:
+# SMTP connection notes, arrivals (A=, id=, T=, for ...), deliveries with
+# H=, X=, CV=, DN=, K, C="...", QT=, DT= (1-3 recipients, the 2nd and 3rd
+# to the same MX as "->"; ~85% delivered, ~10% deferred, ~5% failed),
+# Exim's bounces (R=) with their own delivery, Completed, queue runs; ~40
+# messages in flight at any time, interleaved.
+#
+# Prints lines/s, attempts/s, peak RSS, eximstats' time and the ratio.
+# BENCH_EXIM_LINES overrides the size; BENCH_EXIM_KEEP=FILE keeps the
+# generated log there and reuses it when it exists.  Figures are goals,
+# never assertions.
+set -euo pipefail
+SRC=${RESPONDER_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+BIN=${RESPONDER_BIN:-$SRC/build-bench/bin/responder}
+LINES=${BENCH_EXIM_LINES:-5000000}
+EXIMSTATS=${EXIM_ROOT:-/opt/responder-tests/exim4}/usr/sbin/eximstats
+D=$(mktemp -d "${TMPDIR:-/tmp}/bench-exim.XXXXXX")
+trap 'rm -rf "$D"' EXIT
+
+# shellcheck source=scripts/lib/bench_import.sh
+. "$SRC/scripts/lib/bench_import.sh"
+
+KEEP=${BENCH_EXIM_KEEP:-}
+if bench_reuse exim_import "$KEEP" "$D/mainlog"; then
+	LINES=$(wc -l < "$KEEP")
+else
+echo "== exim_import: generating a $LINES-line Exim mainlog"
+python3 - "$LINES" > "$D/mainlog" <<'PY'
+import random, sys
+random.seed(42)
+want = int(sys.argv[1])
+write = sys.stdout.write
+t0 = 9 * 3600                   # 2026-11-20 09:00:00
+B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+seq = [0]
+
+def b62(n, width):
+    s = ""
+    for _ in range(width):
+        n, r = divmod(n, 62)
+        s = B62[r] + s
+    return s
+
+def newid(t):
+    seq[0] += 1
+    return "%s-%s-%s" % (b62(1795000000 + t, 6), b62(seq[0] * 7919, 6), b62(seq[0], 2))
+
+def stamp(t, pid):
+    h, r = divmod(t, 3600)
+    m, s = divmod(r, 60)
+    return "2026-11-20 %02d:%02d:%02d.%03d [%d] " % (h % 24, m, s, random.randint(0, 999), pid)
+
+SUBJECTS = ["Invoice %d", "Order confirmation %d", "R\\303\\274ckfrage zu Auftrag %d",
+            "Your statement for account %d", "Re: meeting notes %d",
+            "\\320\\227\\320\\260\\320\\272\\320\\260\\320\\267 %d"]
+DOMAINS = ["northwind.example", "fabrikam.example", "contoso.example", "wingtip.example",
+           "tailspin.example", "gmail.com", "outlook.com", "yahoo.com"]
+MX = {d: ("mx.%s" % d, "192.0.2.%d" % (i + 10)) for i, d in enumerate(DOMAINS)}
+TLS = "X=TLS1.3:TLS_AES_256_GCM_SHA384:256 CV=yes"
+
+def message(t):
+    """The lines of one message as (time offset, pid, line) pairs."""
+    q = newid(t)
+    u = random.randint(1, 200)
+    acct_dom = "cust%d.example" % u
+    sender = "billing@%s" % acct_dom
+    n = random.choice((1, 1, 1, 2, 3))
+    dom = random.choice(DOMAINS)
+    rcpts = ["user%d@%s" % (random.randint(1, 99999), dom) for _ in range(n)]  # one MX
+    spid, dpid = random.randint(1000, 30000), random.randint(1000, 30000)
+    ip = "198.51.100.%d" % (u % 250 + 1)
+    host, mip = MX[dom]
+    L = []
+    L.append((0, 900, "SMTP connection from client%d.%s [%s]:%d I=[192.0.2.1]:587 (TCP/IP connection count = 3)" % (u, acct_dom, ip, random.randint(30000, 60000))))
+    subj = random.choice(SUBJECTS) % random.randint(1000, 99999)
+    L.append((0, spid, "%s <= %s H=client%d.%s (client%d) [%s]:%d I=[192.0.2.1]:587 P=esmtpsa %s A=plain:user%d S=%d M8S=0 RT=0.012s id=%s.%d@%s T=\"%s\" from <%s> for %s"
+              % (q, sender, u, acct_dom, u, ip, random.randint(30000, 60000), TLS, u, random.randint(800, 200000), q.lower(), random.randint(1, 10**9), acct_dom, subj, sender, " ".join(rcpts))))
+    L.append((1, spid, "SMTP connection from client%d.%s (client%d) [%s]:%d I=[192.0.2.1]:587 closed by QUIT" % (u, acct_dom, u, ip, random.randint(30000, 60000))))
+    failed = []
+    first = True
+    for r in rcpts:
+        x = random.random()
+        port = random.randint(30000, 60000)
+        if x < 0.85:
+            L.append((2, dpid, "%s %s %s F=<%s> P=<%s> R=dnslookup T=remote_smtp S=%d H=%s [%s]:25 I=[192.0.2.1]:%d %s DN=\"CN=%s\" K C=\"250 2.0.0 Ok: queued as %X\" QT=1.2s DT=0.6s"
+                      % (q, "=>" if first else "->", r, sender, sender, random.randint(800, 200000), host, mip, port, TLS, host, random.getrandbits(40))))
+            first = False
+        elif x < 0.95:
+            L.append((2, dpid, "%s == %s R=dnslookup T=remote_smtp defer (-44) H=%s [%s]:25 I=[192.0.2.1]:%d %s DT=0.4s: SMTP error from remote mail server after RCPT TO:<%s>: 451 4.7.1 Greylisted, please try again later"
+                      % (q, r, host, mip, port, TLS, r)))
+        else:
+            L.append((2, dpid, "%s ** %s F=<%s> P=<%s> R=dnslookup T=remote_smtp H=%s [%s]:25 I=[192.0.2.1]:%d %s: SMTP error from remote mail server after RCPT TO:<%s>: 550 5.1.1 <%s>: Recipient address rejected: User unknown DT=0.3s"
+                      % (q, r, sender, sender, host, mip, port, TLS, r, r)))
+            failed.append(r)
+    if failed:
+        b = newid(t)
+        L.append((3, random.randint(1000, 30000), "%s <= <> R=%s U=Debian-exim P=local S=3000 M8S=0 RT=0.010s id*=E%s@relay.example T=\"Mail delivery failed: returning message to sender\" from <> for %s" % (b, q, b, sender)))
+        L.append((4, random.randint(1000, 30000), "%s => %s F=<> P=<> R=dnslookup T=remote_smtp S=3100 H=client%d.%s [%s]:25 I=[192.0.2.1]:%d L C=\"250 OK\" QT=0.2s DT=0.1s" % (b, sender, u, acct_dom, ip, random.randint(30000, 60000))))
+        L.append((4, random.randint(1000, 30000), "%s Completed QT=0.2s" % b))
+    if not any(" == " in l for _, _, l in L):   # a deferred message stays queued
+        L.append((4, dpid, "%s Completed QT=1.8s" % q))
+    return L
+
+written = 0
+t = t0
+active = []      # [lines, index]
+while written < want:
+    while len(active) < 40:
+        active.append([message(t), 0])
+    i = random.randrange(len(active))
+    lines, k = active[i]
+    off, pid, text = lines[k]
+    write(stamp(t + off, pid))
+    write(text)
+    write("\n")
+    written += 1
+    if random.random() < 0.02:
+        t += 1
+        if t % 300 == 0:
+            write(stamp(t, 950) + "Start queue run: pid=950\n")
+            write(stamp(t, 950) + "End queue run: pid=950\n")
+            written += 2
+    if k + 1 == len(lines):
+        active[i] = active[-1]
+        active.pop()
+    else:
+        active[i][1] = k + 1
+PY
+[ -n "$KEEP" ] && cp "$D/mainlog" "$KEEP"
+fi
+bytes=$(stat -L -c %s "$D/mainlog")
+echo "   $(wc -l < "$D/mainlog") lines, $((bytes / 1048576)) MiB"
+
+cat > "$D/responder.conf" <<EOF
+[store]
+path = $D/store.db
+[import]
+account_from = sasl_username
+EOF
+
+echo "== responder import --format exim (store written)"
+read -r secs rss rc < <(bench_measure "$BIN" -c "$D/responder.conf" import --format exim \
+	"$D/mainlog" "$D/import.out")
+cat "$D/import.out"
+[ "$rc" = 0 ] || echo "   (exit status $rc)"
+bench_import_figures "$LINES" "$secs" "$D/store.db" "$rss"
+
+echo "== re-import of the same file (idempotent: nothing added)"
+read -r secs2 rss2 rc2 < <(bench_measure "$BIN" -c "$D/responder.conf" import --format exim \
+	"$D/mainlog" "$D/import2.out")
+cat "$D/import2.out"
+echo "   ${secs2} s, peak RSS $((rss2 / 1024)) MiB"
+
+if [ -x "$EXIMSTATS" ]; then
+	echo "== eximstats (reference) over the same file"
+	read -r esecs erss erc < <(bench_measure "$EXIMSTATS" -nr -nt "$D/mainlog" "$D/eximstats.out")
+	grep -E '^ *(Received|Delivered|Rejects|Temp Rejects|Errors)' "$D/eximstats.out" | head -5
+	[ "$erc" = 0 ] || echo "   (eximstats exit status $erc)"
+	bench_ratio eximstats "$LINES" "$secs" "$esecs" "$erss"
+else
+	echo "== eximstats not unpacked at $EXIMSTATS (scripts/deps): no reference figure"
+fi

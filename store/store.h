@@ -65,6 +65,8 @@ int store_target_is_pg(const char *target);
 struct store *store_open_opts(const char *target, const struct store_options *o, int flags,
 			      int *reason_r, char *err, size_t errlen);
 void store_close(struct store **st);
+/* [store] node_name as opened ("" when none was given). */
+const char *store_node(const struct store *st);
 /* "sqlite" or "postgresql". */
 const char *store_backend(const struct store *st);
 /* The path, or the URL without its password, for messages. */

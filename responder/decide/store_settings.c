@@ -17,8 +17,7 @@ store_settings_target(const struct settings *s)
 }
 
 struct store *
-store_open_settings(const struct settings *s, int flags, int *reason_r, char *err,
-		    size_t errlen)
+store_open_settings(const struct settings *s, int flags, int *reason_r, char *err, size_t errlen)
 {
 	struct store_options o;
 	struct store *st;

@@ -3,7 +3,7 @@
  * growth, a half-written line, restart in the middle of a message, rename
  * + new file (and a late line in the renamed file), copytruncate, truncate
  * and regrow, rotation while nobody followed; nothing skipped, nothing
- * read twice.
+ * read twice.  The same for an Exim mainlog (exicyclog's rename).
  */
 #include "tests/unit/testutil.h"
 #include "store/import/import.h"
@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 
@@ -221,11 +222,109 @@ test_follow_store_failure(void **state)
 	assert_int_equal(count(f, "messages"), 2);
 }
 
+/* ---- an Exim mainlog: the same follower -------------------------------- */
+
+static const char *
+arrival(char *b, size_t n, const char *id, int k)
+{
+	snprintf(b, n,
+		 "2026-12-07 06:00:%02d [1] %s <= billing@acme.example H=(vm) [192.0.2.10]:1 "
+		 "P=esmtpa A=plain:acme-billing S=1 id=f%d@acme.example T=\"follow %d\" "
+		 "for r%d@ok.example\n",
+		 k, id, k, k, k);
+	return b;
+}
+
+static const char *
+delivery(char *b, size_t n, const char *id, int k)
+{
+	snprintf(b, n,
+		 "2026-12-07 06:00:%02d [2] %s => r%d@ok.example R=dnslookup T=remote_smtp "
+		 "H=mx.ok.example [198.51.100.2]:25 C=\"250 ok %d\"\n"
+		 "2026-12-07 06:00:%02d [2] %s Completed\n",
+		 k, id, k, k, k, id);
+	return b;
+}
+
+static void
+test_exim_follow_rotation(void **state)
+{
+	struct tu_store *f = *state;
+	struct pf_options o = map_options();
+	char path[600], rotated[620], b[1200], err[512];
+	struct import_stats s;
+	struct store_message_list l;
+	struct pf_follow *fo;
+
+	o.format = PF_FORMAT_EXIM;
+	snprintf(path, sizeof(path), "%s/exim4/mainlog", f->dir);
+	snprintf(rotated, sizeof(rotated), "%s.1", path);
+	snprintf(b, sizeof(b), "%s/exim4", f->dir);
+	assert_int_equal(mkdir(b, 0755), 0);
+	memset(&s, 0, sizeof(s));
+	fo = pf_follow_open(f->st, path, &o, err, sizeof(err));
+	assert_non_null(fo);
+	assert_int_equal(step(fo, &s), 0);
+
+	append(path, arrival(b, sizeof(b), "1xaS00-0000Aa-01", 1));
+	append(path, delivery(b, sizeof(b), "1xaS00-0000Aa-01", 1));
+	assert_int_equal(step(fo, &s), 3);
+	assert_int_equal(count(f, "attempts"), 1);
+	/* the arrival of message 2, then a restart before its delivery */
+	append(path, arrival(b, sizeof(b), "1xaS00-0000Aa-02", 2));
+	assert_int_equal(step(fo, &s), 1);
+	pf_follow_close(&fo);
+	fo = pf_follow_open(f->st, path, &o, err, sizeof(err));
+	assert_non_null(fo);
+	assert_int_equal(step(fo, &s), 0);
+	/* rotation by rename (exicyclog, logrotate): mainlog -> mainlog.1 and
+	 * a new mainlog; a late line still reaches the renamed file */
+	assert_int_equal(rename(path, rotated), 0);
+	append(rotated, delivery(b, sizeof(b), "1xaS00-0000Aa-02", 2));
+	append(path, arrival(b, sizeof(b), "1xaS00-0000Aa-03", 3));
+	append(path, delivery(b, sizeof(b), "1xaS00-0000Aa-03", 3));
+	assert_int_equal(step(fo, &s), 5);
+	assert_int_equal(count(f, "attempts"), 3);
+	l.v = NULL;
+	l.n = 0;
+	assert_int_equal(store_find_by_queue_id(f->st, "1xaS00-0000Aa-02", 0, 0, &l), STORE_OK);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.v[0].account, "acme");
+	assert_string_equal(l.v[0].subject, "follow 2");
+	assert_string_equal(l.v[0].rcpts[0].status, "delivered");
+	store_message_list_free(&l);
+	/* rotation while no follower runs: mainlog.1 is finished first */
+	append(path, arrival(b, sizeof(b), "1xaS00-0000Aa-04", 4));
+	assert_int_equal(step(fo, &s), 1);
+	pf_follow_close(&fo);
+	assert_int_equal(rename(path, rotated), 0);
+	append(rotated, delivery(b, sizeof(b), "1xaS00-0000Aa-04", 4));
+	append(path, arrival(b, sizeof(b), "1xaS00-0000Aa-05", 5));
+	append(path, delivery(b, sizeof(b), "1xaS00-0000Aa-05", 5));
+	fo = pf_follow_open(f->st, path, &o, err, sizeof(err));
+	assert_non_null(fo);
+	assert_int_equal(step(fo, &s), 5);
+	assert_int_equal(count(f, "attempts"), 5);
+	assert_int_equal(count(f, "messages"), 5);
+	pf_follow_close(&fo);
+	/* a new follower reads nothing twice */
+	fo = pf_follow_open(f->st, path, &o, err, sizeof(err));
+	assert_non_null(fo);
+	assert_int_equal(step(fo, &s), 0);
+	pf_follow_close(&fo);
+	assert_int_equal(count(f, "attempts"), 5);
+	assert_int_equal(s.rejected, 0);
+	assert_int_equal(s.unowned, 0);
+}
+
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_follow_rotation_restart, tu_store_setup,
+						tu_store_teardown),
+		cmocka_unit_test_setup_teardown(test_exim_follow_rotation, tu_store_setup,
 						tu_store_teardown),
 		cmocka_unit_test_setup_teardown(test_follow_store_failure, tu_store_setup,
 						tu_store_teardown),

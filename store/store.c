@@ -28,9 +28,7 @@ store_open_opts(const char *target, const struct store_options *o, int oflags, i
 	int reason = STORE_EDB;
 
 	if (store_target_is_pg(target)) {
-		snprintf(err, errlen, "store %s: PostgreSQL stores are not in this build yet",
-			 target);
-		goto fail;
+		st->drv = &store_driver_pg;
 	} else {
 		st->drv = &store_driver_sqlite;
 		if (strncmp(target, "sqlite:", 7) == 0)

@@ -137,6 +137,12 @@ lite_bind_blob(struct store_stmt *s, int i, const void *p, size_t n)
 }
 
 static int
+lite_bind_null(struct store_stmt *s, int i)
+{
+	return sqlite3_bind_null(LS(s)->s, i) == SQLITE_OK ? STORE_OK : STORE_EDB;
+}
+
+static int
 lite_step(struct store_stmt *s)
 {
 	switch (sqlite3_step(LS(s)->s)) {
@@ -239,6 +245,7 @@ const struct store_driver store_driver_sqlite = {
 	.bind_int64 = lite_bind_int64,
 	.bind_text = lite_bind_text,
 	.bind_blob = lite_bind_blob,
+	.bind_null = lite_bind_null,
 	.step = lite_step,
 	.col_null = lite_col_null,
 	.col_int64 = lite_col_int64,

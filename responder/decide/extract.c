@@ -53,6 +53,25 @@ ext_bounce_source_name(enum ext_bounce_source s)
 	return "pasted";
 }
 
+size_t
+extract_reply_notices(const struct extracted *x, struct reply_notice *out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < x->n_bounces; i++)
+		for (size_t k = 0; k < x->bounces[i].b.n_rcpts && n < max; k++) {
+			const struct bounce_rcpt *r = &x->bounces[i].b.rcpts[k];
+
+			out[n].address = r->address;
+			out[n].status = r->status;
+			out[n].action = bounce_action_name(r->action);
+			out[n].diagnostic = r->diagnostic;
+			out[n].reporting_mta = x->bounces[i].b.reporting_mta;
+			n++;
+		}
+	return n;
+}
+
 static int
 id_char_ok(unsigned char c)
 {
@@ -434,8 +453,19 @@ extract_identifiers(const struct complaint *c, const struct fwd_original *fwds, 
 		struct bounce b;
 		size_t nb = x->n_bounces;
 
-		if (!x->originals[i].is_bounce)
+		if (!x->originals[i].is_bounce) {
+			/* another robot's notice (a list manager's "loop
+			 * alert") or a reply may quote the original's headers:
+			 * their Message-ID is worth a lookup, nothing more */
+			if (co->depth != 1 || co->text == NULL)
+				continue;
+			memset(&b, 0, sizeof(b));
+			bounce_read_text(&b, co->text, co->message_id);
+			for (size_t k = 0; k < b.n_quoted; k++)
+				add_id(x, b.quoted[k].message_id, EXT_ATTACHED);
+			bounce_free(&b);
 			continue;
+		}
 		memset(&b, 0, sizeof(b));
 		bounce_read_dsn(&b, co->dsn);
 		bounce_read_failed(&b, co->failed_rcpts);

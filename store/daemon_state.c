@@ -132,6 +132,49 @@ store_in_progress_end(struct store *st, const char *key)
 }
 
 int
+store_in_progress_restarts(struct store *st, const char *key, int *restarts_r)
+{
+	struct store_stmt *s =
+	    store_stmt(st, "SELECT restarts FROM in_progress WHERE complaint_key = ?1");
+	int64_t v = 0;
+	int r;
+
+	*restarts_r = 0;
+	if (s == NULL)
+		return STORE_EDB;
+	store_bind_text(s, 1, key);
+	r = store_step_int64(st, s, &v, "reading in_progress");
+	if (r == STORE_OK)
+		*restarts_r = (int)v;
+	return r;
+}
+
+/* Never a complaint key: those are "<message-id> sha256" or "- sha256"
+ * (pipeline_complaint_key), or an "imap:" source. */
+#define CHUNK_MARKER "daemon:chunk"
+
+int
+store_chunk_begin(struct store *st, int64_t now)
+{
+	return store_in_progress_begin(st, CHUNK_MARKER, "daemon", now, NULL, NULL);
+}
+
+int
+store_chunk_end(struct store *st)
+{
+	return store_in_progress_end(st, CHUNK_MARKER);
+}
+
+int
+store_chunk_suspect(struct store *st, int *suspect_r)
+{
+	int restarts = 0, r = store_in_progress_restarts(st, CHUNK_MARKER, &restarts);
+
+	*suspect_r = r == STORE_OK && restarts > 0;
+	return r == STORE_ENOTFOUND ? STORE_OK : r;
+}
+
+int
 store_release_snapshots(struct store *st)
 {
 	/* The one reset of every cached statement is db.c's. */

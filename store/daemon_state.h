@@ -41,6 +41,23 @@ int store_in_progress_parse_failed(struct store *st, const char *key, int *n_r);
 /* The complaint was recorded (or quarantined): forget it. */
 int store_in_progress_end(struct store *st, const char *key);
 
+/* The complaint's restart count when it has an in_progress row
+ * (STORE_OK), or STORE_ENOTFOUND.  Reads only. */
+int store_in_progress_restarts(struct store *st, const char *key, int *restarts_r);
+
+/* Group commit (daemon_pass.c) records a whole chunk of complaints in one
+ * transaction, so no single complaint has its own in_progress row while it
+ * is handled.  Instead one marker row stands for the chunk: committed
+ * before the chunk's transaction starts, deleted inside it.  When the
+ * marker survives a restart (store_in_progress_startup counted one against
+ * it), the daemon died inside a chunk and cannot tell which complaint it
+ * was on: it handles the next pass one complaint at a time, each with its
+ * own in_progress row, as before group commit, so the restart counts the
+ * culprit and nobody else.  *suspect_r is 1 when that is the case. */
+int store_chunk_begin(struct store *st, int64_t now);
+int store_chunk_end(struct store *st);
+int store_chunk_suspect(struct store *st, int *suspect_r);
+
 /* ---- long-running use ----------------------------------------------------- */
 
 /* store_reset_statements (store.h) under the daemon's name: resets every

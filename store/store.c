@@ -5,6 +5,7 @@
  * closing it, transactions and counts.
  */
 #include "store/store_int.h"
+#include "common/log.h"
 #include "common/strutil.h"
 #include "common/xalloc.h"
 
@@ -27,9 +28,7 @@ store_open_opts(const char *target, const struct store_options *o, int oflags, i
 	int reason = STORE_EDB;
 
 	if (store_target_is_pg(target)) {
-		snprintf(err, errlen, "store %s: PostgreSQL stores are not in this build yet",
-			 target);
-		goto fail;
+		st->drv = &store_driver_pg;
 	} else {
 		st->drv = &store_driver_sqlite;
 		if (strncmp(target, "sqlite:", 7) == 0)
@@ -136,6 +135,49 @@ store_rollback(struct store *st)
 	/* A statement that failed mid-way still holds its locks until reset. */
 	store_reset_statements(st);
 	return store_exec(st, "ROLLBACK");
+}
+
+int
+store_savepoint(struct store *st)
+{
+	return store_exec(st, "SAVEPOINT one");
+}
+
+int
+store_savepoint_release(struct store *st)
+{
+	return store_exec(st, "RELEASE one");
+}
+
+int
+store_savepoint_rollback(struct store *st)
+{
+	store_reset_statements(st);
+	if (store_exec(st, "ROLLBACK TO one") < 0)
+		return STORE_EDB;
+	return store_exec(st, "RELEASE one");
+}
+
+int
+store_sync(struct store *st)
+{
+	int rc;
+
+	if (st->in_tx)
+		return store_fail(st, STORE_EDB, "store_sync inside a transaction");
+	if (st->drv->sync == NULL)
+		return STORE_OK; /* every commit is durable already */
+	st->syncs++;
+	if ((rc = st->drv->sync(st)) < 0)
+		return rc;
+	log_debug("store: commits made durable (fsync of %s-wal)", st->path);
+	return STORE_OK;
+}
+
+long
+store_sync_count(const struct store *st)
+{
+	return st->syncs;
 }
 
 int

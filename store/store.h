@@ -90,6 +90,22 @@ int store_set_cache_mb(struct store *st, int mb);
 int store_begin(struct store *st);
 int store_commit(struct store *st);
 int store_rollback(struct store *st);
+/* One named savepoint inside a transaction (the daemon's group commit: one
+ * complaint's rows kept or undone as a unit inside its chunk's
+ * transaction).  Not nested. */
+int store_savepoint(struct store *st);
+int store_savepoint_release(struct store *st);
+int store_savepoint_rollback(struct store *st);
+/* Makes every transaction committed so far durable across a power cut:
+ * one fsync of the write-ahead log (the store runs synchronous=NORMAL, so
+ * a commit survives a crash of the process but not of the machine until
+ * this).  The daemon calls it once per chunk, before the steps that
+ * cannot be undone outside the store (IMAP MOVE, SMTP send) and after the
+ * marks that follow a send.  Outside a transaction.  STORE_OK, or STORE_EDB
+ * when the fsync failed (then nothing may be taken as durable). */
+int store_sync(struct store *st);
+/* How many times store_sync() ran an fsync in this process (figures). */
+long store_sync_count(const struct store *st);
 
 /* ---- accounts ---------------------------------------------------------- */
 

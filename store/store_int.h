@@ -51,6 +51,7 @@ struct store_driver {
 	int (*bind_int64)(struct store_stmt *s, int i, int64_t v);
 	int (*bind_text)(struct store_stmt *s, int i, const char *v); /* NULL: SQL NULL */
 	int (*bind_blob)(struct store_stmt *s, int i, const void *p, size_t n);
+	int (*bind_null)(struct store_stmt *s, int i); /* of any type */
 	int (*step)(struct store_stmt *s);
 	int (*col_null)(struct store_stmt *s, int i);
 	int64_t (*col_int64)(struct store_stmt *s, int i);
@@ -60,6 +61,10 @@ struct store_driver {
 	int64_t (*changes)(struct store *st); /* rows of the last statement */
 	int64_t (*last_id)(struct store *st); /* id of the last inserted row */
 	int (*set_cache_mb)(struct store *st, int mb);
+	/* Makes every commit so far durable across a power cut (store_sync);
+	 * NULL when each commit is durable already (PostgreSQL with
+	 * synchronous_commit on). */
+	int (*sync)(struct store *st);
 };
 
 extern const struct store_driver store_driver_sqlite;
@@ -77,6 +82,7 @@ struct store {
 	char path[1024];
 	char err[512];
 	int in_tx;
+	long syncs; /* store_sync() fsyncs, for the figures */
 	/* Prepared on first use, keyed by the SQL text's address (db.c):
 	 * stmts_cap entries (0 or a power of two), nstmts of them used. */
 	struct store_stmt_entry *stmts; /* owned */

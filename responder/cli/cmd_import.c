@@ -17,12 +17,14 @@
 #include "responder/cli/cli.h"
 #include "responder/daemon/daemon.h"
 #include "store/import/import.h"
+#include "common/progress.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 static volatile sig_atomic_t stop_requested;
@@ -60,6 +62,23 @@ print_pf_summary(const char *file, const struct import_stats *s, const struct pf
 	       o->format == PF_FORMAT_EXIM ? "not Exim log lines" : "not syslog", s->unowned);
 }
 
+static int quiet; /* --quiet: no progress line */
+
+/* The progress line of one input file (nothing unless stderr is a
+ * terminal): its size as the total, 0 (unknown) for stdin or a pipe. */
+static struct progress *
+file_progress(const char *path)
+{
+	char what[64];
+	struct stat sb;
+	uint64_t total = 0;
+
+	if (strcmp(path, "-") != 0 && stat(path, &sb) == 0 && S_ISREG(sb.st_mode))
+		total = (uint64_t)sb.st_size;
+	snprintf(what, sizeof(what), "import %s", strcmp(path, "-") == 0 ? "<stdin>" : path);
+	return progress_new(what, PROGRESS_BYTES, total, quiet);
+}
+
 static int
 import_jsonl_files(struct cli *cli, int argc, char **argv)
 {
@@ -72,7 +91,9 @@ import_jsonl_files(struct cli *cli, int argc, char **argv)
 		int r;
 
 		memset(&stats, 0, sizeof(stats));
+		stats.progress = file_progress(argv[i]);
 		r = import_jsonl(st, argv[i], &stats, report_line, NULL, err, sizeof(err));
+		progress_end(&stats.progress);
 		if (r == IMPORT_ENOFILE) {
 			fprintf(stderr, "responder import: %s\n", err);
 			if (status == 0 || status == EX_DATAERR)
@@ -114,7 +135,9 @@ import_postfix_files(struct cli *cli, const struct pf_options *o, int argc, char
 		int r;
 
 		memset(&stats, 0, sizeof(stats));
+		stats.progress = file_progress(argv[i]);
 		r = pf_import_file(imp, argv[i], &stats, report_line, NULL, err, sizeof(err));
+		progress_end(&stats.progress);
 		if (r == IMPORT_EDB) {
 			cli_error("import", "%s", err);
 			print_pf_summary(argv[i], &stats, o);
@@ -199,6 +222,7 @@ cmd_import(struct cli *cli, int argc, char **argv)
 		{ "follow", no_argument, NULL, 'F' },
 		{ "account-from", required_argument, NULL, 'a' },
 		{ "account-map", required_argument, NULL, 'm' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -206,8 +230,11 @@ cmd_import(struct cli *cli, int argc, char **argv)
 	struct pf_options o;
 	int c, follow = 0;
 
-	while ((c = getopt_long(argc, argv, "f:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:qh", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'q':
+			quiet = 1;
+			break;
 		case 'f':
 			format = optarg;
 			break;
@@ -221,10 +248,11 @@ cmd_import(struct cli *cli, int argc, char **argv)
 			account_map = optarg;
 			break;
 		case 'h':
-			printf("usage: responder import [--format jsonl|postfix|exim] FILE...\n"
-			       "       responder import --format postfix|exim [--follow]"
-			       " [--account-from sasl_username|sender_domain]\n"
-			       "                        [--account-map FILE] FILE...\n");
+			printf(
+			    "usage: responder import [--format jsonl|postfix|exim] [--quiet] FILE...\n"
+			    "       responder import --format postfix|exim [--follow]"
+			    " [--account-from sasl_username|sender_domain]\n"
+			    "                        [--account-map FILE] FILE...\n");
 			return 0;
 		default:
 			return cli_usage("import", "bad option");

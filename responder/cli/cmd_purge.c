@@ -12,6 +12,7 @@
 #include "responder/cli/cli_out.h"
 #include "responder/cli/cli.h"
 #include "store/admin.h"
+#include "common/progress.h"
 #include "common/log.h"
 #include "common/timeutil.h"
 
@@ -27,6 +28,7 @@ cmd_purge(struct cli *cli, int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "older-than", required_argument, NULL, 'o' },
 		{ "batch", required_argument, NULL, 'b' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -37,10 +39,11 @@ cmd_purge(struct cli *cli, int argc, char **argv)
 	const struct timespec pause = { 0, 20 * 1000 * 1000 };
 	char t[TIME_RFC3339_LEN];
 	long batch = 500;
-	int c, r, rounds = 0;
+	struct progress *pm;
+	int c, r, rounds = 0, quiet = 0;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:b:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:b:qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			if (time_parse_duration(optarg, &age) < 0 || age < 86400)
@@ -60,10 +63,14 @@ cmd_purge(struct cli *cli, int argc, char **argv)
 						 optarg);
 			break;
 		}
+		case 'q':
+			quiet = 1;
+			break;
 		case 'h':
-			printf("usage: responder purge [--older-than DURATION] [--batch N]\n"
-			       "  deletes attempts, transcripts and request-log rows older than\n"
-			       "  [store] retention_days (or --older-than)\n");
+			printf(
+			    "usage: responder purge [--older-than DURATION] [--batch N] [--quiet]\n"
+			    "  deletes attempts, transcripts and request-log rows older than\n"
+			    "  [store] retention_days (or --older-than)\n");
 			return 0;
 		default:
 			return ao_bad_option("purge", c, argv);
@@ -81,10 +88,16 @@ cmd_purge(struct cli *cli, int argc, char **argv)
 		cutoff = now - (int64_t)s->retention_days * 86400;
 	}
 	st = cli_store(cli, 0);
+	/* Rows deleted so far (the total is not counted first: that would
+	 * be a scan of its own). */
+	pm = progress_new("purge (rows deleted)", PROGRESS_ROWS, 0, quiet);
 	while ((r = admin_purge_step(st, cutoff, (int)batch, &cnt)) == 1) {
 		rounds++;
+		progress_update(
+		    pm, (uint64_t)(cnt.attempts + cnt.messages + cnt.requests + cnt.complaints));
 		nanosleep(&pause, NULL); /* let the daemon's writes in */
 	}
+	progress_end(&pm);
 	if (r < 0) {
 		cli_error("purge",
 			  "%s (deleted so far: %lld attempts, %lld messages, "

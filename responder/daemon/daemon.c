@@ -281,9 +281,15 @@ daemon_main(const char *config_path, struct settings *s, struct store *st, enum 
 		return EX_OSERR;
 	}
 	/* Complaints still in progress were in hand when the last process died. */
-	if (store_in_progress_startup(st, &restarted) < 0)
+	if (store_in_progress_startup(st, &restarted) < 0 ||
+	    store_chunk_suspect(st, &d.careful) < 0)
 		log_error("store: %s", store_errmsg(st));
-	else if (restarted > 0)
+	if (d.careful) {
+		restarted--; /* the chunk marker (daemon_pass.c) */
+		log_warn("the last run ended inside a chunk of complaints: this pass records "
+			 "them one at a time");
+	}
+	if (restarted > 0)
 		log_warn("%lld complaint(s) were in progress when the last run ended",
 			 (long long)restarted);
 	if (daemon_http_start(&d, config_path) < 0) {

@@ -23,8 +23,11 @@ struct daemon {
 	struct pipeline *pl;	  /* owned; remade on reload */
 	struct imap_source *imap; /* owned; NULL while disconnected */
 	uint32_t uidvalidity;
-	int full_scan; /* next search ignores the UID range */
-	long handled;  /* complaints, for the log */
+	int full_scan;	  /* next search ignores the UID range */
+	int careful;	  /* one transaction per complaint (daemon_pass.c: the
+			* last process died inside a group-committed chunk) */
+	int done_flushed; /* the last chunk was durable and moved */
+	long handled;	  /* complaints, for the log */
 	/* Recorded complaints waiting for their keyword + move, batched per
 	 * chunk: [0] to processed_folder, [1] to quarantine_folder. */
 	uint32_t *done_uids[2];

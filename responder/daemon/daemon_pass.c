@@ -1,19 +1,36 @@
 /*
  * daemon_pass.c - one pass of the daemon (see daemon.h): the complaints
- * found in the mailbox, in UID order, each recorded before it is moved,
- * each reply sent as soon as it is recorded (smtp/outbox_send.c).
+ * found in the mailbox, in UID order, fetched in chunks of FETCH_CHUNK;
+ * each chunk recorded in one transaction (group commit), made durable,
+ * moved, and then its replies sent (smtp/outbox_send.c).
  *
- * Exactly once, step by step:
- *   1. the request row and its outbox row are one SQLite transaction
- *      (pipeline_handle);
- *   2. only after that commit is the message marked $Responded and moved:
- *      a crash before 1 leaves it in the folder and it is handled again; a
- *      crash between 1 and 2 leaves it there too, but its complaint key is
- *      in the request log, so it is only moved;
- *   3. an outbox row is sent until the server accepts it and then marked
- *      sent.  A crash after the server accepted (250) and before the mark
- *      sends it again: the one window that cannot be closed without the
- *      SMTP server's help; it is a few milliseconds of SQLite commit.
+ * Exactly once, step by step, for a chunk:
+ *   1. a marker row says "a chunk is in hand" (store_chunk_begin, its own
+ *      short commit), for the crash-loop accounting below;
+ *   2. one transaction holds the chunk: per complaint, inside a savepoint,
+ *      the request row and its outbox row (pipeline_handle); then the IMAP
+ *      position and the marker's removal.  A complaint that fails is undone
+ *      alone (its savepoint) and the pass stops after the chunk;
+ *   3. the commit, then store_sync(): one fsync of the write-ahead log, so
+ *      the records survive a power cut and not only a crash of the process;
+ *   4. only then are the chunk's messages marked $Responded and moved: a
+ *      crash before 3 leaves them in the folder and they are handled again;
+ *      a crash between 3 and 4 leaves them there too, but their complaint
+ *      keys are in the request log, so they are only moved;
+ *   5. the outbox is sent (outbox_send.c: a row is marked sent after the
+ *      server's 250; the marks are made durable once per batch).  A crash
+ *      after the server accepted (250) and before the mark sends it again:
+ *      the one window that cannot be closed without the SMTP server's help;
+ *      it is a few milliseconds of SQLite commit (docs/daemon.md).
+ *
+ * Crash loops: with one transaction per chunk no complaint has its own
+ * in_progress row while it is handled.  If the process dies inside a chunk,
+ * the marker survives and the next pass is "careful": one complaint at a
+ * time, each with its own in_progress row committed before it is handled,
+ * as the daemon did before group commit, so a complaint that kills the
+ * process is the only one whose restarts are counted (and it is
+ * quarantined after IN_PROGRESS_MAX_RESTARTS).  A careful pass that
+ * finishes drops the marker and the next one groups again.
  *
  * SECURITY: message bytes go only to pipeline_handle (which parses them in
  * a sandboxed child) and pipeline_complaint_key (a bounded scan); nothing
@@ -60,7 +77,8 @@ record_error(struct daemon *d, const char *key, const char *source, int64_t rece
 
 /* The complaint is recorded: it is no longer "in progress" (a crash from
  * here on is covered by its key in the request log); queue its keyword and
- * move for the end of the chunk (one STORE and one MOVE per chunk). */
+ * move for the end of the chunk (one STORE and one MOVE per chunk, after
+ * the chunk's commit is durable). */
 static int
 finish(struct daemon *d, uint32_t uid, const char *key, int quarantine)
 {
@@ -122,7 +140,7 @@ handle_one(struct daemon *d, const struct imap_msg *m)
 	struct pipeline_result res;
 	char *key;
 	int64_t rid;
-	int restarts = 0, pf = 0, rc, quarantine;
+	int restarts = 0, pf = 0, rc, r, quarantine;
 
 	snprintf(source, sizeof(source), "imap:%s:%u:%u", s->imap_folder, d->uidvalidity, m->uid);
 	if (m->data == NULL) {
@@ -151,7 +169,11 @@ handle_one(struct daemon *d, const struct imap_msg *m)
 		rc = finish(d, m->uid, key, 0);
 		goto out;
 	}
-	if (store_in_progress_begin(d->st, key, source, time(NULL), &restarts, &pf) < 0) {
+	if (d->careful)
+		r = store_in_progress_begin(d->st, key, source, time(NULL), &restarts, &pf);
+	else
+		r = store_in_progress_restarts(d->st, key, &restarts);
+	if (r < 0 && r != STORE_ENOTFOUND) {
 		log_error("store: %s", store_errmsg(d->st));
 		rc = -1;
 		goto out;
@@ -230,6 +252,93 @@ move_leftovers(struct daemon *d)
 	return r == IMAP_OK ? 0 : -1;
 }
 
+/* Forgets the chunk's pending moves: their records were not made durable,
+ * so the messages stay in the folder for the next pass. */
+static void
+drop_done(struct daemon *d)
+{
+	d->done_n[0] = d->done_n[1] = 0;
+}
+
+/* Records a fetched chunk (steps 1-4 above); *last advances to the highest
+ * UID handled.  0, or -1 when the pass must stop (the complaints recorded
+ * before the failure are kept and moved). */
+static int
+handle_chunk(struct daemon *d, const struct imap_msg *msgs, size_t nm, uint32_t *last)
+{
+	const struct settings *s = d->s;
+	uint32_t last0 = *last;
+	size_t handled = 0;
+	int grouped = !d->careful, ret = 0;
+
+	d->done_flushed = 0;
+	if (grouped && (store_chunk_begin(d->st, time(NULL)) < 0 || store_begin(d->st) < 0)) {
+		log_error("store: %s", store_errmsg(d->st));
+		return -1;
+	}
+	for (size_t j = 0; j < nm; j++) {
+		int r;
+
+		if (daemon_stop_requested()) {
+			ret = -1;
+			break;
+		}
+		if (grouped && store_savepoint(d->st) < 0) {
+			log_error("store: %s", store_errmsg(d->st));
+			ret = -1;
+			break;
+		}
+		r = handle_one(d, &msgs[j]);
+		if (grouped) {
+			/* One complaint's rows are kept or undone whole. */
+			if ((r < 0 ? store_savepoint_rollback(d->st) :
+				     store_savepoint_release(d->st)) < 0) {
+				log_error("store: %s", store_errmsg(d->st));
+				r = -1;
+			}
+		}
+		if (r < 0) {
+			ret = -1;
+			break;
+		}
+		handled++;
+		if (msgs[j].uid > *last) {
+			*last = msgs[j].uid;
+			/* Careful: per complaint, as each is committed alone. */
+			if (!grouped &&
+			    store_imap_state_set(d->st, s->imap_folder, d->uidvalidity, *last) < 0)
+				log_error("store: %s", store_errmsg(d->st));
+		}
+		/* A long scan must not look like a hung daemon. */
+		sdnotify_watchdog();
+	}
+	if (grouped) {
+		if ((*last != last0 &&
+		     store_imap_state_set(d->st, s->imap_folder, d->uidvalidity, *last) < 0) ||
+		    store_chunk_end(d->st) < 0 || store_commit(d->st) < 0) {
+			log_error("store: %zu complaint(s) not recorded, they stay in the mailbox: "
+				  "%s",
+				  handled, store_errmsg(d->st));
+			store_rollback(d->st);
+			/* Not a death inside the chunk: no careful pass for it. */
+			store_chunk_end(d->st);
+			*last = last0;
+			drop_done(d);
+			return -1;
+		}
+	}
+	/* Durable before anything outside the store depends on it. */
+	if (store_sync(d->st) < 0) {
+		log_error("store: %s; not moving the chunk's complaints", store_errmsg(d->st));
+		drop_done(d);
+		return -1;
+	}
+	d->done_flushed = 1;
+	if (daemon_flush_done(d) < 0)
+		ret = -1;
+	return ret;
+}
+
 int
 daemon_fetch_and_handle(struct daemon *d)
 {
@@ -271,29 +380,24 @@ daemon_fetch_and_handle(struct daemon *d)
 			ret = -1;
 			break;
 		}
-		for (size_t j = 0; j < nm; j++) {
-			if (daemon_stop_requested() || handle_one(d, &msgs[j]) < 0) {
-				ret = -1;
-				break;
-			}
-			if (msgs[j].uid > last) {
-				last = msgs[j].uid;
-				if (store_imap_state_set(d->st, s->imap_folder, d->uidvalidity,
-							 last) < 0)
-					log_error("store: %s", store_errmsg(d->st));
-			}
-			/* Each reply goes out as soon as its complaint is
-			 * recorded, not after the whole scan. */
-			outbox_send_due(&d->outbox);
-			/* A long scan must not look like a hung daemon. */
-			sdnotify_watchdog();
-		}
-		imap_msgs_free(msgs, nm);
-		if (daemon_flush_done(d) < 0)
+		if (handle_chunk(d, msgs, nm, &last) < 0)
 			ret = -1;
+		imap_msgs_free(msgs, nm);
+		/* The chunk's replies go out now, not after the whole scan. */
+		if (ret == 0 || d->done_flushed)
+			outbox_send_due(&d->outbox);
 		if (ret < 0)
 			break;
 	}
 	free(uids);
+	if (ret == 0 && d->careful && !daemon_stop_requested()) {
+		/* A careful pass went through: whatever killed the last process
+		 * is quarantined or was passing trouble.  Group again. */
+		if (store_chunk_end(d->st) < 0)
+			log_error("store: %s", store_errmsg(d->st));
+		else
+			log_info("pass complete: recording complaints a chunk at a time again");
+		d->careful = 0;
+	}
 	return ret;
 }

@@ -53,6 +53,25 @@ ext_bounce_source_name(enum ext_bounce_source s)
 	return "pasted";
 }
 
+size_t
+extract_reply_notices(const struct extracted *x, struct reply_notice *out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < x->n_bounces; i++)
+		for (size_t k = 0; k < x->bounces[i].b.n_rcpts && n < max; k++) {
+			const struct bounce_rcpt *r = &x->bounces[i].b.rcpts[k];
+
+			out[n].address = r->address;
+			out[n].status = r->status;
+			out[n].action = bounce_action_name(r->action);
+			out[n].diagnostic = r->diagnostic;
+			out[n].reporting_mta = x->bounces[i].b.reporting_mta;
+			n++;
+		}
+	return n;
+}
+
 static int
 id_char_ok(unsigned char c)
 {

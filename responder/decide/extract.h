@@ -28,6 +28,7 @@
 #include "responder/parse/complaint.h"
 #include "responder/forward/bounce.h"
 #include "responder/forward/forward.h"
+#include "responder/reply/compose.h"
 
 #define EXT_MAX_IDS 32
 #define EXT_MAX_RECIPIENTS 32
@@ -88,6 +89,9 @@ void extracted_free(struct extracted *x);
 const char *ext_source_name(enum ext_source s);
 /* "attached", "inline", "pasted". */
 const char *ext_bounce_source_name(enum ext_bounce_source s);
+/* The recipients of the notices in x as the reply shows them, at most
+ * `max` into out[] (pointers borrowed from x).  Returns the count. */
+size_t extract_reply_notices(const struct extracted *x, struct reply_notice *out, size_t max);
 
 /* Message-IDs written in free text ("<a@b>", "Message-ID: a@b"), in order,
  * at most `max`, each malloc'd "<...>" into ids[] with its byte offset

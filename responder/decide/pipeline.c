@@ -215,10 +215,11 @@ set_why(struct pipeline_result *out, const char *why)
 /* Builds the reply when the outcome calls for one. */
 static void
 compose(struct pipeline *p, const struct complaint *c, const struct policy_decision *d,
-	const struct match_result *m, const struct followup *fu, enum lang lang,
-	struct pipeline_result *out)
+	const struct match_result *m, const struct extracted *x, const struct followup *fu,
+	enum lang lang, struct pipeline_result *out)
 {
 	struct reply_input in;
+	struct reply_notice notices[EXT_MAX_BOUNCES * BOUNCE_MAX_RCPTS];
 	char err[512], mid[300];
 
 	if (!p->tpl || !d->requester || !addr_valid(d->requester) || fu->no_reply)
@@ -243,7 +244,10 @@ compose(struct pipeline *p, const struct complaint *c, const struct policy_decis
 		in.n_focus = m->n_focus;
 		in.searched = (const char *const *)m->searched;
 		in.n_searched = m->n_searched;
+		in.only_candidate = m->only_candidate;
 	}
+	in.n_notices = extract_reply_notices(x, notices, sizeof(notices) / sizeof(notices[0]));
+	in.notices = notices;
 	in.settings = p->s;
 	in.now = now_of(p);
 	in.language = lang_code(lang);
@@ -518,7 +522,7 @@ pipeline_handle(struct pipeline *p, const char *raw, size_t len, const char *sou
 				    n_fwds && fwds[0].message ? fwds[0].message : c.text, detail);
 		out->language = xstrdup(lang_code(lang));
 	}
-	compose(p, &c, &d, have_match ? &m : NULL, &fu, lang, out);
+	compose(p, &c, &d, have_match ? &m : NULL, &x, &fu, lang, out);
 	timing(timings, "compose_us", &mark);
 	out->json = pipeline_json(out, &c, have_match ? &m : NULL, &x);
 	json_object_set_new(out->json, "language",

@@ -21,6 +21,16 @@
 #include "responder/reply/outcome.h"
 #include "store/store.h"
 
+/* One recipient named by a delivery notice the complaint forwarded (a
+ * bounce or delay warning: responder/forward/bounce.h). */
+struct reply_notice {
+	const char *address;	   /* the recipient */
+	const char *status;	   /* "5.1.1" or NULL */
+	const char *action;	   /* "failed", "delayed" or "delivered" */
+	const char *diagnostic;	   /* the server's words, or NULL */
+	const char *reporting_mta; /* who wrote the notice, or NULL */
+};
+
 struct reply_input {
 	enum outcome outcome;	    /* found, ambiguous, not_found, or
 					 * unauthorized (only if configured) */
@@ -56,6 +66,12 @@ struct reply_input {
 	const char *language;		 /* "de" ...; NULL or unknown: English */
 	int next_step;			 /* found: the follow-up's next step
 					 * (template next_step) */
+	/* found, ambiguous, not_found: what the forwarded notices say, to be
+	 * shown next to our records (template notice_forwarded) */
+	const struct reply_notice *notices;
+	size_t n_notices;
+	int only_candidate; /* found: picked as the only message to the
+			     * recipient (template only_candidate) */
 };
 
 struct templates;

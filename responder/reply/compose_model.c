@@ -49,6 +49,11 @@ static const char *const model_names[] = {
 	"mx_host", "mx_ip", "smtp_code", "enhanced_status", "response", "acknowledgement",
 	"remote_queue_id", "attempts", "n_attempts", "has_attempts", "transcript",
 	"transcript_truncated", "attachment", "guidance", "provider_steps",
+	/* forwarded notices (issue 11) */
+	"only_candidate", "notices", "has_notices", "notice_status", "notice_action",
+	"is_notice_failed", "is_notice_delayed", "is_notice_delivered", "notice_diagnostic",
+	"notice_reason_text", "reporting_mta", "reported_elsewhere", "records_status",
+	"records_status_text", "records_disagree",
 };
 /* clang-format on */
 
@@ -435,6 +440,89 @@ model_subject(json_t *root, const struct reply_input *in)
 	free(s);
 }
 
+/* The status our records give `addr` in the found message, or NULL. */
+static const char *
+records_status(const struct reply_input *in, const char *addr)
+{
+	if (in->outcome != OUTCOME_FOUND || in->n_matches == 0)
+		return NULL;
+	for (size_t i = 0; i < in->matches[0].n_rcpts; i++) {
+		const struct store_recipient *r = &in->matches[0].rcpts[i];
+
+		if (r->address && strcasecmp(r->address, addr) == 0)
+			return r->status && r->status[0] ? r->status : "pending";
+	}
+	return NULL;
+}
+
+/* 1 when host is our hostname or a name under it. */
+static int
+our_host(const struct reply_input *in, const char *host)
+{
+	const char *ours = in->settings ? in->settings->hostname : NULL;
+	size_t hl, ol;
+
+	if (!ours || !*ours)
+		ours = in->settings && in->settings->address ? strchr(in->settings->address, '@') :
+							       NULL;
+	if (ours && *ours == '@')
+		ours++;
+	if (!ours || !*ours || !host)
+		return 0;
+	hl = strlen(host);
+	ol = strlen(ours);
+	return strcasecmp(host, ours) == 0 ||
+	       (hl > ol && host[hl - ol - 1] == '.' && strcasecmp(host + hl - ol, ours) == 0);
+}
+
+/* The forwarded notices, one item per recipient, beside our records. */
+static void
+model_notices(json_t *root, const struct reply_input *in)
+{
+	json_t *list = json_array();
+
+	for (size_t i = 0; i < in->n_notices && i < COMPOSE_MAX_CANDIDATES; i++) {
+		const struct reply_notice *n = &in->notices[i];
+		json_t *o = json_object();
+		const char *action = n->action ? n->action : "failed";
+		const char *rec = n->address ? records_status(in, n->address) : NULL;
+		struct classification cls;
+		char flag[64];
+
+		if (!n->address)
+			continue;
+		put_clean(o, "address", n->address, 0);
+		put_clean(o, "notice_status", n->status, 0);
+		put_clean(o, "notice_action", action, 0);
+		snprintf(flag, sizeof(flag), "is_notice_%s", action);
+		if (!strcmp(action, "failed") || !strcmp(action, "delayed") ||
+		    !strcmp(action, "delivered"))
+			json_object_set_new(o, flag, json_true());
+		put_clean(o, "notice_diagnostic", n->diagnostic, 0);
+		memset(&cls, 0, sizeof(cls));
+		reason_classify(!strcmp(action, "delayed")   ? "deferred" :
+				!strcmp(action, "delivered") ? "delivered" :
+							       "bounced",
+				0, n->status, n->diagnostic, NULL, &cls);
+		json_object_set_new(o, "notice_reason_text",
+				    json_string(compose_reason_text(lang_of(in), cls.reason)));
+		put_clean(o, "reporting_mta", n->reporting_mta, 0);
+		if (n->reporting_mta && !our_host(in, n->reporting_mta))
+			json_object_set_new(o, "reported_elsewhere", json_true());
+		if (rec) {
+			put_clean(o, "records_status", rec, 0);
+			put_clean(o, "records_status_text", compose_status_text(lang_of(in), rec),
+				  0);
+			if (strcmp(rec, "delivered") == 0 && strcmp(action, "delivered") != 0)
+				json_object_set_new(o, "records_disagree", json_true());
+		}
+		json_array_append_new(list, o);
+	}
+	if (json_array_size(list) > 0)
+		json_object_set_new(root, "has_notices", json_true());
+	json_object_set_new(root, "notices", list);
+}
+
 json_t *
 compose_model(const struct reply_input *in, struct compose_atts *atts)
 {
@@ -464,6 +552,9 @@ compose_model(const struct reply_input *in, struct compose_atts *atts)
 
 	put_clean(root, "account", in->account, 0);
 	put_clean(root, "complaint_message_id", in->complaint_message_id, 0);
+	model_notices(root, in);
+	if (in->outcome == OUTCOME_FOUND && in->only_candidate)
+		json_object_set_new(root, "only_candidate", json_true());
 
 	if (in->outcome == OUTCOME_FOUND) {
 		msgs = json_array();

@@ -13,8 +13,10 @@
 #include "common/timeutil.h"
 
 #include <string.h>
+#include <unistd.h>
 
 #define SEND_BATCH 100
+#define MARK_TRIES 3
 
 void
 outbox_sender_init(struct outbox_sender *o, const struct settings *s, struct store *st)
@@ -30,6 +32,36 @@ outbox_sender_close(struct outbox_sender *o)
 	smtp_sender_free(&o->smtp);
 }
 
+/* The marks of the replies sent so far, durable with one fsync: after
+ * this a power cut never sends them again.  The marks themselves are
+ * ordinary commits, so a crash of the process after one does not either. */
+static int
+sync_marks(struct outbox_sender *o)
+{
+	if (store_sync(o->st) < 0) {
+		log_error("store: %s", store_errmsg(o->st));
+		return -1;
+	}
+	return 0;
+}
+
+/* The mark after a 250.  A mark that cannot be written means the reply
+ * goes out again later, so a failure (an I/O error, a full disk) is tried
+ * again a few times, 0.1, 0.2 and 0.4 s apart, before giving up. */
+static int
+mark_sent(struct outbox_sender *o, int64_t id, const char *reply, int64_t now)
+{
+	int r = store_outbox_mark_sent(o->st, id, reply, now);
+
+	for (int t = 0; r < 0 && t < MARK_TRIES; t++) {
+		log_warn("store: %s; marking reply %lld sent again", store_errmsg(o->st),
+			 (long long)id);
+		usleep(100000u << t);
+		r = store_outbox_mark_sent(o->st, id, reply, now);
+	}
+	return r;
+}
+
 int
 outbox_send_due(struct outbox_sender *o)
 {
@@ -42,6 +74,12 @@ outbox_send_due(struct outbox_sender *o)
 		return o->unavailable ? -1 : 0; /* still backing off */
 	o->unavailable = 0;
 	for (;;) {
+		/* A row is sent only once its queueing is durable (the daemon
+		 * syncs after each chunk; this covers any other writer). */
+		if (store_sync(o->st) < 0) {
+			log_error("store: %s; not sending", store_errmsg(o->st));
+			return -1;
+		}
 		if (store_outbox_due(o->st, now, SEND_BATCH, &rows, &n) < 0) {
 			log_error("store: %s", store_errmsg(o->st));
 			return -1;
@@ -56,15 +94,17 @@ outbox_send_due(struct outbox_sender *o)
 			return -1;
 		}
 		for (size_t i = 0; i < n; i++) {
-			enum smtp_result sr =
-			    smtp_send(o->smtp, rows[i].envelope_from, rows[i].rcpt, rows[i].message,
-				      rows[i].len, reply, err, sizeof(err));
+			enum smtp_result sr;
 			int failed = 0, r = 0;
+
+			log_debug("reply %lld to %s: sending", (long long)rows[i].id, rows[i].rcpt);
+			sr = smtp_send(o->smtp, rows[i].envelope_from, rows[i].rcpt,
+				       rows[i].message, rows[i].len, reply, err, sizeof(err));
 
 			now = time(NULL);
 			switch (sr) {
 			case SMTP_SENT:
-				r = store_outbox_mark_sent(o->st, rows[i].id, reply, now);
+				r = mark_sent(o, rows[i].id, reply, now);
 				o->sent++;
 				metrics_reply(METRICS_REPLY_SENT, rows[i].received_at > 0 ?
 								      now - rows[i].received_at :
@@ -95,18 +135,22 @@ outbox_send_due(struct outbox_sender *o)
 				o->backoff = time_backoff_next(o->backoff, SMTP_RETRY_MAX_SECONDS);
 				o->retry_at = now + o->backoff;
 				store_outbox_rows_free(rows, n);
+				sync_marks(o);
 				return -1;
 			}
 			if (r < 0) {
 				/* Never loop re-sending a row we cannot mark. */
 				log_error("store: %s", store_errmsg(o->st));
 				store_outbox_rows_free(rows, n);
+				sync_marks(o);
 				return -1;
 			}
 		}
 		o->backoff = 0;
 		o->retry_at = 0;
 		store_outbox_rows_free(rows, n);
+		if (sync_marks(o) < 0)
+			return -1;
 		rows = NULL;
 		if (n < SEND_BATCH)
 			break;

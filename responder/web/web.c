@@ -29,6 +29,29 @@
 #define DEFAULT_LISTEN "127.0.0.1:8025"
 #define MAX_SEGMENTS 8
 
+/* The client's address, for the login limit and the log: the peer, or
+ * behind a trusted proxy the last address the proxy appended to
+ * X-Forwarded-For (the one it saw; earlier ones are the client's word).
+ * Only characters of an address are kept. */
+static const char *
+client(struct page *p)
+{
+	const char *xff = http_req_header(p->q, "X-Forwarded-For"), *last;
+	size_t n = 0;
+
+	if (!p->w->s.web_trust_proxy || xff == NULL)
+		return http_req_peer(p->q);
+	last = strrchr(xff, ',');
+	last = last ? last + 1 : xff;
+	while (*last == ' ')
+		last++;
+	for (; last[n] && n < sizeof(p->client) - 1 && strchr("0123456789abcdefABCDEF.:", last[n]);
+	     n++)
+		p->client[n] = last[n];
+	p->client[n] = '\0';
+	return n ? p->client : http_req_peer(p->q);
+}
+
 /* A local path to go back to after the login: "/..." but not "//..." */
 static const char *
 safe_next(const char *next)
@@ -63,7 +86,7 @@ static void
 do_login(struct page *p)
 {
 	struct web *w = p->w;
-	const char *peer = http_req_peer(p->q), *token = http_req_form(p->q, "token");
+	const char *peer = client(p), *token = http_req_form(p->q, "token");
 	const char *user = http_req_form(p->q, "user"), *next = http_req_form(p->q, "next");
 	struct web_principal who;
 	int64_t now = time(NULL);
@@ -103,7 +126,7 @@ static int
 authenticate(struct page *p)
 {
 	struct web *w = p->w;
-	const char *peer = http_req_peer(p->q), *h = http_req_header(p->q, "Authorization");
+	const char *peer = client(p), *h = http_req_header(p->q, "Authorization");
 	int64_t now = time(NULL);
 
 	memset(&p->who, 0, sizeof(p->who));
@@ -191,7 +214,7 @@ route(struct page *p)
 		if (slash)
 			*slash++ = '\0';
 		if (strcmp(c, ".") == 0 || strcmp(c, "..") == 0 || strchr(c, '\\')) {
-			log_warn("web: refused path from %s", http_req_peer(p->q));
+			log_warn("web: refused path from %s", client(p));
 			page_error(p, 400, "Refused: a path may not climb out (. or .. segment).");
 			return;
 		}

@@ -34,6 +34,7 @@ struct page {
 	FILE *fp;
 	char *mem;
 	size_t len;
+	char client[48]; /* web.c: the client's address behind a proxy */
 };
 
 /* The frame: <head> with the stylesheet link, the navigation (with the

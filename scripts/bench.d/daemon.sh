@@ -66,7 +66,9 @@ echo "APPEND of $N complaints: $(( $(now_ms) - t0 )) ms"
 t0=$(now_ms)
 passes=0
 while ! ms_sink_has "$N"; do
-	"${R[@]}" once 2>> "$MS_DIR/log/responder.log" || true
+	# BENCH_WRAP: a profiler in front (docs/performance.md), e.g.
+	# "perf record -g -o /tmp/once.data" or "strace -c -f -o /tmp/once.strace".
+	${BENCH_WRAP:-} "${R[@]}" once 2>> "$MS_DIR/log/responder.log" || true
 	passes=$((passes + 1))
 	[ $passes -gt 20 ] && { echo "gave up: $(ms_sink_count) replies"; exit 1; }
 done
@@ -98,6 +100,8 @@ floor=$(( fetch_ms + floor_send ))
 echo "floor: $fetch_out; $send_out ($(wc -c < "$reply") bytes each)"
 echo "floor total: $floor ms ($(( N * 1000 / (floor > 0 ? floor : 1) )) complaints/s); end to end / floor = $(awk -v a="$e2e" -v b="$floor" 'BEGIN{printf "%.1f", a / (b > 0 ? b : 1)}')x"
 
+[ "$LAT" -gt 0 ] || LAT_SKIP=1
+if [ -z "${LAT_SKIP:-}" ]; then
 echo "== reply latency with IDLE (APPEND -> reply in the sink), $LAT complaints"
 ms_run_daemon
 ms_wait_until 30 grep -q 'Login: user=<testuser>' "$MS_DIR/log/dovecot.log"
@@ -120,7 +124,9 @@ lat.sort()
 p = lambda q: lat[min(len(lat) - 1, int(round(q * (len(lat) - 1))))]
 print(f"latency over {len(lat)}: p50 {p(0.5):.0f} ms, p95 {p(0.95):.0f} ms, max {lat[-1]:.0f} ms")
 PY
+fi
 
+[ "$RSS_N" -gt 0 ] || exit 0
 echo "== peak RSS of 'responder run' over $RSS_N complaints"
 have=$(ms_sink_count)
 make_complaints 200001 $((200000 + RSS_N)) > "$MS_DIR/rss.txt"

@@ -28,9 +28,7 @@ trap 'rm -rf "$D"' EXIT
 . "$SRC/scripts/lib/bench_import.sh"
 
 KEEP=${BENCH_EXIM_KEEP:-}
-if [ -n "$KEEP" ] && [ -s "$KEEP" ]; then
-	echo "== exim_import: reusing $KEEP"
-	ln -s "$(realpath "$KEEP")" "$D/mainlog"
+if bench_reuse exim_import "$KEEP" "$D/mainlog"; then
 	LINES=$(wc -l < "$KEEP")
 else
 echo "== exim_import: generating a $LINES-line Exim mainlog"

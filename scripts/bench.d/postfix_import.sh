@@ -21,10 +21,11 @@ LINES=${BENCH_POSTFIX_LINES:-5000000}
 D=$(mktemp -d "${TMPDIR:-/tmp}/bench-postfix.XXXXXX")
 trap 'rm -rf "$D"' EXIT
 
+# shellcheck source=scripts/lib/bench_import.sh
+. "$SRC/scripts/lib/bench_import.sh"
+
 KEEP=${BENCH_POSTFIX_KEEP:-}
-if [ -n "$KEEP" ] && [ -s "$KEEP" ]; then
-	echo "== postfix_import: reusing $KEEP"
-	ln -s "$(realpath "$KEEP")" "$D/mail.log"
+if bench_reuse postfix_import "$KEEP" "$D/mail.log"; then
 	LINES=$(wc -l < "$KEEP")
 else
 echo "== postfix_import: generating a $LINES-line Postfix log"
@@ -149,9 +150,6 @@ path = $D/store.db
 [import]
 account_from = sasl_username
 EOF
-
-# shellcheck source=scripts/lib/bench_import.sh
-. "$SRC/scripts/lib/bench_import.sh"
 
 echo "== responder import --format postfix (store written)"
 read -r secs rss rc < <(bench_measure "$BIN" -c "$D/responder.conf" import --format postfix \

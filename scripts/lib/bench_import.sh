@@ -1,11 +1,19 @@
 # bench_import.sh - what the log-import benchmarks (scripts/bench.d/
 # postfix_import.sh, exim_import.sh) share; source it.
+#   bench_reuse NAME KEEP FILE  0 when KEEP holds a log kept by an earlier
+#                              run and FILE now links to it, else 1
 #   bench_measure CMD... OUT   runs CMD with stdout to OUT; prints
 #                              "seconds peak_rss_kib exit_status"
 #   bench_import_figures LINES SECS DB RSS_KIB
 #                              lines/s, attempts/s, peak RSS, store size
 #   bench_ratio NAME LINES OURS THEIRS THEIR_RSS_KIB
 #                              the reference tool's figures and the ratio
+
+bench_reuse() {
+	[ -n "$2" ] && [ -s "$2" ] || return 1
+	echo "== $1: reusing $2"
+	ln -s "$(realpath "$2")" "$3"
+}
 
 bench_measure() {
 	python3 - "$@" <<'PY'

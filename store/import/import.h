@@ -22,7 +22,13 @@ struct import_stats {
 	long skipped;	/* lines the format does not use (postfix) */
 	long garbage;	/* lines that are not syslog lines at all (postfix) */
 	long unowned;	/* messages skipped: no account known (postfix) */
+	/* Optional, borrowed: the caller's meter (common/progress.h), given
+	 * the file's raw byte offset as it is read.  NULL: none. */
+	struct progress *progress;
 };
+
+/* Lines between two progress updates (an update is a clock read). */
+#define IMPORT_PROGRESS_LINES 4096
 
 typedef void import_report_fn(void *ctx, const char *file, long line, const char *why);
 

@@ -198,20 +198,13 @@ do_delivery(struct pf_import *imp, const struct pf_line_ctx *lc, const struct pf
 		return STORE_OK;
 	}
 	/* the address the sender gave, when routing changed it */
-	rcpt = addr_normalize(d->orig[0] ? d->orig : d->addr);
-	if (rcpt == NULL || !addr_valid(rcpt)) {
+	rcpt = d->orig[0] ? addr_normalize(d->orig) : NULL;
+	if (rcpt != NULL && !addr_valid(rcpt)) {
 		free(rcpt);
-		rcpt = addr_normalize(d->addr);
+		rcpt = NULL;
 	}
-	if (rcpt == NULL || !addr_valid(rcpt)) {
-		char why[700];
-
-		snprintf(why, sizeof(why), "%s: recipient <%.500s> is not a valid address", pl->qid,
-			 d->addr);
-		pf_reject(lc, why);
-		free(rcpt);
+	if (rcpt == NULL && (rcpt = pf_attempt_rcpt(lc, pl->qid, d->addr)) == NULL)
 		return STORE_OK;
-	}
 	if (d->confirm[0] != '\0') {
 		str_copy(reply, d->confirm, sizeof(reply));
 		str_sanitize_line(reply);
@@ -230,16 +223,10 @@ do_delivery(struct pf_import *imp, const struct pf_line_ctx *lc, const struct pf
 	a.response = reply[0] ? reply : NULL;
 	a.transcript = transcript;
 	a.transcript_kind = "summary";
-	r = store_put_attempt(imp->st, &a);
+	r = pf_put_attempt(imp, lc, &a);
 	free(transcript);
 	free(rcpt);
-	if (r == STORE_ADDED)
-		lc->stats->attempts++;
-	else if (r == STORE_OK)
-		lc->stats->unchanged++;
-	else if (r == STORE_EINVAL)
-		pf_reject(lc, store_errmsg(imp->st));
-	return r == STORE_EDB ? r : STORE_OK;
+	return r;
 }
 
 int

@@ -54,14 +54,7 @@ do_delivery(struct pf_import *imp, const struct pf_line_ctx *lc, const struct pf
 		free(pf_convs_transcript(imp->convs, pl->pid, &d, pl->at, &full));
 		return STORE_OK;
 	}
-	rcpt = addr_normalize(d.to);
-	if (rcpt == NULL || !addr_valid(rcpt)) {
-		char why[700];
-
-		snprintf(why, sizeof(why), "%s: recipient <%.500s> is not a valid address", pl->qid,
-			 d.to);
-		pf_reject(lc, why);
-		free(rcpt);
+	if ((rcpt = pf_attempt_rcpt(lc, pl->qid, d.to)) == NULL) {
 		free(pf_convs_transcript(imp->convs, pl->pid, &d, pl->at, &full));
 		return STORE_OK;
 	}
@@ -77,16 +70,10 @@ do_delivery(struct pf_import *imp, const struct pf_line_ctx *lc, const struct pf
 	a.response = reply[0] ? reply : NULL;
 	a.transcript = transcript;
 	a.transcript_kind = full ? "full" : "summary";
-	r = store_put_attempt(imp->st, &a);
+	r = pf_put_attempt(imp, lc, &a);
 	free(transcript);
 	free(rcpt);
-	if (r == STORE_ADDED)
-		lc->stats->attempts++;
-	else if (r == STORE_OK)
-		lc->stats->unchanged++;
-	else if (r == STORE_EINVAL)
-		pf_reject(lc, store_errmsg(imp->st));
-	return r == STORE_EDB ? r : STORE_OK;
+	return r;
 }
 
 /* qmgr "from=<s>, status=expired, returned to sender": every recipient

@@ -155,6 +155,14 @@ lines_seek(struct lines *lr, uint64_t offset, long lineno)
 	return 0;
 }
 
+uint64_t
+lines_raw_offset(const struct lines *lr)
+{
+	z_off_t o = gzoffset(lr->gz);
+
+	return o > 0 ? (uint64_t)o : 0;
+}
+
 const char *
 lines_error(const struct lines *lr)
 {

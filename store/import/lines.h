@@ -35,6 +35,10 @@ uint64_t lines_offset(const struct lines *lr);
 /* Positions a plain (uncompressed) file at `offset` and line `lineno`;
  * 0 on success, -1 when the file is shorter or cannot seek. */
 int lines_seek(struct lines *lr, uint64_t offset, long lineno);
+/* How far into the file itself reading has got: the compressed offset of
+ * a .gz file, the plain offset otherwise (for a progress meter against the
+ * file's size). */
+uint64_t lines_raw_offset(const struct lines *lr);
 const char *lines_error(const struct lines *lr);
 void lines_close(struct lines **lr);
 

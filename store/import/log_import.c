@@ -12,6 +12,7 @@
 #include "store/import/postfix_int.h"
 #include "store/import/lines.h"
 #include "store/store_int.h"
+#include "common/progress.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -106,6 +107,8 @@ pf_import_file(struct pf_import *imp, const char *path, struct import_stats *sta
 			continue;
 		}
 		lc.lineno = lines_number(lr);
+		if (lc.lineno % IMPORT_PROGRESS_LINES == 0)
+			progress_update(stats->progress, lines_raw_offset(lr));
 		if (pf_import_line(imp, line, len, name, lc.lineno, stats, report, ctx) ==
 		    STORE_EDB)
 			goto db;

@@ -28,6 +28,7 @@
 #include "common/xalloc.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define PF_DEFAULT_MAX_OPEN 100000
@@ -219,6 +220,40 @@ flush_all(struct pf_import *imp, const struct pf_line_ctx *lc)
 		if (m->dirty && pf_msg_flush(imp, lc, m, 0) == STORE_EDB)
 			return STORE_EDB;
 	return STORE_OK;
+}
+
+/* ---- attempts --------------------------------------------------------- */
+
+char *
+pf_attempt_rcpt(const struct pf_line_ctx *lc, const char *qid, const char *addr)
+{
+	char *rcpt = addr_normalize(addr);
+
+	if (rcpt == NULL || !addr_valid(rcpt)) {
+		char why[700];
+
+		snprintf(why, sizeof(why), "%s: recipient <%.500s> is not a valid address", qid,
+			 addr);
+		pf_reject(lc, why);
+		free(rcpt);
+		return NULL;
+	}
+	return rcpt;
+}
+
+int
+pf_put_attempt(struct pf_import *imp, const struct pf_line_ctx *lc,
+	       const struct store_attempt_in *a)
+{
+	int r = store_put_attempt(imp->st, a);
+
+	if (r == STORE_ADDED)
+		lc->stats->attempts++;
+	else if (r == STORE_OK)
+		lc->stats->unchanged++;
+	else if (r == STORE_EINVAL)
+		pf_reject(lc, store_errmsg(imp->st));
+	return r == STORE_EDB ? r : STORE_OK;
 }
 
 /* ---- batches ------------------------------------------------------------ */

@@ -185,6 +185,13 @@ int pf_msg_flush(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_
 void pf_msg_drop(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_msg *m);
 /* Counts a rejected record and reports `why` at the line of `lc`. */
 void pf_reject(const struct pf_line_ctx *lc, const char *why);
+/* `addr` normalised (caller frees), or NULL after reporting it (through
+ * `lc`, naming `qid`) as not a valid address. */
+char *pf_attempt_rcpt(const struct pf_line_ctx *lc, const char *qid, const char *addr);
+/* Writes one attempt, counted as added or unchanged, or reported when the
+ * store refuses it.  STORE_OK or STORE_EDB. */
+int pf_put_attempt(struct pf_import *imp, const struct pf_line_ctx *lc,
+		   const struct store_attempt_in *a);
 
 /* ---- conversation buffers (postfix_conv.c) ----------------------------- */
 

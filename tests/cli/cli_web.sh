@@ -6,7 +6,8 @@
 # in a stored transcript comes back as text; path traversal in download URLs
 # is refused (400, nothing of /etc/passwd); filters in the URL; resend and
 # requeue as admin are noted with who did it; 5 failed logins block the
-# address (429) for a minute; a non-loopback address without TLS, a plaintext password
+# address (429) for a minute (behind trust_proxy, the X-Forwarded-For
+# client); a non-loopback address without TLS, a plaintext password
 # file and no credentials at all are refused at start (78); with tls_cert
 # and tls_key the console speaks HTTPS.
 set -u
@@ -172,6 +173,17 @@ printf '[store]\npath = %s/s.db\n' "$T" > "$T/r.conf"
 run "${R[@]}" web --listen "127.0.0.1:$(proc_free_port 127.0.0.1)"
 expect_status 78 "no credentials"
 expect_err "no credentials"
+
+# Behind a trusted proxy the limit is per X-Forwarded-For client.
+conf "trust_proxy = yes
+"
+start_web
+for i in 1 2 3 4 5; do
+	check_code 401 "proxied bad login $i" -H "X-Forwarded-For: 10.9.9.9, 203.0.113.9" -d "user=alice&password=no$i" "$U/login"
+done
+check_code 429 "proxied client blocked" -H "X-Forwarded-For: 203.0.113.9" -d "user=alice&password=alicepw" "$U/login"
+check_code 303 "another proxied client is not" -H "X-Forwarded-For: 203.0.113.10" -d "user=alice&password=alicepw" "$U/login"
+stop_web
 
 # HTTPS with a certificate and key.
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/key.pem" -out "$T/cert.pem" -days 2 \

@@ -1,8 +1,20 @@
 #!/usr/bin/env bash
-# it_daemon_crash: 200 complaints; `responder run` is killed with SIGKILL at
-# random moments (IT_CRASH_KILLS times, default 12) and started again; in
-# the end every complaint is answered exactly once (counted in the sink by
-# In-Reply-To), the request log has one row each and the outbox is empty.
+# it_daemon_crash: IT_CRASH_N complaints (default 600), delivered in waves
+# of a sixth; `responder run` is killed with SIGKILL IT_CRASH_KILLS times
+# (default 12) and started again; in the end every complaint is answered
+# exactly once (counted in the sink by In-Reply-To), the request log has
+# one row each and the outbox is empty.
+#
+# The daemon records a chunk of up to 100 complaints in one transaction
+# (group commit) and is fast, so kills at fixed delays would mostly hit an
+# idle daemon.  The kills take turns: a random delay of 50-800 ms after
+# the start (before login, mid-fetch, mid-chunk, mid-send); the moment the
+# sink has received 1-60 more replies, plus 0-20 ms (mid-send, between a
+# 250 and its mark, during the move); and 0-30 ms after a chunk's marker
+# is committed (inside the chunk's transaction, which makes the next run
+# record one complaint at a time, daemon_pass.c).  A new
+# wave is delivered whenever fewer than 20 are left to answer, so each
+# kill has work in hand.
 #
 # The one window exactly-once cannot close (killed after the SMTP server
 # accepted a reply, before its row is marked sent: it is sent again) is a
@@ -11,24 +23,55 @@
 set -euo pipefail
 . "$RESPONDER_SRC/tests/lib/mailstack.sh"
 ms_it_setup imaps
-N=${IT_CRASH_N:-200}
+N=${IT_CRASH_N:-600}
 KILLS=${IT_CRASH_KILLS:-12}
-files=()
-for i in $(seq 1 "$N"); do files+=("$(ms_complaint "$i")"); done
-ms_deliver "$MS_USER" "${files[@]}"
+wave=$(( (N + 5) / 6 ))
+next=1
+deliver_wave() {
+	local files=() i
+	for i in $(seq "$next" $(( next + wave - 1 < N ? next + wave - 1 : N ))); do
+		files+=("$(ms_complaint "$i")")
+	done
+	next=$(( next + wave ))
+	[ ${#files[@]} -gt 0 ] && ms_deliver "$MS_USER" "${files[@]}"
+	return 0
+}
+
+sleep_ms() { sleep "$(( $1 / 1000 )).$(printf '%03d' $(( $1 % 1000 )))"; }
 
 for k in $(seq 1 "$KILLS"); do
+	before=$(ms_sink_count)
+	# Keep work in hand: a new wave when little is left to answer.
+	if [ $(( next - 1 - before )) -lt 20 ] && [ "$next" -le "$N" ]; then deliver_wave; fi
+	open=$(( (next - 1 < N ? next - 1 : N) - before ))
+	[ "$open" -gt 0 ] || break
 	ms_run_daemon
-	# 0.2..2.2 s: lands before login, mid-fetch, mid-pipeline, mid-send
-	# (a pass handles a complaint every ~0.1 s).  Not so often at the same
-	# complaint that IN_PROGRESS_MAX_RESTARTS (5) quarantines it.
-	ms_sleep_ms=$(( RANDOM % 2000 + 200 ))
-	sleep "$(( ms_sleep_ms / 1000 )).$(printf '%03d' $(( ms_sleep_ms % 1000 )))"
+	if [ $((k % 3)) = 0 ]; then
+		# Inside a chunk's transaction: its marker is committed.
+		how="inside a chunk"
+		t=0
+		until [ "$(ms_sql "SELECT count(*) FROM in_progress WHERE complaint_key = 'daemon:chunk'" 2>/dev/null)" = 1 ] ||
+			[ $t -ge 500 ]; do sleep 0.01; t=$((t + 1)); done
+		[ $t -lt 500 ] || how="$how (not seen)"
+		sleep_ms $(( RANDOM % 30 ))
+	elif [ $((k % 3)) = 1 ]; then
+		how="after $(( ms = RANDOM % 750 + 50 )) ms"
+		sleep_ms "$ms"
+	else
+		want=$(( before + RANDOM % (open < 60 ? open : 60) + 1 ))
+		how="at reply $want"
+		t=0
+		while ! ms_sink_has "$want" && [ $t -lt 500 ]; do sleep 0.01; t=$((t + 1)); done
+		ms_sink_has "$want" || how="$how (not reached)"
+		sleep_ms $(( RANDOM % 20 ))
+	fi
 	kill -KILL "$RPID" 2>/dev/null || true
 	wait "$RPID" 2>/dev/null || true
 	RPID=""
-	echo "kill $k: $(ms_sink_count) replies so far" >> "$MS_DIR/log/responder.log"
+	echo "kill $k ($how): $(ms_sink_count) replies so far" >> "$MS_DIR/log/responder.log"
+	kills=$k
 done
+while [ "$next" -le "$N" ]; do deliver_wave; done
 ms_run_daemon
 ms_wait_until 300 ms_sink_has "$N" || ms_fail "only $(ms_sink_count) of $N answered"
 ms_wait_until 60 test "$(ms_sql "SELECT count(*) FROM outbox WHERE state = 'queued'")" = 0 ||
@@ -62,4 +105,4 @@ done
 [ "$(ms_sql "SELECT count(*) FROM outbox WHERE state = 'sent'")" = "$N" ] || ms_fail "not every outbox row is sent"
 [ "$(ms_sql 'SELECT count(*) FROM in_progress')" = 0 ] || ms_fail "in_progress not empty"
 ms_doveadm mailbox status -u "$MS_USER" messages INBOX | grep -q 'messages=0' || ms_fail "complaints left in INBOX"
-echo "PASS: $KILLS x SIGKILL during $N complaints; each answered exactly once"
+echo "PASS: ${kills:-0} x SIGKILL during $N complaints; each answered exactly once"

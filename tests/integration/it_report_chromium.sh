@@ -93,39 +93,14 @@ if len(p.links) != 12 or not p.links <= p.anchors: print("links/anchors:", p.lin
 sys.exit(0 if ok else 1)
 PY
 
-# The screenshot: decode the PNG (zlib + filters, no imaging library) and
-# count pixels of the chart's colours.
+# The screenshot: decode the PNG (tests/lib/png.py, no imaging library)
+# and count pixels of the chart's colours.
 CHECK_COUNT=$((CHECK_COUNT + 1))
 python3 - "$T/shot.png" <<'PY' || fail "the screenshot does not show the chart's colours"
-import struct, sys, zlib
-data = open(sys.argv[1], "rb").read()
-assert data[:8] == b"\x89PNG\r\n\x1a\n"
-pos, idat, w = 8, b"", 0
-while pos < len(data):
-    n, kind = struct.unpack(">I4s", data[pos:pos + 8]); body = data[pos + 8:pos + 8 + n]
-    if kind == b"IHDR": w, h, depth, ctype = struct.unpack(">IIBB", body[:10])
-    if kind == b"IDAT": idat += body
-    pos += 12 + n
-bpp = {2: 3, 6: 4}[ctype]; assert depth == 8
-raw = zlib.decompress(idat); stride = w * bpp; prev = bytearray(stride); px = []
-for y in range(h):
-    f = raw[y * (stride + 1)]; line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
-    for i in range(stride):
-        a = line[i - bpp] if i >= bpp else 0; b = prev[i]; c = prev[i - bpp] if i >= bpp else 0
-        if f == 1: line[i] = (line[i] + a) & 255
-        elif f == 2: line[i] = (line[i] + b) & 255
-        elif f == 3: line[i] = (line[i] + (a + b) // 2) & 255
-        elif f == 4:
-            p = a + b - c; pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-            line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
-    px.append(line); prev = line
-def count(rgb):
-    n = 0
-    for line in px:
-        for x in range(0, stride, bpp):
-            if all(abs(line[x + k] - rgb[k]) <= 4 for k in range(3)): n += 1
-    return n
-green, red = count((0x2e, 0x7d, 0x32)), count((0xc6, 0x28, 0x28))
+import os, sys
+sys.path.insert(0, os.environ["RESPONDER_SRC"] + "/tests/lib")
+from png import png_count
+green, red = png_count(sys.argv[1], (0x2e, 0x7d, 0x32)), png_count(sys.argv[1], (0xc6, 0x28, 0x28))
 print("found-green pixels:", green, "unauthorized-red pixels:", red)
 sys.exit(0 if green > 2000 and red > 300 else 1)
 PY

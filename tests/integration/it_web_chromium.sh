@@ -115,7 +115,10 @@ case $(fact done) in *"queued again"*) ;; *) ms_fail "resend said: $(fact done)"
 [ "$(fact phone_overflow)" -le 0 ] || ms_fail "request page scrolls sideways on a phone by $(fact phone_overflow) px"
 [ "$(fact phone_overflow_list)" -le 0 ] || ms_fail "request log scrolls sideways on a phone by $(fact phone_overflow_list) px"
 
-# The resend reached the sink: a fifth reply, the same message again.
+# The resend reached the sink: a fifth reply, the same message again.  The
+# daemon was waiting in IDLE (re-issued every 25 minutes) when the console
+# queued it; the reply is there within the deadline because the console
+# woke the loop (signals_wake).
 ms_wait_until 60 ms_sink_has 5 || ms_fail "the resent reply never arrived (sink has $(ms_sink_count))"
 ID=$(fact opened); ID=${ID##*/}
 [ "$(ms_sql "SELECT json_extract(detail, '\$.admin[0].by') FROM requests WHERE id = $ID")" = alice ] ||
@@ -127,7 +130,7 @@ ID=$(fact opened); ID=${ID##*/}
 python3 - "$MS_DIR"/shots/*.png <<'PY' || ms_fail "a blank screenshot (above)"
 import os, sys
 sys.path.insert(0, os.environ["RESPONDER_SRC"] + "/tests/lib")
-from cdp import png_stats
+from png import png_stats
 ok = True
 for p in sys.argv[1:]:
     w, h, ink, colours = png_stats(p)

@@ -33,15 +33,6 @@
 EXIM_ROOT=${EXIM_ROOT:-/opt/responder-tests/exim4}
 EXR_EXIM=$EXIM_ROOT/usr/sbin/exim4
 
-_exr_stop_pid() {  # NAME PID
-	local pid=$2
-	proc_alive "$pid" || return 0
-	kill -TERM "$pid" 2>/dev/null || true
-	for _ in $(seq 200); do proc_alive "$pid" || return 0; sleep 0.05; done
-	echo "exim_relay: $1 ($pid) ignored TERM, sending KILL" >&2
-	kill -KILL "$pid" 2>/dev/null || true
-}
-
 exr_init() {
 	EXR_DIR=$(mktemp -d "${TMPDIR:-/tmp}/eximrelay.XXXXXX")
 	chmod 755 "$EXR_DIR"
@@ -149,13 +140,8 @@ EOF
 }
 
 _exr_sink() {  # IP:PORT NAME FLAGS...
-	local where=$1 name=$2
-	shift 2
-	mkdir -p "$EXR_DIR/sink/$name"
-	chown 65534 "$EXR_DIR/sink/$name"
-	smtp-sink -u nobody "$@" -d "$EXR_DIR/sink/$name/msg." "$where" 64 \
-		> "$EXR_DIR/log/sink-$name.log" 2>&1 < /dev/null &
-	EXR_PIDS+=("$!")
+	proc_smtp_sink "$EXR_DIR" "$@"
+	EXR_PIDS+=("$PROC_PID")
 }
 
 # Runs exim4 in the private namespace: the bind mounts are seen by it and by
@@ -194,8 +180,8 @@ exr_stop() {
 	local pid
 	[ -n "${EXR_DIR:-}" ] || return 0
 	pid=$(proc_readpid "$EXR_DIR/run.pid")
-	_exr_stop_pid exim "$pid"
-	for pid in "${EXR_PIDS[@]}"; do _exr_stop_pid smtp-sink "$pid"; done
+	proc_stop "exim_relay: exim" "$pid"
+	for pid in "${EXR_PIDS[@]}"; do proc_stop "exim_relay: smtp-sink" "$pid"; done
 	EXR_PIDS=()
 	if [ -z "${EXR_KEEP:-}" ]; then
 		rm -rf "$EXR_DIR"

@@ -31,17 +31,8 @@
 . "$(dirname "${BASH_SOURCE[0]}")/need.sh"
 
 _ms_stop_pidfile() {  # NAME PIDFILE [children]
-	local pid kids=""
 	[ -s "$2" ] || return 0
-	pid=$(proc_readpid "$2")
-	if proc_alive "$pid"; then
-		[ -n "${3:-}" ] && kids=$(ps -o pid= --ppid "$pid" | tr '\n' ' ')
-		kill -TERM "$pid" 2>/dev/null || true
-		# shellcheck disable=SC2086
-		[ -n "$kids" ] && kill -TERM $kids 2>/dev/null || true
-		for _ in $(seq 200); do proc_alive "$pid" || break; sleep 0.05; done
-		proc_alive "$pid" && kill -KILL "$pid" 2>/dev/null
-	fi
+	proc_stop "mailstack: $1" "$(proc_readpid "$2")" "${3:-}"
 	rm -f "$2"
 }
 

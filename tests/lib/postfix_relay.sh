@@ -30,18 +30,6 @@
 
 . "$(dirname "${BASH_SOURCE[0]}")/proc.sh"
 
-_pfr_stop_pid() {  # NAME PID [children]
-	local pid=$2 kids=""
-	proc_alive "$pid" || return 0
-	[ -n "${3:-}" ] && kids=$(ps -o pid= --ppid "$pid" | tr '\n' ' ')
-	kill -TERM "$pid" 2>/dev/null || true
-	# shellcheck disable=SC2086
-	[ -n "$kids" ] && kill -TERM $kids 2>/dev/null || true
-	for _ in $(seq 200); do proc_alive "$pid" || return 0; sleep 0.05; done
-	echo "postfix_relay: $1 ($pid) ignored TERM, sending KILL" >&2
-	kill -KILL "$pid" 2>/dev/null || true
-}
-
 pfr_init() {
 	PFR_IDS=${1:-long}
 	PFR_DIR=$(mktemp -d "${TMPDIR:-/tmp}/pfrelay.XXXXXX")
@@ -184,13 +172,8 @@ EOF
 }
 
 _pfr_sink() {  # ADDR:PORT NAME FLAGS...
-	local where=$1 name=$2
-	shift 2
-	mkdir -p "$PFR_DIR/sink/$name"
-	chown 65534 "$PFR_DIR/sink/$name"
-	smtp-sink -u nobody "$@" -d "$PFR_DIR/sink/$name/msg." "$where" 64 \
-		> "$PFR_DIR/log/sink-$name.log" 2>&1 < /dev/null &
-	PFR_PIDS+=("$!")
+	proc_smtp_sink "$PFR_DIR" "$@"
+	PFR_PIDS+=("$PROC_PID")
 }
 
 pfr_start() {
@@ -223,10 +206,10 @@ pfr_stop() {
 	local pid
 	[ -n "${PFR_DIR:-}" ] || return 0
 	pid=$(proc_readpid "$PFR_DIR/postfix/spool/pid/master.pid")
-	_pfr_stop_pid postfix "$pid"
+	proc_stop "postfix_relay: postfix" "$pid"
 	pid=$(proc_readpid "$PFR_DIR/run/dovecot/master.pid")
-	_pfr_stop_pid dovecot "$pid" children
-	for pid in "${PFR_PIDS[@]}"; do _pfr_stop_pid smtp-sink "$pid"; done
+	proc_stop "postfix_relay: dovecot" "$pid" children
+	for pid in "${PFR_PIDS[@]}"; do proc_stop "postfix_relay: smtp-sink" "$pid"; done
 	PFR_PIDS=()
 	if [ -z "${PFR_KEEP:-}" ]; then
 		rm -rf "$PFR_DIR"

@@ -4,6 +4,10 @@
 #   proc_wait_port HOST PORT up|down   wait (<= ~10 s) until it is so
 #   proc_readpid FILE              the pid in a pid file (Postfix pads it)
 #   proc_alive PID                 running and not a zombie
+#   proc_stop NAME PID [children]  TERM (and its children's), KILL after ~10 s
+#   proc_smtp_sink DIR ADDR:PORT NAME FLAGS...
+#                                  an smtp-sink as nobody saving to DIR/sink/NAME/,
+#                                  logging to DIR/log/sink-NAME.log; pid in PROC_PID
 
 proc_free_port() {
 	local p
@@ -38,4 +42,26 @@ proc_readpid() { tr -dc '0-9' < "$1" 2>/dev/null; }
 # A zombie still answers kill -0; PID 1 here may reap orphans late.
 proc_alive() {
 	[ -n "$1" ] && kill -0 "$1" 2>/dev/null && [ "$(ps -o stat= -p "$1" | cut -c1)" != Z ]
+}
+
+proc_stop() {
+	local pid=$2 kids=""
+	proc_alive "$pid" || return 0
+	[ -n "${3:-}" ] && kids=$(ps -o pid= --ppid "$pid" | tr '\n' ' ')
+	kill -TERM "$pid" 2>/dev/null || true
+	# shellcheck disable=SC2086
+	[ -n "$kids" ] && kill -TERM $kids 2>/dev/null || true
+	for _ in $(seq 200); do proc_alive "$pid" || return 0; sleep 0.05; done
+	echo "$1 ($pid) ignored TERM, sending KILL" >&2
+	kill -KILL "$pid" 2>/dev/null || true
+}
+
+proc_smtp_sink() {
+	local dir=$1 where=$2 name=$3
+	shift 3
+	mkdir -p "$dir/sink/$name" "$dir/log"
+	chown 65534 "$dir/sink/$name"
+	smtp-sink -u nobody "$@" -d "$dir/sink/$name/msg." "$where" 64 \
+		> "$dir/log/sink-$name.log" 2>&1 < /dev/null &
+	PROC_PID=$!
 }

@@ -10,6 +10,8 @@
 #include "store/admin.h"
 #include "common/timeutil.h"
 
+#include <jansson.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,15 +89,16 @@ static int
 setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	char path[1024], err[256];
+	char *target, err[256];
 	const char *addrs[] = { "@acme.example" };
 	const char *rcpts[] = { "bob@northwind.example", "eve@northwind.example" };
 	struct store_message_in m;
 	struct store_attempt_in a;
 
 	f->dir = tu_tempdir();
-	snprintf(path, sizeof(path), "%s/store.db", f->dir);
-	f->st = store_open(path, err, sizeof(err));
+	target = tu_store_target(f->dir);
+	f->st = store_open(target, err, sizeof(err));
+	free(target);
 	assert_non_null(f->st);
 	assert_true(store_put_account(f->st, "acme", addrs, 1, NULL, NULL) >= 0);
 	memset(&m, 0, sizeof(m));
@@ -361,8 +364,19 @@ test_resend(void **state)
 	assert_int_equal(ob.v[0].next_try_at, 1000);
 	/* the old detail is kept and the action appended */
 	assert_non_null(strstr(r.detail, "\"headers\""));
-	assert_non_null(
-	    strstr(r.detail, "\"admin\":[{\"action\":\"resend\",\"at\":1000,\"rows\":1}]"));
+	{
+		json_t *d = json_loads(r.detail, 0, NULL), *a;
+
+		assert_non_null(d);
+		a = json_object_get(d, "admin");
+		assert_true(json_is_array(a) && json_array_size(a) == 1);
+		a = json_array_get(a, 0);
+		assert_string_equal(json_string_value(json_object_get(a, "action")), "resend");
+		assert_int_equal(json_integer_value(json_object_get(a, "at")), 1000);
+		assert_int_equal(json_integer_value(json_object_get(a, "rows")), 1);
+		assert_int_equal(json_object_size(a), 3);
+		json_decref(d);
+	}
 	admin_outbox_list_free(&ob);
 	admin_request_free(&r);
 

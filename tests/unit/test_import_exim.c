@@ -5,8 +5,9 @@
  * fields forged in a reply or a Message-ID), and the import of
  * tests/fixtures/exim/ into the store (arrivals, deliveries, deferrals,
  * failures, bounces, frozen messages, local submissions, a log starting
- * mid-flight), both account modes, idempotence, .gz input, cut and
- * mangled lines, and following a mainlog across a rotation and a restart.
+ * mid-flight), both account modes, idempotence, .gz input.  Cut and
+ * mangled lines: test_import_postfix.c; following a mainlog across a
+ * rotation and a restart: test_postfix_follow.c.
  */
 #include "tests/unit/testutil.h"
 #include "store/import/import.h"
@@ -482,167 +483,6 @@ test_exim_syslog_gz(void **state)
 	free(data);
 }
 
-/* Every prefix of every fixture line, and each line with bytes changed:
- * never a crash (ASan in CI), never a store error. */
-static void
-test_exim_cut_and_mangled_lines(void **state)
-{
-	struct tu_store *f = *state;
-	struct pf_options o = exim_options(1);
-	static const char *const names[] = { "exim/mainlog", "exim/syslog.log" };
-	struct import_stats s;
-	char err[512];
-	struct pf_import *imp = pf_import_new(f->st, &o, err, sizeof(err));
-	unsigned seed = 4242;
-
-	assert_non_null(imp);
-	memset(&s, 0, sizeof(s));
-	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
-		char *path = tu_fixture(names[k]), *data = tu_read_file(path, NULL), *line, *nl;
-
-		assert_non_null(data);
-		for (line = data; *line; line = nl + 1) {
-			size_t len;
-			char *copy;
-
-			nl = strchr(line, '\n');
-			assert_non_null(nl);
-			len = (size_t)(nl - line);
-			for (size_t cut = 0; cut <= len; cut++)
-				assert_int_equal(
-				    pf_import_line(imp, line, cut, "cut", 1, &s, silent, NULL),
-				    STORE_OK);
-			copy = xstrndup(line, len);
-			for (int round = 0; round < 50 && len > 0; round++) {
-				seed = seed * 1103515245u + 12345u;
-				copy[(seed >> 8) % len] = (char)(seed >> 16);
-				assert_int_equal(
-				    pf_import_line(imp, copy, len, "mangled", 1, &s, silent, NULL),
-				    STORE_OK);
-			}
-			free(copy);
-		}
-		free(path);
-		free(data);
-	}
-	assert_int_equal(pf_import_finish(imp, &s, err, sizeof(err)), IMPORT_OK);
-	pf_import_free(&imp);
-	assert_true(s.lines > 5000);
-}
-
-/* ---- following ------------------------------------------------------------ */
-
-static void
-append(const char *path, const char *text)
-{
-	FILE *fp = fopen(path, "a");
-
-	assert_non_null(fp);
-	fputs(text, fp);
-	fclose(fp);
-}
-
-static long
-step(struct pf_follow *fo, struct import_stats *s)
-{
-	char err[512];
-	long n = pf_follow_step(fo, 0, s, silent, NULL, err, sizeof(err));
-
-	if (n < 0)
-		fail_msg("step: %ld %s", n, err);
-	return n;
-}
-
-static const char *
-arrival(char *b, size_t n, const char *id, int k)
-{
-	snprintf(b, n,
-		 "2026-12-07 06:00:%02d [1] %s <= billing@acme.example H=(vm) [192.0.2.10]:1 "
-		 "P=esmtpa A=plain:acme_user S=1 id=f%d@acme.example T=\"follow %d\" "
-		 "for r%d@ok.example\n",
-		 k, id, k, k, k);
-	return b;
-}
-
-static const char *
-delivery(char *b, size_t n, const char *id, int k)
-{
-	snprintf(b, n,
-		 "2026-12-07 06:00:%02d [2] %s => r%d@ok.example R=dnslookup T=remote_smtp "
-		 "H=mx.ok.example [198.51.100.2]:25 C=\"250 ok %d\"\n"
-		 "2026-12-07 06:00:%02d [2] %s Completed\n",
-		 k, id, k, k, k, id);
-	return b;
-}
-
-static void
-test_exim_follow_rotation(void **state)
-{
-	struct tu_store *f = *state;
-	struct pf_options o = exim_options(1);
-	char path[600], rotated[620], b[1200], err[512];
-	struct import_stats s;
-	struct store_message_list l;
-	struct pf_follow *fo;
-
-	snprintf(path, sizeof(path), "%s/exim4/mainlog", f->dir);
-	snprintf(rotated, sizeof(rotated), "%s.1", path);
-	snprintf(b, sizeof(b), "%s/exim4", f->dir);
-	assert_int_equal(mkdir(b, 0755), 0);
-	memset(&s, 0, sizeof(s));
-	fo = pf_follow_open(f->st, path, &o, err, sizeof(err));
-	assert_non_null(fo);
-	assert_int_equal(step(fo, &s), 0);
-
-	append(path, arrival(b, sizeof(b), "1xaS00-0000Aa-01", 1));
-	append(path, delivery(b, sizeof(b), "1xaS00-0000Aa-01", 1));
-	assert_int_equal(step(fo, &s), 3);
-	assert_int_equal(count(f, "attempts"), 1);
-	/* the arrival of message 2, then a restart before its delivery */
-	append(path, arrival(b, sizeof(b), "1xaS00-0000Aa-02", 2));
-	assert_int_equal(step(fo, &s), 1);
-	pf_follow_close(&fo);
-	fo = pf_follow_open(f->st, path, &o, err, sizeof(err));
-	assert_non_null(fo);
-	assert_int_equal(step(fo, &s), 0);
-	/* rotation by rename (exicyclog, logrotate): mainlog -> mainlog.1 and
-	 * a new mainlog; a late line still reaches the renamed file */
-	assert_int_equal(rename(path, rotated), 0);
-	append(rotated, delivery(b, sizeof(b), "1xaS00-0000Aa-02", 2));
-	append(path, arrival(b, sizeof(b), "1xaS00-0000Aa-03", 3));
-	append(path, delivery(b, sizeof(b), "1xaS00-0000Aa-03", 3));
-	assert_int_equal(step(fo, &s), 5);
-	assert_int_equal(count(f, "attempts"), 3);
-	one_message(f, "1xaS00-0000Aa-02", &l);
-	assert_string_equal(l.v[0].account, "acme");
-	assert_string_equal(l.v[0].subject, "follow 2");
-	assert_string_equal(l.v[0].rcpts[0].status, "delivered");
-	store_message_list_free(&l);
-	/* rotation while no follower runs: mainlog.1 is finished first */
-	append(path, arrival(b, sizeof(b), "1xaS00-0000Aa-04", 4));
-	assert_int_equal(step(fo, &s), 1);
-	pf_follow_close(&fo);
-	assert_int_equal(rename(path, rotated), 0);
-	append(rotated, delivery(b, sizeof(b), "1xaS00-0000Aa-04", 4));
-	append(path, arrival(b, sizeof(b), "1xaS00-0000Aa-05", 5));
-	append(path, delivery(b, sizeof(b), "1xaS00-0000Aa-05", 5));
-	fo = pf_follow_open(f->st, path, &o, err, sizeof(err));
-	assert_non_null(fo);
-	assert_int_equal(step(fo, &s), 5);
-	assert_int_equal(count(f, "attempts"), 5);
-	assert_int_equal(count(f, "messages"), 5);
-	pf_follow_close(&fo);
-	/* a new follower reads nothing twice */
-	fo = pf_follow_open(f->st, path, &o, err, sizeof(err));
-	assert_non_null(fo);
-	assert_int_equal(step(fo, &s), 0);
-	pf_follow_close(&fo);
-	assert_int_equal(count(f, "attempts"), 5);
-	assert_int_equal(s.rejected, 0);
-	assert_int_equal(s.unowned, 0);
-}
-
-
 int
 main(void)
 {
@@ -654,10 +494,6 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_exim_idempotent_and_sender_domain,
 						tu_store_setup, tu_store_teardown),
 		cmocka_unit_test_setup_teardown(test_exim_syslog_gz, tu_store_setup,
-						tu_store_teardown),
-		cmocka_unit_test_setup_teardown(test_exim_cut_and_mangled_lines, tu_store_setup,
-						tu_store_teardown),
-		cmocka_unit_test_setup_teardown(test_exim_follow_rotation, tu_store_setup,
 						tu_store_teardown),
 	};
 

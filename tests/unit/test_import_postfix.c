@@ -2,8 +2,8 @@
  * test_import_postfix.c - the Postfix log importer into the store:
  * correlation by queue ID (fixtures in tests/fixtures/postfix/), accounts,
  * transcripts, expiry, logs that start mid-flight, reused queue IDs,
- * interleaving through a small state cap, garbage, cut and mangled lines,
- * .gz input, idempotence.  Parsing alone: test_postfix_parse.c; follow
+ * interleaving through a small state cap, garbage, cut and mangled lines
+ * (of the Exim fixtures too), .gz input, idempotence.  Parsing alone: test_postfix_parse.c; follow
  * mode: test_postfix_follow.c.
  */
 #include "tests/unit/testutil.h"
@@ -584,28 +584,19 @@ test_import_gz_and_garbage(void **state)
 	free(data);
 }
 
-/* Every prefix of every fixture line, and each line with bytes flipped:
- * never a crash (run under ASan in CI), never a rejected record from a
- * cut line that still looks complete. */
+/* Every prefix of every line of `names`, and each line with bytes
+ * flipped: never a crash (run under ASan in CI), never a store error. */
 static void
-test_import_cut_and_mangled_lines(void **state)
+cut_and_mangle(struct tu_store *f, const struct pf_options *o, const char *const *names, size_t n)
 {
-	struct tu_store *f = *state;
-	struct pf_options o = map_options();
-	static const char *const names[] = {
-		"postfix/basic.log",
-		"postfix/iso.log",
-		"postfix/debug.log",
-		"postfix/expired.log",
-	};
 	struct import_stats s;
 	char err[512];
-	struct pf_import *imp = pf_import_new(f->st, &o, err, sizeof(err));
+	struct pf_import *imp = pf_import_new(f->st, o, err, sizeof(err));
 	unsigned seed = 12345;
 
 	assert_non_null(imp);
 	memset(&s, 0, sizeof(s));
-	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+	for (size_t k = 0; k < n; k++) {
 		char *path = tu_fixture(names[k]), *data = tu_read_file(path, NULL), *line, *nl;
 
 		assert_non_null(data);
@@ -621,7 +612,7 @@ test_import_cut_and_mangled_lines(void **state)
 				    pf_import_line(imp, line, cut, "cut", 1, &s, silent, NULL),
 				    STORE_OK);
 			copy = xstrndup(line, len);
-			for (int round = 0; round < 50; round++) {
+			for (int round = 0; round < 50 && len > 0; round++) {
 				seed = seed * 1103515245u + 12345u;
 				copy[(seed >> 8) % len] = (char)(seed >> 16);
 				assert_int_equal(
@@ -638,6 +629,24 @@ test_import_cut_and_mangled_lines(void **state)
 	assert_true(s.lines > 5000);
 }
 
+/* Both formats of the log importer: Postfix logs, Exim mainlogs. */
+static void
+test_import_cut_and_mangled_lines(void **state)
+{
+	static const char *const postfix[] = {
+		"postfix/basic.log",
+		"postfix/iso.log",
+		"postfix/debug.log",
+		"postfix/expired.log",
+	};
+	static const char *const exim[] = { "exim/mainlog", "exim/syslog.log" };
+	struct pf_options o = map_options();
+
+	cut_and_mangle(*state, &o, postfix, sizeof(postfix) / sizeof(postfix[0]));
+	o.format = PF_FORMAT_EXIM;
+	o.account_map = NULL;
+	cut_and_mangle(*state, &o, exim, sizeof(exim) / sizeof(exim[0]));
+}
 
 int
 main(void)

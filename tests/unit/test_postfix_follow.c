@@ -3,16 +3,16 @@
  * growth, a half-written line, restart in the middle of a message, rename
  * + new file (and a late line in the renamed file), copytruncate, truncate
  * and regrow, rotation while nobody followed; nothing skipped, nothing
- * read twice.
+ * read twice.  The same for an Exim mainlog (exicyclog's rename).
  */
 #include "tests/unit/testutil.h"
 #include "store/import/import.h"
 #include "common/xalloc.h"
 
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 
@@ -179,14 +179,7 @@ test_follow_rotation_restart(void **state)
 static void
 db_exec(struct tu_store *f, const char *sql)
 {
-	char path[600];
-	sqlite3 *db;
-
-	snprintf(path, sizeof(path), "%s/store.db", f->dir);
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	sqlite3_busy_timeout(db, 5000);
-	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
+	tu_sql_exec(f->target, sql);
 }
 
 /* A store failure in a step rolls its records back; the next step starts
@@ -207,12 +200,19 @@ test_follow_store_failure(void **state)
 	assert_non_null(fo);
 	assert_int_equal(step(fo, &s), 3);
 	append(path, fline(b, sizeof(b), "AB00000002", 2));
-	db_exec(f, "CREATE TRIGGER fail_pos BEFORE UPDATE ON import_positions"
-		   " BEGIN SELECT RAISE(ABORT, 'disk on fire'); END;");
+	if (tu_store_pg())
+		db_exec(f, "CREATE FUNCTION fail_pos() RETURNS trigger LANGUAGE plpgsql AS"
+			   " $$BEGIN RAISE EXCEPTION 'disk on fire'; END$$;"
+			   " CREATE TRIGGER fail_pos BEFORE UPDATE ON import_positions"
+			   " FOR EACH ROW EXECUTE FUNCTION fail_pos()");
+	else
+		db_exec(f, "CREATE TRIGGER fail_pos BEFORE UPDATE ON import_positions"
+			   " BEGIN SELECT RAISE(ABORT, 'disk on fire'); END;");
 	assert_int_equal(pf_follow_step(fo, 0, &s, silent, NULL, err, sizeof(err)), IMPORT_EDB);
 	assert_non_null(strstr(err, "disk on fire"));
 	assert_int_equal(count(f, "attempts"), 1);
-	db_exec(f, "DROP TRIGGER fail_pos");
+	db_exec(f, tu_store_pg() ? "DROP TRIGGER fail_pos ON import_positions" :
+				   "DROP TRIGGER fail_pos");
 	assert_int_equal(step(fo, &s), 3);
 	assert_int_equal(count(f, "attempts"), 2);
 	assert_int_equal(step(fo, &s), 0);
@@ -221,11 +221,109 @@ test_follow_store_failure(void **state)
 	assert_int_equal(count(f, "messages"), 2);
 }
 
+/* ---- an Exim mainlog: the same follower -------------------------------- */
+
+static const char *
+arrival(char *b, size_t n, const char *id, int k)
+{
+	snprintf(b, n,
+		 "2026-12-07 06:00:%02d [1] %s <= billing@acme.example H=(vm) [192.0.2.10]:1 "
+		 "P=esmtpa A=plain:acme-billing S=1 id=f%d@acme.example T=\"follow %d\" "
+		 "for r%d@ok.example\n",
+		 k, id, k, k, k);
+	return b;
+}
+
+static const char *
+delivery(char *b, size_t n, const char *id, int k)
+{
+	snprintf(b, n,
+		 "2026-12-07 06:00:%02d [2] %s => r%d@ok.example R=dnslookup T=remote_smtp "
+		 "H=mx.ok.example [198.51.100.2]:25 C=\"250 ok %d\"\n"
+		 "2026-12-07 06:00:%02d [2] %s Completed\n",
+		 k, id, k, k, k, id);
+	return b;
+}
+
+static void
+test_exim_follow_rotation(void **state)
+{
+	struct tu_store *f = *state;
+	struct pf_options o = map_options();
+	char path[600], rotated[620], b[1200], err[512];
+	struct import_stats s;
+	struct store_message_list l;
+	struct pf_follow *fo;
+
+	o.format = PF_FORMAT_EXIM;
+	snprintf(path, sizeof(path), "%s/exim4/mainlog", f->dir);
+	snprintf(rotated, sizeof(rotated), "%s.1", path);
+	snprintf(b, sizeof(b), "%s/exim4", f->dir);
+	assert_int_equal(mkdir(b, 0755), 0);
+	memset(&s, 0, sizeof(s));
+	fo = pf_follow_open(f->st, path, &o, err, sizeof(err));
+	assert_non_null(fo);
+	assert_int_equal(step(fo, &s), 0);
+
+	append(path, arrival(b, sizeof(b), "1xaS00-0000Aa-01", 1));
+	append(path, delivery(b, sizeof(b), "1xaS00-0000Aa-01", 1));
+	assert_int_equal(step(fo, &s), 3);
+	assert_int_equal(count(f, "attempts"), 1);
+	/* the arrival of message 2, then a restart before its delivery */
+	append(path, arrival(b, sizeof(b), "1xaS00-0000Aa-02", 2));
+	assert_int_equal(step(fo, &s), 1);
+	pf_follow_close(&fo);
+	fo = pf_follow_open(f->st, path, &o, err, sizeof(err));
+	assert_non_null(fo);
+	assert_int_equal(step(fo, &s), 0);
+	/* rotation by rename (exicyclog, logrotate): mainlog -> mainlog.1 and
+	 * a new mainlog; a late line still reaches the renamed file */
+	assert_int_equal(rename(path, rotated), 0);
+	append(rotated, delivery(b, sizeof(b), "1xaS00-0000Aa-02", 2));
+	append(path, arrival(b, sizeof(b), "1xaS00-0000Aa-03", 3));
+	append(path, delivery(b, sizeof(b), "1xaS00-0000Aa-03", 3));
+	assert_int_equal(step(fo, &s), 5);
+	assert_int_equal(count(f, "attempts"), 3);
+	l.v = NULL;
+	l.n = 0;
+	assert_int_equal(store_find_by_queue_id(f->st, "1xaS00-0000Aa-02", 0, 0, &l), STORE_OK);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.v[0].account, "acme");
+	assert_string_equal(l.v[0].subject, "follow 2");
+	assert_string_equal(l.v[0].rcpts[0].status, "delivered");
+	store_message_list_free(&l);
+	/* rotation while no follower runs: mainlog.1 is finished first */
+	append(path, arrival(b, sizeof(b), "1xaS00-0000Aa-04", 4));
+	assert_int_equal(step(fo, &s), 1);
+	pf_follow_close(&fo);
+	assert_int_equal(rename(path, rotated), 0);
+	append(rotated, delivery(b, sizeof(b), "1xaS00-0000Aa-04", 4));
+	append(path, arrival(b, sizeof(b), "1xaS00-0000Aa-05", 5));
+	append(path, delivery(b, sizeof(b), "1xaS00-0000Aa-05", 5));
+	fo = pf_follow_open(f->st, path, &o, err, sizeof(err));
+	assert_non_null(fo);
+	assert_int_equal(step(fo, &s), 5);
+	assert_int_equal(count(f, "attempts"), 5);
+	assert_int_equal(count(f, "messages"), 5);
+	pf_follow_close(&fo);
+	/* a new follower reads nothing twice */
+	fo = pf_follow_open(f->st, path, &o, err, sizeof(err));
+	assert_non_null(fo);
+	assert_int_equal(step(fo, &s), 0);
+	pf_follow_close(&fo);
+	assert_int_equal(count(f, "attempts"), 5);
+	assert_int_equal(s.rejected, 0);
+	assert_int_equal(s.unowned, 0);
+}
+
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_follow_rotation_restart, tu_store_setup,
+						tu_store_teardown),
+		cmocka_unit_test_setup_teardown(test_exim_follow_rotation, tu_store_setup,
 						tu_store_teardown),
 		cmocka_unit_test_setup_teardown(test_follow_store_failure, tu_store_setup,
 						tu_store_teardown),

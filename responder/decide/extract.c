@@ -453,8 +453,19 @@ extract_identifiers(const struct complaint *c, const struct fwd_original *fwds, 
 		struct bounce b;
 		size_t nb = x->n_bounces;
 
-		if (!x->originals[i].is_bounce)
+		if (!x->originals[i].is_bounce) {
+			/* another robot's notice (a list manager's "loop
+			 * alert") or a reply may quote the original's headers:
+			 * their Message-ID is worth a lookup, nothing more */
+			if (co->depth != 1 || co->text == NULL)
+				continue;
+			memset(&b, 0, sizeof(b));
+			bounce_read_text(&b, co->text, co->message_id);
+			for (size_t k = 0; k < b.n_quoted; k++)
+				add_id(x, b.quoted[k].message_id, EXT_ATTACHED);
+			bounce_free(&b);
 			continue;
+		}
 		memset(&b, 0, sizeof(b));
 		bounce_read_dsn(&b, co->dsn);
 		bounce_read_failed(&b, co->failed_rcpts);

@@ -95,4 +95,3 @@ lite_classify(struct store *st)
 	}
 	return STORE_EDB; /* st->err as the failing call left it */
 }
-

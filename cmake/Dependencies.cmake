@@ -15,6 +15,7 @@ function(responder_dep target module package)
 endfunction()
 
 responder_dep(sqlite3 sqlite3 libsqlite3-dev)
+responder_dep(libpq libpq libpq-dev)
 responder_dep(jansson jansson libjansson-dev)
 responder_dep(inih inih libinih-dev)
 responder_dep(libxml2 libxml-2.0 libxml2-dev)

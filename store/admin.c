@@ -411,7 +411,8 @@ admin_stats(struct store *st, int64_t since, struct admin_stats *out)
 	store_bind_int64(s, 1, since);
 	if ((rc = collect_counts(st, s, &out->outcomes, &out->n_outcomes)) < 0)
 		goto fail;
-	s = since ? store_stmt(st, "SELECT o.state, count(*)" OUTBOX_SINCE " GROUP BY o.state") :
+	s = since ? store_stmt_for(st, "SELECT o.state, count(*)" OUTBOX_SINCE " GROUP BY o.state",
+				   "SELECT o.state, count(*)" OUTBOX_SINCE_PG " GROUP BY o.state") :
 		    store_stmt(st, "SELECT o.state, count(*)" OUTBOX_ALL " GROUP BY o.state");
 	if (s == NULL)
 		goto fail_db;

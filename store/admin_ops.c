@@ -168,6 +168,28 @@ purge_one(struct store *st, const char *sql, int64_t cutoff, int batch, int64_t 
 	return rc == STORE_DONE ? STORE_OK : store_fail_db(st, "purging");
 }
 
+/* PostgreSQL: drops the monthly partitions wholly before `cutoff`
+ * (responder_drop_partitions() in store/pg/pg_schema.c), adding what they
+ * held to the counts. */
+static int
+drop_months(struct store *st, int64_t cutoff, struct admin_purge_counts *c)
+{
+	struct store_stmt *s = store_stmt(st, "SELECT attempts, messages"
+					      " FROM responder_drop_partitions(?1)");
+	int rc;
+
+	if (s == NULL)
+		return STORE_EDB;
+	store_bind_int64(s, 1, cutoff);
+	rc = store_step(s);
+	if (rc == STORE_ROW) {
+		c->attempts += store_col_int64(s, 0);
+		c->messages += store_col_int64(s, 1);
+	}
+	store_reset(s);
+	return rc == STORE_ROW ? STORE_OK : store_fail_db(st, "dropping old months");
+}
+
 int
 admin_purge_step(struct store *st, int64_t cutoff, int batch, struct admin_purge_counts *c)
 {
@@ -176,6 +198,9 @@ admin_purge_step(struct store *st, int64_t cutoff, int batch, struct admin_purge
 
 	if (batch < 1)
 		batch = 500;
+	/* PostgreSQL: whole months first, then row by row what is left. */
+	if (store_is_pg(st) && (rc = drop_months(st, cutoff, c)) < 0)
+		return rc;
 	if ((rc = purge_one(st,
 			    "DELETE FROM attempts WHERE id IN"
 			    " (SELECT id FROM attempts WHERE at < ?1 LIMIT ?2)",
@@ -191,6 +216,15 @@ admin_purge_step(struct store *st, int64_t cutoff, int batch, struct admin_purge
 		 "  AND NOT EXISTS (SELECT 1 FROM recipients rc JOIN attempts at"
 		 "   ON at.recipient_id = rc.id WHERE rc.message_id = m.id) LIMIT ?2)",
 		 cutoff, batch, &m)) < 0)
+		return rc;
+	/* PostgreSQL has no foreign key between the partitioned tables, so no
+	 * cascade: the recipients of purged messages go here. */
+	if (store_is_pg(st) &&
+	    (rc = purge_one(st,
+			    "DELETE FROM recipients WHERE id IN (SELECT rc.id FROM recipients rc"
+			    " WHERE rc.submitted_at > 0 AND rc.submitted_at < ?1 AND NOT EXISTS"
+			    "  (SELECT 1 FROM messages m WHERE m.id = rc.message_id) LIMIT ?2)",
+			    cutoff, batch, &r)) < 0)
 		return rc;
 	if ((rc = purge_one(
 		 st,

@@ -195,7 +195,7 @@ store_bind_text(struct store_stmt *s, int i, const char *v)
 int
 store_bind_null(struct store_stmt *s, int i)
 {
-	return s->st->drv->bind_text(s, i, NULL);
+	return s->st->drv->bind_null(s, i);
 }
 
 int

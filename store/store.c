@@ -28,16 +28,14 @@ store_open_opts(const char *target, const struct store_options *o, int oflags, i
 	int reason = STORE_EDB;
 
 	if (store_target_is_pg(target)) {
-		snprintf(err, errlen, "store %s: PostgreSQL stores are not in this build yet",
-			 target);
-		goto fail;
+		st->drv = &store_driver_pg;
 	} else {
 		st->drv = &store_driver_sqlite;
 		if (strncmp(target, "sqlite:", 7) == 0)
 			target += 7;
 	}
 	str_copy(st->path, target, sizeof(st->path));
-	if (st->drv->open(st, target, o, readonly) < 0) {
+	if ((reason = st->drv->open(st, target, o, readonly)) < 0) {
 		/* The driver's message names the store already. */
 		snprintf(err, errlen, "%s", st->err);
 		goto fail;

@@ -51,6 +51,7 @@ struct store_driver {
 	int (*bind_int64)(struct store_stmt *s, int i, int64_t v);
 	int (*bind_text)(struct store_stmt *s, int i, const char *v); /* NULL: SQL NULL */
 	int (*bind_blob)(struct store_stmt *s, int i, const void *p, size_t n);
+	int (*bind_null)(struct store_stmt *s, int i); /* of any type */
 	int (*step)(struct store_stmt *s);
 	int (*col_null)(struct store_stmt *s, int i);
 	int64_t (*col_int64)(struct store_stmt *s, int i);

@@ -145,6 +145,10 @@ reload(struct daemon *d, const char *config_path, struct settings *s, struct pf_
 	pipeline_free(&pl);
 	if (strcmp(ns.store_path, s->store_path) != 0)
 		log_warn("reload: [store] path changed; it takes effect at the next start");
+	if (strcmp(ns.metrics_listen, s->metrics_listen) != 0 ||
+	    strcmp(ns.web_listen, s->web_listen) != 0)
+		log_warn("reload: [metrics] or [web] listen changed; it takes effect at the next "
+			 "start (the console reads its settings when it starts)");
 	/* The sessions and the pipeline borrow the old settings: close them
 	 * first, then take the new settings in place (same address). */
 	imap_close(&d->imap);

@@ -247,6 +247,34 @@ imap_caps_guard(mailimap *imap)
 }
 
 int
+imap_greeting(mailimap *imap, mailstream *s)
+{
+	const char *line;
+
+	if (imap->imap_state != MAILIMAP_STATE_DISCONNECTED)
+		return MAILIMAP_ERROR_BAD_STATE;
+	imap->imap_stream = s;
+	if (imap->imap_connection_info != NULL)
+		mailimap_connection_info_free(imap->imap_connection_info);
+	imap->imap_connection_info = mailimap_connection_info_new();
+	if (imap->imap_connection_info == NULL)
+		return MAILIMAP_ERROR_MEMORY;
+	if ((line = mailimap_read_line(imap)) == NULL)
+		return MAILIMAP_ERROR_STREAM;
+	if (strncasecmp(line, "* OK", 4) == 0 && strchr(" \r\n[", line[4]) != NULL) {
+		imap->imap_state = MAILIMAP_STATE_NON_AUTHENTICATED;
+		return MAILIMAP_NO_ERROR_NON_AUTHENTICATED;
+	}
+	if (strncasecmp(line, "* PREAUTH", 9) == 0 && strchr(" \r\n[", line[9]) != NULL) {
+		imap->imap_state = MAILIMAP_STATE_AUTHENTICATED;
+		return MAILIMAP_NO_ERROR_AUTHENTICATED;
+	}
+	if (strncasecmp(line, "* BYE", 5) == 0)
+		return MAILIMAP_ERROR_DONT_ACCEPT_CONNECTION;
+	return MAILIMAP_ERROR_PARSE;
+}
+
+int
 imap_refresh_caps(struct imap_source *src, char *err, size_t errlen)
 {
 	static const char cmd[] = "CAPABILITY\r\n";
@@ -348,6 +376,17 @@ authenticate(struct imap_source *src, char *err, size_t errlen)
 			if (r == MAILIMAP_NO_ERROR)
 				return IMAP_OK;
 			ret = imap_fail(src, r, "AUTHENTICATE XOAUTH2", err, errlen);
+			if (ret == IMAP_ESERVER) {
+				char said[512];
+
+				snprintf(said, sizeof(said), "%s", err);
+				snprintf(err, errlen,
+					 "IMAP server %s refused the XOAUTH2 access token for %s "
+					 "(expired, revoked, or for another user?) from %s: %s",
+					 src->host, s->imap_username,
+					 *s->imap_token_command ? "token_command" : "token_file",
+					 said);
+			}
 			/* A rejected token: a token_command may hand out a fresh one. */
 			if (ret != IMAP_ESERVER || !*s->imap_token_command)
 				break;
@@ -422,7 +461,7 @@ open_stream(struct imap_source *src, int implicit, uint16_t port, char *err, siz
 	}
 	imap_guard_install(src, stream);
 	imap_wd_arm(src);
-	r = mailimap_connect(src->imap, stream);
+	r = imap_greeting(src->imap, stream); /* not mailimap_connect(): see there */
 	imap_wd_disarm(src);
 	if (r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED && r != MAILIMAP_NO_ERROR_AUTHENTICATED) {
 		src->broken = 1;

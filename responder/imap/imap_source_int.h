@@ -64,6 +64,16 @@ int imap_fail(struct imap_source *src, int r, const char *what, char *err, size_
 /* Sorts UIDs ascending and drops repeats, in place; returns the count
  * kept.  O(n log n) whatever order the server chose. */
 size_t imap_sort_uids(uint32_t *uids, size_t n);
+/* What mailimap_connect() does (the stream becomes imap's, the greeting
+ * is read), without libetpan's greeting parser: 1.9.4 parses the
+ * greeting's response codes with no parser context and crashes on
+ * "* OK [PERMANENTFLAGS (\Seen)]", which any server, or anyone on the
+ * path before the certificate is checked, can send.  Only OK, PREAUTH or
+ * BYE is read from it; its codes and text are not used (CAPABILITY is
+ * asked for after).  MAILIMAP_NO_ERROR_NON_AUTHENTICATED or
+ * _AUTHENTICATED, or a MAILIMAP_ERROR_* (BYE: _DONT_ACCEPT_CONNECTION);
+ * on error the stream stays imap's, for imap_close(). */
+int imap_greeting(mailimap *imap, mailstream *s);
 /* libetpan 1.9.4's mailimap_has_*() walk the stored capability list
  * without looking: a server that sent none, or an empty CAPABILITY, leaves
  * it NULL.  Makes it an empty list instead; call before mailimap_has_*()

@@ -290,11 +290,11 @@ save_position(struct pf_follow *f)
 	size_t n;
 	int rc;
 
-	s = store_stmt(st,
-		       "INSERT INTO import_positions(path, inode, offset, head, state, updated_at)"
-		       " VALUES (?1, ?2, ?3, ?4, ?5, unixepoch())"
-		       " ON CONFLICT(path) DO UPDATE SET inode = ?2, offset = ?3, head = ?4,"
-		       " state = ?5, updated_at = unixepoch()");
+	s = store_stmt(
+	    st, "INSERT INTO import_positions(path, inode, \"offset\", head, state, updated_at)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, unixepoch())"
+		" ON CONFLICT(path) DO UPDATE SET inode = ?2, \"offset\" = ?3, head = ?4,"
+		" state = ?5, updated_at = unixepoch()");
 	if (s == NULL)
 		return STORE_EDB;
 	state = state_save(f->imp);
@@ -326,8 +326,8 @@ restore(struct pf_follow *f, char *err, size_t errlen)
 	struct stat sb;
 	int rc;
 
-	s = store_stmt(st,
-		       "SELECT inode, offset, head, state FROM import_positions WHERE path = ?1");
+	s = store_stmt(
+	    st, "SELECT inode, \"offset\", head, state FROM import_positions WHERE path = ?1");
 	if (s == NULL)
 		goto db;
 	store_bind_text(s, 1, f->path);

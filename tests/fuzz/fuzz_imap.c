@@ -13,14 +13,15 @@
  * guess it and reaches the later commands.  After the last chunk the
  * stream reports an error, as a closed socket does.
  *
- * The session runs what imap_connect() runs (greeting, CAPABILITY, LOGIN,
- * CAPABILITY, CREATE twice, SELECT: imap_refresh_caps() and the same
- * libetpan calls), then the daemon's own imap_search_new(), imap_search_marked(), imap_fetch() and
- * imap_mark_done_many() on a struct imap_source built around the stream,
- * and imap_close().  Whatever the server sends: no crash, no leak, UIDs
- * from a search ascending and above the asked minimum, fetched messages
- * only for UIDs asked, in the order asked, bodies only under the cap and
- * as long as they say.
+ * The session runs what imap_connect() runs once the socket is up: the
+ * read guard (imap_guard_install()), imap_greeting(), CAPABILITY, LOGIN,
+ * CAPABILITY, CREATE twice, SELECT (imap_refresh_caps() and the same
+ * libetpan calls), then the daemon's own imap_search_new(),
+ * imap_search_marked(), imap_fetch() and imap_mark_done_many() on a
+ * struct imap_source built around the stream, and imap_close().  Whatever
+ * the server sends: no crash, no leak, UIDs from a search ascending and
+ * above the asked minimum, fetched messages only for UIDs asked, in the
+ * order asked, bodies only under the cap and as long as they say.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -155,6 +156,13 @@ mem_cancel(mailstream_low *low)
 	(void)low;
 }
 
+static struct mailstream_cancel *
+mem_get_cancel(mailstream_low *low)
+{
+	(void)low;
+	return NULL;
+}
+
 static mailstream_low_driver mem_driver = {
 	.mailstream_read = mem_read,
 	.mailstream_write = mem_write,
@@ -162,6 +170,7 @@ static mailstream_low_driver mem_driver = {
 	.mailstream_get_fd = mem_get_fd,
 	.mailstream_free = mem_free,
 	.mailstream_cancel = mem_cancel,
+	.mailstream_get_cancel = mem_get_cancel,
 };
 
 static void
@@ -232,41 +241,47 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int r;
 
 	s.imap_timeout = 30;
+	s.max_message_size = MAX_BODY;
 	trace = getenv("FUZZ_IMAP_TRACE") != NULL;
 	next_chunk(&sc, NULL);
-	low = mailstream_low_new(&sc, &mem_driver);
-	stream = mailstream_new(low, 8192);
-	imap = mailimap_new(0, NULL);
-	r = mailimap_connect(imap, stream);
-	if (r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED && r != MAILIMAP_NO_ERROR_AUTHENTICATED) {
-		mailstream_close(imap->imap_stream);
-		imap->imap_stream = NULL;
-		mailimap_free(imap);
-		free(sc.out);
-		return 0;
-	}
-
 	src = xcalloc(1, sizeof(*src));
 	src->s = &s;
-	src->imap = imap;
 	snprintf(src->host, sizeof(src->host), "fuzz.example");
 	pthread_mutex_init(&src->wd_mu, NULL);
 	pthread_cond_init(&src->wd_cv, NULL);
+	low = mailstream_low_new(&sc, &mem_driver);
+	stream = mailstream_new(low, 8192);
+	src->imap = imap = mailimap_new(0, NULL);
+	/* What open_stream() does once the socket is up. */
+	imap_guard_install(src, stream);
+	imap_wd_arm(src);
+	r = imap_greeting(imap, stream);
+	imap_wd_disarm(src);
+	if (r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED && r != MAILIMAP_NO_ERROR_AUTHENTICATED)
+		goto failed;
 	if (imap_refresh_caps(src, err, sizeof(err)) != IMAP_OK)
 		goto failed;
 	(void)mailimap_has_extension(imap, "STARTTLS");
 	(void)mailimap_has_xoauth2(imap);
-	if (imap->imap_state == MAILIMAP_STATE_NON_AUTHENTICATED &&
-	    mailimap_login(imap, "responder", "secret") != MAILIMAP_NO_ERROR)
-		goto failed;
+	if (imap->imap_state == MAILIMAP_STATE_NON_AUTHENTICATED) {
+		imap_wd_arm(src); /* each call as the daemon makes it */
+		r = mailimap_login(imap, "responder", "secret");
+		imap_wd_disarm(src);
+		if (r != MAILIMAP_NO_ERROR)
+			goto failed;
+	}
 	if (imap_refresh_caps(src, err, sizeof(err)) != IMAP_OK)
 		goto failed;
 	for (int i = 0; i < 2; i++) {
+		imap_wd_arm(src);
 		r = mailimap_create(imap, i ? "Quarantine" : "Processed");
+		imap_wd_disarm(src);
 		if (r != MAILIMAP_NO_ERROR && r != MAILIMAP_ERROR_CREATE)
 			goto failed;
 	}
+	imap_wd_arm(src);
 	r = mailimap_select(imap, "INBOX");
+	imap_wd_disarm(src);
 	if (r != MAILIMAP_NO_ERROR || imap->imap_selection_info == NULL)
 		goto failed;
 	src->uidvalidity = imap->imap_selection_info->sel_uidvalidity;

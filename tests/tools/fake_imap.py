@@ -29,6 +29,12 @@ Scenarios (what a hostile or broken server does):
   garbage_after_select  LOGIN and SELECT succeed, then garbage
   search_desc     the first UID SEARCH for new mail answers 200 000 UIDs in
                   descending order (3 of them exist)
+Found by the fuzz_imap target (docs/fuzzing.md), each crashed the daemon:
+  greeting_codes  a greeting with a response code libetpan's greeting
+                  parser cannot take: * OK [PERMANENTFLAGS (\\Seen)]
+  caps_none       no capability list at all before LOGIN: none in the
+                  greeting, and CAPABILITY answered OK without one
+  fetch_no        the first UID FETCH of bodies answered NO with no data
 """
 import argparse
 import os
@@ -110,8 +116,13 @@ class Handler(socketserver.StreamRequestHandler):
             while self.rfile.readline():
                 pass
             return
-        self.w("* OK [CAPABILITY IMAP4rev1 MOVE UIDPLUS] fake server ready\r\n")
-        selected = False
+        if self.sc == "greeting_codes":
+            self.w("* OK [PERMANENTFLAGS (\\Seen)] fake server ready\r\n")
+        elif self.sc == "caps_none":
+            self.w("* OK fake server ready\r\n")
+        else:
+            self.w("* OK [CAPABILITY IMAP4rev1 MOVE UIDPLUS] fake server ready\r\n")
+        selected = logged_in = False
         while True:
             line = self.rfile.readline(4 * 1024 * 1024)
             if not line:
@@ -134,9 +145,12 @@ class Handler(socketserver.StreamRequestHandler):
                 return
             if self.sc == "many_exists":
                 self.w("".join("* %d EXISTS\r\n" % (i + 1) for i in range(3000)))
-            if cmd == "CAPABILITY":
+            if cmd == "CAPABILITY" and self.sc == "caps_none" and not logged_in:
+                self.w("%s OK done\r\n" % tag)
+            elif cmd == "CAPABILITY":
                 self.w("* CAPABILITY IMAP4rev1 MOVE UIDPLUS\r\n%s OK done\r\n" % tag)
             elif cmd == "LOGIN":
+                logged_in = True
                 self.w("%s OK [CAPABILITY IMAP4rev1 MOVE UIDPLUS] logged in\r\n" % tag)
             elif cmd == "CREATE":
                 self.w("%s NO [ALREADYEXISTS] exists\r\n" % tag)
@@ -199,6 +213,13 @@ class Handler(socketserver.StreamRequestHandler):
             ranges = parse_set(uidset, maxuid)
             uids = [u for u in box.uids() if in_set(u, ranges)]
         body = "BODY.PEEK[]" in items.upper()
+        if self.sc == "fetch_no" and body:
+            with LOCK:
+                first = not self.server.fetch_no_done
+                self.server.fetch_no_done = True
+            if first:
+                self.w("%s NO no such message\r\n" % tag)
+                return None
         if self.sc == "uidvalidity" and body:
             with LOCK:
                 if box.uidvalidity == 1000:
@@ -284,6 +305,7 @@ def main():
     srv.state_dir = a.state_dir
     srv.connections = 0
     srv.searched_desc = False
+    srv.fetch_no_done = False
     with open(os.path.join(a.state_dir, "connections"), "w") as fp:
         fp.write("0\n")
     tmp = a.port_file + ".tmp"

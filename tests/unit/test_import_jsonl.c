@@ -22,11 +22,12 @@ static int
 setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	char path[600], err[256];
+	char *path, err[256];
 
 	f->dir = tu_tempdir();
-	snprintf(path, sizeof(path), "%s/s.db", f->dir);
+	path = tu_store_target(f->dir);
 	f->st = store_open(path, err, sizeof(err));
+	free(path);
 	assert_non_null(f->st);
 	buf_init(&f->reports, 0);
 	*state = f;

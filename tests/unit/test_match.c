@@ -33,9 +33,12 @@ setup(void **state)
 	char err[512], path[4096];
 	const char *src = getenv("RESPONDER_SRC");
 
+	char *target;
+
 	f->dir = tu_tempdir();
-	snprintf(path, sizeof(path), "%s/s.db", f->dir);
-	f->st = store_open(path, err, sizeof(err));
+	target = tu_store_target(f->dir);
+	f->st = store_open(target, err, sizeof(err));
+	free(target);
 	assert_non_null(f->st);
 	snprintf(path, sizeof(path), "%s/store/samples/records.jsonl", src ? src : ".");
 	memset(&stats, 0, sizeof(stats));

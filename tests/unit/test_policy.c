@@ -30,8 +30,7 @@ setup(void **state)
 	const char *src = getenv("RESPONDER_SRC");
 
 	f->dir = tu_tempdir();
-	db = xmalloc(strlen(f->dir) + 16);
-	snprintf(db, strlen(f->dir) + 16, "%s/s.db", f->dir);
+	db = tu_store_target(f->dir);
 	f->st = store_open(db, err, sizeof(err));
 	assert_non_null(f->st);
 	samples = xmalloc(4096);

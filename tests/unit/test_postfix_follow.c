@@ -9,7 +9,6 @@
 #include "store/import/import.h"
 #include "common/xalloc.h"
 
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,14 +179,7 @@ test_follow_rotation_restart(void **state)
 static void
 db_exec(struct tu_store *f, const char *sql)
 {
-	char path[600];
-	sqlite3 *db;
-
-	snprintf(path, sizeof(path), "%s/store.db", f->dir);
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	sqlite3_busy_timeout(db, 5000);
-	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
+	tu_sql_exec(f->target, sql);
 }
 
 /* A store failure in a step rolls its records back; the next step starts
@@ -208,12 +200,19 @@ test_follow_store_failure(void **state)
 	assert_non_null(fo);
 	assert_int_equal(step(fo, &s), 3);
 	append(path, fline(b, sizeof(b), "AB00000002", 2));
-	db_exec(f, "CREATE TRIGGER fail_pos BEFORE UPDATE ON import_positions"
-		   " BEGIN SELECT RAISE(ABORT, 'disk on fire'); END;");
+	if (tu_store_pg())
+		db_exec(f, "CREATE FUNCTION fail_pos() RETURNS trigger LANGUAGE plpgsql AS"
+			   " $$BEGIN RAISE EXCEPTION 'disk on fire'; END$$;"
+			   " CREATE TRIGGER fail_pos BEFORE UPDATE ON import_positions"
+			   " FOR EACH ROW EXECUTE FUNCTION fail_pos()");
+	else
+		db_exec(f, "CREATE TRIGGER fail_pos BEFORE UPDATE ON import_positions"
+			   " BEGIN SELECT RAISE(ABORT, 'disk on fire'); END;");
 	assert_int_equal(pf_follow_step(fo, 0, &s, silent, NULL, err, sizeof(err)), IMPORT_EDB);
 	assert_non_null(strstr(err, "disk on fire"));
 	assert_int_equal(count(f, "attempts"), 1);
-	db_exec(f, "DROP TRIGGER fail_pos");
+	db_exec(f, tu_store_pg() ? "DROP TRIGGER fail_pos ON import_positions" :
+				   "DROP TRIGGER fail_pos");
 	assert_int_equal(step(fo, &s), 3);
 	assert_int_equal(count(f, "attempts"), 2);
 	assert_int_equal(step(fo, &s), 0);

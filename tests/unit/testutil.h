@@ -19,14 +19,22 @@ struct store;
  * Defined in tu_store.c (library testutil_store). */
 struct tu_store {
 	char *dir;
+	char *target; /* what st was opened from (tu_store_target) */
 	struct store *st;
 };
 int tu_store_setup(void **state);
 int tu_store_teardown(void **state);
-/* Runs `sql` on the database file at `path` through its own connection
- * (bypassing the store API, to set up what the store must cope with);
- * fails the test on any error.  In tu_store.c. */
-void tu_sql_exec(const char *path, const char *sql);
+/* Where a test's store lives: "<dir>/store.db", or, when the test runs
+ * against PostgreSQL ($RESPONDER_TEST_PG, set by tests/lib/pg_unit.sh),
+ * the URL of a fresh database of the throwaway cluster.  Caller frees. */
+char *tu_store_target(const char *dir);
+/* 1 when the store tests run against PostgreSQL. */
+int tu_store_pg(void);
+/* Runs `sql` on the store at `target` (a SQLite file, or a PostgreSQL URL
+ * through psql) through its own connection (bypassing the store API, to
+ * set up what the store must cope with); fails the test on any error.
+ * In tu_store.c. */
+void tu_sql_exec(const char *target, const char *sql);
 
 /* A fresh directory under $TMPDIR, removed by tu_rmtree().  Caller frees. */
 char *tu_tempdir(void);

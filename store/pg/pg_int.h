@@ -1,0 +1,27 @@
+/*
+ * pg_int.h - what the PostgreSQL driver's files share.
+ */
+#ifndef STORE_PG_PG_INT_H
+#define STORE_PG_PG_INT_H
+
+#include <libpq-fe.h>
+
+#include "store/store_int.h"
+
+/* st->conn of a PostgreSQL store. */
+struct pg_conn {
+	PGconn *pg;
+	char *keys[12], *vals[12]; /* the connection parameters, for a reconnect */
+	int nkeys;
+	int readonly;
+	unsigned nprepared; /* names the next prepared statement */
+	int64_t changes;    /* rows of the last statement */
+	char node[128];	    /* [store] node_name */
+	int lease_seconds;
+};
+
+/* pg_schema.c */
+int pg_migrate(struct store *st, int readonly);
+int pg_schema_version(struct store *st);
+
+#endif

@@ -10,6 +10,8 @@ include(GNUInstallDirs)
 
 install(FILES dist/responder.conf.example
         DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/responder)
+install(FILES dist/prometheus/responder.rules.yml
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/responder/examples/prometheus)
 install(FILES man/responder.8 DESTINATION ${CMAKE_INSTALL_MANDIR}/man8)
 install(FILES man/responder.conf.5 DESTINATION ${CMAKE_INSTALL_MANDIR}/man5)
 
@@ -49,7 +51,7 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY "optional")
 # same from the binary when it is available; the list is the fallback and
 # what the package test checks against.
 set(RESPONDER_DEB_DEPENDS
-    "libc6 (>= 2.34), libetpan20, libcurl3-gnutls (>= 7.88), libssl3 (>= 3.0), libsqlite3-0 (>= 3.38), libjansson4 (>= 2.14), libinih1 (>= 55), libxml2 (>= 2.9), zlib1g, adduser")
+    "libc6 (>= 2.34), libetpan20, libcurl3-gnutls (>= 7.88), libssl3 (>= 3.0), libsqlite3-0 (>= 3.38), libjansson4 (>= 2.14), libinih1 (>= 55), libxml2 (>= 2.9), zlib1g, libmicrohttpd12 (>= 0.9.75), libcrypt1, adduser")
 if(RESPONDER_HAVE_LIBSYSTEMD)
   string(APPEND RESPONDER_DEB_DEPENDS ", libsystemd0")
 endif()

@@ -143,8 +143,8 @@ copy_col(struct store_stmt *from, struct store_stmt *to, int i, char kind)
 /* Whole-row copy of up to `batch` rows (all, for a table without id) in one
  * transaction of `to`.  *n_r: rows read; *last_r: the last id read. */
 static int
-copy_batch(struct store *from, struct store *to, const struct table *t, int64_t after,
-	   int batch, int64_t *n_r, int64_t *last_r, char *err, size_t errlen)
+copy_batch(struct store *from, struct store *to, const struct table *t, int64_t after, int batch,
+	   int64_t *n_r, int64_t *last_r, char *err, size_t errlen)
 {
 	struct store_stmt *s, *ins;
 	int ncols = (int)strlen(t->cols), rc;
@@ -216,9 +216,10 @@ months_for(struct store *from, struct store *to)
 		oldest = a;
 	if (oldest == 0)
 		return STORE_OK;
-	s = store_stmt(to, "SELECT responder_partitions(((extract(year FROM now()) * 12"
-			   " + extract(month FROM now())) - (extract(year FROM to_timestamp(?1)) * 12"
-			   " + extract(month FROM to_timestamp(?1))))::int, 3)");
+	s = store_stmt(to,
+		       "SELECT responder_partitions(((extract(year FROM now()) * 12"
+		       " + extract(month FROM now())) - (extract(year FROM to_timestamp(?1)) * 12"
+		       " + extract(month FROM to_timestamp(?1))))::int, 3)");
 	if (s == NULL)
 		return STORE_EDB;
 	store_bind_int64(s, 1, oldest);

@@ -38,7 +38,7 @@ store_open_opts(const char *target, const struct store_options *o, int oflags, i
 	if (o != NULL && o->node_name != NULL)
 		str_copy(st->node, o->node_name, sizeof(st->node));
 	st->lease_seconds = o != NULL && o->lease_seconds > 0 ? o->lease_seconds : 60;
-	if (st->drv->open(st, target, o, readonly) < 0) {
+	if ((reason = st->drv->open(st, target, o, readonly)) < 0) {
 		/* The driver's message names the store already. */
 		snprintf(err, errlen, "%s", st->err);
 		goto fail;

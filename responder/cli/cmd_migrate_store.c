@@ -58,7 +58,7 @@ int
 cmd_migrate_store(struct cli *cli, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "from", required_argument, NULL, 'f' }, { "to", required_argument, NULL, 't' },
+		{ "from", required_argument, NULL, 'f' },  { "to", required_argument, NULL, 't' },
 		{ "batch", required_argument, NULL, 'b' }, { "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },	   { NULL, 0, NULL, 0 },
 	};
@@ -83,9 +83,9 @@ cmd_migrate_store(struct cli *cli, int argc, char **argv)
 
 			batch = strtol(optarg, &end, 10);
 			if (end == optarg || *end || batch < 1 || batch > 100000)
-				return cli_usage("migrate-store",
-						 "--batch wants a number from 1 to 100000, not '%s'",
-						 optarg);
+				return cli_usage(
+				    "migrate-store",
+				    "--batch wants a number from 1 to 100000, not '%s'", optarg);
 			break;
 		}
 		case 'q':

@@ -395,6 +395,22 @@ load_message(struct store *st, const char *qid, int64_t account_id, const struct
 	return 1;
 }
 
+/* 1 when the follow-up brings a message of its own (an attached or
+ * forwarded original, a Message-ID written in its text): it asks about
+ * that one, not for the next step of the earlier answer.  The ids of its
+ * References header do not count: they are the conversation's. */
+static int
+names_another(const struct extracted *x)
+{
+	if (x->n_originals > 0)
+		return 1;
+	for (size_t i = 0; i < x->n_ids; i++)
+		if (x->ids[i].source == EXT_ATTACHED || x->ids[i].source == EXT_INLINE ||
+		    x->ids[i].source == EXT_BODY)
+			return 1;
+	return 0;
+}
+
 /* Runs the matching again with the follow-up's and the earlier
  * complaint's identifiers together. */
 static int
@@ -528,7 +544,7 @@ followup_decide(struct store *st, const struct settings *s, const struct complai
 			goto fail;
 		goto out;
 	}
-	if (ref.outcome && strcmp(ref.outcome, "found") == 0) {
+	if (ref.outcome && strcmp(ref.outcome, "found") == 0 && !names_another(x)) {
 		if (lang_is_thanks_only(stripped)) {
 			*outcome = OUTCOME_IGNORED;
 			f->no_reply = 1;

@@ -13,7 +13,9 @@
  *   - to a `found` reply, "still not there" / "they checked spam" gets the
  *     next step (template next_step): for a delivered recipient what to
  *     hand the recipient's IT (the transcript, the remote queue ID), for a
- *     deferred one the latest attempt; a bare thank-you gets nothing.
+ *     deferred one the latest attempt; a bare thank-you gets nothing; a
+ *     reply that brings another message (attached, forwarded, or its
+ *     Message-ID written) is matched again, as a new question.
  *
  * Only the requester of the thread (or an address of the same account)
  * may continue it, within [policy] follow_up_days, and every follow-up is

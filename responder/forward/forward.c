@@ -86,6 +86,48 @@ block_ok(const struct block *b, int need)
 	return b->val[FF_FROM] != NULL && b->val[FF_FROM][0] != '\0' && b->nfields >= need;
 }
 
+/* The line after at most two blank lines from j on, when it is a field
+ * the block has not got yet (so the block goes on there); else j. */
+static size_t
+resumes(const struct fwd_text *t, size_t j, const struct block *b)
+{
+	for (size_t k = j + 1; k < t->nlines && k <= j + 2; k++) {
+		const char *v, *val, *lang;
+		size_t n, vn;
+		int depth;
+		enum fwd_field f;
+
+		fwd_view(t, k, &v, &n, &depth);
+		if (n == 0)
+			continue;
+		f = fwd_field_line(v, n, &lang, &val, &vn);
+		return f != FF_NONE && f != FF_OTHER && b->val[f] == NULL ? k : j;
+	}
+	return j;
+}
+
+/* 1 when line j (not a field) goes on with the value before it: that
+ * value left a bracket open, or the next line is a field again and the
+ * value is not an address list (those wrap on ',' or ';' only). */
+static int
+continues(const struct fwd_text *t, size_t j, const char *prev)
+{
+	const char *v, *val, *lang;
+	size_t n, vn, pl = strlen(prev);
+	int depth, open = 0;
+
+	for (size_t i = 0; i < pl; i++)
+		open += prev[i] == '[' || prev[i] == '<' || prev[i] == '(';
+	for (size_t i = 0; i < pl; i++)
+		open -= prev[i] == ']' || prev[i] == '>' || prev[i] == ')';
+	if (open > 0)
+		return 1;
+	if (j + 1 >= t->nlines)
+		return 0;
+	fwd_view(t, j + 1, &v, &n, &depth);
+	return n > 0 && fwd_field_line(v, n, &lang, &val, &vn) != FF_NONE;
+}
+
 /*
  * Header field lines from line i on.  Returns the index after the last
  * field line (b->body), or i when none.  *run_end_r gets the end of the
@@ -94,7 +136,7 @@ block_ok(const struct block *b, int need)
 static size_t
 parse_fields(const struct fwd_text *t, size_t i, struct block *b, size_t *run_end_r)
 {
-	size_t j = i, last = i, blanks = 0, lines = 0;
+	size_t j = i, last = i, blanks = 0, lines = 0, k;
 	enum fwd_field prev = FF_NONE;
 
 	for (; j < t->nlines && lines < FWD_MAX_BLOCK; j++, lines++) {
@@ -109,9 +151,35 @@ parse_fields(const struct fwd_text *t, size_t i, struct block *b, size_t *run_en
 				blanks++;
 				continue;
 			}
+			if (b->nfields > 0 && (k = resumes(t, j, b)) > j) {
+				/* blank lines inside the block (BlackBerry and
+				 * other mobile clients) */
+				lines += k - j;
+				j = k - 1;
+				continue;
+			}
 			break;
 		}
 		f = fwd_field_line(v, n, &lang, &val, &vn);
+		if (f == FF_NONE && prev != FF_NONE && b->val[prev] != NULL &&
+		    continues(t, j, b->val[prev])) {
+			/* a value wrapped onto the next line: a long Subject,
+			 * "bob@x [mailto:\n bob@x]" */
+			size_t pl = strlen(b->val[prev]);
+
+			if (pl + n + 1 <= FWD_MAX_FIELD) {
+				char *joined = xmalloc(pl + n + 2);
+
+				memcpy(joined, b->val[prev], pl);
+				joined[pl] = ' ';
+				memcpy(joined + pl + 1, v, n);
+				joined[pl + n + 1] = '\0';
+				free(b->val[prev]);
+				b->val[prev] = joined;
+			}
+			last = j + 1;
+			continue;
+		}
 		if (f == FF_NONE) {
 			/* a wrapped To/Cc list */
 			if ((prev == FF_TO || prev == FF_CC) && b->val[prev] != NULL) {

@@ -169,6 +169,10 @@ static const struct label labels[] = {
 	{ "Remetente", FF_FROM, "pt", 0 }, { "Afzender", FF_FROM, "nl", 0 },
 	{ "Odesílatel", FF_FROM, "cs", 0 }, { "Odosielateľ", FF_FROM, "sk", 0 },
 	{ "Küldő", FF_FROM, "hu", 0 },
+	/* mail.ru, Chinese (simplified, traditional) and Korean clients */
+	{ "От кого", FF_FROM, "ru", 0 }, { "发件人", FF_FROM, "zh", 0 },
+	{ "寄件者", FF_FROM, "zh", 0 }, { "寄件人", FF_FROM, "zh", 0 },
+	{ "보낸 사람", FF_FROM, "ko", 0 }, { "보낸사람", FF_FROM, "ko", 0 },
 	/* To */
 	{ "To", FF_TO, "en", 0 }, { "An", FF_TO, "de", 0 },
 	{ "Empfänger", FF_TO, "de", 0 }, { "À", FF_TO, "fr", 0 },
@@ -187,6 +191,8 @@ static const struct label labels[] = {
 	{ "Destinatario", FF_TO, NULL, 0 }, { "Destinatari", FF_TO, "it", 0 },
 	{ "Destinatário", FF_TO, "pt", 0 }, { "Modtager", FF_TO, "da", 0 },
 	{ "Mottaker", FF_TO, "no", 0 }, { "Mottagare", FF_TO, "sv", 0 },
+	{ "收件人", FF_TO, "zh", 0 }, { "收件者", FF_TO, "zh", 0 },
+	{ "받는 사람", FF_TO, "ko", 0 }, { "받는사람", FF_TO, "ko", 0 },
 	/* Cc */
 	{ "Cc", FF_CC, NULL, 0 }, { "Kopie", FF_CC, NULL, 0 },
 	{ "Kopie (CC)", FF_CC, "de", 0 }, { "Kopi", FF_CC, NULL, 0 },
@@ -199,6 +205,7 @@ static const struct label labels[] = {
 	{ "Copia", FF_CC, NULL, 0 }, { "Cópia", FF_CC, "pt", 0 },
 	{ "Koopia", FF_CC, "et", 0 }, { "Kopija", FF_CC, "hr", 0 },
 	{ "Kopii", FF_CC, "ro", 0 }, { "CC", FF_CC, NULL, 0 },
+	{ "抄送", FF_CC, "zh", 0 }, { "副本", FF_CC, "zh", 0 }, { "참조", FF_CC, "ko", 0 },
 	/* Bcc */
 	{ "Bcc", FF_BCC, NULL, 0 }, { "Blindkopie", FF_BCC, "de", 0 },
 	{ "Cci", FF_BCC, "fr", 0 }, { "CCO", FF_BCC, NULL, 0 },
@@ -219,6 +226,8 @@ static const struct label labels[] = {
 	{ "Subiectul", FF_SUBJECT, "ro", 0 }, { "Teema", FF_SUBJECT, "et", 0 },
 	{ "Pealkiri", FF_SUBJECT, "et", 0 }, { "Tema", FF_SUBJECT, NULL, 0 },
 	{ "Ärende", FF_SUBJECT, "sv", 0 },
+	{ "主题", FF_SUBJECT, "zh", 0 }, { "主旨", FF_SUBJECT, "zh", 0 },
+	{ "제목", FF_SUBJECT, "ko", 0 },
 	/* Date, Sent */
 	{ "Date", FF_DATE, NULL, 0 }, { "Datum", FF_DATE, NULL, 0 },
 	{ "Dato", FF_DATE, NULL, 0 }, { "Fecha", FF_DATE, "es", 0 },
@@ -240,6 +249,10 @@ static const struct label labels[] = {
 	{ "Odoslané", FF_DATE, "sk", 0 }, { "Odesláno", FF_DATE, "cs", 0 },
 	{ "Trimis", FF_DATE, "ro", 0 }, { "Poslano", FF_DATE, "hr", 0 },
 	{ "Kuupäev", FF_DATE, "et", 0 }, { "Saadetud", FF_DATE, "et", 0 },
+	{ "日時", FF_DATE, "ja", 0 }, { "送信日", FF_DATE, "ja", 0 },
+	{ "日期", FF_DATE, "zh", 0 }, { "发送时间", FF_DATE, "zh", 0 },
+	{ "時間", FF_DATE, "zh", 0 }, { "날짜", FF_DATE, "ko", 0 },
+	{ "보낸 날짜", FF_DATE, "ko", 0 },
 	/* Reply-To */
 	{ "Reply-To", FF_REPLYTO, NULL, 0 }, { "Antwort an", FF_REPLYTO, "de", 0 },
 	{ "Répondre à", FF_REPLYTO, "fr", 0 }, { "Responder a", FF_REPLYTO, NULL, 0 },
@@ -393,6 +406,8 @@ static const char *const separators[] = {
 	"Початок листа, що пересилається", "Переслане повідомлення",
 	"Перенаправлене повідомлення", "Пересланий лист",
 	"Оригінальне повідомлення",
+	/* zh (QQ Mail, Foxmail, NetEase), ko */
+	"原始邮件", "原始郵件", "转发邮件", "轉寄郵件", "원본 메일", "전달된 메일",
 };
 /* clang-format on */
 
@@ -428,7 +443,8 @@ static const char *const wrote_verbs[] = {
 	"kirjoitti", "írta", "ha scritto", "geschreven", "schreef", "napisał",
 	"napisala", "napisao", "escreveu", "написал", "написала", "написав",
 	"написала", "napísal", "yazdı", "kirjutas", "a scris", "følgende",
-	"följande", "が書きました", "pisze", "napisa",
+	"följande", "が書きました", "pisze", "napisa", "đã viết", "写道",
+	"寫道", "님이 작성", "작성:",
 };
 /* clang-format on */
 
@@ -456,14 +472,15 @@ fwd_has_wrote_verb(const char *s, size_t n)
  * with VL).
  */
 static const char *const fwd_prefixes[] = {
-	"Fw",	  "Fwd",       "Fwd.", "TR",	     "WG",     "VS",	"VB",	      "VL",
-	"RV",	  "I",	       "PD",   "ENC",	     "Redir.", "Redir", "Videresend", "İLT",
-	"ILT",	  "Doorst",    "Tov",  "Továbbítás", "Přepos", "Pers",	"Przekaz",    "ПЕР",
-	"Пересл", "Переслано", "転送", "Wtr",	     "Trs",    "Rif",
+	"Fw",	      "Fwd",	 "Fwd.", "TR",	   "WG",	"VS",	      "VB",
+	"VL",	      "RV",	 "I",	 "PD",	   "ENC",	"Redir.",     "Redir",
+	"Videresend", "İLT",	 "ILT",	 "Doorst", "Tov",	"Továbbítás", "Přepos",
+	"Pers",	      "Przekaz", "ПЕР",	 "Пересл", "Переслано", "転送",	      "Wtr",
+	"Trs",	      "Rif",	 "转发", "轉寄",   "전달",
 };
 static const char *const re_prefixes[] = {
-	"Re",  "AW", "SV",  "Antw", "Odp", "YNT",  "Ynt", "RES",  "R",
-	"Ref", "Vá", "Отв", "Відп", "ВС",  "返信", "Atb", "Vast",
+	"Re", "AW",  "SV",   "Antw", "Odp",  "YNT", "Ynt",  "RES",  "R",    "Ref",
+	"Vá", "Отв", "Відп", "ВС",   "返信", "Atb", "Vast", "回复", "回覆", "답장",
 };
 
 /* Length of "<prefix>:" at s (a prefix from `set`), or 0. */

@@ -57,9 +57,13 @@ client(struct page *p)
 static const char *
 safe_next(const char *next)
 {
-	if (next == NULL || next[0] != '/' || next[1] == '/' || next[1] == '\\' ||
-	    strpbrk(next, "\r\n\\") != NULL || strlen(next) > 512)
+	if (next == NULL || next[0] != '/' || next[1] == '/' || strlen(next) > 512)
 		return "/";
+	/* Printable ASCII but backslash: browsers drop tabs and line ends
+	 * from a URL ("/\t/evil.example" would become "//evil.example"). */
+	for (const char *c = next; *c; c++)
+		if (*c <= ' ' || *c >= 0x7f || *c == '\\')
+			return "/";
 	return next;
 }
 

@@ -126,6 +126,12 @@ check_code 403 "read role confirm page" -b "$T/bob.jar" "$U/request/$ID/resend"
 check_code 403 "read role POST (Basic)" -u bob:bobpw -d "csrf=$BOBCSRF" "$U/request/$ID/requeue"
 
 # The admin: CSRF missing or wrong -> 403; right -> done, noted with who.
+# After the login only a local path: no open redirect.
+for next in "//evil.example/x" "/%09/evil.example" "/%5Cevil.example" "https://evil.example/"; do
+	CHECK_COUNT=$((CHECK_COUNT + 1))
+	loc=$(curl -s -o /dev/null -w '%{redirect_url}' -d "user=alice&password=alicepw&next=$next" "$U/login")
+	[ "$loc" = "$U/" ] || fail "login with next=$next redirects to '$loc'"
+done
 check_code 303 "alice logs in" -c "$T/alice.jar" -d "user=alice&password=alicepw&next=/requests" "$U/login"
 check_code 200 "resend confirmation" -b "$T/alice.jar" "$U/request/$ID/resend"
 CSRF=$(grep -o 'name="csrf" value="[0-9a-f]*"' "$T/body" | head -1 | sed 's/.*value="//; s/"$//')

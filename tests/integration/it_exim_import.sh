@@ -10,7 +10,8 @@
 #   1. imports the mainlog Exim wrote and checks every message, recipient,
 #      status, reply, code, MX, account and transcript kind against the
 #      log with `responder lookup --json`;
-#   2. imports it again: nothing changes;
+#   2. imports it again: nothing changes; the daemon's follower ([import]
+#      follow, format = exim, one `once` pass) stores the same;
 #   3. a follower started before any mail ran across a rotation (mainlog
 #      renamed to mainlog.1, Exim opening a new mainlog, more mail) and is
 #      stopped with SIGTERM: its store holds exactly what importing
@@ -72,6 +73,14 @@ send() {  # USER PASS FROM TO,TO SUBJECT MESSAGE-ID
 }
 
 count_lines() { grep -cE "$1" "$EXR_LOG" 2>/dev/null || true; }
+attempts_of() { sqlite3 "$1" "SELECT count(*) FROM attempts" 2>/dev/null || echo 0; }
+rows_of() {  # every attempt with its message, recipient and account
+	sqlite3 -bail "$1" "SELECT m.queue_id, c.name, coalesce(m.message_id,''), r.address,
+		r.status, a.at, a.status, a.smtp_code, coalesce(a.response,'') FROM attempts a
+		JOIN recipients r ON r.id = a.recipient_id JOIN messages m ON m.id = r.message_id
+		JOIN accounts c ON c.id = m.account_id ORDER BY 1, 4, 6, 7, 9" ||
+		fail "cannot read the attempts of $1"
+}
 
 # The follower starts before any mail: it sees the log grow, and rotate.
 "$BIN" -c "$W/follow.conf" import --format exim --follow "$EXR_LOG" \
@@ -233,6 +242,29 @@ n=$(sqlite3 "$W/store.db" "SELECT count(*) FROM recipients")
 [ "$n" = 8 ] || fail "expected 8 recipients in the store, found $n"
 grep -q 'rejected RCPT <y@ok.example>' "$W/mainlog" || fail "no rejected relay attempt in the log"
 
+# the daemon's follower ([import] follow, format = exim) reads the same: one
+# `once` pass steps it before it finds the IMAP server down (exit 69)
+printf 'pw\n' > "$W/imap.secret"
+chmod 600 "$W/imap.secret"
+conf "$W/daemon.db" > "$W/daemon.conf"
+cat >> "$W/daemon.conf" <<EOF
+follow = $W/mainlog
+format = exim
+[responder]
+address = support@relay.example
+[imap]
+url = imap://127.0.0.1:$(proc_free_port 127.0.0.1)
+tls = none
+username = support@relay.example
+password_file = $W/imap.secret
+EOF
+st=0
+"$BIN" -c "$W/daemon.conf" once 2> "$W/daemon.err" || st=$?
+[ "$st" = 69 ] || fail "once exited $st, not 69 (IMAP down): $(cat "$W/daemon.err")"
+grep -q "following $W/mainlog" "$W/daemon.err" || fail "the daemon did not follow: $(cat "$W/daemon.err")"
+[ "$(rows_of "$W/daemon.db")" = "$(rows_of "$W/store.db")" ] ||
+	fail "the daemon's follower stored something else than the import"
+
 # 3: rotation while the follower runs: Exim writes a new mainlog
 mv "$EXR_LOG" "$EXR_LOG.1"
 send globex_user globex_pass ops@globex.example kim@ok.example \
@@ -241,14 +273,6 @@ send acme_user acme_pass billing@acme.example lee@reject.example \
 	'After the rotation, rejected' "<m7.$T@acme.example>"
 EXR_WAIT_RE=' Completed' exr_wait 3 30 || fail "Exim did not complete the mail after rotation"
 
-attempts_of() { sqlite3 "$1" "SELECT count(*) FROM attempts" 2>/dev/null || echo 0; }
-rows_of() {  # every attempt with its message, recipient and account
-	sqlite3 -bail "$1" "SELECT m.queue_id, c.name, coalesce(m.message_id,''), r.address,
-		r.status, a.at, a.status, a.smtp_code, coalesce(a.response,'') FROM attempts a
-		JOIN recipients r ON r.id = a.recipient_id JOIN messages m ON m.id = r.message_id
-		JOIN accounts c ON c.id = m.account_id ORDER BY 1, 4, 6, 7, 9" ||
-		fail "cannot read the attempts of $1"
-}
 gzip -c "$EXR_LOG.1" > "$W/mainlog.1.gz"
 cp "$EXR_LOG" "$W/mainlog.new"
 "$BIN" -c "$W/rotated.conf" import --format exim "$W/mainlog.1.gz" "$W/mainlog.new" \

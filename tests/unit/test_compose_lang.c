@@ -90,9 +90,10 @@ required_parts(char names[][64], size_t max)
 {
 	static const char *const whole[] = { "found",	  "ambiguous", "not_found", "unauthorized",
 					     "next_step", "recipient", "signature" };
-	static const char *const providers[] = { "generic", "google",	"microsoft",  "yahoo",
-						 "apple",   "zoho",	"proton",     "gmx",
-						 "yandex",  "mimecast", "proofpoint", "barracuda" };
+	static const char *const providers[] = { "generic",  "google", "microsoft", "yahoo",
+						 "apple",    "zoho",   "proton",    "gmx",
+						 "orange",   "yandex", "mimecast",  "proofpoint",
+						 "barracuda" };
 	static const char *const variants[] = { "txt", "html" };
 	size_t n = 0;
 
@@ -120,7 +121,7 @@ test_every_part_translated(void **state)
 	json_t *ctx = full_context();
 	size_t n_names = required_parts(names, 200), parts = 0;
 
-	assert_int_equal(n_names, 1 + 2 * (7 + REASON_COUNT + 12));
+	assert_int_equal(n_names, 1 + 2 * (7 + REASON_COUNT + 13));
 	for (int l = 0; l < LANG_COUNT; l++) {
 		const char *code = lang_code((enum lang)l);
 		const char *const *missing;

@@ -303,6 +303,19 @@ test_found_then_still_missing(void **state)
 	assert_non_null(strstr(r2.reply, "Remote queue ID"));
 	free(raw);
 
+	/* a reply that names another message is a new question */
+	raw = reply_to(f, "billing@acme.example", r1.reply_message_id, "Re: Fwd: Invoice 1042",
+		       NULL, "And what about <inv-1043@acme.example>?\n");
+	handle_raw(f, raw, &r3);
+	assert_int_equal(r3.outcome, OUTCOME_FOUND);
+	assert_null(strstr(r3.why, "next step"));
+	assert_string_equal(
+	    json_string_value(json_object_get(
+		json_array_get(json_object_get(r3.json, "matches"), 0), "queue_id")),
+	    "4XbS3p2xJ9b3cc");
+	free(raw);
+	pipeline_result_free(&r3);
+
 	/* a thank-you is not answered */
 	raw = reply_to(f, "billing@acme.example", r2.reply_message_id, "Re: Fwd: Invoice 1042",
 		       NULL, "Thank you!\n");

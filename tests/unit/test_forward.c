@@ -246,6 +246,25 @@ static const struct {
 	  NULL, "Счёт 1042", "2026-11-20T09:14:00Z", "Спасибо!", "Добрый день." },
 	{ "outlook_2019_ru_reply.txt", "Re: Счёт 1042", 0, NULL, NULL, NULL, NULL, NULL,
 	  NULL, NULL },
+	/* issue 11: blank lines inside the block, a wrapped Subject, bold
+	 * labels with "[mailto:" wrapped, mail.ru, QQ Mail, Korean Gmail */
+	{ "blackberry_blank_lines.txt", "FW: Invoice 1042", 1, "Acme Billing",
+	  "billing@acme.example", "bob@northwind.example", "Invoice 1042",
+	  "2026-11-20T09:14:00Z", "Please check, Bob says nothing came.", "Dear Bob," },
+	{ "gmail_two_line_subject.txt", "Fwd: Invoice 1042", 1, "Acme Billing",
+	  "billing@acme.example", "bob@northwind.example",
+	  "Invoice 1042 for the pallets you ordered in October, with the delivery note attached",
+	  "2026-11-20T09:14:00Z", "See below.", "Dear Bob," },
+	{ "outlook_bold_mailto_wrap.txt", "FW: Invoice 1042", 1, NULL, "billing@acme.example",
+	  "bob@northwind.example", "Invoice 1042", "2026-11-20T09:14:00Z", "Hi", "Dear Bob," },
+	{ "mailru_ru.txt", "Fwd: Счёт 1042", 1, "Отдел счетов", "billing@acme.example",
+	  "bob@northwind.example", "Счёт 1042", "2026-11-20T09:14:00Z", NULL,
+	  "Здравствуйте, Боб!" },
+	{ "qq_mail_zh.txt", "转发：发票 1042", 1, "Acme Billing", "billing@acme.example",
+	  "bob@northwind.example", "发票 1042", "2026-11-20T09:14:00Z", "请查收。", "您好，" },
+	{ "gmail_ko.txt", "Fwd: 청구서 1042", 1, "Acme Billing", "billing@acme.example",
+	  "bob@northwind.example", "청구서 1042", "2026-11-20T09:14:00Z", "확인 부탁드립니다.",
+	  "안녕하세요," },
 };
 /* clang-format on */
 
@@ -301,6 +320,65 @@ test_fixtures(void **state)
 
 /* A separator with more text on its line: Yahoo's one-line block, fields
  * split between the line and the next ones, or words that are no fields. */
+/* A blank line goes on inside a block only to a field the block lacks:
+ * a body that opens with "Subject: ..." twice, or text, ends it there. */
+static void
+test_blank_line_ends_block(void **state)
+{
+	const char *t = "---------- Forwarded message ---------\n"
+			"From: Acme Billing <billing@acme.example>\n"
+			"Subject: Invoice 1042\n"
+			"To: bob@northwind.example\n"
+			"\n"
+			"Subject: this is the body, not a field\n"
+			"Dear Bob,\n";
+	struct fwd_original f;
+
+	(void)state;
+	assert_int_equal(forward_parse(t, "Fwd: Invoice 1042", &f), 1);
+	assert_string_equal(f.subject, "Invoice 1042");
+	assert_non_null(f.body);
+	assert_true(strncmp(f.body, "Subject: this is the body", 25) == 0);
+	forward_free(&f);
+}
+
+/* "wrote" lines of issue 11: Outlook's "<a@x<mailto:a@x>>", Vietnamese,
+ * Japanese Gmail without a verb; a "Name [addr]" From. */
+static void
+test_wrote_shapes(void **state)
+{
+	static const struct {
+		const char *text, *subject, *from, *date;
+	} cases[] = {
+		{ "Voir plus bas.\n\nLe 20 nov. 2026 à 09:14, Acme Billing "
+		  "<billing@acme.example<mailto:billing@acme.example>> a écrit:\n\nBonjour Bob,\n",
+		  "TR: Facture 1042", "billing@acme.example", "2026-11-20T09:14:00Z" },
+		{ "Xem bên dưới.\n\nVào 09:14 20 tháng 11, 2026, Acme Billing "
+		  "<billing@acme.example> đã viết:\n\n> Xin chào\n",
+		  "Fwd: Hóa đơn 1042", "billing@acme.example", "2026-11-20T09:14:00Z" },
+		{ "ご確認ください。\n\n2026年11月20日(金) 9:14 請求 <billing@acme.example>:\n\n"
+		  "> いつもお世話になっております。\n",
+		  "Fwd: 請求書 1042", "billing@acme.example", "2026-11-20T09:14:00Z" },
+		{ "See below\n________________________________________\n"
+		  "From: CRM Comments [crm@acme.example]\nSent: Friday, 20 November 2026 9:14 a.m.\n"
+		  "To: Bob\nSubject: [contact:106] Bob\n\nA new comment.\n",
+		  "FW: [contact:106] Bob", "crm@acme.example", NULL },
+	};
+	char when[TIME_RFC3339_LEN];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct fwd_original f;
+
+		if (forward_parse(cases[i].text, cases[i].subject, &f) != 1)
+			fail_msg("case %zu: no forward found", i);
+		check_opt("from", cases[i].from, f.from.address, cases[i].subject);
+		check_opt("date", cases[i].date, f.date ? time_format_rfc3339(f.date, when) : NULL,
+			  cases[i].subject);
+		forward_free(&f);
+	}
+}
+
 static void
 test_separator_line_rest(void **state)
 {
@@ -482,6 +560,8 @@ main(void)
 		cmocka_unit_test(test_reply_is_not_forward),
 		cmocka_unit_test(test_fixtures),
 		cmocka_unit_test(test_separator_line_rest),
+		cmocka_unit_test(test_blank_line_ends_block),
+		cmocka_unit_test(test_wrote_shapes),
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_every_prefix),

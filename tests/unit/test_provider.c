@@ -36,6 +36,8 @@ test_provider_of_mx(void **state)
 		{ "mx00.gmx.net", "gmx" },
 		{ "mx-ha03.web.de", "gmx" },
 		{ "mx00.mail.com", "gmx" },
+		{ "smtp-in.orange.fr", "orange" },
+		{ "smtp-in.wanadoo.fr", "orange" },
 		{ "mx.yandex.ru", "yandex" },
 		{ "mx.yandex.net", "yandex" },
 		{ "eu-smtp-inbound-1.mimecast.com", "mimecast" },

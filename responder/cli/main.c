@@ -29,6 +29,7 @@ static const struct command commands[] = {
 	{ "report", cmd_report, "report --html FILE [--since DURATION]  one self-contained HTML page" },
 	{ "resend", cmd_resend, "resend ID                            retry a failed reply" },
 	{ "requeue", cmd_requeue, "requeue ID                           handle a complaint again" },
+	{ "release", cmd_release, "release ID                           handle a quarantined complaint once more" },
 	{ "web", cmd_web, "web [--listen HOST:PORT]             the admin console (docs/web.md); also inside run with [web] listen" },
 	{ "purge", cmd_purge, "purge                                delete what retention allows" },
 	{ "check-config", cmd_check_config, "check-config [--connect] [--quiet]   validate config, templates, store, secrets; print effective settings" },

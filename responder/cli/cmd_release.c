@@ -66,8 +66,7 @@ cmd_release(struct cli *cli, int argc, char **argv)
 		printf("request %lld released: the daemon moves it back to the watched folder "
 		       "on its next pass and handles it once more\n",
 		       (long long)id);
-		log_info("release: request %lld released from quarantine by %s", (long long)id,
-			 by);
+		log_info("release: request %lld released from quarantine by %s", (long long)id, by);
 	}
 	store_close(&st);
 	return status;

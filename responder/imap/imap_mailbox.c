@@ -360,7 +360,8 @@ move_set(struct imap_source *src, struct mailimap_set *set, const char *folder, 
 	if (src->has_move) {
 		r = mailimap_uid_move(src->imap, set, folder);
 		imap_wd_disarm(src);
-		return r == MAILIMAP_NO_ERROR ? IMAP_OK : imap_fail(src, r, "UID MOVE", err, errlen);
+		return r == MAILIMAP_NO_ERROR ? IMAP_OK :
+						imap_fail(src, r, "UID MOVE", err, errlen);
 	}
 	r = mailimap_uid_copy(src->imap, set, folder);
 	imap_wd_disarm(src);
@@ -433,8 +434,8 @@ select_folder(struct imap_source *src, const char *folder, char *err, size_t err
  * max_size), their $Responded keyword removed, moved to the watched
  * folder. */
 static int
-take_selected(struct imap_source *src, long max_size, imap_take_fn want, void *arg,
-	      size_t *moved_r, char *err, size_t errlen)
+take_selected(struct imap_source *src, long max_size, imap_take_fn want, void *arg, size_t *moved_r,
+	      char *err, size_t errlen)
 {
 	struct mailimap_search_key *key;
 	struct mailimap_set *set = NULL;
@@ -502,8 +503,7 @@ imap_take_back(struct imap_source *src, const char *from, imap_take_fn want, voi
 	if (src->broken)
 		return IMAP_EUNAVAIL;
 	if (from == NULL || !*from || !imap_safe_string(from, 1)) {
-		snprintf(err, errlen, "folder name '%s' must be printable ASCII",
-			 from ? from : "");
+		snprintf(err, errlen, "folder name '%s' must be printable ASCII", from ? from : "");
 		return IMAP_ECONFIG;
 	}
 	r = select_folder(src, from, err, errlen);

@@ -520,10 +520,11 @@ page_request(struct page *p, int64_t id)
 			(long long)id, (long long)id);
 		/* The store tells whether an error was a quarantine. */
 		if (strcmp(r.outcome, "error") == 0)
-			fprintf(p->fp,
-				" <a class=\"button\" id=\"release\" "
-				"href=\"/request/%lld/release\">Release from quarantine&hellip;</a>",
-				(long long)id);
+			fprintf(
+			    p->fp,
+			    " <a class=\"button\" id=\"release\" "
+			    "href=\"/request/%lld/release\">Release from quarantine&hellip;</a>",
+			    (long long)id);
 		fputs("</p>\n", p->fp);
 	}
 	if (admin_release_state(p->w->st, id, rel, sizeof(rel)) == STORE_OK)

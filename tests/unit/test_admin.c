@@ -534,8 +534,7 @@ test_release(void **state)
 	int64_t q, q2, big, rid;
 	json_t *d, *a;
 
-	q = put_quarantined(f, "<p@x>:ab12", "imap:INBOX:7:3",
-			    "refused before parsing: boundary");
+	q = put_quarantined(f, "<p@x>:ab12", "imap:INBOX:7:3", "refused before parsing: boundary");
 	big = put_quarantined(f, "imap:INBOX:7:4", "imap:INBOX:7:4", "too large: 9 bytes");
 	assert_int_equal(store_request_by_key(f->st, "<p@x>:ab12", &rid), STORE_OK);
 	assert_int_equal(rid, q);
@@ -579,8 +578,7 @@ test_release(void **state)
 
 	/* Handled again and quarantined again: the new row counts (the daemon
 	 * only moves it), the old one can no longer be released. */
-	q2 = put_quarantined(f, "<p@x>:ab12", "imap:INBOX:7:5",
-			     "refused before parsing: boundary");
+	q2 = put_quarantined(f, "<p@x>:ab12", "imap:INBOX:7:5", "refused before parsing: boundary");
 	assert_int_equal(store_request_by_key(f->st, "<p@x>:ab12", &rid), STORE_OK);
 	assert_int_equal(rid, q2);
 	assert_int_equal(admin_release(f->st, q, 3200, "alice"), STORE_EINVAL);

@@ -35,7 +35,7 @@ store_open_opts(const char *target, const struct store_options *o, int oflags, i
 			target += 7;
 	}
 	str_copy(st->path, target, sizeof(st->path));
-	if (st->drv->open(st, target, o, readonly) < 0) {
+	if ((reason = st->drv->open(st, target, o, readonly)) < 0) {
 		/* The driver's message names the store already. */
 		snprintf(err, errlen, "%s", st->err);
 		goto fail;

@@ -30,6 +30,11 @@ enum {
 	STORE_EINVAL = -2, /* the data was refused; errmsg says why */
 	STORE_ENOTFOUND = -3,
 	STORE_ENEWER = -4, /* written by a newer responder (store_open_flags) */
+	/* Why a store could not be opened (store_open_flags' reason), where
+	 * the admin must act; the message names the file and what to do. */
+	STORE_EDATA = -5, /* not an SQLite file, damaged, truncated, foreign WAL */
+	STORE_EPERM = -6, /* read-only: file, directory or mount */
+	STORE_EFULL = -7, /* no space or no inodes left */
 };
 
 #define STORE_SCHEMA_VERSION 3

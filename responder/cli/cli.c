@@ -31,6 +31,24 @@ cli_settings(struct cli *cli)
 	return &cli->settings;
 }
 
+/* The sysexits status of a store that cannot be opened. */
+static int
+open_status(int reason, int readonly)
+{
+	switch (reason) {
+	case STORE_ENEWER:
+		return EX_CONFIG;
+	case STORE_EDATA:
+		return EX_DATAERR;
+	case STORE_EPERM:
+		return EX_NOPERM;
+	case STORE_EFULL:
+		return EX_TEMPFAIL;
+	default:
+		return readonly ? EX_NOINPUT : EX_CANTCREAT;
+	}
+}
+
 struct store *
 cli_store(struct cli *cli, int readonly)
 {
@@ -42,10 +60,7 @@ cli_store(struct cli *cli, int readonly)
 	st = store_open_flags(s->store_path, readonly ? STORE_OPEN_READONLY : 0, &reason, err,
 			      sizeof(err));
 	if (st == NULL)
-		fatal(reason == STORE_ENEWER ? EX_CONFIG :
-		      readonly		     ? EX_NOINPUT :
-					       EX_CANTCREAT,
-		      "%s", err);
+		fatal(open_status(reason, readonly), "%s", err);
 	return st;
 }
 

@@ -360,6 +360,28 @@ have_original(const struct extracted *x, const char *from, const char *subject)
 	return 0;
 }
 
+/* The original's headers quoted in a notice: originals and ids. */
+static void
+add_quoted(struct extracted *x, const struct bounce *b, enum ext_source os)
+{
+	for (size_t i = 0; i < b->n_quoted; i++) {
+		const struct bounce_quoted *q = &b->quoted[i];
+		struct ext_original *o;
+
+		add_id(x, q->message_id, os);
+		if (have_original(x, q->from, q->subject))
+			continue;
+		o = new_original(x, os);
+		o->message_id = xstrdup_or_null(q->message_id);
+		o->from = xstrdup_or_null(q->from);
+		for (size_t t = 0; t < q->n_to; t++)
+			push_addr(&o->to, &o->n_to, q->to[t]);
+		o->subject = xstrdup_or_null(q->subject);
+		o->date = q->date;
+		o->has_date = q->date != 0;
+	}
+}
+
 /* Keeps a notice read into *b: the original's quoted headers become
  * originals (and ids), its recipients lose the requester's side.  Takes
  * over *b. */
@@ -381,22 +403,7 @@ add_bounce(struct extracted *x, enum ext_bounce_source src, struct bounce *b, ex
 		b->rcpts[k++] = b->rcpts[i];
 	}
 	b->n_rcpts = k;
-	for (size_t i = 0; i < b->n_quoted; i++) {
-		const struct bounce_quoted *q = &b->quoted[i];
-		struct ext_original *o;
-
-		add_id(x, q->message_id, os);
-		if (have_original(x, q->from, q->subject))
-			continue;
-		o = new_original(x, os);
-		o->message_id = xstrdup_or_null(q->message_id);
-		o->from = xstrdup_or_null(q->from);
-		for (size_t t = 0; t < q->n_to; t++)
-			push_addr(&o->to, &o->n_to, q->to[t]);
-		o->subject = xstrdup_or_null(q->subject);
-		o->date = q->date;
-		o->has_date = q->date != 0;
-	}
+	add_quoted(x, b, os);
 	if (x->n_bounces >= EXT_MAX_BOUNCES) {
 		bounce_free(b);
 		return;
@@ -455,14 +462,12 @@ extract_identifiers(const struct complaint *c, const struct fwd_original *fwds, 
 
 		if (!x->originals[i].is_bounce) {
 			/* another robot's notice (a list manager's "loop
-			 * alert") or a reply may quote the original's headers:
-			 * their Message-ID is worth a lookup, nothing more */
+			 * alert") or a reply may quote the original's headers */
 			if (co->depth != 1 || co->text == NULL)
 				continue;
 			memset(&b, 0, sizeof(b));
 			bounce_read_text(&b, co->text, co->message_id);
-			for (size_t k = 0; k < b.n_quoted; k++)
-				add_id(x, b.quoted[k].message_id, EXT_ATTACHED);
+			add_quoted(x, &b, EXT_ATTACHED);
 			bounce_free(&b);
 			continue;
 		}
@@ -512,6 +517,17 @@ extract_identifiers(const struct complaint *c, const struct fwd_original *fwds, 
 		if (!b.reporting_mta && bounce_robot_address(o->from))
 			b.reporting_mta = xstrdup_or_null(addr_domain(o->from));
 		add_bounce(x, EXT_BOUNCE_INLINE, &b, own, own_ctx);
+	}
+	if (n_fwds > 0 && !x->originals[first_inline + n_fwds - 1].is_bounce &&
+	    fwds[n_fwds - 1].body != NULL) {
+		/* the innermost forward may be a notice that is no bounce, quoting
+		 * the original's headers (a list manager's loop alert) */
+		struct bounce b;
+
+		memset(&b, 0, sizeof(b));
+		bounce_read_text(&b, fwds[n_fwds - 1].body, NULL);
+		add_quoted(x, &b, EXT_INLINE);
+		bounce_free(&b);
 	}
 	if (x->n_bounces == 0 && c->text != NULL && bounce_looks_like(c->subject, c->text)) {
 		struct bounce b;

@@ -3,7 +3,7 @@
  *
  * What clients write is not RFC 5322: "John, Doe <j@x>" (a comma in an
  * unquoted name), "'Bessie, Berry' <b@x>", "b@x <b@x>" (Outlook),
- * "Walter [mailto:w@x]" (Outlook 2013), "w@x<mailto:w@x>" and
+ * "Walter [mailto:w@x]" (Outlook 2013), "Walter [w@x]", "w@x<mailto:w@x>" and
  * "Name<mailto:n@x> <n@x<mailto:n@x>> on behalf of t@x" (Outlook web
  * copies of HTML links), "Name (n@x)", and names without any address.
  * Entries are split at ';' always and at ',' only once the entry has an
@@ -173,6 +173,20 @@ clean_value(const char *s, size_t n, struct buf *out)
 			}
 			i = e ? end + 1 : n;
 			continue;
+		}
+		if (square && (i == 0 || s[i - 1] == ' ' || s[i - 1] == '\t')) {
+			/* "CRM Comments [crm@x]": an address in square brackets */
+			const char *e = memchr(s + i, ']', n - i);
+			size_t end = e ? (size_t)(e - s) : n;
+
+			if (e && end - i > 3 && end - i < 256 && memchr(s + i, '@', end - i) &&
+			    !memchr(s + i, ' ', end - i)) {
+				buf_putc(out, '<');
+				buf_append(out, s + i + 1, end - i - 1);
+				buf_putc(out, '>');
+				i = end + 1;
+				continue;
+			}
 		}
 		buf_putc(out, s[i]);
 		i++;

@@ -443,7 +443,8 @@ static const char *const wrote_verbs[] = {
 	"kirjoitti", "írta", "ha scritto", "geschreven", "schreef", "napisał",
 	"napisala", "napisao", "escreveu", "написал", "написала", "написав",
 	"написала", "napísal", "yazdı", "kirjutas", "a scris", "følgende",
-	"följande", "が書きました", "pisze", "napisa",
+	"följande", "が書きました", "pisze", "napisa", "đã viết", "写道",
+	"寫道", "님이 작성", "작성:",
 };
 /* clang-format on */
 

@@ -40,10 +40,19 @@ find_address(const char *s, size_t n, size_t *ts, size_t *te, const char **a, si
 	       s[i - 1] != ',')
 		i--;
 	while (j < n && s[j] != '>' && s[j] != ')' && s[j] != ' ' && s[j] != '"' && s[j] != ',' &&
-	       s[j] != ':')
+	       s[j] != ':' && s[j] != '<' && s[j] != '[')
 		j++;
 	*a = s + i;
 	*an = j - i;
+	/* Outlook's "a@x<mailto:a@x>" and "a@x [mailto:a@x]": the copy goes
+	 * with the address */
+	if (j < n && (s[j] == '<' || s[j] == '[') && n - j > 8 &&
+	    strncmp(s + j + 1, "mailto:", 7) == 0) {
+		const char *cl = memchr(s + j, s[j] == '<' ? '>' : ']', n - j);
+
+		if (cl != NULL)
+			j = (size_t)(cl - s) + 1;
+	}
 	/* widen to the brackets around it */
 	while (i > 0 && (s[i - 1] == '<' || s[i - 1] == '('))
 		i--;
@@ -136,6 +145,28 @@ date_span(const char *s, size_t a, size_t b, size_t *ds, size_t *de)
 	return 1;
 }
 
+/* Japanese and Chinese Gmail write no verb: "2022年1月1日(金) 9:00 田中太郎
+ * <taro@example.jp>:".  A line that ends in "<address>:" and has a date
+ * with 年 and 月 before it counts. */
+static int
+cjk_date_line(const char *s, size_t n)
+{
+	const char *year = "\xE5\xB9\xB4", *month = "\xE6\x9C\x88"; /* 年 月 */
+	const char *lt = NULL;
+
+	if (n < 4 || s[n - 2] != '>')
+		return 0;
+	for (size_t i = n - 2; i > 0; i--)
+		if (s[i - 1] == '<') {
+			lt = s + i - 1;
+			break;
+		}
+	if (lt == NULL || memchr(lt, '@', (size_t)(s + n - lt)) == NULL)
+		return 0;
+	return memmem(s, (size_t)(lt - s), year, 3) != NULL &&
+	       memmem(s, (size_t)(lt - s), month, 3) != NULL;
+}
+
 int
 fwd_wrote_parse(const char *s, size_t n, const char *lang, struct fwd_wrote *w)
 {
@@ -148,7 +179,7 @@ fwd_wrote_parse(const char *s, size_t n, const char *lang, struct fwd_wrote *w)
 		return -1;
 	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
 		n--;
-	if (n == 0 || s[n - 1] != ':' || !fwd_has_wrote_verb(s, n))
+	if (n == 0 || s[n - 1] != ':' || (!fwd_has_wrote_verb(s, n) && !cjk_date_line(s, n)))
 		return -1;
 	if (find_address(s, n, &ts, &te, &a, &an) < 0)
 		return -1;

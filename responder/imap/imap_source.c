@@ -376,6 +376,17 @@ authenticate(struct imap_source *src, char *err, size_t errlen)
 			if (r == MAILIMAP_NO_ERROR)
 				return IMAP_OK;
 			ret = imap_fail(src, r, "AUTHENTICATE XOAUTH2", err, errlen);
+			if (ret == IMAP_ESERVER) {
+				char said[512];
+
+				snprintf(said, sizeof(said), "%s", err);
+				snprintf(err, errlen,
+					 "IMAP server %s refused the XOAUTH2 access token for %s "
+					 "(expired, revoked, or for another user?) from %s: %s",
+					 src->host, s->imap_username,
+					 *s->imap_token_command ? "token_command" : "token_file",
+					 said);
+			}
 			/* A rejected token: a token_command may hand out a fresh one. */
 			if (ret != IMAP_ESERVER || !*s->imap_token_command)
 				break;

@@ -2,10 +2,11 @@
  * import_exim.c - delivery records from Exim 4's mainlog: the per-line
  * part of the log importer for PF_FORMAT_EXIM (see import.h).
  *
- * Everything around a line is the Postfix importer's (import_postfix.c,
- * postfix_state.c, postfix_follow.c): the table of open message IDs with
- * its cap, the account rule and map, batching, idempotent writes, the
- * follower and its saved state.  Exim logs a message as:
+ * Everything around a line is shared with the Postfix format
+ * (postfix_state.c, log_msgs.c, log_import.c, postfix_follow.c): the table
+ * of open message IDs with its cap, the account rule and map, batching,
+ * idempotent writes, the follower and its saved state.  Exim logs a
+ * message as:
  *   ID <= sender ... A=plain:user ... id=MSGID T="subject" for a b
  *   ID => a R=router T=transport H=mx [ip]:port ... C="250 ..."
  *   ID -> b ...                    (another recipient, same transaction)

@@ -8,6 +8,7 @@
 #include "common/xalloc.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 
 struct lite_stmt {
@@ -25,6 +26,23 @@ lite_fail(struct store *st)
 	return STORE_EDB;
 }
 
+/* A failure while opening: "store PATH: what: what to do". */
+static int
+lite_open_fail(struct store *st, const char *path)
+{
+	char why[sizeof(st->err)];
+	int r = lite_classify(st), n;
+
+	if (r == STORE_EDB)
+		snprintf(st->err, sizeof(st->err), "%s", sqlite3_errmsg(lite_db(st)));
+	memcpy(why, st->err, sizeof(why));
+	n = snprintf(st->err, sizeof(st->err),
+		     r == STORE_EDB ? "cannot open store %s: " : "store %s: ", path);
+	if (n > 0 && (size_t)n < sizeof(st->err))
+		snprintf(st->err + n, sizeof(st->err) - (size_t)n, "%s", why);
+	return r;
+}
+
 static int
 lite_open(struct store *st, const char *path, const struct store_options *o, int readonly)
 {
@@ -33,9 +51,11 @@ lite_open(struct store *st, const char *path, const struct store_options *o, int
 
 	(void)o;
 	if (sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		snprintf(st->err, sizeof(st->err), "cannot open store %s: %s", path,
-			 db ? sqlite3_errmsg(db) : "out of memory");
-		sqlite3_close(db);
+		if (db != NULL) {
+			st->conn = db;
+			return lite_open_fail(st, path);
+		}
+		snprintf(st->err, sizeof(st->err), "cannot open store %s: out of memory", path);
 		return STORE_EDB;
 	}
 	st->conn = db;
@@ -46,10 +66,10 @@ lite_open(struct store *st, const char *path, const struct store_options *o, int
 	 * (only an OS crash can lose the last transactions). */
 	if (!readonly && store_exec(st, "PRAGMA journal_mode=WAL;"
 					"PRAGMA synchronous=NORMAL;") < 0)
-		return STORE_EDB;
+		return lite_open_fail(st, path);
 	if (store_exec(st, "PRAGMA foreign_keys=ON; PRAGMA cache_size=-8192;"
 			   "PRAGMA temp_store=MEMORY;") < 0)
-		return STORE_EDB;
+		return lite_open_fail(st, path);
 	return STORE_OK;
 }
 

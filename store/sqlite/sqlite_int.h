@@ -10,6 +10,13 @@
 
 #define lite_db(st) ((sqlite3 *)(st)->conn)
 
+/* sqlite_db.c: after a failure of the database itself, rewrites st->err
+ * as "what is wrong: what to do" for the faults an admin can fix (not an
+ * SQLite file, damaged or truncated, a WAL of another store, read-only,
+ * disk or inode table full) and returns STORE_EDATA, STORE_EPERM or
+ * STORE_EFULL; anything else is STORE_EDB with st->err left alone. */
+int lite_classify(struct store *st);
+
 /* sqlite_schema.c */
 int lite_migrate(struct store *st, int readonly);
 int lite_schema_version(struct store *st);

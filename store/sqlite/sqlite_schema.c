@@ -226,6 +226,26 @@ read_version(struct store *st, int *v_r)
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
 	if (rc == SQLITE_DONE) {
+		/* No schema_version: a new, empty file is ours to set up; one
+		 * that holds tables is another program's database, or a -wal
+		 * file of another database lies beside ours and SQLite read
+		 * its pages: never build a store on top of that. */
+		rc = sqlite3_prepare_v2(lite_db(st), "SELECT count(*) FROM sqlite_master", -1, &s,
+					NULL);
+		if (rc != SQLITE_OK)
+			return schema_fail(st, "reading the schema");
+		rc = sqlite3_step(s);
+		*v_r = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : -1;
+		sqlite3_finalize(s);
+		if (rc != SQLITE_ROW)
+			return schema_fail(st, "reading the schema");
+		if (*v_r > 0)
+			return store_fail(st, STORE_EDATA,
+					  "holds %d tables but no responder schema: another "
+					  "program's database, or a -wal file of another store "
+					  "beside it: point [store] path at the store, or move the "
+					  "file (and its -wal, -shm) away",
+					  *v_r);
 		*v_r = 0;
 		return STORE_OK;
 	}
@@ -242,8 +262,18 @@ read_version(struct store *st, int *v_r)
 	return STORE_OK;
 }
 
+static int migrate(struct store *st, int readonly);
+
 int
 lite_migrate(struct store *st, int readonly)
+{
+	int r = migrate(st, readonly);
+
+	return r == STORE_EDB ? lite_classify(st) : r;
+}
+
+static int
+migrate(struct store *st, int readonly)
 {
 	int have, r;
 	char sql[128];

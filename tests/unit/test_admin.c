@@ -1,7 +1,8 @@
 /*
  * test_admin.c - store/admin.c: the request-log list and its filters, one
  * request in full, stats (outcomes, reasons, replies, median, days),
- * resend, and retention purge in batches.
+ * resend, the console's filters and resend/note, and retention purge in
+ * batches.
  *
  * The request and outbox rows are written with admin_put_request() and
  * admin_put_outbox(), the same columns the pipeline fills.
@@ -390,6 +391,118 @@ test_resend(void **state)
 	assert_int_equal(store_commit(f->st), STORE_OK);
 }
 
+/* The console's filters: until, why contains, reply state, search (with
+ * LIKE's wildcards taken literally), offset. */
+static void
+test_console_filters(void **state)
+{
+	struct fx *f = *state;
+	struct admin_filter flt = { 0 };
+	struct admin_request_list l;
+
+	flt.until = T("2026-11-21T11:00:00Z");
+	assert_int_equal(admin_requests(f->st, &flt, &l), STORE_OK);
+	assert_int_equal(l.n, 2); /* 2, 1 */
+	assert_int_equal(l.v[0].id, f->id[2]);
+	admin_request_list_free(&l);
+
+	memset(&flt, 0, sizeof(flt));
+	flt.reply_state = "sent";
+	assert_int_equal(admin_requests(f->st, &flt, &l), STORE_OK);
+	assert_int_equal(l.n, 2); /* 5, 1 */
+	admin_request_list_free(&l);
+	flt.reply_state = "none";
+	assert_int_equal(admin_requests(f->st, &flt, &l), STORE_OK);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.v[0].id, f->id[3]);
+	admin_request_list_free(&l);
+
+	memset(&flt, 0, sizeof(flt));
+	flt.why = "BECAU"; /* case-insensitive "contains" */
+	assert_int_equal(admin_requests(f->st, &flt, &l), STORE_OK);
+	assert_int_equal(l.n, 5);
+	admin_request_list_free(&l);
+	flt.why = "bec%se";
+	assert_int_equal(admin_requests(f->st, &flt, &l), STORE_OK);
+	assert_int_equal(l.n, 0); /* % is a character here, not a wildcard */
+	admin_request_list_free(&l);
+
+	memset(&flt, 0, sizeof(flt));
+	flt.search = "INV-1042@acme"; /* in the extracted identifiers */
+	assert_int_equal(admin_requests(f->st, &flt, &l), STORE_OK);
+	assert_int_equal(l.n, 5);
+	admin_request_list_free(&l);
+	flt.search = "list.example";
+	assert_int_equal(admin_requests(f->st, &flt, &l), STORE_OK);
+	assert_int_equal(l.n, 1);
+	admin_request_list_free(&l);
+	flt.search = "inv_1042";
+	assert_int_equal(admin_requests(f->st, &flt, &l), STORE_OK);
+	assert_int_equal(l.n, 0); /* _ is a character, not "any one" */
+	admin_request_list_free(&l);
+
+	memset(&flt, 0, sizeof(flt));
+	flt.limit = 2;
+	flt.offset = 2;
+	assert_int_equal(admin_requests(f->st, &flt, &l), STORE_OK);
+	assert_int_equal(l.n, 2); /* 5 4 | 3 2 | 1 */
+	assert_int_equal(l.v[0].id, f->id[3]);
+	assert_int_equal(l.v[1].id, f->id[2]);
+	admin_request_list_free(&l);
+}
+
+/* The console's resend: a copy of a sent reply when none failed, noted with
+ * who; admin_note for a requeue. */
+static void
+test_resend_as_and_note(void **state)
+{
+	struct fx *f = *state;
+	struct admin_request r;
+	struct admin_outbox_list ob;
+	json_t *d, *a;
+	int64_t n;
+
+	assert_int_equal(admin_resend_as(f->st, f->id[1], 2000, "alice", 0, &n), STORE_EINVAL);
+	assert_int_equal(admin_resend_as(f->st, f->id[1], 2000, "alice", ADMIN_RESEND_SENT, &n),
+			 STORE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(admin_note(f->st, f->id[1], "requeue", "bob", 2001, f->id[5]), STORE_OK);
+	assert_int_equal(admin_request_get(f->st, f->id[1], &r, &ob), STORE_OK);
+	assert_int_equal(ob.n, 2);
+	assert_string_equal(ob.v[0].state, "sent");
+	assert_string_equal(ob.v[1].state, "queued");
+	assert_int_equal(ob.v[1].next_try_at, 2000);
+	assert_int_equal((int64_t)ob.v[1].message_len, (int64_t)ob.v[0].message_len);
+	assert_memory_equal(ob.v[1].message, ob.v[0].message, ob.v[0].message_len);
+	d = json_loads(r.detail, 0, NULL);
+	assert_non_null(d);
+	a = json_object_get(d, "admin");
+	assert_int_equal(json_array_size(a), 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(a, 0), "by")),
+			    "alice");
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(a, 0), "rows")), 1);
+	assert_null(json_object_get(json_array_get(a, 0), "request"));
+	assert_string_equal(json_string_value(json_object_get(json_array_get(a, 1), "action")),
+			    "requeue");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(a, 1), "by")), "bob");
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(a, 1), "request")),
+			 f->id[5]);
+	json_decref(d);
+	admin_outbox_list_free(&ob);
+	admin_request_free(&r);
+	/* the failed one of request 2 is requeued in place, not copied */
+	assert_int_equal(admin_resend_as(f->st, f->id[2], 2002, "alice", ADMIN_RESEND_SENT, &n),
+			 STORE_OK);
+	assert_int_equal(admin_request_get(f->st, f->id[2], &r, &ob), STORE_OK);
+	assert_int_equal(ob.n, 1);
+	admin_outbox_list_free(&ob);
+	admin_request_free(&r);
+	/* request 3 has no reply at all */
+	assert_int_equal(admin_resend_as(f->st, f->id[3], 2003, "alice", ADMIN_RESEND_SENT, &n),
+			 STORE_EINVAL);
+	assert_non_null(strstr(store_errmsg(f->st), "no failed or sent reply"));
+}
+
 static void
 test_purge_in_batches(void **state)
 {
@@ -447,6 +560,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_found_attempts_and_reason_counts, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_resend, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_console_filters, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resend_as_and_note, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_purge_in_batches, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_put_request_refuses_missing_fields, setup,
 						teardown),

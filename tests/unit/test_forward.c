@@ -342,6 +342,43 @@ test_blank_line_ends_block(void **state)
 	forward_free(&f);
 }
 
+/* "wrote" lines of issue 11: Outlook's "<a@x<mailto:a@x>>", Vietnamese,
+ * Japanese Gmail without a verb; a "Name [addr]" From. */
+static void
+test_wrote_shapes(void **state)
+{
+	static const struct {
+		const char *text, *subject, *from, *date;
+	} cases[] = {
+		{ "Voir plus bas.\n\nLe 20 nov. 2026 à 09:14, Acme Billing "
+		  "<billing@acme.example<mailto:billing@acme.example>> a écrit:\n\nBonjour Bob,\n",
+		  "TR: Facture 1042", "billing@acme.example", "2026-11-20T09:14:00Z" },
+		{ "Xem bên dưới.\n\nVào 09:14 20 tháng 11, 2026, Acme Billing "
+		  "<billing@acme.example> đã viết:\n\n> Xin chào\n",
+		  "Fwd: Hóa đơn 1042", "billing@acme.example", "2026-11-20T09:14:00Z" },
+		{ "ご確認ください。\n\n2026年11月20日(金) 9:14 請求 <billing@acme.example>:\n\n"
+		  "> いつもお世話になっております。\n",
+		  "Fwd: 請求書 1042", "billing@acme.example", "2026-11-20T09:14:00Z" },
+		{ "See below\n________________________________________\n"
+		  "From: CRM Comments [crm@acme.example]\nSent: Friday, 20 November 2026 9:14 a.m.\n"
+		  "To: Bob\nSubject: [contact:106] Bob\n\nA new comment.\n",
+		  "FW: [contact:106] Bob", "crm@acme.example", NULL },
+	};
+	char when[TIME_RFC3339_LEN];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct fwd_original f;
+
+		if (forward_parse(cases[i].text, cases[i].subject, &f) != 1)
+			fail_msg("case %zu: no forward found", i);
+		check_opt("from", cases[i].from, f.from.address, cases[i].subject);
+		check_opt("date", cases[i].date, f.date ? time_format_rfc3339(f.date, when) : NULL,
+			  cases[i].subject);
+		forward_free(&f);
+	}
+}
+
 static void
 test_separator_line_rest(void **state)
 {
@@ -524,6 +561,7 @@ main(void)
 		cmocka_unit_test(test_fixtures),
 		cmocka_unit_test(test_separator_line_rest),
 		cmocka_unit_test(test_blank_line_ends_block),
+		cmocka_unit_test(test_wrote_shapes),
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_every_prefix),

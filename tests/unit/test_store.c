@@ -196,12 +196,20 @@ test_older_schema_upgraded(void **state)
 	assert_non_null(st);
 	assert_int_equal(store_schema_version(st), STORE_SCHEMA_VERSION);
 	store_close(&st);
-	/* A failing migration leaves nothing behind: a table in the way. */
+	/* A file with tables but no schema_version is another program's
+	 * database (or a foreign -wal file was read): never built upon. */
 	snprintf(path, sizeof(path), "%s/blocked.db", f->dir);
 	tu_sql_exec(path, "CREATE TABLE messages(x);");
 	st = store_open(path, err, sizeof(err));
 	assert_null(st);
+	assert_non_null(strstr(err, "no responder schema"));
+	/* A failing migration leaves nothing behind: a table in the way. */
+	tu_sql_exec(path, "CREATE TABLE schema_version(version INTEGER NOT NULL);"
+			  "INSERT INTO schema_version VALUES (0);");
+	st = store_open(path, err, sizeof(err));
+	assert_null(st);
 	assert_non_null(strstr(err, "already exists"));
+	tu_sql_exec(path, "DROP TABLE schema_version;");
 	tu_sql_exec(path, "DROP TABLE messages;");
 	st = store_open(path, err, sizeof(err));
 	assert_non_null(st);

@@ -31,6 +31,7 @@ static const struct command commands[] = {
 	{ "requeue", cmd_requeue, "requeue ID                           handle a complaint again" },
 	{ "release", cmd_release, "release ID                           handle a quarantined complaint once more" },
 	{ "web", cmd_web, "web [--listen HOST:PORT]             the admin console (docs/web.md); also inside run with [web] listen" },
+	{ "migrate-store", cmd_migrate_store, "migrate-store --from URL --to URL  copy a store (sqlite:PATH, postgresql://...), resumable" },
 	{ "purge", cmd_purge, "purge                                delete what retention allows" },
 	{ "check-config", cmd_check_config, "check-config [--connect] [--quiet]   validate config, templates, store, secrets; print effective settings" },
 	{ "classify", cmd_classify, "classify [--json] [--mx HOST] [--status S] TEXT|-  reason, provider, remote queue ID of an SMTP reply" },

@@ -518,6 +518,17 @@ extract_identifiers(const struct complaint *c, const struct fwd_original *fwds, 
 			b.reporting_mta = xstrdup_or_null(addr_domain(o->from));
 		add_bounce(x, EXT_BOUNCE_INLINE, &b, own, own_ctx);
 	}
+	if (n_fwds > 0 && !x->originals[first_inline + n_fwds - 1].is_bounce &&
+	    fwds[n_fwds - 1].body != NULL) {
+		/* the innermost forward may be a notice that is no bounce, quoting
+		 * the original's headers (a list manager's loop alert) */
+		struct bounce b;
+
+		memset(&b, 0, sizeof(b));
+		bounce_read_text(&b, fwds[n_fwds - 1].body, NULL);
+		add_quoted(x, &b, EXT_INLINE);
+		bounce_free(&b);
+	}
 	if (x->n_bounces == 0 && c->text != NULL && bounce_looks_like(c->subject, c->text)) {
 		struct bounce b;
 

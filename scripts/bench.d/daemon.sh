@@ -100,6 +100,21 @@ floor=$(( fetch_ms + floor_send ))
 echo "floor: $fetch_out; $send_out ($(wc -c < "$reply") bytes each)"
 echo "floor total: $floor ms ($(( N * 1000 / (floor > 0 ? floor : 1) )) complaints/s); end to end / floor = $(awk -v a="$e2e" -v b="$floor" 'BEGIN{printf "%.1f", a / (b > 0 ? b : 1)}')x"
 
+# The cost of making the records and the sent marks durable (one fsync of
+# the store's log per chunk and per batch of sends, docs/daemon.md): a
+# second batch of a quarter of N under strace, counting only fsyncs.
+if command -v strace > /dev/null && [ "${BENCH_FSYNC:-1}" = 1 ]; then
+	N4=$(( N / 4 > 0 ? N / 4 : 1 ))
+	make_complaints 300001 $((300000 + N4)) > "$MS_DIR/fsync.txt"
+	xargs "$MS_APPEND_TOOL" 127.0.0.1 "$MS_IMAP_PORT" "$MS_USER" "$MS_PASS" INBOX < "$MS_DIR/fsync.txt"
+	have=$(ms_sink_count)
+	t0=$(now_ms)
+	strace -f -c -e trace=fsync,fdatasync -o "$MS_DIR/fsync.strace" "${R[@]}" once 2>> "$MS_DIR/log/responder.log" || true
+	el=$(( $(now_ms) - t0 ))
+	read -r calls secs < <(awk '$NF ~ /^f(data)?sync$/ {c += $4; s += $2} END {printf "%d %.3f\n", c, s}' "$MS_DIR/fsync.strace")
+	echo "fsync cost: $N4 complaints ($(( $(ms_sink_count) - have )) replies) in $el ms under strace; $calls fsyncs taking $secs s in all ($(awk -v s="$secs" -v n="$N4" 'BEGIN{printf "%.3f", s * 1000 / n}') ms per complaint)"
+fi
+
 [ "$LAT" -gt 0 ] || LAT_SKIP=1
 if [ -z "${LAT_SKIP:-}" ]; then
 echo "== reply latency with IDLE (APPEND -> reply in the sink), $LAT complaints"
@@ -127,13 +142,35 @@ PY
 fi
 
 [ "$RSS_N" -gt 0 ] || exit 0
-echo "== peak RSS of 'responder run' over $RSS_N complaints"
+echo "== RSS of 'responder run' (daemon + parser child) over $RSS_N complaints"
+if [ -z "${RPID:-}" ]; then
+	ms_run_daemon
+	ms_wait_until 30 grep -q 'Login: user=<testuser>' "$MS_DIR/log/dovecot.log"
+fi
 have=$(ms_sink_count)
 make_complaints 200001 $((200000 + RSS_N)) > "$MS_DIR/rss.txt"
 xargs "$MS_APPEND_TOOL" 127.0.0.1 "$MS_IMAP_PORT" "$MS_USER" "$MS_PASS" INBOX < "$MS_DIR/rss.txt"
+kb() { awk -v k="$2" '$1 == k":" {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+# Sampled once a second: the daemon's and its children's (the parser)
+# resident size, to show it stays flat while the complaints go through.
 t0=$(now_ms)
-ms_wait_until 7200 ms_sink_has $((have + RSS_N)) || echo "(only $(( $(ms_sink_count) - have )) answered)"
+samples=""
+child_peak=0
+while ! ms_sink_has $((have + RSS_N)); do
+	[ $(( $(now_ms) - t0 )) -lt 7200000 ] || { echo "(only $(( $(ms_sink_count) - have )) answered)"; break; }
+	d=$(kb "$RPID" VmRSS)
+	c=0
+	for k in $(cat /proc/"$RPID"/task/*/children 2>/dev/null); do
+		v=$(kb "$k" VmHWM); c=$((c + ${v:-0}))
+	done
+	[ "$c" -gt "$child_peak" ] && child_peak=$c
+	samples="$samples $(( $(ms_sink_count) - have )):$((d / 1024))"
+	sleep 1
+done
 el=$(( $(now_ms) - t0 ))
-hwm=$(awk '/^VmHWM/ {print $2, $3}' "/proc/$RPID/status")
-echo "peak RSS (VmHWM) after $RSS_N complaints: $hwm; $RSS_N answered in $el ms by 'run'"
+hwm=$(kb "$RPID" VmHWM)
+after=$(kb "$RPID" VmRSS)
+echo "$RSS_N answered in $el ms by 'run' ($(( RSS_N * 1000 / (el > 0 ? el : 1) )) complaints/s)"
+echo "daemon RSS: peak (VmHWM) $((hwm / 1024)) MiB, after the run $((after / 1024)) MiB; parser child peak $((child_peak / 1024)) MiB; peak daemon + child $(( (hwm + child_peak) / 1024 )) MiB"
+echo "daemon RSS while running (replies:MiB):$(echo "$samples" | tr ' ' '\n' | awk 'NF' | awk -v n="$(echo "$samples" | wc -w)" 'n <= 8 || NR % int(n / 8 + 1) == 1' | tr '\n' ' ')"
 ms_kill_daemon

@@ -135,28 +135,8 @@ while written < want:
 PY
 [ -n "$KEEP" ] && cp "$D/mainlog" "$KEEP"
 fi
-bytes=$(stat -L -c %s "$D/mainlog")
-echo "   $(wc -l < "$D/mainlog") lines, $((bytes / 1048576)) MiB"
-
-cat > "$D/responder.conf" <<EOF
-[store]
-path = $D/store.db
-[import]
-account_from = sasl_username
-EOF
-
-echo "== responder import --format exim (store written)"
-read -r secs rss rc < <(bench_measure "$BIN" -c "$D/responder.conf" import --format exim \
-	"$D/mainlog" "$D/import.out")
-cat "$D/import.out"
-[ "$rc" = 0 ] || echo "   (exit status $rc)"
-bench_import_figures "$LINES" "$secs" "$D/store.db" "$rss"
-
-echo "== re-import of the same file (idempotent: nothing added)"
-read -r secs2 rss2 rc2 < <(bench_measure "$BIN" -c "$D/responder.conf" import --format exim \
-	"$D/mainlog" "$D/import2.out")
-cat "$D/import2.out"
-echo "   ${secs2} s, peak RSS $((rss2 / 1024)) MiB"
+bench_import_run exim "$D/mainlog" "$D" "$LINES"
+secs=$BENCH_SECS
 
 if [ -x "$EXIMSTATS" ]; then
 	echo "== eximstats (reference) over the same file"

@@ -141,28 +141,8 @@ while written < want:
 PY
 [ -n "$KEEP" ] && cp "$D/mail.log" "$KEEP"
 fi
-bytes=$(stat -L -c %s "$D/mail.log")
-echo "   $(wc -l < "$D/mail.log") lines, $((bytes / 1048576)) MiB"
-
-cat > "$D/responder.conf" <<EOF
-[store]
-path = $D/store.db
-[import]
-account_from = sasl_username
-EOF
-
-echo "== responder import --format postfix (store written)"
-read -r secs rss rc < <(bench_measure "$BIN" -c "$D/responder.conf" import --format postfix \
-	"$D/mail.log" "$D/import.out")
-cat "$D/import.out"
-[ "$rc" = 0 ] || echo "   (exit status $rc)"
-bench_import_figures "$LINES" "$secs" "$D/store.db" "$rss"
-
-echo "== re-import of the same file (idempotent: nothing added)"
-read -r secs2 rss2 rc2 < <(bench_measure "$BIN" -c "$D/responder.conf" import --format postfix \
-	"$D/mail.log" "$D/import2.out")
-cat "$D/import2.out"
-echo "   ${secs2} s, peak RSS $((rss2 / 1024)) MiB"
+bench_import_run postfix "$D/mail.log" "$D" "$LINES"
+secs=$BENCH_SECS
 
 if command -v pflogsumm > /dev/null 2>&1; then
 	echo "== pflogsumm (reference) over the same file"

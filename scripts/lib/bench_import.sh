@@ -8,6 +8,10 @@
 #                              lines/s, attempts/s, peak RSS, store size
 #   bench_ratio NAME LINES OURS THEIRS THEIR_RSS_KIB
 #                              the reference tool's figures and the ratio
+#   bench_import_run FORMAT LOG DIR LINES
+#                              `responder import --format FORMAT LOG` into a new
+#                              store in DIR, its figures, and a re-import;
+#                              the import's seconds in BENCH_SECS
 
 bench_reuse() {
 	[ -n "$2" ] && [ -s "$2" ] || return 1
@@ -47,4 +51,24 @@ name, lines, ours, theirs, rss = sys.argv[1], int(sys.argv[2]), float(sys.argv[3
 print("   %s %.1f s: %.0f lines/s; peak RSS %.1f MiB" % (name, theirs, lines / theirs, rss / 1024))
 print("   ratio: responder import is %.2fx %s's speed (and writes the store)" % (theirs / ours, name))
 PY
+}
+
+bench_import_run() {
+	local format=$1 log=$2 dir=$3 lines=$4 secs rss rc secs2 rss2 rc2
+	echo "   $(wc -l < "$log") lines, $(($(stat -L -c %s "$log") / 1048576)) MiB"
+	printf '[store]\npath = %s\n[import]\naccount_from = sasl_username\n' \
+		"$dir/store.db" > "$dir/responder.conf"
+	echo "== responder import --format $format (store written)"
+	read -r secs rss rc < <(bench_measure "$BIN" -c "$dir/responder.conf" import \
+		--format "$format" "$log" "$dir/import.out")
+	cat "$dir/import.out"
+	[ "$rc" = 0 ] || echo "   (exit status $rc)"
+	bench_import_figures "$lines" "$secs" "$dir/store.db" "$rss"
+	echo "== re-import of the same file (idempotent: nothing added)"
+	read -r secs2 rss2 rc2 < <(bench_measure "$BIN" -c "$dir/responder.conf" import \
+		--format "$format" "$log" "$dir/import2.out")
+	cat "$dir/import2.out"
+	[ "$rc2" = 0 ] || echo "   (exit status $rc2)"
+	echo "   ${secs2} s, peak RSS $((rss2 / 1024)) MiB"
+	BENCH_SECS=$secs
 }

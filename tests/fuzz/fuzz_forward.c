@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "common/xalloc.h"
+#include "responder/forward/bounce.h"
 #include "responder/forward/forward.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -36,6 +37,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < n; i++)
 		forward_free(&out[i]);
 	forward_parse_date(body, &t);
+	{
+		struct bounce b;
+
+		memset(&b, 0, sizeof(b));
+		bounce_read_dsn(&b, body);
+		bounce_read_failed(&b, body);
+		bounce_read_text(&b, body, subject);
+		if (b.n_rcpts > BOUNCE_MAX_RCPTS || b.n_quoted > BOUNCE_MAX_QUOTED)
+			abort();
+		(void)bounce_looks_like(subject, body);
+		bounce_free(&b);
+	}
 	free(text);
 	return 0;
 }

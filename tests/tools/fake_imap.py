@@ -10,7 +10,8 @@ STORE/MOVE, NOOP, LOGOUT; no IDLE, so the daemon polls), and misbehaves as
 the scenario says on the first N connections (default: all of them); later
 connections are served honestly, so a test can check that nothing was lost
 or duplicated once the server behaves.  D/connections counts connections,
-D/moved lists the UIDs moved to another folder, one a line.
+D/moved lists the UIDs moved to another folder, one a line.  With
+--wait-file P the mailbox looks empty to SEARCH until P exists.
 
 Scenarios (what a hostile or broken server does):
   normal          nothing
@@ -200,6 +201,9 @@ class Handler(socketserver.StreamRequestHandler):
             uids = " ".join(str(u) for u in range(200000, 0, -1))
             self.w("* SEARCH %s\r\n%s OK search done\r\n" % (uids, tag))
             return
+        if self.server.wait_file and not os.path.exists(self.server.wait_file):
+            self.w("* SEARCH\r\n%s OK nothing yet\r\n" % tag)
+            return
         m = re.search(r"UID (\d+):\*", query)
         after = int(m.group(1)) - 1 if m else 0
         with LOCK:
@@ -301,6 +305,8 @@ def main():
     ap.add_argument("--scenario", default="normal")
     ap.add_argument("--hostile", type=int, default=0,
                     help="misbehave on the first N connections (0: always)")
+    ap.add_argument("--wait-file", default="",
+                    help="the mailbox looks empty until this file exists")
     ap.add_argument("msgs", nargs="*")
     a = ap.parse_args()
     srv = Server(("127.0.0.1", 0), Handler)
@@ -310,6 +316,7 @@ def main():
     srv.state_dir = a.state_dir
     srv.connections = 0
     srv.searched_desc = False
+    srv.wait_file = a.wait_file
     srv.fetch_no_done = False
     with open(os.path.join(a.state_dir, "connections"), "w") as fp:
         fp.write("0\n")

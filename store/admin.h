@@ -210,4 +210,16 @@ struct admin_outbox_in {
 
 int admin_put_outbox(struct store *st, const struct admin_outbox_in *o, int64_t *id_r);
 
+/* ---- copying ------------------------------------------------------------ */
+
+/* Called after each batch: rows of `table` just copied. */
+typedef void (*store_copy_fn)(void *arg, const char *table, int64_t n);
+/* Copies every row of `from` into `to` (either backend; both at the same
+ * schema version), `batch` rows per transaction (0: 2000), keeping ids;
+ * resumes after what `to` already holds.  Then counts every table on
+ * both: STORE_EINVAL with the table in err when they differ.  STORE_OK,
+ * or STORE_EDB with err set. */
+int store_copy(struct store *from, struct store *to, int batch, store_copy_fn progress, void *arg,
+	       char *err, size_t errlen);
+
 #endif

@@ -49,6 +49,23 @@ store_errmsg(const struct store *st)
 	return st->err;
 }
 
+const char *
+store_display_name_of(const char *target, char *out, size_t outlen)
+{
+	const char *p = strstr(target, "://"), *at, *colon;
+
+	str_copy(out, target, outlen);
+	if (p == NULL)
+		return out;
+	p += 3;
+	at = strchr(p, '@');
+	colon = strchr(p, ':');
+	if (at == NULL || colon == NULL || colon > at || (size_t)(colon - target) >= outlen)
+		return out;
+	snprintf(out + (colon - target), outlen - (size_t)(colon - target), "%s", at);
+	return out;
+}
+
 int
 store_is_pg(const struct store *st)
 {

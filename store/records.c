@@ -23,13 +23,18 @@ account_get_or_create(struct store *st, const char *name, int64_t *id_r, int *ad
 		return store_fail(st, STORE_EINVAL, "empty account name");
 	if (store_account_id(st, name, id_r) == STORE_OK)
 		return STORE_OK;
-	s = store_stmt(st, "INSERT INTO accounts(name) VALUES (?1)");
+	/* Another importer (a follower on another relay node) may be adding
+	 * the same account right now: ON CONFLICT waits for it and adds
+	 * nothing, and the id is read again. */
+	s = store_stmt(st, "INSERT INTO accounts(name) VALUES (?1) ON CONFLICT DO NOTHING");
 	if (s == NULL)
 		return STORE_EDB;
 	store_bind_text(s, 1, name);
 	rc = store_step(s);
 	if (rc != STORE_DONE)
 		return store_fail_db(st, "adding account");
+	if (store_changes(st) == 0)
+		return store_account_id(st, name, id_r);
 	*id_r = store_last_id(st);
 	if (added_r)
 		(*added_r)++;
@@ -103,8 +108,9 @@ store_put_account(struct store *st, const char *name, const char *const *address
 			free(a);
 			return store_fail_db(st, "reading account addresses");
 		}
-		s = store_stmt(
-		    st, "INSERT INTO account_addresses(address, account_id) VALUES (?1, ?2)");
+		s = store_stmt(st,
+			       "INSERT INTO account_addresses(address, account_id) VALUES (?1, ?2)"
+			       " ON CONFLICT DO NOTHING");
 		if (s == NULL) {
 			free(a);
 			return STORE_EDB;
@@ -115,7 +121,8 @@ store_put_account(struct store *st, const char *name, const char *const *address
 		free(a);
 		if (r != STORE_DONE)
 			return store_fail_db(st, "adding account address");
-		added++;
+		if (store_changes(st) > 0) /* 0: another importer added it just now */
+			added++;
 	}
 	if (new_account_r)
 		*new_account_r = new_account;
@@ -270,6 +277,18 @@ store_message_id_canonical(const char *mid)
 	return out;
 }
 
+static int
+queue_id_lock(struct store *st, const char *qid)
+{
+	struct store_stmt *s = store_stmt(
+	    st, "SELECT 1 FROM (SELECT pg_advisory_xact_lock(hashtextextended(?1, 0))) x");
+
+	if (s == NULL)
+		return STORE_EDB;
+	store_bind_text(s, 1, qid);
+	return store_step_int64(st, s, NULL, "locking the queue ID");
+}
+
 int
 store_put_message(struct store *st, const struct store_message_in *m)
 {
@@ -285,6 +304,11 @@ store_put_message(struct store *st, const struct store_message_in *m)
 			return store_fail(st, STORE_EINVAL, "invalid recipient address '%s'",
 					  m->recipients[i]);
 	if ((r = account_get_or_create(st, m->account, &account, NULL)) < 0)
+		return r;
+	/* PostgreSQL: queue_id cannot be UNIQUE across the monthly
+	 * partitions; two importers adding one queue ID take turns on a lock
+	 * of that ID until their transactions end. */
+	if (store_is_pg(st) && (r = queue_id_lock(st, m->queue_id)) < 0)
 		return r;
 	mid = store_message_id_canonical(m->message_id);
 	norm = m->subject ? subject_normalize(m->subject) : NULL;

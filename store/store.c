@@ -35,6 +35,9 @@ store_open_opts(const char *target, const struct store_options *o, int oflags, i
 			target += 7;
 	}
 	str_copy(st->path, target, sizeof(st->path));
+	if (o != NULL && o->node_name != NULL)
+		str_copy(st->node, o->node_name, sizeof(st->node));
+	st->lease_seconds = o != NULL && o->lease_seconds > 0 ? o->lease_seconds : 60;
 	if ((reason = st->drv->open(st, target, o, readonly)) < 0) {
 		/* The driver's message names the store already. */
 		snprintf(err, errlen, "%s", st->err);
@@ -87,6 +90,12 @@ const char *
 store_backend(const struct store *st)
 {
 	return st->drv->name;
+}
+
+const char *
+store_node(const struct store *st)
+{
+	return st->node;
 }
 
 const char *

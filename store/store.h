@@ -58,10 +58,10 @@ struct store *store_open_flags(const char *path, int flags, int *reason_r, char 
 /* How to reach a PostgreSQL store ([store] in the config); ignored for
  * SQLite.  Every field may be NULL/0. */
 struct store_options {
-	const char *password_file; /* the password, first line of the file */
-	const char *ca_file;	   /* TLS: sslmode=verify-full against this CA */
-	const char *node_name;	   /* this responder in the shared store */
-	int lease_seconds;	   /* claims expire after this (0: 60) */
+	const char *password;  /* read from [store] password_file; borrowed */
+	const char *ca_file;   /* TLS: sslmode=verify-full against this CA */
+	const char *node_name; /* this responder in the shared store */
+	int lease_seconds;     /* claims expire after this (0: 60) */
 };
 /* 1 when `target` is a postgresql:// or postgres:// URL. */
 int store_target_is_pg(const char *target);
@@ -70,10 +70,15 @@ int store_target_is_pg(const char *target);
 struct store *store_open_opts(const char *target, const struct store_options *o, int flags,
 			      int *reason_r, char *err, size_t errlen);
 void store_close(struct store **st);
+/* [store] node_name as opened ("" when none was given). */
+const char *store_node(const struct store *st);
 /* "sqlite" or "postgresql". */
 const char *store_backend(const struct store *st);
 /* The path, or the URL without its password, for messages. */
 const char *store_display_name(const struct store *st);
+/* `target` without a password ("postgresql://u@h/db" for
+ * "postgresql://u:secret@h/db") in out[outlen]; returns out. */
+const char *store_display_name_of(const char *target, char *out, size_t outlen);
 const char *store_errmsg(const struct store *st);
 int store_schema_version(struct store *st);
 

@@ -80,6 +80,8 @@ struct store {
 	const struct store_driver *drv;
 	void *conn; /* the driver's connection */
 	char path[1024];
+	char node[128];	   /* [store] node_name; "" when not given */
+	int lease_seconds; /* claims expire after this */
 	char err[512];
 	int in_tx;
 	long syncs; /* store_sync() fsyncs, for the figures */

@@ -2,6 +2,7 @@
  * cli.c - settings, store and error helpers shared by the commands.
  */
 #include "responder/cli/cli.h"
+#include "responder/decide/store_settings.h"
 #include "common/log.h"
 
 #include <stdarg.h>
@@ -57,8 +58,7 @@ cli_store(struct cli *cli, int readonly)
 	struct store *st;
 	int reason;
 
-	st = store_open_flags(s->store_path, readonly ? STORE_OPEN_READONLY : 0, &reason, err,
-			      sizeof(err));
+	st = store_open_settings(s, readonly ? STORE_OPEN_READONLY : 0, &reason, err, sizeof(err));
 	if (st == NULL)
 		fatal(open_status(reason, readonly), "%s", err);
 	return st;

@@ -51,6 +51,7 @@ int cmd_report(struct cli *cli, int argc, char **argv);
 int cmd_resend(struct cli *cli, int argc, char **argv);
 int cmd_requeue(struct cli *cli, int argc, char **argv);
 int cmd_purge(struct cli *cli, int argc, char **argv);
+int cmd_migrate_store(struct cli *cli, int argc, char **argv);
 int cmd_web(struct cli *cli, int argc, char **argv);
 int cmd_check_config(struct cli *cli, int argc, char **argv);
 int cmd_classify(struct cli *cli, int argc, char **argv);

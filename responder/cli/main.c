@@ -30,6 +30,7 @@ static const struct command commands[] = {
 	{ "resend", cmd_resend, "resend ID                            retry a failed reply" },
 	{ "requeue", cmd_requeue, "requeue ID                           handle a complaint again" },
 	{ "web", cmd_web, "web [--listen HOST:PORT]             the admin console (docs/web.md); also inside run with [web] listen" },
+	{ "migrate-store", cmd_migrate_store, "migrate-store --from URL --to URL  copy a store (sqlite:PATH, postgresql://...), resumable" },
 	{ "purge", cmd_purge, "purge                                delete what retention allows" },
 	{ "check-config", cmd_check_config, "check-config [--connect] [--quiet]   validate config, templates, store, secrets; print effective settings" },
 	{ "classify", cmd_classify, "classify [--json] [--mx HOST] [--status S] TEXT|-  reason, provider, remote queue ID of an SMTP reply" },

@@ -83,6 +83,11 @@ static const struct key keys[] = {
 	{ "responder", "default_language", K_ENUM, OFF(default_language), "en", 0, 0, languages },
 	{ "store", "path", K_STR, OFF(store_path), "/var/lib/responder/store.db", 0, 0, NULL },
 	{ "store", "retention_days", K_INT, OFF(retention_days), "365", 0, 36500, NULL },
+	{ "store", "url", K_STR, OFF(store_url), "", 0, 0, NULL },
+	{ "store", "password_file", K_STR, OFF(store_password_file), "", 0, 0, NULL },
+	{ "store", "ca_file", K_STR, OFF(store_ca_file), "", 0, 0, NULL },
+	{ "store", "node_name", K_STR, OFF(store_node_name), "", 0, 0, NULL },
+	{ "store", "lease_seconds", K_INT, OFF(store_lease_seconds), "60", 5, 86400, NULL },
 	{ "templates", "dir", K_STR, OFF(templates_dir), "", 0, 0, NULL },
 	{ "imap", "url", K_URL, OFF(imap_url), "imaps://imap.example.com:993", 0, 0, imap_schemes },
 	{ "imap", "tls", K_ENUM, OFF(imap_tls), "required", 0, 0, tls_modes },
@@ -407,6 +412,12 @@ cross_check(struct settings *s, struct config_errors *e, const char *file)
 	if (strncasecmp(s->smtp_url, "smtps:", 6) == 0 && s->smtp_tls == TLS_NONE)
 		add_error(e, "%s: [smtp] tls = none contradicts url %s (smtps:// is always TLS)",
 			  file, s->smtp_url);
+	if (*s->store_url && strncmp(s->store_url, "postgresql://", 13) != 0 &&
+	    strncmp(s->store_url, "postgres://", 11) != 0)
+		add_error(e,
+			  "%s: [store] url must be postgresql://... or postgres://... (empty: "
+			  "SQLite at path)",
+			  file);
 	check_plaintext(e, file, "imap", s->imap_url, s->imap_tls, s->imap_allow_plaintext);
 	check_plaintext(e, file, "smtp", s->smtp_url, s->smtp_tls, s->smtp_allow_plaintext);
 	if (*s->imap_token_command &&

@@ -35,7 +35,12 @@ struct settings {
 
 	/* [store] */
 	char *store_path;
-	int retention_days; /* 0 = keep forever */
+	int retention_days;	   /* 0 = keep forever */
+	char *store_url;	   /* "": SQLite at store_path; postgresql://... */
+	char *store_password_file; /* PostgreSQL password */
+	char *store_ca_file;	   /* PostgreSQL TLS: verify-full against this CA */
+	char *store_node_name;	   /* this responder in a shared store; "": host name */
+	int store_lease_seconds;   /* a claim returns to the pool after this */
 
 	/* [templates] */
 	char *templates_dir; /* NULL: installed, else source templates */

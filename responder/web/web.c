@@ -12,6 +12,7 @@
 #include "responder/web/web.h"
 #include "responder/web/report_html.h"
 #include "responder/web/web_int.h"
+#include "responder/decide/store_settings.h"
 #include "store/store.h"
 #include "common/base64.h"
 #include "common/log.h"
@@ -375,7 +376,7 @@ web_start(const struct web_opts *o, char *err, size_t errlen)
 	w->auth = web_auth_load(w->s.web_token_file, w->s.web_htpasswd_file, err, errlen);
 	if (w->auth == NULL)
 		goto fail;
-	if ((w->st = store_open(w->s.store_path, err, errlen)) == NULL)
+	if ((w->st = store_open_settings(&w->s, 0, NULL, err, errlen)) == NULL)
 		goto fail;
 	if ((w->h = http_server_start(&l, &ho, handle, w, err, errlen)) == NULL)
 		goto fail;

@@ -63,6 +63,10 @@ struct rd {
 struct pf_follow {
 	struct pf_import *imp;
 	char *path;
+	/* The position's key: the path, or on a shared (PostgreSQL) store
+	 * "node:path", since every relay node follows its own
+	 * /var/log/mail.log. */
+	char *key;
 	struct rd cur; /* the file followed */
 	char head[24]; /* hash of its first line, "" if not known yet */
 	/* After a rename, the writer may go on writing to the old file until
@@ -304,7 +308,7 @@ save_position(struct pf_follow *f)
 	snprintf(json, n, "{\"line\":%ld,\"rotated\":%d,\"importer\":%s}", f->cur.lineno,
 		 f->cur.reading != NULL && strcmp(f->cur.reading, f->path) != 0, state);
 	free(state);
-	store_bind_text(s, 1, f->path);
+	store_bind_text(s, 1, f->key);
 	store_bind_int64(s, 2, (int64_t)f->cur.ino);
 	store_bind_int64(s, 3, (int64_t)f->cur.offset);
 	store_bind_text(s, 4, f->head);
@@ -330,7 +334,7 @@ restore(struct pf_follow *f, char *err, size_t errlen)
 	    st, "SELECT inode, \"offset\", head, state FROM import_positions WHERE path = ?1");
 	if (s == NULL)
 		goto db;
-	store_bind_text(s, 1, f->path);
+	store_bind_text(s, 1, f->key);
 	rc = store_step(s);
 	if (rc == STORE_ROW) {
 		ino = store_col_int64(s, 0);
@@ -392,6 +396,14 @@ pf_follow_open(struct store *st, const char *path, const struct pf_options *o, c
 
 	f->cur.fd = -1;
 	f->path = xstrdup(path);
+	if (store_is_pg(st) && *store_node(st)) {
+		size_t n = strlen(store_node(st)) + strlen(path) + 2;
+
+		f->key = xmalloc(n);
+		snprintf(f->key, n, "%s:%s", store_node(st), path);
+	} else {
+		f->key = xstrdup(path);
+	}
 	f->cur.buf = xmalloc(RD_BUFSIZE);
 	f->old.fd = -1;
 	f->opts = *o;
@@ -608,6 +620,7 @@ pf_follow_close(struct pf_follow **fp)
 	rd_close(&f->old);
 	pf_import_free(&f->imp);
 	free(f->path);
+	free(f->key);
 	free(f->cur.buf);
 	free(f->old.buf);
 	free(f->map);

@@ -73,23 +73,6 @@ pg_notice(void *arg, const char *msg)
 	log_debug("postgresql: %.200s", msg);
 }
 
-/* The URL without "user:password@"'s password, for messages. */
-static void
-url_display(const char *url, char *out, size_t outlen)
-{
-	const char *p = strstr(url, "://"), *at, *colon;
-
-	str_copy(out, url, outlen);
-	if (p == NULL)
-		return;
-	p += 3;
-	at = strchr(p, '@');
-	colon = strchr(p, ':');
-	if (at == NULL || colon == NULL || colon > at || (size_t)(colon - url) >= outlen)
-		return;
-	snprintf(out + (colon - url), outlen - (size_t)(colon - url), "%s", at);
-}
-
 /* The host of a postgresql:// URL is loopback (or a Unix socket). */
 static int
 url_host_is_local(const char *url)
@@ -119,28 +102,6 @@ url_host_is_local(const char *url)
 	       strcmp(host, "::1") == 0;
 }
 
-/* First line of `path`, the password; "" when unset.  -1 with st->err. */
-static int
-read_password(struct store *st, const char *path, char *out, size_t outlen)
-{
-	FILE *f;
-	size_t n;
-
-	out[0] = '\0';
-	if (path == NULL || *path == '\0')
-		return 0;
-	if ((f = fopen(path, "r")) == NULL) {
-		snprintf(st->err, sizeof(st->err), "cannot read password_file %s", path);
-		return -1;
-	}
-	if (fgets(out, (int)outlen, f) == NULL)
-		out[0] = '\0';
-	fclose(f);
-	n = strcspn(out, "\r\n");
-	out[n] = '\0';
-	return 0;
-}
-
 static int pg_exec(struct store *st, const char *sql);
 
 static int
@@ -152,14 +113,13 @@ pg_open(struct store *st, const char *url, const struct store_options *o, int re
 	int n = 0;
 
 	st->conn = c;
-	url_display(url, shown, sizeof(shown));
+	store_display_name_of(url, shown, sizeof(shown));
 	str_copy(st->path, shown, sizeof(st->path));
 	c->readonly = readonly;
 	c->lease_seconds = o != NULL && o->lease_seconds > 0 ? o->lease_seconds : 60;
 	if (o != NULL && o->node_name != NULL && *o->node_name)
 		str_copy(c->node, o->node_name, sizeof(c->node));
-	if (read_password(st, o ? o->password_file : NULL, password, sizeof(password)) < 0)
-		return STORE_EDB;
+	str_copy(password, o != NULL && o->password != NULL ? o->password : "", sizeof(password));
 	keys[n] = "dbname", vals[n++] = url;
 	if (password[0] != '\0')
 		keys[n] = "password", vals[n++] = password;

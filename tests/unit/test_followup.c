@@ -341,6 +341,30 @@ test_found_then_still_missing(void **state)
 	pipeline_result_free(&r3);
 }
 
+/* A follow-up counts against the requester's rate limit like any
+ * complaint. */
+static void
+test_follow_up_rate_limited(void **state)
+{
+	struct fx *f = *state;
+	struct pipeline_result r1, r2;
+	char *raw;
+
+	f->s.max_replies_per_hour = 1;
+	handle_fixture(f, "ambiguous.eml", &r1);
+	assert_int_equal(r1.outcome, OUTCOME_AMBIGUOUS);
+	assert_int_equal(r1.reply_queued, 1);
+	raw = reply_to(f, "billing@acme.example", r1.reply_message_id, "Re: Fwd: Invoice", NULL,
+		       "2\n");
+	handle_raw(f, raw, &r2);
+	assert_int_equal(r2.outcome, OUTCOME_IGNORED);
+	assert_non_null(strstr(r2.why, "rate limit"));
+	assert_null(r2.reply);
+	free(raw);
+	pipeline_result_free(&r1);
+	pipeline_result_free(&r2);
+}
+
 /* Defect 1 of the hardening issue: an auto-responder answering our reply
  * must never get the full answer again (and again). */
 static void
@@ -481,6 +505,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_not_found_then_recipient, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_found_then_still_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_autoresponder_ping_pong, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_follow_up_rate_limited, setup, teardown),
 		cmocka_unit_test(test_choice),
 		cmocka_unit_test(test_strip),
 	};

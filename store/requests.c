@@ -223,7 +223,9 @@ int
 store_request_by_key(struct store *st, const char *key, int64_t *id_r)
 {
 	struct store_stmt *s = store_stmt(
-	    st, "SELECT id FROM requests WHERE complaint_key = ?1 ORDER BY id DESC LIMIT 1");
+	    st, "SELECT id FROM (SELECT id FROM requests WHERE complaint_key = ?1"
+		" ORDER BY id DESC LIMIT 1) t"
+		" WHERE NOT EXISTS (SELECT 1 FROM kv WHERE kv.key = 'release:' || t.id)");
 
 	if (s == NULL)
 		return STORE_EDB;

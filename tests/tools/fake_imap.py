@@ -36,6 +36,8 @@ Found by the fuzz_imap target (docs/fuzzing.md), each crashed the daemon:
   caps_none       no capability list at all before LOGIN: none in the
                   greeting, and CAPABILITY answered OK without one
   fetch_no        the first UID FETCH of bodies answered NO with no data
+  permanentflags_bad  SELECT answers [PERMANENTFLAGS (")]: a first flag
+                  that does not parse
 """
 import argparse
 import os
@@ -161,9 +163,12 @@ class Handler(socketserver.StreamRequestHandler):
                     uv = box.uidvalidity
                     ex = len(box.msgs)
                 self.w("* %d EXISTS\r\n* 0 RECENT\r\n* FLAGS (\\Seen \\Deleted $Responded)\r\n"
+                       "%s"
                        "* OK [PERMANENTFLAGS (\\Seen \\Deleted $Responded \\*)] ok\r\n"
                        "* OK [UIDVALIDITY %d] ok\r\n* OK [UIDNEXT %d] ok\r\n"
-                       "%s OK [READ-WRITE] selected\r\n" % (ex, uv, box.uidnext, tag))
+                       "%s OK [READ-WRITE] selected\r\n"
+                       % (ex, '* OK [PERMANENTFLAGS (")] bad\r\n'
+                          if self.sc == "permanentflags_bad" else "", uv, box.uidnext, tag))
             elif cmd == "NOOP":
                 self.w("%s OK noop\r\n" % tag)
             elif cmd == "LOGOUT":

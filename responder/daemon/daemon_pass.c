@@ -75,6 +75,16 @@ record_error(struct daemon *d, const char *key, const char *source, int64_t rece
 	return store_record_request(d->st, &r, NULL, &rid, NULL);
 }
 
+/* A store failure, written at most once a minute while it repeats (a full
+ * disk fails every pass the same way; common/log.h log_repeat). */
+static struct log_repeat store_error_log;
+
+static void
+store_error(struct daemon *d)
+{
+	log_repeat(&store_error_log, LOG_LVL_ERROR, "store: %s", store_errmsg(d->st));
+}
+
 /* The complaint is recorded: it is no longer "in progress" (a crash from
  * here on is covered by its key in the request log); queue its keyword and
  * move for the end of the chunk (one STORE and one MOVE per chunk, after
@@ -85,7 +95,7 @@ finish(struct daemon *d, uint32_t uid, const char *key, int quarantine)
 	int q = quarantine ? 1 : 0;
 
 	if (key != NULL && store_in_progress_end(d->st, key) < 0)
-		log_error("store: %s", store_errmsg(d->st));
+		store_error(d);
 	if (d->done_n[q] == d->done_cap[q]) {
 		d->done_cap[q] = d->done_cap[q] ? d->done_cap[q] * 2 : 64;
 		d->done_uids[q] = xreallocarray(d->done_uids[q], d->done_cap[q], sizeof(uint32_t));
@@ -151,7 +161,7 @@ handle_one(struct daemon *d, const struct imap_msg *m)
 		key = xstrdup(source);
 		if (store_request_by_key(d->st, key, &rid) == STORE_ENOTFOUND) {
 			if (record_error(d, key, source, m->internal_date, why) < 0) {
-				log_error("store: %s", store_errmsg(d->st));
+				store_error(d);
 				rc = -1;
 				goto out;
 			}
@@ -169,12 +179,22 @@ handle_one(struct daemon *d, const struct imap_msg *m)
 		rc = finish(d, m->uid, key, 0);
 		goto out;
 	}
+	/* Several responders on one store: the one that claims it handles
+	 * it; the others leave it (and move it once it is recorded). */
+	if ((r = store_claim_complaint(d->st, key, time(NULL))) <= 0) {
+		if (r < 0)
+			log_error("store: %s", store_errmsg(d->st));
+		else
+			log_debug("complaint %s: handled by another responder", source);
+		rc = r < 0 ? -1 : 0;
+		goto out;
+	}
 	if (d->careful)
 		r = store_in_progress_begin(d->st, key, source, time(NULL), &restarts, &pf);
 	else
 		r = store_in_progress_restarts(d->st, key, &restarts);
 	if (r < 0 && r != STORE_ENOTFOUND) {
-		log_error("store: %s", store_errmsg(d->st));
+		store_error(d);
 		rc = -1;
 		goto out;
 	}
@@ -184,7 +204,7 @@ handle_one(struct daemon *d, const struct imap_msg *m)
 			 "handling this complaint",
 			 restarts);
 		if (record_error(d, key, source, m->internal_date, why) < 0) {
-			log_error("store: %s", store_errmsg(d->st));
+			store_error(d);
 			rc = -1;
 			goto out;
 		}
@@ -219,6 +239,7 @@ handle_one(struct daemon *d, const struct imap_msg *m)
 	/* Logs (debug) any statement the pipeline left on a row. */
 	store_release_snapshots(d->st);
 	rc = finish(d, m->uid, key, quarantine);
+	store_claim_release(d->st, key);
 out:
 	free(key);
 	return rc;
@@ -273,7 +294,7 @@ handle_chunk(struct daemon *d, const struct imap_msg *msgs, size_t nm, uint32_t 
 
 	d->done_flushed = 0;
 	if (grouped && (store_chunk_begin(d->st, time(NULL)) < 0 || store_begin(d->st) < 0)) {
-		log_error("store: %s", store_errmsg(d->st));
+		store_error(d);
 		return -1;
 	}
 	for (size_t j = 0; j < nm; j++) {
@@ -284,7 +305,7 @@ handle_chunk(struct daemon *d, const struct imap_msg *msgs, size_t nm, uint32_t 
 			break;
 		}
 		if (grouped && store_savepoint(d->st) < 0) {
-			log_error("store: %s", store_errmsg(d->st));
+			store_error(d);
 			ret = -1;
 			break;
 		}
@@ -293,7 +314,7 @@ handle_chunk(struct daemon *d, const struct imap_msg *msgs, size_t nm, uint32_t 
 			/* One complaint's rows are kept or undone whole. */
 			if ((r < 0 ? store_savepoint_rollback(d->st) :
 				     store_savepoint_release(d->st)) < 0) {
-				log_error("store: %s", store_errmsg(d->st));
+				store_error(d);
 				r = -1;
 			}
 		}
@@ -307,7 +328,7 @@ handle_chunk(struct daemon *d, const struct imap_msg *msgs, size_t nm, uint32_t 
 			/* Careful: per complaint, as each is committed alone. */
 			if (!grouped &&
 			    store_imap_state_set(d->st, s->imap_folder, d->uidvalidity, *last) < 0)
-				log_error("store: %s", store_errmsg(d->st));
+				store_error(d);
 		}
 		/* A long scan must not look like a hung daemon. */
 		sdnotify_watchdog();
@@ -356,7 +377,7 @@ daemon_fetch_and_handle(struct daemon *d)
 			 s->imap_folder, stored_v, d->uidvalidity);
 		last = 0;
 	} else if (r < 0 && r != STORE_ENOTFOUND) {
-		log_error("store: %s", store_errmsg(d->st));
+		store_error(d);
 		return -1;
 	}
 	/* The first search of a session takes every unhandled message, so one
@@ -394,7 +415,7 @@ daemon_fetch_and_handle(struct daemon *d)
 		/* A careful pass went through: whatever killed the last process
 		 * is quarantined or was passing trouble.  Group again. */
 		if (store_chunk_end(d->st) < 0)
-			log_error("store: %s", store_errmsg(d->st));
+			store_error(d);
 		else
 			log_info("pass complete: recording complaints a chunk at a time again");
 		d->careful = 0;

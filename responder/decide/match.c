@@ -256,10 +256,35 @@ merge(struct match_result *r, struct store_message_list *from, const char *via)
 	store_message_list_free(from);
 }
 
+/* 1 when addr is a recipient a delivery notice in the complaint names. */
+static int
+notice_names(const struct extracted *x, const char *addr)
+{
+	for (size_t b = 0; b < x->n_bounces; b++)
+		for (size_t k = 0; k < x->bounces[b].b.n_rcpts; k++)
+			if (strcmp(x->bounces[b].b.rcpts[k].address, addr) == 0)
+				return 1;
+	return 0;
+}
+
+/* The recipients the reply reports on: those the complaint names that the
+ * message went to; with a delivery notice, only the ones it names (when
+ * the message went to any of them). */
 static void
 set_focus(struct match_result *r, const struct extracted *x)
 {
-	for (size_t i = 0; i < x->n_recipients; i++)
+	int only_notice = 0;
+
+	for (size_t i = 0; i < x->n_recipients && !only_notice; i++)
+		for (size_t m = 0; m < r->msgs.n && !only_notice; m++)
+			only_notice =
+			    notice_names(x, x->recipients[i]) &&
+			    has_recipient(&r->msgs.v[m],
+					  &(struct extracted){ .recipients = &x->recipients[i],
+							       .n_recipients = 1 });
+	for (size_t i = 0; i < x->n_recipients; i++) {
+		if (only_notice && !notice_names(x, x->recipients[i]))
+			continue;
 		for (size_t m = 0; m < r->msgs.n; m++)
 			if (has_recipient(&r->msgs.v[m],
 					  &(struct extracted){ .recipients = &x->recipients[i],
@@ -268,6 +293,7 @@ set_focus(struct match_result *r, const struct extracted *x)
 				r->focus[r->n_focus++] = xstrdup(x->recipients[i]);
 				break;
 			}
+	}
 }
 
 /* Drops msgs[keep..] (and their scores). */

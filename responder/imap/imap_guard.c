@@ -29,6 +29,7 @@
  */
 #include "responder/imap/imap_source_int.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -69,6 +70,45 @@ announced_literal(const char *tail, size_t n)
 	return v > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)v;
 }
 
+/* 1 if c may be a byte of a flag's atom (RFC 3501 atom-char; 8-bit passes,
+ * as libetpan takes it). */
+static int
+flag_char(unsigned char c)
+{
+	return c >= 0x80 || (c > 0x20 && c != 0x7f && strchr("(){%*\"\\]", c) == NULL);
+}
+
+/* libetpan 1.9.4 crashes (it frees a list it never made) when the first
+ * flag of a PERMANENTFLAGS response code does not parse, e.g.
+ * '* OK [PERMANENTFLAGS (")]' (found by the fuzz_imap target): the bytes
+ * after "[PERMANENTFLAGS (" must close the list or begin a flag.  0, or
+ * -1 when they do not. */
+static int
+permanentflags_check(struct imap_guard *g, unsigned char c)
+{
+	static const char pat[] = "[PERMANENTFLAGS (";
+	int ok;
+
+	if (g->pf_next == 1) {
+		g->pf_next = c == '\\' ? 2 : 0;
+		return c == '\\' || c == ')' || c == ']' || c == ' ' || flag_char(c) ? 0 : -1;
+	}
+	if (g->pf_next == 2) {
+		g->pf_next = 0;
+		return c == '*' || flag_char(c) ? 0 : -1;
+	}
+	if ((unsigned char)toupper(c) == (unsigned char)pat[g->pf_match]) {
+		ok = ++g->pf_match == sizeof(pat) - 1;
+		if (ok) {
+			g->pf_match = 0;
+			g->pf_next = 1;
+		}
+	} else {
+		g->pf_match = c == '[';
+	}
+	return 0;
+}
+
 /* Feeds bytes the server sent; 0, or -1 with g->why set. */
 static int
 guard_feed(struct imap_guard *g, const unsigned char *p, size_t n)
@@ -102,6 +142,11 @@ guard_feed(struct imap_guard *g, const unsigned char *p, size_t n)
 			g->tail_len--;
 		}
 		g->tail[g->tail_len++] = (char)*p;
+		if (permanentflags_check(g, *p) < 0) {
+			snprintf(g->why, sizeof(g->why),
+				 "a PERMANENTFLAGS response code whose first flag does not parse");
+			return -1;
+		}
 		if (*p == '\n') {
 			int64_t lit = announced_literal(g->tail, g->tail_len);
 
@@ -116,6 +161,8 @@ guard_feed(struct imap_guard *g, const unsigned char *p, size_t n)
 				g->literal_left = (uint64_t)lit;
 			g->line_len = 0;
 			g->tail_len = 0;
+			g->pf_match = 0;
+			g->pf_next = 0;
 		}
 		p++;
 		n--;

@@ -5,10 +5,11 @@
 # a line that never ends, responses to commands never sent, UIDVALIDITY
 # changing between SELECT and FETCH, thousands of EXISTS, BYE mid-FETCH, a
 # silent server, BYE or garbage right after a successful LOGIN and SELECT,
-# and 200 000 UIDs in descending order; and three answers the fuzz_imap
+# and 200 000 UIDs in descending order; and four answers the fuzz_imap
 # target found that crashed the daemon: a greeting with a response code
-# libetpan's greeting parser cannot take, no capability list anywhere,
-# and a UID FETCH answered NO with no data (docs/fuzzing.md).
+# libetpan's greeting parser cannot take, no capability list anywhere, a
+# UID FETCH answered NO with no data, and a PERMANENTFLAGS code whose
+# first flag does not parse (docs/fuzzing.md).
 #
 # For each: the daemon never crashes (it is alive until SIGTERM and exits
 # 0), never spins (its CPU time stays a fraction of the time it ran),
@@ -130,11 +131,12 @@ EOF
 
 CASES=${HOSTILE_CASES:-"normal literal_4g literal_cut literal_lie endless_line unsolicited
  uidvalidity many_exists bye_fetch silent bye_after_select garbage_after_select search_desc
- greeting_codes caps_none fetch_no"}
+ greeting_codes caps_none fetch_no permanentflags_bad"}
 for c in $CASES; do
 	case $c in
 	normal | many_exists | search_desc | uidvalidity | unsolicited) run_case "$c" 1 3 40 ;;
-	greeting_codes | caps_none | fetch_no) run_case "$c" 1 3 40 ;; # found by fuzz_imap
+	greeting_codes | caps_none | fetch_no | permanentflags_bad) # found by fuzz_imap
+		run_case "$c" 1 3 40 ;;
 	literal_cut | bye_fetch) run_case "$c" 2 3 40 ;;
 	literal_4g | literal_lie | endless_line | silent | bye_after_select | garbage_after_select)
 		run_case "$c" 0 0 12 ;;

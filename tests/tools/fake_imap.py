@@ -10,7 +10,8 @@ STORE/MOVE, NOOP, LOGOUT; no IDLE, so the daemon polls), and misbehaves as
 the scenario says on the first N connections (default: all of them); later
 connections are served honestly, so a test can check that nothing was lost
 or duplicated once the server behaves.  D/connections counts connections,
-D/moved lists the UIDs moved to another folder, one a line.
+D/moved lists the UIDs moved to another folder, one a line.  With
+--wait-file P the mailbox looks empty to SEARCH until P exists.
 
 Scenarios (what a hostile or broken server does):
   normal          nothing
@@ -35,6 +36,8 @@ Found by the fuzz_imap target (docs/fuzzing.md), each crashed the daemon:
   caps_none       no capability list at all before LOGIN: none in the
                   greeting, and CAPABILITY answered OK without one
   fetch_no        the first UID FETCH of bodies answered NO with no data
+  permanentflags_bad  SELECT answers [PERMANENTFLAGS (")]: a first flag
+                  that does not parse
 """
 import argparse
 import os
@@ -160,9 +163,12 @@ class Handler(socketserver.StreamRequestHandler):
                     uv = box.uidvalidity
                     ex = len(box.msgs)
                 self.w("* %d EXISTS\r\n* 0 RECENT\r\n* FLAGS (\\Seen \\Deleted $Responded)\r\n"
+                       "%s"
                        "* OK [PERMANENTFLAGS (\\Seen \\Deleted $Responded \\*)] ok\r\n"
                        "* OK [UIDVALIDITY %d] ok\r\n* OK [UIDNEXT %d] ok\r\n"
-                       "%s OK [READ-WRITE] selected\r\n" % (ex, uv, box.uidnext, tag))
+                       "%s OK [READ-WRITE] selected\r\n"
+                       % (ex, '* OK [PERMANENTFLAGS (")] bad\r\n'
+                          if self.sc == "permanentflags_bad" else "", uv, box.uidnext, tag))
             elif cmd == "NOOP":
                 self.w("%s OK noop\r\n" % tag)
             elif cmd == "LOGOUT":
@@ -194,6 +200,9 @@ class Handler(socketserver.StreamRequestHandler):
             self.server.searched_desc = True
             uids = " ".join(str(u) for u in range(200000, 0, -1))
             self.w("* SEARCH %s\r\n%s OK search done\r\n" % (uids, tag))
+            return
+        if self.server.wait_file and not os.path.exists(self.server.wait_file):
+            self.w("* SEARCH\r\n%s OK nothing yet\r\n" % tag)
             return
         m = re.search(r"UID (\d+):\*", query)
         after = int(m.group(1)) - 1 if m else 0
@@ -296,6 +305,8 @@ def main():
     ap.add_argument("--scenario", default="normal")
     ap.add_argument("--hostile", type=int, default=0,
                     help="misbehave on the first N connections (0: always)")
+    ap.add_argument("--wait-file", default="",
+                    help="the mailbox looks empty until this file exists")
     ap.add_argument("msgs", nargs="*")
     a = ap.parse_args()
     srv = Server(("127.0.0.1", 0), Handler)
@@ -305,6 +316,7 @@ def main():
     srv.state_dir = a.state_dir
     srv.connections = 0
     srv.searched_desc = False
+    srv.wait_file = a.wait_file
     srv.fetch_no_done = False
     with open(os.path.join(a.state_dir, "connections"), "w") as fp:
         fp.write("0\n")

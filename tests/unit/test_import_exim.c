@@ -306,9 +306,9 @@ test_exim_import_mainlog(void **state)
 	assert_int_equal(s.garbage, 1);
 	assert_int_equal(reports, 1); /* file:line: not an Exim log line */
 	assert_int_equal(s.messages, 4);
-	assert_int_equal(s.attempts, 9);
+	assert_int_equal(s.attempts, 10); /* with the freeze of judy */
 	assert_int_equal(s.rejected, 0);
-	assert_int_equal(s.skipped, 9);
+	assert_int_equal(s.skipped, 8);
 	assert_int_equal(s.unowned, 2); /* the forged A= and the mid-flight one */
 	assert_int_equal(count(f, "messages"), 4);
 
@@ -381,12 +381,23 @@ test_exim_import_mainlog(void **state)
 	assert_null(r->attempts[0].response);
 	store_message_list_free(&l);
 
-	/* frozen: its recipient keeps the routing deferral */
+	/* frozen ("Frozen" alone): the routing deferral, then the freeze with
+	 * that deferral as its reason */
 	one_message(f, "1xaQvg-0007Bb-2C", &l);
 	r = rcpt(&l.v[0], "judy@loop.example");
 	assert_string_equal(r->status, "deferred");
+	assert_int_equal(r->n_attempts, 2);
 	assert_string_equal(r->attempts[0].response,
 			    "lowest numbered MX record points to local host");
+	assert_string_equal(r->attempts[1].status, "deferred");
+	assert_int_equal(r->attempts[1].at, utc("2026-12-07T05:06:30Z"));
+	assert_string_equal(r->attempts[1].response,
+			    "frozen by Exim: lowest numbered MX record points to local host");
+	assert_int_equal(r->attempts[1].smtp_code, 0);
+	assert_null(r->attempts[1].mx_ip);
+	assert_string_equal(r->attempts[1].transcript_kind, "summary");
+	assert_non_null(strstr(r->attempts[1].transcript,
+			       "2026-12-07T05:06:30Z message to <judy@loop.example>: Frozen\n"));
 	store_message_list_free(&l);
 
 	/* nothing for Exim's own bounce, the forged A= or the mid-flight message */
@@ -418,7 +429,7 @@ test_exim_idempotent_and_sender_domain(void **state)
 	import_files(f, &o, files, &s, NULL);
 	assert_int_equal(s.messages, 0);
 	assert_int_equal(s.attempts, 0);
-	assert_int_equal(s.unchanged, 9);
+	assert_int_equal(s.unchanged, 10);
 	assert_int_equal(count(f, "attempts"), a);
 	assert_int_equal(count(f, "recipients"), rc);
 	assert_int_equal(count(f, "messages"), 4);
@@ -435,6 +446,72 @@ test_exim_idempotent_and_sender_domain(void **state)
 	assert_int_equal(store_find_by_queue_id(f->st, "1xaQv2-0005RM-30", 0, 0, &l), STORE_OK);
 	assert_int_equal(l.n, 0);
 	store_message_list_free(&l);
+	free(path);
+}
+
+/* Freeze lines: "Frozen (...)", "Frozen by the system filter: ...",
+ * "Message is frozen" (recorded once, also when the Frozen line is not in
+ * the log), "unfrozen by root"; a delivered recipient is left alone. */
+static void
+test_exim_frozen(void **state)
+{
+	struct tu_store *f = *state;
+	struct pf_options o = exim_options(1);
+	char *path = tu_fixture("exim/frozen.log");
+	const char *files[] = { path, NULL };
+	struct import_stats s;
+	struct store_message_list l;
+	const struct store_recipient *r;
+	int64_t a;
+
+	memset(&s, 0, sizeof(s));
+	import_files(f, &o, files, &s, NULL);
+	assert_int_equal(s.lines, 10);
+	assert_int_equal(s.messages, 2);
+	assert_int_equal(s.attempts, 6);
+	assert_int_equal(s.rejected, 0);
+	assert_int_equal(s.skipped, 2); /* the repeated "Message is frozen" */
+
+	one_message(f, "1xaRa0-0009Aa-0A", &l);
+	r = rcpt(&l.v[0], "nina@ok.example");
+	assert_string_equal(r->status, "delivered");
+	assert_int_equal(r->n_attempts, 1);
+	r = rcpt(&l.v[0], "omar@ok.example");
+	assert_string_equal(r->status, "deferred");
+	assert_int_equal(r->n_attempts, 4);
+	assert_int_equal(r->attempts[0].at, utc("2026-12-07T06:00:00Z"));
+	assert_string_equal(r->attempts[0].response,
+			    "frozen by Exim: by the system filter: too many \"recipients\"");
+	assert_string_equal(r->attempts[1].status, "deferred");
+	assert_string_equal(r->attempts[1].response,
+			    "no longer frozen: unfrozen by root; Exim will try again");
+	assert_string_equal(r->attempts[2].response, "451 4.3.0 Try again");
+	assert_string_equal(r->attempts[3].status, "deferred");
+	assert_string_equal(r->attempts[3].response, "frozen by Exim: delivery error message");
+	assert_int_equal(r->attempts[3].smtp_code, 0);
+	assert_null(r->attempts[3].enhanced_status);
+	assert_null(r->attempts[3].mx_host);
+	store_message_list_free(&l);
+
+	/* the Frozen line is not in this log: the first queue run's note */
+	one_message(f, "1xaRb0-0009Bb-1B", &l);
+	r = rcpt(&l.v[0], "pia@ok.example");
+	assert_string_equal(r->status, "deferred");
+	assert_int_equal(r->n_attempts, 1);
+	assert_int_equal(r->attempts[0].at, utc("2026-12-07T06:25:00Z"));
+	assert_string_equal(r->attempts[0].response,
+			    "frozen by Exim: the reason is not in the imported log");
+	store_message_list_free(&l);
+
+	/* idempotent: the re-import decides as the first import did */
+	a = count(f, "attempts");
+	memset(&s, 0, sizeof(s));
+	import_files(f, &o, files, &s, NULL);
+	assert_int_equal(s.messages, 0);
+	assert_int_equal(s.attempts, 0);
+	assert_int_equal(s.unchanged, 6);
+	assert_int_equal(s.skipped, 2);
+	assert_int_equal(count(f, "attempts"), a);
 	free(path);
 }
 
@@ -493,6 +570,8 @@ main(void)
 						tu_store_teardown),
 		cmocka_unit_test_setup_teardown(test_exim_idempotent_and_sender_domain,
 						tu_store_setup, tu_store_teardown),
+		cmocka_unit_test_setup_teardown(test_exim_frozen, tu_store_setup,
+						tu_store_teardown),
 		cmocka_unit_test_setup_teardown(test_exim_syslog_gz, tu_store_setup,
 						tu_store_teardown),
 	};

@@ -639,7 +639,7 @@ test_import_cut_and_mangled_lines(void **state)
 		"postfix/debug.log",
 		"postfix/expired.log",
 	};
-	static const char *const exim[] = { "exim/mainlog", "exim/syslog.log" };
+	static const char *const exim[] = { "exim/mainlog", "exim/syslog.log", "exim/frozen.log" };
 	struct pf_options o = map_options();
 
 	cut_and_mangle(*state, &o, postfix, sizeof(postfix) / sizeof(postfix[0]));

@@ -397,6 +397,31 @@ test_thresholds(void **state)
 	extracted_free(&x);
 }
 
+/* A forwarded bounce names carol: the reply reports on carol only, though
+ * the original went to dave too. */
+static void
+test_focus_on_notice(void **state)
+{
+	struct fx *f = *state;
+	struct extracted x;
+	struct match_result r;
+
+	make(&x, "<quote-77@acme.example>", NULL, 0, "carol@fabrikam.example");
+	x.recipients = xreallocarray(x.recipients, 2, sizeof(char *));
+	x.recipients[1] = xstrdup("dave@contoso.example");
+	x.n_recipients = 2;
+	x.bounces = xcalloc(1, sizeof(*x.bounces));
+	x.n_bounces = 1;
+	x.bounces[0].b.rcpts[0].address = xstrdup("carol@fabrikam.example");
+	x.bounces[0].b.n_rcpts = 1;
+	run(f, f->acme, &x, NULL, NOV25, &r);
+	assert_int_equal(r.outcome, OUTCOME_FOUND);
+	assert_int_equal(r.n_focus, 1);
+	assert_string_equal(r.focus[0], "carol@fabrikam.example");
+	match_result_free(&r);
+	extracted_free(&x);
+}
+
 static void
 test_score(void **state)
 {
@@ -436,6 +461,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_only_candidate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_only_candidate_contradicted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_thresholds, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_focus_on_notice, setup, teardown),
 		cmocka_unit_test(test_score),
 	};
 

@@ -67,6 +67,7 @@ struct admin_request {
 	int64_t follow_up_of;	/* 0 for a first request */
 	char *language;		/* the reply's language, may be NULL */
 	char *reply_message_id; /* our reply's Message-ID, may be NULL */
+	char *node;		/* the responder that handled it ([store] node_name), may be NULL */
 	/* Filled by admin_request_get() only (NULL in lists): */
 	char *extracted, *matches, *detail; /* JSON text, may be NULL */
 };

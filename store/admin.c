@@ -35,7 +35,7 @@
 	" r.why, r.subject, r.matched_queue_id, m.subject,"                     \
 	" " REPLY_STATE ","                                                     \
 	" coalesce(r.thread_id, r.id), coalesce(r.follow_up_of, 0),"            \
-	" r.language, r.reply_message_id"
+	" r.language, r.reply_message_id, r.node"
 #define REQ_FROM " FROM requests r LEFT JOIN messages m ON m.queue_id = r.matched_queue_id"
 
 static void
@@ -63,6 +63,7 @@ read_request(struct store_stmt *s, struct admin_request *r)
 	r->follow_up_of = store_col_int64(s, 15);
 	r->language = store_col_dup(s, 16);
 	r->reply_message_id = store_col_dup(s, 17);
+	r->node = store_col_dup(s, 18);
 }
 
 /* "%text%" lower-cased, with LIKE's % _ and \ escaped by \, for a
@@ -160,6 +161,7 @@ admin_request_free(struct admin_request *r)
 	free(r->matched_subject);
 	free(r->language);
 	free(r->reply_message_id);
+	free(r->node);
 	free(r->extracted);
 	free(r->matches);
 	free(r->detail);
@@ -258,9 +260,9 @@ admin_request_get(struct store *st, int64_t id, struct admin_request *r,
 	if (rc != STORE_ROW)
 		return store_fail_db(st, "reading a request");
 	read_request(s, r);
-	r->extracted = store_col_dup(s, 18);
-	r->matches = store_col_dup(s, 19);
-	r->detail = store_col_dup(s, 20);
+	r->extracted = store_col_dup(s, 19);
+	r->matches = store_col_dup(s, 20);
+	r->detail = store_col_dup(s, 21);
 	store_reset(s);
 	if (ob != NULL && (rc = load_outbox(st, id, ob)) < 0) {
 		admin_request_free(r);

@@ -67,6 +67,7 @@ struct admin_request {
 	int64_t follow_up_of;	/* 0 for a first request */
 	char *language;		/* the reply's language, may be NULL */
 	char *reply_message_id; /* our reply's Message-ID, may be NULL */
+	char *node;		/* the responder that handled it ([store] node_name), may be NULL */
 	/* Filled by admin_request_get() only (NULL in lists): */
 	char *extracted, *matches, *detail; /* JSON text, may be NULL */
 };
@@ -165,6 +166,36 @@ int admin_resend_as(struct store *st, int64_t request_id, int64_t now, const cha
  * from the console, with the new request's id. */
 int admin_note(struct store *st, int64_t request_id, const char *action, const char *by,
 	       int64_t now, int64_t ref);
+
+/* ---- quarantine release ------------------------------------------------- */
+
+/* A complaint the daemon moved to [imap] quarantine_folder (the parser
+ * failed on it twice or refused it, or the daemon died on it again and
+ * again) can be released: admin_release() marks the request "pending" (a
+ * kv row "release:ID") and notes {"action":"release","by":by} in its
+ * detail.  The daemon, which owns the IMAP session, takes the pending
+ * releases at the start of its next pass, moves their messages back to
+ * the watched folder and marks each "moved" (admin_release_moved).  From
+ * "pending" on, store_request_by_key() no longer counts the released row,
+ * so the message is handled once more as new; a new failure makes a new,
+ * unreleased row and quarantines it again (never a loop).
+ *
+ * admin_release: STORE_ENOTFOUND (no such request); STORE_EINVAL (errmsg
+ * says why) when the request is not a quarantined complaint, a later
+ * request handled the same complaint, or it is released already. */
+int admin_release(struct store *st, int64_t request_id, int64_t now, const char *by);
+/* "pending" or "moved" into state (STORE_OK), or STORE_ENOTFOUND. */
+int admin_release_state(struct store *st, int64_t request_id, char *state, size_t len);
+
+struct admin_release {
+	int64_t request_id;
+	char *complaint_key;
+};
+
+/* The releases still "pending", oldest request first. */
+int admin_releases_pending(struct store *st, struct admin_release **v_r, size_t *n_r);
+void admin_releases_free(struct admin_release *v, size_t n);
+int admin_release_moved(struct store *st, int64_t request_id);
 
 /* ---- retention ---------------------------------------------------------- */
 

@@ -2,14 +2,17 @@
  * admin_ops.c - what the admin commands change: resend (failed replies
  * back to the queue, noted in the request's detail), retention deletes in
  * small batches, and direct writes of request and outbox rows for tests
- * (see admin.h).
+ * (see admin.h), and the release of quarantined complaints.
  *
  * SECURITY: every value is a bound parameter; the JSON note is built by
  * SQLite's json functions from numbers only.
  */
 #include "store/admin.h"
 #include "store/store_int.h"
+#include "common/xalloc.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ---- repairs ------------------------------------------------------------ */
@@ -190,6 +193,20 @@ drop_months(struct store *st, int64_t cutoff, struct admin_purge_counts *c)
 	return rc == STORE_ROW ? STORE_OK : store_fail_db(st, "dropping old months");
 }
 
+static int
+purge_releases(struct store *st, int batch)
+{
+	struct store_stmt *s = store_stmt(
+	    st, "DELETE FROM kv WHERE key IN (SELECT k.key FROM kv k WHERE k.key LIKE 'release:%'"
+		" AND NOT EXISTS (SELECT 1 FROM requests r"
+		"  WHERE r.id = CAST(substr(k.key, 9) AS BIGINT)) LIMIT ?1)");
+
+	if (s == NULL)
+		return STORE_EDB;
+	store_bind_int64(s, 1, batch);
+	return store_step_done(st, s, "purging release marks");
+}
+
 int
 admin_purge_step(struct store *st, int64_t cutoff, int batch, struct admin_purge_counts *c)
 {
@@ -241,6 +258,10 @@ admin_purge_step(struct store *st, int64_t cutoff, int batch, struct admin_purge
 		 " (SELECT c.complaint_key FROM complaints c WHERE c.received_at < ?1 AND NOT EXISTS"
 		 "  (SELECT 1 FROM requests r WHERE r.complaint_key = c.complaint_key) LIMIT ?2)",
 		 cutoff, batch, &k)) < 0)
+		return rc;
+	/* Release marks of purged requests: a reused id (SQLite may hand out
+	 * the id of a deleted last row again) must not start released. */
+	if ((rc = purge_releases(st, batch)) < 0)
 		return rc;
 	c->attempts += a;
 	c->messages += m;
@@ -324,4 +345,182 @@ admin_put_outbox(struct store *st, const struct admin_outbox_in *in, int64_t *id
 	if (id_r != NULL)
 		*id_r = store_last_id(st);
 	return STORE_ADDED;
+}
+
+/* ---- quarantine release ------------------------------------------------- */
+
+/* The kv row that marks request `id` released: "pending" until the daemon
+ * has taken the message out of the quarantine folder, then "moved". */
+static void
+release_key(char *buf, size_t len, int64_t id)
+{
+	snprintf(buf, len, "release:%lld", (long long)id);
+}
+
+int
+admin_release_state(struct store *st, int64_t request_id, char *state, size_t len)
+{
+	struct store_stmt *s = store_stmt(st, "SELECT value FROM kv WHERE key = ?1");
+	char key[48];
+	int rc;
+
+	if (len > 0)
+		state[0] = '\0';
+	if (s == NULL)
+		return STORE_EDB;
+	release_key(key, sizeof(key), request_id);
+	store_bind_text(s, 1, key);
+	rc = store_step(s);
+	if (rc == STORE_ROW) {
+		const char *v = store_col_text(s, 0);
+		snprintf(state, len, "%s", v ? v : "");
+	}
+	store_reset(s);
+	if (rc == STORE_ROW)
+		return STORE_OK;
+	return rc == STORE_DONE ? STORE_ENOTFOUND : store_fail_db(st, "reading a release");
+}
+
+int
+admin_release(struct store *st, int64_t request_id, int64_t now, const char *by)
+{
+	struct store_stmt *s;
+	char key[48], state[16], *outcome = NULL, *why = NULL, *source = NULL;
+	int64_t latest = 0;
+	int rc, quarantined;
+
+	if ((rc = store_begin(st)) < 0)
+		return rc;
+	s = store_stmt(st, "SELECT outcome, why, source, (SELECT max(r2.id) FROM requests r2"
+			   " WHERE r2.complaint_key = r.complaint_key)"
+			   " FROM requests r WHERE r.id = ?1");
+	if (s == NULL)
+		goto fail_db;
+	store_bind_int64(s, 1, request_id);
+	rc = store_step(s);
+	if (rc == STORE_ROW) {
+		outcome = store_col_dup(s, 0);
+		why = store_col_dup(s, 1);
+		source = store_col_dup(s, 2);
+		latest = store_col_int64(s, 3);
+	}
+	store_reset(s);
+	if (rc == STORE_DONE) {
+		rc = store_fail(st, STORE_ENOTFOUND, "no request with id %lld",
+				(long long)request_id);
+		goto fail;
+	}
+	if (rc != STORE_ROW)
+		goto fail_db;
+	/* What the daemon moved to the quarantine folder with a complaint key
+	 * of its bytes (daemon_pass.c): the parser failed or refused it, or
+	 * the daemon died on it again and again.  "too large" is keyed by its
+	 * source: it would only come back as too large. */
+	quarantined = outcome && strcmp(outcome, "error") == 0 && source &&
+		      strncmp(source, "imap:", 5) == 0 && why &&
+		      (strncmp(why, "could not parse", 15) == 0 ||
+		       strncmp(why, "refused before parsing", 22) == 0 ||
+		       strncmp(why, "quarantined:", 12) == 0);
+	if (!quarantined) {
+		rc = store_fail(st, STORE_EINVAL,
+				"request %lld is not a quarantined complaint (only one the "
+				"parser failed on or refused, or a crash loop, can be released)",
+				(long long)request_id);
+		goto fail;
+	}
+	if (latest != request_id) {
+		rc = store_fail(st, STORE_EINVAL,
+				"request %lld was handled again since (request %lld): release "
+				"that one if it is quarantined",
+				(long long)request_id, (long long)latest);
+		goto fail;
+	}
+	rc = admin_release_state(st, request_id, state, sizeof(state));
+	if (rc == STORE_OK) {
+		rc = store_fail(st, STORE_EINVAL, "request %lld is already released (%s)",
+				(long long)request_id, state);
+		goto fail;
+	}
+	if (rc != STORE_ENOTFOUND)
+		goto fail;
+	s = store_stmt(st, "INSERT INTO kv(key, value) VALUES (?1, 'pending')");
+	if (s == NULL)
+		goto fail_db;
+	release_key(key, sizeof(key), request_id);
+	store_bind_text(s, 1, key);
+	rc = store_step(s);
+	store_reset(s);
+	if (rc != STORE_DONE)
+		goto fail_db;
+	if ((rc = note_action(st, request_id, "release", now, 0, by, 0)) < 0)
+		goto fail;
+	if ((rc = store_commit(st)) < 0)
+		goto fail;
+	free(outcome);
+	free(why);
+	free(source);
+	return STORE_OK;
+fail_db:
+	rc = store_fail_db(st, "releasing");
+fail:
+	store_rollback(st);
+	free(outcome);
+	free(why);
+	free(source);
+	return rc;
+}
+
+int
+admin_releases_pending(struct store *st, struct admin_release **v_r, size_t *n_r)
+{
+	struct admin_release *v = NULL;
+	size_t n = 0, cap = 0;
+	struct store_stmt *s;
+	int rc;
+
+	*v_r = NULL;
+	*n_r = 0;
+	s = store_stmt(st, "SELECT r.id, r.complaint_key FROM kv JOIN requests r"
+			   " ON kv.key = 'release:' || r.id WHERE kv.key LIKE 'release:%'"
+			   " AND kv.value = 'pending' ORDER BY r.id");
+	if (s == NULL)
+		return STORE_EDB;
+	while ((rc = store_step(s)) == STORE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 8;
+			v = xreallocarray(v, cap, sizeof(*v));
+		}
+		v[n].request_id = store_col_int64(s, 0);
+		v[n].complaint_key = store_col_dup(s, 1);
+		n++;
+	}
+	store_reset(s);
+	if (rc != STORE_DONE) {
+		admin_releases_free(v, n);
+		return store_fail_db(st, "listing releases");
+	}
+	*v_r = v;
+	*n_r = n;
+	return STORE_OK;
+}
+
+void
+admin_releases_free(struct admin_release *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i].complaint_key);
+	free(v);
+}
+
+int
+admin_release_moved(struct store *st, int64_t request_id)
+{
+	struct store_stmt *s = store_stmt(st, "UPDATE kv SET value = 'moved' WHERE key = ?1");
+	char key[48];
+
+	if (s == NULL)
+		return STORE_EDB;
+	release_key(key, sizeof(key), request_id);
+	store_bind_text(s, 1, key);
+	return store_step_done(st, s, "marking a release moved");
 }

@@ -69,25 +69,26 @@ static const struct table tables[] = {
 	{ "requests",
 	  "SELECT id, complaint_key, complaint_message_id, source, received_at, decided_at,"
 	  " requester, account_id, account, outcome, why, subject, matched_queue_id, extracted,"
-	  " matches, detail, requeue_of, reply_message_id, language, thread_id, follow_up_of"
+	  " matches, detail, requeue_of, reply_message_id, language, thread_id, follow_up_of, node"
 	  " FROM requests WHERE id > ?1 ORDER BY id LIMIT ?2",
 	  "INSERT INTO requests(id, complaint_key, complaint_message_id, source, received_at,"
 	  " decided_at, requester, account_id, account, outcome, why, subject, matched_queue_id,"
 	  " extracted, matches, detail, requeue_of, reply_message_id, language, thread_id,"
-	  " follow_up_of) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
-	  " ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
+	  " follow_up_of, node) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
+	  " ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
 	  "SELECT coalesce(max(id), 0) FROM requests", "SELECT count(*) FROM requests",
 	  "SELECT setval(pg_get_serial_sequence('requests', 'id'), (SELECT coalesce(max(id), 0) + 1 FROM requests), false)",
-	  "itttiitittttttttittii" },
+	  "itttiitittttttttittiit" },
 	{ "outbox",
 	  "SELECT id, request_id, created_at, envelope_from, rcpt, message, state, tries,"
-	  " next_try_at, last_error, smtp_reply, sent_at FROM outbox WHERE id > ?1 ORDER BY id LIMIT ?2",
+	  " next_try_at, last_error, smtp_reply, sent_at, claimed_by, claim_expires"
+	  " FROM outbox WHERE id > ?1 ORDER BY id LIMIT ?2",
 	  "INSERT INTO outbox(id, request_id, created_at, envelope_from, rcpt, message, state, tries,"
-	  " next_try_at, last_error, smtp_reply, sent_at)"
-	  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+	  " next_try_at, last_error, smtp_reply, sent_at, claimed_by, claim_expires)"
+	  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
 	  "SELECT coalesce(max(id), 0) FROM outbox", "SELECT count(*) FROM outbox",
 	  "SELECT setval(pg_get_serial_sequence('outbox', 'id'), (SELECT coalesce(max(id), 0) + 1 FROM outbox), false)",
-	  "iiittbtiitti" },
+	  "iiittbtiittiti" },
 	{ "complaints",
 	  "SELECT complaint_key, received_at, raw FROM complaints",
 	  "INSERT INTO complaints(complaint_key, received_at, raw) VALUES (?1, ?2, ?3)"
@@ -108,6 +109,11 @@ static const struct table tables[] = {
 	  "INSERT INTO import_positions(path, inode, \"offset\", head, state, updated_at)"
 	  " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
 	  NULL, "SELECT count(*) FROM import_positions", NULL, "tiitti" },
+	{ "claims",
+	  "SELECT complaint_key, node, expires_at FROM claims",
+	  "INSERT INTO claims(complaint_key, node, expires_at) VALUES (?1, ?2, ?3)"
+	  " ON CONFLICT DO NOTHING",
+	  NULL, "SELECT count(*) FROM claims", NULL, "tti" },
 	{ "kv",
 	  "SELECT key, value FROM kv",
 	  "INSERT INTO kv(key, value) VALUES (?1, ?2) ON CONFLICT DO NOTHING",

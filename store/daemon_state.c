@@ -60,9 +60,17 @@ store_in_progress_startup(struct store *st, int64_t *n_r)
 	/* Recorded complaints are not in progress, whatever a crash left. */
 	if (s == NULL || store_step_done(st, s, "clearing in_progress") < 0)
 		return STORE_EDB;
-	s = store_stmt(st, "UPDATE in_progress SET restarts = restarts + 1");
+	/* A shared store: a complaint another live responder holds is not
+	 * this node's restart. */
+	s = store_stmt_for(
+	    st, "UPDATE in_progress SET restarts = restarts + 1",
+	    "UPDATE in_progress SET restarts = restarts + 1 WHERE complaint_key NOT IN"
+	    " (SELECT complaint_key FROM claims WHERE node <> ?1"
+	    "  AND expires_at > unixepoch())");
 	if (s == NULL)
 		return STORE_EDB;
+	if (store_is_pg(st))
+		store_bind_text(s, 1, st->node);
 	r = store_step_done(st, s, "counting restarts");
 	if (n_r != NULL)
 		*n_r = r == STORE_OK ? store_changes(st) : 0;
@@ -179,4 +187,44 @@ store_release_snapshots(struct store *st)
 {
 	/* The one reset of every cached statement is db.c's. */
 	return store_reset_statements(st);
+}
+
+/* ---- claims (several responders on one store) ------------------------------ */
+
+int
+store_claim_complaint(struct store *st, const char *key, int64_t now)
+{
+	struct store_stmt *s;
+
+	if (!store_is_pg(st))
+		return 1; /* one responder per SQLite store */
+	s = store_stmt(
+	    st, "INSERT INTO claims(complaint_key, node, expires_at) VALUES (?1, ?2, ?3 + ?4)"
+		" ON CONFLICT (complaint_key) DO UPDATE SET node = excluded.node,"
+		" expires_at = excluded.expires_at"
+		" WHERE claims.node = excluded.node OR claims.expires_at <= ?3");
+	if (s == NULL)
+		return STORE_EDB;
+	store_bind_text(s, 1, key);
+	store_bind_text(s, 2, st->node);
+	store_bind_int64(s, 3, now);
+	store_bind_int64(s, 4, st->lease_seconds);
+	if (store_step_done(st, s, "claiming the complaint") < 0)
+		return STORE_EDB;
+	return store_changes(st) > 0;
+}
+
+int
+store_claim_release(struct store *st, const char *key)
+{
+	struct store_stmt *s;
+
+	if (!store_is_pg(st))
+		return STORE_OK;
+	s = store_stmt(st, "DELETE FROM claims WHERE complaint_key = ?1 AND node = ?2");
+	if (s == NULL)
+		return STORE_EDB;
+	store_bind_text(s, 1, key);
+	store_bind_text(s, 2, st->node);
+	return store_step_done(st, s, "releasing the claim");
 }

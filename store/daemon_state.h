@@ -41,6 +41,14 @@ int store_in_progress_parse_failed(struct store *st, const char *key, int *n_r);
 /* The complaint was recorded (or quarantined): forget it. */
 int store_in_progress_end(struct store *st, const char *key);
 
+/* Several responders on one (PostgreSQL) store: a complaint is worked on
+ * by the node that claims it, for [store] lease_seconds; a claim whose
+ * lease ran out (its node died) goes to the next one that asks.  1: it is
+ * this node's; 0: another node's; <0: STORE_E*.  Always 1 on SQLite. */
+int store_claim_complaint(struct store *st, const char *key, int64_t now);
+/* Drops this node's claim on `key` (its request is recorded). */
+int store_claim_release(struct store *st, const char *key);
+
 /* The complaint's restart count when it has an in_progress row
  * (STORE_OK), or STORE_ENOTFOUND.  Reads only. */
 int store_in_progress_restarts(struct store *st, const char *key, int *restarts_r);

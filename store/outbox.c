@@ -18,11 +18,23 @@ int
 store_outbox_due(struct store *st, int64_t now, size_t limit, struct outbox_row **rows_r,
 		 size_t *n_r)
 {
-	struct store_stmt *s = store_stmt(
+	/* PostgreSQL, several responders: the rows are claimed for
+	 * lease_seconds (claimed_by, claim_expires) and taken with SKIP
+	 * LOCKED, so two responders never send one reply; a responder that
+	 * dies leaves its rows to the others when the lease ends. */
+	struct store_stmt *s = store_stmt_for(
 	    st,
 	    "SELECT id, request_id, envelope_from, rcpt, message, tries,"
 	    " (SELECT received_at FROM requests WHERE requests.id = outbox.request_id)"
-	    " FROM outbox WHERE state = 'queued' AND next_try_at <= ?1 ORDER BY next_try_at, id LIMIT ?2");
+	    " FROM outbox WHERE state = 'queued' AND next_try_at <= ?1 ORDER BY next_try_at, id LIMIT ?2",
+	    "WITH c AS (UPDATE outbox SET claimed_by = ?3, claim_expires = ?1 + ?4"
+	    "  WHERE id IN (SELECT id FROM outbox WHERE state = 'queued' AND next_try_at <= ?1"
+	    "   AND (claim_expires <= ?1 OR claimed_by = ?3) ORDER BY next_try_at, id LIMIT ?2"
+	    "   FOR UPDATE SKIP LOCKED)"
+	    "  RETURNING id, request_id, envelope_from, rcpt, message, tries, next_try_at)"
+	    " SELECT c.id, c.request_id, c.envelope_from, c.rcpt, c.message, c.tries,"
+	    "  (SELECT received_at FROM requests WHERE requests.id = c.request_id)"
+	    " FROM c ORDER BY c.next_try_at, c.id");
 	struct outbox_row *rows = NULL;
 	size_t n = 0;
 	int rc;
@@ -33,6 +45,10 @@ store_outbox_due(struct store *st, int64_t now, size_t limit, struct outbox_row 
 		return STORE_EDB;
 	store_bind_int64(s, 1, now);
 	store_bind_int64(s, 2, limit ? (int64_t)limit : 100);
+	if (store_is_pg(st)) {
+		store_bind_text(s, 3, st->node);
+		store_bind_int64(s, 4, st->lease_seconds);
+	}
 	while ((rc = store_step(s)) == STORE_ROW) {
 		struct outbox_row *r;
 		const void *blob;

@@ -18,9 +18,9 @@ insert_request(struct store *st, const struct request_in *r, int64_t *id_r)
 	    st, "INSERT INTO requests (complaint_key, complaint_message_id, source, received_at,"
 		" decided_at, requester, account_id, account, outcome, why, subject,"
 		" matched_queue_id, extracted, matches, detail, requeue_of, reply_message_id,"
-		" language, thread_id, follow_up_of)"
+		" language, thread_id, follow_up_of, node)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
-		" ?17, ?18, ?19, ?20)");
+		" ?17, ?18, ?19, ?20, NULLIF(?21, ''))");
 
 	if (s == NULL)
 		return STORE_EDB;
@@ -56,6 +56,7 @@ insert_request(struct store *st, const struct request_in *r, int64_t *id_r)
 		store_bind_int64(s, 20, r->follow_up_of);
 	else
 		store_bind_null(s, 20);
+	store_bind_text(s, 21, st->node);
 	if (store_step(s) != STORE_DONE)
 		return store_fail_db(st, "recording the request");
 	*id_r = store_last_id(st);
@@ -222,7 +223,9 @@ int
 store_request_by_key(struct store *st, const char *key, int64_t *id_r)
 {
 	struct store_stmt *s = store_stmt(
-	    st, "SELECT id FROM requests WHERE complaint_key = ?1 ORDER BY id DESC LIMIT 1");
+	    st, "SELECT id FROM (SELECT id FROM requests WHERE complaint_key = ?1"
+		" ORDER BY id DESC LIMIT 1) t"
+		" WHERE NOT EXISTS (SELECT 1 FROM kv WHERE kv.key = 'release:' || t.id)");
 
 	if (s == NULL)
 		return STORE_EDB;

@@ -65,7 +65,8 @@ int store_request_answered(struct store *st, const char *complaint_key,
 			   const char *complaint_message_id, int64_t *request_id_r);
 
 /* The latest request row id with this complaint key (any outcome), or
- * STORE_ENOTFOUND. */
+ * STORE_ENOTFOUND; also STORE_ENOTFOUND when that row was released from
+ * quarantine (admin.h: admin_release), so the daemon handles it again. */
 int store_request_by_key(struct store *st, const char *complaint_key, int64_t *request_id_r);
 
 /* The complaint key of request `id`: STORE_OK with *key_r (caller frees),

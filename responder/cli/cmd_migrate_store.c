@@ -14,6 +14,7 @@
 #include "responder/config/secret.h"
 #include "store/admin.h"
 #include "store/store.h"
+#include "common/progress.h"
 #include "common/log.h"
 
 #include <getopt.h>
@@ -22,13 +23,34 @@
 #include <string.h>
 #include <sysexits.h>
 
+/* The progress line (common/progress.h): one meter per table, rows copied
+ * of the source's count; nothing unless stderr is a terminal. */
+struct copy_progress {
+	struct store *from;
+	int quiet;
+	char table[64];
+	int64_t done;
+	struct progress *pm;
+};
+
 static void
 progress(void *arg, const char *table, int64_t n)
 {
-	int quiet = *(int *)arg;
+	struct copy_progress *cp = arg;
+	char what[96];
+	int64_t total = 0;
 
-	if (!quiet)
-		fprintf(stderr, "migrate-store: %s: %lld rows\n", table, (long long)n);
+	if (strcmp(cp->table, table) != 0) {
+		progress_end(&cp->pm);
+		snprintf(cp->table, sizeof(cp->table), "%s", table);
+		cp->done = 0;
+		if (store_count(cp->from, table, &total) < 0)
+			total = 0; /* not a table store_count knows: no total */
+		snprintf(what, sizeof(what), "migrate-store %s", table);
+		cp->pm = progress_new(what, PROGRESS_ROWS, (uint64_t)total, cp->quiet);
+	}
+	cp->done += n;
+	progress_update(cp->pm, (uint64_t)cp->done);
 }
 
 static struct store *
@@ -67,6 +89,7 @@ cmd_migrate_store(struct cli *cli, int argc, char **argv)
 	struct store *src, *dst;
 	char err[1024], shown_from[1024], shown_to[1024];
 	long batch = 2000;
+	struct copy_progress cp = { 0 };
 	int c, quiet = 0, rc;
 
 	opterr = 0;
@@ -119,7 +142,10 @@ cmd_migrate_store(struct cli *cli, int argc, char **argv)
 		store_close(&src);
 		return EX_CANTCREAT;
 	}
-	rc = store_copy(src, dst, (int)batch, progress, &quiet, err, sizeof(err));
+	cp.from = src;
+	cp.quiet = quiet;
+	rc = store_copy(src, dst, (int)batch, progress, &cp, err, sizeof(err));
+	progress_end(&cp.pm);
 	store_close(&src);
 	store_close(&dst);
 	if (rc < 0) {

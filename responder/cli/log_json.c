@@ -36,5 +36,6 @@ log_request_json(const struct admin_request *r)
 	json_object_set_new(o, "follow_up_of",
 			    r->follow_up_of ? json_integer(r->follow_up_of) : json_null());
 	json_object_set_new(o, "reply_message_id", ao_json_str(r->reply_message_id));
+	json_object_set_new(o, "node", ao_json_str(r->node));
 	return o;
 }

@@ -29,6 +29,7 @@ static const struct command commands[] = {
 	{ "report", cmd_report, "report --html FILE [--since DURATION]  one self-contained HTML page" },
 	{ "resend", cmd_resend, "resend ID                            retry a failed reply" },
 	{ "requeue", cmd_requeue, "requeue ID                           handle a complaint again" },
+	{ "release", cmd_release, "release ID                           handle a quarantined complaint once more" },
 	{ "web", cmd_web, "web [--listen HOST:PORT]             the admin console (docs/web.md); also inside run with [web] listen" },
 	{ "migrate-store", cmd_migrate_store, "migrate-store --from URL --to URL  copy a store (sqlite:PATH, postgresql://...), resumable" },
 	{ "purge", cmd_purge, "purge                                delete what retention allows" },

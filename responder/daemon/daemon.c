@@ -362,6 +362,7 @@ daemon_main(const char *config_path, struct settings *s, struct store *st, enum 
 			}
 		}
 		handled_before = d.handled;
+		daemon_release_quarantined(&d);
 		pass_rc = daemon_fetch_and_handle(&d);
 		if (!imap_broken(d.imap)) {
 			proven = 1;

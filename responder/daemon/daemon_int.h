@@ -43,6 +43,9 @@ struct daemon {
 /* Search, fetch and handle every new complaint.  0, or -1 when the pass
  * stopped early (connection lost, store failure, stop signal). */
 int daemon_fetch_and_handle(struct daemon *d);
+/* Moves complaints released from quarantine (store/admin.h) back to the
+ * watched folder; called at the start of a pass (daemon_release.c). */
+void daemon_release_quarantined(struct daemon *d);
 /* Marks and moves the recorded complaints still pending (see done_uids).
  * 0, or -1 when IMAP failed (they are recorded: the next pass moves them). */
 int daemon_flush_done(struct daemon *d);

@@ -179,6 +179,16 @@ handle_one(struct daemon *d, const struct imap_msg *m)
 		rc = finish(d, m->uid, key, 0);
 		goto out;
 	}
+	/* Several responders on one store: the one that claims it handles
+	 * it; the others leave it (and move it once it is recorded). */
+	if ((r = store_claim_complaint(d->st, key, time(NULL))) <= 0) {
+		if (r < 0)
+			log_error("store: %s", store_errmsg(d->st));
+		else
+			log_debug("complaint %s: handled by another responder", source);
+		rc = r < 0 ? -1 : 0;
+		goto out;
+	}
 	if (d->careful)
 		r = store_in_progress_begin(d->st, key, source, time(NULL), &restarts, &pf);
 	else
@@ -229,6 +239,7 @@ handle_one(struct daemon *d, const struct imap_msg *m)
 	/* Logs (debug) any statement the pipeline left on a row. */
 	store_release_snapshots(d->st);
 	rc = finish(d, m->uid, key, quarantine);
+	store_claim_release(d->st, key);
 out:
 	free(key);
 	return rc;

@@ -322,21 +322,58 @@ imap_msgs_free(struct imap_msg *msgs, size_t n)
 	free(msgs);
 }
 
+/* UID STORE +FLAGS.SILENT (or -FLAGS.SILENT when `remove`). */
 static int
-store_flag(struct imap_source *src, struct mailimap_set *set, struct mailimap_flag *flag,
-	   const char *what, char *err, size_t errlen)
+store_flag_op(struct imap_source *src, struct mailimap_set *set, struct mailimap_flag *flag,
+	      int remove, const char *what, char *err, size_t errlen)
 {
 	struct mailimap_flag_list *fl = mailimap_flag_list_new_empty();
 	struct mailimap_store_att_flags *sa;
 	int r;
 
 	mailimap_flag_list_add(fl, flag);
-	sa = mailimap_store_att_flags_new_add_flags_silent(fl);
+	sa = remove ? mailimap_store_att_flags_new_remove_flags_silent(fl) :
+		      mailimap_store_att_flags_new_add_flags_silent(fl);
 	imap_wd_arm(src);
 	r = mailimap_uid_store(src->imap, set, sa);
 	imap_wd_disarm(src);
 	mailimap_store_att_flags_free(sa);
 	return r == MAILIMAP_NO_ERROR ? IMAP_OK : imap_fail(src, r, what, err, errlen);
+}
+
+static int
+store_flag(struct imap_source *src, struct mailimap_set *set, struct mailimap_flag *flag,
+	   const char *what, char *err, size_t errlen)
+{
+	return store_flag_op(src, set, flag, 0, what, err, errlen);
+}
+
+/* UID MOVE `set` to `folder` (a checked name); without MOVE: COPY, STORE
+ * \Deleted and, with UIDPLUS, UID EXPUNGE. */
+static int
+move_set(struct imap_source *src, struct mailimap_set *set, const char *folder, char *err,
+	 size_t errlen)
+{
+	int r;
+
+	imap_wd_arm(src);
+	if (src->has_move) {
+		r = mailimap_uid_move(src->imap, set, folder);
+		imap_wd_disarm(src);
+		return r == MAILIMAP_NO_ERROR ? IMAP_OK :
+						imap_fail(src, r, "UID MOVE", err, errlen);
+	}
+	r = mailimap_uid_copy(src->imap, set, folder);
+	imap_wd_disarm(src);
+	if (r != MAILIMAP_NO_ERROR)
+		return imap_fail(src, r, "UID COPY", err, errlen);
+	r = store_flag(src, set, mailimap_flag_new_deleted(), "UID STORE \\Deleted", err, errlen);
+	if (r != IMAP_OK || !src->has_uidplus)
+		return r; /* without UIDPLUS: stays \Deleted, never EXPUNGE all */
+	imap_wd_arm(src);
+	r = mailimap_uid_expunge(src->imap, set);
+	imap_wd_disarm(src);
+	return r == MAILIMAP_NO_ERROR ? IMAP_OK : imap_fail(src, r, "UID EXPUNGE", err, errlen);
 }
 
 int
@@ -371,28 +408,120 @@ imap_mark_done_many(struct imap_source *src, const uint32_t *uids, size_t n, con
 	r = IMAP_OK;
 	if (!have_folder)
 		goto out;
-	imap_wd_arm(src);
-	if (src->has_move) {
-		r = mailimap_uid_move(src->imap, set, folder);
-		imap_wd_disarm(src);
-		r = r == MAILIMAP_NO_ERROR ? IMAP_OK : imap_fail(src, r, "UID MOVE", err, errlen);
-		goto out;
-	}
-	r = mailimap_uid_copy(src->imap, set, folder);
-	imap_wd_disarm(src);
-	if (r != MAILIMAP_NO_ERROR) {
-		r = imap_fail(src, r, "UID COPY", err, errlen);
-		goto out;
-	}
-	r = store_flag(src, set, mailimap_flag_new_deleted(), "UID STORE \\Deleted", err, errlen);
-	if (r != IMAP_OK || !src->has_uidplus)
-		goto out; /* without UIDPLUS: stays \Deleted, never EXPUNGE all */
-	imap_wd_arm(src);
-	r = mailimap_uid_expunge(src->imap, set);
-	imap_wd_disarm(src);
-	r = r == MAILIMAP_NO_ERROR ? IMAP_OK : imap_fail(src, r, "UID EXPUNGE", err, errlen);
+	r = move_set(src, set, folder, err, errlen);
 out:
 	mailimap_set_free(set);
+	return r;
+}
+
+/* SELECT `folder`; 0 or IMAP_E* (err filled). */
+static int
+select_folder(struct imap_source *src, const char *folder, char *err, size_t errlen)
+{
+	int r;
+
+	imap_wd_arm(src);
+	r = mailimap_select(src->imap, folder);
+	imap_wd_disarm(src);
+	if (r != MAILIMAP_NO_ERROR || src->imap->imap_selection_info == NULL)
+		return imap_fail(src, r, "SELECT", err, errlen);
+	if (imap_caps_guard(src->imap) < 0)
+		return imap_fail(src, MAILIMAP_ERROR_MEMORY, "SELECT", err, errlen);
+	return IMAP_OK;
+}
+
+/* The messages of `from` that `want` picks: fetched whole (up to
+ * max_size), their $Responded keyword removed, moved to the watched
+ * folder. */
+static int
+take_selected(struct imap_source *src, long max_size, imap_take_fn want, void *arg, size_t *moved_r,
+	      char *err, size_t errlen)
+{
+	struct mailimap_search_key *key;
+	struct mailimap_set *set = NULL;
+	struct imap_msg *msgs = NULL;
+	clist *res = NULL;
+	uint32_t *uids = NULL;
+	size_t n = 0, nm = 0, picked = 0;
+	int r;
+
+	key = mailimap_search_key_new_multiple_empty();
+	mailimap_search_key_multiple_add(key, mailimap_search_key_new_not(key_deleted()));
+	imap_wd_arm(src);
+	r = mailimap_uid_search(src->imap, NULL, key, &res);
+	imap_wd_disarm(src);
+	mailimap_search_key_free(key);
+	if (r != MAILIMAP_NO_ERROR) {
+		if (res != NULL)
+			mailimap_search_result_free(res);
+		return imap_fail(src, r, "UID SEARCH", err, errlen);
+	}
+	for (clistiter *it = clist_begin(res); it != NULL; it = clist_next(it)) {
+		uids = xreallocarray(uids, n + 1, sizeof(*uids));
+		uids[n++] = *(uint32_t *)clist_content(it);
+	}
+	mailimap_search_result_free(res);
+	n = imap_sort_uids(uids, n);
+	if (n == 0)
+		goto out;
+	r = imap_fetch(src, uids, n, max_size, &msgs, &nm, err, errlen);
+	if (r != IMAP_OK)
+		goto out;
+	set = mailimap_set_new_empty();
+	for (size_t i = 0; i < nm; i++) {
+		if (msgs[i].data == NULL || !want(arg, msgs[i].data, msgs[i].len))
+			continue;
+		mailimap_set_add_single(set, msgs[i].uid);
+		picked++;
+	}
+	if (picked == 0)
+		goto out;
+	/* Handled as new there: the search for new mail skips $Responded. */
+	r = store_flag_op(src, set, mailimap_flag_new_flag_keyword(xstrdup(IMAP_KEYWORD_RESPONDED)),
+			  1, "UID STORE -$Responded", err, errlen);
+	if (r == IMAP_OK)
+		r = move_set(src, set, src->s->imap_folder, err, errlen);
+	if (r == IMAP_OK)
+		*moved_r = picked;
+out:
+	if (set != NULL)
+		mailimap_set_free(set);
+	imap_msgs_free(msgs, nm);
+	free(uids);
+	return r;
+}
+
+int
+imap_take_back(struct imap_source *src, const char *from, imap_take_fn want, void *arg,
+	       size_t *moved_r, char *err, size_t errlen)
+{
+	const char *home = src->s->imap_folder;
+	char err2[512];
+	int r, r2;
+
+	*moved_r = 0;
+	if (src->broken)
+		return IMAP_EUNAVAIL;
+	if (from == NULL || !*from || !imap_safe_string(from, 1)) {
+		snprintf(err, errlen, "folder name '%s' must be printable ASCII", from ? from : "");
+		return IMAP_ECONFIG;
+	}
+	r = select_folder(src, from, err, errlen);
+	if (r == IMAP_OK)
+		r = take_selected(src, src->s->max_message_size, want, arg, moved_r, err, errlen);
+	if (src->broken)
+		return r != IMAP_OK ? r : IMAP_EUNAVAIL;
+	/* Back to the watched folder whatever happened there. */
+	r2 = select_folder(src, home, err2, sizeof(err2));
+	if (r2 == IMAP_OK && src->imap->imap_selection_info->sel_uidvalidity != src->uidvalidity) {
+		/* The caller compares with the stored value and rescans. */
+		src->uidvalidity = src->imap->imap_selection_info->sel_uidvalidity;
+	}
+	if (r2 != IMAP_OK) {
+		snprintf(err, errlen, "%s", err2);
+		src->broken = 1; /* not in the folder the daemon works on */
+		return IMAP_EUNAVAIL;
+	}
 	return r;
 }
 

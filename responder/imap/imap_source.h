@@ -99,6 +99,16 @@ int imap_mark_done(struct imap_source *src, uint32_t uid, const char *folder, ch
 int imap_mark_done_many(struct imap_source *src, const uint32_t *uids, size_t n, const char *folder,
 			char *err, size_t errlen);
 
+/* Release from quarantine: SELECTs `from`, fetches its messages (bodies up
+ * to [limits] max_message_size), and moves those for which want(arg,
+ * bytes, len) returns 1 back to [imap] folder, their $Responded keyword
+ * removed so the next search finds them as new; then SELECTs [imap]
+ * folder again (a failure there leaves the session broken).  *moved_r
+ * gets how many were moved.  0 or IMAP_E*. */
+typedef int (*imap_take_fn)(void *arg, const char *data, size_t len);
+int imap_take_back(struct imap_source *src, const char *from, imap_take_fn want, void *arg,
+		   size_t *moved_r, char *err, size_t errlen);
+
 enum imap_wait_result {
 	IMAP_WAIT_NEW = 1,     /* the server said something: search again */
 	IMAP_WAIT_TIMEOUT = 2, /* max_seconds passed */

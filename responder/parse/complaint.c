@@ -252,6 +252,29 @@ robot_field(const char *name)
 	return 0;
 }
 
+/* Content-Language of the message, read from the raw header block:
+ * libetpan files it as a MIME field and leaves its list of tags empty.
+ * Only the top header block (up to the first empty line) is looked at; a
+ * folded value is read up to the fold. */
+static void
+read_language(struct complaint *c, const char *raw, size_t len)
+{
+	size_t pos = 0;
+
+	while (pos < len && !c->content_language) {
+		const char *line = raw + pos, *nl = memchr(line, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - line) : len - pos;
+
+		pos += n + (nl ? 1 : 0);
+		if (n > 0 && line[n - 1] == '\r')
+			n--;
+		if (n == 0)
+			break; /* end of the header block */
+		if (n > 17 && strncasecmp(line, "Content-Language:", 17) == 0)
+			c->content_language = cpl_clean(line + 17, n - 17, 256, 0);
+	}
+}
+
 static void
 read_optional(struct complaint *c, const char *name, const char *value)
 {
@@ -734,6 +757,7 @@ complaint_parse(const char *raw, size_t len, struct complaint *out, char *err, s
 			  sizeof(type));
 		out->content_type = xstrdup(type);
 	}
+	read_language(out, copy, len);
 	buf_init(&w.plain, CPL_MAX_TEXT);
 	buf_init(&w.html, CPL_MAX_TEXT);
 	w.cur = -1;

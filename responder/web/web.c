@@ -296,7 +296,8 @@ route(struct page *p)
 		else if (n == 3 && strcmp(seg[2], "complaint.eml") == 0)
 			page_complaint_download(p, id);
 		else if (n == 3 &&
-			 (strcmp(seg[2], "resend") == 0 || strcmp(seg[2], "requeue") == 0))
+			 (strcmp(seg[2], "resend") == 0 || strcmp(seg[2], "requeue") == 0 ||
+			  strcmp(seg[2], "release") == 0))
 			page_repair(p, id, seg[2]);
 		else if (n == 4 && strcmp(seg[2], "reply") == 0 &&
 			 parse_id_ext(seg[3], ".eml", &id2) == 0)

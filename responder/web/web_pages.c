@@ -491,7 +491,7 @@ page_request(struct page *p, int64_t id)
 {
 	struct admin_request r;
 	struct admin_outbox_list ob;
-	char t[TIME_RFC3339_LEN], d[32], title[64];
+	char t[TIME_RFC3339_LEN], d[32], title[64], rel[16];
 	int rc;
 
 	memset(&r, 0, sizeof(r));
@@ -511,13 +511,27 @@ page_request(struct page *p, int64_t id)
 	fputs(": ", p->fp);
 	esc(p, r.why);
 	fputs("</p>\n", p->fp);
-	if (p->who.role == WEB_ROLE_ADMIN)
+	if (p->who.role == WEB_ROLE_ADMIN) {
 		fprintf(p->fp,
 			"<p class=\"actions\"><a class=\"button\" id=\"resend\" "
 			"href=\"/request/%lld/resend\">Resend the reply&hellip;</a> "
 			"<a class=\"button\" id=\"requeue\" href=\"/request/%lld/requeue\">Handle "
-			"the complaint again&hellip;</a></p>\n",
+			"the complaint again&hellip;</a>",
 			(long long)id, (long long)id);
+		/* The store tells whether an error was a quarantine. */
+		if (strcmp(r.outcome, "error") == 0)
+			fprintf(
+			    p->fp,
+			    " <a class=\"button\" id=\"release\" "
+			    "href=\"/request/%lld/release\">Release from quarantine&hellip;</a>",
+			    (long long)id);
+		fputs("</p>\n", p->fp);
+	}
+	if (admin_release_state(p->w->st, id, rel, sizeof(rel)) == STORE_OK)
+		fprintf(p->fp, "<p id=\"released\">Released from quarantine: %s.</p>\n",
+			strcmp(rel, "pending") == 0 ?
+			    "waiting for the daemon to move it back to the watched folder" :
+			    "moved back to the watched folder, handled again as a new request");
 	fputs("<h2>Decision</h2>\n<dl id=\"summary\">\n", p->fp);
 	report_html_dl(p->fp, "received", time_format_rfc3339(r.received_at, t));
 	report_html_dl(p->fp, "decided", time_format_rfc3339(r.decided_at, t));

@@ -1,6 +1,7 @@
 /*
  * web_repair.c - the console's repairs: resend a reply, handle a
- * complaint again (requeue).  GET shows what will happen and a form to
+ * complaint again (requeue), release a quarantined complaint (the daemon
+ * moves it back to the watched folder on its next pass).  GET shows what will happen and a form to
  * confirm; the POST (admin role and CSRF token checked by web.c) does it,
  * notes it in the request's detail with who did it (store/admin.h), logs
  * it, and wakes the daemon's loop so the reply goes out now.
@@ -16,27 +17,42 @@
 #include <string.h>
 #include <time.h>
 
+static const struct {
+	const char *action, *title, *what, *yes;
+} repairs[] = {
+	{ "resend", "Resend",
+	  "The reply goes out again: a failed reply is queued again; when none failed, a copy "
+	  "of the latest sent reply is queued. The daemon sends it on its next pass.",
+	  "resend" },
+	{ "requeue", "Requeue",
+	  "The complaint's kept bytes go through the pipeline once more (a new request row "
+	  "pointing at this one); its reply, if any, is queued.",
+	  "handle it again" },
+	{ "release", "Release",
+	  "The daemon moves the quarantined message back to the watched folder on its next "
+	  "pass and handles it once more, as a new request. If the parser fails on it again, "
+	  "it goes back to quarantine.",
+	  "release it" },
+};
+
 static void
 confirm(struct page *p, int64_t id, const char *action)
 {
 	char title[64];
-	int resend = strcmp(action, "resend") == 0;
+	size_t i = 0;
 
-	snprintf(title, sizeof(title), "%s request %lld?", resend ? "Resend" : "Requeue",
-		 (long long)id);
+	while (i + 1 < sizeof(repairs) / sizeof(repairs[0]) && strcmp(action, repairs[i].action))
+		i++;
+	snprintf(title, sizeof(title), "%s request %lld?", repairs[i].title, (long long)id);
 	page_begin(p, title);
-	fprintf(p->fp, "<div class=\"confirm\"><p>%s</p>\n",
-		resend ? "The reply goes out again: a failed reply is queued again; when none "
-			 "failed, a copy of the latest sent reply is queued. The daemon sends it "
-			 "on its next pass." :
-			 "The complaint's kept bytes go through the pipeline once more (a new "
-			 "request row pointing at this one); its reply, if any, is queued.");
-	fprintf(p->fp, "<form method=\"post\" action=\"/request/%lld/%s\">", (long long)id, action);
+	fprintf(p->fp, "<div class=\"confirm\"><p>%s</p>\n", repairs[i].what);
+	fprintf(p->fp, "<form method=\"post\" action=\"/request/%lld/%s\">", (long long)id,
+		repairs[i].action);
 	page_csrf_field(p);
 	fprintf(p->fp,
 		"<button id=\"confirm\">Yes, %s</button> <a href=\"/request/%lld\">No, back</a>"
 		"</form></div>\n",
-		resend ? "resend" : "handle it again", (long long)id);
+		repairs[i].yes, (long long)id);
 	page_end(p);
 }
 
@@ -134,6 +150,31 @@ out:
 	free(key);
 }
 
+static void
+release(struct page *p, int64_t id)
+{
+	int rc = admin_release(p->w->st, id, (int64_t)time(NULL), p->who.user);
+
+	if (rc == STORE_ENOTFOUND) {
+		page_error(p, 404, "No such request.");
+		return;
+	}
+	if (rc == STORE_EINVAL) {
+		/* Our own text: no remote bytes in it. */
+		page_error(p, 409, store_errmsg(p->w->st));
+		return;
+	}
+	if (rc < 0) {
+		log_error("web: release %lld: %s", (long long)id, store_errmsg(p->w->st));
+		page_error(p, 500, "The store refused it (see the log).");
+		return;
+	}
+	log_info("web: request %lld released from quarantine by %s", (long long)id, p->who.user);
+	done(p, id,
+	     "Released: the daemon moves the complaint back to the watched folder on its next "
+	     "pass and handles it once more.");
+}
+
 void
 page_repair(struct page *p, int64_t id, const char *action)
 {
@@ -145,6 +186,8 @@ page_repair(struct page *p, int64_t id, const char *action)
 		confirm(p, id, action);
 	else if (strcmp(action, "resend") == 0)
 		resend(p, id);
+	else if (strcmp(action, "release") == 0)
+		release(p, id);
 	else
 		requeue(p, id);
 }

@@ -109,7 +109,7 @@ if command -v strace > /dev/null && [ "${BENCH_FSYNC:-1}" = 1 ]; then
 	xargs "$MS_APPEND_TOOL" 127.0.0.1 "$MS_IMAP_PORT" "$MS_USER" "$MS_PASS" INBOX < "$MS_DIR/fsync.txt"
 	have=$(ms_sink_count)
 	t0=$(now_ms)
-	strace -f -c -e trace=fsync,fdatasync -o "$MS_DIR/fsync.strace" "${R[@]}" once 2>> "$MS_DIR/log/responder.log" || true
+	strace -f --seccomp-bpf -c -e trace=fsync,fdatasync -o "$MS_DIR/fsync.strace" "${R[@]}" once 2>> "$MS_DIR/log/responder.log" || true
 	el=$(( $(now_ms) - t0 ))
 	read -r calls secs < <(awk '$NF ~ /^f(data)?sync$/ {c += $4; s += $2} END {printf "%d %.3f\n", c, s}' "$MS_DIR/fsync.strace")
 	echo "fsync cost: $N4 complaints ($(( $(ms_sink_count) - have )) replies) in $el ms under strace; $calls fsyncs taking $secs s in all ($(awk -v s="$secs" -v n="$N4" 'BEGIN{printf "%.3f", s * 1000 / n}') ms per complaint)"

@@ -230,9 +230,188 @@ do_delivery(struct pf_import *imp, const struct pf_line_ctx *lc, const struct pf
 	return r;
 }
 
+/* ---- frozen messages ---------------------------------------------------- */
+
+/* Exim logs no attempt when it freezes a message, but a line:
+ *   "Frozen"                           a delivery asked for it (the MX is
+ *                                      this host): the reason is the
+ *                                      recipient's deferral just before
+ *   "Frozen (delivery error message)"  a bounce that could not be sent
+ *   "Frozen by the system filter: ..."
+ *   "frozen by root"                   exim -Mf, or an ACL at arrival
+ *   "Message is frozen"                every queue run that skips it
+ *   "Unfrozen by errmsg timer", "Unfrozen by forced delivery",
+ *   "unfrozen by root"                 (exim -Mt)
+ * A recipient not yet delivered or failed gets a deferred attempt without
+ * MX or code whose reply says so ("frozen by Exim: <why>"), so that a
+ * reply tells the customer the message is held on the relay. */
+#define FROZEN_PREFIX "frozen by Exim: "
+#define UNFROZEN_PREFIX "no longer frozen: "
+
+enum freeze { FREEZE_NONE, FREEZE_FROZEN, FREEZE_STILL, FREEZE_THAWED };
+
+/* What kind of freeze line `t` is; *why_r points at the reason in it
+ * (after "Frozen", or the whole text of an unfreeze line). */
+static enum freeze
+freeze_kind(const char *t, const char **why_r)
+{
+	*why_r = t;
+	if (strcmp(t, "Message is frozen") == 0)
+		return FREEZE_STILL;
+	if (strncmp(t, "Unfrozen by ", 12) == 0 || strncmp(t, "unfrozen by ", 12) == 0)
+		return FREEZE_THAWED;
+	if ((strncmp(t, "Frozen", 6) == 0 && (t[6] == '\0' || t[6] == ' ')) ||
+	    strncmp(t, "frozen by ", 10) == 0) {
+		*why_r = t + 6;
+		return FREEZE_FROZEN;
+	}
+	return FREEZE_NONE;
+}
+
+static int
+is_freeze_record(const struct store_attempt *a)
+{
+	return a->response != NULL && (strncmp(a->response, FROZEN_PREFIX, 16) == 0 ||
+				       strncmp(a->response, UNFROZEN_PREFIX, 18) == 0);
+}
+
+/* The recipient's latest attempt at or before `at`; a freeze record at
+ * `at` itself is this line's own, written by an earlier import, and left
+ * out so that a re-import decides as the first import did. */
+static const struct store_attempt *
+attempt_before(const struct store_recipient *r, int64_t at)
+{
+	const struct store_attempt *last = NULL;
+
+	for (size_t i = 0; i < r->n_attempts; i++) {
+		const struct store_attempt *a = &r->attempts[i];
+
+		if (a->at > at || (a->at == at && is_freeze_record(a)))
+			continue;
+		last = a;
+	}
+	return last;
+}
+
+/* The reply a freeze line gives recipient `r` into out[outlen], or "" when
+ * it changes nothing for it. */
+static void
+freeze_reply(enum freeze k, const char *why, const struct store_recipient *r, int64_t at, char *out,
+	     size_t outlen)
+{
+	const struct store_attempt *prev = attempt_before(r, at);
+	char reason[1100];
+	size_t n;
+
+	out[0] = '\0';
+	if (prev != NULL && strcmp(prev->status, "deferred") != 0)
+		return; /* delivered or failed before the freeze */
+	switch (k) {
+	case FREEZE_FROZEN:
+		why += strspn(why, " ");
+		str_copy(reason, why, sizeof(reason));
+		n = strlen(reason);
+		if (reason[0] == '(' && n > 1 && reason[n - 1] == ')') {
+			memmove(reason, reason + 1, n - 2);
+			reason[n - 2] = '\0';
+		}
+		if (reason[0] == '\0' && prev != NULL && prev->response != NULL &&
+		    !is_freeze_record(prev))
+			str_copy(reason, prev->response, sizeof(reason));
+		if (reason[0] == '\0')
+			str_copy(reason, "no reason given in the log", sizeof(reason));
+		snprintf(out, outlen, FROZEN_PREFIX "%s", reason);
+		break;
+	case FREEZE_STILL:
+		/* the Frozen line was before this log (or its recipients
+		 * were not known then): record the freeze once */
+		if (prev == NULL || prev->response == NULL ||
+		    strncmp(prev->response, FROZEN_PREFIX, 16) != 0)
+			snprintf(out, outlen,
+				 FROZEN_PREFIX "the reason is not in the imported log");
+		break;
+	case FREEZE_THAWED:
+		if (prev != NULL && prev->response != NULL &&
+		    strncmp(prev->response, FROZEN_PREFIX, 16) == 0)
+			snprintf(out, outlen, UNFROZEN_PREFIX "%s; Exim will try again", why);
+		break;
+	case FREEZE_NONE:
+		break;
+	}
+	str_sanitize_line(out);
+}
+
+static char *
+freeze_summary(const char *line, const char *rcpt, int64_t at)
+{
+	struct buf b;
+	char ts[32];
+
+	buf_init(&b, 512);
+	buf_puts(&b, "Summary from the Exim log (Exim does not log the SMTP conversation):\n");
+	sum_line(&b, "%s message to <%s>: %s", time_format_rfc3339(at, ts), rcpt, line);
+	buf_puts(&b, "Exim made no delivery attempt for this line\n");
+	return buf_steal(&b, NULL);
+}
+
+static int
+do_freeze(struct pf_import *imp, const struct pf_line_ctx *lc, const struct pf_line *pl,
+	  enum freeze k, const char *why)
+{
+	struct store_message_list l = { NULL, 0 };
+	struct pf_msg *m;
+	int r, wrote = 0;
+
+	if ((m = pf_msg_get(imp, lc, pl->qid)) == NULL)
+		return STORE_EDB;
+	if ((r = pf_msg_flush(imp, lc, m, 1)) == STORE_EDB)
+		return r;
+	if (!m->written) {
+		lc->stats->skipped++; /* no account: counted when dropped */
+		return STORE_OK;
+	}
+	if ((r = store_find_by_queue_id(imp->st, m->qid, 0, STORE_WITH_ATTEMPTS, &l)) != STORE_OK) {
+		if (r == STORE_EDB)
+			return r;
+		lc->stats->skipped++;
+		return STORE_OK;
+	}
+	for (size_t i = 0; l.n > 0 && i < l.v[0].n_rcpts; i++) {
+		const struct store_recipient *rc = &l.v[0].rcpts[i];
+		struct store_attempt_in a;
+		char reply[1200], *transcript;
+
+		freeze_reply(k, why, rc, pl->at, reply, sizeof(reply));
+		if (reply[0] == '\0')
+			continue;
+		memset(&a, 0, sizeof(a));
+		transcript = freeze_summary(pl->text, rc->address, pl->at);
+		a.queue_id = m->qid;
+		a.recipient = rc->address;
+		a.at = pl->at;
+		a.status = "deferred";
+		a.response = reply;
+		a.transcript = transcript;
+		a.transcript_kind = "summary";
+		r = pf_put_attempt(imp, lc, &a);
+		free(transcript);
+		if (r == STORE_EDB) {
+			store_message_list_free(&l);
+			return r;
+		}
+		wrote = 1;
+	}
+	store_message_list_free(&l);
+	if (!wrote)
+		lc->stats->skipped++;
+	return STORE_OK;
+}
+
 int
 ex_import_parsed(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_line *pl)
 {
+	enum freeze fk;
+	const char *why;
 	const char *t = pl->text;
 	struct ex_delivery d;
 	struct pf_msg *m;
@@ -254,8 +433,9 @@ ex_import_parsed(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_
 		}
 		return STORE_OK;
 	}
-	/* "Frozen", "Message is frozen", "Unfrozen by ...", warnings, ...: a
-	 * frozen message keeps its undelivered recipients "pending" */
+	if ((fk = freeze_kind(t, &why)) != FREEZE_NONE)
+		return do_freeze(imp, lc, pl, fk, why);
+	/* warnings, "Spool file ... is locked", routing notes, ... */
 	lc->stats->skipped++;
 	return STORE_OK;
 }

@@ -240,6 +240,21 @@ static const char *const migration_3[] = {
 	"ALTER TABLE accounts ADD COLUMN language text",
 	NULL,
 };
+/* Several responders on one store: the node that handled a request,
+ * claims on complaints (a lease: expires_at) and on outbox rows.  A
+ * complaint may have several request rows on purpose (a requeue, an
+ * "already answered" repeat), so the claim, not a unique key, is what
+ * keeps two responders from answering one complaint. */
+static const char *const migration_4[] = {
+	"ALTER TABLE requests ADD COLUMN node text",
+	"CREATE TABLE claims ("
+	"  complaint_key text PRIMARY KEY,"
+	"  node text NOT NULL,"
+	"  expires_at bigint NOT NULL)",
+	"ALTER TABLE outbox ADD COLUMN claimed_by text",
+	"ALTER TABLE outbox ADD COLUMN claim_expires bigint NOT NULL DEFAULT 0",
+	NULL,
+};
 /* clang-format on */
 
 /* Each migration is a NULL-terminated list of statements; append only,
@@ -248,6 +263,7 @@ static const char *const *const migrations[] = {
 	migration_1,
 	migration_2,
 	migration_3,
+	migration_4,
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,

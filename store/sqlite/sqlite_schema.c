@@ -197,11 +197,27 @@ static const char *const migration_3[] = {
 	NULL,
 };
 
+/* Migration 4: several responders on one store (PostgreSQL; the same
+ * columns here so that both schemas match): the node that handled a
+ * request, claims on complaints with a lease, and claims on outbox rows. */
+static const char *const migration_4[] = {
+	"ALTER TABLE requests ADD COLUMN node TEXT;",
+	"CREATE TABLE claims ("
+	"  complaint_key TEXT PRIMARY KEY,"
+	"  node TEXT NOT NULL,"
+	"  expires_at INTEGER NOT NULL"
+	") WITHOUT ROWID;",
+	"ALTER TABLE outbox ADD COLUMN claimed_by TEXT;",
+	"ALTER TABLE outbox ADD COLUMN claim_expires INTEGER NOT NULL DEFAULT 0;",
+	NULL,
+};
+
 /* Each migration is a NULL-terminated list of statements; append only. */
 static const char *const *const migrations[] = {
 	migration_1,
 	migration_2,
 	migration_3,
+	migration_4,
 };
 
 /* SQLite's message, then "what: message" (store_fail_db). */

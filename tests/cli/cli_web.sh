@@ -4,7 +4,8 @@
 # 401; the read role reads but cannot POST (403); a POST without the CSRF
 # token, or with a wrong one -> 403; <script> in a complaint's subject and
 # in a stored transcript comes back as text; path traversal in download URLs
-# is refused (400, nothing of /etc/passwd); filters in the URL; resend and
+# is refused (400, nothing of /etc/passwd); filters in the URL; release
+# from quarantine (web and CLI); resend and
 # requeue as admin are noted with who did it; 5 failed logins block the
 # address (429) for a minute (behind trust_proxy, the X-Forwarded-For
 # client); a non-loopback address without TLS, a plaintext password
@@ -153,6 +154,46 @@ CHECK_COUNT=$((CHECK_COUNT + 2))
 [ "$(sqlite3 "$T/s.db" "SELECT requeue_of FROM requests WHERE id = $NEW")" = "$ID" ] || fail "requeue: no new request"
 [ "$(sqlite3 "$T/s.db" "SELECT json_extract(detail, '\$.admin[1].by') || ' ' || json_extract(detail, '\$.admin[1].request') FROM requests WHERE id = $ID")" = "token $NEW" ] ||
 	fail "requeue not noted: $(sqlite3 "$T/s.db" "SELECT detail FROM requests WHERE id = $ID")"
+
+# Release from quarantine (a row as the daemon writes it for a complaint
+# the pre-scan refused): the read role cannot, no CSRF -> 403, the admin's
+# release marks it pending for the daemon and is noted with who; twice,
+# or on a request that was not quarantined -> 409.  The CLI's `release`
+# uses the same store function.
+qrow() { sqlite3 "$T/s.db" "INSERT INTO requests(complaint_key, source, received_at, decided_at, outcome, why) VALUES ('<q$1@x>:k', 'imap:INBOX:1:$1', 1, 1, 'error', 'refused before parsing: test'); SELECT max(id) FROM requests"; }
+QID=$(qrow 9)
+check_code 200 "quarantined request page" -b "$T/alice.jar" "$U/request/$QID"
+body_has 'id="release"' "release offered"
+check_code 403 "read role release POST" -b "$T/bob.jar" -d "csrf=$BOBCSRF" "$U/request/$QID/release"
+check_code 403 "read role release confirm page" -b "$T/bob.jar" "$U/request/$QID/release"
+check_code 200 "release confirmation" -b "$T/alice.jar" "$U/request/$QID/release"
+body_has 'Yes, release it' "release confirmation"
+check_code 403 "release without CSRF" -b "$T/alice.jar" -X POST "$U/request/$QID/release"
+check_code 403 "release with a wrong CSRF" -b "$T/alice.jar" -d "csrf=$WRONG" "$U/request/$QID/release"
+CHECK_COUNT=$((CHECK_COUNT + 1))
+[ "$(sqlite3 "$T/s.db" "SELECT count(*) FROM kv WHERE key = 'release:$QID'")" = 0 ] || fail "refused release was recorded"
+check_code 200 "release" -b "$T/alice.jar" -d "csrf=$CSRF" "$U/request/$QID/release"
+body_has 'id="done"' "release done"
+CHECK_COUNT=$((CHECK_COUNT + 2))
+[ "$(sqlite3 "$T/s.db" "SELECT value FROM kv WHERE key = 'release:$QID'")" = pending ] || fail "release not marked pending"
+[ "$(sqlite3 "$T/s.db" "SELECT json_extract(detail, '\$.admin[0].by') || ' ' || json_extract(detail, '\$.admin[0].action') FROM requests WHERE id = $QID")" = "alice release" ] ||
+	fail "release not noted with who: $(sqlite3 "$T/s.db" "SELECT detail FROM requests WHERE id = $QID")"
+check_code 200 "released request page" -b "$T/alice.jar" "$U/request/$QID"
+body_has 'id="released"' "release state shown"
+check_code 409 "release twice" -b "$T/alice.jar" -d "csrf=$CSRF" "$U/request/$QID/release"
+body_has 'already released (pending)' "release twice"
+check_code 409 "release a request that was not quarantined" -b "$T/alice.jar" -d "csrf=$CSRF" "$U/request/$ID/release"
+run "${R[@]}" release "$QID"
+expect_status 65 "cli release twice"
+expect_err "already released"
+Q2=$(qrow 10)
+run "${R[@]}" release "$Q2"
+expect_status 0 "cli release"
+CHECK_COUNT=$((CHECK_COUNT + 1))
+[ "$(sqlite3 "$T/s.db" "SELECT value || ' ' || json_extract(detail, '\$.admin[0].by') FROM kv, requests WHERE key = 'release:$Q2' AND id = $Q2")" = "pending cli:$(id -un)" ] ||
+	fail "cli release not recorded with who"
+run "${R[@]}" release 999999
+expect_status 65 "cli release of no request"
 check_code 303 "logout" -b "$T/alice.jar" -d "csrf=$CSRF" "$U/logout"
 check_code 401 "session ended" -b "$T/alice.jar" "$U/requests"
 

@@ -225,6 +225,12 @@ assert r["status"] == "deferred", r
 a = r["attempts"][0]
 assert a["status"] == "deferred" and not a["smtp_code"] and not a["mx_ip"], a
 assert a["response"] == "remote host address is the local host", a
+# the freeze itself: a deferred record that says the relay holds it
+assert len(r["attempts"]) == 2, r
+a = r["attempts"][1]
+assert a["status"] == "deferred" and not a["smtp_code"] and not a["mx_ip"], a
+assert a["response"] == "frozen by Exim: remote host address is the local host", a
+assert a["transcript_kind"] == "summary" and ": Frozen\n" in a["transcript"], a
 
 m5 = load(5)
 assert m5["account"] == "acme" and m5["from"] == "webapp@acme.example", m5

@@ -16,9 +16,7 @@ T=$MS_DIR/full
 mkdir -p "$T/state" "$T/mnt"
 RPID="" IPID=""
 cleanup() {
-	[ -n "$RPID" ] && kill "$RPID" 2>/dev/null
-	[ -n "$IPID" ] && kill "$IPID" 2>/dev/null
-	wait 2>/dev/null || true
+	for p in $RPID $IPID; do kill "$p" 2>/dev/null && { wait "$p" 2>/dev/null || true; }; done
 	umount "$T/mnt" 2>/dev/null || umount -l "$T/mnt" 2>/dev/null || true
 	ms_stop
 }

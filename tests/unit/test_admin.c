@@ -1,14 +1,15 @@
 /*
  * test_admin.c - store/admin.c: the request-log list and its filters, one
  * request in full, stats (outcomes, reasons, replies, median, days),
- * resend, the console's filters and resend/note, and retention purge in
- * batches.
+ * resend, the console's filters and resend/note, the release of a
+ * quarantined complaint, and retention purge in batches.
  *
  * The request and outbox rows are written with admin_put_request() and
  * admin_put_outbox(), the same columns the pipeline fills.
  */
 #include "tests/unit/testutil.h"
 #include "store/admin.h"
+#include "store/requests.h"
 #include "common/timeutil.h"
 
 #include <jansson.h>
@@ -503,6 +504,98 @@ test_resend_as_and_note(void **state)
 	assert_non_null(strstr(store_errmsg(f->st), "no failed or sent reply"));
 }
 
+static int64_t
+put_quarantined(struct fx *f, const char *key, const char *source, const char *why)
+{
+	struct admin_request_in in;
+	int64_t id;
+
+	memset(&in, 0, sizeof(in));
+	in.complaint_key = key;
+	in.source = source;
+	in.received_at = in.decided_at = 3000;
+	in.outcome = "error";
+	in.why = why;
+	assert_int_equal(admin_put_request(f->st, &in, &id), STORE_ADDED);
+	return id;
+}
+
+/* Release: only a quarantined complaint, once; the released row stops
+ * counting as "already recorded" for the daemon; the daemon's pending
+ * list and its "moved" mark; a new failure is a new, unreleased row. */
+static void
+test_release(void **state)
+{
+	struct fx *f = *state;
+	struct admin_request r;
+	struct admin_release *v;
+	struct admin_purge_counts c;
+	char st[16];
+	size_t n;
+	int64_t q, q2, big, rid;
+	json_t *d, *a;
+
+	q = put_quarantined(f, "<p@x>:ab12", "imap:INBOX:7:3", "refused before parsing: boundary");
+	big = put_quarantined(f, "imap:INBOX:7:4", "imap:INBOX:7:4", "too large: 9 bytes");
+	assert_int_equal(store_request_by_key(f->st, "<p@x>:ab12", &rid), STORE_OK);
+	assert_int_equal(rid, q);
+	/* not quarantined: a found request, a too-large one, no such id */
+	assert_int_equal(admin_release(f->st, f->id[1], 3100, "alice"), STORE_EINVAL);
+	assert_non_null(strstr(store_errmsg(f->st), "not a quarantined complaint"));
+	assert_int_equal(admin_release(f->st, big, 3100, "alice"), STORE_EINVAL);
+	assert_int_equal(admin_release(f->st, 99999, 3100, "alice"), STORE_ENOTFOUND);
+	assert_int_equal(admin_release_state(f->st, q, st, sizeof(st)), STORE_ENOTFOUND);
+	assert_int_equal(admin_releases_pending(f->st, &v, &n), STORE_OK);
+	assert_int_equal(n, 0);
+
+	assert_int_equal(admin_release(f->st, q, 3100, "alice"), STORE_OK);
+	assert_int_equal(admin_release_state(f->st, q, st, sizeof(st)), STORE_OK);
+	assert_string_equal(st, "pending");
+	assert_int_equal(admin_release(f->st, q, 3101, "bob"), STORE_EINVAL);
+	assert_non_null(strstr(store_errmsg(f->st), "already released (pending)"));
+	assert_int_equal(store_request_by_key(f->st, "<p@x>:ab12", &rid), STORE_ENOTFOUND);
+	assert_int_equal(admin_request_get(f->st, q, &r, NULL), STORE_OK);
+	d = json_loads(r.detail, 0, NULL);
+	a = json_object_get(d, "admin");
+	assert_int_equal(json_array_size(a), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(a, 0), "action")),
+			    "release");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(a, 0), "by")),
+			    "alice");
+	json_decref(d);
+	admin_request_free(&r);
+
+	assert_int_equal(admin_releases_pending(f->st, &v, &n), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].request_id, q);
+	assert_string_equal(v[0].complaint_key, "<p@x>:ab12");
+	admin_releases_free(v, n);
+	assert_int_equal(admin_release_moved(f->st, q), STORE_OK);
+	assert_int_equal(admin_release_state(f->st, q, st, sizeof(st)), STORE_OK);
+	assert_string_equal(st, "moved");
+	assert_int_equal(admin_releases_pending(f->st, &v, &n), STORE_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_request_by_key(f->st, "<p@x>:ab12", &rid), STORE_ENOTFOUND);
+
+	/* Handled again and quarantined again: the new row counts (the daemon
+	 * only moves it), the old one can no longer be released. */
+	q2 = put_quarantined(f, "<p@x>:ab12", "imap:INBOX:7:5", "refused before parsing: boundary");
+	assert_int_equal(store_request_by_key(f->st, "<p@x>:ab12", &rid), STORE_OK);
+	assert_int_equal(rid, q2);
+	assert_int_equal(admin_release(f->st, q, 3200, "alice"), STORE_EINVAL);
+	assert_non_null(strstr(store_errmsg(f->st), "handled again since"));
+	assert_int_equal(admin_release_state(f->st, q2, st, sizeof(st)), STORE_ENOTFOUND);
+
+	/* Retention takes the release mark with its request. */
+	memset(&c, 0, sizeof(c));
+	while (admin_purge_step(f->st, 4000, 500, &c) > 0)
+		;
+	assert_int_equal(c.requests, 3);
+	assert_int_equal(admin_release_state(f->st, q, st, sizeof(st)), STORE_ENOTFOUND);
+	assert_int_equal(admin_request_get(f->st, f->id[1], &r, NULL), STORE_OK);
+	admin_request_free(&r);
+}
+
 static void
 test_purge_in_batches(void **state)
 {
@@ -562,6 +655,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_resend, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_console_filters, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resend_as_and_note, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_release, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_purge_in_batches, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_put_request_refuses_missing_fields, setup,
 						teardown),

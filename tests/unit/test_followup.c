@@ -25,6 +25,7 @@
 #include "common/xalloc.h"
 #include "store/admin.h"
 #include "store/import/import.h"
+#include "store/requests.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -420,6 +421,61 @@ test_autoresponder_ping_pong(void **state)
 	pipeline_result_free(&r1);
 }
 
+/* The reply's language, in order: the account's setting, the forward
+ * block's labels, Content-Language, the requester's words, the default. */
+static void
+test_language_choice(void **state)
+{
+	struct fx *f = *state;
+	static const struct {
+		const char *headers, *body, *want;
+	} cases[] = {
+		/* labels of a German forward block win over English words */
+		{ "",
+		  "Hello, please check this one.\n\nVon: billing@acme.example\n"
+		  "Gesendet: 2026-11-20 09:14\nAn: bob@northwind.example\nBetreff: Invoice 1042\n\nx\n",
+		  "de" },
+		{ "Content-Language: fr-FR\n", "Please check <inv-1042@acme.example>.\n", "fr" },
+		{ "",
+		  "Hola, nuestro cliente dice que no ha recibido la factura "
+		  "<inv-1042@acme.example>. Gracias.\n",
+		  "es" },
+		{ "", "<inv-1042@acme.example>\n", "it" }, /* the default, set below */
+	};
+	struct pipeline_result r;
+	struct buf b;
+	char *raw;
+
+	free(f->s.hostname);
+	f->s.hostname = xstrdup("relay.example");
+	f->s.default_language = 4; /* it, see config.c */
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		buf_init(&b, 0);
+		buf_printf(&b,
+			   "From: billing@acme.example\nTo: support@relay.example\n"
+			   "Subject: Fwd: Invoice 1042\nMessage-ID: <lc-%zu@acme.example>\n%s"
+			   "Content-Type: text/plain; charset=utf-8\n\n%s",
+			   i, cases[i].headers, cases[i].body);
+		raw = buf_steal(&b, NULL);
+		handle_raw(f, raw, &r);
+		if (!r.language || strcmp(r.language, cases[i].want) != 0)
+			fail_msg("case %zu: language %s, want %s (%s)", i,
+				 r.language ? r.language : "(none)", cases[i].want, r.why);
+		assert_non_null(r.reply);
+		free(raw);
+		pipeline_result_free(&r);
+	}
+	/* the account's own setting beats everything */
+	assert_int_equal(store_set_account_language(f->ts->st, "acme", "pl"), STORE_OK);
+	raw = reply_to(f, "billing@acme.example", "<x@acme.example>", "Fwd: Invoice 1042",
+		       "Content-Language: fr\n", "Bonjour, <inv-1042@acme.example> merci\n");
+	handle_raw(f, raw, &r);
+	assert_string_equal(r.language, "pl");
+	assert_non_null(strstr(r.reply, "Content-Language: pl"));
+	free(raw);
+	pipeline_result_free(&r);
+}
+
 /* ---- the pieces ----------------------------------------------------------- */
 
 static void
@@ -506,6 +562,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_found_then_still_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_autoresponder_ping_pong, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_follow_up_rate_limited, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_language_choice, setup, teardown),
 		cmocka_unit_test(test_choice),
 		cmocka_unit_test(test_strip),
 	};

@@ -10,6 +10,7 @@
  * rotation and a restart: test_postfix_follow.c.
  */
 #include "tests/unit/testutil.h"
+#include "tests/unit/tu_import.h"
 #include "store/import/import.h"
 #include "store/import/postfix_int.h"
 #include "common/strutil.h"
@@ -26,75 +27,14 @@
 #include <zlib.h>
 
 
-static int64_t
-utc(const char *s)
-{
-	int64_t t = 0;
-
-	assert_int_equal(time_parse_rfc3339(s, &t), 0);
-	return t;
-}
-
-static void
-silent(void *ctx, const char *file, long line, const char *why)
-{
-	int *n = ctx;
-
-	(void)file;
-	(void)line;
-	(void)why;
-	if (n)
-		(*n)++;
-}
-
 static struct pf_options
 exim_options(int with_map)
 {
-	static char *map;
-	struct pf_options o;
+	struct pf_options o = tu_map_options(PF_FORMAT_EXIM);
 
-	if (map == NULL)
-		map = tu_fixture("exim/account.map");
-	memset(&o, 0, sizeof(o));
-	o.format = PF_FORMAT_EXIM;
-	o.account_from = PF_ACCOUNT_FROM_SASL;
-	o.account_map = with_map ? map : NULL;
+	if (!with_map)
+		o.account_map = NULL;
 	return o;
-}
-
-static void
-import_files(struct tu_store *f, const struct pf_options *o, const char *const *files,
-	     struct import_stats *stats, int *reports)
-{
-	char err[512];
-	struct pf_import *imp = pf_import_new(f->st, o, err, sizeof(err));
-
-	assert_non_null(imp);
-	for (; *files; files++)
-		assert_int_equal(
-		    pf_import_file(imp, *files, stats, silent, reports, err, sizeof(err)),
-		    IMPORT_OK);
-	assert_int_equal(pf_import_finish(imp, stats, err, sizeof(err)), IMPORT_OK);
-	pf_import_free(&imp);
-}
-
-static int64_t
-count(struct tu_store *f, const char *what)
-{
-	int64_t n = -1;
-
-	assert_int_equal(store_count(f->st, what, &n), STORE_OK);
-	return n;
-}
-
-static const struct store_recipient *
-rcpt(const struct store_message *m, const char *addr)
-{
-	for (size_t i = 0; i < m->n_rcpts; i++)
-		if (strcmp(m->rcpts[i].address, addr) == 0)
-			return &m->rcpts[i];
-	fail_msg("recipient %s not found", addr);
-	abort(); /* not reached */
 }
 
 static void
@@ -122,7 +62,7 @@ test_exim_frame(void **state)
 	/* +pid, milliseconds */
 	str_copy(b, "2026-12-07 05:05:44.842 [20900] 1xaQv2-0005R6-2h <= a@b.example", sizeof(b));
 	assert_int_equal(ex_parse_line(b, &y, &pl), PF_PARSE_OK);
-	assert_int_equal(pl.at, utc("2026-12-07T05:05:44Z"));
+	assert_int_equal(pl.at, tu_utc("2026-12-07T05:05:44Z"));
 	assert_int_equal(pl.pid, 20900);
 	assert_string_equal(pl.qid, "1xaQv2-0005R6-2h");
 	assert_string_equal(pl.text, "<= a@b.example");
@@ -135,7 +75,7 @@ test_exim_frame(void **state)
 	/* log_timezone; a 4.97 message ID */
 	str_copy(b, "2026-12-07 06:05:44 +0100 1xaQv2-0005R6a2hbc-AbCd Completed", sizeof(b));
 	assert_int_equal(ex_parse_line(b, &y, &pl), PF_PARSE_OK);
-	assert_int_equal(pl.at, utc("2026-12-07T05:05:44Z"));
+	assert_int_equal(pl.at, tu_utc("2026-12-07T05:05:44Z"));
 	assert_string_equal(pl.qid, "1xaQv2-0005R6a2hbc-AbCd");
 	assert_string_equal(pl.text, "Completed");
 	/* syslog prefix with Exim's own stamp, and without (syslog_timestamp = false) */
@@ -144,15 +84,15 @@ test_exim_frame(void **state)
 	    "Dec  7 05:10:00 relay exim[3001]: 2026-12-07 05:10:00 -0200 1xaR00-0000Aa-0A Completed",
 	    sizeof(b));
 	assert_int_equal(ex_parse_line(b, &y, &pl), PF_PARSE_OK);
-	assert_int_equal(pl.at, utc("2026-12-07T07:10:00Z"));
+	assert_int_equal(pl.at, tu_utc("2026-12-07T07:10:00Z"));
 	assert_int_equal(pl.pid, 3001);
 	assert_string_equal(pl.qid, "1xaR00-0000Aa-0A");
-	y.ref = utc("2026-12-31T00:00:00Z");
+	y.ref = tu_utc("2026-12-31T00:00:00Z");
 	y.year = 0;
 	str_copy(b, "Dec  7 05:10:01 relay exim4[3002]: 1xaR00-0000Aa-0A => x@y.example",
 		 sizeof(b));
 	assert_int_equal(ex_parse_line(b, &y, &pl), PF_PARSE_OK);
-	assert_int_equal(pl.at, utc("2026-12-07T05:10:01Z"));
+	assert_int_equal(pl.at, tu_utc("2026-12-07T05:10:01Z"));
 	assert_string_equal(pl.text, "=> x@y.example");
 	/* a line syslog split: the first part is read, the rest is not */
 	str_copy(b, "Dec  7 05:10:02 relay exim[3002]: [1\\2] 1xaR00-0000Aa-0A Completed",
@@ -301,16 +241,16 @@ test_exim_import_mainlog(void **state)
 	int reports = 0;
 
 	memset(&s, 0, sizeof(s));
-	import_files(f, &o, files, &s, &reports);
+	tu_import_files(f, &o, files, &s, &reports);
 	assert_int_equal(s.lines, 29);
 	assert_int_equal(s.garbage, 1);
 	assert_int_equal(reports, 1); /* file:line: not an Exim log line */
 	assert_int_equal(s.messages, 4);
-	assert_int_equal(s.attempts, 9);
+	assert_int_equal(s.attempts, 10); /* with the freeze of judy */
 	assert_int_equal(s.rejected, 0);
-	assert_int_equal(s.skipped, 9);
+	assert_int_equal(s.skipped, 8);
 	assert_int_equal(s.unowned, 2); /* the forged A= and the mid-flight one */
-	assert_int_equal(count(f, "messages"), 4);
+	assert_int_equal(tu_count(f, "messages"), 4);
 
 	one_message(f, "1xaQv2-0005R6-2h", &l);
 	assert_string_equal(l.v[0].account, "acme");
@@ -318,9 +258,9 @@ test_exim_import_mainlog(void **state)
 	assert_string_equal(l.v[0].from, "billing@acme.example");
 	assert_string_equal(l.v[0].subject, "Rechnung \xc3\xbc"
 					    "ber 100 \xe2\x82\xac");
-	assert_int_equal(l.v[0].submitted_at, utc("2026-12-07T05:05:44Z"));
+	assert_int_equal(l.v[0].submitted_at, tu_utc("2026-12-07T05:05:44Z"));
 	assert_int_equal(l.v[0].n_rcpts, 4);
-	r = rcpt(&l.v[0], "bob@ok.example");
+	r = tu_rcpt(&l.v[0], "bob@ok.example");
 	assert_string_equal(r->status, "delivered");
 	assert_int_equal(r->n_attempts, 1);
 	assert_string_equal(r->attempts[0].mx_host, "mx.ok.example");
@@ -340,18 +280,18 @@ test_exim_import_mainlog(void **state)
 			       "TLS TLS1.3:TLS_AES_256_GCM_SHA384:256, certificate verified: yes, "
 			       "peer CN=mx.ok.example\n"));
 	assert_non_null(strstr(r->attempts[0].transcript, "CHUNKING"));
-	r = rcpt(&l.v[0], "bob2@ok.example");
+	r = tu_rcpt(&l.v[0], "bob2@ok.example");
 	assert_string_equal(r->status, "delivered");
-	r = rcpt(&l.v[0], "carol@defer.example");
+	r = tu_rcpt(&l.v[0], "carol@defer.example");
 	assert_string_equal(r->status, "deferred");
 	assert_int_equal(r->n_attempts, 2); /* "retry time not reached" is no attempt */
-	assert_int_equal(r->attempts[1].at, utc("2026-12-07T05:05:45Z"));
+	assert_int_equal(r->attempts[1].at, tu_utc("2026-12-07T05:05:45Z"));
 	assert_int_equal(r->attempts[1].smtp_code, 450);
 	assert_string_equal(r->attempts[1].enhanced_status, "4.2.0");
 	assert_string_equal(r->attempts[1].response,
 			    "450 4.2.0 Greylisted, see http://example.test/grey");
 	assert_string_equal(r->attempts[1].mx_host, "mx.defer.example");
-	r = rcpt(&l.v[0], "dave@reject.example");
+	r = tu_rcpt(&l.v[0], "dave@reject.example");
 	assert_string_equal(r->status, "bounced");
 	assert_int_equal(r->attempts[0].smtp_code, 550);
 	assert_string_equal(r->attempts[0].enhanced_status, "5.1.1");
@@ -371,22 +311,33 @@ test_exim_import_mainlog(void **state)
 	/* a local submission: U= is the account key */
 	one_message(f, "1xaQvM-0005Zz-0A", &l);
 	assert_string_equal(l.v[0].account, "acme");
-	r = rcpt(&l.v[0], "frank@nowhere.example");
+	r = tu_rcpt(&l.v[0], "frank@nowhere.example");
 	assert_string_equal(r->status, "bounced");
 	assert_int_equal(r->attempts[0].smtp_code, 0);
 	assert_string_equal(r->attempts[0].response, "Unrouteable address");
 	assert_null(r->attempts[0].mx_ip);
-	r = rcpt(&l.v[0], "gina@ok.example");
+	r = tu_rcpt(&l.v[0], "gina@ok.example");
 	assert_string_equal(r->status, "delivered");
 	assert_null(r->attempts[0].response);
 	store_message_list_free(&l);
 
-	/* frozen: its recipient keeps the routing deferral */
+	/* frozen ("Frozen" alone): the routing deferral, then the freeze with
+	 * that deferral as its reason */
 	one_message(f, "1xaQvg-0007Bb-2C", &l);
-	r = rcpt(&l.v[0], "judy@loop.example");
+	r = tu_rcpt(&l.v[0], "judy@loop.example");
 	assert_string_equal(r->status, "deferred");
+	assert_int_equal(r->n_attempts, 2);
 	assert_string_equal(r->attempts[0].response,
 			    "lowest numbered MX record points to local host");
+	assert_string_equal(r->attempts[1].status, "deferred");
+	assert_int_equal(r->attempts[1].at, tu_utc("2026-12-07T05:06:30Z"));
+	assert_string_equal(r->attempts[1].response,
+			    "frozen by Exim: lowest numbered MX record points to local host");
+	assert_int_equal(r->attempts[1].smtp_code, 0);
+	assert_null(r->attempts[1].mx_ip);
+	assert_string_equal(r->attempts[1].transcript_kind, "summary");
+	assert_non_null(strstr(r->attempts[1].transcript,
+			       "2026-12-07T05:06:30Z message to <judy@loop.example>: Frozen\n"));
 	store_message_list_free(&l);
 
 	/* nothing for Exim's own bounce, the forged A= or the mid-flight message */
@@ -411,23 +362,23 @@ test_exim_idempotent_and_sender_domain(void **state)
 	int64_t a, rc;
 
 	memset(&s, 0, sizeof(s));
-	import_files(f, &o, files, &s, NULL);
-	a = count(f, "attempts");
-	rc = count(f, "recipients");
+	tu_import_files(f, &o, files, &s, NULL);
+	a = tu_count(f, "attempts");
+	rc = tu_count(f, "recipients");
 	memset(&s, 0, sizeof(s));
-	import_files(f, &o, files, &s, NULL);
+	tu_import_files(f, &o, files, &s, NULL);
 	assert_int_equal(s.messages, 0);
 	assert_int_equal(s.attempts, 0);
-	assert_int_equal(s.unchanged, 9);
-	assert_int_equal(count(f, "attempts"), a);
-	assert_int_equal(count(f, "recipients"), rc);
-	assert_int_equal(count(f, "messages"), 4);
+	assert_int_equal(s.unchanged, 10);
+	assert_int_equal(tu_count(f, "attempts"), a);
+	assert_int_equal(tu_count(f, "recipients"), rc);
+	assert_int_equal(tu_count(f, "messages"), 4);
 
 	/* sender_domain without a map: the spoofed message now has one */
 	o = exim_options(0);
 	o.account_from = PF_ACCOUNT_FROM_SENDER_DOMAIN;
 	memset(&s, 0, sizeof(s));
-	import_files(f, &o, files, &s, NULL);
+	tu_import_files(f, &o, files, &s, NULL);
 	one_message(f, "1xaQvW-0006Aa-1B", &l);
 	assert_string_equal(l.v[0].account, "acme.example");
 	store_message_list_free(&l);
@@ -435,6 +386,72 @@ test_exim_idempotent_and_sender_domain(void **state)
 	assert_int_equal(store_find_by_queue_id(f->st, "1xaQv2-0005RM-30", 0, 0, &l), STORE_OK);
 	assert_int_equal(l.n, 0);
 	store_message_list_free(&l);
+	free(path);
+}
+
+/* Freeze lines: "Frozen (...)", "Frozen by the system filter: ...",
+ * "Message is frozen" (recorded once, also when the Frozen line is not in
+ * the log), "unfrozen by root"; a delivered recipient is left alone. */
+static void
+test_exim_frozen(void **state)
+{
+	struct tu_store *f = *state;
+	struct pf_options o = exim_options(1);
+	char *path = tu_fixture("exim/frozen.log");
+	const char *files[] = { path, NULL };
+	struct import_stats s;
+	struct store_message_list l;
+	const struct store_recipient *r;
+	int64_t a;
+
+	memset(&s, 0, sizeof(s));
+	tu_import_files(f, &o, files, &s, NULL);
+	assert_int_equal(s.lines, 10);
+	assert_int_equal(s.messages, 2);
+	assert_int_equal(s.attempts, 6);
+	assert_int_equal(s.rejected, 0);
+	assert_int_equal(s.skipped, 2); /* the repeated "Message is frozen" */
+
+	one_message(f, "1xaRa0-0009Aa-0A", &l);
+	r = tu_rcpt(&l.v[0], "nina@ok.example");
+	assert_string_equal(r->status, "delivered");
+	assert_int_equal(r->n_attempts, 1);
+	r = tu_rcpt(&l.v[0], "omar@ok.example");
+	assert_string_equal(r->status, "deferred");
+	assert_int_equal(r->n_attempts, 4);
+	assert_int_equal(r->attempts[0].at, tu_utc("2026-12-07T06:00:00Z"));
+	assert_string_equal(r->attempts[0].response,
+			    "frozen by Exim: by the system filter: too many \"recipients\"");
+	assert_string_equal(r->attempts[1].status, "deferred");
+	assert_string_equal(r->attempts[1].response,
+			    "no longer frozen: unfrozen by root; Exim will try again");
+	assert_string_equal(r->attempts[2].response, "451 4.3.0 Try again");
+	assert_string_equal(r->attempts[3].status, "deferred");
+	assert_string_equal(r->attempts[3].response, "frozen by Exim: delivery error message");
+	assert_int_equal(r->attempts[3].smtp_code, 0);
+	assert_null(r->attempts[3].enhanced_status);
+	assert_null(r->attempts[3].mx_host);
+	store_message_list_free(&l);
+
+	/* the Frozen line is not in this log: the first queue run's note */
+	one_message(f, "1xaRb0-0009Bb-1B", &l);
+	r = tu_rcpt(&l.v[0], "pia@ok.example");
+	assert_string_equal(r->status, "deferred");
+	assert_int_equal(r->n_attempts, 1);
+	assert_int_equal(r->attempts[0].at, tu_utc("2026-12-07T06:25:00Z"));
+	assert_string_equal(r->attempts[0].response,
+			    "frozen by Exim: the reason is not in the imported log");
+	store_message_list_free(&l);
+
+	/* idempotent: the re-import decides as the first import did */
+	a = tu_count(f, "attempts");
+	memset(&s, 0, sizeof(s));
+	tu_import_files(f, &o, files, &s, NULL);
+	assert_int_equal(s.messages, 0);
+	assert_int_equal(s.attempts, 0);
+	assert_int_equal(s.unchanged, 6);
+	assert_int_equal(s.skipped, 2);
+	assert_int_equal(tu_count(f, "attempts"), a);
 	free(path);
 }
 
@@ -457,24 +474,24 @@ test_exim_syslog_gz(void **state)
 	assert_non_null(gz);
 	gzputs(gz, data);
 	gzclose(gz);
-	tv[0].tv_sec = tv[1].tv_sec = (time_t)utc("2026-12-08T00:00:00Z");
+	tv[0].tv_sec = tv[1].tv_sec = (time_t)tu_utc("2026-12-08T00:00:00Z");
 	tv[0].tv_usec = tv[1].tv_usec = 0;
 	assert_int_equal(utimes(gzpath, tv), 0);
 	memset(&s, 0, sizeof(s));
-	import_files(f, &o, files, &s, NULL);
+	tu_import_files(f, &o, files, &s, NULL);
 	assert_int_equal(s.lines, 6);
 	assert_int_equal(s.messages, 1);
 	assert_int_equal(s.attempts, 2);
 	assert_int_equal(s.skipped, 2); /* the Postfix line, the split line's rest */
 	one_message(f, "1xaR00-0000Aa-0A", &l);
 	assert_string_equal(l.v[0].account, "acme");
-	assert_int_equal(l.v[0].submitted_at, utc("2026-12-07T04:10:00Z"));
-	r = rcpt(&l.v[0], "lee@ok.example");
-	assert_int_equal(r->attempts[0].at, utc("2026-12-07T05:10:01Z")); /* TZ=UTC */
+	assert_int_equal(l.v[0].submitted_at, tu_utc("2026-12-07T04:10:00Z"));
+	r = tu_rcpt(&l.v[0], "lee@ok.example");
+	assert_int_equal(r->attempts[0].at, tu_utc("2026-12-07T05:10:01Z")); /* TZ=UTC */
 	assert_string_equal(r->attempts[0].response, "250 OK id=1xaR01-0000Bb-1B");
 	assert_int_equal(r->attempts[0].smtp_code, 250);
 	assert_null(r->attempts[0].enhanced_status);
-	r = rcpt(&l.v[0], "mia@ok.example");
+	r = tu_rcpt(&l.v[0], "mia@ok.example");
 	assert_string_equal(r->status, "bounced");
 	assert_int_equal(r->attempts[0].smtp_code, 550);
 	assert_string_equal(r->attempts[0].enhanced_status, "5.7.1");
@@ -493,6 +510,8 @@ main(void)
 						tu_store_teardown),
 		cmocka_unit_test_setup_teardown(test_exim_idempotent_and_sender_domain,
 						tu_store_setup, tu_store_teardown),
+		cmocka_unit_test_setup_teardown(test_exim_frozen, tu_store_setup,
+						tu_store_teardown),
 		cmocka_unit_test_setup_teardown(test_exim_syslog_gz, tu_store_setup,
 						tu_store_teardown),
 	};

@@ -7,6 +7,7 @@
  * mode: test_postfix_follow.c.
  */
 #include "tests/unit/testutil.h"
+#include "tests/unit/tu_import.h"
 #include "store/import/import.h"
 #include "store/import/postfix_int.h"
 #include "common/buf.h"
@@ -24,15 +25,6 @@
 #include <zlib.h>
 
 
-static int64_t
-utc(const char *s)
-{
-	int64_t t = 0;
-
-	assert_int_equal(time_parse_rfc3339(s, &t), 0);
-	return t;
-}
-
 /* A copy of fixture `name` in the test dir with mtime `mtime` (the year
  * reference of stamps without a year).  Caller frees. */
 static char *
@@ -43,72 +35,12 @@ fixture_copy(struct tu_store *f, const char *name, const char *mtime)
 
 	assert_non_null(data);
 	dst = tu_write_file(f->dir, strrchr(name, '/') + 1, data, 0644);
-	tv[0].tv_sec = tv[1].tv_sec = (time_t)utc(mtime);
+	tv[0].tv_sec = tv[1].tv_sec = (time_t)tu_utc(mtime);
 	tv[0].tv_usec = tv[1].tv_usec = 0;
 	assert_int_equal(utimes(dst, tv), 0);
 	free(src);
 	free(data);
 	return dst;
-}
-
-static void
-silent(void *ctx, const char *file, long line, const char *why)
-{
-	int *n = ctx;
-
-	(void)file;
-	(void)line;
-	(void)why;
-	if (n)
-		(*n)++;
-}
-
-static void
-import_files(struct tu_store *f, const struct pf_options *o, const char *const *files,
-	     struct import_stats *stats)
-{
-	char err[512];
-	struct pf_import *imp = pf_import_new(f->st, o, err, sizeof(err));
-
-	assert_non_null(imp);
-	for (; *files; files++)
-		assert_int_equal(pf_import_file(imp, *files, stats, silent, NULL, err, sizeof(err)),
-				 IMPORT_OK);
-	assert_int_equal(pf_import_finish(imp, stats, err, sizeof(err)), IMPORT_OK);
-	pf_import_free(&imp);
-}
-
-static struct pf_options
-map_options(void)
-{
-	static char *map;
-	struct pf_options o;
-
-	if (map == NULL)
-		map = tu_fixture("postfix/account.map");
-	memset(&o, 0, sizeof(o));
-	o.account_from = PF_ACCOUNT_FROM_SASL;
-	o.account_map = map;
-	return o;
-}
-
-static const struct store_recipient *
-rcpt(const struct store_message *m, const char *addr)
-{
-	for (size_t i = 0; i < m->n_rcpts; i++)
-		if (strcmp(m->rcpts[i].address, addr) == 0)
-			return &m->rcpts[i];
-	fail_msg("recipient %s not found", addr);
-	abort(); /* not reached: fail_msg does not return */
-}
-
-static int64_t
-count(struct tu_store *f, const char *what)
-{
-	int64_t n = -1;
-
-	assert_int_equal(store_count(f->st, what, &n), STORE_OK);
-	return n;
 }
 
 
@@ -118,7 +50,7 @@ static void
 test_import_basic(void **state)
 {
 	struct tu_store *f = *state;
-	struct pf_options o = map_options();
+	struct pf_options o = tu_map_options(PF_FORMAT_POSTFIX);
 	char *path = fixture_copy(f, "postfix/basic.log", "2026-11-30T00:00:00Z");
 	const char *files[] = { path, NULL };
 	struct import_stats s;
@@ -126,7 +58,7 @@ test_import_basic(void **state)
 	const struct store_recipient *r;
 
 	memset(&s, 0, sizeof(s));
-	import_files(f, &o, files, &s);
+	tu_import_files(f, &o, files, &s, NULL);
 	assert_int_equal(s.lines, 24);
 	assert_int_equal(s.garbage, 1);
 	assert_int_equal(s.messages, 1);
@@ -141,12 +73,12 @@ test_import_basic(void **state)
 	assert_string_equal(l.v[0].message_id, "<inv-1042@acme.example>");
 	assert_string_equal(l.v[0].from, "billing@acme.example");
 	assert_string_equal(l.v[0].subject, "Invoice 1042 \xe2\x80\x93 November");
-	assert_int_equal(l.v[0].submitted_at, utc("2026-11-20T09:14:02Z"));
+	assert_int_equal(l.v[0].submitted_at, tu_utc("2026-11-20T09:14:02Z"));
 	assert_int_equal(l.v[0].n_rcpts, 2);
-	r = rcpt(&l.v[0], "bob@northwind.example");
+	r = tu_rcpt(&l.v[0], "bob@northwind.example");
 	assert_string_equal(r->status, "delivered");
 	assert_int_equal(r->n_attempts, 1);
-	assert_int_equal(r->attempts[0].at, utc("2026-11-20T09:14:03Z"));
+	assert_int_equal(r->attempts[0].at, tu_utc("2026-11-20T09:14:03Z"));
 	assert_string_equal(r->attempts[0].mx_host, "aspmx.l.google.com");
 	assert_string_equal(r->attempts[0].mx_ip, "142.250.27.26");
 	assert_int_equal(r->attempts[0].smtp_code, 250);
@@ -159,7 +91,7 @@ test_import_basic(void **state)
 	    strstr(r->attempts[0].transcript,
 		   "Trusted TLS connection established to aspmx.l.google.com[142.250.27.26]:25"));
 	assert_non_null(strstr(r->attempts[0].transcript, "delay 1.2 s"));
-	r = rcpt(&l.v[0], "carol@fabrikam.example");
+	r = tu_rcpt(&l.v[0], "carol@fabrikam.example");
 	assert_string_equal(r->status, "deferred");
 	assert_null(r->attempts[0].mx_host);
 	assert_null(r->attempts[0].mx_ip);
@@ -184,7 +116,7 @@ static void
 test_import_idempotent(void **state)
 {
 	struct tu_store *f = *state;
-	struct pf_options o = map_options();
+	struct pf_options o = tu_map_options(PF_FORMAT_POSTFIX);
 	char *p1 = fixture_copy(f, "postfix/basic.log", "2026-11-30T00:00:00Z");
 	char *p2 = fixture_copy(f, "postfix/debug.log", "2026-11-30T00:00:00Z");
 	const char *files[] = { p1, p2, NULL };
@@ -192,19 +124,19 @@ test_import_idempotent(void **state)
 	int64_t m, a, rc;
 
 	memset(&s, 0, sizeof(s));
-	import_files(f, &o, files, &s);
-	m = count(f, "messages");
-	a = count(f, "attempts");
-	rc = count(f, "recipients");
+	tu_import_files(f, &o, files, &s, NULL);
+	m = tu_count(f, "messages");
+	a = tu_count(f, "attempts");
+	rc = tu_count(f, "recipients");
 	assert_int_equal(a, 6);
 	memset(&s, 0, sizeof(s));
-	import_files(f, &o, files, &s);
+	tu_import_files(f, &o, files, &s, NULL);
 	assert_int_equal(s.messages, 0);
 	assert_int_equal(s.attempts, 0);
 	assert_int_equal(s.unchanged, 6);
-	assert_int_equal(count(f, "messages"), m);
-	assert_int_equal(count(f, "attempts"), a);
-	assert_int_equal(count(f, "recipients"), rc);
+	assert_int_equal(tu_count(f, "messages"), m);
+	assert_int_equal(tu_count(f, "attempts"), a);
+	assert_int_equal(tu_count(f, "recipients"), rc);
 	free(p1);
 	free(p2);
 }
@@ -213,7 +145,7 @@ static void
 test_import_iso_long_ids(void **state)
 {
 	struct tu_store *f = *state;
-	struct pf_options o = map_options();
+	struct pf_options o = tu_map_options(PF_FORMAT_POSTFIX);
 	char *path = tu_fixture("postfix/iso.log");
 	const char *files[] = { path, NULL };
 	struct import_stats s;
@@ -221,7 +153,7 @@ test_import_iso_long_ids(void **state)
 	const struct store_recipient *r;
 
 	memset(&s, 0, sizeof(s));
-	import_files(f, &o, files, &s);
+	tu_import_files(f, &o, files, &s, NULL);
 	assert_int_equal(s.attempts, 2);
 	assert_int_equal(
 	    store_find_by_queue_id(f->st, "4XbQ1m0vG7z1aa", 0, STORE_WITH_ATTEMPTS, &l), STORE_OK);
@@ -229,11 +161,11 @@ test_import_iso_long_ids(void **state)
 	assert_string_equal(l.v[0].account, "globex-corp");
 	assert_string_equal(l.v[0].subject, "Re: Anfrage \xc3\x83\xc2\xbc"
 					    "ber Lieferung");
-	assert_int_equal(l.v[0].submitted_at, utc("2026-11-20T09:14:02Z"));
-	r = rcpt(&l.v[0], "ann@wingtip.example");
+	assert_int_equal(l.v[0].submitted_at, tu_utc("2026-11-20T09:14:02Z"));
+	r = tu_rcpt(&l.v[0], "ann@wingtip.example");
 	assert_int_equal(r->n_attempts, 2);
 	assert_string_equal(r->attempts[0].status, "deferred");
-	assert_int_equal(r->attempts[0].at, utc("2026-11-20T09:14:03Z"));
+	assert_int_equal(r->attempts[0].at, tu_utc("2026-11-20T09:14:03Z"));
 	assert_int_equal(r->attempts[0].smtp_code, 451);
 	assert_string_equal(r->attempts[0].response,
 			    "451 4.7.1 Greylisted, see https://wingtip.example/greylist");
@@ -247,19 +179,19 @@ static void
 test_import_rollover(void **state)
 {
 	struct tu_store *f = *state;
-	struct pf_options o = map_options();
+	struct pf_options o = tu_map_options(PF_FORMAT_POSTFIX);
 	char *path = fixture_copy(f, "postfix/rollover.log", "2027-01-01T00:05:00Z");
 	const char *files[] = { path, NULL };
 	struct import_stats s;
 	struct store_message_list l = { NULL, 0 };
 
 	memset(&s, 0, sizeof(s));
-	import_files(f, &o, files, &s);
+	tu_import_files(f, &o, files, &s, NULL);
 	assert_int_equal(store_find_by_queue_id(f->st, "5A5A5A5A5A", 0, STORE_WITH_ATTEMPTS, &l),
 			 STORE_OK);
 	assert_int_equal(l.n, 1);
-	assert_int_equal(l.v[0].submitted_at, utc("2026-12-31T23:59:58Z"));
-	assert_int_equal(l.v[0].rcpts[0].attempts[0].at, utc("2027-01-01T00:00:01Z"));
+	assert_int_equal(l.v[0].submitted_at, tu_utc("2026-12-31T23:59:58Z"));
+	assert_int_equal(l.v[0].rcpts[0].attempts[0].at, tu_utc("2027-01-01T00:00:01Z"));
 	store_message_list_free(&l);
 	free(path);
 }
@@ -268,7 +200,7 @@ static void
 test_import_full_transcript(void **state)
 {
 	struct tu_store *f = *state;
-	struct pf_options o = map_options();
+	struct pf_options o = tu_map_options(PF_FORMAT_POSTFIX);
 	char *path = fixture_copy(f, "postfix/debug.log", "2026-11-30T00:00:00Z");
 	const char *files[] = { path, NULL };
 	struct import_stats s;
@@ -277,14 +209,14 @@ test_import_full_transcript(void **state)
 	const char *t;
 
 	memset(&s, 0, sizeof(s));
-	import_files(f, &o, files, &s);
+	tu_import_files(f, &o, files, &s, NULL);
 	assert_int_equal(s.attempts, 4);
 	assert_int_equal(store_find_by_queue_id(f->st, "6B6B6B6B6B", 0, STORE_WITH_TRANSCRIPTS, &l),
 			 STORE_OK);
 	assert_int_equal(l.n, 1);
 	/* both recipients of the one transaction share its transcript */
 	for (int i = 0; i < 2; i++) {
-		r = rcpt(&l.v[0], i ? "dan@northwind.example" : "bob@northwind.example");
+		r = tu_rcpt(&l.v[0], i ? "dan@northwind.example" : "bob@northwind.example");
 		t = r->attempts[0].transcript;
 		assert_string_equal(r->attempts[0].transcript_kind, "full");
 		assert_non_null(strstr(t,
@@ -299,7 +231,7 @@ test_import_full_transcript(void **state)
 	/* the next transaction on the cached connection: session head + its own */
 	assert_int_equal(store_find_by_queue_id(f->st, "7C7C7C7C7C", 0, STORE_WITH_TRANSCRIPTS, &l),
 			 STORE_OK);
-	r = rcpt(&l.v[0], "eve@northwind.example");
+	r = tu_rcpt(&l.v[0], "eve@northwind.example");
 	t = r->attempts[0].transcript;
 	assert_string_equal(r->attempts[0].transcript_kind, "full");
 	assert_string_equal(r->status, "bounced");
@@ -313,7 +245,7 @@ test_import_full_transcript(void **state)
 	 * STARTTLS's 220 does not start another one */
 	assert_int_equal(store_find_by_queue_id(f->st, "8F8F8F8F8F", 0, STORE_WITH_TRANSCRIPTS, &l),
 			 STORE_OK);
-	r = rcpt(&l.v[0], "fay@northwind.example");
+	r = tu_rcpt(&l.v[0], "fay@northwind.example");
 	t = r->attempts[0].transcript;
 	assert_string_equal(r->attempts[0].transcript_kind, "full");
 	assert_true(str_starts_with(t, "Connected to mx.northwind.example[192.0.2.80]:25\n"
@@ -332,7 +264,7 @@ static void
 test_import_midflight(void **state)
 {
 	struct tu_store *f = *state;
-	struct pf_options o = map_options();
+	struct pf_options o = tu_map_options(PF_FORMAT_POSTFIX);
 	char *p1 = fixture_copy(f, "postfix/basic.log", "2026-11-30T00:00:00Z");
 	char *p2 = fixture_copy(f, "postfix/midflight.log", "2026-11-30T00:00:00Z");
 	const char *first[] = { p2, NULL }, *both[] = { p1, NULL };
@@ -341,20 +273,20 @@ test_import_midflight(void **state)
 
 	/* alone: neither queue ID's start is known, nothing is invented */
 	memset(&s, 0, sizeof(s));
-	import_files(f, &o, first, &s);
+	tu_import_files(f, &o, first, &s, NULL);
 	assert_int_equal(s.attempts, 0);
 	assert_int_equal(s.unowned, 2);
-	assert_int_equal(count(f, "messages"), 0);
+	assert_int_equal(tu_count(f, "messages"), 0);
 	/* after the earlier file, the store supplies the account */
 	memset(&s, 0, sizeof(s));
-	import_files(f, &o, both, &s);
+	tu_import_files(f, &o, both, &s, NULL);
 	memset(&s, 0, sizeof(s));
-	import_files(f, &o, first, &s);
+	tu_import_files(f, &o, first, &s, NULL);
 	assert_int_equal(s.attempts, 1);
 	assert_int_equal(s.unowned, 1); /* 8D8D8D8D8D is still nobody's */
 	assert_int_equal(store_find_by_queue_id(f->st, "3F2A1B0C9D", 0, STORE_WITH_ATTEMPTS, &l),
 			 STORE_OK);
-	assert_string_equal(rcpt(&l.v[0], "carol@fabrikam.example")->status, "delivered");
+	assert_string_equal(tu_rcpt(&l.v[0], "carol@fabrikam.example")->status, "delivered");
 	store_message_list_free(&l);
 	free(p1);
 	free(p2);
@@ -364,7 +296,7 @@ static void
 test_import_expired(void **state)
 {
 	struct tu_store *f = *state;
-	struct pf_options o = map_options();
+	struct pf_options o = tu_map_options(PF_FORMAT_POSTFIX);
 	char *path = fixture_copy(f, "postfix/expired.log", "2026-11-30T00:00:00Z");
 	const char *files[] = { path, NULL };
 	struct import_stats s;
@@ -372,14 +304,14 @@ test_import_expired(void **state)
 	const struct store_recipient *r;
 
 	memset(&s, 0, sizeof(s));
-	import_files(f, &o, files, &s);
+	tu_import_files(f, &o, files, &s, NULL);
 	assert_int_equal(s.attempts, 2);
 	assert_int_equal(store_find_by_queue_id(f->st, "9E9E9E9E9E", 0, STORE_WITH_ATTEMPTS, &l),
 			 STORE_OK);
-	r = rcpt(&l.v[0], "slow@tailspin.example");
+	r = tu_rcpt(&l.v[0], "slow@tailspin.example");
 	assert_string_equal(r->status, "bounced");
 	assert_int_equal(r->n_attempts, 2);
-	assert_int_equal(r->attempts[1].at, utc("2026-11-28T08:00:02Z"));
+	assert_int_equal(r->attempts[1].at, tu_utc("2026-11-28T08:00:02Z"));
 	assert_non_null(strstr(r->attempts[1].response, "452 4.2.2 Mailbox full"));
 	assert_non_null(strstr(r->attempts[1].response, "expired"));
 	store_message_list_free(&l);
@@ -390,7 +322,7 @@ static void
 test_import_reused_queue_id(void **state)
 {
 	struct tu_store *f = *state;
-	struct pf_options o = map_options();
+	struct pf_options o = tu_map_options(PF_FORMAT_POSTFIX);
 	char *p1 = fixture_copy(f, "postfix/basic.log", "2026-11-30T00:00:00Z");
 	char *p2 = fixture_copy(f, "postfix/reuse.log", "2026-12-30T00:00:00Z");
 	const char *first[] = { p1, NULL }, *second[] = { p2, NULL };
@@ -398,10 +330,10 @@ test_import_reused_queue_id(void **state)
 	struct store_message_list l = { NULL, 0 };
 
 	memset(&s, 0, sizeof(s));
-	import_files(f, &o, first, &s);
+	tu_import_files(f, &o, first, &s, NULL);
 	/* weeks later the short ID 3F2A1B0C9D names another message */
 	memset(&s, 0, sizeof(s));
-	import_files(f, &o, second, &s);
+	tu_import_files(f, &o, second, &s, NULL);
 	assert_int_equal(s.rejected, 1);
 	assert_int_equal(s.attempts, 0);
 	assert_int_equal(store_find_by_queue_id(f->st, "3F2A1B0C9D", 0, STORE_WITH_ATTEMPTS, &l),
@@ -412,7 +344,7 @@ test_import_reused_queue_id(void **state)
 	store_message_list_free(&l);
 	/* the same file again is not a reuse */
 	memset(&s, 0, sizeof(s));
-	import_files(f, &o, first, &s);
+	tu_import_files(f, &o, first, &s, NULL);
 	assert_int_equal(s.rejected, 0);
 	free(p1);
 	free(p2);
@@ -431,14 +363,14 @@ test_import_sender_domain(void **state)
 	memset(&o, 0, sizeof(o));
 	o.account_from = PF_ACCOUNT_FROM_SENDER_DOMAIN; /* no map: the domain is the account */
 	memset(&s, 0, sizeof(s));
-	import_files(f, &o, files, &s);
+	tu_import_files(f, &o, files, &s, NULL);
 	assert_int_equal(s.messages, 2);
 	assert_int_equal(s.unowned, 0); /* the bounce notice is not counted */
 	assert_int_equal(store_find_by_queue_id(f->st, "A1B2C3D4E5", 0, STORE_WITH_ATTEMPTS, &l),
 			 STORE_OK);
 	assert_int_equal(l.n, 1);
 	assert_string_equal(l.v[0].account, "globex.example");
-	assert_int_equal(l.v[0].submitted_at, utc("2026-11-20T09:14:06Z"));
+	assert_int_equal(l.v[0].submitted_at, tu_utc("2026-11-20T09:14:06Z"));
 	assert_string_equal(l.v[0].rcpts[0].status, "bounced");
 	assert_int_equal(l.v[0].rcpts[0].attempts[0].smtp_code, 550);
 	assert_string_equal(l.v[0].rcpts[0].attempts[0].enhanced_status, "5.1.10");
@@ -521,7 +453,7 @@ static void
 test_import_interleaved_capped(void **state)
 {
 	struct tu_store *f = *state;
-	struct pf_options o = map_options();
+	struct pf_options o = tu_map_options(PF_FORMAT_POSTFIX);
 	char *path = interleaved_log(f, 300);
 	const char *files[] = { path, NULL };
 	struct import_stats s;
@@ -529,11 +461,11 @@ test_import_interleaved_capped(void **state)
 
 	o.max_open = 16; /* far fewer than the 300 in flight */
 	memset(&s, 0, sizeof(s));
-	import_files(f, &o, files, &s);
+	tu_import_files(f, &o, files, &s, NULL);
 	assert_int_equal(s.rejected, 0);
 	assert_int_equal(s.unowned, 0);
-	assert_int_equal(count(f, "messages"), 300);
-	assert_int_equal(count(f, "attempts"), 600);
+	assert_int_equal(tu_count(f, "messages"), 300);
+	assert_int_equal(tu_count(f, "attempts"), 600);
 	for (int i = 0; i < 300; i += 37) {
 		char qid[16], mid[64], a[64], resp[64];
 
@@ -548,7 +480,7 @@ test_import_interleaved_capped(void **state)
 		assert_string_equal(l.v[0].message_id, mid);
 		assert_string_equal(l.v[0].account, "acme");
 		assert_int_equal(l.v[0].n_rcpts, 2);
-		assert_string_equal(rcpt(&l.v[0], a)->attempts[0].response, resp);
+		assert_string_equal(tu_rcpt(&l.v[0], a)->attempts[0].response, resp);
 		store_message_list_free(&l);
 	}
 	free(path);
@@ -558,7 +490,7 @@ static void
 test_import_gz_and_garbage(void **state)
 {
 	struct tu_store *f = *state;
-	struct pf_options o = map_options();
+	struct pf_options o = tu_map_options(PF_FORMAT_POSTFIX);
 	char *src = tu_fixture("postfix/iso.log"), *data = tu_read_file(src, NULL);
 	char gzpath[600];
 	const char *files[] = { gzpath, NULL };
@@ -574,12 +506,12 @@ test_import_gz_and_garbage(void **state)
 	gzputs(gz, "Nov 99 99:99:99 relay postfix/smtp[1]: x\n");
 	gzclose(gz);
 	memset(&s, 0, sizeof(s));
-	import_files(f, &o, files, &s);
+	tu_import_files(f, &o, files, &s, NULL);
 	assert_int_equal(s.lines, 10);
 	assert_int_equal(s.garbage, 2);
 	assert_int_equal(s.attempts, 2);
 	assert_int_equal(s.messages, 1);
-	assert_int_equal(count(f, "attempts"), 2);
+	assert_int_equal(tu_count(f, "attempts"), 2);
 	free(src);
 	free(data);
 }
@@ -609,15 +541,15 @@ cut_and_mangle(struct tu_store *f, const struct pf_options *o, const char *const
 			len = (size_t)(nl - line);
 			for (size_t cut = 0; cut <= len; cut++)
 				assert_int_equal(
-				    pf_import_line(imp, line, cut, "cut", 1, &s, silent, NULL),
+				    pf_import_line(imp, line, cut, "cut", 1, &s, tu_silent, NULL),
 				    STORE_OK);
 			copy = xstrndup(line, len);
 			for (int round = 0; round < 50 && len > 0; round++) {
 				seed = seed * 1103515245u + 12345u;
 				copy[(seed >> 8) % len] = (char)(seed >> 16);
-				assert_int_equal(
-				    pf_import_line(imp, copy, len, "mangled", 1, &s, silent, NULL),
-				    STORE_OK);
+				assert_int_equal(pf_import_line(imp, copy, len, "mangled", 1, &s,
+								tu_silent, NULL),
+						 STORE_OK);
 			}
 			free(copy);
 		}
@@ -639,8 +571,8 @@ test_import_cut_and_mangled_lines(void **state)
 		"postfix/debug.log",
 		"postfix/expired.log",
 	};
-	static const char *const exim[] = { "exim/mainlog", "exim/syslog.log" };
-	struct pf_options o = map_options();
+	static const char *const exim[] = { "exim/mainlog", "exim/syslog.log", "exim/frozen.log" };
+	struct pf_options o = tu_map_options(PF_FORMAT_POSTFIX);
 
 	cut_and_mangle(*state, &o, postfix, sizeof(postfix) / sizeof(postfix[0]));
 	o.format = PF_FORMAT_EXIM;

@@ -179,6 +179,53 @@ test_in_progress(void **state)
 	assert_int_equal(pf, 0);
 }
 
+/* Two responders (nodes A and B) on one store: a complaint claimed by A is
+ * not B's until A's lease ends; an outbox row taken by A is not given to B
+ * until then either.  On SQLite (one responder per store) every claim is
+ * the caller's and the outbox is not claimed. */
+static void
+test_claims(void **state)
+{
+	struct tu_store *f = *state;
+	struct store_options oa = { .node_name = "A", .lease_seconds = 60 };
+	struct store_options ob = { .node_name = "B", .lease_seconds = 60 };
+	struct store *a, *b;
+	struct outbox_row *rows;
+	size_t n;
+	char err[512];
+
+	store_close(&f->st);
+	a = store_open_opts(f->target, &oa, 0, NULL, err, sizeof(err));
+	b = store_open_opts(f->target, &ob, 0, NULL, err, sizeof(err));
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_string_equal(store_node(a), "A");
+	assert_int_equal(store_claim_complaint(a, "<k1>", 1000), 1);
+	assert_int_equal(store_claim_complaint(a, "<k1>", 1010), 1); /* A's own again */
+	assert_int_equal(store_claim_complaint(b, "<k1>", 1020), tu_store_pg() ? 0 : 1);
+	assert_int_equal(store_claim_complaint(b, "<k1>", 1071), 1); /* A's lease ran out */
+	assert_int_equal(store_claim_complaint(a, "<k1>", 1072), tu_store_pg() ? 0 : 1);
+	assert_int_equal(store_claim_release(b, "<k1>"), STORE_OK);
+	assert_int_equal(store_claim_complaint(a, "<k1>", 1073), 1);
+
+	queue_reply(a, "<c1>", "x@a.example", 1000);
+	queue_reply(a, "<c2>", "y@a.example", 1000);
+	assert_int_equal(store_outbox_due(a, 1100, 10, &rows, &n), STORE_OK);
+	assert_int_equal(n, 2);
+	store_outbox_rows_free(rows, n);
+	assert_int_equal(store_outbox_due(b, 1110, 10, &rows, &n), STORE_OK);
+	assert_int_equal(n, tu_store_pg() ? 0 : 2); /* taken by A */
+	store_outbox_rows_free(rows, n);
+	assert_int_equal(store_outbox_due(a, 1120, 10, &rows, &n), STORE_OK);
+	assert_int_equal(n, 2); /* A's own rows stay A's */
+	store_outbox_rows_free(rows, n);
+	assert_int_equal(store_outbox_due(b, 1200, 10, &rows, &n), STORE_OK);
+	assert_int_equal(n, 2); /* A died: its lease (1120 + 60) is over */
+	store_outbox_rows_free(rows, n);
+	store_close(&a);
+	store_close(&b);
+}
+
 int
 main(void)
 {
@@ -188,6 +235,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_retry_then_failed, tu_store_setup,
 						tu_store_teardown),
 		cmocka_unit_test(test_backoff),
+		cmocka_unit_test_setup_teardown(test_claims, tu_store_setup, tu_store_teardown),
 		cmocka_unit_test_setup_teardown(test_imap_state, tu_store_setup, tu_store_teardown),
 		cmocka_unit_test_setup_teardown(test_in_progress, tu_store_setup,
 						tu_store_teardown),

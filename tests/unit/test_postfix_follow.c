@@ -6,6 +6,7 @@
  * read twice.  The same for an Exim mainlog (exicyclog's rename).
  */
 #include "tests/unit/testutil.h"
+#include "tests/unit/tu_import.h"
 #include "store/import/import.h"
 #include "common/xalloc.h"
 
@@ -15,38 +16,6 @@
 #include <sys/stat.h>
 #include <time.h>
 
-
-static void
-silent(void *ctx, const char *file, long line, const char *why)
-{
-	(void)ctx;
-	(void)file;
-	(void)line;
-	(void)why;
-}
-
-static int64_t
-count(struct tu_store *f, const char *what)
-{
-	int64_t n = -1;
-
-	assert_int_equal(store_count(f->st, what, &n), STORE_OK);
-	return n;
-}
-
-static struct pf_options
-map_options(void)
-{
-	static char *map;
-	struct pf_options o;
-
-	if (map == NULL)
-		map = tu_fixture("postfix/account.map");
-	memset(&o, 0, sizeof(o));
-	o.account_from = PF_ACCOUNT_FROM_SASL;
-	o.account_map = map;
-	return o;
-}
 
 static void
 append(const char *path, const char *text)
@@ -74,7 +43,7 @@ static long
 step(struct pf_follow *fo, struct import_stats *s)
 {
 	char err[512];
-	long n = pf_follow_step(fo, 0, s, silent, NULL, err, sizeof(err));
+	long n = pf_follow_step(fo, 0, s, tu_silent, NULL, err, sizeof(err));
 
 	if (n < 0)
 		fail_msg("step: %ld %s", n, err);
@@ -85,7 +54,7 @@ static void
 test_follow_rotation_restart(void **state)
 {
 	struct tu_store *f = *state;
-	struct pf_options o = map_options();
+	struct pf_options o = tu_map_options(PF_FORMAT_POSTFIX);
 	char path[600], rotated[620], b[1200], err[512];
 	struct import_stats s;
 	struct pf_follow *fo;
@@ -100,7 +69,7 @@ test_follow_rotation_restart(void **state)
 
 	append(path, fline(b, sizeof(b), "AA00000001", 1));
 	assert_int_equal(step(fo, &s), 3);
-	assert_int_equal(count(f, "attempts"), 1);
+	assert_int_equal(tu_count(f, "attempts"), 1);
 	/* a half-written line waits for its end */
 	append(path,
 	       "Nov 25 10:00:02 relay postfix/smtpd[1]: AA00000002: client=c[192.0.2.1], sasl_");
@@ -117,20 +86,20 @@ test_follow_rotation_restart(void **state)
 	    "Nov 25 10:00:02 relay postfix/qmgr[2]: AA00000002: from=<billing@acme.example>, size=1, nrcpt=1 (queue active)\n"
 	    "Nov 25 10:00:02 relay postfix/smtp[3]: AA00000002: to=<r2@n.example>, relay=mx[192.0.2.9]:25, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 ok)\n");
 	assert_int_equal(step(fo, &s), 2);
-	assert_int_equal(count(f, "attempts"), 2);
+	assert_int_equal(tu_count(f, "attempts"), 2);
 
 	/* rename + new file: the rest of the old file first, then the new one */
 	append(path, fline(b, sizeof(b), "AA00000003", 3));
 	assert_int_equal(rename(path, rotated), 0);
 	append(path, fline(b, sizeof(b), "AA00000004", 4));
 	assert_int_equal(step(fo, &s), 6);
-	assert_int_equal(count(f, "attempts"), 4);
+	assert_int_equal(tu_count(f, "attempts"), 4);
 	/* the writer has not reopened its log yet: a late line in the old file */
 	append(
 	    rotated,
 	    "Nov 25 10:00:04 relay postfix/smtp[3]: AA00000003: to=<late@n.example>, relay=mx[192.0.2.9]:25, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 ok)\n");
 	assert_int_equal(step(fo, &s), 1);
-	assert_int_equal(count(f, "attempts"), 5);
+	assert_int_equal(tu_count(f, "attempts"), 5);
 
 	/* copytruncate: the file shrinks under us */
 	{
@@ -141,7 +110,7 @@ test_follow_rotation_restart(void **state)
 	}
 	append(path, fline(b, sizeof(b), "AA00000005", 5));
 	assert_int_equal(step(fo, &s), 3);
-	assert_int_equal(count(f, "attempts"), 6);
+	assert_int_equal(tu_count(f, "attempts"), 6);
 
 	/* truncated and grown past the old offset between two steps */
 	{
@@ -153,7 +122,7 @@ test_follow_rotation_restart(void **state)
 		fclose(fp);
 	}
 	assert_int_equal(step(fo, &s), 6);
-	assert_int_equal(count(f, "attempts"), 8);
+	assert_int_equal(tu_count(f, "attempts"), 8);
 	pf_follow_close(&fo);
 
 	/* rotated while nobody followed: <path>.1 is finished first */
@@ -163,15 +132,15 @@ test_follow_rotation_restart(void **state)
 	fo = pf_follow_open(f->st, path, &o, err, sizeof(err));
 	assert_non_null(fo);
 	assert_int_equal(step(fo, &s), 6);
-	assert_int_equal(count(f, "attempts"), 10);
+	assert_int_equal(tu_count(f, "attempts"), 10);
 	/* a restart at the end reads nothing again */
 	pf_follow_close(&fo);
 	fo = pf_follow_open(f->st, path, &o, err, sizeof(err));
 	assert_non_null(fo);
 	assert_int_equal(step(fo, &s), 0);
 	pf_follow_close(&fo);
-	assert_int_equal(count(f, "attempts"), 10);
-	assert_int_equal(count(f, "messages"), 9);
+	assert_int_equal(tu_count(f, "attempts"), 10);
+	assert_int_equal(tu_count(f, "messages"), 9);
 	assert_int_equal(s.rejected, 0);
 	assert_int_equal(s.unchanged, 0); /* no line was imported twice */
 }
@@ -188,7 +157,7 @@ static void
 test_follow_store_failure(void **state)
 {
 	struct tu_store *f = *state;
-	struct pf_options o = map_options();
+	struct pf_options o = tu_map_options(PF_FORMAT_POSTFIX);
 	char path[600], b[1200], err[512];
 	struct import_stats s;
 	struct pf_follow *fo;
@@ -208,17 +177,17 @@ test_follow_store_failure(void **state)
 	else
 		db_exec(f, "CREATE TRIGGER fail_pos BEFORE UPDATE ON import_positions"
 			   " BEGIN SELECT RAISE(ABORT, 'disk on fire'); END;");
-	assert_int_equal(pf_follow_step(fo, 0, &s, silent, NULL, err, sizeof(err)), IMPORT_EDB);
+	assert_int_equal(pf_follow_step(fo, 0, &s, tu_silent, NULL, err, sizeof(err)), IMPORT_EDB);
 	assert_non_null(strstr(err, "disk on fire"));
-	assert_int_equal(count(f, "attempts"), 1);
+	assert_int_equal(tu_count(f, "attempts"), 1);
 	db_exec(f, tu_store_pg() ? "DROP TRIGGER fail_pos ON import_positions" :
 				   "DROP TRIGGER fail_pos");
 	assert_int_equal(step(fo, &s), 3);
-	assert_int_equal(count(f, "attempts"), 2);
+	assert_int_equal(tu_count(f, "attempts"), 2);
 	assert_int_equal(step(fo, &s), 0);
 	pf_follow_close(&fo);
-	assert_int_equal(count(f, "attempts"), 2);
-	assert_int_equal(count(f, "messages"), 2);
+	assert_int_equal(tu_count(f, "attempts"), 2);
+	assert_int_equal(tu_count(f, "messages"), 2);
 }
 
 /* ---- an Exim mainlog: the same follower -------------------------------- */
@@ -249,7 +218,7 @@ static void
 test_exim_follow_rotation(void **state)
 {
 	struct tu_store *f = *state;
-	struct pf_options o = map_options();
+	struct pf_options o = tu_map_options(PF_FORMAT_POSTFIX);
 	char path[600], rotated[620], b[1200], err[512];
 	struct import_stats s;
 	struct store_message_list l;
@@ -268,7 +237,7 @@ test_exim_follow_rotation(void **state)
 	append(path, arrival(b, sizeof(b), "1xaS00-0000Aa-01", 1));
 	append(path, delivery(b, sizeof(b), "1xaS00-0000Aa-01", 1));
 	assert_int_equal(step(fo, &s), 3);
-	assert_int_equal(count(f, "attempts"), 1);
+	assert_int_equal(tu_count(f, "attempts"), 1);
 	/* the arrival of message 2, then a restart before its delivery */
 	append(path, arrival(b, sizeof(b), "1xaS00-0000Aa-02", 2));
 	assert_int_equal(step(fo, &s), 1);
@@ -283,7 +252,7 @@ test_exim_follow_rotation(void **state)
 	append(path, arrival(b, sizeof(b), "1xaS00-0000Aa-03", 3));
 	append(path, delivery(b, sizeof(b), "1xaS00-0000Aa-03", 3));
 	assert_int_equal(step(fo, &s), 5);
-	assert_int_equal(count(f, "attempts"), 3);
+	assert_int_equal(tu_count(f, "attempts"), 3);
 	l.v = NULL;
 	l.n = 0;
 	assert_int_equal(store_find_by_queue_id(f->st, "1xaS00-0000Aa-02", 0, 0, &l), STORE_OK);
@@ -303,15 +272,15 @@ test_exim_follow_rotation(void **state)
 	fo = pf_follow_open(f->st, path, &o, err, sizeof(err));
 	assert_non_null(fo);
 	assert_int_equal(step(fo, &s), 5);
-	assert_int_equal(count(f, "attempts"), 5);
-	assert_int_equal(count(f, "messages"), 5);
+	assert_int_equal(tu_count(f, "attempts"), 5);
+	assert_int_equal(tu_count(f, "messages"), 5);
 	pf_follow_close(&fo);
 	/* a new follower reads nothing twice */
 	fo = pf_follow_open(f->st, path, &o, err, sizeof(err));
 	assert_non_null(fo);
 	assert_int_equal(step(fo, &s), 0);
 	pf_follow_close(&fo);
-	assert_int_equal(count(f, "attempts"), 5);
+	assert_int_equal(tu_count(f, "attempts"), 5);
 	assert_int_equal(s.rejected, 0);
 	assert_int_equal(s.unowned, 0);
 }

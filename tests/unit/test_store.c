@@ -74,7 +74,7 @@ test_newer_schema_refused(void **state)
 	assert_non_null(strstr(err, "schema version 99, newer than this responder's"));
 	st = store_open_readonly(f->path, err, sizeof(err));
 	assert_null(st);
-	tu_sql_exec(f->path, "UPDATE schema_version SET version = 3");
+	tu_sql_exec(f->path, "UPDATE schema_version SET version = 4");
 	f->st = store_open(f->path, err, sizeof(err));
 	assert_non_null(f->st);
 }
@@ -157,6 +157,9 @@ test_upgrade_1_to_2(void **state)
 
 	store_close(&f->st);
 	tu_sql_exec(f->path,
+		    "DROP TABLE claims; ALTER TABLE requests DROP COLUMN node;"
+		    "ALTER TABLE outbox DROP COLUMN claimed_by;"
+		    "ALTER TABLE outbox DROP COLUMN claim_expires;"
 		    "DROP TABLE complaints; DROP INDEX attempts_at; DROP INDEX messages_time;"
 		    "DROP INDEX requests_reply_mid; DROP INDEX requests_thread;"
 		    "ALTER TABLE requests DROP COLUMN reply_message_id;"
@@ -191,7 +194,7 @@ test_older_schema_upgraded(void **state)
 			  "CREATE TABLE unrelated(x);");
 	st = store_open_readonly(path, err, sizeof(err));
 	assert_null(st);
-	assert_non_null(strstr(err, "needs upgrading to 3"));
+	assert_non_null(strstr(err, "needs upgrading to 4"));
 	st = store_open(path, err, sizeof(err));
 	assert_non_null(st);
 	assert_int_equal(store_schema_version(st), STORE_SCHEMA_VERSION);

@@ -193,6 +193,20 @@ drop_months(struct store *st, int64_t cutoff, struct admin_purge_counts *c)
 	return rc == STORE_ROW ? STORE_OK : store_fail_db(st, "dropping old months");
 }
 
+static int
+purge_releases(struct store *st, int batch)
+{
+	struct store_stmt *s = store_stmt(
+	    st, "DELETE FROM kv WHERE key IN (SELECT k.key FROM kv k WHERE k.key LIKE 'release:%'"
+		" AND NOT EXISTS (SELECT 1 FROM requests r"
+		"  WHERE r.id = CAST(substr(k.key, 9) AS BIGINT)) LIMIT ?1)");
+
+	if (s == NULL)
+		return STORE_EDB;
+	store_bind_int64(s, 1, batch);
+	return store_step_done(st, s, "purging release marks");
+}
+
 int
 admin_purge_step(struct store *st, int64_t cutoff, int batch, struct admin_purge_counts *c)
 {
@@ -244,6 +258,10 @@ admin_purge_step(struct store *st, int64_t cutoff, int batch, struct admin_purge
 		 " (SELECT c.complaint_key FROM complaints c WHERE c.received_at < ?1 AND NOT EXISTS"
 		 "  (SELECT 1 FROM requests r WHERE r.complaint_key = c.complaint_key) LIMIT ?2)",
 		 cutoff, batch, &k)) < 0)
+		return rc;
+	/* Release marks of purged requests: a reused id (SQLite may hand out
+	 * the id of a deleted last row again) must not start released. */
+	if ((rc = purge_releases(st, batch)) < 0)
 		return rc;
 	c->attempts += a;
 	c->messages += m;

@@ -91,7 +91,7 @@ permanentflags_check(struct imap_guard *g, unsigned char c)
 
 	if (g->pf_next == 1) {
 		g->pf_next = c == '\\' ? 2 : 0;
-		return c == '\\' || c == ')' || c == ']' || c == ' ' || flag_char(c) ? 0 : -1;
+		return c == '\\' || c == ')' || flag_char(c) ? 0 : -1;
 	}
 	if (g->pf_next == 2) {
 		g->pf_next = 0;

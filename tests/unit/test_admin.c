@@ -529,6 +529,7 @@ test_release(void **state)
 	struct fx *f = *state;
 	struct admin_request r;
 	struct admin_release *v;
+	struct admin_purge_counts c;
 	char st[16];
 	size_t n;
 	int64_t q, q2, big, rid;
@@ -584,6 +585,15 @@ test_release(void **state)
 	assert_int_equal(admin_release(f->st, q, 3200, "alice"), STORE_EINVAL);
 	assert_non_null(strstr(store_errmsg(f->st), "handled again since"));
 	assert_int_equal(admin_release_state(f->st, q2, st, sizeof(st)), STORE_ENOTFOUND);
+
+	/* Retention takes the release mark with its request. */
+	memset(&c, 0, sizeof(c));
+	while (admin_purge_step(f->st, 4000, 500, &c) > 0)
+		;
+	assert_int_equal(c.requests, 3);
+	assert_int_equal(admin_release_state(f->st, q, st, sizeof(st)), STORE_ENOTFOUND);
+	assert_int_equal(admin_request_get(f->st, f->id[1], &r, NULL), STORE_OK);
+	admin_request_free(&r);
 }
 
 static void

@@ -5,6 +5,7 @@
  * migrations are sqlite_schema.c's.
  */
 #include "store/sqlite/sqlite_int.h"
+#include "common/strutil.h"
 #include "common/xalloc.h"
 
 #include <stdio.h>
@@ -39,7 +40,7 @@ lite_open_fail(struct store *st, const char *path)
 	n = snprintf(st->err, sizeof(st->err),
 		     r == STORE_EDB ? "cannot open store %s: " : "store %s: ", path);
 	if (n > 0 && (size_t)n < sizeof(st->err))
-		snprintf(st->err + n, sizeof(st->err) - (size_t)n, "%s", why);
+		str_copy(st->err + n, why, sizeof(st->err) - (size_t)n);
 	return r;
 }
 

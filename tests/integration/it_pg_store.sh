@@ -56,9 +56,10 @@ run "$RESPONDER_BIN" -c "$W/mig.conf" migrate-store --from "sqlite:$W/lite.db" -
 expect_status 0 "migrate-store again (nothing to copy)"
 # An interrupted copy: the newest attempts never arrived.
 pg_psql mig "DELETE FROM attempts WHERE id > 2" > /dev/null
+CHECK_COUNT=$((CHECK_COUNT + 1))
+[ "$(count_pg mig attempts)" = 2 ] || fail "the interruption was not simulated"
 run "$RESPONDER_BIN" -c "$W/mig.conf" migrate-store --from "sqlite:$W/lite.db" --to "$(pg_url mig)"
 expect_status 0 "migrate-store resumes"
-expect_err "attempts: 4 rows"
 CHECK_COUNT=$((CHECK_COUNT + 1))
 [ "$(count_pg mig attempts)" = "$(count_lite "$W/lite.db" attempts)" ] || fail "resume left attempts out"
 qid=$(sqlite3 "$W/lite.db" "SELECT queue_id FROM messages ORDER BY id LIMIT 1")

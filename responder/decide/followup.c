@@ -368,7 +368,7 @@ add_text_recipients(struct store *st, const struct settings *s, const struct pol
 
 /* ---- dates written in the follow-up ------------------------------------ */
 
-#define DATE_SCAN_MAX 4	   /* dates taken from one follow-up */
+#define DATE_SCAN_MAX 4	    /* dates taken from one follow-up */
 #define DATE_WORDS_BEFORE 2 /* "20 November", "November 20," before a year */
 
 static int
@@ -475,10 +475,10 @@ followup_add_dates(const char *text, int64_t now, struct extracted *x)
 			}
 			break;
 		}
-		if (j < len && (is_word_byte((unsigned char)text[j]) || text[j] == '@' ||
-				text[j] == '>' ||
-				((text[j] == '.' || text[j] == '/' || text[j] == '-') && j + 1 < len &&
-				 isdigit((unsigned char)text[j + 1])))) {
+		if (j < len &&
+		    (is_word_byte((unsigned char)text[j]) || text[j] == '@' || text[j] == '>' ||
+		     ((text[j] == '.' || text[j] == '/' || text[j] == '-') && j + 1 < len &&
+		      isdigit((unsigned char)text[j + 1])))) {
 			i = j; /* part of an id, a version, a longer number */
 			continue;
 		}

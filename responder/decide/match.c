@@ -24,8 +24,8 @@
 #define W_SUBJECT 0.5
 #define W_DATE 0.3
 #define W_RECIPIENT 0.2
-#define W_NOTICE 0.3 /* only with a delivery notice in the complaint */
-#define SLACK 3600   /* clock skew allowed after the complaint's Date */
+#define W_NOTICE 0.3	     /* only with a delivery notice in the complaint */
+#define SLACK 3600	     /* clock skew allowed after the complaint's Date */
 #define DAY_SKEW (14 * 3600) /* time zones around a day written without one */
 /* A notice comes after its message: a candidate sent more than
  * NOTICE_SKEW after a notice's date (14 h more when the date had no zone)

@@ -344,8 +344,8 @@ test_not_found_then_date(void **state)
 			 "%s\n\n> We could not find a message sent through our relay\n"
 			 "> since 2026-10-30\n",
 			 dates[i]);
-		raw = reply_to(f, "billing@acme.example", r1.reply_message_id,
-			       "Re: Fwd: Statement", NULL, body);
+		raw = reply_to(f, "billing@acme.example", r1.reply_message_id, "Re: Fwd: Statement",
+			       NULL, body);
 		handle_raw(f, raw, &r2);
 		if (r2.outcome != OUTCOME_FOUND)
 			fail_msg("[%s]: outcome %s: %s", dates[i], outcome_name(r2.outcome),
@@ -359,8 +359,8 @@ test_not_found_then_date(void **state)
 		pipeline_result_free(&r2);
 	}
 	/* a date that fits none of them */
-	raw = reply_to(f, "billing@acme.example", r1.reply_message_id, "Re: Fwd: Statement",
-		       NULL, "It was sent on 3 November 2026.\n");
+	raw = reply_to(f, "billing@acme.example", r1.reply_message_id, "Re: Fwd: Statement", NULL,
+		       "It was sent on 3 November 2026.\n");
 	handle_raw(f, raw, &r2);
 	if (r2.outcome != OUTCOME_NOT_FOUND)
 		fail_msg("no fit: outcome %s: %s", outcome_name(r2.outcome), r2.why);

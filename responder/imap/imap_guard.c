@@ -109,6 +109,38 @@ permanentflags_check(struct imap_guard *g, unsigned char c)
 	return 0;
 }
 
+/* Advances a case-insensitive match of pat by c; 1 when it completes. */
+static int
+match_step(unsigned *m, const char *pat, size_t len, unsigned char c)
+{
+	if ((unsigned char)toupper(c) == (unsigned char)pat[*m]) {
+		if (++*m == len) {
+			*m = 0;
+			return 1;
+		}
+		return 0;
+	}
+	*m = c == '[';
+	return 0;
+}
+
+/* libetpan 1.9.4 strdup()s the text of an ALERT or PARSE response code
+ * without looking, and a code with no text after it on its line gives it
+ * NULL (found by the fuzz_imap soak).  0, or -1 for such a line. */
+static int
+bare_code_check(struct imap_guard *g, unsigned char c)
+{
+	if (match_step(&g->al_match, "[ALERT]", 7, c) | match_step(&g->pa_match, "[PARSE]", 7, c)) {
+		g->code_bare = 1;
+		return 0;
+	}
+	if (g->code_bare && c == '\n')
+		return -1;
+	if (c != ' ' && c != '\t' && c != '\r')
+		g->code_bare = 0;
+	return 0;
+}
+
 /* Feeds bytes the server sent; 0, or -1 with g->why set. */
 static int
 guard_feed(struct imap_guard *g, const unsigned char *p, size_t n)
@@ -147,6 +179,11 @@ guard_feed(struct imap_guard *g, const unsigned char *p, size_t n)
 				 "a PERMANENTFLAGS response code whose first flag does not parse");
 			return -1;
 		}
+		if (bare_code_check(g, *p) < 0) {
+			snprintf(g->why, sizeof(g->why),
+				 "an ALERT or PARSE response code without its text");
+			return -1;
+		}
 		if (*p == '\n') {
 			int64_t lit = announced_literal(g->tail, g->tail_len);
 
@@ -163,6 +200,8 @@ guard_feed(struct imap_guard *g, const unsigned char *p, size_t n)
 			g->tail_len = 0;
 			g->pf_match = 0;
 			g->pf_next = 0;
+			g->al_match = g->pa_match = 0;
+			g->code_bare = 0;
 		}
 		p++;
 		n--;

@@ -25,9 +25,11 @@ struct imap_guard {
 	uint64_t line_len, literal_left, response_len;
 	char tail[32]; /* the last bytes of the current line */
 	size_t tail_len;
-	int tripped;	   /* a cap was passed or EOF came: every read fails */
-	unsigned pf_match; /* bytes of "[PERMANENTFLAGS (" seen in a row */
-	int pf_next;	   /* 1: the first flag's first byte comes, 2: after its \ */
+	int tripped;		     /* a cap was passed or EOF came: every read fails */
+	unsigned pf_match;	     /* bytes of "[PERMANENTFLAGS (" seen in a row */
+	int pf_next;		     /* 1: the first flag's first byte comes, 2: after its \ */
+	unsigned al_match, pa_match; /* bytes of "[ALERT]", "[PARSE]" in a row */
+	int code_bare;		     /* after one of them: no text yet */
 	char why[256];
 };
 

@@ -52,6 +52,8 @@ struct ext_original {
 	int has_date;
 	int is_bounce;	/* the notice itself: its fields are not the original's */
 	int date_exact; /* the date had a time zone (an inline one may not) */
+	int date_day;	/* a day without a time (date is its midnight, UTC):
+			 * any time that day, in any time zone, fits */
 };
 
 enum ext_bounce_source { EXT_BOUNCE_ATTACHED, EXT_BOUNCE_INLINE, EXT_BOUNCE_PASTED };

@@ -366,6 +366,132 @@ add_text_recipients(struct store *st, const struct settings *s, const struct pol
 	}
 }
 
+/* ---- dates written in the follow-up ------------------------------------ */
+
+#define DATE_SCAN_MAX 4	    /* dates taken from one follow-up */
+#define DATE_WORDS_BEFORE 2 /* "20 November", "November 20," before a year */
+
+static int
+is_word_byte(unsigned char c)
+{
+	return isalnum(c) || c >= 0x80;
+}
+
+/* Start of the `words`-th word before `at` on its line (month names and
+ * day numbers written before a year), never before `line`. */
+static size_t
+words_before(const char *s, size_t line, size_t at, int words)
+{
+	size_t p = at;
+
+	while (words-- > 0) {
+		size_t q = p;
+
+		while (q > line && !is_word_byte((unsigned char)s[q - 1]) && s[q - 1] != '\n')
+			q--;
+		if (q == line || s[q - 1] == '\n')
+			break;
+		while (q > line && is_word_byte((unsigned char)s[q - 1]))
+			q--;
+		p = q;
+	}
+	return p;
+}
+
+/* Adds one date the requester wrote as a date-only original, the hint
+ * match.c weighs a forwarded original's date with.  A date more than a
+ * day after `now` is no sending date; a repeated one counts once. */
+static void
+add_date(struct extracted *x, const char *s, size_t from, size_t to, int64_t now, int *n_added)
+{
+	char cand[128];
+	struct ext_original *o;
+	int64_t t;
+
+	if (to <= from || to - from >= sizeof(cand))
+		return;
+	snprintf(cand, sizeof(cand), "%.*s", (int)(to - from), s + from);
+	if (forward_parse_date(cand, &t) != 0 || t > now + 86400)
+		return;
+	for (size_t i = 0; i < x->n_originals; i++)
+		if (x->originals[i].source == EXT_BODY && x->originals[i].has_date &&
+		    x->originals[i].date == t)
+			return;
+	x->originals = xreallocarray(x->originals, x->n_originals + 1, sizeof(*x->originals));
+	o = &x->originals[x->n_originals++];
+	memset(o, 0, sizeof(*o));
+	o->source = EXT_BODY;
+	o->date = t;
+	o->has_date = 1;
+	o->date_day = 1; /* the tokens read never hold a time */
+	(*n_added)++;
+}
+
+/* Dates the requester wrote in the follow-up ("sent on 20 November
+ * 2026", "am 20.11.2026", "le 20/11/2026", "2026-11-20"): a scan for
+ * date-looking tokens (a numeric d.m.y / d/m/y / y-m-d group with a
+ * four-digit year, or a
+ * four-digit year with the two words before it) whose candidates the
+ * forward header date parser reads.  Returns how many were added. */
+int
+followup_add_dates(const char *text, int64_t now, struct extracted *x)
+{
+	size_t len, i = 0, line = 0;
+	int added = 0;
+
+	if (!text)
+		return 0;
+	len = strlen(text);
+	while (i < len && added < DATE_SCAN_MAX && x->n_originals < EXT_MAX_IDS) {
+		size_t j = i, parts = 0, digits = 0, first = 0;
+		char sep = 0;
+
+		if (text[i] == '\n') {
+			line = ++i;
+			continue;
+		}
+		if (!isdigit((unsigned char)text[i]) ||
+		    (i > 0 && (is_word_byte((unsigned char)text[i - 1]) || text[i - 1] == '.' ||
+			       text[i - 1] == '/' || text[i - 1] == '-' || text[i - 1] == ':' ||
+			       text[i - 1] == '@' || text[i - 1] == '<'))) {
+			i++;
+			continue;
+		}
+		/* one token of digits and one kind of separator */
+		for (;;) {
+			size_t d = j;
+
+			while (j < len && isdigit((unsigned char)text[j]) && j - d < 5)
+				j++;
+			parts++;
+			digits = j - d;
+			if (parts == 1)
+				first = digits;
+			if (parts < 3 && j + 1 < len &&
+			    (text[j] == '.' || text[j] == '/' || text[j] == '-') &&
+			    (sep == 0 || text[j] == sep) && isdigit((unsigned char)text[j + 1])) {
+				sep = text[j++];
+				continue;
+			}
+			break;
+		}
+		if (j < len &&
+		    (is_word_byte((unsigned char)text[j]) || text[j] == '@' || text[j] == '>' ||
+		     ((text[j] == '.' || text[j] == '/' || text[j] == '-') && j + 1 < len &&
+		      isdigit((unsigned char)text[j + 1])))) {
+			i = j; /* part of an id, a version, a longer number */
+			continue;
+		}
+		if (parts == 3 && (first == 4 || digits == 4)) /* not "1.2.3" */
+			add_date(x, text, i, j, now, &added);
+		else if (parts == 1 && digits == 4)
+			add_date(x, text, words_before(text, line, i, DATE_WORDS_BEFORE), j, now,
+				 &added);
+		i = j;
+	}
+	return added;
+}
+
 /* ---- deciding ----------------------------------------------------------- */
 
 /* The message with queue ID `qid` of the account as the only match, with
@@ -430,6 +556,7 @@ rematch(struct store *st, const struct settings *s, const struct complaint *c, c
 	};
 
 	add_text_recipients(st, s, d, stripped, x);
+	followup_add_dates(stripped, now, x);
 	merge_extracted(x, ref->extracted, our_host(s));
 	if (match_find(st, &q, m, err, errlen) != 0)
 		return -1;

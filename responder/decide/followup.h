@@ -64,6 +64,14 @@ char *followup_strip(const char *text);
  * position, 0 when it names none, -1 when it names several. */
 int followup_choice(const char *stripped, const json_t *candidates, size_t n);
 
+/* Adds the dates written in the stripped follow-up text ("sent on 20
+ * November 2026", "am 20.11.2026", "le 20/11/2026", "2026-11-20") to `x`
+ * as date-only originals (source EXT_BODY, no subject or addresses): the
+ * date hint the matching weighs a forwarded original's date with.  Each
+ * date-looking token goes to forward_parse_date(); dates more than a day
+ * after `now` are skipped; at most 4.  Returns how many were added. */
+int followup_add_dates(const char *stripped, int64_t now, struct extracted *x);
+
 /* Decides a complaint that names one of our replies (policy_names_us):
  * fills *f, *m (the message(s) to report; match_result_free it) and
  * *outcome / why.  `x` is the follow-up's own extraction, to which the

@@ -24,8 +24,9 @@
 #define W_SUBJECT 0.5
 #define W_DATE 0.3
 #define W_RECIPIENT 0.2
-#define W_NOTICE 0.3 /* only with a delivery notice in the complaint */
-#define SLACK 3600   /* clock skew allowed after the complaint's Date */
+#define W_NOTICE 0.3	     /* only with a delivery notice in the complaint */
+#define SLACK 3600	     /* clock skew allowed after the complaint's Date */
+#define DAY_SKEW (14 * 3600) /* time zones around a day written without one */
 /* A notice comes after its message: a candidate sent more than
  * NOTICE_SKEW after a notice's date (14 h more when the date had no zone)
  * is not the one it is about, and one sent up to NOTICE_REACH before it
@@ -177,6 +178,15 @@ score_with(const struct store_message *m, const struct match_query *q, const str
 		if (!o->has_date)
 			continue;
 		d = m->submitted_at - o->date;
+		if (o->date_day) {
+			/* the distance to the day, not to its midnight */
+			if (d >= -DAY_SKEW && d < 86400 + DAY_SKEW)
+				d = 0;
+			else if (d > 0)
+				d -= 86400 + DAY_SKEW;
+			else
+				d += DAY_SKEW;
+		}
 		if (o->is_bounce) {
 			int64_t after = NOTICE_SKEW + (o->date_exact ? 0 : 14 * 3600);
 

@@ -1,21 +1,30 @@
 #!/usr/bin/env bash
 # [metrics] from the command line: dist/prometheus/responder.rules.yml is
-# valid (promtool check rules when promtool is installed, else a YAML parse
-# with the structure Prometheus wants) and every metric its expressions use
-# is one the responder exports; a bad [metrics] listen stops `run` with
-# status 78 and the reason, before anything is fetched; check-config finds
-# it, and a [web] listen that is not loopback without TLS or a proxy.
+# valid for promtool (check rules) and its alerts fire when they should and
+# only then (test rules with tests/fixtures/prometheus/responder.rules.test.yml),
+# the YAML has the structure Prometheus wants and every metric its
+# expressions use is one the responder exports; a bad [metrics] listen stops
+# `run` with status 78 and the reason, before anything is fetched;
+# check-config finds it, and a [web] listen that is not loopback without TLS
+# or a proxy.
 set -u
 . "$(dirname "$0")/../lib/check.sh"
 need_tool python3
 
 RULES=$RESPONDER_SRC/dist/prometheus/responder.rules.yml
-if command -v promtool > /dev/null; then
-	run promtool check rules "$RULES"
-	expect_status 0 "promtool check rules"
-else
-	python3 -c 'import yaml' 2> /dev/null || skip_or_fail "python3-yaml is not installed (scripts/deps installs it)"
-fi
+# scripts/deps unpacks promtool from Debian's prometheus package there
+# (installing the package would start a system Prometheus).
+PROMETHEUS_ROOT=${PROMETHEUS_ROOT:-/opt/responder-tests/prometheus}
+PROMTOOL=$PROMETHEUS_ROOT/usr/bin/promtool
+[ -x "$PROMTOOL" ] || PROMTOOL=$(command -v promtool) ||
+	skip_or_fail "promtool is not unpacked in $PROMETHEUS_ROOT (scripts/deps does it)"
+python3 -c 'import yaml' 2> /dev/null || skip_or_fail "python3-yaml is not installed (scripts/deps installs it)"
+run "$PROMTOOL" check rules "$RULES"
+expect_status 0 "promtool check rules"
+expect_out "SUCCESS: "
+run "$PROMTOOL" test rules "$RESPONDER_SRC/tests/fixtures/prometheus/responder.rules.test.yml"
+expect_status 0 "promtool test rules"
+expect_out "SUCCESS"
 CHECK_COUNT=$((CHECK_COUNT + 1))
 python3 - "$RULES" "$RESPONDER_SRC/responder/metrics/metrics.c" <<'PY' || fail "rules file: see above"
 import re, sys, yaml

@@ -8,6 +8,10 @@
  *   - a stranger replying to someone else's thread gets nothing;
  *   - a not_found followed by a reply naming the recipient is matched
  *     again with both complaints' identifiers;
+ *   - a not_found followed by a reply giving only the date it was sent
+ *     (18 November 2026, 18.11.2026, 18/11/2026, 2026-11-18) is found
+ *     when one message of the first complaint's subject fits that date,
+ *     and stays not_found when none does;
  *   - "still not there" after a found gets the next step, a thank-you
  *     gets nothing, and a follow-up after the window is not answered;
  *   - autoresponder_ping_pong: robots replying to our reply (X-Autoreply,
@@ -282,6 +286,133 @@ test_not_found_then_recipient(void **state)
 	free(raw);
 	pipeline_result_free(&r1);
 	pipeline_result_free(&r2);
+}
+
+/* Three statements of the requester's account whose long subjects the
+ * first complaint's "Statement" fits too weakly (0.25) to name one. */
+static const char statements[] =
+    "{\"type\":\"message\",\"account\":\"acme\",\"queue_id\":\"4XcA1s0aA1a1aa\","
+    "\"message_id\":\"<st-1@acme.example>\",\"from\":\"billing@acme.example\","
+    "\"subject\":\"Statement of account for the Northwind office\","
+    "\"submitted_at\":\"2026-11-10T10:00:00Z\",\"recipients\":[\"bob@northwind.example\"]}\n"
+    "{\"type\":\"message\",\"account\":\"acme\",\"queue_id\":\"4XcB2s0bB2b2bb\","
+    "\"message_id\":\"<st-2@acme.example>\",\"from\":\"billing@acme.example\","
+    "\"subject\":\"Statement of account for the Contoso office\","
+    "\"submitted_at\":\"2026-11-14T10:00:00Z\",\"recipients\":[\"dave@contoso.example\"]}\n"
+    "{\"type\":\"message\",\"account\":\"acme\",\"queue_id\":\"4XcC3s0cC3c3cc\","
+    "\"message_id\":\"<st-3@acme.example>\",\"from\":\"billing@acme.example\","
+    "\"subject\":\"Statement of account for the Fabrikam office\","
+    "\"submitted_at\":\"2026-11-18T09:14:00Z\",\"recipients\":[\"carol@fabrikam.example\"]}\n";
+
+static const char statement_complaint[] =
+    "From: billing@acme.example\nTo: support@relay.example\nSubject: Fwd: Statement\n"
+    "Date: Sun, 29 Nov 2026 14:00:00 +0000\nMessage-ID: <c-st@acme.example>\n"
+    "MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\n"
+    "Our customer says the statement never arrived.\n";
+
+/* A not_found, then a reply with only the date it was sent: the date
+ * (written the ways people write it) plus the first complaint's subject
+ * name the one statement sent that day; a date no message fits stays
+ * not_found. */
+static void
+test_not_found_then_date(void **state)
+{
+	struct fx *f = *state;
+	static const char *const dates[] = {
+		"it was sent on 18 November 2026, in the morning.",
+		"Sie ging am 18.11.2026 raus.",
+		"Il a été envoyé le 18/11/2026.",
+		"Sent 2026-11-18.",
+	};
+	struct import_stats stats;
+	struct pipeline_result r1, r2;
+	char *dir, *path, *raw, body[512], err[512] = "";
+
+	dir = tu_tempdir();
+	path = tu_write_file(dir, "statements.jsonl", statements, 0600);
+	memset(&stats, 0, sizeof(stats));
+	if (import_jsonl(f->ts->st, path, &stats, NULL, NULL, err, sizeof(err)) != IMPORT_OK)
+		fail_msg("import_jsonl %s: %s", path, err);
+	tu_rmtree(dir);
+	free(path);
+	free(dir);
+	handle_raw(f, statement_complaint, &r1);
+	if (r1.outcome != OUTCOME_NOT_FOUND)
+		fail_msg("first: outcome %s: %s", outcome_name(r1.outcome), r1.why);
+	for (size_t i = 0; i < sizeof(dates) / sizeof(dates[0]); i++) {
+		snprintf(body, sizeof(body),
+			 "%s\n\n> We could not find a message sent through our relay\n"
+			 "> since 2026-10-30\n",
+			 dates[i]);
+		raw = reply_to(f, "billing@acme.example", r1.reply_message_id, "Re: Fwd: Statement",
+			       NULL, body);
+		handle_raw(f, raw, &r2);
+		if (r2.outcome != OUTCOME_FOUND)
+			fail_msg("[%s]: outcome %s: %s", dates[i], outcome_name(r2.outcome),
+				 r2.why);
+		assert_string_equal(
+		    json_string_value(json_object_get(
+			json_array_get(json_object_get(r2.json, "matches"), 0), "queue_id")),
+		    "4XcC3s0cC3c3cc");
+		check_row(f, r2.request_id, r1.request_id, r1.request_id, NULL);
+		free(raw);
+		pipeline_result_free(&r2);
+	}
+	/* a date that fits none of them */
+	raw = reply_to(f, "billing@acme.example", r1.reply_message_id, "Re: Fwd: Statement", NULL,
+		       "It was sent on 3 November 2026.\n");
+	handle_raw(f, raw, &r2);
+	if (r2.outcome != OUTCOME_NOT_FOUND)
+		fail_msg("no fit: outcome %s: %s", outcome_name(r2.outcome), r2.why);
+	free(raw);
+	pipeline_result_free(&r2);
+	pipeline_result_free(&r1);
+}
+
+/* followup_add_dates() alone: which tokens are dates. */
+static void
+test_add_dates(void **state)
+{
+	static const struct {
+		const char *in;
+		const char *want; /* RFC 3339 of the one date, or NULL: none */
+	} cases[] = {
+		{ "it was sent on 20 November 2026", "2026-11-20T00:00:00Z" },
+		{ "November 20, 2026 please", "2026-11-20T00:00:00Z" },
+		{ "am 20. November 2026 gesendet", "2026-11-20T00:00:00Z" },
+		{ "am 20.11.2026.", "2026-11-20T00:00:00Z" },
+		{ "le 20/11/2026", "2026-11-20T00:00:00Z" },
+		{ "(2026-11-20)", "2026-11-20T00:00:00Z" },
+		{ "wysłane 20 listopada 2026", "2026-11-20T00:00:00Z" },
+		{ "Invoice 1042 again", NULL },
+		{ "version 1.2.3 of the app", NULL },
+		{ "queue 4XbQ1m0vG7z1aa, id <20.11.2026@x.example>", NULL },
+		{ "in 2026 sometime", NULL },
+		{ "on 20 December 2027", NULL }, /* after now */
+		{ "call 0800-555-1234", NULL },
+	};
+	int64_t now;
+
+	(void)state;
+	assert_int_equal(time_parse_rfc3339("2026-11-29T15:00:00Z", &now), 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct extracted x;
+		char got[TIME_RFC3339_LEN];
+		int n;
+
+		memset(&x, 0, sizeof(x));
+		n = followup_add_dates(cases[i].in, now, &x);
+		if (n != (cases[i].want ? 1 : 0) || (size_t)n != x.n_originals)
+			fail_msg("case %zu [%s]: %d date(s)", i, cases[i].in, n);
+		if (cases[i].want) {
+			time_format_rfc3339(x.originals[0].date, got);
+			if (strcmp(got, cases[i].want) != 0)
+				fail_msg("case %zu [%s]: %s, want %s", i, cases[i].in, got,
+					 cases[i].want);
+			assert_null(x.originals[0].subject);
+		}
+		extracted_free(&x);
+	}
 }
 
 static void
@@ -559,12 +690,14 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_stranger_gets_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_found_then_recipient, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_not_found_then_date, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_found_then_still_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_autoresponder_ping_pong, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_follow_up_rate_limited, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_language_choice, setup, teardown),
 		cmocka_unit_test(test_choice),
 		cmocka_unit_test(test_strip),
+		cmocka_unit_test(test_add_dates),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -78,6 +78,16 @@ store_exec(struct store *st, const char *sql)
 	return st->drv->exec(st, sql);
 }
 
+void
+store_exec_keep_error(struct store *st, const char *sql)
+{
+	char msg[sizeof(st->err)];
+
+	memcpy(msg, st->err, sizeof(msg));
+	(void)st->drv->exec(st, sql);
+	memcpy(st->err, msg, sizeof(msg));
+}
+
 /* The statement cache is an open-addressed table (linear probing) keyed by
  * the address of the SQL text: every caller passes a string literal, so
  * one address is one text for the life of the process.  It starts at

@@ -111,6 +111,9 @@ int store_is_pg(const struct store *st);
 void store_finalize_statements(struct store *st);
 /* Runs SQL with no result rows; STORE_OK or STORE_EDB. */
 int store_exec(struct store *st, const char *sql);
+/* store_exec() for cleanup after a failure (ROLLBACK, an unlock): the
+ * error already in st->err is the one kept, whatever `sql` does. */
+void store_exec_keep_error(struct store *st, const char *sql);
 
 /* The statement calls: bind (1-based), step, read columns (0-based). */
 int store_bind_int64(struct store_stmt *s, int i, int64_t v);

@@ -331,13 +331,19 @@ pg_migrate(struct store *st, int readonly)
 				  "%s has schema version %d and needs upgrading to %d: "
 				  "open it once with a command that writes (e.g. import)",
 				  st->path, have, latest);
-	/* One migrator at a time across every responder on this database:
-	 * the lock is the transaction's, and the version is read again
-	 * under it. */
-	if (store_exec(st, "BEGIN") < 0)
+	/* One migrator at a time across every responder on this database.
+	 * The lock is the session's and is taken before BEGIN: a transaction
+	 * that waited for an advisory lock it took itself still sees the
+	 * catalog as it was when it began (an advisory lock does not make
+	 * the backend read catalog invalidations, so to_regclass() keeps
+	 * answering "no schema_version" from its cache), and would run
+	 * migration 1 again over a schema another migrator just committed.
+	 * A transaction begun after the wait reads the version afresh. */
+	if (store_exec(st, "SELECT pg_advisory_lock(7262001)") < 0)
 		return STORE_EDB;
-	if (store_exec(st, "SELECT pg_advisory_xact_lock(7262001)") < 0 ||
-	    (r = read_version(st, &have)) < 0)
+	if (store_exec(st, "BEGIN") < 0)
+		goto unlock;
+	if ((r = read_version(st, &have)) < 0)
 		goto fail;
 	if (have == 0 && store_exec(st, "CREATE TABLE IF NOT EXISTS schema_version ("
 					"version bigint NOT NULL)") < 0)
@@ -352,14 +358,13 @@ pg_migrate(struct store *st, int readonly)
 		 latest);
 	if (store_exec(st, sql) < 0 || store_exec(st, "COMMIT") < 0)
 		goto fail;
+	if (store_exec(st, "SELECT pg_advisory_unlock(7262001)") < 0)
+		return STORE_EDB;
 	return make_partitions(st, 1, 3);
-fail : {
-	char msg[sizeof(st->err)];
-
-	snprintf(msg, sizeof(msg), "%s", st->err);
-	store_exec(st, "ROLLBACK");
-	snprintf(st->err, sizeof(st->err), "%s", msg);
-}
+fail:
+	store_exec_keep_error(st, "ROLLBACK");
+unlock:
+	store_exec_keep_error(st, "SELECT pg_advisory_unlock(7262001)");
 	return STORE_EDB;
 }
 

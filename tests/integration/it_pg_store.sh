@@ -114,6 +114,24 @@ printf '[store]\npath = %s/both.db\n[import]\naccount_map = %s/account.map\n' "$
 run "$RESPONDER_BIN" -c "$W/both.conf" import --format postfix --account-from sasl_username \
 	--account-map "$W/account.map" "$W/A.all" "$W/B.all"
 expect_status 0 "one SQLite import of both logs"
+# Several processes opening one new database at once each find no schema
+# and race to create it: one migrates, the others wait for it and then
+# find the schema made (never "function ... already exists").
+: > "$W/empty.jsonl"
+for round in 1 2 3 4 5; do
+	pg_createdb "race$round"
+	conf_pg "$W/race$round.conf" "race$round"
+	RPIDS=()
+	for i in 1 2 3 4 5 6; do
+		"$RESPONDER_BIN" -c "$W/race$round.conf" import --format jsonl "$W/empty.jsonl" \
+			> "$W/race$round.$i.out" 2>&1 &
+		RPIDS+=($!)
+	done
+	bad=0
+	for p in "${RPIDS[@]}"; do wait "$p" || bad=$((bad + 1)); done
+	CHECK_COUNT=$((CHECK_COUNT + 1))
+	[ "$bad" = 0 ] || fail "round $round: $bad of 6 processes opening a new database at once failed: $(cat "$W"/race$round.*.out)"
+done
 pg_createdb follow
 for n in A B; do
 	mkdir -p "$W/node$n"

@@ -126,7 +126,9 @@ store_record_request(struct store *st, const struct request_in *r, const struct 
 		return store_fail(st, STORE_EINVAL, "reply without recipient or message");
 	if (own_tx && (rc = store_begin(st)) < 0)
 		return rc;
-	rc = insert_request(st, r, &rid);
+	rc = store_claim_fence(st, r->complaint_key, r->decided_at);
+	if (rc == STORE_OK)
+		rc = insert_request(st, r, &rid);
 	if (rc == STORE_OK && r->raw)
 		rc = insert_raw(st, r);
 	if (rc == STORE_OK && o)

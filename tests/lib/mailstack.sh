@@ -29,6 +29,7 @@
 
 . "$(dirname "${BASH_SOURCE[0]}")/proc.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/need.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/store.sh"
 
 _ms_stop_pidfile() {  # NAME PIDFILE [children]
 	[ -s "$2" ] || return 0
@@ -244,7 +245,7 @@ ms_responder_conf() {
 address = support@relay.example
 name = Relay Support
 [store]
-path = $MS_DIR/store.db
+$(store_conf "$MS_DIR/store.db")
 [imap]
 url = $url
 tls = $tls

@@ -214,8 +214,17 @@ handle_one(struct daemon *d, const struct imap_msg *m)
 		rc = finish(d, m->uid, key, 1);
 		goto out;
 	}
-	if (pipeline_handle(d->pl, m->data, m->len, source, m->internal_date, 0, &res, err,
-			    sizeof(err)) < 0) {
+	r = pipeline_handle(d->pl, m->data, m->len, source, m->internal_date, 0, &res, err,
+			    sizeof(err));
+	if (r == PIPELINE_ELSEWHERE) {
+		/* Stalled past the lease: another node claimed it and answers
+		 * it; this one records nothing and leaves the message. */
+		log_warn("complaint %s: %s", source, err);
+		pipeline_result_free(&res);
+		rc = 0;
+		goto out;
+	}
+	if (r < 0) {
 		/* Nothing recorded: handled again on the next pass. */
 		log_error("complaint %s not recorded: %s", source, err);
 		pipeline_result_free(&res);

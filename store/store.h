@@ -32,9 +32,10 @@ enum {
 	STORE_ENEWER = -4, /* written by a newer responder (store_open_flags) */
 	/* Why a store could not be opened (store_open_flags' reason), where
 	 * the admin must act; the message names the file and what to do. */
-	STORE_EDATA = -5, /* not an SQLite file, damaged, truncated, foreign WAL */
-	STORE_EPERM = -6, /* read-only: file, directory or mount */
-	STORE_EFULL = -7, /* no space or no inodes left */
+	STORE_EDATA = -5,    /* not an SQLite file, damaged, truncated, foreign WAL */
+	STORE_EPERM = -6,    /* read-only: file, directory or mount */
+	STORE_EFULL = -7,    /* no space or no inodes left */
+	STORE_EUNAVAIL = -8, /* PostgreSQL: no server answers at the URL */
 };
 
 #define STORE_SCHEMA_VERSION 4

@@ -143,7 +143,11 @@ struct store_message_in {
 
 /* Adds a message, or completes an existing one with the same queue_id
  * (empty fields filled, new recipients added; nothing overwritten).
- * Returns STORE_ADDED, STORE_OK or an error. */
+ * Returns STORE_ADDED, STORE_OK or an error.  STORE_EINVAL (a bad
+ * recipient, the queue ID owned by another account) is found before
+ * anything is written: a refused message leaves nothing behind, so an
+ * importer needs no savepoint around it.  On PostgreSQL it is one round
+ * trip (store/pg/pg_records.c). */
 int store_put_message(struct store *st, const struct store_message_in *m);
 
 struct store_attempt_in {
@@ -162,7 +166,8 @@ struct store_attempt_in {
 /* Adds an attempt unless the same one (recipient, time, status, MX IP, code,
  * reply) is already stored.  Updates the recipient's current status when
  * this attempt is its latest.  STORE_EINVAL when the queue ID is unknown or
- * the status is not one of the three. */
+ * the status is not one of the three, with nothing written (as for
+ * store_put_message). */
 int store_put_attempt(struct store *st, const struct store_attempt_in *a);
 
 /* ---- lookups ----------------------------------------------------------- */

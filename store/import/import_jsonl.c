@@ -10,8 +10,10 @@
  *    "smtp_code":250,"enhanced_status":"2.0.0","response":"...","transcript":"..."}
  *
  * Unknown keys are ignored (the contract may be extended); an unknown
- * "type" is a bad line.  Each line runs in its own savepoint, so a line that
- * fails half-way leaves nothing behind; lines are committed in batches.
+ * "type" is a bad line.  A line is one store write, and the store checks a
+ * record whole before it writes any of it (store.h), so a bad line leaves
+ * nothing behind without a savepoint per line (which on PostgreSQL cost
+ * two more round trips a line); lines are committed in batches.
  *
  * SECURITY: the file may come from anywhere.  jansson validates UTF-8 and
  * nesting; every string is checked for type and length before use; lines
@@ -38,7 +40,6 @@
 
 struct line_ctx {
 	char why[512];
-	int keep_partial; /* a refused line whose good part stays stored */
 };
 
 static int bad(struct line_ctx *lc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -148,11 +149,8 @@ do_account(struct store *st, struct line_ctx *lc, json_t *o, struct import_stats
 	free(addrs);
 	if (r != STORE_EDB && lang && store_set_account_language(st, name, *lang ? lang : NULL) < 0)
 		return STORE_EDB;
-	if (r == STORE_EINVAL) {
-		/* The account and the addresses that were fine are kept. */
+	if (r == STORE_EINVAL) /* the account and the addresses that were fine are kept */
 		bad(lc, "%s", store_errmsg(st));
-		lc->keep_partial = 1;
-	}
 	if (r != STORE_EDB) {
 		stats->accounts += new_account;
 		stats->addresses += new_addresses;
@@ -266,28 +264,6 @@ blank(const char *s, size_t n)
 	return 1;
 }
 
-enum { SP_BEGIN, SP_UNDO, SP_RELEASE };
-
-/* The savepoint around each line.  With SQLite the three statements are
- * prepared once and stepped (an exec would parse the text again for every
- * line: a tenth of the import's time). */
-static int
-line_savepoint(struct store *st, int op)
-{
-	static const char *const sql[] = {
-		[SP_BEGIN] = "SAVEPOINT line",
-		[SP_UNDO] = "ROLLBACK TO line",
-		[SP_RELEASE] = "RELEASE line",
-	};
-	struct store_stmt *s;
-
-	if (store_is_pg(st))
-		return store_exec(st, sql[op]);
-	if ((s = store_stmt(st, sql[op])) == NULL)
-		return STORE_EDB;
-	return store_step_done(st, s, "savepoint");
-}
-
 int
 import_jsonl(struct store *st, const char *path, struct import_stats *stats,
 	     import_report_fn *report, void *ctx, char *err, size_t errlen)
@@ -324,24 +300,15 @@ import_jsonl(struct store *st, const char *path, struct import_stats *stats,
 		}
 		if (blank(line, len))
 			continue;
-		if (line_savepoint(st, SP_BEGIN) < 0)
-			goto db;
 		lc.why[0] = '\0';
-		lc.keep_partial = 0;
 		r = import_line(st, line, len, &lc, stats);
 		if (r == STORE_EDB)
 			goto db;
 		if (r == STORE_EINVAL) {
 			stats->rejected++;
 			report(ctx, name, lines_number(lr), lc.why);
-			if ((!lc.keep_partial && line_savepoint(st, SP_UNDO) < 0) ||
-			    line_savepoint(st, SP_RELEASE) < 0)
-				goto db;
-		} else {
-			if (r == STORE_OK)
-				stats->unchanged++;
-			if (line_savepoint(st, SP_RELEASE) < 0)
-				goto db;
+		} else if (r == STORE_OK) {
+			stats->unchanged++;
 		}
 		if (++in_batch >= IMPORT_BATCH_LINES) {
 			if (store_commit(st) < 0 || store_begin(st) < 0)

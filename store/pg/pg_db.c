@@ -15,7 +15,8 @@
  * [store] ca_file.  A host that is not loopback without a CA file still
  * gets verify-full (libpq's default root.crt), never a plain connection.
  * A connection lost between transactions (a server restart) is opened
- * again once, and every statement is prepared again on the new one.
+ * again once, and every statement is prepared again on the new one, and
+ * the session's functions (pg_records.c) are made again.
  *
  * SECURITY: the URL may carry a password; store_display_name() and every
  * message show it without.
@@ -155,6 +156,8 @@ pg_open(struct store *st, const char *url, const struct store_options *o, int re
 		return STORE_EDB;
 	if (readonly && pg_exec(st, "SET default_transaction_read_only = on") < 0)
 		return STORE_EDB;
+	if (!readonly && pg_session_functions(st) < 0)
+		return STORE_EDB;
 	return STORE_OK;
 }
 
@@ -197,6 +200,8 @@ pg_reconnect(struct store *st)
 	PQclear(PQexec(c->pg, "SET client_min_messages = warning; SET TIME ZONE 'UTC'"));
 	if (c->readonly)
 		PQclear(PQexec(c->pg, "SET default_transaction_read_only = on"));
+	else if (pg_session_functions(st) < 0) /* the old session's went with it */
+		log_warn("store %s: %s", st->path, st->err);
 	return 1;
 }
 

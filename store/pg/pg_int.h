@@ -24,4 +24,9 @@ struct pg_conn {
 int pg_migrate(struct store *st, int readonly);
 int pg_schema_version(struct store *st);
 
+/* pg_records.c: makes this session's record-writing functions
+ * (pg_temp.responder_put_message, pg_temp.responder_put_attempt), at each
+ * writable open and after a reconnect.  STORE_OK or STORE_EDB. */
+int pg_session_functions(struct store *st);
+
 #endif

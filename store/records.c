@@ -310,11 +310,21 @@ free_strings(char **v, size_t n)
 	free(v);
 }
 
+int
+store_message_result(struct store *st, const char *queue_id, int64_t v)
+{
+	if (v < 0)
+		return store_fail(st, STORE_EINVAL,
+				  "queue_id %s already belongs to another account", queue_id);
+	return v > 0 ? STORE_ADDED : STORE_OK;
+}
+
 /* PostgreSQL: the whole of store_put_message in one round trip
- * (store/pg/pg_records.c), the recipients joined by spaces. */
+ * (store/pg/pg_records.c), the recipients joined by spaces; or, with
+ * `send`, the call sent into the pipeline (batch.c) and STORE_OK. */
 static int
 put_message_pg(struct store *st, const struct store_message_in *m, const char *mid,
-	       const char *norm, char **rcpts)
+	       const char *norm, char **rcpts, int send)
 {
 	struct store_stmt *s = store_stmt(
 	    st, "SELECT pg_temp.responder_put_message(?1::text, ?2::text, ?3::text, ?4::text,"
@@ -341,20 +351,24 @@ put_message_pg(struct store *st, const struct store_message_in *m, const char *m
 	store_bind_text(s, 6, norm);
 	store_bind_int64(s, 7, m->submitted_at);
 	store_bind_text(s, 8, m->n_recipients > 0 ? buf_cstr(&b) : NULL);
+	if (send) {
+		r = store_pipe_send(s);
+		store_reset(s);
+		buf_free(&b);
+		return r < 0 ? STORE_EDB : STORE_OK;
+	}
 	r = store_step_int64(st, s, &v, "adding message");
 	buf_free(&b);
 	if (r < 0)
 		return r == STORE_ENOTFOUND ?
 			   store_fail(st, STORE_EDB, "adding message: no result") :
 			   r;
-	if (v < 0)
-		return store_fail(st, STORE_EINVAL,
-				  "queue_id %s already belongs to another account", m->queue_id);
-	return v > 0 ? STORE_ADDED : STORE_OK;
+	return store_message_result(st, m->queue_id, v);
 }
 
-int
-store_put_message(struct store *st, const struct store_message_in *m)
+/* store_put_message, or with `send` (PostgreSQL) store_message_send_pg. */
+static int
+message_put(struct store *st, const struct store_message_in *m, int send)
 {
 	int64_t account, msg, owner, submitted;
 	struct store_stmt *s;
@@ -374,7 +388,7 @@ store_put_message(struct store *st, const struct store_message_in *m)
 	mid = store_message_id_canonical(m->message_id);
 	norm = m->subject ? subject_normalize(m->subject) : NULL;
 	if (store_is_pg(st)) {
-		r = put_message_pg(st, m, mid, norm, rcpts);
+		r = put_message_pg(st, m, mid, norm, rcpts, send);
 		goto out;
 	}
 
@@ -465,6 +479,18 @@ out:
 	return r;
 }
 
+int
+store_put_message(struct store *st, const struct store_message_in *m)
+{
+	return message_put(st, m, 0);
+}
+
+int
+store_message_send_pg(struct store *st, const struct store_message_in *m)
+{
+	return message_put(st, m, 1);
+}
+
 /* FNV-1a 64 over the fields that make an attempt distinct. */
 static uint64_t
 fnv_add(uint64_t h, const char *s)
@@ -493,10 +519,20 @@ attempt_fingerprint(const struct store_attempt_in *a)
 	return (int64_t)(h & 0x7fffffffffffffffULL);
 }
 
+int
+store_attempt_result(struct store *st, const char *queue_id, int64_t v)
+{
+	if (v < 0)
+		return store_fail(st, STORE_EINVAL,
+				  "unknown queue_id %s (its message line must come first)",
+				  queue_id);
+	return v > 0 ? STORE_ADDED : STORE_OK;
+}
+
 /* PostgreSQL: the whole of store_put_attempt in one round trip
- * (store/pg/pg_records.c). */
+ * (store/pg/pg_records.c); with `send`, sent into the pipeline. */
 static int
-put_attempt_pg(struct store *st, const struct store_attempt_in *a, const char *rcpt)
+put_attempt_pg(struct store *st, const struct store_attempt_in *a, const char *rcpt, int send)
 {
 	struct store_stmt *s = store_stmt(
 	    st, "SELECT pg_temp.responder_put_attempt(?1::text, ?2::text, ?3::bigint, ?4::bigint,"
@@ -522,19 +558,21 @@ put_attempt_pg(struct store *st, const struct store_attempt_in *a, const char *r
 	store_bind_text(s, 10, a->response);
 	store_bind_text(s, 11, a->transcript);
 	store_bind_text(s, 12, a->transcript_kind);
+	if (send) {
+		r = store_pipe_send(s);
+		store_reset(s);
+		return r < 0 ? STORE_EDB : STORE_OK;
+	}
 	if ((r = store_step_int64(st, s, &v, "adding attempt")) < 0)
 		return r == STORE_ENOTFOUND ?
 			   store_fail(st, STORE_EDB, "adding attempt: no result") :
 			   r;
-	if (v < 0)
-		return store_fail(st, STORE_EINVAL,
-				  "unknown queue_id %s (its message line must come first)",
-				  a->queue_id);
-	return v > 0 ? STORE_ADDED : STORE_OK;
+	return store_attempt_result(st, a->queue_id, v);
 }
 
-int
-store_put_attempt(struct store *st, const struct store_attempt_in *a)
+/* store_put_attempt, or with `send` (PostgreSQL) store_attempt_send_pg. */
+static int
+attempt_put(struct store *st, const struct store_attempt_in *a, int send)
 {
 	int64_t msg, account, submitted, rid;
 	struct store_stmt *s;
@@ -563,7 +601,7 @@ store_put_attempt(struct store *st, const struct store_attempt_in *a)
 				  a->recipient ? a->recipient : "");
 	}
 	if (store_is_pg(st)) {
-		r = put_attempt_pg(st, a, rcpt);
+		r = put_attempt_pg(st, a, rcpt, send);
 		free(rcpt);
 		return r;
 	}
@@ -610,4 +648,16 @@ store_put_attempt(struct store *st, const struct store_attempt_in *a)
 	if (store_step(s) != STORE_DONE)
 		return store_fail_db(st, "updating recipient status");
 	return STORE_ADDED;
+}
+
+int
+store_put_attempt(struct store *st, const struct store_attempt_in *a)
+{
+	return attempt_put(st, a, 0);
+}
+
+int
+store_attempt_send_pg(struct store *st, const struct store_attempt_in *a)
+{
+	return attempt_put(st, a, 1);
 }

@@ -170,6 +170,38 @@ struct store_attempt_in {
  * store_put_message). */
 int store_put_attempt(struct store *st, const struct store_attempt_in *a);
 
+/* ---- batched record writes (importers) ---------------------------------
+ *
+ * store_put_message / store_put_attempt whose results may arrive later:
+ * on PostgreSQL the calls of up to STORE_BATCH_MAX records go out in one
+ * round trip (libpq pipeline mode) and are answered together; on SQLite
+ * each record is written, and answered, at once.  Either way the records
+ * are written in the order given, each exactly as store_put_* writes it,
+ * and `done` gets each one's result in that order: STORE_ADDED, STORE_OK
+ * or STORE_EINVAL with the reason (borrowed, valid during the call).
+ *
+ * Inside a transaction.  Between the first record and store_batch_flush
+ * no other store call may run on the store (PostgreSQL refuses it):
+ * flush before a lookup, another write, or a commit. */
+enum { STORE_BATCH_MESSAGE = 1, STORE_BATCH_ATTEMPT = 2 };
+#define STORE_BATCH_MAX 256
+
+struct store_batch;
+/* `tag` is the caller's (a line number); `kind` a STORE_BATCH_*. */
+typedef void store_batch_done_fn(void *ctx, long tag, int kind, int result, const char *why);
+
+/* Free with store_batch_free.  `st` is borrowed. */
+struct store_batch *store_batch_new(struct store *st, store_batch_done_fn *done, void *ctx);
+/* STORE_OK (the result reported now or at a later call), or STORE_EDB:
+ * then the transaction is to be rolled back, and the results of the
+ * records still waiting are never reported. */
+int store_batch_message(struct store_batch *b, long tag, const struct store_message_in *m);
+int store_batch_attempt(struct store_batch *b, long tag, const struct store_attempt_in *a);
+/* Waits for and reports every result still due.  STORE_OK or STORE_EDB. */
+int store_batch_flush(struct store_batch *b);
+/* Drops what was not flushed; *b becomes NULL. */
+void store_batch_free(struct store_batch **b);
+
 /* ---- lookups ----------------------------------------------------------- */
 
 struct store_attempt {

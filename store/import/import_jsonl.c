@@ -40,7 +40,13 @@
 
 struct line_ctx {
 	char why[512];
+	struct store_batch *batch; /* borrowed: messages and attempts go here */
+	long lineno;
 };
+
+/* The outcome of a line whose record went into the batch: counted and
+ * reported when its result comes back (record_done). */
+#define LINE_SENT 1000
 
 static int bad(struct line_ctx *lc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -159,7 +165,7 @@ do_account(struct store *st, struct line_ctx *lc, json_t *o, struct import_stats
 }
 
 static int
-do_message(struct store *st, struct line_ctx *lc, json_t *o)
+do_message(struct line_ctx *lc, json_t *o)
 {
 	struct store_message_in m;
 	const char **rcpts;
@@ -176,15 +182,13 @@ do_message(struct store *st, struct line_ctx *lc, json_t *o)
 	if ((r = get_str_array(lc, o, "recipients", &rcpts, &m.n_recipients)) < 0)
 		return r;
 	m.recipients = rcpts;
-	r = store_put_message(st, &m);
+	r = store_batch_message(lc->batch, lc->lineno, &m);
 	free(rcpts);
-	if (r == STORE_EINVAL)
-		bad(lc, "%s", store_errmsg(st));
-	return r;
+	return r < 0 ? r : LINE_SENT;
 }
 
 static int
-do_attempt(struct store *st, struct line_ctx *lc, json_t *o)
+do_attempt(struct line_ctx *lc, json_t *o)
 {
 	struct store_attempt_in a;
 	json_t *code;
@@ -214,10 +218,8 @@ do_attempt(struct store *st, struct line_ctx *lc, json_t *o)
 			   a.enhanced_status);
 	if (!addr_valid(a.recipient))
 		return bad(lc, "invalid recipient address '%s'", a.recipient);
-	r = store_put_attempt(st, &a);
-	if (r == STORE_EINVAL)
-		bad(lc, "%s", store_errmsg(st));
-	return r;
+	r = store_batch_attempt(lc->batch, lc->lineno, &a);
+	return r < 0 ? r : LINE_SENT;
 }
 
 static int
@@ -241,15 +243,16 @@ import_line(struct store *st, const char *line, size_t len, struct line_ctx *lc,
 	t = json_is_string(type) ? json_string_value(type) : NULL;
 	if (t == NULL)
 		r = bad(lc, "missing \"type\" (account, message or attempt)");
-	else if (strcmp(t, "account") == 0)
-		r = do_account(st, lc, o, stats);
-	else if (strcmp(t, "message") == 0) {
-		if ((r = do_message(st, lc, o)) == STORE_ADDED)
-			stats->messages++;
-	} else if (strcmp(t, "attempt") == 0) {
-		if ((r = do_attempt(st, lc, o)) == STORE_ADDED)
-			stats->attempts++;
-	} else
+	else if (strcmp(t, "account") == 0) {
+		/* store_put_account is not batched: what waits goes first */
+		r = store_batch_flush(lc->batch);
+		if (r == STORE_OK)
+			r = do_account(st, lc, o, stats);
+	} else if (strcmp(t, "message") == 0)
+		r = do_message(lc, o);
+	else if (strcmp(t, "attempt") == 0)
+		r = do_attempt(lc, o);
+	else
 		r = bad(lc, "unknown \"type\" \"%.40s\" (account, message or attempt)", t);
 	json_decref(o);
 	return r;
@@ -264,6 +267,31 @@ blank(const char *s, size_t n)
 	return 1;
 }
 
+struct jsonl_import {
+	struct import_stats *stats;
+	import_report_fn *report;
+	void *ctx;
+	const char *name;
+};
+
+/* store_batch_done_fn: a message or attempt line's result. */
+static void
+record_done(void *arg, long lineno, int kind, int r, const char *why)
+{
+	struct jsonl_import *ji = arg;
+
+	if (r == STORE_ADDED && kind == STORE_BATCH_MESSAGE)
+		ji->stats->messages++;
+	else if (r == STORE_ADDED)
+		ji->stats->attempts++;
+	else if (r == STORE_OK)
+		ji->stats->unchanged++;
+	else if (r == STORE_EINVAL) {
+		ji->stats->rejected++;
+		ji->report(ji->ctx, ji->name, lineno, why);
+	}
+}
+
 int
 import_jsonl(struct store *st, const char *path, struct import_stats *stats,
 	     import_report_fn *report, void *ctx, char *err, size_t errlen)
@@ -271,6 +299,7 @@ import_jsonl(struct store *st, const char *path, struct import_stats *stats,
 	struct lines *lr;
 	struct line_ctx lc;
 	const char *line, *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+	struct jsonl_import ji = { stats, report, ctx, name };
 	size_t len;
 	long in_batch = 0;
 	int r, result = IMPORT_OK;
@@ -278,6 +307,9 @@ import_jsonl(struct store *st, const char *path, struct import_stats *stats,
 	lr = lines_open(path, MAX_TEXT * 2, err, errlen);
 	if (lr == NULL)
 		return IMPORT_ENOFILE;
+	/* Lines are reported in their order: a line refused here waits for
+	 * the results of the lines before it (store_batch_flush). */
+	lc.batch = store_batch_new(st, record_done, &ji);
 	store_set_cache_mb(st, 64);
 	if (store_begin(st) < 0)
 		goto db;
@@ -294,6 +326,8 @@ import_jsonl(struct store *st, const char *path, struct import_stats *stats,
 		if (++stats->lines % IMPORT_PROGRESS_LINES == 0)
 			progress_update(stats->progress, lines_raw_offset(lr));
 		if (r == LINES_ETOOLONG) {
+			if (store_batch_flush(lc.batch) < 0)
+				goto db;
 			stats->rejected++;
 			report(ctx, name, lines_number(lr), "line longer than the 16 MiB limit");
 			continue;
@@ -301,27 +335,33 @@ import_jsonl(struct store *st, const char *path, struct import_stats *stats,
 		if (blank(line, len))
 			continue;
 		lc.why[0] = '\0';
+		lc.lineno = lines_number(lr);
 		r = import_line(st, line, len, &lc, stats);
 		if (r == STORE_EDB)
 			goto db;
 		if (r == STORE_EINVAL) {
+			if (store_batch_flush(lc.batch) < 0)
+				goto db;
 			stats->rejected++;
-			report(ctx, name, lines_number(lr), lc.why);
+			report(ctx, name, lc.lineno, lc.why);
 		} else if (r == STORE_OK) {
 			stats->unchanged++;
 		}
 		if (++in_batch >= IMPORT_BATCH_LINES) {
-			if (store_commit(st) < 0 || store_begin(st) < 0)
+			if (store_batch_flush(lc.batch) < 0 || store_commit(st) < 0 ||
+			    store_begin(st) < 0)
 				goto db;
 			in_batch = 0;
 		}
 	}
-	if (store_commit(st) < 0)
+	if (store_batch_flush(lc.batch) < 0 || store_commit(st) < 0)
 		goto db;
+	store_batch_free(&lc.batch);
 	lines_close(&lr);
 	return result;
 db:
 	snprintf(err, errlen, "%s:%ld: store: %s", name, lines_number(lr), store_errmsg(st));
+	store_batch_free(&lc.batch);
 	store_rollback(st);
 	lines_close(&lr);
 	return IMPORT_EDB;

@@ -18,6 +18,10 @@ struct pg_conn {
 	int64_t changes;    /* rows of the last statement */
 	char node[128];	    /* [store] node_name */
 	int lease_seconds;
+	/* The pipeline (pg_pipe_send): what each result still to come is,
+	 * in order: 0 a PQsendPrepare, 1 a call with one value. */
+	unsigned char *pipe_kinds; /* owned */
+	size_t npipe, pipe_cap;
 };
 
 /* pg_schema.c */

@@ -35,9 +35,12 @@ enum {
 	STORE_EDATA = -5, /* not an SQLite file, damaged, truncated, foreign WAL */
 	STORE_EPERM = -6, /* read-only: file, directory or mount */
 	STORE_EFULL = -7, /* no space or no inodes left */
+	/* Several responders: the complaint's claim passed to another
+	 * responder after this one's lease ran out; nothing was recorded. */
+	STORE_ELOST = -8,
 };
 
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 /* Opens (creating if needed) and migrates the store at `path`.  On failure
  * returns NULL and writes a one-line reason into err[errlen]. */

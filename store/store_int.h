@@ -92,6 +92,9 @@ struct store {
 	char path[1024];
 	char node[128];	   /* [store] node_name; "" when not given */
 	int lease_seconds; /* claims expire after this */
+	/* The complaint this handle claimed last (store_claim_complaint),
+	 * until released; its request is recorded only while the claim holds. */
+	char *claimed_key; /* owned; NULL when none */
 	char err[512];
 	int in_tx;
 	long syncs; /* store_sync() fsyncs, for the figures */
@@ -119,6 +122,11 @@ struct store_stmt *store_stmt(struct store *st, const char *sql);
 int store_is_pg(const struct store *st);
 /* Finalizes every cached statement (store_close, before the driver closes). */
 void store_finalize_statements(struct store *st);
+/* Inside the transaction that records the request of `key`: when this
+ * handle claimed it (store_claim_complaint, PostgreSQL), renews the claim
+ * if it is still this node's, else STORE_ELOST (another node took it over
+ * after the lease ran out, and records it itself).  STORE_OK otherwise. */
+int store_claim_fence(struct store *st, const char *key, int64_t now);
 /* Runs SQL with no result rows; STORE_OK or STORE_EDB. */
 int store_exec(struct store *st, const char *sql);
 /* store_exec() for cleanup after a failure (ROLLBACK, an unlock): the

@@ -4,17 +4,18 @@
 # line on stderr; JSON output is parsed back (python3); stored peer text
 # never reaches the terminal with escape sequences or the HTML unescaped.
 #
-# The request and outbox rows are written with sqlite3 into a store made by
-# `responder import`, the same columns the pipeline fills (schema.c); when
-# `responder process` works in this build, one real complaint is added too.
+# The request and outbox rows are written with SQL (store_sql) into a store
+# made by `responder import`, the same columns the pipeline fills (schema.c);
+# when `responder process` works in this build, one real complaint is added too.
+# backends: sqlite pg
 set -u
 . "$(dirname "$0")/../lib/check.sh"
 need_tool sqlite3 python3 script
 
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 DB=$T/store.db
-printf '[responder]\naddress = support@relay.example\n[store]\npath = %s\n[templates]\ndir = %s/templates\n' \
-  "$DB" "$RESPONDER_SRC" > "$T/r.conf"
+printf '[responder]\naddress = support@relay.example\n[store]\n%s\n[templates]\ndir = %s/templates\n' \
+  "$(store_conf "$DB")" "$RESPONDER_SRC" > "$T/r.conf"
 R=("$RESPONDER_BIN" -c "$T/r.conf")
 
 # One usage error: exit 64 and exactly one line on stderr.
@@ -40,39 +41,47 @@ expect_status 66 "log on a store that does not exist yet"
 run "${R[@]}" import "$RESPONDER_SRC/store/samples/records.jsonl"
 expect_status 0 "import of the samples"
 
-sqlite3 "$DB" <<'SQL'
+# Both backends read this SQL: times as epoch numbers, control characters
+# as the bytes themselves, a blob cast each its own way.
+ep() { date -u -d "$1" +%s; }
+ESC=$'\x1b' CRLF=$'\r\n'
+blob() { if store_is_pg; then printf "convert_to(%s, 'UTF8')" "$1"; else printf 'CAST(%s AS BLOB)' "$1"; fi; }
+store_sql "$DB" "$(cat <<SQL
 INSERT INTO requests(id, complaint_key, complaint_message_id, source, received_at, decided_at,
   requester, account_id, account, outcome, why, subject, matched_queue_id, extracted, matches, detail)
 VALUES
  (1, '<c1@acme.example> aa', '<c1@acme.example>', 'imap:INBOX:7:1',
-  strftime('%s','2026-11-20 10:00:00'), strftime('%s','2026-11-20 10:00:01'),
+  $(ep "2026-11-20 10:00:00"), $(ep "2026-11-20 10:00:01"),
   'billing@acme.example', (SELECT id FROM accounts WHERE name='acme'), 'acme', 'found',
   'matched Message-ID <inv-1042@acme.example> (attached)', 'Fwd: Invoice 1042', '4XbQ1m0vG7z1aa',
   '{"message_ids":[{"id":"<inv-1042@acme.example>","source":"attached"}],"originals":[{"source":"attached","from":"billing@acme.example","to":["bob@northwind.example"],"cc":[],"subject":"Invoice 1042","date":"2026-11-20T09:14:02Z"}]}',
   '[{"queue_id":"4XbQ1m0vG7z1aa","message_id":"<inv-1042@acme.example>","subject":"Invoice 1042","score":1.0,"via":"message-id"}]',
   '{"from":"billing@acme.example","policy":"requester billing@acme.example of account acme","match":"matched Message-ID","searched":["Message-ID <inv-1042@acme.example> (attached)"]}'),
  (2, '<c2@globex.example> bb', '<c2@globex.example>', 'imap:INBOX:7:2',
-  strftime('%s','2026-11-21 08:00:00'), strftime('%s','2026-11-21 08:00:00'),
+  $(ep "2026-11-21 08:00:00"), $(ep "2026-11-21 08:00:00"),
   'ops@globex.example', (SELECT id FROM accounts WHERE name='globex'), 'globex', 'unauthorized',
   'asks about a message of another account', 'where is it?', NULL, '{"message_ids":[]}', '[]', '{}'),
  (3, '<c3@x> cc', '<c3@x>', 'imap:INBOX:7:3',
-  strftime('%s','2026-11-21 09:30:00'), strftime('%s','2026-11-21 09:30:00'),
-  'mailer-daemon@mx.example' || char(27) || '[31m', NULL, NULL, 'ignored',
-  'automatic mail <script>alert(1)</script>', 'Undelivered ' || char(27) || '[2J', NULL, NULL, NULL, NULL),
+  $(ep "2026-11-21 09:30:00"), $(ep "2026-11-21 09:30:00"),
+  'mailer-daemon@mx.example${ESC}[31m', NULL, NULL, 'ignored',
+  'automatic mail <script>alert(1)</script>', 'Undelivered ${ESC}[2J', NULL, NULL, NULL, NULL),
  (4, '<c4@acme.example> dd', '<c4@acme.example>', 'imap:INBOX:7:4',
-  strftime('%s','2026-11-22 11:00:00'), strftime('%s','2026-11-22 11:00:02'),
+  $(ep "2026-11-22 11:00:00"), $(ep "2026-11-22 11:00:02"),
   'Billing@Acme.example', (SELECT id FROM accounts WHERE name='acme'), 'acme', 'not_found',
   'no message of the account matches', 'Fwd: lost', NULL,
   '{"message_ids":[{"id":"<nope@acme.example>","source":"references"}]}', '[]', '{"policy":"ok"}');
 INSERT INTO outbox(request_id, created_at, envelope_from, rcpt, message, state, tries, last_error, smtp_reply, sent_at)
 VALUES
- (1, strftime('%s','2026-11-20 10:00:01'), '', 'billing@acme.example',
-  CAST('Subject: Re: Fwd: Invoice 1042' || char(13,10) || char(13,10) || 'Delivered to bob.' || char(13,10) AS BLOB),
-  'sent', 1, NULL, '250 2.0.0 Ok: queued as 4Xc9', strftime('%s','2026-11-20 10:00:04')),
- (4, strftime('%s','2026-11-22 11:00:02'), '', 'billing@acme.example',
-  CAST('Subject: Re: Fwd: lost' || char(13,10) || char(13,10) || 'not found' || char(13,10) AS BLOB),
+ (1, $(ep "2026-11-20 10:00:01"), '', 'billing@acme.example',
+  $(blob "'Subject: Re: Fwd: Invoice 1042${CRLF}${CRLF}Delivered to bob.${CRLF}'"),
+  'sent', 1, NULL, '250 2.0.0 Ok: queued as 4Xc9', $(ep "2026-11-20 10:00:04")),
+ (4, $(ep "2026-11-22 11:00:02"), '', 'billing@acme.example',
+  $(blob "'Subject: Re: Fwd: lost${CRLF}${CRLF}not found${CRLF}'"),
   'failed', 5, '550 5.7.1 Relay access denied', NULL, NULL);
 SQL
+)"
+# the ids above were given, so PostgreSQL's sequence has not moved past them
+store_is_pg && store_sql "$DB" "SELECT setval(pg_get_serial_sequence('requests', 'id'), 4)" > /dev/null
 
 # ---- log --------------------------------------------------------------------
 run "${R[@]}" log
@@ -284,17 +293,17 @@ expect_out "0 request-log rows"
 usage_error "purge less than a day" "${R[@]}" purge --older-than 1h
 usage_error "purge bad batch" "${R[@]}" purge --batch 0
 usage_error "purge stray argument" "${R[@]}" purge now
-before=$(sqlite3 "$DB" "SELECT count(*) FROM attempts")
+before=$(store_sql "$DB" "SELECT count(*) FROM attempts")
 run "${R[@]}" purge --older-than 2d --batch 1
 expect_status 0 "purge --older-than"
 expect_out "$before delivery attempts"
 CHECK_COUNT=$((CHECK_COUNT + 1))
 # request 4's reply is queued again (resend): it stays; the others go
-[ "$(sqlite3 "$DB" "SELECT group_concat(id) FROM requests WHERE received_at < strftime('%s','now') - 86400")" = 4 ] \
+[ "$(store_sql "$DB" "SELECT id FROM requests WHERE received_at < unixepoch() - 86400 ORDER BY id")" = 4 ] \
   || fail "purge: want only request 4 (reply queued) left of the old ones"
 CHECK_COUNT=$((CHECK_COUNT + 1))
-[ "$(sqlite3 "$DB" "SELECT count(*) FROM attempts")" = 0 ] || fail "purge: attempts left"
-printf '[store]\npath = %s\nretention_days = 0\n' "$DB" > "$T/keep.conf"
+[ "$(store_sql "$DB" "SELECT count(*) FROM attempts")" = 0 ] || fail "purge: attempts left"
+printf '[store]\n%s\nretention_days = 0\n' "$(store_conf "$DB")" > "$T/keep.conf"
 run "$RESPONDER_BIN" -c "$T/keep.conf" purge
 expect_status 0 "purge with retention_days = 0"
 expect_out "nothing to purge"

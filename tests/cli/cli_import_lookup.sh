@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The real binary: import (jsonl) and lookup, exit codes, errors, JSON output.
+# backends: sqlite pg
 set -u
 . "$(dirname "$0")/../lib/check.sh"
 need_tool python3 sqlite3
 
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
-printf '[store]\npath = %s/store.db\n' "$T" > "$T/r.conf"
+printf '[store]\n%s\n' "$(store_conf "$T/store.db")" > "$T/r.conf"
 R=("$RESPONDER_BIN" -c "$T/r.conf")
 S="$RESPONDER_SRC/store/samples/records.jsonl"
 
@@ -148,7 +149,12 @@ PY
 # A store that cannot be opened is the environment's fault: one line
 # "responder: why" (fatal()) and a sysexits status.  A missing store for a
 # command that only reads: 66.
-sed "s|^path = .*|path = $T/absent/store.db|" "$T/r.conf" > "$T/absent.conf"
+# (PostgreSQL: a database that does not exist)
+if store_is_pg; then
+  sed "s|^url = .*|url = $(pg_url absent)|" "$T/r.conf" > "$T/absent.conf"
+else
+  sed "s|^path = .*|path = $T/absent/store.db|" "$T/r.conf" > "$T/absent.conf"
+fi
 run "$RESPONDER_BIN" -c "$T/absent.conf" lookup --queue-id x
 expect_status 66 "lookup without a store"
 CHECK_COUNT=$((CHECK_COUNT + 1))
@@ -156,9 +162,8 @@ CHECK_COUNT=$((CHECK_COUNT + 1))
   fail "lookup without a store: want one line 'responder: ...' on stderr"
 
 # A newer store is refused with exit 78.
-need_tool sqlite3
 CHECK_COUNT=$((CHECK_COUNT + 1))
-sqlite3 "$T/store.db" "UPDATE schema_version SET version = 99" || fail "sqlite3 could not edit the store"
+store_sql "$T/store.db" "UPDATE schema_version SET version = 99" || fail "could not edit the store"
 run "${R[@]}" lookup --queue-id x
 expect_status 78 "newer schema"
 expect_err "newer than this responder"

@@ -5,6 +5,7 @@
 # answers the same complaint twice, stdin, exit codes (64, 65, 66), the
 # sandbox refusing the crashing boundary, generated garbage (NUL bytes,
 # 1 MB header line, 10 000 parts, 1000-deep nesting), and human output.
+# backends: sqlite pg
 set -u
 . "$(dirname "$0")/../lib/check.sh"
 need_tool python3 sqlite3
@@ -12,8 +13,8 @@ need_tool python3 sqlite3
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 DB=$T/store.db
 F=$RESPONDER_FIXTURES/complaints
-printf '[responder]\naddress = support@relay.example\n[store]\npath = %s\n[templates]\ndir = %s/templates\n' \
-  "$DB" "$RESPONDER_SRC" > "$T/r.conf"
+printf '[responder]\naddress = support@relay.example\n[store]\n%s\n[templates]\ndir = %s/templates\n' \
+  "$(store_conf "$DB")" "$RESPONDER_SRC" > "$T/r.conf"
 R=("$RESPONDER_BIN" -c "$T/r.conf")
 
 # pycheck 'expression over L (the JSON lines of stdout)' what
@@ -24,7 +25,7 @@ import json, sys
 L = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 sys.exit(0 if ($1) else 1)" "$OUT" || fail "$2"
 }
-rows() { sqlite3 "$DB" "SELECT count(*) FROM $1"; }
+rows() { store_sql "$DB" "SELECT count(*) FROM $1"; }
 
 run "${R[@]}" import "$RESPONDER_SRC/store/samples/records.jsonl"
 expect_status 0 "import the sample records"
@@ -76,10 +77,10 @@ expect_status 0 "real run"
 CHECK_COUNT=$((CHECK_COUNT + 3))
 [ "$(rows requests)" = 2 ] || fail "two request rows"
 [ "$(rows outbox)" = 1 ] || fail "one reply queued"
-[ "$(sqlite3 "$DB" "SELECT r.outcome || ' ' || o.rcpt || ' ' || o.state || ' [' || o.envelope_from || ']' FROM outbox o JOIN requests r ON r.id = o.request_id")" = "found billing@acme.example queued []" ] \
+[ "$(store_sql "$DB" "SELECT r.outcome || ' ' || o.rcpt || ' ' || o.state || ' [' || o.envelope_from || ']' FROM outbox o JOIN requests r ON r.id = o.request_id")" = "found billing@acme.example queued []" ] \
   || fail "outbox row: found, to the requester, queued, null sender"
 CHECK_COUNT=$((CHECK_COUNT + 1))
-sqlite3 "$DB" "SELECT extracted FROM requests WHERE outcome = 'found'" | grep -q '"source":"attached"' \
+store_sql "$DB" "SELECT extracted FROM requests WHERE outcome = 'found'" | grep -q '"source":"attached"' \
   || fail "extracted JSON in the request log"
 run "${R[@]}" process --json "$F/attached.eml"
 pycheck 'L[0]["outcome"] == "ignored" and "already answered" in L[0]["why"] and L[0]["reply"] is None' "same complaint not answered twice"

@@ -2,6 +2,7 @@
 # `responder requeue ID`: a recorded complaint is handled again from the
 # bytes the store kept, past "already answered", with requeue_of pointing at
 # the first request and a second reply queued; bad IDs; purged bytes.
+# backends: sqlite pg
 set -u
 . "$(dirname "$0")/../lib/check.sh"
 need_tool sqlite3 python3
@@ -9,9 +10,9 @@ need_tool sqlite3 python3
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 DB=$T/store.db
 F=$RESPONDER_FIXTURES/complaints
-printf '[store]\npath = %s\n[templates]\ndir = %s/templates\n' "$DB" "$RESPONDER_SRC" > "$T/r.conf"
+printf '[store]\n%s\n[templates]\ndir = %s/templates\n' "$(store_conf "$DB")" "$RESPONDER_SRC" > "$T/r.conf"
 R=("$RESPONDER_BIN" -c "$T/r.conf")
-q() { sqlite3 "$DB" "$1"; }
+q() { store_sql "$DB" "$1"; }
 
 run "${R[@]}" import "$RESPONDER_SRC/store/samples/records.jsonl"
 expect_status 0 "import"

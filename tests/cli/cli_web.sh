@@ -11,6 +11,7 @@
 # client); a non-loopback address without TLS, a plaintext password
 # file and no credentials at all are refused at start (78); with tls_cert
 # and tls_key the console speaks HTTPS.
+# backends: sqlite pg
 set -u
 . "$(dirname "$0")/../lib/check.sh"
 . "$(dirname "$0")/../lib/proc.sh"
@@ -24,8 +25,17 @@ printf '%s\n' "$TOKEN" > "$T/token"; chmod 600 "$T/token"
 printf 'alice:%s:admin\nbob:%s:read\n' "$(openssl passwd -6 alicepw)" "$(openssl passwd -6 bobpw)" > "$T/htpasswd"
 chmod 600 "$T/htpasswd"
 conf() { # extra [web] lines
-	printf '[store]\npath = %s/s.db\n[templates]\ndir = %s/templates\n[web]\ntoken_file = %s/token\nhtpasswd_file = %s/htpasswd\n%s' \
-		"$T" "$RESPONDER_SRC" "$T" "$T" "${1:-}" > "$T/r.conf"
+	printf '[store]\n%s\n[templates]\ndir = %s/templates\n[web]\ntoken_file = %s/token\nhtpasswd_file = %s/htpasswd\n%s' \
+		"$(store_conf "$T/s.db")" "$RESPONDER_SRC" "$T" "$T" "${1:-}" > "$T/r.conf"
+}
+q() { store_sql "$T/s.db" "$1"; }
+# jx COLUMN KEY,INDEX,...: SQL for the text at that path of a JSON column
+jx() {
+	if store_is_pg; then
+		printf "(%s::jsonb #>> '{%s}')" "$1" "$2"
+	else
+		printf "json_extract(%s, '\$%s')" "$1" "$(printf '%s' "$2" | sed -E 's/([0-9]+)(,|$)/[\1]\2/g; s/(^|,)([a-z_]+)/.\2/g; s/,//g')"
+	fi
 }
 conf
 R=("$RESPONDER_BIN" -c "$T/r.conf")
@@ -41,7 +51,7 @@ expect_status 0 "import"
 printf 'From: Acme Billing <billing@acme.example>\r\nTo: support@relay.example\r\nSubject: <script>alert("complaint")</script> never arrived\r\nDate: Sun, 29 Nov 2026 09:00:00 +0000\r\nMessage-ID: <c-evil@acme.example>\r\nContent-Type: text/plain\r\n\r\nBob never got <evil-1@acme.example>.\r\n' > "$T/c.eml"
 run "${R[@]}" process "$T/c.eml"
 expect_status 0 "process"
-ID=$(sqlite3 "$T/s.db" "SELECT max(id) FROM requests")
+ID=$(q "SELECT max(id) FROM requests")
 
 start_web() {
 	PORT=$(proc_free_port 127.0.0.1)
@@ -141,26 +151,26 @@ check_code 403 "POST without CSRF" -b "$T/alice.jar" -X POST "$U/request/$ID/res
 case $CSRF in *0) WRONG=${CSRF%?}1 ;; *) WRONG=${CSRF%?}0 ;; esac
 check_code 403 "POST with a wrong CSRF" -b "$T/alice.jar" -d "csrf=$WRONG" "$U/request/$ID/resend"
 check_code 403 "POST with bob's CSRF" -b "$T/alice.jar" -d "csrf=$BOBCSRF" "$U/request/$ID/resend"
-sqlite3 "$T/s.db" "UPDATE outbox SET state = 'sent', sent_at = received_at FROM (SELECT received_at FROM requests WHERE id = $ID) WHERE request_id = $ID"
+q "UPDATE outbox SET state = 'sent', sent_at = received_at FROM (SELECT received_at FROM requests WHERE id = $ID) AS r WHERE request_id = $ID"
 check_code 200 "resend" -b "$T/alice.jar" -d "csrf=$CSRF" "$U/request/$ID/resend"
 body_has 'id="done"' "resend done"
 CHECK_COUNT=$((CHECK_COUNT + 2))
-[ "$(sqlite3 "$T/s.db" "SELECT count(*) FROM outbox WHERE request_id = $ID AND state = 'queued'")" = 1 ] || fail "no copy queued"
-[ "$(sqlite3 "$T/s.db" "SELECT json_extract(detail, '\$.admin[0].by') || ' ' || json_extract(detail, '\$.admin[0].action') FROM requests WHERE id = $ID")" = "alice resend" ] ||
-	fail "resend not noted with who: $(sqlite3 "$T/s.db" "SELECT detail FROM requests WHERE id = $ID")"
+[ "$(q "SELECT count(*) FROM outbox WHERE request_id = $ID AND state = 'queued'")" = 1 ] || fail "no copy queued"
+[ "$(q "SELECT $(jx detail admin,0,by) || ' ' || $(jx detail admin,0,action) FROM requests WHERE id = $ID")" = "alice resend" ] ||
+	fail "resend not noted with who: $(q "SELECT detail FROM requests WHERE id = $ID")"
 check_code 303 "requeue" "${BEARER[@]}" -d "csrf=$(curl -s "${BEARER[@]}" "$U/request/$ID/requeue" | grep -o 'name="csrf" value="[0-9a-f]*"' | sed 's/.*value="//; s/"$//')" "$U/request/$ID/requeue"
-NEW=$(sqlite3 "$T/s.db" "SELECT max(id) FROM requests")
+NEW=$(q "SELECT max(id) FROM requests")
 CHECK_COUNT=$((CHECK_COUNT + 2))
-[ "$(sqlite3 "$T/s.db" "SELECT requeue_of FROM requests WHERE id = $NEW")" = "$ID" ] || fail "requeue: no new request"
-[ "$(sqlite3 "$T/s.db" "SELECT json_extract(detail, '\$.admin[1].by') || ' ' || json_extract(detail, '\$.admin[1].request') FROM requests WHERE id = $ID")" = "token $NEW" ] ||
-	fail "requeue not noted: $(sqlite3 "$T/s.db" "SELECT detail FROM requests WHERE id = $ID")"
+[ "$(q "SELECT requeue_of FROM requests WHERE id = $NEW")" = "$ID" ] || fail "requeue: no new request"
+[ "$(q "SELECT $(jx detail admin,1,by) || ' ' || $(jx detail admin,1,request) FROM requests WHERE id = $ID")" = "token $NEW" ] ||
+	fail "requeue not noted: $(q "SELECT detail FROM requests WHERE id = $ID")"
 
 # Release from quarantine (a row as the daemon writes it for a complaint
 # the pre-scan refused): the read role cannot, no CSRF -> 403, the admin's
 # release marks it pending for the daemon and is noted with who; twice,
 # or on a request that was not quarantined -> 409.  The CLI's `release`
 # uses the same store function.
-qrow() { sqlite3 "$T/s.db" "INSERT INTO requests(complaint_key, source, received_at, decided_at, outcome, why) VALUES ('<q$1@x>:k', 'imap:INBOX:1:$1', 1, 1, 'error', 'refused before parsing: test'); SELECT max(id) FROM requests"; }
+qrow() { q "INSERT INTO requests(complaint_key, source, received_at, decided_at, outcome, why) VALUES ('<q$1@x>:k', 'imap:INBOX:1:$1', 1, 1, 'error', 'refused before parsing: test'); SELECT max(id) FROM requests"; }
 QID=$(qrow 9)
 check_code 200 "quarantined request page" -b "$T/alice.jar" "$U/request/$QID"
 body_has 'id="release"' "release offered"
@@ -171,13 +181,13 @@ body_has 'Yes, release it' "release confirmation"
 check_code 403 "release without CSRF" -b "$T/alice.jar" -X POST "$U/request/$QID/release"
 check_code 403 "release with a wrong CSRF" -b "$T/alice.jar" -d "csrf=$WRONG" "$U/request/$QID/release"
 CHECK_COUNT=$((CHECK_COUNT + 1))
-[ "$(sqlite3 "$T/s.db" "SELECT count(*) FROM kv WHERE key = 'release:$QID'")" = 0 ] || fail "refused release was recorded"
+[ "$(q "SELECT count(*) FROM kv WHERE key = 'release:$QID'")" = 0 ] || fail "refused release was recorded"
 check_code 200 "release" -b "$T/alice.jar" -d "csrf=$CSRF" "$U/request/$QID/release"
 body_has 'id="done"' "release done"
 CHECK_COUNT=$((CHECK_COUNT + 2))
-[ "$(sqlite3 "$T/s.db" "SELECT value FROM kv WHERE key = 'release:$QID'")" = pending ] || fail "release not marked pending"
-[ "$(sqlite3 "$T/s.db" "SELECT json_extract(detail, '\$.admin[0].by') || ' ' || json_extract(detail, '\$.admin[0].action') FROM requests WHERE id = $QID")" = "alice release" ] ||
-	fail "release not noted with who: $(sqlite3 "$T/s.db" "SELECT detail FROM requests WHERE id = $QID")"
+[ "$(q "SELECT value FROM kv WHERE key = 'release:$QID'")" = pending ] || fail "release not marked pending"
+[ "$(q "SELECT $(jx detail admin,0,by) || ' ' || $(jx detail admin,0,action) FROM requests WHERE id = $QID")" = "alice release" ] ||
+	fail "release not noted with who: $(q "SELECT detail FROM requests WHERE id = $QID")"
 check_code 200 "released request page" -b "$T/alice.jar" "$U/request/$QID"
 body_has 'id="released"' "release state shown"
 check_code 409 "release twice" -b "$T/alice.jar" -d "csrf=$CSRF" "$U/request/$QID/release"
@@ -190,7 +200,7 @@ Q2=$(qrow 10)
 run "${R[@]}" release "$Q2"
 expect_status 0 "cli release"
 CHECK_COUNT=$((CHECK_COUNT + 1))
-[ "$(sqlite3 "$T/s.db" "SELECT value || ' ' || json_extract(detail, '\$.admin[0].by') FROM kv, requests WHERE key = 'release:$Q2' AND id = $Q2")" = "pending cli:$(id -un)" ] ||
+[ "$(q "SELECT value || ' ' || $(jx detail admin,0,by) FROM kv, requests WHERE key = 'release:$Q2' AND id = $Q2")" = "pending cli:$(id -un)" ] ||
 	fail "cli release not recorded with who"
 run "${R[@]}" release 999999
 expect_status 65 "cli release of no request"
@@ -216,7 +226,7 @@ sed -i "0,/^htpasswd_file = .*htpasswd$/{/^htpasswd_file = .*htpasswd$/d}" "$T/r
 run "${R[@]}" web --listen "127.0.0.1:$(proc_free_port 127.0.0.1)"
 expect_status 78 "plaintext password file"
 expect_err "is not a crypt(3) hash"
-printf '[store]\npath = %s/s.db\n' "$T" > "$T/r.conf"
+printf '[store]\n%s\n' "$(store_conf "$T/s.db")" > "$T/r.conf"
 run "${R[@]}" web --listen "127.0.0.1:$(proc_free_port 127.0.0.1)"
 expect_status 78 "no credentials"
 expect_err "no credentials"

@@ -3,9 +3,12 @@
 #   expect_status N what  expect_out TEXT  expect_err TEXT  fail MSG  finish
 #   need_tool NAME...  need_root WHY  skip_or_fail WHY    (need.sh: a missing
 #                         tool skips, or fails under CI=true)
+#   store_conf PATH  store_sql PATH SQL  store_is_pg   (store.sh: the same
+#                         script on SQLite or, as <name>_pg, PostgreSQL)
 : "${RESPONDER_BIN:?RESPONDER_BIN not set (run through ctest)}"
 : "${RESPONDER_SRC:?RESPONDER_SRC not set (run through ctest)}"
 . "$(dirname "${BASH_SOURCE[0]}")/need.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/store.sh"
 CHECK_DIR=$(mktemp -d)
 CHECK_FAILS=0
 CHECK_COUNT=0

@@ -29,6 +29,7 @@
 
 . "$(dirname "${BASH_SOURCE[0]}")/proc.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/need.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/store.sh"
 
 _ms_stop_pidfile() {  # NAME PIDFILE [children]
 	[ -s "$2" ] || return 0
@@ -244,7 +245,7 @@ ms_responder_conf() {
 address = support@relay.example
 name = Relay Support
 [store]
-path = $MS_DIR/store.db
+$(store_conf "$MS_DIR/store.db")
 [imap]
 url = $url
 tls = $tls
@@ -280,7 +281,11 @@ ms_it_setup() {
 	ms_init
 	RPID=""
 	trap 'ms_kill_daemon; ms_stop' EXIT
-	ms_start || { echo "mail stack did not start" >&2; exit 1; }
+	ms_start || {
+		echo "mail stack did not start; the end of its logs:" >&2
+		tail -n 5 "$MS_DIR/log/dovecot.log" "$MS_DIR/log/smtp-sink.log" >&2 2>/dev/null
+		exit 1
+	}
 	CONF=$MS_DIR/responder.conf
 	ms_responder_conf "$CONF" "${1:-imaps}"
 	R=("$RESPONDER_BIN" -c "$CONF")

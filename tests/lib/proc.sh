@@ -1,7 +1,7 @@
 # Process and port helpers shared by the throwaway-server scripts
 # (mailstack.sh, postfix_relay.sh).
 #   proc_free_port HOST            a TCP port nothing listens on at HOST
-#   proc_wait_port HOST PORT up|down   wait (<= ~10 s) until it is so
+#   proc_wait_port HOST PORT up|down   wait (<= 30 s, PROC_WAIT_SECONDS) until it is so
 #   proc_readpid FILE              the pid in a pid file (Postfix pads it)
 #   proc_alive PID                 running and not a zombie
 #   proc_stop NAME PID [children]  TERM (and its children's), KILL after ~10 s
@@ -25,7 +25,10 @@ proc_free_port() {
 }
 
 proc_wait_port() {
-	for _ in $(seq 200); do
+	# By the clock, not by a count of tries: on a loaded machine each try
+	# (a subshell) can take longer than its sleep.
+	local until=$((SECONDS + ${PROC_WAIT_SECONDS:-30}))
+	while [ "$SECONDS" -lt "$until" ]; do
 		if (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; then
 			[ "$3" = up ] && return 0
 		else
@@ -33,7 +36,7 @@ proc_wait_port() {
 		fi
 		sleep 0.05
 	done
-	echo "$1:$2 did not go $3" >&2
+	echo "$1:$2 did not go $3 within ${PROC_WAIT_SECONDS:-30} s" >&2
 	return 1
 }
 

@@ -6,6 +6,10 @@
  */
 #include "store/daemon_state.h"
 #include "store/store_int.h"
+#include "common/xalloc.h"
+
+#include <stdlib.h>
+#include <string.h>
 
 /* ---- IMAP position ------------------------------------------------------ */
 
@@ -211,7 +215,39 @@ store_claim_complaint(struct store *st, const char *key, int64_t now)
 	store_bind_int64(s, 4, st->lease_seconds);
 	if (store_step_done(st, s, "claiming the complaint") < 0)
 		return STORE_EDB;
-	return store_changes(st) > 0;
+	if (store_changes(st) == 0)
+		return 0;
+	free(st->claimed_key);
+	st->claimed_key = xstrdup(key);
+	return 1;
+}
+
+int
+store_claim_fence(struct store *st, const char *key, int64_t now)
+{
+	struct store_stmt *s;
+
+	if (st->claimed_key == NULL || strcmp(st->claimed_key, key) != 0)
+		return STORE_OK; /* not claimed through this handle (SQLite, the CLI) */
+	/* Renewed while it is still this node's: from here until the
+	 * transaction ends, the row lock keeps any other node from taking
+	 * it, and once it has ended the request row says it is handled. */
+	s = store_stmt(st, "UPDATE claims SET expires_at = ?3 + ?4"
+			   " WHERE complaint_key = ?1 AND node = ?2");
+	if (s == NULL)
+		return STORE_EDB;
+	store_bind_text(s, 1, key);
+	store_bind_text(s, 2, st->node);
+	store_bind_int64(s, 3, now);
+	store_bind_int64(s, 4, st->lease_seconds);
+	if (store_step_done(st, s, "renewing the claim") < 0)
+		return STORE_EDB;
+	if (store_changes(st) > 0)
+		return STORE_OK;
+	return store_fail(st, STORE_ELOST,
+			  "another responder took this complaint over after this one's lease "
+			  "(lease_seconds %d) ran out: not recorded here",
+			  st->lease_seconds);
 }
 
 int
@@ -221,6 +257,10 @@ store_claim_release(struct store *st, const char *key)
 
 	if (!store_is_pg(st))
 		return STORE_OK;
+	if (st->claimed_key != NULL && strcmp(st->claimed_key, key) == 0) {
+		free(st->claimed_key);
+		st->claimed_key = NULL;
+	}
 	s = store_stmt(st, "DELETE FROM claims WHERE complaint_key = ?1 AND node = ?2");
 	if (s == NULL)
 		return STORE_EDB;

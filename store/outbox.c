@@ -118,6 +118,32 @@ store_outbox_next_due(struct store *st, int64_t *at_r)
 }
 
 int
+store_outbox_hold(struct store *st, int64_t id, int64_t now)
+{
+	/* The row keeps claimed_by = this node until another node takes it
+	 * (store_outbox_due() hands a row over only once its lease is past),
+	 * and the UPDATE waits for that node's row lock, so after it exactly
+	 * one node holds the row.  An expired lease nobody took is still this
+	 * node's: it is renewed. */
+	struct store_stmt *s;
+	int rc;
+
+	if (!store_is_pg(st))
+		return 1;
+	s = store_stmt(st, "UPDATE outbox SET claim_expires = ?2 + ?4"
+			   " WHERE id = ?1 AND state = 'queued' AND claimed_by = ?3");
+	if (s == NULL)
+		return STORE_EDB;
+	store_bind_int64(s, 1, id);
+	store_bind_int64(s, 2, now);
+	store_bind_text(s, 3, st->node);
+	store_bind_int64(s, 4, st->lease_seconds);
+	if ((rc = store_step_done(st, s, "renewing a reply's lease")) < 0)
+		return rc;
+	return store_changes(st) > 0 ? 1 : 0;
+}
+
+int
 store_outbox_mark_sent(struct store *st, int64_t id, const char *smtp_reply, int64_t now)
 {
 	struct store_stmt *s =

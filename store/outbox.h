@@ -37,6 +37,12 @@ void store_outbox_rows_free(struct outbox_row *rows, size_t n);
  * STORE_ENOTFOUND when nothing is queued. */
 int store_outbox_next_due(struct store *st, int64_t *at_r);
 
+/* Just before a row taken by store_outbox_due() is sent: 1 when it is
+ * still this responder's to send (its lease renewed from `now`), 0 when
+ * it is not any more (another responder took it after this one's lease
+ * ran out, or it left the queued state), <0 on a store error.  On SQLite
+ * (one responder per store) always 1. */
+int store_outbox_hold(struct store *st, int64_t id, int64_t now);
 /* The server accepted it: state sent, smtp_reply, sent_at. */
 int store_outbox_mark_sent(struct store *st, int64_t id, const char *smtp_reply, int64_t now);
 /* A temporary failure: tries + 1, next_try_at = now + outbox_backoff(),

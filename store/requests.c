@@ -9,6 +9,7 @@
 #include "common/xalloc.h"
 #include "store/store_int.h"
 
+#include <stdint.h>
 #include <string.h>
 
 static int
@@ -125,7 +126,9 @@ store_record_request(struct store *st, const struct request_in *r, const struct 
 		return store_fail(st, STORE_EINVAL, "reply without recipient or message");
 	if (own_tx && (rc = store_begin(st)) < 0)
 		return rc;
-	rc = insert_request(st, r, &rid);
+	rc = store_claim_fence(st, r->complaint_key, r->decided_at);
+	if (rc == STORE_OK)
+		rc = insert_request(st, r, &rid);
 	if (rc == STORE_OK && r->raw)
 		rc = insert_raw(st, r);
 	if (rc == STORE_OK && o)
@@ -234,27 +237,30 @@ store_request_by_key(struct store *st, const char *key, int64_t *id_r)
 }
 
 int
-store_each_reply_since(struct store *st, int64_t since,
-		       int (*fn)(void *arg, const char *requester, int64_t account_id), void *arg)
+store_count_replies_since(struct store *st, const char *mailbox_key, int64_t account_id,
+			  int64_t since, int64_t cap, int64_t *n_r)
 {
-	struct store_stmt *s =
-	    store_stmt(st, "SELECT o.created_at, r.requester, r.account_id"
-			   " FROM outbox o JOIN requests r ON r.id = o.request_id"
-			   " ORDER BY o.id DESC");
-	int rc;
+	struct store_stmt *s;
+	int i = 1;
 
+	if (mailbox_key != NULL)
+		s = store_stmt(st, "SELECT count(*) FROM (SELECT 1 FROM outbox_rate"
+				   " WHERE requester_key = ?1 AND created_at >= ?2 LIMIT ?3) t");
+	else if (account_id > 0)
+		s = store_stmt(st, "SELECT count(*) FROM (SELECT 1 FROM outbox_rate"
+				   " WHERE account_id = ?1 AND created_at >= ?2 LIMIT ?3) t");
+	else
+		s = store_stmt(st, "SELECT count(*) FROM (SELECT 1 FROM outbox_rate"
+				   " WHERE created_at >= ?1 LIMIT ?2) t");
 	if (s == NULL)
 		return STORE_EDB;
-	while ((rc = store_step(s)) == STORE_ROW) {
-		if (store_col_int64(s, 0) < since)
-			break;
-		if (fn(arg, store_col_text(s, 1), store_col_int64(s, 2)))
-			break;
-	}
-	store_reset(s);
-	if (rc != STORE_ROW && rc != STORE_DONE)
-		return store_fail_db(st, "counting replies");
-	return STORE_OK;
+	if (mailbox_key != NULL)
+		store_bind_text(s, i++, mailbox_key);
+	else if (account_id > 0)
+		store_bind_int64(s, i++, account_id);
+	store_bind_int64(s, i++, since);
+	store_bind_int64(s, i, cap > 0 ? cap : INT64_MAX);
+	return store_step_int64(st, s, n_r, "counting replies");
 }
 
 int

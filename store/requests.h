@@ -102,14 +102,15 @@ int store_account_language(struct store *st, int64_t account_id, char **lang_r);
 /* Sets (or with NULL clears) an account's language. */
 int store_set_account_language(struct store *st, const char *account, const char *lang);
 
-/* Calls fn(arg, requester, account_id) for each reply (outbox row, any
- * state) created at or after `since`, newest first (requester may be NULL,
- * account_id 0 when none); fn returns non-zero to stop.  The walk goes
- * down the outbox ids and stops at the first older row, so it costs the
- * replies of the window, not the table (a clock stepped back may hide the
- * rows written before the step).  STORE_OK or an error. */
-int store_each_reply_since(struct store *st, int64_t since,
-			   int (*fn)(void *arg, const char *requester, int64_t account_id),
-			   void *arg);
+/* The replies (outbox rows, any state) created at or after `since`, as
+ * the hourly rate limits count them: those to requester mailbox
+ * `mailbox_key` (policy_mailbox_key: lower case, plus-tag removed) when it
+ * is not NULL, else those of account `account_id` when it is > 0, else
+ * all.  The count stops at `cap` when cap > 0: an index range
+ * (outbox_rate, schema migration 5) read up to cap entries, so a check
+ * against a limit costs at most the limit.  STORE_OK with *n_r, or an
+ * error. */
+int store_count_replies_since(struct store *st, const char *mailbox_key, int64_t account_id,
+			      int64_t since, int64_t cap, int64_t *n_r);
 
 #endif

@@ -82,6 +82,7 @@ store_close(struct store **stp)
 		return;
 	store_finalize_statements(st);
 	st->drv->close(st);
+	free(st->claimed_key);
 	free(st);
 	*stp = NULL;
 }

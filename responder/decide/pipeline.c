@@ -325,7 +325,7 @@ record(struct pipeline *p, const char *raw, size_t raw_len, const struct complai
 	if (rc < 0) {
 		snprintf(err, errlen, "recording the request: %s", store_errmsg(p->st));
 		out->request_id = out->outbox_id = 0;
-		return -1;
+		return rc == STORE_ELOST ? PIPELINE_ELSEWHERE : -1;
 	}
 	out->reply_queued = out->outbox_id > 0;
 	return 0;

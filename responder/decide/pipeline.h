@@ -84,7 +84,10 @@ void pipeline_set_now(struct pipeline *p, int64_t now);
  * Returns 0 when the complaint was decided (any outcome, including "error"
  * for unparseable input) and, unless PIPELINE_DRY_RUN, recorded with its
  * reply in one transaction.  Returns -1 with err filled when the store
- * failed (nothing recorded: handle it again later). */
+ * failed (nothing recorded: handle it again later), PIPELINE_ELSEWHERE when
+ * the daemon's claim on it passed to another responder while it was being
+ * handled (nothing recorded here: that responder records and answers it). */
+#define PIPELINE_ELSEWHERE (-2)
 int pipeline_handle(struct pipeline *p, const char *raw, size_t len, const char *source,
 		    int64_t received_at, int flags, struct pipeline_result *out, char *err,
 		    size_t errlen);

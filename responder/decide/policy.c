@@ -464,66 +464,63 @@ policy_mailbox_key(const char *addr, char *out, size_t outlen)
 	out[n] = '\0';
 }
 
-struct rate_count {
-	const char *key; /* policy_mailbox_key of the requester */
-	int64_t account_id;
-	int64_t mailbox, account, total;
-};
-
+/* Whether the replies of the window in one scope (a mailbox key, else an
+ * account id > 0, else all) reached `limit`: 1 with *n_r the full count
+ * (for the why), 0 when not, -1 on a store failure.  The count stops at
+ * the limit; only a complaint that is refused counts on, for its why. */
 static int
-count_reply(void *arg, const char *requester, int64_t account_id)
+scope_full(struct store *st, const char *key, int64_t account_id, int64_t since, int limit,
+	   int64_t *n_r)
 {
-	struct rate_count *rc = arg;
-	char key[320];
-
-	rc->total++;
-	if (rc->account_id && account_id == rc->account_id)
-		rc->account++;
-	if (requester) {
-		policy_mailbox_key(requester, key, sizeof(key));
-		if (strcmp(key, rc->key) == 0)
-			rc->mailbox++;
-	}
-	return 0;
+	if (store_count_replies_since(st, key, account_id, since, limit, n_r) < 0)
+		return -1;
+	if (*n_r < limit)
+		return 0;
+	return store_count_replies_since(st, key, account_id, since, 0, n_r) < 0 ? -1 : 1;
 }
 
 /* The hourly limits, per mailbox (plus-tag and case folded), per account
  * and in all: 1 with d->why filled when one is reached, 0 when not, -1 on
- * a store failure.  The count walks the replies of the last hour, which
- * the total limit bounds. */
+ * a store failure.  Each is an indexed count that reads at most its
+ * limit's worth of replies (store_count_replies_since). */
 static int
 rate_limited(const struct settings *s, struct store *st, struct policy_decision *d, int64_t now)
 {
 	char key[320];
-	struct rate_count rc = { .key = key, .account_id = d->account_id };
+	int64_t since = now - 3600, n = 0;
+	int r;
 
-	if (s->max_replies_per_hour <= 0 && s->max_replies_per_account_per_hour <= 0 &&
-	    s->max_replies_total_per_hour <= 0)
-		return 0;
-	policy_mailbox_key(d->requester, key, sizeof(key));
-	if (store_each_reply_since(st, now - 3600, count_reply, &rc) < 0)
-		return -1;
-	if (s->max_replies_per_hour > 0 && rc.mailbox >= s->max_replies_per_hour) {
-		snprintf(d->why, sizeof(d->why),
-			 "rate limit: %lld replies to %.200s in the last hour (max %d per "
-			 "requester; plus-tags and case folded)",
-			 (long long)rc.mailbox, key, s->max_replies_per_hour);
-		return 1;
+	if (s->max_replies_per_hour > 0) {
+		policy_mailbox_key(d->requester, key, sizeof(key));
+		if ((r = scope_full(st, key, 0, since, s->max_replies_per_hour, &n)) != 0) {
+			if (r > 0)
+				snprintf(d->why, sizeof(d->why),
+					 "rate limit: %lld replies to %.200s in the last hour (max "
+					 "%d per requester; plus-tags and case folded)",
+					 (long long)n, key, s->max_replies_per_hour);
+			return r;
+		}
 	}
-	if (s->max_replies_per_account_per_hour > 0 &&
-	    rc.account >= s->max_replies_per_account_per_hour) {
-		snprintf(d->why, sizeof(d->why),
-			 "rate limit: %lld replies to account %.100s in the last hour (max %d "
-			 "per account)",
-			 (long long)rc.account, d->account ? d->account : "?",
-			 s->max_replies_per_account_per_hour);
-		return 1;
+	if (s->max_replies_per_account_per_hour > 0 && d->account_id > 0) {
+		r = scope_full(st, NULL, d->account_id, since, s->max_replies_per_account_per_hour,
+			       &n);
+		if (r != 0) {
+			if (r > 0)
+				snprintf(d->why, sizeof(d->why),
+					 "rate limit: %lld replies to account %.100s in the last "
+					 "hour (max %d per account)",
+					 (long long)n, d->account ? d->account : "?",
+					 s->max_replies_per_account_per_hour);
+			return r;
+		}
 	}
-	if (s->max_replies_total_per_hour > 0 && rc.total >= s->max_replies_total_per_hour) {
-		snprintf(d->why, sizeof(d->why),
-			 "rate limit: %lld replies in all in the last hour (max %d)",
-			 (long long)rc.total, s->max_replies_total_per_hour);
-		return 1;
+	if (s->max_replies_total_per_hour > 0) {
+		r = scope_full(st, NULL, 0, since, s->max_replies_total_per_hour, &n);
+		if (r > 0)
+			snprintf(d->why, sizeof(d->why),
+				 "rate limit: %lld replies in all in the last hour (max %d)",
+				 (long long)n, s->max_replies_total_per_hour);
+		return r;
 	}
 	return 0;
 }

@@ -63,9 +63,11 @@ int policy_id_is_ours(const char *id, const char *host);
 
 /* 1 when host is `domain` or a subdomain of it (case-insensitive). */
 int policy_domain_within(const char *host, const char *domain);
-/* The key the per-requester rate limit counts by: the address lower-cased,
- * with a plus-tag ("+..." up to the '@') removed.  Pure; `out` always
- * terminated (cut at outlen - 1). */
+/* The key the per-requester rate limit counts by: the address lower-cased
+ * (ASCII), with a plus-tag ("+..." up to the '@') removed.  Pure; `out`
+ * always terminated (cut at outlen - 1).  The store computes the same key
+ * in SQL for the replies it counts (schema migration 5 of both backends);
+ * change both together (test_policy test_rate_counts compares them). */
 void policy_mailbox_key(const char *addr, char *out, size_t outlen);
 
 enum {

@@ -97,6 +97,22 @@ outbox_send_due(struct outbox_sender *o)
 			enum smtp_result sr;
 			int failed = 0, r = 0;
 
+			/* Several responders: a row whose lease ran out while
+			 * the rows before it were sent may have been taken by
+			 * another node; only the holder sends it. */
+			r = store_outbox_hold(o->st, rows[i].id, time(NULL));
+			if (r < 0) {
+				log_error("store: %s; not sending", store_errmsg(o->st));
+				store_outbox_rows_free(rows, n);
+				sync_marks(o);
+				return -1;
+			}
+			if (r == 0) {
+				log_info(
+				    "reply %lld to %s: taken over by another responder, not sent here",
+				    (long long)rows[i].id, rows[i].rcpt);
+				continue;
+			}
 			log_debug("reply %lld to %s: sending", (long long)rows[i].id, rows[i].rcpt);
 			sr = smtp_send(o->smtp, rows[i].envelope_from, rows[i].rcpt,
 				       rows[i].message, rows[i].len, reply, err, sizeof(err));

@@ -255,15 +255,46 @@ static const char *const migration_4[] = {
 	"ALTER TABLE outbox ADD COLUMN claim_expires bigint NOT NULL DEFAULT 0",
 	NULL,
 };
+/* What the hourly rate limits count, indexed (as migration 5 of
+ * sqlite_schema.c, which says why): one row per outbox row, written by a
+ * trigger.  responder_mailbox_key() is policy_mailbox_key() in SQL: ASCII
+ * lower case (translate, not lower(), which would follow the database's
+ * locale where the C code does not), the plus-tag removed. */
+static const char *const migration_5[] = {
+	"CREATE FUNCTION responder_mailbox_key(a text) RETURNS text"
+	" LANGUAGE sql IMMUTABLE AS $$"
+	" SELECT translate(CASE WHEN strpos(a, '@') > 0"
+	"   AND strpos(split_part(a, '@', 1), '+') > 0"
+	"   THEN split_part(a, '+', 1) || substr(a, strpos(a, '@')) ELSE a END,"
+	"  'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') $$",
+	"CREATE TABLE outbox_rate ("
+	"  outbox_id bigint PRIMARY KEY REFERENCES outbox(id) ON DELETE CASCADE,"
+	"  created_at bigint NOT NULL,"
+	"  account_id bigint REFERENCES accounts(id) ON DELETE SET NULL,"
+	"  requester_key text)",
+	"CREATE INDEX outbox_rate_time ON outbox_rate(created_at)",
+	"CREATE INDEX outbox_rate_requester ON outbox_rate(requester_key, created_at)",
+	"CREATE INDEX outbox_rate_account ON outbox_rate(account_id, created_at)",
+	"CREATE FUNCTION responder_outbox_rate() RETURNS trigger LANGUAGE plpgsql AS $$"
+	" BEGIN"
+	"  INSERT INTO outbox_rate(outbox_id, created_at, account_id, requester_key)"
+	"   SELECT NEW.id, NEW.created_at, r.account_id, responder_mailbox_key(r.requester)"
+	"   FROM requests r WHERE r.id = NEW.request_id;"
+	"  RETURN NULL;"
+	" END $$",
+	"CREATE TRIGGER outbox_rate_add AFTER INSERT ON outbox"
+	" FOR EACH ROW EXECUTE FUNCTION responder_outbox_rate()",
+	"INSERT INTO outbox_rate(outbox_id, created_at, account_id, requester_key)"
+	" SELECT o.id, o.created_at, r.account_id, responder_mailbox_key(r.requester)"
+	" FROM outbox o JOIN requests r ON r.id = o.request_id",
+	NULL,
+};
 /* clang-format on */
 
 /* Each migration is a NULL-terminated list of statements; append only,
  * in step with sqlite_schema.c. */
 static const char *const *const migrations[] = {
-	migration_1,
-	migration_2,
-	migration_3,
-	migration_4,
+	migration_1, migration_2, migration_3, migration_4, migration_5,
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,

@@ -212,12 +212,52 @@ static const char *const migration_4[] = {
 	NULL,
 };
 
+/* The rate limits' key of a requester address, in SQL: lower case (ASCII,
+ * as SQLite's lower() and the C locale's tolower), the plus-tag ("+..."
+ * up to the '@') removed.  The same as policy_mailbox_key()
+ * (responder/decide/policy.c) for every address addr_valid() accepts (one
+ * '@'); test_policy checks that the two agree. */
+#define MAILBOX_KEY_SQL(a)                                             \
+	"CASE WHEN instr(" a ", '@') > 0"                              \
+	" AND instr(substr(" a ", 1, instr(" a ", '@') - 1), '+') > 0" \
+	" THEN lower(substr(" a ", 1, instr(" a ", '+') - 1)"          \
+	" || substr(" a ", instr(" a ", '@')))"                        \
+	" ELSE lower(" a ") END"
+
+/* Migration 5: what the hourly rate limits count (policy.c), indexed.
+ * One small row per outbox row (any state), written by a trigger whatever
+ * writes the outbox (the pipeline, resend, migrate-store, the admin API),
+ * so each limit is an index range count: per requester mailbox, per
+ * account, in all.  The counts used to walk every reply of the last hour
+ * for each complaint (quadratic over a burst from one requester); now a
+ * check costs at most its limit's worth of index entries (store
+ * store_count_replies_since).  account_id follows the request's (SET NULL
+ * when the account is deleted, as requests.account_id does). */
+/* clang-format off */
+static const char *const migration_5[] = {
+	"CREATE TABLE outbox_rate ("
+	"  outbox_id INTEGER PRIMARY KEY REFERENCES outbox(id) ON DELETE CASCADE,"
+	"  created_at INTEGER NOT NULL,"
+	"  account_id INTEGER REFERENCES accounts(id) ON DELETE SET NULL,"
+	"  requester_key TEXT);",
+	"CREATE INDEX outbox_rate_time ON outbox_rate(created_at);",
+	"CREATE INDEX outbox_rate_requester ON outbox_rate(requester_key, created_at);",
+	"CREATE INDEX outbox_rate_account ON outbox_rate(account_id, created_at);",
+	"CREATE TRIGGER outbox_rate_add AFTER INSERT ON outbox BEGIN"
+	"  INSERT INTO outbox_rate(outbox_id, created_at, account_id, requester_key)"
+	"    SELECT new.id, new.created_at, r.account_id, " MAILBOX_KEY_SQL("r.requester")
+	"    FROM requests r WHERE r.id = new.request_id;"
+	"END;",
+	"INSERT INTO outbox_rate(outbox_id, created_at, account_id, requester_key)"
+	"  SELECT o.id, o.created_at, r.account_id, " MAILBOX_KEY_SQL("r.requester")
+	"  FROM outbox o JOIN requests r ON r.id = o.request_id;",
+	NULL,
+};
+/* clang-format on */
+
 /* Each migration is a NULL-terminated list of statements; append only. */
 static const char *const *const migrations[] = {
-	migration_1,
-	migration_2,
-	migration_3,
-	migration_4,
+	migration_1, migration_2, migration_3, migration_4, migration_5,
 };
 
 /* SQLite's message, then "what: message" (store_fail_db). */

@@ -221,7 +221,74 @@ test_claims(void **state)
 	store_outbox_rows_free(rows, n);
 	assert_int_equal(store_outbox_due(b, 1200, 10, &rows, &n), STORE_OK);
 	assert_int_equal(n, 2); /* A died: its lease (1120 + 60) is over */
+	/* A was only slow: before sending the rows it took at 1120 it finds
+	 * them B's now, and B (their holder) sends them. */
+	assert_int_equal(store_outbox_hold(a, rows[0].id, 1210), tu_store_pg() ? 0 : 1);
+	assert_int_equal(store_outbox_hold(a, rows[1].id, 1210), tu_store_pg() ? 0 : 1);
+	assert_int_equal(store_outbox_hold(b, rows[0].id, 1210), 1);
+	assert_int_equal(store_outbox_mark_sent(b, rows[0].id, "250 ok", 1211), STORE_OK);
+	assert_int_equal(store_outbox_hold(b, rows[0].id, 1212), tu_store_pg() ? 0 : 1);
+	/* A lease past its end that nobody took is still its holder's, and
+	 * renewing it keeps the others away for lease_seconds more. */
+	assert_int_equal(store_outbox_hold(b, rows[1].id, 1300), 1);
 	store_outbox_rows_free(rows, n);
+	assert_int_equal(store_outbox_due(a, 1330, 10, &rows, &n), STORE_OK);
+	assert_int_equal(n, tu_store_pg() ? 0 : 1);
+	store_outbox_rows_free(rows, n);
+	store_close(&a);
+	store_close(&b);
+}
+
+static int
+record_at(struct store *st, const char *key, int64_t now)
+{
+	struct request_in r = {
+		.complaint_key = key,
+		.received_at = now,
+		.decided_at = now,
+		.requester = "x@a.example",
+		.outcome = "found",
+		.why = "test",
+	};
+
+	return store_record_request(st, &r, NULL, NULL, NULL);
+}
+
+/* A responder that stalled past its lease in the middle of a complaint
+ * (and another took the complaint over) records nothing when it wakes:
+ * the claim is checked in the recording's transaction. */
+static void
+test_claim_fence(void **state)
+{
+	struct tu_store *f = *state;
+	struct store_options oa = { .node_name = "A", .lease_seconds = 60 };
+	struct store_options ob = { .node_name = "B", .lease_seconds = 60 };
+	struct store *a, *b;
+	int64_t rid;
+	char err[512];
+
+	store_close(&f->st);
+	a = store_open_opts(f->target, &oa, 0, NULL, err, sizeof(err));
+	b = store_open_opts(f->target, &ob, 0, NULL, err, sizeof(err));
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_int_equal(store_claim_complaint(a, "<k2>", 1000), 1);
+	assert_int_equal(store_claim_complaint(b, "<k2>", 1070), 1); /* A stalled */
+	if (tu_store_pg()) {
+		assert_int_equal(record_at(a, "<k2>", 1075), STORE_ELOST);
+		assert_non_null(strstr(store_errmsg(a), "another responder"));
+		assert_int_equal(store_request_by_key(a, "<k2>", &rid), STORE_ENOTFOUND);
+	} else {
+		assert_int_equal(record_at(a, "<k2>", 1075), STORE_ADDED);
+	}
+	assert_int_equal(record_at(b, "<k2>", 1076), STORE_ADDED);
+	assert_int_equal(store_claim_release(b, "<k2>"), STORE_OK);
+	/* A lease that ran out with nobody taking it over is renewed. */
+	assert_int_equal(store_claim_complaint(a, "<k3>", 2000), 1);
+	assert_int_equal(record_at(a, "<k3>", 2100), STORE_ADDED);
+	assert_int_equal(store_claim_complaint(b, "<k3>", 2110), tu_store_pg() ? 0 : 1);
+	/* Through a handle that never claimed it (the CLI): no fence. */
+	assert_int_equal(record_at(b, "<k4>", 2200), STORE_ADDED);
 	store_close(&a);
 	store_close(&b);
 }
@@ -236,6 +303,8 @@ main(void)
 						tu_store_teardown),
 		cmocka_unit_test(test_backoff),
 		cmocka_unit_test_setup_teardown(test_claims, tu_store_setup, tu_store_teardown),
+		cmocka_unit_test_setup_teardown(test_claim_fence, tu_store_setup,
+						tu_store_teardown),
 		cmocka_unit_test_setup_teardown(test_imap_state, tu_store_setup, tu_store_teardown),
 		cmocka_unit_test_setup_teardown(test_in_progress, tu_store_setup,
 						tu_store_teardown),

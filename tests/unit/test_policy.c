@@ -8,6 +8,8 @@
 #include "responder/decide/policy.h"
 #include "common/xalloc.h"
 #include "store/import/import.h"
+#include "store/admin.h"
+#include "store/outbox.h"
 #include "store/requests.h"
 
 #include <stdio.h>
@@ -262,15 +264,6 @@ test_already_answered(void **state)
 	f->opts = 0;
 }
 
-static int
-count_one(void *arg, const char *requester, int64_t account_id)
-{
-	(void)requester;
-	(void)account_id;
-	++*(int64_t *)arg;
-	return 0;
-}
-
 /* One complaint from `from` (in account acme through @acme.example) through
  * policy_check at `now`; when it may be answered, its reply is recorded as
  * the pipeline would.  Returns d.proceed, with the why in why. */
@@ -404,13 +397,137 @@ test_rate_limit(void **state)
 	record(f, "r2", "<r2@x>", "billing@acme.example", now - 100, 1);
 	check(f, "complaints/attached.eml", OUTCOME_FOUND, NULL, NULL);
 	record(f, "r3", "<r3@x>", "billing@acme.example", now - 50, 1);
-	assert_int_equal(store_each_reply_since(f->st, now - 3600, count_one, &n), 0);
+	assert_int_equal(store_count_replies_since(f->st, NULL, 0, now - 3600, 0, &n), STORE_OK);
 	assert_int_equal(n, 2);
 	check(f, "complaints/attached.eml", OUTCOME_IGNORED, "rate limit", NULL);
 	/* another requester is not limited */
 	check(f, "complaints/references.eml", OUTCOME_FOUND, NULL, NULL);
 	f->s.max_replies_per_hour = 0; /* 0: no limit */
 	check(f, "complaints/attached.eml", OUTCOME_FOUND, NULL, NULL);
+}
+
+/* The counts behind the limits (store_count_replies_since over the
+ * outbox_rate index): the store's mailbox key (SQL, written by a trigger)
+ * is policy_mailbox_key's for every address; the window's edge; the cap;
+ * per account and in all; a reply undone with its transaction is not
+ * counted, and one resent by the admin is. */
+static void
+test_rate_counts(void **state)
+{
+	static const char *const addrs[] = {
+		"billing@acme.example",
+		"Billing+1@ACME.example",
+		"BILLING+x+y@Acme.Example",
+		"billing+@acme.example",
+		"+tag@acme.example",
+		"a+b@c+d.example",
+		"A@C+D.EXAMPLE",
+		"sales@acme.example",
+		"\xc3\x89t\xc3\xa9@acme.example",
+		"\xc3\xa9t\xc3\xa9@acme.example",
+	};
+	const size_t na = sizeof(addrs) / sizeof(addrs[0]);
+	struct fx *f = *state;
+	int64_t now = 1795600800, n = 0, acme = 0, rid = 0, oid = 0;
+	char key[320], other[320], k[64];
+
+	assert_int_equal(store_account_of_address(f->st, "billing@acme.example", &acme, NULL),
+			 STORE_OK);
+	for (size_t i = 0; i < na; i++) {
+		struct request_in r = { .received_at = now,
+					.decided_at = now,
+					.requester = addrs[i],
+					.outcome = "found",
+					.why = "test" };
+		struct outbox_in o = {
+			.created_at = now - (int64_t)i, .rcpt = addrs[i], .message = "m", .len = 1
+		};
+
+		snprintf(k, sizeof(k), "rc-%zu", i);
+		r.complaint_key = k;
+		r.account_id = strstr(addrs[i], "acme") || strstr(addrs[i], "ACME") ? acme : 0;
+		assert_int_equal(store_record_request(f->st, &r, &o, NULL, NULL), STORE_ADDED);
+	}
+	/* one outside the window, one without a requester */
+	record(f, "rc-old", "<rc-old@x>", "billing@acme.example", now - 3601, 1);
+	{
+		struct request_in r = { .complaint_key = "rc-none",
+					.received_at = now,
+					.decided_at = now,
+					.outcome = "found",
+					.why = "test" };
+		struct outbox_in o = {
+			.created_at = now, .rcpt = "x@y.example", .message = "m", .len = 1
+		};
+
+		assert_int_equal(store_record_request(f->st, &r, &o, NULL, NULL), STORE_ADDED);
+	}
+	for (size_t i = 0; i < na; i++) {
+		int64_t want = 0;
+
+		policy_mailbox_key(addrs[i], key, sizeof(key));
+		for (size_t j = 0; j < na; j++) {
+			policy_mailbox_key(addrs[j], other, sizeof(other));
+			want += strcmp(key, other) == 0;
+		}
+		assert_int_equal(store_count_replies_since(f->st, key, 0, now - 3600, 0, &n),
+				 STORE_OK);
+		if (n != want)
+			fail_msg("%s (key %s): %lld replies counted, %lld wanted", addrs[i], key,
+				 (long long)n, (long long)want);
+	}
+	assert_int_equal(
+	    store_count_replies_since(f->st, "billing@acme.example", 0, now - 3600, 0, &n),
+	    STORE_OK);
+	assert_int_equal(n, 4);
+	/* the edge: at `since` counts, a second before does not */
+	assert_int_equal(
+	    store_count_replies_since(f->st, "billing@acme.example", 0, now - 3601, 0, &n),
+	    STORE_OK);
+	assert_int_equal(n, 5);
+	/* the cap */
+	assert_int_equal(
+	    store_count_replies_since(f->st, "billing@acme.example", 0, now - 3600, 3, &n),
+	    STORE_OK);
+	assert_int_equal(n, 3);
+	/* per account (the seven given acme's id), in all (ten + the one without a requester) */
+	assert_int_equal(store_count_replies_since(f->st, NULL, acme, now - 3600, 0, &n), STORE_OK);
+	assert_int_equal(n, 7);
+	assert_int_equal(store_count_replies_since(f->st, NULL, 0, now - 3600, 0, &n), STORE_OK);
+	assert_int_equal(n, (int64_t)na + 1);
+	/* undone with its transaction: not counted */
+	assert_int_equal(store_begin(f->st), 0);
+	record(f, "rc-tx", "<rc-tx@x>", "sales@acme.example", now, 1);
+	assert_int_equal(
+	    store_count_replies_since(f->st, "sales@acme.example", 0, now - 3600, 0, &n), STORE_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(store_rollback(f->st), 0);
+	assert_int_equal(
+	    store_count_replies_since(f->st, "sales@acme.example", 0, now - 3600, 0, &n), STORE_OK);
+	assert_int_equal(n, 1);
+	/* a sent reply resent by the admin is one more reply */
+	assert_int_equal(store_request_by_key(f->st, "rc-7", &rid), STORE_OK);
+	assert_int_equal(store_count_replies_since(f->st, NULL, 0, 0, 0, &n), STORE_OK);
+	oid = n;
+	{
+		struct outbox_row *rows = NULL;
+		size_t nr = 0;
+
+		assert_int_equal(store_outbox_due(f->st, now, 100, &rows, &nr), STORE_OK);
+		for (size_t i = 0; i < nr; i++)
+			if (rows[i].request_id == rid)
+				assert_int_equal(
+				    store_outbox_mark_sent(f->st, rows[i].id, "250 ok", now),
+				    STORE_OK);
+		store_outbox_rows_free(rows, nr);
+	}
+	assert_int_equal(admin_resend_as(f->st, rid, now + 10, "test", ADMIN_RESEND_SENT, &n),
+			 STORE_OK);
+	assert_int_equal(store_count_replies_since(f->st, "sales@acme.example", 0, now + 10, 0, &n),
+			 STORE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_count_replies_since(f->st, NULL, 0, 0, 0, &n), STORE_OK);
+	assert_int_equal(n, oid + 1);
 }
 
 static void
@@ -449,6 +566,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_rate_limit_normalised_address, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_rate_limit_account_and_total, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rate_counts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_request_log_api, setup, teardown),
 	};
 

@@ -64,7 +64,7 @@ static void
 test_newer_schema_refused(void **state)
 {
 	struct fx *f = *state;
-	char err[512];
+	char err[512], sql[128];
 	struct store *st;
 
 	store_close(&f->st);
@@ -74,7 +74,8 @@ test_newer_schema_refused(void **state)
 	assert_non_null(strstr(err, "schema version 99, newer than this responder's"));
 	st = store_open_readonly(f->path, err, sizeof(err));
 	assert_null(st);
-	tu_sql_exec(f->path, "UPDATE schema_version SET version = 4");
+	snprintf(sql, sizeof(sql), "UPDATE schema_version SET version = %d", STORE_SCHEMA_VERSION);
+	tu_sql_exec(f->path, sql);
 	f->st = store_open(f->path, err, sizeof(err));
 	assert_non_null(f->st);
 }
@@ -148,6 +149,52 @@ test_request_thread(void **state)
 	admin_request_list_free(&l);
 }
 
+/* What migration 5 made (the rate limits' table, its trigger and, on
+ * PostgreSQL, its functions), undone: a store as version 4 left it. */
+static const char *
+drop_migration_5(void)
+{
+	return tu_store_pg() ? "DROP TRIGGER outbox_rate_add ON outbox; DROP TABLE outbox_rate;"
+			       "DROP FUNCTION responder_outbox_rate();"
+			       "DROP FUNCTION responder_mailbox_key(text);" :
+			       "DROP TRIGGER outbox_rate_add; DROP TABLE outbox_rate;";
+}
+
+/* A version-4 store with replies is upgraded to 5: the replies already
+ * queued are counted by the rate limits (the backfill), and new ones are
+ * counted as they are written (the trigger). */
+static void
+test_upgrade_4_to_5(void **state)
+{
+	struct fx *f = *state;
+	struct request_in r;
+	struct outbox_in o = {
+		.created_at = 1000, .rcpt = "A+x@B.example", .message = "m", .len = 1
+	};
+	char err[512];
+	int64_t n = 0;
+
+	memset(&r, 0, sizeof(r));
+	r.received_at = r.decided_at = 1000;
+	r.requester = "A+x@B.example";
+	r.outcome = "found";
+	r.why = "test";
+	r.complaint_key = "<u1@x> 00";
+	assert_int_equal(store_record_request(f->st, &r, &o, NULL, NULL), STORE_ADDED);
+	store_close(&f->st);
+	tu_sql_exec(f->path, drop_migration_5());
+	tu_sql_exec(f->path, "UPDATE schema_version SET version = 4");
+	f->st = store_open(f->path, err, sizeof(err));
+	assert_non_null(f->st);
+	r.complaint_key = "<u2@x> 00";
+	r.requester = "a@b.example";
+	assert_int_equal(store_record_request(f->st, &r, &o, NULL, NULL), STORE_ADDED);
+	assert_int_equal(store_count_replies_since(f->st, "a@b.example", 0, 1000, 0, &n), STORE_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(store_count_replies_since(f->st, NULL, 0, 1001, 0, &n), STORE_OK);
+	assert_int_equal(n, 0);
+}
+
 /* A version-1 store (before the complaints table) is upgraded to 2. */
 static void
 test_upgrade_1_to_2(void **state)
@@ -156,6 +203,7 @@ test_upgrade_1_to_2(void **state)
 	char err[512];
 
 	store_close(&f->st);
+	tu_sql_exec(f->path, drop_migration_5());
 	tu_sql_exec(f->path,
 		    "DROP TABLE claims; ALTER TABLE requests DROP COLUMN node;"
 		    "ALTER TABLE outbox DROP COLUMN claimed_by;"
@@ -184,7 +232,7 @@ static void
 test_older_schema_upgraded(void **state)
 {
 	struct fx *f = *state;
-	char path[600], err[512];
+	char path[600], err[512], want[64];
 	struct store *st;
 
 	(void)f;
@@ -194,7 +242,8 @@ test_older_schema_upgraded(void **state)
 			  "CREATE TABLE unrelated(x);");
 	st = store_open_readonly(path, err, sizeof(err));
 	assert_null(st);
-	assert_non_null(strstr(err, "needs upgrading to 4"));
+	snprintf(want, sizeof(want), "needs upgrading to %d", STORE_SCHEMA_VERSION);
+	assert_non_null(strstr(err, want));
 	st = store_open(path, err, sizeof(err));
 	assert_non_null(st);
 	assert_int_equal(store_schema_version(st), STORE_SCHEMA_VERSION);
@@ -565,6 +614,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_older_schema_upgraded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_upgrade_1_to_2, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_upgrade_4_to_5, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_request_thread, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_accounts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_messages_and_attempts, setup, teardown),

@@ -182,7 +182,9 @@ check_store(struct check *c, const struct settings *s)
 
 		st = store_open_settings(s, STORE_OPEN_READONLY, &reason, err, sizeof(err));
 		if (st == NULL && reason != STORE_EINVAL) {
-			fprintf(stderr, "responder: %s: [store] %s\n", s->file, err);
+			/* a password_file error names its section already */
+			fprintf(stderr, "responder: %s: %s%s\n", s->file,
+				strncmp(err, "[store]", 7) == 0 ? "" : "[store] ", err);
 			c->bad_config = 1;
 			return;
 		}

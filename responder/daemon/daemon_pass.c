@@ -255,31 +255,51 @@ out:
 }
 
 /* Messages marked $Responded but still here (a crash between the keyword
- * and the move): move them now.  Only with a processed folder. */
+ * and the move), only with a processed folder: their UIDs merged into the
+ * ascending uids[*n] (the union, ascending, no UID twice), so that they
+ * are fetched and handled like new ones.  The request log, not the
+ * server's keyword, says whether each was answered: a recorded one is only
+ * moved ("already recorded"), one that is not is answered first.  A
+ * server that ignores KEYWORD in UID SEARCH (it_hostile_imap,
+ * search_no_keyword) returns every message here, and moving them as they
+ * came moved complaints that had never been answered. */
 static int
-move_leftovers(struct daemon *d)
+add_leftovers(struct daemon *d, uint32_t **uids, size_t *n)
 {
-	uint32_t *uids = NULL;
-	size_t n = 0;
+	uint32_t *marked = NULL, *all;
+	size_t nm = 0, i = 0, j = 0, k = 0;
 	char err[1024];
-	int r;
 
 	if (!*d->s->imap_processed_folder)
 		return 0;
-	r = imap_search_marked(d->imap, &uids, &n, err, sizeof(err));
-	if (r != IMAP_OK) {
+	if (imap_search_marked(d->imap, &marked, &nm, err, sizeof(err)) != IMAP_OK) {
 		log_warn("%s", err);
 		return -1;
 	}
-	if (n > 0) {
-		log_info("imap: %zu message(s) handled but not moved: moving them", n);
-		r = imap_mark_done_many(d->imap, uids, n, d->s->imap_processed_folder, err,
-					sizeof(err));
-		if (r != IMAP_OK)
-			log_warn("%s", err);
+	if (nm == 0)
+		return 0;
+	log_info("imap: %zu message(s) marked $Responded but not moved: checking them against "
+		 "the request log",
+		 nm);
+	all = xreallocarray(NULL, *n + nm, sizeof(*all));
+	while (i < *n || j < nm) {
+		uint32_t u;
+
+		if (j == nm || (i < *n && (*uids)[i] < marked[j]))
+			u = (*uids)[i++];
+		else if (i == *n || marked[j] < (*uids)[i])
+			u = marked[j++];
+		else {
+			u = marked[j++];
+			i++;
+		}
+		all[k++] = u;
 	}
-	free(uids);
-	return r == IMAP_OK ? 0 : -1;
+	free(marked);
+	free(*uids);
+	*uids = all;
+	*n = k;
+	return 0;
 }
 
 /* Forgets the chunk's pending moves: their records were not made durable,
@@ -391,11 +411,13 @@ daemon_fetch_and_handle(struct daemon *d)
 	}
 	/* The first search of a session takes every unhandled message, so one
 	 * left behind by a failed move is not skipped by the UID range. */
-	if (d->full_scan && move_leftovers(d) < 0)
-		return -1;
 	r = imap_search_new(d->imap, d->full_scan ? 0 : last, &uids, &n, err, sizeof(err));
 	if (r != IMAP_OK) {
 		log_warn("%s", err);
+		return -1;
+	}
+	if (d->full_scan && add_leftovers(d, &uids, &n) < 0) {
+		free(uids);
 		return -1;
 	}
 	d->full_scan = 0;

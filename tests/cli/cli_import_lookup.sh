@@ -3,6 +3,7 @@
 # backends: sqlite pg
 set -u
 . "$(dirname "$0")/../lib/check.sh"
+. "$(dirname "$0")/../lib/proc.sh"
 need_tool python3 sqlite3
 
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
@@ -160,6 +161,28 @@ expect_status 66 "lookup without a store"
 CHECK_COUNT=$((CHECK_COUNT + 1))
 [ "$(wc -l < "$ERR")" = 1 ] && grep -q '^responder: ' "$ERR" ||
   fail "lookup without a store: want one line 'responder: ...' on stderr"
+
+# PostgreSQL: no server at the URL is "a server unavailable" (69), for a
+# command that reads and one that writes, in one line; a password_file
+# that is missing is named once, as [store]'s.
+if store_is_pg; then
+  sed "s|^url = .*|url = postgresql://$PG_USER@127.0.0.1:$(proc_free_port 127.0.0.1)/x|" \
+    "$T/r.conf" > "$T/down.conf"
+  for cmd in "lookup --queue-id x" "import $S"; do
+    # shellcheck disable=SC2086
+    run "$RESPONDER_BIN" -c "$T/down.conf" $cmd
+    expect_status 69 "$cmd with no PostgreSQL server at the URL"
+    expect_err "cannot open store postgresql://"
+    CHECK_COUNT=$((CHECK_COUNT + 1))
+    [ "$(wc -l < "$ERR")" = 1 ] || fail "$cmd, server down: want one line on stderr"
+  done
+  sed "s|^password_file = .*|password_file = $T/no.secret|" "$T/r.conf" > "$T/nopw.conf"
+  run "$RESPONDER_BIN" -c "$T/nopw.conf" check-config
+  expect_status 78 "check-config with a missing [store] password_file"
+  expect_err ": [store] password_file: secret file $T/no.secret:"
+  CHECK_COUNT=$((CHECK_COUNT + 1))
+  ! grep -qF "[store] [store]" "$ERR" || fail "check-config names [store] twice"
+fi
 
 # A newer store is refused with exit 78.
 CHECK_COUNT=$((CHECK_COUNT + 1))

@@ -5,8 +5,12 @@
  * and remote servers (requester name, complaint subject, message-ids,
  * stored subject, MX host, reply text, transcript, recipient).  The reply
  * must always be built, and its header section must hold only our own
- * header lines, with CRLF line ends only; each attachment must still
- * carry the transcript (checked by length: base64 never shrinks it away).
+ * header lines, with CRLF line ends only; and a reply that finds the
+ * message must carry the transcript byte for byte in its base64
+ * attachment.
+ * The first byte of the first field also picks the outcome (bits 0-1),
+ * the reply language (bits 2-4: English and the seven others) and the
+ * next-step and only-candidate parts (bits 5, 6).
  *
  * Templates: $RESPONDER_SRC/templates, else the source tree's.
  */
@@ -15,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/base64.h"
 #include "common/xalloc.h"
 #include "responder/reply/compose.h"
 
@@ -52,6 +57,7 @@ check_headers(const char *msg, size_t len)
 					    "Auto-Submitted:",
 					    "X-Auto-Response-Suppress:",
 					    "MIME-Version:",
+					    "Content-Language:",
 					    "Content-Type:",
 					    " ",
 					    NULL };
@@ -76,6 +82,26 @@ check_headers(const char *msg, size_t len)
 		if ((msg[i] == '\n' && (i == 0 || msg[i - 1] != '\r')) ||
 		    (msg[i] == '\r' && (i + 1 == len || msg[i + 1] != '\n')))
 			abort();
+}
+
+/* 1 when a base64 part of msg holds `transcript` byte for byte. */
+static int
+has_transcript(const char *msg, size_t len, const char *transcript)
+{
+	static const char cte[] = "Content-Transfer-Encoding: base64\r\n\r\n";
+	const char *p = msg, *end = msg + len;
+	int found = 0;
+
+	while (!found && (p = memmem(p, (size_t)(end - p), cte, sizeof(cte) - 1)) != NULL) {
+		p += sizeof(cte) - 1;
+		const char *stop = memmem(p, (size_t)(end - p), "\r\n--", 4);
+		size_t n = (size_t)((stop ? stop : end) - p);
+		char *raw = xmalloc(n + 1);
+		size_t k = base64_decode(p, n, raw, n + 1, BASE64_PAD_SKIPPED);
+		found = memmem(raw, k, transcript, strlen(transcript)) != NULL;
+		free(raw);
+	}
+	return found;
 }
 
 int
@@ -137,6 +163,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	in.settings = &s;
 	in.now = 1795964694;
 	in.seed = "fuzz";
+	static const char *const langs[8] = { NULL, "de", "fr", "es", "it", "nl", "pt", "pl" };
+	unsigned char pick = (unsigned char)f[0][0];
+	in.language = langs[(pick >> 2) & 7];
+	in.next_step = (pick >> 5) & 1;
+	in.only_candidate = (pick >> 6) & 1;
 
 	char *msg = NULL, err[256];
 	size_t len = 0;
@@ -145,6 +176,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	}
 	check_headers(msg, len);
+	if (in.outcome == OUTCOME_FOUND && f[3][0] != '\0' && !has_transcript(msg, len, f[3]))
+		abort();
 	free(msg);
 	free(copy);
 	return 0;

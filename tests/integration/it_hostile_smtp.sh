@@ -7,10 +7,13 @@
 # daemon never crashes and never spins, its memory stays bounded, no reply
 # is marked sent that the server did not take with 250, and once the
 # server behaves each reply is delivered exactly once (issue 15, Faults).
+# backends: sqlite pg
 set -euo pipefail
 . "$RESPONDER_SRC/tests/lib/need.sh"
 . "$RESPONDER_SRC/tests/lib/proc.sh"
-need_tool python3 sqlite3
+. "$RESPONDER_SRC/tests/lib/store.sh"
+need_tool python3
+store_is_pg || need_tool sqlite3
 [ -x "${RESPONDER_BIN:-}" ] || { echo "RESPONDER_BIN not set" >&2; exit 1; }
 T=$(mktemp -d)
 RPID="" IPID="" SPID=""
@@ -46,7 +49,7 @@ run_case() {  # NAME
 [responder]
 address = support@relay.example
 [store]
-path = $d/store.db
+$(store_conf "$d/store.db")
 [imap]
 url = imap://127.0.0.1:$(cat "$d/imap.port")
 tls = none
@@ -84,8 +87,8 @@ EOF
 	stop_all
 	got=$(find "$d/smtp" -name 'msg.*' | wc -l)
 	local sent queued uniq
-	sent=$(sqlite3 "$d/store.db" "SELECT count(*) FROM outbox WHERE state = 'sent'")
-	queued=$(sqlite3 "$d/store.db" "SELECT count(*) FROM outbox WHERE state = 'queued'")
+	sent=$(store_sql "$d/store.db" "SELECT count(*) FROM outbox WHERE state = 'sent'")
+	queued=$(store_sql "$d/store.db" "SELECT count(*) FROM outbox WHERE state = 'queued'")
 	uniq=$(cat "$d/smtp"/msg.* 2>/dev/null | grep -i '^In-Reply-To:' | sort -u | wc -l)
 	echo "case $name: ran ${ran}s, cpu $((ticks * 1000 / HZ)) ms, VmHWM $hwm kB," \
 		"connections $(cat "$d/smtp/connections"), delivered $got, sent $sent, queued $queued"

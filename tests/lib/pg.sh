@@ -6,6 +6,7 @@
 #
 # Source it, then:
 #   pg_init              PG_DIR (mktemp), PG_PORT (free), initdb as the run user
+#                        (--no-sync: 2 s instead of 5 s here; the cluster is thrown away)
 #   pg_start [tls]       start the server (tls: ssl=on with $PG_DIR/tls/ca.pem)
 #   pg_stop              fast shutdown, by the postmaster's pid (KILL if stuck)
 #   pg_restart           stop + start on the same port and data
@@ -50,7 +51,7 @@ pg_init() {
 	cp "$PG_PASSFILE" "$PG_DIR/run/pw"
 	chown -R "$PG_RUNUID:$PG_RUNGID" "$PG_DIR/data" "$PG_DIR/run"
 	_pg_as "$PG_BIN/initdb" -D "$PG_DIR/data" -U "$PG_USER" --pwfile="$PG_DIR/run/pw" \
-		-A scram-sha-256 -E UTF8 --locale=C.UTF-8 > "$PG_DIR/initdb.log" 2>&1 ||
+		-A scram-sha-256 -E UTF8 --locale=C.UTF-8 --no-sync > "$PG_DIR/initdb.log" 2>&1 ||
 		{ cat "$PG_DIR/initdb.log" >&2; return 1; }
 	rm -f "$PG_DIR/run/pw"
 	cat >> "$PG_DIR/data/postgresql.conf" <<-EOF

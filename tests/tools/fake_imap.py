@@ -30,6 +30,11 @@ Scenarios (what a hostile or broken server does):
   garbage_after_select  LOGIN and SELECT succeed, then garbage
   search_desc     the first UID SEARCH for new mail answers 200 000 UIDs in
                   descending order (3 of them exist)
+  search_no_keyword  UID SEARCH ignores [NOT] KEYWORD $Responded: the
+                  search for new mail returns messages already answered and
+                  the search for answered ones returns every message
+  search_no_keyword_bye  the same, and BYE after each UID STORE, so the
+                  next session starts with a full scan of the mailbox
 Found by the fuzz_imap target (docs/fuzzing.md), each crashed the daemon:
   greeting_codes  a greeting with a response code libetpan's greeting
                   parser cannot take: * OK [PERMANENTFLAGS (\\Seen)]
@@ -181,6 +186,9 @@ class Handler(socketserver.StreamRequestHandler):
                     return
             elif cmd == "UID STORE":
                 self.store(tag, args[0], " ".join(args[1:]))
+                if self.sc == "search_no_keyword_bye":
+                    self.w("* BYE see you in the next session\r\n")
+                    return
             elif cmd in ("UID MOVE", "UID COPY"):
                 self.move(tag, args[0], cmd)
             elif cmd == "UID EXPUNGE":
@@ -196,6 +204,7 @@ class Handler(socketserver.StreamRequestHandler):
             while True:  # until the client hangs up
                 self.w(chunk)
         want_marked = "NOT KEYWORD" not in query.upper() and "KEYWORD" in query.upper()
+        any_flags = self.sc in ("search_no_keyword", "search_no_keyword_bye")
         if self.sc == "search_desc" and not want_marked and not self.server.searched_desc:
             self.server.searched_desc = True
             uids = " ".join(str(u) for u in range(200000, 0, -1))
@@ -208,7 +217,8 @@ class Handler(socketserver.StreamRequestHandler):
         after = int(m.group(1)) - 1 if m else 0
         with LOCK:
             found = [u for u in box.uids()
-                     if u > after and ("$Responded" in box.flags[u]) == want_marked
+                     if u > after
+                     and (any_flags or ("$Responded" in box.flags[u]) == want_marked)
                      and "\\Deleted" not in box.flags[u]]
         if self.sc == "unsolicited":
             self.w("* 1 FETCH (FLAGS (\\Seen))\r\n* 77 EXISTS\r\nZZ99 OK never sent\r\n")

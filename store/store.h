@@ -97,6 +97,11 @@ int store_set_cache_mb(struct store *st, int mb);
 
 /* Explicit transactions for batching (importers).  Nested begin is an error. */
 int store_begin(struct store *st);
+/* A transaction for reading only: one snapshot for a batch of reads,
+ * without the write lock store_begin takes (SQLite: a deferred BEGIN; a
+ * write inside it would take the lock then).  End it with store_rollback
+ * (or store_commit). */
+int store_begin_read(struct store *st);
 int store_commit(struct store *st);
 int store_rollback(struct store *st);
 /* One named savepoint inside a transaction (the daemon's group commit: one

@@ -176,6 +176,9 @@ if store_is_pg; then
     CHECK_COUNT=$((CHECK_COUNT + 1))
     [ "$(wc -l < "$ERR")" = 1 ] || fail "$cmd, server down: want one line on stderr"
   done
+  run "$RESPONDER_BIN" -c "$T/down.conf" check-config
+  expect_status 69 "check-config with no PostgreSQL server at the URL"
+  expect_err "[store] cannot open store postgresql://"
   sed "s|^password_file = .*|password_file = $T/no.secret|" "$T/r.conf" > "$T/nopw.conf"
   run "$RESPONDER_BIN" -c "$T/nopw.conf" check-config
   expect_status 78 "check-config with a missing [store] password_file"

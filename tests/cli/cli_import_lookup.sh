@@ -176,12 +176,33 @@ if store_is_pg; then
     CHECK_COUNT=$((CHECK_COUNT + 1))
     [ "$(wc -l < "$ERR")" = 1 ] || fail "$cmd, server down: want one line on stderr"
   done
+  run "$RESPONDER_BIN" -c "$T/down.conf" check-config
+  expect_status 69 "check-config with no PostgreSQL server at the URL"
+  expect_err "[store] cannot open store postgresql://"
   sed "s|^password_file = .*|password_file = $T/no.secret|" "$T/r.conf" > "$T/nopw.conf"
   run "$RESPONDER_BIN" -c "$T/nopw.conf" check-config
   expect_status 78 "check-config with a missing [store] password_file"
   expect_err ": [store] password_file: secret file $T/no.secret:"
   CHECK_COUNT=$((CHECK_COUNT + 1))
   ! grep -qF "[store] [store]" "$ERR" || fail "check-config names [store] twice"
+  # A role that may only read: it reads; a command that writes stops at
+  # the open with 77 (as on a read-only SQLite file), not at its first
+  # write with 70.
+  db=$(sed -n 's|^url = .*/||p' "$T/r.conf")
+  pg_psql "$db" "CREATE ROLE reader LOGIN PASSWORD 'readerpw'; GRANT SELECT ON ALL TABLES IN SCHEMA public TO reader" > /dev/null
+  printf 'readerpw\n' > "$T/reader.secret"; chmod 600 "$T/reader.secret"
+  sed -e "s|^url = postgresql://$PG_USER@|url = postgresql://reader@|" \
+    -e "s|^password_file = .*|password_file = $T/reader.secret|" "$T/r.conf" > "$T/reader.conf"
+  run "$RESPONDER_BIN" -c "$T/reader.conf" lookup --queue-id 4XbR2n1wH8a2bb
+  expect_status 0 "lookup as a role that may only read"
+  for cmd in "import $S" "once"; do
+    # shellcheck disable=SC2086
+    run "$RESPONDER_BIN" -c "$T/reader.conf" $cmd
+    expect_status 77 "$cmd as a role that may only read"
+    expect_err "cannot be written by this role"
+    CHECK_COUNT=$((CHECK_COUNT + 1))
+    [ "$(wc -l < "$ERR")" = 1 ] || fail "$cmd as a reader: want one line on stderr"
+  done
 fi
 
 # A newer store is refused with exit 78.

@@ -101,6 +101,11 @@ EOF
 	return 0
 }
 
-for c in ${HOSTILE_SMTP_CASES:-garbage bigreply stall_data}; do run_case "$c"; done
+# On PostgreSQL (it_hostile_smtp_pg) the case that tests the store most:
+# a server that stalls after DATA, whose reply must stay unmarked until a
+# 250 comes (the others are the SMTP client's, whatever the store).
+cases="garbage bigreply stall_data"
+store_is_pg && cases=stall_data
+for c in ${HOSTILE_SMTP_CASES:-$cases}; do run_case "$c"; done
 [ "$FAILS" = 0 ] || { echo "FAIL: $FAILS problem(s)"; exit 1; }
 echo "PASS: hostile SMTP server: no crash, no spin, bounded memory, each reply delivered once"

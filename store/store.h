@@ -38,6 +38,7 @@ enum {
 	/* Several responders: the complaint's claim passed to another
 	 * responder after this one's lease ran out; nothing was recorded. */
 	STORE_ELOST = -8,
+	STORE_EUNAVAIL = -9, /* PostgreSQL: no server answers at the URL */
 };
 
 #define STORE_SCHEMA_VERSION 5
@@ -96,6 +97,11 @@ int store_set_cache_mb(struct store *st, int mb);
 
 /* Explicit transactions for batching (importers).  Nested begin is an error. */
 int store_begin(struct store *st);
+/* A transaction for reading only: one snapshot for a batch of reads,
+ * without the write lock store_begin takes (SQLite: a deferred BEGIN; a
+ * write inside it would take the lock then).  End it with store_rollback
+ * (or store_commit). */
+int store_begin_read(struct store *st);
 int store_commit(struct store *st);
 int store_rollback(struct store *st);
 /* One named savepoint inside a transaction (the daemon's group commit: one

@@ -170,7 +170,17 @@ done
 el=$(( $(now_ms) - t0 ))
 hwm=$(kb "$RPID" VmHWM)
 after=$(kb "$RPID" VmRSS)
+# PSS after the run: each page shared with another process (the libraries'
+# pages, the parent's heap the forked parser still shares) counted in
+# part, so daemon + child is not counted twice as the VmHWM sum is.
+pss() { awk '$1 == "Pss:" {print $2}' "/proc/$1/smaps_rollup" 2>/dev/null || echo 0; }
+pss_d=$(pss "$RPID")
+pss_c=0
+for k in $(cat /proc/"$RPID"/task/*/children 2>/dev/null); do
+	v=$(pss "$k"); pss_c=$((pss_c + ${v:-0}))
+done
 echo "$RSS_N answered in $el ms by 'run' ($(( RSS_N * 1000 / (el > 0 ? el : 1) )) complaints/s)"
 echo "daemon RSS: peak (VmHWM) $((hwm / 1024)) MiB, after the run $((after / 1024)) MiB; parser child peak $((child_peak / 1024)) MiB; peak daemon + child $(( (hwm + child_peak) / 1024 )) MiB"
+echo "PSS after the run (shared pages counted in part): daemon $((pss_d / 1024)) MiB + parser child $((pss_c / 1024)) MiB = $(( (pss_d + pss_c) / 1024 )) MiB"
 echo "daemon RSS while running (replies:MiB):$(echo "$samples" | tr ' ' '\n' | awk 'NF' | awk -v n="$(echo "$samples" | wc -w)" 'n <= 8 || NR % int(n / 8 + 1) == 1' | tr '\n' ' ')"
 ms_kill_daemon

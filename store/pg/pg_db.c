@@ -149,6 +149,18 @@ pg_open(struct store *st, const char *url, const struct store_options *o, int re
 		pg_fail(st, msg);
 		snprintf(msg, sizeof(msg), "%s", st->err);
 		snprintf(st->err, sizeof(st->err), "cannot open store %.300s: %.180s", shown, msg);
+		/* Nothing answered (down, refused, unreachable, starting up, or
+		 * a certificate we refused): the server is unavailable, which
+		 * a caller tells from a store that is missing or refuses us
+		 * (asked again, as libpq keeps no error code of a failed
+		 * connect, and its messages are translated). */
+		if (c->pg != NULL) {
+			PGPing ping = PQpingParams((const char *const *)c->keys,
+						   (const char *const *)c->vals, 1);
+
+			if (ping == PQPING_NO_RESPONSE || ping == PQPING_REJECT)
+				return STORE_EUNAVAIL;
+		}
 		return STORE_EDB;
 	}
 	PQsetNoticeProcessor(c->pg, pg_notice, NULL);

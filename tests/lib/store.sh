@@ -16,9 +16,6 @@
 #                          column: json_extract(COL, '$.K[0].K') on
 #                          SQLite, (COL::jsonb #>> '{K,0,K}') on PostgreSQL
 #   store_is_pg            true when the configs name PostgreSQL
-#   store_skip_on_pg WHY   for a check that only means something on SQLite
-#                          (a file's permissions, a -wal file): prints a
-#                          note and returns true on PostgreSQL
 # The SQL a script runs itself is the script's business: write it so both
 # backends read it the same (unixepoch(), || and count(*) exist on both),
 # or branch on store_is_pg and say why.
@@ -75,10 +72,4 @@ store_json() {  # COLUMN PATH (keys and indexes, comma-separated)
 		printf "json_extract(%s, '\$%s')" "$1" \
 			"$(printf '%s' "$2" | sed -E 's/([0-9]+)(,|$)/[\1]\2/g; s/(^|,)([a-z_]+)/.\2/g; s/,//g')"
 	fi
-}
-
-store_skip_on_pg() {  # WHY
-	store_is_pg || return 1
-	echo "note (PostgreSQL): not checked here: $*"
-	return 0
 }

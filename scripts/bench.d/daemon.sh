@@ -37,6 +37,10 @@ export DOVECOT_EXTRA="mail_fsync = never"
 ms_it_setup imap
 trap 'ms_kill_daemon; ms_stop; rm -rf "$TOOLS"' EXIT
 sed -i 's/^poll_interval = .*/poll_interval = 3600/' "$CONF"
+# BENCH_SMTP_CONNECTIONS: [smtp] connections for the daemon (default 1,
+# as the daemon's own default; the floor always sends over one).
+[ -n "${BENCH_SMTP_CONNECTIONS:-}" ] &&
+	sed -i "s/^\[smtp\]\$/[smtp]\nconnections = $BENCH_SMTP_CONNECTIONS/" "$CONF"
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
@@ -57,7 +61,7 @@ for i in range(a, b + 1):
 PY
 }
 
-echo "== daemon benchmark: $N complaints ($(nproc) CPUs)"
+echo "== daemon benchmark: $N complaints ($(nproc) CPUs)${BENCH_SMTP_CONNECTIONS:+, [smtp] connections = $BENCH_SMTP_CONNECTIONS}"
 make_complaints 1 "$N" > "$MS_DIR/files.txt"
 t0=$(now_ms)
 xargs "$MS_APPEND_TOOL" 127.0.0.1 "$MS_IMAP_PORT" "$MS_USER" "$MS_PASS" INBOX < "$MS_DIR/files.txt"

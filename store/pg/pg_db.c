@@ -111,7 +111,7 @@ pg_open(struct store *st, const char *url, const struct store_options *o, int re
 	struct pg_conn *c = xcalloc(1, sizeof(*c));
 	const char *keys[12], *vals[12];
 	char password[512], shown[sizeof(st->path)];
-	int n = 0;
+	int n = 0, r;
 
 	st->conn = c;
 	store_display_name_of(url, shown, sizeof(shown));
@@ -168,8 +168,8 @@ pg_open(struct store *st, const char *url, const struct store_options *o, int re
 		return STORE_EDB;
 	if (readonly && pg_exec(st, "SET default_transaction_read_only = on") < 0)
 		return STORE_EDB;
-	if (!readonly && pg_session_functions(st) < 0)
-		return STORE_EDB;
+	if (!readonly && (r = pg_session_functions(st)) < 0)
+		return r;
 	return STORE_OK;
 }
 

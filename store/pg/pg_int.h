@@ -30,7 +30,8 @@ int pg_schema_version(struct store *st);
 
 /* pg_records.c: makes this session's record-writing functions
  * (pg_temp.responder_put_message, pg_temp.responder_put_attempt), at each
- * writable open and after a reconnect.  STORE_OK or STORE_EDB. */
+ * writable open and after a reconnect.  STORE_OK, STORE_EPERM (the role
+ * may not make temporary objects), STORE_EDB; st->err names the store. */
 int pg_session_functions(struct store *st);
 
 #endif

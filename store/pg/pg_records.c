@@ -12,7 +12,9 @@
  * They are made in pg_temp, once per writable session (at open and after
  * a reconnect): no schema change, nothing left in the database, and each
  * responder runs the functions of its own version even while an older
- * one shares the database during an upgrade.
+ * one shares the database during an upgrade.  The role needs the TEMP
+ * privilege (every role has it unless revoked); without it the open
+ * fails with STORE_EPERM and says so.
  *
  * Every statement of a VOLATILE PL/pgSQL function reads a fresh snapshot
  * (READ COMMITTED), which is what the two-importer guarantees need: the
@@ -25,6 +27,10 @@
  * validated and normalised every field (records.c).
  */
 #include "store/pg/pg_int.h"
+#include "common/strutil.h"
+
+#include <stdio.h>
+#include <string.h>
 
 /* clang-format off */
 static const char *const session_functions[] = {
@@ -135,8 +141,31 @@ static const char *const session_functions[] = {
 int
 pg_session_functions(struct store *st)
 {
-	for (const char *const *q = session_functions; *q != NULL; q++)
-		if (st->drv->exec(st, *q) < 0)
-			return STORE_EDB;
+	struct pg_conn *c = st->conn;
+
+	for (const char *const *q = session_functions; *q != NULL; q++) {
+		PGresult *res = PQexec(c->pg, *q);
+		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+		/* 42501: no TEMP privilege on the database (PostgreSQL grants
+		 * it to everyone unless an admin revoked it) */
+		int perm = state != NULL && strcmp(state, "42501") == 0;
+		char msg[300];
+
+		if (PQresultStatus(res) == PGRES_COMMAND_OK) {
+			PQclear(res);
+			continue;
+		}
+		snprintf(msg, sizeof(msg), "%s", PQresultErrorMessage(res));
+		msg[strcspn(msg, "\n")] = '\0';
+		PQclear(res);
+		snprintf(
+		    st->err, sizeof(st->err),
+		    "store %.200s: cannot make the session's functions: %.180s%s", st->path, msg,
+		    perm ? " (the role needs TEMP on the database: GRANT TEMP ON DATABASE ... TO"
+			   " the role)" :
+			   "");
+		str_sanitize_line(st->err);
+		return perm ? STORE_EPERM : STORE_EDB;
+	}
 	return STORE_OK;
 }

@@ -228,6 +228,25 @@ CHECK_COUNT=$((CHECK_COUNT + 1))
 [ -s "$W/all.rows" ] && cmp -s "$W/jl.rows" "$W/all.rows" ||
 	fail "three imports at once and one import stored different rows"
 
+# A role that may write the tables but not make temporary objects (an
+# admin revoked TEMP): a command that writes stops at the open with 77 and
+# says what to grant, before any work.
+pg_psql jl "CREATE ROLE notemp LOGIN PASSWORD 'notemppw';
+	GRANT ALL ON ALL TABLES IN SCHEMA public TO notemp;
+	GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO notemp;
+	REVOKE TEMP ON DATABASE jl FROM PUBLIC" > /dev/null
+printf 'notemppw\n' > "$W/notemp.secret"
+chmod 600 "$W/notemp.secret"
+printf '[store]\nurl = postgresql://notemp@127.0.0.1:%s/jl\npassword_file = %s\n' "$PG_PORT" \
+	"$W/notemp.secret" > "$W/notemp.conf"
+run "$RESPONDER_BIN" -c "$W/notemp.conf" import "$W/a.jsonl"
+expect_status 77 "import as a role without TEMP"
+expect_err "the role needs TEMP on the database"
+pg_psql jl "GRANT TEMP ON DATABASE jl TO notemp" > /dev/null
+run "$RESPONDER_BIN" -c "$W/notemp.conf" import "$W/a.jsonl"
+expect_status 0 "import as the same role with TEMP (nothing new)"
+expect_out "0 messages, 0 attempts"
+
 # ---- 4. a newer schema ----------------------------------------------------------------
 pg_psql mig "UPDATE schema_version SET version = 99" > /dev/null
 run "$RESPONDER_BIN" -c "$W/mig.conf" log

@@ -398,6 +398,17 @@ mime_put_qp(struct buf *b, const char *s, size_t n)
 			rc |= buf_append(b, stage, o);
 			o = 0;
 		}
+		/* Printable ASCII other than '=' inside a line goes out as it
+		 * is, with no look-ahead: only a blank before a line end, '.'
+		 * or "From " at a line's start, '=' and other bytes need the
+		 * checks below. */
+		while (col > 0 && col < 75 && o <= sizeof(stage) - 8 && i < n &&
+		       (unsigned char)s[i] > 0x20 && (unsigned char)s[i] < 0x7f && s[i] != '=') {
+			stage[o++] = s[i++];
+			col++;
+		}
+		if (i == n)
+			break;
 		c = (unsigned char)s[i];
 		if (c == '\r' && i + 1 < n && s[i + 1] == '\n')
 			continue;

@@ -73,12 +73,13 @@ enum answer_next {
 /* Records the server's answer for one row: the sent mark right away after
  * a 2xx, the retry or failure otherwise. */
 static enum answer_next
-record_answer(struct outbox_sender *o, const struct outbox_row *row, enum smtp_result sr,
+record_answer(struct outbox_sender *o, struct outbox_row *row, enum smtp_result sr,
 	      const char *reply, const char *err)
 {
 	int64_t now = time(NULL);
 	int failed = 0, r = 0;
 
+	store_outbox_row_release(row);
 	switch (sr) {
 	case SMTP_SENT:
 		r = mark_sent(o, row->id, reply, now);
@@ -122,24 +123,37 @@ back_off(struct outbox_sender *o)
 
 /* Several responders: a row whose lease ran out while the rows before it
  * were sent may have been taken by another node; only the holder sends
- * it.  1 send, 0 skip, -1 store failure (logged). */
+ * it.  Then its message is read (one at a time, not the whole batch).
+ * 1 send, 0 skip, -1 store failure (logged). */
 static int
-hold(struct outbox_sender *o, const struct outbox_row *row)
+hold(struct outbox_sender *o, struct outbox_row *row)
 {
 	int r = store_outbox_hold(o->st, row->id, time(NULL));
 
-	if (r < 0)
-		log_error("store: %s; not sending", store_errmsg(o->st));
-	else if (r == 0)
+	if (r == 0) {
 		log_info("reply %lld to %s: taken over by another responder, not sent here",
 			 (long long)row->id, row->rcpt);
-	return r;
+		return 0;
+	}
+	if (r > 0) {
+		r = store_outbox_message(o->st, row);
+		if (r == STORE_OK)
+			return 1;
+		if (r == STORE_ENOTFOUND) {
+			/* gone since the batch was read (a purge, an admin) */
+			log_info("reply %lld to %s: no longer in the outbox, not sent",
+				 (long long)row->id, row->rcpt);
+			return 0;
+		}
+	}
+	log_error("store: %s; not sending", store_errmsg(o->st));
+	return -1;
 }
 
 /* One batch over one connection, a reply after the other.  0, or -1 when
  * sending stopped (unavailable: backoff set; store failure). */
 static int
-send_one_by_one(struct outbox_sender *o, const struct outbox_row *rows, size_t n)
+send_one_by_one(struct outbox_sender *o, struct outbox_row *rows, size_t n)
 {
 	char err[1024], reply[SMTP_REPLY_MAX];
 
@@ -173,7 +187,7 @@ send_one_by_one(struct outbox_sender *o, const struct outbox_row *rows, size_t n
  * store failure) nothing more is started and the replies in flight are
  * waited for and recorded.  0, or -1 when sending stopped. */
 static int
-send_in_parallel(struct outbox_sender *o, const struct outbox_row *rows, size_t n)
+send_in_parallel(struct outbox_sender *o, struct outbox_row *rows, size_t n)
 {
 	char err[1024], reply[SMTP_REPLY_MAX];
 	size_t next = 0, tag;

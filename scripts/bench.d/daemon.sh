@@ -184,7 +184,8 @@ for k in $(cat /proc/"$RPID"/task/*/children 2>/dev/null); do
 	v=$(pss "$k"); pss_c=$((pss_c + ${v:-0}))
 done
 echo "$RSS_N answered in $el ms by 'run' ($(( RSS_N * 1000 / (el > 0 ? el : 1) )) complaints/s)"
-echo "daemon RSS: peak (VmHWM) $((hwm / 1024)) MiB, after the run $((after / 1024)) MiB; parser child peak $((child_peak / 1024)) MiB; peak daemon + child $(( (hwm + child_peak) / 1024 )) MiB"
-echo "PSS after the run (shared pages counted in part): daemon $((pss_d / 1024)) MiB + parser child $((pss_c / 1024)) MiB = $(( (pss_d + pss_c) / 1024 )) MiB"
+mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+echo "daemon RSS: peak (VmHWM) $(mib "$hwm") MiB, after the run $(mib "$after") MiB; parser child peak $(mib "$child_peak") MiB; peak daemon + child $(mib $((hwm + child_peak))) MiB"
+echo "PSS after the run (shared pages counted in part): daemon $(mib "$pss_d") MiB + parser child $(mib "$pss_c") MiB = $(mib $((pss_d + pss_c))) MiB"
 echo "daemon RSS while running (replies:MiB):$(echo "$samples" | tr ' ' '\n' | awk 'NF' | awk -v n="$(echo "$samples" | wc -w)" 'n <= 8 || NR % int(n / 8 + 1) == 1' | tr '\n' ' ')"
 ms_kill_daemon

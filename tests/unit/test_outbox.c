@@ -54,6 +54,8 @@ test_due_and_sent(void **state)
 	assert_int_equal(rows[0].id, a);
 	assert_string_equal(rows[0].rcpt, "a@x.example");
 	assert_string_equal(rows[0].envelope_from, "");
+	assert_null(rows[0].message); /* read when it is sent */
+	assert_int_equal(store_outbox_message(f->st, &rows[0]), STORE_OK);
 	assert_int_equal(rows[0].len, 27);
 	assert_memory_equal(rows[0].message, "Subject: x\r\n\r\nhello\0world\r\n", 27);
 	store_outbox_rows_free(rows, n);

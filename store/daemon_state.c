@@ -195,6 +195,16 @@ store_release_snapshots(struct store *st)
 
 /* ---- claims (several responders on one store) ------------------------------ */
 
+/* ?1 the complaint's key, ?2 this node, ?3 now, ?4 the lease. */
+static void
+bind_claim(struct store *st, struct store_stmt *s, const char *key, int64_t now)
+{
+	store_bind_text(s, 1, key);
+	store_bind_text(s, 2, st->node);
+	store_bind_int64(s, 3, now);
+	store_bind_int64(s, 4, st->lease_seconds);
+}
+
 int
 store_claim_complaint(struct store *st, const char *key, int64_t now)
 {
@@ -209,10 +219,7 @@ store_claim_complaint(struct store *st, const char *key, int64_t now)
 		" WHERE claims.node = excluded.node OR claims.expires_at <= ?3");
 	if (s == NULL)
 		return STORE_EDB;
-	store_bind_text(s, 1, key);
-	store_bind_text(s, 2, st->node);
-	store_bind_int64(s, 3, now);
-	store_bind_int64(s, 4, st->lease_seconds);
+	bind_claim(st, s, key, now);
 	if (store_step_done(st, s, "claiming the complaint") < 0)
 		return STORE_EDB;
 	if (store_changes(st) == 0)
@@ -236,10 +243,7 @@ store_claim_fence(struct store *st, const char *key, int64_t now)
 			   " WHERE complaint_key = ?1 AND node = ?2");
 	if (s == NULL)
 		return STORE_EDB;
-	store_bind_text(s, 1, key);
-	store_bind_text(s, 2, st->node);
-	store_bind_int64(s, 3, now);
-	store_bind_int64(s, 4, st->lease_seconds);
+	bind_claim(st, s, key, now);
 	if (store_step_done(st, s, "renewing the claim") < 0)
 		return STORE_EDB;
 	if (store_changes(st) > 0)

@@ -24,15 +24,15 @@ store_outbox_due(struct store *st, int64_t now, size_t limit, struct outbox_row 
 	 * dies leaves its rows to the others when the lease ends. */
 	struct store_stmt *s = store_stmt_for(
 	    st,
-	    "SELECT id, request_id, envelope_from, rcpt, message, tries,"
+	    "SELECT id, request_id, envelope_from, rcpt, tries,"
 	    " (SELECT received_at FROM requests WHERE requests.id = outbox.request_id)"
 	    " FROM outbox WHERE state = 'queued' AND next_try_at <= ?1 ORDER BY next_try_at, id LIMIT ?2",
 	    "WITH c AS (UPDATE outbox SET claimed_by = ?3, claim_expires = ?1 + ?4"
 	    "  WHERE id IN (SELECT id FROM outbox WHERE state = 'queued' AND next_try_at <= ?1"
 	    "   AND (claim_expires <= ?1 OR claimed_by = ?3) ORDER BY next_try_at, id LIMIT ?2"
 	    "   FOR UPDATE SKIP LOCKED)"
-	    "  RETURNING id, request_id, envelope_from, rcpt, message, tries, next_try_at)"
-	    " SELECT c.id, c.request_id, c.envelope_from, c.rcpt, c.message, c.tries,"
+	    "  RETURNING id, request_id, envelope_from, rcpt, tries, next_try_at)"
+	    " SELECT c.id, c.request_id, c.envelope_from, c.rcpt, c.tries,"
 	    "  (SELECT received_at FROM requests WHERE requests.id = c.request_id)"
 	    " FROM c ORDER BY c.next_try_at, c.id");
 	struct outbox_row *rows = NULL;
@@ -51,8 +51,6 @@ store_outbox_due(struct store *st, int64_t now, size_t limit, struct outbox_row 
 	}
 	while ((rc = store_step(s)) == STORE_ROW) {
 		struct outbox_row *r;
-		const void *blob;
-		size_t blen;
 
 		rows = xreallocarray(rows, n + 1, sizeof(*rows));
 		r = &rows[n++];
@@ -64,15 +62,10 @@ store_outbox_due(struct store *st, int64_t now, size_t limit, struct outbox_row 
 		r->rcpt = store_col_dup(s, 3);
 		if (r->rcpt == NULL)
 			r->rcpt = xstrdup("");
-		blob = store_col_blob(s, 4);
-		blen = store_col_bytes(s, 4);
-		r->len = blen;
-		r->message = xmalloc(r->len + 1);
-		if (r->len > 0)
-			memcpy(r->message, blob, r->len);
-		r->message[r->len] = '\0';
-		r->tries = store_col_int(s, 5);
-		r->received_at = store_col_int64(s, 6);
+		r->message = NULL; /* store_outbox_message(), when it is sent */
+		r->len = 0;
+		r->tries = store_col_int(s, 4);
+		r->received_at = store_col_int64(s, 5);
 	}
 	store_reset(s);
 	if (rc != STORE_DONE) {
@@ -82,6 +75,42 @@ store_outbox_due(struct store *st, int64_t now, size_t limit, struct outbox_row 
 	*rows_r = rows;
 	*n_r = n;
 	return STORE_OK;
+}
+
+int
+store_outbox_message(struct store *st, struct outbox_row *row)
+{
+	struct store_stmt *s = store_stmt(st, "SELECT message FROM outbox WHERE id = ?1");
+	int rc;
+
+	free(row->message);
+	row->message = NULL;
+	row->len = 0;
+	if (s == NULL)
+		return STORE_EDB;
+	store_bind_int64(s, 1, row->id);
+	rc = store_step(s);
+	if (rc == STORE_ROW) {
+		const void *blob = store_col_blob(s, 0);
+
+		row->len = store_col_bytes(s, 0);
+		row->message = xmalloc(row->len + 1);
+		if (row->len > 0)
+			memcpy(row->message, blob, row->len);
+		row->message[row->len] = '\0';
+	}
+	store_reset(s);
+	if (rc == STORE_ROW)
+		return STORE_OK;
+	return rc == STORE_DONE ? STORE_ENOTFOUND : store_fail_db(st, "reading a reply");
+}
+
+void
+store_outbox_row_release(struct outbox_row *row)
+{
+	free(row->message);
+	row->message = NULL;
+	row->len = 0;
 }
 
 void

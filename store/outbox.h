@@ -23,15 +23,23 @@ struct outbox_row {
 	int64_t received_at; /* the request's complaint arrival (metrics) */
 	char *envelope_from; /* "" = the null sender */
 	char *rcpt;
-	char *message; /* NUL-terminated; len is authoritative */
+	char *message; /* owned; NULL until store_outbox_message(); NUL-terminated,
+			* len is authoritative */
 	size_t len;
 	int tries;
 };
 
-/* Up to `limit` queued rows with next_try_at <= now, oldest first.
- * *rows_r is malloc'd (free with store_outbox_rows_free). */
+/* Up to `limit` queued rows with next_try_at <= now, oldest first, without
+ * their messages (a batch of 100 replies held at once was a fifth of the
+ * daemon's heap: each is read just before it is sent).  *rows_r is
+ * malloc'd (free with store_outbox_rows_free). */
 int store_outbox_due(struct store *st, int64_t now, size_t limit, struct outbox_row **rows_r,
 		     size_t *n_r);
+/* Reads row->message and row->len (replacing what it held): STORE_OK,
+ * STORE_ENOTFOUND when the row is gone, or an error. */
+int store_outbox_message(struct store *st, struct outbox_row *row);
+/* Frees row->message (the row stays usable). */
+void store_outbox_row_release(struct outbox_row *row);
 void store_outbox_rows_free(struct outbox_row *rows, size_t n);
 /* The earliest next_try_at of a queued row: STORE_OK with *at_r, or
  * STORE_ENOTFOUND when nothing is queued. */

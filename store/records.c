@@ -6,6 +6,7 @@
  * an earlier one left empty without overwriting anything.
  */
 #include "store/store_int.h"
+#include "common/buf.h"
 #include "common/strutil.h"
 #include "common/subject.h"
 #include "common/xalloc.h"
@@ -277,63 +278,126 @@ store_message_id_canonical(const char *mid)
 	return out;
 }
 
+/* The normalised recipients of `m`, checked: every one valid, or
+ * STORE_EINVAL naming the first that is not (before anything is written).
+ * On STORE_OK *v_r holds m->n_recipients malloc'd strings; free with
+ * free_strings. */
 static int
-queue_id_lock(struct store *st, const char *qid)
+recipients_normalized(struct store *st, const struct store_message_in *m, char ***v_r)
 {
-	struct store_stmt *s = store_stmt(
-	    st, "SELECT 1 FROM (SELECT pg_advisory_xact_lock(hashtextextended(?1, 0))) x");
+	char **v = xcalloc(m->n_recipients + 1, sizeof(*v));
 
-	if (s == NULL)
-		return STORE_EDB;
-	store_bind_text(s, 1, qid);
-	return store_step_int64(st, s, NULL, "locking the queue ID");
-}
-
-int
-store_put_message(struct store *st, const struct store_message_in *m)
-{
-	int64_t account, msg, owner, submitted;
-	struct store_stmt *s;
-	char *mid = NULL, *norm = NULL;
-	int r, result = STORE_OK;
-
-	if (m->queue_id == NULL || *m->queue_id == '\0')
-		return store_fail(st, STORE_EINVAL, "missing queue_id");
-	for (size_t i = 0; i < m->n_recipients; i++)
+	*v_r = v;
+	for (size_t i = 0; i < m->n_recipients; i++) {
 		if (!addr_valid(m->recipients[i]))
 			return store_fail(st, STORE_EINVAL, "invalid recipient address '%s'",
 					  m->recipients[i]);
-	if ((r = account_get_or_create(st, m->account, &account, NULL)) < 0)
-		return r;
-	/* PostgreSQL: queue_id cannot be UNIQUE across the monthly
-	 * partitions; two importers adding one queue ID take turns on a lock
-	 * of that ID until their transactions end. */
-	if (store_is_pg(st) && (r = queue_id_lock(st, m->queue_id)) < 0)
-		return r;
+		v[i] = addr_normalize(m->recipients[i]);
+		if (v[i] == NULL || !addr_valid(v[i]))
+			return store_fail(st, STORE_EINVAL, "invalid recipient address '%s'",
+					  m->recipients[i]);
+	}
+	return STORE_OK;
+}
+
+static void
+free_strings(char **v, size_t n)
+{
+	if (v == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+int
+store_message_result(struct store *st, const char *queue_id, int64_t v)
+{
+	if (v < 0)
+		return store_fail(st, STORE_EINVAL,
+				  "queue_id %s already belongs to another account", queue_id);
+	return v > 0 ? STORE_ADDED : STORE_OK;
+}
+
+/* PostgreSQL: the whole of store_put_message in one round trip
+ * (store/pg/pg_records.c), the recipients joined by spaces; or, with
+ * `send`, the call sent into the pipeline (batch.c) and STORE_OK. */
+static int
+put_message_pg(struct store *st, const struct store_message_in *m, const char *mid,
+	       const char *norm, char **rcpts, int send)
+{
+	struct store_stmt *s = store_stmt(
+	    st, "SELECT pg_temp.responder_put_message(?1::text, ?2::text, ?3::text, ?4::text,"
+		" ?5::text, ?6::text, ?7::bigint, ?8::text)");
+	struct buf b;
+	int64_t v;
+	int r;
+
+	if (s == NULL)
+		return STORE_EDB;
+	/* at most MAX_RECIPIENTS (import_jsonl.c) addresses of 254 bytes:
+	 * well under the buffer's default cap */
+	buf_init(&b, 0);
+	for (size_t i = 0; i < m->n_recipients; i++)
+		if ((i > 0 && buf_putc(&b, ' ') < 0) || buf_puts(&b, rcpts[i]) < 0) {
+			buf_free(&b);
+			return store_fail(st, STORE_EINVAL, "too many recipients");
+		}
+	store_bind_text(s, 1, m->account);
+	store_bind_text(s, 2, m->queue_id);
+	store_bind_text(s, 3, mid);
+	store_bind_text(s, 4, m->from);
+	store_bind_text(s, 5, m->subject);
+	store_bind_text(s, 6, norm);
+	store_bind_int64(s, 7, m->submitted_at);
+	store_bind_text(s, 8, m->n_recipients > 0 ? buf_cstr(&b) : NULL);
+	if (send) {
+		r = store_pipe_send(s);
+		store_reset(s);
+		buf_free(&b);
+		return r < 0 ? STORE_EDB : STORE_OK;
+	}
+	r = store_step_int64(st, s, &v, "adding message");
+	buf_free(&b);
+	if (r < 0)
+		return r == STORE_ENOTFOUND ?
+			   store_fail(st, STORE_EDB, "adding message: no result") :
+			   r;
+	return store_message_result(st, m->queue_id, v);
+}
+
+/* store_put_message, or with `send` (PostgreSQL) store_message_send_pg. */
+static int
+message_put(struct store *st, const struct store_message_in *m, int send)
+{
+	int64_t account, msg, owner, submitted;
+	struct store_stmt *s;
+	char *mid = NULL, *norm = NULL, **rcpts = NULL;
+	int r, result = STORE_OK;
+
+	/* Everything that can refuse the record is checked before the first
+	 * write (store.h): a refused record leaves nothing behind. */
+	if (m->queue_id == NULL || *m->queue_id == '\0')
+		return store_fail(st, STORE_EINVAL, "missing queue_id");
+	if ((r = recipients_normalized(st, m, &rcpts)) < 0)
+		goto out;
+	if (m->account == NULL || *m->account == '\0') {
+		r = store_fail(st, STORE_EINVAL, "empty account name");
+		goto out;
+	}
 	mid = store_message_id_canonical(m->message_id);
 	norm = m->subject ? subject_normalize(m->subject) : NULL;
+	if (store_is_pg(st)) {
+		r = put_message_pg(st, m, mid, norm, rcpts, send);
+		goto out;
+	}
 
 	r = message_id_by_queue_id(st, m->queue_id, &msg, &owner, &submitted);
-	if (r == STORE_ENOTFOUND) {
-		s = store_stmt(
-		    st, "INSERT INTO messages(queue_id, message_id, account_id, sender, subject,"
-			" subject_norm, submitted_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-		if (s == NULL)
-			goto db;
-		store_bind_text(s, 1, m->queue_id);
-		store_bind_text(s, 2, mid);
-		store_bind_int64(s, 3, account);
-		store_bind_text(s, 4, m->from);
-		store_bind_text(s, 5, m->subject);
-		store_bind_text(s, 6, norm);
-		store_bind_int64(s, 7, m->submitted_at);
-		if (store_step(s) != STORE_DONE)
-			goto db;
-		msg = store_last_id(st);
-		submitted = m->submitted_at;
-		result = STORE_ADDED;
-	} else if (r == STORE_OK) {
-		if (owner != account) {
+	if (r == STORE_OK) {
+		r = store_account_id(st, m->account, &account);
+		if (r == STORE_EDB)
+			goto out;
+		if (r == STORE_ENOTFOUND || owner != account) {
 			r = store_fail(st, STORE_EINVAL,
 				       "queue_id %s already belongs to another account",
 				       m->queue_id);
@@ -374,11 +438,31 @@ store_put_message(struct store *st, const struct store_message_in *m)
 					goto db;
 			}
 		}
+	} else if (r == STORE_ENOTFOUND) {
+		if ((r = account_get_or_create(st, m->account, &account, NULL)) < 0)
+			goto out;
+		s = store_stmt(
+		    st, "INSERT INTO messages(queue_id, message_id, account_id, sender, subject,"
+			" subject_norm, submitted_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+		if (s == NULL)
+			goto db;
+		store_bind_text(s, 1, m->queue_id);
+		store_bind_text(s, 2, mid);
+		store_bind_int64(s, 3, account);
+		store_bind_text(s, 4, m->from);
+		store_bind_text(s, 5, m->subject);
+		store_bind_text(s, 6, norm);
+		store_bind_int64(s, 7, m->submitted_at);
+		if (store_step(s) != STORE_DONE)
+			goto db;
+		msg = store_last_id(st);
+		submitted = m->submitted_at;
+		result = STORE_ADDED;
 	} else {
 		goto out;
 	}
 	for (size_t i = 0; i < m->n_recipients; i++) {
-		r = recipient_put(st, msg, account, submitted, m->recipients[i], NULL);
+		r = recipient_put(st, msg, account, submitted, rcpts[i], NULL);
 		if (r < 0)
 			goto out;
 		if (r == STORE_ADDED)
@@ -389,9 +473,22 @@ store_put_message(struct store *st, const struct store_message_in *m)
 db:
 	r = store_fail_db(st, "adding message");
 out:
+	free_strings(rcpts, m->n_recipients);
 	free(mid);
 	free(norm);
 	return r;
+}
+
+int
+store_put_message(struct store *st, const struct store_message_in *m)
+{
+	return message_put(st, m, 0);
+}
+
+int
+store_message_send_pg(struct store *st, const struct store_message_in *m)
+{
+	return message_put(st, m, 1);
 }
 
 /* FNV-1a 64 over the fields that make an attempt distinct. */
@@ -423,12 +520,67 @@ attempt_fingerprint(const struct store_attempt_in *a)
 }
 
 int
-store_put_attempt(struct store *st, const struct store_attempt_in *a)
+store_attempt_result(struct store *st, const char *queue_id, int64_t v)
+{
+	if (v < 0)
+		return store_fail(st, STORE_EINVAL,
+				  "unknown queue_id %s (its message line must come first)",
+				  queue_id);
+	return v > 0 ? STORE_ADDED : STORE_OK;
+}
+
+/* PostgreSQL: the whole of store_put_attempt in one round trip
+ * (store/pg/pg_records.c); with `send`, sent into the pipeline. */
+static int
+put_attempt_pg(struct store *st, const struct store_attempt_in *a, const char *rcpt, int send)
+{
+	struct store_stmt *s = store_stmt(
+	    st, "SELECT pg_temp.responder_put_attempt(?1::text, ?2::text, ?3::bigint, ?4::bigint,"
+		" ?5::text, ?6::text, ?7::text, ?8::bigint, ?9::text, ?10::text, ?11::text,"
+		" ?12::text)");
+	int64_t v;
+	int r;
+
+	if (s == NULL)
+		return STORE_EDB;
+	store_bind_text(s, 1, a->queue_id);
+	store_bind_text(s, 2, rcpt);
+	store_bind_int64(s, 3, attempt_fingerprint(a));
+	store_bind_int64(s, 4, a->at);
+	store_bind_text(s, 5, a->status);
+	store_bind_text(s, 6, a->mx_host);
+	store_bind_text(s, 7, a->mx_ip);
+	if (a->smtp_code > 0)
+		store_bind_int64(s, 8, a->smtp_code);
+	else
+		store_bind_null(s, 8);
+	store_bind_text(s, 9, a->enhanced_status);
+	store_bind_text(s, 10, a->response);
+	store_bind_text(s, 11, a->transcript);
+	store_bind_text(s, 12, a->transcript_kind);
+	if (send) {
+		r = store_pipe_send(s);
+		store_reset(s);
+		return r < 0 ? STORE_EDB : STORE_OK;
+	}
+	if ((r = store_step_int64(st, s, &v, "adding attempt")) < 0)
+		return r == STORE_ENOTFOUND ?
+			   store_fail(st, STORE_EDB, "adding attempt: no result") :
+			   r;
+	return store_attempt_result(st, a->queue_id, v);
+}
+
+/* store_put_attempt, or with `send` (PostgreSQL) store_attempt_send_pg. */
+static int
+attempt_put(struct store *st, const struct store_attempt_in *a, int send)
 {
 	int64_t msg, account, submitted, rid;
 	struct store_stmt *s;
+	char *rcpt;
 	int r;
 
+	/* Everything that can refuse the record is checked before the first
+	 * write (store.h). */
 	if (a->queue_id == NULL || *a->queue_id == '\0')
 		return store_fail(st, STORE_EINVAL, "missing queue_id");
 	if (a->status == NULL ||
@@ -442,15 +594,27 @@ store_put_attempt(struct store *st, const struct store_attempt_in *a)
 	if (a->transcript_kind && strcmp(a->transcript_kind, "full") != 0 &&
 	    strcmp(a->transcript_kind, "summary") != 0)
 		return store_fail(st, STORE_EINVAL, "transcript kind must be full or summary");
+	rcpt = a->recipient ? addr_normalize(a->recipient) : NULL;
+	if (rcpt == NULL || !addr_valid(rcpt)) {
+		free(rcpt);
+		return store_fail(st, STORE_EINVAL, "invalid recipient address '%s'",
+				  a->recipient ? a->recipient : "");
+	}
+	if (store_is_pg(st)) {
+		r = put_attempt_pg(st, a, rcpt, send);
+		free(rcpt);
+		return r;
+	}
 	r = message_id_by_queue_id(st, a->queue_id, &msg, &account, &submitted);
 	if (r == STORE_ENOTFOUND)
-		return store_fail(st, STORE_EINVAL,
-				  "unknown queue_id %s (its message line must come first)",
-				  a->queue_id);
-	if (r < 0)
+		r = store_fail(st, STORE_EINVAL,
+			       "unknown queue_id %s (its message line must come first)",
+			       a->queue_id);
+	if (r < 0 || (r = recipient_put(st, msg, account, submitted, rcpt, &rid)) < 0) {
+		free(rcpt);
 		return r;
-	if ((r = recipient_put(st, msg, account, submitted, a->recipient, &rid)) < 0)
-		return r;
+	}
+	free(rcpt);
 	s = store_stmt(st,
 		       "INSERT INTO attempts(recipient_id, fingerprint, at, status, mx_host,"
 		       " mx_ip, smtp_code, enhanced_status, response, transcript, transcript_kind)"
@@ -484,4 +648,16 @@ store_put_attempt(struct store *st, const struct store_attempt_in *a)
 	if (store_step(s) != STORE_DONE)
 		return store_fail_db(st, "updating recipient status");
 	return STORE_ADDED;
+}
+
+int
+store_put_attempt(struct store *st, const struct store_attempt_in *a)
+{
+	return attempt_put(st, a, 0);
+}
+
+int
+store_attempt_send_pg(struct store *st, const struct store_attempt_in *a)
+{
+	return attempt_put(st, a, 1);
 }

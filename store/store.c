@@ -125,6 +125,17 @@ store_begin(struct store *st)
 }
 
 int
+store_begin_read(struct store *st)
+{
+	if (st->in_tx)
+		return store_fail(st, STORE_EDB, "transaction already open");
+	if (store_exec(st, "BEGIN") < 0)
+		return STORE_EDB;
+	st->in_tx = 1;
+	return STORE_OK;
+}
+
+int
 store_commit(struct store *st)
 {
 	if (!st->in_tx)

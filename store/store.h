@@ -38,6 +38,7 @@ enum {
 	/* Several responders: the complaint's claim passed to another
 	 * responder after this one's lease ran out; nothing was recorded. */
 	STORE_ELOST = -8,
+	STORE_EUNAVAIL = -9, /* PostgreSQL: no server answers at the URL */
 };
 
 #define STORE_SCHEMA_VERSION 5
@@ -96,6 +97,11 @@ int store_set_cache_mb(struct store *st, int mb);
 
 /* Explicit transactions for batching (importers).  Nested begin is an error. */
 int store_begin(struct store *st);
+/* A transaction for reading only: one snapshot for a batch of reads,
+ * without the write lock store_begin takes (SQLite: a deferred BEGIN; a
+ * write inside it would take the lock then).  End it with store_rollback
+ * (or store_commit). */
+int store_begin_read(struct store *st);
 int store_commit(struct store *st);
 int store_rollback(struct store *st);
 /* One named savepoint inside a transaction (the daemon's group commit: one
@@ -146,7 +152,11 @@ struct store_message_in {
 
 /* Adds a message, or completes an existing one with the same queue_id
  * (empty fields filled, new recipients added; nothing overwritten).
- * Returns STORE_ADDED, STORE_OK or an error. */
+ * Returns STORE_ADDED, STORE_OK or an error.  STORE_EINVAL (a bad
+ * recipient, the queue ID owned by another account) is found before
+ * anything is written: a refused message leaves nothing behind, so an
+ * importer needs no savepoint around it.  On PostgreSQL it is one round
+ * trip (store/pg/pg_records.c). */
 int store_put_message(struct store *st, const struct store_message_in *m);
 
 struct store_attempt_in {
@@ -165,8 +175,41 @@ struct store_attempt_in {
 /* Adds an attempt unless the same one (recipient, time, status, MX IP, code,
  * reply) is already stored.  Updates the recipient's current status when
  * this attempt is its latest.  STORE_EINVAL when the queue ID is unknown or
- * the status is not one of the three. */
+ * the status is not one of the three, with nothing written (as for
+ * store_put_message). */
 int store_put_attempt(struct store *st, const struct store_attempt_in *a);
+
+/* ---- batched record writes (importers) ---------------------------------
+ *
+ * store_put_message / store_put_attempt whose results may arrive later:
+ * on PostgreSQL the calls of up to STORE_BATCH_MAX records go out in one
+ * round trip (libpq pipeline mode) and are answered together; on SQLite
+ * each record is written, and answered, at once.  Either way the records
+ * are written in the order given, each exactly as store_put_* writes it,
+ * and `done` gets each one's result in that order: STORE_ADDED, STORE_OK
+ * or STORE_EINVAL with the reason (borrowed, valid during the call).
+ *
+ * Inside a transaction.  Between the first record and store_batch_flush
+ * no other store call may run on the store (PostgreSQL refuses it):
+ * flush before a lookup, another write, or a commit. */
+enum { STORE_BATCH_MESSAGE = 1, STORE_BATCH_ATTEMPT = 2 };
+#define STORE_BATCH_MAX 256
+
+struct store_batch;
+/* `tag` is the caller's (a line number); `kind` a STORE_BATCH_*. */
+typedef void store_batch_done_fn(void *ctx, long tag, int kind, int result, const char *why);
+
+/* Free with store_batch_free.  `st` is borrowed. */
+struct store_batch *store_batch_new(struct store *st, store_batch_done_fn *done, void *ctx);
+/* STORE_OK (the result reported now or at a later call), or STORE_EDB:
+ * then the transaction is to be rolled back, and the results of the
+ * records still waiting are never reported. */
+int store_batch_message(struct store_batch *b, long tag, const struct store_message_in *m);
+int store_batch_attempt(struct store_batch *b, long tag, const struct store_attempt_in *a);
+/* Waits for and reports every result still due.  STORE_OK or STORE_EDB. */
+int store_batch_flush(struct store_batch *b);
+/* Drops what was not flushed; *b becomes NULL. */
+void store_batch_free(struct store_batch **b);
 
 /* ---- lookups ----------------------------------------------------------- */
 

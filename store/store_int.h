@@ -65,6 +65,16 @@ struct store_driver {
 	 * NULL when each commit is durable already (PostgreSQL with
 	 * synchronous_commit on). */
 	int (*sync)(struct store *st);
+	/* Pipelined calls (PostgreSQL; NULL on SQLite), for batches of
+	 * writes whose results can wait (store_batch_*, records.c):
+	 * pipe_send sends the bound statement without waiting for it;
+	 * pipe_collect waits for every statement sent since the last collect
+	 * and puts column 0 of each one's single row in v[0..n-1] (n must be
+	 * how many were sent), in the order they were sent.  STORE_EDB when
+	 * any failed (the transaction is then aborted).  No other statement
+	 * may run between the first send and the collect. */
+	int (*pipe_send)(struct store_stmt *s);
+	int (*pipe_collect)(struct store *st, int64_t *v, size_t n);
 };
 
 extern const struct store_driver store_driver_sqlite;
@@ -141,6 +151,18 @@ const void *store_col_blob(struct store_stmt *s, int i);
 size_t store_col_bytes(struct store_stmt *s, int i);
 /* malloc'd copy of a text column, NULL for SQL NULL. */
 char *store_col_dup(struct store_stmt *s, int i);
+/* records.c for batch.c (PostgreSQL): store_put_message/_attempt's checks
+ * (STORE_EINVAL, nothing sent), then the call sent into the pipeline
+ * (STORE_OK) or STORE_EDB; and the result of such a call (the value
+ * pipe_collect gave) as store_put_* would have returned it. */
+int store_message_send_pg(struct store *st, const struct store_message_in *m);
+int store_attempt_send_pg(struct store *st, const struct store_attempt_in *a);
+int store_message_result(struct store *st, const char *queue_id, int64_t v);
+int store_attempt_result(struct store *st, const char *queue_id, int64_t v);
+
+/* The driver's pipe_send / pipe_collect (PostgreSQL only). */
+int store_pipe_send(struct store_stmt *s);
+int store_pipe_collect(struct store *st, int64_t *v, size_t n);
 /* Rows changed by the last statement; id of the last row inserted. */
 int64_t store_changes(struct store *st);
 int64_t store_last_id(struct store *st);

@@ -45,6 +45,8 @@ open_status(int reason, int readonly)
 		return EX_NOPERM;
 	case STORE_EFULL:
 		return EX_TEMPFAIL;
+	case STORE_EUNAVAIL:
+		return EX_UNAVAILABLE;
 	default:
 		return readonly ? EX_NOINPUT : EX_CANTCREAT;
 	}

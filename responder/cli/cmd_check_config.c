@@ -9,7 +9,8 @@
  *     a proxy, and credentials),
  *   - every template in the templates directory (syntax, partials),
  *   - the store: opens read-only and shows its schema version (a store
- *     that does not exist yet is fine: the first writer creates it),
+ *     that does not exist yet is fine: the first writer creates it; a
+ *     PostgreSQL URL where no server answers: exit 69),
  *   - with --connect: logs into IMAP and SMTP and reports success or the
  *     exact failure (exit 69 when a server refuses or cannot be reached).
  * Then prints the effective settings (secrets are never part of them:
@@ -182,8 +183,14 @@ check_store(struct check *c, const struct settings *s)
 
 		st = store_open_settings(s, STORE_OPEN_READONLY, &reason, err, sizeof(err));
 		if (st == NULL && reason != STORE_EINVAL) {
-			fprintf(stderr, "responder: %s: [store] %s\n", s->file, err);
-			c->bad_config = 1;
+			/* a password_file error names its section already */
+			fprintf(stderr, "responder: %s: %s%s\n", s->file,
+				strncmp(err, "[store]", 7) == 0 ? "" : "[store] ", err);
+			/* no server answers: 69, as for IMAP and SMTP, not 78 */
+			if (reason == STORE_EUNAVAIL)
+				c->unavailable = 1;
+			else
+				c->bad_config = 1;
 			return;
 		}
 		if (st == NULL)

@@ -116,6 +116,7 @@ static const struct key keys[] = {
 	{ "smtp", "token_command", K_STR, OFF(smtp_token_command), "", 0, 0, NULL },
 	{ "smtp", "envelope_from", K_STR, OFF(smtp_envelope_from), "<>", 0, 0, NULL },
 	{ "smtp", "timeout", K_INT, OFF(smtp_timeout), "60", 1, 3600, NULL },
+	{ "smtp", "connections", K_INT, OFF(smtp_connections), "1", 1, 16, NULL },
 	{ "policy", "trusted_authserv_id", K_STR, OFF(trusted_authserv_id), "", 0, 0, NULL },
 	{ "policy", "max_replies_per_requester_per_hour", K_INT, OFF(max_replies_per_hour), "20", 0, 100000, NULL },
 	{ "policy", "max_replies_per_account_per_hour", K_INT, OFF(max_replies_per_account_per_hour), "100", 0, 1000000, NULL },

@@ -75,6 +75,7 @@ struct settings {
 	char *smtp_token_command;
 	char *smtp_envelope_from; /* "<>" or an address */
 	int smtp_timeout;
+	int smtp_connections; /* replies in flight at once (outbox_send.c) */
 
 	/* [policy] */
 	char *trusted_authserv_id; /* "" = not checked */

@@ -216,8 +216,9 @@ static const struct lang_words word_lists[] = {
 static int
 in_list(const char *w, size_t n, const char *const *list)
 {
+	/* the first byte before strlen: most words of a list start otherwise */
 	for (; *list; list++)
-		if (strlen(*list) == n && memcmp(*list, w, n) == 0)
+		if ((*list)[0] == w[0] && strlen(*list) == n && memcmp(*list, w, n) == 0)
 			return 1;
 	return 0;
 }

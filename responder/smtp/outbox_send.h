@@ -12,7 +12,11 @@
  * through.
  *
  * A row is marked only after the server answered: a crash between the 250
- * and the mark sends it again (daemon_pass.c explains that window).
+ * and the mark sends it again (daemon_pass.c explains that window).  With
+ * [smtp] connections = N > 1, up to N replies are in flight at once over
+ * N connections (smtp_pool); each is still marked as soon as its own
+ * answer is read, but N of them can be inside that window together, so a
+ * crash can send up to N again (docs/daemon.md).
  *
  * SECURITY: the rows were composed by this program; smtp_send() checks
  * both envelope addresses again and sanitises the server's text.
@@ -37,6 +41,8 @@ struct outbox_sender {
 	struct smtp_sender *smtp; /* owned; NULL until something is due,
 					 * and again after the server was
 					 * unavailable */
+	struct smtp_pool *pool;	  /* owned; the same, with [smtp]
+				   * connections > 1 (then smtp stays NULL) */
 	int unavailable;	  /* the last attempt could not connect */
 	int backoff;		  /* seconds; 0 after a batch went through */
 	time_t retry_at;	  /* no attempt before (0: none pending) */

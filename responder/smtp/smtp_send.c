@@ -206,6 +206,44 @@ classify(struct smtp_sender *sp, CURLcode rc, long code, char *err, size_t errle
 	return SMTP_UNAVAIL;
 }
 
+/* Sets up one transaction on the sender's handle: envelope and body
+ * (read from *body, rewound here).  Returns the recipient list, which the
+ * caller frees once the transfer is over (after resetting MAIL_RCPT). */
+static struct curl_slist *
+prepare(struct smtp_sender *sp, const char *from, const char *rcpt, struct body_src *body)
+{
+	struct curl_slist *rcpts = curl_slist_append(NULL, rcpt);
+
+	sp->errbuf[0] = '\0';
+	sp->last_line[0] = '\0';
+	body->off = 0;
+	/* "" gives MAIL FROM:<> (the RFC 3834 null sender). */
+	curl_easy_setopt(sp->h, CURLOPT_MAIL_FROM, from);
+	curl_easy_setopt(sp->h, CURLOPT_MAIL_RCPT, rcpts);
+	curl_easy_setopt(sp->h, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(sp->h, CURLOPT_READFUNCTION, read_cb);
+	curl_easy_setopt(sp->h, CURLOPT_READDATA, body);
+	curl_easy_setopt(sp->h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)body->len);
+	return rcpts;
+}
+
+/* A refused OAuth token and a token_command that may give a fresh one:
+ * 1 when the sender now holds a fresh token (the transaction may be tried
+ * once more), 0 when not worth trying, -1 with err filled. */
+static int
+fresh_token(struct smtp_sender *sp, CURLcode rc, char *err, size_t errlen)
+{
+	if (rc != CURLE_LOGIN_DENIED || sp->s->smtp_auth != IMAP_AUTH_XOAUTH2 ||
+	    !*sp->s->smtp_token_command)
+		return 0;
+	secret_free(&sp->secret);
+	if (read_secret(sp->s, &sp->secret, err, errlen) < 0)
+		return -1;
+	curl_easy_setopt(sp->h, CURLOPT_XOAUTH2_BEARER, sp->secret);
+	log_info("smtp: XOAUTH2 token refused; asked token_command again");
+	return 1;
+}
+
 enum smtp_result
 smtp_send(struct smtp_sender *sp, const char *from, const char *rcpt, const char *msg, size_t len,
 	  char *reply, char *err, size_t errlen)
@@ -225,17 +263,7 @@ smtp_send(struct smtp_sender *sp, const char *from, const char *rcpt, const char
 		return SMTP_PERMFAIL;
 	}
 	for (int attempt = 0;; attempt++) {
-		sp->errbuf[0] = '\0';
-		sp->last_line[0] = '\0';
-		body.off = 0;
-		rcpts = curl_slist_append(NULL, rcpt);
-		/* "" gives MAIL FROM:<> (the RFC 3834 null sender). */
-		curl_easy_setopt(sp->h, CURLOPT_MAIL_FROM, from);
-		curl_easy_setopt(sp->h, CURLOPT_MAIL_RCPT, rcpts);
-		curl_easy_setopt(sp->h, CURLOPT_UPLOAD, 1L);
-		curl_easy_setopt(sp->h, CURLOPT_READFUNCTION, read_cb);
-		curl_easy_setopt(sp->h, CURLOPT_READDATA, &body);
-		curl_easy_setopt(sp->h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
+		rcpts = prepare(sp, from, rcpt, &body);
 		rc = curl_easy_perform(sp->h);
 		curl_easy_getinfo(sp->h, CURLINFO_RESPONSE_CODE, &code);
 		curl_easy_setopt(sp->h, CURLOPT_MAIL_RCPT, NULL);
@@ -246,14 +274,224 @@ smtp_send(struct smtp_sender *sp, const char *from, const char *rcpt, const char
 			return SMTP_SENT;
 		res = classify(sp, rc, code, err, errlen);
 		/* A refused OAuth token: a token_command may give a fresh one. */
-		if (rc != CURLE_LOGIN_DENIED || attempt > 0 ||
-		    sp->s->smtp_auth != IMAP_AUTH_XOAUTH2 || !*sp->s->smtp_token_command)
+		if (attempt > 0)
 			return res;
-		secret_free(&sp->secret);
-		if (read_secret(sp->s, &sp->secret, err, errlen) < 0)
+		switch (fresh_token(sp, rc, err, errlen)) {
+		case 0:
+			return res;
+		case -1:
 			return SMTP_UNAVAIL;
-		curl_easy_setopt(sp->h, CURLOPT_XOAUTH2_BEARER, sp->secret);
-		log_info("smtp: XOAUTH2 token refused; asked token_command again");
+		}
+	}
+}
+
+/* ---- several transactions at once ---------------------------------------- */
+
+struct pool_slot {
+	struct smtp_sender *sp; /* owned: one connection */
+	struct body_src body;
+	struct curl_slist *rcpts; /* owned while a transfer runs */
+	size_t tag;
+	int busy;		/* started, its end not yet returned */
+	int running;		/* in the multi handle */
+	int attempts;		/* transfers of this message (a fresh token: two) */
+	enum smtp_result early; /* refused before curl (bad address) */
+	int has_early;
+	const char *from, *rcpt; /* borrowed for the transfer */
+};
+
+struct smtp_pool {
+	CURLM *m;
+	size_t n;
+	struct pool_slot *v;
+};
+
+int
+smtp_pool_new(const struct settings *s, int n, struct smtp_pool **pool_r, char *err, size_t errlen)
+{
+	struct smtp_pool *p = xcalloc(1, sizeof(*p));
+
+	*pool_r = NULL;
+	p->m = curl_multi_init();
+	if (p->m == NULL) {
+		free(p);
+		snprintf(err, errlen, "curl_multi_init failed");
+		return -1;
+	}
+	p->n = n > 0 ? (size_t)n : 1;
+	p->v = xcalloc(p->n, sizeof(*p->v));
+	for (size_t i = 0; i < p->n; i++) {
+		if (smtp_sender_new(s, &p->v[i].sp, err, errlen) < 0) {
+			smtp_pool_free(&p);
+			return -1;
+		}
+	}
+	*pool_r = p;
+	return 0;
+}
+
+void
+smtp_pool_free(struct smtp_pool **pp)
+{
+	struct smtp_pool *p = pp != NULL ? *pp : NULL;
+
+	if (p == NULL)
+		return;
+	for (size_t i = 0; i < p->n; i++) {
+		struct pool_slot *sl = &p->v[i];
+
+		if (sl->running)
+			curl_multi_remove_handle(p->m, sl->sp->h);
+		if (sl->sp != NULL)
+			curl_easy_setopt(sl->sp->h, CURLOPT_MAIL_RCPT, NULL);
+		curl_slist_free_all(sl->rcpts);
+		smtp_sender_free(&sl->sp);
+	}
+	curl_multi_cleanup(p->m);
+	free(p->v);
+	free(p);
+	*pp = NULL;
+}
+
+size_t
+smtp_pool_free_slots(const struct smtp_pool *p)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < p->n; i++)
+		k += !p->v[i].busy;
+	return k;
+}
+
+static int
+slot_add(struct smtp_pool *p, struct pool_slot *sl)
+{
+	sl->rcpts = prepare(sl->sp, sl->from, sl->rcpt, &sl->body);
+	sl->attempts++;
+	if (curl_multi_add_handle(p->m, sl->sp->h) != CURLM_OK) {
+		curl_easy_setopt(sl->sp->h, CURLOPT_MAIL_RCPT, NULL);
+		curl_slist_free_all(sl->rcpts);
+		sl->rcpts = NULL;
+		return -1;
+	}
+	sl->running = 1;
+	return 0;
+}
+
+int
+smtp_pool_start(struct smtp_pool *p, const char *from, const char *rcpt, const char *msg,
+		size_t len, size_t tag)
+{
+	struct pool_slot *sl = NULL;
+
+	for (size_t i = 0; i < p->n && sl == NULL; i++)
+		if (!p->v[i].busy)
+			sl = &p->v[i];
+	if (sl == NULL)
+		return -1;
+	if (from == NULL || strcmp(from, "<>") == 0)
+		from = "";
+	sl->busy = 1;
+	sl->tag = tag;
+	sl->attempts = 0;
+	sl->has_early = 0;
+	sl->from = from;
+	sl->rcpt = rcpt;
+	sl->body.p = msg;
+	sl->body.len = len;
+	sl->body.off = 0;
+	if ((*from != '\0' && !addr_valid(from)) || rcpt == NULL || !addr_valid(rcpt)) {
+		sl->has_early = 1;
+		sl->early = SMTP_PERMFAIL;
+		return 0;
+	}
+	if (slot_add(p, sl) < 0) {
+		sl->has_early = 1;
+		sl->early = SMTP_UNAVAIL;
+	}
+	return 0;
+}
+
+/* Ends a slot's transfer: 1 with the result filled, 0 when it was started
+ * again (a fresh token). */
+static int
+slot_done(struct smtp_pool *p, struct pool_slot *sl, CURLcode rc, enum smtp_result *res_r,
+	  char *reply, char *err, size_t errlen)
+{
+	long code = 0;
+
+	curl_multi_remove_handle(p->m, sl->sp->h);
+	sl->running = 0;
+	curl_easy_getinfo(sl->sp->h, CURLINFO_RESPONSE_CODE, &code);
+	curl_easy_setopt(sl->sp->h, CURLOPT_MAIL_RCPT, NULL);
+	curl_slist_free_all(sl->rcpts);
+	sl->rcpts = NULL;
+	if (reply != NULL)
+		str_copy(reply, sl->sp->last_line, SMTP_REPLY_MAX);
+	if (rc == CURLE_OK) {
+		*res_r = SMTP_SENT;
+		return 1;
+	}
+	*res_r = classify(sl->sp, rc, code, err, errlen);
+	if (sl->attempts == 1) {
+		int f = fresh_token(sl->sp, rc, err, errlen);
+
+		if (f < 0) {
+			*res_r = SMTP_UNAVAIL;
+			return 1;
+		}
+		if (f > 0 && slot_add(p, sl) == 0)
+			return 0;
+	}
+	return 1;
+}
+
+int
+smtp_pool_next(struct smtp_pool *p, size_t *tag_r, enum smtp_result *res_r, char *reply, char *err,
+	       size_t errlen)
+{
+	for (;;) {
+		size_t running = 0;
+		int still = 0, left = 0;
+		CURLMsg *msg;
+
+		for (size_t i = 0; i < p->n; i++) {
+			struct pool_slot *sl = &p->v[i];
+
+			if (sl->busy && sl->has_early) {
+				sl->busy = 0;
+				*tag_r = sl->tag;
+				*res_r = sl->early;
+				if (reply != NULL)
+					reply[0] = '\0';
+				snprintf(err, errlen, "%s",
+					 sl->early == SMTP_PERMFAIL ?
+					     "refusing to send: invalid envelope address" :
+					     "SMTP: curl_multi_add_handle failed");
+				return 1;
+			}
+			running += (size_t)sl->running;
+		}
+		if (running == 0)
+			return 0;
+		curl_multi_perform(p->m, &still);
+		while ((msg = curl_multi_info_read(p->m, &left)) != NULL) {
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			for (size_t i = 0; i < p->n; i++) {
+				struct pool_slot *sl = &p->v[i];
+
+				if (!sl->running || sl->sp->h != msg->easy_handle)
+					continue;
+				if (slot_done(p, sl, msg->data.result, res_r, reply, err, errlen)) {
+					sl->busy = 0;
+					*tag_r = sl->tag;
+					return 1;
+				}
+				break;
+			}
+		}
+		curl_multi_poll(p->m, NULL, 0, 1000, NULL);
 	}
 }
 

@@ -51,6 +51,32 @@ void smtp_sender_free(struct smtp_sender **sp);
 enum smtp_result smtp_send(struct smtp_sender *sp, const char *from, const char *rcpt,
 			   const char *msg, size_t len, char *reply, char *err, size_t errlen);
 
+/* Several transactions at once ([smtp] connections > 1): n senders, each
+ * its own connection, driven together by libcurl's multi interface.  The
+ * caller starts a message on a free sender (smtp_pool_start, with a tag
+ * of its own) and takes the ends one at a time (smtp_pool_next), so it can
+ * record each answer as soon as it is known.  Not for several threads. */
+struct smtp_pool;
+
+/* 0 with *pool_r (free with smtp_pool_free), or -1 with err filled (a
+ * secret that cannot be read). */
+int smtp_pool_new(const struct settings *s, int n, struct smtp_pool **pool_r, char *err,
+		  size_t errlen);
+/* Ends every transfer without waiting for it (its message was not marked:
+ * it is sent again later) and frees.  NULL is fine. */
+void smtp_pool_free(struct smtp_pool **pool);
+/* Senders with nothing started. */
+size_t smtp_pool_free_slots(const struct smtp_pool *p);
+/* Starts one message on a free sender: 0, or -1 when none is free.  from,
+ * rcpt and msg are borrowed until its end is returned.  A bad address ends
+ * it at once (SMTP_PERMFAIL from the next smtp_pool_next). */
+int smtp_pool_start(struct smtp_pool *p, const char *from, const char *rcpt, const char *msg,
+		    size_t len, size_t tag);
+/* Waits for the next end of a started message: 1 with *tag_r, *res_r,
+ * reply and err as smtp_send() gives them; 0 when nothing is started. */
+int smtp_pool_next(struct smtp_pool *p, size_t *tag_r, enum smtp_result *res_r, char *reply,
+		   char *err, size_t errlen);
+
 /* check-config --connect: connects, STARTTLS, EHLO, AUTH, QUIT.  0 fine;
  * -1 with err filled. */
 int smtp_check(const struct settings *s, char *err, size_t errlen);

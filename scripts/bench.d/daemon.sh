@@ -37,6 +37,10 @@ export DOVECOT_EXTRA="mail_fsync = never"
 ms_it_setup imap
 trap 'ms_kill_daemon; ms_stop; rm -rf "$TOOLS"' EXIT
 sed -i 's/^poll_interval = .*/poll_interval = 3600/' "$CONF"
+# BENCH_SMTP_CONNECTIONS: [smtp] connections for the daemon (default 1,
+# as the daemon's own default; the floor always sends over one).
+[ -n "${BENCH_SMTP_CONNECTIONS:-}" ] &&
+	sed -i "s/^\[smtp\]\$/[smtp]\nconnections = $BENCH_SMTP_CONNECTIONS/" "$CONF"
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
@@ -57,7 +61,7 @@ for i in range(a, b + 1):
 PY
 }
 
-echo "== daemon benchmark: $N complaints ($(nproc) CPUs)"
+echo "== daemon benchmark: $N complaints ($(nproc) CPUs)${BENCH_SMTP_CONNECTIONS:+, [smtp] connections = $BENCH_SMTP_CONNECTIONS}"
 make_complaints 1 "$N" > "$MS_DIR/files.txt"
 t0=$(now_ms)
 xargs "$MS_APPEND_TOOL" 127.0.0.1 "$MS_IMAP_PORT" "$MS_USER" "$MS_PASS" INBOX < "$MS_DIR/files.txt"
@@ -170,7 +174,18 @@ done
 el=$(( $(now_ms) - t0 ))
 hwm=$(kb "$RPID" VmHWM)
 after=$(kb "$RPID" VmRSS)
+# PSS after the run: each page shared with another process (the libraries'
+# pages, the parent's heap the forked parser still shares) counted in
+# part, so daemon + child is not counted twice as the VmHWM sum is.
+pss() { awk '$1 == "Pss:" {print $2}' "/proc/$1/smaps_rollup" 2>/dev/null || echo 0; }
+pss_d=$(pss "$RPID")
+pss_c=0
+for k in $(cat /proc/"$RPID"/task/*/children 2>/dev/null); do
+	v=$(pss "$k"); pss_c=$((pss_c + ${v:-0}))
+done
 echo "$RSS_N answered in $el ms by 'run' ($(( RSS_N * 1000 / (el > 0 ? el : 1) )) complaints/s)"
-echo "daemon RSS: peak (VmHWM) $((hwm / 1024)) MiB, after the run $((after / 1024)) MiB; parser child peak $((child_peak / 1024)) MiB; peak daemon + child $(( (hwm + child_peak) / 1024 )) MiB"
+mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+echo "daemon RSS: peak (VmHWM) $(mib "$hwm") MiB, after the run $(mib "$after") MiB; parser child peak $(mib "$child_peak") MiB; peak daemon + child $(mib $((hwm + child_peak))) MiB"
+echo "PSS after the run (shared pages counted in part): daemon $(mib "$pss_d") MiB + parser child $(mib "$pss_c") MiB = $(mib $((pss_d + pss_c))) MiB"
 echo "daemon RSS while running (replies:MiB):$(echo "$samples" | tr ' ' '\n' | awk 'NF' | awk -v n="$(echo "$samples" | wc -w)" 'n <= 8 || NR % int(n / 8 + 1) == 1' | tr '\n' ' ')"
 ms_kill_daemon

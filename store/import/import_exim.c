@@ -293,6 +293,25 @@ attempt_before(const struct store_recipient *r, int64_t at)
 	return last;
 }
 
+#define STILL_REPLY FROZEN_PREFIX "the reason is not in the imported log"
+
+/* A "Frozen" line's record of `r` in the second `at`, which a queue run's
+ * "Message is frozen" in the same second must not repeat
+ * (attempt_before() leaves it out, taking it for the line's own).  The
+ * line's own record, from an earlier import, says STILL_REPLY. */
+static int
+frozen_at(const struct store_recipient *r, int64_t at)
+{
+	for (size_t i = 0; i < r->n_attempts; i++) {
+		const char *resp = r->attempts[i].response;
+
+		if (r->attempts[i].at == at && resp != NULL &&
+		    strncmp(resp, FROZEN_PREFIX, 16) == 0 && strcmp(resp, STILL_REPLY) != 0)
+			return 1;
+	}
+	return 0;
+}
+
 /* The reply a freeze line gives recipient `r` into out[outlen], or "" when
  * it changes nothing for it. */
 static void
@@ -325,10 +344,9 @@ freeze_reply(enum freeze k, const char *why, const struct store_recipient *r, in
 	case FREEZE_STILL:
 		/* the Frozen line was before this log (or its recipients
 		 * were not known then): record the freeze once */
-		if (prev == NULL || prev->response == NULL ||
-		    strncmp(prev->response, FROZEN_PREFIX, 16) != 0)
-			snprintf(out, outlen,
-				 FROZEN_PREFIX "the reason is not in the imported log");
+		if (!frozen_at(r, at) && (prev == NULL || prev->response == NULL ||
+					  strncmp(prev->response, FROZEN_PREFIX, 16) != 0))
+			snprintf(out, outlen, STILL_REPLY);
 		break;
 	case FREEZE_THAWED:
 		if (prev != NULL && prev->response != NULL &&

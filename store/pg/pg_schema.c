@@ -327,6 +327,33 @@ read_version(struct store *st, int *v_r)
 }
 
 /* Monthly partitions around now, in a transaction of their own. */
+/* A writable open by a role that may only read fails here, as an SQLite
+ * store whose file is read-only fails at its open (STORE_EPERM: the
+ * command stops before any work), not at its first write. */
+static int
+check_writable(struct store *st)
+{
+	struct store_stmt *s;
+	int64_t ok = 0;
+	int rc;
+
+	s = store_stmt(st, "SELECT CASE WHEN has_table_privilege('requests', 'INSERT, UPDATE')"
+			   " AND has_table_privilege('outbox', 'INSERT, UPDATE, DELETE')"
+			   " AND has_table_privilege('attempts', 'INSERT')"
+			   " AND has_table_privilege('in_progress', 'INSERT, DELETE')"
+			   " THEN 1 ELSE 0 END");
+	if (s == NULL)
+		return STORE_EDB;
+	if ((rc = store_step_int64(st, s, &ok, "reading the role's privileges")) < 0)
+		return rc;
+	if (!ok)
+		return store_fail(
+		    st, STORE_EPERM,
+		    "cannot be written by this role (it may only read): grant it "
+		    "INSERT, UPDATE, DELETE on the store's tables, or use the owner's");
+	return STORE_OK;
+}
+
 static int
 make_partitions(struct store *st, int back, int ahead)
 {
@@ -355,8 +382,13 @@ pg_migrate(struct store *st, int readonly)
 				  "%s has schema version %d, newer than this responder's %d: "
 				  "upgrade the responder",
 				  st->path, have, latest);
-	if (have == latest)
-		return readonly ? STORE_OK : make_partitions(st, 1, 3);
+	if (have == latest) {
+		if (readonly)
+			return STORE_OK;
+		if ((r = check_writable(st)) < 0)
+			return r;
+		return make_partitions(st, 1, 3);
+	}
 	if (readonly)
 		return store_fail(st, STORE_EINVAL,
 				  "%s has schema version %d and needs upgrading to %d: "

@@ -3,6 +3,7 @@
 # backends: sqlite pg
 set -u
 . "$(dirname "$0")/../lib/check.sh"
+. "$(dirname "$0")/../lib/proc.sh"
 need_tool python3 sqlite3
 
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
@@ -160,6 +161,49 @@ expect_status 66 "lookup without a store"
 CHECK_COUNT=$((CHECK_COUNT + 1))
 [ "$(wc -l < "$ERR")" = 1 ] && grep -q '^responder: ' "$ERR" ||
   fail "lookup without a store: want one line 'responder: ...' on stderr"
+
+# PostgreSQL: no server at the URL is "a server unavailable" (69), for a
+# command that reads and one that writes, in one line; a password_file
+# that is missing is named once, as [store]'s.
+if store_is_pg; then
+  sed "s|^url = .*|url = postgresql://$PG_USER@127.0.0.1:$(proc_free_port 127.0.0.1)/x|" \
+    "$T/r.conf" > "$T/down.conf"
+  for cmd in "lookup --queue-id x" "import $S"; do
+    # shellcheck disable=SC2086
+    run "$RESPONDER_BIN" -c "$T/down.conf" $cmd
+    expect_status 69 "$cmd with no PostgreSQL server at the URL"
+    expect_err "cannot open store postgresql://"
+    CHECK_COUNT=$((CHECK_COUNT + 1))
+    [ "$(wc -l < "$ERR")" = 1 ] || fail "$cmd, server down: want one line on stderr"
+  done
+  run "$RESPONDER_BIN" -c "$T/down.conf" check-config
+  expect_status 69 "check-config with no PostgreSQL server at the URL"
+  expect_err "[store] cannot open store postgresql://"
+  sed "s|^password_file = .*|password_file = $T/no.secret|" "$T/r.conf" > "$T/nopw.conf"
+  run "$RESPONDER_BIN" -c "$T/nopw.conf" check-config
+  expect_status 78 "check-config with a missing [store] password_file"
+  expect_err ": [store] password_file: secret file $T/no.secret:"
+  CHECK_COUNT=$((CHECK_COUNT + 1))
+  ! grep -qF "[store] [store]" "$ERR" || fail "check-config names [store] twice"
+  # A role that may only read: it reads; a command that writes stops at
+  # the open with 77 (as on a read-only SQLite file), not at its first
+  # write with 70.
+  db=$(sed -n 's|^url = .*/||p' "$T/r.conf")
+  pg_psql "$db" "CREATE ROLE reader LOGIN PASSWORD 'readerpw'; GRANT SELECT ON ALL TABLES IN SCHEMA public TO reader" > /dev/null
+  printf 'readerpw\n' > "$T/reader.secret"; chmod 600 "$T/reader.secret"
+  sed -e "s|^url = postgresql://$PG_USER@|url = postgresql://reader@|" \
+    -e "s|^password_file = .*|password_file = $T/reader.secret|" "$T/r.conf" > "$T/reader.conf"
+  run "$RESPONDER_BIN" -c "$T/reader.conf" lookup --queue-id 4XbR2n1wH8a2bb
+  expect_status 0 "lookup as a role that may only read"
+  for cmd in "import $S" "once"; do
+    # shellcheck disable=SC2086
+    run "$RESPONDER_BIN" -c "$T/reader.conf" $cmd
+    expect_status 77 "$cmd as a role that may only read"
+    expect_err "cannot be written by this role"
+    CHECK_COUNT=$((CHECK_COUNT + 1))
+    [ "$(wc -l < "$ERR")" = 1 ] || fail "$cmd as a reader: want one line on stderr"
+  done
+fi
 
 # A newer store is refused with exit 78.
 CHECK_COUNT=$((CHECK_COUNT + 1))

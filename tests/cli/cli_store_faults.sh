@@ -5,6 +5,9 @@
 # is full.  Each gives one line on stderr that names the file and what to
 # do, and a sysexits status (65 data, 77 permission, 75 full), never a
 # reply from half-read data: the command stops before any work.
+# SQLite only (no "# backends: sqlite pg" line): each case is a property of
+# the SQLite file; cli_import_lookup_pg has PostgreSQL's (no server, a
+# role that may only read).
 set -u
 . "$(dirname "$0")/../lib/check.sh"
 need_tool sqlite3 python3

@@ -29,14 +29,6 @@ conf() { # extra [web] lines
 		"$(store_conf "$T/s.db")" "$RESPONDER_SRC" "$T" "$T" "${1:-}" > "$T/r.conf"
 }
 q() { store_sql "$T/s.db" "$1"; }
-# jx COLUMN KEY,INDEX,...: SQL for the text at that path of a JSON column
-jx() {
-	if store_is_pg; then
-		printf "(%s::jsonb #>> '{%s}')" "$1" "$2"
-	else
-		printf "json_extract(%s, '\$%s')" "$1" "$(printf '%s' "$2" | sed -E 's/([0-9]+)(,|$)/[\1]\2/g; s/(^|,)([a-z_]+)/.\2/g; s/,//g')"
-	fi
-}
 conf
 R=("$RESPONDER_BIN" -c "$T/r.conf")
 
@@ -156,13 +148,13 @@ check_code 200 "resend" -b "$T/alice.jar" -d "csrf=$CSRF" "$U/request/$ID/resend
 body_has 'id="done"' "resend done"
 CHECK_COUNT=$((CHECK_COUNT + 2))
 [ "$(q "SELECT count(*) FROM outbox WHERE request_id = $ID AND state = 'queued'")" = 1 ] || fail "no copy queued"
-[ "$(q "SELECT $(jx detail admin,0,by) || ' ' || $(jx detail admin,0,action) FROM requests WHERE id = $ID")" = "alice resend" ] ||
+[ "$(q "SELECT $(store_json detail admin,0,by) || ' ' || $(store_json detail admin,0,action) FROM requests WHERE id = $ID")" = "alice resend" ] ||
 	fail "resend not noted with who: $(q "SELECT detail FROM requests WHERE id = $ID")"
 check_code 303 "requeue" "${BEARER[@]}" -d "csrf=$(curl -s "${BEARER[@]}" "$U/request/$ID/requeue" | grep -o 'name="csrf" value="[0-9a-f]*"' | sed 's/.*value="//; s/"$//')" "$U/request/$ID/requeue"
 NEW=$(q "SELECT max(id) FROM requests")
 CHECK_COUNT=$((CHECK_COUNT + 2))
 [ "$(q "SELECT requeue_of FROM requests WHERE id = $NEW")" = "$ID" ] || fail "requeue: no new request"
-[ "$(q "SELECT $(jx detail admin,1,by) || ' ' || $(jx detail admin,1,request) FROM requests WHERE id = $ID")" = "token $NEW" ] ||
+[ "$(q "SELECT $(store_json detail admin,1,by) || ' ' || $(store_json detail admin,1,request) FROM requests WHERE id = $ID")" = "token $NEW" ] ||
 	fail "requeue not noted: $(q "SELECT detail FROM requests WHERE id = $ID")"
 
 # Release from quarantine (a row as the daemon writes it for a complaint
@@ -186,7 +178,7 @@ check_code 200 "release" -b "$T/alice.jar" -d "csrf=$CSRF" "$U/request/$QID/rele
 body_has 'id="done"' "release done"
 CHECK_COUNT=$((CHECK_COUNT + 2))
 [ "$(q "SELECT value FROM kv WHERE key = 'release:$QID'")" = pending ] || fail "release not marked pending"
-[ "$(q "SELECT $(jx detail admin,0,by) || ' ' || $(jx detail admin,0,action) FROM requests WHERE id = $QID")" = "alice release" ] ||
+[ "$(q "SELECT $(store_json detail admin,0,by) || ' ' || $(store_json detail admin,0,action) FROM requests WHERE id = $QID")" = "alice release" ] ||
 	fail "release not noted with who: $(q "SELECT detail FROM requests WHERE id = $QID")"
 check_code 200 "released request page" -b "$T/alice.jar" "$U/request/$QID"
 body_has 'id="released"' "release state shown"
@@ -200,7 +192,7 @@ Q2=$(qrow 10)
 run "${R[@]}" release "$Q2"
 expect_status 0 "cli release"
 CHECK_COUNT=$((CHECK_COUNT + 1))
-[ "$(q "SELECT value || ' ' || $(jx detail admin,0,by) FROM kv, requests WHERE key = 'release:$Q2' AND id = $Q2")" = "pending cli:$(id -un)" ] ||
+[ "$(q "SELECT value || ' ' || $(store_json detail admin,0,by) FROM kv, requests WHERE key = 'release:$Q2' AND id = $Q2")" = "pending cli:$(id -un)" ] ||
 	fail "cli release not recorded with who"
 run "${R[@]}" release 999999
 expect_status 65 "cli release of no request"

@@ -4,6 +4,7 @@
 # IMAP password, an SMTP server that is down, and a secret file readable by
 # others each give the exact failure and the documented exit status; the
 # password never appears in the output.
+# backends: sqlite pg
 set -euo pipefail
 . "$RESPONDER_SRC/tests/lib/mailstack.sh"
 ms_it_setup imaps
@@ -15,7 +16,9 @@ grep -q "^# ok: IMAP imaps://localhost:$MS_IMAPS_PORT: logged in as $MS_USER" "$
 	ms_fail "no IMAP success line"
 grep -q "^# ok: SMTP smtp://127.0.0.1:$MS_SINK_PORT: connected" "$out" || ms_fail "no SMTP success line"
 grep -q "^# config OK, servers reachable" "$out" || ms_fail "no final OK"
-grep -q "^# ok: store $MS_DIR/store.db opens, schema version" "$out" || ms_fail "no store line"
+store=$MS_DIR/store.db
+store_is_pg && store='postgresql://.*'
+grep -q "^# ok: store $store opens, schema version" "$out" || ms_fail "no store line"
 grep -q "^# ok: templates in .* load" "$out" || ms_fail "no templates line"
 ! grep -qF "$MS_PASS" "$out" "$err" || ms_fail "the IMAP password was printed"
 

@@ -11,6 +11,7 @@
 #  4. A not_found, then a reply naming the recipient, is answered found.
 #  5. One complaint per language (forward labels of that language): the
 #     reply's Content-Language and a date written the language's way.
+# backends: sqlite pg
 set -euo pipefail
 . "$RESPONDER_SRC/tests/lib/mailstack.sh"
 ms_it_setup imaps
@@ -56,7 +57,7 @@ case $mid1 in *@relay.example\>) ;; *) ms_fail "our reply's Message-ID is not of
 id1=$(ms_sql "SELECT id FROM requests WHERE complaint_message_id = '<c4-ambig@acme.example>'")
 [ "$(ms_sql "SELECT reply_message_id FROM requests WHERE id = $id1")" = "$mid1" ] ||
 	ms_fail "the request log does not hold our reply's Message-ID"
-want=$(ms_sql "SELECT json_extract(matches, '\$[1].queue_id') FROM requests WHERE id = $id1")
+want=$(ms_sql "SELECT $(store_json matches 1,queue_id) FROM requests WHERE id = $id1")
 [ -n "$want" ] || ms_fail "no second candidate"
 # the requester's client quotes our whole reply below the answer
 quote=$(text_of "$r1" | sed 's/^/> /')

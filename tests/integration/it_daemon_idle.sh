@@ -4,6 +4,7 @@
 # set to an hour, so only IDLE can deliver it).  SIGHUP with a broken config
 # keeps the old one and keeps answering; SIGHUP with a good one reloads;
 # SIGTERM ends the daemon with status 0.
+# backends: sqlite pg
 set -euo pipefail
 . "$RESPONDER_SRC/tests/lib/mailstack.sh"
 ms_it_setup imaps

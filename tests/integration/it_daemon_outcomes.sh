@@ -7,6 +7,7 @@
 # not fetched, recorded as error "too large" and quarantined; with an empty
 # processed_folder handled messages stay, marked $Responded, and are not
 # answered again.
+# backends: sqlite pg
 set -euo pipefail
 . "$RESPONDER_SRC/tests/lib/mailstack.sh"
 ms_it_setup imaps

@@ -6,6 +6,7 @@
 # relay (5xx: the reply is failed, not retried forever); with the TLS
 # certificate not trusted the send fails before AUTH and the reply stays
 # queued.  Needs root (Postfix).
+# backends: sqlite pg
 set -euo pipefail
 . "$RESPONDER_SRC/tests/lib/mailstack.sh"
 need_root "a throwaway Postfix"

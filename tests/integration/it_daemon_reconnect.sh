@@ -3,6 +3,7 @@
 # `responder run` is connected (idling): the daemon reconnects by itself
 # (backoff with jitter) and answers what arrived meanwhile; every complaint
 # is answered exactly once and none is lost.
+# backends: sqlite pg
 set -euo pipefail
 . "$RESPONDER_SRC/tests/lib/mailstack.sh"
 ms_it_setup imaps

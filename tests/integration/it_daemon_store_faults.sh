@@ -15,6 +15,7 @@
 # reply's 250 and the fsync that made its "sent" mark durable, the window
 # docs/daemon.md describes), one request row each, the outbox drained, the
 # INBOX empty, and PRAGMA integrity_check says ok.
+# SQLite only (no "# backends: sqlite pg" line): the shim is an SQLite VFS.
 set -euo pipefail
 . "$RESPONDER_SRC/tests/lib/mailstack.sh"
 SHIM=$RESPONDER_TESTBIN/ittool_vfs_shim.so

@@ -18,6 +18,7 @@
 #      mainlog.1.gz and mainlog gives; a restarted follower adds nothing.
 # Skips (77) only when Exim (unpacked by scripts/deps), smtp-sink or swaks
 # is missing or this is not root; under CI=true those fail instead.
+# backends: sqlite pg
 set -euo pipefail
 
 SRC=${RESPONDER_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -25,7 +26,10 @@ BIN=${RESPONDER_BIN:-$SRC/build/bin/responder}
 
 # shellcheck source=tests/lib/need.sh
 . "$SRC/tests/lib/need.sh"
-need_tool smtp-sink swaks python3 sqlite3 unshare gzip
+# shellcheck source=tests/lib/store.sh
+. "$SRC/tests/lib/store.sh"
+need_tool smtp-sink swaks python3 unshare gzip
+store_is_pg || need_tool sqlite3
 need_root "a throwaway Exim (its own mount namespace)"
 [ -x "$BIN" ] || { echo "FAIL: no responder binary at $BIN"; exit 1; }
 
@@ -55,8 +59,8 @@ globex_user  globex
 root         acme
 EOF
 conf() {  # STORE -> a responder config on stdout
-	printf '[store]\npath = %s\n[import]\naccount_from = sasl_username\naccount_map = %s\n' \
-		"$1" "$W/account.map"
+	printf '[store]\n%s\n[import]\naccount_from = sasl_username\naccount_map = %s\n' \
+		"$(store_conf "$1")" "$W/account.map"
 }
 conf "$W/store.db" > "$W/responder.conf"
 conf "$W/follow.db" > "$W/follow.conf"
@@ -73,9 +77,9 @@ send() {  # USER PASS FROM TO,TO SUBJECT MESSAGE-ID
 }
 
 count_lines() { grep -cE "$1" "$EXR_LOG" 2>/dev/null || true; }
-attempts_of() { sqlite3 "$1" "SELECT count(*) FROM attempts" 2>/dev/null || echo 0; }
+attempts_of() { store_sql "$1" "SELECT count(*) FROM attempts" 2>/dev/null || echo 0; }
 rows_of() {  # every attempt with its message, recipient and account
-	sqlite3 -bail "$1" "SELECT m.queue_id, c.name, coalesce(m.message_id,''), r.address,
+	store_sql "$1" "SELECT m.queue_id, c.name, coalesce(m.message_id,''), r.address,
 		r.status, a.at, a.status, a.smtp_code, coalesce(a.response,'') FROM attempts a
 		JOIN recipients r ON r.id = a.recipient_id JOIN messages m ON m.id = r.message_id
 		JOIN accounts c ON c.id = m.account_id ORDER BY 1, 4, 6, 7, 9" ||
@@ -242,9 +246,9 @@ print("checked 5 messages, 8 recipients against the log")
 PY
 
 # nothing more than that in the store: Exim's bounce is not a customer's
-n=$(sqlite3 "$W/store.db" "SELECT count(*) FROM messages")
+n=$(store_sql "$W/store.db" "SELECT count(*) FROM messages")
 [ "$n" = 5 ] || fail "expected 5 messages in the store, found $n"
-n=$(sqlite3 "$W/store.db" "SELECT count(*) FROM recipients")
+n=$(store_sql "$W/store.db" "SELECT count(*) FROM recipients")
 [ "$n" = 8 ] || fail "expected 8 recipients in the store, found $n"
 grep -q 'rejected RCPT <y@ok.example>' "$W/mainlog" || fail "no rejected relay attempt in the log"
 

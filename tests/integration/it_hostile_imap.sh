@@ -24,7 +24,8 @@
 # SEARCH results), defect 7 (reconnect storm and repeated log lines).
 set -euo pipefail
 . "$RESPONDER_SRC/tests/lib/mailstack.sh"
-need_tool smtp-sink python3 sqlite3 openssl
+need_tool smtp-sink python3 openssl
+store_is_pg || need_tool sqlite3
 [ -x "${RESPONDER_BIN:-}" ] || { echo "RESPONDER_BIN not set" >&2; exit 1; }
 ms_init
 RPID="" FPID=""
@@ -61,7 +62,7 @@ run_case() {
 [responder]
 address = support@relay.example
 [store]
-path = $d/store.db
+$(store_conf "$d/store.db")
 [imap]
 url = imap://127.0.0.1:$(cat "$d/port")
 tls = none
@@ -131,7 +132,7 @@ EOF
 		[ "$replies" = "$want" ] || fail_case "$name" "$replies replies, want $want"
 		[ "$uniq" = "$want" ] || fail_case "$name" "$uniq distinct complaints answered, want $want"
 		[ "$moved" = "$want_moved" ] || fail_case "$name" "$moved moved, want $want_moved"
-		[ "$(sqlite3 "$d/store.db" 'SELECT count(*) FROM outbox')" = "$want" ] ||
+		[ "$(store_sql "$d/store.db" 'SELECT count(*) FROM outbox')" = "$want" ] ||
 			fail_case "$name" "outbox rows differ from $want"
 	fi
 }

@@ -7,10 +7,13 @@
 # daemon never crashes and never spins, its memory stays bounded, no reply
 # is marked sent that the server did not take with 250, and once the
 # server behaves each reply is delivered exactly once (issue 15, Faults).
+# backends: sqlite pg
 set -euo pipefail
 . "$RESPONDER_SRC/tests/lib/need.sh"
 . "$RESPONDER_SRC/tests/lib/proc.sh"
-need_tool python3 sqlite3
+. "$RESPONDER_SRC/tests/lib/store.sh"
+need_tool python3
+store_is_pg || need_tool sqlite3
 [ -x "${RESPONDER_BIN:-}" ] || { echo "RESPONDER_BIN not set" >&2; exit 1; }
 T=$(mktemp -d)
 RPID="" IPID="" SPID=""
@@ -46,7 +49,7 @@ run_case() {  # NAME
 [responder]
 address = support@relay.example
 [store]
-path = $d/store.db
+$(store_conf "$d/store.db")
 [imap]
 url = imap://127.0.0.1:$(cat "$d/imap.port")
 tls = none
@@ -84,8 +87,8 @@ EOF
 	stop_all
 	got=$(find "$d/smtp" -name 'msg.*' | wc -l)
 	local sent queued uniq
-	sent=$(sqlite3 "$d/store.db" "SELECT count(*) FROM outbox WHERE state = 'sent'")
-	queued=$(sqlite3 "$d/store.db" "SELECT count(*) FROM outbox WHERE state = 'queued'")
+	sent=$(store_sql "$d/store.db" "SELECT count(*) FROM outbox WHERE state = 'sent'")
+	queued=$(store_sql "$d/store.db" "SELECT count(*) FROM outbox WHERE state = 'queued'")
 	uniq=$(cat "$d/smtp"/msg.* 2>/dev/null | grep -i '^In-Reply-To:' | sort -u | wc -l)
 	echo "case $name: ran ${ran}s, cpu $((ticks * 1000 / HZ)) ms, VmHWM $hwm kB," \
 		"connections $(cat "$d/smtp/connections"), delivered $got, sent $sent, queued $queued"
@@ -98,6 +101,11 @@ EOF
 	return 0
 }
 
-for c in ${HOSTILE_SMTP_CASES:-garbage bigreply stall_data}; do run_case "$c"; done
+# On PostgreSQL (it_hostile_smtp_pg) the case that tests the store most:
+# a server that stalls after DATA, whose reply must stay unmarked until a
+# 250 comes (the others are the SMTP client's, whatever the store).
+cases="garbage bigreply stall_data"
+store_is_pg && cases=stall_data
+for c in ${HOSTILE_SMTP_CASES:-$cases}; do run_case "$c"; done
 [ "$FAILS" = 0 ] || { echo "FAIL: $FAILS problem(s)"; exit 1; }
 echo "PASS: hostile SMTP server: no crash, no spin, bounded memory, each reply delivered once"

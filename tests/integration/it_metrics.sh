@@ -8,6 +8,7 @@
 # and the textfile (written atomically) says the same.  A malformed request
 # gets 400, a client that sends half a request holds nothing up, other
 # paths get 404, POST 405; the daemon stays up throughout.
+# backends: sqlite pg
 set -euo pipefail
 . "$RESPONDER_SRC/tests/lib/mailstack.sh"
 need_tool curl python3

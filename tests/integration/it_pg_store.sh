@@ -11,8 +11,12 @@
 #      its own /…/mail.log and a rotation in the middle) feed one database
 #      at once: the same messages, recipients and attempts as one SQLite
 #      import of both logs; their positions are kept apart per node.
-#   3. a schema newer than the responder's is refused (exit 78).
-#   4. TLS: with the server's CA the store opens (sslmode=verify-full);
+#   3. three JSON Lines imports at once into one database (pipelined
+#      batches, overlapping files, the same queue IDs in two or three of
+#      them): the same rows as one SQLite import of the whole file, and
+#      every bad line reported at its own line.
+#   4. a schema newer than the responder's is refused (exit 78).
+#   5. TLS: with the server's CA the store opens (sslmode=verify-full);
 #      with another CA it is refused.
 set -uo pipefail
 . "$RESPONDER_SRC/tests/lib/check.sh"
@@ -176,7 +180,74 @@ CHECK_COUNT=$((CHECK_COUNT + 1))
 [ "$(pg_psql follow "SELECT count(*) FROM import_positions WHERE path LIKE 'relay_:%'")" = 2 ] ||
 	fail "the followers' positions are not kept per node"
 
-# ---- 3. a newer schema ----------------------------------------------------------------
+# ---- 3. three JSON Lines imports at once ---------------------------------------------
+python3 "$RESPONDER_SRC/scripts/lib/gen_records.py" 3000 20 > "$W/all.jsonl"
+# 20 account lines, then 1 500 messages of 3 lines each: A holds messages
+# 0-899, B 600-1499 with two bad lines in it, C all of them.
+head -n $((20 + 900 * 3)) "$W/all.jsonl" > "$W/a.jsonl"
+{
+	head -n 20 "$W/all.jsonl"
+	tail -n +$((20 + 600 * 3 + 1)) "$W/all.jsonl" | head -n 600
+	echo '{"type":"attempt","queue_id":"NOSUCH","recipient":"x@y.example","at":"2026-11-20T09:14:03Z","status":"delivered"}'
+	echo '{not json'
+	tail -n +$((20 + 800 * 3 + 1)) "$W/all.jsonl"
+} > "$W/b.jsonl"
+pg_createdb jl
+conf_pg "$W/jl.conf" jl
+for n in a b all; do
+	"$RESPONDER_BIN" -c "$W/jl.conf" import "$W/$n.jsonl" > "$W/jl-$n.out" 2> "$W/jl-$n.err" &
+	FPIDS+=($!)
+done
+want_status=(0 65 0) # b.jsonl has bad lines: exit 65, its good lines kept
+for i in 0 1 2; do
+	CHECK_COUNT=$((CHECK_COUNT + 1))
+	wait "${FPIDS[$i]}"
+	st=$?
+	[ "$st" = "${want_status[$i]}" ] ||
+		fail "a concurrent JSON Lines import exited $st: $(cat "$W"/jl-*.err)"
+done
+FPIDS=()
+CHECK_COUNT=$((CHECK_COUNT + 1))
+grep -q "b.jsonl:$((20 + 600 + 1)): unknown queue_id NOSUCH" "$W/jl-b.err" &&
+	grep -q "b.jsonl:$((20 + 600 + 2)): invalid JSON" "$W/jl-b.err" ||
+	fail "the bad lines were not reported at their lines: $(cat "$W/jl-b.err")"
+printf '[store]\npath = %s/all.db\n' "$W" > "$W/all.conf"
+run "$RESPONDER_BIN" -c "$W/all.conf" import "$W/all.jsonl"
+expect_status 0 "one import of the whole file into SQLite"
+for t in accounts account_addresses messages recipients attempts; do
+	CHECK_COUNT=$((CHECK_COUNT + 1))
+	[ "$(count_pg jl $t)" = "$(count_lite "$W/all.db" $t)" ] ||
+		fail "$t: $(count_pg jl $t) from three imports at once, $(count_lite "$W/all.db" $t) from one"
+done
+q2="SELECT m.queue_id, m.message_id, r.address, r.status, a.status, a.at, a.smtp_code,"
+q2="$q2 a.response FROM messages m JOIN recipients r ON r.message_id = m.id"
+q2="$q2 JOIN attempts a ON a.recipient_id = r.id ORDER BY 1, 3, 6"
+pg_psql jl "$q2" | tr '|' ' ' > "$W/jl.rows"
+sqlite3 "$W/all.db" "$q2" | tr '|' ' ' > "$W/all.rows"
+CHECK_COUNT=$((CHECK_COUNT + 1))
+[ -s "$W/all.rows" ] && cmp -s "$W/jl.rows" "$W/all.rows" ||
+	fail "three imports at once and one import stored different rows"
+
+# A role that may write the tables but not make temporary objects (an
+# admin revoked TEMP): a command that writes stops at the open with 77 and
+# says what to grant, before any work.
+pg_psql jl "CREATE ROLE notemp LOGIN PASSWORD 'notemppw';
+	GRANT ALL ON ALL TABLES IN SCHEMA public TO notemp;
+	GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO notemp;
+	REVOKE TEMP ON DATABASE jl FROM PUBLIC" > /dev/null
+printf 'notemppw\n' > "$W/notemp.secret"
+chmod 600 "$W/notemp.secret"
+printf '[store]\nurl = postgresql://notemp@127.0.0.1:%s/jl\npassword_file = %s\n' "$PG_PORT" \
+	"$W/notemp.secret" > "$W/notemp.conf"
+run "$RESPONDER_BIN" -c "$W/notemp.conf" import "$W/a.jsonl"
+expect_status 77 "import as a role without TEMP"
+expect_err "the role needs TEMP on the database"
+pg_psql jl "GRANT TEMP ON DATABASE jl TO notemp" > /dev/null
+run "$RESPONDER_BIN" -c "$W/notemp.conf" import "$W/a.jsonl"
+expect_status 0 "import as the same role with TEMP (nothing new)"
+expect_out "0 messages, 0 attempts"
+
+# ---- 4. a newer schema ----------------------------------------------------------------
 pg_psql mig "UPDATE schema_version SET version = 99" > /dev/null
 run "$RESPONDER_BIN" -c "$W/mig.conf" log
 expect_status 78 "a newer schema is refused"
@@ -184,7 +255,7 @@ expect_err "newer than this responder's"
 pg_psql mig "UPDATE schema_version SET version = (SELECT $(grep -o 'STORE_SCHEMA_VERSION [0-9]*' \
 	"$RESPONDER_SRC/store/store.h" | cut -d' ' -f2))" > /dev/null
 
-# ---- 4. TLS ------------------------------------------------------------------------------
+# ---- 5. TLS ------------------------------------------------------------------------------
 conf_pg "$W/tls.conf" mig "ca_file = $PG_CA"
 run "$RESPONDER_BIN" -c "$W/tls.conf" log
 expect_status 0 "TLS with the server's CA (verify-full)"

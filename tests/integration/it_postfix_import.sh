@@ -15,6 +15,7 @@
 # Skips (77) only when Postfix, Dovecot, smtp-sink or swaks is missing (run
 # scripts/deps) or Postfix cannot be started here (not root); under CI=true
 # those fail instead (tests/lib/need.sh).
+# backends: sqlite pg
 set -euo pipefail
 
 SRC=${RESPONDER_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -22,7 +23,10 @@ BIN=${RESPONDER_BIN:-$SRC/build/bin/responder}
 
 # shellcheck source=tests/lib/need.sh
 . "$SRC/tests/lib/need.sh"
-need_tool postfix dovecot smtp-sink swaks python3 sqlite3 setpriv
+# shellcheck source=tests/lib/store.sh
+. "$SRC/tests/lib/store.sh"
+need_tool postfix dovecot smtp-sink swaks python3 setpriv
+store_is_pg || need_tool sqlite3
 need_root "a throwaway Postfix"
 [ -x "$BIN" ] || { echo "FAIL: no responder binary at $BIN"; exit 1; }
 
@@ -44,14 +48,16 @@ pfr_start || skip_or_fail "the throwaway Postfix did not start (see above)"
 W=$PFR_DIR/work
 mkdir -p "$W"
 printf '%s acme\n%s globex\n' "$PFR_USER" "$PFR_USER2" > "$W/account.map"
-cat > "$W/responder.conf" <<EOF
+for s in store follow; do
+	cat > "$W/$s.conf" <<EOF
 [store]
-path = $W/store.db
+$(store_conf "$W/$s.db")
 [import]
 account_from = sasl_username
 account_map = $W/account.map
 EOF
-sed "s#$W/store.db#$W/follow.db#" "$W/responder.conf" > "$W/follow.conf"
+done
+mv "$W/store.conf" "$W/responder.conf"
 
 fail() { echo "FAIL: $*"; echo "--- postfix log:"; cat "$PFR_LOG" || true; exit 1; }
 
@@ -184,9 +190,9 @@ PY
 check "$W/responder.conf" || fail "records in the store are not what Postfix logged"
 
 # The bounce notice (null sender, no SASL user) belongs to nobody: not stored.
-n=$(sqlite3 "$W/store.db" "SELECT count(*) FROM messages")
+n=$(store_sql "$W/store.db" "SELECT count(*) FROM messages")
 [ "$n" = 3 ] || fail "expected 3 messages in the store, found $n"
-n=$(sqlite3 "$W/store.db" "SELECT count(*) FROM attempts")
+n=$(store_sql "$W/store.db" "SELECT count(*) FROM attempts")
 [ "$n" = 7 ] || fail "expected 7 attempts, found $n"
 grep -q "added 3 messages, 7 attempts; 0 unchanged, 0 rejected, .*; 0 messages without account" \
 	"$W/import1.out" ||
@@ -226,7 +232,7 @@ cat "$W/follow.out"
 check "$W/follow.conf" || fail "the follower's store differs"
 
 # A restarted follower reads nothing twice: its stored position is current.
-before=$(sqlite3 "$W/follow.db" "SELECT count(*) FROM attempts")
+before=$(store_sql "$W/follow.db" "SELECT count(*) FROM attempts")
 "$BIN" -c "$W/follow.conf" import --format postfix --follow "$PFR_LOG" \
 	> "$W/follow2.out" 2>&1 &
 FOLLOW_PID=$!
@@ -236,7 +242,7 @@ wait "$FOLLOW_PID" || fail "the restarted follower failed: $(cat "$W/follow2.out
 FOLLOW_PID=
 grep -q " 0 unchanged, 0 rejected" "$W/follow2.out" ||
 	fail "the restarted follower re-read lines: $(cat "$W/follow2.out")"
-after=$(sqlite3 "$W/follow.db" "SELECT count(*) FROM attempts")
+after=$(store_sql "$W/follow.db" "SELECT count(*) FROM attempts")
 [ "$before" = "$after" ] || fail "attempts changed after restart: $before -> $after"
 [ "$after" = 9 ] || fail "expected 9 attempts in the follower's store, found $after"
 echo "PASS: it_postfix_import"

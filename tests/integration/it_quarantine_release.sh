@@ -12,6 +12,7 @@
 # again, recorded as a new request and quarantined again.  Another `once`
 # does not touch it (never a loop), and the old row cannot be released
 # again.
+# backends: sqlite pg
 set -euo pipefail
 . "$RESPONDER_SRC/tests/lib/mailstack.sh"
 need_tool curl
@@ -61,16 +62,16 @@ wait "$WPID" || ms_fail "web exited $?"
 WPID=""
 # And the crash-loop one with the CLI.
 "${R[@]}" release "$L1" 2>> "$LOG" | grep -q "request $L1 released" || ms_fail "cli release"
-[ "$(ms_sql "SELECT group_concat(value) FROM kv WHERE key IN ('release:$P1', 'release:$L1')")" = "pending,pending" ] ||
+[ "$(ms_sql "SELECT value FROM kv WHERE key IN ('release:$P1', 'release:$L1')" | tr '\n' ,)" = "pending,pending," ] ||
 	ms_fail "releases not pending"
-[ "$(ms_sql "SELECT json_extract(detail, '\$.admin[0].action') || ' ' || json_extract(detail, '\$.admin[0].by') FROM requests WHERE id = $P1")" = "release token" ] ||
+[ "$(ms_sql "SELECT $(store_json detail admin,0,action) || ' ' || $(store_json detail admin,0,by) FROM requests WHERE id = $P1")" = "release token" ] ||
 	ms_fail "web release not noted with who"
 
 # The daemon's next pass: both back to INBOX, handled once more.
 "${R[@]}" once 2>> "$LOG" || ms_fail "once (after release) exited $?"
 grep -q "release: request $P1: complaint moved from Quarantine back to INBOX" "$LOG" || ms_fail "poison not moved back"
 grep -q "release: request $L1: complaint moved from Quarantine back to INBOX" "$LOG" || ms_fail "crash-loop complaint not moved back"
-[ "$(ms_sql "SELECT group_concat(value) FROM kv WHERE key IN ('release:$P1', 'release:$L1')")" = "moved,moved" ] ||
+[ "$(ms_sql "SELECT value FROM kv WHERE key IN ('release:$P1', 'release:$L1')" | tr '\n' ,)" = "moved,moved," ] ||
 	ms_fail "releases not marked moved"
 L2=$(ms_sql "SELECT max(id) FROM requests WHERE complaint_key = '$key'")
 [ "$L2" != "$L1" ] && [ "$(ms_sql "SELECT outcome FROM requests WHERE id = $L2")" = found ] ||

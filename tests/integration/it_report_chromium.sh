@@ -6,6 +6,7 @@
 # exist) are in the DOM; the screenshot shows the chart's colours; the page
 # asked for nothing from the network.  scripts/deps installs chromium;
 # without it the test skips, or fails under CI=true.
+# backends: sqlite pg
 set -u
 . "$(dirname "$0")/../lib/check.sh"
 
@@ -16,14 +17,16 @@ need_tool sqlite3 python3
 T=$(mktemp -d)
 trap 'if [ -n "${KEEP:-}" ]; then echo "kept $T"; else rm -rf "$T"; fi' EXIT
 DB=$T/store.db
-printf '[responder]\naddress = support@relay.example\n[store]\npath = %s\n' "$DB" > "$T/r.conf"
+printf '[responder]\naddress = support@relay.example\n[store]\n%s\n' "$(store_conf "$DB")" > "$T/r.conf"
 R=("$RESPONDER_BIN" -c "$T/r.conf")
 run "${R[@]}" import "$RESPONDER_SRC/store/samples/records.jsonl"
 expect_status 0 "import"
 
 # 12 requests over 5 days (one day without any), every outcome at least once.
+# Times as epoch numbers, so both store backends read the same SQL.
 python3 - "$T/rows.sql" <<'PY'
-import sys
+import calendar, sys, time
+def ep(t): return calendar.timegm(time.strptime(t, "%Y-%m-%d %H:%M"))
 rows = [("2026-11-20 08:00", "found"), ("2026-11-20 09:00", "found"), ("2026-11-20 10:00", "not_found"),
         ("2026-11-21 08:00", "unauthorized"), ("2026-11-21 09:00", "found"), ("2026-11-21 11:00", "ignored"),
         ("2026-11-23 08:00", "ambiguous"), ("2026-11-23 09:00", "error"), ("2026-11-23 10:00", "found"),
@@ -33,16 +36,16 @@ with open(sys.argv[1], "w") as f:
         q = "'4XbQ1m0vG7z1aa'" if o == "found" else "NULL"
         f.write(f"INSERT INTO requests(id, complaint_key, complaint_message_id, received_at, decided_at,"
                 f" requester, account, outcome, why, subject, matched_queue_id) VALUES ({i}, 'k{i}',"
-                f" '<c{i}@acme.example>', strftime('%s','{t}'), strftime('%s','{t}') + 1,"
+                f" '<c{i}@acme.example>', {ep(t)}, {ep(t) + 1},"
                 f" 'billing@acme.example', 'acme', '{o}', 'why {i} & <more>', 'Fwd: Invoice {i}', {q});\n")
         if o in ("found", "not_found"):
             state = "sent" if i % 3 else "failed"
             f.write(f"INSERT INTO outbox(request_id, created_at, envelope_from, rcpt, message, state,"
-                    f" tries, smtp_reply, sent_at) VALUES ({i}, strftime('%s','{t}') + 1, '',"
+                    f" tries, smtp_reply, sent_at) VALUES ({i}, {ep(t) + 1}, '',"
                     f" 'billing@acme.example', 'Subject: Re: {i}', '{state}', 1, '250 2.0.0 Ok',"
-                    f" {'strftime(%s,%s) + 9' % (chr(39)+'%s'+chr(39), chr(39)+t+chr(39)) if state == 'sent' else 'NULL'});\n")
+                    f" {ep(t) + 9 if state == 'sent' else 'NULL'});\n")
 PY
-sqlite3 "$DB" < "$T/rows.sql" || fail "inserting the rows"
+store_sql "$DB" "$(cat "$T/rows.sql")" || fail "inserting the rows"
 
 run "${R[@]}" report --html "$T/report.html"
 expect_status 0 "report"

@@ -5,6 +5,7 @@
 # the condition a bounded number of times (not one line per complaint and
 # second), and resumes by itself when space returns: each complaint is then
 # answered exactly once.  Needs root (mount).  Issue 15, "Faults".
+# SQLite only (no "# backends: sqlite pg" line): the store is a file there.
 set -euo pipefail
 . "$RESPONDER_SRC/tests/lib/need.sh"
 need_tool python3 sqlite3 smtp-sink mount umount

@@ -9,6 +9,7 @@
 # page (not blank), the DOM checked for the rows; the phone-sized view is
 # checked for no sideways scrolling.  RESPONDER_UPDATE_SCREENSHOTS=1 copies
 # the screenshots to docs/screenshots/ (the README shows them).
+# backends: sqlite pg
 set -euo pipefail
 . "$RESPONDER_SRC/tests/lib/mailstack.sh"
 CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
@@ -121,7 +122,7 @@ case $(fact done) in *"queued again"*) ;; *) ms_fail "resend said: $(fact done)"
 # woke the loop (signals_wake).
 ms_wait_until 60 ms_sink_has 5 || ms_fail "the resent reply never arrived (sink has $(ms_sink_count))"
 ID=$(fact opened); ID=${ID##*/}
-[ "$(ms_sql "SELECT json_extract(detail, '\$.admin[0].by') FROM requests WHERE id = $ID")" = alice ] ||
+[ "$(ms_sql "SELECT $(store_json detail admin,0,by) FROM requests WHERE id = $ID")" = alice ] ||
 	ms_fail "resend not noted with who did it"
 [ "$(ms_sql "SELECT count(*) FROM outbox WHERE request_id = $ID AND state = 'sent'")" = 2 ] ||
 	ms_fail "request $ID does not have two sent replies"

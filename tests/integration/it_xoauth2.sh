@@ -13,7 +13,7 @@
 # libetpan 1.9.4 has no OAUTHBEARER, so XOAUTH2 is the one mechanism.
 set -euo pipefail
 . "$RESPONDER_SRC/tests/lib/mailstack.sh"
-need_tool dovecot doveadm smtp-sink openssl sqlite3 python3
+need_tool dovecot doveadm smtp-sink openssl python3
 [ -x "${RESPONDER_BIN:-}" ] || { echo "RESPONDER_BIN not set" >&2; exit 1; }
 ms_init
 RPID=""
@@ -66,9 +66,12 @@ set_auth() {  # [imap] auth = xoauth2 with $1 = $2 (token_file or token_command)
 import re, sys
 p, key, val = sys.argv[1:]
 s = open(p).read()
-s = re.sub(r"^(auth|token_file|token_command|password_file) = .*\n", "", s, flags=re.M)
-s = re.sub(r"^(username = .*)$", r"\1\nauth = xoauth2\n%s = %s" % (key, val), s, count=1, flags=re.M)
-open(p, "w").write(s)
+# only [imap]'s keys: [store] may have a password_file too (on PostgreSQL)
+head, imap = s.split("[imap]\n", 1)
+imap, tail = (imap.split("\n[", 1) + [""])[:2]
+imap = re.sub(r"^(auth|token_file|token_command|password_file) = .*\n", "", imap + "\n", flags=re.M)
+imap = re.sub(r"^(username = .*)$", r"\1\nauth = xoauth2\n%s = %s" % (key, val), imap, count=1, flags=re.M)
+open(p, "w").write(head + "[imap]\n" + imap.rstrip("\n") + ("\n[" + tail if tail else "\n"))
 PY
 }
 log=$MS_DIR/log/responder.log

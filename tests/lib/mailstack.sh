@@ -276,7 +276,8 @@ EOF
 # stack; write $CONF; import the sample records.  Sets R (the responder
 # command) and CONF; installs the EXIT trap (daemon, then the stack).
 ms_it_setup() {
-	need_tool dovecot doveadm smtp-sink openssl sqlite3
+	need_tool dovecot doveadm smtp-sink openssl
+	store_is_pg || need_tool sqlite3
 	[ -x "${RESPONDER_BIN:-}" ] || { echo "RESPONDER_BIN not set or not executable" >&2; exit 1; }
 	ms_init
 	RPID=""
@@ -349,7 +350,7 @@ ms_fail() {
 }
 
 # ms_sql SQL: a query on the responder's store.
-ms_sql() { sqlite3 -cmd ".timeout 10000" "$MS_DIR/store.db" "$1"; }
+ms_sql() { store_sql "$MS_DIR/store.db" "$1"; }
 
 # ms_sink_in_reply_to: the In-Reply-To of every reply in the sink, one a line.
 ms_sink_in_reply_to() {

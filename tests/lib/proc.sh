@@ -10,9 +10,14 @@
 #                                  logging to DIR/log/sink-NAME.log; pid in PROC_PID
 
 proc_free_port() {
-	local p
+	local p lo=32768
+	# Below the kernel's ephemeral range: a port there can be the local
+	# end of any outgoing connection (to PostgreSQL, Dovecot, ...) at the
+	# moment a server binds it ("Address already in use").
+	read -r lo _ < /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || lo=32768
+	[ "$lo" -gt 12000 ] || lo=32768
 	for _ in $(seq 200); do
-		p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
+		p=$(( 10000 + (RANDOM * 32768 + RANDOM) % (lo - 10000) ))
 		case " ${_PROC_TAKEN:-} " in *" $p "*) continue ;; esac
 		if ! (exec 3<>"/dev/tcp/$1/$p") 2>/dev/null; then
 			_PROC_TAKEN="${_PROC_TAKEN:-} $p"

@@ -9,12 +9,13 @@
 #                          DB a database of its own for PATH (made at the
 #                          first use of PATH, empty, so "no store yet"
 #                          still means "no schema yet")
-#   store_sql PATH SQL     runs SQL on that store (sqlite3, or psql as the
-#                          store's role), one row a line, columns |-joined
+#   store_sql PATH SQL     runs SQL on that store (sqlite3 waiting up to
+#                          10 s for a lock, or psql as the store's role),
+#                          one row a line, columns |-joined
+#   store_json COL K,0,K   SQL for the text at that path of a JSON text
+#                          column: json_extract(COL, '$.K[0].K') on
+#                          SQLite, (COL::jsonb #>> '{K,0,K}') on PostgreSQL
 #   store_is_pg            true when the configs name PostgreSQL
-#   store_skip_on_pg WHY   for a check that only means something on SQLite
-#                          (a file's permissions, a -wal file): prints a
-#                          note and returns true on PostgreSQL
 # The SQL a script runs itself is the script's business: write it so both
 # backends read it the same (unixepoch(), || and count(*) exist on both),
 # or branch on store_is_pg and say why.
@@ -60,12 +61,15 @@ store_sql() {  # PATH SQL
 		db=$(_store_db "$1") || return 1
 		pg_psql "$db" "$2"
 	else
-		sqlite3 "$1" "$2"
+		sqlite3 -cmd ".timeout 10000" "$1" "$2"
 	fi
 }
 
-store_skip_on_pg() {  # WHY
-	store_is_pg || return 1
-	echo "note (PostgreSQL): not checked here: $*"
-	return 0
+store_json() {  # COLUMN PATH (keys and indexes, comma-separated)
+	if store_is_pg; then
+		printf "(%s::jsonb #>> '{%s}')" "$1" "$2"
+	else
+		printf "json_extract(%s, '\$%s')" "$1" \
+			"$(printf '%s' "$2" | sed -E 's/([0-9]+)(,|$)/[\1]\2/g; s/(^|,)([a-z_]+)/.\2/g; s/,//g')"
+	fi
 }

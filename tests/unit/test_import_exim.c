@@ -455,6 +455,43 @@ test_exim_frozen(void **state)
 	free(path);
 }
 
+/* A queue run's "Message is frozen" in the same second as the "Frozen"
+ * line (it_exim_import_pg saw it on a loaded machine): the freeze is
+ * recorded once, not again as "the reason is not in the imported log". */
+static void
+test_exim_frozen_same_second(void **state)
+{
+	struct tu_store *f = *state;
+	struct pf_options o = exim_options(1);
+	char *path = tu_fixture("exim/frozen_same_second.log");
+	const char *files[] = { path, NULL };
+	struct import_stats s;
+	struct store_message_list l;
+	const struct store_recipient *r;
+	int64_t a;
+
+	memset(&s, 0, sizeof(s));
+	tu_import_files(f, &o, files, &s, NULL);
+	assert_int_equal(s.messages, 1);
+	assert_int_equal(s.attempts, 2);
+	assert_int_equal(s.skipped, 2);
+	one_message(f, "1xaRc0-0009Cc-2C", &l);
+	r = tu_rcpt(&l.v[0], "judy@loop.example");
+	assert_string_equal(r->status, "deferred");
+	assert_int_equal(r->n_attempts, 2);
+	assert_string_equal(r->attempts[0].response, "remote host address is the local host");
+	assert_string_equal(r->attempts[1].response,
+			    "frozen by Exim: remote host address is the local host");
+	store_message_list_free(&l);
+
+	a = tu_count(f, "attempts");
+	memset(&s, 0, sizeof(s));
+	tu_import_files(f, &o, files, &s, NULL);
+	assert_int_equal(s.attempts, 0);
+	assert_int_equal(tu_count(f, "attempts"), a);
+	free(path);
+}
+
 static void
 test_exim_syslog_gz(void **state)
 {
@@ -511,6 +548,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_exim_idempotent_and_sender_domain,
 						tu_store_setup, tu_store_teardown),
 		cmocka_unit_test_setup_teardown(test_exim_frozen, tu_store_setup,
+						tu_store_teardown),
+		cmocka_unit_test_setup_teardown(test_exim_frozen_same_second, tu_store_setup,
 						tu_store_teardown),
 		cmocka_unit_test_setup_teardown(test_exim_syslog_gz, tu_store_setup,
 						tu_store_teardown),

@@ -326,6 +326,92 @@ test_batches(void **state)
 	assert_int_equal(count(f, "recipients"), n);
 }
 
+/* Refusals found by the store (unknown queue ID, a queue ID of another
+ * account) among refusals found by the parser, spread over more records
+ * than one store batch (on PostgreSQL the results of up to
+ * STORE_BATCH_MAX records come back together): every one is reported at
+ * its own line, in line order, and every good line around them is kept,
+ * a message's attempts in the same batch as the message too. */
+static void
+test_refusals_in_order(void **state)
+{
+	struct fx *f = *state;
+	struct buf in, want;
+	struct import_stats s;
+	int n = STORE_BATCH_MAX * 2 + 10, line = 2, bad = 0;
+
+	buf_init(&in, 0);
+	buf_init(&want, 0);
+	buf_puts(&in, ACCOUNT "{\"type\":\"account\",\"account\":\"other\",\"addresses\":[]}\n");
+	line = 3;
+	for (int i = 0; i < n; i++) {
+		buf_printf(&in,
+			   "{\"type\":\"message\",\"account\":\"acme\",\"queue_id\":\"Q%d\","
+			   "\"submitted_at\":\"2026-11-20T09:14:02Z\","
+			   "\"recipients\":[\"r%d@x.example\"]}\n",
+			   i, i);
+		line++;
+		buf_printf(&in,
+			   "{\"type\":\"attempt\",\"queue_id\":\"Q%d\",\"recipient\":"
+			   "\"r%d@x.example\",\"at\":\"2026-11-20T09:14:03Z\",\"status\":"
+			   "\"delivered\"}\n",
+			   i, i);
+		line++;
+		if (i % 37 == 5) { /* the store refuses: no such queue ID */
+			buf_printf(&in,
+				   "{\"type\":\"attempt\",\"queue_id\":\"NONE%d\",\"recipient\":"
+				   "\"r@x.example\",\"at\":\"2026-11-20T09:14:03Z\","
+				   "\"status\":\"delivered\"}\n",
+				   i);
+			buf_printf(&want, "%d: unknown queue_id NONE%d\n", line++, i);
+			bad++;
+		}
+		if (i % 53 == 7) { /* the parser refuses */
+			buf_puts(&in, "{not json\n");
+			buf_printf(&want, "%d: invalid JSON\n", line++);
+			bad++;
+		}
+		if (i % 61 == 11) { /* the store refuses: Q<i> is acme's */
+			buf_printf(&in,
+				   "{\"type\":\"message\",\"account\":\"other\",\"queue_id\":"
+				   "\"Q%d\",\"recipients\":[\"z@x.example\"]}\n",
+				   i);
+			buf_printf(&want, "%d: queue_id Q%d already belongs to another account\n",
+				   line++, i);
+			bad++;
+		}
+	}
+	assert_int_equal(run_import(f, "mixed.jsonl", buf_cstr(&in), &s), IMPORT_OK);
+	assert_int_equal(s.rejected, bad);
+	assert_int_equal(s.messages, n);
+	assert_int_equal(s.attempts, n);
+	assert_int_equal(count(f, "messages"), n);
+	assert_int_equal(count(f, "attempts"), n);
+	assert_int_equal(count(f, "recipients"), n); /* z@x.example never stored */
+	/* Line by line, the reports in order ("invalid JSON at column ..."
+	 * goes on past the part compared). */
+	{
+		const char *got = buf_cstr(&f->reports), *w = buf_cstr(&want);
+
+		while (*w) {
+			size_t n_w = strcspn(w, "\n"), n_g = strcspn(got, "\n");
+
+			if (n_g < n_w || strncmp(got, w, n_w) != 0)
+				fail_msg("want \"%.*s\", got \"%.*s\"", (int)n_w, w, (int)n_g, got);
+			w += n_w + 1;
+			got += n_g + (got[n_g] ? 1 : 0);
+		}
+		assert_string_equal(got, "");
+	}
+	/* Again: nothing new, the same refusals. */
+	assert_int_equal(run_import(f, "mixed.jsonl", buf_cstr(&in), &s), IMPORT_OK);
+	assert_int_equal(s.rejected, bad);
+	assert_int_equal(s.messages + s.attempts, 0);
+	assert_int_equal(s.unchanged, 2 * n + 2);
+	buf_free(&in);
+	buf_free(&want);
+}
+
 int
 main(void)
 {
@@ -336,6 +422,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_huge_line_and_crlf, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gzip_and_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batches, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refusals_in_order, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

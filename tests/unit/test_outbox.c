@@ -54,6 +54,8 @@ test_due_and_sent(void **state)
 	assert_int_equal(rows[0].id, a);
 	assert_string_equal(rows[0].rcpt, "a@x.example");
 	assert_string_equal(rows[0].envelope_from, "");
+	assert_null(rows[0].message); /* read when it is sent */
+	assert_int_equal(store_outbox_message(f->st, &rows[0]), STORE_OK);
 	assert_int_equal(rows[0].len, 27);
 	assert_memory_equal(rows[0].message, "Subject: x\r\n\r\nhello\0world\r\n", 27);
 	store_outbox_rows_free(rows, n);
@@ -179,6 +181,22 @@ test_in_progress(void **state)
 	assert_int_equal(pf, 0);
 }
 
+/* Responders A and B (lease 60 s) on the fixture's store, in place of its
+ * own handle. */
+static void
+open_nodes(struct tu_store *f, struct store **a, struct store **b)
+{
+	struct store_options oa = { .node_name = "A", .lease_seconds = 60 };
+	struct store_options ob = { .node_name = "B", .lease_seconds = 60 };
+	char err[512];
+
+	store_close(&f->st);
+	*a = store_open_opts(f->target, &oa, 0, NULL, err, sizeof(err));
+	*b = store_open_opts(f->target, &ob, 0, NULL, err, sizeof(err));
+	assert_non_null(*a);
+	assert_non_null(*b);
+}
+
 /* Two responders (nodes A and B) on one store: a complaint claimed by A is
  * not B's until A's lease ends; an outbox row taken by A is not given to B
  * until then either.  On SQLite (one responder per store) every claim is
@@ -187,18 +205,11 @@ static void
 test_claims(void **state)
 {
 	struct tu_store *f = *state;
-	struct store_options oa = { .node_name = "A", .lease_seconds = 60 };
-	struct store_options ob = { .node_name = "B", .lease_seconds = 60 };
 	struct store *a, *b;
 	struct outbox_row *rows;
 	size_t n;
-	char err[512];
 
-	store_close(&f->st);
-	a = store_open_opts(f->target, &oa, 0, NULL, err, sizeof(err));
-	b = store_open_opts(f->target, &ob, 0, NULL, err, sizeof(err));
-	assert_non_null(a);
-	assert_non_null(b);
+	open_nodes(f, &a, &b);
 	assert_string_equal(store_node(a), "A");
 	assert_int_equal(store_claim_complaint(a, "<k1>", 1000), 1);
 	assert_int_equal(store_claim_complaint(a, "<k1>", 1010), 1); /* A's own again */
@@ -261,17 +272,10 @@ static void
 test_claim_fence(void **state)
 {
 	struct tu_store *f = *state;
-	struct store_options oa = { .node_name = "A", .lease_seconds = 60 };
-	struct store_options ob = { .node_name = "B", .lease_seconds = 60 };
 	struct store *a, *b;
 	int64_t rid;
-	char err[512];
 
-	store_close(&f->st);
-	a = store_open_opts(f->target, &oa, 0, NULL, err, sizeof(err));
-	b = store_open_opts(f->target, &ob, 0, NULL, err, sizeof(err));
-	assert_non_null(a);
-	assert_non_null(b);
+	open_nodes(f, &a, &b);
 	assert_int_equal(store_claim_complaint(a, "<k2>", 1000), 1);
 	assert_int_equal(store_claim_complaint(b, "<k2>", 1070), 1); /* A stalled */
 	if (tu_store_pg()) {

@@ -256,12 +256,16 @@ db:
 char *
 store_message_id_canonical(const char *mid)
 {
-	char *t, *out;
+	char *copy, *t, *out;
 	size_t n;
 
 	if (mid == NULL)
 		return NULL;
-	t = str_trim(xstrdup(mid));
+	/* str_trim() returns a pointer inside its argument: the copy is what
+	 * is freed (freeing t crashed on a Message-ID with leading blanks,
+	 * fuzz_import_jsonl message_id_leading_blank.jsonl). */
+	copy = xstrdup(mid);
+	t = str_trim(copy);
 	n = strlen(t);
 	if (n == 0) {
 		out = NULL;
@@ -274,7 +278,7 @@ store_message_id_canonical(const char *mid)
 		out[n + 1] = '>';
 		out[n + 2] = '\0';
 	}
-	free(t);
+	free(copy);
 	return out;
 }
 

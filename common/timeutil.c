@@ -26,7 +26,10 @@ days_from_civil(int64_t y, int m, int d)
 int64_t
 time_from_utc(int year, int mon, int day, int hour, int min, int sec)
 {
-	return days_from_civil(year, mon, day) * 86400 + hour * 3600 + min * 60 + sec;
+	/* In 64 bits: a date read from outside may carry any field (fuzz_imap:
+	 * an INTERNALDATE whose minutes overflowed an int times 60). */
+	return days_from_civil(year, mon, day) * 86400 + (int64_t)hour * 3600 + (int64_t)min * 60 +
+	       sec;
 }
 
 static int

@@ -184,6 +184,23 @@ guard_feed(struct imap_guard *g, const unsigned char *p, size_t n)
 				 "an ALERT or PARSE response code without its text");
 			return -1;
 		}
+		/* A "{N}" inside a line: libetpan 1.9.4 allocates N bytes as soon
+		 * as it parses one, before it sees that no line end follows
+		 * (fuzz_imap: "FLAGS (\x Er{4294967295}[", a 4 GiB allocation).
+		 * Above the cap, wherever it stands outside a literal, the
+		 * connection is dropped (what the daemon fetches carries no text
+		 * of a sender's outside literals). */
+		if (*p == '}') {
+			int64_t lit = announced_literal(g->tail, g->tail_len);
+
+			if (lit > 0 && (uint64_t)lit > g->literal_max) {
+				snprintf(g->why, sizeof(g->why),
+					 "a literal of %lld bytes announced, above the cap of "
+					 "%llu ([limits] max_message_size)",
+					 (long long)lit, (unsigned long long)g->literal_max);
+				return -1;
+			}
+		}
 		if (*p == '\n') {
 			int64_t lit = announced_literal(g->tail, g->tail_len);
 

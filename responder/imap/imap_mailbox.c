@@ -125,7 +125,13 @@ imap_date_epoch(const struct mailimap_date_time *d)
 {
 	int z, sign;
 
-	if (d == NULL || d->dt_year < 1970)
+	/* Fields out of range (libetpan takes any digits: minutes of
+	 * 9999999999, a zone of -2147483648 overflowed the arithmetic below,
+	 * fuzz_imap internaldate_fields_overflow.imap) say "unknown" too. */
+	if (d == NULL || d->dt_year < 1970 || d->dt_year > 9999 || d->dt_month < 1 ||
+	    d->dt_month > 12 || d->dt_day < 1 || d->dt_day > 31 || d->dt_hour < 0 ||
+	    d->dt_hour > 23 || d->dt_min < 0 || d->dt_min > 59 || d->dt_sec < 0 || d->dt_sec > 60 ||
+	    d->dt_zone < -2400 || d->dt_zone > 2400)
 		return 0;
 	z = d->dt_zone;
 	sign = z < 0 ? -1 : 1;

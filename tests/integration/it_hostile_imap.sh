@@ -22,6 +22,10 @@
 # inside a literal; backoff reset by a successful login), defect 5
 # (memory from server-controlled sizes), defect 6 (quadratic sort of
 # SEARCH results), defect 7 (reconnect storm and repeated log lines).
+# Each case waits on the daemon's timeouts, with little CPU (about 10 s of
+# CPU in 150 s), and checks CPU time rather than wall time, so ctest may
+# run it beside other tests:
+# serial: no, it mostly waits
 set -euo pipefail
 . "$RESPONDER_SRC/tests/lib/mailstack.sh"
 need_tool smtp-sink python3 openssl

@@ -190,7 +190,7 @@ guard_feed(struct imap_guard *g, const unsigned char *p, size_t n)
 		 * Above the cap, wherever it stands outside a literal, the
 		 * connection is dropped (what the daemon fetches carries no text
 		 * of a sender's outside literals). */
-		if (*p == '}') {
+		if (*p == '}' || *p == '\n') {
 			int64_t lit = announced_literal(g->tail, g->tail_len);
 
 			if (lit > 0 && (uint64_t)lit > g->literal_max) {
@@ -200,25 +200,16 @@ guard_feed(struct imap_guard *g, const unsigned char *p, size_t n)
 					 (long long)lit, (unsigned long long)g->literal_max);
 				return -1;
 			}
-		}
-		if (*p == '\n') {
-			int64_t lit = announced_literal(g->tail, g->tail_len);
-
-			if (lit > 0 && (uint64_t)lit > g->literal_max) {
-				snprintf(g->why, sizeof(g->why),
-					 "a literal of %lld bytes announced, above the cap of "
-					 "%llu ([limits] max_message_size)",
-					 (long long)lit, (unsigned long long)g->literal_max);
-				return -1;
+			if (*p == '\n') {
+				if (lit > 0)
+					g->literal_left = (uint64_t)lit;
+				g->line_len = 0;
+				g->tail_len = 0;
+				g->pf_match = 0;
+				g->pf_next = 0;
+				g->al_match = g->pa_match = 0;
+				g->code_bare = 0;
 			}
-			if (lit > 0)
-				g->literal_left = (uint64_t)lit;
-			g->line_len = 0;
-			g->tail_len = 0;
-			g->pf_match = 0;
-			g->pf_next = 0;
-			g->al_match = g->pa_match = 0;
-			g->code_bare = 0;
 		}
 		p++;
 		n--;

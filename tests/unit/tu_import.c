@@ -78,3 +78,19 @@ tu_count(struct tu_store *f, const char *what)
 	assert_int_equal(store_count(f->st, what, &n), STORE_OK);
 	return n;
 }
+
+void
+tu_reimport_adds_nothing(struct tu_store *f, const struct pf_options *o, const char *const *files,
+			 struct import_stats *stats)
+{
+	int64_t m = tu_count(f, "messages"), r = tu_count(f, "recipients");
+	int64_t a = tu_count(f, "attempts");
+
+	memset(stats, 0, sizeof(*stats));
+	tu_import_files(f, o, files, stats, NULL);
+	assert_int_equal(stats->messages, 0);
+	assert_int_equal(stats->attempts, 0);
+	assert_int_equal(tu_count(f, "messages"), m);
+	assert_int_equal(tu_count(f, "recipients"), r);
+	assert_int_equal(tu_count(f, "attempts"), a);
+}

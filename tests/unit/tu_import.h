@@ -31,5 +31,11 @@ struct pf_options tu_map_options(int format);
 const struct store_recipient *tu_rcpt(const struct store_message *m, const char *addr);
 /* store_count() of `what`; fails the test on an error. */
 int64_t tu_count(struct tu_store *f, const char *what);
+/* Imports `files` again (tu_import_files) and checks that it added
+ * nothing: no message or attempt counted as added, and the messages,
+ * recipients and attempts tables as they were.  *stats: the second
+ * import's counts, for the caller's own checks. */
+void tu_reimport_adds_nothing(struct tu_store *f, const struct pf_options *o,
+			      const char *const *files, struct import_stats *stats);
 
 #endif

@@ -42,6 +42,15 @@ conf_pg() {  # FILE DB [extra lines]
 }
 count_pg() { pg_psql "$1" "SELECT count(*) FROM $2"; }
 count_lite() { sqlite3 "$1" "SELECT count(*) FROM $2"; }
+same_counts() {  # PGDB SQLITE_FILE HOW TABLE...: the rows of each, PostgreSQL as SQLite
+	local db=$1 lite=$2 how=$3 t
+	shift 3
+	for t in "$@"; do
+		CHECK_COUNT=$((CHECK_COUNT + 1))
+		[ "$(count_pg "$db" "$t")" = "$(count_lite "$lite" "$t")" ] ||
+			fail "$t: $(count_pg "$db" "$t") from $how, $(count_lite "$lite" "$t") from one import"
+	done
+}
 
 # ---- 1. migrate-store ---------------------------------------------------------
 printf '[store]\npath = %s/lite.db\n' "$W" > "$W/lite.conf"
@@ -165,11 +174,7 @@ wait_rows "$want" || fail "the followers did not import the second halves"
 sleep 1
 for p in "${FPIDS[@]}"; do kill -TERM "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
 FPIDS=()
-for t in accounts messages recipients attempts; do
-	CHECK_COUNT=$((CHECK_COUNT + 1))
-	[ "$(count_pg follow $t)" = "$(count_lite "$W/both.db" $t)" ] ||
-		fail "$t: $(count_pg follow $t) from two followers, $(count_lite "$W/both.db" $t) from one import"
-done
+same_counts follow "$W/both.db" "two followers" accounts messages recipients attempts
 q="SELECT m.queue_id, r.address, a.status, a.at, a.smtp_code FROM messages m JOIN recipients r"
 q="$q ON r.message_id = m.id JOIN attempts a ON a.recipient_id = r.id ORDER BY 1, 2, 4"
 pg_psql follow "$q" | tr '|' ' ' > "$W/follow.rows"
@@ -214,11 +219,7 @@ grep -q "b.jsonl:$((20 + 600 + 1)): unknown queue_id NOSUCH" "$W/jl-b.err" &&
 printf '[store]\npath = %s/all.db\n' "$W" > "$W/all.conf"
 run "$RESPONDER_BIN" -c "$W/all.conf" import "$W/all.jsonl"
 expect_status 0 "one import of the whole file into SQLite"
-for t in accounts account_addresses messages recipients attempts; do
-	CHECK_COUNT=$((CHECK_COUNT + 1))
-	[ "$(count_pg jl $t)" = "$(count_lite "$W/all.db" $t)" ] ||
-		fail "$t: $(count_pg jl $t) from three imports at once, $(count_lite "$W/all.db" $t) from one"
-done
+same_counts jl "$W/all.db" "three imports at once" accounts account_addresses messages recipients attempts
 q2="SELECT m.queue_id, m.message_id, r.address, r.status, a.status, a.at, a.smtp_code,"
 q2="$q2 a.response FROM messages m JOIN recipients r ON r.message_id = m.id"
 q2="$q2 JOIN attempts a ON a.recipient_id = r.id ORDER BY 1, 3, 6"

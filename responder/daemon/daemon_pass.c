@@ -266,8 +266,8 @@ out:
 static int
 add_leftovers(struct daemon *d, uint32_t **uids, size_t *n)
 {
-	uint32_t *marked = NULL, *all;
-	size_t nm = 0, i = 0, j = 0, k = 0;
+	uint32_t *marked = NULL;
+	size_t nm = 0;
 	char err[1024];
 
 	if (!*d->s->imap_processed_folder)
@@ -276,29 +276,15 @@ add_leftovers(struct daemon *d, uint32_t **uids, size_t *n)
 		log_warn("%s", err);
 		return -1;
 	}
-	if (nm == 0)
-		return 0;
-	log_info("imap: %zu message(s) marked $Responded but not moved: checking them against "
-		 "the request log",
-		 nm);
-	all = xreallocarray(NULL, *n + nm, sizeof(*all));
-	while (i < *n || j < nm) {
-		uint32_t u;
-
-		if (j == nm || (i < *n && (*uids)[i] < marked[j]))
-			u = (*uids)[i++];
-		else if (i == *n || marked[j] < (*uids)[i])
-			u = marked[j++];
-		else {
-			u = marked[j++];
-			i++;
-		}
-		all[k++] = u;
+	if (nm > 0) {
+		log_info("imap: %zu message(s) marked $Responded but not moved: checking them "
+			 "against the request log",
+			 nm);
+		*uids = xreallocarray(*uids, *n + nm, sizeof(**uids));
+		memcpy(*uids + *n, marked, nm * sizeof(*marked));
+		*n = imap_sort_uids(*uids, *n + nm);
 	}
 	free(marked);
-	free(*uids);
-	*uids = all;
-	*n = k;
 	return 0;
 }
 

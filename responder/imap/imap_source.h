@@ -71,6 +71,9 @@ int imap_search_new(struct imap_source *src, uint32_t after_uid, uint32_t **uids
  * as imap_search_new. */
 int imap_search_marked(struct imap_source *src, uint32_t **uids_r, size_t *n_r, char *err,
 		       size_t errlen);
+/* Sorts UIDs ascending and drops repeats, in place; returns the count
+ * kept.  O(n log n) whatever order the server chose. */
+size_t imap_sort_uids(uint32_t *uids, size_t n);
 
 struct imap_msg {
 	uint32_t uid;

@@ -65,9 +65,6 @@ void imap_wd_arm(struct imap_source *src);
 int imap_wd_disarm(struct imap_source *src);
 /* libetpan result -> IMAP_EUNAVAIL (session broken) or IMAP_ESERVER. */
 int imap_fail(struct imap_source *src, int r, const char *what, char *err, size_t errlen);
-/* Sorts UIDs ascending and drops repeats, in place; returns the count
- * kept.  O(n log n) whatever order the server chose. */
-size_t imap_sort_uids(uint32_t *uids, size_t n);
 /* What mailimap_connect() does (the stream becomes imap's, the greeting
  * is read), without libetpan's greeting parser: 1.9.4 parses the
  * greeting's response codes with no parser context and crashes on

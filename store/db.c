@@ -309,22 +309,11 @@ store_step_done(struct store *st, struct store_stmt *s, const char *what)
 }
 
 int
-store_pipe_send(struct store_stmt *s)
+store_copy_in(struct store *st, const char *sql, const char *data, size_t len)
 {
-	if (s->st->drv->pipe_send == NULL)
-		return store_fail(s->st, STORE_EDB, "internal error: no pipeline on %s",
-				  s->st->drv->name);
-	return s->st->drv->pipe_send(s);
-}
-
-int
-store_pipe_collect(struct store *st, int64_t *v, size_t n)
-{
-	if (st->drv->pipe_collect == NULL)
-		return n == 0 ? STORE_OK :
-				store_fail(st, STORE_EDB, "internal error: no pipeline on %s",
-					   st->drv->name);
-	return st->drv->pipe_collect(st, v, n);
+	if (st->drv->copy_in == NULL)
+		return store_fail(st, STORE_EDB, "internal error: no COPY on %s", st->drv->name);
+	return st->drv->copy_in(st, sql, data, len);
 }
 
 int

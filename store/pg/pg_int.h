@@ -18,11 +18,11 @@ struct pg_conn {
 	int64_t changes;    /* rows of the last statement */
 	char node[128];	    /* [store] node_name */
 	int lease_seconds;
-	/* The pipeline (pg_pipe_send): what each result still to come is,
-	 * in order: 0 a PQsendPrepare, 1 a call with one value. */
-	unsigned char *pipe_kinds; /* owned */
-	size_t npipe, pipe_cap;
 };
+
+/* pg_db.c: the first line of libpq's message `msg` into st->err
+ * (sanitised); returns STORE_EDB. */
+int pg_fail(struct store *st, const char *msg);
 
 /* pg_schema.c */
 int pg_migrate(struct store *st, int readonly);
@@ -33,5 +33,13 @@ int pg_schema_version(struct store *st);
  * writable open and after a reconnect.  STORE_OK, STORE_EPERM (the role
  * may not make temporary objects), STORE_EDB; st->err names the store. */
 int pg_session_functions(struct store *st);
+
+/* pg_stage.c: the staging table and pg_temp.responder_merge(), made by
+ * pg_session_functions (NULL-terminated statements). */
+extern const char *const pg_stage_sql[];
+/* The driver's copy_in (store_int.h): runs `sql`, a COPY ... FROM STDIN,
+ * with the len bytes of `data` (COPY text rows).  STORE_OK or STORE_EDB
+ * (the transaction is then aborted). */
+int pg_copy_in(struct store *st, const char *sql, const char *data, size_t len);
 
 #endif

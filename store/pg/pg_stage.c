@@ -65,8 +65,11 @@ const char *const pg_stage_sql[] = {
 	"  RETURNS void LANGUAGE plpgsql AS $$"
 	" DECLARE r record; v_n bigint;"
 	" BEGIN"
-	"   PERFORM pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtextextended(qid, 0) AS h"
-	"     FROM pg_temp.responder_stage WHERE seg = v_seg AND kind = 1 ORDER BY 1) x;"
+	/* In the records' order, as the per-record calls take them: two
+	 * imports of overlapping files then take the locks they share in
+	 * one order, and neither waits for the other in a circle. */
+	"   PERFORM pg_advisory_xact_lock(hashtextextended(qid, 0)) FROM (SELECT qid"
+	"     FROM pg_temp.responder_stage WHERE seg = v_seg AND kind = 1 ORDER BY seq) x;"
 	"   UPDATE pg_temp.responder_stage st SET (msg_id, owner, sub, gap) ="
 	"     (SELECT m.id, m.account_id, m.submitted_at,"
 	"       m.message_id IS NULL AND st.mid IS NOT NULL"

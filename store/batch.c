@@ -21,7 +21,6 @@
  */
 #include "store/store_int.h"
 #include "common/buf.h"
-#include "common/utf8.h"
 #include "common/xalloc.h"
 
 #include <inttypes.h>
@@ -209,9 +208,9 @@ stage(struct store_batch *b, long tag, int kind, const void *rec, const char *qi
 			return result_now(b, tag, kind, r);
 		/* The batch is full of bytes: send what waits, then again. */
 		if (tries > 0 || b->n == 0)
-			return result_now(b, tag, kind,
-					  store_fail(b->st, STORE_EINVAL,
-						     "record too long for a batch"));
+			return result_now(
+			    b, tag, kind,
+			    store_fail(b->st, STORE_EINVAL, "record too long for a batch"));
 		if (store_batch_flush(b) < 0)
 			return STORE_EDB;
 		mark = 0;
@@ -310,50 +309,4 @@ store_batch_flush(struct store_batch *b)
 	}
 	drop_entries(b);
 	return STORE_OK;
-}
-
-/* ---- COPY text rows ------------------------------------------------------ */
-
-int
-store_copy_field(struct buf *rows, const char *v, int last)
-{
-	char *fixed = NULL;
-	const char *p, *run;
-	size_t n;
-	int r = 0;
-
-	if (v == NULL)
-		return buf_append(rows, last ? "\\N\n" : "\\N\t", 3);
-	n = strlen(v);
-	if (!utf8_valid(v, n, NULL)) {
-		fixed = utf8_make_valid(v, n, 0, &n);
-		v = fixed;
-	}
-	/* Backslash, tab, newline and carriage return are escaped; every
-	 * other byte goes as it is. */
-	for (p = run = v; r == 0 && p < v + n; p++) {
-		const char *esc = *p == '\\' ? "\\\\" :
-				  *p == '\t' ? "\\t" :
-				  *p == '\n' ? "\\n" :
-				  *p == '\r' ? "\\r" :
-					       NULL;
-
-		if (esc == NULL)
-			continue;
-		if (buf_append(rows, run, (size_t)(p - run)) < 0 || buf_append(rows, esc, 2) < 0)
-			r = -1;
-		run = p + 1;
-	}
-	if (r == 0 && buf_append(rows, run, (size_t)(v + n - run)) < 0)
-		r = -1;
-	if (r == 0 && buf_putc(rows, last ? '\n' : '\t') < 0)
-		r = -1;
-	free(fixed);
-	return r;
-}
-
-int
-store_copy_int64(struct buf *rows, int64_t v, int last)
-{
-	return buf_printf(rows, "%" PRId64 "%c", v, last ? '\n' : '\t');
 }

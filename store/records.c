@@ -427,7 +427,11 @@ message_put(struct store *st, const struct store_message_in *m, struct buf *rows
 				       m->queue_id);
 			goto out;
 		}
-		/* Fill what is still empty; never overwrite. */
+		/* Fill what is still empty; never overwrite.  The row's
+		 * subject-index entry must be there for the update trigger
+		 * (a bulk transaction writes it at its commit). */
+		if ((r = store_bulk_settle(st, msg)) < 0)
+			goto out;
 		s = store_stmt(
 		    st,
 		    "UPDATE messages SET message_id = coalesce(message_id, ?2),"

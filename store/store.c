@@ -80,6 +80,8 @@ store_close(struct store **stp)
 
 	if (st == NULL)
 		return;
+	if (st->bulk != NULL) /* closed inside a bulk transaction: SQLite rolls it back */
+		st->drv->bulk_drop(st);
 	store_finalize_statements(st);
 	st->drv->close(st);
 	free(st->claimed_key);
@@ -125,6 +127,28 @@ store_begin(struct store *st)
 }
 
 int
+store_begin_bulk(struct store *st)
+{
+	int r;
+
+	if ((r = store_begin(st)) < 0 || st->drv->bulk_begin == NULL)
+		return r;
+	if ((r = st->drv->bulk_begin(st)) < 0) {
+		store_rollback(st);
+		return r;
+	}
+	return STORE_OK;
+}
+
+int
+store_bulk_settle(struct store *st, int64_t id)
+{
+	if (st->bulk == NULL)
+		return STORE_OK;
+	return st->drv->bulk_settle(st, id);
+}
+
+int
 store_begin_read(struct store *st)
 {
 	if (st->in_tx)
@@ -141,6 +165,8 @@ store_commit(struct store *st)
 	if (!st->in_tx)
 		return STORE_OK;
 	store_reset_statements(st);
+	if (st->bulk != NULL && st->drv->bulk_end(st) < 0)
+		return STORE_EDB;
 	if (store_exec(st, "COMMIT") < 0)
 		return STORE_EDB;
 	st->in_tx = 0;
@@ -155,6 +181,8 @@ store_rollback(struct store *st)
 	st->in_tx = 0;
 	/* A statement that failed mid-way still holds its locks until reset. */
 	store_reset_statements(st);
+	if (st->bulk != NULL)
+		st->drv->bulk_drop(st);
 	return store_exec(st, "ROLLBACK");
 }
 

@@ -102,6 +102,18 @@ int store_begin(struct store *st);
  * write inside it would take the lock then).  End it with store_rollback
  * (or store_commit). */
 int store_begin_read(struct store *st);
+/* store_begin() for a bulk load (the JSONL importer).  On SQLite the
+ * subject-word index (FTS5) of the messages added inside the transaction
+ * is written in one statement at store_commit() instead of by its trigger
+ * row by row: FTS5 writes out its pending terms at every statement that
+ * opens a statement journal, and each INSERT of a message with a trigger
+ * does, so a row-by-row load wrote one index segment per message.  The
+ * trigger is dropped inside the transaction and created again from its
+ * own text before COMMIT, so every committed state has it and an index
+ * that matches the rows; a crash or store_rollback() takes the drop back
+ * with the rows.  Until the commit, a subject search on this handle does
+ * not see the messages it added.  PostgreSQL: store_begin(). */
+int store_begin_bulk(struct store *st);
 int store_commit(struct store *st);
 int store_rollback(struct store *st);
 /* One named savepoint inside a transaction (the daemon's group commit: one

@@ -72,6 +72,17 @@ struct store_driver {
 	 * bytes of `data`, rows in COPY's text format.  STORE_OK, or
 	 * STORE_EDB (inside a transaction: it is then aborted). */
 	int (*copy_in)(struct store *st, const char *sql, const char *data, size_t len);
+	/* Bulk transactions (store_begin_bulk; NULL on PostgreSQL, whose
+	 * indexes cost nothing more row by row): bulk_begin runs right after
+	 * BEGIN and may set st->bulk; bulk_settle brings what it deferred up
+	 * to date for message `id` before a write that needs it (an UPDATE of
+	 * a message added in the transaction); bulk_end writes everything
+	 * deferred, right before COMMIT; bulk_drop forgets it after a
+	 * ROLLBACK.  Each clears st->bulk when it is done with it. */
+	int (*bulk_begin)(struct store *st);
+	int (*bulk_settle)(struct store *st, int64_t id);
+	int (*bulk_end)(struct store *st);
+	void (*bulk_drop)(struct store *st);
 };
 
 extern const struct store_driver store_driver_sqlite;
@@ -94,6 +105,9 @@ struct store {
 	char *claimed_key; /* owned; NULL when none */
 	char err[512];
 	int in_tx;
+	/* The driver's state of a bulk transaction (store_begin_bulk): owned
+	 * by the driver, NULL outside one. */
+	void *bulk;
 	long syncs; /* store_sync() fsyncs, for the figures */
 	/* Prepared on first use, keyed by the SQL text's address (db.c):
 	 * stmts_cap entries (0 or a power of two), nstmts of them used. */
@@ -124,6 +138,11 @@ void store_finalize_statements(struct store *st);
  * if it is still this node's, else STORE_ELOST (another node took it over
  * after the lease ran out, and records it itself).  STORE_OK otherwise. */
 int store_claim_fence(struct store *st, const char *key, int64_t now);
+/* Inside a bulk transaction (store_begin_bulk), before a write that needs
+ * the indexes the driver defers to be up to date for message `id` (an
+ * UPDATE of the messages row: its subject-index trigger reads the row's
+ * old entry).  STORE_OK at once outside one. */
+int store_bulk_settle(struct store *st, int64_t id);
 /* Runs SQL with no result rows; STORE_OK or STORE_EDB. */
 int store_exec(struct store *st, const char *sql);
 /* store_exec() for cleanup after a failure (ROLLBACK, an unlock): the
@@ -159,7 +178,7 @@ int store_message_stage(struct store *st, const struct store_message_in *m, stru
 int store_attempt_stage(struct store *st, const struct store_attempt_in *a, struct buf *rows);
 int store_message_result(struct store *st, const char *queue_id, int64_t v);
 int store_attempt_result(struct store *st, const char *queue_id, int64_t v);
-/* batch.c: one field of a COPY text row: `v` (NULL: SQL NULL; invalid
+/* db.c, for records.c and batch.c: one field of a COPY text row: `v` (NULL: SQL NULL; invalid
  * UTF-8 made valid, U+FFFD, as the driver binds text) escaped, then a tab,
  * or with `last` a newline.  -1 when `rows` is full. */
 int store_copy_field(struct buf *rows, const char *v, int last);

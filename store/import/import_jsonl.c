@@ -311,7 +311,7 @@ import_jsonl(struct store *st, const char *path, struct import_stats *stats,
 	 * the results of the lines before it (store_batch_flush). */
 	lc.batch = store_batch_new(st, record_done, &ji);
 	store_set_cache_mb(st, 64);
-	if (store_begin(st) < 0)
+	if (store_begin_bulk(st) < 0)
 		goto db;
 	for (;;) {
 		r = lines_next(lr, &line, &len);
@@ -349,7 +349,7 @@ import_jsonl(struct store *st, const char *path, struct import_stats *stats,
 		}
 		if (++in_batch >= IMPORT_BATCH_LINES) {
 			if (store_batch_flush(lc.batch) < 0 || store_commit(st) < 0 ||
-			    store_begin(st) < 0)
+			    store_begin_bulk(st) < 0)
 				goto db;
 			in_batch = 0;
 		}

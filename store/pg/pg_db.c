@@ -55,7 +55,7 @@ struct pg_stmt {
 #define PS(p) ((struct pg_stmt *)(void *)(p))
 
 /* Copies the first line of libpq's message into st->err. */
-int
+static int
 pg_fail(struct store *st, const char *msg)
 {
 	char *nl;
@@ -549,6 +549,47 @@ pg_col_bytes(struct store_stmt *s, int i)
 		return n;
 	}
 	return (size_t)PQgetlength(ps->res, ps->row, i);
+}
+
+/* The driver's copy_in (store_int.h): the rows for batch.c's staging
+ * table (pg_stage.c). */
+static int
+pg_copy_in(struct store *st, const char *sql, const char *data, size_t len)
+{
+	struct pg_conn *c = st->conn;
+	PGresult *res = PQexec(c->pg, sql);
+	int failed = 0;
+
+	if (PQresultStatus(res) != PGRES_COPY_IN) {
+		const char *m = PQresultErrorMessage(res);
+
+		pg_fail(st, m && *m ? m : PQerrorMessage(c->pg));
+		PQclear(res);
+		return STORE_EDB;
+	}
+	PQclear(res);
+	/* PQputCopyData takes an int: the rows go in pieces of 1 MiB */
+	while (len > 0 && !failed) {
+		size_t n = len < ((size_t)1 << 20) ? len : (size_t)1 << 20;
+
+		if (PQputCopyData(c->pg, data, (int)n) != 1)
+			failed = pg_fail(st, PQerrorMessage(c->pg));
+		data += n;
+		len -= n;
+	}
+	if (PQputCopyEnd(c->pg, failed ? "the client failed" : NULL) != 1 && !failed)
+		failed = pg_fail(st, PQerrorMessage(c->pg));
+	/* Every result is read, after a failure too: only then is the
+	 * connection usable again. */
+	while ((res = PQgetResult(c->pg)) != NULL) {
+		if (PQresultStatus(res) != PGRES_COMMAND_OK && !failed) {
+			const char *m = PQresultErrorMessage(res);
+
+			failed = pg_fail(st, m && *m ? m : "COPY failed");
+		}
+		PQclear(res);
+	}
+	return failed ? STORE_EDB : STORE_OK;
 }
 
 static int64_t

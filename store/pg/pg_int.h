@@ -20,10 +20,6 @@ struct pg_conn {
 	int lease_seconds;
 };
 
-/* pg_db.c: the first line of libpq's message `msg` into st->err
- * (sanitised); returns STORE_EDB. */
-int pg_fail(struct store *st, const char *msg);
-
 /* pg_schema.c */
 int pg_migrate(struct store *st, int readonly);
 int pg_schema_version(struct store *st);
@@ -37,9 +33,5 @@ int pg_session_functions(struct store *st);
 /* pg_stage.c: the staging table and pg_temp.responder_merge(), made by
  * pg_session_functions (NULL-terminated statements). */
 extern const char *const pg_stage_sql[];
-/* The driver's copy_in (store_int.h): runs `sql`, a COPY ... FROM STDIN,
- * with the len bytes of `data` (COPY text rows).  STORE_OK or STORE_EDB
- * (the transaction is then aborted). */
-int pg_copy_in(struct store *st, const char *sql, const char *data, size_t len);
 
 #endif

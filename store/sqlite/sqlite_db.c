@@ -277,4 +277,8 @@ const struct store_driver store_driver_sqlite = {
 	.last_id = lite_last_id,
 	.set_cache_mb = lite_set_cache_mb,
 	.sync = lite_sync,
+	.bulk_begin = lite_bulk_begin,
+	.bulk_settle = lite_bulk_settle,
+	.bulk_end = lite_bulk_end,
+	.bulk_drop = lite_bulk_drop,
 };

@@ -1,5 +1,5 @@
 /*
- * sqlite_int.h - what the SQLite driver's two files share.
+ * sqlite_int.h - what the SQLite driver's files share.
  */
 #ifndef STORE_SQLITE_SQLITE_INT_H
 #define STORE_SQLITE_SQLITE_INT_H
@@ -20,5 +20,11 @@ int lite_classify(struct store *st);
 /* sqlite_schema.c */
 int lite_migrate(struct store *st, int readonly);
 int lite_schema_version(struct store *st);
+
+/* sqlite_bulk.c: the driver's bulk_* calls (store_int.h). */
+int lite_bulk_begin(struct store *st);
+int lite_bulk_settle(struct store *st, int64_t id);
+int lite_bulk_end(struct store *st);
+void lite_bulk_drop(struct store *st);
 
 #endif

@@ -61,7 +61,9 @@ message(struct store_batch *b, long tag, const char *acct, const char *qid, cons
 				      .subject = subject,
 				      .submitted_at = submitted,
 				      .recipients = rcpts,
-				      .n_recipients = r2 ? 2 : r1 ? 1 : 0 };
+				      .n_recipients = r2 ? 2 :
+						      r1 ? 1 :
+							   0 };
 
 	assert_int_equal(store_batch_message(b, tag, &m), STORE_OK);
 }
@@ -99,12 +101,12 @@ write_dependent(struct store *st, struct got *g)
 	/* two attempts of r1 at one time: the later record's status stays */
 	attempt(b, 7, "Q1", "r1@x.example", T0 + 30, "deferred", "451 later");
 	attempt(b, 8, "Q1", "r1@x.example", T0 + 30, "delivered", "250 at last");
-	attempt(b, 9, "Q1", "r1@x.example", T0 + 5, "bounced", "550 older"); /* not the latest */
+	attempt(b, 9, "Q1", "r1@x.example", T0 + 5, "bounced", "550 older");  /* not the latest */
 	message(b, 10, "other", "Q1", NULL, T0, "z@x.example", NULL);	      /* acme's */
 	attempt(b, 11, "Q1", "r3@x.example", T0 + 40, "delivered", "250 ok"); /* adds r3 */
 	message(b, 12, "newacct", "Q2", "Hello", T0 + 100, "a@y.example", NULL);
 	message(b, 13, "newacct", "Q2", "Hello", T0 + 100, "a@y.example", NULL); /* all there */
-	message(b, 14, "acme", "Q3", NULL, T0, "not an address", NULL);		  /* refused */
+	message(b, 14, "acme", "Q3", NULL, T0, "not an address", NULL);		 /* refused */
 	attempt(b, 15, "Q2", "a@y.example", T0 + 101, "delivered", "250 ok");
 	message(b, 16, "acme", "Q4", NULL, T0 + 200, "b@y.example", NULL);
 	attempt(b, 17, "Q4", "b@y.example", T0 + 201, "deferred", "451 greylisted");
@@ -119,8 +121,8 @@ test_dependent_records(void **state)
 {
 	struct tu_store *ts = *state;
 	struct store *st = ts->st;
-	static const int first[] = { STORE_EINVAL, STORE_ADDED, STORE_ADDED, STORE_ADDED,
-				     STORE_ADDED,  STORE_OK,	STORE_ADDED, STORE_ADDED,
+	static const int first[] = { STORE_EINVAL, STORE_ADDED,	 STORE_ADDED, STORE_ADDED,
+				     STORE_ADDED,  STORE_OK,	 STORE_ADDED, STORE_ADDED,
 				     STORE_ADDED,  STORE_EINVAL, STORE_ADDED, STORE_ADDED,
 				     STORE_OK,	   STORE_EINVAL, STORE_ADDED, STORE_ADDED,
 				     STORE_ADDED };
@@ -132,8 +134,8 @@ test_dependent_records(void **state)
 	for (int i = 0; i < g.n; i++) {
 		assert_int_equal(g.tag[i], i + 1);
 		if (g.result[i] != first[i])
-			fail_msg("record %d: result %d, want %d (%s)", i + 1, g.result[i],
-				 first[i], g.why[i]);
+			fail_msg("record %d: result %d, want %d (%s)", i + 1, g.result[i], first[i],
+				 g.why[i]);
 	}
 	assert_string_equal(g.why[0], "unknown queue_id Q1 (its message line must come first)");
 	assert_string_equal(g.why[9], "queue_id Q1 already belongs to another account");
@@ -225,7 +227,8 @@ test_awkward_text(void **state)
 	struct store *st = ts->st;
 	struct got g = { 0 };
 	struct store_batch *b = store_batch_new(st, done, &g);
-	static const char subject[] = "tab\there, back\\slash \\N, \\., line\nbreak, cr\r, caf\xc3\xa9";
+	static const char subject[] =
+	    "tab\there, back\\slash \\N, \\., line\nbreak, cr\r, caf\xc3\xa9";
 	struct store_message_list l = { 0 };
 
 	assert_int_equal(store_begin(st), STORE_OK);

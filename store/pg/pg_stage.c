@@ -32,9 +32,16 @@
  * committed while we waited for a lock or an ON CONFLICT is seen, as with
  * the per-record calls.  Lookups in the big tables are correlated
  * subqueries (an index probe per row whatever the planner thinks of the
- * staging table, which has no statistics); the one join with a big table
- * (the status update) runs with hash and merge joins off, so it probes the
- * primary key instead of reading every partition.
+ * staging table).  The staging table has no statistics, so the planner
+ * takes a filtered part of it for one row, and joined it to the rows an
+ * INSERT returned in a nested loop: thousands squared comparisons, 4 s a
+ * batch.  So the joins are chosen here: no nested loops in the merge
+ * (hash joins between the staging rows and what a statement returned),
+ * except the one join with a big table (the status update), which runs
+ * with nothing but nested loops, so it probes the recipients' primary key
+ * instead of reading every partition.  A join switched off costs the
+ * planner 1e10, which made it compile the statement (JIT, 1 s each time):
+ * no JIT in the merge.
  *
  * The staging table is made at each writable session like the functions
  * (pg_temp: nothing in the schema, TEMP privilege needed), emptied by the
@@ -62,7 +69,7 @@ const char *const pg_stage_sql[] = {
 	") ON COMMIT DELETE ROWS",
 	/* The message records of segment v_seg. */
 	"CREATE OR REPLACE FUNCTION pg_temp.responder_merge_messages(v_seg int)"
-	"  RETURNS void LANGUAGE plpgsql AS $$"
+	"  RETURNS void LANGUAGE plpgsql SET enable_nestloop = off SET jit = off AS $$"
 	" DECLARE r record; v_n bigint;"
 	" BEGIN"
 	/* In the records' order, as the per-record calls take them: two
@@ -138,8 +145,8 @@ const char *const pg_stage_sql[] = {
 	" END $$",
 	/* The attempt records of segment v_seg. */
 	"CREATE OR REPLACE FUNCTION pg_temp.responder_merge_attempts(v_seg int)"
-	"  RETURNS void LANGUAGE plpgsql AS $$"
-	" DECLARE v_hash text; v_merge text;"
+	"  RETURNS void LANGUAGE plpgsql SET enable_nestloop = off SET jit = off"
+	"  SET enable_hashjoin = on SET enable_mergejoin = on AS $$"
 	" BEGIN"
 	"   UPDATE pg_temp.responder_stage st SET (msg_id, acct, sub) ="
 	"     (SELECT m.id, m.account_id, m.submitted_at"
@@ -175,17 +182,14 @@ const char *const pg_stage_sql[] = {
 	"     AND st.rid = ins.recipient_id AND st.fp = ins.fingerprint AND st.at = ins.at;"
 	"   UPDATE pg_temp.responder_stage SET result = 0"
 	"    WHERE seg = v_seg AND kind = 2 AND result IS NULL;"
-	"   v_hash := current_setting('enable_hashjoin');"
-	"   v_merge := current_setting('enable_mergejoin');"
-	"   PERFORM set_config('enable_hashjoin', 'off', true),"
+	"   PERFORM set_config('enable_nestloop', 'on', true),"
+	"     set_config('enable_hashjoin', 'off', true),"
 	"     set_config('enable_mergejoin', 'off', true);"
 	"   UPDATE recipients x SET status = w.status, last_attempt_at = w.at"
 	"    FROM (SELECT DISTINCT ON (rid) rid, sub, status, at FROM pg_temp.responder_stage"
 	"      WHERE seg = v_seg AND kind = 2 AND result = 1"
 	"      ORDER BY rid, at DESC, seq DESC) w"
 	"    WHERE x.id = w.rid AND x.submitted_at = w.sub AND x.last_attempt_at <= w.at;"
-	"   PERFORM set_config('enable_hashjoin', v_hash, true),"
-	"     set_config('enable_mergejoin', v_merge, true);"
 	" END $$",
 	/* One row per record, in seq order: (seq, result). */
 	"CREATE OR REPLACE FUNCTION pg_temp.responder_merge()"

@@ -210,6 +210,8 @@ wait_budget(struct daemon *d, const struct pf_follow *f)
 		if (at - now < w)
 			w = at - now < 1 ? 1 : (int)(at - now);
 	}
+	if (d->rescan_at > 0 && d->rescan_at - now < w)
+		w = d->rescan_at - now < 1 ? 1 : (int)(d->rescan_at - now);
 	if (f != NULL && w > FOLLOW_INTERVAL_SECONDS)
 		w = FOLLOW_INTERVAL_SECONDS;
 	return w;

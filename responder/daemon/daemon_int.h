@@ -24,6 +24,8 @@ struct daemon {
 	struct imap_source *imap; /* owned; NULL while disconnected */
 	uint32_t uidvalidity;
 	int full_scan;	  /* next search ignores the UID range */
+	time_t rescan_at; /* a pass left messages behind: the next one
+			   * by then, new mail or not (0: none due) */
 	int careful;	  /* one transaction per complaint (daemon_pass.c: the
 			* last process died inside a group-committed chunk) */
 	int done_flushed; /* the last chunk was durable and moved */

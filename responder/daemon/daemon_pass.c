@@ -55,6 +55,9 @@
 #include <time.h>
 
 #define FETCH_CHUNK 100
+/* A pass that stopped early (the store or the server failed) is tried
+ * again after this, whole folder, without waiting for new mail. */
+#define RESCAN_AFTER_FAILURE_SECONDS 10
 
 /* Records outcome error for a complaint the pipeline is not given (too
  * large, crash loop).  STORE_ADDED or an error. */
@@ -140,6 +143,23 @@ daemon_pass_free(struct daemon *d)
 	}
 }
 
+/* A message this pass leaves in the folder for someone else (another
+ * responder's claim) or for later (a failure): the UID range the next
+ * search starts from can be past it (the IMAP position is the store's,
+ * shared by every responder on it), so the next pass searches the whole
+ * folder, and it comes after at most `seconds` (a claim's lease: if the
+ * node that holds it died, the claim is free by then) even when no new
+ * mail wakes the daemon up. */
+static void
+left_behind(struct daemon *d, int seconds)
+{
+	time_t at = time(NULL) + seconds + 1;
+
+	d->full_scan = 1;
+	if (d->rescan_at == 0 || at < d->rescan_at)
+		d->rescan_at = at;
+}
+
 /* Handles one fetched message.  0: done, go on; -1: stop this pass (store
  * failure or a lost connection; the message stays for the next one). */
 static int
@@ -173,20 +193,31 @@ handle_one(struct daemon *d, const struct imap_msg *m)
 		goto out;
 	}
 	key = pipeline_complaint_key(m->data, m->len);
-	if (store_request_by_key(d->st, key, &rid) == STORE_OK) {
-		log_info("complaint %s already recorded (request %lld): moving it", source,
-			 (long long)rid);
-		rc = finish(d, m->uid, key, 0);
-		goto out;
-	}
 	/* Several responders on one store: the one that claims it handles
-	 * it; the others leave it (and move it once it is recorded). */
+	 * it; the others leave it (and move it once it is recorded).  The
+	 * claim comes before the look in the request log: a claim another
+	 * node holds inside its transaction makes this one wait until that
+	 * transaction ends, and only a look taken after the wait sees the
+	 * request row it committed (looking first answered it twice). */
 	if ((r = store_claim_complaint(d->st, key, time(NULL))) <= 0) {
 		if (r < 0)
 			log_error("store: %s", store_errmsg(d->st));
 		else
 			log_debug("complaint %s: handled by another responder", source);
+		if (r == 0)
+			left_behind(d, d->s->store_lease_seconds);
 		rc = r < 0 ? -1 : 0;
+		goto out;
+	}
+	if ((r = store_request_by_key(d->st, key, &rid)) != STORE_ENOTFOUND) {
+		if (r < 0 || store_claim_release(d->st, key) < 0) {
+			store_error(d);
+			rc = -1;
+			goto out;
+		}
+		log_info("complaint %s already recorded (request %lld): moving it", source,
+			 (long long)rid);
+		rc = finish(d, m->uid, key, 0);
 		goto out;
 	}
 	if (d->careful)
@@ -221,6 +252,7 @@ handle_one(struct daemon *d, const struct imap_msg *m)
 		 * it; this one records nothing and leaves the message. */
 		log_warn("complaint %s: %s", source, err);
 		pipeline_result_free(&res);
+		left_behind(d, d->s->store_lease_seconds);
 		rc = 0;
 		goto out;
 	}
@@ -407,6 +439,7 @@ daemon_fetch_and_handle(struct daemon *d)
 		return -1;
 	}
 	d->full_scan = 0;
+	d->rescan_at = 0;
 	for (size_t i = 0; i < n && !daemon_stop_requested(); i += FETCH_CHUNK) {
 		struct imap_msg *msgs = NULL;
 		size_t nm = 0, k = n - i < FETCH_CHUNK ? n - i : FETCH_CHUNK;
@@ -428,6 +461,8 @@ daemon_fetch_and_handle(struct daemon *d)
 			break;
 	}
 	free(uids);
+	if (ret < 0)
+		left_behind(d, RESCAN_AFTER_FAILURE_SECONDS);
 	if (ret == 0 && d->careful && !daemon_stop_requested()) {
 		/* A careful pass went through: whatever killed the last process
 		 * is quarantined or was passing trouble.  Group again. */

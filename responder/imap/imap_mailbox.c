@@ -211,9 +211,14 @@ take_fetch(clist *res, struct imap_msg *msgs, size_t n, long max_size, int want_
 		}
 		/* Only for a UID whose size came and was under the cap (len 1
 		 * marks it): a body sent for another one was not asked for. */
-		if (body == NULL || m->data != NULL || m->len != 1 || (long)m->size > max_size ||
-		    (long)body_len > max_size)
+		if (body == NULL || m->data != NULL || m->len != 1 || (long)m->size > max_size)
 			continue;
+		if ((long)body_len > max_size) {
+			/* Larger than its RFC822.SIZE said: too large by the
+			 * bytes that came, not by the size announced. */
+			m->size = body_len > UINT32_MAX ? UINT32_MAX : (uint32_t)body_len;
+			continue;
+		}
 		m->data = xmalloc(body_len + 1);
 		memcpy(m->data, body, body_len);
 		m->data[body_len] = '\0';
@@ -302,12 +307,20 @@ imap_fetch(struct imap_source *src, const uint32_t *uids, size_t n, long max_siz
 			goto fail;
 		i = k - 1;
 	}
-	/* Drop UIDs the server no longer has; reset the marker of the rest. */
+	/* Drop UIDs the server no longer has: no size came, or a size under
+	 * the cap but no body (another session moved or expunged it between
+	 * the two FETCHes: several responders on one mailbox).  The rest
+	 * without a body are too large; their marker is reset. */
 	for (i = 0, out = 0; i < n; i++) {
-		if (msgs[i].len == 0)
+		if (msgs[i].len == 0) {
+			free(msgs[i].data); /* an empty body: gone too */
 			continue;
-		if (msgs[i].data == NULL)
+		}
+		if (msgs[i].data == NULL) {
+			if ((long)msgs[i].size <= max_size)
+				continue;
 			msgs[i].len = 0;
+		}
 		msgs[out++] = msgs[i];
 	}
 	*msgs_r = msgs;

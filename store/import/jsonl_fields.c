@@ -72,8 +72,8 @@ read_string(struct cursor *c, int key, struct jf_str *s_r)
 		unsigned cp;
 
 		/* the plain bytes up to the next quote, backslash or other */
-		while (c->p < c->end && (unsigned char)*c->p >= 0x20 && (unsigned char)*c->p < 0x80 &&
-		       *c->p != '"' && *c->p != '\\')
+		while (c->p < c->end && (unsigned char)*c->p >= 0x20 &&
+		       (unsigned char)*c->p < 0x80 && *c->p != '"' && *c->p != '\\')
 			c->p++;
 		memcpy(c->out, run, (size_t)(c->p - run));
 		c->out += c->p - run;
@@ -108,7 +108,8 @@ read_string(struct cursor *c, int key, struct jf_str *s_r)
 			*c->out++ = '\t';
 			break;
 		case 'u':
-			if (c->end - c->p < 6 || !hex4(c->p + 2, &cp) || (cp >= 0xd800 && cp <= 0xdfff))
+			if (c->end - c->p < 6 || !hex4(c->p + 2, &cp) ||
+			    (cp >= 0xd800 && cp <= 0xdfff))
 				return 0;
 			/* at most 3 bytes for the 6 of the escape */
 			if (cp < 0x80) {
@@ -159,8 +160,8 @@ read_integer(struct cursor *c, int64_t *v_r)
 	}
 	if (digits == 0 || digits > 18)
 		return 0;
-	if (c->p < c->end && ((*c->p >= '0' && *c->p <= '9') || *c->p == '.' || *c->p == 'e' ||
-			      *c->p == 'E'))
+	if (c->p < c->end &&
+	    ((*c->p >= '0' && *c->p <= '9') || *c->p == '.' || *c->p == 'e' || *c->p == 'E'))
 		return 0;
 	*v_r = neg ? -v : v;
 	return 1;

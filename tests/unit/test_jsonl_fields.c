@@ -34,13 +34,13 @@ same_fields(const struct jf_reader *d, json_t *tree, const char *line)
 		if (!jf_get(d, key, &a) || !jf_get(&t, key, &b))
 			fail_msg("key \"%s\" of %s: not read the same", key, line);
 		if (a.type != b.type)
-			fail_msg("key \"%s\" of %s: type %d, jansson %d", key, line, a.type, b.type);
-		if (a.type == JF_STRING &&
-		    (a.len != b.len || memcmp(a.str, b.str, a.len + 1) != 0))
+			fail_msg("key \"%s\" of %s: type %d, jansson %d", key, line, a.type,
+				 b.type);
+		if (a.type == JF_STRING && (a.len != b.len || memcmp(a.str, b.str, a.len + 1) != 0))
 			fail_msg("key \"%s\" of %s: string differs", key, line);
 		if (a.type == JF_INTEGER && a.num != b.num)
-			fail_msg("key \"%s\" of %s: %lld, jansson %lld", key, line, (long long)a.num,
-				 (long long)b.num);
+			fail_msg("key \"%s\" of %s: %lld, jansson %lld", key, line,
+				 (long long)a.num, (long long)b.num);
 		if (a.type == JF_ARRAY) {
 			if (a.n != b.n)
 				fail_msg("key \"%s\" of %s: %zu elements, jansson %zu", key, line,
@@ -70,8 +70,8 @@ check_line(struct jf_reader *d, const char *line, size_t len)
 
 	if (read) {
 		if (tree == NULL || !json_is_object(tree))
-			fail_msg("read what jansson refuses (%s): %.*s", tree ? "not an object" : jerr.text,
-				 (int)len, line);
+			fail_msg("read what jansson refuses (%s): %.*s",
+				 tree ? "not an object" : jerr.text, (int)len, line);
 		same_fields(d, tree, line);
 	}
 	json_decref(tree);

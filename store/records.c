@@ -202,6 +202,37 @@ message_id_by_queue_id(struct store *st, const char *qid, int64_t *id_r, int64_t
 	return rc == STORE_DONE ? STORE_ENOTFOUND : store_fail_db(st, "finding message");
 }
 
+/* The message of an attempt and, when it has one, its recipient `addr`
+ * (normalised): one statement where a lookup of the message and an
+ * INSERT OR IGNORE of the recipient took three.  *rid_r is 0 when the
+ * message has no such recipient yet.  STORE_OK, STORE_ENOTFOUND (no
+ * message) or STORE_EDB. */
+static int
+attempt_target(struct store *st, const char *qid, const char *addr, int64_t *msg_r,
+	       int64_t *account_r, int64_t *submitted_r, int64_t *rid_r)
+{
+	struct store_stmt *s =
+	    store_stmt(st, "SELECT m.id, m.account_id, m.submitted_at, r.id FROM messages m"
+			   " LEFT JOIN recipients r ON r.message_id = m.id AND r.address = ?2"
+			   " WHERE m.queue_id = ?1");
+	int rc;
+
+	if (s == NULL)
+		return STORE_EDB;
+	store_bind_text(s, 1, qid);
+	store_bind_text(s, 2, addr);
+	rc = store_step(s);
+	if (rc == STORE_ROW) {
+		*msg_r = store_col_int64(s, 0);
+		*account_r = store_col_int64(s, 1);
+		*submitted_r = store_col_int64(s, 2);
+		*rid_r = store_col_null(s, 3) ? 0 : store_col_int64(s, 3);
+		store_reset(s);
+		return STORE_OK;
+	}
+	return rc == STORE_DONE ? STORE_ENOTFOUND : store_fail_db(st, "finding message");
+}
+
 /* Adds a recipient row if new; *rid_r gets its id.  Returns STORE_ADDED
  * or STORE_OK. */
 static int
@@ -629,7 +660,7 @@ put_attempt_pg(struct store *st, const struct store_attempt_in *a, const char *r
 static int
 attempt_put(struct store *st, const struct store_attempt_in *a, struct buf *rows)
 {
-	int64_t msg, account, submitted, rid;
+	int64_t msg = 0, account = 0, submitted = 0, rid = 0;
 	struct store_stmt *s;
 	char *rcpt;
 	int r;
@@ -660,16 +691,16 @@ attempt_put(struct store *st, const struct store_attempt_in *a, struct buf *rows
 		free(rcpt);
 		return r;
 	}
-	r = message_id_by_queue_id(st, a->queue_id, &msg, &account, &submitted);
+	r = attempt_target(st, a->queue_id, rcpt, &msg, &account, &submitted, &rid);
 	if (r == STORE_ENOTFOUND)
 		r = store_fail(st, STORE_EINVAL,
 			       "unknown queue_id %s (its message line must come first)",
 			       a->queue_id);
-	if (r < 0 || (r = recipient_put(st, msg, account, submitted, rcpt, &rid)) < 0) {
-		free(rcpt);
-		return r;
-	}
+	if (r == STORE_OK && rid == 0)
+		r = recipient_put(st, msg, account, submitted, rcpt, &rid);
 	free(rcpt);
+	if (r < 0)
+		return r;
 	s = store_stmt(st,
 		       "INSERT INTO attempts(recipient_id, fingerprint, at, status, mx_host,"
 		       " mx_ip, smtp_code, enhanced_status, response, transcript, transcript_kind)"

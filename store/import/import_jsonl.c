@@ -15,11 +15,17 @@
  * nothing behind without a savepoint per line (which on PostgreSQL cost
  * two more round trips a line); lines are committed in batches.
  *
- * SECURITY: the file may come from anywhere.  jansson validates UTF-8 and
- * nesting; every string is checked for type and length before use; lines
- * over the reader's cap are skipped unread.
+ * A line of plain fields is read without a tree (jsonl_fields.h); any
+ * other line, and every syntax error, goes through jansson, so the checks
+ * below see the same fields either way.
+ *
+ * SECURITY: the file may come from anywhere.  The direct reader takes
+ * printable ASCII and escapes only; jansson validates UTF-8 and nesting;
+ * every string is checked for type and length before use; lines over the
+ * reader's cap are skipped unread.
  */
 #include "store/import/import.h"
+#include "store/import/jsonl_fields.h"
 #include "store/import/lines.h"
 #include "store/requests.h"
 #include "store/store_int.h"
@@ -34,7 +40,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define MAX_RECIPIENTS 10000
+#define MAX_RECIPIENTS JF_MAX_ELEMENTS
 #define MAX_FIELD 1024			   /* ids, addresses, hosts */
 #define MAX_TEXT ((size_t)8 * 1024 * 1024) /* subjects, replies, transcripts */
 
@@ -64,30 +70,32 @@ bad(struct line_ctx *lc, const char *fmt, ...)
 
 /* A string field: required or optional (NULL allowed), capped. */
 static int
-get_str(struct line_ctx *lc, json_t *o, const char *key, int required, size_t max, const char **v_r)
+get_str(struct line_ctx *lc, const struct jf_reader *o, const char *key, int required, size_t max,
+	const char **v_r)
 {
-	json_t *v = json_object_get(o, key);
+	struct jf_field v;
 
 	*v_r = NULL;
-	if (v == NULL || json_is_null(v)) {
+	if (!jf_get(o, key, &v) || v.type == JF_NULL) {
 		if (required)
 			return bad(lc, "missing \"%s\"", key);
 		return STORE_OK;
 	}
-	if (!json_is_string(v))
+	if (v.type != JF_STRING)
 		return bad(lc, "\"%s\" must be a string", key);
-	if (json_string_length(v) > max)
+	if (v.len > max)
 		return bad(lc, "\"%s\" is longer than %zu bytes", key, max);
-	if (strlen(json_string_value(v)) != json_string_length(v))
+	if (strlen(v.str) != v.len)
 		return bad(lc, "\"%s\" contains a NUL character", key);
-	if (required && json_string_length(v) == 0)
+	if (required && v.len == 0)
 		return bad(lc, "\"%s\" is empty", key);
-	*v_r = json_string_value(v);
+	*v_r = v.str;
 	return STORE_OK;
 }
 
 static int
-get_time(struct line_ctx *lc, json_t *o, const char *key, int required, int64_t *t_r)
+get_time(struct line_ctx *lc, const struct jf_reader *o, const char *key, int required,
+	 int64_t *t_r)
 {
 	const char *s;
 	int r;
@@ -101,28 +109,29 @@ get_time(struct line_ctx *lc, json_t *o, const char *key, int required, int64_t 
 }
 
 static int
-get_str_array(struct line_ctx *lc, json_t *o, const char *key, const char ***v_r, size_t *n_r)
+get_str_array(struct line_ctx *lc, const struct jf_reader *o, const char *key, const char ***v_r,
+	      size_t *n_r)
 {
-	json_t *a = json_object_get(o, key), *e;
-	size_t i;
+	struct jf_field a;
+	const char *e;
+	size_t len;
 
 	*v_r = NULL;
 	*n_r = 0;
-	if (a == NULL || json_is_null(a))
+	if (!jf_get(o, key, &a) || a.type == JF_NULL)
 		return bad(lc, "missing \"%s\"", key);
-	if (!json_is_array(a))
+	if (a.type != JF_ARRAY)
 		return bad(lc, "\"%s\" must be an array of strings", key);
-	if (json_array_size(a) > MAX_RECIPIENTS)
+	if (a.n > MAX_RECIPIENTS)
 		return bad(lc, "\"%s\" has more than %d entries", key, MAX_RECIPIENTS);
-	*v_r = xcalloc(json_array_size(a) + 1, sizeof(char *));
-	json_array_foreach(a, i, e)
-	{
-		if (!json_is_string(e) || json_string_length(e) > MAX_FIELD) {
+	*v_r = xcalloc(a.n + 1, sizeof(char *));
+	for (size_t i = 0; i < a.n; i++) {
+		if (!jf_element(o, &a, i, &e, &len) || len > MAX_FIELD) {
 			free(*v_r);
 			*v_r = NULL;
 			return bad(lc, "\"%s\"[%zu] must be a string", key, i);
 		}
-		(*v_r)[(*n_r)++] = json_string_value(e);
+		(*v_r)[(*n_r)++] = e;
 	}
 	return STORE_OK;
 }
@@ -137,7 +146,8 @@ language_code_ok(const char *l)
 }
 
 static int
-do_account(struct store *st, struct line_ctx *lc, json_t *o, struct import_stats *stats)
+do_account(struct store *st, struct line_ctx *lc, const struct jf_reader *o,
+	   struct import_stats *stats)
 {
 	const char *name, **addrs, *lang;
 	size_t n;
@@ -165,7 +175,7 @@ do_account(struct store *st, struct line_ctx *lc, json_t *o, struct import_stats
 }
 
 static int
-do_message(struct line_ctx *lc, json_t *o)
+do_message(struct line_ctx *lc, const struct jf_reader *o)
 {
 	struct store_message_in m;
 	const char **rcpts;
@@ -188,10 +198,10 @@ do_message(struct line_ctx *lc, json_t *o)
 }
 
 static int
-do_attempt(struct line_ctx *lc, json_t *o)
+do_attempt(struct line_ctx *lc, const struct jf_reader *o)
 {
 	struct store_attempt_in a;
-	json_t *code;
+	struct jf_field code;
 	int r;
 
 	memset(&a, 0, sizeof(a));
@@ -206,12 +216,10 @@ do_attempt(struct line_ctx *lc, json_t *o)
 	    (r = get_str(lc, o, "transcript", 0, MAX_TEXT, &a.transcript)) < 0 ||
 	    (r = get_str(lc, o, "transcript_kind", 0, 16, &a.transcript_kind)) < 0)
 		return r;
-	code = json_object_get(o, "smtp_code");
-	if (code != NULL && !json_is_null(code)) {
-		if (!json_is_integer(code) || json_integer_value(code) < 200 ||
-		    json_integer_value(code) > 599)
+	if (jf_get(o, "smtp_code", &code) && code.type != JF_NULL) {
+		if (code.type != JF_INTEGER || code.num < 200 || code.num > 599)
 			return bad(lc, "\"smtp_code\" must be an integer from 200 to 599");
-		a.smtp_code = (int)json_integer_value(code);
+		a.smtp_code = (int)code.num;
 	}
 	if (a.enhanced_status && *a.enhanced_status && !enhanced_status_valid(a.enhanced_status))
 		return bad(lc, "\"enhanced_status\" \"%s\" is not of the form 5.1.1",
@@ -222,25 +230,38 @@ do_attempt(struct line_ctx *lc, json_t *o)
 	return r < 0 ? r : LINE_SENT;
 }
 
+/* The line's fields in `o`: read directly, or by jansson when the
+ * reader leaves it (jsonl_fields.h), which words every syntax error. */
 static int
-import_line(struct store *st, const char *line, size_t len, struct line_ctx *lc,
-	    struct import_stats *stats)
+read_line(struct line_ctx *lc, struct jf_reader *o, const char *line, size_t len)
 {
 	json_error_t jerr;
-	json_t *o;
-	json_t *type;
+	json_t *tree;
+
+	if (jf_read(o, line, len))
+		return STORE_OK;
+	tree = json_loadb(line, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
+	if (tree == NULL)
+		return bad(lc, "invalid JSON at column %d: %s", jerr.column, jerr.text);
+	if (!json_is_object(tree)) {
+		json_decref(tree);
+		return bad(lc, "not a JSON object");
+	}
+	jf_take_tree(o, tree);
+	return STORE_OK;
+}
+
+static int
+import_line(struct store *st, struct jf_reader *o, const char *line, size_t len,
+	    struct line_ctx *lc, struct import_stats *stats)
+{
+	struct jf_field type;
 	const char *t;
 	int r;
 
-	o = json_loadb(line, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
-	if (o == NULL)
-		return bad(lc, "invalid JSON at column %d: %s", jerr.column, jerr.text);
-	if (!json_is_object(o)) {
-		json_decref(o);
-		return bad(lc, "not a JSON object");
-	}
-	type = json_object_get(o, "type");
-	t = json_is_string(type) ? json_string_value(type) : NULL;
+	if ((r = read_line(lc, o, line, len)) < 0)
+		return r;
+	t = jf_get(o, "type", &type) && type.type == JF_STRING ? type.str : NULL;
 	if (t == NULL)
 		r = bad(lc, "missing \"type\" (account, message or attempt)");
 	else if (strcmp(t, "account") == 0) {
@@ -254,7 +275,6 @@ import_line(struct store *st, const char *line, size_t len, struct line_ctx *lc,
 		r = do_attempt(lc, o);
 	else
 		r = bad(lc, "unknown \"type\" \"%.40s\" (account, message or attempt)", t);
-	json_decref(o);
 	return r;
 }
 
@@ -298,6 +318,7 @@ import_jsonl(struct store *st, const char *path, struct import_stats *stats,
 {
 	struct lines *lr;
 	struct line_ctx lc;
+	struct jf_reader rd;
 	const char *line, *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
 	struct jsonl_import ji = { stats, report, ctx, name };
 	size_t len;
@@ -307,6 +328,7 @@ import_jsonl(struct store *st, const char *path, struct import_stats *stats,
 	lr = lines_open(path, MAX_TEXT * 2, err, errlen);
 	if (lr == NULL)
 		return IMPORT_ENOFILE;
+	memset(&rd, 0, sizeof(rd));
 	/* Lines are reported in their order: a line refused here waits for
 	 * the results of the lines before it (store_batch_flush). */
 	lc.batch = store_batch_new(st, record_done, &ji);
@@ -336,7 +358,7 @@ import_jsonl(struct store *st, const char *path, struct import_stats *stats,
 			continue;
 		lc.why[0] = '\0';
 		lc.lineno = lines_number(lr);
-		r = import_line(st, line, len, &lc, stats);
+		r = import_line(st, &rd, line, len, &lc, stats);
 		if (r == STORE_EDB)
 			goto db;
 		if (r == STORE_EINVAL) {
@@ -357,11 +379,13 @@ import_jsonl(struct store *st, const char *path, struct import_stats *stats,
 	if (store_batch_flush(lc.batch) < 0 || store_commit(st) < 0)
 		goto db;
 	store_batch_free(&lc.batch);
+	jf_free(&rd);
 	lines_close(&lr);
 	return result;
 db:
 	snprintf(err, errlen, "%s:%ld: store: %s", name, lines_number(lr), store_errmsg(st));
 	store_batch_free(&lc.batch);
+	jf_free(&rd);
 	store_rollback(st);
 	lines_close(&lr);
 	return IMPORT_EDB;

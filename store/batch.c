@@ -1,38 +1,68 @@
 /*
  * batch.c - record writes whose results may come a little later
- * (store.h, store_batch_*), so that PostgreSQL gets them in one round
- * trip per STORE_BATCH_MAX instead of one each.
+ * (store.h, store_batch_*), so that PostgreSQL gets a batch of records
+ * in one COPY and one set-based merge instead of a call each.
  *
  * SQLite writes each record at once (it has no round trip to save) and
  * reports its result before store_batch_message/_attempt returns.
- * PostgreSQL checks the record as store_put_* does, sends the one call
- * that writes it (pg_records.c) into libpq's pipeline and reads the
- * answers of the whole batch at the flush.  The calls run in the order
- * they were sent, each as it would have run alone, so the store ends the
- * same either way; a record refused before it was sent keeps its place
- * in the order of the results.
+ * PostgreSQL checks the record as store_put_* does (records.c), appends
+ * it as a row of the staging table to the batch, and at the flush sends
+ * the rows in one COPY and merges them with one call
+ * (store/pg/pg_stage.c), which gives each record's result; a record
+ * refused before it was staged keeps its place in the order of the
+ * results.
+ *
+ * The merge works set by set, so a record must not depend on a later
+ * one of its set: each row carries a segment number, and a new segment
+ * starts at a message record whose queue ID an earlier record of the
+ * segment named (pg_stage.c says why that is enough).  Segments run in
+ * their order, so the store ends as the records written one by one
+ * would leave it.
  */
 #include "store/store_int.h"
+#include "common/buf.h"
 #include "common/xalloc.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Staged rows are sent once they pass this many bytes (a record is never
+ * split; the buffer's cap, BUF_DEFAULT_MAX, leaves room for the largest
+ * record the importers accept on top). */
+#define STAGE_FLUSH_BYTES ((size_t)8 * 1024 * 1024)
+/* Slots of the queue-ID set: a power of two, at least twice the records
+ * of a batch, so the set is never more than half full. */
+#define QID_SLOTS 16384
 
 struct batch_entry {
 	long tag;
 	int kind;   /* STORE_BATCH_MESSAGE, STORE_BATCH_ATTEMPT */
-	int sent;   /* 1: its result comes from the pipeline */
-	int result; /* when not sent: STORE_EINVAL */
-	char *text; /* owned: sent, the queue ID; not sent, the reason */
+	int staged; /* 1: its result comes from the merge */
+	int result; /* not staged: STORE_EINVAL; staged: the merge's 1, 0, -1 */
+	char *text; /* owned: staged, the queue ID; not staged, the reason */
+};
+
+/* The queue IDs named in the current segment. */
+struct qid_slot {
+	const char *qid; /* borrowed: an entry's text */
+	unsigned gen;	 /* the slot is in the set when gen == the batch's */
 };
 
 struct store_batch {
 	struct store *st; /* borrowed */
 	store_batch_done_fn *done;
 	void *ctx;
-	struct batch_entry v[STORE_BATCH_MAX];
-	size_t n, sent;
+	struct batch_entry *v; /* owned: STORE_BATCH_MAX entries */
+	size_t n, staged;
+	struct buf rows; /* the staged records, COPY text rows */
+	int seg;
+	struct qid_slot *qids; /* owned: QID_SLOTS; PostgreSQL only */
+	unsigned gen;
 };
+
+_Static_assert(QID_SLOTS >= 2 * STORE_BATCH_MAX, "the queue-ID set must stay half empty");
 
 struct store_batch *
 store_batch_new(struct store *st, store_batch_done_fn *done, void *ctx)
@@ -42,7 +72,23 @@ store_batch_new(struct store *st, store_batch_done_fn *done, void *ctx)
 	b->st = st;
 	b->done = done;
 	b->ctx = ctx;
+	b->v = xcalloc(STORE_BATCH_MAX, sizeof(*b->v));
+	buf_init(&b->rows, 0);
+	if (store_is_pg(st))
+		b->qids = xcalloc(QID_SLOTS, sizeof(*b->qids));
+	b->gen = 1;
 	return b;
+}
+
+/* A new segment: the set is emptied by moving to a new generation. */
+static void
+new_segment(struct store_batch *b)
+{
+	b->seg++;
+	if (++b->gen == 0) { /* wrapped: slots of an old generation 0 would count */
+		memset(b->qids, 0, QID_SLOTS * sizeof(*b->qids));
+		b->gen = 1;
+	}
 }
 
 static void
@@ -50,7 +96,12 @@ drop_entries(struct store_batch *b)
 {
 	for (size_t i = 0; i < b->n; i++)
 		free(b->v[i].text);
-	b->n = b->sent = 0;
+	b->n = b->staged = 0;
+	buf_reset(&b->rows);
+	if (b->qids != NULL) {
+		new_segment(b);
+		b->seg = 0;
+	}
 }
 
 void
@@ -59,8 +110,43 @@ store_batch_free(struct store_batch **bp)
 	if (*bp == NULL)
 		return;
 	drop_entries(*bp);
+	buf_free(&(*bp)->rows);
+	free((*bp)->qids);
+	free((*bp)->v);
 	free(*bp);
 	*bp = NULL;
+}
+
+static uint64_t
+qid_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/* The slot of `qid` in the set, or the free slot where it would go. */
+static struct qid_slot *
+qid_slot(struct store_batch *b, const char *qid)
+{
+	size_t i = (size_t)qid_hash(qid) & (QID_SLOTS - 1);
+
+	while (b->qids[i].gen == b->gen && strcmp(b->qids[i].qid, qid) != 0)
+		i = (i + 1) & (QID_SLOTS - 1);
+	return &b->qids[i];
+}
+
+static void
+qid_add(struct store_batch *b, const char *qid)
+{
+	struct qid_slot *q = qid_slot(b, qid);
+
+	q->qid = qid;
+	q->gen = b->gen;
 }
 
 /* A result known now: reported at once when nothing is waiting ahead of
@@ -79,57 +165,131 @@ result_now(struct store_batch *b, long tag, int kind, int r)
 	e = &b->v[b->n++];
 	e->tag = tag;
 	e->kind = kind;
-	e->sent = 0;
+	e->staged = 0;
 	e->result = r;
 	e->text = xstrdup(store_errmsg(b->st));
 	return b->n == STORE_BATCH_MAX ? store_batch_flush(b) : STORE_OK;
 }
 
-static int
-queued(struct store_batch *b, long tag, int kind, const char *queue_id)
+static void
+rows_cut(struct buf *rows, size_t len)
 {
-	struct batch_entry *e = &b->v[b->n++];
+	rows->len = len;
+	if (rows->data != NULL)
+		rows->data[len] = '\0';
+}
 
+/* PostgreSQL: the record checked and staged (records.c), its queue ID
+ * noted for the segments; or its refusal. */
+static int
+stage(struct store_batch *b, long tag, int kind, const void *rec, const char *qid)
+{
+	size_t mark = b->rows.len;
+	/* A message record must be the first of its segment to name its
+	 * queue ID. */
+	int cut = kind == STORE_BATCH_MESSAGE && qid != NULL && *qid != '\0' &&
+		  qid_slot(b, qid)->gen == b->gen;
+	int r;
+	struct batch_entry *e;
+
+	for (int tries = 0;; tries++) {
+		if (store_copy_int64(&b->rows, (int64_t)b->n, 0) < 0 ||
+		    store_copy_int64(&b->rows, b->seg + cut, 0) < 0 ||
+		    store_copy_int64(&b->rows, kind, 0) < 0)
+			r = STORE_EFULL;
+		else if (kind == STORE_BATCH_MESSAGE)
+			r = store_message_stage(b->st, rec, &b->rows);
+		else
+			r = store_attempt_stage(b->st, rec, &b->rows);
+		if (r == STORE_OK)
+			break;
+		rows_cut(&b->rows, mark);
+		if (r != STORE_EFULL)
+			return result_now(b, tag, kind, r);
+		/* The batch is full of bytes: send what waits, then again. */
+		if (tries > 0 || b->n == 0)
+			return result_now(
+			    b, tag, kind,
+			    store_fail(b->st, STORE_EINVAL, "record too long for a batch"));
+		if (store_batch_flush(b) < 0)
+			return STORE_EDB;
+		mark = 0;
+		cut = 0;
+	}
+	if (cut)
+		new_segment(b);
+	e = &b->v[b->n++];
 	e->tag = tag;
 	e->kind = kind;
-	e->sent = 1;
-	e->text = xstrdup(queue_id);
-	b->sent++;
-	return b->n == STORE_BATCH_MAX ? store_batch_flush(b) : STORE_OK;
+	e->staged = 1;
+	e->text = xstrdup(qid);
+	qid_add(b, e->text);
+	b->staged++;
+	return b->n == STORE_BATCH_MAX || b->rows.len >= STAGE_FLUSH_BYTES ? store_batch_flush(b) :
+									     STORE_OK;
 }
 
 int
 store_batch_message(struct store_batch *b, long tag, const struct store_message_in *m)
 {
-	int r;
-
 	if (!store_is_pg(b->st))
 		return result_now(b, tag, STORE_BATCH_MESSAGE, store_put_message(b->st, m));
-	if ((r = store_message_send_pg(b->st, m)) != STORE_OK)
-		return result_now(b, tag, STORE_BATCH_MESSAGE, r);
-	return queued(b, tag, STORE_BATCH_MESSAGE, m->queue_id);
+	return stage(b, tag, STORE_BATCH_MESSAGE, m, m->queue_id);
 }
 
 int
 store_batch_attempt(struct store_batch *b, long tag, const struct store_attempt_in *a)
 {
-	int r;
-
 	if (!store_is_pg(b->st))
 		return result_now(b, tag, STORE_BATCH_ATTEMPT, store_put_attempt(b->st, a));
-	if ((r = store_attempt_send_pg(b->st, a)) != STORE_OK)
-		return result_now(b, tag, STORE_BATCH_ATTEMPT, r);
-	return queued(b, tag, STORE_BATCH_ATTEMPT, a->queue_id);
+	return stage(b, tag, STORE_BATCH_ATTEMPT, a, a->queue_id);
+}
+
+/* PostgreSQL: the staged rows sent and merged; each staged entry gets
+ * the merge's result. */
+static int
+merge(struct store_batch *b)
+{
+	struct store *st = b->st;
+	struct store_stmt *s;
+	size_t got = 0;
+	int rc;
+
+	if (store_copy_in(st,
+			  "COPY pg_temp.responder_stage(seq, seg, kind, account, qid, mid, sender,"
+			  " subject, norm, submitted, rcpts, rcpt, fp, at, status, mx_host, mx_ip,"
+			  " code, enh, resp, transcript, tkind) FROM STDIN",
+			  buf_cstr(&b->rows), b->rows.len) < 0)
+		return store_fail_db(st, "staging records");
+	s = store_stmt(st, "SELECT o_seq, o_result FROM pg_temp.responder_merge()");
+	if (s == NULL)
+		return STORE_EDB;
+	while ((rc = store_step(s)) == STORE_ROW) {
+		int64_t seq = store_col_int64(s, 0);
+
+		if (seq < 0 || (size_t)seq >= b->n || !b->v[seq].staged || store_col_null(s, 1)) {
+			store_reset(s);
+			return store_fail(st, STORE_EDB, "internal error: merge result %" PRId64,
+					  seq);
+		}
+		b->v[seq].result = store_col_int(s, 1);
+		got++;
+	}
+	store_reset(s);
+	if (rc != STORE_DONE)
+		return store_fail_db(st, "merging records");
+	if (got != b->staged)
+		return store_fail(st, STORE_EDB, "internal error: %zu merge results, not %zu", got,
+				  b->staged);
+	return STORE_OK;
 }
 
 int
 store_batch_flush(struct store_batch *b)
 {
-	int64_t v[STORE_BATCH_MAX];
-	size_t j = 0;
 	int r;
 
-	if (b->sent > 0 && store_pipe_collect(b->st, v, b->sent) < 0) {
+	if (b->staged > 0 && merge(b) < 0) {
 		drop_entries(b);
 		return STORE_EDB;
 	}
@@ -137,11 +297,10 @@ store_batch_flush(struct store_batch *b)
 		struct batch_entry *e = &b->v[i];
 		const char *why = e->text;
 
-		if (e->sent) {
+		if (e->staged) {
 			r = e->kind == STORE_BATCH_MESSAGE ?
-				store_message_result(b->st, e->text, v[j]) :
-				store_attempt_result(b->st, e->text, v[j]);
-			j++;
+				store_message_result(b->st, e->text, e->result) :
+				store_attempt_result(b->st, e->text, e->result);
 			why = store_errmsg(b->st);
 		} else {
 			r = e->result;

@@ -2,14 +2,18 @@
  * db.c - the helpers every store file uses (store_int.h): the error text,
  * running SQL, the cache of prepared statements, and the statement calls
  * (bind, step, read columns), which go to the backend's driver
- * (store/sqlite/, store/pg/).  It calls nothing else of the store but the
- * driver, so every other file -> db.c -> driver.
+ * (store/sqlite/, store/pg/), and the COPY rows of batched writes.  It
+ * calls nothing else of the store but the driver, so every other file ->
+ * db.c -> driver.
  */
 #include "store/store_int.h"
+#include "common/buf.h"
 #include "common/log.h"
 #include "common/strutil.h"
+#include "common/utf8.h"
 #include "common/xalloc.h"
 
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -309,22 +313,11 @@ store_step_done(struct store *st, struct store_stmt *s, const char *what)
 }
 
 int
-store_pipe_send(struct store_stmt *s)
+store_copy_in(struct store *st, const char *sql, const char *data, size_t len)
 {
-	if (s->st->drv->pipe_send == NULL)
-		return store_fail(s->st, STORE_EDB, "internal error: no pipeline on %s",
-				  s->st->drv->name);
-	return s->st->drv->pipe_send(s);
-}
-
-int
-store_pipe_collect(struct store *st, int64_t *v, size_t n)
-{
-	if (st->drv->pipe_collect == NULL)
-		return n == 0 ? STORE_OK :
-				store_fail(st, STORE_EDB, "internal error: no pipeline on %s",
-					   st->drv->name);
-	return st->drv->pipe_collect(st, v, n);
+	if (st->drv->copy_in == NULL)
+		return store_fail(st, STORE_EDB, "internal error: no COPY on %s", st->drv->name);
+	return st->drv->copy_in(st, sql, data, len);
 }
 
 int
@@ -340,4 +333,50 @@ store_step_int64(struct store *st, struct store_stmt *s, int64_t *v_r, const cha
 	if (rc == STORE_ROW)
 		return STORE_OK;
 	return rc == STORE_DONE ? STORE_ENOTFOUND : store_fail_db(st, what);
+}
+
+/* ---- COPY text rows ------------------------------------------------------ */
+
+int
+store_copy_field(struct buf *rows, const char *v, int last)
+{
+	char *fixed = NULL;
+	const char *p, *run;
+	size_t n;
+	int r = 0;
+
+	if (v == NULL)
+		return buf_append(rows, last ? "\\N\n" : "\\N\t", 3);
+	n = strlen(v);
+	if (!utf8_valid(v, n, NULL)) {
+		fixed = utf8_make_valid(v, n, 0, &n);
+		v = fixed;
+	}
+	/* Backslash, tab, newline and carriage return are escaped; every
+	 * other byte goes as it is. */
+	for (p = run = v; r == 0 && p < v + n; p++) {
+		const char *esc = *p == '\\' ? "\\\\" :
+				  *p == '\t' ? "\\t" :
+				  *p == '\n' ? "\\n" :
+				  *p == '\r' ? "\\r" :
+					       NULL;
+
+		if (esc == NULL)
+			continue;
+		if (buf_append(rows, run, (size_t)(p - run)) < 0 || buf_append(rows, esc, 2) < 0)
+			r = -1;
+		run = p + 1;
+	}
+	if (r == 0 && buf_append(rows, run, (size_t)(v + n - run)) < 0)
+		r = -1;
+	if (r == 0 && buf_putc(rows, last ? '\n' : '\t') < 0)
+		r = -1;
+	free(fixed);
+	return r;
+}
+
+int
+store_copy_int64(struct buf *rows, int64_t v, int last)
+{
+	return buf_printf(rows, "%" PRId64 "%c", v, last ? '\n' : '\t');
 }

@@ -387,22 +387,37 @@ store_message_result(struct store *st, const char *queue_id, int64_t v)
 	return v > 0 ? STORE_ADDED : STORE_OK;
 }
 
+/* A message as a staging row (store/pg/pg_stage.c), after seq, seg and
+ * kind (batch.c): account, qid, mid, sender, subject, norm, submitted,
+ * rcpts, then the attempt's columns empty. */
+static int
+stage_message(const struct store_message_in *m, const char *mid, const char *norm,
+	      const char *rcpts, struct buf *rows)
+{
+	if (store_copy_field(rows, m->account, 0) < 0 ||
+	    store_copy_field(rows, m->queue_id, 0) < 0 || store_copy_field(rows, mid, 0) < 0 ||
+	    store_copy_field(rows, m->from, 0) < 0 || store_copy_field(rows, m->subject, 0) < 0 ||
+	    store_copy_field(rows, norm, 0) < 0 || store_copy_int64(rows, m->submitted_at, 0) < 0 ||
+	    store_copy_field(rows, rcpts, 0) < 0)
+		return STORE_EFULL;
+	for (int i = 0; i < 11; i++) /* rcpt .. tkind */
+		if (store_copy_field(rows, NULL, i == 10) < 0)
+			return STORE_EFULL;
+	return STORE_OK;
+}
+
 /* PostgreSQL: the whole of store_put_message in one round trip
  * (store/pg/pg_records.c), the recipients joined by spaces; or, with
- * `send`, the call sent into the pipeline (batch.c) and STORE_OK. */
+ * `rows`, the record appended to a batch's staging rows (batch.c). */
 static int
 put_message_pg(struct store *st, const struct store_message_in *m, const char *mid,
-	       const char *norm, char **rcpts, int send)
+	       const char *norm, char **rcpts, struct buf *rows)
 {
-	struct store_stmt *s = store_stmt(
-	    st, "SELECT pg_temp.responder_put_message(?1::text, ?2::text, ?3::text, ?4::text,"
-		" ?5::text, ?6::text, ?7::bigint, ?8::text)");
+	struct store_stmt *s;
 	struct buf b;
 	int64_t v;
 	int r;
 
-	if (s == NULL)
-		return STORE_EDB;
 	/* at most MAX_RECIPIENTS (import_jsonl.c) addresses of 254 bytes:
 	 * well under the buffer's default cap */
 	buf_init(&b, 0);
@@ -411,6 +426,17 @@ put_message_pg(struct store *st, const struct store_message_in *m, const char *m
 			buf_free(&b);
 			return store_fail(st, STORE_EINVAL, "too many recipients");
 		}
+	if (rows != NULL) {
+		r = stage_message(m, mid, norm, m->n_recipients > 0 ? buf_cstr(&b) : NULL, rows);
+		buf_free(&b);
+		return r;
+	}
+	s = store_stmt(st, "SELECT pg_temp.responder_put_message(?1::text, ?2::text, ?3::text,"
+			   " ?4::text, ?5::text, ?6::text, ?7::bigint, ?8::text)");
+	if (s == NULL) {
+		buf_free(&b);
+		return STORE_EDB;
+	}
 	store_bind_text(s, 1, m->account);
 	store_bind_text(s, 2, m->queue_id);
 	store_bind_text(s, 3, mid);
@@ -419,12 +445,6 @@ put_message_pg(struct store *st, const struct store_message_in *m, const char *m
 	store_bind_text(s, 6, norm);
 	store_bind_int64(s, 7, m->submitted_at);
 	store_bind_text(s, 8, m->n_recipients > 0 ? buf_cstr(&b) : NULL);
-	if (send) {
-		r = store_pipe_send(s);
-		store_reset(s);
-		buf_free(&b);
-		return r < 0 ? STORE_EDB : STORE_OK;
-	}
 	r = store_step_int64(st, s, &v, "adding message");
 	buf_free(&b);
 	if (r < 0)
@@ -470,9 +490,9 @@ message_insert(struct store *st, const struct store_message_in *m, const char *m
 	return STORE_ADDED;
 }
 
-/* store_put_message, or with `send` (PostgreSQL) store_message_send_pg. */
+/* store_put_message, or with `rows` (PostgreSQL) store_message_stage. */
 static int
-message_put(struct store *st, const struct store_message_in *m, int send)
+message_put(struct store *st, const struct store_message_in *m, struct buf *rows)
 {
 	int64_t account = 0, msg = 0, owner = 0, submitted = 0;
 	struct store_stmt *s;
@@ -492,7 +512,7 @@ message_put(struct store *st, const struct store_message_in *m, int send)
 	mid = store_message_id_canonical(m->message_id);
 	norm = m->subject ? subject_normalize(m->subject) : NULL;
 	if (store_is_pg(st)) {
-		r = put_message_pg(st, m, mid, norm, rcpts, send);
+		r = put_message_pg(st, m, mid, norm, rcpts, rows);
 		goto out;
 	}
 
@@ -600,13 +620,13 @@ out:
 int
 store_put_message(struct store *st, const struct store_message_in *m)
 {
-	return message_put(st, m, 0);
+	return message_put(st, m, NULL);
 }
 
 int
-store_message_send_pg(struct store *st, const struct store_message_in *m)
+store_message_stage(struct store *st, const struct store_message_in *m, struct buf *rows)
 {
-	return message_put(st, m, 1);
+	return message_put(st, m, rows);
 }
 
 /* FNV-1a 64 over the fields that make an attempt distinct. */
@@ -647,18 +667,50 @@ store_attempt_result(struct store *st, const char *queue_id, int64_t v)
 	return v > 0 ? STORE_ADDED : STORE_OK;
 }
 
-/* PostgreSQL: the whole of store_put_attempt in one round trip
- * (store/pg/pg_records.c); with `send`, sent into the pipeline. */
+/* An attempt as a staging row (store/pg/pg_stage.c), after seq, seg
+ * and kind: the message's columns empty but qid and submitted (0), then
+ * rcpt, fp, at, status, mx_host, mx_ip, code, enh, resp, transcript,
+ * tkind. */
 static int
-put_attempt_pg(struct store *st, const struct store_attempt_in *a, const char *rcpt, int send)
+stage_attempt(const struct store_attempt_in *a, const char *rcpt, struct buf *rows)
 {
-	struct store_stmt *s = store_stmt(
-	    st, "SELECT pg_temp.responder_put_attempt(?1::text, ?2::text, ?3::bigint, ?4::bigint,"
-		" ?5::text, ?6::text, ?7::text, ?8::bigint, ?9::text, ?10::text, ?11::text,"
-		" ?12::text)");
+	char code[16];
+
+	snprintf(code, sizeof(code), "%d", a->smtp_code);
+	if (store_copy_field(rows, NULL, 0) < 0 || store_copy_field(rows, a->queue_id, 0) < 0 ||
+	    store_copy_field(rows, NULL, 0) < 0 || store_copy_field(rows, NULL, 0) < 0 ||
+	    store_copy_field(rows, NULL, 0) < 0 || store_copy_field(rows, NULL, 0) < 0 ||
+	    store_copy_int64(rows, 0, 0) < 0 || store_copy_field(rows, NULL, 0) < 0 ||
+	    store_copy_field(rows, rcpt, 0) < 0 ||
+	    store_copy_int64(rows, attempt_fingerprint(a), 0) < 0 ||
+	    store_copy_int64(rows, a->at, 0) < 0 || store_copy_field(rows, a->status, 0) < 0 ||
+	    store_copy_field(rows, a->mx_host, 0) < 0 || store_copy_field(rows, a->mx_ip, 0) < 0 ||
+	    store_copy_field(rows, a->smtp_code > 0 ? code : NULL, 0) < 0 ||
+	    store_copy_field(rows, a->enhanced_status, 0) < 0 ||
+	    store_copy_field(rows, a->response, 0) < 0 ||
+	    store_copy_field(rows, a->transcript, 0) < 0 ||
+	    store_copy_field(rows, a->transcript_kind, 1) < 0)
+		return STORE_EFULL;
+	return STORE_OK;
+}
+
+/* PostgreSQL: the whole of store_put_attempt in one round trip
+ * (store/pg/pg_records.c); with `rows`, appended to a batch's staging
+ * rows. */
+static int
+put_attempt_pg(struct store *st, const struct store_attempt_in *a, const char *rcpt,
+	       struct buf *rows)
+{
+	struct store_stmt *s;
 	int64_t v;
 	int r;
 
+	if (rows != NULL)
+		return stage_attempt(a, rcpt, rows);
+	s = store_stmt(st,
+		       "SELECT pg_temp.responder_put_attempt(?1::text, ?2::text, ?3::bigint,"
+		       " ?4::bigint, ?5::text, ?6::text, ?7::text, ?8::bigint, ?9::text, ?10::text,"
+		       " ?11::text, ?12::text)");
 	if (s == NULL)
 		return STORE_EDB;
 	store_bind_text(s, 1, a->queue_id);
@@ -676,11 +728,6 @@ put_attempt_pg(struct store *st, const struct store_attempt_in *a, const char *r
 	store_bind_text(s, 10, a->response);
 	store_bind_text(s, 11, a->transcript);
 	store_bind_text(s, 12, a->transcript_kind);
-	if (send) {
-		r = store_pipe_send(s);
-		store_reset(s);
-		return r < 0 ? STORE_EDB : STORE_OK;
-	}
 	if ((r = store_step_int64(st, s, &v, "adding attempt")) < 0)
 		return r == STORE_ENOTFOUND ?
 			   store_fail(st, STORE_EDB, "adding attempt: no result") :
@@ -688,9 +735,9 @@ put_attempt_pg(struct store *st, const struct store_attempt_in *a, const char *r
 	return store_attempt_result(st, a->queue_id, v);
 }
 
-/* store_put_attempt, or with `send` (PostgreSQL) store_attempt_send_pg. */
+/* store_put_attempt, or with `rows` (PostgreSQL) store_attempt_stage. */
 static int
-attempt_put(struct store *st, const struct store_attempt_in *a, int send)
+attempt_put(struct store *st, const struct store_attempt_in *a, struct buf *rows)
 {
 	int64_t msg = 0, account = 0, submitted = 0, rid = 0;
 	struct store_stmt *s;
@@ -719,7 +766,7 @@ attempt_put(struct store *st, const struct store_attempt_in *a, int send)
 				  a->recipient ? a->recipient : "");
 	}
 	if (store_is_pg(st)) {
-		r = put_attempt_pg(st, a, rcpt, send);
+		r = put_attempt_pg(st, a, rcpt, rows);
 		free(rcpt);
 		return r;
 	}
@@ -771,11 +818,11 @@ attempt_put(struct store *st, const struct store_attempt_in *a, int send)
 int
 store_put_attempt(struct store *st, const struct store_attempt_in *a)
 {
-	return attempt_put(st, a, 0);
+	return attempt_put(st, a, NULL);
 }
 
 int
-store_attempt_send_pg(struct store *st, const struct store_attempt_in *a)
+store_attempt_stage(struct store *st, const struct store_attempt_in *a, struct buf *rows)
 {
-	return attempt_put(st, a, 1);
+	return attempt_put(st, a, rows);
 }

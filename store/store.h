@@ -168,7 +168,7 @@ struct store_message_in {
  * recipient, the queue ID owned by another account) is found before
  * anything is written: a refused message leaves nothing behind, so an
  * importer needs no savepoint around it.  On PostgreSQL it is one round
- * trip (store/pg/pg_records.c). */
+ * trip (store/pg/pg_records.c); store_batch_message writes many at once. */
 int store_put_message(struct store *st, const struct store_message_in *m);
 
 struct store_attempt_in {
@@ -194,18 +194,20 @@ int store_put_attempt(struct store *st, const struct store_attempt_in *a);
 /* ---- batched record writes (importers) ---------------------------------
  *
  * store_put_message / store_put_attempt whose results may arrive later:
- * on PostgreSQL the calls of up to STORE_BATCH_MAX records go out in one
- * round trip (libpq pipeline mode) and are answered together; on SQLite
- * each record is written, and answered, at once.  Either way the records
- * are written in the order given, each exactly as store_put_* writes it,
- * and `done` gets each one's result in that order: STORE_ADDED, STORE_OK
- * or STORE_EINVAL with the reason (borrowed, valid during the call).
+ * on PostgreSQL up to STORE_BATCH_MAX records go to the server in one
+ * COPY and are merged set by set in one call (store/pg/pg_stage.c); on
+ * SQLite each record is written, and answered, at once.  Either way the
+ * store ends as if each record had been written by store_put_* in the
+ * order given, and `done` gets each one's result in that order:
+ * STORE_ADDED, STORE_OK or STORE_EINVAL with the reason (borrowed, valid
+ * during the call).
  *
  * Inside a transaction.  Between the first record and store_batch_flush
- * no other store call may run on the store (PostgreSQL refuses it):
- * flush before a lookup, another write, or a commit. */
+ * no other write may run on the store (it would come before the records
+ * still waiting): flush before another write, a lookup of what the
+ * batch writes, or a commit. */
 enum { STORE_BATCH_MESSAGE = 1, STORE_BATCH_ATTEMPT = 2 };
-#define STORE_BATCH_MAX 256
+#define STORE_BATCH_MAX 5000
 
 struct store_batch;
 /* `tag` is the caller's (a line number); `kind` a STORE_BATCH_*. */

@@ -17,6 +17,8 @@
 
 #include "store/store.h"
 
+struct buf;
+
 /* What store_step() returns besides a negative STORE_E* code. */
 enum {
 	STORE_ROW = 100, /* a row is ready: read it with store_col_*() */
@@ -65,16 +67,11 @@ struct store_driver {
 	 * NULL when each commit is durable already (PostgreSQL with
 	 * synchronous_commit on). */
 	int (*sync)(struct store *st);
-	/* Pipelined calls (PostgreSQL; NULL on SQLite), for batches of
-	 * writes whose results can wait (store_batch_*, records.c):
-	 * pipe_send sends the bound statement without waiting for it;
-	 * pipe_collect waits for every statement sent since the last collect
-	 * and puts column 0 of each one's single row in v[0..n-1] (n must be
-	 * how many were sent), in the order they were sent.  STORE_EDB when
-	 * any failed (the transaction is then aborted).  No other statement
-	 * may run between the first send and the collect. */
-	int (*pipe_send)(struct store_stmt *s);
-	int (*pipe_collect)(struct store *st, int64_t *v, size_t n);
+	/* Bulk rows (PostgreSQL; NULL on SQLite), for batches of record
+	 * writes (batch.c): runs `sql`, a COPY ... FROM STDIN, with the len
+	 * bytes of `data`, rows in COPY's text format.  STORE_OK, or
+	 * STORE_EDB (inside a transaction: it is then aborted). */
+	int (*copy_in)(struct store *st, const char *sql, const char *data, size_t len);
 	/* Bulk transactions (store_begin_bulk; NULL on PostgreSQL, whose
 	 * indexes cost nothing more row by row): bulk_begin runs right after
 	 * BEGIN and may set st->bulk; bulk_settle brings what it deferred up
@@ -193,17 +190,24 @@ size_t store_col_bytes(struct store_stmt *s, int i);
 /* malloc'd copy of a text column, NULL for SQL NULL. */
 char *store_col_dup(struct store_stmt *s, int i);
 /* records.c for batch.c (PostgreSQL): store_put_message/_attempt's checks
- * (STORE_EINVAL, nothing sent), then the call sent into the pipeline
- * (STORE_OK) or STORE_EDB; and the result of such a call (the value
- * pipe_collect gave) as store_put_* would have returned it. */
-int store_message_send_pg(struct store *st, const struct store_message_in *m);
-int store_attempt_send_pg(struct store *st, const struct store_attempt_in *a);
+ * (STORE_EINVAL, nothing added), then the record as one row of the
+ * staging table (store/pg/pg_stage.c) appended to `rows` with
+ * store_copy_field (STORE_OK; STORE_EFULL, errmsg untouched, when
+ * `rows` is full: the caller cuts `rows` back and sends what it holds
+ * first); and the result of such a row (the merge's 1, 0 or -1) as
+ * store_put_* would have returned it. */
+int store_message_stage(struct store *st, const struct store_message_in *m, struct buf *rows);
+int store_attempt_stage(struct store *st, const struct store_attempt_in *a, struct buf *rows);
 int store_message_result(struct store *st, const char *queue_id, int64_t v);
 int store_attempt_result(struct store *st, const char *queue_id, int64_t v);
+/* db.c, for records.c and batch.c: one field of a COPY text row: `v` (NULL: SQL NULL; invalid
+ * UTF-8 made valid, U+FFFD, as the driver binds text) escaped, then a tab,
+ * or with `last` a newline.  -1 when `rows` is full. */
+int store_copy_field(struct buf *rows, const char *v, int last);
+int store_copy_int64(struct buf *rows, int64_t v, int last);
 
-/* The driver's pipe_send / pipe_collect (PostgreSQL only). */
-int store_pipe_send(struct store_stmt *s);
-int store_pipe_collect(struct store *st, int64_t *v, size_t n);
+/* The driver's copy_in (PostgreSQL only). */
+int store_copy_in(struct store *st, const char *sql, const char *data, size_t len);
 /* Rows changed by the last statement; id of the last row inserted. */
 int64_t store_changes(struct store *st);
 int64_t store_last_id(struct store *st);

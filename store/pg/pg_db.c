@@ -188,7 +188,6 @@ pg_close(struct store *st)
 			explicit_bzero(c->vals[i], strlen(c->vals[i]));
 		free(c->vals[i]);
 	}
-	free(c->pipe_kinds);
 	free(c);
 	st->conn = NULL;
 }
@@ -218,19 +217,6 @@ pg_reconnect(struct store *st)
 	return 1;
 }
 
-/* A statement run while a pipeline waits for its collect is a bug of
- * the caller (store_int.h): refused, never mixed into the pipeline. */
-static int
-pipelining(struct store *st)
-{
-	struct pg_conn *c = st->conn;
-
-	if (PQpipelineStatus(c->pg) == PQ_PIPELINE_OFF)
-		return 0;
-	snprintf(st->err, sizeof(st->err), "internal error: a statement during a pipeline");
-	return 1;
-}
-
 static int
 pg_exec(struct store *st, const char *sql)
 {
@@ -238,8 +224,6 @@ pg_exec(struct store *st, const char *sql)
 	PGresult *res;
 	ExecStatusType t;
 
-	if (pipelining(st))
-		return STORE_EDB;
 	res = PQexec(c->pg, sql);
 	t = PQresultStatus(res);
 
@@ -459,8 +443,6 @@ pg_step(struct store_stmt *s)
 	PGresult *res;
 
 	if (ps->res == NULL) {
-		if (pipelining(st))
-			return STORE_EDB;
 		if (run(st, ps, &res) < 0 && PQstatus(c->pg) != CONNECTION_OK && pg_reconnect(st)) {
 			PQclear(res);
 			(void)run(st, ps, &res);
@@ -569,126 +551,44 @@ pg_col_bytes(struct store_stmt *s, int i)
 	return (size_t)PQgetlength(ps->res, ps->row, i);
 }
 
-/* ---- pipeline mode (store_int.h pipe_send, pipe_collect) ---------------
- *
- * A batch of calls goes out without waiting for each answer: one round
- * trip per batch instead of one per call.  libpq sends in blocking mode
- * while the server answers into our socket buffer; the caller keeps a
- * batch small (STORE_BATCH_MAX calls, a few dozen bytes of answer each),
- * so the answers never fill that buffer and neither side waits on the
- * other. */
-
-static void
-pipe_push(struct pg_conn *c, unsigned char kind)
-{
-	if (c->npipe == c->pipe_cap) {
-		c->pipe_cap = c->pipe_cap ? c->pipe_cap * 2 : 64;
-		c->pipe_kinds = xrealloc(c->pipe_kinds, c->pipe_cap);
-	}
-	c->pipe_kinds[c->npipe++] = kind;
-}
-
-static int pg_pipe_collect(struct store *st, int64_t *v, size_t n);
-
-/* After a failed send: the pipeline is read to its end and left, the
- * send's error kept. */
+/* The driver's copy_in (store_int.h): the rows for batch.c's staging
+ * table (pg_stage.c). */
 static int
-pipe_abort(struct store *st)
-{
-	char msg[sizeof(st->err)];
-
-	memcpy(msg, st->err, sizeof(msg));
-	(void)pg_pipe_collect(st, NULL, 0);
-	memcpy(st->err, msg, sizeof(msg));
-	return STORE_EDB;
-}
-
-static int
-pg_pipe_send(struct store_stmt *s)
-{
-	struct pg_stmt *ps = PS(s);
-	struct store *st = s->st;
-	struct pg_conn *c = st->conn;
-
-	if (PQpipelineStatus(c->pg) == PQ_PIPELINE_OFF) {
-		c->npipe = 0;
-		if (!PQenterPipelineMode(c->pg))
-			return pg_fail(st, PQerrorMessage(c->pg));
-	}
-	if (ps->name[0] == '\0') {
-		snprintf(ps->name, sizeof(ps->name), "rs%u", ++c->nprepared);
-		if (!PQsendPrepare(c->pg, ps->name, ps->text, ps->nparams, ps->types)) {
-			ps->name[0] = '\0';
-			pg_fail(st, PQerrorMessage(c->pg));
-			return pipe_abort(st);
-		}
-		pipe_push(c, 0);
-	}
-	if (!PQsendQueryPrepared(c->pg, ps->name, ps->nparams, (const char *const *)ps->vals,
-				 ps->lens, ps->fmts, 0)) {
-		pg_fail(st, PQerrorMessage(c->pg));
-		return pipe_abort(st);
-	}
-	pipe_push(c, 1);
-	return STORE_OK;
-}
-
-static int
-pg_pipe_collect(struct store *st, int64_t *v, size_t n)
+pg_copy_in(struct store *st, const char *sql, const char *data, size_t len)
 {
 	struct pg_conn *c = st->conn;
-	PGresult *res;
-	size_t got = 0;
+	PGresult *res = PQexec(c->pg, sql);
 	int failed = 0;
 
-	if (PQpipelineStatus(c->pg) == PQ_PIPELINE_OFF)
-		return n == 0 ? STORE_OK : store_fail(st, STORE_EDB, "internal error: no pipeline");
-	if (!PQpipelineSync(c->pg))
-		failed = pg_fail(st, PQerrorMessage(c->pg));
-	/* Every result up to the sync is read, after a failure too: the
-	 * connection is usable again only then. */
-	for (size_t i = 0; i < c->npipe && !failed; i++) {
-		res = PQgetResult(c->pg);
-		if (res == NULL) {
+	if (PQresultStatus(res) != PGRES_COPY_IN) {
+		const char *m = PQresultErrorMessage(res);
+
+		pg_fail(st, m && *m ? m : PQerrorMessage(c->pg));
+		PQclear(res);
+		return STORE_EDB;
+	}
+	PQclear(res);
+	/* PQputCopyData takes an int: the rows go in pieces of 1 MiB */
+	while (len > 0 && !failed) {
+		size_t n = len < ((size_t)1 << 20) ? len : (size_t)1 << 20;
+
+		if (PQputCopyData(c->pg, data, (int)n) != 1)
 			failed = pg_fail(st, PQerrorMessage(c->pg));
-			break;
-		}
-		if (c->pipe_kinds[i] == 0 ?
-			PQresultStatus(res) != PGRES_COMMAND_OK :
-			PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1 || got >= n) {
+		data += n;
+		len -= n;
+	}
+	if (PQputCopyEnd(c->pg, failed ? "the client failed" : NULL) != 1 && !failed)
+		failed = pg_fail(st, PQerrorMessage(c->pg));
+	/* Every result is read, after a failure too: only then is the
+	 * connection usable again. */
+	while ((res = PQgetResult(c->pg)) != NULL) {
+		if (PQresultStatus(res) != PGRES_COMMAND_OK && !failed) {
 			const char *m = PQresultErrorMessage(res);
 
-			failed = pg_fail(st, m && *m ? m : "pipelined call without a result");
-		} else if (c->pipe_kinds[i] == 1 && v != NULL) {
-			v[got++] =
-			    PQgetisnull(res, 0, 0) ? 0 : strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-		}
-		PQclear(res);
-		res = PQgetResult(c->pg); /* the NULL that ends each call's results */
-		PQclear(res);
-	}
-	/* Drain to the sync (after a failure: the aborted calls). */
-	for (int guard = 0; guard < 1000000; guard++) {
-		res = PQgetResult(c->pg);
-		if (res == NULL) {
-			if (PQstatus(c->pg) != CONNECTION_OK)
-				break;
-			continue;
-		}
-		if (PQresultStatus(res) == PGRES_PIPELINE_SYNC) {
-			PQclear(res);
-			break;
+			failed = pg_fail(st, m && *m ? m : "COPY failed");
 		}
 		PQclear(res);
 	}
-	c->npipe = 0;
-	if (!PQexitPipelineMode(c->pg) && !failed)
-		failed = pg_fail(st, PQerrorMessage(c->pg));
-	if (v == NULL) /* pipe_abort: only the draining was wanted */
-		return STORE_EDB;
-	if (!failed && got != n)
-		failed = store_fail(st, STORE_EDB, "internal error: %zu pipelined results, not %zu",
-				    got, n);
 	return failed ? STORE_EDB : STORE_OK;
 }
 
@@ -743,6 +643,5 @@ const struct store_driver store_driver_pg = {
 	.changes = pg_changes,
 	.last_id = pg_last_id,
 	.set_cache_mb = pg_set_cache_mb,
-	.pipe_send = pg_pipe_send,
-	.pipe_collect = pg_pipe_collect,
+	.copy_in = pg_copy_in,
 };

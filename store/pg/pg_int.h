@@ -18,10 +18,6 @@ struct pg_conn {
 	int64_t changes;    /* rows of the last statement */
 	char node[128];	    /* [store] node_name */
 	int lease_seconds;
-	/* The pipeline (pg_pipe_send): what each result still to come is,
-	 * in order: 0 a PQsendPrepare, 1 a call with one value. */
-	unsigned char *pipe_kinds; /* owned */
-	size_t npipe, pipe_cap;
 };
 
 /* pg_schema.c */
@@ -33,5 +29,9 @@ int pg_schema_version(struct store *st);
  * writable open and after a reconnect.  STORE_OK, STORE_EPERM (the role
  * may not make temporary objects), STORE_EDB; st->err names the store. */
 int pg_session_functions(struct store *st);
+
+/* pg_stage.c: the staging table and pg_temp.responder_merge(), made by
+ * pg_session_functions (NULL-terminated statements). */
+extern const char *const pg_stage_sql[];
 
 #endif

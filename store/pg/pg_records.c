@@ -138,12 +138,14 @@ static const char *const session_functions[] = {
 };
 /* clang-format on */
 
-int
-pg_session_functions(struct store *st)
+/* Runs each statement of `list` (NULL-terminated); the first failure
+ * stops it. */
+static int
+run_session_sql(struct store *st, const char *const *list)
 {
 	struct pg_conn *c = st->conn;
 
-	for (const char *const *q = session_functions; *q != NULL; q++) {
+	for (const char *const *q = list; *q != NULL; q++) {
 		PGresult *res = PQexec(c->pg, *q);
 		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 		/* 42501: no TEMP privilege on the database (PostgreSQL grants
@@ -168,4 +170,12 @@ pg_session_functions(struct store *st)
 		return perm ? STORE_EPERM : STORE_EDB;
 	}
 	return STORE_OK;
+}
+
+int
+pg_session_functions(struct store *st)
+{
+	int r = run_session_sql(st, session_functions);
+
+	return r == STORE_OK ? run_session_sql(st, pg_stage_sql) : r;
 }

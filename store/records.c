@@ -14,6 +14,20 @@
 #include <stdio.h>
 #include <string.h>
 
+/* store_account_id, answered from a bulk transaction's cache when it can
+ * be (bulk_cache.c). */
+static int
+account_id_cached(struct store *st, const char *name, int64_t *id_r)
+{
+	int r;
+
+	if (bulk_cache_account(st->bulk_cache, name, id_r))
+		return STORE_OK;
+	if ((r = store_account_id(st, name, id_r)) == STORE_OK)
+		bulk_cache_put_account(st->bulk_cache, name, *id_r);
+	return r;
+}
+
 static int
 account_get_or_create(struct store *st, const char *name, int64_t *id_r, int *added_r)
 {
@@ -22,7 +36,7 @@ account_get_or_create(struct store *st, const char *name, int64_t *id_r, int *ad
 
 	if (name == NULL || *name == '\0')
 		return store_fail(st, STORE_EINVAL, "empty account name");
-	if (store_account_id(st, name, id_r) == STORE_OK)
+	if (account_id_cached(st, name, id_r) == STORE_OK)
 		return STORE_OK;
 	/* Another importer (a follower on another relay node) may be adding
 	 * the same account right now: ON CONFLICT waits for it and adds
@@ -35,8 +49,9 @@ account_get_or_create(struct store *st, const char *name, int64_t *id_r, int *ad
 	if (rc != STORE_DONE)
 		return store_fail_db(st, "adding account");
 	if (store_changes(st) == 0)
-		return store_account_id(st, name, id_r);
+		return account_id_cached(st, name, id_r);
 	*id_r = store_last_id(st);
+	bulk_cache_put_account(st->bulk_cache, name, *id_r);
 	if (added_r)
 		(*added_r)++;
 	return STORE_OK;
@@ -211,12 +226,17 @@ static int
 attempt_target(struct store *st, const char *qid, const char *addr, int64_t *msg_r,
 	       int64_t *account_r, int64_t *submitted_r, int64_t *rid_r)
 {
-	struct store_stmt *s =
-	    store_stmt(st, "SELECT m.id, m.account_id, m.submitted_at, r.id FROM messages m"
-			   " LEFT JOIN recipients r ON r.message_id = m.id AND r.address = ?2"
-			   " WHERE m.queue_id = ?1");
+	struct store_stmt *s;
 	int rc;
 
+	if (bulk_cache_message(st->bulk_cache, qid, msg_r, account_r, submitted_r)) {
+		if (!bulk_cache_recipient(st->bulk_cache, *msg_r, addr, rid_r))
+			*rid_r = 0; /* not known: recipient_put looks */
+		return STORE_OK;
+	}
+	s = store_stmt(st, "SELECT m.id, m.account_id, m.submitted_at, r.id FROM messages m"
+			   " LEFT JOIN recipients r ON r.message_id = m.id AND r.address = ?2"
+			   " WHERE m.queue_id = ?1");
 	if (s == NULL)
 		return STORE_EDB;
 	store_bind_text(s, 1, qid);
@@ -228,6 +248,9 @@ attempt_target(struct store *st, const char *qid, const char *addr, int64_t *msg
 		*submitted_r = store_col_int64(s, 2);
 		*rid_r = store_col_null(s, 3) ? 0 : store_col_int64(s, 3);
 		store_reset(s);
+		bulk_cache_put_message(st->bulk_cache, qid, *msg_r, *account_r, *submitted_r);
+		if (*rid_r != 0)
+			bulk_cache_put_recipient(st->bulk_cache, *msg_r, addr, *rid_r);
 		return STORE_OK;
 	}
 	return rc == STORE_DONE ? STORE_ENOTFOUND : store_fail_db(st, "finding message");
@@ -241,11 +264,18 @@ recipient_put(struct store *st, int64_t msg, int64_t account, int64_t submitted,
 {
 	struct store_stmt *s;
 	char *a = addr_normalize(addr);
+	int64_t rid;
 	int rc, result = STORE_OK;
 
 	if (a == NULL || !addr_valid(a)) {
 		free(a);
 		return store_fail(st, STORE_EINVAL, "invalid recipient address '%s'", addr);
+	}
+	if (bulk_cache_recipient(st->bulk_cache, msg, a, &rid)) {
+		if (rid_r)
+			*rid_r = rid;
+		free(a);
+		return STORE_OK;
 	}
 	s = store_stmt(st, "INSERT INTO recipients(message_id, address, account_id, submitted_at)"
 			   " VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING");
@@ -259,8 +289,10 @@ recipient_put(struct store *st, int64_t msg, int64_t account, int64_t submitted,
 		goto db;
 	if (store_changes(st) > 0) {
 		result = STORE_ADDED;
+		rid = store_last_id(st);
+		bulk_cache_put_recipient(st->bulk_cache, msg, a, rid);
 		if (rid_r)
-			*rid_r = store_last_id(st);
+			*rid_r = rid;
 		free(a);
 		return result;
 	}
@@ -276,6 +308,7 @@ recipient_put(struct store *st, int64_t msg, int64_t account, int64_t submitted,
 			goto db;
 		*rid_r = store_col_int64(s, 0);
 		store_reset(s);
+		bulk_cache_put_recipient(st->bulk_cache, msg, a, *rid_r);
 	}
 	free(a);
 	return result;
@@ -421,11 +454,47 @@ put_message_pg(struct store *st, const struct store_message_in *m, const char *m
 	return store_message_result(st, m->queue_id, v);
 }
 
+/* Inserts the messages row of `m` for `account`: STORE_ADDED with its id
+ * in *msg_r (kept in a bulk transaction's cache), or with `if_new`
+ * STORE_OK when the queue ID is there already (nothing written);
+ * STORE_EDB. */
+static int
+message_insert(struct store *st, const struct store_message_in *m, const char *mid,
+	       const char *norm, int64_t account, int if_new, int64_t *msg_r)
+{
+	struct store_stmt *s;
+
+	if (if_new)
+		s = store_stmt(st, "INSERT INTO messages(queue_id, message_id, account_id, sender,"
+				   " subject, subject_norm, submitted_at)"
+				   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING");
+	else
+		s = store_stmt(st, "INSERT INTO messages(queue_id, message_id, account_id, sender,"
+				   " subject, subject_norm, submitted_at)"
+				   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+	if (s == NULL)
+		return STORE_EDB;
+	store_bind_text(s, 1, m->queue_id);
+	store_bind_text(s, 2, mid);
+	store_bind_int64(s, 3, account);
+	store_bind_text(s, 4, m->from);
+	store_bind_text(s, 5, m->subject);
+	store_bind_text(s, 6, norm);
+	store_bind_int64(s, 7, m->submitted_at);
+	if (store_step(s) != STORE_DONE)
+		return store_fail_db(st, "adding message");
+	if (if_new && store_changes(st) == 0)
+		return STORE_OK;
+	*msg_r = store_last_id(st);
+	bulk_cache_put_message(st->bulk_cache, m->queue_id, *msg_r, account, m->submitted_at);
+	return STORE_ADDED;
+}
+
 /* store_put_message, or with `rows` (PostgreSQL) store_message_stage. */
 static int
 message_put(struct store *st, const struct store_message_in *m, struct buf *rows)
 {
-	int64_t account, msg, owner, submitted;
+	int64_t account = 0, msg = 0, owner = 0, submitted = 0;
 	struct store_stmt *s;
 	char *mid = NULL, *norm = NULL, **rcpts = NULL;
 	int r, result = STORE_OK;
@@ -447,9 +516,30 @@ message_put(struct store *st, const struct store_message_in *m, struct buf *rows
 		goto out;
 	}
 
-	r = message_id_by_queue_id(st, m->queue_id, &msg, &owner, &submitted);
+	/* In a bulk transaction, a message whose account exists is written
+	 * at once: one INSERT where a lookup by queue ID came first.  When
+	 * the queue ID is there already it adds nothing, and the lookup
+	 * below goes on as without it. */
+	if (st->bulk_cache != NULL) {
+		if ((r = account_id_cached(st, m->account, &account)) == STORE_EDB)
+			goto out;
+		if (r == STORE_OK) {
+			if ((r = message_insert(st, m, mid, norm, account, 1, &msg)) < 0)
+				goto out;
+			if (r == STORE_ADDED) {
+				submitted = m->submitted_at;
+				result = STORE_ADDED;
+				goto recipients;
+			}
+		}
+	}
+	if (bulk_cache_message(st->bulk_cache, m->queue_id, &msg, &owner, &submitted))
+		r = STORE_OK;
+	else if ((r = message_id_by_queue_id(st, m->queue_id, &msg, &owner, &submitted)) ==
+		 STORE_OK)
+		bulk_cache_put_message(st->bulk_cache, m->queue_id, msg, owner, submitted);
 	if (r == STORE_OK) {
-		r = store_account_id(st, m->account, &account);
+		r = account_id_cached(st, m->account, &account);
 		if (r == STORE_EDB)
 			goto out;
 		if (r == STORE_ENOTFOUND || owner != account) {
@@ -495,31 +585,20 @@ message_put(struct store *st, const struct store_message_in *m, struct buf *rows
 				store_bind_int64(s, 2, submitted);
 				if (store_step(s) != STORE_DONE)
 					goto db;
+				bulk_cache_put_message(st->bulk_cache, m->queue_id, msg, owner,
+						       submitted);
 			}
 		}
 	} else if (r == STORE_ENOTFOUND) {
-		if ((r = account_get_or_create(st, m->account, &account, NULL)) < 0)
+		if ((r = account_get_or_create(st, m->account, &account, NULL)) < 0 ||
+		    (r = message_insert(st, m, mid, norm, account, 0, &msg)) < 0)
 			goto out;
-		s = store_stmt(
-		    st, "INSERT INTO messages(queue_id, message_id, account_id, sender, subject,"
-			" subject_norm, submitted_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-		if (s == NULL)
-			goto db;
-		store_bind_text(s, 1, m->queue_id);
-		store_bind_text(s, 2, mid);
-		store_bind_int64(s, 3, account);
-		store_bind_text(s, 4, m->from);
-		store_bind_text(s, 5, m->subject);
-		store_bind_text(s, 6, norm);
-		store_bind_int64(s, 7, m->submitted_at);
-		if (store_step(s) != STORE_DONE)
-			goto db;
-		msg = store_last_id(st);
 		submitted = m->submitted_at;
 		result = STORE_ADDED;
 	} else {
 		goto out;
 	}
+recipients:
 	for (size_t i = 0; i < m->n_recipients; i++) {
 		r = recipient_put(st, msg, account, submitted, rcpts[i], NULL);
 		if (r < 0)

@@ -82,6 +82,7 @@ store_close(struct store **stp)
 		return;
 	if (st->bulk != NULL) /* closed inside a bulk transaction: SQLite rolls it back */
 		st->drv->bulk_drop(st);
+	bulk_cache_free(&st->cache);
 	store_finalize_statements(st);
 	st->drv->close(st);
 	free(st->claimed_key);
@@ -137,6 +138,9 @@ store_begin_bulk(struct store *st)
 		store_rollback(st);
 		return r;
 	}
+	if (st->cache == NULL)
+		st->cache = bulk_cache_new();
+	st->bulk_cache = st->cache;
 	return STORE_OK;
 }
 
@@ -170,6 +174,8 @@ store_commit(struct store *st)
 	if (store_exec(st, "COMMIT") < 0)
 		return STORE_EDB;
 	st->in_tx = 0;
+	bulk_cache_clear(st->bulk_cache);
+	st->bulk_cache = NULL;
 	return STORE_OK;
 }
 
@@ -183,6 +189,8 @@ store_rollback(struct store *st)
 	store_reset_statements(st);
 	if (st->bulk != NULL)
 		st->drv->bulk_drop(st);
+	bulk_cache_clear(st->bulk_cache);
+	st->bulk_cache = NULL;
 	return store_exec(st, "ROLLBACK");
 }
 

@@ -108,7 +108,12 @@ struct store {
 	/* The driver's state of a bulk transaction (store_begin_bulk): owned
 	 * by the driver, NULL outside one. */
 	void *bulk;
-	long syncs; /* store_sync() fsyncs, for the figures */
+	/* Inside a bulk transaction on SQLite: what it wrote and read of
+	 * accounts, messages and recipients (bulk_cache.c), cleared at its
+	 * end; NULL outside one.  The table itself is kept in `cache`. */
+	struct bulk_cache *bulk_cache; /* borrowed from `cache` */
+	struct bulk_cache *cache;      /* owned; NULL until the first */
+	long syncs;		       /* store_sync() fsyncs, for the figures */
 	/* Prepared on first use, keyed by the SQL text's address (db.c):
 	 * stmts_cap entries (0 or a power of two), nstmts of them used. */
 	struct store_stmt_entry *stmts; /* owned */
@@ -143,6 +148,23 @@ int store_claim_fence(struct store *st, const char *key, int64_t now);
  * UPDATE of the messages row: its subject-index trigger reads the row's
  * old entry).  STORE_OK at once outside one. */
 int store_bulk_settle(struct store *st, int64_t id);
+/* bulk_cache.c: answers a bulk transaction already had (st->bulk_cache),
+ * by text key; every lookup is 0 (a miss: ask SQLite) with a NULL cache.
+ * Valid only while the transaction holds the write lock; records.c puts
+ * what it writes or reads, and forgets a message it updates. */
+struct bulk_cache;
+struct bulk_cache *bulk_cache_new(void);
+void bulk_cache_clear(struct bulk_cache *c);
+void bulk_cache_free(struct bulk_cache **c);
+int bulk_cache_account(struct bulk_cache *c, const char *name, int64_t *id_r);
+void bulk_cache_put_account(struct bulk_cache *c, const char *name, int64_t id);
+int bulk_cache_message(struct bulk_cache *c, const char *queue_id, int64_t *id_r,
+		       int64_t *account_r, int64_t *submitted_r);
+void bulk_cache_put_message(struct bulk_cache *c, const char *queue_id, int64_t id, int64_t account,
+			    int64_t submitted);
+void bulk_cache_forget_message(struct bulk_cache *c, const char *queue_id);
+int bulk_cache_recipient(struct bulk_cache *c, int64_t msg, const char *addr, int64_t *rid_r);
+void bulk_cache_put_recipient(struct bulk_cache *c, int64_t msg, const char *addr, int64_t rid);
 /* Runs SQL with no result rows; STORE_OK or STORE_EDB. */
 int store_exec(struct store *st, const char *sql);
 /* store_exec() for cleanup after a failure (ROLLBACK, an unlock): the

@@ -7,6 +7,7 @@
 #include "store/import/import.h"
 #include "store/requests.h"
 #include "common/buf.h"
+#include "common/timeutil.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -491,6 +492,53 @@ test_subject_index(void **state)
 	}
 }
 
+/* A message line again, filling in submitted_at, between its attempts in
+ * one transaction (a bulk transaction keeps what it wrote: a recipient
+ * first seen in a later attempt must get the new time, not the one kept
+ * from before): every recipient carries it, and a lookup by recipient and
+ * time finds each. */
+static void
+test_fill_in_same_batch(void **state)
+{
+	struct fx *f = *state;
+	struct import_stats s;
+	struct store_message_list l;
+	int64_t t = 0;
+
+	assert_int_equal(time_parse_rfc3339("2026-11-20T09:14:02Z", &t), 0);
+	assert_int_equal(
+	    run_import(f, "fill.jsonl",
+		       ACCOUNT
+		       "{\"type\":\"message\",\"account\":\"acme\",\"queue_id\":\"QF\","
+		       "\"recipients\":[\"a@x.example\"]}\n"
+		       "{\"type\":\"attempt\",\"queue_id\":\"QF\",\"recipient\":\"a@x.example\","
+		       "\"at\":\"2026-11-20T09:15:00Z\",\"status\":\"delivered\"}\n"
+		       "{\"type\":\"message\",\"account\":\"acme\",\"queue_id\":\"QF\","
+		       "\"submitted_at\":\"2026-11-20T09:14:02Z\","
+		       "\"recipients\":[\"b@x.example\"]}\n"
+		       "{\"type\":\"attempt\",\"queue_id\":\"QF\",\"recipient\":\"b@x.example\","
+		       "\"at\":\"2026-11-20T09:15:01Z\",\"status\":\"bounced\"}\n"
+		       "{\"type\":\"attempt\",\"queue_id\":\"QF\",\"recipient\":\"c@x.example\","
+		       "\"at\":\"2026-11-20T09:15:02Z\",\"status\":\"deferred\"}\n",
+		       &s),
+	    IMPORT_OK);
+	assert_int_equal(s.rejected, 0);
+	assert_int_equal(s.messages, 2); /* added, then completed */
+	assert_int_equal(s.attempts, 3);
+	assert_int_equal(count(f, "recipients"), 3);
+	for (int i = 0; i < 3; i++) {
+		static const char *const rcpt[] = { "a@x.example", "b@x.example", "c@x.example" };
+
+		assert_int_equal(
+		    store_find_by_recipient(f->st, rcpt[i], 0, t, t, STORE_WITH_ATTEMPTS, 0, &l),
+		    STORE_OK);
+		assert_int_equal(l.n, 1);
+		assert_int_equal(l.v[0].submitted_at, t);
+		assert_int_equal(l.v[0].n_rcpts, 3);
+		store_message_list_free(&l);
+	}
+}
+
 int
 main(void)
 {
@@ -503,6 +551,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_batches, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusals_in_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_subject_index, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fill_in_same_batch, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -149,17 +149,17 @@ qid_add(struct store_batch *b, const char *qid)
 	q->gen = b->gen;
 }
 
-/* A result known now: reported at once when nothing is waiting ahead of
- * it, else queued behind what is. */
+/* A result known now (`why`: the reason of a refusal): reported at once
+ * when nothing is waiting ahead of it, else queued behind what is. */
 static int
-result_now(struct store_batch *b, long tag, int kind, int r)
+result_now_why(struct store_batch *b, long tag, int kind, int r, const char *why)
 {
 	struct batch_entry *e;
 
 	if (r == STORE_EDB)
 		return r;
 	if (b->n == 0) {
-		b->done(b->ctx, tag, kind, r, r == STORE_EINVAL ? store_errmsg(b->st) : NULL);
+		b->done(b->ctx, tag, kind, r, r == STORE_EINVAL ? why : NULL);
 		return STORE_OK;
 	}
 	e = &b->v[b->n++];
@@ -167,8 +167,21 @@ result_now(struct store_batch *b, long tag, int kind, int r)
 	e->kind = kind;
 	e->staged = 0;
 	e->result = r;
-	e->text = xstrdup(store_errmsg(b->st));
+	e->text = xstrdup(why);
 	return b->n == STORE_BATCH_MAX ? store_batch_flush(b) : STORE_OK;
+}
+
+/* The same, the reason being the store's last error. */
+static int
+result_now(struct store_batch *b, long tag, int kind, int r)
+{
+	return result_now_why(b, tag, kind, r, store_errmsg(b->st));
+}
+
+int
+store_batch_refuse(struct store_batch *b, long tag, const char *why)
+{
+	return result_now_why(b, tag, 0, STORE_EINVAL, why);
 }
 
 static void

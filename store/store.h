@@ -234,6 +234,11 @@ struct store_batch *store_batch_new(struct store *st, store_batch_done_fn *done,
  * records still waiting are never reported. */
 int store_batch_message(struct store_batch *b, long tag, const struct store_message_in *m);
 int store_batch_attempt(struct store_batch *b, long tag, const struct store_attempt_in *a);
+/* A record the caller refused itself (a line that does not parse): `done`
+ * gets STORE_EINVAL, kind 0 and `why` (copied) in the record's place
+ * among the results, without waiting for those before it to be written.
+ * Returns as store_batch_message. */
+int store_batch_refuse(struct store_batch *b, long tag, const char *why);
 /* Waits for and reports every result still due.  STORE_OK or STORE_EDB. */
 int store_batch_flush(struct store_batch *b);
 /* Drops what was not flushed; *b becomes NULL. */

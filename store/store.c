@@ -145,6 +145,22 @@ store_begin_bulk(struct store *st)
 }
 
 int
+store_defer_indexes(struct store *st)
+{
+	if (st->in_tx)
+		return store_fail(st, STORE_EDB, "store_defer_indexes inside a transaction");
+	return st->drv->defer_indexes != NULL ? st->drv->defer_indexes(st) : 0;
+}
+
+int
+store_build_indexes(struct store *st)
+{
+	if (st->in_tx)
+		return store_fail(st, STORE_EDB, "store_build_indexes inside a transaction");
+	return st->drv->build_indexes != NULL ? st->drv->build_indexes(st) : STORE_OK;
+}
+
+int
 store_bulk_settle(struct store *st, int64_t id)
 {
 	if (st->bulk == NULL)

@@ -114,6 +114,20 @@ int store_begin_read(struct store *st);
  * with the rows.  Until the commit, a subject search on this handle does
  * not see the messages it added.  PostgreSQL: store_begin(). */
 int store_begin_bulk(struct store *st);
+/* Before a load into an empty store (no messages), outside a transaction:
+ * on SQLite drops the secondary indexes of messages, recipients and
+ * attempts (none UNIQUE: every check of the load keeps its index) and
+ * keeps their SQL in the store, in one transaction, and returns 1: call
+ * store_build_indexes() when the load ends, however it ends.  A CREATE
+ * INDEX over the loaded rows sorts once where the load kept each index row
+ * by row.  If the process dies before, the first open of the store for
+ * writing builds them (so does the next import); until then lookups work,
+ * only slower.  0 when nothing was deferred (not empty, PostgreSQL);
+ * STORE_EDB. */
+int store_defer_indexes(struct store *st);
+/* Builds the indexes store_defer_indexes() left out, in one transaction.
+ * STORE_OK or STORE_EDB (then the next open for writing tries again). */
+int store_build_indexes(struct store *st);
 int store_commit(struct store *st);
 int store_rollback(struct store *st);
 /* One named savepoint inside a transaction (the daemon's group commit: one

@@ -83,6 +83,10 @@ struct store_driver {
 	int (*bulk_settle)(struct store *st, int64_t id);
 	int (*bulk_end)(struct store *st);
 	void (*bulk_drop)(struct store *st);
+	/* store_defer_indexes / store_build_indexes (NULL on PostgreSQL):
+	 * each in a transaction of its own. */
+	int (*defer_indexes)(struct store *st);
+	int (*build_indexes)(struct store *st);
 };
 
 extern const struct store_driver store_driver_sqlite;

@@ -594,7 +594,13 @@ part_text(const struct mailmime *m, size_t cap)
 }
 
 /* text/rfc822-headers inside an attached delivery report: the bounced
- * message's header block, an original without a body. */
+ * message's header block, an original without a body.  Parsed the way
+ * libetpan parses a message/rfc822 part's header: the envelope fields
+ * read_original() wants, every other field kept raw.  The full parser,
+ * mailimf_fields_parse(), also parses trace fields, and libetpan 1.9.4
+ * leaks the address of a Return-Path whose '<' is never closed
+ * ("Return-Path:<-"; found by fuzz_complaint, fixtures in
+ * tests/fixtures/fuzz/fuzz_complaint). */
 static void
 headers_part(struct walk *w, const struct mailmime *m, int orig_depth)
 {
@@ -605,7 +611,8 @@ headers_part(struct walk *w, const struct mailmime *m, int orig_depth)
 
 	if (decode_part(m, &dec, &declen) != 0)
 		return;
-	if (mailimf_fields_parse(dec, declen, &idx, &f) == MAILIMF_NO_ERROR && f) {
+	if (mailimf_envelope_and_optional_fields_parse(dec, declen, &idx, &f) == MAILIMF_NO_ERROR &&
+	    f) {
 		o = new_original(w, orig_depth + 1);
 		if (o) {
 			read_original(o, f);

@@ -324,7 +324,7 @@ import_jsonl(struct store *st, const char *path, struct import_stats *stats,
 	struct jsonl_import ji = { stats, report, ctx, name };
 	size_t len;
 	long in_batch = 0;
-	int r, result = IMPORT_OK;
+	int r, result = IMPORT_OK, deferred = 0;
 
 	lr = lines_open(path, MAX_TEXT * 2, err, errlen);
 	if (lr == NULL)
@@ -335,7 +335,8 @@ import_jsonl(struct store *st, const char *path, struct import_stats *stats,
 	 * (store_batch_refuse). */
 	lc.batch = store_batch_new(st, record_done, &ji);
 	store_set_cache_mb(st, 64);
-	if (store_begin_bulk(st) < 0)
+	/* into an empty store: the secondary indexes are built at the end */
+	if ((deferred = store_defer_indexes(st)) < 0 || store_begin_bulk(st) < 0)
 		goto db;
 	for (;;) {
 		r = lines_next(lr, &line, &len);
@@ -380,6 +381,10 @@ import_jsonl(struct store *st, const char *path, struct import_stats *stats,
 	}
 	if (store_batch_flush(lc.batch) < 0 || store_commit(st) < 0)
 		goto db;
+	if (deferred > 0 && store_build_indexes(st) < 0) {
+		deferred = 0;
+		goto db;
+	}
 	store_batch_free(&lc.batch);
 	jf_free(&rd);
 	lines_close(&lr);
@@ -389,6 +394,9 @@ db:
 	store_batch_free(&lc.batch);
 	jf_free(&rd);
 	store_rollback(st);
+	/* what was committed gets its indexes now, or at the next open */
+	if (deferred > 0)
+		(void)store_build_indexes(st);
 	lines_close(&lr);
 	return IMPORT_EDB;
 }

@@ -3,6 +3,9 @@
  * subject-word index of the messages a transaction adds, written once at
  * its commit instead of by the trigger row by row.
  *
+ * The second half: a load into an empty store builds its secondary
+ * indexes at its end (lite_defer_indexes, below).
+ *
  * Why: messages_fts_ai makes every INSERT INTO messages a statement with
  * a statement journal, and at each such statement's start and end SQLite
  * asks every virtual table written in the transaction to take a
@@ -25,6 +28,7 @@
 #include "store/sqlite/sqlite_int.h"
 #include "common/xalloc.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -138,4 +142,168 @@ void
 lite_bulk_drop(struct store *st)
 {
 	bulk_free(st);
+}
+
+/* ---- secondary indexes built after a load into an empty store ----------
+ *
+ * The indexes no statement of a load needs (none is UNIQUE: the importer's
+ * ON CONFLICT checks use the UNIQUE ones, which stay), each maintained row
+ * by row at a random place (recipients_lookup by address) or not: a
+ * CREATE INDEX afterwards sorts once.  Each dropped index's SQL is kept in
+ * kv under DEFERRED_KEY + its name, in the transaction that drops it, so
+ * every committed state either has the index or says how to make it;
+ * lite_build_indexes() makes what is missing and clears the rows, at the
+ * end of the load or, after a load that died, at the next open for
+ * writing (lite_migrate). */
+static const char *const deferrable[] = {
+	"messages_message_id", "messages_account_time", "messages_time",
+	"recipients_lookup",   "attempts_at",
+};
+
+#define DEFERRED_KEY "deferred_index:"
+
+/* A transaction of its own (store.c's calls would make the files call
+ * each other: the store calls the driver). */
+static int
+tx_begin(struct store *st)
+{
+	if (store_exec(st, "BEGIN IMMEDIATE") < 0)
+		return STORE_EDB;
+	st->in_tx = 1;
+	return STORE_OK;
+}
+
+static int
+tx_commit(struct store *st)
+{
+	store_reset_statements(st);
+	if (store_exec(st, "COMMIT") < 0)
+		return STORE_EDB;
+	st->in_tx = 0;
+	return STORE_OK;
+}
+
+static void
+tx_rollback(struct store *st)
+{
+	st->in_tx = 0;
+	store_reset_statements(st);
+	store_exec_keep_error(st, "ROLLBACK");
+}
+
+int
+lite_defer_indexes(struct store *st)
+{
+	struct store_stmt *s;
+	int64_t v;
+	int deferred = 0;
+
+	if (tx_begin(st) < 0)
+		return STORE_EDB;
+	s = store_stmt(st, "SELECT EXISTS (SELECT 1 FROM messages) OR EXISTS (SELECT 1 FROM kv"
+			   " WHERE key >= '" DEFERRED_KEY "' AND key < 'deferred_index;')");
+	if (s == NULL || store_step_int64(st, s, &v, "looking for messages") < 0)
+		goto fail;
+	if (v != 0) { /* not empty, or deferred already (another load) */
+		if (tx_commit(st) < 0)
+			goto fail;
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(deferrable) / sizeof(deferrable[0]); i++) {
+		char drop[128];
+		char *sql;
+		int rc;
+
+		s = store_stmt(st,
+			       "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?1");
+		if (s == NULL)
+			goto fail;
+		store_bind_text(s, 1, deferrable[i]);
+		rc = store_step(s);
+		if (rc == STORE_DONE) {
+			store_reset(s);
+			continue; /* not there: nothing to build either */
+		}
+		if (rc != STORE_ROW)
+			goto fail;
+		sql = store_col_dup(s, 0);
+		store_reset(s);
+		s = store_stmt(st,
+			       "INSERT INTO kv(key, value) VALUES ('" DEFERRED_KEY "' || ?1, ?2)");
+		if (sql == NULL || s == NULL) {
+			free(sql);
+			goto fail;
+		}
+		store_bind_text(s, 1, deferrable[i]);
+		store_bind_text(s, 2, sql);
+		free(sql);
+		if (store_step_done(st, s, "keeping an index to build") < 0)
+			goto fail;
+		/* a name from the table above, never from the store */
+		snprintf(drop, sizeof(drop), "DROP INDEX %s", deferrable[i]);
+		if (store_exec(st, drop) < 0)
+			goto fail;
+		deferred++;
+	}
+	if (tx_commit(st) < 0)
+		goto fail;
+	return deferred > 0;
+fail:
+	tx_rollback(st);
+	return STORE_EDB;
+}
+
+int
+lite_build_indexes(struct store *st)
+{
+	struct store_stmt *s;
+	char *sql[sizeof(deferrable) / sizeof(deferrable[0])];
+	size_t n = 0;
+	int rc = STORE_DONE, r = STORE_EDB;
+
+	if (tx_begin(st) < 0)
+		return STORE_EDB;
+	/* only what a load of ours deferred: a kv row of another name, or
+	 * SQL that is not an index of ours, is left alone */
+	s = store_stmt(st, "SELECT k.value FROM kv k WHERE k.key >= '" DEFERRED_KEY "'"
+			   " AND k.key < 'deferred_index;' AND k.value LIKE 'CREATE INDEX %'"
+			   " AND NOT EXISTS (SELECT 1 FROM sqlite_master m WHERE m.type = 'index'"
+			   "  AND '" DEFERRED_KEY "' || m.name = k.key)");
+	if (s == NULL)
+		goto out;
+	while (n < sizeof(sql) / sizeof(sql[0]) && (rc = store_step(s)) == STORE_ROW)
+		sql[n++] = store_col_dup(s, 0);
+	store_reset(s);
+	if (rc != STORE_ROW && rc != STORE_DONE)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		if (sql[i] == NULL || store_exec(st, sql[i]) < 0)
+			goto out;
+	s = store_stmt(st, "DELETE FROM kv WHERE key >= '" DEFERRED_KEY "'"
+			   " AND key < 'deferred_index;'");
+	if (s == NULL || store_step_done(st, s, "clearing the indexes to build") < 0)
+		goto out;
+	r = tx_commit(st);
+out:
+	if (r < 0)
+		tx_rollback(st);
+	for (size_t i = 0; i < n; i++)
+		free(sql[i]);
+	return r;
+}
+
+int
+lite_build_deferred_indexes(struct store *st)
+{
+	struct store_stmt *s;
+	int r;
+
+	s = store_stmt(st, "SELECT 1 FROM kv WHERE key >= '" DEFERRED_KEY "'"
+			   " AND key < 'deferred_index;' LIMIT 1");
+	if (s == NULL)
+		return STORE_EDB;
+	r = store_step_int64(st, s, NULL, "looking for indexes to build");
+	if (r == STORE_ENOTFOUND)
+		return STORE_OK;
+	return r < 0 ? r : lite_build_indexes(st);
 }

@@ -281,4 +281,6 @@ const struct store_driver store_driver_sqlite = {
 	.bulk_settle = lite_bulk_settle,
 	.bulk_end = lite_bulk_end,
 	.bulk_drop = lite_bulk_drop,
+	.defer_indexes = lite_defer_indexes,
+	.build_indexes = lite_build_indexes,
 };

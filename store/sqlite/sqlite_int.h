@@ -26,5 +26,10 @@ int lite_bulk_begin(struct store *st);
 int lite_bulk_settle(struct store *st, int64_t id);
 int lite_bulk_end(struct store *st);
 void lite_bulk_drop(struct store *st);
+/* The driver's defer_indexes and build_indexes; lite_build_deferred_indexes
+ * builds what a load that died left to build (at an open for writing). */
+int lite_defer_indexes(struct store *st);
+int lite_build_indexes(struct store *st);
+int lite_build_deferred_indexes(struct store *st);
 
 #endif

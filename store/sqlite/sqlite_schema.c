@@ -325,6 +325,10 @@ lite_migrate(struct store *st, int readonly)
 {
 	int r = migrate(st, readonly);
 
+	/* a load into an empty store that died before building its indexes
+	 * (sqlite_bulk.c): the first open for writing builds them */
+	if (r == STORE_OK && !readonly)
+		r = lite_build_deferred_indexes(st);
 	return r == STORE_EDB ? lite_classify(st) : r;
 }
 

@@ -27,6 +27,12 @@
  *     from the latest attempt added (the last record of the latest time,
  *     as the per-record updates leave it).
  *
+ * A recipient row made by the merge is written with the status its
+ * attempts of the segment give it (every one of them is new, since the
+ * row is), and the status update skips rows that already hold it: an
+ * update of a row on a page the batch has filled cannot stay on its
+ * page, and updating every new recipient made the store 9 % larger.
+ *
  * The segments run in their order.  Each statement is a fresh snapshot
  * (a VOLATILE function, READ COMMITTED), so what another importer
  * committed while we waited for a lock or an ON CONFLICT is seen, as with
@@ -130,9 +136,14 @@ const char *const pg_stage_sql[] = {
 	/* A queue ID is in one message record of a segment: a recipient
 	 * returned is that record's. */
 	"   WITH ins AS ("
-	"    INSERT INTO recipients(message_id, address, account_id, submitted_at)"
-	"     SELECT st.msg_id, x.a, st.acct, st.sub FROM pg_temp.responder_stage st,"
+	"    INSERT INTO recipients(message_id, address, account_id, submitted_at, status,"
+	"      last_attempt_at)"
+	"     SELECT st.msg_id, x.a, st.acct, st.sub, coalesce(w.status, 'pending'),"
+	"       coalesce(w.at, 0) FROM pg_temp.responder_stage st CROSS JOIN LATERAL"
 	"       unnest(string_to_array(st.rcpts, ' ')) WITH ORDINALITY AS x(a, i)"
+	"      LEFT JOIN (SELECT DISTINCT ON (qid, rcpt) qid, rcpt, status, at"
+	"        FROM pg_temp.responder_stage WHERE seg = v_seg AND kind = 2"
+	"        ORDER BY qid, rcpt, at DESC, seq DESC) w ON w.qid = st.qid AND w.rcpt = x.a"
 	"      WHERE st.seg = v_seg AND st.kind = 1 AND st.result IS DISTINCT FROM -1"
 	"      ORDER BY st.seq, x.i"
 	"     ON CONFLICT DO NOTHING RETURNING message_id)"
@@ -156,9 +167,13 @@ const char *const pg_stage_sql[] = {
 	"    WHERE seg = v_seg AND kind = 2 AND msg_id IS NULL;"
 	/* A recipient row carries its message's submitted_at (the
 	 * partition key), so the probe below names it: one partition. */
-	"   INSERT INTO recipients(message_id, address, account_id, submitted_at)"
-	"    SELECT msg_id, rcpt, acct, sub FROM pg_temp.responder_stage"
-	"     WHERE seg = v_seg AND kind = 2 AND result IS NULL ORDER BY seq"
+	"   INSERT INTO recipients(message_id, address, account_id, submitted_at, status,"
+	"     last_attempt_at)"
+	"    SELECT msg_id, rcpt, acct, sub, status, at FROM (SELECT DISTINCT ON (msg_id, rcpt)"
+	"      msg_id, rcpt, acct, sub, status, at,"
+	"      min(seq) OVER (PARTITION BY msg_id, rcpt) AS first_seq"
+	"      FROM pg_temp.responder_stage WHERE seg = v_seg AND kind = 2 AND result IS NULL"
+	"      ORDER BY msg_id, rcpt, at DESC, seq DESC) d ORDER BY first_seq"
 	"    ON CONFLICT DO NOTHING;"
 	"   UPDATE pg_temp.responder_stage st SET rid = (SELECT x.id FROM recipients x"
 	"     WHERE x.message_id = st.msg_id AND x.address = st.rcpt"
@@ -189,7 +204,8 @@ const char *const pg_stage_sql[] = {
 	"    FROM (SELECT DISTINCT ON (rid) rid, sub, status, at FROM pg_temp.responder_stage"
 	"      WHERE seg = v_seg AND kind = 2 AND result = 1"
 	"      ORDER BY rid, at DESC, seq DESC) w"
-	"    WHERE x.id = w.rid AND x.submitted_at = w.sub AND x.last_attempt_at <= w.at;"
+	"    WHERE x.id = w.rid AND x.submitted_at = w.sub AND x.last_attempt_at <= w.at"
+	"     AND (x.status IS DISTINCT FROM w.status OR x.last_attempt_at <> w.at);"
 	" END $$",
 	/* One row per record, in seq order: (seq, result). */
 	"CREATE OR REPLACE FUNCTION pg_temp.responder_merge()"

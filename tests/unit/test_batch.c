@@ -110,6 +110,7 @@ write_dependent(struct store *st, struct got *g)
 	attempt(b, 15, "Q2", "a@y.example", T0 + 101, "delivered", "250 ok");
 	message(b, 16, "acme", "Q4", NULL, T0 + 200, "b@y.example", NULL);
 	attempt(b, 17, "Q4", "b@y.example", T0 + 201, "deferred", "451 greylisted");
+	attempt(b, 18, "Q4", "b@y.example", T0 + 150, "bounced", "550 older"); /* not the latest */
 	assert_int_equal(store_batch_flush(b), STORE_OK);
 	assert_int_equal(store_commit(st), STORE_OK);
 	store_batch_free(&b);
@@ -125,12 +126,12 @@ test_dependent_records(void **state)
 				     STORE_ADDED,  STORE_OK,	 STORE_ADDED, STORE_ADDED,
 				     STORE_ADDED,  STORE_EINVAL, STORE_ADDED, STORE_ADDED,
 				     STORE_OK,	   STORE_EINVAL, STORE_ADDED, STORE_ADDED,
-				     STORE_ADDED };
+				     STORE_ADDED,  STORE_ADDED };
 	struct store_message_list l = { 0 };
 	struct got g;
 
 	write_dependent(st, &g);
-	assert_int_equal(g.n, 17);
+	assert_int_equal(g.n, 18);
 	for (int i = 0; i < g.n; i++) {
 		assert_int_equal(g.tag[i], i + 1);
 		if (g.result[i] != first[i])
@@ -142,7 +143,7 @@ test_dependent_records(void **state)
 	assert_string_equal(g.why[13], "invalid recipient address 'not an address'");
 	assert_int_equal(count(st, "messages"), 3);
 	assert_int_equal(count(st, "recipients"), 5);
-	assert_int_equal(count(st, "attempts"), 8);
+	assert_int_equal(count(st, "attempts"), 9);
 	assert_int_equal(count(st, "accounts"), 2);
 
 	assert_int_equal(store_find_by_queue_id(st, "Q1", 0, STORE_WITH_ATTEMPTS, &l), STORE_OK);
@@ -167,6 +168,14 @@ test_dependent_records(void **state)
 		}
 	}
 	store_message_list_free(&l);
+	/* a new message's recipient: the status of its latest attempt, not of
+	 * its last record */
+	assert_int_equal(store_find_by_queue_id(st, "Q4", 0, STORE_WITH_ATTEMPTS, &l), STORE_OK);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.v[0].rcpts[0].status, "deferred");
+	assert_int_equal(l.v[0].rcpts[0].last_attempt_at, T0 + 201);
+	assert_int_equal(l.v[0].rcpts[0].n_attempts, 2);
+	store_message_list_free(&l);
 	/* r1 came in before Q1 had a time: it moved to Q1's time with it */
 	assert_int_equal(store_find_by_recipient(st, "r1@x.example", 0, T0 - 60, T0 + 60, 0, 0, &l),
 			 STORE_OK);
@@ -175,7 +184,7 @@ test_dependent_records(void **state)
 
 	/* Again: nothing new, the same refusals at the same records. */
 	write_dependent(st, &g);
-	assert_int_equal(g.n, 17);
+	assert_int_equal(g.n, 18);
 	for (int i = 0; i < g.n; i++) {
 		int want = first[i] == STORE_EINVAL ? STORE_EINVAL : STORE_OK;
 
@@ -187,7 +196,7 @@ test_dependent_records(void **state)
 	}
 	assert_int_equal(count(st, "messages"), 3);
 	assert_int_equal(count(st, "recipients"), 5);
-	assert_int_equal(count(st, "attempts"), 8);
+	assert_int_equal(count(st, "attempts"), 9);
 }
 
 /* A batch dropped by a rollback writes nothing; the next one works. */

@@ -25,29 +25,16 @@ export RESPONDER_SRC=$SRC RESPONDER_BIN
 export DOVECOT_EXTRA="mail_fsync = never"
 ms_it_setup imap
 PIDS=()
-stop_daemons() {
-	local p
-	for p in "${PIDS[@]}"; do kill -TERM "$p" 2> /dev/null || true; done
-	for p in "${PIDS[@]}"; do wait "$p" 2> /dev/null || true; done
-	PIDS=()
-}
+stop_daemons() { proc_term_wait "${PIDS[@]}"; PIDS=(); }
 trap 'stop_daemons; ms_stop; pg_cleanup' EXIT
 pg_init
 pg_start
 pg_createdb responder
 URL=$(pg_url responder)
-cp "$PG_PASSFILE" "$MS_DIR/pg.secret"
-chmod 600 "$MS_DIR/pg.secret"
 PGPASSWORD=$(cat "$PG_PASSFILE") "${R[@]}" migrate-store --from "sqlite:$MS_DIR/store.db" \
 	--to "$URL" --quiet > /dev/null 2> "$MS_DIR/log/migrate.log" ||
 	{ cat "$MS_DIR/log/migrate.log"; exit 1; }
-for n in 1 2 3; do
-	sed "s|^\[store\]|[store]\nurl = $URL\npassword_file = $MS_DIR/pg.secret\nnode_name = n$n|" \
-		"$CONF" > "$MS_DIR/n$n.conf"
-	cp "$CONF.imap.secret" "$MS_DIR/n$n.conf.imap.secret"
-	sed -i "s|^password_file = $CONF.imap.secret|password_file = $MS_DIR/n$n.conf.imap.secret|" \
-		"$MS_DIR/n$n.conf"
-done
+pg_node_confs "$CONF" "$MS_DIR" "$URL" 3
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 round=0

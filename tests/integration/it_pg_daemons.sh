@@ -40,7 +40,7 @@ pg_createdb responder
 URL=$(pg_url responder)
 PGPASSWORD=$(cat "$PG_PASSFILE") "${R[@]}" migrate-store --from "sqlite:$MS_DIR/store.db" --to "$URL" --quiet > /dev/null ||
 	ms_fail "migrate-store"
-pg_node_confs "$CONF" "$MS_DIR" "$URL" 3
+pg_node_confs "$CONF" "$MS_DIR" "$URL" 3 5
 start() {  # I (0..2)
 	"$RESPONDER_BIN" -c "$MS_DIR/n$(($1 + 1)).conf" run >> "$MS_DIR/log/n$(($1 + 1)).log" 2>&1 &
 	PIDS[$1]=$!

@@ -17,12 +17,7 @@ set -euo pipefail
 . "$RESPONDER_SRC/tests/lib/pg.sh"
 ms_it_setup imaps
 PIDS=()
-stop_nodes() {
-	local p
-	for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-	PIDS=()
-}
+stop_nodes() { proc_term_wait "${PIDS[@]}"; PIDS=(); }
 trap 'stop_nodes; ms_stop; pg_cleanup' EXIT
 pg_init || ms_fail "initdb"
 pg_start || ms_fail "pg_start"

@@ -169,13 +169,13 @@ pg_url() { echo "postgresql://$PG_USER@127.0.0.1:$PG_PORT/$1"; }
 # pg_node_confs CONF DIR URL N [LEASE]: responders n1..nN on one store:
 # DIR/nK.conf is CONF (a mail stack's config, mailstack.sh) with [store]
 # url URL (password in DIR/pg.secret), node_name nK, lease_seconds LEASE
-# (default 5), and its own copy of the IMAP password file.
+# (none given: the default), and its own copy of the IMAP password file.
 pg_node_confs() {
-	local conf=$1 dir=$2 url=$3 n=$4 lease=${5:-5} k
+	local conf=$1 dir=$2 url=$3 n=$4 lease=${5:+\\nlease_seconds = $5} k
 	cp "$PG_PASSFILE" "$dir/pg.secret"
 	chmod 600 "$dir/pg.secret"
 	for k in $(seq 1 "$n"); do
-		sed "s|^\[store\]|[store]\nurl = $url\npassword_file = $dir/pg.secret\nnode_name = n$k\nlease_seconds = $lease|" \
+		sed "s|^\[store\]|[store]\nurl = $url\npassword_file = $dir/pg.secret\nnode_name = n$k$lease|" \
 			"$conf" > "$dir/n$k.conf"
 		cp "$conf.imap.secret" "$dir/n$k.conf.imap.secret"
 		sed -i "s|^password_file = $conf.imap.secret|password_file = $dir/n$k.conf.imap.secret|" \

@@ -52,6 +52,14 @@ proc_alive() {
 	[ -n "$1" ] && kill -0 "$1" 2>/dev/null && [ "$(ps -o stat= -p "$1" | cut -c1)" != Z ]
 }
 
+# proc_term_wait PID...: SIGTERM to each (children of this shell), then
+# wait for every one of them.
+proc_term_wait() {
+	local p
+	for p in "$@"; do kill -TERM "$p" 2>/dev/null || true; done
+	for p in "$@"; do wait "$p" 2>/dev/null || true; done
+}
+
 proc_stop() {
 	local pid=$2 kids=""
 	proc_alive "$pid" || return 0

@@ -156,3 +156,15 @@ addr_domain(const char *addr)
 
 	return at ? at + 1 : NULL;
 }
+
+uint64_t
+fnv1a(uint64_t h, const void *data, size_t n)
+{
+	const unsigned char *p = data;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}

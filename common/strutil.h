@@ -6,6 +6,7 @@
 #define COMMON_STRUTIL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Copies at most size-1 bytes and always terminates.  Returns strlen(src);
  * a result >= size means the copy was truncated. */
@@ -22,6 +23,11 @@ int str_ends_with_nocase(const char *s, const char *suffix);
  * Bytes >= 0x80 are left alone (invalid UTF-8 and C1 controls pass): not
  * for a terminal, which wants utf8_clean_terminal() (common/utf8.h). */
 char *str_sanitize_line(char *s);
+
+/* 64-bit FNV-1a of `n` bytes, going on from `h` (FNV1A_INIT to start): the
+ * one hash of the tree's hash tables, fingerprints and stable ids. */
+#define FNV1A_INIT 0xcbf29ce484222325ULL
+uint64_t fnv1a(uint64_t h, const void *data, size_t n);
 
 /* 1 when `s` is an RFC 3463 enhanced status code: class 2, 4 or 5, then
  * subject and detail of 1 to 3 digits each ("5.1.1", "4.7.509"). */

@@ -21,6 +21,7 @@
  */
 #include "store/store_int.h"
 #include "common/buf.h"
+#include "common/strutil.h"
 #include "common/xalloc.h"
 
 #include <inttypes.h>
@@ -117,23 +118,11 @@ store_batch_free(struct store_batch **bp)
 	*bp = NULL;
 }
 
-static uint64_t
-qid_hash(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
 /* The slot of `qid` in the set, or the free slot where it would go. */
 static struct qid_slot *
 qid_slot(struct store_batch *b, const char *qid)
 {
-	size_t i = (size_t)qid_hash(qid) & (QID_SLOTS - 1);
+	size_t i = (size_t)fnv1a(FNV1A_INIT, qid, strlen(qid)) & (QID_SLOTS - 1);
 
 	while (b->qids[i].gen == b->gen && strcmp(b->qids[i].qid, qid) != 0)
 		i = (i + 1) & (QID_SLOTS - 1);

@@ -21,6 +21,7 @@
  * size of a transaction.
  */
 #include "store/store_int.h"
+#include "common/strutil.h"
 #include "common/xalloc.h"
 
 #include <stdio.h>
@@ -41,22 +42,10 @@ struct bulk_cache {
 	size_t used;
 };
 
-static uint64_t
-hash(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
 static struct slot *
 find(struct bulk_cache *c, const char *key)
 {
-	size_t i = (size_t)hash(key) & (BULK_CACHE_SLOTS - 1);
+	size_t i = (size_t)fnv1a(FNV1A_INIT, key, strlen(key)) & (BULK_CACHE_SLOTS - 1);
 
 	while (c->slots[i].key != NULL && strcmp(c->slots[i].key, key) != 0)
 		i = (i + 1) & (BULK_CACHE_SLOTS - 1);

@@ -633,21 +633,18 @@ store_message_stage(struct store *st, const struct store_message_in *m, struct b
 static uint64_t
 fnv_add(uint64_t h, const char *s)
 {
+	static const unsigned char sep = 0xff; /* so "ab","c" differs from "a","bc" */
+
 	if (s != NULL)
-		for (; *s; s++) {
-			h ^= (unsigned char)*s;
-			h *= 0x100000001b3ULL;
-		}
-	h ^= 0xff; /* field separator, so "ab","c" differs from "a","bc" */
-	h *= 0x100000001b3ULL;
-	return h;
+		h = fnv1a(h, s, strlen(s));
+	return fnv1a(h, &sep, 1);
 }
 
 static int64_t
 attempt_fingerprint(const struct store_attempt_in *a)
 {
 	char num[64];
-	uint64_t h = 0xcbf29ce484222325ULL;
+	uint64_t h = FNV1A_INIT;
 
 	snprintf(num, sizeof(num), "%lld/%d", (long long)a->at, a->smtp_code);
 	h = fnv_add(h, num);

@@ -369,11 +369,8 @@ render_body(const struct mustache_set *t, json_t *root, const char *outcome, con
 static uint64_t
 seeded(const char *seed, const char *salt)
 {
-	uint64_t h = 0xcbf29ce484222325u;
-	for (const char *p = seed; *p; p++)
-		h = (h ^ (unsigned char)*p) * 0x100000001b3u;
-	for (const char *p = salt; *p; p++)
-		h = (h ^ (unsigned char)*p) * 0x100000001b3u;
+	uint64_t h = fnv1a(fnv1a(FNV1A_INIT, seed, strlen(seed)), salt, strlen(salt));
+
 	h += 0x9e3779b97f4a7c15u;
 	h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9u;
 	h = (h ^ (h >> 27)) * 0x94d049bb133111ebu;

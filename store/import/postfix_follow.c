@@ -86,13 +86,7 @@ struct pf_follow {
 static void
 head_hash(const char *data, size_t n, char *out, size_t outlen)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)data[i];
-		h *= 0x100000001b3ULL;
-	}
-	snprintf(out, outlen, "%016llx", (unsigned long long)h);
+	snprintf(out, outlen, "%016llx", (unsigned long long)fnv1a(FNV1A_INIT, data, n));
 }
 
 /* The hash of the first line of fd (up to HEAD_BYTES), "" when the file

@@ -41,34 +41,42 @@ struct line {
 
 /* ---- small helpers ------------------------------------------------------ */
 
-/* 1 when s[0..n) contains `w` (ASCII, any case).  The first byte is
- * compared before the rest: a whole comparison at every position of every
- * line, for each of dozens of words, was most of the time spent on a
- * forwarded bounce. */
-static int
-has_word(const char *s, size_t n, const char *w)
-{
-	size_t wl = strlen(w);
-	int first;
-
-	if (wl == 0)
-		return 1;
-	first = tolower((unsigned char)w[0]);
-	if (n > LINE_MAX_LOOK)
-		n = LINE_MAX_LOOK;
-	for (size_t i = 0; i + wl <= n; i++)
-		if (tolower((unsigned char)s[i]) == first &&
-		    strncasecmp(s + i + 1, w + 1, wl - 1) == 0)
-			return 1;
-	return 0;
-}
-
+/* 1 when s[0..n) contains one of `words` (ASCII, any case; NULL ends
+ * the list), looking at the first LINE_MAX_LOOK bytes.  The line is read
+ * once: a position is tried only for the words whose first byte it holds
+ * (a table of those bytes, made per call).  A scan of the whole line for
+ * each of dozens of words, over every line, was most of the time spent
+ * on a forwarded bounce. */
 static int
 has_any(const char *s, size_t n, const char *const *words)
 {
-	for (size_t i = 0; words[i] != NULL; i++)
-		if (has_word(s, n, words[i]))
+	unsigned char first[256] = { 0 };
+	size_t shortest = (size_t)-1;
+
+	for (size_t k = 0; words[k] != NULL; k++) {
+		size_t wl = strlen(words[k]);
+
+		if (wl == 0)
 			return 1;
+		first[tolower((unsigned char)words[k][0])] = 1;
+		if (wl < shortest)
+			shortest = wl;
+	}
+	if (n > LINE_MAX_LOOK)
+		n = LINE_MAX_LOOK;
+	for (size_t i = 0; shortest != (size_t)-1 && i + shortest <= n; i++) {
+		int c = tolower((unsigned char)s[i]);
+
+		if (!first[c])
+			continue;
+		for (size_t k = 0; words[k] != NULL; k++) {
+			size_t wl = strlen(words[k]);
+
+			if (tolower((unsigned char)words[k][0]) == c && i + wl <= n &&
+			    strncasecmp(s + i + 1, words[k] + 1, wl - 1) == 0)
+				return 1;
+		}
+	}
 	return 0;
 }
 

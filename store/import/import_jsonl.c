@@ -336,7 +336,7 @@ import_jsonl(struct store *st, const char *path, struct import_stats *stats,
 	lc.batch = store_batch_new(st, record_done, &ji);
 	store_set_cache_mb(st, 64);
 	/* into an empty store: the secondary indexes are built at the end */
-	if ((deferred = store_defer_indexes(st)) < 0 || store_begin_bulk(st) < 0)
+	if ((deferred = store_defer_indexes(st)) < 0 || store_batch_begin(lc.batch) < 0)
 		goto db;
 	for (;;) {
 		r = lines_next(lr, &line, &len);
@@ -373,13 +373,12 @@ import_jsonl(struct store *st, const char *path, struct import_stats *stats,
 			stats->unchanged++;
 		}
 		if (++in_batch >= IMPORT_BATCH_LINES) {
-			if (store_batch_flush(lc.batch) < 0 || store_commit(st) < 0 ||
-			    store_begin_bulk(st) < 0)
+			if (store_batch_commit(lc.batch) < 0 || store_batch_begin(lc.batch) < 0)
 				goto db;
 			in_batch = 0;
 		}
 	}
-	if (store_batch_flush(lc.batch) < 0 || store_commit(st) < 0)
+	if (store_batch_commit(lc.batch) < 0)
 		goto db;
 	if (deferred > 0 && store_build_indexes(st) < 0) {
 		deferred = 0;

@@ -354,7 +354,7 @@ import_jsonl(struct store *st, const char *path, struct import_stats *stats,
 	/* a large load into an empty store: the secondary indexes are built
 	 * at the end */
 	if ((worth_deferring(path) && (deferred = store_defer_indexes(st)) < 0) ||
-	    store_begin_bulk(st) < 0)
+	    store_batch_begin(lc.batch) < 0)
 		goto db;
 	for (;;) {
 		r = lines_next(lr, &line, &len);
@@ -391,13 +391,12 @@ import_jsonl(struct store *st, const char *path, struct import_stats *stats,
 			stats->unchanged++;
 		}
 		if (++in_batch >= IMPORT_BATCH_LINES) {
-			if (store_batch_flush(lc.batch) < 0 || store_commit(st) < 0 ||
-			    store_begin_bulk(st) < 0)
+			if (store_batch_commit(lc.batch) < 0 || store_batch_begin(lc.batch) < 0)
 				goto db;
 			in_batch = 0;
 		}
 	}
-	if (store_batch_flush(lc.batch) < 0 || store_commit(st) < 0)
+	if (store_batch_commit(lc.batch) < 0)
 		goto db;
 	if (deferred > 0 && store_build_indexes(st) < 0) {
 		deferred = 0;

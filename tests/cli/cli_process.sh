@@ -80,7 +80,7 @@ CHECK_COUNT=$((CHECK_COUNT + 3))
 [ "$(store_sql "$DB" "SELECT r.outcome || ' ' || o.rcpt || ' ' || o.state || ' [' || o.envelope_from || ']' FROM outbox o JOIN requests r ON r.id = o.request_id")" = "found billing@acme.example queued []" ] \
   || fail "outbox row: found, to the requester, queued, null sender"
 CHECK_COUNT=$((CHECK_COUNT + 1))
-store_sql "$DB" "SELECT extracted FROM requests WHERE outcome = 'found'" | grep -q '"source":"attached"' \
+store_sql "$DB" "SELECT extracted FROM requests WHERE outcome = 'found'" | grep '"source":"attached"' >/dev/null \
   || fail "extracted JSON in the request log"
 run "${R[@]}" process --json "$F/attached.eml"
 pycheck 'L[0]["outcome"] == "ignored" and "already answered" in L[0]["why"] and L[0]["reply"] is None' "same complaint not answered twice"

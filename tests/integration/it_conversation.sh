@@ -75,7 +75,7 @@ r2=$(newest)
 row=$(ms_sql "SELECT outcome || ' ' || matched_queue_id || ' ' || thread_id || ' ' || follow_up_of FROM requests WHERE complaint_message_id = '<fu1@x.example>'")
 [ "$row" = "found $want $id1 $id1" ] || ms_fail "the reply \"2\" was decided as: $row (want found $want $id1 $id1)"
 [ "$(header "$r2" In-Reply-To)" = "<fu1@x.example>" ] || ms_fail "the answer does not answer the follow-up"
-text_of "$r2" | grep -q "Queue ID: *$want" || ms_fail "the answer is not the full report of candidate 2"
+text_of "$r2" | grep "Queue ID: *$want" >/dev/null || ms_fail "the answer is not the full report of candidate 2"
 "${R[@]}" log --json --limit 5 | python3 -c "
 import json, sys
 rows = [json.loads(l) for l in sys.stdin if l.strip()]
@@ -83,7 +83,7 @@ fu = [r for r in rows if r.get('complaint_message_id') == '<fu1@x.example>'][0]
 assert fu['thread_id'] == $id1 and fu['follow_up_of'] == $id1, fu
 assert fu['language'] == 'en', fu
 " || ms_fail "log --json lacks thread_id / follow_up_of / language"
-"${R[@]}" log show "$id1" | grep -q "thread: *2 requests" || ms_fail "log show does not show the thread"
+"${R[@]}" log show "$id1" | grep "thread: *2 requests" >/dev/null || ms_fail "log show does not show the thread"
 
 # ---- 2. a stranger replying to someone else's thread gets nothing -----------
 ms_deliver "$MS_USER" "$(follow_up 2 ops@globex.example "$mid1" "Re: Fwd: Invoice" "1
@@ -138,7 +138,7 @@ while IFS='|' read -r code from sent to subj words date; do
 		ms_fail "$code: the reply is in '$(header "$r" Content-Language)' ($(ms_sql "SELECT why FROM requests WHERE complaint_message_id = '<lang-$code@acme.example>'"))"
 	[ "$(ms_sql "SELECT language FROM requests WHERE complaint_message_id = '<lang-$code@acme.example>'")" = "$code" ] ||
 		ms_fail "$code: the request log has another language"
-	text_of "$r" | grep -qF "$date" || ms_fail "$code: no date written as \"$date\" in:
+	text_of "$r" | grep -F "$date" >/dev/null || ms_fail "$code: no date written as \"$date\" in:
 $(text_of "$r" | head -20)"
 done <<'EOF'
 en|From|Sent|To|Subject|Hello, Bob says he never got our invoice. Can you check?|2026-11-20 09:14:02 UTC

@@ -195,6 +195,116 @@ test_upgrade_4_to_5(void **state)
 	assert_int_equal(n, 0);
 }
 
+static void put_msg(struct store *st, const char *account, const char *qid, const char *mid,
+		    const char *subject, int64_t at, const char *r1, const char *r2);
+
+/* One integer from a query on the SQLite file at path. */
+static int
+lite_int(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	int v;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return v;
+}
+
+/* SQLite's result code for sql run on the file at path. */
+static int
+lite_exec_rc(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	int rc;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	sqlite3_close(db);
+	return rc;
+}
+
+/* Tables whose CHECK still lists values. */
+#define LISTED_CHECKS                                                            \
+	"SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND (sql LIKE " \
+	"'%status IN (%' OR sql LIKE '%state IN (%' OR sql LIKE '%outcome IN %')"
+
+/* What migration 6 changed, put back as a version-5 store has it. */
+#define CHECKS_AS_LISTS                                                                   \
+	"PRAGMA writable_schema = ON;"                                                    \
+	"UPDATE sqlite_schema SET sql = replace(sql,"                                     \
+	" 'status = ''delivered'' OR status = ''deferred'' OR status = ''bounced''',"     \
+	" 'status IN (''delivered'',''deferred'',''bounced'')') WHERE name = 'attempts';" \
+	"UPDATE sqlite_schema SET sql = replace(sql,"                                     \
+	" 'state = ''queued'' OR state = ''sent'' OR state = ''failed''',"                \
+	" 'state IN (''queued'',''sent'',''failed'')') WHERE name = 'outbox';"            \
+	"UPDATE sqlite_schema SET sql = replace(sql, 'outcome = ''found'' OR "            \
+	"outcome = ''ambiguous'' OR outcome = ''not_found'' OR outcome = "                \
+	"''unauthorized'' OR outcome = ''ignored'' OR outcome = ''error''',"              \
+	" 'outcome IN    (''found'',''ambiguous'',''not_found'',''unauthorized'',"        \
+	"''ignored'',''error'')') WHERE name = 'requests';"                               \
+	"PRAGMA writable_schema = OFF;"
+
+/* A version-5 store is upgraded to 6: on SQLite the CHECK constraints that
+ * listed three or more values become comparisons joined by OR (no row is
+ * rewritten), and they refuse exactly what they refused; on PostgreSQL
+ * only the version moves. */
+static void
+test_upgrade_5_to_6(void **state)
+{
+	struct fx *f = *state;
+	struct request_in r = { .complaint_key = "<u6@x> 00",
+				.received_at = 1,
+				.decided_at = 1,
+				.outcome = "found",
+				.why = "t" };
+	struct outbox_in o = { .created_at = 1, .rcpt = "a@b.example", .message = "m", .len = 1 };
+	char err[512];
+	const char *bad[] = {
+		"INSERT INTO attempts(recipient_id, fingerprint, at, status)"
+		" SELECT id, 7, 1, 'bogus' FROM recipients",
+		"UPDATE attempts SET status = 'Delivered'",
+		"UPDATE outbox SET state = 'gone'",
+		"UPDATE requests SET outcome = 'maybe'",
+	};
+
+	put_msg(f->st, "acme", "Q6", "<m6@x>", "six", 100, "a@b.example", NULL);
+	assert_int_equal(store_record_request(f->st, &r, &o, NULL, NULL), STORE_ADDED);
+	store_close(&f->st);
+	if (!tu_store_pg()) {
+		tu_sql_exec(f->path, CHECKS_AS_LISTS);
+		assert_int_equal(lite_int(f->path, LISTED_CHECKS), 3);
+	}
+	tu_sql_exec(f->path, "UPDATE schema_version SET version = 5");
+	f->st = store_open(f->path, err, sizeof(err));
+	assert_non_null(f->st);
+	assert_int_equal(store_schema_version(f->st), STORE_SCHEMA_VERSION);
+	if (tu_store_pg())
+		return;
+	store_close(&f->st);
+	assert_int_equal(lite_int(f->path, LISTED_CHECKS), 0);
+	assert_int_equal(lite_exec_rc(f->path,
+				      "INSERT INTO attempts(recipient_id, fingerprint, at,"
+				      " status) SELECT id, 1, 1, 'delivered' FROM recipients"),
+			 SQLITE_OK);
+	assert_int_equal(lite_int(f->path, "SELECT count(*) FROM attempts"), 1);
+	assert_int_equal(lite_int(f->path, "SELECT count(*) FROM pragma_integrity_check"
+					   " WHERE integrity_check = 'ok'"),
+			 1);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(lite_exec_rc(f->path, bad[i]), SQLITE_CONSTRAINT);
+	assert_int_equal(lite_exec_rc(f->path, "UPDATE outbox SET state = 'failed';"
+					       "UPDATE requests SET outcome = 'error';"
+					       "UPDATE attempts SET status = 'deferred'"),
+			 SQLITE_OK);
+	f->st = store_open(f->path, err, sizeof(err));
+	assert_non_null(f->st);
+}
+
 /* A version-1 store (before the complaints table) is upgraded to 2. */
 static void
 test_upgrade_1_to_2(void **state)
@@ -615,6 +725,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_older_schema_upgraded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_upgrade_1_to_2, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_upgrade_4_to_5, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_upgrade_5_to_6, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_request_thread, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_accounts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_messages_and_attempts, setup, teardown),

@@ -435,9 +435,10 @@ read_lines(struct pf_follow *f, long max, struct import_stats *stats, import_rep
 					f->cur.lineno++;
 					stats->lines++;
 					stats->garbage++;
-					if (report)
-						report(ctx, name, f->cur.lineno,
-						       "line too long, skipped");
+					if (pf_import_note(f->imp, name, f->cur.lineno, stats,
+							   report, ctx,
+							   "line too long, skipped") < 0)
+						return -2;
 				}
 			}
 			got = read(f->cur.fd, f->cur.buf + f->cur.blen, FOLLOW_CHUNK);
@@ -582,7 +583,8 @@ pf_follow_step(struct pf_follow *f, long max_lines, struct import_stats *stats,
 			break;
 	}
 	lc = commit_ctx(f, stats, report, ctx);
-	if (pf_import_begin(f->imp) < 0 || save_position(f) < 0 ||
+	/* the state saved is what the results still due leave */
+	if (pf_import_begin(f->imp) < 0 || pf_import_flush(f->imp) < 0 || save_position(f) < 0 ||
 	    pf_import_commit(f->imp, &lc) < 0)
 		goto db;
 	return total;

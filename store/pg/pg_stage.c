@@ -27,6 +27,16 @@
  *     from the latest attempt added (the last record of the latest time,
  *     as the per-record updates leave it).
  *
+ * The log importers' records add what the importer read of the store
+ * between writes (store.h, store_batch_message_opts): a message record
+ * may be refused as a reused queue ID (`reuse`: the stored message has
+ * another submission time; -3, with that time in `info`) or leave its
+ * account to the store (NULL: the stored message's; -4 when none), both
+ * checked before the owner, as the importer did; and an attempt may
+ * name the record of its message (`dep`, a seq of this batch, in this
+ * segment or an earlier one): if that one was not stored, the attempt is
+ * not either (-2).
+ *
  * A recipient row made by the merge is written with the status its
  * attempts of the segment give it (every one of them is new, since the
  * row is), and the status update skips rows that already hold it: an

@@ -18,9 +18,17 @@
  * segment named (pg_stage.c says why that is enough).  Segments run in
  * their order, so the store ends as the records written one by one
  * would leave it.
+ *
+ * A batch that holds its own transactions (store_batch_begin, the JSON
+ * Lines importer) makes each merge on PostgreSQL a transaction of its
+ * own, so that one PostgreSQL aborts for a deadlock (two imports taking
+ * the queue-ID locks of the same messages in opposite orders) or a
+ * serialization failure can be sent again whole: the rollback took all
+ * of it back, and the staged rows are still here.
  */
 #include "store/store_int.h"
 #include "common/buf.h"
+#include "common/log.h"
 #include "common/strutil.h"
 #include "common/xalloc.h"
 
@@ -28,6 +36,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 
 /* Staged rows are sent once they pass this many bytes (a record is never
  * split; the buffer's cap, BUF_DEFAULT_MAX, leaves room for the largest
@@ -36,6 +47,11 @@
 /* Slots of the queue-ID set: a power of two, at least twice the records
  * of a batch, so the set is never more than half full. */
 #define QID_SLOTS 16384
+/* A merge PostgreSQL aborted for a deadlock or a serialization failure is
+ * sent this many times in all, after a random pause of up to
+ * RETRY_PAUSE_MS times the tries so far. */
+#define MERGE_TRIES 6
+#define RETRY_PAUSE_MS 200
 
 struct batch_entry {
 	long tag;
@@ -61,6 +77,7 @@ struct store_batch {
 	int seg;
 	struct qid_slot *qids; /* owned: QID_SLOTS; PostgreSQL only */
 	unsigned gen;
+	int own_tx; /* store_batch_begin: the batch holds the transactions */
 };
 
 _Static_assert(QID_SLOTS >= 2 * STORE_BATCH_MAX, "the queue-ID set must stay half empty");
@@ -286,12 +303,78 @@ merge(struct store_batch *b)
 	return STORE_OK;
 }
 
+/* Sleeps a random while before the next try: two imports that
+ * deadlocked must not meet again at once. */
+static void
+retry_pause(int tries)
+{
+	unsigned r = 0;
+	long ms;
+	struct timespec ts;
+
+	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r))
+		r = (unsigned)time(NULL) ^ (unsigned)getpid() * 2654435761u;
+	ms = 10 + (long)(r % (unsigned)(RETRY_PAUSE_MS * tries));
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = ms % 1000 * 1000000L;
+	nanosleep(&ts, NULL);
+}
+
+/* The merge as a transaction of its own, sent again after a deadlock or
+ * a serialization failure (nothing of it was written). */
+static int
+merge_own_tx(struct store_batch *b)
+{
+	struct store *st = b->st;
+
+	for (int tries = 1;; tries++) {
+		int r = store_begin(st);
+
+		if (r == STORE_OK)
+			r = merge(b);
+		if (r == STORE_OK)
+			r = store_commit(st);
+		if (r == STORE_OK)
+			return STORE_OK;
+		if (!store_retryable(st) || tries == MERGE_TRIES) {
+			char why[sizeof(st->err)];
+
+			memcpy(why, st->err, sizeof(why));
+			store_rollback(st);
+			if (store_retryable(st))
+				store_fail(st, STORE_EDB, "%.400s (the batch was sent %d times)",
+					   why, tries);
+			else
+				memcpy(st->err, why, sizeof(why));
+			return STORE_EDB;
+		}
+		log_debug("store %s: %s; the batch is sent again", st->path, st->err);
+		store_rollback(st);
+		retry_pause(tries);
+	}
+}
+
+int
+store_batch_begin(struct store_batch *b)
+{
+	b->own_tx = 1;
+	return store_is_pg(b->st) ? STORE_OK : store_begin_bulk(b->st);
+}
+
+int
+store_batch_commit(struct store_batch *b)
+{
+	if (store_batch_flush(b) < 0)
+		return STORE_EDB;
+	return store_is_pg(b->st) ? STORE_OK : store_commit(b->st);
+}
+
 int
 store_batch_flush(struct store_batch *b)
 {
 	int r;
 
-	if (b->staged > 0 && merge(b) < 0) {
+	if (b->staged > 0 && (b->own_tx ? merge_own_tx(b) : merge(b)) < 0) {
 		drop_entries(b);
 		return STORE_EDB;
 	}

@@ -196,6 +196,12 @@ store_commit(struct store *st)
 }
 
 int
+store_retryable(const struct store *st)
+{
+	return strcmp(st->sqlstate, "40P01") == 0 || strcmp(st->sqlstate, "40001") == 0;
+}
+
+int
 store_rollback(struct store *st)
 {
 	if (!st->in_tx)

@@ -241,6 +241,23 @@ int store_batch_attempt(struct store_batch *b, long tag, const struct store_atte
 int store_batch_refuse(struct store_batch *b, long tag, const char *why);
 /* Waits for and reports every result still due.  STORE_OK or STORE_EDB. */
 int store_batch_flush(struct store_batch *b);
+/* A batch that holds its own transactions (the JSON Lines importer),
+ * used outside any transaction of the caller's: store_batch_begin()
+ * before the records, store_batch_commit() to make what was sent
+ * durable, then store_batch_begin() again for more.  On SQLite the
+ * records between them are one bulk transaction (store_begin_bulk).  On
+ * PostgreSQL each flush is a transaction of its own (BEGIN, COPY, merge,
+ * COMMIT), and one that PostgreSQL aborts for a deadlock or a
+ * serialization failure (SQLSTATE 40P01, 40001: two imports of the same
+ * queue IDs in opposite orders) is rolled back and sent again from its
+ * start after a short random pause, up to six times, before the flush
+ * fails (the message then says how often it was sent); its results are
+ * reported once, after its commit.  A write of the caller's between
+ * them (an account line, after store_batch_flush) runs there outside a
+ * transaction.  Both: STORE_OK or STORE_EDB (then what was not committed
+ * is rolled back). */
+int store_batch_begin(struct store_batch *b);
+int store_batch_commit(struct store_batch *b);
 /* Drops what was not flushed; *b becomes NULL. */
 void store_batch_free(struct store_batch **b);
 

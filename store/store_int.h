@@ -108,6 +108,9 @@ struct store {
 	 * until released; its request is recorded only while the claim holds. */
 	char *claimed_key; /* owned; NULL when none */
 	char err[512];
+	/* PostgreSQL: the SQLSTATE of the last failure with a result, "" if
+	 * none (store_retryable). */
+	char sqlstate[6];
 	int in_tx;
 	/* The driver's state of a bulk transaction (store_begin_bulk): owned
 	 * by the driver, NULL outside one. */
@@ -128,6 +131,10 @@ struct store {
  * The driver leaves its message in st->err first (or store_fail_db keeps
  * what is there). */
 int store_fail_db(struct store *st, const char *what);
+/* 1 when the last failure was PostgreSQL aborting the transaction for a
+ * deadlock or a serialization failure (SQLSTATE 40P01, 40001): nothing of
+ * the transaction was written, and running it again may succeed. */
+int store_retryable(const struct store *st);
 /* Records a refusal and returns STORE_EINVAL. */
 int store_fail(struct store *st, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

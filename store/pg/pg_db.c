@@ -60,10 +60,24 @@ pg_fail(struct store *st, const char *msg)
 {
 	char *nl;
 
+	st->sqlstate[0] = '\0';
 	snprintf(st->err, sizeof(st->err), "%s", msg != NULL && *msg ? msg : "PostgreSQL error");
 	if ((nl = strchr(st->err, '\n')) != NULL)
 		*nl = '\0';
 	str_sanitize_line(st->err);
+	return STORE_EDB;
+}
+
+/* pg_fail() for a failed result, keeping its SQLSTATE (store_retryable). */
+static int
+pg_fail_res(struct store *st, const PGresult *res, const char *fallback)
+{
+	const char *m = PQresultErrorMessage(res);
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+	pg_fail(st, m != NULL && *m ? m : fallback);
+	if (state != NULL)
+		snprintf(st->sqlstate, sizeof(st->sqlstate), "%s", state);
 	return STORE_EDB;
 }
 
@@ -233,7 +247,7 @@ pg_exec(struct store *st, const char *sql)
 		t = PQresultStatus(res);
 	}
 	if (t != PGRES_COMMAND_OK && t != PGRES_TUPLES_OK) {
-		pg_fail(st, PQerrorMessage(c->pg));
+		pg_fail_res(st, res, PQerrorMessage(c->pg));
 		PQclear(res);
 		return STORE_EDB;
 	}
@@ -449,9 +463,7 @@ pg_step(struct store_stmt *s)
 		}
 		if (PQresultStatus(res) != PGRES_COMMAND_OK &&
 		    PQresultStatus(res) != PGRES_TUPLES_OK) {
-			const char *m = PQresultErrorMessage(res);
-
-			pg_fail(st, m && *m ? m : PQerrorMessage(c->pg));
+			pg_fail_res(st, res, PQerrorMessage(c->pg));
 			PQclear(res);
 			return STORE_EDB;
 		}
@@ -561,9 +573,7 @@ pg_copy_in(struct store *st, const char *sql, const char *data, size_t len)
 	int failed = 0;
 
 	if (PQresultStatus(res) != PGRES_COPY_IN) {
-		const char *m = PQresultErrorMessage(res);
-
-		pg_fail(st, m && *m ? m : PQerrorMessage(c->pg));
+		pg_fail_res(st, res, PQerrorMessage(c->pg));
 		PQclear(res);
 		return STORE_EDB;
 	}
@@ -582,11 +592,8 @@ pg_copy_in(struct store *st, const char *sql, const char *data, size_t len)
 	/* Every result is read, after a failure too: only then is the
 	 * connection usable again. */
 	while ((res = PQgetResult(c->pg)) != NULL) {
-		if (PQresultStatus(res) != PGRES_COMMAND_OK && !failed) {
-			const char *m = PQresultErrorMessage(res);
-
-			failed = pg_fail(st, m && *m ? m : "COPY failed");
-		}
+		if (PQresultStatus(res) != PGRES_COMMAND_OK && !failed)
+			failed = pg_fail_res(st, res, "COPY failed");
 		PQclear(res);
 	}
 	return failed ? STORE_EDB : STORE_OK;

@@ -41,7 +41,7 @@ enum {
 	STORE_EUNAVAIL = -9, /* PostgreSQL: no server answers at the URL */
 };
 
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 
 /* Opens (creating if needed) and migrates the store at `path`.  On failure
  * returns NULL and writes a one-line reason into err[errlen]. */

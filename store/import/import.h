@@ -40,6 +40,14 @@ enum {
 
 #define IMPORT_BATCH_LINES 5000
 
+/* A JSONL load into an empty store leaves its secondary indexes to the
+ * end (store_defer_indexes) only when the file holds at least this many
+ * bytes (stdin: always): under it the drop, the kv rows and the rebuild
+ * cost more than the indexes kept row by row (docs/performance.md).
+ * Tests and the fuzz target may lower it; the importer only reads it. */
+#define IMPORT_DEFER_MIN_BYTES ((long long)1 << 20)
+extern long long import_defer_min_bytes;
+
 /* Imports one JSON Lines file in the DESIGN.md contract ("-" = stdin).
  * Adds to *stats.  On IMPORT_ENOFILE / IMPORT_EDB, err holds the reason. */
 int import_jsonl(struct store *st, const char *path, struct import_stats *stats,

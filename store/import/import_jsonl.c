@@ -39,6 +39,7 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define MAX_RECIPIENTS JF_MAX_ELEMENTS
 #define MAX_FIELD 1024			   /* ids, addresses, hosts */
@@ -313,6 +314,21 @@ record_done(void *arg, long lineno, int kind, int r, const char *why)
 	}
 }
 
+long long import_defer_min_bytes = IMPORT_DEFER_MIN_BYTES;
+
+/* 1 when a load of `path` into an empty store should build its secondary
+ * indexes at the end: stdin (size unknown), or a file of at least
+ * import_defer_min_bytes (on disk: a .gz holds more). */
+static int
+worth_deferring(const char *path)
+{
+	struct stat sb;
+
+	if (strcmp(path, "-") == 0 || import_defer_min_bytes <= 0)
+		return 1;
+	return stat(path, &sb) != 0 || (long long)sb.st_size >= import_defer_min_bytes;
+}
+
 int
 import_jsonl(struct store *st, const char *path, struct import_stats *stats,
 	     import_report_fn *report, void *ctx, char *err, size_t errlen)
@@ -335,8 +351,10 @@ import_jsonl(struct store *st, const char *path, struct import_stats *stats,
 	 * (store_batch_refuse). */
 	lc.batch = store_batch_new(st, record_done, &ji);
 	store_set_cache_mb(st, 64);
-	/* into an empty store: the secondary indexes are built at the end */
-	if ((deferred = store_defer_indexes(st)) < 0 || store_batch_begin(lc.batch) < 0)
+	/* a large load into an empty store: the secondary indexes are built
+	 * at the end */
+	if ((worth_deferring(path) && (deferred = store_defer_indexes(st)) < 0) ||
+	    store_batch_begin(lc.batch) < 0)
 		goto db;
 	for (;;) {
 		r = lines_next(lr, &line, &len);

@@ -201,10 +201,11 @@ load_outbox(struct store *st, int64_t id, struct admin_outbox_list *ob)
 	struct store_stmt *s;
 	int rc;
 
-	s = store_stmt(st,
-		       "SELECT id, created_at, next_try_at,"
-		       " coalesce(sent_at, 0), state, envelope_from, rcpt, last_error,"
-		       " smtp_reply, tries, message FROM outbox WHERE request_id = ?1 ORDER BY id");
+	s = store_stmt(st, "SELECT id, created_at, next_try_at,"
+			   " coalesce(sent_at, 0), state, envelope_from, rcpt, last_error,"
+			   " smtp_reply, tries, m.message FROM outbox"
+			   " LEFT JOIN outbox_messages m ON m.outbox_id = outbox.id"
+			   " WHERE request_id = ?1 ORDER BY id");
 	if (s == NULL)
 		return STORE_EDB;
 	store_bind_int64(s, 1, id);

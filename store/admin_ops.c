@@ -104,26 +104,38 @@ admin_resend_as(struct store *st, int64_t request_id, int64_t now, const char *b
 	if (n == 0 && (flags & ADMIN_RESEND_SENT)) {
 		/* Nothing failed: the latest sent reply goes out once more, as
 		 * a new row (the sent one keeps its server answer). */
-		s = store_stmt_for(
-		    st,
-		    "INSERT INTO outbox(request_id, created_at, envelope_from, rcpt, message,"
-		    " state, tries, next_try_at)"
-		    " SELECT request_id, ?2, envelope_from, rcpt, message, 'queued', 0, ?2"
-		    " FROM outbox WHERE request_id = ?1 AND state = 'sent'"
-		    " ORDER BY sent_at DESC, id DESC LIMIT 1",
-		    "INSERT INTO outbox(request_id, created_at, envelope_from, rcpt, message,"
-		    " state, tries, next_try_at)"
-		    " SELECT request_id, ?2::bigint, envelope_from, rcpt, message, 'queued', 0,"
-		    " ?2::bigint FROM outbox WHERE request_id = ?1 AND state = 'sent'"
-		    " ORDER BY sent_at DESC, id DESC LIMIT 1");
+		int64_t from = 0;
+
+		s = store_stmt(st, "SELECT id FROM outbox WHERE request_id = ?1 AND state = 'sent'"
+				   " ORDER BY sent_at DESC, id DESC LIMIT 1");
 		if (s == NULL)
 			goto fail_db;
 		store_bind_int64(s, 1, request_id);
-		store_bind_int64(s, 2, now);
-		if (store_step(s) != STORE_DONE)
-			goto fail_db;
-		n = store_changes(st);
+		if ((rc = store_step(s)) == STORE_ROW)
+			from = store_col_int64(s, 0);
 		store_reset(s);
+		if (rc != STORE_ROW && rc != STORE_DONE)
+			goto fail_db;
+		if (from != 0) {
+			s = store_stmt_for(
+			    st,
+			    "INSERT INTO outbox(request_id, created_at, envelope_from, rcpt, state,"
+			    " tries, next_try_at) SELECT request_id, ?2, envelope_from, rcpt,"
+			    " 'queued', 0, ?2 FROM outbox WHERE id = ?1",
+			    "INSERT INTO outbox(request_id, created_at, envelope_from, rcpt, state,"
+			    " tries, next_try_at) SELECT request_id, ?2::bigint, envelope_from, rcpt,"
+			    " 'queued', 0, ?2::bigint FROM outbox WHERE id = ?1");
+			if (s == NULL)
+				goto fail_db;
+			store_bind_int64(s, 1, from);
+			store_bind_int64(s, 2, now);
+			if (store_step(s) != STORE_DONE)
+				goto fail_db;
+			n = store_changes(st);
+			store_reset(s);
+			if ((rc = store_outbox_message_copy(st, from, store_last_id(st))) < 0)
+				goto fail;
+		}
 	}
 	if (n == 0) {
 		store_rollback(st);
@@ -317,34 +329,47 @@ admin_put_request(struct store *st, const struct admin_request_in *in, int64_t *
 int
 admin_put_outbox(struct store *st, const struct admin_outbox_in *in, int64_t *id_r)
 {
+	const char *msg = in->message ? in->message : "";
+	int own_tx = !st->in_tx, rc;
 	struct store_stmt *s;
+	int64_t id;
 
+	if (own_tx && (rc = store_begin(st)) < 0)
+		return rc;
 	s = store_stmt(st, "INSERT INTO outbox(request_id, created_at,"
-			   " envelope_from, rcpt, message, state, tries, next_try_at, last_error,"
-			   " smtp_reply, sent_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8, ?9,"
-			   " NULLIF(?10, 0))");
-	if (s == NULL)
-		return STORE_EDB;
+			   " envelope_from, rcpt, state, tries, next_try_at, last_error,"
+			   " smtp_reply, sent_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?8,"
+			   " NULLIF(?9, 0))");
+	if (s == NULL) {
+		rc = STORE_EDB;
+		goto fail;
+	}
 	store_bind_int64(s, 1, in->request_id);
 	store_bind_int64(s, 2, in->created_at);
 	store_bind_text(s, 3, in->envelope_from ? in->envelope_from : "");
 	store_bind_text(s, 4, in->rcpt ? in->rcpt : "");
-	store_bind_blob(s, 5, in->message ? in->message : "",
-			strlen(in->message ? in->message : ""));
-	store_bind_text(s, 6, in->state ? in->state : "queued");
-	store_bind_int64(s, 7, in->tries);
-	store_bind_text(s, 8, in->last_error);
-	store_bind_text(s, 9, in->smtp_reply);
-	store_bind_int64(s, 10, in->sent_at);
+	store_bind_text(s, 5, in->state ? in->state : "queued");
+	store_bind_int64(s, 6, in->tries);
+	store_bind_text(s, 7, in->last_error);
+	store_bind_text(s, 8, in->smtp_reply);
+	store_bind_int64(s, 9, in->sent_at);
 	if (store_step(s) != STORE_DONE) {
-		int rc = store_fail_db(st, "adding an outbox row");
+		rc = store_fail_db(st, "adding an outbox row");
 		store_reset(s);
-		return rc;
+		goto fail;
 	}
 	store_reset(s);
+	id = store_last_id(st);
+	if ((rc = store_outbox_message_put(st, id, msg, strlen(msg))) < 0 ||
+	    (own_tx && (rc = store_commit(st)) < 0))
+		goto fail;
 	if (id_r != NULL)
-		*id_r = store_last_id(st);
+		*id_r = id;
 	return STORE_ADDED;
+fail:
+	if (own_tx)
+		store_rollback(st);
+	return rc;
 }
 
 /* ---- quarantine release ------------------------------------------------- */

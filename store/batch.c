@@ -57,9 +57,17 @@ struct batch_entry {
 	long tag;
 	int kind;   /* STORE_BATCH_MESSAGE, STORE_BATCH_ATTEMPT */
 	int staged; /* 1: its result comes from the merge */
-	int result; /* not staged: STORE_EINVAL; staged: the merge's 1, 0, -1 */
-	char *text; /* owned: staged, the queue ID; not staged, the reason */
+	/* not staged: the result (STORE_EINVAL, STORE_BATCH_SKIPPED); staged:
+	 * the merge's 1, 0, or a refusal (merge_result) */
+	int result;
+	char *text;	   /* owned: staged, the queue ID; not staged, the reason */
+	int64_t reuse_at;  /* the option, for the reason of a refusal */
+	int64_t stored_at; /* a reused queue ID's stored submitted_at */
 };
+
+/* The merge's refusals (store/pg/pg_stage.c) besides -1 (refused:
+ * another account's queue ID, an unknown one). */
+enum { MERGE_SKIPPED = -2, MERGE_REUSED = -3, MERGE_NOACCOUNT = -4 };
 
 /* The queue IDs named in the current segment. */
 struct qid_slot {
@@ -165,7 +173,8 @@ result_now_why(struct store_batch *b, long tag, int kind, int r, const char *why
 	if (r == STORE_EDB)
 		return r;
 	if (b->n == 0) {
-		b->done(b->ctx, tag, kind, r, r == STORE_EINVAL ? why : NULL);
+		b->done(b->ctx, tag, kind, r,
+			r == STORE_EINVAL || r == STORE_BATCH_REUSED ? why : NULL);
 		return STORE_OK;
 	}
 	e = &b->v[b->n++];
@@ -173,7 +182,7 @@ result_now_why(struct store_batch *b, long tag, int kind, int r, const char *why
 	e->kind = kind;
 	e->staged = 0;
 	e->result = r;
-	e->text = xstrdup(why);
+	e->text = why != NULL ? xstrdup(why) : NULL;
 	return b->n == STORE_BATCH_MAX ? store_batch_flush(b) : STORE_OK;
 }
 
@@ -198,23 +207,48 @@ rows_cut(struct buf *rows, size_t len)
 		rows->data[len] = '\0';
 }
 
+/* The entry of the record tagged `tag` still waiting in the batch, or
+ * NULL.  From the end: the record a line depends on is a recent one. */
+static struct batch_entry *
+waiting_entry(struct store_batch *b, long tag)
+{
+	for (size_t i = b->n; i-- > 0;)
+		if (b->v[i].tag == tag)
+			return &b->v[i];
+	return NULL;
+}
+
 /* PostgreSQL: the record checked and staged (records.c), its queue ID
  * noted for the segments; or its refusal. */
 static int
-stage(struct store_batch *b, long tag, int kind, const void *rec, const char *qid)
+stage(struct store_batch *b, long tag, int kind, const void *rec, const char *qid,
+      const struct store_batch_opts *o)
 {
 	size_t mark = b->rows.len;
 	/* A message record must be the first of its segment to name its
 	 * queue ID. */
 	int cut = kind == STORE_BATCH_MESSAGE && qid != NULL && *qid != '\0' &&
 		  qid_slot(b, qid)->gen == b->gen;
+	int64_t after = -1, reuse_at = o != NULL ? o->reuse_at : 0;
 	int r;
 	struct batch_entry *e;
 
+	if (o != NULL && o->after != 0) {
+		if ((e = waiting_entry(b, o->after)) == NULL)
+			return store_fail(b->st, STORE_EDB,
+					  "internal error: record %ld is not waiting in the batch",
+					  o->after);
+		if (!e->staged) /* refused already */
+			return result_now_why(b, tag, kind, STORE_BATCH_SKIPPED, NULL);
+		after = e - b->v;
+	}
 	for (int tries = 0;; tries++) {
 		if (store_copy_int64(&b->rows, (int64_t)b->n, 0) < 0 ||
 		    store_copy_int64(&b->rows, b->seg + cut, 0) < 0 ||
-		    store_copy_int64(&b->rows, kind, 0) < 0)
+		    store_copy_int64(&b->rows, kind, 0) < 0 ||
+		    (after < 0 ? store_copy_field(&b->rows, NULL, 0) :
+				 store_copy_int64(&b->rows, after, 0)) < 0 ||
+		    store_copy_int64(&b->rows, reuse_at, 0) < 0)
 			r = STORE_EFULL;
 		else if (kind == STORE_BATCH_MESSAGE)
 			r = store_message_stage(b->st, rec, &b->rows);
@@ -225,8 +259,9 @@ stage(struct store_batch *b, long tag, int kind, const void *rec, const char *qi
 		rows_cut(&b->rows, mark);
 		if (r != STORE_EFULL)
 			return result_now(b, tag, kind, r);
-		/* The batch is full of bytes: send what waits, then again. */
-		if (tries > 0 || b->n == 0)
+		/* The batch is full of bytes: send what waits, then again (a
+		 * record that depends on one waiting is sent with it). */
+		if (tries > 0 || b->n == 0 || after >= 0)
 			return result_now(
 			    b, tag, kind,
 			    store_fail(b->st, STORE_EINVAL, "record too long for a batch"));
@@ -242,26 +277,109 @@ stage(struct store_batch *b, long tag, int kind, const void *rec, const char *qi
 	e->kind = kind;
 	e->staged = 1;
 	e->text = xstrdup(qid);
+	e->reuse_at = reuse_at;
 	qid_add(b, e->text);
 	b->staged++;
 	return b->n == STORE_BATCH_MAX || b->rows.len >= STAGE_FLUSH_BYTES ? store_batch_flush(b) :
 									     STORE_OK;
 }
 
+/* The refusal of a reused queue ID, in st's errmsg. */
+static int
+reused(struct store *st, const char *qid, int64_t reuse_at, int64_t stored_at)
+{
+	return store_fail(st, STORE_BATCH_REUSED,
+			  "queue ID %s is already stored for a message submitted %lld s earlier",
+			  qid, (long long)(reuse_at - stored_at));
+}
+
+/* SQLite: the options' checks, then store_put_message. */
+static int
+put_message_opts(struct store *st, const struct store_message_in *m,
+		 const struct store_batch_opts *o)
+{
+	struct store_message_in in = *m;
+	struct store_stmt *s;
+	char *acct = NULL;
+	int r;
+
+	if (o != NULL && o->reuse_at != 0) {
+		s = store_stmt(st, "SELECT submitted_at FROM messages WHERE queue_id = ?1");
+		if (s == NULL)
+			return STORE_EDB;
+		store_bind_text(s, 1, m->queue_id);
+		r = store_step(s);
+		if (r == STORE_ROW) {
+			int64_t t = store_col_int64(s, 0);
+
+			store_reset(s);
+			if (t != 0 && t != o->reuse_at)
+				return reused(st, m->queue_id, o->reuse_at, t);
+		} else {
+			store_reset(s);
+			if (r != STORE_DONE)
+				return store_fail_db(st, "checking a queue ID");
+		}
+	}
+	if (m->account == NULL) {
+		s = store_stmt(st, "SELECT a.name FROM messages m JOIN accounts a"
+				   " ON a.id = m.account_id WHERE m.queue_id = ?1");
+		if (s == NULL)
+			return STORE_EDB;
+		store_bind_text(s, 1, m->queue_id);
+		r = store_step(s);
+		if (r == STORE_ROW)
+			acct = store_col_dup(s, 0);
+		store_reset(s);
+		if (r != STORE_ROW && r != STORE_DONE)
+			return store_fail_db(st, "looking up a queue ID");
+		if (acct == NULL)
+			return STORE_BATCH_NOACCOUNT;
+		in.account = acct;
+	}
+	r = store_put_message(st, &in);
+	free(acct);
+	return r;
+}
+
+int
+store_batch_message_opts(struct store_batch *b, long tag, const struct store_message_in *m,
+			 const struct store_batch_opts *o)
+{
+	if (!store_is_pg(b->st))
+		return result_now(b, tag, STORE_BATCH_MESSAGE, put_message_opts(b->st, m, o));
+	return stage(b, tag, STORE_BATCH_MESSAGE, m, m->queue_id, o);
+}
+
+int
+store_batch_attempt_opts(struct store_batch *b, long tag, const struct store_attempt_in *a,
+			 const struct store_batch_opts *o)
+{
+	if (o != NULL && o->after != 0 && !store_is_pg(b->st))
+		return store_fail(b->st, STORE_EDB,
+				  "internal error: record %ld is not waiting in the batch",
+				  o->after);
+	if (!store_is_pg(b->st))
+		return result_now(b, tag, STORE_BATCH_ATTEMPT, store_put_attempt(b->st, a));
+	return stage(b, tag, STORE_BATCH_ATTEMPT, a, a->queue_id, o);
+}
+
 int
 store_batch_message(struct store_batch *b, long tag, const struct store_message_in *m)
 {
-	if (!store_is_pg(b->st))
-		return result_now(b, tag, STORE_BATCH_MESSAGE, store_put_message(b->st, m));
-	return stage(b, tag, STORE_BATCH_MESSAGE, m, m->queue_id);
+	return store_batch_message_opts(b, tag, m, NULL);
 }
 
 int
 store_batch_attempt(struct store_batch *b, long tag, const struct store_attempt_in *a)
 {
-	if (!store_is_pg(b->st))
-		return result_now(b, tag, STORE_BATCH_ATTEMPT, store_put_attempt(b->st, a));
-	return stage(b, tag, STORE_BATCH_ATTEMPT, a, a->queue_id);
+	return store_batch_attempt_opts(b, tag, a, NULL);
+}
+
+int
+store_batch_waiting(const struct store_batch *b)
+{
+	return b->n > 0;
 }
 
 /* PostgreSQL: the staged rows sent and merged; each staged entry gets
@@ -274,13 +392,14 @@ merge(struct store_batch *b)
 	size_t got = 0;
 	int rc;
 
-	if (store_copy_in(st,
-			  "COPY pg_temp.responder_stage(seq, seg, kind, account, qid, mid, sender,"
-			  " subject, norm, submitted, rcpts, rcpt, fp, at, status, mx_host, mx_ip,"
-			  " code, enh, resp, transcript, tkind) FROM STDIN",
-			  buf_cstr(&b->rows), b->rows.len) < 0)
+	if (store_copy_in(
+		st,
+		"COPY pg_temp.responder_stage(seq, seg, kind, dep, reuse, account, qid, mid,"
+		" sender, subject, norm, submitted, rcpts, rcpt, fp, at, status, mx_host,"
+		" mx_ip, code, enh, resp, transcript, tkind) FROM STDIN",
+		buf_cstr(&b->rows), b->rows.len) < 0)
 		return store_fail_db(st, "staging records");
-	s = store_stmt(st, "SELECT o_seq, o_result FROM pg_temp.responder_merge()");
+	s = store_stmt(st, "SELECT o_seq, o_result, o_info FROM pg_temp.responder_merge()");
 	if (s == NULL)
 		return STORE_EDB;
 	while ((rc = store_step(s)) == STORE_ROW) {
@@ -292,6 +411,7 @@ merge(struct store_batch *b)
 					  seq);
 		}
 		b->v[seq].result = store_col_int(s, 1);
+		b->v[seq].stored_at = store_col_null(s, 2) ? 0 : store_col_int64(s, 2);
 		got++;
 	}
 	store_reset(s);
@@ -382,15 +502,22 @@ store_batch_flush(struct store_batch *b)
 		struct batch_entry *e = &b->v[i];
 		const char *why = e->text;
 
-		if (e->staged) {
-			r = e->kind == STORE_BATCH_MESSAGE ?
-				store_message_result(b->st, e->text, e->result) :
-				store_attempt_result(b->st, e->text, e->result);
-			why = store_errmsg(b->st);
-		} else {
+		if (!e->staged)
 			r = e->result;
-		}
-		b->done(b->ctx, e->tag, e->kind, r, r == STORE_EINVAL ? why : NULL);
+		else if (e->result == MERGE_SKIPPED)
+			r = STORE_BATCH_SKIPPED;
+		else if (e->result == MERGE_NOACCOUNT)
+			r = STORE_BATCH_NOACCOUNT;
+		else if (e->result == MERGE_REUSED)
+			r = reused(b->st, e->text, e->reuse_at, e->stored_at);
+		else if (e->kind == STORE_BATCH_MESSAGE)
+			r = store_message_result(b->st, e->text, e->result);
+		else
+			r = store_attempt_result(b->st, e->text, e->result);
+		if (e->staged)
+			why = store_errmsg(b->st);
+		b->done(b->ctx, e->tag, e->kind, r,
+			r == STORE_EINVAL || r == STORE_BATCH_REUSED ? why : NULL);
 	}
 	drop_entries(b);
 	return STORE_OK;

@@ -80,15 +80,21 @@ static const struct table tables[] = {
 	  "SELECT setval(pg_get_serial_sequence('requests', 'id'), (SELECT coalesce(max(id), 0) + 1 FROM requests), false)",
 	  "itttiitittttttttittiit" },
 	{ "outbox",
-	  "SELECT id, request_id, created_at, envelope_from, rcpt, message, state, tries,"
+	  "SELECT id, request_id, created_at, envelope_from, rcpt, state, tries,"
 	  " next_try_at, last_error, smtp_reply, sent_at, claimed_by, claim_expires"
 	  " FROM outbox WHERE id > ?1 ORDER BY id LIMIT ?2",
-	  "INSERT INTO outbox(id, request_id, created_at, envelope_from, rcpt, message, state, tries,"
+	  "INSERT INTO outbox(id, request_id, created_at, envelope_from, rcpt, state, tries,"
 	  " next_try_at, last_error, smtp_reply, sent_at, claimed_by, claim_expires)"
-	  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+	  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
 	  "SELECT coalesce(max(id), 0) FROM outbox", "SELECT count(*) FROM outbox",
 	  "SELECT setval(pg_get_serial_sequence('outbox', 'id'), (SELECT coalesce(max(id), 0) + 1 FROM outbox), false)",
-	  "iiittbtiittiti" },
+	  "iiitttiittiti" },
+	{ "outbox_messages",
+	  "SELECT outbox_id, message FROM outbox_messages WHERE outbox_id > ?1"
+	  " ORDER BY outbox_id LIMIT ?2",
+	  "INSERT INTO outbox_messages(outbox_id, message) VALUES (?1, ?2)",
+	  "SELECT coalesce(max(outbox_id), 0) FROM outbox_messages",
+	  "SELECT count(*) FROM outbox_messages", NULL, "ib" },
 	{ "complaints",
 	  "SELECT complaint_key, received_at, raw FROM complaints",
 	  "INSERT INTO complaints(complaint_key, received_at, raw) VALUES (?1, ?2, ?3)"

@@ -80,7 +80,8 @@ store_outbox_due(struct store *st, int64_t now, size_t limit, struct outbox_row 
 int
 store_outbox_message(struct store *st, struct outbox_row *row)
 {
-	struct store_stmt *s = store_stmt(st, "SELECT message FROM outbox WHERE id = ?1");
+	struct store_stmt *s =
+	    store_stmt(st, "SELECT message FROM outbox_messages WHERE outbox_id = ?1");
 	int rc;
 
 	free(row->message);
@@ -103,6 +104,41 @@ store_outbox_message(struct store *st, struct outbox_row *row)
 	if (rc == STORE_ROW)
 		return STORE_OK;
 	return rc == STORE_DONE ? STORE_ENOTFOUND : store_fail_db(st, "reading a reply");
+}
+
+/* A reply's bytes live in outbox_messages, apart from the row the sender
+ * updates (schema migration 7). */
+int
+store_outbox_message_put(struct store *st, int64_t outbox_id, const void *message, size_t len)
+{
+	struct store_stmt *s =
+	    store_stmt(st, "INSERT INTO outbox_messages(outbox_id, message) VALUES (?1, ?2)");
+	int rc;
+
+	if (s == NULL)
+		return STORE_EDB;
+	store_bind_int64(s, 1, outbox_id);
+	store_bind_blob(s, 2, message, len);
+	rc = store_step(s);
+	store_reset(s);
+	return rc == STORE_DONE ? STORE_OK : store_fail_db(st, "queueing the reply's message");
+}
+
+int
+store_outbox_message_copy(struct store *st, int64_t from_id, int64_t to_id)
+{
+	struct store_stmt *s =
+	    store_stmt(st, "INSERT INTO outbox_messages(outbox_id, message)"
+			   " SELECT ?2, message FROM outbox_messages WHERE outbox_id = ?1");
+	int rc;
+
+	if (s == NULL)
+		return STORE_EDB;
+	store_bind_int64(s, 1, from_id);
+	store_bind_int64(s, 2, to_id);
+	rc = store_step(s);
+	store_reset(s);
+	return rc == STORE_DONE ? STORE_OK : store_fail_db(st, "copying a reply's message");
 }
 
 void

@@ -505,7 +505,9 @@ message_put(struct store *st, const struct store_message_in *m, struct buf *rows
 		return store_fail(st, STORE_EINVAL, "missing queue_id");
 	if ((r = recipients_normalized(st, m, &rcpts)) < 0)
 		goto out;
-	if (m->account == NULL || *m->account == '\0') {
+	/* A batch's record may leave the account to the merge: the stored
+	 * message's (store_batch_message_opts). */
+	if (m->account == NULL ? rows == NULL : *m->account == '\0') {
 		r = store_fail(st, STORE_EINVAL, "empty account name");
 		goto out;
 	}

@@ -76,9 +76,9 @@ insert_request(struct store *st, const struct request_in *r, int64_t *id_r)
 static int
 insert_outbox(struct store *st, int64_t request_id, const struct outbox_in *o, int64_t *id_r)
 {
-	struct store_stmt *s = store_stmt(
-	    st, "INSERT INTO outbox (request_id, created_at, envelope_from, rcpt, message,"
-		" state, next_try_at) VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6)");
+	struct store_stmt *s =
+	    store_stmt(st, "INSERT INTO outbox (request_id, created_at, envelope_from, rcpt,"
+			   " state, next_try_at) VALUES (?1, ?2, ?3, ?4, 'queued', ?5)");
 
 	if (s == NULL)
 		return STORE_EDB;
@@ -86,12 +86,11 @@ insert_outbox(struct store *st, int64_t request_id, const struct outbox_in *o, i
 	store_bind_int64(s, 2, o->created_at);
 	store_bind_text(s, 3, o->envelope_from ? o->envelope_from : "");
 	store_bind_text(s, 4, o->rcpt);
-	store_bind_blob(s, 5, o->message, o->len);
-	store_bind_int64(s, 6, o->next_try_at);
+	store_bind_int64(s, 5, o->next_try_at);
 	if (store_step(s) != STORE_DONE)
 		return store_fail_db(st, "queueing the reply");
 	*id_r = store_last_id(st);
-	return STORE_OK;
+	return store_outbox_message_put(st, *id_r, o->message, o->len);
 }
 
 /* The complaint's bytes, once per key (a requeue does not store them again). */

@@ -41,7 +41,7 @@ enum {
 	STORE_EUNAVAIL = -9, /* PostgreSQL: no server answers at the URL */
 };
 
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 
 /* Opens (creating if needed) and migrates the store at `path`.  On failure
  * returns NULL and writes a one-line reason into err[errlen]. */
@@ -239,6 +239,40 @@ int store_batch_attempt(struct store_batch *b, long tag, const struct store_atte
  * among the results, without waiting for those before it to be written.
  * Returns as store_batch_message. */
 int store_batch_refuse(struct store_batch *b, long tag, const char *why);
+/* The log importers' records (store/import/log_msgs.c), whose outcome
+ * decides what they do with the lines after: store_batch_message /
+ * _attempt with options.  More results than store_put_* has:
+ *   STORE_BATCH_REUSED     a message record with reuse_at: its queue ID
+ *                          is stored with a submitted_at neither 0 nor
+ *                          reuse_at (a queue ID used again for another
+ *                          message); `why` says so; nothing written.
+ *   STORE_BATCH_NOACCOUNT  a message record without account (NULL: the
+ *                          account of the message stored under its queue
+ *                          ID) when none is stored; nothing written.
+ *   STORE_BATCH_SKIPPED    a record with `after` whose earlier record was
+ *                          not stored (any negative result); nothing
+ *                          written.
+ * The checks come in this order (reuse, account, owner), each against
+ * the store as the records before left it, as one record at a time. */
+enum {
+	STORE_BATCH_REUSED = -20,
+	STORE_BATCH_NOACCOUNT = -21,
+	STORE_BATCH_SKIPPED = -22,
+};
+struct store_batch_opts {
+	int64_t reuse_at; /* message records: 0, or the submission seen */
+	/* 0, or the tag of an earlier record of the batch whose result is
+	 * still due (not yet reported): this record is written only if that
+	 * one was stored.  Tags given with `after` must grow. */
+	long after;
+};
+/* `o` may be NULL (as store_batch_message / _attempt). */
+int store_batch_message_opts(struct store_batch *b, long tag, const struct store_message_in *m,
+			     const struct store_batch_opts *o);
+int store_batch_attempt_opts(struct store_batch *b, long tag, const struct store_attempt_in *a,
+			     const struct store_batch_opts *o);
+/* 1 when some result is still due (PostgreSQL; never on SQLite). */
+int store_batch_waiting(const struct store_batch *b);
 /* Waits for and reports every result still due.  STORE_OK or STORE_EDB. */
 int store_batch_flush(struct store_batch *b);
 /* A batch that holds its own transactions (the JSON Lines importer),

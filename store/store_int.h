@@ -178,6 +178,10 @@ int bulk_cache_recipient(struct bulk_cache *c, int64_t msg, const char *addr, in
 void bulk_cache_put_recipient(struct bulk_cache *c, int64_t msg, const char *addr, int64_t rid);
 /* Runs SQL with no result rows; STORE_OK or STORE_EDB. */
 int store_exec(struct store *st, const char *sql);
+/* A reply's bytes (outbox_messages, apart from the outbox row: outbox.c):
+ * stored for a new row, or copied from one row to another. */
+int store_outbox_message_put(struct store *st, int64_t outbox_id, const void *message, size_t len);
+int store_outbox_message_copy(struct store *st, int64_t from_id, int64_t to_id);
 /* store_exec() for cleanup after a failure (ROLLBACK, an unlock): the
  * error already in st->err is the one kept, whatever `sql` does. */
 void store_exec_keep_error(struct store *st, const char *sql);

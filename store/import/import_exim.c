@@ -176,6 +176,27 @@ no_attempt(const struct ex_delivery *d)
 	return strstr(d->error, "retry time not reached") != NULL;
 }
 
+/* 1 if `addr` is a recipient pf_attempt_rcpt() takes. */
+static int
+valid_rcpt(const char *addr)
+{
+	char *rcpt = addr_normalize(addr);
+	int ok = rcpt != NULL && addr_valid(rcpt);
+
+	free(rcpt);
+	return ok;
+}
+
+/* After the wait for m's result, what the line would have done knowing
+ * it: written again unless it was written for this line (`first`). */
+static int
+settle_again(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_msg *m, int first)
+{
+	if (first || m->written)
+		return STORE_OK;
+	return pf_msg_settle(imp, lc, m) == STORE_EDB ? STORE_EDB : STORE_OK;
+}
+
 static int
 do_delivery(struct pf_import *imp, const struct pf_line_ctx *lc, const struct pf_line *pl,
 	    const struct ex_delivery *d)
@@ -183,7 +204,7 @@ do_delivery(struct pf_import *imp, const struct pf_line_ctx *lc, const struct pf
 	struct store_attempt_in a;
 	struct pf_msg *m;
 	char reply[1100], dsn[16], *rcpt, *transcript;
-	int r;
+	int r, first, edb = 0;
 
 	memset(&a, 0, sizeof(a));
 	if ((a.status = attempt_status(d->kind)) == NULL || no_attempt(d)) {
@@ -192,20 +213,26 @@ do_delivery(struct pf_import *imp, const struct pf_line_ctx *lc, const struct pf
 	}
 	if ((m = pf_msg_get(imp, lc, pl->qid)) == NULL)
 		return STORE_EDB;
-	if ((r = pf_msg_flush(imp, lc, m, 1)) == STORE_EDB)
+	if ((r = pf_msg_flush(imp, lc, m, 1, &first)) == STORE_EDB)
 		return r;
-	if (!m->written) {
-		lc->stats->skipped++; /* no account: counted when dropped */
-		return STORE_OK;
-	}
 	/* the address the sender gave, when routing changed it */
 	rcpt = d->orig[0] ? addr_normalize(d->orig) : NULL;
 	if (rcpt != NULL && !addr_valid(rcpt)) {
 		free(rcpt);
 		rcpt = NULL;
 	}
-	if (rcpt == NULL && (rcpt = pf_attempt_rcpt(lc, pl->qid, d->addr)) == NULL)
+	/* an invalid recipient is reported only for a stored message: one
+	 * whose result is still due is waited for (rare) */
+	if (rcpt == NULL && m->inflight != 0 && !valid_rcpt(d->addr) &&
+	    (pf_import_flush(imp) < 0 || settle_again(imp, lc, m, first) < 0))
+		return STORE_EDB;
+	if (!m->written && m->inflight == 0) {
+		free(rcpt);
+		lc->stats->skipped++; /* no account: counted when dropped */
 		return STORE_OK;
+	}
+	if (rcpt == NULL && (rcpt = pf_attempt_rcpt(imp, lc, pl->qid, d->addr, &edb)) == NULL)
+		return edb ? STORE_EDB : STORE_OK;
 	if (d->confirm[0] != '\0') {
 		str_copy(reply, d->confirm, sizeof(reply));
 		str_sanitize_line(reply);
@@ -224,7 +251,7 @@ do_delivery(struct pf_import *imp, const struct pf_line_ctx *lc, const struct pf
 	a.response = reply[0] ? reply : NULL;
 	a.transcript = transcript;
 	a.transcript_kind = "summary";
-	r = pf_put_attempt(imp, lc, &a);
+	r = pf_put_attempt(imp, lc, m, first, &a);
 	free(transcript);
 	free(rcpt);
 	return r;
@@ -382,7 +409,7 @@ do_freeze(struct pf_import *imp, const struct pf_line_ctx *lc, const struct pf_l
 
 	if ((m = pf_msg_get(imp, lc, pl->qid)) == NULL)
 		return STORE_EDB;
-	if ((r = pf_msg_flush(imp, lc, m, 1)) == STORE_EDB)
+	if ((r = pf_msg_settle(imp, lc, m)) == STORE_EDB)
 		return r;
 	if (!m->written) {
 		lc->stats->skipped++; /* no account: counted when dropped */
@@ -411,7 +438,7 @@ do_freeze(struct pf_import *imp, const struct pf_line_ctx *lc, const struct pf_l
 		a.response = reply;
 		a.transcript = transcript;
 		a.transcript_kind = "summary";
-		r = pf_put_attempt(imp, lc, &a);
+		r = pf_put_attempt(imp, lc, m, 0, &a);
 		free(transcript);
 		if (r == STORE_EDB) {
 			store_message_list_free(&l);
@@ -445,7 +472,7 @@ ex_import_parsed(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_
 		return do_delivery(imp, lc, pl, &d);
 	if (strncmp(t, "Completed", 9) == 0 && (t[9] == '\0' || t[9] == ' ')) {
 		if ((m = pf_msg_find(imp, pl->qid)) != NULL) {
-			if (pf_msg_flush(imp, lc, m, 0) == STORE_EDB)
+			if (pf_msg_flush(imp, lc, m, 0, NULL) == STORE_EDB)
 				return STORE_EDB;
 			pf_msg_drop(imp, lc, m);
 		}

@@ -31,6 +31,27 @@ attempt_status(const char *s)
 	return NULL; /* deliverable/undeliverable probes, ... */
 }
 
+/* 1 if `addr` is a recipient pf_attempt_rcpt() takes. */
+static int
+valid_rcpt(const char *addr)
+{
+	char *rcpt = addr_normalize(addr);
+	int ok = rcpt != NULL && addr_valid(rcpt);
+
+	free(rcpt);
+	return ok;
+}
+
+/* After the wait for m's result, what the line would have done knowing
+ * it: written again unless it was written for this line (`first`). */
+static int
+settle_again(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_msg *m, int first)
+{
+	if (first || m->written)
+		return STORE_OK;
+	return pf_msg_settle(imp, lc, m) == STORE_EDB ? STORE_EDB : STORE_OK;
+}
+
 static int
 do_delivery(struct pf_import *imp, const struct pf_line_ctx *lc, const struct pf_line *pl)
 {
@@ -38,7 +59,7 @@ do_delivery(struct pf_import *imp, const struct pf_line_ctx *lc, const struct pf
 	struct store_attempt_in a;
 	struct pf_msg *m;
 	char reply[2048], *rcpt, *transcript;
-	int full, r;
+	int full, r, first, edb = 0;
 
 	if (pf_parse_delivery(pl->text, &d) < 0 || (a.status = attempt_status(d.status)) == NULL) {
 		lc->stats->skipped++;
@@ -46,17 +67,22 @@ do_delivery(struct pf_import *imp, const struct pf_line_ctx *lc, const struct pf
 	}
 	if ((m = pf_msg_get(imp, lc, pl->qid)) == NULL)
 		return STORE_EDB;
-	if ((r = pf_msg_flush(imp, lc, m, 1)) == STORE_EDB)
+	if ((r = pf_msg_flush(imp, lc, m, 1, &first)) == STORE_EDB)
 		return r;
-	if (!m->written) {
+	/* an invalid recipient is reported only for a stored message: one
+	 * whose result is still due is waited for (rare) */
+	if (m->inflight != 0 && !valid_rcpt(d.to) &&
+	    (pf_import_flush(imp) < 0 || settle_again(imp, lc, m, first) < 0))
+		return STORE_EDB;
+	if (!m->written && m->inflight == 0) {
 		lc->stats->skipped++; /* no account: counted when dropped */
 		/* keep the per-pid conversation in step all the same */
 		free(pf_convs_transcript(imp->convs, pl->pid, &d, pl->at, &full));
 		return STORE_OK;
 	}
-	if ((rcpt = pf_attempt_rcpt(lc, pl->qid, d.to)) == NULL) {
+	if ((rcpt = pf_attempt_rcpt(imp, lc, pl->qid, d.to, &edb)) == NULL) {
 		free(pf_convs_transcript(imp->convs, pl->pid, &d, pl->at, &full));
-		return STORE_OK;
+		return edb ? STORE_EDB : STORE_OK;
 	}
 	pf_reply_text(d.detail, d.detail_len, reply, sizeof(reply));
 	transcript = pf_convs_transcript(imp->convs, pl->pid, &d, pl->at, &full);
@@ -70,7 +96,7 @@ do_delivery(struct pf_import *imp, const struct pf_line_ctx *lc, const struct pf
 	a.response = reply[0] ? reply : NULL;
 	a.transcript = transcript;
 	a.transcript_kind = full ? "full" : "summary";
-	r = pf_put_attempt(imp, lc, &a);
+	r = pf_put_attempt(imp, lc, m, first, &a);
 	free(transcript);
 	free(rcpt);
 	return r;
@@ -84,7 +110,7 @@ do_expired(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_msg *m
 	struct store_message_list l = { NULL, 0 };
 	int r;
 
-	if ((r = pf_msg_flush(imp, lc, m, 1)) == STORE_EDB)
+	if ((r = pf_msg_settle(imp, lc, m)) == STORE_EDB)
 		return r;
 	if (!m->written)
 		return STORE_OK;
@@ -240,7 +266,7 @@ pf_import_parsed(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_
 		return STORE_OK;
 	if (strcmp(sv, "qmgr") == 0) {
 		if (strcmp(t, "removed") == 0) {
-			if (pf_msg_flush(imp, lc, m, 0) == STORE_EDB)
+			if (pf_msg_flush(imp, lc, m, 0, NULL) == STORE_EDB)
 				return STORE_EDB;
 			pf_msg_drop(imp, lc, m);
 			return STORE_OK;

@@ -41,9 +41,10 @@ pf_import_line(struct pf_import *imp, const char *line, size_t len, const char *
 	if (r == PF_PARSE_GARBAGE) {
 		stats->garbage++;
 		if (report && len > 0 && imp->garbage_reported++ < PF_MAX_REPORTS)
-			report(ctx, name, lineno,
-			       imp->format == PF_FORMAT_EXIM ? "not an Exim log line, skipped" :
-							       "not a syslog line, skipped");
+			return pf_import_note(imp, name, lineno, stats, report, ctx,
+					      imp->format == PF_FORMAT_EXIM ?
+						  "not an Exim log line, skipped" :
+						  "not a syslog line, skipped");
 		return STORE_OK;
 	}
 	if (r == PF_PARSE_OTHER) {
@@ -102,8 +103,9 @@ pf_import_file(struct pf_import *imp, const char *path, struct import_stats *sta
 		if (r == LINES_ETOOLONG) {
 			stats->lines++;
 			stats->garbage++;
-			if (report)
-				report(ctx, name, lines_number(lr), "line too long, skipped");
+			if (pf_import_note(imp, name, lines_number(lr), stats, report, ctx,
+					   "line too long, skipped") < 0)
+				goto db;
 			continue;
 		}
 		lc.lineno = lines_number(lr);
@@ -120,6 +122,7 @@ pf_import_file(struct pf_import *imp, const char *path, struct import_stats *sta
 db:
 	snprintf(err, errlen, "%s:%ld: store: %s", name, lines_number(lr), store_errmsg(imp->st));
 	store_rollback(imp->st);
+	pf_import_drop_waiting(imp);
 	lines_close(&lr);
 	return IMPORT_EDB;
 }
@@ -133,6 +136,7 @@ pf_import_finish(struct pf_import *imp, struct import_stats *stats, char *err, s
 	if (pf_import_begin(imp) < 0 || pf_import_commit(imp, &lc) < 0) {
 		snprintf(err, errlen, "store: %s", store_errmsg(imp->st));
 		store_rollback(imp->st);
+		pf_import_drop_waiting(imp);
 		return IMPORT_EDB;
 	}
 	while (imp->lru_head != NULL)

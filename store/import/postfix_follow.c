@@ -239,12 +239,21 @@ state_load(struct pf_import *imp, const char *state)
 	const struct pf_line_ctx lc = { &uncounted, NULL, NULL, NULL, 0 };
 	json_t *o, *a, *e;
 	size_t i;
+	int began;
 
 	if (state == NULL || *state == '\0')
 		return 0;
 	o = json_loads(state, 0, NULL);
 	if (o == NULL)
 		return -1;
+	/* an eviction's write goes through the importer's batch, which
+	 * needs a transaction (PostgreSQL: the staging rows last until its
+	 * end) */
+	began = !pf_import_store(imp)->in_tx;
+	if (began && pf_import_begin(imp) < 0) {
+		json_decref(o);
+		return -1;
+	}
 	a = json_object_get(o, "open");
 	json_array_foreach(a, i, e)
 	{
@@ -274,6 +283,13 @@ state_load(struct pf_import *imp, const char *state)
 		m->dirty = 1;
 	}
 	json_decref(o);
+	/* the results of what an eviction wrote count into `uncounted`,
+	 * which ends here */
+	if (pf_import_flush(imp) < 0 || (began && pf_import_commit_batch(imp) < 0)) {
+		store_rollback(pf_import_store(imp));
+		pf_import_drop_waiting(imp);
+		return -1;
+	}
 	return 0;
 }
 
@@ -435,9 +451,10 @@ read_lines(struct pf_follow *f, long max, struct import_stats *stats, import_rep
 					f->cur.lineno++;
 					stats->lines++;
 					stats->garbage++;
-					if (report)
-						report(ctx, name, f->cur.lineno,
-						       "line too long, skipped");
+					if (pf_import_note(f->imp, name, f->cur.lineno, stats,
+							   report, ctx,
+							   "line too long, skipped") < 0)
+						return -2;
 				}
 			}
 			got = read(f->cur.fd, f->cur.buf + f->cur.blen, FOLLOW_CHUNK);
@@ -582,7 +599,8 @@ pf_follow_step(struct pf_follow *f, long max_lines, struct import_stats *stats,
 			break;
 	}
 	lc = commit_ctx(f, stats, report, ctx);
-	if (pf_import_begin(f->imp) < 0 || save_position(f) < 0 ||
+	/* the state saved is what the results still due leave */
+	if (pf_import_begin(f->imp) < 0 || pf_import_flush(f->imp) < 0 || save_position(f) < 0 ||
 	    pf_import_commit(f->imp, &lc) < 0)
 		goto db;
 	return total;

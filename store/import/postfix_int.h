@@ -98,6 +98,10 @@ struct pf_msg {
 	unsigned have_from : 1, dirty : 1, written : 1, looked_up : 1, orphan : 1;
 	unsigned checked : 1, reused : 1; /* queue ID reuse check done / found */
 	unsigned notice : 1;		  /* a bounce/DSN notice of the relay itself */
+	/* The tag of its message record whose result is still due (a batch
+	 * on PostgreSQL, log_msgs.c), 0 when none: until it comes, written,
+	 * orphan, reused and looked_up are not known yet. */
+	long inflight;
 	struct pf_msg *hnext;
 	struct pf_msg *lprev, *lnext; /* LRU: head = least recently seen */
 };
@@ -106,8 +110,23 @@ struct map_entry {
 	char *key, *account;
 };
 
+/* What a record sent to the batch is waiting for (log_msgs.c). */
+struct pf_rec;
+
 struct pf_import {
 	struct store *st;
+	/* The records written (log_msgs.c): on PostgreSQL their results come
+	 * at the batch's flush, in their order, and are counted and reported
+	 * then into `cur`, which stays the same while any is due. */
+	struct store_batch *batch; /* owned */
+	struct pf_rec *recs;	   /* owned: PF_RECS, by tag */
+	long next_tag;
+	struct {
+		struct import_stats *stats;
+		import_report_fn *report;
+		void *ctx;
+		char *name; /* owned copy; NULL for none */
+	} cur;
 	int format; /* PF_FORMAT_* */
 	int account_from;
 	struct map_entry *map;
@@ -178,20 +197,46 @@ struct store *pf_import_store(struct pf_import *imp);
  * dropped first.  NULL only on a store failure. */
 struct pf_msg *pf_msg_get(struct pf_import *imp, const struct pf_line_ctx *lc, const char *qid);
 /* Writes what is known of `m` if it changed (with `need`: makes sure it
- * is in the store).  STORE_OK, STORE_ENOTFOUND (no account: skipped, or a
- * reused queue ID) or STORE_EDB. */
-int pf_msg_flush(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_msg *m, int need);
+ * is in the store).  STORE_OK (written, or its record sent and its
+ * result due: m->inflight), STORE_ENOTFOUND (no account: skipped, or a
+ * reused queue ID) or STORE_EDB.  *first_r (may be NULL) is 1 when a
+ * record was sent by this call. */
+int pf_msg_flush(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_msg *m, int need,
+		 int *first_r);
 /* Drops the state of `m`, counting it when it never found an owner. */
 void pf_msg_drop(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_msg *m);
-/* Counts a rejected record and reports `why` at the line of `lc`. */
-void pf_reject(const struct pf_line_ctx *lc, const char *why);
+/* Counts a rejected record and reports `why` at the line of `lc`, after
+ * the results still due of the lines before.  STORE_OK or STORE_EDB. */
+int pf_reject(struct pf_import *imp, const struct pf_line_ctx *lc, const char *why);
+/* Reports `why` (nothing counted) at line `lineno` of `name`, after the
+ * results still due; nothing without `report`.  STORE_OK or STORE_EDB. */
+int pf_import_note(struct pf_import *imp, const char *name, long lineno, struct import_stats *stats,
+		   import_report_fn *report, void *ctx, const char *why);
 /* `addr` normalised (caller frees), or NULL after reporting it (through
- * `lc`, naming `qid`) as not a valid address. */
-char *pf_attempt_rcpt(const struct pf_line_ctx *lc, const char *qid, const char *addr);
-/* Writes one attempt, counted as added or unchanged, or reported when the
- * store refuses it.  STORE_OK or STORE_EDB. */
-int pf_put_attempt(struct pf_import *imp, const struct pf_line_ctx *lc,
+ * `lc`, naming `qid`) as not a valid address (*edb_r set on a store
+ * failure). */
+char *pf_attempt_rcpt(struct pf_import *imp, const struct pf_line_ctx *lc, const char *qid,
+		      const char *addr, int *edb_r);
+/* Writes one attempt of `m`, counted as added or unchanged, or reported
+ * when the store refuses it, now or when its result comes.  While m's
+ * record waits (m->inflight), the attempt is written only if that record
+ * is stored; else it counts as the line would have with the message's
+ * refusal known (skipped; the refusal reported again unless the record
+ * was written for this very line, `first`).  STORE_OK or STORE_EDB. */
+int pf_put_attempt(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_msg *m, int first,
 		   const struct store_attempt_in *a);
+/* Waits for every result still due (store_batch_flush): after it, every
+ * message's written, orphan, reused and looked_up are known, and the
+ * store holds what was sent.  Before a read of the store and before a
+ * commit.  STORE_OK or STORE_EDB. */
+int pf_import_flush(struct pf_import *imp);
+/* After a store failure (the transaction rolled back): the results still
+ * due are dropped, never reported. */
+void pf_import_drop_waiting(struct pf_import *imp);
+/* pf_msg_flush(need) for a line that reads what the store holds of `m`
+ * (an expiry, a freeze): written, and every record still due waited for.
+ * STORE_OK (m written), STORE_ENOTFOUND or STORE_EDB. */
+int pf_msg_settle(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_msg *m);
 
 /* ---- conversation buffers (postfix_conv.c) ----------------------------- */
 

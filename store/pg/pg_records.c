@@ -26,9 +26,10 @@
  * negative results) leaves nothing behind (store.h).  The caller has
  * validated and normalised every field (records.c).
  *
- * Batches of records (store_batch_*, the JSON Lines importer) do not come
- * here: they go through a staging table and one set-based merge
- * (pg_stage.c), which pg_session_functions makes with these.
+ * Batches of records (store_batch_*: the JSON Lines, Postfix and Exim
+ * importers) do not come here: they go through a staging table and one
+ * set-based merge (pg_stage.c), which pg_session_functions makes with
+ * these.
  */
 #include "store/pg/pg_int.h"
 #include "common/strutil.h"

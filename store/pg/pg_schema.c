@@ -299,10 +299,22 @@ static const char *const migration_6[] = {
 	NULL,
 };
 
+/* Migration 7: a reply's bytes in their own table, as on SQLite (where
+ * a sent mark rewrote the whole row with them); here an UPDATE keeps a
+ * TOASTed value where it is, so it is for one schema on both. */
+static const char *const migration_7[] = {
+	"CREATE TABLE outbox_messages ("
+	"  outbox_id bigint PRIMARY KEY REFERENCES outbox(id) ON DELETE CASCADE,"
+	"  message bytea NOT NULL)",
+	"INSERT INTO outbox_messages(outbox_id, message) SELECT id, message FROM outbox",
+	"ALTER TABLE outbox DROP COLUMN message",
+	NULL,
+};
+
 /* Each migration is a NULL-terminated list of statements; append only,
  * in step with sqlite_schema.c. */
 static const char *const *const migrations[] = {
-	migration_1, migration_2, migration_3, migration_4, migration_5, migration_6,
+	migration_1, migration_2, migration_3, migration_4, migration_5, migration_6, migration_7,
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,
@@ -347,6 +359,7 @@ check_writable(struct store *st)
 
 	s = store_stmt(st, "SELECT CASE WHEN has_table_privilege('requests', 'INSERT, UPDATE')"
 			   " AND has_table_privilege('outbox', 'INSERT, UPDATE, DELETE')"
+			   " AND has_table_privilege('outbox_messages', 'INSERT')"
 			   " AND has_table_privilege('attempts', 'INSERT')"
 			   " AND has_table_privilege('in_progress', 'INSERT, DELETE')"
 			   " THEN 1 ELSE 0 END");

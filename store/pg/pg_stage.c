@@ -27,6 +27,16 @@
  *     from the latest attempt added (the last record of the latest time,
  *     as the per-record updates leave it).
  *
+ * The log importers' records add what the importer read of the store
+ * between writes (store.h, store_batch_message_opts): a message record
+ * may be refused as a reused queue ID (`reuse`: the stored message has
+ * another submission time; -3, with that time in `info`) or leave its
+ * account to the store (NULL: the stored message's; -4 when none), both
+ * checked before the owner, as the importer did; and an attempt may
+ * name the record of its message (`dep`, a seq of this batch, in this
+ * segment or an earlier one): if that one was not stored, the attempt is
+ * not either (-2).
+ *
  * A recipient row made by the merge is written with the status its
  * attempts of the segment give it (every one of them is new, since the
  * row is), and the status update skips rows that already hold it: an
@@ -61,10 +71,11 @@
 /* clang-format off */
 const char *const pg_stage_sql[] = {
 	"DROP TABLE IF EXISTS pg_temp.responder_stage",
-	/* COPY fills seq .. tkind (store/batch.c, in this order); the merge
-	 * fills the rest. */
+	/* COPY fills seq .. reuse and account .. tkind (store/batch.c, in
+	 * this order); the merge fills the rest. */
 	"CREATE TEMP TABLE responder_stage ("
 	"  seq bigint NOT NULL, seg int NOT NULL, kind int NOT NULL,"
+	"  dep bigint, reuse bigint NOT NULL DEFAULT 0, info bigint,"
 	"  account text, qid text NOT NULL, mid text, sender text, subject text,"
 	"  norm text, submitted bigint NOT NULL DEFAULT 0, rcpts text,"
 	"  rcpt text, fp bigint, at bigint, status text, mx_host text, mx_ip text,"
@@ -73,10 +84,10 @@ const char *const pg_stage_sql[] = {
 	"  gap boolean, fresh boolean NOT NULL DEFAULT false,"
 	"  first boolean NOT NULL DEFAULT false, result int"
 	") ON COMMIT DELETE ROWS",
-	/* The message records of segment v_seg. */
-	"CREATE OR REPLACE FUNCTION pg_temp.responder_merge_messages(v_seg int)"
+	/* The message records of segment v_seg: the locks, what is stored
+	 * of their queue IDs, the refusals. */
+	"CREATE OR REPLACE FUNCTION pg_temp.responder_merge_lookup(v_seg int)"
 	"  RETURNS void LANGUAGE plpgsql SET enable_nestloop = off SET jit = off AS $$"
-	" DECLARE r record; v_n bigint;"
 	" BEGIN"
 	/* In the records' order, as the per-record calls take them: two
 	 * imports of overlapping files then take the locks they share in
@@ -92,9 +103,28 @@ const char *const pg_stage_sql[] = {
 	"      FROM messages m WHERE m.queue_id = st.qid LIMIT 1),"
 	"     acct = (SELECT a.id FROM accounts a WHERE a.name = st.account)"
 	"    WHERE st.seg = v_seg AND st.kind = 1;"
+	/* The log importers' checks (store.h, store_batch_message_opts), in
+	 * their order: a queue ID stored for a message submitted at another
+	 * time (-3), no account given and none stored (-4). */
+	"   UPDATE pg_temp.responder_stage SET result = -3, info = sub"
+	"    WHERE seg = v_seg AND kind = 1 AND reuse <> 0 AND msg_id IS NOT NULL"
+	"     AND sub <> 0 AND sub <> reuse;"
+	"   UPDATE pg_temp.responder_stage SET acct = owner,"
+	"     account = (SELECT a.name FROM accounts a WHERE a.id = owner)"
+	"    WHERE seg = v_seg AND kind = 1 AND result IS NULL AND account IS NULL"
+	"     AND msg_id IS NOT NULL;"
+	"   UPDATE pg_temp.responder_stage SET result = -4"
+	"    WHERE seg = v_seg AND kind = 1 AND result IS NULL AND account IS NULL;"
 	"   UPDATE pg_temp.responder_stage SET result = -1"
-	"    WHERE seg = v_seg AND kind = 1 AND msg_id IS NOT NULL"
+	"    WHERE seg = v_seg AND kind = 1 AND result IS NULL AND msg_id IS NOT NULL"
 	"     AND owner IS DISTINCT FROM acct;"
+	" END $$",
+	/* The message records of segment v_seg, written. */
+	"CREATE OR REPLACE FUNCTION pg_temp.responder_merge_messages(v_seg int)"
+	"  RETURNS void LANGUAGE plpgsql SET enable_nestloop = off SET jit = off AS $$"
+	" DECLARE r record; v_n bigint;"
+	" BEGIN"
+	"   PERFORM pg_temp.responder_merge_lookup(v_seg);"
 	"   INSERT INTO accounts(name) SELECT account FROM pg_temp.responder_stage"
 	"     WHERE seg = v_seg AND kind = 1 AND result IS NULL AND acct IS NULL"
 	"     GROUP BY account ORDER BY min(seq)"
@@ -144,7 +174,7 @@ const char *const pg_stage_sql[] = {
 	"      LEFT JOIN (SELECT DISTINCT ON (qid, rcpt) qid, rcpt, status, at"
 	"        FROM pg_temp.responder_stage WHERE seg = v_seg AND kind = 2"
 	"        ORDER BY qid, rcpt, at DESC, seq DESC) w ON w.qid = st.qid AND w.rcpt = x.a"
-	"      WHERE st.seg = v_seg AND st.kind = 1 AND st.result IS DISTINCT FROM -1"
+	"      WHERE st.seg = v_seg AND st.kind = 1 AND coalesce(st.result, 0) >= 0"
 	"      ORDER BY st.seq, x.i"
 	"     ON CONFLICT DO NOTHING RETURNING message_id)"
 	"   UPDATE pg_temp.responder_stage st SET result = 1"
@@ -159,12 +189,20 @@ const char *const pg_stage_sql[] = {
 	"  RETURNS void LANGUAGE plpgsql SET enable_nestloop = off SET jit = off"
 	"  SET enable_hashjoin = on SET enable_mergejoin = on AS $$"
 	" BEGIN"
+	/* A record that depends on one that was not stored (-2; its
+	 * message's record, in this segment or an earlier one) */
+	/* (a join: the staging table has no index, and a subquery per
+	 * row read it whole each time, 0.7 s a batch) */
+	"   UPDATE pg_temp.responder_stage st SET result = -2"
+	"    FROM pg_temp.responder_stage d"
+	"    WHERE st.seg = v_seg AND st.kind = 2 AND st.dep IS NOT NULL AND d.seq = st.dep"
+	"     AND d.result < 0;"
 	"   UPDATE pg_temp.responder_stage st SET (msg_id, acct, sub) ="
 	"     (SELECT m.id, m.account_id, m.submitted_at"
 	"      FROM messages m WHERE m.queue_id = st.qid LIMIT 1)"
-	"    WHERE st.seg = v_seg AND st.kind = 2;"
+	"    WHERE st.seg = v_seg AND st.kind = 2 AND st.result IS NULL;"
 	"   UPDATE pg_temp.responder_stage SET result = -1"
-	"    WHERE seg = v_seg AND kind = 2 AND msg_id IS NULL;"
+	"    WHERE seg = v_seg AND kind = 2 AND result IS NULL AND msg_id IS NULL;"
 	/* A recipient row carries its message's submitted_at (the
 	 * partition key), so the probe below names it: one partition. */
 	"   INSERT INTO recipients(message_id, address, account_id, submitted_at, status,"
@@ -207,16 +245,16 @@ const char *const pg_stage_sql[] = {
 	"    WHERE x.id = w.rid AND x.submitted_at = w.sub AND x.last_attempt_at <= w.at"
 	"     AND (x.status IS DISTINCT FROM w.status OR x.last_attempt_at <> w.at);"
 	" END $$",
-	/* One row per record, in seq order: (seq, result). */
+	/* One row per record, in seq order: (seq, result, info). */
 	"CREATE OR REPLACE FUNCTION pg_temp.responder_merge()"
-	"  RETURNS TABLE(o_seq bigint, o_result int) LANGUAGE plpgsql AS $$"
+	"  RETURNS TABLE(o_seq bigint, o_result int, o_info bigint) LANGUAGE plpgsql AS $$"
 	" DECLARE v_seg int;"
 	" BEGIN"
 	"  FOR v_seg IN SELECT DISTINCT seg FROM pg_temp.responder_stage ORDER BY seg LOOP"
 	"   PERFORM pg_temp.responder_merge_messages(v_seg);"
 	"   PERFORM pg_temp.responder_merge_attempts(v_seg);"
 	"  END LOOP;"
-	"  RETURN QUERY SELECT seq, result FROM pg_temp.responder_stage ORDER BY seq;"
+	"  RETURN QUERY SELECT seq, result, info FROM pg_temp.responder_stage ORDER BY seq;"
 	"  DELETE FROM pg_temp.responder_stage;"
 	" END $$",
 	NULL,

@@ -264,9 +264,24 @@ static const char *const migration_6[] = {
 	NULL,
 };
 
+/* Migration 7: a reply's bytes in their own table.  The sender marks a
+ * row sent right after the server's 250, and on SQLite an UPDATE writes
+ * the whole row again: with the reply (13 KB, overflow pages) in it each
+ * mark wrote four pages more, 300 us a mark against 100 us without
+ * (measured on this machine, WAL, synchronous=NORMAL).  DROP COLUMN
+ * rewrites the outbox once, here. */
+static const char *const migration_7[] = {
+	"CREATE TABLE outbox_messages ("
+	"  outbox_id INTEGER PRIMARY KEY REFERENCES outbox(id) ON DELETE CASCADE,"
+	"  message BLOB NOT NULL);",
+	"INSERT INTO outbox_messages(outbox_id, message) SELECT id, message FROM outbox;",
+	"ALTER TABLE outbox DROP COLUMN message;",
+	NULL,
+};
+
 /* Each migration is a NULL-terminated list of statements; append only. */
 static const char *const *const migrations[] = {
-	migration_1, migration_2, migration_3, migration_4, migration_5, migration_6,
+	migration_1, migration_2, migration_3, migration_4, migration_5, migration_6, migration_7,
 };
 
 /* clang-format off */
@@ -350,7 +365,7 @@ checks_as_comparisons(struct store *st)
 /* What a migration does beyond its statements, run after them (NULL for
  * most), in the same transaction. */
 static int (*const migration_steps[])(struct store *) = {
-	NULL, NULL, NULL, NULL, NULL, checks_as_comparisons,
+	NULL, NULL, NULL, NULL, NULL, checks_as_comparisons, NULL,
 };
 
 _Static_assert(sizeof(migration_steps) / sizeof(migration_steps[0]) ==

@@ -70,18 +70,21 @@ VALUES
   'Billing@Acme.example', (SELECT id FROM accounts WHERE name='acme'), 'acme', 'not_found',
   'no message of the account matches', 'Fwd: lost', NULL,
   '{"message_ids":[{"id":"<nope@acme.example>","source":"references"}]}', '[]', '{"policy":"ok"}');
-INSERT INTO outbox(request_id, created_at, envelope_from, rcpt, message, state, tries, last_error, smtp_reply, sent_at)
+INSERT INTO outbox(id, request_id, created_at, envelope_from, rcpt, state, tries, last_error, smtp_reply, sent_at)
 VALUES
- (1, $(ep "2026-11-20 10:00:01"), '', 'billing@acme.example',
-  $(blob "'Subject: Re: Fwd: Invoice 1042${CRLF}${CRLF}Delivered to bob.${CRLF}'"),
+ (1, 1, $(ep "2026-11-20 10:00:01"), '', 'billing@acme.example',
   'sent', 1, NULL, '250 2.0.0 Ok: queued as 4Xc9', $(ep "2026-11-20 10:00:04")),
- (4, $(ep "2026-11-22 11:00:02"), '', 'billing@acme.example',
-  $(blob "'Subject: Re: Fwd: lost${CRLF}${CRLF}not found${CRLF}'"),
+ (2, 4, $(ep "2026-11-22 11:00:02"), '', 'billing@acme.example',
   'failed', 5, '550 5.7.1 Relay access denied', NULL, NULL);
+INSERT INTO outbox_messages(outbox_id, message)
+VALUES
+ (1, $(blob "'Subject: Re: Fwd: Invoice 1042${CRLF}${CRLF}Delivered to bob.${CRLF}'")),
+ (2, $(blob "'Subject: Re: Fwd: lost${CRLF}${CRLF}not found${CRLF}'"));
 SQL
 )"
 # the ids above were given, so PostgreSQL's sequence has not moved past them
 store_is_pg && store_sql "$DB" "SELECT setval(pg_get_serial_sequence('requests', 'id'), 4)" > /dev/null
+store_is_pg && store_sql "$DB" "SELECT setval(pg_get_serial_sequence('outbox', 'id'), 2)" > /dev/null
 
 # ---- log --------------------------------------------------------------------
 run "${R[@]}" log

@@ -40,10 +40,11 @@ with open(sys.argv[1], "w") as f:
                 f" 'billing@acme.example', 'acme', '{o}', 'why {i} & <more>', 'Fwd: Invoice {i}', {q});\n")
         if o in ("found", "not_found"):
             state = "sent" if i % 3 else "failed"
-            f.write(f"INSERT INTO outbox(request_id, created_at, envelope_from, rcpt, message, state,"
-                    f" tries, smtp_reply, sent_at) VALUES ({i}, {ep(t) + 1}, '',"
-                    f" 'billing@acme.example', 'Subject: Re: {i}', '{state}', 1, '250 2.0.0 Ok',"
+            f.write(f"INSERT INTO outbox(id, request_id, created_at, envelope_from, rcpt, state,"
+                    f" tries, smtp_reply, sent_at) VALUES ({i}, {i}, {ep(t) + 1}, '',"
+                    f" 'billing@acme.example', '{state}', 1, '250 2.0.0 Ok',"
                     f" {ep(t) + 9 if state == 'sent' else 'NULL'});\n")
+            f.write(f"INSERT INTO outbox_messages(outbox_id, message) VALUES ({i}, 'Subject: Re: {i}');\n")
 PY
 store_sql "$DB" "$(cat "$T/rows.sql")" || fail "inserting the rows"
 

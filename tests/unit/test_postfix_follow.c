@@ -286,10 +286,66 @@ test_exim_follow_rotation(void **state)
 }
 
 
+/* A restart with fewer open queue IDs allowed than were carried over:
+ * the ones evicted while the state is restored are written then (on
+ * PostgreSQL through the importer's batch, inside a transaction).  The
+ * messages had no account at first (an unmapped SASL user); stored
+ * meanwhile without a submission time, they get the one the log gave. */
+static void
+test_follow_restore_evicts(void **state)
+{
+	struct tu_store *f = *state;
+	struct pf_options o = tu_map_options(PF_FORMAT_POSTFIX);
+	char path[600], b[200], qid[16], err[512];
+	const char *rcpt[] = { "r@n.example" };
+	struct import_stats s;
+	struct pf_follow *fo;
+
+	snprintf(path, sizeof(path), "%s/mail.log", f->dir);
+	memset(&s, 0, sizeof(s));
+	for (int k = 1; k <= 3; k++) {
+		snprintf(
+		    b, sizeof(b),
+		    "Nov 25 10:00:%02d relay postfix/smtpd[1]: BB0000000%d: client=c[192.0.2.1],"
+		    " sasl_method=PLAIN, sasl_username=nobody-mapped\n",
+		    k, k);
+		append(path, b);
+	}
+	fo = pf_follow_open(f->st, path, &o, err, sizeof(err));
+	assert_non_null(fo);
+	assert_int_equal(step(fo, &s), 3);
+	pf_follow_close(&fo);
+	assert_int_equal(tu_count(f, "messages"), 0);
+	for (int k = 1; k <= 3; k++) {
+		struct store_message_in m = {
+			.account = "acme", .queue_id = qid, .recipients = rcpt, .n_recipients = 1
+		};
+
+		snprintf(qid, sizeof(qid), "BB0000000%d", k);
+		assert_int_equal(store_put_message(f->st, &m), STORE_ADDED);
+	}
+	o.max_open = 1;
+	fo = pf_follow_open(f->st, path, &o, err, sizeof(err));
+	assert_non_null(fo);
+	assert_int_equal(step(fo, &s), 0);
+	pf_follow_close(&fo);
+	for (int k = 1; k <= 3; k++) {
+		struct store_message_list l = { NULL, 0 };
+
+		snprintf(qid, sizeof(qid), "BB0000000%d", k);
+		assert_int_equal(store_find_by_queue_id(f->st, qid, 0, 0, &l), STORE_OK);
+		assert_int_equal(l.n, 1);
+		assert_int_equal(l.v[0].submitted_at, tu_utc("2026-11-25T10:00:00Z") + k);
+		store_message_list_free(&l);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_follow_restore_evicts, tu_store_setup,
+						tu_store_teardown),
 		cmocka_unit_test_setup_teardown(test_follow_rotation_restart, tu_store_setup,
 						tu_store_teardown),
 		cmocka_unit_test_setup_teardown(test_exim_follow_rotation, tu_store_setup,

@@ -4,6 +4,7 @@
 #include "tests/unit/testutil.h"
 #include "store/store.h"
 #include "store/admin.h"
+#include "store/outbox.h"
 #include "store/requests.h"
 
 #include <sqlite3.h>
@@ -149,6 +150,64 @@ test_request_thread(void **state)
 	admin_request_list_free(&l);
 }
 
+/* What migration 7 made, undone: the replies' bytes back in the outbox
+ * row, as a version-6 store has them. */
+static const char *
+drop_migration_7(void)
+{
+	return tu_store_pg() ?
+		   "ALTER TABLE outbox ADD COLUMN message bytea NOT NULL DEFAULT ''::bytea;"
+		   "UPDATE outbox SET message = m.message FROM outbox_messages m"
+		   " WHERE m.outbox_id = outbox.id;"
+		   "DROP TABLE outbox_messages;" :
+		   "ALTER TABLE outbox ADD COLUMN message BLOB NOT NULL DEFAULT x'';"
+		   "UPDATE outbox SET message = (SELECT message FROM outbox_messages"
+		   " WHERE outbox_id = outbox.id);"
+		   "DROP TABLE outbox_messages;";
+}
+
+/* A version-6 store with replies (one queued, one sent) is upgraded to 7:
+ * each reply's bytes move to outbox_messages, the queued one is read and
+ * marked sent as before, and a resend of the sent one copies its bytes. */
+static void
+test_upgrade_6_to_7(void **state)
+{
+	struct fx *f = *state;
+	struct request_in r = { .received_at = 1, .decided_at = 1, .outcome = "found", .why = "t" };
+	struct outbox_in o = { .created_at = 1, .rcpt = "a@b.example" };
+	struct outbox_row row = { 0 };
+	int64_t oid[2], rid[2], n;
+	char err[512];
+
+	for (int i = 0; i < 2; i++) {
+		r.complaint_key = i ? "<u7b@x> 00" : "<u7a@x> 00";
+		o.message =
+		    i ? "Subject: b\r\n\r\nsecond\0reply\r\n" : "Subject: a\r\n\r\nfirst\r\n";
+		o.len = i ? 29 : 22;
+		assert_int_equal(store_record_request(f->st, &r, &o, &rid[i], &oid[i]),
+				 STORE_ADDED);
+	}
+	assert_int_equal(store_outbox_mark_sent(f->st, oid[1], "250 ok", 2), STORE_OK);
+	store_close(&f->st);
+	tu_sql_exec(f->path, drop_migration_7());
+	tu_sql_exec(f->path, "UPDATE schema_version SET version = 6");
+	f->st = store_open(f->path, err, sizeof(err));
+	assert_non_null(f->st);
+	assert_int_equal(store_schema_version(f->st), STORE_SCHEMA_VERSION);
+	row.id = oid[0];
+	assert_int_equal(store_outbox_message(f->st, &row), STORE_OK);
+	assert_int_equal(row.len, 22);
+	assert_memory_equal(row.message, "Subject: a\r\n\r\nfirst\r\n", 22);
+	assert_int_equal(store_outbox_mark_sent(f->st, oid[0], "250 ok", 3), STORE_OK);
+	assert_int_equal(admin_resend_as(f->st, rid[1], 4, "t", ADMIN_RESEND_SENT, &n), STORE_OK);
+	assert_int_equal(n, 1);
+	row.id = oid[1] + 1;
+	assert_int_equal(store_outbox_message(f->st, &row), STORE_OK);
+	assert_int_equal(row.len, 29);
+	assert_memory_equal(row.message, "Subject: b\r\n\r\nsecond\0reply\r\n", 29);
+	store_outbox_row_release(&row);
+}
+
 /* What migration 5 made (the rate limits' table, its trigger and, on
  * PostgreSQL, its functions), undone: a store as version 4 left it. */
 static const char *
@@ -182,6 +241,7 @@ test_upgrade_4_to_5(void **state)
 	r.complaint_key = "<u1@x> 00";
 	assert_int_equal(store_record_request(f->st, &r, &o, NULL, NULL), STORE_ADDED);
 	store_close(&f->st);
+	tu_sql_exec(f->path, drop_migration_7());
 	tu_sql_exec(f->path, drop_migration_5());
 	tu_sql_exec(f->path, "UPDATE schema_version SET version = 4");
 	f->st = store_open(f->path, err, sizeof(err));
@@ -279,6 +339,7 @@ test_upgrade_5_to_6(void **state)
 		tu_sql_exec(f->path, CHECKS_AS_LISTS);
 		assert_int_equal(lite_int(f->path, LISTED_CHECKS), 3);
 	}
+	tu_sql_exec(f->path, drop_migration_7());
 	tu_sql_exec(f->path, "UPDATE schema_version SET version = 5");
 	f->st = store_open(f->path, err, sizeof(err));
 	assert_non_null(f->st);
@@ -313,6 +374,7 @@ test_upgrade_1_to_2(void **state)
 	char err[512];
 
 	store_close(&f->st);
+	tu_sql_exec(f->path, drop_migration_7());
 	tu_sql_exec(f->path, drop_migration_5());
 	tu_sql_exec(f->path,
 		    "DROP TABLE claims; ALTER TABLE requests DROP COLUMN node;"
@@ -726,6 +788,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_upgrade_1_to_2, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_upgrade_4_to_5, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_upgrade_5_to_6, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_upgrade_6_to_7, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_request_thread, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_accounts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_messages_and_attempts, setup, teardown),

@@ -29,6 +29,9 @@ pf_import_line(struct pf_import *imp, const char *line, size_t len, const char *
 	struct pf_line pl;
 	int r;
 
+	/* before anything of the line is decided (pf_import_use) */
+	if (pf_import_use(imp, &lc) < 0)
+		return STORE_EDB;
 	stats->lines++;
 	if (len > PF_MAX_LINE)
 		len = PF_MAX_LINE;

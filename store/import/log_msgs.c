@@ -157,8 +157,8 @@ use_ctx(struct pf_import *imp, struct import_stats *stats, import_report_fn *rep
 	return STORE_OK;
 }
 
-static int
-use_lc(struct pf_import *imp, const struct pf_line_ctx *lc)
+int
+pf_import_use(struct pf_import *imp, const struct pf_line_ctx *lc)
 {
 	return use_ctx(imp, lc->stats, lc->report, lc->ctx, lc->name);
 }
@@ -286,7 +286,7 @@ pf_import_note(struct pf_import *imp, const char *name, long lineno, struct impo
 
 	if (report == NULL)
 		return STORE_OK;
-	if (use_lc(imp, &lc) < 0)
+	if (pf_import_use(imp, &lc) < 0)
 		return STORE_EDB;
 	e = rec_new(imp, &lc, REC_NOTE);
 	return store_batch_refuse(imp->batch, e->tag, why);
@@ -382,7 +382,7 @@ pf_msg_flush(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_msg 
 			rcpt[in.n_recipients++] = t;
 		in.recipients = rcpt;
 	}
-	if (use_lc(imp, lc) < 0)
+	if (pf_import_use(imp, lc) < 0)
 		return STORE_EDB;
 	e = rec_new(imp, lc, REC_MSG);
 	e->m = m;
@@ -460,7 +460,7 @@ pf_put_attempt(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_ms
 	struct store_batch_opts o;
 	struct pf_rec *e;
 
-	if (use_lc(imp, lc) < 0)
+	if (pf_import_use(imp, lc) < 0)
 		return STORE_EDB;
 	memset(&o, 0, sizeof(o));
 	e = rec_new(imp, lc, REC_ATTEMPT);
@@ -497,7 +497,7 @@ pf_import_commit_batch(struct pf_import *imp)
 int
 pf_import_commit(struct pf_import *imp, const struct pf_line_ctx *lc)
 {
-	if (use_lc(imp, lc) < 0 || flush_all(imp, lc) == STORE_EDB)
+	if (pf_import_use(imp, lc) < 0 || flush_all(imp, lc) == STORE_EDB)
 		return STORE_EDB;
 	return pf_import_commit_batch(imp);
 }

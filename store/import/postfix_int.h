@@ -205,6 +205,12 @@ int pf_msg_flush(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_
 		 int *first_r);
 /* Drops the state of `m`, counting it when it never found an owner. */
 void pf_msg_drop(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_msg *m);
+/* Makes `lc`'s stats, report function and file the ones the results go
+ * to, after waiting for the results still due for others (another file,
+ * another caller).  Called at each line before anything is decided: a
+ * wait in the middle of a line would change what its start saw (a
+ * message's record still due).  STORE_OK or STORE_EDB. */
+int pf_import_use(struct pf_import *imp, const struct pf_line_ctx *lc);
 /* Counts a rejected record and reports `why` at the line of `lc`, after
  * the results still due of the lines before.  STORE_OK or STORE_EDB. */
 int pf_reject(struct pf_import *imp, const struct pf_line_ctx *lc, const char *why);

@@ -11,11 +11,13 @@
  * SECURITY: the reply text comes from a remote server and is hostile.  Only
  * its first REASON_TEXT_MAX bytes are read, into a fixed buffer on the
  * stack; matching is bounded (table size x text size, gaps capped); nothing
- * is allocated and nothing is written outside the caller's struct.
+ * is allocated and nothing is written outside the caller's struct but the
+ * rules' byte pairs, worked out once from the tables (pairs_init).
  */
 #include "responder/reason/reason.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -146,6 +148,60 @@ bigrams_may_match(const struct bigrams *bg, const char *pat)
 		if (pat[i] == '*' || pat[i + 1] == '*')
 			continue;
 		k = (unsigned)(unsigned char)pat[i] << 8 | (unsigned char)pat[i + 1];
+		if (!(bg->bits[k >> 6] & ((uint64_t)1 << (k & 63))))
+			return 0;
+	}
+	return 1;
+}
+
+/* Each text rule's byte pairs ('*' gaps left out), worked out once per
+ * process: reading every pattern again byte by byte at each
+ * classification, for its pairs, was most of the time of one (the
+ * fuzz_reason target, which classifies every input three times).  The
+ * pairs of rule i are pairs[rule_first[i] .. rule_first[i + 1]).  Fixed arrays,
+ * nothing allocated; tables too large for them keep the byte-by-byte
+ * test (pairs_ready stays 0). */
+#define PAIRS_MAX 16384
+#define RULES_MAX 1024
+
+static uint16_t pairs[PAIRS_MAX];
+static uint16_t rule_first[RULES_MAX + 1];
+static int pairs_ready;
+static pthread_once_t pairs_once = PTHREAD_ONCE_INIT;
+
+static void
+pairs_init(void)
+{
+	size_t k = 0;
+
+	if (reason_n_text_rules > RULES_MAX)
+		return;
+	for (size_t i = 0; i < reason_n_text_rules; i++) {
+		const char *pat = reason_text_rules[i].pattern;
+
+		rule_first[i] = (uint16_t)k;
+		for (size_t j = 0; pat[j] && pat[j + 1]; j++) {
+			if (pat[j] == '*' || pat[j + 1] == '*')
+				continue;
+			if (k == PAIRS_MAX)
+				return;
+			pairs[k++] = (uint16_t)((unsigned)(unsigned char)pat[j] << 8 |
+						(unsigned char)pat[j + 1]);
+		}
+	}
+	rule_first[reason_n_text_rules] = (uint16_t)k;
+	pairs_ready = 1;
+}
+
+/* bigrams_may_match() for rule i, from its pairs worked out once. */
+static int
+rule_may_match(const struct bigrams *bg, size_t i)
+{
+	if (!pairs_ready)
+		return bigrams_may_match(bg, reason_text_rules[i].pattern);
+	for (unsigned j = rule_first[i]; j < rule_first[i + 1]; j++) {
+		unsigned k = pairs[j];
+
 		if (!(bg->bits[k >> 6] & ((uint64_t)1 << (k & 63))))
 			return 0;
 	}
@@ -401,6 +457,7 @@ vote_text(struct votes *v, const char *norm, size_t len, const char *words, size
 	struct bigrams bg; /* 8 KiB, like the text buffers: reentrant */
 
 	/* both texts: a superset of the pairs of either, so never a false "no" */
+	(void)pthread_once(&pairs_once, pairs_init);
 	memset(&bg, 0, sizeof(bg));
 	bigrams_add(&bg, norm, len);
 	bigrams_add(&bg, words, wlen);
@@ -410,7 +467,7 @@ vote_text(struct votes *v, const char *norm, size_t len, const char *words, size
 
 		if (r->weight <= v->weight[r->reason])
 			continue; /* cannot change anything */
-		if (!bigrams_may_match(&bg, r->pattern))
+		if (!rule_may_match(&bg, i))
 			continue;
 		if (r->code && !(enhanced[0] && strncmp(enhanced, r->code, strlen(r->code)) == 0))
 			continue;

@@ -137,7 +137,9 @@ read_string(struct cursor *c, int key, struct jf_str *s_r)
 }
 
 /* An integer as jansson reads one: -?(0|[1-9][0-9]*), no fraction or
- * exponent, at most 18 digits (never out of range). */
+ * exponent, at most 18 digits (never out of range: a 19th digit is left
+ * unread, and the check after the loop hands the line to jansson; the
+ * loop once read it, and 9223372036854775808 overflowed int64_t). */
 static int
 read_integer(struct cursor *c, int64_t *v_r)
 {
@@ -152,13 +154,13 @@ read_integer(struct cursor *c, int64_t *v_r)
 		c->p++;
 		digits = 1;
 	} else {
-		while (c->p < c->end && *c->p >= '0' && *c->p <= '9' && digits < 19) {
+		while (c->p < c->end && *c->p >= '0' && *c->p <= '9' && digits < 18) {
 			v = v * 10 + (*c->p - '0');
 			c->p++;
 			digits++;
 		}
 	}
-	if (digits == 0 || digits > 18)
+	if (digits == 0)
 		return 0;
 	if (c->p < c->end &&
 	    ((*c->p >= '0' && *c->p <= '9') || *c->p == '.' || *c->p == 'e' || *c->p == 'E'))

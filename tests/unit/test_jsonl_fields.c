@@ -92,6 +92,10 @@ test_table(void **state)
 		{ "{\"b\":true,\"c\":false}", 1 },
 		/* left to jansson */
 		{ "{\"n\":1234567890123456789}", 0 },
+		/* 19 digits over INT64_MAX: the reader once read all 19 and
+		 * overflowed (fuzz_import_jsonl, a UBSan report) */
+		{ "{\"n\":9223372036854775808}", 0 },
+		{ "{\"n\":-9999999999999999999}", 0 },
 		{ "{\"n\":1.5}", 0 },
 		{ "{\"n\":1e3}", 0 },
 		{ "{\"n\":01}", 0 },

@@ -144,5 +144,9 @@ pf_import_finish(struct pf_import *imp, struct import_stats *stats, char *err, s
 	}
 	while (imp->lru_head != NULL)
 		pf_msg_drop(imp, &lc, imp->lru_head);
+	if (store_finish_load(imp->st) < 0) {
+		snprintf(err, errlen, "store: %s", store_errmsg(imp->st));
+		return IMPORT_EDB;
+	}
 	return IMPORT_OK;
 }

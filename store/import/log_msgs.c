@@ -405,6 +405,30 @@ pf_msg_settle(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_msg
 	return m->written ? STORE_OK : STORE_ENOTFOUND;
 }
 
+/* 1 if `addr` is a recipient pf_attempt_rcpt() takes. */
+static int
+rcpt_takes(const char *addr)
+{
+	char *rcpt = addr_normalize(addr);
+	int ok = rcpt != NULL && addr_valid(rcpt);
+
+	free(rcpt);
+	return ok;
+}
+
+int
+pf_msg_await_for_rcpt(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_msg *m,
+		      const char *addr, int first)
+{
+	if (m->inflight == 0 || rcpt_takes(addr))
+		return STORE_OK;
+	if (pf_import_flush(imp) < 0)
+		return STORE_EDB;
+	if (first || m->written)
+		return STORE_OK;
+	return pf_msg_settle(imp, lc, m) == STORE_EDB ? STORE_EDB : STORE_OK;
+}
+
 void
 pf_msg_drop(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_msg *m)
 {

@@ -243,6 +243,13 @@ void pf_import_drop_waiting(struct pf_import *imp);
  * (an expiry, a freeze): written, and every record still due waited for.
  * STORE_OK (m written), STORE_ENOTFOUND or STORE_EDB. */
 int pf_msg_settle(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_msg *m);
+/* A delivery line for `addr`: an invalid recipient is reported only for a
+ * stored message, so when m's result is still due (PostgreSQL batches,
+ * rare) and pf_attempt_rcpt() would refuse `addr`, the batch is sent and
+ * m settled again, unless it was written for this very line (`first`).
+ * STORE_OK or STORE_EDB. */
+int pf_msg_await_for_rcpt(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_msg *m,
+			  const char *addr, int first);
 
 /* ---- conversation buffers (postfix_conv.c) ----------------------------- */
 

@@ -24,9 +24,7 @@ mkdir -p "$W"
 trap pg_cleanup EXIT
 pg_init || { echo "FAIL: initdb"; exit 1; }
 pg_start || { echo "FAIL: pg_start"; exit 1; }
-PW=$W/pg.secret
-cp "$PG_PASSFILE" "$PW"
-chmod 600 "$PW"
+PW=$(pg_secret "$W")
 FX=$RESPONDER_SRC/tests/fixtures
 
 # The bulk: the benchmarks' generators (scripts/bench.d), 12 000 lines each.

@@ -161,6 +161,14 @@ store_build_indexes(struct store *st)
 }
 
 int
+store_finish_load(struct store *st)
+{
+	if (st->in_tx)
+		return store_fail(st, STORE_EDB, "store_finish_load inside a transaction");
+	return st->drv->finish_load != NULL ? st->drv->finish_load(st) : STORE_OK;
+}
+
+int
 store_bulk_settle(struct store *st, int64_t id)
 {
 	if (st->bulk == NULL)

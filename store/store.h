@@ -128,6 +128,12 @@ int store_defer_indexes(struct store *st);
 /* Builds the indexes store_defer_indexes() left out, in one transaction.
  * STORE_OK or STORE_EDB (then the next open for writing tries again). */
 int store_build_indexes(struct store *st);
+/* At the end of an import (a file, not a follower's step), outside a
+ * transaction: PostgreSQL merges the entries its subject index kept aside
+ * for fast inserts (GIN's pending list), which searches otherwise read one
+ * by one; SQLite: nothing.  STORE_OK, or STORE_EDB (the load itself is
+ * committed: report it and go on; VACUUM merges them later). */
+int store_finish_load(struct store *st);
 int store_commit(struct store *st);
 int store_rollback(struct store *st);
 /* One named savepoint inside a transaction (the daemon's group commit: one

@@ -87,6 +87,8 @@ struct store_driver {
 	 * each in a transaction of its own. */
 	int (*defer_indexes)(struct store *st);
 	int (*build_indexes)(struct store *st);
+	/* store_finish_load (NULL on SQLite) */
+	int (*finish_load)(struct store *st);
 };
 
 extern const struct store_driver store_driver_sqlite;

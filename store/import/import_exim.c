@@ -176,27 +176,6 @@ no_attempt(const struct ex_delivery *d)
 	return strstr(d->error, "retry time not reached") != NULL;
 }
 
-/* 1 if `addr` is a recipient pf_attempt_rcpt() takes. */
-static int
-valid_rcpt(const char *addr)
-{
-	char *rcpt = addr_normalize(addr);
-	int ok = rcpt != NULL && addr_valid(rcpt);
-
-	free(rcpt);
-	return ok;
-}
-
-/* After the wait for m's result, what the line would have done knowing
- * it: written again unless it was written for this line (`first`). */
-static int
-settle_again(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_msg *m, int first)
-{
-	if (first || m->written)
-		return STORE_OK;
-	return pf_msg_settle(imp, lc, m) == STORE_EDB ? STORE_EDB : STORE_OK;
-}
-
 static int
 do_delivery(struct pf_import *imp, const struct pf_line_ctx *lc, const struct pf_line *pl,
 	    const struct ex_delivery *d)
@@ -221,10 +200,7 @@ do_delivery(struct pf_import *imp, const struct pf_line_ctx *lc, const struct pf
 		free(rcpt);
 		rcpt = NULL;
 	}
-	/* an invalid recipient is reported only for a stored message: one
-	 * whose result is still due is waited for (rare) */
-	if (rcpt == NULL && m->inflight != 0 && !valid_rcpt(d->addr) &&
-	    (pf_import_flush(imp) < 0 || settle_again(imp, lc, m, first) < 0))
+	if (rcpt == NULL && pf_msg_await_for_rcpt(imp, lc, m, d->addr, first) < 0)
 		return STORE_EDB;
 	if (!m->written && m->inflight == 0) {
 		free(rcpt);

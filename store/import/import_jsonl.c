@@ -402,6 +402,8 @@ import_jsonl(struct store *st, const char *path, struct import_stats *stats,
 		deferred = 0;
 		goto db;
 	}
+	if (store_finish_load(st) < 0)
+		goto db;
 	store_batch_free(&lc.batch);
 	jf_free(&rd);
 	lines_close(&lr);

@@ -31,27 +31,6 @@ attempt_status(const char *s)
 	return NULL; /* deliverable/undeliverable probes, ... */
 }
 
-/* 1 if `addr` is a recipient pf_attempt_rcpt() takes. */
-static int
-valid_rcpt(const char *addr)
-{
-	char *rcpt = addr_normalize(addr);
-	int ok = rcpt != NULL && addr_valid(rcpt);
-
-	free(rcpt);
-	return ok;
-}
-
-/* After the wait for m's result, what the line would have done knowing
- * it: written again unless it was written for this line (`first`). */
-static int
-settle_again(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_msg *m, int first)
-{
-	if (first || m->written)
-		return STORE_OK;
-	return pf_msg_settle(imp, lc, m) == STORE_EDB ? STORE_EDB : STORE_OK;
-}
-
 static int
 do_delivery(struct pf_import *imp, const struct pf_line_ctx *lc, const struct pf_line *pl)
 {
@@ -69,10 +48,7 @@ do_delivery(struct pf_import *imp, const struct pf_line_ctx *lc, const struct pf
 		return STORE_EDB;
 	if ((r = pf_msg_flush(imp, lc, m, 1, &first)) == STORE_EDB)
 		return r;
-	/* an invalid recipient is reported only for a stored message: one
-	 * whose result is still due is waited for (rare) */
-	if (m->inflight != 0 && !valid_rcpt(d.to) &&
-	    (pf_import_flush(imp) < 0 || settle_again(imp, lc, m, first) < 0))
+	if (pf_msg_await_for_rcpt(imp, lc, m, d.to, first) < 0)
 		return STORE_EDB;
 	if (!m->written && m->inflight == 0) {
 		lc->stats->skipped++; /* no account: counted when dropped */

@@ -29,6 +29,9 @@ pf_import_line(struct pf_import *imp, const char *line, size_t len, const char *
 	struct pf_line pl;
 	int r;
 
+	/* before anything of the line is decided (pf_import_use) */
+	if (pf_import_use(imp, &lc) < 0)
+		return STORE_EDB;
 	stats->lines++;
 	if (len > PF_MAX_LINE)
 		len = PF_MAX_LINE;
@@ -141,5 +144,9 @@ pf_import_finish(struct pf_import *imp, struct import_stats *stats, char *err, s
 	}
 	while (imp->lru_head != NULL)
 		pf_msg_drop(imp, &lc, imp->lru_head);
+	if (store_finish_load(imp->st) < 0) {
+		snprintf(err, errlen, "store: %s", store_errmsg(imp->st));
+		return IMPORT_EDB;
+	}
 	return IMPORT_OK;
 }

@@ -157,8 +157,8 @@ use_ctx(struct pf_import *imp, struct import_stats *stats, import_report_fn *rep
 	return STORE_OK;
 }
 
-static int
-use_lc(struct pf_import *imp, const struct pf_line_ctx *lc)
+int
+pf_import_use(struct pf_import *imp, const struct pf_line_ctx *lc)
 {
 	return use_ctx(imp, lc->stats, lc->report, lc->ctx, lc->name);
 }
@@ -286,7 +286,7 @@ pf_import_note(struct pf_import *imp, const char *name, long lineno, struct impo
 
 	if (report == NULL)
 		return STORE_OK;
-	if (use_lc(imp, &lc) < 0)
+	if (pf_import_use(imp, &lc) < 0)
 		return STORE_EDB;
 	e = rec_new(imp, &lc, REC_NOTE);
 	return store_batch_refuse(imp->batch, e->tag, why);
@@ -382,7 +382,7 @@ pf_msg_flush(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_msg 
 			rcpt[in.n_recipients++] = t;
 		in.recipients = rcpt;
 	}
-	if (use_lc(imp, lc) < 0)
+	if (pf_import_use(imp, lc) < 0)
 		return STORE_EDB;
 	e = rec_new(imp, lc, REC_MSG);
 	e->m = m;
@@ -403,6 +403,30 @@ pf_msg_settle(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_msg
 	if (pf_msg_flush(imp, lc, m, 1, NULL) == STORE_EDB || pf_import_flush(imp) < 0)
 		return STORE_EDB;
 	return m->written ? STORE_OK : STORE_ENOTFOUND;
+}
+
+/* 1 if `addr` is a recipient pf_attempt_rcpt() takes. */
+static int
+rcpt_takes(const char *addr)
+{
+	char *rcpt = addr_normalize(addr);
+	int ok = rcpt != NULL && addr_valid(rcpt);
+
+	free(rcpt);
+	return ok;
+}
+
+int
+pf_msg_await_for_rcpt(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_msg *m,
+		      const char *addr, int first)
+{
+	if (m->inflight == 0 || rcpt_takes(addr))
+		return STORE_OK;
+	if (pf_import_flush(imp) < 0)
+		return STORE_EDB;
+	if (first || m->written)
+		return STORE_OK;
+	return pf_msg_settle(imp, lc, m) == STORE_EDB ? STORE_EDB : STORE_OK;
 }
 
 void
@@ -460,7 +484,7 @@ pf_put_attempt(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_ms
 	struct store_batch_opts o;
 	struct pf_rec *e;
 
-	if (use_lc(imp, lc) < 0)
+	if (pf_import_use(imp, lc) < 0)
 		return STORE_EDB;
 	memset(&o, 0, sizeof(o));
 	e = rec_new(imp, lc, REC_ATTEMPT);
@@ -497,7 +521,7 @@ pf_import_commit_batch(struct pf_import *imp)
 int
 pf_import_commit(struct pf_import *imp, const struct pf_line_ctx *lc)
 {
-	if (use_lc(imp, lc) < 0 || flush_all(imp, lc) == STORE_EDB)
+	if (pf_import_use(imp, lc) < 0 || flush_all(imp, lc) == STORE_EDB)
 		return STORE_EDB;
 	return pf_import_commit_batch(imp);
 }

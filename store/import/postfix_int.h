@@ -205,6 +205,12 @@ int pf_msg_flush(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_
 		 int *first_r);
 /* Drops the state of `m`, counting it when it never found an owner. */
 void pf_msg_drop(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_msg *m);
+/* Makes `lc`'s stats, report function and file the ones the results go
+ * to, after waiting for the results still due for others (another file,
+ * another caller).  Called at each line before anything is decided: a
+ * wait in the middle of a line would change what its start saw (a
+ * message's record still due).  STORE_OK or STORE_EDB. */
+int pf_import_use(struct pf_import *imp, const struct pf_line_ctx *lc);
 /* Counts a rejected record and reports `why` at the line of `lc`, after
  * the results still due of the lines before.  STORE_OK or STORE_EDB. */
 int pf_reject(struct pf_import *imp, const struct pf_line_ctx *lc, const char *why);
@@ -237,6 +243,13 @@ void pf_import_drop_waiting(struct pf_import *imp);
  * (an expiry, a freeze): written, and every record still due waited for.
  * STORE_OK (m written), STORE_ENOTFOUND or STORE_EDB. */
 int pf_msg_settle(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_msg *m);
+/* A delivery line for `addr`: an invalid recipient is reported only for a
+ * stored message, so when m's result is still due (PostgreSQL batches,
+ * rare) and pf_attempt_rcpt() would refuse `addr`, the batch is sent and
+ * m settled again, unless it was written for this very line (`first`).
+ * STORE_OK or STORE_EDB. */
+int pf_msg_await_for_rcpt(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_msg *m,
+			  const char *addr, int first);
 
 /* ---- conversation buffers (postfix_conv.c) ----------------------------- */
 

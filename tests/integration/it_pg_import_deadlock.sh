@@ -27,9 +27,7 @@ cleanup() {
 trap cleanup EXIT
 pg_init || { echo "FAIL: initdb"; exit 1; }
 pg_start || { echo "FAIL: pg_start"; exit 1; }
-PW=$W/pg.secret
-cp "$PG_PASSFILE" "$PW"
-chmod 600 "$PW"
+PW=$(pg_secret "$W")
 conf_pg() {  # FILE DB
 	printf '[store]\nurl = %s\npassword_file = %s\n' "$(pg_url "$2")" "$PW" > "$1"
 }

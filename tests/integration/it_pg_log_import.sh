@@ -8,8 +8,8 @@
 # with what makes a line depend on an earlier result: a queue ID stored
 # for another account (refused at its first delivery line and again at
 # each later one), a reused short queue ID, deliveries of messages whose
-# start is not in the log (their account from the store, or none), an
-# invalid recipient of a message whose result is still due, a message
+# start is not in the log (their account from the store, or none), a
+# delivery before its message's start, an invalid recipient of a message whose result is still due, a message
 # changed after its first write, expiries and freezes (they read the
 # store), bounce notices, garbage and over-long lines, several files in
 # one run, and a generated log long enough for several batches.
@@ -24,9 +24,7 @@ mkdir -p "$W"
 trap pg_cleanup EXIT
 pg_init || { echo "FAIL: initdb"; exit 1; }
 pg_start || { echo "FAIL: pg_start"; exit 1; }
-PW=$W/pg.secret
-cp "$PG_PASSFILE" "$PW"
-chmod 600 "$PW"
+PW=$(pg_secret "$W")
 FX=$RESPONDER_SRC/tests/fixtures
 
 # The bulk: the benchmarks' generators (scripts/bench.d), 12 000 lines each.
@@ -76,6 +74,11 @@ removed(70, "EEEE000001")
 # a message without account (no SASL user), and a bounce notice
 L.append(at(71) + "postfix/smtpd[100]: FFFF000001: client=c.example[198.51.100.1]")
 qmgr(71, "FFFF000001"); dlv(72, "FFFF000001", "l@n.example"); removed(72, "FFFF000001")
+# out of order: a delivery before the message's start, then the start
+# and another delivery
+dlv(73, "GGGG000001", "m@n.example", "deferred", "4.2.2", "452 4.2.2 full")
+smtpd(73, "GGGG000001", "user11"); qmgr(73, "GGGG000001"); dlv(74, "GGGG000001", "n@n.example")
+dlv(74, "GGGG000001", "m@n.example"); removed(75, "GGGG000001")
 L.append("x" * 40000)
 open(sys.argv[1], "w").write("\n".join(L) + "\n")
 PY
@@ -89,6 +92,10 @@ cat > "$W/tricky.mainlog" <<'EOF'
 2026-12-08 06:00:01.100 [22003] 1xaZY0-0009Zy-0Y ** bad@@address R=dnslookup T=remote_smtp H=mx.ok.example [198.51.100.2]:25: SMTP error from remote mail server after RCPT TO:<x>: 550 5.1.1 No such user
 2026-12-08 06:00:01.200 [22003] 1xaZY0-0009Zy-0Y => r@ok.example R=dnslookup T=remote_smtp H=mx.ok.example [198.51.100.2]:25 C="250 2.0.0 Ok"
 2026-12-08 06:00:01.300 [22003] 1xaZY0-0009Zy-0Y Completed
+2026-12-08 06:00:02.000 [22004] 1xaZX0-0009Zx-0X => s@ok.example R=dnslookup T=remote_smtp H=mx.ok.example [198.51.100.2]:25 C="250 2.0.0 Ok"
+2026-12-08 06:00:02.100 [22005] 1xaZX0-0009Zx-0X <= billing@acme.example H=(vm) [192.0.2.10]:47702 I=[192.0.2.1]:587 P=esmtpa A=plain:acme_user S=600 id=z3@acme.example for s@ok.example t@ok.example
+2026-12-08 06:00:02.200 [22005] 1xaZX0-0009Zx-0X => t@ok.example R=dnslookup T=remote_smtp H=mx.ok.example [198.51.100.2]:25 C="250 2.0.0 Ok"
+2026-12-08 06:00:02.300 [22005] 1xaZX0-0009Zx-0X Completed
 EOF
 
 conf() {  # FILE STORE-LINES

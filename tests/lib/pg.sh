@@ -166,14 +166,19 @@ pg_createdb() {  # NAME
 
 pg_url() { echo "postgresql://$PG_USER@127.0.0.1:$PG_PORT/$1"; }
 
+# pg_secret DIR: the cluster's password as a [store] password_file the
+# responder accepts (DIR/pg.secret, mode 600); prints its path.
+pg_secret() {
+	cp "$PG_PASSFILE" "$1/pg.secret" && chmod 600 "$1/pg.secret" && echo "$1/pg.secret"
+}
+
 # pg_node_confs CONF DIR URL N [LEASE]: responders n1..nN on one store:
 # DIR/nK.conf is CONF (a mail stack's config, mailstack.sh) with [store]
 # url URL (password in DIR/pg.secret), node_name nK, lease_seconds LEASE
 # (none given: the default), and its own copy of the IMAP password file.
 pg_node_confs() {
 	local conf=$1 dir=$2 url=$3 n=$4 lease=${5:+\\nlease_seconds = $5} k
-	cp "$PG_PASSFILE" "$dir/pg.secret"
-	chmod 600 "$dir/pg.secret"
+	pg_secret "$dir" > /dev/null
 	for k in $(seq 1 "$n"); do
 		sed "s|^\[store\]|[store]\nurl = $url\npassword_file = $dir/pg.secret\nnode_name = n$k$lease|" \
 			"$conf" > "$dir/n$k.conf"

@@ -340,11 +340,58 @@ test_follow_restore_evicts(void **state)
 	}
 }
 
+/* A refused message (its queue ID is another account's) whose delivery
+ * lines are on both sides of a rotation while nobody followed, read in
+ * one step (<path>.1's rest, then <path>): each line is refused and
+ * reported, and no attempt is written.  On PostgreSQL the first line's
+ * result is still due when the second line, of another file, comes. */
+static void
+test_follow_refused_across_rotation(void **state)
+{
+	struct tu_store *f = *state;
+	struct pf_options o = tu_map_options(PF_FORMAT_POSTFIX);
+	char path[600], rotated[620], err[512];
+	const char *rcpt[] = { "x@other.example" };
+	struct store_message_in m = {
+		.account = "other", .queue_id = "CC00000001", .recipients = rcpt, .n_recipients = 1
+	};
+	struct import_stats s;
+	struct pf_follow *fo;
+
+	snprintf(path, sizeof(path), "%s/mail.log", f->dir);
+	snprintf(rotated, sizeof(rotated), "%s.1", path);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(store_put_message(f->st, &m), STORE_ADDED);
+	append(path, "Nov 25 10:00:00 relay postfix/smtpd[1]: connect from c[192.0.2.1]\n");
+	fo = pf_follow_open(f->st, path, &o, err, sizeof(err));
+	assert_non_null(fo);
+	assert_int_equal(step(fo, &s), 1);
+	pf_follow_close(&fo);
+	append(
+	    path,
+	    "Nov 25 10:00:01 relay postfix/smtpd[1]: CC00000001: client=c[192.0.2.1], sasl_method=PLAIN, sasl_username=acme-billing\n"
+	    "Nov 25 10:00:01 relay postfix/qmgr[2]: CC00000001: from=<billing@acme.example>, size=1, nrcpt=2 (queue active)\n"
+	    "Nov 25 10:00:02 relay postfix/smtp[3]: CC00000001: to=<r1@n.example>, relay=mx[192.0.2.9]:25, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 ok)\n");
+	assert_int_equal(rename(path, rotated), 0);
+	append(
+	    path,
+	    "Nov 25 10:00:03 relay postfix/smtp[3]: CC00000001: to=<r2@n.example>, relay=mx[192.0.2.9]:25, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 ok)\n");
+	fo = pf_follow_open(f->st, path, &o, err, sizeof(err));
+	assert_non_null(fo);
+	assert_int_equal(step(fo, &s), 4);
+	pf_follow_close(&fo);
+	assert_int_equal(tu_count(f, "attempts"), 0);
+	assert_int_equal(s.rejected, 2);
+	assert_int_equal(s.skipped, 3); /* the two deliveries, the connect line */
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_follow_restore_evicts, tu_store_setup,
+						tu_store_teardown),
+		cmocka_unit_test_setup_teardown(test_follow_refused_across_rotation, tu_store_setup,
 						tu_store_teardown),
 		cmocka_unit_test_setup_teardown(test_follow_rotation_restart, tu_store_setup,
 						tu_store_teardown),

@@ -249,6 +249,12 @@ pf_import_parsed(struct pf_import *imp, const struct pf_line_ctx *lc, struct pf_
 		}
 		if (strncmp(t, "from=<", 6) == 0) {
 			pf_field(t, "from", val, sizeof(val));
+			/* a null sender that came in through neither smtpd nor
+			 * pickup: a bounce, delay or success notice Postfix made
+			 * itself; the bounce daemon's line naming it may come
+			 * after its delivery and its "removed" */
+			if (val[0] == '\0' && m->first_at == 0 && m->sasl == NULL)
+				m->notice = 1;
 			if (!m->have_from) {
 				m->have_from = 1;
 				pf_set_str(&m->from, val);

@@ -34,13 +34,23 @@ match_window_days = 3650
 EOC
 }
 delivered() { find "$MS_DIR/mail/outbox/Maildir/new" -type f | wc -l; }
+# delivered_within SECONDS N: N replies in the Maildir.  Once, half-way,
+# the queue is flushed: a bare-machine run saw Postfix accept three
+# replies and not deliver them in 30 s (its log was not kept then; the
+# flush rules out a lost queue-manager wakeup, a deferral still fails).
+delivered_within() {
+	ms_wait_until $(($1 / 2)) test "$(delivered)" -ge "$2" && return 0
+	echo "note: $(delivered) of $2 delivered after $(($1 / 2)) s: flushing the queue" >&2
+	postqueue -c "$MS_DIR/postfix/etc" -f > /dev/null 2>&1 || true
+	ms_wait_until $(($1 / 2)) test "$(delivered)" -ge "$2"
+}
 
 smtp_conf yes "$MS_CERT"
 for i in 1 2 3; do ms_deliver "$MS_USER" "$(ms_complaint $i)"; done
 "${R[@]}" once 2>> "$log" || ms_fail "once via Postfix exited $?"
 [ "$(ms_sql "SELECT count(*) FROM outbox WHERE state = 'sent' AND smtp_reply LIKE '250 %queued as %'")" = 3 ] ||
 	ms_fail "replies not accepted by Postfix with a queue id: $(ms_sql 'SELECT state, smtp_reply, last_error FROM outbox')"
-ms_wait_until 30 test "$(delivered)" -ge 3 || ms_fail "Postfix did not deliver the replies"
+delivered_within 40 3 || ms_fail "Postfix did not deliver the replies"
 f=$(grep -l 'In-Reply-To: <c2@acme.example>' "$MS_DIR"/mail/outbox/Maildir/new/*) || ms_fail "reply to c2 not delivered"
 grep -q '^Return-Path: <support@relay.example>' "$f" || ms_fail "envelope sender not the support address"
 grep -q '^Auto-Submitted: auto-replied' "$f" || ms_fail "reply lacks Auto-Submitted"
@@ -62,7 +72,7 @@ ms_deliver "$MS_USER" "$(ms_complaint 5)"
 "${R[@]}" once 2>> "$log" || ms_fail "once without AUTH exited $?"
 [ "$(ms_sql "SELECT state FROM outbox ORDER BY id DESC LIMIT 1")" = failed ] ||
 	ms_fail "relay refusal did not fail the reply: $(ms_sql 'SELECT state, last_error FROM outbox ORDER BY id DESC LIMIT 1')"
-ms_wait_until 30 test "$(delivered)" -ge 4 || ms_fail "expected 4 delivered"
+delivered_within 40 4 || ms_fail "expected 4 delivered"
 sleep 1
 [ "$(delivered)" = 4 ] || ms_fail "$(delivered) delivered, want 4"
 echo "PASS: STARTTLS + AUTH submission to Postfix, queue ids recorded, untrusted cert and relay refusal handled"

@@ -5,6 +5,7 @@
 # cases `once` exits 69, no LOGIN reaches Dovecot and nothing is answered;
 # the right certificate through ca_file works over IMAPS and STARTTLS, plain
 # IMAP only with tls = none, and tls_verify = no is an explicit opt-out.
+# backends: sqlite pg
 set -euo pipefail
 . "$RESPONDER_SRC/tests/lib/mailstack.sh"
 export MAILSTACK_CERT_NAME=wrong.example

@@ -3,6 +3,7 @@
 # through ca_file) complaints are fetched over IMAPS, over imap:// with
 # STARTTLS, and over plain IMAP with tls = none; imap:// with tls = required
 # against a server that offers no STARTTLS is refused (no fallback).
+# backends: sqlite pg
 set -euo pipefail
 . "$RESPONDER_SRC/tests/lib/mailstack.sh"
 ms_it_setup imaps

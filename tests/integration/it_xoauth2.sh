@@ -11,6 +11,7 @@
 #   3. a rejected token (signed with another key): reported clearly, and
 #      retried with backoff (a handful of attempts, never a tight loop).
 # libetpan 1.9.4 has no OAUTHBEARER, so XOAUTH2 is the one mechanism.
+# backends: sqlite pg
 set -euo pipefail
 . "$RESPONDER_SRC/tests/lib/mailstack.sh"
 need_tool dovecot doveadm smtp-sink openssl python3

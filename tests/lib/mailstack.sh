@@ -343,7 +343,7 @@ ms_complaint() {
 ms_fail() {
 	local l
 	echo "FAIL: $*" >&2
-	for l in "$MS_DIR"/log/responder.log "$MS_DIR"/log/dovecot.log; do
+	for l in "$MS_DIR"/log/responder.log "$MS_DIR"/log/dovecot.log "$MS_DIR"/log/postfix.log; do
 		[ -s "$l" ] && { echo "--- $l" >&2; tail -20 "$l" >&2; }
 	done
 	exit 1

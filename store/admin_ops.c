@@ -111,12 +111,10 @@ admin_resend_as(struct store *st, int64_t request_id, int64_t now, const char *b
 		if (s == NULL)
 			goto fail_db;
 		store_bind_int64(s, 1, request_id);
-		if ((rc = store_step(s)) == STORE_ROW)
-			from = store_col_int64(s, 0);
-		store_reset(s);
-		if (rc != STORE_ROW && rc != STORE_DONE)
-			goto fail_db;
-		if (from != 0) {
+		rc = store_step_int64(st, s, &from, "resending");
+		if (rc < 0 && rc != STORE_ENOTFOUND)
+			goto fail;
+		if (rc == STORE_OK) {
 			s = store_stmt_for(
 			    st,
 			    "INSERT INTO outbox(request_id, created_at, envelope_from, rcpt, state,"

@@ -113,15 +113,12 @@ store_outbox_message_put(struct store *st, int64_t outbox_id, const void *messag
 {
 	struct store_stmt *s =
 	    store_stmt(st, "INSERT INTO outbox_messages(outbox_id, message) VALUES (?1, ?2)");
-	int rc;
 
 	if (s == NULL)
 		return STORE_EDB;
 	store_bind_int64(s, 1, outbox_id);
 	store_bind_blob(s, 2, message, len);
-	rc = store_step(s);
-	store_reset(s);
-	return rc == STORE_DONE ? STORE_OK : store_fail_db(st, "queueing the reply's message");
+	return store_step_done(st, s, "queueing the reply's message");
 }
 
 int
@@ -130,15 +127,12 @@ store_outbox_message_copy(struct store *st, int64_t from_id, int64_t to_id)
 	struct store_stmt *s =
 	    store_stmt(st, "INSERT INTO outbox_messages(outbox_id, message)"
 			   " SELECT ?2, message FROM outbox_messages WHERE outbox_id = ?1");
-	int rc;
 
 	if (s == NULL)
 		return STORE_EDB;
 	store_bind_int64(s, 1, from_id);
 	store_bind_int64(s, 2, to_id);
-	rc = store_step(s);
-	store_reset(s);
-	return rc == STORE_DONE ? STORE_OK : store_fail_db(st, "copying a reply's message");
+	return store_step_done(st, s, "copying a reply's message");
 }
 
 void

@@ -102,7 +102,7 @@ int store_begin(struct store *st);
  * write inside it would take the lock then).  End it with store_rollback
  * (or store_commit). */
 int store_begin_read(struct store *st);
-/* store_begin() for a bulk load (the JSONL importer).  On SQLite the
+/* store_begin() for a bulk load (the importers reading files).  On SQLite the
  * subject-word index (FTS5) of the messages added inside the transaction
  * is written in one statement at store_commit() instead of by its trigger
  * row by row: FTS5 writes out its pending terms at every statement that

@@ -40,13 +40,18 @@ enum {
 
 #define IMPORT_BATCH_LINES 5000
 
-/* A JSONL load into an empty store leaves its secondary indexes to the
+/* A load into an empty store leaves its secondary indexes to the
  * end (store_defer_indexes) only when the file holds at least this many
  * bytes (stdin: always): under it the drop, the kv rows and the rebuild
  * cost more than the indexes kept row by row (docs/performance.md).
  * Tests and the fuzz target may lower it; the importer only reads it. */
 #define IMPORT_DEFER_MIN_BYTES ((long long)1 << 20)
 extern long long import_defer_min_bytes;
+/* 1 when a load of `path` into an empty store should build its secondary
+ * indexes at the end (store_defer_indexes): stdin (size unknown), or a
+ * file of at least import_defer_min_bytes (on disk: a .gz holds more).
+ * The JSONL importer and `import --format postfix|exim` ask it. */
+int import_worth_deferring(const char *path);
 
 /* Imports one JSON Lines file in the DESIGN.md contract ("-" = stdin).
  * Adds to *stats.  On IMPORT_ENOFILE / IMPORT_EDB, err holds the reason. */

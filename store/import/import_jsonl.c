@@ -316,11 +316,8 @@ record_done(void *arg, long lineno, int kind, int r, const char *why)
 
 long long import_defer_min_bytes = IMPORT_DEFER_MIN_BYTES;
 
-/* 1 when a load of `path` into an empty store should build its secondary
- * indexes at the end: stdin (size unknown), or a file of at least
- * import_defer_min_bytes (on disk: a .gz holds more). */
-static int
-worth_deferring(const char *path)
+int
+import_worth_deferring(const char *path)
 {
 	struct stat sb;
 
@@ -353,7 +350,7 @@ import_jsonl(struct store *st, const char *path, struct import_stats *stats,
 	store_set_cache_mb(st, 64);
 	/* a large load into an empty store: the secondary indexes are built
 	 * at the end */
-	if ((worth_deferring(path) && (deferred = store_defer_indexes(st)) < 0) ||
+	if ((import_worth_deferring(path) && (deferred = store_defer_indexes(st)) < 0) ||
 	    store_batch_begin(lc.batch) < 0)
 		goto db;
 	for (;;) {

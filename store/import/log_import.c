@@ -66,7 +66,7 @@ pf_import_line(struct pf_import *imp, const char *line, size_t len, const char *
 	 * wait for their delivery, "removed" or the end of the input, so a
 	 * message is usually written once, whole. */
 	if (++imp->in_batch >= IMPORT_BATCH_LINES) {
-		if (pf_import_commit_batch(imp) < 0 || store_begin(imp->st) < 0)
+		if (pf_import_commit_batch(imp) < 0 || pf_import_begin(imp) < 0)
 			return STORE_EDB;
 	}
 	return STORE_OK;
@@ -84,11 +84,21 @@ pf_import_file(struct pf_import *imp, const char *path, struct import_stats *sta
 	struct stat sb;
 	const char *line;
 	size_t len;
-	int r, result = IMPORT_OK;
+	int r, result = IMPORT_OK, deferred = 0;
 
 	lr = lines_open(path, PF_MAX_LINE * 4, err, errlen);
 	if (lr == NULL)
 		return IMPORT_ENOFILE;
+	/* A large file into an empty store builds the secondary indexes at
+	 * its end, as the JSONL importer does (none of them is read here:
+	 * messages are found by queue ID, recipients by message and
+	 * address, both UNIQUE and kept).  The page cache stays at its
+	 * default: 64 MiB (the JSONL importer's) made no difference
+	 * measurable on 1 M lines. */
+	imp->bulk = 1;
+	if (!imp->st->in_tx && import_worth_deferring(path) &&
+	    (deferred = store_defer_indexes(imp->st)) < 0)
+		goto db;
 	/* Stamps without a year are no later than the file's last change. */
 	pf_import_set_ref(imp, strcmp(path, "-") != 0 && stat(path, &sb) == 0 ?
 				   (int64_t)sb.st_mtime :
@@ -120,12 +130,19 @@ pf_import_file(struct pf_import *imp, const char *path, struct import_stats *sta
 	}
 	if (imp->st->in_tx && pf_import_commit(imp, &lc) < 0)
 		goto db;
+	if (deferred > 0 && store_build_indexes(imp->st) < 0) {
+		deferred = 0;
+		goto db;
+	}
 	lines_close(&lr);
 	return result;
 db:
 	snprintf(err, errlen, "%s:%ld: store: %s", name, lines_number(lr), store_errmsg(imp->st));
 	store_rollback(imp->st);
 	pf_import_drop_waiting(imp);
+	/* what was committed gets its indexes now, or at the next open */
+	if (deferred > 0)
+		(void)store_build_indexes(imp->st);
 	lines_close(&lr);
 	return IMPORT_EDB;
 }

@@ -138,6 +138,7 @@ struct pf_import {
 	struct pf_convs *convs;
 	struct pf_year year;
 	long in_batch;
+	int bulk; /* reading files (pf_import_file): bulk transactions */
 	long garbage_reported;
 	char line[PF_MAX_LINE + 1]; /* scratch: the line being split */
 };

@@ -27,13 +27,9 @@ pg_start || { echo "FAIL: pg_start"; exit 1; }
 PW=$(pg_secret "$W")
 FX=$RESPONDER_SRC/tests/fixtures
 
-# The bulk: the benchmarks' generators (scripts/bench.d), 12 000 lines each.
-gen() {  # SCRIPT LINES OUT
-	sed -n '/^python3 - "\$LINES" > /,/^PY$/p' "$1" | sed '1d;$d' > "$W/gen.py"
-	python3 "$W/gen.py" "$2" > "$3"
-}
-gen "$RESPONDER_SRC/scripts/bench.d/postfix_import.sh" 12000 "$W/bulk.log"
-gen "$RESPONDER_SRC/scripts/bench.d/exim_import.sh" 12000 "$W/bulk.mainlog"
+# The bulk: the benchmarks' generators (scripts/lib), 12 000 lines each.
+python3 "$RESPONDER_SRC/scripts/lib/gen_postfix_log.py" 12000 > "$W/bulk.log"
+python3 "$RESPONDER_SRC/scripts/lib/gen_exim_log.py" 12000 > "$W/bulk.mainlog"
 [ -s "$W/bulk.log" ] && [ -s "$W/bulk.mainlog" ] || { echo "FAIL: generators"; exit 1; }
 
 # What was stored before the logs: a message of another account under a

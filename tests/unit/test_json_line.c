@@ -96,10 +96,26 @@ rnd(unsigned n)
 static size_t
 rnd_bytes(char *s, size_t max, int clean)
 {
-	static const char *const pieces[] = { "a",	"Z",	 " ",	 "\"",	 "\\",	 "/",
-					      "\r\n",	"\t",	 "\x01", "\x1f", "\x7f", "\0",
-					      "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xc3",
-					      "\xed\xa0\x80", "\xff", "\x80", "=3D" };
+	static const char *const pieces[] = { "a",
+					      "Z",
+					      " ",
+					      "\"",
+					      "\\",
+					      "/",
+					      "\r\n",
+					      "\t",
+					      "\x01",
+					      "\x1f",
+					      "\x7f",
+					      "\0",
+					      "\xc3\xa9",
+					      "\xe2\x82\xac",
+					      "\xf0\x9f\x98\x80",
+					      "\xc3",
+					      "\xed\xa0\x80",
+					      "\xff",
+					      "\x80",
+					      "=3D" };
 	static const size_t lens[] = { 1, 1, 1, 1, 1, 1, 2, 1, 1, 1, 1, 1, 2, 3, 4, 1, 3, 1, 1, 3 };
 	size_t n = 0, want = rnd(4) ? rnd(12) : rnd((unsigned)max);
 

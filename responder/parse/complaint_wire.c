@@ -44,8 +44,8 @@ put(struct wr *w, const void *p, size_t n)
 static void
 put_u32(struct wr *w, uint32_t v)
 {
-	unsigned char x[4] = { (unsigned char)v, (unsigned char)(v >> 8),
-			       (unsigned char)(v >> 16), (unsigned char)(v >> 24) };
+	unsigned char x[4] = { (unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16),
+			       (unsigned char)(v >> 24) };
 
 	put(w, x, sizeof(x));
 }
@@ -370,8 +370,8 @@ complaint_decode(const void *data, size_t len, struct complaint *c)
 	c->text_from_html = get_flag(&r);
 	n = get_count(&r, 34); /* an original is at least 34 bytes */
 	if (n)
-		c->originals = xcalloc(n > CPL_MAX_ORIGINALS ? CPL_MAX_ORIGINALS : n,
-				       sizeof(*c->originals));
+		c->originals =
+		    xcalloc(n > CPL_MAX_ORIGINALS ? CPL_MAX_ORIGINALS : n, sizeof(*c->originals));
 	for (uint32_t i = 0; i < n && !r.bad; i++) {
 		if (i < CPL_MAX_ORIGINALS) {
 			get_original(&r, &c->originals[c->n_originals++], 1);

@@ -17,13 +17,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Bytes that end a plain run: '"', '\\', controls, and non-ASCII (checked
- * as UTF-8 before it is copied). */
-static int
-plain(unsigned char u)
-{
-	return u >= 0x20 && u < 0x80 && u != '"' && u != '\\';
-}
+/* What each ASCII byte is in a JSON string: 0 copied as it is, else the
+ * escape's second character ('u' for \u00XX).  Bytes from 0x80 start a
+ * UTF-8 sequence, checked. */
+static const unsigned char klass[128] = {
+	['\b'] = 'b', ['\t'] = 't', ['\n'] = 'n', ['\f'] = 'f',	 ['\r'] = 'r', [0x00] = 'u',
+	[0x01] = 'u', [0x02] = 'u', [0x03] = 'u', [0x04] = 'u',	 [0x05] = 'u', [0x06] = 'u',
+	[0x07] = 'u', [0x0b] = 'u', [0x0e] = 'u', [0x0f] = 'u',	 [0x10] = 'u', [0x11] = 'u',
+	[0x12] = 'u', [0x13] = 'u', [0x14] = 'u', [0x15] = 'u',	 [0x16] = 'u', [0x17] = 'u',
+	[0x18] = 'u', [0x19] = 'u', [0x1a] = 'u', [0x1b] = 'u',	 [0x1c] = 'u', [0x1d] = 'u',
+	[0x1e] = 'u', [0x1f] = 'u', ['"'] = '"',  ['\\'] = '\\',
+};
 
 /* Length of the valid UTF-8 sequence at s (n bytes left), 0 when it is
  * not one: jansson's rules (no overlong forms, no surrogates, nothing
@@ -70,64 +74,43 @@ restore(struct buf *b, size_t len)
 int
 json_line_string(struct buf *b, const char *str, size_t n)
 {
+	static const char hexd[] = "0123456789ABCDEF";
 	const unsigned char *s = (const unsigned char *)str;
-	size_t start = b->len, i = 0;
+	size_t start = b->len, i = 0, o = 0;
+	char out[4096]; /* written to b when it fills up */
 
-	if (buf_putc(b, '"') != 0)
-		return -1;
+	out[o++] = '"';
 	while (i < n) {
-		size_t run = i, k;
-		char esc[8];
-		const char *e = esc;
-		size_t elen = 2;
+		unsigned char k = s[i] < 0x80 ? klass[s[i]] : 1;
+		size_t seq;
 
-		while (run < n && plain(s[run]))
-			run++;
-		/* non-ASCII: valid sequences join the run */
-		while (run < n && s[run] >= 0x80 && (k = utf8_seq(s + run, n - run)) != 0) {
-			run += k;
-			while (run < n && plain(s[run]))
-				run++;
+		if (o > sizeof(out) - 8) {
+			if (buf_append(b, out, o) != 0)
+				goto fail;
+			o = 0;
 		}
-		if (run > i && buf_append(b, s + i, run - i) != 0)
-			goto fail;
-		i = run;
-		if (i >= n)
-			break;
-		switch (s[i]) {
-		case '"':
-			e = "\\\"";
-			break;
-		case '\\':
-			e = "\\\\";
-			break;
-		case '\b':
-			e = "\\b";
-			break;
-		case '\f':
-			e = "\\f";
-			break;
-		case '\n':
-			e = "\\n";
-			break;
-		case '\r':
-			e = "\\r";
-			break;
-		case '\t':
-			e = "\\t";
-			break;
-		default:
-			if (s[i] >= 0x20)
-				goto fail; /* a byte >= 0x80 that starts no valid sequence */
-			snprintf(esc, sizeof(esc), "\\u%04X", (unsigned)s[i]);
-			elen = 6;
-			break;
+		if (k == 0) {
+			out[o++] = (char)s[i++];
+		} else if (k == 1) {
+			if ((seq = utf8_seq(s + i, n - i)) == 0)
+				goto fail;
+			memcpy(out + o, s + i, seq);
+			o += seq;
+			i += seq;
+		} else {
+			out[o++] = '\\';
+			out[o++] = (char)k;
+			if (k == 'u') {
+				out[o++] = '0';
+				out[o++] = '0';
+				out[o++] = hexd[s[i] >> 4];
+				out[o++] = hexd[s[i] & 15];
+			}
+			i++;
 		}
-		if (buf_append(b, e, elen) != 0)
-			goto fail;
-		i++;
 	}
-	if (buf_putc(b, '"') != 0)
+	out[o++] = '"';
+	if (buf_append(b, out, o) != 0)
 		goto fail;
 	return 0;
 fail:

@@ -243,8 +243,22 @@ utf8_clean(const char *s, size_t n, size_t cap, unsigned flags, size_t *len_r)
 	out_init(&o, n, (flags & UTF8_QMARK) ? 1 : 3, cap);
 	for (size_t i = 0; i < n && !o.full;) {
 		uint32_t cp;
-		size_t k = utf8_decode((const char *)p + i, n - i, &cp);
+		size_t k, run = i;
 
+		/* printable ASCII is copied under every flag: a run of it at
+		 * once, as far as it fits (the cap cuts between characters) */
+		while (run < n && p[run] >= 0x20 && p[run] < 0x7f)
+			run++;
+		if (run > i) {
+			size_t fit = run - i <= o.room - o.len ? run - i : o.room - o.len;
+
+			memcpy(o.data + o.len, p + i, fit);
+			o.len += fit;
+			o.full = fit < run - i;
+			i = run;
+			continue;
+		}
+		k = utf8_decode((const char *)p + i, n - i, &cp);
 		if (k == 0) {
 			put_bad(&o, flags);
 			i++;

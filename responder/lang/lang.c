@@ -12,6 +12,7 @@
  */
 #include "responder/lang/lang.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -213,13 +214,54 @@ static const struct lang_words word_lists[] = {
 };
 /* clang-format on */
 
-static int
-in_list(const char *w, size_t n, const char *const *list)
+/* The words of every list in one table, built once: each word with the
+ * lists (bits, by position in word_lists) that hold it.  Open addressing,
+ * at most a quarter full. */
+#define WORD_SLOTS 1024
+struct word_slot {
+	const char *w; /* NULL: free */
+	size_t len;
+	unsigned lists;
+};
+static struct word_slot word_table[WORD_SLOTS];
+static pthread_once_t word_table_once = PTHREAD_ONCE_INIT;
+
+static size_t
+word_hash(const char *w, size_t n)
 {
-	/* the first byte before strlen: most words of a list start otherwise */
-	for (; *list; list++)
-		if ((*list)[0] == w[0] && strlen(*list) == n && memcmp(*list, w, n) == 0)
-			return 1;
+	size_t h = 5381;
+
+	for (size_t i = 0; i < n; i++)
+		h = h * 33 + (unsigned char)w[i];
+	return h & (WORD_SLOTS - 1);
+}
+
+static void
+word_table_build(void)
+{
+	for (size_t k = 0; k < sizeof(word_lists) / sizeof(word_lists[0]); k++) {
+		for (const char *const *l = word_lists[k].words; *l; l++) {
+			size_t n = strlen(*l), h = word_hash(*l, n);
+
+			while (word_table[h].w &&
+			       !(word_table[h].len == n && memcmp(word_table[h].w, *l, n) == 0))
+				h = (h + 1) & (WORD_SLOTS - 1);
+			word_table[h].w = *l;
+			word_table[h].len = n;
+			word_table[h].lists |= 1u << k;
+		}
+	}
+}
+
+/* The lists that hold the word w[0..n), as bits. */
+static unsigned
+word_lists_of(const char *w, size_t n)
+{
+	size_t h = word_hash(w, n);
+
+	for (; word_table[h].w; h = (h + 1) & (WORD_SLOTS - 1))
+		if (word_table[h].len == n && memcmp(word_table[h].w, w, n) == 0)
+			return word_table[h].lists;
 	return 0;
 }
 
@@ -232,9 +274,11 @@ lang_from_words(const char *text, enum lang *l_r)
 
 	if (!text)
 		return -1;
+	pthread_once(&word_table_once, word_table_build);
 	n = fold(text, buf, sizeof(buf));
 	while (i < n) {
 		size_t start;
+		unsigned lists;
 
 		while (i < n && !letter((unsigned char)buf[i]))
 			i++;
@@ -243,8 +287,9 @@ lang_from_words(const char *text, enum lang *l_r)
 			i++;
 		if (i == start || i - start > 24)
 			continue;
-		for (size_t k = 0; k < sizeof(word_lists) / sizeof(word_lists[0]); k++)
-			if (in_list(buf + start, i - start, word_lists[k].words))
+		lists = word_lists_of(buf + start, i - start);
+		for (size_t k = 0; lists && k < sizeof(word_lists) / sizeof(word_lists[0]); k++)
+			if (lists & (1u << k))
 				score[word_lists[k].lang]++;
 	}
 	for (int k = 0; k < LANG_COUNT; k++) {

@@ -305,6 +305,17 @@ render(const struct mustache_set *t, const char *name, json_t *const *ctx, size_
 
 /* Fills "guidance" and "provider_steps" of every recipient for one variant
  * ("txt" or "html"). */
+/* json_string(s), with the UTF-8 check that skips ASCII a word at a time
+ * (mime_utf8_valid accepts what jansson accepts): NULL when s is not
+ * valid, as json_string gives. */
+static json_t *
+json_text(const char *s)
+{
+	size_t n = strlen(s);
+
+	return mime_utf8_valid(s, n, NULL) ? json_stringn_nocheck(s, n) : NULL;
+}
+
 static int
 set_guidance(const struct mustache_set *t, json_t *root, const char *variant,
 	     enum mustache_escape esc, char *err, size_t errlen)
@@ -331,7 +342,7 @@ set_guidance(const struct mustache_set *t, json_t *root, const char *variant,
 			p = render(t, name, ctx, 3, esc, err, errlen);
 			if (!p)
 				return -1;
-			json_object_set_new(rcpt, "provider_steps", json_string(p));
+			json_object_set_new(rcpt, "provider_steps", json_text(p));
 			free(p);
 			/* A recipient not tried yet has no reason to explain. */
 			if (json_is_true(json_object_get(rcpt, "is_pending"))) {
@@ -344,7 +355,7 @@ set_guidance(const struct mustache_set *t, json_t *root, const char *variant,
 				if (!g)
 					return -1;
 			}
-			json_object_set_new(rcpt, "guidance", json_string(g));
+			json_object_set_new(rcpt, "guidance", json_text(g));
 			free(g);
 		}
 	}

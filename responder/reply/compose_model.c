@@ -77,8 +77,8 @@ put_clean(json_t *o, const char *key, const char *raw, int multiline)
 	if (!raw)
 		return;
 	c = mime_clean(raw, multiline);
-	if (c[0])
-		json_object_set_new(o, key, json_string(c));
+	if (c[0]) /* valid UTF-8: mime_clean's output always is */
+		json_object_set_new(o, key, json_stringn_nocheck(c, strlen(c)));
 	free(c);
 }
 

@@ -184,6 +184,11 @@ test_clean(void **state)
 	static const struct clean_case cases[] = {
 		/* no flags: controls become spaces, invalid bytes U+FFFD */
 		{ "plain", 0, 0, "plain" },
+		/* a cap inside a run of ASCII (copied a run at a time) and
+		 * before a character that does not fit whole */
+		{ "abcdefghij", 0, 4, "abcd" },
+		{ "ab\xc3\xa9", 0, 3, "ab" },
+		{ "abc\tdefgh", MIME_TEXT, 5, "abc\td" },
 		{ "a\r\nb\tc\x01"
 		  "d\x7f"
 		  "e",

@@ -68,7 +68,23 @@ utf8_valid(const char *s, size_t n, size_t *bad_r)
 	uint32_t cp;
 
 	for (size_t i = 0; i < n;) {
-		size_t k = utf8_decode(s + i, n - i, &cp);
+		size_t k;
+
+		/* ASCII, eight bytes at a time where none has its top bit (a
+		 * reply, a transcript: nearly all of it) */
+		while (n - i >= 8) {
+			uint64_t w;
+
+			memcpy(&w, s + i, 8);
+			if (w & 0x8080808080808080ull)
+				break;
+			i += 8;
+		}
+		while (i < n && (unsigned char)s[i] < 0x80)
+			i++;
+		if (i >= n)
+			break;
+		k = utf8_decode(s + i, n - i, &cp);
 
 		if (k == 0) {
 			if (bad_r != NULL)

@@ -18,6 +18,7 @@
  */
 #include "responder/cli/cli.h"
 #include "responder/cli/cli_out.h"
+#include "responder/cli/json_line.h"
 #include "responder/decide/pipeline.h"
 #include "common/buf.h"
 #include "common/xalloc.h"
@@ -103,6 +104,58 @@ print_human(const char *file, const struct pipeline_result *r, int dry_run)
 		printf("  reply:      none\n");
 	if (r->request_id)
 		printf("  request:    %lld\n", (long long)r->request_id);
+}
+
+/* One DESIGN.md object: {"file":...} followed by the result's members, as
+ * json_dumps(JSON_COMPACT) writes them (json_line.h, without building the
+ * merged object), or through jansson where the result has a "file" of its
+ * own (the merge would replace it in place). */
+static void
+print_json_line(const char *file, json_t *res)
+{
+	static const char bad_name[] = "(file name not UTF-8)";
+	struct buf line;
+	json_t *o, *f;
+	char *s;
+
+	if (json_is_object(res) && !json_object_get(res, "file")) {
+		const char *key;
+		size_t key_len;
+		json_t *v;
+		int rc;
+
+		buf_init(&line, 0);
+		rc = buf_puts(&line, "{\"file\":");
+		if (rc == 0 && json_line_string(&line, file, strlen(file)) != 0)
+			rc = json_line_string(&line, bad_name, sizeof(bad_name) - 1);
+		json_object_keylen_foreach(res, key, key_len, v)
+		{
+			if (rc == 0)
+				rc = buf_putc(&line, ',');
+			if (rc == 0)
+				rc = json_line_string(&line, key, key_len);
+			if (rc == 0)
+				rc = buf_putc(&line, ':');
+			if (rc == 0)
+				rc = json_line_append(&line, v);
+		}
+		if (rc == 0)
+			rc = buf_puts(&line, "}\n");
+		if (rc == 0)
+			fwrite(line.data, 1, line.len, stdout);
+		buf_free(&line);
+		if (rc == 0)
+			return;
+	}
+	o = json_object();
+	f = json_string(file);
+	json_object_set_new(o, "file", f ? f : json_string(bad_name));
+	json_object_update(o, res);
+	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (s)
+		printf("%s\n", s);
+	free(s);
+	json_decref(o);
 }
 
 int
@@ -195,22 +248,10 @@ cmd_process(struct cli *cli, int argc, char **argv)
 			status = EX_SOFTWARE;
 			break;
 		}
-		if (json) {
-			json_t *o = json_object(), *f = json_string(file);
-			char *line;
-
-			json_object_set_new(o, "file",
-					    f ? f : json_string("(file name not UTF-8)"));
-
-			json_object_update(o, r.json);
-			line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-			if (line)
-				printf("%s\n", line);
-			free(line);
-			json_decref(o);
-		} else {
+		if (json)
+			print_json_line(file, r.json);
+		else
 			print_human(strcmp(file, "-") ? file : "stdin", &r, dry_run);
-		}
 		fflush(stdout);
 		if (r.outcome == OUTCOME_ERROR && status == 0)
 			status = EX_DATAERR;

@@ -167,16 +167,21 @@ pipeline_scan_message_id(const char *raw, size_t len)
 char *
 pipeline_complaint_key(const char *raw, size_t len)
 {
+	static const char hexd[] = "0123456789abcdef";
 	unsigned char md[SHA256_DIGEST_LENGTH];
+	char hex[2 * SHA256_DIGEST_LENGTH];
 	char *mid = pipeline_scan_message_id(raw, len);
 	struct buf b;
 
 	SHA256((const unsigned char *)raw, len, md);
+	for (size_t i = 0; i < sizeof(md); i++) {
+		hex[2 * i] = hexd[md[i] >> 4];
+		hex[2 * i + 1] = hexd[md[i] & 15];
+	}
 	buf_init(&b, 2048);
 	buf_puts(&b, mid ? mid : "-");
 	buf_putc(&b, ' ');
-	for (size_t i = 0; i < sizeof(md); i++)
-		buf_printf(&b, "%02x", md[i]);
+	buf_append(&b, hex, sizeof(hex));
 	free(mid);
 	return buf_steal(&b, NULL);
 }

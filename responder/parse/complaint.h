@@ -4,7 +4,7 @@
  *
  * complaint_parse() runs libetpan and must only be called inside the
  * sandbox child (sandbox.h) or a fuzzer; the parent gets the struct back
- * through complaint_to_json()/complaint_from_json().
+ * through complaint_encode()/complaint_decode() (the pipe's binary form).
  *
  * Ownership: every string and array in struct complaint is malloc'd and
  * owned by it; complaint_free() releases all of it.
@@ -120,7 +120,17 @@ struct complaint {
 int complaint_parse(const char *raw, size_t len, struct complaint *out, char *err, size_t errlen);
 void complaint_free(struct complaint *c);
 
-/* Serialised form for the sandbox pipe.  complaint_to_json returns a new
+/* The sandbox pipe's form (complaint_wire.c): complaint_encode appends c to
+ * b, 0 or -1 (b's cap reached; b as it was).  complaint_decode fills *out
+ * from len bytes that anyone may have written (every read bounds-checked,
+ * strings cleaned and capped, lists capped as complaint_from_json does)
+ * and returns 0, or -1 (nothing to free) when they are not exactly one
+ * encoded complaint. */
+struct buf;
+int complaint_encode(const struct complaint *c, struct buf *b);
+int complaint_decode(const void *data, size_t len, struct complaint *out);
+
+/* The same as JSON (the request log's tools, tests).  complaint_to_json returns a new
  * reference; complaint_from_json fills *out (validated again: lengths,
  * UTF-8) and returns 0, or -1 when the JSON is not a complaint. */
 json_t *complaint_to_json(const struct complaint *c);

@@ -1,10 +1,13 @@
 /*
  * sandbox.c - runs complaint_parse() in a forked worker process under
- * resource limits and reads each result back as capped JSON over a pipe.
+ * resource limits and reads each result back, capped, over a pipe in the
+ * binary form of complaint_wire.c (a JSON round trip cost more than the
+ * parse itself).
  *
  * The worker is forked once and parses complaints one after another
  * (forking per complaint cost ~40x the parse itself): the parent writes
- * "<length>\n<bytes>", the worker answers "<length>\n<json>".  Before each
+ * "<length>\n<bytes>", the worker answers "<length>\n<encoded complaint>"
+ * in one write (the length zero-padded to 20 digits).  Before each
  * job the worker moves its RLIMIT_CPU soft limit to "CPU used so far +
  * parse_cpu_seconds"; RLIMIT_AS, RLIMIT_STACK and RLIMIT_CORE=0 are set
  * once (RLIMIT_AS not under AddressSanitizer, which reserves terabytes of
@@ -17,7 +20,7 @@
  * One worker per process; not for concurrent use from several threads.
  *
  * SECURITY: the worker's output is untrusted too: capped at
- * SANDBOX_MAX_OUTPUT and validated by complaint_from_json().  The pipes
+ * SANDBOX_MAX_OUTPUT and validated by complaint_decode().  The pipes
  * are close-on-exec; the worker exits when the parent goes away (EOF).
  */
 #include "responder/parse/sandbox.h"
@@ -63,11 +66,12 @@ enum worker_exit {
 	WORKER_EXIT_INPUT = 3,	 /* the complaint could not be read (or held) */
 	WORKER_EXIT_NOMEM = 4,	 /* complaint_parse() failed, which it does only
 				 * when libetpan ran out of memory */
-	WORKER_EXIT_ENCODE = 5,	 /* the result could not be encoded as JSON */
+	WORKER_EXIT_ENCODE = 5,	 /* the result could not be encoded */
 	WORKER_EXIT_OUTPUT = 6,	 /* the result could not be written back */
 	WORKER_EXIT_CONTAIN = 7, /* the containment could not be set up */
 };
 #define WORKER_MAX_INPUT ((size_t)1100 * 1024 * 1024) /* above max_message_size's maximum */
+#define ANSWER_HEAD 21				      /* "<20 digits>\n" before each answer */
 
 struct worker {
 	pid_t pid;    /* 0: none */
@@ -213,10 +217,9 @@ worker_main(int in, int out, const struct parse_limits *lim)
 	for (;;) {
 		struct complaint c;
 		char err[256], head[32];
+		struct buf ans;
 		size_t len;
-		char *raw, *s;
-		json_t *j;
-		int n;
+		char *raw;
 
 		if (w_read_len(in, &len) != 0 || len > WORKER_MAX_INPUT)
 			_exit(WORKER_EXIT_DONE);
@@ -228,16 +231,18 @@ worker_main(int in, int out, const struct parse_limits *lim)
 		if (complaint_parse(raw, len, &c, err, sizeof(err)) != 0)
 			_exit(WORKER_EXIT_NOMEM);
 		free(raw);
-		j = complaint_to_json(&c);
-		complaint_free(&c);
-		s = json_dumps(j, JSON_COMPACT);
-		json_decref(j);
-		if (!s)
+		/* "<20 digits>\n" then the complaint, written at once; an
+		 * answer over SANDBOX_MAX_OUTPUT is the parent's to refuse */
+		buf_init(&ans, 0);
+		buf_append(&ans, "00000000000000000000\n", ANSWER_HEAD);
+		if (complaint_encode(&c, &ans) != 0)
 			_exit(WORKER_EXIT_ENCODE);
-		n = snprintf(head, sizeof(head), "%zu\n", strlen(s));
-		if (w_write_all(out, head, (size_t)n) != 0 || w_write_all(out, s, strlen(s)) != 0)
+		complaint_free(&c);
+		snprintf(head, sizeof(head), "%020zu", ans.len - ANSWER_HEAD);
+		memcpy(ans.data, head, ANSWER_HEAD - 1);
+		if (w_write_all(out, ans.data, ans.len) != 0)
 			_exit(WORKER_EXIT_OUTPUT);
-		free(s);
+		buf_free(&ans);
 	}
 }
 
@@ -351,7 +356,7 @@ send_all(const char *p, size_t n, int64_t deadline, int *timed_out)
 	return 0;
 }
 
-/* Reads one "<len>\n<json>" answer into b within the deadline.
+/* Reads one "<len>\n<complaint>" answer into b within the deadline.
  * 0 complete; -1 EOF/error; sets *timed_out or *too_big. */
 static int
 recv_answer(struct buf *b, int64_t deadline, int *timed_out, int *too_big)
@@ -402,17 +407,11 @@ static enum sandbox_status
 decode_output(struct buf *b, struct complaint *out, char *why, size_t whylen)
 {
 	char *nl = memchr(b->data, '\n', b->len);
-	json_error_t jerr;
-	json_t *j;
 
-	j = json_loadb(nl + 1, b->len - (size_t)(nl + 1 - b->data), 0, &jerr);
-	if (!j || complaint_from_json(j, out) != 0) {
-		json_decref(j);
-		complaint_free(out);
+	if (complaint_decode(nl + 1, b->len - (size_t)(nl + 1 - b->data), out) != 0) {
 		snprintf(why, whylen, "parser result not valid");
 		return SANDBOX_ERROR;
 	}
-	json_decref(j);
 	return SANDBOX_OK;
 }
 

@@ -3,7 +3,8 @@
  * pre-scan (prescan.h) that refuses what is known to break the parser, then
  * the parse itself in a forked worker process under setrlimit (CPU seconds
  * per complaint, address space, stack) and a wall-clock timeout per
- * complaint, its result coming back as capped JSON over a pipe (sandbox.c).
+ * complaint, its result coming back capped, in a binary form, over a pipe
+ * (sandbox.c, complaint_wire.c).
  * The worker is kept for the next complaints and replaced after any
  * failure.  One worker per process: not for concurrent use by threads.
  * The caller ignores SIGPIPE (main.c does): a worker that dies while its
@@ -11,7 +12,7 @@
  *
  * SECURITY: the child may crash, loop or exhaust memory; the parent only
  * ever reads at most SANDBOX_MAX_OUTPUT bytes from it, validates what it
- * reads (complaint_from_json) and kills it at the deadline.
+ * reads (complaint_decode) and kills it at the deadline.
  */
 #ifndef RESPONDER_SANDBOX_H
 #define RESPONDER_SANDBOX_H

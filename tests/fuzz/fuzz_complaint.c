@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/buf.h"
 #include "responder/parse/complaint.h"
 #include "responder/decide/extract.h"
 #include "responder/parse/prescan.h"
@@ -29,6 +30,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct complaint c, d;
 	struct extracted x;
 	char why[256];
+	struct buf b;
 	json_t *j;
 
 	if (prescan((const char *)data, size, 1 << 20, why, sizeof(why)) != 0)
@@ -43,10 +45,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_line(c.originals[i].subject);
 		check_line(c.originals[i].message_id);
 	}
-	j = complaint_to_json(&c);
-	if (!j || complaint_from_json(j, &d) != 0)
+	buf_init(&b, 0);
+	if (complaint_encode(&c, &b) != 0 || complaint_decode(b.data, b.len, &d) != 0)
 		abort();
-	json_decref(j);
+	buf_free(&b);
 	extract_identifiers(&d, NULL, 0, NULL, NULL, &x);
 	j = extracted_json(&x);
 	if (!j)

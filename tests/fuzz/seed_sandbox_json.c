@@ -1,10 +1,11 @@
 /*
  * seed_sandbox_json.c - writes the seeds of fuzz_sandbox_json: for each
- * message file given, the JSON the parser child would send for it
- * (complaint_to_json() of complaint_parse()), as OUTDIR/<name>.json.
+ * message file given, what the parser child would send for it
+ * (complaint_encode() of complaint_parse()), as OUTDIR/<name>.json (the
+ * name stays from when the pipe carried JSON).
  * Messages the pre-scan or the parser refuse are skipped.  Run by
  * tests/fuzz/seeds.py (scripts/fuzz), so the seeds follow the fixtures
- * and the JSON format instead of being stored.
+ * and the pipe's format instead of being stored.
  *
  * Usage: seed_sandbox_json OUTDIR FILE...
  */
@@ -47,7 +48,8 @@ main(int argc, char **argv)
 		struct buf b;
 		char why[256], out[4096];
 		const char *base = strrchr(argv[i], '/');
-		json_t *j;
+		FILE *f;
+		int rc;
 
 		if (slurp(argv[i], &b) < 0)
 			continue;
@@ -57,14 +59,16 @@ main(int argc, char **argv)
 			continue;
 		}
 		buf_free(&b);
-		j = complaint_to_json(&c);
+		buf_init(&b, 0);
+		rc = complaint_encode(&c, &b);
 		complaint_free(&c);
-		if (j == NULL)
-			continue;
 		snprintf(out, sizeof(out), "%s/%s.json", argv[1], base ? base + 1 : argv[i]);
-		if (json_dump_file(j, out, JSON_COMPACT) == 0)
-			written++;
-		json_decref(j);
+		if (rc == 0 && (f = fopen(out, "wb")) != NULL) {
+			if (fwrite(b.data, 1, b.len, f) == b.len)
+				written++;
+			fclose(f);
+		}
+		buf_free(&b);
 	}
 	printf("seed_sandbox_json: %d seeds\n", written);
 	return 0;

@@ -7,6 +7,7 @@
  */
 #include "tests/unit/testutil.h"
 #include "responder/parse/complaint.h"
+#include "common/buf.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -211,6 +212,100 @@ test_json_round_trip(void **state)
 	complaint_free(&d);
 }
 
+/* The pipe's binary form (complaint_wire.c): what the parent decodes is
+ * what the child encoded (the same JSON of both, the same bytes again). */
+static void
+test_wire_round_trip(void **state)
+{
+	static const char *const fixtures[] = { "complaints/nested.eml", "complaints/attached.eml",
+						"complaints/html_only.eml",
+						"complaints/bounce_attached_dsn.eml" };
+
+	(void)state;
+	for (size_t f = 0; f < sizeof(fixtures) / sizeof(fixtures[0]); f++) {
+		struct complaint c, d;
+		struct buf b1, b2;
+		json_t *j, *k;
+		char *s1, *s2;
+
+		parse_fixture(fixtures[f], &c);
+		buf_init(&b1, 0);
+		buf_init(&b2, 0);
+		assert_int_equal(complaint_encode(&c, &b1), 0);
+		assert_int_equal(complaint_decode(b1.data, b1.len, &d), 0);
+		assert_int_equal(complaint_encode(&d, &b2), 0);
+		assert_int_equal(b1.len, b2.len);
+		assert_memory_equal(b1.data, b2.data, b1.len);
+		j = complaint_to_json(&c);
+		k = complaint_to_json(&d);
+		s1 = json_dumps(j, JSON_SORT_KEYS);
+		s2 = json_dumps(k, JSON_SORT_KEYS);
+		assert_string_equal(s1, s2);
+		free(s1);
+		free(s2);
+		json_decref(j);
+		json_decref(k);
+		complaint_free(&d);
+		/* cut anywhere, or with a byte more: refused, nothing kept */
+		for (size_t n = 0; n < b1.len; n++)
+			assert_int_equal(complaint_decode(b1.data, n, &d), -1);
+		buf_putc(&b1, 0);
+		assert_int_equal(complaint_decode(b1.data, b1.len, &d), -1);
+		/* every byte changed: refused or accepted, never a CR/LF in a
+		 * header field (ASan/valgrind see the rest) */
+		b1.len--;
+		for (size_t n = 0; n < b1.len; n++) {
+			char was = b1.data[n];
+
+			b1.data[n] = (char)(was ^ (n % 2 ? 0x0d : 0xff));
+			if (complaint_decode(b1.data, b1.len, &d) == 0) {
+				assert_true(!d.subject || !strpbrk(d.subject, "\r\n"));
+				assert_true(!d.from.name || !strpbrk(d.from.name, "\r\n"));
+				complaint_free(&d);
+			}
+			b1.data[n] = was;
+		}
+		buf_free(&b1);
+		buf_free(&b2);
+		complaint_free(&c);
+	}
+}
+
+/* A compromised child: CR/LF in a header, a count larger than the bytes
+ * that follow. */
+static void
+test_wire_from_hostile_child(void **state)
+{
+	static const unsigned char head[] = "CPW1\x01\x09\x00\x00\x00"
+					    "a\r\nBcc: x\x00";
+	static const unsigned char huge[] = "CPW1\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+					    "\x00\x00\x00\x00\xff\xff\xff\xff"; /* 2^32-1 To */
+	struct complaint c, d;
+	struct buf b;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	buf_init(&b, 0);
+	assert_int_equal(complaint_encode(&c, &b), 0);
+	/* the empty complaint with the From name replaced by a hostile one */
+	assert_true(b.len > 6);
+	{
+		struct buf h;
+
+		buf_init(&h, 0);
+		buf_append(&h, head, sizeof(head) - 1);
+		buf_append(&h, b.data + 6, b.len - 6);
+		assert_int_equal(complaint_decode(h.data, h.len, &d), 0);
+		assert_non_null(d.from.name);
+		assert_null(strpbrk(d.from.name, "\r\n"));
+		complaint_free(&d);
+		buf_free(&h);
+	}
+	assert_int_equal(complaint_decode(huge, sizeof(huge) - 1, &d), -1);
+	assert_int_equal(complaint_decode("JSON", 4, &d), -1);
+	buf_free(&b);
+}
+
 static void
 test_json_from_hostile_child(void **state)
 {
@@ -337,6 +432,8 @@ main(void)
 		cmocka_unit_test(test_html_to_text),
 		cmocka_unit_test(test_json_round_trip),
 		cmocka_unit_test(test_json_from_hostile_child),
+		cmocka_unit_test(test_wire_round_trip),
+		cmocka_unit_test(test_wire_from_hostile_child),
 		cmocka_unit_test(test_clean_strings),
 		cmocka_unit_test(test_garbage_fixtures),
 		cmocka_unit_test(test_nul_bytes),

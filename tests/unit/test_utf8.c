@@ -143,6 +143,22 @@ test_next_and_valid(void **state)
 	assert_int_equal(utf8_valid("ab\xc0\xaf", 4, &bad), 0);
 	assert_int_equal(bad, 2);
 	assert_int_equal(utf8_valid("a\0b", 3, NULL), 1);
+	/* the ASCII runs read eight bytes at a time: a bad or a good
+	 * sequence at every offset of a long line, and a line cut inside a
+	 * sequence at every length */
+	for (size_t k = 0; k < 40; k++) {
+		char line[48];
+
+		memset(line, 'x', sizeof(line));
+		line[k] = (char)0xff;
+		assert_int_equal(utf8_valid(line, sizeof(line), &bad), 0);
+		assert_int_equal(bad, k);
+		line[k] = (char)0xc3;
+		line[k + 1] = (char)0xa9;
+		assert_int_equal(utf8_valid(line, sizeof(line), NULL), 1);
+		assert_int_equal(utf8_valid(line, k + 1, &bad), 0);
+		assert_int_equal(bad, k);
+	}
 }
 
 struct clean_case {

@@ -130,6 +130,21 @@ put(struct out *o, const void *p, size_t k)
 	o->len += k;
 }
 
+/* put() of bytes that are each a character of their own (ASCII): as many
+ * as fit, as put() one at a time would have kept. */
+static void
+put_run(struct out *o, const void *p, size_t k)
+{
+	size_t fit = o->full ? 0 : o->room - o->len;
+
+	if (k > fit) {
+		k = fit;
+		o->full = 1;
+	}
+	memcpy(o->data + o->len, p, k);
+	o->len += k;
+}
+
 static void
 put_bad(struct out *o, unsigned flags)
 {
@@ -243,19 +258,17 @@ utf8_clean(const char *s, size_t n, size_t cap, unsigned flags, size_t *len_r)
 	out_init(&o, n, (flags & UTF8_QMARK) ? 1 : 3, cap);
 	for (size_t i = 0; i < n && !o.full;) {
 		uint32_t cp;
-		size_t k, run = i;
+		size_t k;
 
-		/* printable ASCII is copied under every flag: a run of it at
-		 * once, as far as it fits (the cap cuts between characters) */
-		while (run < n && p[run] >= 0x20 && p[run] < 0x7f)
-			run++;
-		if (run > i) {
-			size_t fit = run - i <= o.room - o.len ? run - i : o.room - o.len;
+		/* printable ASCII is kept as it is under every policy: a run
+		 * of it is copied at once (most text is such runs) */
+		if (p[i] >= 0x20 && p[i] < 0x7f) {
+			size_t r = i + 1;
 
-			memcpy(o.data + o.len, p + i, fit);
-			o.len += fit;
-			o.full = fit < run - i;
-			i = run;
+			while (r < n && p[r] >= 0x20 && p[r] < 0x7f)
+				r++;
+			put_run(&o, p + i, r - i);
+			i = r;
 			continue;
 		}
 		k = utf8_decode((const char *)p + i, n - i, &cp);

@@ -26,6 +26,7 @@
 #include "common/xalloc.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -44,51 +45,96 @@ struct line {
 
 #define WORDS_MAX 255 /* words in one list (the longest here has 42) */
 
-/* 1 when s[0..n) contains one of `words` (ASCII, any case; NULL ends
- * the list), looking at the first LINE_MAX_LOOK bytes.  The line is read
- * once: the words are chained by their first byte, and a position is
- * tried only for the words that begin with its byte, the second byte
- * before the rest.  A scan of the whole line for each of dozens of
- * words, over every line, was most of the time spent on a forwarded
- * bounce. */
-static int
-has_any(const char *s, size_t n, const char *const *words)
-{
+/* A list of words (ASCII, any case; NULL ends the list) and its index:
+ * the words chained by their first byte, lower case.  Every list of this
+ * file has one, built once for all (words_init, at the end of the file). */
+struct words {
+	const char *const *list;
+	const char *const *list2; /* NULL, or a second list read in the same pass */
+	size_t shortest;	  /* (size_t)-1: the lists are empty */
+	size_t n;		  /* words in both */
+	const char *word[WORDS_MAX];
 	unsigned char head[256]; /* 1 + the last word beginning with the byte; 0: none */
 	unsigned char next[WORDS_MAX];
+	unsigned char bit[WORDS_MAX]; /* 1: from list, 2: from list2 */
 	unsigned short len[WORDS_MAX];
-	size_t shortest = (size_t)-1;
+};
 
-	memset(head, 0, sizeof(head));
-	for (size_t k = 0; words[k] != NULL; k++) {
-		size_t wl = strlen(words[k]);
-		int c = tolower((unsigned char)words[k][0]);
+static pthread_once_t words_once = PTHREAD_ONCE_INIT;
+static void words_init(void);
 
-		if (k == WORDS_MAX || wl >= LINE_MAX_LOOK)
-			abort(); /* a list of this file too long: a programming error */
-		if (wl == 0)
-			return 1;
-		len[k] = (unsigned short)wl;
-		next[k] = head[c];
-		head[c] = (unsigned char)(k + 1);
-		if (wl < shortest)
-			shortest = wl;
+static void
+words_add(struct words *w, const char *const *list, unsigned char bit)
+{
+	for (size_t k = 0; list != NULL && list[k] != NULL; k++) {
+		size_t wl = strlen(list[k]);
+		int c = tolower((unsigned char)list[k][0]);
+
+		/* lists of this file too long, or an empty word: a
+		 * programming error */
+		if (w->n == WORDS_MAX || wl == 0 || wl >= LINE_MAX_LOOK)
+			abort();
+		w->word[w->n] = list[k];
+		w->len[w->n] = (unsigned short)wl;
+		w->bit[w->n] = bit;
+		w->next[w->n] = w->head[c];
+		w->head[c] = (unsigned char)(w->n + 1);
+		w->n++;
+		if (wl < w->shortest)
+			w->shortest = wl;
 	}
+}
+
+static void
+words_index(struct words *w)
+{
+	w->shortest = (size_t)-1;
+	w->n = 0;
+	memset(w->head, 0, sizeof(w->head));
+	words_add(w, w->list, 1);
+	words_add(w, w->list2, 2);
+}
+
+/* Which lists of `w` have a word in s[0..n) (bit 1: list, bit 2:
+ * list2), looking at the first LINE_MAX_LOOK bytes and stopping once every
+ * bit of `want` is found.  The line is read once: a position is tried
+ * only for the words that begin with its byte, the second byte before the
+ * rest.  A scan of the whole line for each of dozens of words, over every
+ * line, was most of the time spent on a forwarded bounce; building the
+ * index at every call (a strlen of every word, for every line) was most
+ * of what was left (docs/fuzzing.md). */
+static unsigned
+has_which(const char *s, size_t n, const struct words *w, unsigned want)
+{
+	unsigned found = 0;
+
+	(void)pthread_once(&words_once, words_init);
 	if (n > LINE_MAX_LOOK)
 		n = LINE_MAX_LOOK;
-	for (size_t i = 0; shortest != (size_t)-1 && i + shortest <= n; i++) {
-		for (unsigned w = head[tolower((unsigned char)s[i])]; w != 0; w = next[w - 1]) {
-			const char *word = words[w - 1];
-			size_t wl = len[w - 1];
+	for (size_t i = 0; w->shortest != (size_t)-1 && i + w->shortest <= n; i++) {
+		for (unsigned k = w->head[tolower((unsigned char)s[i])]; k != 0;
+		     k = w->next[k - 1]) {
+			const char *word = w->word[k - 1];
+			size_t wl = w->len[k - 1];
 
-			if (i + wl <= n &&
+			if ((found & w->bit[k - 1]) == 0 && i + wl <= n &&
 			    (wl == 1 ||
 			     (tolower((unsigned char)s[i + 1]) == tolower((unsigned char)word[1]) &&
-			      strncasecmp(s + i + 2, word + 2, wl - 2) == 0)))
-				return 1;
+			      strncasecmp(s + i + 2, word + 2, wl - 2) == 0))) {
+				found |= w->bit[k - 1];
+				if ((found & want) == want)
+					return found;
+			}
 		}
 	}
-	return 0;
+	return found;
+}
+
+/* 1 when s[0..n) contains one of the words of w's list. */
+static int
+has_any(const char *s, size_t n, const struct words *w)
+{
+	return has_which(s, n, w, 1) != 0;
 }
 
 static char *
@@ -336,6 +382,7 @@ static const char *const notice_subjects[] = {
 	"postmaster notify",
 	NULL,
 };
+static struct words notice_subjects_w = { .list = notice_subjects };
 
 static const char *const notice_phrases[] = {
 	"could not be delivered",
@@ -382,6 +429,7 @@ static const char *const notice_phrases[] = {
 	"final-recipient:",
 	NULL,
 };
+static struct words notice_phrases_w = { .list = notice_phrases };
 
 static const char *const delay_phrases[] = {
 	"is delayed",
@@ -416,6 +464,8 @@ static const char *const final_phrases[] = {
 	"no such user",
 	NULL,
 };
+/* both lists in one pass over a line: bit 1 a delay, bit 2 a final failure */
+static struct words delay_final_w = { .list = delay_phrases, .list2 = final_phrases };
 
 int
 bounce_looks_like(const char *subject, const char *text)
@@ -423,7 +473,7 @@ bounce_looks_like(const char *subject, const char *text)
 	if (subject != NULL) {
 		const char *s = subject_strip_prefixes(subject);
 
-		if (has_any(s, strlen(s), notice_subjects))
+		if (has_any(s, strlen(s), &notice_subjects_w))
 			return 1;
 	}
 	if (text != NULL) {
@@ -433,7 +483,7 @@ bounce_looks_like(const char *subject, const char *text)
 			const char *nl = memchr(text + pos, '\n', len - pos);
 			size_t l = nl ? (size_t)(nl - (text + pos)) : len - pos;
 
-			if (has_any(text + pos, l, notice_phrases))
+			if (has_any(text + pos, l, &notice_phrases_w))
 				return 1;
 			pos += l + 1;
 		}
@@ -654,6 +704,7 @@ static const char *const rcpt_words[] = {
 	"inactive",  "bounce",	 "timed out", "deferred",    "temporar",  "connect",
 	NULL,
 };
+static struct words rcpt_words_w = { .list = rcpt_words };
 
 /* "<a@b>:" or "a@b:" opening a line: Postfix and qmail list a failed
  * recipient so. */
@@ -690,10 +741,12 @@ static const char *const heading_words[] = {
 	"couldn't be delivered to",
 	NULL,
 };
+static struct words heading_words_w = { .list = heading_words };
 
 static const char *const not_rcpt_words[] = {
 	"message-id", "message id", "msgid", "in-reply-to", "references:", "id <", "id=<", NULL,
 };
+static struct words not_rcpt_words_w = { .list = not_rcpt_words };
 
 /* Adds the recipients of line i (a status from it or the next two lines). */
 static void
@@ -701,7 +754,7 @@ take_line(struct bounce *b, const struct line *v, size_t n, size_t i, const char
 {
 	size_t pos = 0, a, len;
 
-	if (has_any(v[i].s, v[i].n, not_rcpt_words))
+	if (has_any(v[i].s, v[i].n, &not_rcpt_words_w))
 		return;
 	while (next_address(v[i].s, v[i].n, &pos, &a, &len)) {
 		char *addr = address_of(v[i].s + a, len);
@@ -745,9 +798,13 @@ bounce_read_text(struct bounce *b, const char *text, const char *self)
 	n = split_lines(text, v, n);
 	in = xcalloc(n ? n : 1, 1);
 	find_quoted(b, v, n, self, in);
-	for (size_t i = 0; i < n; i++) {
-		delay |= has_any(v[i].s, v[i].n, delay_phrases);
-		final |= has_any(v[i].s, v[i].n, final_phrases);
+	/* only a notice without recipients so far can turn out delayed, and
+	 * one final phrase anywhere settles it */
+	for (size_t i = 0; i < n && b->n_rcpts == 0 && !final; i++) {
+		unsigned f = has_which(v[i].s, v[i].n, &delay_final_w, delay ? 2 : 3);
+
+		delay |= (f & 1) != 0;
+		final = (f & 2) != 0;
 	}
 	if (delay && !final && b->n_rcpts == 0)
 		b->delayed = 1;
@@ -760,13 +817,13 @@ bounce_read_text(struct bounce *b, const char *text, const char *self)
 			continue;
 		}
 		if (memchr(v[i].s, '@', v[i].n) == NULL) {
-			if (has_any(v[i].s, v[i].n, heading_words))
+			if (has_any(v[i].s, v[i].n, &heading_words_w))
 				under = HEADING_REACH;
 			else if (under > 0 && !blank(&v[i]))
 				under--;
 			continue;
 		}
-		if (under > 0 || has_any(v[i].s, v[i].n, rcpt_words) ||
+		if (under > 0 || has_any(v[i].s, v[i].n, &rcpt_words_w) ||
 		    has_status(v[i].s, v[i].n) || address_leads(&v[i]))
 			take_line(b, v, n, i, self);
 		if (under > 0) {
@@ -966,4 +1023,16 @@ bounce_free(struct bounce *b)
 		free(q->subject);
 	}
 	memset(b, 0, sizeof(*b));
+}
+
+static void
+words_init(void)
+{
+	static struct words *const all[] = {
+		&notice_subjects_w, &notice_phrases_w, &delay_final_w,
+		&rcpt_words_w,	    &heading_words_w,  &not_rcpt_words_w,
+	};
+
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		words_index(all[i]);
 }

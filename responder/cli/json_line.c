@@ -29,6 +29,22 @@ static const unsigned char klass[128] = {
 	[0x1e] = 'u', [0x1f] = 'u', ['"'] = '"',  ['\\'] = '\\',
 };
 
+/* 1 when one of the eight bytes at p is not copied as it is (below 0x20,
+ * '"', '\\', from 0x80); may say 1 for plain bytes too, never 0 for
+ * others. */
+static int
+special8(const unsigned char *p)
+{
+	const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+	uint64_t w, q, bs;
+
+	memcpy(&w, p, 8);
+	q = w ^ (ones * '"');
+	bs = w ^ (ones * '\\');
+	return ((w | ((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((bs - ones) & ~bs)) & high) !=
+	       0;
+}
+
 /* Length of the valid UTF-8 sequence at s (n bytes left), 0 when it is
  * not one: jansson's rules (no overlong forms, no surrogates, nothing
  * above U+10FFFF). */
@@ -81,7 +97,7 @@ json_line_string(struct buf *b, const char *str, size_t n)
 
 	out[o++] = '"';
 	while (i < n) {
-		unsigned char k = s[i] < 0x80 ? klass[s[i]] : 1;
+		unsigned char k;
 		size_t seq;
 
 		if (o > sizeof(out) - 8) {
@@ -89,6 +105,17 @@ json_line_string(struct buf *b, const char *str, size_t n)
 				goto fail;
 			o = 0;
 		}
+		/* eight plain bytes at a time while there are */
+		while (n - i >= 8 && o <= sizeof(out) - 8 && !special8(s + i)) {
+			memcpy(out + o, s + i, 8);
+			o += 8;
+			i += 8;
+		}
+		if (o > sizeof(out) - 8)
+			continue;
+		if (i >= n)
+			break;
+		k = s[i] < 0x80 ? klass[s[i]] : 1;
 		if (k == 0) {
 			out[o++] = (char)s[i++];
 		} else if (k == 1) {

@@ -25,7 +25,9 @@
 #include "common/xalloc.h"
 #include "store/requests.h"
 
+#include <openssl/evp.h>
 #include <openssl/sha.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -164,6 +166,17 @@ pipeline_scan_message_id(const char *raw, size_t len)
 	return NULL;
 }
 
+/* SHA-256 fetched from OpenSSL's providers once: SHA256() fetches it again
+ * at every call, which cost more than hashing a complaint. */
+static EVP_MD *sha256_md;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void
+sha256_fetch(void)
+{
+	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
 char *
 pipeline_complaint_key(const char *raw, size_t len)
 {
@@ -173,7 +186,9 @@ pipeline_complaint_key(const char *raw, size_t len)
 	char *mid = pipeline_scan_message_id(raw, len);
 	struct buf b;
 
-	SHA256((const unsigned char *)raw, len, md);
+	pthread_once(&sha256_once, sha256_fetch);
+	if (!sha256_md || EVP_Digest(raw, len, md, NULL, sha256_md, NULL) != 1)
+		SHA256((const unsigned char *)raw, len, md);
 	for (size_t i = 0; i < sizeof(md); i++) {
 		hex[2 * i] = hexd[md[i] >> 4];
 		hex[2 * i + 1] = hexd[md[i] & 15];

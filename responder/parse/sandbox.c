@@ -40,7 +40,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <sys/resource.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -133,18 +135,48 @@ w_write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
+/* What the worker has read from the parent and not used yet: a job comes
+ * as one write ("<length>\n" and the bytes), read here in one call
+ * instead of a call per digit. */
+static struct {
+	char data[65536];
+	size_t off, len;
+} w_in;
+
 static int
 w_read_all(int fd, char *p, size_t n)
 {
-	while (n > 0) {
-		ssize_t r = read(fd, p, n);
+	size_t k = w_in.len - w_in.off < n ? w_in.len - w_in.off : n;
 
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		p += r;
-		n -= (size_t)r;
+	memcpy(p, w_in.data + w_in.off, k);
+	w_in.off += k;
+	p += k;
+	n -= k;
+	while (n > 0) {
+		ssize_t r;
+
+		if (n < sizeof(w_in.data)) {
+			/* the rest of this job, perhaps more: into the buffer */
+			r = read(fd, w_in.data, sizeof(w_in.data));
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0)
+				return -1;
+			w_in.off = 0;
+			w_in.len = (size_t)r;
+			k = w_in.len < n ? w_in.len : n;
+			memcpy(p, w_in.data, k);
+			w_in.off = k;
+		} else {
+			r = read(fd, p, n);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0)
+				return -1;
+			k = (size_t)r;
+		}
+		p += k;
+		n -= k;
 	}
 	return 0;
 }
@@ -326,16 +358,42 @@ sandbox_shutdown(void)
 	worker_reap(0);
 }
 
-/* Writes all of p within the deadline; -1 on timeout (*timed_out) or a dead
- * worker. */
+/* Writes all of iov[0..cnt) within the deadline (tried at once, polled
+ * for only when the pipe is full); -1 on timeout (*timed_out) or a dead
+ * worker.  Changes iov. */
 static int
-send_all(const char *p, size_t n, int64_t deadline, int *timed_out)
+send_all(struct iovec *iov, int cnt, int64_t deadline, int *timed_out)
 {
-	while (n > 0) {
+	while (cnt > 0) {
 		struct pollfd pfd = { w.to, POLLOUT, 0 };
-		int64_t left = deadline - time_mono_us() / 1000;
+		int64_t left;
 		ssize_t r;
 
+		if (iov->iov_len == 0) {
+			iov++;
+			cnt--;
+			continue;
+		}
+		r = writev(w.to, iov, cnt);
+		if (r < 0 && errno != EINTR && errno != EAGAIN)
+			return -1;
+		if (r == 0)
+			return -1;
+		if (r > 0) {
+			size_t done = (size_t)r;
+
+			while (cnt > 0 && done >= iov->iov_len) {
+				done -= iov->iov_len;
+				iov++;
+				cnt--;
+			}
+			if (cnt > 0) {
+				iov->iov_base = (char *)iov->iov_base + done;
+				iov->iov_len -= done;
+			}
+			continue;
+		}
+		left = deadline - time_mono_us() / 1000;
 		if (left <= 0) {
 			*timed_out = 1;
 			return -1;
@@ -343,15 +401,6 @@ send_all(const char *p, size_t n, int64_t deadline, int *timed_out)
 		r = poll(&pfd, 1, (int)(left > 1000 ? 1000 : left));
 		if (r < 0 && errno != EINTR)
 			return -1;
-		if (r <= 0)
-			continue;
-		r = write(w.to, p, n);
-		if (r < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (r <= 0)
-			return -1;
-		p += r;
-		n -= (size_t)r;
 	}
 	return 0;
 }
@@ -458,6 +507,7 @@ sandbox_run_parser(const char *raw, size_t len, const struct parse_limits *lim,
 		   struct complaint *out, char *why, size_t whylen)
 {
 	int timed_out = 0, too_big = 0, timeout = lim->timeout > 0 ? lim->timeout : 10;
+	struct iovec iov[2];
 	char head[32];
 	int64_t deadline;
 	struct buf b;
@@ -474,8 +524,11 @@ sandbox_run_parser(const char *raw, size_t len, const struct parse_limits *lim,
 	deadline = time_mono_us() / 1000 + (int64_t)timeout * 1000;
 	n = snprintf(head, sizeof(head), "%zu\n", len);
 	buf_init(&b, SANDBOX_MAX_OUTPUT + 32);
-	if (send_all(head, (size_t)n, deadline, &timed_out) != 0 ||
-	    send_all(raw, len, deadline, &timed_out) != 0 ||
+	iov[0].iov_base = head;
+	iov[0].iov_len = (size_t)n;
+	iov[1].iov_base = (void *)(uintptr_t)raw; /* writev only reads it */
+	iov[1].iov_len = len;
+	if (send_all(iov, 2, deadline, &timed_out) != 0 ||
 	    recv_answer(&b, deadline, &timed_out, &too_big) != 0) {
 		if (timed_out) {
 			worker_reap(1);

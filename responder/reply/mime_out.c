@@ -399,11 +399,13 @@ mime_put_qp(struct buf *b, const char *s, size_t n)
 			o = 0;
 		}
 		/* Printable ASCII other than '=' inside a line goes out as it
-		 * is, with no look-ahead: only a blank before a line end, '.'
-		 * or "From " at a line's start, '=' and other bytes need the
-		 * checks below. */
+		 * is, and so does a space that another byte of its line
+		 * follows: only a blank before a line end, '.' or "From " at a
+		 * line's start, '=' and other bytes need the checks below. */
 		while (col > 0 && col < 75 && o <= sizeof(stage) - 8 && i < n &&
-		       (unsigned char)s[i] > 0x20 && (unsigned char)s[i] < 0x7f && s[i] != '=') {
+		       (((unsigned char)s[i] > 0x20 && (unsigned char)s[i] < 0x7f && s[i] != '=') ||
+			/* a blank with more of its line after it */
+			(s[i] == ' ' && i + 1 < n && s[i + 1] != '\n' && s[i + 1] != '\r'))) {
 			stage[o++] = s[i++];
 			col++;
 		}

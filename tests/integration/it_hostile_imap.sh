@@ -150,14 +150,14 @@ EOF
 
 ALL="normal literal_4g literal_cut literal_lie endless_line unsolicited
  uidvalidity many_exists bye_fetch silent bye_after_select garbage_after_select search_desc
- greeting_codes caps_none fetch_no permanentflags_bad search_no_keyword
+ greeting_codes caps_none fetch_no permanentflags_bad parse_no_text search_no_keyword
  search_no_keyword_bye"
 store_is_pg && ALL="normal uidvalidity bye_fetch search_no_keyword search_no_keyword_bye"
 CASES=${HOSTILE_CASES:-$ALL}
 for c in $CASES; do
 	case $c in
 	normal | many_exists | search_desc | uidvalidity | unsolicited) run_case "$c" 1 3 40 ;;
-	greeting_codes | caps_none | fetch_no | permanentflags_bad) # found by fuzz_imap
+	greeting_codes | caps_none | fetch_no | permanentflags_bad | parse_no_text) # found by fuzz_imap
 		run_case "$c" 1 3 40 ;;
 	literal_cut | bye_fetch) run_case "$c" 2 3 40 ;;
 	# A server that ignores [NOT] KEYWORD $Responded: unanswered messages

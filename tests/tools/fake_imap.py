@@ -43,6 +43,8 @@ Found by the fuzz_imap target (docs/fuzzing.md), each crashed the daemon:
   fetch_no        the first UID FETCH of bodies answered NO with no data
   permanentflags_bad  SELECT answers [PERMANENTFLAGS (")]: a first flag
                   that does not parse
+  parse_no_text   SELECT answers * OK [PARSE] with nothing after the code
+                  (libetpan copies the missing text: strdup of NULL)
 """
 import argparse
 import os
@@ -173,7 +175,9 @@ class Handler(socketserver.StreamRequestHandler):
                        "* OK [UIDVALIDITY %d] ok\r\n* OK [UIDNEXT %d] ok\r\n"
                        "%s OK [READ-WRITE] selected\r\n"
                        % (ex, '* OK [PERMANENTFLAGS (")] bad\r\n'
-                          if self.sc == "permanentflags_bad" else "", uv, box.uidnext, tag))
+                          if self.sc == "permanentflags_bad" else
+                          "* OK [PARSE] \r\n" if self.sc == "parse_no_text" else "",
+                          uv, box.uidnext, tag))
             elif cmd == "NOOP":
                 self.w("%s OK noop\r\n" % tag)
             elif cmd == "LOGOUT":

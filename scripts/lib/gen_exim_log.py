@@ -4,6 +4,8 @@ the one the real relay writes (tests/integration/it_exim_import.sh, log_selector
 = +all +pid); see scripts/bench.d/exim_import.sh for its shape.  Seeded: the
 same LINES give the same file.  Used by that benchmark and it_pg_log_import."""
 import random, sys
+
+from gen_interleave import interleave
 random.seed(42)
 want = int(sys.argv[1])
 write = sys.stdout.write
@@ -78,27 +80,20 @@ def message(t):
         L.append((4, dpid, "%s Completed QT=1.8s" % q))
     return L
 
-written = 0
-t = t0
-active = []      # [lines, index]
-while written < want:
-    while len(active) < 40:
-        active.append([message(t), 0])
-    i = random.randrange(len(active))
-    lines, k = active[i]
-    off, pid, text = lines[k]
+def write_line(t, line):
+    off, pid, text = line
     write(stamp(t + off, pid))
     write(text)
     write("\n")
-    written += 1
-    if random.random() < 0.02:
-        t += 1
-        if t % 300 == 0:
-            write(stamp(t, 950) + "Start queue run: pid=950\n")
-            write(stamp(t, 950) + "End queue run: pid=950\n")
-            written += 2
-    if k + 1 == len(lines):
-        active[i] = active[-1]
-        active.pop()
-    else:
-        active[i][1] = k + 1
+
+
+def queue_run(t):
+    """Every 300 s the queue runner's start and end."""
+    if t % 300 != 0:
+        return 0
+    write(stamp(t, 950) + "Start queue run: pid=950\n")
+    write(stamp(t, 950) + "End queue run: pid=950\n")
+    return 2
+
+
+interleave(want, t0, message, write_line, queue_run)

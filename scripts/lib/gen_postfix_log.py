@@ -4,6 +4,8 @@ the one the real relay writes (tests/integration/it_postfix_import.sh); see
 scripts/bench.d/postfix_import.sh for its shape.  Seeded: the same LINES
 give the same file.  Used by that benchmark and tests/cli/cli_import_postfix_bulk.sh."""
 import random, sys
+
+from gen_interleave import interleave
 random.seed(42)
 want = int(sys.argv[1])
 out = sys.stdout
@@ -91,23 +93,11 @@ def message(t):
     L.append((4, "postfix/qmgr[900]: %s: removed" % q))
     return L
 
-written = 0
-t = t0
-active = []      # [lines, index]
-while written < want:
-    while len(active) < 40:
-        active.append([message(t), 0])
-    i = random.randrange(len(active))
-    lines, k = active[i]
-    off, text = lines[k]
+def write_line(t, line):
+    off, text = line
     write(stamp(t + off))
     write(text)
     write("\n")
-    written += 1
-    if random.random() < 0.02:
-        t += 1
-    if k + 1 == len(lines):
-        active[i] = active[-1]
-        active.pop()
-    else:
-        active[i][1] = k + 1
+
+
+interleave(want, t0, message, write_line)

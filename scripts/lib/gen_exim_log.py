@@ -5,7 +5,7 @@ the one the real relay writes (tests/integration/it_exim_import.sh, log_selector
 same LINES give the same file.  Used by that benchmark and it_pg_log_import."""
 import random, sys
 
-from gen_interleave import interleave
+from gen_interleave import DOMAINS, MX, interleave
 random.seed(42)
 want = int(sys.argv[1])
 write = sys.stdout.write
@@ -32,9 +32,6 @@ def stamp(t, pid):
 SUBJECTS = ["Invoice %d", "Order confirmation %d", "R\\303\\274ckfrage zu Auftrag %d",
             "Your statement for account %d", "Re: meeting notes %d",
             "\\320\\227\\320\\260\\320\\272\\320\\260\\320\\267 %d"]
-DOMAINS = ["northwind.example", "fabrikam.example", "contoso.example", "wingtip.example",
-           "tailspin.example", "gmail.com", "outlook.com", "yahoo.com"]
-MX = {d: ("mx.%s" % d, "192.0.2.%d" % (i + 10)) for i, d in enumerate(DOMAINS)}
 TLS = "X=TLS1.3:TLS_AES_256_GCM_SHA384:256 CV=yes"
 
 def message(t):

@@ -9,9 +9,15 @@ interleave(want, t, message, write_line, tick=None)
                          that second besides the messages, returns how
                          many lines
 Stops once `want` lines are written.  The random calls are the loop's
-own, in a fixed order: the same seed gives the same file.
+own, in a fixed order: the same seed gives the same file.  DOMAINS and
+MX: the recipients' domains and their MX hosts, the same for both.
 """
 import random
+
+# Where both generators' messages go, and each domain's MX host and address.
+DOMAINS = ["northwind.example", "fabrikam.example", "contoso.example", "wingtip.example",
+           "tailspin.example", "gmail.com", "outlook.com", "yahoo.com"]
+MX = {d: ("mx.%s" % d, "192.0.2.%d" % (i + 10)) for i, d in enumerate(DOMAINS)}
 
 
 def interleave(want, t, message, write_line, tick=None):

@@ -5,7 +5,7 @@ scripts/bench.d/postfix_import.sh for its shape.  Seeded: the same LINES
 give the same file.  Used by that benchmark and tests/cli/cli_import_postfix_bulk.sh."""
 import random, sys
 
-from gen_interleave import interleave
+from gen_interleave import DOMAINS, MX, interleave
 random.seed(42)
 want = int(sys.argv[1])
 out = sys.stdout
@@ -28,9 +28,6 @@ def newqid():
 SUBJECTS = ["Invoice %d", "Order confirmation %d", "=?UTF-8?Q?R=C3=BCckfrage_zu_Auftrag_%d?=",
             "Your statement for account %d", "Re: meeting notes %d",
             "=?UTF-8?B?0JfQsNC60LDQtyDihJYg?=%d"]
-DOMAINS = ["northwind.example", "fabrikam.example", "contoso.example", "wingtip.example",
-           "tailspin.example", "gmail.com", "outlook.com", "yahoo.com"]
-MX = {d: ("mx.%s" % d, "192.0.2.%d" % (i + 10)) for i, d in enumerate(DOMAINS)}
 
 def message(t):
     """The lines of one message as (time offset, line) pairs."""

@@ -10,6 +10,7 @@
  * carries a raw CR, LF or escape sequence from a complaint.
  */
 #include "responder/cli/json_line.h"
+#include "common/utf8.h"
 
 #include <inttypes.h>
 #include <stdint.h>
@@ -43,40 +44,6 @@ special8(const unsigned char *p)
 	bs = w ^ (ones * '\\');
 	return ((w | ((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((bs - ones) & ~bs)) & high) !=
 	       0;
-}
-
-/* Length of the valid UTF-8 sequence at s (n bytes left), 0 when it is
- * not one: jansson's rules (no overlong forms, no surrogates, nothing
- * above U+10FFFF). */
-static size_t
-utf8_seq(const unsigned char *s, size_t n)
-{
-	uint32_t v;
-	size_t len;
-
-	if (s[0] >= 0xC2 && s[0] <= 0xDF) {
-		len = 2;
-		v = s[0] & 0x1Fu;
-	} else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
-		len = 3;
-		v = s[0] & 0x0Fu;
-	} else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-		len = 4;
-		v = s[0] & 0x07u;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if (s[i] < 0x80 || s[i] > 0xBF)
-			return 0;
-		v = (v << 6) | (s[i] & 0x3Fu);
-	}
-	if (v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF) || (len == 3 && v < 0x800) ||
-	    (len == 4 && v < 0x10000))
-		return 0;
-	return len;
 }
 
 static void
@@ -119,7 +86,11 @@ json_line_string(struct buf *b, const char *str, size_t n)
 		if (k == 0) {
 			out[o++] = (char)s[i++];
 		} else if (k == 1) {
-			if ((seq = utf8_seq(s + i, n - i)) == 0)
+			uint32_t cp;
+
+			/* jansson's rules are utf8_decode()'s: no overlong form,
+			 * no surrogate, nothing above U+10FFFF */
+			if ((seq = utf8_decode((const char *)s + i, n - i, &cp)) == 0)
 				goto fail;
 			memcpy(out + o, s + i, seq);
 			o += seq;

@@ -25,9 +25,7 @@
 #include "common/xalloc.h"
 #include "store/requests.h"
 
-#include <openssl/evp.h>
-#include <openssl/sha.h>
-#include <pthread.h>
+#include <nettle/sha2.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -166,29 +164,22 @@ pipeline_scan_message_id(const char *raw, size_t len)
 	return NULL;
 }
 
-/* SHA-256 fetched from OpenSSL's providers once: SHA256() fetches it again
- * at every call, which cost more than hashing a complaint. */
-static EVP_MD *sha256_md;
-static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
-
-static void
-sha256_fetch(void)
-{
-	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
-}
-
+/* SHA-256 from Nettle, which GnuTLS (libcurl's TLS) has already mapped:
+ * OpenSSL's EVP fetch brought its provider tables into the daemon, 2 MB of
+ * resident memory for one hash (docs/performance.md, eighth round). */
 char *
 pipeline_complaint_key(const char *raw, size_t len)
 {
 	static const char hexd[] = "0123456789abcdef";
-	unsigned char md[SHA256_DIGEST_LENGTH];
-	char hex[2 * SHA256_DIGEST_LENGTH];
+	unsigned char md[SHA256_DIGEST_SIZE];
+	char hex[2 * SHA256_DIGEST_SIZE];
 	char *mid = pipeline_scan_message_id(raw, len);
+	struct sha256_ctx h;
 	struct buf b;
 
-	pthread_once(&sha256_once, sha256_fetch);
-	if (!sha256_md || EVP_Digest(raw, len, md, NULL, sha256_md, NULL) != 1)
-		SHA256((const unsigned char *)raw, len, md);
+	sha256_init(&h);
+	sha256_update(&h, len, (const uint8_t *)raw);
+	sha256_digest(&h, sizeof(md), md);
 	for (size_t i = 0; i < sizeof(md); i++) {
 		hex[2 * i] = hexd[md[i] >> 4];
 		hex[2 * i + 1] = hexd[md[i] & 15];

@@ -187,5 +187,13 @@ echo "$RSS_N answered in $el ms by 'run' ($(( RSS_N * 1000 / (el > 0 ? el : 1) )
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 echo "daemon RSS: peak (VmHWM) $(mib "$hwm") MiB, after the run $(mib "$after") MiB; parser child peak $(mib "$child_peak") MiB; peak daemon + child $(mib $((hwm + child_peak))) MiB"
 echo "PSS after the run (shared pages counted in part): daemon $(mib "$pss_d") MiB + parser child $(mib "$pss_c") MiB = $(mib $((pss_d + pss_c))) MiB"
+if [ "${BENCH_SMAPS:-0}" = 1 ]; then
+	echo "where the daemon's resident memory is (after the run):"
+	python3 "$SRC/scripts/lib/smaps_summary.py" "$RPID"
+	for k in $(cat /proc/"$RPID"/task/*/children 2>/dev/null); do
+		echo "where the parser child's is:"
+		python3 "$SRC/scripts/lib/smaps_summary.py" "$k" 10
+	done
+fi
 echo "daemon RSS while running (replies:MiB):$(echo "$samples" | tr ' ' '\n' | awk 'NF' | awk -v n="$(echo "$samples" | wc -w)" 'n <= 8 || NR % int(n / 8 + 1) == 1' | tr '\n' ' ')"
 ms_kill_daemon

@@ -372,10 +372,39 @@ test_answered_once(void **state)
 	assert_int_equal(count_requests(f->ts->st), 2);
 }
 
+/* The complaint key is "<Message-ID> sha256-hex", or "- sha256-hex" without
+ * one: stored keys from every earlier version must still compare equal, so
+ * the digest is checked against FIPS 180-2's examples (the one-block and
+ * the two-block message, and a million 'a', which crosses the hash's
+ * internal buffer many times) and a Message-ID is taken as it is. */
+static void
+test_complaint_key(void **state)
+{
+	static const char two[] = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+	char *mil = xmalloc(1000000), *k;
+
+	(void)state;
+	k = pipeline_complaint_key("abc", 3);
+	assert_string_equal(k, "- ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	free(k);
+	k = pipeline_complaint_key(two, strlen(two));
+	assert_string_equal(k, "- 248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+	free(k);
+	memset(mil, 'a', 1000000);
+	k = pipeline_complaint_key(mil, 1000000);
+	assert_string_equal(k, "- cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+	free(k);
+	free(mil);
+	k = pipeline_complaint_key("Message-ID: <k1@x.example>\r\n\r\nabc", 33);
+	assert_true(strncmp(k, "<k1@x.example> ", 15) == 0 && strlen(k) == 15 + 64);
+	free(k);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_complaint_key),
 		cmocka_unit_test(test_every_fixture_listed),
 		cmocka_unit_test(test_dry_run),
 		cmocka_unit_test(test_recorded),

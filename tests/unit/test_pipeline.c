@@ -385,14 +385,17 @@ test_complaint_key(void **state)
 
 	(void)state;
 	k = pipeline_complaint_key("abc", 3);
-	assert_string_equal(k, "- ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	assert_string_equal(k,
+			    "- ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 	free(k);
 	k = pipeline_complaint_key(two, strlen(two));
-	assert_string_equal(k, "- 248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+	assert_string_equal(k,
+			    "- 248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
 	free(k);
 	memset(mil, 'a', 1000000);
 	k = pipeline_complaint_key(mil, 1000000);
-	assert_string_equal(k, "- cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+	assert_string_equal(k,
+			    "- cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 	free(k);
 	free(mil);
 	k = pipeline_complaint_key("Message-ID: <k1@x.example>\r\n\r\nabc", 33);

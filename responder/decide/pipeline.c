@@ -165,8 +165,9 @@ pipeline_scan_message_id(const char *raw, size_t len)
 }
 
 /* SHA-256 from Nettle, which GnuTLS (libcurl's TLS) has already mapped:
- * OpenSSL's EVP fetch brought its provider tables into the daemon, 2 MB of
- * resident memory for one hash (docs/performance.md, eighth round). */
+ * fetching it from OpenSSL's providers brought their algorithm tables into
+ * the daemon, 0.5 MB of resident memory for one hash (docs/performance.md,
+ * eighth round). */
 char *
 pipeline_complaint_key(const char *raw, size_t len)
 {

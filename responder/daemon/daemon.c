@@ -137,7 +137,7 @@ reload(struct daemon *d, const char *config_path, struct settings *s, struct pf_
 	 * lives on this stack, so it is freed before the swap. */
 	pl = pipeline_new(&ns, d->st, err, sizeof(err));
 	if (pl == NULL) {
-		log_error("reload: templates: %s; keeping the configuration in effect", err);
+		log_error("reload: %s; keeping the configuration in effect", err);
 		config_free(&ns);
 		sdnotify_ready();
 		return;
@@ -162,7 +162,7 @@ reload(struct daemon *d, const char *config_path, struct settings *s, struct pf_
 	if (pl == NULL) {
 		/* The templates changed between the trial and now: nothing to
 		 * answer with.  Stop rather than run without a pipeline. */
-		log_error("reload: templates: %s; stopping", err);
+		log_error("reload: %s; stopping", err);
 		daemon_request_stop();
 		sdnotify_ready();
 		return;
@@ -285,7 +285,7 @@ daemon_main(const char *config_path, struct settings *s, struct store *st, enum 
 	srandom((unsigned)time(NULL) ^ (unsigned)getpid());
 	d.pl = pipeline_new(s, st, err, sizeof(err));
 	if (d.pl == NULL) {
-		log_error("templates: %s", err);
+		log_error("%s", err);
 		return EX_CONFIG;
 	}
 	if (signals_setup() < 0) {

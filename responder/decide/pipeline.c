@@ -89,11 +89,17 @@ struct pipeline *
 pipeline_new(const struct settings *s, struct store *st, char *err, size_t errlen)
 {
 	struct pipeline *p = xcalloc(1, sizeof(*p));
+	char t[1024];
 
 	p->s = s;
 	p->st = st;
 	parse_limits_from_settings(s, &p->lim);
-	if (templates_load(config_templates_dir(s), &p->tpl, err, errlen) != 0) {
+	if (sandbox_check(err, errlen) != 0) {
+		free(p);
+		return NULL;
+	}
+	if (templates_load(config_templates_dir(s), &p->tpl, t, sizeof(t)) != 0) {
+		snprintf(err, errlen, "templates: %s", t);
 		free(p);
 		return NULL;
 	}
@@ -417,7 +423,7 @@ pipeline_handle(struct pipeline *p, const char *raw, size_t len, const char *sou
 	timings = json_object();
 	t0 = mark = time_mono_us();
 
-	ss = sandbox_parse(raw, len, &p->lim, 0, &c, why, sizeof(why));
+	ss = sandbox_parse(raw, len, &p->lim, &c, why, sizeof(why));
 	if (ss != SANDBOX_OK && ss != SANDBOX_REJECTED) {
 		/* A crash, timeout or limit may be the machine's passing trouble
 		 * (memory pressure, a stalled CPU): the complaint is given a
@@ -425,7 +431,7 @@ pipeline_handle(struct pipeline *p, const char *raw, size_t len, const char *sou
 		 * (DESIGN.md: quarantined after the parser failed twice). */
 		log_warn("parser failed on %s (%s); trying once more",
 			 source ? source : "complaint", why);
-		ss = sandbox_parse(raw, len, &p->lim, 0, &c, why, sizeof(why));
+		ss = sandbox_parse(raw, len, &p->lim, &c, why, sizeof(why));
 		if (ss != SANDBOX_OK && ss != SANDBOX_REJECTED) {
 			char twice[sizeof(why) + 16];
 			snprintf(twice, sizeof(twice), "failed twice: %s", why);

@@ -67,7 +67,8 @@ struct pipeline_result {
 
 /* Creates a pipeline over settings and store (both borrowed; they must
  * outlive it).  Loads the reply templates.  NULL with err filled when the
- * templates do not load.  On SIGHUP the daemon frees it and makes a new
+ * parser program cannot be found (sandbox_check) or the templates do not
+ * load.  On SIGHUP the daemon frees it and makes a new
  * one with the new settings. */
 struct pipeline *pipeline_new(const struct settings *s, struct store *st, char *err, size_t errlen);
 void pipeline_free(struct pipeline **p);

@@ -1,21 +1,25 @@
 /*
- * sandbox.c - runs complaint_parse() in a forked worker process under
- * resource limits and reads each result back, capped, over a pipe in the
- * binary form of complaint_wire.c (a JSON round trip cost more than the
- * parse itself).
+ * sandbox.c - runs complaint_parse() in a worker process of its own, the
+ * program responder-parse (worker.h, worker.c), under resource limits,
+ * and reads each result back, capped, over a pipe in the binary form of
+ * complaint_wire.c (a JSON round trip cost more than the parse itself).
  *
- * The worker is forked once and parses complaints one after another
- * (forking per complaint cost ~40x the parse itself): the parent writes
- * "<length>\n<bytes>", the worker answers "<length>\n<encoded complaint>"
- * in one write (the length zero-padded to 20 digits).  Before each
- * job the worker moves its RLIMIT_CPU soft limit to "CPU used so far +
- * parse_cpu_seconds"; RLIMIT_AS, RLIMIT_STACK and RLIMIT_CORE=0 are set
- * once (RLIMIT_AS not under AddressSanitizer, which reserves terabytes of
- * address space).  The parent enforces the wall-clock deadline per job and
- * SIGKILLs a worker that misses it.  A worker that crashed, hit a limit,
- * timed out or answered garbage is reaped and replaced by a fresh one for
- * the next complaint; a worker is also replaced after WORKER_MAX_JOBS jobs
- * and when the limits change (config reload).
+ * The worker is started once (fork + exec) and parses complaints one after
+ * another (a process per complaint cost ~40x the parse itself): the parent
+ * writes "<length>\n<bytes>", the worker answers "<length>\n<encoded
+ * complaint>" in one write (the length zero-padded to 20 digits).  It sets
+ * its own limits and containment (worker.c); the parent enforces the
+ * wall-clock deadline per job and SIGKILLs a worker that misses it.  A
+ * worker that crashed, hit a limit, timed out or answered garbage is
+ * reaped and replaced by a fresh one for the next complaint; a worker is
+ * also replaced after WORKER_MAX_JOBS jobs and when the limits change
+ * (config reload).
+ *
+ * It is exec'd rather than only forked so that nothing of the daemon's
+ * memory (credentials, the store's pages, the templates) is in the process
+ * that reads hostile MIME, and so that the two do not each hold the
+ * other's pages (docs/performance.md, eighth round).  Its environment is
+ * fixed (worker_env()).
  *
  * One worker per process; not for concurrent use from several threads.
  *
@@ -25,55 +29,29 @@
  */
 #include "responder/parse/sandbox.h"
 #include "responder/parse/prescan.h"
-#include "responder/parse/contain.h"
+#include "responder/parse/worker.h"
 #include "common/timeutil.h"
 #include "common/buf.h"
 #include "common/log.h"
+#include "common/strutil.h"
 #include "common/xalloc.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <iconv.h>
-#include <libxml/parser.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stdint.h>
-#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
-#ifndef UNDER_ASAN
-#define UNDER_ASAN 0
-#endif
-
 #define WORKER_MAX_JOBS 1000
-
-/* How a worker ends other than by a signal: its exit status, which the
- * parent reads in classify(). */
-enum worker_exit {
-	WORKER_EXIT_DONE = 0,	 /* the parent went away (EOF) or announced more
-				 * than WORKER_MAX_INPUT bytes */
-	WORKER_EXIT_INPUT = 3,	 /* the complaint could not be read (or held) */
-	WORKER_EXIT_NOMEM = 4,	 /* complaint_parse() failed, which it does only
-				 * when libetpan ran out of memory */
-	WORKER_EXIT_ENCODE = 5,	 /* the result could not be encoded */
-	WORKER_EXIT_OUTPUT = 6,	 /* the result could not be written back */
-	WORKER_EXIT_CONTAIN = 7, /* the containment could not be set up */
-};
-#define WORKER_MAX_INPUT ((size_t)1100 * 1024 * 1024) /* above max_message_size's maximum */
-#define ANSWER_HEAD 21				      /* "<20 digits>\n" before each answer */
 
 struct worker {
 	pid_t pid;    /* 0: none */
@@ -83,200 +61,6 @@ struct worker {
 };
 
 static struct worker w;
-
-/* Charsets whose gconv modules the parent loads before forking: the worker
- * cannot open files (contain.h), so a charset not loaded here converts as
- * an unknown one (windows-1252).  ASCII, Latin-1 and UTF-8 are built in. */
-static const char *const warm_charsets[] = {
-	"WINDOWS-1252",	 "ISO-8859-2",	 "ISO-8859-3",	 "ISO-8859-4",	 "ISO-8859-5",
-	"ISO-8859-6",	 "ISO-8859-7",	 "ISO-8859-8",	 "ISO-8859-9",	 "ISO-8859-10",
-	"ISO-8859-13",	 "ISO-8859-14",	 "ISO-8859-15",	 "ISO-8859-16",	 "WINDOWS-1250",
-	"WINDOWS-1251",	 "WINDOWS-1253", "WINDOWS-1254", "WINDOWS-1255", "WINDOWS-1256",
-	"WINDOWS-1257",	 "WINDOWS-1258", "KOI8-R",	 "KOI8-U",	 "ISO-2022-JP",
-	"ISO-2022-JP-2", "EUC-JP",	 "SHIFT_JIS",	 "CP932",	 "GB2312",
-	"GBK",		 "GB18030",	 "BIG5",	 "BIG5-HKSCS",	 "EUC-KR",
-	"ISO-2022-KR",	 "UTF-16",	 "UTF-16LE",	 "UTF-16BE",	 "UTF-32",
-	"UTF-7",	 "CP850",	 "CP437",	 "CP866",	 "TIS-620",
-	"MACINTOSH",	 "ISO-8859-1",	 "UTF-8",
-};
-static iconv_t warm_cd[sizeof(warm_charsets) / sizeof(warm_charsets[0])];
-
-/* Loads, once in the parent, what the worker would otherwise load for
- * itself (gconv modules of the charsets libetpan uses by default, libxml2's
- * tables): it inherits them through fork. */
-static void
-warm_up(void)
-{
-	static int done;
-
-	if (done)
-		return;
-	done = 1;
-	for (size_t i = 0; i < sizeof(warm_charsets) / sizeof(warm_charsets[0]); i++)
-		warm_cd[i] = iconv_open("UTF-8", warm_charsets[i]);
-	xmlInitParser();
-}
-
-/* ---- the worker ---------------------------------------------------------- */
-
-static int
-w_write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t r = write(fd, p, n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		p += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
-/* What the worker has read from the parent and not used yet: a job comes
- * as one write ("<length>\n" and the bytes), read here in one call
- * instead of a call per digit. */
-static struct {
-	char data[65536];
-	size_t off, len;
-} w_in;
-
-static int
-w_read_all(int fd, char *p, size_t n)
-{
-	size_t k = w_in.len - w_in.off < n ? w_in.len - w_in.off : n;
-
-	memcpy(p, w_in.data + w_in.off, k);
-	w_in.off += k;
-	p += k;
-	n -= k;
-	while (n > 0) {
-		ssize_t r;
-
-		if (n < sizeof(w_in.data)) {
-			/* the rest of this job, perhaps more: into the buffer */
-			r = read(fd, w_in.data, sizeof(w_in.data));
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r <= 0)
-				return -1;
-			w_in.off = 0;
-			w_in.len = (size_t)r;
-			k = w_in.len < n ? w_in.len : n;
-			memcpy(p, w_in.data, k);
-			w_in.off = k;
-		} else {
-			r = read(fd, p, n);
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r <= 0)
-				return -1;
-			k = (size_t)r;
-		}
-		p += k;
-		n -= k;
-	}
-	return 0;
-}
-
-/* "<digits>\n" from fd; -1 at EOF or on anything else. */
-static int
-w_read_len(int fd, size_t *n_r)
-{
-	char head[24];
-	size_t i = 0;
-
-	while (i < sizeof(head) - 1) {
-		if (w_read_all(fd, head + i, 1) != 0)
-			return -1;
-		if (head[i] == '\n')
-			break;
-		if (head[i] < '0' || head[i] > '9')
-			return -1;
-		i++;
-	}
-	if (i == 0 || head[i] != '\n')
-		return -1;
-	head[i] = '\0';
-	*n_r = (size_t)strtoull(head, NULL, 10);
-	return 0;
-}
-
-static void
-set_limit(int resource, rlim_t v)
-{
-	struct rlimit rl = { v, v };
-
-	setrlimit(resource, &rl);
-}
-
-/* Allows `secs` more CPU seconds from now (soft limit; SIGXCPU at it). */
-static void
-cpu_budget(int secs)
-{
-	struct rusage ru;
-	struct rlimit rl;
-	rlim_t want;
-
-	if (secs <= 0 || getrusage(RUSAGE_SELF, &ru) != 0 || getrlimit(RLIMIT_CPU, &rl) != 0)
-		return;
-	want = (rlim_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + 1 + secs);
-	if (rl.rlim_max != RLIM_INFINITY && want > rl.rlim_max)
-		want = rl.rlim_max;
-	rl.rlim_cur = want;
-	setrlimit(RLIMIT_CPU, &rl);
-}
-
-__attribute__((noreturn)) static void
-worker_main(int in, int out, const struct parse_limits *lim)
-{
-	set_limit(RLIMIT_CORE, 0);
-	if (!UNDER_ASAN && lim->memory_mb > 0)
-		set_limit(RLIMIT_AS, (rlim_t)lim->memory_mb * 1024 * 1024);
-	set_limit(RLIMIT_STACK, (rlim_t)8 * 1024 * 1024);
-	/* Nothing of the daemon stays within reach: its store, sockets and
-	 * files are closed, and only the pipes can be used (contain.h). */
-	{
-		char why[256];
-
-		if (contain_worker(in, out, UNDER_ASAN, !UNDER_ASAN, why, sizeof(why)) != 0) {
-			log_error("sandbox: %s", why);
-			_exit(WORKER_EXIT_CONTAIN);
-		}
-	}
-	for (;;) {
-		struct complaint c;
-		char err[256], head[32];
-		struct buf ans;
-		size_t len;
-		char *raw;
-
-		if (w_read_len(in, &len) != 0 || len > WORKER_MAX_INPUT)
-			_exit(WORKER_EXIT_DONE);
-		raw = malloc(len + 1);
-		if (!raw || w_read_all(in, raw, len) != 0)
-			_exit(WORKER_EXIT_INPUT);
-		raw[len] = '\0';
-		cpu_budget(lim->cpu_seconds);
-		if (complaint_parse(raw, len, &c, err, sizeof(err)) != 0)
-			_exit(WORKER_EXIT_NOMEM);
-		free(raw);
-		/* "<20 digits>\n" then the complaint, written at once; an
-		 * answer over SANDBOX_MAX_OUTPUT is the parent's to refuse */
-		buf_init(&ans, 0);
-		buf_append(&ans, "00000000000000000000\n", ANSWER_HEAD);
-		if (complaint_encode(&c, &ans) != 0)
-			_exit(WORKER_EXIT_ENCODE);
-		complaint_free(&c);
-		snprintf(head, sizeof(head), "%020zu", ans.len - ANSWER_HEAD);
-		memcpy(ans.data, head, ANSWER_HEAD - 1);
-		if (w_write_all(out, ans.data, ans.len) != 0)
-			_exit(WORKER_EXIT_OUTPUT);
-		buf_free(&ans);
-	}
-}
 
 /* ---- the parent's side ------------------------------------------------------ */
 
@@ -307,12 +91,128 @@ worker_reap(int kill_it)
 	return status;
 }
 
+/* The worker program's path into path[PATH_MAX]: $RESPONDER_PARSER, else
+ * responder-parse beside this program (a build tree), else in
+ * ../libexec/responder/ from it (an installed tree, whatever its prefix).
+ * 0, or -1 with why saying where it looked. */
+static int
+worker_path(char *path, char *why, size_t whylen)
+{
+	const char *env = getenv("RESPONDER_PARSER");
+	char self[PATH_MAX], *slash;
+	ssize_t n;
+	int k;
+
+	if (env && *env) {
+		if (access(env, X_OK) == 0 && strlen(env) < PATH_MAX) {
+			str_copy(path, env, PATH_MAX);
+			return 0;
+		}
+		snprintf(why, whylen, "parser program %s (RESPONDER_PARSER): %s", env,
+			 strlen(env) < PATH_MAX ? strerror(errno) : "path too long");
+		return -1;
+	}
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0) {
+		snprintf(why, whylen,
+			 "parser program: cannot find this program (/proc/self/exe: %s)",
+			 n < 0 ? strerror(errno) : "empty");
+		return -1;
+	}
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	if (slash)
+		*slash = '\0';
+	k = snprintf(path, PATH_MAX, "%s/%s", self, WORKER_PROGRAM);
+	if (k > 0 && k < PATH_MAX && access(path, X_OK) == 0)
+		return 0;
+	k = snprintf(path, PATH_MAX, "%s/../libexec/responder/%s", self, WORKER_PROGRAM);
+	if (k > 0 && k < PATH_MAX && access(path, X_OK) == 0)
+		return 0;
+	snprintf(why, whylen,
+		 "parser program %s not found in %s nor in %s/../libexec/responder "
+		 "(reinstall, or name it in RESPONDER_PARSER)",
+		 WORKER_PROGRAM, self, self);
+	return -1;
+}
+
+int
+sandbox_check(char *why, size_t whylen)
+{
+	char path[PATH_MAX];
+	struct stat sb;
+
+	if (worker_path(path, why, whylen) != 0)
+		return -1;
+	if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		snprintf(why, whylen, "parser program %s is not a regular file", path);
+		return -1;
+	}
+	return 0;
+}
+
+/* The environment the worker gets: GNUTLS_NO_IMPLICIT_INIT (libetpan
+ * links GnuTLS, whose load-time initialisation reads the PKCS #11 module
+ * configuration and loads p11-kit: 0.9 MiB of a worker that never speaks
+ * TLS), the sanitizers' options of a test build, and nothing else (no
+ * locale, no GCONV_PATH, no LD_* from whoever started the daemon). */
+static void
+worker_env(char **env, size_t max)
+{
+	static const char *const keep[] = { "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS" };
+	static char no_tls[] = "GNUTLS_NO_IMPLICIT_INIT=1";
+	static char *vals[3];
+	size_t n = 0;
+
+	env[n++] = no_tls;
+	for (size_t i = 0; i < 3 && n + 1 < max; i++) {
+		const char *v = getenv(keep[i]);
+
+		if (v == NULL)
+			continue;
+		free(vals[i]);
+		vals[i] = xmalloc(strlen(keep[i]) + strlen(v) + 2);
+		snprintf(vals[i], strlen(keep[i]) + strlen(v) + 2, "%s=%s", keep[i], v);
+		env[n++] = vals[i];
+	}
+	env[n] = NULL;
+}
+
+/* In the child between fork and exec: the pipe ends onto standard input
+ * and output, the signal mask and dispositions as a new program expects
+ * (SIGPIPE stays ignored, SIGXCPU must kill), then the program.  Only
+ * async-signal-safe calls. */
+__attribute__((noreturn)) static void
+worker_exec(int in, int out, const char *path, char *const argv[], char *const env[])
+{
+	sigset_t none;
+
+	/* neither end may land on the other's number: move both above 2 */
+	in = fcntl(in, F_DUPFD, 3);
+	out = fcntl(out, F_DUPFD, 3);
+	if (in < 0 || out < 0 || dup2(in, STDIN_FILENO) < 0 || dup2(out, STDOUT_FILENO) < 0)
+		_exit(WORKER_EXIT_EXEC);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGXCPU, SIG_DFL);
+	execve(path, argv, env);
+	_exit(WORKER_EXIT_EXEC);
+}
+
 static int
 worker_start(const struct parse_limits *lim, char *why, size_t whylen)
 {
+	static char name[] = WORKER_PROGRAM;
+	char path[PATH_MAX], mem[24], cpu[24], *env[5];
+	char *argv[] = { name, mem, cpu, NULL };
 	int in[2], out[2];
 	pid_t pid;
 
+	if (worker_path(path, why, whylen) != 0)
+		return -1;
+	snprintf(mem, sizeof(mem), "%d", lim->memory_mb > 0 ? lim->memory_mb : 0);
+	snprintf(cpu, sizeof(cpu), "%d", lim->cpu_seconds > 0 ? lim->cpu_seconds : 0);
+	worker_env(env, 5);
 	if (pipe2(in, O_CLOEXEC) != 0) {
 		snprintf(why, whylen, "pipe: %s", strerror(errno));
 		return -1;
@@ -333,11 +233,8 @@ worker_start(const struct parse_limits *lim, char *why, size_t whylen)
 		close(out[1]);
 		return -1;
 	}
-	if (pid == 0) {
-		close(in[1]);
-		close(out[0]);
-		worker_main(in[0], out[1], lim);
-	}
+	if (pid == 0)
+		worker_exec(in[0], out[1], path, argv, env);
 	close(in[0]);
 	close(out[1]);
 	w.pid = pid;
@@ -347,6 +244,12 @@ worker_start(const struct parse_limits *lim, char *why, size_t whylen)
 	w.lim = *lim;
 	fcntl(w.to, F_SETFL, fcntl(w.to, F_GETFL) | O_NONBLOCK);
 	return 0;
+}
+
+pid_t
+sandbox_worker_pid(void)
+{
+	return w.pid;
 }
 
 void
@@ -486,6 +389,10 @@ classify(int status, const struct parse_limits *lim, char *why, size_t whylen)
 			 "not parsed");
 		return SANDBOX_ERROR;
 	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == WORKER_EXIT_EXEC) {
+		snprintf(why, whylen, "parser program %s could not be started", WORKER_PROGRAM);
+		return SANDBOX_ERROR;
+	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) == WORKER_EXIT_NOMEM) {
 		snprintf(why, whylen, "parser ran out of memory (limit %d MB)", lim->memory_mb);
 		return SANDBOX_LIMIT;
@@ -515,7 +422,6 @@ sandbox_run_parser(const char *raw, size_t len, const struct parse_limits *lim,
 	int n;
 
 	memset(out, 0, sizeof(*out));
-	warm_up();
 	if (w.pid && (w.jobs >= WORKER_MAX_JOBS || !same_limits(&w.lim, lim)))
 		sandbox_shutdown();
 	if (!w.pid && worker_start(lim, why, whylen) != 0)
@@ -556,18 +462,13 @@ sandbox_run_parser(const char *raw, size_t len, const struct parse_limits *lim,
 }
 
 enum sandbox_status
-sandbox_parse(const char *raw, size_t len, const struct parse_limits *lim, int in_process,
-	      struct complaint *out, char *why, size_t whylen)
+sandbox_parse(const char *raw, size_t len, const struct parse_limits *lim, struct complaint *out,
+	      char *why, size_t whylen)
 {
 	memset(out, 0, sizeof(*out));
 	if (prescan(raw, len, lim->max_message_size, why, whylen) != 0) {
 		log_info("complaint refused before parsing: %s", why);
 		return SANDBOX_REJECTED;
-	}
-	if (in_process) {
-		if (complaint_parse(raw, len, out, why, whylen) != 0)
-			return SANDBOX_ERROR;
-		return SANDBOX_OK;
 	}
 	return sandbox_run_parser(raw, len, lim, out, why, whylen);
 }

@@ -1,10 +1,11 @@
 /*
  * sandbox.h - parsing a complaint without trusting libetpan: a cheap
  * pre-scan (prescan.h) that refuses what is known to break the parser, then
- * the parse itself in a forked worker process under setrlimit (CPU seconds
- * per complaint, address space, stack) and a wall-clock timeout per
- * complaint, its result coming back capped, in a binary form, over a pipe
- * (sandbox.c, complaint_wire.c).
+ * the parse itself in a worker process of its own, the program
+ * responder-parse (worker.h), under setrlimit (CPU seconds per complaint,
+ * address space, stack), contained (contain.h), with a wall-clock timeout
+ * per complaint, its result coming back capped, in a binary form, over a
+ * pipe (sandbox.c, complaint_wire.c).
  * The worker is kept for the next complaints and replaced after any
  * failure.  One worker per process: not for concurrent use by threads.
  * The caller ignores SIGPIPE (main.c does): a worker that dies while its
@@ -18,6 +19,7 @@
 #define RESPONDER_SANDBOX_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "responder/parse/complaint.h"
 
@@ -38,22 +40,31 @@ enum sandbox_status {
 	SANDBOX_CRASH,	  /* the child died from a signal or exited badly */
 	SANDBOX_TIMEOUT,  /* killed at the wall-clock deadline */
 	SANDBOX_LIMIT,	  /* CPU limit (SIGXCPU) or out of memory */
-	SANDBOX_ERROR,	  /* fork/pipe failed, or the output was not valid */
+	SANDBOX_ERROR,	  /* fork/exec/pipe failed, or the output was not valid */
 };
 
-/* Pre-scan (prescan.h, capped at lim->max_message_size), then parse.
- * With in_process != 0 the parse runs in this process (fuzzing and
- * benchmarks only; never for real mail).  On
- * SANDBOX_OK *out is filled (complaint_free it); otherwise *out is empty
- * and `why` says what happened. */
+/* Pre-scan (prescan.h, capped at lim->max_message_size), then parse in
+ * the worker.  On SANDBOX_OK *out is filled (complaint_free it); otherwise
+ * *out is empty and `why` says what happened.  (Fuzzing and tests call
+ * complaint_parse() in their own process; the responder never does, and
+ * does not link it.) */
 enum sandbox_status sandbox_parse(const char *raw, size_t len, const struct parse_limits *lim,
-				  int in_process, struct complaint *out, char *why, size_t whylen);
+				  struct complaint *out, char *why, size_t whylen);
+
+/* Whether the worker program can be found and run (worker.h says where it
+ * is looked for): 0, or -1 with why.  pipeline_new() calls it, so that a
+ * broken install stops the daemon at its start instead of failing every
+ * complaint. */
+int sandbox_check(char *why, size_t whylen);
+
+/* The running worker's pid, 0 when none (tests and diagnostics). */
+pid_t sandbox_worker_pid(void);
 
 /* Stops the parser worker (it is started on first use and kept for the
  * next complaints); pipeline_free() calls it.  Safe to call any time. */
 void sandbox_shutdown(void);
 
-/* The forked, limited parse alone, without the pre-scan (tests use it to
+/* The contained, limited parse alone, without the pre-scan (tests use it to
  * show that a parser crash, loop or blow-up never reaches the caller). */
 enum sandbox_status sandbox_run_parser(const char *raw, size_t len, const struct parse_limits *lim,
 				       struct complaint *out, char *why, size_t whylen);

@@ -16,7 +16,8 @@ P=$T/prefix
 run cmake --install "$BUILD" --prefix "$P"
 expect_status 0 "cmake --install"
 
-for f in bin/responder share/doc/responder/responder.conf.example share/man/man8/responder.8 \
+for f in bin/responder libexec/responder/responder-parse \
+         share/doc/responder/responder.conf.example share/man/man8/responder.8 \
          share/man/man5/responder.conf.5 lib/systemd/system/responder.service; do
   CHECK_COUNT=$((CHECK_COUNT + 1))
   [ -f "$P/$f" ] || fail "not installed: $f"
@@ -33,6 +34,22 @@ fi
 run "$P/bin/responder" --version
 expect_status 0 "installed binary runs"
 expect_out "responder "
+
+# The installed binary finds its parser program in ../libexec/responder
+# (whatever the prefix), parses a complaint there, and says where it
+# looked when the program is missing.
+printf '[responder]\naddress = support@relay.example\n[store]\npath = %s/s.db\n[templates]\ndir = %s\n' \
+  "$T" "$P/share/responder/templates" > "$T/r.conf"
+run env -u RESPONDER_PARSER "$P/bin/responder" -c "$T/r.conf" process --dry-run --json \
+  "$RESPONDER_FIXTURES/complaints/attached.eml"
+expect_status 0 "installed binary parses with its installed parser program"
+expect_out '"requester":"billing@acme.example"'
+mv "$P/libexec/responder/responder-parse" "$T/moved"
+run env -u RESPONDER_PARSER "$P/bin/responder" -c "$T/r.conf" process --dry-run \
+  "$RESPONDER_FIXTURES/complaints/attached.eml"
+expect_status 78 "installed binary without its parser program"
+expect_err "parser program responder-parse not found in $P/bin"
+mv "$T/moved" "$P/libexec/responder/responder-parse"
 
 # ---- man pages --------------------------------------------------------------
 for page in share/man/man8/responder.8 share/man/man5/responder.conf.5; do

@@ -52,17 +52,19 @@ expect_out "Architecture: $(dpkg --print-architecture)"
 expect_out "Section: mail"
 depends=$(dpkg-deb -f "$DEB" Depends)
 run dpkg-deb -c "$DEB"
-for f in ./usr/bin/responder ./usr/lib/systemd/system/responder.service \
+for f in ./usr/bin/responder ./usr/libexec/responder/responder-parse \
+         ./usr/lib/systemd/system/responder.service \
          ./usr/share/man/man8/responder.8 ./usr/share/man/man5/responder.conf.5 \
          ./usr/share/doc/responder/responder.conf.example; do
   expect_out "$f"
 done
 
-# Every NEEDED library of the packaged binary comes from a package named
+# Every NEEDED library of the packaged binaries comes from a package named
 # in Depends (libc6 covers libc/libm; it is there too).
 mkdir "$T/x" && dpkg-deb -x "$DEB" "$T/x"
 LAST_CMD="checking Depends against readelf -d"; : > "$OUT"; : > "$ERR"
-for lib in $(readelf -d "$T/x/usr/bin/responder" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+for lib in $(readelf -d "$T/x/usr/bin/responder" "$T/x/usr/libexec/responder/responder-parse" |
+             sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | sort -u); do
   path=$(ldconfig -p | awk -v l="$lib" '$1 == l { print $NF; exit }')
   pkg=$(dpkg -S "$(readlink -f "$path")" 2>/dev/null | head -1 | cut -d: -f1)
   [ -n "$pkg" ] || pkg=$(dpkg -S "$path" 2>/dev/null | head -1 | cut -d: -f1)

@@ -16,6 +16,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +42,7 @@ static enum sandbox_status
 parse(const char *raw, size_t len, const struct parse_limits *lim, char *why, size_t whylen)
 {
 	struct complaint c;
-	enum sandbox_status st = sandbox_parse(raw, len, lim, 0, &c, why, whylen);
+	enum sandbox_status st = sandbox_parse(raw, len, lim, &c, why, whylen);
 
 	complaint_free(&c);
 	return st;
@@ -66,14 +67,12 @@ test_ok_through_child(void **state)
 
 	(void)state;
 	raw = read_fixture("complaints/nested.eml", &len);
-	assert_int_equal(sandbox_parse(raw, len, &lim_default, 0, &c, why, sizeof(why)),
-			 SANDBOX_OK);
+	assert_int_equal(sandbox_parse(raw, len, &lim_default, &c, why, sizeof(why)), SANDBOX_OK);
 	assert_int_equal(c.n_originals, 2);
 	assert_string_equal(c.originals[1].message_id, "<inv-1043@acme.example>");
 	complaint_free(&c);
-	/* in-process gives the same */
-	assert_int_equal(sandbox_parse(raw, len, &lim_default, 1, &c, why, sizeof(why)),
-			 SANDBOX_OK);
+	/* in this process (as the fuzzers parse) gives the same */
+	assert_int_equal(complaint_parse(raw, len, &c, why, sizeof(why)), 0);
 	assert_int_equal(c.n_originals, 2);
 	complaint_free(&c);
 	free(raw);
@@ -479,6 +478,103 @@ test_child_cpu_limit_and_timeout(void **state)
 	buf_free(&b);
 }
 
+/* Whether `mark` is in the readable memory of process pid (its mappings
+ * from /proc/PID/maps, read through /proc/PID/mem). */
+static int
+memory_holds(pid_t pid, const char *mark)
+{
+	char path[64], line[512];
+	size_t n = strlen(mark);
+	int found = 0, fd;
+	FILE *maps;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	maps = fopen(path, "r");
+	assert_non_null(maps);
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	while (!found && fgets(line, sizeof(line), maps)) {
+		unsigned long lo, hi;
+		char perms[8];
+
+		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) != 3 || perms[0] != 'r' ||
+		    strstr(line, "[vvar]") || hi - lo > (256UL << 20))
+			continue;
+		char *b = malloc(hi - lo);
+		ssize_t got = b ? pread(fd, b, hi - lo, (off_t)lo) : -1;
+
+		for (ssize_t i = 0; got >= (ssize_t)n && i + (ssize_t)n <= got; i++)
+			if (b[i] == mark[0] && memcmp(b + i, mark, n) == 0) {
+				found = 1;
+				break;
+			}
+		free(b);
+	}
+	close(fd);
+	fclose(maps);
+	return found;
+}
+
+/* The worker is a program of its own (responder-parse), not a copy of the
+ * caller: a secret in the caller's heap (the daemon's IMAP password, say)
+ * is not in the worker's memory, and the worker's environment holds
+ * nothing but GnuTLS's switch and the sanitizers' options.  The search is shown to work by
+ * finding the secret in this process and in a forked copy of it, which is
+ * what the worker was before it was exec'd. */
+static void
+test_worker_is_a_program_of_its_own(void **state)
+{
+	static const char msg[] = "From: a@b.example\nSubject: hello\n\nbody\n";
+	char *secret = malloc(64), exe[4096], env[4096];
+	struct complaint c;
+	char why[256], path[64];
+	ssize_t n;
+	pid_t pid;
+	int fd;
+
+	(void)state;
+	snprintf(secret, 64, "imap-password-%08lx%08lx", (unsigned long)random(),
+		 (unsigned long)getpid());
+	assert_true(memory_holds(getpid(), secret));
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		pause();
+		_exit(0);
+	}
+	assert_true(memory_holds(pid, secret));
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	sandbox_shutdown();
+	assert_int_equal(
+	    sandbox_run_parser(msg, sizeof(msg) - 1, &lim_default, &c, why, sizeof(why)),
+	    SANDBOX_OK);
+	complaint_free(&c);
+	pid = sandbox_worker_pid();
+	assert_true(pid > 0);
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	n = readlink(path, exe, sizeof(exe) - 1);
+	assert_true(n > 0);
+	exe[n] = '\0';
+	assert_non_null(strstr(exe, "/responder-parse"));
+	snprintf(path, sizeof(path), "/proc/%d/environ", (int)pid);
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	n = read(fd, env, sizeof(env) - 1);
+	close(fd);
+	for (ssize_t i = 0; n > 0 && i < n; i += (ssize_t)strlen(env + i) + 1) {
+		env[n] = '\0';
+		assert_true(strcmp(env + i, "GNUTLS_NO_IMPLICIT_INIT=1") == 0 ||
+			    strncmp(env + i, "ASAN_OPTIONS=", 13) == 0 ||
+			    strncmp(env + i, "UBSAN_OPTIONS=", 14) == 0 ||
+			    strncmp(env + i, "LSAN_OPTIONS=", 13) == 0);
+	}
+	assert_false(memory_holds(pid, secret));
+	sandbox_shutdown();
+	free(secret);
+}
+
 int
 main(void)
 {
@@ -490,6 +586,7 @@ main(void)
 		cmocka_unit_test(test_prescan_content_type_space_before_colon),
 		cmocka_unit_test(test_prescan_siblings_are_not_depth),
 		cmocka_unit_test(test_worker_contained),
+		cmocka_unit_test(test_worker_is_a_program_of_its_own),
 		cmocka_unit_test(test_huge_header_line),
 		cmocka_unit_test(test_ten_thousand_parts),
 		cmocka_unit_test(test_deep_nesting_refused),

@@ -131,7 +131,9 @@ int store_build_indexes(struct store *st);
 /* At the end of an import (a file, not a follower's step), outside a
  * transaction: PostgreSQL merges the entries its subject index kept aside
  * for fast inserts (GIN's pending list), which searches otherwise read one
- * by one; SQLite: nothing.  STORE_OK, or STORE_EDB (the load itself is
+ * by one; SQLite merges the subject index's segments into one when the
+ * load's bulk transactions added at least a sixteenth of the messages
+ * (FTS5 'optimize': a search reads each segment).  STORE_OK, or STORE_EDB (the load itself is
  * committed: report it and go on; VACUUM merges them later). */
 int store_finish_load(struct store *st);
 int store_commit(struct store *st);

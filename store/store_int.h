@@ -87,7 +87,7 @@ struct store_driver {
 	 * each in a transaction of its own. */
 	int (*defer_indexes)(struct store *st);
 	int (*build_indexes)(struct store *st);
-	/* store_finish_load (NULL on SQLite) */
+	/* store_finish_load */
 	int (*finish_load)(struct store *st);
 };
 
@@ -122,6 +122,9 @@ struct store {
 	 * end; NULL outside one.  The table itself is kept in `cache`. */
 	struct bulk_cache *bulk_cache; /* borrowed from `cache` */
 	struct bulk_cache *cache;      /* owned; NULL until the first */
+	/* SQLite: messages the bulk transactions since the last
+	 * store_finish_load() gave the subject index (sqlite_bulk.c). */
+	int64_t load_indexed;
 	long syncs;		       /* store_sync() fsyncs, for the figures */
 	/* Prepared on first use, keyed by the SQL text's address (db.c):
 	 * stmts_cap entries (0 or a power of two), nstmts of them used. */

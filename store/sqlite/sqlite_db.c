@@ -283,4 +283,5 @@ const struct store_driver store_driver_sqlite = {
 	.bulk_drop = lite_bulk_drop,
 	.defer_indexes = lite_defer_indexes,
 	.build_indexes = lite_build_indexes,
+	.finish_load = lite_finish_load,
 };

@@ -30,6 +30,7 @@ void lite_bulk_drop(struct store *st);
  * builds what a load that died left to build (at an open for writing). */
 int lite_defer_indexes(struct store *st);
 int lite_build_indexes(struct store *st);
+int lite_finish_load(struct store *st);
 int lite_build_deferred_indexes(struct store *st);
 
 #endif

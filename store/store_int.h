@@ -125,7 +125,7 @@ struct store {
 	/* SQLite: messages the bulk transactions since the last
 	 * store_finish_load() gave the subject index (sqlite_bulk.c). */
 	int64_t load_indexed;
-	long syncs;		       /* store_sync() fsyncs, for the figures */
+	long syncs; /* store_sync() fsyncs, for the figures */
 	/* Prepared on first use, keyed by the SQL text's address (db.c):
 	 * stmts_cap entries (0 or a power of two), nstmts of them used. */
 	struct store_stmt_entry *stmts; /* owned */

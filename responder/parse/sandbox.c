@@ -187,9 +187,10 @@ worker_exec(int in, int out, const char *path, char *const argv[], char *const e
 {
 	sigset_t none;
 
-	/* neither end may land on the other's number: move both above 2 */
-	in = fcntl(in, F_DUPFD, 3);
-	out = fcntl(out, F_DUPFD, 3);
+	/* neither end may land on the other's number: move both above 2
+	 * (close-on-exec, so only the two dup2() copies cross the exec) */
+	in = fcntl(in, F_DUPFD_CLOEXEC, 3);
+	out = fcntl(out, F_DUPFD_CLOEXEC, 3);
 	if (in < 0 || out < 0 || dup2(in, STDIN_FILENO) < 0 || dup2(out, STDOUT_FILENO) < 0)
 		_exit(WORKER_EXIT_EXEC);
 	sigemptyset(&none);

@@ -519,7 +519,8 @@ memory_holds(pid_t pid, const char *mark)
 /* The worker is a program of its own (responder-parse), not a copy of the
  * caller: a secret in the caller's heap (the daemon's IMAP password, say)
  * is not in the worker's memory, and the worker's environment holds
- * nothing but GnuTLS's switch and the sanitizers' options.  The search is shown to work by
+ * nothing but GnuTLS's switch and the sanitizers' options, and its only
+ * descriptors are its two pipes.  The search is shown to work by
  * finding the secret in this process and in a forked copy of it, which is
  * what the worker was before it was exec'd. */
 static void
@@ -571,6 +572,25 @@ test_worker_is_a_program_of_its_own(void **state)
 			    strncmp(env + i, "LSAN_OPTIONS=", 13) == 0);
 	}
 	assert_false(memory_holds(pid, secret));
+	/* its descriptors: the two pipes as 0 and 1, and stderr under ASan */
+	{
+		DIR *d;
+		struct dirent *e;
+		size_t fds = 0;
+
+		snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+		d = opendir(path);
+		assert_non_null(d);
+		while ((e = readdir(d)) != NULL)
+			if (e->d_name[0] != '.') {
+				fds++;
+				assert_true(strcmp(e->d_name, "0") == 0 ||
+					    strcmp(e->d_name, "1") == 0 ||
+					    (UNDER_ASAN && strcmp(e->d_name, "2") == 0));
+			}
+		closedir(d);
+		assert_true(fds >= 2);
+	}
 	sandbox_shutdown();
 	free(secret);
 }

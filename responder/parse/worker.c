@@ -29,17 +29,6 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
-#ifndef UNDER_ASAN
-#define UNDER_ASAN 0
-#endif
-
 /* Charsets whose gconv modules the worker loads before it is contained: it
  * cannot open files afterwards (contain.h), so a charset not loaded here
  * converts as an unknown one (windows-1252).  ASCII, Latin-1 and UTF-8 are

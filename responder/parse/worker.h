@@ -20,6 +20,21 @@
 
 #include <stddef.h>
 
+/* 1 in a build under AddressSanitizer (gcc or clang), whose runtime
+ * reserves terabytes of address space and needs more of the kernel: the
+ * worker then sets no RLIMIT_AS and installs no seccomp filter (contain.h),
+ * and keeps stderr for the sanitizer's reports. */
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+#ifndef UNDER_ASAN
+#define UNDER_ASAN 0
+#endif
+
 /* How a worker ends other than by a signal: its exit status, which the
  * parent reads (sandbox.c, classify()). */
 enum worker_exit {

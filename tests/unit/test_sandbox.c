@@ -11,6 +11,7 @@
 #include "responder/parse/prescan.h"
 #include "responder/parse/sandbox.h"
 #include "responder/parse/contain.h"
+#include "responder/parse/worker.h"
 #include "common/buf.h"
 
 #include <dirent.h>
@@ -24,17 +25,6 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
-#ifndef UNDER_ASAN
-#define UNDER_ASAN 0
-#endif
 
 static const struct parse_limits lim_default = { 26214400, 5, 512, 10 };
 

@@ -486,6 +486,8 @@ message_insert(struct store *st, const struct store_message_in *m, const char *m
 	if (if_new && store_changes(st) == 0)
 		return STORE_OK;
 	*msg_r = store_last_id(st);
+	if (store_bulk_added(st, *msg_r) < 0)
+		return STORE_EDB;
 	bulk_cache_put_message(st->bulk_cache, m->queue_id, *msg_r, account, m->submitted_at);
 	return STORE_ADDED;
 }

@@ -169,6 +169,14 @@ store_finish_load(struct store *st)
 }
 
 int
+store_bulk_added(struct store *st, int64_t id)
+{
+	if (st->bulk == NULL)
+		return STORE_OK;
+	return st->drv->bulk_added(st, id);
+}
+
+int
 store_bulk_settle(struct store *st, int64_t id)
 {
 	if (st->bulk == NULL)

@@ -108,8 +108,9 @@ int store_begin_read(struct store *st);
  * row by row: FTS5 writes out its pending terms at every statement that
  * opens a statement journal, and each INSERT of a message with a trigger
  * does, so a row-by-row load wrote one index segment per message.  The
- * trigger is dropped inside the transaction and created again from its
- * own text before COMMIT, so every committed state has it and an index
+ * trigger is dropped inside the transaction, once it has added its first
+ * message (a transaction that adds none changes no schema), and created
+ * again from its own text before COMMIT, so every committed state has it and an index
  * that matches the rows; a crash or store_rollback() takes the drop back
  * with the rows.  Until the commit, a subject search on this handle does
  * not see the messages it added.  PostgreSQL: store_begin(). */

@@ -74,13 +74,15 @@ struct store_driver {
 	int (*copy_in)(struct store *st, const char *sql, const char *data, size_t len);
 	/* Bulk transactions (store_begin_bulk; NULL on PostgreSQL, whose
 	 * indexes cost nothing more row by row): bulk_begin runs right after
-	 * BEGIN and may set st->bulk; bulk_settle brings what it deferred up
+	 * BEGIN and may set st->bulk; bulk_added is told of each message
+	 * added (its id); bulk_settle brings what it deferred up
 	 * to date for message `id` before a write that needs it (an UPDATE of
 	 * a message added in the transaction); bulk_end writes everything
 	 * deferred, right before COMMIT; bulk_drop forgets it after a
 	 * ROLLBACK.  Each clears st->bulk when it is done with it. */
 	int (*bulk_begin)(struct store *st);
 	int (*bulk_settle)(struct store *st, int64_t id);
+	int (*bulk_added)(struct store *st, int64_t id);
 	int (*bulk_end)(struct store *st);
 	void (*bulk_drop)(struct store *st);
 	/* store_defer_indexes / store_build_indexes (NULL on PostgreSQL):
@@ -164,6 +166,9 @@ int store_claim_fence(struct store *st, const char *key, int64_t now);
  * UPDATE of the messages row: its subject-index trigger reads the row's
  * old entry).  STORE_OK at once outside one. */
 int store_bulk_settle(struct store *st, int64_t id);
+/* Inside a bulk transaction, right after message `id` was added (the
+ * driver may start deferring from it).  STORE_OK at once outside one. */
+int store_bulk_added(struct store *st, int64_t id);
 /* bulk_cache.c: answers a bulk transaction already had (st->bulk_cache),
  * by text key; every lookup is 0 (a miss: ask SQLite) with a NULL cache.
  * Valid only while the transaction holds the write lock; records.c puts

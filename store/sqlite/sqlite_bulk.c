@@ -16,11 +16,15 @@
  * and kept merging them: 43 % of the JSONL importer's CPU time
  * (docs/performance.md).
  *
- * How: inside the transaction the trigger is dropped (its text kept from
+ * How: inside the transaction, right after its first message is added
+ * (which the trigger indexes), the trigger is dropped (its text kept from
  * sqlite_master); the messages added since have ids above `indexed_to`
  * (INTEGER PRIMARY KEY: a new row's id is above every id of the table);
  * one INSERT ... SELECT gives the index their rows, and the trigger is
- * created again from its own text, before COMMIT.  DDL is transactional
+ * created again from its own text, before COMMIT.  A transaction that adds
+ * no message (a re-import, a batch of refused lines) keeps the trigger:
+ * the drop and the creation are schema changes, after which every cached
+ * statement is prepared again.  DDL is transactional
  * in SQLite: a crash or a ROLLBACK takes the drop back with the rows, and
  * every committed state has the trigger and an index that matches the
  * table.  The update and delete triggers stay: an UPDATE of a message not
@@ -42,7 +46,9 @@
 
 struct lite_bulk {
 	char *trigger;	    /* owned: CREATE TRIGGER messages_fts_ai ..., as stored */
-	int64_t indexed_to; /* messages with a larger id are not in messages_fts yet */
+	int dropped;	    /* the trigger is dropped (lite_bulk_added) */
+	int64_t indexed_to; /* with dropped: messages with a larger id are not
+			     * in messages_fts yet */
 };
 
 static void
@@ -83,13 +89,28 @@ lite_bulk_begin(struct store *st)
 		bulk_free(st);
 		return STORE_OK;
 	}
-	s = store_stmt(st, "SELECT coalesce(max(id), 0) FROM messages");
-	if (s == NULL || store_step_int64(st, s, &b->indexed_to, "reading the last message") < 0 ||
-	    store_exec(st, "DROP TRIGGER messages_fts_ai") < 0 ||
-	    store_exec(st, "PRAGMA wal_autocheckpoint=" BULK_CHECKPOINT_PAGES) < 0) {
+	if (store_exec(st, "PRAGMA wal_autocheckpoint=" BULK_CHECKPOINT_PAGES) < 0) {
 		bulk_free(st);
 		return STORE_EDB;
 	}
+	return STORE_OK;
+}
+
+/* Message `id` was just added, its index row written by the trigger: the
+ * first of the transaction drops the trigger, and the index is from then
+ * on written at the end (catch_up). */
+int
+lite_bulk_added(struct store *st, int64_t id)
+{
+	struct lite_bulk *b = st->bulk;
+
+	if (b->dropped)
+		return STORE_OK;
+	if (store_exec(st, "DROP TRIGGER messages_fts_ai") < 0)
+		return store_fail_db(st, "dropping the subject index trigger");
+	b->dropped = 1;
+	b->indexed_to = id;
+	st->load_indexed++;
 	return STORE_OK;
 }
 
@@ -101,6 +122,8 @@ catch_up(struct store *st, struct lite_bulk *b)
 	struct store_stmt *s;
 	int64_t last;
 
+	if (!b->dropped)
+		return STORE_OK;
 	s = store_stmt(st, "SELECT coalesce(max(id), 0) FROM messages");
 	if (s == NULL || store_step_int64(st, s, &last, "reading the last message") < 0)
 		return STORE_EDB;
@@ -131,6 +154,10 @@ lite_bulk_end(struct store *st)
 {
 	struct lite_bulk *b = st->bulk;
 
+	if (!b->dropped) {
+		bulk_free(st);
+		return STORE_OK;
+	}
 	if (catch_up(st, b) < 0)
 		return STORE_EDB;
 	/* the statements read above hold nothing: DDL needs none stepping */

@@ -279,6 +279,7 @@ const struct store_driver store_driver_sqlite = {
 	.sync = lite_sync,
 	.bulk_begin = lite_bulk_begin,
 	.bulk_settle = lite_bulk_settle,
+	.bulk_added = lite_bulk_added,
 	.bulk_end = lite_bulk_end,
 	.bulk_drop = lite_bulk_drop,
 	.defer_indexes = lite_defer_indexes,

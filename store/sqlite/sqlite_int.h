@@ -24,6 +24,7 @@ int lite_schema_version(struct store *st);
 /* sqlite_bulk.c: the driver's bulk_* calls (store_int.h). */
 int lite_bulk_begin(struct store *st);
 int lite_bulk_settle(struct store *st, int64_t id);
+int lite_bulk_added(struct store *st, int64_t id);
 int lite_bulk_end(struct store *st);
 void lite_bulk_drop(struct store *st);
 /* The driver's defer_indexes and build_indexes; lite_build_deferred_indexes

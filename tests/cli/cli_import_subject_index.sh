@@ -9,8 +9,9 @@
 #    change left 7 and 13 here), passes FTS5's integrity check, and finds each
 #    sampled message by its subject words;
 #  - a small import into the loaded store (under a sixteenth) is not
-#    merged: one segment more, the integrity check still passes, and the
-#    new messages are found.
+#    merged: more segments than one (the trigger indexes the first message
+#    of a bulk transaction, the rest come in one statement at its end), the
+#    integrity check still passes, and the new messages are found.
 set -u
 . "$(dirname "$0")/../lib/check.sh"
 need_tool python3 sqlite3
@@ -75,7 +76,9 @@ with open(sys.argv[1], "w") as f:
 PY
 run "$RESPONDER_BIN" -c "$T/j.conf" import --quiet "$T/small.jsonl"
 expect_status 0 "small import into the loaded store"
-expect_segments "$T/j.db" 2 "a small import (not merged)"
+n=$(segments "$T/j.db")
+CHECK_COUNT=$((CHECK_COUNT + 1))
+[ "$n" -gt 1 ] || fail "a small import was merged ($n segment), want it left to automerge"
 expect_integrity "$T/j.db" "after the small import"
 expect_found "$T/j.db" L00000 L00099 Q000012345
 

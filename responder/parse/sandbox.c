@@ -136,18 +136,36 @@ worker_path(char *path, char *why, size_t whylen)
 	return -1;
 }
 
+/* The worker program, opened once (O_PATH) the first time it is found and
+ * then started from this descriptor (fexecve): every worker of this
+ * process runs the program that was there when it started, even after a
+ * package upgrade puts another file at the path, whose pipe form may
+ * differ (complaint_wire.c).  A new program takes effect at the restart
+ * that follows an upgrade, with the daemon that goes with it. */
+static int worker_prog = -1;
+
 int
 sandbox_check(char *why, size_t whylen)
 {
 	char path[PATH_MAX];
 	struct stat sb;
+	int fd;
 
+	if (worker_prog >= 0)
+		return 0;
 	if (worker_path(path, why, whylen) != 0)
 		return -1;
-	if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		snprintf(why, whylen, "parser program %s is not a regular file", path);
+	fd = open(path, O_PATH | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(why, whylen, "parser program %s: %s", path, strerror(errno));
 		return -1;
 	}
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		snprintf(why, whylen, "parser program %s is not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	worker_prog = fd;
 	return 0;
 }
 
@@ -183,7 +201,7 @@ worker_env(char **env, size_t max)
  * (SIGPIPE stays ignored, SIGXCPU must kill), then the program.  Only
  * async-signal-safe calls. */
 __attribute__((noreturn)) static void
-worker_exec(int in, int out, const char *path, char *const argv[], char *const env[])
+worker_exec(int in, int out, char *const argv[], char *const env[])
 {
 	sigset_t none;
 
@@ -196,7 +214,7 @@ worker_exec(int in, int out, const char *path, char *const argv[], char *const e
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGXCPU, SIG_DFL);
-	execve(path, argv, env);
+	fexecve(worker_prog, argv, env);
 	_exit(WORKER_EXIT_EXEC);
 }
 
@@ -204,12 +222,12 @@ static int
 worker_start(const struct parse_limits *lim, char *why, size_t whylen)
 {
 	static char name[] = WORKER_PROGRAM;
-	char path[PATH_MAX], mem[24], cpu[24], *env[5];
+	char mem[24], cpu[24], *env[5];
 	char *argv[] = { name, mem, cpu, NULL };
 	int in[2], out[2];
 	pid_t pid;
 
-	if (worker_path(path, why, whylen) != 0)
+	if (sandbox_check(why, whylen) != 0)
 		return -1;
 	snprintf(mem, sizeof(mem), "%d", lim->memory_mb > 0 ? lim->memory_mb : 0);
 	snprintf(cpu, sizeof(cpu), "%d", lim->cpu_seconds > 0 ? lim->cpu_seconds : 0);
@@ -235,7 +253,7 @@ worker_start(const struct parse_limits *lim, char *why, size_t whylen)
 		return -1;
 	}
 	if (pid == 0)
-		worker_exec(in[0], out[1], path, argv, env);
+		worker_exec(in[0], out[1], argv, env);
 	close(in[0]);
 	close(out[1]);
 	w.pid = pid;

@@ -51,10 +51,11 @@ enum sandbox_status {
 enum sandbox_status sandbox_parse(const char *raw, size_t len, const struct parse_limits *lim,
 				  struct complaint *out, char *why, size_t whylen);
 
-/* Whether the worker program can be found and run (worker.h says where it
- * is looked for): 0, or -1 with why.  pipeline_new() calls it, so that a
- * broken install stops the daemon at its start instead of failing every
- * complaint. */
+/* Finds the worker program (worker.h says where it is looked for) and
+ * opens it, once per process: every worker is started from that file,
+ * whatever is put at its path later (an upgrade).  0, or -1 with why.
+ * pipeline_new() calls it, so that a broken install stops the daemon at
+ * its start instead of failing every complaint. */
 int sandbox_check(char *why, size_t whylen);
 
 /* The running worker's pid, 0 when none (tests and diagnostics). */

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -585,10 +586,58 @@ test_worker_is_a_program_of_its_own(void **state)
 	free(secret);
 }
 
+/* The worker program is opened once and every worker is started from that
+ * file: a package upgrade that renames another program over its path (as
+ * dpkg does) does not reach a running daemon, whose workers keep the pipe
+ * form they were built with.  First in the list: the pin is per process. */
+static void
+test_worker_program_pinned(void **state)
+{
+	static const char msg[] = "From: a@b.example\nSubject: pinned\n\nbody\n";
+	char dir[] = "/tmp/test_sandbox.XXXXXX", copy[256], repl[256], cmd[1024], exe[512],
+	     path[64], why[256];
+	const char *orig = getenv("RESPONDER_PARSER");
+	struct complaint c;
+	ssize_t n;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(orig);
+	assert_non_null(mkdtemp(dir));
+	snprintf(copy, sizeof(copy), "%s/responder-parse", dir);
+	snprintf(repl, sizeof(repl), "%s/new", dir);
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", orig, copy);
+	assert_int_equal(system(cmd), 0);
+	setenv("RESPONDER_PARSER", copy, 1);
+	assert_int_equal(sandbox_check(why, sizeof(why)), 0);
+	/* another program renamed over the path: a script that fails */
+	f = fopen(repl, "w");
+	assert_non_null(f);
+	fputs("#!/bin/sh\nexit 1\n", f);
+	fclose(f);
+	assert_int_equal(chmod(repl, 0755), 0);
+	assert_int_equal(rename(repl, copy), 0);
+	assert_int_equal(
+	    sandbox_run_parser(msg, sizeof(msg) - 1, &lim_default, &c, why, sizeof(why)),
+	    SANDBOX_OK);
+	assert_string_equal(c.subject, "pinned");
+	complaint_free(&c);
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)sandbox_worker_pid());
+	n = readlink(path, exe, sizeof(exe) - 1);
+	assert_true(n > 0);
+	exe[n] = '\0';
+	assert_non_null(strstr(exe, "(deleted)"));
+	sandbox_shutdown();
+	unlink(copy);
+	rmdir(dir);
+	setenv("RESPONDER_PARSER", orig, 1);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_worker_program_pinned),
 		cmocka_unit_test(test_ok_through_child),
 		cmocka_unit_test(test_prescan_boundaries),
 		cmocka_unit_test(test_prescan_fixtures),

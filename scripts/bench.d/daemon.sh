@@ -9,7 +9,9 @@
 #   3. reply latency with IDLE: `responder run`, APPEND one complaint,
 #      time until its reply is in the sink; p50/p95 over BENCH_LAT (100);
 #   4. peak RSS (VmHWM) of `responder run` over BENCH_RSS_N (10000)
-#      complaints.
+#      complaints; with BENCH_SMAPS=1 also where the daemon's and the parser
+#      worker's resident memory is, mapping by mapping
+#      (scripts/lib/smaps_summary.py).
 # IMAP is plain loopback (tls = none) for the daemon and the floor alike,
 # and Dovecot runs with mail_fsync = never, so the figures are the
 # responder's own cost rather than TLS or the disk's.

@@ -169,6 +169,14 @@ store_finish_load(struct store *st)
 }
 
 int
+store_merge_search(struct store *st, int ms)
+{
+	if (st->in_tx)
+		return store_fail(st, STORE_EDB, "store_merge_search inside a transaction");
+	return st->drv->merge_search != NULL ? st->drv->merge_search(st, ms) : 0;
+}
+
+int
 store_bulk_added(struct store *st, int64_t id)
 {
 	if (st->bulk == NULL)

@@ -137,6 +137,14 @@ int store_build_indexes(struct store *st);
  * (FTS5 'optimize': a search reads each segment).  STORE_OK, or STORE_EDB (the load itself is
  * committed: report it and go on; VACUUM merges them later). */
 int store_finish_load(struct store *st);
+/* Merges the subject index's segments a bounded step at a time, for about
+ * `ms` milliseconds, outside a transaction: a store fed one message at a
+ * time (the follower) keeps a dozen segments under FTS5's automerge, and a
+ * search looks its words up in each.  The daemon calls it once a day until
+ * it says done.  1 when there is more to merge, 0 when the index is one
+ * segment (and always on PostgreSQL, whose GIN index autovacuum keeps),
+ * STORE_EDB. */
+int store_merge_search(struct store *st, int ms);
 int store_commit(struct store *st);
 int store_rollback(struct store *st);
 /* One named savepoint inside a transaction (the daemon's group commit: one

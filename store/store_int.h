@@ -91,6 +91,8 @@ struct store_driver {
 	int (*build_indexes)(struct store *st);
 	/* store_finish_load */
 	int (*finish_load)(struct store *st);
+	/* store_merge_search (NULL on PostgreSQL) */
+	int (*merge_search)(struct store *st, int ms);
 };
 
 extern const struct store_driver store_driver_sqlite;

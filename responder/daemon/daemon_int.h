@@ -37,6 +37,7 @@ struct daemon {
 	struct outbox_sender outbox;	/* the SMTP side: connection, backoff,
 					 * replies sent */
 	time_t next_purge_at;		/* retention: the next daily purge */
+	time_t next_merge_at;		/* the next daily merge of the subject index */
 	struct metrics_server *metrics; /* [metrics] listen; NULL when off */
 	struct web *web;		/* [web] listen; NULL when off */
 	int imap_connects;		/* for responder_imap_reconnects_total */

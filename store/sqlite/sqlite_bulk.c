@@ -32,6 +32,7 @@
  * settles (store_bulk_settle) before updating one.
  */
 #include "store/sqlite/sqlite_int.h"
+#include "common/timeutil.h"
 #include "common/xalloc.h"
 
 #include <stdio.h>
@@ -376,4 +377,33 @@ lite_finish_load(struct store *st)
 	if (store_exec(st, "INSERT INTO messages_fts(messages_fts) VALUES('optimize')") < 0)
 		return store_fail_db(st, "merging the subject index");
 	return STORE_OK;
+}
+
+/* store_merge_search: FTS5's 'merge' with a negative page count merges
+ * segments even when fewer than 'usermerge' share a level, writing about
+ * that many pages per statement; a statement that found nothing to merge
+ * adds less than two to total_changes() (FTS5's documentation).  Each
+ * statement is its own short write transaction, so complaints and imports
+ * wait at most one step behind it. */
+#define MERGE_PAGES "-64"
+
+int
+lite_merge_search(struct store *st, int ms)
+{
+	int64_t until = time_mono_us() + (int64_t)ms * 1000, before, after;
+	struct store_stmt *total;
+
+	total = store_stmt(st, "SELECT total_changes()");
+	if (total == NULL)
+		return STORE_EDB;
+	do {
+		if (store_step_int64(st, total, &before, "counting changes") < 0 ||
+		    store_exec(st, "INSERT INTO messages_fts(messages_fts, rank)"
+				   " VALUES('merge', " MERGE_PAGES ")") < 0 ||
+		    store_step_int64(st, total, &after, "counting changes") < 0)
+			return store_fail_db(st, "merging the subject index");
+		if (after - before < 2)
+			return 0;
+	} while (time_mono_us() < until);
+	return 1;
 }

@@ -285,4 +285,5 @@ const struct store_driver store_driver_sqlite = {
 	.defer_indexes = lite_defer_indexes,
 	.build_indexes = lite_build_indexes,
 	.finish_load = lite_finish_load,
+	.merge_search = lite_merge_search,
 };

@@ -32,6 +32,7 @@ void lite_bulk_drop(struct store *st);
 int lite_defer_indexes(struct store *st);
 int lite_build_indexes(struct store *st);
 int lite_finish_load(struct store *st);
+int lite_merge_search(struct store *st, int ms);
 int lite_build_deferred_indexes(struct store *st);
 
 #endif

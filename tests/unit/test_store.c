@@ -778,6 +778,49 @@ test_lookups_release_snapshot(void **state)
 	sqlite3_close(db);
 }
 
+/* A store fed one message at a time (the daemon's follower) keeps several
+ * subject-index segments under FTS5's automerge; store_merge_search()
+ * merges them in bounded steps (the daemon, once a day) into one, the
+ * index still matches the table and finds what it found, and once merged
+ * it says there is nothing left.  PostgreSQL: nothing to do. */
+static void
+test_merge_search(void **state)
+{
+	struct fx *f = *state;
+	static const char *const acme[] = { "@acme.example" };
+	struct store_message_list l;
+	char qid[32], mid[64], subj[64];
+	int na = 0, nad = 0, r, steps = 0;
+
+	assert_true(store_put_account(f->st, "acme", acme, 1, &na, &nad) >= 0);
+	for (int i = 0; i < 300; i++) {
+		snprintf(qid, sizeof(qid), "M%05d", i);
+		snprintf(mid, sizeof(mid), "<m%d@acme.example>", i);
+		snprintf(subj, sizeof(subj), "Invoice %d for order %d", 70000 + i, i % 7);
+		put_msg(f->st, "acme", qid, mid, subj, 1793000000 + i, "r@dest.example", NULL);
+	}
+	if (tu_store_pg()) {
+		assert_int_equal(store_merge_search(f->st, 5), 0);
+		return;
+	}
+	assert_true(lite_int(f->path, "SELECT count(DISTINCT segid) FROM messages_fts_idx") > 1);
+	while ((r = store_merge_search(f->st, 5)) == 1 && steps < 10000)
+		steps++;
+	assert_int_equal(r, 0);
+	assert_int_equal(lite_int(f->path, "SELECT count(DISTINCT segid) FROM messages_fts_idx"),
+			 1);
+	assert_int_equal(lite_exec_rc(f->path, "INSERT INTO messages_fts(messages_fts)"
+					       " VALUES('integrity-check')"),
+			 SQLITE_OK);
+	assert_int_equal(store_merge_search(f->st, 5), 0);
+	assert_int_equal(
+	    store_find_by_subject(f->st, "Re: Invoice 70123 for order 4", 0, 0, 0, 0, 10, &l),
+	    STORE_OK);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.v[0].queue_id, "M00123");
+	store_message_list_free(&l);
+}
+
 int
 main(void)
 {
@@ -795,6 +838,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_message_completion, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lookups_and_isolation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lookups_release_snapshot, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_merge_search, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

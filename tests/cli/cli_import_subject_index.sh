@@ -18,10 +18,8 @@ need_tool python3 sqlite3
 
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 
-q() { sqlite3 -cmd '.timeout 10000' "$1" "$2"; }
-
 # segments DB: the index's segments (each has rows in the %_idx table).
-segments() { q "$1" "SELECT count(DISTINCT segid) FROM messages_fts_idx"; }
+segments() { store_sql "$1" "SELECT count(DISTINCT segid) FROM messages_fts_idx"; }
 
 expect_segments() { # DB N what
   local n
@@ -32,7 +30,7 @@ expect_segments() { # DB N what
 
 expect_integrity() { # DB what
   LAST_CMD="FTS5 integrity-check of $1"
-  q "$1" "INSERT INTO messages_fts(messages_fts) VALUES('integrity-check')" > "$OUT" 2> "$ERR"
+  store_sql "$1" "INSERT INTO messages_fts(messages_fts) VALUES('integrity-check')" > "$OUT" 2> "$ERR"
   CHECK_COUNT=$((CHECK_COUNT + 1))
   [ ! -s "$ERR" ] || fail "$2: the subject index does not match the table"
 }
@@ -43,9 +41,9 @@ expect_found() {
   local db=$1 qid words id hits
   shift
   for qid in "$@"; do
-    id=$(q "$db" "SELECT id FROM messages WHERE queue_id = '$qid'")
-    words=$(q "$db" "SELECT subject_norm FROM messages WHERE queue_id = '$qid'")
-    hits=$(q "$db" "SELECT rowid FROM messages_fts WHERE messages_fts MATCH
+    id=$(store_sql "$db" "SELECT id FROM messages WHERE queue_id = '$qid'")
+    words=$(store_sql "$db" "SELECT subject_norm FROM messages WHERE queue_id = '$qid'")
+    hits=$(store_sql "$db" "SELECT rowid FROM messages_fts WHERE messages_fts MATCH
                     '$(printf '"%s" ' $words)'")
     CHECK_COUNT=$((CHECK_COUNT + 1))
     [ -n "$id" ] && printf '%s\n' "$hits" | grep -qx "$id" ||
@@ -88,10 +86,10 @@ printf '[store]\npath = %s/p.db\n[import]\naccount_from = sasl_username\n' "$T" 
 run "$RESPONDER_BIN" -c "$T/p.conf" import --format postfix --quiet "$T/mail.log"
 expect_status 0 "import of a 60 000-line Postfix log"
 CHECK_COUNT=$((CHECK_COUNT + 1))
-[ "$(q "$T/p.db" "SELECT count(*) FROM messages")" -gt 1000 ] || fail "too few messages from the log"
+[ "$(store_sql "$T/p.db" "SELECT count(*) FROM messages")" -gt 1000 ] || fail "too few messages from the log"
 expect_segments "$T/p.db" 1 "Postfix log into an empty store"
 expect_integrity "$T/p.db" "Postfix log"
-expect_found "$T/p.db" $(q "$T/p.db" "SELECT queue_id FROM messages WHERE subject_norm <> ''
+expect_found "$T/p.db" $(store_sql "$T/p.db" "SELECT queue_id FROM messages WHERE subject_norm <> ''
                                        ORDER BY id LIMIT 3")
 
 finish

@@ -115,6 +115,18 @@ lite_bulk_added(struct store *st, int64_t id)
 	return STORE_OK;
 }
 
+/* The largest message id into *id_r (0 when none): INTEGER PRIMARY KEY,
+ * so every message added later has a larger one. */
+static int
+last_message(struct store *st, int64_t *id_r)
+{
+	struct store_stmt *s = store_stmt(st, "SELECT coalesce(max(id), 0) FROM messages");
+
+	if (s == NULL || store_step_int64(st, s, id_r, "reading the last message") < 0)
+		return STORE_EDB;
+	return STORE_OK;
+}
+
 /* Gives messages_fts the rows of every message added since the last
  * catch-up, as the trigger would have one by one. */
 static int
@@ -125,8 +137,7 @@ catch_up(struct store *st, struct lite_bulk *b)
 
 	if (!b->dropped)
 		return STORE_OK;
-	s = store_stmt(st, "SELECT coalesce(max(id), 0) FROM messages");
-	if (s == NULL || store_step_int64(st, s, &last, "reading the last message") < 0)
+	if (last_message(st, &last) < 0)
 		return STORE_EDB;
 	if (last <= b->indexed_to)
 		return STORE_OK;
@@ -363,14 +374,12 @@ lite_build_deferred_indexes(struct store *st)
 int
 lite_finish_load(struct store *st)
 {
-	struct store_stmt *s;
 	int64_t added = st->load_indexed, total;
 
 	st->load_indexed = 0;
 	if (added <= 0)
 		return STORE_OK;
-	s = store_stmt(st, "SELECT coalesce(max(id), 0) FROM messages");
-	if (s == NULL || store_step_int64(st, s, &total, "reading the last message") < 0)
+	if (last_message(st, &total) < 0)
 		return STORE_EDB;
 	if (added * 16 < total)
 		return STORE_OK;

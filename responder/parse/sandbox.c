@@ -19,7 +19,7 @@
  * memory (credentials, the store's pages, the templates) is in the process
  * that reads hostile MIME, and so that the two do not each hold the
  * other's pages (docs/performance.md, eighth round).  Its environment is
- * fixed (worker_env()).
+ * fixed (worker_env_init()).
  *
  * One worker per process; not for concurrent use from several threads.
  *
@@ -136,6 +136,35 @@ worker_path(char *path, char *why, size_t whylen)
 	return -1;
 }
 
+/* The environment every worker gets, made once with the pin below:
+ * GNUTLS_NO_IMPLICIT_INIT (libetpan links GnuTLS, whose load-time
+ * initialisation reads the PKCS #11 module configuration and loads
+ * p11-kit: 0.9 MiB of a worker that never speaks TLS), the sanitizers'
+ * options of a test build, and nothing else (no locale, no GCONV_PATH, no
+ * LD_* from whoever started the daemon). */
+static char *worker_envp[5];
+
+static void
+worker_env_init(void)
+{
+	static const char *const keep[] = { "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS" };
+	static char no_tls[] = "GNUTLS_NO_IMPLICIT_INIT=1";
+	size_t n = 0;
+
+	worker_envp[n++] = no_tls;
+	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
+		const char *v = getenv(keep[i]);
+		struct buf b;
+
+		if (v == NULL)
+			continue;
+		buf_init(&b, 0);
+		buf_printf(&b, "%s=%s", keep[i], v);
+		worker_envp[n++] = buf_steal(&b, NULL);
+	}
+	worker_envp[n] = NULL;
+}
+
 /* The worker program, opened once (O_PATH) the first time it is found and
  * then started from this descriptor (fexecve): every worker of this
  * process runs the program that was there when it started, even after a
@@ -166,34 +195,8 @@ sandbox_check(char *why, size_t whylen)
 		return -1;
 	}
 	worker_prog = fd;
+	worker_env_init();
 	return 0;
-}
-
-/* The environment the worker gets: GNUTLS_NO_IMPLICIT_INIT (libetpan
- * links GnuTLS, whose load-time initialisation reads the PKCS #11 module
- * configuration and loads p11-kit: 0.9 MiB of a worker that never speaks
- * TLS), the sanitizers' options of a test build, and nothing else (no
- * locale, no GCONV_PATH, no LD_* from whoever started the daemon). */
-static void
-worker_env(char **env, size_t max)
-{
-	static const char *const keep[] = { "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS" };
-	static char no_tls[] = "GNUTLS_NO_IMPLICIT_INIT=1";
-	static char *vals[3];
-	size_t n = 0;
-
-	env[n++] = no_tls;
-	for (size_t i = 0; i < 3 && n + 1 < max; i++) {
-		const char *v = getenv(keep[i]);
-
-		if (v == NULL)
-			continue;
-		free(vals[i]);
-		vals[i] = xmalloc(strlen(keep[i]) + strlen(v) + 2);
-		snprintf(vals[i], strlen(keep[i]) + strlen(v) + 2, "%s=%s", keep[i], v);
-		env[n++] = vals[i];
-	}
-	env[n] = NULL;
 }
 
 /* In the child between fork and exec: the pipe ends onto standard input
@@ -222,7 +225,7 @@ static int
 worker_start(const struct parse_limits *lim, char *why, size_t whylen)
 {
 	static char name[] = WORKER_PROGRAM;
-	char mem[24], cpu[24], *env[5];
+	char mem[24], cpu[24];
 	char *argv[] = { name, mem, cpu, NULL };
 	int in[2], out[2];
 	pid_t pid;
@@ -231,7 +234,6 @@ worker_start(const struct parse_limits *lim, char *why, size_t whylen)
 		return -1;
 	snprintf(mem, sizeof(mem), "%d", lim->memory_mb > 0 ? lim->memory_mb : 0);
 	snprintf(cpu, sizeof(cpu), "%d", lim->cpu_seconds > 0 ? lim->cpu_seconds : 0);
-	worker_env(env, 5);
 	if (pipe2(in, O_CLOEXEC) != 0) {
 		snprintf(why, whylen, "pipe: %s", strerror(errno));
 		return -1;
@@ -253,7 +255,7 @@ worker_start(const struct parse_limits *lim, char *why, size_t whylen)
 		return -1;
 	}
 	if (pid == 0)
-		worker_exec(in[0], out[1], argv, env);
+		worker_exec(in[0], out[1], argv, worker_envp);
 	close(in[0]);
 	close(out[1]);
 	w.pid = pid;

@@ -46,6 +46,53 @@ read_capped(FILE *fp, size_t max, struct buf *b)
 	return ferror(fp) ? -1 : 0;
 }
 
+/* One complaint file, read before its turn: its bytes, or why it cannot
+ * be handled (said at its turn, so that the messages keep the order of
+ * the files). */
+struct input {
+	const char *file;
+	struct buf raw;
+	int status; /* 0, or the exit status its error gives */
+	struct buf err;
+};
+
+static void
+input_read(struct input *in, const char *file, size_t max, int *stdin_used)
+{
+	FILE *fp;
+	int rc;
+
+	memset(in, 0, sizeof(*in));
+	in->file = file;
+	buf_init(&in->err, 8192);
+	if (!strcmp(file, "-")) {
+		if ((*stdin_used)++) {
+			buf_puts(&in->err, "'-' given twice");
+			in->status = EX_USAGE;
+			return;
+		}
+		fp = stdin;
+	} else if (!(fp = fopen(file, "rb"))) {
+		buf_printf(&in->err, "%s: %s", file, strerror(errno));
+		in->status = EX_NOINPUT;
+		return;
+	}
+	rc = read_capped(fp, max, &in->raw);
+	if (fp != stdin)
+		fclose(fp);
+	if (rc != 0) {
+		buf_printf(&in->err, "%s: read error", file);
+		in->status = EX_NOINPUT;
+	}
+}
+
+static void
+input_free(struct input *in)
+{
+	buf_free(&in->raw);
+	buf_free(&in->err);
+}
+
 static void
 print_line(const char *label, const char *s)
 {
@@ -170,6 +217,7 @@ cmd_process(struct cli *cli, int argc, char **argv)
 	const struct settings *s;
 	struct store *st;
 	struct pipeline *p;
+	struct input cur, next;
 	char err[1024];
 	int c, dry_run = 0, json = 0, status = 0, stdin_used = 0;
 
@@ -200,34 +248,29 @@ cmd_process(struct cli *cli, int argc, char **argv)
 		store_close(&st);
 		return EX_CONFIG;
 	}
-	for (int i = optind; i < argc; i++) {
-		const char *file = argv[i];
+	size_t max = (size_t)s->max_message_size + 1;
+	int i = optind, more;
+
+	memset(&next, 0, sizeof(next));
+	input_read(&cur, argv[i++], max, &stdin_used);
+	do {
 		struct pipeline_result r;
-		struct buf raw, src;
-		FILE *fp;
+		const char *file = cur.file;
+		struct buf src;
 		int rc;
 
-		if (!strcmp(file, "-")) {
-			if (stdin_used++) {
-				cli_error("process", "'-' given twice");
-				status = status ? status : EX_USAGE;
-				continue;
-			}
-			fp = stdin;
-		} else if (!(fp = fopen(file, "rb"))) {
-			cli_error("process", "%s: %s", file, strerror(errno));
-			status = EX_NOINPUT;
-			continue;
+		/* The next file is read before this one is handled, so that
+		 * the parser takes it while this one is decided (sandbox.h). */
+		more = i < argc;
+		if (more)
+			input_read(&next, argv[i++], max, &stdin_used);
+		if (cur.status != 0) {
+			cli_error("process", "%s", buf_cstr(&cur.err));
+			status = cur.status != EX_USAGE ? cur.status : status ? status : EX_USAGE;
+			goto next;
 		}
-		rc = read_capped(fp, (size_t)s->max_message_size + 1, &raw);
-		if (fp != stdin)
-			fclose(fp);
-		if (rc != 0) {
-			cli_error("process", "%s: read error", file);
-			buf_free(&raw);
-			status = EX_NOINPUT;
-			continue;
-		}
+		pipeline_parse_next(p, more && next.status == 0 ? next.raw.data : NULL,
+				    next.raw.len);
 		buf_init(&src, 4200);
 		buf_printf(&src, "file:%.4000s", strcmp(file, "-") ? file : "stdin");
 		/* A dry run only reads: one snapshot for the complaint's lookups
@@ -235,18 +278,20 @@ cmd_process(struct cli *cli, int argc, char **argv)
 		 * read locks for each: a tenth of a dry run's time). */
 		if (dry_run && store_begin_read(st) < 0)
 			cli_error("process", "store: %s", store_errmsg(st));
-		rc = pipeline_handle(p, raw.data ? raw.data : "", raw.len, buf_cstr(&src),
-				     (int64_t)time(NULL), dry_run ? PIPELINE_DRY_RUN : 0, &r, err,
-				     sizeof(err));
+		rc = pipeline_handle(p, cur.raw.data ? cur.raw.data : "", cur.raw.len,
+				     buf_cstr(&src), (int64_t)time(NULL),
+				     dry_run ? PIPELINE_DRY_RUN : 0, &r, err, sizeof(err));
 		if (dry_run)
 			store_rollback(st);
 		buf_free(&src);
-		buf_free(&raw);
 		if (rc != 0) {
 			cli_error("process", "%s: %s", file, err);
 			pipeline_result_free(&r);
 			status = EX_SOFTWARE;
-			break;
+			if (more)
+				input_free(&next);
+			more = 0;
+			goto next;
 		}
 		if (json)
 			print_json_line(file, r.json);
@@ -256,7 +301,11 @@ cmd_process(struct cli *cli, int argc, char **argv)
 		if (r.outcome == OUTCOME_ERROR && status == 0)
 			status = EX_DATAERR;
 		pipeline_result_free(&r);
-	}
+	next:
+		input_free(&cur);
+		cur = next;
+		memset(&next, 0, sizeof(next));
+	} while (more);
 	pipeline_free(&p);
 	store_close(&st);
 	return status;

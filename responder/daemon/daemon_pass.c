@@ -356,6 +356,12 @@ handle_chunk(struct daemon *d, const struct imap_msg *msgs, size_t nm, uint32_t 
 			ret = -1;
 			break;
 		}
+		/* The parser takes the next message while this one is decided
+		 * and recorded (sandbox.h). */
+		if (j + 1 < nm)
+			pipeline_parse_next(d->pl, msgs[j + 1].data, msgs[j + 1].len);
+		else
+			pipeline_parse_next(d->pl, NULL, 0);
 		r = handle_one(d, &msgs[j]);
 		if (grouped) {
 			/* One complaint's rows are kept or undone whole. */
@@ -380,6 +386,7 @@ handle_chunk(struct daemon *d, const struct imap_msg *msgs, size_t nm, uint32_t 
 		/* A long scan must not look like a hung daemon. */
 		sdnotify_watchdog();
 	}
+	pipeline_parse_next(d->pl, NULL, 0); /* msgs are the caller's */
 	if (grouped) {
 		if ((*last != last0 &&
 		     store_imap_state_set(d->st, s->imap_folder, d->uidvalidity, *last) < 0) ||

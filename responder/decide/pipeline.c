@@ -571,6 +571,13 @@ done:
 }
 
 void
+pipeline_parse_next(struct pipeline *p, const char *raw, size_t len)
+{
+	(void)p;
+	sandbox_parse_next(raw, len);
+}
+
+void
 pipeline_result_free(struct pipeline_result *r)
 {
 	if (!r)

@@ -94,6 +94,13 @@ int pipeline_handle(struct pipeline *p, const char *raw, size_t len, const char 
 		    size_t errlen);
 void pipeline_result_free(struct pipeline_result *r);
 
+/* Names the complaint the caller will hand to pipeline_handle() after the
+ * next one, so that the parser works on it while the pipeline decides and
+ * records the next (sandbox_parse_next: the bytes stay where they are
+ * until that next pipeline_handle() returns; NULL forgets it).  Only a
+ * matter of speed: the answer to each complaint is that of its own bytes. */
+void pipeline_parse_next(struct pipeline *p, const char *raw, size_t len);
+
 /* The complaint key of raw bytes, computed without parsing MIME (a bounded
  * scan of the header block for Message-ID, and SHA-256 of all bytes):
  * the daemon uses it for its in_progress accounting before handing the

@@ -15,6 +15,16 @@
  * also replaced after WORKER_MAX_JOBS jobs and when the limits change
  * (config reload).
  *
+ * One complaint can be handed over ahead (sandbox_parse_next): when the
+ * caller names the complaint it will ask for after the current one, it is
+ * written to the worker as soon as the current answer is read, so the
+ * worker parses it while the caller works on the last one (two cores, the
+ * two overlapped).  The parent keeps a copy of what it handed over and
+ * gives the early answer only to a request for the same bytes; any other
+ * request reads and drops it first.  A job handed
+ * over ahead has the same deadline, limits and retries as any other: its
+ * deadline runs from the moment it was written.
+ *
  * It is exec'd rather than only forked so that nothing of the daemon's
  * memory (credentials, the store's pages, the templates) is in the process
  * that reads hostile MIME, and so that the two do not each hold the
@@ -52,6 +62,9 @@
 #include <unistd.h>
 
 #define WORKER_MAX_JOBS 1000
+/* The copy of a complaint handed over ahead is kept for the next one up
+ * to this size, and freed after a larger one. */
+#define AHEAD_KEEP ((size_t)256 * 1024)
 
 struct worker {
 	pid_t pid;    /* 0: none */
@@ -61,6 +74,18 @@ struct worker {
 };
 
 static struct worker w;
+
+/* The complaint the caller will ask for next (sandbox_parse_next).  `raw`
+ * is the caller's until it is handed to the worker; then `sent` holds a
+ * copy, to know the request for it by its bytes, not by where they were. */
+static struct {
+	const char *raw; /* named by the caller, not handed over yet; or NULL */
+	size_t len;
+	int in_flight;	  /* handed over: the worker's answer not read yet */
+	int64_t deadline; /* ms, monotonic, of the job in flight */
+	struct buf sent;  /* its bytes */
+	unsigned long hits;
+} ahead;
 
 /* ---- the parent's side ------------------------------------------------------ */
 
@@ -80,6 +105,7 @@ worker_reap(int kill_it)
 {
 	int status = 0;
 
+	ahead.in_flight = 0; /* a job in flight dies with the worker */
 	if (!w.pid)
 		return 0;
 	worker_close_fds();
@@ -273,13 +299,35 @@ sandbox_worker_pid(void)
 	return w.pid;
 }
 
+unsigned long
+sandbox_ahead_hits(void)
+{
+	return ahead.hits;
+}
+
 void
-sandbox_shutdown(void)
+sandbox_parse_next(const char *raw, size_t len)
+{
+	ahead.raw = raw;
+	ahead.len = len;
+}
+
+/* EOF: the worker exits by itself once its job in hand, if any, is done. */
+static void
+worker_stop(void)
 {
 	if (!w.pid)
 		return;
-	worker_close_fds(); /* EOF: the worker exits by itself */
+	worker_close_fds();
 	worker_reap(0);
+}
+
+void
+sandbox_shutdown(void)
+{
+	ahead.raw = NULL;
+	buf_free(&ahead.sent);
+	worker_stop();
 }
 
 /* Writes all of iov[0..cnt) within the deadline (tried at once, polled
@@ -355,13 +403,17 @@ recv_answer(struct buf *b, int64_t deadline, int *timed_out, int *too_big)
 		}
 		if (want && b->len >= want)
 			return b->len == want ? 0 : -1;
-		if (left <= 0) {
-			*timed_out = 1;
-			return -1;
-		}
+		/* Past the deadline the pipe is still looked at once: a job
+		 * handed over ahead may have been answered long ago. */
+		if (left < 0)
+			left = 0;
 		r = poll(&pfd, 1, (int)(left > 1000 ? 1000 : left));
 		if (r < 0 && errno != EINTR)
 			return -1;
+		if (r == 0 && left == 0) {
+			*timed_out = 1;
+			return -1;
+		}
 		if (r <= 0)
 			continue;
 		r = read(w.from, chunk, sizeof(chunk));
@@ -430,32 +482,106 @@ same_limits(const struct parse_limits *a, const struct parse_limits *b)
 	       a->memory_mb == b->memory_mb && a->timeout == b->timeout;
 }
 
+/* Writes one job to the worker; the caller counted it. */
+static int
+send_job(const char *raw, size_t len, int64_t deadline, int *timed_out)
+{
+	struct iovec iov[2];
+	char head[32];
+	int n = snprintf(head, sizeof(head), "%zu\n", len);
+
+	iov[0].iov_base = head;
+	iov[0].iov_len = (size_t)n;
+	iov[1].iov_base = (void *)(uintptr_t)raw; /* writev only reads it */
+	iov[1].iov_len = len;
+	return send_all(iov, 2, deadline, timed_out);
+}
+
+static int64_t
+deadline_of(const struct parse_limits *lim)
+{
+	return time_mono_us() / 1000 + (int64_t)(lim->timeout > 0 ? lim->timeout : 10) * 1000;
+}
+
+/* The job in flight ahead is not the one asked for: its answer is read
+ * and dropped (the worker is killed when that fails). */
+static void
+drop_ahead(void)
+{
+	int timed_out = 0, too_big = 0;
+	struct buf b;
+
+	buf_init(&b, SANDBOX_MAX_OUTPUT + 32);
+	if (recv_answer(&b, ahead.deadline, &timed_out, &too_big) != 0)
+		worker_reap(1);
+	ahead.in_flight = 0;
+	buf_free(&b);
+}
+
+/* After an answer: the complaint the caller named next goes to the worker
+ * now (pre-scanned first, so that a refused one never reaches it).  A
+ * failed write kills the worker; the request for it starts a fresh one. */
+static void
+send_ahead(const struct parse_limits *lim)
+{
+	const char *raw = ahead.raw;
+	size_t len = ahead.len;
+	char why[256];
+	int timed_out = 0;
+
+	ahead.raw = NULL;
+	if (raw == NULL || !w.pid || w.jobs >= WORKER_MAX_JOBS ||
+	    prescan(raw, len, lim->max_message_size, why, sizeof(why)) != 0)
+		return;
+	if (ahead.sent.max == 0)
+		buf_init(&ahead.sent, 0);
+	buf_reset(&ahead.sent);
+	if (buf_append(&ahead.sent, raw, len) != 0)
+		return;
+	w.jobs++;
+	ahead.deadline = deadline_of(lim);
+	if (send_job(raw, len, ahead.deadline, &timed_out) != 0) {
+		worker_reap(1);
+		return;
+	}
+	ahead.in_flight = 1;
+}
+
 enum sandbox_status
 sandbox_run_parser(const char *raw, size_t len, const struct parse_limits *lim,
 		   struct complaint *out, char *why, size_t whylen)
 {
 	int timed_out = 0, too_big = 0, timeout = lim->timeout > 0 ? lim->timeout : 10;
-	struct iovec iov[2];
-	char head[32];
 	int64_t deadline;
 	struct buf b;
 	enum sandbox_status st;
-	int n;
+	int sent = 0;
 
 	memset(out, 0, sizeof(*out));
-	if (w.pid && (w.jobs >= WORKER_MAX_JOBS || !same_limits(&w.lim, lim)))
-		sandbox_shutdown();
-	if (!w.pid && worker_start(lim, why, whylen) != 0)
-		return SANDBOX_ERROR;
-	w.jobs++;
-	deadline = time_mono_us() / 1000 + (int64_t)timeout * 1000;
-	n = snprintf(head, sizeof(head), "%zu\n", len);
+	if (ahead.in_flight) {
+		if (same_limits(&w.lim, lim) && ahead.sent.len == len &&
+		    memcmp(ahead.sent.data, raw, len) == 0) {
+			/* handed over ahead: its answer is on its way */
+			ahead.in_flight = 0;
+			sent = 1;
+		} else {
+			drop_ahead();
+		}
+		if (ahead.sent.cap > AHEAD_KEEP)
+			buf_free(&ahead.sent); /* one large complaint: not kept for long */
+	}
+	if (sent) {
+		deadline = ahead.deadline;
+	} else {
+		if (w.pid && (w.jobs >= WORKER_MAX_JOBS || !same_limits(&w.lim, lim)))
+			worker_stop();
+		if (!w.pid && worker_start(lim, why, whylen) != 0)
+			return SANDBOX_ERROR;
+		w.jobs++;
+		deadline = deadline_of(lim);
+	}
 	buf_init(&b, SANDBOX_MAX_OUTPUT + 32);
-	iov[0].iov_base = head;
-	iov[0].iov_len = (size_t)n;
-	iov[1].iov_base = (void *)(uintptr_t)raw; /* writev only reads it */
-	iov[1].iov_len = len;
-	if (send_all(iov, 2, deadline, &timed_out) != 0 ||
+	if ((!sent && send_job(raw, len, deadline, &timed_out) != 0) ||
 	    recv_answer(&b, deadline, &timed_out, &too_big) != 0) {
 		if (timed_out) {
 			worker_reap(1);
@@ -477,8 +603,13 @@ sandbox_run_parser(const char *raw, size_t len, const struct parse_limits *lim,
 			worker_reap(1);
 	}
 	buf_free(&b);
-	if (st != SANDBOX_OK)
+	if (st != SANDBOX_OK) {
 		log_warn("complaint parser: %s", why);
+		return st;
+	}
+	if (sent)
+		ahead.hits++;
+	send_ahead(lim);
 	return st;
 }
 

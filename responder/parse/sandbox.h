@@ -7,7 +7,8 @@
  * per complaint, its result coming back capped, in a binary form, over a
  * pipe (sandbox.c, complaint_wire.c).
  * The worker is kept for the next complaints and replaced after any
- * failure.  One worker per process: not for concurrent use by threads.
+ * failure; the caller may hand it the next complaint ahead
+ * (sandbox_parse_next).  One worker per process: not for concurrent use by threads.
  * The caller ignores SIGPIPE (main.c does): a worker that dies while its
  * input is written shows up as EPIPE.
  *
@@ -50,6 +51,19 @@ enum sandbox_status {
  * does not link it.) */
 enum sandbox_status sandbox_parse(const char *raw, size_t len, const struct parse_limits *lim,
 				  struct complaint *out, char *why, size_t whylen);
+
+/* Names the complaint the caller will ask for after the next one: once
+ * the worker has answered the next request, this one is handed to it
+ * (pre-scanned first), so it is parsed while the caller works on that
+ * answer.  The bytes must stay where they are until that request returns
+ * (or until another call here, or sandbox_shutdown()); a request for
+ * other bytes reads and drops the early answer first, so the answer to a
+ * request is always that of its own bytes.  NULL forgets it. */
+void sandbox_parse_next(const char *raw, size_t len);
+
+/* How many requests were answered from a job handed over ahead (tests and
+ * diagnostics). */
+unsigned long sandbox_ahead_hits(void);
 
 /* Finds the worker program (worker.h says where it is looked for) and
  * opens it, once per process: every worker is started from that file,

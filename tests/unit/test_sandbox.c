@@ -638,6 +638,117 @@ test_worker_program_pinned(void **state)
 	setenv("RESPONDER_PARSER", orig, 1);
 }
 
+/* A small complaint whose Subject is "s" (same length for same-length s). */
+static char *
+complaint_with_subject(const char *s, size_t *len)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	buf_printf(&b,
+		   "From: a@b.example\r\nTo: support@relay.example\r\nSubject: %s\r\n"
+		   "Message-ID: <%s@b.example>\r\n\r\nI never got <x@y.example>.\r\n",
+		   s, s);
+	return buf_steal(&b, len);
+}
+
+/* The subject the worker reads in raw, through sandbox_parse(). */
+static enum sandbox_status
+subject_of(const char *raw, size_t len, const struct parse_limits *lim, char *subject, size_t n)
+{
+	struct complaint c;
+	char why[256];
+	enum sandbox_status st = sandbox_parse(raw, len, lim, &c, why, sizeof(why));
+
+	snprintf(subject, n, "%s", st == SANDBOX_OK && c.subject ? c.subject : "");
+	complaint_free(&c);
+	return st;
+}
+
+/* The next complaint handed to the worker ahead (sandbox_parse_next): its
+ * early answer goes to the request for the same bytes, and only to it. */
+static void
+test_parse_next(void **state)
+{
+	struct parse_limits lim = lim_default;
+	size_t la, lb, lc;
+	char *a = complaint_with_subject("alpha", &la), *b = complaint_with_subject("bravo", &lb);
+	char *c = complaint_with_subject("gamma", &lc), subject[64];
+	unsigned long hits = sandbox_ahead_hits();
+
+	(void)state;
+	/* named, handed over after a's answer, answered early */
+	sandbox_parse_next(b, lb);
+	assert_int_equal(subject_of(a, la, &lim, subject, sizeof(subject)), SANDBOX_OK);
+	assert_string_equal(subject, "alpha");
+	assert_int_equal(subject_of(b, lb, &lim, subject, sizeof(subject)), SANDBOX_OK);
+	assert_string_equal(subject, "bravo");
+	assert_int_equal(sandbox_ahead_hits(), hits + 1);
+
+	/* another request first: the early answer is dropped, c gets its own,
+	 * and b is parsed again when it is asked for */
+	sandbox_parse_next(b, lb);
+	assert_int_equal(subject_of(a, la, &lim, subject, sizeof(subject)), SANDBOX_OK);
+	assert_int_equal(subject_of(c, lc, &lim, subject, sizeof(subject)), SANDBOX_OK);
+	assert_string_equal(subject, "gamma");
+	assert_int_equal(subject_of(b, lb, &lim, subject, sizeof(subject)), SANDBOX_OK);
+	assert_string_equal(subject, "bravo");
+	assert_int_equal(sandbox_ahead_hits(), hits + 1);
+
+	/* the same place, other bytes (a buffer reused for the next message):
+	 * known by its bytes, never by where they are */
+	sandbox_parse_next(b, lb);
+	assert_int_equal(subject_of(a, la, &lim, subject, sizeof(subject)), SANDBOX_OK);
+	memcpy(b, c, lb);
+	assert_int_equal(subject_of(b, lb, &lim, subject, sizeof(subject)), SANDBOX_OK);
+	assert_string_equal(subject, "gamma");
+	assert_int_equal(sandbox_ahead_hits(), hits + 1);
+	free(b);
+	b = complaint_with_subject("bravo", &lb);
+
+	/* an answer waiting past the job's deadline is still an answer */
+	lim.timeout = 1;
+	sandbox_parse_next(b, lb);
+	assert_int_equal(subject_of(a, la, &lim, subject, sizeof(subject)), SANDBOX_OK);
+	usleep(1500 * 1000);
+	assert_int_equal(subject_of(b, lb, &lim, subject, sizeof(subject)), SANDBOX_OK);
+	assert_string_equal(subject, "bravo");
+	assert_int_equal(sandbox_ahead_hits(), hits + 2);
+
+	/* the worker dies with the job in hand: the request for it is told,
+	 * and the next one gets a fresh worker */
+	sandbox_parse_next(b, lb);
+	assert_int_equal(subject_of(a, la, &lim, subject, sizeof(subject)), SANDBOX_OK);
+	assert_true(sandbox_worker_pid() > 0);
+	kill(sandbox_worker_pid(), SIGKILL);
+	/* (unless it had written its whole answer before the kill) */
+	if (subject_of(b, lb, &lim, subject, sizeof(subject)) != SANDBOX_OK) {
+		assert_int_equal(sandbox_worker_pid(), 0);
+		assert_int_equal(subject_of(b, lb, &lim, subject, sizeof(subject)), SANDBOX_OK);
+	}
+	assert_string_equal(subject, "bravo");
+	hits = sandbox_ahead_hits();
+
+	/* one the pre-scan refuses (a known libetpan crasher) is never
+	 * handed over: asked for without the pre-scan, it is not a hit */
+	free(c);
+	c = read_fixture("complaints/boundary_crash.eml", &lc);
+	sandbox_parse_next(c, lc);
+	assert_int_equal(subject_of(a, la, &lim, subject, sizeof(subject)), SANDBOX_OK);
+	{
+		struct complaint cc;
+		char why[256];
+
+		sandbox_run_parser(c, lc, &lim, &cc, why, sizeof(why));
+		complaint_free(&cc);
+	}
+	assert_int_equal(sandbox_ahead_hits(), hits);
+	sandbox_shutdown();
+	free(a);
+	free(b);
+	free(c);
+}
+
 int
 main(void)
 {
@@ -656,6 +767,7 @@ main(void)
 		cmocka_unit_test(test_deep_nesting_refused),
 		cmocka_unit_test(test_child_crash),
 		cmocka_unit_test(test_child_cpu_limit_and_timeout),
+		cmocka_unit_test(test_parse_next),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

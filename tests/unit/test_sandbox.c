@@ -665,6 +665,16 @@ subject_of(const char *raw, size_t len, const struct parse_limits *lim, char *su
 	return st;
 }
 
+/* sandbox_parse() of raw must succeed, with Subject `want`. */
+static void
+expect_subject(const char *raw, size_t len, const struct parse_limits *lim, const char *want)
+{
+	char subject[64];
+
+	assert_int_equal(subject_of(raw, len, lim, subject, sizeof(subject)), SANDBOX_OK);
+	assert_string_equal(subject, want);
+}
+
 /* The next complaint handed to the worker ahead (sandbox_parse_next): its
  * early answer goes to the request for the same bytes, and only to it. */
 static void
@@ -679,20 +689,16 @@ test_parse_next(void **state)
 	(void)state;
 	/* named, handed over after a's answer, answered early */
 	sandbox_parse_next(b, lb);
-	assert_int_equal(subject_of(a, la, &lim, subject, sizeof(subject)), SANDBOX_OK);
-	assert_string_equal(subject, "alpha");
-	assert_int_equal(subject_of(b, lb, &lim, subject, sizeof(subject)), SANDBOX_OK);
-	assert_string_equal(subject, "bravo");
+	expect_subject(a, la, &lim, "alpha");
+	expect_subject(b, lb, &lim, "bravo");
 	assert_int_equal(sandbox_ahead_hits(), hits + 1);
 
 	/* another request first: the early answer is dropped, c gets its own,
 	 * and b is parsed again when it is asked for */
 	sandbox_parse_next(b, lb);
 	assert_int_equal(subject_of(a, la, &lim, subject, sizeof(subject)), SANDBOX_OK);
-	assert_int_equal(subject_of(c, lc, &lim, subject, sizeof(subject)), SANDBOX_OK);
-	assert_string_equal(subject, "gamma");
-	assert_int_equal(subject_of(b, lb, &lim, subject, sizeof(subject)), SANDBOX_OK);
-	assert_string_equal(subject, "bravo");
+	expect_subject(c, lc, &lim, "gamma");
+	expect_subject(b, lb, &lim, "bravo");
 	assert_int_equal(sandbox_ahead_hits(), hits + 1);
 
 	/* the same place, other bytes (a buffer reused for the next message):
@@ -700,8 +706,7 @@ test_parse_next(void **state)
 	sandbox_parse_next(b, lb);
 	assert_int_equal(subject_of(a, la, &lim, subject, sizeof(subject)), SANDBOX_OK);
 	memcpy(b, c, lb);
-	assert_int_equal(subject_of(b, lb, &lim, subject, sizeof(subject)), SANDBOX_OK);
-	assert_string_equal(subject, "gamma");
+	expect_subject(b, lb, &lim, "gamma");
 	assert_int_equal(sandbox_ahead_hits(), hits + 1);
 	free(b);
 	b = complaint_with_subject("bravo", &lb);
@@ -711,8 +716,7 @@ test_parse_next(void **state)
 	sandbox_parse_next(b, lb);
 	assert_int_equal(subject_of(a, la, &lim, subject, sizeof(subject)), SANDBOX_OK);
 	usleep(1500 * 1000);
-	assert_int_equal(subject_of(b, lb, &lim, subject, sizeof(subject)), SANDBOX_OK);
-	assert_string_equal(subject, "bravo");
+	expect_subject(b, lb, &lim, "bravo");
 	assert_int_equal(sandbox_ahead_hits(), hits + 2);
 
 	/* the worker dies with the job in hand: the request for it is told,

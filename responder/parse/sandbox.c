@@ -312,22 +312,12 @@ sandbox_parse_next(const char *raw, size_t len)
 	ahead.len = len;
 }
 
-/* EOF: the worker exits by itself once its job in hand, if any, is done. */
-static void
-worker_stop(void)
-{
-	if (!w.pid)
-		return;
-	worker_close_fds();
-	worker_reap(0);
-}
-
 void
 sandbox_shutdown(void)
 {
 	ahead.raw = NULL;
 	buf_free(&ahead.sent);
-	worker_stop();
+	worker_reap(0); /* EOF: the worker exits once its job in hand is done */
 }
 
 /* Writes all of iov[0..cnt) within the deadline (tried at once, polled
@@ -497,10 +487,17 @@ send_job(const char *raw, size_t len, int64_t deadline, int *timed_out)
 	return send_all(iov, 2, deadline, timed_out);
 }
 
+/* [limits] parse_timeout in seconds, 10 when unset. */
+static int
+timeout_of(const struct parse_limits *lim)
+{
+	return lim->timeout > 0 ? lim->timeout : 10;
+}
+
 static int64_t
 deadline_of(const struct parse_limits *lim)
 {
-	return time_mono_us() / 1000 + (int64_t)(lim->timeout > 0 ? lim->timeout : 10) * 1000;
+	return time_mono_us() / 1000 + (int64_t)timeout_of(lim) * 1000;
 }
 
 /* The job in flight ahead is not the one asked for: its answer is read
@@ -551,7 +548,7 @@ enum sandbox_status
 sandbox_run_parser(const char *raw, size_t len, const struct parse_limits *lim,
 		   struct complaint *out, char *why, size_t whylen)
 {
-	int timed_out = 0, too_big = 0, timeout = lim->timeout > 0 ? lim->timeout : 10;
+	int timed_out = 0, too_big = 0;
 	int64_t deadline;
 	struct buf b;
 	enum sandbox_status st;
@@ -574,7 +571,7 @@ sandbox_run_parser(const char *raw, size_t len, const struct parse_limits *lim,
 		deadline = ahead.deadline;
 	} else {
 		if (w.pid && (w.jobs >= WORKER_MAX_JOBS || !same_limits(&w.lim, lim)))
-			worker_stop();
+			worker_reap(0);
 		if (!w.pid && worker_start(lim, why, whylen) != 0)
 			return SANDBOX_ERROR;
 		w.jobs++;
@@ -586,7 +583,7 @@ sandbox_run_parser(const char *raw, size_t len, const struct parse_limits *lim,
 		if (timed_out) {
 			worker_reap(1);
 			snprintf(why, whylen, "parser timed out after %d s and was killed",
-				 timeout);
+				 timeout_of(lim));
 			st = SANDBOX_TIMEOUT;
 		} else if (too_big) {
 			worker_reap(1);
